@@ -1,0 +1,43 @@
+// Pure: desired and live resources in, changes out. Unowned live objects are never changed or deleted; a
+// desired object whose kernel name is held by an unowned one is a conflict.
+import type { Change, Resource } from '../model.js';
+import type { FieldDiff, Kind } from './kind.js';
+import { compareDeclared } from './kind.js';
+
+export interface Conflict { key: string; label: string; ns: string; holder: string; path?: string }
+export interface DiffResult { changes: Change[]; conflicts: Conflict[] }
+
+export function diff(desired: Resource[], live: Resource[], kinds: Kind[]): DiffResult {
+  const kind = new Map(kinds.map((k) => [k.name, k]));
+  const liveByKey = new Map(live.map((r) => [r.key, r]));
+  const unownedClaims = new Map<string, Resource>();
+  for (const r of live) if (!r.owned) for (const c of r.claims) unownedClaims.set(c, r);
+
+  const changes: Change[] = [];
+  const conflicts: Conflict[] = [];
+  const wanted = new Set<string>();
+  for (const d of desired) {
+    wanted.add(d.key);
+    const l = liveByKey.get(d.key);
+    const holder = l && !l.owned ? l : d.claims.map((c) => unownedClaims.get(c)).find(Boolean);
+    if (holder && (!l || !l.owned)) {
+      conflicts.push({ key: d.key, label: d.label, ns: d.ns, holder: `${holder.kind} ${holder.label} in ${holder.ns}`, path: d.path });
+      continue;
+    }
+    if (!l) {
+      changes.push(change('create', d, undefined));
+      continue;
+    }
+    const fields: FieldDiff[] = (kind.get(d.kind)!.compare ?? compareDeclared)(d, l);
+    if (fields.length) changes.push({ ...change('update', d, l), fields });
+  }
+  for (const l of live) {
+    if (l.owned && !wanted.has(l.key)) changes.push(change('delete', undefined, l));
+  }
+  return { changes, conflicts };
+}
+
+function change(op: Change['op'], d: Resource | undefined, l: Resource | undefined): Change {
+  const r = (d ?? l)!;
+  return { op, kind: r.kind, key: r.key, ns: r.ns, label: r.label, desired: d, live: l };
+}

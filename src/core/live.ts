@@ -1,0 +1,54 @@
+// The live snapshot: what `ip -json` (and nft -j, /proc/sys) printed, per namespace. Read by io/read-live.ts.
+
+export interface IpAddrInfo {
+  family: 'inet' | 'inet6' | string;
+  local: string;
+  prefixlen: number;
+  scope?: string;
+}
+export interface IpLink {
+  ifindex: number;
+  ifname: string;
+  flags?: string[];
+  mtu?: number;
+  address?: string;
+  group?: string;
+  master?: string;
+  ifalias?: string;
+  link_index?: number;
+  link_netnsid?: number;
+  linkinfo?: { info_kind?: string };
+  addr_info?: IpAddrInfo[];
+}
+export interface IpRoute {
+  type?: string;
+  dst: string;
+  gateway?: string;
+  dev?: string;
+  table?: string;
+  protocol?: string;
+  metric?: number;
+  pref?: string;
+  scope?: string;
+}
+
+export interface NsLive {
+  name: string;
+  links: IpLink[];
+  routes: IpRoute[];
+  /** Values of the sysctls that were asked for, as the kernel prints them. */
+  sysctls: Record<string, string>;
+  /** `nft -j list table` output of the lab's table, when it exists. */
+  nft?: unknown;
+}
+
+export interface LiveSnapshot {
+  /** Every network namespace in /run/netns. */
+  netns: string[];
+  /** Namespaces that were read (host and the lab's), by name. */
+  ns: Record<string, NsLive>;
+}
+
+export function linkIsUp(l: IpLink): boolean {
+  return (l.flags ?? []).includes('UP');
+}

@@ -1,0 +1,52 @@
+// Pure: changes in, an ordered plan out. Each kind gives a phase number per operation; phases fall into four
+// stages that run one after the other:
+//   namespaces (<200)  host: `netns add`
+//   links     (<300)  per namespace, in parallel: interfaces deleted, then created (peers land in their namespace)
+//   config    (<900)  per namespace, in parallel: routes/addresses removed, then lo, ports, addresses, routes, sysctls, NAT
+//   cleanup   (>=900) host: `netns del` (takes each namespace's interfaces, addresses and routes along)
+// A deletion whose parent (its namespace, its interface) is deleted too is subsumed: no command of its own,
+// unless a creation in this plan needs its name back right away.
+import type { Change, Plan, StageName, Step } from '../model.js';
+import type { Kind, KindContext } from './kind.js';
+
+export function stageOf(phase: number): StageName {
+  if (phase < 200) return 'namespaces';
+  if (phase < 300) return 'links';
+  if (phase < 900) return 'config';
+  return 'cleanup';
+}
+
+export function order(lab: string, changes: Change[], kinds: Kind[], ctx: KindContext): Plan {
+  const kind = new Map(kinds.map((k) => [k.name, k]));
+  const phase = (c: Change) => kind.get(c.kind)!.phase[c.op];
+
+  // Subsumption, parents first: deletions in descending phase (namespaces before their links and addresses).
+  const deletes = changes.filter((c) => c.op === 'delete').sort((a, b) => phase(b) - phase(a));
+  const createdClaims = new Set(changes.filter((c) => c.op === 'create').flatMap((c) => c.desired!.claims));
+  const gone = new Set<string>();
+  const subsumed: Change[] = [];
+  const kept: Change[] = changes.filter((c) => c.op !== 'delete');
+  for (const c of deletes) {
+    const l = c.live!;
+    const parentGone = l.parents.some((p) => gone.has(p));
+    l.claims.forEach((x) => gone.add(x));
+    if (parentGone && !l.claims.some((x) => createdClaims.has(x))) subsumed.push(c);
+    else kept.push(c);
+  }
+
+  const steps: Step[] = kept.map((c) => {
+    const k = kind.get(c.kind)!;
+    const cmds = c.op === 'create' ? k.create(c.desired!, ctx)
+      : c.op === 'update' ? k.update(c.desired!, c.live!, c.fields ?? [], ctx)
+        : k.remove(c.live!, ctx);
+    return { ...c, phase: phase(c), stage: stageOf(phase(c)), cmds };
+  });
+  // Stable: same phase keeps the order of the registry and of the file.
+  steps.sort((a, b) => a.phase - b.phase);
+  return { lab, steps, subsumed };
+}
+
+/** True when applying the plan would change nothing in the kernel. */
+export function isEmpty(plan: Plan): boolean {
+  return plan.steps.every((s) => s.cmds.length === 0) && plan.subsumed.length === 0;
+}

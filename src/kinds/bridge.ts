@@ -1,0 +1,44 @@
+// Linux bridges. Created with their group (the lab's mark from the first instant), MTU, MAC and state in one
+// `link add`, then marked with the lab's alias in the same batch.
+import type { Kind } from '../core/kind.js';
+import { linkIsUp } from '../core/live.js';
+import { HOST, type Resource } from '../model.js';
+import { ip, linkClaim, linkOpts, nsClaim, ownedLinks } from './common.js';
+
+interface BridgeProps { mtu?: number; mac?: string; up: boolean; alias: string }
+
+export const bridgeKind: Kind = {
+  name: 'bridge',
+  phase: { create: 220, update: 310, delete: 210 },
+  desired(topo, ctx) {
+    return Object.entries(topo.bridges ?? {}).map(([name, b]) =>
+      res(b?.namespace ?? HOST, name, { mtu: b?.mtu, mac: b?.mac?.toLowerCase(), up: b?.up ?? true, alias: ctx.lab.alias }, `/bridges/${name}`));
+  },
+  live(snap, ctx) {
+    return Object.values(snap.ns).flatMap((n) => ownedLinks(ctx, n, 'bridge').map((l) => ({
+      ...res(n.name, l.ifname, { mtu: l.mtu, mac: l.address, up: linkIsUp(l), alias: l.ifalias ?? '' }), owned: true,
+    })));
+  },
+  create(r, ctx) {
+    const p = r.props as unknown as BridgeProps;
+    const name = r.label;
+    return [
+      { ...ip(r.ns, 'link', 'add', name, ...linkOpts(p), 'group', String(ctx.lab.group), ...(p.up ? ['up'] : []), 'type', 'bridge'),
+        undo: [ip(r.ns, 'link', 'del', name)] },
+      ip(r.ns, 'link', 'set', name, 'alias', p.alias),
+    ];
+  },
+  update(d, _l, fields) {
+    const p = d.props as unknown as BridgeProps;
+    const f = new Set(fields.map(([k]) => k));
+    return [ip(d.ns, 'link', 'set', d.label,
+      ...(f.has('mtu') ? ['mtu', String(p.mtu)] : []), ...(f.has('mac') ? ['address', p.mac!] : []),
+      ...(f.has('up') ? [p.up ? 'up' : 'down'] : []), ...(f.has('alias') ? ['alias', p.alias] : []))];
+  },
+  remove: (r) => [ip(r.ns, 'link', 'del', r.label)],
+};
+
+function res(ns: string, name: string, props: BridgeProps, path?: string): Resource {
+  return { kind: 'bridge', key: `bridge:${ns}/${name}`, ns, label: name, props: props as never,
+    claims: [linkClaim(ns, name)], parents: [nsClaim(ns)], path };
+}

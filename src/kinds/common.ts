@@ -1,0 +1,64 @@
+// Helpers shared by the kinds: ownership marks, normalised declarations, canonical addresses.
+import ipaddr from 'ipaddr.js';
+import type { KindContext } from '../core/kind.js';
+import type { IpLink, NsLive } from '../core/live.js';
+import { HOST, type Cmd, type Topology } from '../model.js';
+
+/** Does the lab own this interface? Marked by its alias, or (just created, not yet marked) by group + record. */
+export function ownsLink(ctx: KindContext, ns: string, l: IpLink): boolean {
+  if (l.ifalias === ctx.lab.alias) return true;
+  return String(l.group) === String(ctx.lab.group) && ctx.state.links.includes(`${ns}/${l.ifname}`);
+}
+
+export function ownedLinks(ctx: KindContext, live: NsLive, kind: string): IpLink[] {
+  return live.links.filter((l) => l.linkinfo?.info_kind === kind && ownsLink(ctx, live.name, l));
+}
+
+export const ip = (ns: string, ...args: string[]): Cmd => ({ ns, tool: 'ip', args });
+
+/** Canonical "addr/len" (IPv6 compressed, lower case). Throws on invalid input (validation catches it first). */
+export function canonicalCidr(cidr: string): string {
+  const [a, len] = ipaddr.parseCIDR(cidr);
+  return `${a.toString()}/${len}`;
+}
+
+/** Canonical route destination: "default" (IPv4), "default6", or a CIDR; a bare address is /32 or /128. */
+export function canonicalDst(to: string, family?: 4 | 6): string {
+  if (to === 'default') return family === 6 ? '::/0' : '0.0.0.0/0';
+  if (to.includes('/')) {
+    const [a, len] = ipaddr.parseCIDR(to);
+    const net = ipaddr.parse(networkOf(a, len));
+    return `${net.toString()}/${len}`;
+  }
+  const a = ipaddr.parse(to);
+  return `${a.toString()}/${a.kind() === 'ipv6' ? 128 : 32}`;
+}
+
+function networkOf(a: ipaddr.IPv4 | ipaddr.IPv6, len: number): string {
+  if (a.kind() === 'ipv4') return ipaddr.IPv4.networkAddressFromCIDR(`${a.toString()}/${len}`).toString();
+  return ipaddr.IPv6.networkAddressFromCIDR(`${a.toString()}/${len}`).toString();
+}
+
+export function familyOf(addr: string): 4 | 6 {
+  return addr.includes(':') ? 6 : 4;
+}
+
+export interface NormEnd {
+  ns: string; name: string; mtu?: number; mac?: string; up: boolean; master: string | null; addresses: string[];
+}
+
+export function normEnd(e: NonNullable<Topology['veths']>[number]['ends'][number]): NormEnd {
+  return {
+    ns: e.namespace ?? HOST, name: e.name, mtu: e.mtu, mac: e.mac?.toLowerCase(), up: e.up ?? true,
+    master: e.bridge ?? null, addresses: e.addresses ?? [],
+  };
+}
+
+export const endId = (e: { ns: string; name: string }) => `${e.ns}/${e.name}`;
+export const linkClaim = (ns: string, name: string) => `link:${ns}/${name}`;
+export const nsClaim = (ns: string) => `netns:${ns}`;
+
+/** Options of `ip link add/set` shared by creation and change: mtu and MAC. */
+export function linkOpts(p: { mtu?: number; mac?: string }): string[] {
+  return [...(p.mtu !== undefined ? ['mtu', String(p.mtu)] : []), ...(p.mac ? ['address', p.mac] : [])];
+}

@@ -1,0 +1,37 @@
+// The `lo` of each lab namespace: its state (loopback: up|down) and the lab's ownership mark (its ifalias).
+import type { Kind } from '../core/kind.js';
+import { linkIsUp } from '../core/live.js';
+import { HOST, type Resource } from '../model.js';
+import { ip, nsClaim } from './common.js';
+
+export const loopbackKind: Kind = {
+  name: 'loopback',
+  phase: { create: 300, update: 300, delete: 300 },
+  desired(topo, ctx) {
+    return Object.entries(topo.namespaces ?? {})
+      .filter(([n]) => n !== HOST)
+      .map(([n, spec]) => res(n, { up: (spec?.loopback ?? 'up') === 'up', alias: ctx.lab.alias }, `/namespaces/${n}`));
+  },
+  live(snap, ctx) {
+    const out: Resource[] = [];
+    for (const n of snap.netns) {
+      const lo = snap.ns[n]?.links.find((l) => l.ifname === 'lo');
+      if (!lo) continue;
+      const owned = lo.ifalias === ctx.lab.alias || ctx.state.namespaces.includes(n);
+      if (owned) out.push({ ...res(n, { up: linkIsUp(lo), alias: lo.ifalias ?? '' }), owned });
+    }
+    return out;
+  },
+  create: (r) => setLo(r),
+  update: (d) => setLo(d),
+  remove: () => [],
+};
+
+function setLo(r: Resource) {
+  const p = r.props as { up: boolean; alias: string };
+  return [ip(r.ns, 'link', 'set', 'lo', p.up ? 'up' : 'down', 'alias', p.alias)];
+}
+
+function res(ns: string, props: { up: boolean; alias: string }, path?: string): Resource {
+  return { kind: 'loopback', key: `loopback:${ns}`, ns, label: `lo in ${ns}`, props, claims: [], parents: [nsClaim(ns)], path };
+}

@@ -1,0 +1,69 @@
+// Routes in the main table. The lab's routes carry its protocol number (ROUTE_PROTO): in a lab namespace every
+// route with it is the lab's; in the host namespace only those the state record lists. Other routes are
+// reported as conflicts when declared, never touched.
+import type { Kind, KindContext } from '../core/kind.js';
+import type { IpRoute, LiveSnapshot } from '../core/live.js';
+import { HOST, type Cmd, type Resource } from '../model.js';
+import { canonicalDst, familyOf, ip, linkClaim, nsClaim } from './common.js';
+
+export const ROUTE_PROTO = '241';
+
+interface RouteProps { dst: string; via?: string; dev?: string; metric: number; proto?: string }
+
+export const routeKind: Kind = {
+  name: 'route',
+  phase: { create: 340, update: 340, delete: 302 },
+  desired(topo) {
+    return Object.entries(topo.namespaces ?? {}).flatMap(([ns, spec]) => (spec?.routes ?? []).map((r, i) => {
+      const fam = r.to !== 'default' ? familyOf(r.to) : r.via ? familyOf(r.via) : 4;
+      const dst = canonicalDst(r.to, fam);
+      return res(ns, { dst, via: r.via, dev: r.dev, metric: r.metric ?? (fam === 6 ? 1024 : 0) }, `/namespaces/${ns}/routes/${i}`);
+    }));
+  },
+  live(snap, ctx) {
+    return Object.values(snap.ns).flatMap((n) => n.routes.filter(isMainUnicast).map((r) => {
+      const props = fromLive(r);
+      const owned = r.protocol === ROUTE_PROTO && ownsRouteIn(snap, ctx, n.name, key(n.name, props));
+      return { ...res(n.name, props), owned };
+    }));
+  },
+  compare(d, l) {
+    const dp = d.props as unknown as RouteProps, lp = l.props as unknown as RouteProps;
+    return (['via', 'dev'] as const).filter((k) => dp[k] !== undefined && dp[k] !== lp[k]).map((k) => [k, lp[k], dp[k]]);
+  },
+  create: (r) => [{ ...routeCmd(r.ns, 'add', r.props as never), undo: [routeCmd(r.ns, 'del', r.props as never)] }],
+  update: (d, l) => [{ ...routeCmd(d.ns, 'replace', d.props as never), undo: [routeCmd(l.ns, 'replace', l.props as never)] }],
+  remove: (r) => [{ ...routeCmd(r.ns, 'del', r.props as never), undo: [routeCmd(r.ns, 'add', r.props as never)] }],
+};
+
+function routeCmd(ns: string, verb: 'add' | 'del' | 'replace', p: RouteProps): Cmd {
+  const fam = familyOf(p.dst);
+  return ip(ns, ...(fam === 6 ? ['-6'] : []), 'route', verb, p.dst, ...(p.via ? ['via', p.via] : []), ...(p.dev ? ['dev', p.dev] : []),
+    ...(p.metric ? ['metric', String(p.metric)] : []), 'proto', ROUTE_PROTO);
+}
+
+function isMainUnicast(r: IpRoute): boolean {
+  return (r.table ?? 'main') === 'main' && (r.type ?? 'unicast') === 'unicast' && typeof r.dst === 'string';
+}
+
+/** IPv6 routes are the ones with a `pref` or an IPv6 destination/gateway (`ip -json` prints no family). */
+function fromLive(r: IpRoute): RouteProps {
+  const v6 = r.pref !== undefined || r.dst.includes(':') || (r.gateway ?? '').includes(':');
+  return { dst: canonicalDst(r.dst, v6 ? 6 : 4), via: r.gateway, dev: r.dev, metric: r.metric ?? 0, proto: r.protocol };
+}
+
+function ownsRouteIn(snap: LiveSnapshot, ctx: KindContext, ns: string, k: string): boolean {
+  if (ns === HOST) return ctx.state.hostRoutes.includes(k);
+  const lo = snap.ns[ns]?.links.find((l) => l.ifname === 'lo');
+  return lo?.ifalias === ctx.lab.alias || ctx.state.namespaces.includes(ns);
+}
+
+export const key = (ns: string, p: { dst: string; metric: number }) => `route:${ns}/${p.dst}/${p.metric}`;
+
+function res(ns: string, p: RouteProps, path?: string): Resource {
+  const shown = p.dst === '0.0.0.0/0' || p.dst === '::/0' ? 'default' : p.dst;
+  return {
+    kind: 'route', key: key(ns, p), ns, label: `${shown}${p.via ? ` via ${p.via}` : ''}${p.dev ? ` dev ${p.dev}` : ''}${p.metric ? ` metric ${p.metric}` : ''}`,
+    props: p as never, claims: [`${key(ns, p)}`], parents: [nsClaim(ns), ...(p.dev ? [linkClaim(ns, p.dev)] : [])], path,
+  };
+}

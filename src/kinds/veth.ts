@@ -1,0 +1,81 @@
+// veth pairs: existence of the pair. One `link add` creates both ends with everything the kernel accepts at
+// creation: the peer already in its namespace, MTU, MAC, group, and the creating end up and enslaved.
+// What can't be set at creation (the peer's state, master and alias) is the veth-end kind's job.
+import type { Kind, KindContext } from '../core/kind.js';
+import type { IpLink } from '../core/live.js';
+import { HOST, type Resource, type Topology } from '../model.js';
+import { endId, ip, linkClaim, linkOpts, normEnd, nsClaim, ownedLinks, type NormEnd } from './common.js';
+
+/** Stands for the namespace topo runs in, in `netns` arguments; replaced by topo's PID when run, `$$` in scripts. */
+export const HOST_NETNS = '@host-pid';
+
+/** The end whose namespace runs `link add`: the one with a bridge (enslaved at creation), else the host one. */
+export function creatorIndex(ends: NormEnd[]): 0 | 1 {
+  if (ends[0].master && !ends[1].master) return 0;
+  if (ends[1].master && !ends[0].master) return 1;
+  if (ends[1].ns === HOST && ends[0].ns !== HOST) return 1;
+  return 0;
+}
+
+export function desiredPairs(topo: Topology): { ends: NormEnd[]; path: string }[] {
+  return (topo.veths ?? []).map((v, i) => ({ ends: v.ends.map(normEnd), path: `/veths/${i}` }));
+}
+
+export const vethKind: Kind = {
+  name: 'veth',
+  phase: { create: 230, update: 230, delete: 210 },
+  desired(topo) {
+    return desiredPairs(topo).map(({ ends, path }) => res(ends, path));
+  },
+  live(snap, ctx) {
+    const all = Object.values(snap.ns).flatMap((n) => ownedLinks(ctx, n, 'veth').map((l) => ({ ns: n.name, l })));
+    const seen = new Set<string>();
+    const out: Resource[] = [];
+    for (const a of all) {
+      if (seen.has(endId({ ns: a.ns, name: a.l.ifname }))) continue;
+      const b = all.find((x) => x !== a && isPeer(a.l, x.l, a.ns === x.ns));
+      const ends = [a, ...(b ? [b] : [])].map((x) => ({ ns: x.ns, name: x.l.ifname }) as NormEnd);
+      ends.forEach((e) => seen.add(endId(e)));
+      if (!b) ends.push({ ns: '?', name: '?' } as NormEnd); // peer outside what the lab owns: a broken pair
+      out.push({ ...res(ends), owned: true });
+    }
+    return out;
+  },
+  compare: () => [],
+  create(r, ctx) {
+    const ends = (r.props as { ends: NormEnd[] }).ends;
+    const ci = creatorIndex(ends);
+    const c = ends[ci], o = ends[1 - ci];
+    const group = String(ctx.lab.group);
+    const peerNetns = o.ns === c.ns ? [] : ['netns', o.ns === HOST ? HOST_NETNS : o.ns];
+    return [
+      { ...ip(c.ns, 'link', 'add', c.name, ...linkOpts(c), 'group', group, ...(c.up ? ['up'] : []),
+        ...(c.master ? ['master', c.master] : []),
+        'type', 'veth', 'peer', 'name', o.name, ...linkOpts(o), 'group', group, ...peerNetns),
+        undo: [ip(c.ns, 'link', 'del', c.name)] },
+      ip(c.ns, 'link', 'set', c.name, 'alias', ctx.lab.alias),
+    ];
+  },
+  update: () => [],
+  remove(r) {
+    const e = (r.props as { ends: NormEnd[] }).ends.find((x) => x.ns !== '?')!;
+    return [ip(e.ns, 'link', 'del', e.name)];
+  },
+};
+
+function isPeer(a: IpLink, b: IpLink, sameNs: boolean): boolean {
+  return a.link_index === b.ifindex && b.link_index === a.ifindex && (a.link_netnsid === undefined) === sameNs;
+}
+
+function res(ends: NormEnd[], path?: string): Resource {
+  const sorted = [...ends].sort((x, y) => endId(x).localeCompare(endId(y)));
+  const real = sorted.filter((e) => e.ns !== '?');
+  return {
+    kind: 'veth', key: `veth:${sorted.map(endId).join('|')}`, ns: real[0].ns,
+    label: sorted.map((e) => (e.ns === '?' ? '?' : `${e.name}@${e.ns}`)).join(' <-> '),
+    props: { ends: path ? ends : sorted }, claims: real.map((e) => linkClaim(e.ns, e.name)),
+    parents: real.map((e) => nsClaim(e.ns)), path,
+  };
+}
+
+export type { KindContext };

@@ -1,0 +1,100 @@
+// Shared data types of the pipeline: load → validate → resolve → read live → diff → order → execute → verify.
+// Desired and live state share one type (Resource) so that diff and verify compare like with like.
+
+/** The topology file after validation, with defaults still unapplied (exactly what the user wrote). */
+export interface Topology {
+  name: string;
+  namespaces?: Record<string, NamespaceSpec | null>;
+  bridges?: Record<string, BridgeSpec | null>;
+  veths?: VethSpec[];
+  tests?: TestSpec[];
+}
+export interface NamespaceSpec {
+  loopback?: 'up' | 'down';
+  sysctls?: Record<string, string | number>;
+  routes?: RouteSpec[];
+  nat?: NatSpec;
+}
+export interface RouteSpec { to: string; via?: string; dev?: string; metric?: number }
+export interface BridgeSpec { namespace?: string; addresses?: string[]; mtu?: number; up?: boolean; mac?: string }
+export interface EndSpec {
+  name: string; namespace?: string; addresses?: string[]; mtu?: number; mac?: string; up?: boolean; bridge?: string;
+}
+export interface VethSpec { ends: [EndSpec, EndSpec] }
+export interface NatSpec {
+  masquerade?: { out: string; from?: string }[];
+  forward?: { in: string; proto: 'tcp' | 'udp'; port: number; to: string }[];
+}
+export interface TestSpec { from: string; ping: string; expect?: 'reachable' | 'unreachable'; external?: boolean }
+
+/** The namespace topo runs in. */
+export const HOST = 'host';
+
+/** One kernel object, desired or live. `key` is unique across kinds (it starts with the kind name). */
+export interface Resource<P = Record<string, unknown>> {
+  kind: string;
+  key: string;
+  /** Namespace the object lives in (HOST for the root namespace). */
+  ns: string;
+  /** Human label, e.g. "veth1 <-> veth-host". */
+  label: string;
+  props: P;
+  /** Names this object occupies in the kernel ("netns:ns1", "link:ns1/veth1"): two objects can't share one. */
+  claims: string[];
+  /** Claims whose removal removes this object too (its namespace, its interface). */
+  parents: string[];
+  /** Live objects only: does this lab own it? Unowned live objects are never changed or deleted. */
+  owned?: boolean;
+  /** Desired objects only: where in the file it was declared (a JSON pointer into the document). */
+  path?: string;
+}
+
+/** One command. `tool: 'ip'` commands are batchable: run as lines of `ip [-n NS] -batch -`. */
+export interface Cmd {
+  ns: string;
+  tool: 'ip' | 'sysctl' | 'nft';
+  args: string[];
+  /** stdin for the command (nft -f -). */
+  input?: string;
+  /** Commands that undo this one once it has run (used by rollback). */
+  undo?: Cmd[];
+}
+
+export type Op = 'create' | 'update' | 'delete';
+export interface Change {
+  op: Op;
+  kind: string;
+  key: string;
+  ns: string;
+  label: string;
+  desired?: Resource;
+  live?: Resource;
+  /** Field-level differences of an update: [field, live value, desired value]. */
+  fields?: [string, unknown, unknown][];
+}
+
+/** A change with its place in the order and the commands that carry it out. */
+export interface Step extends Change {
+  phase: number;
+  stage: StageName;
+  cmds: Cmd[];
+}
+
+export type StageName = 'namespaces' | 'links' | 'config' | 'cleanup';
+export const STAGES: StageName[] = ['namespaces', 'links', 'config', 'cleanup'];
+
+export interface Plan {
+  lab: string;
+  steps: Step[];
+  /** Deletions that happen as a consequence of another one (a namespace takes its links with it). */
+  subsumed: Change[];
+}
+
+/** Identity of the lab in the kernel. */
+export interface LabIdentity {
+  name: string;
+  /** ifalias put on every interface the lab owns (and on `lo` of its namespaces). */
+  alias: string;
+  /** Link group set at creation time, so an interface is marked from its first instant. */
+  group: number;
+}
