@@ -19,7 +19,7 @@ export const addressKind: Kind = {
     return out;
   },
   live(snap, ctx) {
-    return Object.values(snap.ns).flatMap((n) => n.links.filter((l) => ownsLink(ctx, n.name, l)).flatMap((l) =>
+    return Object.values(snap.ns).flatMap((n) => n.links.filter((l) => l.ifname !== 'lo' && ownsLink(ctx, n.name, l)).flatMap((l) =>
       (l.addr_info ?? []).filter((a) => !(a.family === 'inet6' && a.scope === 'link'))
         .map((a) => ({ ...res(n.name, l.ifname, `${a.local}/${a.prefixlen}`), owned: true }))));
   },

@@ -1,0 +1,82 @@
+// The core commands: validate, plan, apply, destroy, show. Each returns its exit code; main.ts exits.
+import { EXIT } from '../errors.js';
+import type { Topology } from '../model.js';
+import { emit, rendererFor, type OutputOpts } from './output.js';
+import { requireRoot } from './privilege.js';
+
+async function load(file: string): Promise<Topology> {
+  const { loadTopology } = await import('../validate/index.js');
+  return loadTopology(file, { nftAvailable: await nftAvailable() });
+}
+
+async function nftAvailable(): Promise<boolean> {
+  const { access } = await import('node:fs/promises');
+  for (const d of (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':')) {
+    try { await access(`${d}/nft`); return true; } catch { /* next */ }
+  }
+  return false;
+}
+
+async function kernel() {
+  const { runProcess } = await import('../io/runner.js');
+  return runProcess;
+}
+
+export async function validateCmd(file: string, o: OutputOpts): Promise<number> {
+  const topo = await load(file);
+  emit(o, `${file}: valid (lab "${topo.name}")\n`, { ok: true, valid: true, lab: topo.name });
+  return EXIT.OK;
+}
+
+export async function planCmd(file: string, o: OutputOpts & { commands?: boolean; format?: string; detailedExitcode?: boolean }): Promise<number> {
+  const topo = await load(file);
+  requireRoot('topo plan');
+  const { loadContext, observe } = await import('../ops/observe.js');
+  const { renderPlanText, renderPlanScript, planJson } = await import('../render/plan.js');
+  const { conflictError } = await import('../ops/conflicts.js');
+  const { isEmpty } = await import('../core/order.js');
+  const obs = await observe(await kernel(), topo, await loadContext(topo.name));
+  if (obs.conflicts.length) throw conflictError(topo.name, obs.conflicts);
+  const format = o.json ? 'json' : o.format ?? 'text';
+  if (format === 'sh') process.stdout.write(renderPlanScript(obs.plan, file));
+  else emit({ json: format === 'json' }, renderPlanText(obs.plan, { commands: o.commands }), planJson(obs.plan));
+  return o.detailedExitcode && !isEmpty(obs.plan) ? EXIT.CHANGES : EXIT.OK;
+}
+
+export async function applyCmd(file: string, o: OutputOpts & { rollback?: boolean }): Promise<number> {
+  const topo = await load(file);
+  requireRoot('topo apply');
+  const { apply } = await import('../ops/apply.js');
+  const { planJson, renderPlanText, summary } = await import('../render/plan.js');
+  const r = await apply(topo, { run: await kernel(), renderer: rendererFor(o), rollback: o.rollback !== false });
+  const n = summary(r.plan);
+  const text = r.changed
+    ? `${renderPlanText(r.plan)}Apply complete: ${n.create} created, ${n.update} changed, ${n.delete} deleted in ${(r.ms / 1000).toFixed(2)} s; verified.\n`
+    : `No changes. Lab "${r.lab}" already matches ${file}.\n`;
+  emit(o, text, { ok: true, lab: r.lab, changed: r.changed, ms: r.ms, plan: planJson(r.plan) });
+  return EXIT.OK;
+}
+
+export async function destroyCmd(file: string, o: OutputOpts): Promise<number> {
+  requireRoot('topo destroy');
+  const { labOf } = await import('./lab-of.js');
+  const { name, namespaces } = await labOf(file);
+  const { destroy } = await import('../ops/destroy.js');
+  const { planJson, summary } = await import('../render/plan.js');
+  const r = await destroy(name, { run: await kernel(), renderer: rendererFor(o), declaredNamespaces: namespaces });
+  const n = summary(r.plan);
+  const text = r.changed ? `Destroyed lab "${name}": ${n.delete} object(s) removed in ${(r.ms / 1000).toFixed(2)} s; verified nothing is left.\n`
+    : `Nothing to destroy: lab "${name}" owns nothing in the kernel.\n`;
+  emit(o, text, { ok: true, lab: name, changed: r.changed, ms: r.ms, plan: planJson(r.plan) });
+  return EXIT.OK;
+}
+
+export async function showCmd(file: string, o: OutputOpts): Promise<number> {
+  const topo = await load(file);
+  requireRoot('topo show');
+  const { loadContext, observe } = await import('../ops/observe.js');
+  const { showJson, showText } = await import('../render/show.js');
+  const obs = await observe(await kernel(), topo, await loadContext(topo.name));
+  emit(o, showText(obs), showJson(obs));
+  return EXIT.OK;
+}

@@ -1,0 +1,61 @@
+// Pure assembly of the pipeline: desired + live resources → diff → ordered plan. Also the state record an
+// apply writes before it runs (what it is about to create) and after it succeeds (what the lab now owns).
+import { KINDS } from '../kinds/index.js';
+import { HOST, type Plan, type Resource, type Topology } from '../model.js';
+import type { Conflict } from './diff.js';
+import { diff } from './diff.js';
+import type { KindContext } from './kind.js';
+import type { LiveSnapshot } from './live.js';
+import { order } from './order.js';
+import { mergeState, type StateRecord } from './state.js';
+
+export interface Planned { desired: Resource[]; live: Resource[]; plan: Plan; conflicts: Conflict[] }
+
+export function desiredOf(topo: Topology | undefined, ctx: KindContext): Resource[] {
+  return topo ? KINDS.flatMap((k) => k.desired(topo, ctx)) : [];
+}
+
+export function planFrom(topo: Topology | undefined, snap: LiveSnapshot, ctx: KindContext): Planned {
+  const desired = desiredOf(topo, ctx);
+  const live = KINDS.flatMap((k) => k.live(snap, ctx));
+  const { changes, conflicts } = diff(desired, live, KINDS);
+  return { desired, live, plan: order(ctx.lab.name, changes, KINDS, ctx), conflicts };
+}
+
+/** What to read from the kernel for this lab: its namespaces (declared and recorded) and sysctls. */
+export function readScope(topo: Topology | undefined, state: StateRecord) {
+  const namespaces = [...new Set([...Object.keys(topo?.namespaces ?? {}), ...state.namespaces])].filter((n) => n !== HOST);
+  const sysctls: Record<string, string[]> = {};
+  const add = (ns: string, k: string) => { (sysctls[ns] ??= []).includes(k) || sysctls[ns].push(k); };
+  for (const [ns, spec] of Object.entries(topo?.namespaces ?? {})) for (const k of Object.keys(spec?.sysctls ?? {})) add(ns, k);
+  for (const nk of Object.keys(state.sysctls)) { const [ns, k] = nk.split('|'); add(ns, k); }
+  return { namespaces, sysctls };
+}
+
+/** The record written before running a plan: everything it may create, so a crash leaves nothing unowned. */
+export function intentState(state: StateRecord, plan: Plan): StateRecord {
+  const creates = plan.steps.filter((s) => s.op === 'create').map((s) => s.desired!);
+  const sysctls: Record<string, string> = {};
+  for (const s of plan.steps) {
+    if (s.kind === 'sysctl' && s.op === 'update') sysctls[`${s.ns}|${s.label}`] = (s.live!.props as { value: string }).value;
+  }
+  return mergeState(state, {
+    namespaces: creates.filter((r) => r.kind === 'namespace').map((r) => r.ns),
+    links: creates.flatMap((r) => r.claims.filter((c) => c.startsWith('link:')).map((c) => c.slice(5))),
+    hostRoutes: creates.filter((r) => r.kind === 'route' && r.ns === HOST).map((r) => r.key),
+    sysctls,
+  });
+}
+
+/** The record after a successful apply: what the desired state owns, and the previous values still to restore. */
+export function finalState(intent: StateRecord, desired: Resource[]): StateRecord {
+  const keep = new Set(desired.filter((r) => r.kind === 'sysctl').map((r) => `${r.ns}|${r.label}`));
+  return {
+    lab: intent.lab,
+    namespaces: desired.filter((r) => r.kind === 'namespace').map((r) => r.ns).sort(),
+    links: desired.flatMap((r) => r.kind === 'veth' || r.kind === 'bridge' ? r.claims.map((c) => c.slice(5)) : []).sort(),
+    hostRoutes: desired.filter((r) => r.kind === 'route' && r.ns === HOST).map((r) => r.key).sort(),
+    sysctls: Object.fromEntries(Object.entries(intent.sysctls).filter(([k]) => keep.has(k))),
+    nat: intent.nat,
+  };
+}

@@ -1,0 +1,41 @@
+// Turning commands (data) into the exact argv that runs, and into lines of an `ip -batch` script.
+import { HOST, type Cmd } from '../model.js';
+import { HOST_NETNS } from '../kinds/veth.js';
+
+/** How the host namespace is named in `netns` arguments: topo's own PID when run, `$$` in a shell script. */
+export type HostRef = string;
+
+function subst(args: string[], hostRef: HostRef): string[] {
+  return args.map((a) => (a === HOST_NETNS ? hostRef : a));
+}
+
+/** The exact argv of one command, as it would run on its own. */
+export function argvOf(cmd: Cmd, hostRef: HostRef = String(process.pid)): string[] {
+  const args = subst(cmd.args, hostRef);
+  const inNs = (tool: string) => (cmd.ns === HOST ? [tool, ...args] : ['ip', 'netns', 'exec', cmd.ns, tool, ...args]);
+  switch (cmd.tool) {
+    case 'ip': return cmd.ns === HOST ? ['ip', ...args] : ['ip', '-n', cmd.ns, ...args];
+    case 'sysctl': return inNs('sysctl');
+    case 'nft': return inNs('nft');
+  }
+}
+
+/** The argv of a batch of ip commands for one namespace (the lines go to stdin). */
+export function batchArgv(ns: string, force = false): string[] {
+  return ['ip', ...(ns === HOST ? [] : ['-n', ns]), ...(force ? ['-force'] : []), '-batch', '-'];
+}
+
+/** One line of an `ip -batch` script (arguments quoted the way ip's batch parser reads them). */
+export function batchLine(cmd: Cmd, hostRef: HostRef = String(process.pid)): string {
+  return subst(cmd.args, hostRef).map(quoteBatch).join(' ');
+}
+
+function quoteBatch(a: string): string {
+  if (a === '') return '""';
+  return /[\s"'\\#]/.test(a) ? `"${a.replace(/(["\\])/g, '\\$1')}"` : a;
+}
+
+/** Shell-quoted rendering of an argv, for display and for `--format sh`. */
+export function shellQuote(argv: string[]): string {
+  return argv.map((a) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+}

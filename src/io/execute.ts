@@ -1,0 +1,125 @@
+// The plan executor. Stages run one after the other; inside a stage each namespace's commands run as one
+// batch, namespaces in parallel. Progress goes through listr2. On a failure (or SIGINT/SIGTERM) it stops
+// launching work, lets running batches finish, and (unless told not to) undoes what ran, in reverse.
+import { Listr } from 'listr2';
+import { STAGES, type Cmd, type Plan, type StageName, type Step } from '../model.js';
+import type { CommandFailed } from '../errors.js';
+import { argvOf } from './commands.js';
+import { PARALLEL, pool } from './pool.js';
+import type { Runner } from './runner.js';
+import { runSegment, segments, type Item } from './run-step-cmds.js';
+
+export type Renderer = 'default' | 'simple' | 'silent';
+
+export interface ExecOptions {
+  run: Runner;
+  renderer: Renderer;
+  rollback: boolean;
+}
+
+export interface ExecResult {
+  ok: boolean;
+  /** Commands that ran successfully, in completion order. */
+  ran: Item[];
+  error?: CommandFailed;
+  interrupted?: string;
+  rolledBack: boolean;
+  rollbackErrors: CommandFailed[];
+}
+
+const STAGE_TITLE: Record<StageName, string> = {
+  namespaces: 'create namespaces', links: 'interfaces', config: 'addresses, routes, settings', cleanup: 'delete namespaces',
+};
+
+/** Test hook: a command whose argv contains $TOPO_FAIL_COMMAND fails as if the kernel refused it. */
+function injectedFailure(cmd: Cmd): string | undefined {
+  const needle = process.env.TOPO_FAIL_COMMAND;
+  return needle && argvOf(cmd).join(' ').includes(needle) ? `injected failure (TOPO_FAIL_COMMAND=${needle})` : undefined;
+}
+
+export async function executePlan(plan: Plan, opts: ExecOptions): Promise<ExecResult> {
+  const ran: Item[] = [];
+  const res: ExecResult = { ok: true, ran, rolledBack: false, rollbackErrors: [] };
+  const stop = (sig: string) => { res.interrupted ??= sig; };
+  const onInt = () => stop('SIGINT'), onTerm = () => stop('SIGTERM');
+  process.on('SIGINT', onInt).on('SIGTERM', onTerm);
+  try {
+    const stages = STAGES.map((s) => ({ s, steps: plan.steps.filter((st) => st.stage === s && st.cmds.length) })).filter((x) => x.steps.length);
+    const tasks = new Listr(stages.map(({ s, steps }) => ({
+      title: `${STAGE_TITLE[s]} (${steps.length} step${steps.length === 1 ? '' : 's'})`,
+      task: async () => {
+        if (res.error || res.interrupted) return;
+        await runStage(steps, opts.run, res);
+        if (res.error) throw res.error;
+        if (res.interrupted) throw new Error(`interrupted by ${res.interrupted}`);
+      },
+    })), { renderer: opts.renderer, exitOnError: true, rendererOptions: {} as never });
+    await tasks.run().catch(() => undefined);
+  } finally {
+    process.off('SIGINT', onInt).off('SIGTERM', onTerm);
+  }
+  if (res.error || res.interrupted) {
+    res.ok = false;
+    if (opts.rollback) {
+      res.rollbackErrors = await rollback(ran, opts.run);
+      res.rolledBack = true;
+    }
+  }
+  return res;
+}
+
+async function runStage(steps: Step[], run: Runner, res: ExecResult): Promise<void> {
+  const byNs = new Map<string, Item[]>();
+  for (const step of steps) for (const cmd of step.cmds) {
+    if (!byNs.has(cmd.ns)) byNs.set(cmd.ns, []);
+    byNs.get(cmd.ns)!.push({ step, cmd });
+  }
+  await pool([...byNs.values()], PARALLEL, async (items) => {
+    for (const seg of segments(items)) {
+      if (res.error || res.interrupted) return;
+      const r = await runSegment(run, seg, injectedFailure);
+      res.ran.push(...r.done);
+      if (r.failed) res.error ??= r.failed.error;
+    }
+  });
+}
+
+/**
+ * Undo what ran, newest first. A step whose namespace or interface was created in this run is skipped: undoing
+ * that creation (deleting the namespace / the interface) takes it along.
+ */
+export function rollbackCommands(ran: Item[]): Item[] {
+  const created = new Set(ran.filter((it) => it.step.op === 'create').flatMap((it) => it.step.desired!.claims));
+  const out: Item[] = [];
+  for (const it of [...ran].reverse()) {
+    const r = it.step.desired ?? it.step.live!;
+    const own = it.step.op === 'create' ? r.claims : [];
+    if (r.parents.some((p) => created.has(p) && !own.includes(p))) continue;
+    for (const u of it.cmd.undo ?? []) out.push({ step: it.step, cmd: u });
+  }
+  return out;
+}
+
+async function rollback(ran: Item[], run: Runner): Promise<CommandFailed[]> {
+  const errors: CommandFailed[] = [];
+  // Sequential, in reverse order, batching consecutive commands of one namespace.
+  const items = rollbackCommands(ran);
+  const groups: Item[][] = [];
+  for (const it of items) {
+    const last = groups[groups.length - 1];
+    if (last && last[0].cmd.ns === it.cmd.ns) last.push(it);
+    else groups.push([it]);
+  }
+  for (const g of groups) {
+    let rest = g;
+    while (rest.length) {
+      const seg = segments(rest)[0];
+      const r = await runSegment(run, seg);
+      if (r.failed) {
+        errors.push(r.failed.error);
+        rest = rest.slice(r.done.length + 1); // report it, go on with the rest of the rollback
+      } else rest = rest.slice(seg.length);
+    }
+  }
+  return errors;
+}

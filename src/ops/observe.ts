@@ -1,0 +1,36 @@
+// Read the lab's live state from the kernel and plan against it (the IO half of planning).
+import { labIdentity } from '../core/lab.js';
+import type { KindContext } from '../core/kind.js';
+import type { LiveSnapshot } from '../core/live.js';
+import { planFrom, readScope, type Planned } from '../core/pipeline.js';
+import type { StateRecord } from '../core/state.js';
+import type { Topology } from '../model.js';
+import { listNetns, readLive } from '../io/read-live.js';
+import type { Runner } from '../io/runner.js';
+import { readState } from '../io/state-file.js';
+import { PARALLEL, pool } from '../io/pool.js';
+import { EXTRA_READERS } from '../kinds/readers.js';
+
+export interface Observed extends Planned { ctx: KindContext; snap: LiveSnapshot }
+
+export async function loadContext(lab: string): Promise<KindContext> {
+  return { lab: labIdentity(lab), state: await readState(lab) };
+}
+
+export async function observe(run: Runner, topo: Topology | undefined, ctx: KindContext, extraNs: string[] = []): Promise<Observed> {
+  const scope = readScope(topo, ctx.state);
+  const snap = await readLive(run, { namespaces: [...scope.namespaces, ...extraNs], sysctls: scope.sysctls, extra: EXTRA_READERS(topo, ctx) });
+  return { ...planFrom(topo, snap, ctx), ctx, snap };
+}
+
+/** Namespaces marked as this lab's that neither the file nor the record knows (a lost record, an edited file). */
+export async function findMarkedNamespaces(run: Runner, ctx: KindContext, known: string[]): Promise<string[]> {
+  const others = (await listNetns(run)).filter((n) => !known.includes(n));
+  const marked = await pool(others, PARALLEL, async (n) => {
+    const r = await run(['ip', '-n', n, '-json', 'link', 'show', 'dev', 'lo']);
+    try { return (JSON.parse(r.stdout)[0]?.ifalias === ctx.lab.alias) ? n : undefined; } catch { return undefined; }
+  });
+  return marked.filter((n): n is string => !!n);
+}
+
+export type { StateRecord };

@@ -1,0 +1,46 @@
+// `topo show`: the lab's live objects per namespace, and the drift between them and the file.
+import { HOST, type Resource } from '../model.js';
+import type { Observed } from '../ops/observe.js';
+import { describeStep, visibleSteps } from './plan.js';
+
+const SHOWN = new Set(['namespace', 'bridge', 'veth', 'address', 'route', 'sysctl', 'loopback', 'nat']);
+
+export function showJson(obs: Observed) {
+  const owned = obs.live.filter((r) => r.owned && SHOWN.has(r.kind));
+  return {
+    lab: obs.ctx.lab.name,
+    namespaces: Object.fromEntries(groupByNs(owned).map(([ns, rs]) => [ns, rs.map((r) => ({ kind: r.kind, key: r.key, label: r.label, props: r.props }))])),
+    drift: visibleSteps(obs.plan).map((s) => ({ op: s.op, kind: s.kind, key: s.key, namespace: s.ns, label: s.label, fields: s.fields })),
+    conflicts: obs.conflicts,
+  };
+}
+
+export function showText(obs: Observed): string {
+  const owned = obs.live.filter((r) => r.owned && SHOWN.has(r.kind));
+  let out = `lab ${obs.ctx.lab.name}\n`;
+  if (!owned.length) out += '  nothing of this lab exists in the kernel\n';
+  for (const [ns, rs] of groupByNs(owned)) {
+    out += `namespace ${ns}\n`;
+    for (const r of rs) out += `  ${r.kind.padEnd(9)} ${r.label}${extra(r)}\n`;
+  }
+  const drift = visibleSteps(obs.plan);
+  out += drift.length ? `drift against the file (${drift.length}):\n` : 'in sync with the file\n';
+  const word = { create: 'missing', update: 'differs', delete: 'not in file' } as const;
+  for (const s of drift) out += `  ${word[s.op].padEnd(11)} ${s.ns}: ${describeStep(s)}\n`;
+  for (const c of obs.conflicts) out += `  conflict    ${c.ns}: ${c.label} is held by ${c.holder}\n`;
+  return out;
+}
+
+function extra(r: Resource): string {
+  const p = r.props as Record<string, unknown>;
+  if (r.kind === 'sysctl') return ` = ${p.value}`;
+  if (r.kind === 'loopback') return p.up ? ' up' : ' down';
+  if (r.kind === 'bridge') return `${p.up ? ' up' : ' down'} mtu ${p.mtu}`;
+  return '';
+}
+
+function groupByNs(rs: Resource[]): [string, Resource[]][] {
+  const m = new Map<string, Resource[]>();
+  for (const r of rs) (m.get(r.ns) ?? m.set(r.ns, []).get(r.ns)!).push(r);
+  return [...m.entries()].sort(([a], [b]) => (a === HOST ? -1 : b === HOST ? 1 : a.localeCompare(b)));
+}
