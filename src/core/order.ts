@@ -20,17 +20,15 @@ export function order(lab: string, changes: Change[], kinds: Kind[], ctx: KindCo
   const kind = new Map(kinds.map((k) => [k.name, k]));
   const phase = (c: Change) => kind.get(c.kind)!.phase[c.op];
 
-  // Subsumption, parents first: deletions in descending phase (namespaces before their links and addresses).
-  const deletes = changes.filter((c) => c.op === 'delete').sort((a, b) => phase(b) - phase(a));
+  // Subsumption: a deletion whose parent (namespace, interface) is deleted too goes with it.
+  const deletes = changes.filter((c) => c.op === 'delete');
   const createdClaims = new Set(changes.filter((c) => c.op === 'create').flatMap((c) => c.desired!.claims));
-  const gone = new Set<string>();
+  const gone = new Set(deletes.flatMap((c) => c.live!.claims));
   const subsumed: Change[] = [];
   const kept: Change[] = changes.filter((c) => c.op !== 'delete');
   for (const c of deletes) {
     const l = c.live!;
-    const parentGone = l.parents.some((p) => gone.has(p));
-    l.claims.forEach((x) => gone.add(x));
-    if (parentGone && !l.claims.some((x) => createdClaims.has(x))) subsumed.push(c);
+    if (l.parents.some((p) => gone.has(p) && !l.claims.includes(p)) && !l.claims.some((x) => createdClaims.has(x))) subsumed.push(c);
     else kept.push(c);
   }
 
@@ -48,5 +46,5 @@ export function order(lab: string, changes: Change[], kinds: Kind[], ctx: KindCo
 
 /** True when applying the plan would change nothing in the kernel. */
 export function isEmpty(plan: Plan): boolean {
-  return plan.steps.every((s) => s.cmds.length === 0) && plan.subsumed.length === 0;
+  return plan.steps.every((s) => s.cmds.length === 0);
 }

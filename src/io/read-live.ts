@@ -33,7 +33,7 @@ export async function readLive(run: Runner, req: ReadRequest): Promise<LiveSnaps
 
 async function readNamespace(run: Runner, ns: string, req: ReadRequest): Promise<NsLive | undefined> {
   const argv = ['ip', ...(ns === HOST ? [] : ['-n', ns]), '-json', '-d', '-batch', '-'];
-  const r = await run(argv, { input: 'addr show\nroute show table all\n' });
+  const r = await run(argv, { input: 'addr show\nroute show table all\nnetns list-id\n' });
   if (r.exitCode !== 0) {
     if (ns !== HOST && /No such file|Invalid argument|Cannot open/.test(r.stderr)) return undefined; // deleted meanwhile
     throw kernelReadError(argv, r.stderr);
@@ -41,7 +41,8 @@ async function readNamespace(run: Runner, ns: string, req: ReadRequest): Promise
   const docs = r.stdout.split('\n').map((l) => l.trim()).filter(Boolean).map((l) => JSON.parse(l) as unknown);
   const links = asArray<IpLink>(docs[0]).filter((l) => typeof l?.ifname === 'string');
   const routes = asArray<IpRoute>(docs[1]).filter((x) => typeof x?.dst === 'string');
-  const live: NsLive = { name: ns, links, routes, sysctls: await readSysctls(run, ns, req.sysctls[ns] ?? []) };
+  const nsids = Object.fromEntries(asArray<{ nsid: number; name?: string }>(docs[2]).filter((x) => x.name).map((x) => [x.nsid, x.name!]));
+  const live: NsLive = { name: ns, links, routes, nsids, sysctls: await readSysctls(run, ns, req.sysctls[ns] ?? []) };
   for (const more of req.extra ?? []) Object.assign(live, await more(ns, run));
   return live;
 }

@@ -23,19 +23,19 @@ export const bridgeKind: Kind = {
     const p = r.props as unknown as BridgeProps;
     const name = r.label;
     return [
-      { ...ip(r.ns, 'link', 'add', name, ...linkOpts(p), 'group', String(ctx.lab.group), ...(p.up ? ['up'] : []), 'type', 'bridge'),
-        undo: [ip(r.ns, 'link', 'del', name)] },
-      ip(r.ns, 'link', 'set', name, 'alias', p.alias),
+      { ...ip(r.ns, 'link', 'add', 'name', name, ...linkOpts(p), 'group', String(ctx.lab.group), ...(p.up ? ['up'] : []), 'type', 'bridge'),
+        undo: [ip(r.ns, 'link', 'del', 'dev', name)] },
+      ip(r.ns, 'link', 'set', 'dev', name, 'alias', p.alias),
     ];
   },
   update(d, _l, fields) {
     const p = d.props as unknown as BridgeProps;
     const f = new Set(fields.map(([k]) => k));
-    return [ip(d.ns, 'link', 'set', d.label,
+    return [ip(d.ns, 'link', 'set', 'dev', d.label,
       ...(f.has('mtu') ? ['mtu', String(p.mtu)] : []), ...(f.has('mac') ? ['address', p.mac!] : []),
       ...(f.has('up') ? [p.up ? 'up' : 'down'] : []), ...(f.has('alias') ? ['alias', p.alias] : []))];
   },
-  remove: (r) => [ip(r.ns, 'link', 'del', r.label)],
+  remove: (r) => [ip(r.ns, 'link', 'del', 'dev', r.label)],
 };
 
 function res(ns: string, name: string, props: BridgeProps, path?: string): Resource {

@@ -29,7 +29,7 @@ export const loopbackKind: Kind = {
 
 function setLo(r: Resource) {
   const p = r.props as { up: boolean; alias: string };
-  return [ip(r.ns, 'link', 'set', 'lo', p.up ? 'up' : 'down', 'alias', p.alias)];
+  return [ip(r.ns, 'link', 'set', 'dev', 'lo', p.up ? 'up' : 'down', 'alias', p.alias)];
 }
 
 function res(ns: string, props: { up: boolean; alias: string }, path?: string): Resource {

@@ -19,7 +19,8 @@ export const sysctlKind: Kind = {
   update: (d, l) => set(d, (l.props as { value: string }).value),
   remove(l, ctx) {
     const prev = ctx.state.sysctls[`${l.ns}|${l.label}`];
-    return prev === undefined ? [] : set({ ...l, props: { value: prev } }, (l.props as { value: string }).value);
+    const now = (l.props as { value: string }).value;
+    return prev === undefined || norm(prev) === now ? [] : set({ ...l, props: { value: prev } }, (l.props as { value: string }).value);
   },
 };
 

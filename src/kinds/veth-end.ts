@@ -35,7 +35,7 @@ export const vethEndKind: Kind = {
   create(r) {
     const p = r.props as unknown as EndProps;
     if (p.creator) return []; // set by the `link add` of the pair
-    return [ip(r.ns, 'link', 'set', r.label, 'alias', p.alias, ...(p.up ? ['up'] : []), ...(p.master ? ['master', p.master] : []))];
+    return [ip(r.ns, 'link', 'set', 'dev', r.label, 'alias', p.alias, ...(p.up ? ['up'] : []), ...(p.master ? ['master', p.master] : []))];
   },
   update(d, l, fields) {
     const p = d.props as unknown as EndProps, old = l.props as unknown as EndProps;
@@ -46,7 +46,7 @@ export const vethEndKind: Kind = {
       ...(f.has('master') ? (q.master ? ['master', q.master] : ['nomaster']) : []),
       ...(f.has('alias') ? ['alias', q.alias || '""'] : []),
     ];
-    return [{ ...ip(d.ns, 'link', 'set', d.label, ...args(p)), undo: [ip(d.ns, 'link', 'set', d.label, ...args(old))] }];
+    return [{ ...ip(d.ns, 'link', 'set', 'dev', d.label, ...args(p)), undo: [ip(d.ns, 'link', 'set', 'dev', d.label, ...args(old))] }];
   },
   remove: () => [],
 };

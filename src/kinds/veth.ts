@@ -29,13 +29,17 @@ export const vethKind: Kind = {
   },
   live(snap, ctx) {
     const all = Object.values(snap.ns).flatMap((n) => ownedLinks(ctx, n, 'veth').map((l) => ({ ns: n.name, l })));
-    const seen = new Set<string>();
+    const peerNs = (x: End) => (x.l.link_netnsid === undefined ? x.ns : snap.ns[x.ns].nsids[x.l.link_netnsid] ?? HOST);
+    const isPair = (a: End, b: End) => a !== b && a.l.link_index === b.l.ifindex && b.l.link_index === a.l.ifindex
+      && peerNs(a) === b.ns && peerNs(b) === a.ns;
+    const seen = new Set<End>();
     const out: Resource[] = [];
     for (const a of all) {
-      if (seen.has(endId({ ns: a.ns, name: a.l.ifname }))) continue;
-      const b = all.find((x) => x !== a && isPeer(a.l, x.l, a.ns === x.ns));
-      const ends = [a, ...(b ? [b] : [])].map((x) => ({ ns: x.ns, name: x.l.ifname }) as NormEnd);
-      ends.forEach((e) => seen.add(endId(e)));
+      if (seen.has(a)) continue;
+      const b = all.find((x) => !seen.has(x) && isPair(a, x));
+      const pair = [a, ...(b ? [b] : [])];
+      pair.forEach((x) => seen.add(x));
+      const ends = pair.map((x) => ({ ns: x.ns, name: x.l.ifname }) as NormEnd);
       if (!b) ends.push({ ns: '?', name: '?' } as NormEnd); // peer outside what the lab owns: a broken pair
       out.push({ ...res(ends), owned: true });
     }
@@ -49,23 +53,21 @@ export const vethKind: Kind = {
     const group = String(ctx.lab.group);
     const peerNetns = o.ns === c.ns ? [] : ['netns', o.ns === HOST ? HOST_NETNS : o.ns];
     return [
-      { ...ip(c.ns, 'link', 'add', c.name, ...linkOpts(c), 'group', group, ...(c.up ? ['up'] : []),
+      { ...ip(c.ns, 'link', 'add', 'name', c.name, ...linkOpts(c), 'group', group, ...(c.up ? ['up'] : []),
         ...(c.master ? ['master', c.master] : []),
         'type', 'veth', 'peer', 'name', o.name, ...linkOpts(o), 'group', group, ...peerNetns),
-        undo: [ip(c.ns, 'link', 'del', c.name)] },
-      ip(c.ns, 'link', 'set', c.name, 'alias', ctx.lab.alias),
+        undo: [ip(c.ns, 'link', 'del', 'dev', c.name)] },
+      ip(c.ns, 'link', 'set', 'dev', c.name, 'alias', ctx.lab.alias),
     ];
   },
   update: () => [],
   remove(r) {
     const e = (r.props as { ends: NormEnd[] }).ends.find((x) => x.ns !== '?')!;
-    return [ip(e.ns, 'link', 'del', e.name)];
+    return [ip(e.ns, 'link', 'del', 'dev', e.name)];
   },
 };
 
-function isPeer(a: IpLink, b: IpLink, sameNs: boolean): boolean {
-  return a.link_index === b.ifindex && b.link_index === a.ifindex && (a.link_netnsid === undefined) === sameNs;
-}
+interface End { ns: string; l: IpLink }
 
 function res(ends: NormEnd[], path?: string): Resource {
   const sorted = [...ends].sort((x, y) => endId(x).localeCompare(endId(y)));

@@ -1,7 +1,6 @@
 // After apply or destroy: re-read the kernel and check that nothing is left to do. Deleting a namespace frees
 // its interfaces asynchronously (the kernel's cleanup_net), so leftover deletions are polled for a short while.
 import type { KindContext } from '../core/kind.js';
-import { isEmpty } from '../core/order.js';
 import type { Step, Topology } from '../model.js';
 import type { Runner } from '../io/runner.js';
 import { observe } from './observe.js';
@@ -10,8 +9,8 @@ export async function verify(run: Runner, topo: Topology | undefined, ctx: KindC
   const t0 = Date.now();
   for (let wait = 10; ; wait = Math.min(wait * 2, 200)) {
     const obs = await observe(run, topo, ctx);
-    if (isEmpty(obs.plan) && !obs.conflicts.length) return [];
     const left = obs.plan.steps.filter((s) => s.cmds.length);
+    if (!left.length && !obs.conflicts.length) return [];
     const onlyDeletes = left.every((s) => s.op === 'delete');
     if (!onlyDeletes || Date.now() - t0 > timeoutMs) return left;
     await new Promise((r) => setTimeout(r, wait));
