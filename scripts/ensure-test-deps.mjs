@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+// `npm test` needs, besides Node: root, iproute2 (ip, with netns), util-linux (unshare, nsenter), procps (sysctl),
+// nftables (nft), iputils-ping (ping) and graphviz (dot). On a fresh Debian machine the missing ones are installed
+// here with apt-get, so the test command works as written. Nothing is skipped: a missing tool fails the run.
+import { execFileSync } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+
+const NEED = { ip: 'iproute2', unshare: 'util-linux', nsenter: 'util-linux', sysctl: 'procps', nft: 'nftables', ping: 'iputils-ping', dot: 'graphviz' };
+const dirs = (process.env.PATH ?? '').split(':').concat(['/usr/sbin', '/sbin', '/usr/bin', '/bin']);
+const has = (cmd) => dirs.some((d) => { try { accessSync(`${d}/${cmd}`, constants.X_OK); return true; } catch { return false; } });
+
+if (process.getuid?.() !== 0) {
+  console.error('npm test needs root: the integration tests create network namespaces inside a private sandbox (unshare --net --mount). Run it as root (e.g. sudo npm test).');
+  process.exit(1);
+}
+const missing = [...new Set(Object.entries(NEED).filter(([c]) => !has(c)).map(([, p]) => p))];
+if (missing.length) {
+  console.log(`installing test dependencies: ${missing.join(' ')}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  try {
+    execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
+  } catch {
+    execFileSync('apt-get', ['update'], { stdio: 'inherit', env });
+    execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
+  }
+  const still = Object.keys(NEED).filter((c) => !has(c));
+  if (still.length) { console.error(`still missing after install: ${still.join(', ')}`); process.exit(1); }
+}

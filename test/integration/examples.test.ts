@@ -1,0 +1,39 @@
+// Every example: applied, pinged across, re-applied as a no-op, destroyed with nothing of the lab left.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Sandbox, example } from '../helpers/sandbox.js';
+
+const CASES: { file: string; pings: [string, string][] }[] = [
+  { file: 'two-namespaces.yaml', pings: [['ns1', '192.168.1.2'], ['ns2', '192.168.1.1']] },
+  { file: 'dashed-names.yaml', pings: [['ns-1', '10.0.0.20'], ['ns-2', '10.0.0.10']] },
+  { file: 'veth-pair.yaml', pings: [['prodns', '192.168.2.103'], ['testns', '192.168.2.102']] },
+  { file: 'host-to-namespace.yaml', pings: [['red', '192.168.1.2'], ['red', 'fd00:1::2']] },
+  { file: 'bridge-node.yaml', pings: [['NS1', '172.16.0.3'], ['NS2', '172.16.0.1'], ['NS1', '172.16.0.1']] },
+  { file: 'two-nodes.yaml', pings: [['n1-ns1', '172.16.1.2'], ['n2-ns2', '172.16.0.3'], ['n1-ns2', '192.168.1.6']] },
+];
+
+describe('examples', () => {
+  let sb: Sandbox;
+  beforeEach(async () => { sb = await Sandbox.create(); });
+  afterEach(async () => { await sb.close(); });
+
+  for (const c of CASES) {
+    it(`${c.file}: apply, ping across, re-apply is a no-op, destroy leaves nothing`, async () => {
+      const before = await sb.snapshot();
+      const applied = await sb.topo(['apply', example(c.file)]);
+      expect(applied.stderr).toBe('');
+      expect(applied.exitCode).toBe(0);
+      for (const [from, to] of c.pings) expect(await sb.ping(from, to), `${from} -> ${to}`).toBe(true);
+
+      const again = await sb.topo(['apply', example(c.file), '--json']);
+      expect(again.exitCode).toBe(0);
+      expect(JSON.parse(again.stdout).changed).toBe(false);
+      const plan = await sb.topo(['plan', example(c.file), '--detailed-exitcode']);
+      expect(plan.exitCode).toBe(0);
+
+      const destroyed = await sb.topo(['destroy', example(c.file)]);
+      expect(destroyed.exitCode).toBe(0);
+      expect(await sb.netns()).toEqual([]);
+      expect(await sb.snapshot()).toEqual(before);
+    });
+  }
+});
