@@ -50,3 +50,11 @@ export function parseNatTarget(s: string): { addr: Addr; port?: number } | strin
   if (!/^[0-9]{1,5}$/.test(portText) || port < 1 || port > 65535) return `port ${JSON.stringify(portText)} is not in 1..65535`;
   return { addr, port };
 }
+
+/** Network address of a CIDR, as "net/len". */
+export function networkOf([a, len]: Cidr): string {
+  const net = a.kind() === 'ipv4'
+    ? ipaddr.IPv4.networkAddressFromCIDR(`${a.toString()}/${len}`)
+    : ipaddr.IPv6.networkAddressFromCIDR(`${a.toString()}/${len}`);
+  return `${net.toString()}/${len}`;
+}

@@ -35,8 +35,8 @@ export function parseSource(text: string): Source {
   let docs: Document.Parsed[];
   try {
     const parsed = parseAllDocuments(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: true, strict: true, version: '1.2' });
-    docs = Array.isArray(parsed) ? parsed : [];
-    if (!Array.isArray(parsed)) for (const e of parsed.errors) addYamlError(src, e, text);
+    docs = [...parsed];
+    if ('empty' in parsed) for (const e of parsed.errors) addYamlError(src, e, text);
   } catch (e) {
     if (!(e instanceof RangeError)) throw e;
     src.problems.push({ code: 'too-deep', message: 'nesting too deep to parse', pos: { line: 1, col: 1 }, path: '' });
@@ -115,7 +115,7 @@ class Converter {
 
   value(node: unknown, depth: number): unknown {
     if (this.failed || node === null || node === undefined) return null;
-    if (depth > LIMITS.depth) return this.fail('too-deep', `nesting deeper than ${LIMITS.depth} levels`, node);
+    if (depth > LIMITS.depth) return this.fail('too-deep', `nesting deeper than ${LIMITS.depth} levels`, node, 'a topology file needs only a few levels of nesting');
     if (++this.nodes > LIMITS.nodes) return this.fail('too-large', `more than ${LIMITS.nodes} values`, node);
     if (isAlias(node)) {
       if (++this.aliases > LIMITS.aliases) {
@@ -159,6 +159,9 @@ class Converter {
   }
 }
 
+/** `key:` with nothing after it: point at the key rather than at the end of the line. */
+const isEmpty = (v: unknown): boolean => !v || (isScalar(v) && v.value === null && !(v as Scalar).source);
+
 /** line:col of the node at `path` (or of its key); the nearest existing ancestor when the path runs out. */
 export function locate(doc: Document.Parsed | undefined, lc: LineCounter, path: string, at: 'key' | 'value' = 'value'): SourcePos {
   let node: unknown = doc?.contents;
@@ -169,7 +172,7 @@ export function locate(doc: Document.Parsed | undefined, lc: LineCounter, path: 
     let next: unknown;
     if (isMap(node)) {
       const pair = node.items.find((p) => keyText(isAlias(p.key) ? p.key.resolve(doc!) : p.key) === segs[i]);
-      if (pair) { keyNode = pair.key; next = pair.value ?? pair.key; }
+      if (pair) { keyNode = pair.key; next = isEmpty(pair.value) ? pair.key : pair.value; }
     } else if (isSeq(node)) {
       next = node.items[Number(segs[i])];
       keyNode = undefined;

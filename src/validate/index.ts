@@ -1,0 +1,91 @@
+// Loading and validation of a topology file: bytes → YAML → schema → semantic checks, every problem with line:col.
+import { readFile, stat } from 'node:fs/promises';
+import { InvalidTopology, type Problem, type SourcePos } from '../errors.js';
+import type { Topology } from '../model.js';
+import { decodeInput, MAX_BYTES, tooLarge } from './decode.js';
+import type { Finding } from './finding.js';
+import { schemaFindings } from './schema.js';
+import { semanticFindings, type SemanticOptions } from './semantic.js';
+import { locate, parseSource, type Source } from './yaml-source.js';
+
+export { MAX_BYTES } from './decode.js';
+export type ValidateOptions = SemanticOptions;
+
+/** At most this many problems are reported (the rest are counted in a last one). */
+export const MAX_PROBLEMS = 100;
+
+/** Validate the text of a topology file. Pure: no file system. `topo` is set only when there are no problems. */
+export function validateText(text: string | Uint8Array, file: string, opts: ValidateOptions = {}): { topo?: Topology; problems: Problem[] } {
+  void file; // problems carry positions only; the caller names the file when rendering them
+  const dec = decodeInput(text);
+  if (dec.problem) return { problems: [dec.problem] };
+  const src = parseSource(dec.text);
+  if (src.problems.length || src.data === undefined) return { problems: finish(src.problems) };
+  try {
+    let findings = schemaFindings(src.data);
+    if (!findings.length) findings = semanticFindings(src.data as Topology, opts);
+    if (findings.length) return { problems: finish(findings.map((f) => toProblem(f, src))) };
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    return { problems: [{ code: 'too-deep', message: 'the file is too deeply nested to validate', pos: { line: 1, col: 1 }, path: '' }] };
+  }
+  return { topo: src.data as Topology, problems: [] };
+}
+
+/** Read and validate a topology file; throws InvalidTopology with every problem found. */
+export async function loadTopology(file: string, opts: ValidateOptions = {}): Promise<Topology> {
+  const { topo, problems } = await readAndValidate(file, opts);
+  if (!topo) throw new InvalidTopology(file, problems);
+  return topo;
+}
+
+async function readAndValidate(file: string, opts: ValidateOptions): Promise<{ topo?: Topology; problems: Problem[] }> {
+  let bytes: Buffer;
+  try {
+    const st = await stat(file);
+    if (st.isDirectory()) return { problems: [{ code: 'not-a-file', message: `${file} is a directory, not a topology file` }] };
+    if (st.isFile() && st.size > MAX_BYTES) return { problems: [tooLarge(st.size)] };
+    bytes = await readFile(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const message = code === 'ENOENT' ? `file not found: ${file}`
+      : code === 'EACCES' || code === 'EPERM' ? `cannot read ${file}: permission denied`
+      : `cannot read ${file}: ${(e as Error).message}`;
+    return { problems: [{ code: code === 'ENOENT' ? 'file-not-found' : 'read-error', message }] };
+  }
+  return validateText(bytes, file, opts);
+}
+
+/** "lab.yaml:12:7: error: message" lines (plus "  hint: ..."), sorted by position. */
+export function formatProblems(file: string, problems: Problem[]): string {
+  return sortProblems(problems).map((p) => {
+    const where = p.pos ? `${file}:${p.pos.line}:${p.pos.col}` : file;
+    return `${where}: error: ${p.message}${p.hint ? `\n  hint: ${p.hint}` : ''}`;
+  }).join('\n');
+}
+
+function sortProblems(problems: Problem[]): Problem[] {
+  return problems.map((p, i) => ({ p, i })).sort((a, b) =>
+    (a.p.pos?.line ?? 0) - (b.p.pos?.line ?? 0) || (a.p.pos?.col ?? 0) - (b.p.pos?.col ?? 0) || a.i - b.i).map((x) => x.p);
+}
+
+function toProblem(f: Finding, src: Source): Problem {
+  const pos = locate(src.doc, src.lc, f.path, f.at);
+  const message = f.related ? `${f.message} (see line ${locate(src.doc, src.lc, f.related).line})` : f.message;
+  return { code: f.code, message, ...(f.hint ? { hint: f.hint } : {}), pos, path: f.path };
+}
+
+function finish(problems: Problem[]): Problem[] {
+  const sorted = sortProblems(problems);
+  if (sorted.length <= MAX_PROBLEMS) return sorted;
+  const rest = sorted.length - MAX_PROBLEMS;
+  return [...sorted.slice(0, MAX_PROBLEMS), { code: 'too-many-problems', message: `${rest} more problem(s) not shown`, pos: sorted[MAX_PROBLEMS].pos, path: '' }];
+}
+
+/** line:col of a JSON pointer (e.g. Resource.path) in the text of a topology file; undefined if it can't be parsed. */
+export function positionOf(text: string | Uint8Array, path: string): SourcePos | undefined {
+  const dec = decodeInput(text);
+  if (dec.problem) return undefined;
+  const src = parseSource(dec.text);
+  return src.doc ? locate(src.doc, src.lc, path) : undefined;
+}

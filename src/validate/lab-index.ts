@@ -1,0 +1,53 @@
+// An index of what a (schema-valid) topology declares: namespaces, interfaces per namespace, addresses.
+// The semantic checks look things up here instead of walking the file again.
+import { HOST, type Topology } from '../model.js';
+import { pointer } from './finding.js';
+import { parseCidr, type Cidr } from './ip.js';
+
+export interface Iface {
+  ns: string;
+  name: string;
+  kind: 'veth end' | 'bridge';
+  /** Where the name is written: the bridge's key, or the end's "name" value. */
+  path: string;
+  at: 'key' | 'value';
+  addresses: { text: string; cidr?: Cidr; path: string }[];
+  /** veth ends only: the index of the veth. */
+  veth?: number;
+}
+
+export interface LabIndex {
+  namespaces: Set<string>;
+  ifaces: Iface[];
+  /** "ns/name" → first interface declared with that name in that namespace. */
+  byKey: Map<string, Iface>;
+  bridges: Map<string, Iface>;
+}
+
+export const ifKey = (ns: string, name: string) => `${ns}/${name}`;
+
+export function indexLab(t: Topology): LabIndex {
+  const namespaces = new Set([HOST, ...Object.keys(t.namespaces ?? {})]);
+  const ifaces: Iface[] = [];
+  const addrs = (list: string[] | undefined, base: string) =>
+    (list ?? []).map((text, i) => {
+      const c = parseCidr(text);
+      return { text, cidr: typeof c === 'string' ? undefined : c, path: `${base}/addresses/${i}` };
+    });
+  const bridges = new Map<string, Iface>();
+  for (const [name, b] of Object.entries(t.bridges ?? {})) {
+    const path = pointer('bridges', name);
+    const f: Iface = { ns: b?.namespace ?? HOST, name, kind: 'bridge', path, at: 'key', addresses: addrs(b?.addresses, path) };
+    ifaces.push(f);
+    bridges.set(name, f);
+  }
+  (t.veths ?? []).forEach((v, i) => v.ends.forEach((e, j) => {
+    const base = pointer('veths', i, 'ends', j);
+    ifaces.push({ ns: e.namespace ?? HOST, name: e.name, kind: 'veth end', path: `${base}/name`, at: 'value', addresses: addrs(e.addresses, base), veth: i });
+  }));
+  const byKey = new Map<string, Iface>();
+  for (const f of ifaces) if (!byKey.has(ifKey(f.ns, f.name))) byKey.set(ifKey(f.ns, f.name), f);
+  return { namespaces, ifaces, byKey, bridges };
+}
+
+export const ifacesOf = (ix: LabIndex, ns: string) => ix.ifaces.filter((f) => f.ns === ns);

@@ -1,0 +1,134 @@
+// The JSON Schema (schemas/topology.schema.json, the one editors use) is the validator. This file runs it with ajv
+// and turns ajv's error objects into one readable finding per place, with the path of the offending node or key.
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import schemaJson from '../../schemas/topology.schema.json' with { type: 'json' };
+import { explain } from './explain.js';
+import { pointer, show, unescapeSeg, type Finding } from './finding.js';
+import { didYouMean } from './suggest.js';
+
+type SchemaNode = { [k: string]: unknown; properties?: Record<string, SchemaNode>; description?: string };
+
+export const SCHEMA = schemaJson as unknown as SchemaNode & { definitions: Record<string, SchemaNode> };
+
+/** Definition objects by identity → their name (ajv's `parentSchema` is the very object from the schema). */
+const DEF_NAMES = new Map<unknown, string>(Object.entries(SCHEMA.definitions).map(([k, v]) => [v, k]));
+
+let compiled: ValidateFunction | undefined;
+function validator(): ValidateFunction {
+  compiled ??= new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true, verbose: true }).compile(SCHEMA);
+  return compiled;
+}
+
+export function schemaFindings(data: unknown): Finding[] {
+  const v = validator();
+  if (v(data)) return [];
+  return collapse(v.errors ?? []);
+}
+
+/** Drop ajv's echo errors (propertyNames, the branches of an anyOf), map the rest, keep one finding per place. */
+function collapse(errors: ErrorObject[]): Finding[] {
+  const anyOfs = errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf');
+  const kept = errors.filter((e) => e.keyword !== 'propertyNames' &&
+    !anyOfs.some((a) => a !== e && a.instancePath === e.instancePath && e.schemaPath.startsWith(a.schemaPath + '/')));
+  const byPlace = new Map<string, Finding>();
+  for (const e of kept) {
+    const f = toFinding(e);
+    const place = `${f.path}|${f.at ?? 'value'}`;
+    const prev = byPlace.get(place);
+    if (!prev) byPlace.set(place, f);
+    else if (prev.code === 'missing-key' && f.code === 'missing-key') byPlace.set(place, mergeRequired(prev, f));
+  }
+  return [...byPlace.values()];
+}
+
+function mergeRequired(a: Finding, b: Finding): Finding {
+  const keys = [...a.message.matchAll(/"([^"]+)"/g), ...b.message.matchAll(/"([^"]+)"/g)].map((m) => m[1]);
+  const where = a.message.replace(/ is missing .*$/, '');
+  return { ...a, message: `${where} is missing required keys ${keys.map((k) => JSON.stringify(k)).join(', ')}`, hint: undefined };
+}
+
+const TYPE_WORDS: Record<string, string> = {
+  object: 'a mapping', array: 'a list', string: 'a string', integer: 'a whole number', number: 'a number', boolean: 'true or false', null: 'empty',
+};
+
+function kindOf(v: unknown): string {
+  if (v === null) return 'empty';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  if (typeof v === 'string') return `the string ${show(v)}`;
+  if (typeof v === 'number') return Number.isInteger(v) ? `the number ${v}` : `the number ${v}`;
+  return `${show(v)}`;
+}
+
+/** Human name of the object at a path: "route", "veth end", "nat forward rule", ... */
+function thing(path: string): string {
+  const segs = path.split('/').slice(1).map(unescapeSeg);
+  const last = segs[segs.length - 1];
+  const parent = segs[segs.length - 2];
+  if (segs.length === 0) return 'the file';
+  if (/^\d+$/.test(last)) {
+    const named: Record<string, string> = { routes: 'route', ends: 'veth end', veths: 'veth', tests: 'test', masquerade: 'masquerade rule', forward: 'forward rule', addresses: 'address' };
+    return `${named[parent] ?? 'item'} #${Number(last) + 1}`;
+  }
+  if (parent === 'namespaces') return `namespace ${JSON.stringify(last)}`;
+  if (parent === 'bridges') return `bridge ${JSON.stringify(last)}`;
+  return JSON.stringify(last);
+}
+
+function describeProp(parent: SchemaNode | undefined, key: string): string | undefined {
+  const p = parent?.properties?.[key];
+  if (!p) return undefined;
+  const ref = typeof p.$ref === 'string' ? SCHEMA.definitions[p.$ref.replace('#/definitions/', '')] : undefined;
+  return p.description ?? ref?.description;
+}
+
+function toFinding(e: ErrorObject): Finding {
+  const parent = e.parentSchema as SchemaNode | undefined;
+  const path = e.instancePath;
+  const what = thing(path);
+  const val = e.data;
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const key = String((e.params as { additionalProperty: string }).additionalProperty);
+      const allowed = Object.keys(parent?.properties ?? {});
+      const dym = didYouMean(key, allowed);
+      const hint = key === '$schema' ? 'point editors at the schema with a comment: # yaml-language-server: $schema=<path>'
+        : dym ? undefined : `allowed keys here: ${allowed.join(', ')}`;
+      return { code: 'unknown-key', message: `unknown key ${show(key)}${dym}`, hint, path: path + pointer(key), at: 'key' };
+    }
+    case 'required': {
+      const key = String((e.params as { missingProperty: string }).missingProperty);
+      return { code: 'missing-key', message: `${what} is missing required key ${JSON.stringify(key)}`, hint: describeProp(parent, key), path };
+    }
+    case 'type': return typeFinding(path, what, val, String((e.params as { type: string }).type));
+    case 'enum': {
+      const allowed = (e.params as { allowedValues: unknown[] }).allowedValues.map(String);
+      return { code: 'bad-value', path, message: `${what} must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}, not ${show(val)}${typeof val === 'string' ? didYouMean(val, allowed) : ''}` };
+    }
+    case 'minimum': case 'maximum': case 'exclusiveMinimum': case 'exclusiveMaximum':
+      return { code: 'out-of-range', path, message: `${what} must be between ${parent?.minimum ?? '-∞'} and ${parent?.maximum ?? '∞'}, not ${show(val)}`, hint: parent?.description };
+    case 'minItems': case 'maxItems':
+      if (path.endsWith('/ends')) return { code: 'bad-veth', path, message: `a veth has exactly two ends, not ${Array.isArray(val) ? val.length : '?'}`, hint: 'ends: [{ name: a, namespace: ns1 }, { name: b, namespace: ns2 }]' };
+      return { code: 'bad-value', path, message: `${what} ${e.message}` };
+    case 'anyOf': case 'oneOf':
+      if (DEF_NAMES.get(parent) === 'route') return { code: 'missing-key', path, message: `${what} needs a gateway ("via") or an interface ("dev"), or both` };
+      return { code: 'bad-value', path, message: `${what} does not match any allowed form`, hint: parent?.description };
+  }
+  // pattern / length / not: a named definition explains the reason; a property name points at the key.
+  const key = (e as ErrorObject & { propertyName?: string }).propertyName;
+  const fpath = key !== undefined ? path + pointer(key) : path;
+  const value = key !== undefined ? key : val;
+  const x = explain(DEF_NAMES.get(parent) ?? '', value);
+  if (x) return { ...x, path: fpath, at: key !== undefined ? 'key' : undefined };
+  return { code: 'bad-value', path: fpath, at: key !== undefined ? 'key' : undefined, message: `${thing(fpath)}: invalid value ${show(value)} (${e.message})`, hint: parent?.description };
+}
+
+function typeFinding(path: string, what: string, val: unknown, type: string): Finding {
+  const want = type.split(',').map((t) => TYPE_WORDS[t] ?? t).join(' or ');
+  let hint: string | undefined;
+  if (type === 'boolean' && typeof val === 'string' && /^(yes|no|on|off|y|n|true|false)$/i.test(val)) hint = 'YAML 1.2 booleans are written true or false';
+  else if (/integer|number/.test(type) && typeof val === 'string' && /^-?[0-9]+$/.test(val)) hint = 'write the number without quotes';
+  else if (type.includes('string') && (typeof val === 'number' || typeof val === 'boolean')) hint = `quote it: "${String(val)}"`;
+  else if (val === null) hint = 'the value is missing';
+  return { code: 'wrong-type', path, message: `${what} must be ${want}, not ${kindOf(val)}`, hint };
+}

@@ -1,0 +1,159 @@
+// Semantic checks of layer 3: addresses, routes and their gateways, NAT rules, ping tests.
+import { HOST, type NamespaceSpec, type RouteSpec, type Topology } from '../model.js';
+import { pointer, type Finding } from './finding.js';
+import { canon, family, familyName, inSubnet, isLinkLocal6, networkOf, parseAddr, parseCidr, parseNatTarget, type Addr, type Cidr } from './ip.js';
+import { ifacesOf, ifKey, type LabIndex } from './lab-index.js';
+import { didYouMean } from './suggest.js';
+
+export function networkFindings(t: Topology, ix: LabIndex): Finding[] {
+  const out: Finding[] = [];
+  const declared = addresses(ix, out);
+  for (const [ns, spec] of Object.entries(t.namespaces ?? {})) {
+    if (!spec) continue;
+    routes(ns, spec.routes ?? [], ix, out);
+    nat(ns, spec, ix, out);
+  }
+  tests(t, ix, declared, out);
+  return out;
+}
+
+const nsText = (ns: string) => (ns === HOST ? 'the host namespace' : `namespace ${JSON.stringify(ns)}`);
+
+/** Every address valid and used once in the whole lab; returns the set of declared addresses (canonical). */
+function addresses(ix: LabIndex, out: Finding[]): Set<string> {
+  const seen = new Map<string, { ns: string; name: string; path: string }>();
+  for (const f of ix.ifaces) {
+    for (const a of f.addresses) {
+      if (!a.cidr) {
+        out.push({ code: 'bad-address', path: a.path, message: `address of ${f.name}: ${parseCidr(a.text) as string}` });
+        continue;
+      }
+      const ip = canon(a.cidr[0]);
+      const first = seen.get(ip);
+      if (!first) { seen.set(ip, { ns: f.ns, name: f.name, path: a.path }); continue; }
+      const same = first.ns === f.ns;
+      out.push({
+        code: 'duplicate-address', path: a.path, related: first.path,
+        message: same
+          ? `address ${ip} is already on ${first.name} in ${nsText(f.ns)}`
+          : `address ${ip} is on both ${first.name} in ${nsText(first.ns)} and ${f.name} in ${nsText(f.ns)}`,
+        hint: same ? 'an address can be on one interface of a namespace only' : 'addresses must be unique in the lab, so that tests and routes can name them',
+      });
+    }
+  }
+  return new Set(seen.keys());
+}
+
+/** An interface named by a route or NAT rule must be one of the namespace's (the host may have others of its own). */
+export function interfaceRef(ix: LabIndex, ns: string, name: string, path: string, role: string): Finding | undefined {
+  if (name === 'lo' || ix.byKey.has(ifKey(ns, name)) || ns === HOST) return undefined;
+  const local = ifacesOf(ix, ns).map((f) => f.name);
+  const elsewhere = ix.ifaces.find((f) => f.name === name);
+  return {
+    code: 'unknown-interface', path,
+    message: `${role} ${JSON.stringify(name)} is not an interface of ${nsText(ns)}${didYouMean(name, local)}`,
+    hint: elsewhere ? `${name} is in ${nsText(elsewhere.ns)}` : local.length ? `interfaces of ${ns}: ${local.join(', ')}` : `${nsText(ns)} has no interfaces`,
+  };
+}
+
+function routes(ns: string, list: RouteSpec[], ix: LabIndex, out: Finding[]): void {
+  const seen = new Map<string, string>();
+  list.forEach((r, i) => {
+    const base = pointer('namespaces', ns, 'routes', i);
+    let dst: string | undefined;
+    let fam: 4 | 6 | undefined;
+    if (r.to !== 'default') {
+      const c: Cidr | string = r.to.includes('/') ? parseCidr(r.to) : parseAddr(r.to) ? [parseAddr(r.to)!, r.to.includes(':') ? 128 : 32] : `${JSON.stringify(r.to)} is not a valid IPv4 or IPv6 address`;
+      if (typeof c === 'string') out.push({ code: 'bad-address', path: `${base}/to`, message: `route destination: ${c}` });
+      else { dst = networkOf(c); fam = family(c[0]); }
+    }
+    if (r.dev !== undefined) {
+      const f = interfaceRef(ix, ns, r.dev, `${base}/dev`, 'route device');
+      if (f) out.push(f);
+    }
+    let via: Addr | undefined;
+    if (r.via !== undefined) {
+      via = parseAddr(r.via);
+      if (!via) out.push({ code: 'bad-address', path: `${base}/via`, message: `gateway ${JSON.stringify(r.via)} is not a valid IPv4 or IPv6 address` });
+      else if (fam !== undefined && family(via) !== fam) {
+        out.push({ code: 'family-mismatch', path: `${base}/via`, message: `gateway ${r.via} is ${familyName(via)} but destination ${r.to} is IPv${fam}`, hint: 'a gateway must be of the same address family as the destination' });
+        via = undefined;
+      } else gateway(ns, r, via, list, ix, `${base}/via`, out);
+    }
+    if (fam === undefined && r.to !== 'default') return;
+    const key = `${fam ?? (via ? family(via) : 4)}|${dst ?? 'default'}|${r.metric ?? '-'}`;
+    const first = seen.get(key);
+    if (first === undefined) seen.set(key, base);
+    else {
+      out.push({ code: 'duplicate-route', path: `${base}/to`, related: `${first}/to`, message: `route to ${r.to} is declared twice in ${nsText(ns)} with the same metric`, hint: 'the kernel keeps one route per destination and metric; remove one, or give them different metrics' });
+    }
+  });
+}
+
+/** The gateway must be on a subnet of the namespace (of `dev` when given), or on a link route of it. */
+function gateway(ns: string, r: RouteSpec, via: Addr, list: RouteSpec[], ix: LabIndex, path: string, out: Finding[]): void {
+  if (isLinkLocal6(via)) {
+    if (r.dev === undefined) out.push({ code: 'gateway-needs-dev', path, message: `link-local gateway ${r.via} needs "dev": it is reachable on every interface`, hint: 'add dev: <interface>' });
+    return;
+  }
+  const devIf = r.dev !== undefined ? ix.byKey.get(ifKey(ns, r.dev)) : undefined;
+  if (r.dev !== undefined && !devIf) return; // unknown device: reported already, or a host interface topo can't see
+  const pool = devIf ? [devIf] : ifacesOf(ix, ns);
+  const cidrs = pool.flatMap((f) => f.addresses.flatMap((a) => (a.cidr ? [a.cidr] : [])));
+  if (cidrs.some(([a]) => a.kind() === via.kind() && canon(a) === canon(via))) {
+    out.push({ code: 'gateway-is-local', path, message: `gateway ${r.via} is an address of ${nsText(ns)} itself`, hint: 'the gateway is the next router: an address of a neighbour on that subnet' });
+    return;
+  }
+  if (cidrs.some((c) => inSubnet(via, c))) return;
+  const linkRoutes = list.filter((o) => o.dev !== undefined && o.via === undefined && o.to !== 'default' && (r.dev === undefined || o.dev === r.dev));
+  if (linkRoutes.some((o) => { const c = o.to.includes('/') ? parseCidr(o.to) : parseCidr(`${o.to}/${o.to.includes(':') ? 128 : 32}`); return typeof c !== 'string' && inSubnet(via, c); })) return;
+  if (ns === HOST && !devIf) return; // the host has addresses the lab doesn't declare
+  const where = devIf ? `${r.dev} in ${nsText(ns)}` : nsText(ns);
+  out.push({
+    code: 'gateway-unreachable', path,
+    message: `gateway ${r.via} is not reachable from any address of ${where}`,
+    hint: cidrs.length
+      ? `addresses there: ${cidrs.map(([a, l]) => `${canon(a)}/${l}`).join(', ')}; add an address on the gateway's subnet, or fix "via"`
+      : `${where} has no addresses; give ${devIf ? r.dev : 'one of its interfaces'} an address on the gateway's subnet`,
+  });
+}
+
+function nat(ns: string, spec: NamespaceSpec, ix: LabIndex, out: Finding[]): void {
+  (spec.nat?.masquerade ?? []).forEach((m, i) => {
+    const base = pointer('namespaces', ns, 'nat', 'masquerade', i);
+    const f = interfaceRef(ix, ns, m.out, `${base}/out`, 'masquerade interface');
+    if (f) out.push(f);
+    if (m.from !== undefined) {
+      const c = parseCidr(m.from);
+      if (typeof c === 'string') out.push({ code: 'bad-address', path: `${base}/from`, message: `masquerade source: ${c}` });
+    }
+  });
+  (spec.nat?.forward ?? []).forEach((fw, i) => {
+    const base = pointer('namespaces', ns, 'nat', 'forward', i);
+    const f = interfaceRef(ix, ns, fw.in, `${base}/in`, 'forward interface');
+    if (f) out.push(f);
+    const target = parseNatTarget(fw.to);
+    if (typeof target === 'string') {
+      const message = target.startsWith(JSON.stringify(fw.to)) ? `forward target ${target}` : `forward target ${JSON.stringify(fw.to)}: ${target}`;
+      out.push({ code: 'bad-nat-target', path: `${base}/to`, message, hint: 'e.g. 10.0.1.2, 10.0.1.2:80, [fd00::2]:80' });
+    }
+  });
+}
+
+function tests(t: Topology, ix: LabIndex, declared: Set<string>, out: Finding[]): void {
+  (t.tests ?? []).forEach((x, i) => {
+    const path = pointer('tests', i, 'ping');
+    if (ix.namespaces.has(x.ping)) {
+      if (x.ping !== HOST && !ifacesOf(ix, x.ping).some((f) => f.addresses.length)) {
+        out.push({ code: 'no-address', path, message: `namespace ${JSON.stringify(x.ping)} has no address to ping`, hint: 'give one of its interfaces an address, or ping an address' });
+      }
+      return;
+    }
+    const a = parseAddr(x.ping);
+    if (!a) {
+      out.push({ code: 'bad-ping-target', path, message: `ping target ${JSON.stringify(x.ping)} is neither an address nor a declared namespace${didYouMean(x.ping, ix.namespaces)}` });
+    } else if (!x.external && !declared.has(canon(a))) {
+      out.push({ code: 'unknown-ping-target', path, message: `${x.ping} is not an address of this lab`, hint: 'declare it on an interface, or add "external: true" to ping an address outside the lab' });
+    }
+  });
+}
