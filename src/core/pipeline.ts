@@ -44,6 +44,7 @@ export function intentState(state: StateRecord, plan: Plan): StateRecord {
     links: creates.flatMap((r) => r.claims.filter((c) => c.startsWith('link:')).map((c) => c.slice(5))),
     hostRoutes: creates.filter((r) => r.kind === 'route' && r.ns === HOST).map((r) => r.key),
     sysctls,
+    nat: creates.filter((r) => r.kind === 'nat').map((r) => r.ns),
   });
 }
 
@@ -56,6 +57,6 @@ export function finalState(intent: StateRecord, desired: Resource[]): StateRecor
     links: desired.flatMap((r) => r.kind === 'veth' || r.kind === 'bridge' ? r.claims.map((c) => c.slice(5)) : []).sort(),
     hostRoutes: desired.filter((r) => r.kind === 'route' && r.ns === HOST).map((r) => r.key).sort(),
     sysctls: Object.fromEntries(Object.entries(intent.sysctls).filter(([k]) => keep.has(k))),
-    nat: intent.nat,
+    nat: desired.filter((r) => r.kind === 'nat').map((r) => r.ns).sort(),
   };
 }

@@ -5,6 +5,7 @@ import { bridgeKind } from './bridge.js';
 import { foreignLinkKind } from './foreign-link.js';
 import { loopbackKind } from './loopback.js';
 import { namespaceKind } from './namespace.js';
+import { natKind } from './nat.js';
 import { routeKind } from './route.js';
 import { sysctlKind } from './sysctl.js';
 import { vethKind } from './veth.js';
@@ -19,6 +20,7 @@ export const KINDS: Kind[] = [
   addressKind,
   routeKind,
   sysctlKind,
+  natKind,
   foreignLinkKind,
 ];
 
