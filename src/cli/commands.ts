@@ -4,7 +4,7 @@ import type { Topology } from '../model.js';
 import { emit, rendererFor, type OutputOpts } from './output.js';
 import { requireRoot } from './privilege.js';
 
-async function load(file: string): Promise<Topology> {
+export async function load(file: string): Promise<Topology> {
   const { loadTopology } = await import('../validate/index.js');
   return loadTopology(file, { nftAvailable: await nftAvailable() });
 }
@@ -43,7 +43,7 @@ export async function planCmd(file: string, o: OutputOpts & { commands?: boolean
   return o.detailedExitcode && !isEmpty(obs.plan) ? EXIT.CHANGES : EXIT.OK;
 }
 
-export async function applyCmd(file: string, o: OutputOpts & { rollback?: boolean }): Promise<number> {
+export async function applyCmd(file: string, o: OutputOpts & { rollback?: boolean; test?: boolean }): Promise<number> {
   const topo = await load(file);
   requireRoot('topo apply');
   const { apply } = await import('../ops/apply.js');
@@ -53,8 +53,10 @@ export async function applyCmd(file: string, o: OutputOpts & { rollback?: boolea
   const text = r.changed
     ? `${renderPlanText(r.plan)}Apply complete: ${n.create} created, ${n.update} changed, ${n.delete} deleted in ${(r.ms / 1000).toFixed(2)} s; verified.\n`
     : `No changes. Lab "${r.lab}" already matches ${file}.\n`;
-  emit(o, text, { ok: true, lab: r.lab, changed: r.changed, ms: r.ms, plan: planJson(r.plan) });
-  return EXIT.OK;
+  const tests = o.test ? await (await import('./extra-commands.js')).labTests(topo, await kernel()) : undefined;
+  emit(o, `${text}${tests ? `\n${tests.text}` : ''}`,
+    { ok: tests?.ok ?? true, lab: r.lab, changed: r.changed, ms: r.ms, plan: planJson(r.plan), ...(tests ? { tests: tests.json } : {}) });
+  return tests && !tests.ok ? EXIT.FAILED : EXIT.OK;
 }
 
 export async function destroyCmd(file: string, o: OutputOpts): Promise<number> {

@@ -1,6 +1,83 @@
-// Commands beyond the core (test, exec, graph) register here.
+// Commands beyond the core: test (the lab's declared pings), exec (a command in a lab namespace) and graph
+// (a picture of the lab). Each returns its exit code; main.ts exits.
 import type { Command } from 'commander';
+import { writeFile } from 'node:fs/promises';
+import { EXIT, TopoError } from '../errors.js';
+import type { Topology } from '../model.js';
+import type { Runner } from '../io/runner.js';
+import { load } from './commands.js';
+import { emit, type OutputOpts } from './output.js';
+import { requireRoot } from './privilege.js';
 
 export type Wrap = <A extends unknown[]>(fn: (...a: A) => Promise<number>) => (...a: A) => Promise<void>;
 
-export function registerExtraCommands(_program: Command, _wrap: Wrap): void {}
+export function registerExtraCommands(program: Command, wrap: Wrap): void {
+  program.command('test').argument('<file>').description("run the lab's connectivity tests (tests:) and print a table; exit 1 when one fails")
+    .option('--timeout <seconds>', 'how long each target has to answer', '2')
+    .option('--json', 'print one JSON document').action(wrap((f: string, o) => testCmd(f, o)));
+  program.command('exec').argument('<file>').argument('<namespace>').argument('<command...>')
+    .usage('<file> <namespace> -- <command> [args...]')
+    .description("run a command inside one of the lab's namespaces (stdin, stdout, stderr and exit code passed through)")
+    .allowUnknownOption()
+    .action(wrap((f: string, ns: string, cmd: string[]) => execCmd(f, ns, cmd)));
+  program.command('graph').argument('<file>').description('print the lab as a diagram: Mermaid (default), Graphviz DOT or SVG')
+    .option('--format <format>', 'mermaid | dot | svg (needs Graphviz)', 'mermaid')
+    .option('-o, --output <file>', 'write to this file instead of standard output')
+    .action(wrap((f: string, o) => graphCmd(f, o)));
+}
+
+async function kernel(): Promise<Runner> {
+  return (await import('../io/runner.js')).runProcess;
+}
+
+/** The lab's tests run and rendered; shared by `topo test` and `topo apply --test`. */
+export async function labTests(topo: Topology, run: Runner, timeoutS?: number) {
+  const { runTests } = await import('../ops/test-run.js');
+  const { testJson, testTable } = await import('../render/test-table.js');
+  const rep = await runTests(topo, { run, timeoutS });
+  return { ok: rep.ok, text: testTable(rep), json: testJson(rep) };
+}
+
+async function testCmd(file: string, o: OutputOpts & { timeout?: string }): Promise<number> {
+  const timeoutS = Number(o.timeout);
+  if (!Number.isInteger(timeoutS) || timeoutS < 1 || timeoutS > 60) {
+    throw new TopoError('E_USAGE', `--timeout ${o.timeout}: give a whole number of seconds, 1..60`, EXIT.USAGE);
+  }
+  const topo = await load(file);
+  requireRoot('topo test');
+  const r = await labTests(topo, await kernel(), timeoutS);
+  emit(o, r.text, r.json);
+  return r.ok ? EXIT.OK : EXIT.FAILED;
+}
+
+async function execCmd(file: string, ns: string, command: string[]): Promise<number> {
+  const topo = await load(file);
+  const { checkExecTarget, execInNamespace } = await import('../ops/exec.js');
+  requireRoot('topo exec');
+  await checkExecTarget(topo, ns, await kernel());
+  return execInNamespace(ns, command);
+}
+
+async function graphCmd(file: string, o: { format?: string; output?: string }): Promise<number> {
+  const format = o.format ?? 'mermaid';
+  if (!['mermaid', 'dot', 'svg'].includes(format)) {
+    throw new TopoError('E_USAGE', `--format ${format}: choose mermaid, dot or svg`, EXIT.USAGE);
+  }
+  const topo = await load(file);
+  const { graphDot, graphMermaid } = await import('../render/graph.js');
+  const text = format === 'mermaid' ? graphMermaid(topo) : format === 'dot' ? graphDot(topo) : await svgOf(graphDot(topo));
+  if (o.output) await writeFile(o.output, text);
+  else process.stdout.write(text);
+  return EXIT.OK;
+}
+
+/** Graphviz's `dot` turns DOT into SVG; without it, say how to get it. */
+async function svgOf(dot: string): Promise<string> {
+  const r = await (await kernel())(['dot', '-Tsvg'], { input: dot, timeoutMs: 30_000 });
+  if (r.exitCode === 127) {
+    throw new TopoError('E_NO_GRAPHVIZ', '--format svg needs Graphviz\'s `dot` command, which is not installed', EXIT.FAILED,
+      { hint: 'install it with: apt-get install graphviz (or print --format dot / mermaid and render it elsewhere)' });
+  }
+  if (r.exitCode !== 0) throw new TopoError('E_GRAPHVIZ', `dot -Tsvg failed: ${r.stderr.trim()}`, EXIT.FAILED);
+  return r.stdout;
+}

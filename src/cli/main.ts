@@ -24,6 +24,7 @@ program.command('plan').argument('<file>').description('show what apply would ch
   .option('--json', 'print one JSON document').action(wrap((f: string, o) => planCmd(f, o)));
 program.command('apply').argument('<file>').description('make the kernel match the file, then verify')
   .option('--no-rollback', 'on failure, keep the partial state for debugging')
+  .option('--test', "run the lab's connectivity tests after apply; exit 1 when one fails")
   .option('--json', 'print one JSON document').action(wrap((f: string, o) => applyCmd(f, o)));
 program.command('destroy').argument('<file>').description('remove everything the lab owns')
   .option('--json', 'print one JSON document').action(wrap((f: string, o) => destroyCmd(f, o)));
