@@ -37,8 +37,8 @@ export const routeKind: Kind = {
 };
 
 function routeCmd(ns: string, verb: 'add' | 'del' | 'replace', p: RouteProps): Cmd {
-  const fam = familyOf(p.dst);
-  return ip(ns, ...(fam === 6 ? ['-6'] : []), 'route', verb, p.dst, ...(p.via ? ['via', p.via] : []), ...(p.dev ? ['dev', p.dev] : []),
+  // No `-6`: it is a global option that `ip -batch` lines can't carry; the IPv6 destination sets the family.
+  return ip(ns, 'route', verb, p.dst, ...(p.via ? ['via', p.via] : []), ...(p.dev ? ['dev', p.dev] : []),
     ...(p.metric ? ['metric', String(p.metric)] : []), 'proto', ROUTE_PROTO);
 }
 
