@@ -107,9 +107,11 @@ function exprText(e: unknown): string | undefined {
   }
 }
 
+const UNQUALIFIED_META = new Set(['iifname', 'oifname', 'iif', 'oif', 'mark']);
+
 function leftText(l: unknown): string | undefined {
   const o = (l ?? {}) as Json;
-  if (o.meta) return String((o.meta as Json).key);
+  if (o.meta) { const k = String((o.meta as Json).key); return UNQUALIFIED_META.has(k) ? k : `meta ${k}`; }
   if (o.payload) { const p = o.payload as Json; return p.protocol ? `${String(p.protocol)} ${String(p.field)}` : undefined; }
   return undefined;
 }
@@ -166,5 +168,3 @@ export function tableScript(t: NatTable, replace: boolean): string {
   });
   return `${out}}\n`;
 }
-
-export const ruleCount = (t: NatTable) => t.chains.reduce((n, c) => n + c.rules.length, 0);

@@ -7,7 +7,7 @@ import type { Kind, KindContext } from '../core/kind.js';
 import type { LiveSnapshot } from '../core/live.js';
 import { HOST, type Cmd, type Resource } from '../model.js';
 import { nsClaim } from './common.js';
-import { compareTables, desiredTable, liveTable, NAT_FAMILY, natTableName, ruleCount, tableScript, type NatTable } from './nat-rules.js';
+import { compareTables, desiredTable, liveTable, NAT_FAMILY, natTableName, tableScript, type NatTable } from './nat-rules.js';
 
 export const natKind: Kind = {
   name: 'nat',
@@ -41,9 +41,8 @@ const nft = (ns: string, t: NatTable, replace: boolean): Cmd => ({ ns, tool: 'nf
 const deleteTable = (ns: string, t: NatTable): Cmd => ({ ns, tool: 'nft', args: ['delete', 'table', NAT_FAMILY, t.table] });
 
 function res(ns: string, t: NatTable, path?: string): Resource {
-  const n = ruleCount(t);
   return {
-    kind: 'nat', key: `nat:${ns}`, ns, label: `table ${NAT_FAMILY} ${t.table}: ${n} rule${n === 1 ? '' : 's'}`,
+    kind: 'nat', key: `nat:${ns}`, ns, label: `table ${NAT_FAMILY} ${t.table}`,
     props: t as never, claims: [`nft:${ns}/${NAT_FAMILY} ${t.table}`], parents: [nsClaim(ns)], path,
   };
 }
