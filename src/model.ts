@@ -80,8 +80,8 @@ export interface Step extends Change {
   cmds: Cmd[];
 }
 
-export type StageName = 'namespaces' | 'links' | 'config' | 'cleanup';
-export const STAGES: StageName[] = ['namespaces', 'links', 'config', 'cleanup'];
+export type StageName = 'namespaces' | 'unlink' | 'links' | 'config' | 'cleanup';
+export const STAGES: StageName[] = ['namespaces', 'unlink', 'links', 'config', 'cleanup'];
 
 export interface Plan {
   lab: string;

@@ -13,27 +13,31 @@ export function diff(desired: Resource[], live: Resource[], kinds: Kind[]): Diff
   const unownedClaims = new Map<string, Resource>();
   for (const r of live) if (!r.owned) for (const c of r.claims) unownedClaims.set(c, r);
 
+  const wanted = new Set(desired.map((d) => d.key));
+  const deletes = live.filter((l) => l.owned && !wanted.has(l.key)).map((l) => change('delete', undefined, l));
+  // A live object the plan takes away without deleting it itself (its namespace or interface is deleted or
+  // re-created, or the kernel drops it as a side effect) must be created again if it is still desired.
+  const gone = new Set(deletes.flatMap((c) => c.live!.claims));
+  const takenAway = (l: Resource) => l.parents.some((p) => gone.has(p) && !l.claims.includes(p))
+    || Boolean(kind.get(l.kind)!.droppedWith?.(l, deletes, live));
+
   const changes: Change[] = [];
   const conflicts: Conflict[] = [];
-  const wanted = new Set<string>();
   for (const d of desired) {
-    wanted.add(d.key);
     const l = liveByKey.get(d.key);
     const holder = l && !l.owned ? l : d.claims.map((c) => unownedClaims.get(c)).find(Boolean);
     if (holder && (!l || !l.owned)) {
       conflicts.push({ key: d.key, label: d.label, ns: d.ns, holder: `${holder.kind} ${holder.label} in ${holder.ns}`, path: d.path });
       continue;
     }
-    if (!l) {
+    if (!l || takenAway(l)) {
       changes.push(change('create', d, undefined));
       continue;
     }
     const fields: FieldDiff[] = (kind.get(d.kind)!.compare ?? compareDeclared)(d, l);
     if (fields.length) changes.push({ ...change('update', d, l), fields });
   }
-  for (const l of live) {
-    if (l.owned && !wanted.has(l.key)) changes.push(change('delete', undefined, l));
-  }
+  changes.push(...deletes);
   return { changes, conflicts };
 }
 

@@ -1,7 +1,7 @@
 // The contract every resource kind implements. A kind knows how to find itself in the topology file and in the
 // live kernel snapshot, how to compare the two, and the commands that create, change and remove it.
 // A new kind = one file in src/kinds, one line in src/kinds/index.ts, one schema definition, one fixture.
-import type { Cmd, LabIdentity, Resource, Topology } from '../model.js';
+import type { Change, Cmd, LabIdentity, Resource, Topology } from '../model.js';
 import type { LiveSnapshot } from './live.js';
 import type { StateRecord } from './state.js';
 
@@ -20,6 +20,12 @@ export interface Kind {
   desired(topo: Topology, ctx: KindContext): Resource[];
   /** Owned objects (owned: true) and, where they matter for name conflicts, unowned ones (owned: false). */
   live(snap: LiveSnapshot, ctx: KindContext): Resource[];
+  /**
+   * Does the kernel drop this live object as a side effect of these deletions (e.g. the IPv4 routes through an
+   * interface go when its last IPv4 address does)? Then, if still desired, it is created again after them.
+   * (Objects whose parent is deleted are handled generically through `parents`.)
+   */
+  droppedWith?(live: Resource, deletes: Change[], allLive: Resource[]): boolean;
   /** Differences that need an update; the default compares declared props only. */
   compare?(desired: Resource, live: Resource): FieldDiff[];
   create(r: Resource, ctx: KindContext): Cmd[];

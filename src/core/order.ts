@@ -1,7 +1,9 @@
-// Pure: changes in, an ordered plan out. Each kind gives a phase number per operation; phases fall into four
+// Pure: changes in, an ordered plan out. Each kind gives a phase number per operation; phases fall into five
 // stages that run one after the other:
 //   namespaces (<200)  host: `netns add`
-//   links     (<300)  per namespace, in parallel: interfaces deleted, then created (peers land in their namespace)
+//   unlink    (<220)  per namespace, in parallel: interfaces deleted (a stage of its own: deleting one end of a
+//                     veth pair frees the peer's name in another namespace, which a creation there may reuse)
+//   links     (<300)  per namespace, in parallel: interfaces created (peers land in their namespace)
 //   config    (<900)  per namespace, in parallel: routes/addresses removed, then lo, ports, addresses, routes, sysctls, NAT
 //   cleanup   (>=900) host: `netns del` (takes each namespace's interfaces, addresses and routes along)
 // A deletion whose parent (its namespace, its interface) is deleted too is subsumed: no command of its own,
@@ -11,6 +13,7 @@ import type { Kind, KindContext } from './kind.js';
 
 export function stageOf(phase: number): StageName {
   if (phase < 200) return 'namespaces';
+  if (phase < 220) return 'unlink';
   if (phase < 300) return 'links';
   if (phase < 900) return 'config';
   return 'cleanup';

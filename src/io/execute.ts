@@ -28,7 +28,7 @@ export interface ExecResult {
 }
 
 const STAGE_TITLE: Record<StageName, string> = {
-  namespaces: 'create namespaces', links: 'interfaces', config: 'addresses, routes, settings', cleanup: 'delete namespaces',
+  namespaces: 'create namespaces', unlink: 'remove interfaces', links: 'interfaces', config: 'addresses, routes, settings', cleanup: 'delete namespaces',
 };
 
 /** Test hook: a command whose argv contains $TOPO_FAIL_COMMAND fails as if the kernel refused it. */

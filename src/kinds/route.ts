@@ -1,12 +1,15 @@
-// Routes in the main table. The lab's routes carry its protocol number (ROUTE_PROTO): in a lab namespace every
-// route with it is the lab's; in the host namespace only those the state record lists. Other routes are
-// reported as conflicts when declared, never touched.
+// Routes in the main table. The lab's routes carry its protocol number (ROUTE_PROTO). In a lab namespace every
+// route but the kernel's own (connected routes, router advertisements) is the lab's, so one changed or added
+// by hand is drift that the next apply repairs or prunes; in the host namespace only the routes the state record
+// lists are the lab's. Other routes are reported as conflicts when declared, never touched.
 import type { Kind, KindContext } from '../core/kind.js';
 import type { IpRoute, LiveSnapshot } from '../core/live.js';
 import { HOST, type Cmd, type Resource } from '../model.js';
 import { canonicalDst, familyOf, ip, linkClaim, nsClaim } from './common.js';
 
 export const ROUTE_PROTO = '241';
+/** Protocols of routes the kernel makes by itself: never the lab's. */
+const KERNEL_PROTOS = new Set(['kernel', 'ra', 'redirect']);
 
 interface RouteProps { dst: string; via?: string; dev?: string; metric: number; proto?: string }
 
@@ -23,23 +26,34 @@ export const routeKind: Kind = {
   live(snap, ctx) {
     return Object.values(snap.ns).flatMap((n) => n.routes.filter(isMainUnicast).map((r) => {
       const props = fromLive(r);
-      const owned = r.protocol === ROUTE_PROTO && ownsRouteIn(snap, ctx, n.name, key(n.name, props));
+      const owned = !KERNEL_PROTOS.has(r.protocol ?? '') && ownsRouteIn(snap, ctx, n.name, key(n.name, props));
       return { ...res(n.name, props), owned };
     }));
   },
   compare(d, l) {
     const dp = d.props as unknown as RouteProps, lp = l.props as unknown as RouteProps;
-    return (['via', 'dev'] as const).filter((k) => dp[k] !== undefined && dp[k] !== lp[k]).map((k) => [k, lp[k], dp[k]]);
+    const out: [string, unknown, unknown][] = (['via', 'dev'] as const).filter((k) => dp[k] !== undefined && dp[k] !== lp[k]).map((k) => [k, lp[k], dp[k]]);
+    if (lp.proto !== ROUTE_PROTO) out.push(['proto', lp.proto, ROUTE_PROTO]); // made or replaced by hand: restamp it
+    return out;
+  },
+  droppedWith(l, deletes, live) {
+    // The kernel flushes the IPv4 routes through an interface when its last IPv4 address is deleted.
+    const p = l.props as unknown as RouteProps;
+    if (!p.dev || familyOf(p.dst) !== 4) return false;
+    const v4On = (r: Resource) => r.kind === 'address' && r.ns === l.ns && (r.props as { dev: string }).dev === p.dev
+      && familyOf((r.props as { cidr: string }).cidr) === 4;
+    const addrs = live.filter(v4On);
+    return addrs.length > 0 && addrs.every((a) => deletes.some((c) => c.key === a.key));
   },
   create: (r) => [{ ...routeCmd(r.ns, 'add', r.props as never), undo: [routeCmd(r.ns, 'del', r.props as never)] }],
   update: (d, l) => [{ ...routeCmd(d.ns, 'replace', d.props as never), undo: [routeCmd(l.ns, 'replace', l.props as never)] }],
-  remove: (r) => [{ ...routeCmd(r.ns, 'del', r.props as never), undo: [routeCmd(r.ns, 'add', r.props as never)] }],
+  remove: (r) => [{ ...routeCmd(r.ns, 'del', r.props as never, (r.props as unknown as RouteProps).proto), undo: [routeCmd(r.ns, 'add', r.props as never)] }],
 };
 
-function routeCmd(ns: string, verb: 'add' | 'del' | 'replace', p: RouteProps): Cmd {
+function routeCmd(ns: string, verb: 'add' | 'del' | 'replace', p: RouteProps, proto = ROUTE_PROTO): Cmd {
   // No `-6`: it is a global option that `ip -batch` lines can't carry; the IPv6 destination sets the family.
   return ip(ns, 'route', verb, p.dst, ...(p.via ? ['via', p.via] : []), ...(p.dev ? ['dev', p.dev] : []),
-    ...(p.metric ? ['metric', String(p.metric)] : []), 'proto', ROUTE_PROTO);
+    ...(p.metric ? ['metric', String(p.metric)] : []), 'proto', proto);
 }
 
 function isMainUnicast(r: IpRoute): boolean {

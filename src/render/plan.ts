@@ -10,10 +10,15 @@ export function visibleSteps(plan: Plan): Step[] {
   return plan.steps.filter((s) => s.cmds.length);
 }
 
+/** Objects deleted along with their namespace or interface that a user counts as objects of their own. */
+function goneAlong(plan: Plan) {
+  return plan.subsumed.filter((c) => c.kind !== 'veth-end' && c.kind !== 'loopback');
+}
+
 export function summary(plan: Plan): { create: number; update: number; delete: number } {
   const n = { create: 0, update: 0, delete: 0 };
   for (const s of visibleSteps(plan)) n[s.op]++;
-  n.delete += plan.subsumed.filter((c) => c.kind !== 'veth-end').length;
+  n.delete += goneAlong(plan).length;
   return n;
 }
 
@@ -39,7 +44,7 @@ export function renderPlanText(plan: Plan, opts: { commands?: boolean } = {}): s
       if (opts.commands) for (const c of s.cmds) out += `      ${shellQuote(argvOf(c))}\n`;
     }
   }
-  const goneWith = plan.subsumed.filter((c) => c.kind !== 'veth-end' && c.kind !== 'loopback');
+  const goneWith = goneAlong(plan);
   if (goneWith.length) out += `removed along with their namespace or interface: ${goneWith.length} object(s)\n`;
   const n = summary(plan);
   out += `\nPlan: ${n.create} to create, ${n.update} to change, ${n.delete} to delete.\n`;
