@@ -1,0 +1,1 @@
+ip link add veth-host type bridge

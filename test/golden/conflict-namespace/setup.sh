@@ -1,0 +1,1 @@
+ip netns add ns1

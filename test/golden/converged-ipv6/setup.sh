@@ -1,0 +1,1 @@
+$TOPO apply topology.yaml

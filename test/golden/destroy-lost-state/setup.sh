@@ -1,0 +1,2 @@
+$TOPO apply topology.yaml
+rm /run/topo/red.json
