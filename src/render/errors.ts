@@ -2,7 +2,7 @@
 import { EXIT, InvalidTopology, TopoError } from '../errors.js';
 
 export function errorText(e: unknown, formatProblems: (file: string, p: InvalidTopology['problems']) => string): string {
-  if (e instanceof InvalidTopology) return formatProblems(e.file, e.problems);
+  if (e instanceof InvalidTopology) return withNewline(formatProblems(e.file, e.problems));
   if (e instanceof TopoError) {
     const hint = typeof e.details.hint === 'string' ? `\nhint: ${e.details.hint}` : '';
     return `error: ${e.message}${hint}\n`;
@@ -18,3 +18,5 @@ export function errorJson(e: unknown) {
 export function exitCodeOf(e: unknown): number {
   return e instanceof TopoError ? e.exitCode : EXIT.FAILED;
 }
+
+const withNewline = (s: string) => (s.endsWith('\n') ? s : `${s}\n`);
