@@ -6,7 +6,7 @@ import { decodeInput, MAX_BYTES, tooLarge } from './decode.js';
 import type { Finding } from './finding.js';
 import { schemaFindings } from './schema.js';
 import { semanticFindings, type SemanticOptions } from './semantic.js';
-import { locate, parseSource, type Source } from './yaml-source.js';
+import { Locator, parseSource } from './yaml-source.js';
 
 export { MAX_BYTES } from './decode.js';
 export type ValidateOptions = SemanticOptions;
@@ -24,7 +24,10 @@ export function validateText(text: string | Uint8Array, file: string, opts: Vali
   try {
     let findings = schemaFindings(src.data);
     if (!findings.length) findings = semanticFindings(src.data as Topology, opts);
-    if (findings.length) return { problems: finish(findings.map((f) => toProblem(f, src))) };
+    if (findings.length) {
+      const loc = new Locator(src.doc, src.lc);
+      return { problems: finish(findings.map((f) => toProblem(f, loc))) };
+    }
   } catch (e) {
     if (!(e instanceof RangeError)) throw e;
     return { problems: [{ code: 'too-deep', message: 'the file is too deeply nested to validate', pos: { line: 1, col: 1 }, path: '' }] };
@@ -69,9 +72,9 @@ function sortProblems(problems: Problem[]): Problem[] {
     (a.p.pos?.line ?? 0) - (b.p.pos?.line ?? 0) || (a.p.pos?.col ?? 0) - (b.p.pos?.col ?? 0) || a.i - b.i).map((x) => x.p);
 }
 
-function toProblem(f: Finding, src: Source): Problem {
-  const pos = locate(src.doc, src.lc, f.path, f.at);
-  const message = f.related ? `${f.message} (see line ${locate(src.doc, src.lc, f.related).line})` : f.message;
+function toProblem(f: Finding, loc: Locator): Problem {
+  const pos = loc.pos(f.path, f.at);
+  const message = f.related ? `${f.message} (see line ${loc.pos(f.related).line})` : f.message;
   return { code: f.code, message, ...(f.hint ? { hint: f.hint } : {}), pos, path: f.path };
 }
 
@@ -87,5 +90,5 @@ export function positionOf(text: string | Uint8Array, path: string): SourcePos |
   const dec = decodeInput(text);
   if (dec.problem) return undefined;
   const src = parseSource(dec.text);
-  return src.doc ? locate(src.doc, src.lc, path) : undefined;
+  return src.doc ? new Locator(src.doc, src.lc).pos(path) : undefined;
 }

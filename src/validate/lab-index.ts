@@ -22,6 +22,9 @@ export interface LabIndex {
   /** "ns/name" → first interface declared with that name in that namespace. */
   byKey: Map<string, Iface>;
   bridges: Map<string, Iface>;
+  /** Interfaces per namespace, and the first interface of each name in any namespace. */
+  byNs: Map<string, Iface[]>;
+  byName: Map<string, Iface>;
 }
 
 export const ifKey = (ns: string, name: string) => `${ns}/${name}`;
@@ -46,8 +49,18 @@ export function indexLab(t: Topology): LabIndex {
     ifaces.push({ ns: e.namespace ?? HOST, name: e.name, kind: 'veth end', path: `${base}/name`, at: 'value', addresses: addrs(e.addresses, base), veth: i });
   }));
   const byKey = new Map<string, Iface>();
-  for (const f of ifaces) if (!byKey.has(ifKey(f.ns, f.name))) byKey.set(ifKey(f.ns, f.name), f);
-  return { namespaces, ifaces, byKey, bridges };
+  const byNs = new Map<string, Iface[]>();
+  const byName = new Map<string, Iface>();
+  for (const f of ifaces) {
+    if (!byKey.has(ifKey(f.ns, f.name))) byKey.set(ifKey(f.ns, f.name), f);
+    if (!byName.has(f.name)) byName.set(f.name, f);
+    const list = byNs.get(f.ns);
+    if (list) list.push(f); else byNs.set(f.ns, [f]);
+  }
+  return { namespaces, ifaces, byKey, bridges, byNs, byName };
 }
 
-export const ifacesOf = (ix: LabIndex, ns: string) => ix.ifaces.filter((f) => f.ns === ns);
+export const ifacesOf = (ix: LabIndex, ns: string): Iface[] => ix.byNs.get(ns) ?? [];
+
+/** Past this many findings the checks stop looking for more (the report shows the first ones only). */
+export const FINDINGS_CAP = 1000;

@@ -27,9 +27,10 @@ export function schemaFindings(data: unknown): Finding[] {
 
 /** Drop ajv's echo errors (propertyNames, the branches of an anyOf), map the rest, keep one finding per place. */
 function collapse(errors: ErrorObject[]): Finding[] {
-  const anyOfs = errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf');
+  const anyOfs = new Map<string, ErrorObject[]>();
+  for (const e of errors) if (e.keyword === 'anyOf' || e.keyword === 'oneOf') anyOfs.set(e.instancePath, [...(anyOfs.get(e.instancePath) ?? []), e]);
   const kept = errors.filter((e) => e.keyword !== 'propertyNames' &&
-    !anyOfs.some((a) => a !== e && a.instancePath === e.instancePath && e.schemaPath.startsWith(a.schemaPath + '/')));
+    !(anyOfs.get(e.instancePath) ?? []).some((a) => a !== e && e.schemaPath.startsWith(a.schemaPath + '/')));
   const byPlace = new Map<string, Finding>();
   for (const e of kept) {
     const f = toFinding(e);

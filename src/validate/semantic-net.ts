@@ -2,7 +2,7 @@
 import { HOST, type NamespaceSpec, type RouteSpec, type Topology } from '../model.js';
 import { pointer, type Finding } from './finding.js';
 import { canon, family, familyName, inSubnet, isLinkLocal6, networkOf, parseAddr, parseCidr, parseNatTarget, type Addr, type Cidr } from './ip.js';
-import { ifacesOf, ifKey, type LabIndex } from './lab-index.js';
+import { FINDINGS_CAP, ifacesOf, ifKey, type LabIndex } from './lab-index.js';
 import { didYouMean } from './suggest.js';
 
 export function networkFindings(t: Topology, ix: LabIndex): Finding[] {
@@ -48,11 +48,11 @@ function addresses(ix: LabIndex, out: Finding[]): Set<string> {
 export function interfaceRef(ix: LabIndex, ns: string, name: string, path: string, role: string): Finding | undefined {
   if (name === 'lo' || ix.byKey.has(ifKey(ns, name)) || ns === HOST) return undefined;
   const local = ifacesOf(ix, ns).map((f) => f.name);
-  const elsewhere = ix.ifaces.find((f) => f.name === name);
+  const elsewhere = ix.byName.get(name);
   return {
     code: 'unknown-interface', path,
     message: `${role} ${JSON.stringify(name)} is not an interface of ${nsText(ns)}${didYouMean(name, local)}`,
-    hint: elsewhere ? `${name} is in ${nsText(elsewhere.ns)}` : local.length ? `interfaces of ${ns}: ${local.join(', ')}` : `${nsText(ns)} has no interfaces`,
+    hint: elsewhere ? `${name} is in ${nsText(elsewhere.ns)}` : local.length ? `interfaces of ${ns}: ${local.slice(0, 10).join(', ')}${local.length > 10 ? ', ...' : ''}` : `${nsText(ns)} has no interfaces`,
   };
 }
 
@@ -104,7 +104,7 @@ function gateway(ns: string, r: RouteSpec, via: Addr, list: RouteSpec[], ix: Lab
     out.push({ code: 'gateway-is-local', path, message: `gateway ${r.via} is an address of ${nsText(ns)} itself`, hint: 'the gateway is the next router: an address of a neighbour on that subnet' });
     return;
   }
-  if (cidrs.some((c) => inSubnet(via, c))) return;
+  if (cidrs.some((c) => inSubnet(via, c)) || out.length >= FINDINGS_CAP) return;
   const linkRoutes = list.filter((o) => o.dev !== undefined && o.via === undefined && o.to !== 'default' && (r.dev === undefined || o.dev === r.dev));
   if (linkRoutes.some((o) => { const c = o.to.includes('/') ? parseCidr(o.to) : parseCidr(`${o.to}/${o.to.includes(':') ? 128 : 32}`); return typeof c !== 'string' && inSubnet(via, c); })) return;
   if (ns === HOST && !devIf) return; // the host has addresses the lab doesn't declare

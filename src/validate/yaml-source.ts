@@ -162,25 +162,40 @@ class Converter {
 /** `key:` with nothing after it: point at the key rather than at the end of the line. */
 const isEmpty = (v: unknown): boolean => !v || (isScalar(v) && v.value === null && !(v as Scalar).source);
 
-/** line:col of the node at `path` (or of its key); the nearest existing ancestor when the path runs out. */
-export function locate(doc: Document.Parsed | undefined, lc: LineCounter, path: string, at: 'key' | 'value' = 'value'): SourcePos {
-  let node: unknown = doc?.contents;
-  let keyNode: unknown;
-  const segs = path === '' ? [] : path.slice(1).split('/').map(unescapeSeg);
-  for (let i = 0; i < segs.length && node; i++) {
-    if (isAlias(node)) node = node.resolve(doc!);
-    let next: unknown;
-    if (isMap(node)) {
-      const pair = node.items.find((p) => keyText(isAlias(p.key) ? p.key.resolve(doc!) : p.key) === segs[i]);
-      if (pair) { keyNode = pair.key; next = isEmpty(pair.value) ? pair.key : pair.value; }
-    } else if (isSeq(node)) {
-      next = node.items[Number(segs[i])];
-      keyNode = undefined;
+/** Turns JSON pointers into line:col; indexes each mapping's keys on first use so that many lookups stay cheap. */
+export class Locator {
+  private keys = new Map<unknown, Map<string, Pair>>();
+  constructor(private doc: Document.Parsed | undefined, private lc: LineCounter) {}
+
+  private pairOf(map: { items: Pair[] }, key: string): Pair | undefined {
+    let index = this.keys.get(map);
+    if (!index) {
+      index = new Map();
+      for (const p of map.items) {
+        const k = keyText(isAlias(p.key) ? p.key.resolve(this.doc!) : p.key);
+        if (k !== undefined && !index.has(k)) index.set(k, p);
+      }
+      this.keys.set(map, index);
     }
-    if (!next) break;
-    node = next;
-    if (i === segs.length - 1 && at === 'key' && keyNode) node = keyNode;
+    return index.get(key);
   }
-  const offset = (node as Node | undefined)?.range?.[0] ?? 0;
-  return lc.lineStarts.length ? lc.linePos(offset) : { line: 1, col: 1 };
+
+  /** line:col of the node at `path` (or of its key); the nearest existing ancestor when the path runs out. */
+  pos(path: string, at: 'key' | 'value' = 'value'): SourcePos {
+    let node: unknown = this.doc?.contents;
+    const segs = path === '' ? [] : path.slice(1).split('/').map(unescapeSeg);
+    for (let i = 0; i < segs.length && node; i++) {
+      if (isAlias(node)) node = node.resolve(this.doc!);
+      let next: unknown;
+      let keyNode: unknown;
+      if (isMap(node)) {
+        const pair = this.pairOf(node, segs[i]);
+        if (pair) { keyNode = pair.key; next = isEmpty(pair.value) ? pair.key : pair.value; }
+      } else if (isSeq(node)) next = node.items[Number(segs[i])];
+      if (!next) break;
+      node = i === segs.length - 1 && at === 'key' && keyNode ? keyNode : next;
+    }
+    const offset = (node as Node | undefined)?.range?.[0] ?? 0;
+    return this.lc.lineStarts.length ? this.lc.linePos(offset) : { line: 1, col: 1 };
+  }
 }
