@@ -63,7 +63,8 @@ async function graphCmd(file: string, o: { format?: string; output?: string }): 
   if (!['mermaid', 'dot', 'svg'].includes(format)) {
     throw new TopoError('E_USAGE', `--format ${format}: choose mermaid, dot or svg`, EXIT.USAGE);
   }
-  const topo = await load(file);
+  // A picture needs no kernel tools: the file is validated without asking whether nft is installed.
+  const topo = await (await import('../validate/index.js')).loadTopology(file);
   const { graphDot, graphMermaid } = await import('../render/graph.js');
   const text = format === 'mermaid' ? graphMermaid(topo) : format === 'dot' ? graphDot(topo) : await svgOf(graphDot(topo));
   if (o.output) await writeFile(o.output, text);
