@@ -7,7 +7,7 @@ import {
 import type { Problem, SourcePos } from '../errors.js';
 import { unescapeSeg } from './finding.js';
 
-export const LIMITS = { depth: 32, flowDepth: 200, aliases: 100, nodes: 500_000 };
+export const LIMITS = { depth: 32, flowDepth: 200, indent: 400, aliases: 100, nodes: 500_000 };
 
 export interface Source {
   lc: LineCounter;
@@ -28,7 +28,8 @@ export function parseSource(text: string): Source {
 
   const deep = flowTooDeep(text);
   if (deep >= 0) {
-    src.problems.push({ code: 'too-deep', message: `nesting deeper than ${LIMITS.flowDepth} levels`, pos: posAt(text, deep), path: '',
+    const message = '[{-'.includes(text[deep]) ? `nesting deeper than ${LIMITS.flowDepth} levels` : `nesting too deep: a line indented more than ${LIMITS.indent} columns`;
+    src.problems.push({ code: 'too-deep', message, pos: posAt(text, deep), path: '',
       hint: 'a topology file needs only a few levels of nesting' });
     return src;
   }
@@ -83,11 +84,24 @@ export function posAt(text: string, offset: number): SourcePos {
   return { line: before.split('\n').length, col: offset - before.lastIndexOf('\n') };
 }
 
-/** Offset where bracket nesting first exceeds the limit (-1 if never); counted before parsing so the parser can't overflow. */
+/**
+ * Offset where nesting first looks too deep (-1 if never), found before parsing so that the parser can't overflow:
+ * open brackets over the whole text, runs of "- ", and the indentation (with "- ", "? ", ": ") of each line.
+ */
 function flowTooDeep(text: string): number {
   let d = 0;
+  let lineStart = 0;
+  let inPrefix = true;
+  let dashes = 0; // "- - - x": compact nested sequences
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
+    if (c === 0x2d && text.charCodeAt(i + 1) === 0x20) { if (++dashes > LIMITS.flowDepth) return i; } else if (c !== 0x20) dashes = 0;
+    if (c === 0x0a) { lineStart = i + 1; inPrefix = true; continue; }
+    if (inPrefix) {
+      if (c === 0x20 || c === 0x09 || c === 0x2d || c === 0x3f || c === 0x3a) {
+        if (i - lineStart >= LIMITS.indent) return i;
+      } else inPrefix = false;
+    }
     if (c === 0x5b || c === 0x7b) { if (++d > LIMITS.flowDepth) return i; } else if ((c === 0x5d || c === 0x7d) && d > 0) d--;
   }
   return -1;
