@@ -174,4 +174,34 @@ describe('NAT', () => {
     expect((await sb.run(['ls', '/run/topo'])).stdout).toBe('');
     expect(await sb.snapshot()).toEqual(before);
   });
+
+  it('nat-node: a failed NAT change is reported with its step and rolled back with the rest of the apply', async () => {
+    const file = example('nat-node.yaml');
+    expect((await sb.topo(['apply', file])).exitCode).toBe(0);
+    const table = (await nftText(sb, 'host', 'table', 'inet', 'topo-nat-node')).stdout;
+    const state = (await sb.run(['cat', '/run/topo/nat-node.json'])).stdout;
+
+    // Widen the masquerade and turn forwarding on in NS1: two changes in the config stage, the NAT one fails.
+    const doc = parse(readFileSync(file, 'utf8'));
+    doc.namespaces.host.nat.masquerade[0].from = '172.16.0.0/16';
+    doc.namespaces.NS1.sysctls = { 'net.ipv4.ip_forward': 1 };
+    const edited = join(mkdtempSync(join(tmpdir(), 'topo-nat-')), 'nat-node-wider.yaml');
+    writeFileSync(edited, stringify(doc));
+    const failed = await sb.topo(['apply', edited], { TOPO_FAIL_COMMAND: 'nft -f' });
+    expect(failed.exitCode).toBe(1);
+    expect(failed.stderr).toContain('step "table inet topo-nat-node" failed: nft -f -: injected failure');
+    expect(failed.stderr).toContain('rolled back');
+    expect((await nftText(sb, 'host', 'table', 'inet', 'topo-nat-node')).stdout).toBe(table);
+    expect((await sb.run(['ip', 'netns', 'exec', 'NS1', 'sysctl', '-n', 'net.ipv4.ip_forward'])).stdout).toBe('0');
+    expect((await sb.run(['cat', '/run/topo/nat-node.json'])).stdout).toBe(state);
+
+    // Without the injected failure the same change goes through, rule by rule in the plan.
+    const plan = await sb.topo(['plan', edited]);
+    expect(plan.stdout).toContain('postrouting: oifname "uplink" ip saddr 172.16.0.0/24 masquerade -> none');
+    expect(plan.stdout).toContain('postrouting: none -> oifname "uplink" ip saddr 172.16.0.0/16 masquerade');
+    expect((await sb.topo(['apply', edited])).exitCode).toBe(0);
+    expect((await nftText(sb, 'host', 'table', 'inet', 'topo-nat-node')).stdout).toContain('ip saddr 172.16.0.0/16 masquerade');
+    expect((await sb.topo(['destroy', edited])).exitCode).toBe(0);
+    expect((await sb.run(['nft', 'list', 'tables'])).stdout).toBe('');
+  });
 });
