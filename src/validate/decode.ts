@@ -8,10 +8,11 @@ export type Decoded = { text: string; problem?: undefined } | { text?: undefined
 
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
 
-export function tooLarge(bytes: number): Problem {
+/** The file is over MAX_BYTES (`bytes`: its size, when known). */
+export function tooLarge(bytes?: number): Problem {
   return {
     code: 'too-large', path: '', pos: { line: 1, col: 1 },
-    message: `the file is ${mb(bytes)}; topology files are limited to ${mb(MAX_BYTES)}`,
+    message: `the file is ${bytes === undefined ? 'larger than the limit' : mb(bytes)}; topology files are limited to ${mb(MAX_BYTES)}`,
     hint: 'a lab this large is almost certainly a mistake (or a generated file gone wrong)',
   };
 }

@@ -1,5 +1,5 @@
 // Loading and validation of a topology file: bytes → YAML → schema → semantic checks, every problem with line:col.
-import { readFile, stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { InvalidTopology, type Problem, type SourcePos } from '../errors.js';
 import type { Topology } from '../model.js';
 import { decodeInput, MAX_BYTES, tooLarge } from './decode.js';
@@ -48,7 +48,9 @@ async function readAndValidate(file: string, opts: ValidateOptions): Promise<{ t
     const st = await stat(file);
     if (st.isDirectory()) return { problems: [{ code: 'not-a-file', message: `${file} is a directory, not a topology file` }] };
     if (st.isFile() && st.size > MAX_BYTES) return { problems: [tooLarge(st.size)] };
-    bytes = await readFile(file);
+    const read = await readCapped(file);
+    if (read === undefined) return { problems: [tooLarge()] };
+    bytes = read;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const message = code === 'ENOENT' ? `file not found: ${file}`
@@ -57,6 +59,25 @@ async function readAndValidate(file: string, opts: ValidateOptions): Promise<{ t
     return { problems: [{ code: code === 'ENOENT' ? 'file-not-found' : 'read-error', message }] };
   }
   return validateText(bytes, file, opts);
+}
+
+/** The file's bytes, read in chunks so that a pipe or a device can't make us read without end (undefined: over the cap). */
+async function readCapped(file: string): Promise<Buffer | undefined> {
+  const fh = await open(file, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const buf = Buffer.alloc(64 * 1024);
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) return Buffer.concat(chunks, total);
+      total += bytesRead;
+      if (total > MAX_BYTES) return undefined;
+      chunks.push(buf.subarray(0, bytesRead));
+    }
+  } finally {
+    await fh.close();
+  }
 }
 
 /** "lab.yaml:12:7: error: message" lines (plus "  hint: ..."), sorted by position. */

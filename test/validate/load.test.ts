@@ -10,8 +10,8 @@ import { loadTopology, MAX_BYTES, validateText } from '../../src/validate/index.
 const dir = mkdtempSync(join(tmpdir(), 'topo-validate-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function loadError(file: string): Promise<InvalidTopology> {
-  const e = await loadTopology(file).then(() => undefined, (x: unknown) => x);
+async function loadError(file: string, opts = {}): Promise<InvalidTopology> {
+  const e = await loadTopology(file, opts).then(() => undefined, (x: unknown) => x);
   expect(e).toBeInstanceOf(InvalidTopology);
   return e as InvalidTopology;
 }
@@ -35,12 +35,17 @@ describe('loadTopology', () => {
   it('passes nftAvailable on', async () => {
     const f = join(dir, 'nat.yaml');
     writeFileSync(f, 'name: lab\nnamespaces:\n  ns1:\n    nat: { masquerade: [{ out: lo }] }\n');
-    expect((await loadError2(f, { nftAvailable: false })).problems[0].code).toBe('nft-missing');
+    expect((await loadError(f, { nftAvailable: false })).problems[0].code).toBe('nft-missing');
   });
 
   it('a missing file is a problem with a clear message', async () => {
     const e = await loadError(join(dir, 'nope.yaml'));
     expect(e.problems).toEqual([{ code: 'file-not-found', message: `file not found: ${join(dir, 'nope.yaml')}` }]);
+  });
+
+  it('a device or pipe is read up to the cap, not forever', async () => {
+    const e = await loadError('/dev/zero');
+    expect(e.problems[0].message).toBe('the file is larger than the limit; topology files are limited to 5.0 MB');
   });
 
   it('a directory is a problem', async () => {
@@ -57,10 +62,6 @@ describe('loadTopology', () => {
     expect(e.problems[0].pos).toEqual({ line: 1, col: 1 });
   });
 });
-
-async function loadError2(file: string, opts: { nftAvailable: boolean }): Promise<InvalidTopology> {
-  return loadTopology(file, opts).then(() => { throw new Error('expected a problem'); }, (e: InvalidTopology) => e);
-}
 
 describe('hostile input', () => {
   it('a huge text is refused before parsing', () => {
