@@ -28,24 +28,33 @@ export function schemaFindings(data: unknown): Finding[] {
 /** Drop ajv's echo errors (propertyNames, the branches of an anyOf), map the rest, keep one finding per place. */
 function collapse(errors: ErrorObject[]): Finding[] {
   const anyOfs = new Map<string, ErrorObject[]>();
-  for (const e of errors) if (e.keyword === 'anyOf' || e.keyword === 'oneOf') anyOfs.set(e.instancePath, [...(anyOfs.get(e.instancePath) ?? []), e]);
+  for (const e of errors) {
+    if (e.keyword !== 'anyOf' && e.keyword !== 'oneOf') continue;
+    const list = anyOfs.get(e.instancePath);
+    if (list) list.push(e); else anyOfs.set(e.instancePath, [e]);
+  }
   const kept = errors.filter((e) => e.keyword !== 'propertyNames' &&
     !(anyOfs.get(e.instancePath) ?? []).some((a) => a !== e && e.schemaPath.startsWith(a.schemaPath + '/')));
   const byPlace = new Map<string, Finding>();
+  const missing = new Map<string, string[]>();
   for (const e of kept) {
+    if (e.keyword === 'required') {
+      const key = String((e.params as { missingProperty: string }).missingProperty);
+      const list = missing.get(e.instancePath);
+      if (list) { list.push(key); continue; }
+      missing.set(e.instancePath, [key]);
+    }
     const f = toFinding(e);
     const place = `${f.path}|${f.at ?? 'value'}`;
-    const prev = byPlace.get(place);
-    if (!prev) byPlace.set(place, f);
-    else if (prev.code === 'missing-key' && f.code === 'missing-key') byPlace.set(place, mergeRequired(prev, f));
+    if (!byPlace.has(place)) byPlace.set(place, f);
+  }
+  for (const [path, keys] of missing) {
+    const f = byPlace.get(`${path}|value`);
+    if (keys.length > 1 && f?.code === 'missing-key') {
+      byPlace.set(`${path}|value`, { ...f, message: `${thing(path)} is missing required keys ${keys.map((k) => JSON.stringify(k)).join(', ')}`, hint: undefined });
+    }
   }
   return [...byPlace.values()];
-}
-
-function mergeRequired(a: Finding, b: Finding): Finding {
-  const keys = [...a.message.matchAll(/"([^"]+)"/g), ...b.message.matchAll(/"([^"]+)"/g)].map((m) => m[1]);
-  const where = a.message.replace(/ is missing .*$/, '');
-  return { ...a, message: `${where} is missing required keys ${keys.map((k) => JSON.stringify(k)).join(', ')}`, hint: undefined };
 }
 
 const TYPE_WORDS: Record<string, string> = {
@@ -57,7 +66,7 @@ function kindOf(v: unknown): string {
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
   if (typeof v === 'string') return `the string ${show(v)}`;
-  if (typeof v === 'number') return Number.isInteger(v) ? `the number ${v}` : `the number ${v}`;
+  if (typeof v === 'number') return `the number ${v}`;
   return `${show(v)}`;
 }
 

@@ -24,7 +24,7 @@ export function parseSource(text: string): Source {
   const src: Source = { lc, problems: [] };
   const at = (offset: number): SourcePos => (lc.lineStarts.length ? lc.linePos(offset) : { line: 1, col: 1 });
   const add = (code: string, message: string, offset: number, hint?: string) =>
-    src.problems.push({ code, message, hint, pos: at(offset), path: '' });
+    src.problems.push({ code, message, ...(hint ? { hint } : {}), pos: at(offset), path: '' });
 
   const deep = flowTooDeep(text);
   if (deep >= 0) {
@@ -70,12 +70,12 @@ function addYamlError(src: Source, e: YAMLError, text: string): void {
   const pos = e.linePos?.[0] ?? { line: 1, col: 1 };
   const first = e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
   if (e.code === 'DUPLICATE_KEY') {
-    const key = /^("[^"\n]*"|'[^'\n]*'|[^:\n]*?)\s*:/.exec(text.slice(e.pos[0]))?.[1] ?? '';
+    const key = /^("[^"\n]*"|'[^'\n]*'|[^:\n]*?)\s*:/.exec(text.slice(e.pos[0], e.pos[0] + 300))?.[1] ?? '';
     src.problems.push({ code: 'duplicate-key', message: `duplicate key ${key ? JSON.stringify(key.replace(/^["']|["']$/g, '')) : ''}`.trim(), pos, path: '', hint: 'each key may appear only once in a mapping' });
     return;
   }
-  const hint = e.code === 'TAB_AS_INDENT' ? 'YAML indentation must use spaces, not tabs' : undefined;
-  src.problems.push({ code: 'yaml-syntax', message: `YAML ${e.name === 'YAMLWarning' ? 'warning' : 'error'}: ${first}`, pos, path: '', hint });
+  const hint = e.code === 'TAB_AS_INDENT' ? { hint: 'YAML indentation must use spaces, not tabs' } : {};
+  src.problems.push({ code: 'yaml-syntax', message: `YAML ${e.name === 'YAMLWarning' ? 'warning' : 'error'}: ${first}`, ...hint, pos, path: '' });
 }
 
 /** line:col of an offset, counted directly (for problems found before the parser ran). */
