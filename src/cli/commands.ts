@@ -43,12 +43,19 @@ export async function planCmd(file: string, o: OutputOpts & { commands?: boolean
   return o.detailedExitcode && !isEmpty(obs.plan) ? EXIT.CHANGES : EXIT.OK;
 }
 
-export async function applyCmd(file: string, o: OutputOpts & { rollback?: boolean; test?: boolean }): Promise<number> {
+/** Run fn holding the lab's lock (one apply/destroy per lab at a time); exit 75 when it stays busy. */
+async function locked<T>(lab: string, o: { wait?: number }, fn: () => Promise<T>): Promise<T> {
+  const { withLabLock, DEFAULT_WAIT_SECONDS } = await import('../io/lock.js');
+  return withLabLock(lab, { waitSeconds: o.wait ?? DEFAULT_WAIT_SECONDS }, fn);
+}
+
+export async function applyCmd(file: string, o: OutputOpts & { rollback?: boolean; test?: boolean; wait?: number }): Promise<number> {
   const topo = await load(file);
   requireRoot('topo apply');
   const { apply } = await import('../ops/apply.js');
   const { planJson, renderPlanText, summary } = await import('../render/plan.js');
-  const r = await apply(topo, { run: await kernel(), renderer: rendererFor(o), rollback: o.rollback !== false });
+  const run = await kernel();
+  const r = await locked(topo.name, o, () => apply(topo, { run, renderer: rendererFor(o), rollback: o.rollback !== false }));
   const n = summary(r.plan);
   const text = r.changed
     ? `${renderPlanText(r.plan)}Apply complete: ${n.create} created, ${n.update} changed, ${n.delete} deleted in ${(r.ms / 1000).toFixed(2)} s; verified.\n`
@@ -59,13 +66,14 @@ export async function applyCmd(file: string, o: OutputOpts & { rollback?: boolea
   return tests && !tests.ok ? EXIT.FAILED : EXIT.OK;
 }
 
-export async function destroyCmd(file: string, o: OutputOpts): Promise<number> {
+export async function destroyCmd(file: string, o: OutputOpts & { wait?: number }): Promise<number> {
   requireRoot('topo destroy');
   const { labOf } = await import('./lab-of.js');
   const { name, namespaces } = await labOf(file);
   const { destroy } = await import('../ops/destroy.js');
   const { planJson, summary } = await import('../render/plan.js');
-  const r = await destroy(name, { run: await kernel(), renderer: rendererFor(o), declaredNamespaces: namespaces });
+  const run = await kernel();
+  const r = await locked(name, o, () => destroy(name, { run, renderer: rendererFor(o), declaredNamespaces: namespaces }));
   const n = summary(r.plan);
   const text = r.changed ? `Destroyed lab "${name}": ${n.delete} object(s) removed in ${(r.ms / 1000).toFixed(2)} s; verified nothing is left.\n`
     : `Nothing to destroy: lab "${name}" owns nothing in the kernel.\n`;

@@ -2,12 +2,12 @@
 // batch, namespaces in parallel. Progress goes through listr2. On a failure (or SIGINT/SIGTERM) it stops
 // launching work, lets running batches finish, and (unless told not to) undoes what ran, in reverse.
 import { Listr } from 'listr2';
-import { STAGES, type Cmd, type Plan, type StageName, type Step } from '../model.js';
+import { STAGES, type Plan, type StageName, type Step } from '../model.js';
 import type { CommandFailed } from '../errors.js';
-import { argvOf } from './commands.js';
 import { PARALLEL, pool } from './pool.js';
 import type { Runner } from './runner.js';
 import { runSegment, segments, type Item } from './run-step-cmds.js';
+import { injectedFailure, injectedUndoFailure, type FailAt } from './test-hooks.js';
 
 export type Renderer = 'default' | 'simple' | 'silent';
 
@@ -15,6 +15,8 @@ export interface ExecOptions {
   run: Runner;
   renderer: Renderer;
   rollback: boolean;
+  /** Test hook deciding which commands fail without running (default: $TOPO_FAIL_COMMAND). */
+  failAt?: FailAt;
 }
 
 export interface ExecResult {
@@ -24,6 +26,8 @@ export interface ExecResult {
   error?: CommandFailed;
   interrupted?: string;
   rolledBack: boolean;
+  /** Undo commands that ran successfully during rollback, in the order they ran. */
+  undone: Item[];
   rollbackErrors: CommandFailed[];
 }
 
@@ -31,44 +35,52 @@ const STAGE_TITLE: Record<StageName, string> = {
   namespaces: 'create namespaces', unlink: 'remove interfaces', links: 'interfaces', config: 'addresses, routes, settings', cleanup: 'delete namespaces',
 };
 
-/** Test hook: a command whose argv contains $TOPO_FAIL_COMMAND fails as if the kernel refused it. */
-function injectedFailure(cmd: Cmd): string | undefined {
-  const needle = process.env.TOPO_FAIL_COMMAND;
-  return needle && argvOf(cmd).join(' ').includes(needle) ? `injected failure (TOPO_FAIL_COMMAND=${needle})` : undefined;
-}
-
 export async function executePlan(plan: Plan, opts: ExecOptions): Promise<ExecResult> {
   const ran: Item[] = [];
-  const res: ExecResult = { ok: true, ran, rolledBack: false, rollbackErrors: [] };
-  const stop = (sig: string) => { res.interrupted ??= sig; };
-  const onInt = () => stop('SIGINT'), onTerm = () => stop('SIGTERM');
-  process.on('SIGINT', onInt).on('SIGTERM', onTerm);
+  const res: ExecResult = { ok: true, ran, rolledBack: false, undone: [], rollbackErrors: [] };
+  const release = holdSignals((sig) => { res.interrupted ??= sig; });
   try {
     const stages = STAGES.map((s) => ({ s, steps: plan.steps.filter((st) => st.stage === s && st.cmds.length) })).filter((x) => x.steps.length);
     const tasks = new Listr(stages.map(({ s, steps }) => ({
       title: `${STAGE_TITLE[s]} (${steps.length} step${steps.length === 1 ? '' : 's'})`,
       task: async () => {
         if (res.error || res.interrupted) return;
-        await runStage(steps, opts.run, res);
+        await runStage(steps, opts.run, res, opts.failAt ?? injectedFailure);
         if (res.error) throw res.error;
         if (res.interrupted) throw new Error(`interrupted by ${res.interrupted}`);
       },
-    })), { renderer: opts.renderer, exitOnError: true, rendererOptions: {} as never });
+    })), {
+      renderer: opts.renderer, exitOnError: true, rendererOptions: {} as never,
+      // listr2's own SIGINT listener exits the process (code 127) on the spot, skipping rollback: ours decides.
+      registerSignalListeners: false,
+    });
     await tasks.run().catch(() => undefined);
-  } finally {
-    process.off('SIGINT', onInt).off('SIGTERM', onTerm);
-  }
-  if (res.error || res.interrupted) {
-    res.ok = false;
-    if (opts.rollback) {
-      res.rollbackErrors = await rollback(ran, opts.run);
-      res.rolledBack = true;
+    if (res.error || res.interrupted) {
+      res.ok = false;
+      // Signals stay caught during rollback: a second Ctrl-C must not leave it half done (kill -9 still can,
+      // and the next apply or destroy converges from there).
+      if (opts.rollback) {
+        Object.assign(res, await rollback(ran, opts.run));
+        res.rolledBack = true;
+      }
     }
+  } finally {
+    release();
   }
   return res;
 }
 
-async function runStage(steps: Step[], run: Runner, res: ExecResult): Promise<void> {
+/**
+ * Catch SIGINT and SIGTERM (instead of dying at once) until the returned function is called: the caller stops
+ * launching work and winds down cleanly. Returns the function that restores the default behaviour.
+ */
+export function holdSignals(onSignal: (sig: 'SIGINT' | 'SIGTERM') => void): () => void {
+  const onInt = () => onSignal('SIGINT'), onTerm = () => onSignal('SIGTERM');
+  process.on('SIGINT', onInt).on('SIGTERM', onTerm);
+  return () => { process.off('SIGINT', onInt).off('SIGTERM', onTerm); };
+}
+
+async function runStage(steps: Step[], run: Runner, res: ExecResult, failAt: FailAt): Promise<void> {
   const byNs = new Map<string, Item[]>();
   for (const step of steps) for (const cmd of step.cmds) {
     if (!byNs.has(cmd.ns)) byNs.set(cmd.ns, []);
@@ -77,7 +89,7 @@ async function runStage(steps: Step[], run: Runner, res: ExecResult): Promise<vo
   await pool([...byNs.values()], PARALLEL, async (items) => {
     for (const seg of segments(items)) {
       if (res.error || res.interrupted) return;
-      const r = await runSegment(run, seg, injectedFailure);
+      const r = await runSegment(run, seg, failAt);
       res.ran.push(...r.done);
       if (r.failed) res.error ??= r.failed.error;
     }
@@ -100,8 +112,9 @@ export function rollbackCommands(ran: Item[]): Item[] {
   return out;
 }
 
-async function rollback(ran: Item[], run: Runner): Promise<CommandFailed[]> {
+async function rollback(ran: Item[], run: Runner): Promise<{ undone: Item[]; rollbackErrors: CommandFailed[] }> {
   const errors: CommandFailed[] = [];
+  const undone: Item[] = [];
   // Sequential, in reverse order, batching consecutive commands of one namespace.
   const items = rollbackCommands(ran);
   const groups: Item[][] = [];
@@ -114,12 +127,13 @@ async function rollback(ran: Item[], run: Runner): Promise<CommandFailed[]> {
     let rest = g;
     while (rest.length) {
       const seg = segments(rest)[0];
-      const r = await runSegment(run, seg);
+      const r = await runSegment(run, seg, injectedUndoFailure);
+      undone.push(...r.done);
       if (r.failed) {
         errors.push(r.failed.error);
         rest = rest.slice(r.done.length + 1); // report it, go on with the rest of the rollback
       } else rest = rest.slice(seg.length);
     }
   }
-  return errors;
+  return { undone, rollbackErrors: errors };
 }

@@ -4,6 +4,7 @@ import type { Cmd, Step } from '../model.js';
 import { CommandFailed } from '../errors.js';
 import { argvOf, batchArgv, batchLine } from './commands.js';
 import type { Runner } from './runner.js';
+import { crashNow, reserveCommands, type FailAt } from './test-hooks.js';
 
 export interface Item { step: Step; cmd: Cmd }
 
@@ -20,7 +21,7 @@ export function segments(items: Item[]): Item[][] {
 
 export interface SegmentResult { done: Item[]; failed?: { item: Item; error: CommandFailed } }
 
-export async function runSegment(run: Runner, seg: Item[], failAt?: (cmd: Cmd) => string | undefined): Promise<SegmentResult> {
+export async function runSegment(run: Runner, seg: Item[], failAt?: FailAt): Promise<SegmentResult> {
   const injected = seg.findIndex((it) => failAt?.(it.cmd));
   if (injected >= 0) {
     const head = await runSegment(run, seg.slice(0, injected));
@@ -29,6 +30,14 @@ export async function runSegment(run: Runner, seg: Item[], failAt?: (cmd: Cmd) =
     return { done: head.done, failed: { item: it, error: new CommandFailed(it.step.label, argvOf(it.cmd), failAt!(it.cmd)!, 1) } };
   }
   if (!seg.length) return { done: [] };
+  const { run: n, crashAfter, starve } = reserveCommands(seg.length);
+  if (starve) await new Promise(() => undefined); // TOPO_CRASH_AFTER: another segment is about to kill -9 us
+  const r = n ? await runCommands(run, seg.slice(0, n)) : { done: [] };
+  if (crashAfter) crashNow();
+  return r;
+}
+
+async function runCommands(run: Runner, seg: Item[]): Promise<SegmentResult> {
   const first = seg[0].cmd;
   if (first.tool !== 'ip' || seg.length === 1) {
     const argv = argvOf(first);

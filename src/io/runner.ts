@@ -12,6 +12,9 @@ export const runProcess: Runner = async (argv, opts = {}) => {
   if (trace) appendFileSync(trace, `${JSON.stringify(argv)}\n`);
   const r = await execa(argv[0], argv.slice(1), {
     input: opts.input ?? '', reject: false, timeout: opts.timeoutMs, stripFinalNewline: false, env: { LC_ALL: 'C' },
+    // Own process group: a Ctrl-C at the terminal reaches topo only, which lets the running batch finish and
+    // then rolls back, instead of killing `ip` half way through its batch.
+    detached: true,
   });
   if (r.failed && r.exitCode === undefined) {
     const missing = (r.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';

@@ -1,14 +1,14 @@
 // destroy: desired = nothing, against everything the lab owns (found from kernel marks and the state record,
-// so a lab whose file was edited since apply is still removed completely).
+// so a lab whose file was edited since apply is still removed completely). Nothing to roll back: a destroy that
+// stops half way (a failure, a signal, a crash) leaves the record in place and the next destroy finishes it.
 import { isEmpty } from '../core/order.js';
 import type { Plan } from '../model.js';
 import { executePlan, type ExecResult, type Renderer } from '../io/execute.js';
 import type { Runner } from '../io/runner.js';
 import { removeState } from '../io/state-file.js';
-import { applyFailed } from './apply.js';
 import { findMarkedNamespaces, loadContext, observe } from './observe.js';
 import { TopoError } from '../errors.js';
-import { describeRemaining, verify } from './verify.js';
+import { verify } from './verify.js';
 
 export interface DestroyOptions { run: Runner; renderer: Renderer; declaredNamespaces?: string[] }
 export interface DestroyResult { lab: string; plan: Plan; changed: boolean; exec?: ExecResult; ms: number }
@@ -24,11 +24,19 @@ export async function destroy(lab: string, opts: DestroyOptions): Promise<Destro
   }
   const state = { ...ctx.state, namespaces: [...new Set([...ctx.state.namespaces, ...marked])] };
   const exec = await executePlan(obs.plan, { run: opts.run, renderer: opts.renderer, rollback: false });
-  if (!exec.ok) throw applyFailed(exec);
+  if (!exec.ok) throw destroyFailed(exec);
   const left = await verify(opts.run, undefined, { ...ctx, state });
   if (left.length) {
-    throw new TopoError('E_VERIFY', `verification failed: left after destroy:\n  ${describeRemaining(left).join('\n  ')}`, 1);
+    throw new TopoError('E_VERIFY', `verification failed: left after destroy:\n  ${left.join('\n  ')}`, 1, { remaining: left });
   }
   await removeState(lab);
   return { lab, plan: obs.plan, changed: true, exec, ms: Date.now() - t0 };
+}
+
+function destroyFailed(exec: ExecResult): TopoError {
+  const cause = exec.error ? exec.error.message : `interrupted by ${exec.interrupted}: stopped after the running step`;
+  return new TopoError(exec.error ? 'E_COMMAND' : 'E_INTERRUPTED',
+    `${cause}\ndestroy stopped after ${exec.ran.length} command(s); the lab's record is kept, run destroy again to remove the rest`,
+    exec.interrupted && !exec.error ? (exec.interrupted === 'SIGINT' ? 130 : 143) : 1,
+    { ...(exec.error?.details ?? {}), interrupted: exec.interrupted });
 }

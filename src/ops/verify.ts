@@ -1,20 +1,39 @@
 // After apply or destroy: re-read the kernel and check that nothing is left to do. Deleting a namespace frees
 // its interfaces asynchronously (the kernel's cleanup_net), so leftover deletions are polled for a short while.
+import type { Conflict } from '../core/diff.js';
 import type { KindContext } from '../core/kind.js';
 import type { Step, Topology } from '../model.js';
 import type { Runner } from '../io/runner.js';
 import { observe } from './observe.js';
 
-export async function verify(run: Runner, topo: Topology | undefined, ctx: KindContext, timeoutMs = 5000): Promise<Step[]> {
+export interface Remaining { steps: Step[]; conflicts: Conflict[] }
+
+/**
+ * Re-plan until nothing is left or something other than a deletion is (deletions may still be in progress in
+ * the kernel); gives up after timeoutMs. `next` reads the kernel and plans against it.
+ */
+export async function settle(next: () => Promise<Remaining>, timeoutMs: number): Promise<Remaining> {
   const t0 = Date.now();
   for (let wait = 10; ; wait = Math.min(wait * 2, 200)) {
-    const obs = await observe(run, topo, ctx);
-    const left = obs.plan.steps.filter((s) => s.cmds.length);
-    if (!left.length && !obs.conflicts.length) return [];
-    const onlyDeletes = left.every((s) => s.op === 'delete');
-    if (!onlyDeletes || Date.now() - t0 > timeoutMs) return left;
-    await new Promise((r) => setTimeout(r, wait));
+    const r = await next();
+    if (!r.steps.length && !r.conflicts.length) return r;
+    const onlyDeletes = !r.conflicts.length && r.steps.every((s) => s.op === 'delete');
+    if (!onlyDeletes || Date.now() - t0 > timeoutMs) return r;
+    await new Promise((res) => setTimeout(res, wait));
   }
+}
+
+/** What still differs from the file (or, for destroy, from nothing) after the commands ran; empty when verified. */
+export async function verify(run: Runner, topo: Topology | undefined, ctx: KindContext, timeoutMs = 5000): Promise<string[]> {
+  const r = await settle(async () => {
+    const obs = await observe(run, topo, ctx);
+    return { steps: obs.plan.steps.filter((s) => s.cmds.length), conflicts: obs.conflicts };
+  }, timeoutMs);
+  return describeAll(r);
+}
+
+export function describeAll(r: Remaining): string[] {
+  return [...describeRemaining(r.steps), ...r.conflicts.map((c) => `${c.key}: held by ${c.holder}, which the lab does not own`)];
 }
 
 /** nmstate-style: "veth-end:ns1/veth1 up: desired true, current false". */

@@ -1,0 +1,52 @@
+// The second half of a rollback. Undoing the commands that ran (io/execute.ts) is precise but can't bring back
+// what an apply deleted (an interface and the addresses that went with it), nor commands of a batch whose
+// progress is unknown. So after undoing, the lab is re-read and compared with what it was before the apply; what
+// still differs is converged back with the lab's state before the apply as the desired state. Only the lab's
+// own objects are compared or touched.
+import { diff } from '../core/diff.js';
+import type { KindContext } from '../core/kind.js';
+import { order } from '../core/order.js';
+import type { NormEnd } from '../kinds/common.js';
+import { KINDS } from '../kinds/index.js';
+import type { Plan, Resource, Topology } from '../model.js';
+import type { CommandFailed } from '../errors.js';
+import { executePlan } from '../io/execute.js';
+import type { Runner } from '../io/runner.js';
+import { injectedUndoFailure } from '../io/test-hooks.js';
+import { observe } from './observe.js';
+import { describeAll, settle, type Remaining } from './verify.js';
+
+export interface Restored {
+  /** Commands run to converge back after the undo commands (0 when undoing was enough). */
+  commands: number;
+  errors: CommandFailed[];
+  /** What still differs from the lab before the apply; empty when the lab is back as it was. */
+  remaining: string[];
+}
+
+/** Plan from the current kernel back to `before` (the live resources read before the apply). */
+async function planBack(run: Runner, topo: Topology, ctx: KindContext, before: Resource[]): Promise<Plan & Remaining> {
+  const owned = before.filter((r) => r.owned);
+  const obs = await observe(run, topo, ctx, owned.map((r) => r.ns));
+  const { changes, conflicts } = diff(owned, obs.live, KINDS);
+  const plan = order(ctx.lab.name, changes, KINDS, ctx);
+  // A pair whose peer was outside the lab before (a broken pair) can't be recreated as it was: leave it be.
+  const steps = plan.steps.filter((s) => s.cmds.length && !(s.op === 'create' && s.kind === 'veth'
+    && (s.desired!.props as { ends: NormEnd[] }).ends.some((e) => e.ns === '?')));
+  return { ...plan, steps, conflicts };
+}
+
+/** ctx must carry the intent record (so objects created but not yet marked count as the lab's). */
+export async function restoreLab(run: Runner, topo: Topology, ctx: KindContext, before: Resource[]): Promise<Restored> {
+  const out: Restored = { commands: 0, errors: [], remaining: [] };
+  for (let attempt = 0; ; attempt++) {
+    const back = await settle(() => planBack(run, topo, ctx, before), 3000) as Plan & Remaining;
+    if ((!back.steps.length && !back.conflicts.length) || attempt === 2) {
+      out.remaining = describeAll(back);
+      return out;
+    }
+    const exec = await executePlan(back, { run, renderer: 'silent', rollback: false, failAt: injectedUndoFailure });
+    out.commands += exec.ran.length;
+    if (exec.error) out.errors.push(exec.error);
+  }
+}
