@@ -19,9 +19,10 @@ export function networkFindings(t: Topology, ix: LabIndex): Finding[] {
 
 const nsText = (ns: string) => (ns === HOST ? 'the host namespace' : `namespace ${JSON.stringify(ns)}`);
 
-/** Every address valid and used once in the whole lab; returns the set of declared addresses (canonical). */
+/** Every address valid and used once per namespace (isolated namespaces may reuse one); returns the declared addresses. */
 function addresses(ix: LabIndex, out: Finding[]): Set<string> {
-  const seen = new Map<string, { ns: string; name: string; path: string }>();
+  const seen = new Map<string, { name: string; path: string }>();
+  const all = new Set<string>();
   for (const f of ix.ifaces) {
     for (const a of f.addresses) {
       if (!a.cidr) {
@@ -29,19 +30,17 @@ function addresses(ix: LabIndex, out: Finding[]): Set<string> {
         continue;
       }
       const ip = canon(a.cidr[0]);
-      const first = seen.get(ip);
-      if (!first) { seen.set(ip, { ns: f.ns, name: f.name, path: a.path }); continue; }
-      const same = first.ns === f.ns;
+      all.add(ip);
+      const first = seen.get(`${f.ns}|${ip}`);
+      if (!first) { seen.set(`${f.ns}|${ip}`, { name: f.name, path: a.path }); continue; }
       out.push({
         code: 'duplicate-address', path: a.path, related: first.path,
-        message: same
-          ? `address ${ip} is already on ${first.name} in ${nsText(f.ns)}`
-          : `address ${ip} is on both ${first.name} in ${nsText(first.ns)} and ${f.name} in ${nsText(f.ns)}`,
-        hint: same ? 'an address can be on one interface of a namespace only' : 'addresses must be unique in the lab, so that tests and routes can name them',
+        message: `address ${ip} is already on ${first.name} in ${nsText(f.ns)}`,
+        hint: 'an address can be on one interface of a namespace only',
       });
     }
   }
-  return new Set(seen.keys());
+  return all;
 }
 
 /** An interface named by a route or NAT rule must be one of the namespace's (the host may have others of its own). */
