@@ -41,7 +41,12 @@ export function renderPlanText(plan: Plan, opts: { commands?: boolean } = {}): s
     out += `namespace ${ns}${ns === HOST ? ' (where topo runs)' : ''}:\n`;
     for (const s of byNs.get(ns)!) {
       out += `  ${SIGN[s.op]} ${describeStep(s)}\n`;
-      if (opts.commands) for (const c of s.cmds) out += `      ${shellQuote(argvOf(c))}\n`;
+      if (opts.commands) {
+        for (const c of s.cmds) {
+          out += `      ${shellQuote(argvOf(c))}${c.input !== undefined ? ' <<EOF' : ''}\n`;
+          if (c.input !== undefined) out += `${c.input.replace(/\n$/, '').split('\n').map((l) => `        ${l}`).join('\n')}\n      EOF\n`;
+        }
+      }
     }
   }
   const goneWith = goneAlong(plan);
