@@ -20,7 +20,13 @@ export const namespaceKind: Kind = {
     });
   },
   compare: () => [],
-  create: (r) => [{ ...ip(HOST, 'netns', 'add', r.ns), undo: [ip(HOST, 'netns', 'del', r.ns)] }],
+  create: (r) => [
+    { ...ip(HOST, 'netns', 'add', r.ns), undo: [ip(HOST, 'netns', 'del', r.ns)] },
+    // No duplicate address detection on the namespace's interfaces (every address in it is declared, and validation
+    // refuses duplicates): their IPv6 link-local addresses are usable at once, which a namespace that forwards
+    // IPv6 needs to resolve its neighbours. (-e: a kernel without IPv6 has no such key.)
+    ip(HOST, 'netns', 'exec', r.ns, 'sysctl', '-e', '-q', '-w', 'net.ipv6.conf.default.accept_dad=0'),
+  ],
   update: () => [],
   remove: (r) => [ip(HOST, 'netns', 'del', r.ns)],
 };
