@@ -39,14 +39,14 @@ async function planBack(run: Runner, topo: Topology, ctx: KindContext, before: R
 /** ctx must carry the intent record (so objects created but not yet marked count as the lab's). */
 export async function restoreLab(run: Runner, topo: Topology, ctx: KindContext, before: Resource[]): Promise<Restored> {
   const out: Restored = { commands: 0, errors: [], remaining: [] };
-  for (let attempt = 0; ; attempt++) {
-    const back = await settle(() => planBack(run, topo, ctx, before), 3000) as Plan & Remaining;
-    if ((!back.steps.length && !back.conflicts.length) || attempt === 2) {
-      out.remaining = describeAll(back);
-      return out;
-    }
-    const exec = await executePlan(back, { run, renderer: 'silent', rollback: false, failAt: injectedUndoFailure });
+  const back = () => settle(() => planBack(run, topo, ctx, before), 3000) as Promise<Plan & Remaining>;
+  let left = await back();
+  for (let attempt = 0; attempt < 2 && (left.steps.length || left.conflicts.length); attempt++) {
+    const exec = await executePlan(left, { run, renderer: 'silent', rollback: false, failAt: injectedUndoFailure });
     out.commands += exec.ran.length;
-    if (exec.error) out.errors.push(exec.error);
+    left = await back();
+    if (exec.error) { out.errors.push(exec.error); break; } // the same commands would fail again
   }
+  out.remaining = describeAll(left);
+  return out;
 }

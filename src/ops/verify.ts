@@ -9,16 +9,17 @@ import { observe } from './observe.js';
 export interface Remaining { steps: Step[]; conflicts: Conflict[] }
 
 /**
- * Re-plan until nothing is left or something other than a deletion is (deletions may still be in progress in
- * the kernel); gives up after timeoutMs. `next` reads the kernel and plans against it.
+ * Re-plan until nothing is left or something other than a pending deletion is (deletions may still be in
+ * progress in the kernel); gives up after timeoutMs. `next` reads the kernel and plans against it.
  */
 export async function settle(next: () => Promise<Remaining>, timeoutMs: number): Promise<Remaining> {
   const t0 = Date.now();
   for (let wait = 10; ; wait = Math.min(wait * 2, 200)) {
     const r = await next();
     if (!r.steps.length && !r.conflicts.length) return r;
-    const onlyDeletes = !r.conflicts.length && r.steps.every((s) => s.op === 'delete');
-    if (!onlyDeletes || Date.now() - t0 > timeoutMs) return r;
+    // A deleted namespace's name is gone at once; only what it held elsewhere (a veth's peer) goes later.
+    const pending = !r.conflicts.length && r.steps.every((s) => s.op === 'delete') && r.steps.some((s) => s.kind !== 'namespace');
+    if (!pending || Date.now() - t0 > timeoutMs) return r;
     await new Promise((res) => setTimeout(res, wait));
   }
 }

@@ -1,0 +1,66 @@
+// Everything the kernel shows inside a sandbox, read with `ip -json` (plus nft and sysctl) in one nsenter call:
+// per namespace its links (kind, state, MTU, master, alias, group, addresses), routes of every table, nftables
+// ruleset and the network sysctls a lab may change. Values that the kernel picks anew each time (ifindex, netnsid,
+// IPv6 link-local addresses, MAC addresses unless asked for) are left out, so two runs that built the same thing
+// compare equal.
+import type { Sandbox } from './sandbox.js';
+
+export interface LinkState {
+  ifname: string; kind: string; up: boolean; mtu: number; master?: string; alias?: string; group?: string;
+  peer?: string; mac?: string; addrs: string[];
+}
+export interface NsState { links: LinkState[]; routes: string[]; nft: unknown; sysctls: Record<string, string> }
+export type KernelState = Record<string, NsState>;
+
+const SYSCTLS = /^net\.(ipv4\.(ip_forward|conf\.(all|default)\.)|ipv6\.conf\.(all|default)\.)/;
+
+const SCRIPT = `
+for ns in host $(ip netns list | cut -d' ' -f1); do
+  if [ "$ns" = host ]; then n=""; x=""; else n="-n $ns"; x="ip netns exec $ns"; fi
+  echo "@ns $ns"
+  ip $n -d -json addr show; echo
+  ip $n -json route show table all; echo
+  if command -v nft >/dev/null; then $x nft -j list ruleset 2>/dev/null || echo '{}'; else echo '{}'; fi; echo
+  $x sysctl -a 2>/dev/null | grep -E '${SYSCTLS.source}' | grep -v stable_secret || true
+done
+`;
+
+export async function kernelState(sb: Sandbox, opts: { mac?: boolean } = {}): Promise<KernelState> {
+  const r = await sb.run(['sh', '-c', SCRIPT]);
+  if (r.exitCode !== 0) throw new Error(`reading the sandbox failed: ${r.stderr}`);
+  const out: KernelState = {};
+  for (const block of r.stdout.split(/^@ns /m).slice(1)) {
+    const [head, links, routes, nft, ...sysctlLines] = block.split('\n').filter((l) => l.trim() !== '');
+    out[head.trim()] = {
+      links: (JSON.parse(links) as any[]).map((l) => linkState(l, opts)).sort((a, b) => a.ifname.localeCompare(b.ifname)),
+      // Local routes of IPv6 link-local addresses follow the (random) MAC and appear a moment after link up.
+      routes: (JSON.parse(routes) as any[]).filter((r) => !(r.table === 'local' && String(r.dst).startsWith('fe80:'))).map(routeState).sort(),
+      nft: stripNftMeta(JSON.parse(nft)),
+      sysctls: Object.fromEntries(sysctlLines.map((l) => l.split(' = ')).map(([k, v]) => [k, (v ?? '').trim()])),
+    };
+  }
+  return out;
+}
+
+function linkState(l: any, opts: { mac?: boolean }): LinkState {
+  return {
+    ifname: l.ifname, kind: l.linkinfo?.info_kind ?? l.link_type, up: (l.flags ?? []).includes('UP'), mtu: l.mtu,
+    master: l.master, alias: l.ifalias, group: l.group, peer: l.link, ...(opts.mac ? { mac: l.address } : {}),
+    addrs: (l.addr_info ?? []).filter((a: any) => !(a.family === 'inet6' && a.scope === 'link'))
+      .map((a: any) => `${a.local}/${a.prefixlen}`).sort(),
+  };
+}
+
+function routeState(r: any): string {
+  return [r.table ?? 'main', r.type ?? 'unicast', r.dst, r.gateway ?? '', r.dev ?? '', r.protocol ?? '', r.metric ?? '', r.scope ?? '', r.prefsrc ?? '']
+    .join(' ');
+}
+
+function stripNftMeta(x: any): unknown {
+  return Array.isArray(x?.nftables) ? x.nftables.filter((o: any) => !o.metainfo) : [];
+}
+
+/** The state without the given namespaces. */
+export function withoutNamespaces(s: KernelState, drop: string[]): KernelState {
+  return Object.fromEntries(Object.entries(s).filter(([ns]) => !drop.includes(ns)));
+}
