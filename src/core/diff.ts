@@ -27,7 +27,7 @@ export function diff(desired: Resource[], live: Resource[], kinds: Kind[]): Diff
     const l = liveByKey.get(d.key);
     const holder = l && !l.owned ? l : d.claims.map((c) => unownedClaims.get(c)).find(Boolean);
     if (holder && (!l || !l.owned)) {
-      conflicts.push({ key: d.key, label: d.label, ns: d.ns, holder: `${holder.kind} ${holder.label} in ${holder.ns}`, path: d.path });
+      conflicts.push({ key: d.key, label: d.label, ns: d.ns, holder: describeHolder(holder), path: d.path });
       continue;
     }
     if (!l || takenAway(l)) {
@@ -39,6 +39,12 @@ export function diff(desired: Resource[], live: Resource[], kinds: Kind[]): Diff
   }
   changes.push(...deletes);
   return { changes, conflicts };
+}
+
+/** "interface eth0 in host", "namespace ns1", "route 10.0.0.0/24 via 10.1.1.1 dev eth0 in host". */
+function describeHolder(r: Resource): string {
+  if (r.kind === 'namespace') return `namespace ${r.label}`;
+  return `${r.kind === 'foreign-link' ? 'interface' : r.kind} ${r.label} in ${r.ns}`;
 }
 
 function change(op: Change['op'], d: Resource | undefined, l: Resource | undefined): Change {

@@ -103,7 +103,8 @@ describe('order', () => {
       'config create route a',
       'cleanup delete namespace c',
     ]);
-    expect(argvs(plan).slice(1, 3)).toEqual(['a: link del dev e1', expect.stringMatching(/^a: link add name e1 .* peer name e4 .* netns d$/)]);
+    expect(argvs(plan).filter((x) => / link (add|del) /.test(x)))
+      .toEqual(['a: link del dev e1', expect.stringMatching(/^a: link add name e1 .* peer name e4 .* netns d$/)]);
   });
 
   it('deletes come before creates: interfaces in a stage of their own, addresses and routes earlier in their stage', () => {
