@@ -171,3 +171,22 @@ describe('destroy after the file was edited', () => {
     expect((await sb.run(['ls', '/run/topo'])).stdout.trim()).toBe('');
   });
 });
+
+describe('host sysctls', () => {
+  it('are put back to the value they had before the lab when removed from the file, and on destroy', async () => {
+    const get = async () => (await sb.run(['sysctl', '-n', 'net.ipv4.ip_forward'])).stdout.trim();
+    expect(await get()).toBe('0');
+    const withFwd = labFile('name: fwd\nnamespaces:\n  host:\n    sysctls: { net.ipv4.ip_forward: 1 }\n');
+    expect((await sb.topo(['apply', withFwd])).exitCode).toBe(0);
+    expect(await get()).toBe('1');
+    const r = await sb.topo(['apply', labFile('name: fwd\nnamespaces:\n  host: {}\n')]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/- sysctl net\.ipv4\.ip_forward/);
+    expect(await get()).toBe('0');
+    expect((await sb.topo(['apply', withFwd])).exitCode).toBe(0);
+    expect(await get()).toBe('1');
+    expect((await sb.topo(['destroy', withFwd])).exitCode).toBe(0);
+    expect(await get()).toBe('0');
+    expect(await sb.netns()).toEqual(['a', 'b', 'c']); // the other lab in the sandbox is untouched
+  });
+});
