@@ -84,6 +84,14 @@ describe('diff with the real kinds', () => {
     expect(step.cmds[0].args).toEqual(['route', 'replace', '0.0.0.0/0', 'via', '10.0.0.254', 'proto', '241']);
   });
 
+  it('a route added by hand in a lab namespace is pruned (deleted with the protocol it has)', () => {
+    const s = live(['10.0.0.1/24', 'fd00::2/64']);
+    s.ns.a.routes.push({ dst: '10.8.0.0/16', gateway: '10.0.0.9', dev: 'e1', protocol: 'boot' });
+    const steps = visibleSteps(planFrom(topo(['10.0.0.1/24', 'fd00::2/64']), s, ctxOf()).plan);
+    expect(steps.map((st) => [st.op, st.key, st.cmds[0].args.join(' ')])).toEqual([
+      ['delete', 'route:a/10.8.0.0/16/0', 'route del 10.8.0.0/16 via 10.0.0.9 dev e1 proto boot']]);
+  });
+
   it("the kernel's own routes in a lab namespace are neither the lab's nor a conflict", () => {
     const { plan, live: l, conflicts } = planFrom(topo(['10.0.0.1/24', 'fd00::2/64']), live(['10.0.0.1/24', 'fd00::2/64']), ctxOf());
     expect(conflicts).toEqual([]);
