@@ -83,6 +83,12 @@ describe('drift repair', () => {
     expect(await route('a', '10.9.0.0/24')).toMatchObject({ gateway: '10.0.0.2', protocol: '241' });
   });
 
+  it('a route added by hand in a lab namespace is removed', async () => {
+    await driftRepaired('ip -n a route add 10.8.0.0/16 via 10.0.0.2', [/- route 10\.8\.0\.0\/16 via 10\.0\.0\.2/]);
+    expect(await route('a', '10.8.0.0/16')).toBeUndefined();
+    expect(await route('a', '10.9.0.0/24')).toMatchObject({ gateway: '10.0.0.2', protocol: '241' });
+  });
+
   it('a link set down by hand is set up again (with the routes the kernel dropped)', async () => {
     await driftRepaired('ip -n b link set b-a down', [/~ veth-end b-a \(up: false -> true\)/, /\+ route default via 10\.0\.0\.1/]);
     expect((await link('b', 'b-a')).flags).toContain('UP');
