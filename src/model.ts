@@ -45,6 +45,11 @@ export interface Resource<P = Record<string, unknown>> {
   parents: string[];
   /** Live objects only: does this lab own it? Unowned live objects are never changed or deleted. */
   owned?: boolean;
+  /**
+   * Live objects only: not the lab's, but exactly what the file declares at this key, changed by hand inside a lab
+   * namespace (e.g. a lab route replaced with `ip route replace`): repaired as drift when declared, never pruned.
+   */
+  adoptable?: boolean;
   /** Desired objects only: where in the file it was declared (a JSON pointer into the document). */
   path?: string;
 }

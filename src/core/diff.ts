@@ -25,8 +25,9 @@ export function diff(desired: Resource[], live: Resource[], kinds: Kind[]): Diff
   const conflicts: Conflict[] = [];
   for (const d of desired) {
     const l = liveByKey.get(d.key);
-    const holder = l && !l.owned ? l : d.claims.map((c) => unownedClaims.get(c)).find(Boolean);
-    if (holder && (!l || !l.owned)) {
+    const mine = l && (l.owned || l.adoptable);
+    const holder = l && !mine ? l : d.claims.map((c) => unownedClaims.get(c)).find((h) => h !== l);
+    if (holder && !mine) {
       conflicts.push({ key: d.key, label: d.label, ns: d.ns, holder: describeHolder(holder), path: d.path });
       continue;
     }

@@ -1,7 +1,8 @@
-// Routes in the main table. The lab's routes carry its protocol number (ROUTE_PROTO). In a lab namespace every
-// route but the kernel's own (connected routes, router advertisements) is the lab's, so one changed or added
-// by hand is drift that the next apply repairs or prunes; in the host namespace only the routes the state record
-// lists are the lab's. Other routes are reported as conflicts when declared, never touched.
+// Routes in the main table. The lab's routes carry its protocol number (ROUTE_PROTO). In a lab namespace those are
+// the lab's; a route there with another protocol (not the kernel's own) is someone else's and never pruned, but
+// when it sits exactly where the file declares a route it is the lab's route changed by hand (`ip route replace`
+// stamps protocol boot): drift, repaired and re-stamped. In the host only the routes the state record lists are
+// the lab's. Other routes are reported as conflicts when declared, never touched.
 import type { Kind, KindContext } from '../core/kind.js';
 import type { IpRoute, LiveSnapshot } from '../core/live.js';
 import { HOST, type Cmd, type Resource } from '../model.js';
@@ -26,8 +27,9 @@ export const routeKind: Kind = {
   live(snap, ctx) {
     return Object.values(snap.ns).flatMap((n) => n.routes.filter(isMainUnicast).map((r) => {
       const props = fromLive(r);
-      const owned = !KERNEL_PROTOS.has(r.protocol ?? '') && ownsRouteIn(snap, ctx, n.name, key(n.name, props));
-      return { ...res(n.name, props), owned };
+      const ours = !KERNEL_PROTOS.has(r.protocol ?? '') && ownsRouteIn(snap, ctx, n.name, key(n.name, props));
+      const owned = ours && (n.name === HOST || r.protocol === ROUTE_PROTO);
+      return { ...res(n.name, props), owned, adoptable: ours && !owned };
     }));
   },
   compare(d, l) {

@@ -83,9 +83,13 @@ describe('drift repair', () => {
     expect(await route('a', '10.9.0.0/24')).toMatchObject({ gateway: '10.0.0.2', protocol: '241' });
   });
 
-  it('a route added by hand in a lab namespace is removed', async () => {
-    await driftRepaired('ip -n a route add 10.8.0.0/16 via 10.0.0.2', [/- route 10\.8\.0\.0\/16 via 10\.0\.0\.2/]);
-    expect(await route('a', '10.8.0.0/16')).toBeUndefined();
+  it('a route added by hand in a lab namespace is not the lab\'s: apply leaves it alone', async () => {
+    await sb.sh('ip -n a route add 10.8.0.0/16 via 10.0.0.2');
+    expect((await sb.topo(['plan', file, '--detailed-exitcode'])).exitCode).toBe(0);
+    expect((await sb.topo(['apply', file])).exitCode).toBe(0);
+    const kept = await route('a', '10.8.0.0/16');
+    expect(kept).toMatchObject({ gateway: '10.0.0.2' });
+    expect(kept.protocol).not.toBe('241'); // still the hand-made route (ip -json omits protocol boot)
     expect(await route('a', '10.9.0.0/24')).toMatchObject({ gateway: '10.0.0.2', protocol: '241' });
   });
 

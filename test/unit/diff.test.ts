@@ -84,12 +84,18 @@ describe('diff with the real kinds', () => {
     expect(step.cmds[0].args).toEqual(['route', 'replace', '0.0.0.0/0', 'via', '10.0.0.254', 'proto', '241']);
   });
 
-  it('a route added by hand in a lab namespace is pruned (deleted with the protocol it has)', () => {
+  it('a route added by hand in a lab namespace (another protocol) is not the lab\'s: left alone', () => {
     const s = live(['10.0.0.1/24', 'fd00::2/64']);
     s.ns.a.routes.push({ dst: '10.8.0.0/16', gateway: '10.0.0.9', dev: 'e1', protocol: 'boot' });
+    expect(visibleSteps(planFrom(topo(['10.0.0.1/24', 'fd00::2/64']), s, ctxOf()).plan)).toEqual([]);
+  });
+
+  it('a route with the lab\'s protocol in a lab namespace that the file no longer declares is pruned', () => {
+    const s = live(['10.0.0.1/24', 'fd00::2/64']);
+    s.ns.a.routes.push({ dst: '10.8.0.0/16', gateway: '10.0.0.9', dev: 'e1', protocol: '241' });
     const steps = visibleSteps(planFrom(topo(['10.0.0.1/24', 'fd00::2/64']), s, ctxOf()).plan);
     expect(steps.map((st) => [st.op, st.key, st.cmds[0].args.join(' ')])).toEqual([
-      ['delete', 'route:a/10.8.0.0/16/0', 'route del 10.8.0.0/16 via 10.0.0.9 dev e1 proto boot']]);
+      ['delete', 'route:a/10.8.0.0/16/0', 'route del 10.8.0.0/16 via 10.0.0.9 dev e1 proto 241']]);
   });
 
   it("the kernel's own routes in a lab namespace are neither the lab's nor a conflict", () => {
