@@ -12,8 +12,6 @@ export interface LinkState {
 export interface NsState { links: LinkState[]; routes: string[]; nft: unknown; sysctls: Record<string, string> }
 export type KernelState = Record<string, NsState>;
 
-const SYSCTLS = /^net\.(ipv4\.(ip_forward|conf\.(all|default)\.)|ipv6\.conf\.(all|default)\.)/;
-
 const SCRIPT = `
 for ns in host $(ip netns list | cut -d' ' -f1); do
   if [ "$ns" = host ]; then n=""; x=""; else n="-n $ns"; x="ip netns exec $ns"; fi
@@ -21,7 +19,7 @@ for ns in host $(ip netns list | cut -d' ' -f1); do
   ip $n -d -json addr show; echo
   ip $n -json route show table all; echo
   if command -v nft >/dev/null; then $x nft -j list ruleset 2>/dev/null || echo '{}'; else echo '{}'; fi; echo
-  $x sysctl -a 2>/dev/null | grep -E '${SYSCTLS.source}' | grep -v stable_secret || true
+  $x sysctl net.ipv4.ip_forward net.ipv4.conf.all net.ipv4.conf.default net.ipv6.conf.all net.ipv6.conf.default 2>/dev/null | grep -v stable_secret || true
 done
 `;
 

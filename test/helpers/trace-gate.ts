@@ -55,7 +55,7 @@ export class TraceGate {
 }
 
 /** A topo process started inside the sandbox (nsenter execs it, so pid is topo's own pid). */
-export interface Started { pid: number; done: Promise<Run>; proc: ResultPromise }
+export interface Started { pid: number; done: Promise<Run & { signal?: string }>; proc: ResultPromise }
 
 export function startTopo(sb: Sandbox, args: string[], env: Record<string, string> = {}): Started {
   const proc = execa('nsenter', ['-t', String(sb.pid), '-n', '-m', '--', process.execPath, TOPO, ...args], {
