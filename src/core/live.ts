@@ -38,8 +38,11 @@ export interface NsLive {
   routes: IpRoute[];
   /** Values of the sysctls that were asked for, as the kernel prints them. */
   sysctls: Record<string, string>;
-  /** Names of the other namespaces by the netnsid this one knows them by (`ip netns list-id`); unnamed ids are absent. */
-  nsids: Record<number, string>;
+  /**
+   * Names of the other namespaces by the netnsid this one knows them by (`ip netns list-id`); unnamed ids are
+   * absent. Undefined when not read: always read in the host, elsewhere only when veth pairing needs it.
+   */
+  nsids?: Record<number, string>;
   /** `nft -j list table` output of the lab's table, when it exists. */
   nft?: unknown;
 }

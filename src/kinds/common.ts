@@ -2,12 +2,22 @@
 import ipaddr from 'ipaddr.js';
 import type { KindContext } from '../core/kind.js';
 import type { IpLink, NsLive } from '../core/live.js';
+import type { StateRecord } from '../core/state.js';
 import { HOST, type Cmd, type Topology } from '../model.js';
 
 /** Does the lab own this interface? Marked by its alias, or (just created, not yet marked) by group + record. */
 export function ownsLink(ctx: KindContext, ns: string, l: IpLink): boolean {
   if (l.ifalias === ctx.lab.alias) return true;
-  return String(l.group) === String(ctx.lab.group) && ctx.state.links.includes(`${ns}/${l.ifname}`);
+  return String(l.group) === String(ctx.lab.group) && recorded(ctx.state).links.has(`${ns}/${l.ifname}`);
+}
+
+const recordSets = new WeakMap<StateRecord, { links: Set<string>; namespaces: Set<string>; hostRoutes: Set<string> }>();
+
+/** The state record's lists as sets (built once per record: large labs look names up in them per object). */
+export function recorded(s: StateRecord) {
+  let sets = recordSets.get(s);
+  if (!sets) recordSets.set(s, sets = { links: new Set(s.links), namespaces: new Set(s.namespaces), hostRoutes: new Set(s.hostRoutes) });
+  return sets;
 }
 
 export function ownedLinks(ctx: KindContext, live: NsLive, kind: string): IpLink[] {

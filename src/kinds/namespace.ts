@@ -1,21 +1,22 @@
 // Network namespaces. Created by `ip netns add`; marked as the lab's by the ifalias of their `lo` (see loopback.ts)
 // and, until that mark is set, by the state record. Deleting one takes its interfaces, addresses and routes along.
 import type { Kind } from '../core/kind.js';
-import { HOST, type Resource } from '../model.js';
-import { ip, nsClaim } from './common.js';
+import { HOST, type Resource, type Topology } from '../model.js';
+import { ip, nsClaim, recorded } from './common.js';
 
 export const namespaceKind: Kind = {
   name: 'namespace',
   phase: { create: 110, update: 110, delete: 910 },
   desired(topo) {
+    const v6 = ipv6Namespaces(topo);
     return Object.keys(topo.namespaces ?? {})
       .filter((n) => n !== HOST)
-      .map((n) => res(n, true, `/namespaces/${n}`));
+      .map((n) => ({ ...res(n, true, `/namespaces/${n}`), props: { ipv6: v6.has(n) } }));
   },
   live(snap, ctx) {
     return snap.netns.filter((n) => snap.ns[n]).map((n) => {
       const lo = snap.ns[n].links.find((l) => l.ifname === 'lo');
-      const owned = lo?.ifalias === ctx.lab.alias || ctx.state.namespaces.includes(n);
+      const owned = lo?.ifalias === ctx.lab.alias || recorded(ctx.state).namespaces.has(n);
       return { ...res(n, owned), owned };
     });
   },
@@ -24,12 +25,28 @@ export const namespaceKind: Kind = {
     { ...ip(HOST, 'netns', 'add', r.ns), undo: [ip(HOST, 'netns', 'del', r.ns)] },
     // No duplicate address detection on the namespace's interfaces (every address in it is declared, and validation
     // refuses duplicates): their IPv6 link-local addresses are usable at once, which a namespace that forwards
-    // IPv6 needs to resolve its neighbours. (-e: a kernel without IPv6 has no such key.)
-    ip(HOST, 'netns', 'exec', r.ns, 'sysctl', '-e', '-q', '-w', 'net.ipv6.conf.default.accept_dad=0'),
+    // IPv6 needs to resolve its neighbours. (-e: a kernel without IPv6 has no such key.) Only where the file gives
+    // the namespace any IPv6 (address, route or net.ipv6 sysctl): it costs a process per namespace.
+    ...((r.props as { ipv6?: boolean }).ipv6 === false ? []
+      : [ip(HOST, 'netns', 'exec', r.ns, 'sysctl', '-e', '-q', '-w', 'net.ipv6.conf.default.accept_dad=0')]),
   ],
   update: () => [],
   remove: (r) => [ip(HOST, 'netns', 'del', r.ns)],
 };
+
+/** Namespaces the file gives an IPv6 address, an IPv6 route or a net.ipv6 sysctl. */
+function ipv6Namespaces(topo: Topology): Set<string> {
+  const out = new Set<string>();
+  for (const b of Object.values(topo.bridges ?? {})) if ((b?.addresses ?? []).some(isV6)) out.add(b?.namespace ?? HOST);
+  for (const v of topo.veths ?? []) for (const e of v.ends) if ((e.addresses ?? []).some(isV6)) out.add(e.namespace ?? HOST);
+  for (const [ns, spec] of Object.entries(topo.namespaces ?? {})) {
+    if ((spec?.routes ?? []).some((r) => isV6(r.to) || isV6(r.via ?? ''))) out.add(ns);
+    if (Object.keys(spec?.sysctls ?? {}).some((k) => k.startsWith('net.ipv6.'))) out.add(ns);
+  }
+  return out;
+}
+
+const isV6 = (a: string) => a.includes(':');
 
 function res(name: string, _owned: boolean, path?: string): Resource {
   return { kind: 'namespace', key: `namespace:${name}`, ns: name, label: name, props: {}, claims: [nsClaim(name)], parents: [], path };

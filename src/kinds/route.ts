@@ -5,8 +5,8 @@
 // the lab's. Other routes are reported as conflicts when declared, never touched.
 import type { Kind, KindContext } from '../core/kind.js';
 import type { IpRoute, LiveSnapshot } from '../core/live.js';
-import { HOST, type Cmd, type Resource } from '../model.js';
-import { canonicalDst, familyOf, ip, linkClaim, nsClaim } from './common.js';
+import { HOST, type Change, type Cmd, type Resource } from '../model.js';
+import { canonicalDst, familyOf, ip, linkClaim, nsClaim, recorded } from './common.js';
 
 export const ROUTE_PROTO = '241';
 /** Protocols of routes the kernel makes by itself: never the lab's. */
@@ -41,16 +41,38 @@ export const routeKind: Kind = {
   droppedWith(l, deletes, live) {
     // The kernel flushes the IPv4 routes through an interface when its last IPv4 address is deleted.
     const p = l.props as unknown as RouteProps;
-    if (!p.dev || familyOf(p.dst) !== 4) return false;
-    const v4On = (r: Resource) => r.kind === 'address' && r.ns === l.ns && (r.props as { dev: string }).dev === p.dev
-      && familyOf((r.props as { cidr: string }).cidr) === 4;
-    const addrs = live.filter(v4On);
-    return addrs.length > 0 && addrs.every((a) => deletes.some((c) => c.key === a.key));
+    if (!deletes.length || !p.dev || familyOf(p.dst) !== 4) return false;
+    const addrs = v4AddressesByDev(live).get(`${l.ns}/${p.dev}`) ?? [];
+    const deleted = keysOf(deletes);
+    return addrs.length > 0 && addrs.every((a) => deleted.has(a.key));
   },
   create: (r) => [{ ...routeCmd(r.ns, 'add', r.props as never), undo: [routeCmd(r.ns, 'del', r.props as never)] }],
   update: (d, l) => [{ ...routeCmd(d.ns, 'replace', d.props as never), undo: [routeCmd(l.ns, 'replace', l.props as never)] }],
   remove: (r) => [{ ...routeCmd(r.ns, 'del', r.props as never, (r.props as unknown as RouteProps).proto), undo: [routeCmd(r.ns, 'add', r.props as never)] }],
 };
+
+// Indexes built once per live list / per list of deletions (droppedWith is asked about every live route).
+const v4Index = new WeakMap<Resource[], Map<string, Resource[]>>();
+const deleteKeys = new WeakMap<Change[], Set<string>>();
+
+function v4AddressesByDev(live: Resource[]): Map<string, Resource[]> {
+  let m = v4Index.get(live);
+  if (!m) {
+    v4Index.set(live, m = new Map());
+    for (const r of live) {
+      if (r.kind !== 'address' || familyOf((r.props as { cidr: string }).cidr) !== 4) continue;
+      const k = `${r.ns}/${(r.props as { dev: string }).dev}`;
+      m.set(k, [...(m.get(k) ?? []), r]);
+    }
+  }
+  return m;
+}
+
+function keysOf(changes: Change[]): Set<string> {
+  let k = deleteKeys.get(changes);
+  if (!k) deleteKeys.set(changes, k = new Set(changes.map((c) => c.key)));
+  return k;
+}
 
 function routeCmd(ns: string, verb: 'add' | 'del' | 'replace', p: RouteProps, proto = ROUTE_PROTO): Cmd {
   // No `-6`: it is a global option that `ip -batch` lines can't carry; the IPv6 destination sets the family.
@@ -69,9 +91,9 @@ function fromLive(r: IpRoute): RouteProps {
 }
 
 function ownsRouteIn(snap: LiveSnapshot, ctx: KindContext, ns: string, k: string): boolean {
-  if (ns === HOST) return ctx.state.hostRoutes.includes(k);
+  if (ns === HOST) return recorded(ctx.state).hostRoutes.has(k);
   const lo = snap.ns[ns]?.links.find((l) => l.ifname === 'lo');
-  return lo?.ifalias === ctx.lab.alias || ctx.state.namespaces.includes(ns);
+  return lo?.ifalias === ctx.lab.alias || recorded(ctx.state).namespaces.has(ns);
 }
 
 export const key = (ns: string, p: { dst: string; metric: number }) => `route:${ns}/${p.dst}/${p.metric}`;

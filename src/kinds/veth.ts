@@ -2,9 +2,9 @@
 // creation: the peer already in its namespace, MTU, MAC, group, and the creating end up and enslaved.
 // What can't be set at creation (the peer's state, master and alias) is the veth-end kind's job.
 import type { Kind, KindContext } from '../core/kind.js';
-import type { IpLink } from '../core/live.js';
+import type { IpLink, LiveSnapshot } from '../core/live.js';
 import { HOST, type Resource, type Topology } from '../model.js';
-import { endId, ip, linkClaim, linkOpts, normEnd, nsClaim, ownedLinks, type NormEnd } from './common.js';
+import { endId, ip, linkClaim, linkOpts, normEnd, nsClaim, ownsLink, type NormEnd } from './common.js';
 
 /** Stands for the namespace topo runs in, in `netns` arguments; replaced by topo's PID when run, `$$` in scripts. */
 export const HOST_NETNS = '@host-pid';
@@ -28,22 +28,12 @@ export const vethKind: Kind = {
     return desiredPairs(topo).map(({ ends, path }) => res(ends, path));
   },
   live(snap, ctx) {
-    const all = Object.values(snap.ns).flatMap((n) => ownedLinks(ctx, n, 'veth').map((l) => ({ ns: n.name, l })));
-    const peerNs = (x: End) => (x.l.link_netnsid === undefined ? x.ns : snap.ns[x.ns].nsids[x.l.link_netnsid] ?? HOST);
-    const isPair = (a: End, b: End) => a !== b && a.l.link_index === b.l.ifindex && b.l.link_index === a.l.ifindex
-      && peerNs(a) === b.ns && peerNs(b) === a.ns;
-    const seen = new Set<End>();
-    const out: Resource[] = [];
-    for (const a of all) {
-      if (seen.has(a)) continue;
-      const b = all.find((x) => !seen.has(x) && isPair(a, x));
-      const pair = [a, ...(b ? [b] : [])];
-      pair.forEach((x) => seen.add(x));
-      const ends = pair.map((x) => ({ ns: x.ns, name: x.l.ifname }) as NormEnd);
-      if (!b) ends.push({ ns: '?', name: '?' } as NormEnd); // peer outside what the lab owns: a broken pair
-      out.push({ ...res(ends), owned: true });
-    }
-    return out;
+    const pairing = pairEnds(snap, ctx);
+    return pairing.map(([a, b]) => {
+      const ends = [{ ns: a.ns, name: a.l.ifname }, ...(b?.owned ? [{ ns: b.ns, name: b.l.ifname }] : [])] as NormEnd[];
+      if (!b?.owned) ends.push({ ns: '?', name: '?' } as NormEnd); // peer outside what the lab owns: a broken pair
+      return { ...res(ends), owned: true };
+    });
   },
   compare: () => [],
   create(r, ctx) {
@@ -67,7 +57,75 @@ export const vethKind: Kind = {
   },
 };
 
-interface End { ns: string; l: IpLink }
+interface End { ns: string; l: IpLink; owned: boolean }
+
+/**
+ * Every veth end in the snapshot (owned or not), indexed by "ifindex/peer ifindex", so an end finds the ends that
+ * could be its peer in one lookup. Interface indexes are per namespace, so a pair of numbers can show up in many
+ * namespaces; `link_netnsid` (resolved through the namespace's nsids, when they were read) tells them apart.
+ */
+function vethIndex(snap: LiveSnapshot, ctx: KindContext) {
+  const ends: End[] = [];
+  const byIdx = new Map<string, End[]>();
+  for (const n of Object.values(snap.ns)) {
+    for (const l of n.links) {
+      if (l.linkinfo?.info_kind !== 'veth') continue;
+      const e = { ns: n.name, l, owned: ownsLink(ctx, n.name, l) };
+      ends.push(e);
+      const k = `${l.ifindex}/${l.link_index}`;
+      const list = byIdx.get(k);
+      if (list) list.push(e); else byIdx.set(k, [e]);
+    }
+  }
+  /** The peer's namespace as this end knows it; undefined when its nsids were not read. */
+  const peerNs = (x: End): string | undefined => {
+    if (x.l.link_netnsid === undefined) return x.ns;
+    const ids = snap.ns[x.ns].nsids;
+    return ids ? ids[x.l.link_netnsid] ?? HOST : undefined;
+  };
+  const fits = (a: End, b: End) => {
+    if (a === b || (a.l.link_netnsid === undefined) !== (b.l.link_netnsid === undefined)) return false;
+    if (a.l.link_netnsid === undefined ? a.ns !== b.ns : a.ns === b.ns) return false;
+    const pa = peerNs(a), pb = peerNs(b);
+    return (pa === undefined || pa === b.ns) && (pb === undefined || pb === a.ns);
+  };
+  const candidates = (a: End) => (byIdx.get(`${a.l.link_index}/${a.l.ifindex}`) ?? []).filter((b) => fits(a, b));
+  return { ends, candidates };
+}
+
+/** Owned ends with their peer (undefined: not found among the namespaces read). */
+function pairEnds(snap: LiveSnapshot, ctx: KindContext): [End, End | undefined][] {
+  const { ends, candidates } = vethIndex(snap, ctx);
+  const paired = new Set<End>();
+  const out: [End, End | undefined][] = [];
+  for (const a of ends) {
+    if (!a.owned || paired.has(a)) continue;
+    // Exactly one candidate once nsids are known; if they weren't read (see namespacesToResolve), the first.
+    const b = candidates(a).find((x) => !paired.has(x));
+    paired.add(a);
+    if (b) paired.add(b);
+    out.push([a, b]);
+  }
+  return out;
+}
+
+/**
+ * Namespaces whose nsids must be read (`ip netns list-id`, which costs a lookup per namespace on the machine)
+ * before the lab's veth ends can be paired for sure: those holding an end with more than one possible peer, and
+ * those possible peers'. Usually none: an end paired with a host end is checked through the host's nsids.
+ */
+export function namespacesToResolve(snap: LiveSnapshot, ctx: KindContext): string[] {
+  const { ends, candidates } = vethIndex(snap, ctx);
+  const need = new Set<string>();
+  for (const a of ends) {
+    if (!a.owned) continue;
+    const c = candidates(a);
+    if (c.length === 1 && candidates(c[0]).length === 1) continue;
+    if (c.length === 0) continue;
+    for (const x of [a, ...c]) if (!snap.ns[x.ns].nsids) need.add(x.ns);
+  }
+  return [...need];
+}
 
 function res(ends: NormEnd[], path?: string): Resource {
   const sorted = [...ends].sort((x, y) => endId(x).localeCompare(endId(y)));
