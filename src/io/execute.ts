@@ -6,6 +6,7 @@ import { STAGES, type Plan, type StageName, type Step } from '../model.js';
 import type { CommandFailed } from '../errors.js';
 import { PARALLEL, pool } from './pool.js';
 import type { Runner } from './runner.js';
+import { runGroupedSegments, groupableSegments } from './run-grouped.js';
 import { runSegment, segments, type Item } from './run-step-cmds.js';
 import { injectedFailure, injectedUndoFailure, type FailAt } from './test-hooks.js';
 
@@ -17,6 +18,8 @@ export interface ExecOptions {
   rollback: boolean;
   /** Test hook deciding which commands fail without running (default: $TOPO_FAIL_COMMAND). */
   failAt?: FailAt;
+  /** Have each namespace's last batch print its interfaces and routes (for verify; see io/run-grouped.ts). */
+  readBack?: boolean;
 }
 
 export interface ExecResult {
@@ -29,6 +32,8 @@ export interface ExecResult {
   /** Undo commands that ran successfully during rollback, in the order they ran. */
   undone: Item[];
   rollbackErrors: CommandFailed[];
+  /** What namespaces' last batches read back right after their last command (readBack). */
+  readBack: Map<string, unknown[]>;
 }
 
 const STAGE_TITLE: Record<StageName, string> = {
@@ -37,7 +42,7 @@ const STAGE_TITLE: Record<StageName, string> = {
 
 export async function executePlan(plan: Plan, opts: ExecOptions): Promise<ExecResult> {
   const ran: Item[] = [];
-  const res: ExecResult = { ok: true, ran, rolledBack: false, undone: [], rollbackErrors: [] };
+  const res: ExecResult = { ok: true, ran, rolledBack: false, undone: [], rollbackErrors: [], readBack: new Map() };
   const release = holdSignals((sig) => { res.interrupted ??= sig; });
   try {
     const stages = STAGES.map((s) => ({ s, steps: plan.steps.filter((st) => st.stage === s && st.cmds.length) })).filter((x) => x.steps.length);
@@ -45,7 +50,9 @@ export async function executePlan(plan: Plan, opts: ExecOptions): Promise<ExecRe
       title: `${STAGE_TITLE[s]} (${steps.length} step${steps.length === 1 ? '' : 's'})`,
       task: async () => {
         if (res.error || res.interrupted) return;
-        await runStage(steps, opts.run, res, opts.failAt ?? injectedFailure);
+        // The config stage is a namespace's last unless namespaces are deleted after it.
+        const readBack = Boolean(opts.readBack) && s === 'config' && !stages.some((x) => x.s === 'cleanup');
+        await runStage(steps, opts.run, res, opts.failAt ?? injectedFailure, readBack);
         if (res.error) throw res.error;
         if (res.interrupted) throw new Error(`interrupted by ${res.interrupted}`);
       },
@@ -80,20 +87,30 @@ export function holdSignals(onSignal: (sig: 'SIGINT' | 'SIGTERM') => void): () =
   return () => { process.off('SIGINT', onInt).off('SIGTERM', onTerm); };
 }
 
-async function runStage(steps: Step[], run: Runner, res: ExecResult, failAt: FailAt): Promise<void> {
+async function runStage(steps: Step[], run: Runner, res: ExecResult, failAt: FailAt, readBack: boolean): Promise<void> {
   const byNs = new Map<string, Item[]>();
   for (const step of steps) for (const cmd of step.cmds) {
     if (!byNs.has(cmd.ns)) byNs.set(cmd.ns, []);
     byNs.get(cmd.ns)!.push({ step, cmd });
   }
-  await pool([...byNs.values()], PARALLEL, async (items) => {
-    for (const seg of segments(items)) {
-      if (res.error || res.interrupted) return;
-      const r = await runSegment(run, seg, failAt);
+  // Many namespaces with one batch each: grouped, few spawns (io/run-grouped.ts); the others one by one.
+  const grouped = groupableSegments(byNs, failAt);
+  const stop = () => Boolean(res.error || res.interrupted);
+  await Promise.all([
+    grouped.length && runGroupedSegments(run, grouped, { readBack, stop }).then((r) => {
       res.ran.push(...r.done);
       if (r.failed) res.error ??= r.failed.error;
-    }
-  });
+      for (const [ns, docs] of r.readBack) res.readBack.set(ns, docs);
+    }),
+    pool([...byNs.values()].filter((items) => !grouped.includes(items)), PARALLEL, async (items) => {
+      for (const seg of segments(items)) {
+        if (stop()) return;
+        const r = await runSegment(run, seg, failAt);
+        res.ran.push(...r.done);
+        if (r.failed) res.error ??= r.failed.error;
+      }
+    }),
+  ]);
 }
 
 /**

@@ -1,9 +1,15 @@
-// Reads the kernel: one `ip -json -d -batch` process per namespace (links with their addresses, then all
-// routes), namespaces read in parallel; sysctls with one `sysctl` process per namespace that needs them.
-import type { IpLink, IpRoute, LiveSnapshot, NsLive } from '../core/live.js';
+// Reads the kernel: one `ip -json -d -batch` per namespace (links with their addresses, then all routes), run
+// in parallel, as its own process for a few namespaces and through grouped `netns exec` lines for many (see
+// io/ns-group.ts); sysctls with one `sysctl` process per namespace that needs them. The host's nsids always,
+// other namespaces' only when pairing the lab's veth ends needs them (see kinds/veth.ts).
+import type { KindContext } from '../core/kind.js';
+import type { LiveSnapshot, NsLive } from '../core/live.js';
+import { namespacesToResolve } from '../kinds/veth.js';
 import { HOST } from '../model.js';
 import { TopoError } from '../errors.js';
 import { argvOf } from './commands.js';
+import { jsonDocs, linksOf, netnsNames, nsidsOf, routesOf } from './live-shape.js';
+import { GROUP_FROM, runNsJobs } from './ns-group.js';
 import { PARALLEL, pool } from './pool.js';
 import type { Runner } from './runner.js';
 
@@ -12,6 +18,11 @@ export interface ReadRequest {
   namespaces: string[];
   /** Sysctl keys to read, by namespace. */
   sysctls: Record<string, string[]>;
+  /**
+   * Namespaces already read (the JSON documents of READ_BACK_LINES, printed by an apply's batch right after its
+   * last command there): used as they are, not read again.
+   */
+  known?: Map<string, unknown[]>;
   /** Extra per-namespace readers (e.g. nftables), keyed by what they fill in. */
   extra?: ((ns: string, runner: Runner) => Promise<Partial<NsLive>>)[];
 }
@@ -19,33 +30,72 @@ export interface ReadRequest {
 export async function listNetns(run: Runner): Promise<string[]> {
   const r = await run(['ip', '-json', 'netns', 'list']);
   if (r.exitCode !== 0) throw kernelReadError(['ip', '-json', 'netns', 'list'], r.stderr);
-  const text = r.stdout.trim();
-  return text ? (JSON.parse(text) as { name: string }[]).map((n) => n.name) : [];
+  return netnsNames(r.stdout, ['ip', '-json', 'netns', 'list']);
 }
 
-export async function readLive(run: Runner, req: ReadRequest): Promise<LiveSnapshot> {
+export async function readLive(run: Runner, req: ReadRequest, ctx?: KindContext): Promise<LiveSnapshot> {
   const netns = await listNetns(run);
   const exists = new Set(netns);
-  const targets = [HOST, ...new Set(req.namespaces.filter((n) => n !== HOST && exists.has(n)))];
-  const read = await pool(targets, PARALLEL, (ns) => readNamespace(run, ns, req));
-  return { netns, ns: Object.fromEntries(read.filter((n): n is NsLive => !!n).map((n) => [n.name, n])) };
+  const others = [...new Set(req.namespaces.filter((n) => n !== HOST && exists.has(n)))];
+  const known = others.filter((n) => req.known?.has(n));
+  const [host, rest] = await Promise.all([readHost(run), readIp(run, others.filter((n) => !req.known?.has(n)), READ)]);
+  const read = new Map([[HOST, host], ...known.map((n) => [n, req.known!.get(n)!] as const), ...rest]);
+  const snap: LiveSnapshot = { netns, ns: {} };
+  for (const [ns, docs] of read) {
+    snap.ns[ns] = { name: ns, links: linksOf(docs[0]), routes: routesOf(docs[1]), sysctls: {} };
+    if (docs.length > 2) snap.ns[ns].nsids = nsidsOf(docs[2]);
+  }
+  // `netns list-id` looks up every namespace on the machine, so outside the host it is read only where the lab's
+  // veth ends can't be paired without it.
+  const unresolved = ctx ? namespacesToResolve(snap, ctx) : Object.keys(snap.ns).filter((n) => !snap.ns[n].nsids);
+  for (const [ns, docs] of await readIp(run, unresolved, NSIDS)) snap.ns[ns].nsids = nsidsOf(docs.at(-1));
+  for (const ns of unresolved) snap.ns[ns].nsids ??= {};
+  await pool(Object.keys(snap.ns), PARALLEL, async (ns) => {
+    const live = snap.ns[ns];
+    live.sysctls = await readSysctls(run, ns, req.sysctls[ns] ?? []);
+    for (const more of req.extra ?? []) Object.assign(live, await more(ns, run));
+  });
+  return snap;
 }
 
-async function readNamespace(run: Runner, ns: string, req: ReadRequest): Promise<NsLive | undefined> {
-  const argv = ['ip', ...(ns === HOST ? [] : ['-n', ns]), '-json', '-d', '-batch', '-'];
-  const r = await run(argv, { input: 'addr show\nroute show table all\nnetns list-id\n' });
-  if (r.exitCode !== 0) {
-    if (ns !== HOST && /No such file|Invalid argument|Cannot open/.test(r.stderr)) return undefined; // deleted meanwhile
-    throw kernelReadError(argv, r.stderr);
-  }
-  const docs = r.stdout.split('\n').map((l) => l.trim()).filter(Boolean).map((l) => JSON.parse(l) as unknown);
-  const links = asArray<IpLink>(docs[0]).filter((l) => typeof l?.ifname === 'string');
-  const routes = asArray<IpRoute>(docs[1]).filter((x) => typeof x?.dst === 'string');
-  const nsids = Object.fromEntries(asArray<{ nsid: number; name?: string }>(docs[2]).filter((x) => x.name).map((x) => [x.nsid, x.name!]));
-  const live: NsLive = { name: ns, links, routes, nsids, sysctls: await readSysctls(run, ns, req.sysctls[ns] ?? []) };
-  for (const more of req.extra ?? []) Object.assign(live, await more(ns, run));
-  return live;
+/** What is read: the `show` lines of the batch, one JSON document each. */
+interface ReadLines { lines: string[] }
+/** A namespace's interfaces (with addresses) and routes; also what an apply's batches print at their end (readBack). */
+export const READ_BACK_LINES = ['addr show', 'route show table all'];
+const READ: ReadLines = { lines: READ_BACK_LINES };
+const NSIDS: ReadLines = { lines: ['netns list-id'] };
+
+const readArgv = (ns: string) => ['ip', ...(ns === HOST ? [] : ['-n', ns]), '-json', '-d', '-batch', '-'];
+
+async function readHost(run: Runner): Promise<unknown[]> {
+  const argv = readArgv(HOST);
+  const r = await run(argv, { input: `${[...READ.lines, ...NSIDS.lines].join('\n')}\n` });
+  if (r.exitCode !== 0) throw kernelReadError(argv, r.stderr);
+  return jsonDocs(r.stdout, argv);
 }
+
+/** The JSON documents the lines print, per namespace; namespaces deleted meanwhile are left out. */
+async function readIp(run: Runner, namespaces: string[], what: ReadLines): Promise<Map<string, unknown[]>> {
+  const out = new Map<string, unknown[]>();
+  let alone = namespaces;
+  if (namespaces.length >= GROUP_FROM) {
+    const res = await runNsJobs(run, namespaces.map((ns) => ({ ns, lines: what.lines, shows: what.lines.length })), PARALLEL);
+    alone = [];
+    res.forEach((r, i) => {
+      if (r.status === 'ok') out.set(namespaces[i], jsonDocs(r.stdout.join('\n'), readArgv(namespaces[i])));
+      else if (r.status !== 'gone') alone.push(namespaces[i]); // again on its own, where an error names the command
+    });
+  }
+  await pool(alone, PARALLEL, async (ns) => {
+    const argv = readArgv(ns);
+    const r = await run(argv, { input: `${what.lines.join('\n')}\n` });
+    if (r.exitCode === 0) out.set(ns, jsonDocs(r.stdout, argv));
+    else if (!isGone(r.stderr)) throw kernelReadError(argv, r.stderr);
+  });
+  return out;
+}
+
+const isGone = (stderr: string) => /No such file|Invalid argument|Cannot open/.test(stderr);
 
 async function readSysctls(run: Runner, ns: string, keys: string[]): Promise<Record<string, string>> {
   if (!keys.length) return {};
@@ -57,10 +107,6 @@ async function readSysctls(run: Runner, ns: string, keys: string[]): Promise<Rec
     if (m) out[m[1].replace(/\//g, '.')] = m[2];
   }
   return out;
-}
-
-function asArray<T>(x: unknown): T[] {
-  return Array.isArray(x) ? (x as T[]) : [];
 }
 
 function kernelReadError(argv: string[], stderr: string): TopoError {

@@ -28,7 +28,7 @@ export async function apply(topo: Topology, opts: ApplyOptions): Promise<ApplyRe
   // Written before the first command: a crash from here on leaves nothing the lab doesn't know it owns.
   const intent = intentState(ctx.state, obs.plan);
   await writeState(intent);
-  const exec = await executePlan(obs.plan, { run: opts.run, renderer: opts.renderer, rollback: opts.rollback });
+  const exec = await executePlan(obs.plan, { run: opts.run, renderer: opts.renderer, rollback: opts.rollback, readBack: true });
   if (!exec.ok) {
     let restored: Restored | undefined;
     if (exec.rolledBack) {
@@ -40,7 +40,7 @@ export async function apply(topo: Topology, opts: ApplyOptions): Promise<ApplyRe
     }
     throw applyFailed(exec, restored);
   }
-  const left = await verify(opts.run, topo, { ...ctx, state: intent });
+  const left = await verify(opts.run, topo, { ...ctx, state: intent }, undefined, exec.readBack);
   if (left.length) {
     throw new TopoError('E_VERIFY', `verification failed: the kernel does not match the file after apply:\n  ${left.join('\n  ')}`, 1,
       { remaining: left });

@@ -17,9 +17,9 @@ export async function loadContext(lab: string): Promise<KindContext> {
   return { lab: labIdentity(lab), state: await readState(lab) };
 }
 
-export async function observe(run: Runner, topo: Topology | undefined, ctx: KindContext, extraNs: string[] = []): Promise<Observed> {
+export async function observe(run: Runner, topo: Topology | undefined, ctx: KindContext, extraNs: string[] = [], known?: Map<string, unknown[]>): Promise<Observed> {
   const scope = readScope(topo, ctx.state);
-  const snap = await readLive(run, { namespaces: [...scope.namespaces, ...extraNs], sysctls: scope.sysctls, extra: EXTRA_READERS(topo, ctx) });
+  const snap = await readLive(run, { namespaces: [...scope.namespaces, ...extraNs], sysctls: scope.sysctls, extra: EXTRA_READERS(topo, ctx), known }, ctx);
   return { ...planFrom(topo, snap, ctx), ctx, snap };
 }
 

@@ -24,10 +24,17 @@ export async function settle(next: () => Promise<Remaining>, timeoutMs: number):
   }
 }
 
-/** What still differs from the file (or, for destroy, from nothing) after the commands ran; empty when verified. */
-export async function verify(run: Runner, topo: Topology | undefined, ctx: KindContext, timeoutMs = 5000): Promise<string[]> {
+/**
+ * What still differs from the file (or, for destroy, from nothing) after the commands ran; empty when verified.
+ * `readBack`: namespaces the apply's batches already read back right after their last command (see
+ * io/run-grouped.ts); the first look uses them instead of reading those namespaces again, later ones read all.
+ */
+export async function verify(run: Runner, topo: Topology | undefined, ctx: KindContext, timeoutMs = 5000,
+  readBack?: Map<string, unknown[]>): Promise<string[]> {
+  let known = readBack;
   const r = await settle(async () => {
-    const obs = await observe(run, topo, ctx);
+    const obs = await observe(run, topo, ctx, [], known);
+    known = undefined;
     return { steps: obs.plan.steps.filter((s) => s.cmds.length), conflicts: obs.conflicts };
   }, timeoutMs);
   return describeAll(r);

@@ -1,0 +1,124 @@
+// Many namespaces' `ip -batch` scripts with few process spawns from Node. A spawn from Node forks the whole Node
+// process (1.5–2.5 ms of its single thread each, more as its heap grows), and `ip -n NS` / `ip netns exec` copy
+// the mount table (one mount per namespace in /run/netns) to remount /sys, which `ip` doesn't need for netlink:
+// both grow with the size of the lab. So each group of namespaces is one `xargs -0 -n 6 nsenter` process that
+// runs, one after the other, `nsenter --net=/run/netns/NS ip -json -d -batch FILE` (setns only, then `ip`), each
+// namespace's script in a private temp file. Groups run in parallel.
+//
+// Every script ends with `show` lines, so a job that ran to its end prints exactly that many JSON lines (one per
+// show) and the group's stdout splits into jobs by counting; a job that failed prints nothing and is named on
+// stderr by its own `ip` ("Command failed FILE:L", L the failing line of its script) or by nsenter (namespace
+// gone). xargs goes on with the next job after a failure, so a group reports every job: ok, failed, or (if the
+// group itself died) not run.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { pool } from './pool.js';
+import type { Runner } from './runner.js';
+
+export interface NsJob {
+  ns: string;
+  /** Lines of the namespace's `ip -batch` script (already quoted for the batch parser). */
+  lines: string[];
+  /** How many of the lines, at the end, are `show` commands whose JSON documents are wanted. */
+  shows: number;
+}
+
+export type NsJobResult =
+  | { status: 'ok'; stdout: string[] }
+  /** The namespace does not exist (deleted meanwhile). */
+  | { status: 'gone'; stderr: string }
+  /** Line `line` (1-based) of the job's script failed; `stderr` is what was said about it. */
+  | { status: 'failed'; line: number; stderr: string }
+  | { status: 'not-run' };
+
+/** From this many namespaces on, their batches run in groups rather than one spawn each. */
+export const GROUP_FROM = 8;
+/** Jobs per group process at most: an interrupted apply waits for the running groups to end. */
+const MAX_GROUP = 64;
+/** Where `ip netns add` puts the namespaces' handles. */
+const NETNS_DIR = '/run/netns';
+/** Ends a script that wants no output: proves the script ran to its end. */
+const MARKER = 'link show dev lo';
+
+/**
+ * Run the jobs (each in its own namespace, never the host); results in the order of the jobs. `stop` is asked
+ * before each group starts: once it says so, the remaining groups are not run.
+ */
+export async function runNsJobs(run: Runner, jobs: NsJob[], parallel: number, stop?: () => boolean): Promise<NsJobResult[]> {
+  const out: NsJobResult[] = jobs.map(() => ({ status: 'not-run' }));
+  if (!jobs.length) return out;
+  const dir = await mkdtemp(join(tmpdir(), 'topo-batch-'));
+  try {
+    const scripts = jobs.map((j) => (j.shows ? j.lines : [...j.lines, MARKER]));
+    await Promise.all(scripts.map((lines, i) => writeFile(join(dir, `${i}`), `${lines.join('\n')}\n`, { mode: 0o600 })));
+    const size = Math.min(MAX_GROUP, Math.ceil(jobs.length / parallel));
+    const groups: number[][] = [];
+    for (let i = 0; i < jobs.length; i += size) groups.push(jobs.slice(i, i + size).map((_, k) => i + k));
+    await pool(groups, parallel, async (g) => {
+      if (stop?.()) return;
+      const argv = (i: number) => [`--net=${NETNS_DIR}/${jobs[i].ns}`, 'ip', '-json', '-d', '-batch', join(dir, `${i}`)];
+      const r = await run(['xargs', '-0', '-n', '6', 'nsenter'], { input: `${g.map((i) => argv(i).join('\0')).join('\0')}\0` });
+      if (r.exitCode === 127 && !r.stdout) {
+        // No xargs or nsenter here: one `ip -n` spawn per namespace instead.
+        for (const i of g) out[i] = await runAlone(run, jobs[i], scripts[i]);
+        return;
+      }
+      const failed = failuresOf(r.stderr, dir, new Map(g.map((i) => [jobs[i].ns, i])));
+      const lines = r.stdout.split('\n').slice(0, -1);
+      const wants = (i: number) => {
+        const n = jobs[i].shows || 1, f = failed.get(i);
+        // A script failing in its trailing show lines printed the ones before.
+        return !f ? n : f.status === 'failed' ? Math.max(0, f.line - 1 - (scripts[i].length - n)) : 0;
+      };
+      const finished = r.exitCode === 0 || r.exitCode === 123; // every job ran (123: some failed)
+      if (finished && lines.length !== g.reduce((a, i) => a + wants(i), 0)) {
+        const why = `could not tell which namespace scripts ran (xargs exit ${r.exitCode}, ${lines.length} lines): ${r.stderr.trim()}`;
+        for (const i of g) out[i] = failed.get(i) ?? { status: 'failed', line: 1, stderr: why };
+        return;
+      }
+      let at = 0;
+      for (const i of g) {
+        const f = failed.get(i), n = wants(i);
+        if (f) out[i] = f;
+        else if (at + n <= lines.length) out[i] = { status: 'ok', stdout: jobs[i].shows ? lines.slice(at, at + n) : [] };
+        else {
+          // The group died (killed): this job may have run in part, the ones after it did not run.
+          out[i] = { status: 'failed', line: 1, stderr: `${r.stderr.trim()}\n(xargs exit ${r.exitCode})`.trim() };
+          break;
+        }
+        at += n;
+      }
+    });
+    return out;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Failed jobs from the group's stderr: each failure's message lines come right before the line naming it. */
+function failuresOf(stderr: string, dir: string, byNs: Map<string, number>): Map<number, NsJobResult> {
+  const out = new Map<number, NsJobResult>();
+  let said: string[] = [];
+  for (const line of stderr.split('\n')) {
+    const cmd = /^Command failed (.+):(\d+)$/.exec(line);
+    const gone = /^nsenter: cannot open (.+): (.*)$/.exec(line);
+    if (cmd && dirname(cmd[1]) === dir) {
+      out.set(Number(basename(cmd[1])), { status: 'failed', line: Number(cmd[2]), stderr: said.join('\n') });
+      said = [];
+    } else if (gone && dirname(gone[1]) === NETNS_DIR && byNs.has(basename(gone[1]))) {
+      out.set(byNs.get(basename(gone[1]))!, { status: 'gone', stderr: line });
+      said = [];
+    } else if (line.trim()) said.push(line);
+  }
+  return out;
+}
+
+async function runAlone(run: Runner, job: NsJob, script: string[]): Promise<NsJobResult> {
+  const r = await run(['ip', '-n', job.ns, '-json', '-d', '-batch', '-'], { input: `${script.join('\n')}\n` });
+  const lines = r.stdout.split('\n').filter((l) => l.trim());
+  if (r.exitCode === 0) return { status: 'ok', stdout: job.shows ? lines.slice(-job.shows) : [] };
+  if (/Cannot open network namespace/.test(r.stderr)) return { status: 'gone', stderr: r.stderr.trim() };
+  const m = /Command failed -:(\d+)/.exec(r.stderr);
+  return { status: 'failed', line: m ? Number(m[1]) : 1, stderr: r.stderr.replace(/Command failed -:\d+\s*/g, '').trim() };
+}
