@@ -1,0 +1,94 @@
+// What `ip -json` prints is input too: a kernel or an iproute2 version topo wasn't written against may print other
+// fields, other types, other documents. Here its output is parsed and checked field by field: entries with the
+// expected shape are kept (fields of the wrong type dropped, numbers given as strings read as numbers), entries
+// that can't be used (no name, an address or destination that is no address) are skipped, and output that isn't
+// JSON at all is a typed error naming the command. The rest of topo can then trust the types in core/live.ts.
+import ipaddr from 'ipaddr.js';
+import type { IpAddrInfo, IpLink, IpRoute } from '../core/live.js';
+import { TopoError } from '../errors.js';
+
+const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+const str = (x: unknown): string | undefined => (typeof x === 'string' ? x : undefined);
+const int = (x: unknown): number | undefined => {
+  const n = typeof x === 'string' && /^-?\d+$/.test(x) ? Number(x) : x;
+  return typeof n === 'number' && Number.isSafeInteger(n) ? n : undefined;
+};
+const strOrNum = (x: unknown): string | undefined => (typeof x === 'number' ? String(x) : str(x));
+const arr = (x: unknown): unknown[] => (Array.isArray(x) ? x : []);
+
+/** One JSON document per non-empty line; anything else is an E_READ error naming the command. */
+export function jsonDocs(stdout: string, argv: string[]): unknown[] {
+  return stdout.split('\n').map((l) => l.trim()).filter(Boolean).map((l) => {
+    try { return JSON.parse(l) as unknown; } catch {
+      throw new TopoError('E_READ', `reading the kernel failed: ${argv.join(' ')} printed something that is not JSON: ${JSON.stringify(l.slice(0, 80))}`, 1);
+    }
+  });
+}
+
+/** Names from `ip -json netns list`. */
+export function netnsNames(stdout: string, argv: string[]): string[] {
+  const text = stdout.trim();
+  if (!text) return [];
+  const names = jsonDocs(text.replace(/\n/g, ' '), argv).flatMap((d) => arr(d)).map((n) => (isObj(n) ? str(n.name) : undefined));
+  return [...new Set(names.filter((n): n is string => !!n))];
+}
+
+function addrInfo(x: unknown): IpAddrInfo | undefined {
+  if (!isObj(x)) return undefined;
+  const family = str(x.family), local = str(x.local), prefixlen = int(x.prefixlen);
+  if (!family || !local || prefixlen === undefined || !ipaddr.isValid(local)) return undefined;
+  const max = ipaddr.parse(local).kind() === 'ipv6' ? 128 : 32;
+  if (prefixlen < 0 || prefixlen > max) return undefined;
+  return { family, local, prefixlen, ...(str(x.scope) ? { scope: str(x.scope) } : {}) };
+}
+
+/** The interfaces of an `ip -json -d addr show` document. */
+export function linksOf(doc: unknown): IpLink[] {
+  return arr(doc).flatMap((x): IpLink[] => {
+    if (!isObj(x) || !str(x.ifname)) return [];
+    const l: IpLink = { ifindex: int(x.ifindex) ?? -1, ifname: str(x.ifname)! };
+    if (Array.isArray(x.flags)) l.flags = x.flags.filter((f): f is string => typeof f === 'string');
+    const opt = { mtu: int(x.mtu), address: str(x.address), group: strOrNum(x.group), master: str(x.master), ifalias: str(x.ifalias),
+      link_index: int(x.link_index), link_netnsid: int(x.link_netnsid), link: str(x.link) };
+    for (const [k, v] of Object.entries(opt)) if (v !== undefined) (l as unknown as Record<string, unknown>)[k] = v;
+    if (isObj(x.linkinfo)) l.linkinfo = { ...x.linkinfo, info_kind: str(x.linkinfo.info_kind) };
+    if ('addr_info' in x) l.addr_info = arr(x.addr_info).map(addrInfo).filter((a): a is IpAddrInfo => !!a);
+    return [l];
+  });
+}
+
+const isPrefix = (d: string) => {
+  if (d === 'default') return true;
+  const [a, len, ...rest] = d.split('/');
+  if (rest.length || !ipaddr.isValid(a)) return false;
+  if (len === undefined) return true;
+  const n = int(len);
+  return n !== undefined && n >= 0 && n <= (ipaddr.parse(a).kind() === 'ipv6' ? 128 : 32);
+};
+
+/** The routes of an `ip -json route show table all` document. */
+export function routesOf(doc: unknown): IpRoute[] {
+  return arr(doc).flatMap((x): IpRoute[] => {
+    if (!isObj(x)) return [];
+    const dst = str(x.dst);
+    if (!dst || !isPrefix(dst)) return [];
+    const gateway = str(x.gateway);
+    if (x.gateway !== undefined && (!gateway || !ipaddr.isValid(gateway))) return [];
+    const r: IpRoute = { dst };
+    const opt = { type: str(x.type), gateway, dev: str(x.dev), table: strOrNum(x.table), protocol: strOrNum(x.protocol),
+      metric: int(x.metric), pref: str(x.pref), scope: str(x.scope) };
+    for (const [k, v] of Object.entries(opt)) if (v !== undefined) (r as unknown as Record<string, unknown>)[k] = v;
+    return [r];
+  });
+}
+
+/** Names of other namespaces by nsid, from `ip -json netns list-id`; unnamed ids are absent. */
+export function nsidsOf(doc: unknown): Record<number, string> {
+  const out: Record<number, string> = {};
+  for (const x of arr(doc)) {
+    if (!isObj(x)) continue;
+    const nsid = int(x.nsid), name = str(x.name);
+    if (nsid !== undefined && name) out[nsid] = name;
+  }
+  return out;
+}
