@@ -42,8 +42,21 @@ function addrInfo(x: unknown): IpAddrInfo | undefined {
   return { family, local, prefixlen, ...(str(x.scope) ? { scope: str(x.scope) } : {}) };
 }
 
-/** The interfaces of an `ip -json -d addr show` document. */
+/**
+ * The interfaces of an `ip -json -d addr show` document. A veth whose peer is in the same namespace is printed
+ * with the peer's name ("link") instead of its index: the index is filled in, so pairing works the same way.
+ */
 export function linksOf(doc: unknown): IpLink[] {
+  const links = shapeLinks(doc);
+  const byName = new Map(links.map((l) => [l.ifname, l]));
+  for (const l of links as (IpLink & { link?: string })[]) {
+    const peer = l.link_index === undefined && l.link_netnsid === undefined && l.link ? byName.get(l.link) : undefined;
+    if (peer && peer.ifindex >= 0) l.link_index = peer.ifindex;
+  }
+  return links;
+}
+
+function shapeLinks(doc: unknown): IpLink[] {
   return arr(doc).flatMap((x): IpLink[] => {
     if (!isObj(x) || !str(x.ifname)) return [];
     const l: IpLink = { ifindex: int(x.ifindex) ?? -1, ifname: str(x.ifname)! };

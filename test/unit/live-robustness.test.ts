@@ -71,6 +71,18 @@ describe('unexpected ip -json output', () => {
     expect(cmds.filter((c) => /link (del|set) dev x\d/.test(c))).toEqual([]);
   });
 
+  it('a veth pair inside one namespace (ip names the peer instead of giving its index) is one pair, in sync', async () => {
+    const topo: Topology = { name: 'lab', namespaces: { ns1: {} }, veths: [{ ends: [{ name: 'v1a', namespace: 'ns1' }, { name: 'v1b', namespace: 'ns1' }] }] };
+    const end = (ifindex: number, ifname: string, link: string) => ({ ifindex, ifname, link, flags: ['UP'], mtu: 1500, group: '1',
+      ifalias: ALIAS, linkinfo: { info_kind: 'veth' }, addr_info: [] });
+    const ctx = ctxOf();
+    const snap = await readLive(fakeKernel({ netns: JSON.stringify([{ name: 'ns1' }]),
+      ns: { host: j([], [], []), ns1: j([lo, end(2, 'v1b', 'v1a'), end(3, 'v1a', 'v1b')], []) } }), { namespaces: ['ns1'], sysctls: {} }, ctx);
+    const planned = planFrom(topo, snap, ctx);
+    expect(planned.live.filter((r) => r.kind === 'veth').map((r) => r.key)).toEqual(['veth:ns1/v1a|ns1/v1b']);
+    expect(planned.plan.steps.filter((s) => s.cmds.length)).toEqual([]);
+  });
+
   it('links and routes with missing or mistyped fields are read without a crash', async () => {
     const links = [
       lo,
