@@ -43,6 +43,11 @@ export interface NsLive {
    * absent. Undefined when not read: always read in the host, elsewhere only when veth pairing needs it.
    */
   nsids?: Record<number, string>;
+  /**
+   * Not read: the namespace is the lab's and about to be deleted whole (destroy), so what is in it doesn't matter;
+   * links and routes are empty.
+   */
+  shallow?: boolean;
   /** `nft -j list table` output of the lab's table, when it exists. */
   nft?: unknown;
 }

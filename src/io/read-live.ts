@@ -23,6 +23,8 @@ export interface ReadRequest {
    * last command there): used as they are, not read again.
    */
   known?: Map<string, unknown[]>;
+  /** Namespaces not to read at all (see NsLive.shallow): destroy deletes them whole. */
+  shallow?: string[];
   /** Extra per-namespace readers (e.g. nftables), keyed by what they fill in. */
   extra?: ((ns: string, runner: Runner) => Promise<Partial<NsLive>>)[];
 }
@@ -36,11 +38,13 @@ export async function listNetns(run: Runner): Promise<string[]> {
 export async function readLive(run: Runner, req: ReadRequest, ctx?: KindContext): Promise<LiveSnapshot> {
   const netns = await listNetns(run);
   const exists = new Set(netns);
-  const others = [...new Set(req.namespaces.filter((n) => n !== HOST && exists.has(n)))];
+  const shallow = new Set(req.shallow?.filter((n) => n !== HOST && exists.has(n)));
+  const others = [...new Set(req.namespaces.filter((n) => n !== HOST && exists.has(n) && !shallow.has(n)))];
   const known = others.filter((n) => req.known?.has(n));
   const [host, rest] = await Promise.all([readHost(run), readIp(run, others.filter((n) => !req.known?.has(n)), READ)]);
   const read = new Map([[HOST, host], ...known.map((n) => [n, req.known!.get(n)!] as const), ...rest]);
   const snap: LiveSnapshot = { netns, ns: {} };
+  for (const ns of shallow) snap.ns[ns] = { name: ns, links: [], routes: [], sysctls: {}, nsids: {}, shallow: true };
   for (const [ns, docs] of read) {
     snap.ns[ns] = { name: ns, links: linksOf(docs[0]), routes: routesOf(docs[1]), sysctls: {} };
     if (docs.length > 2) snap.ns[ns].nsids = nsidsOf(docs[2]);
@@ -50,7 +54,7 @@ export async function readLive(run: Runner, req: ReadRequest, ctx?: KindContext)
   const unresolved = ctx ? namespacesToResolve(snap, ctx) : Object.keys(snap.ns).filter((n) => !snap.ns[n].nsids);
   for (const [ns, docs] of await readIp(run, unresolved, NSIDS)) snap.ns[ns].nsids = nsidsOf(docs.at(-1));
   for (const ns of unresolved) snap.ns[ns].nsids ??= {};
-  await pool(Object.keys(snap.ns), PARALLEL, async (ns) => {
+  await pool(Object.keys(snap.ns).filter((ns) => !shallow.has(ns)), PARALLEL, async (ns) => {
     const live = snap.ns[ns];
     live.sysctls = await readSysctls(run, ns, req.sysctls[ns] ?? []);
     for (const more of req.extra ?? []) Object.assign(live, await more(ns, run));

@@ -31,7 +31,10 @@ export const vethKind: Kind = {
     const pairing = pairEnds(snap, ctx);
     return pairing.map(([a, b]) => {
       const ends = [{ ns: a.ns, name: a.l.ifname }, ...(b?.owned ? [{ ns: b.ns, name: b.l.ifname }] : [])] as NormEnd[];
-      if (!b?.owned) ends.push({ ns: '?', name: '?' } as NormEnd); // peer outside what the lab owns: a broken pair
+      // The peer is in a namespace that was not read because destroy deletes it whole: the pair goes with it.
+      const gone = !b && peerIn(snap, a);
+      if (gone && snap.ns[gone]?.shallow) ends.push({ ns: gone, name: '?' } as NormEnd);
+      else if (!b?.owned) ends.push({ ns: '?', name: '?' } as NormEnd); // peer outside what the lab owns: a broken pair
       return { ...res(ends), owned: true };
     });
   },
@@ -52,7 +55,7 @@ export const vethKind: Kind = {
   },
   update: () => [],
   remove(r) {
-    const e = (r.props as { ends: NormEnd[] }).ends.find((x) => x.ns !== '?')!;
+    const e = (r.props as { ends: NormEnd[] }).ends.find((x) => x.ns !== '?' && x.name !== '?')!;
     return [ip(e.ns, 'link', 'del', 'dev', e.name)];
   },
 };
@@ -77,12 +80,7 @@ function vethIndex(snap: LiveSnapshot, ctx: KindContext) {
       if (list) list.push(e); else byIdx.set(k, [e]);
     }
   }
-  /** The peer's namespace as this end knows it; undefined when its nsids were not read. */
-  const peerNs = (x: End): string | undefined => {
-    if (x.l.link_netnsid === undefined) return x.ns;
-    const ids = snap.ns[x.ns].nsids;
-    return ids ? ids[x.l.link_netnsid] ?? HOST : undefined;
-  };
+  const peerNs = (x: End) => peerIn(snap, x);
   const fits = (a: End, b: End) => {
     if (a === b || (a.l.link_netnsid === undefined) !== (b.l.link_netnsid === undefined)) return false;
     if (a.l.link_netnsid === undefined ? a.ns !== b.ns : a.ns === b.ns) return false;
@@ -91,6 +89,13 @@ function vethIndex(snap: LiveSnapshot, ctx: KindContext) {
   };
   const candidates = (a: End) => (byIdx.get(`${a.l.link_index}/${a.l.ifindex}`) ?? []).filter((b) => fits(a, b));
   return { ends, candidates };
+}
+
+/** The namespace of an end's peer as its own namespace's nsids name it (undefined when they were not read). */
+function peerIn(snap: LiveSnapshot, x: End): string | undefined {
+  if (x.l.link_netnsid === undefined) return x.ns;
+  const ids = snap.ns[x.ns].nsids;
+  return ids ? ids[x.l.link_netnsid] ?? HOST : undefined;
 }
 
 /** Owned ends with their peer (undefined: not found among the namespaces read). */

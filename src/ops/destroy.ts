@@ -17,12 +17,14 @@ export async function destroy(lab: string, opts: DestroyOptions): Promise<Destro
   const t0 = Date.now();
   const ctx = await loadContext(lab);
   const marked = await findMarkedNamespaces(opts.run, ctx, ctx.state.namespaces);
-  const obs = await observe(opts.run, undefined, ctx, [...marked, ...(opts.declaredNamespaces ?? [])]);
+  const state = { ...ctx.state, namespaces: [...new Set([...ctx.state.namespaces, ...marked])] };
+  // The lab's own namespaces go whole (`netns del` takes everything in them): they are not even read.
+  const obs = await observe(opts.run, undefined, { ...ctx, state }, [...marked, ...(opts.declaredNamespaces ?? [])],
+    { shallow: state.namespaces });
   if (isEmpty(obs.plan)) {
     await removeState(lab);
     return { lab, plan: obs.plan, changed: false, ms: Date.now() - t0 };
   }
-  const state = { ...ctx.state, namespaces: [...new Set([...ctx.state.namespaces, ...marked])] };
   const exec = await executePlan(obs.plan, { run: opts.run, renderer: opts.renderer, rollback: false });
   if (!exec.ok) throw destroyFailed(exec);
   const left = await verify(opts.run, undefined, { ...ctx, state });

@@ -5,7 +5,7 @@ import type { LiveSnapshot } from '../core/live.js';
 import { planFrom, readScope, type Planned } from '../core/pipeline.js';
 import type { StateRecord } from '../core/state.js';
 import type { Topology } from '../model.js';
-import { listNetns, readLive } from '../io/read-live.js';
+import { listNetns, readLive, type ReadRequest } from '../io/read-live.js';
 import type { Runner } from '../io/runner.js';
 import { readState } from '../io/state-file.js';
 import { PARALLEL, pool } from '../io/pool.js';
@@ -17,9 +17,10 @@ export async function loadContext(lab: string): Promise<KindContext> {
   return { lab: labIdentity(lab), state: await readState(lab) };
 }
 
-export async function observe(run: Runner, topo: Topology | undefined, ctx: KindContext, extraNs: string[] = [], known?: Map<string, unknown[]>): Promise<Observed> {
+export async function observe(run: Runner, topo: Topology | undefined, ctx: KindContext, extraNs: string[] = [],
+  read: Pick<ReadRequest, 'known' | 'shallow'> = {}): Promise<Observed> {
   const scope = readScope(topo, ctx.state);
-  const snap = await readLive(run, { namespaces: [...scope.namespaces, ...extraNs], sysctls: scope.sysctls, extra: EXTRA_READERS(topo, ctx), known }, ctx);
+  const snap = await readLive(run, { namespaces: [...scope.namespaces, ...extraNs], sysctls: scope.sysctls, extra: EXTRA_READERS(topo, ctx), ...read }, ctx);
   return { ...planFrom(topo, snap, ctx), ctx, snap };
 }
 

@@ -33,7 +33,7 @@ export async function verify(run: Runner, topo: Topology | undefined, ctx: KindC
   readBack?: Map<string, unknown[]>): Promise<string[]> {
   let known = readBack;
   const r = await settle(async () => {
-    const obs = await observe(run, topo, ctx, [], known);
+    const obs = await observe(run, topo, ctx, [], { known });
     known = undefined;
     return { steps: obs.plan.steps.filter((s) => s.cmds.length), conflicts: obs.conflicts };
   }, timeoutMs);
