@@ -3,7 +3,7 @@
 // launching work, lets running batches finish, and (unless told not to) undoes what ran, in reverse.
 import { Listr } from 'listr2';
 import { STAGES, type Plan, type StageName, type Step } from '../model.js';
-import type { CommandFailed } from '../errors.js';
+import { CommandFailed } from '../errors.js';
 import { PARALLEL, pool } from './pool.js';
 import type { Runner } from './runner.js';
 import { runGroupedSegments, groupableSegments } from './run-grouped.js';
@@ -52,7 +52,10 @@ export async function executePlan(plan: Plan, opts: ExecOptions): Promise<ExecRe
         if (res.error || res.interrupted) return;
         // The config stage is a namespace's last unless namespaces are deleted after it.
         const readBack = Boolean(opts.readBack) && s === 'config' && !stages.some((x) => x.s === 'cleanup');
-        await runStage(steps, opts.run, res, opts.failAt ?? injectedFailure, readBack);
+        // Anything thrown (not a command's failure: those are in res.error) still stops the apply and rolls back.
+        await runStage(steps, opts.run, res, opts.failAt ?? injectedFailure, readBack).catch((e: unknown) => {
+          res.error ??= new CommandFailed(`${STAGE_TITLE[s]} stage`, [], e instanceof Error ? e.message : String(e), undefined, e);
+        });
         if (res.error) throw res.error;
         if (res.interrupted) throw new Error(`interrupted by ${res.interrupted}`);
       },

@@ -4,6 +4,7 @@
 // `readBack`, each batch ends by printing the namespace's interfaces and routes, read in the same process right
 // after its last command: verification uses them instead of reading every namespace again.
 import { CommandFailed } from '../errors.js';
+import { jsonDocs } from './live-shape.js';
 import { HOST } from '../model.js';
 import { argvOf, batchLine } from './commands.js';
 import { GROUP_FROM, runNsJobs } from './ns-group.js';
@@ -41,7 +42,7 @@ export async function runGroupedSegments(run: Runner, segs: Item[][], opts: { re
     const seg = segs[i];
     if (r.status === 'ok') {
       out.done.push(...seg);
-      if (opts.readBack) out.readBack.set(seg[0].cmd.ns, r.stdout.map((l) => JSON.parse(l) as unknown));
+      if (opts.readBack) out.readBack.set(seg[0].cmd.ns, jsonDocs(r.stdout.join('\n'), ['ip', '-n', seg[0].cmd.ns, '-json', '-batch', '-']));
     } else if (r.status === 'failed' && r.line > seg.length) {
       out.done.push(...seg); // every command ran; only the read-back failed: verification reads this namespace itself
     } else if (r.status !== 'not-run') {

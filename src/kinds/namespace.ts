@@ -16,23 +16,34 @@ export const namespaceKind: Kind = {
   live(snap, ctx) {
     return snap.netns.filter((n) => snap.ns[n]).map((n) => {
       const lo = snap.ns[n].links.find((l) => l.ifname === 'lo');
-      const owned = lo?.ifalias === ctx.lab.alias || recorded(ctx.state).namespaces.has(n);
-      return { ...res(n, owned), owned };
+      const marked = lo?.ifalias === ctx.lab.alias;
+      const owned = marked || recorded(ctx.state).namespaces.has(n);
+      return { ...res(n, owned), props: { marked }, owned };
     });
   },
-  compare: () => [],
+  // A namespace of the lab whose lo is not marked yet was cut off between `netns add` and the end of its
+  // apply (a kill -9): what its creation does after `netns add` is done again (lo is marked later in the plan).
+  compare: (_d, l) => ((l.props as { marked?: boolean }).marked === false ? [['created', 'partly', 'fully']] : []),
   create: (r) => [
     { ...ip(HOST, 'netns', 'add', r.ns), undo: [ip(HOST, 'netns', 'del', r.ns)] },
+    ...setUp(r),
+  ],
+  update: (d) => setUp(d),
+  remove: (r) => [ip(HOST, 'netns', 'del', r.ns)],
+};
+
+/** What a namespace's creation does after `ip netns add`. */
+function setUp(r: Resource) {
+  return [
     // No duplicate address detection on the namespace's interfaces (every address in it is declared, and validation
     // refuses duplicates): their IPv6 link-local addresses are usable at once, which a namespace that forwards
     // IPv6 needs to resolve its neighbours. (-e: a kernel without IPv6 has no such key.) Only where the file gives
     // the namespace any IPv6 (address, route or net.ipv6 sysctl): it costs a process per namespace.
-    ...((r.props as { ipv6?: boolean }).ipv6 === false ? []
+    // (ipv6 is unknown, so false, for a namespace re-created from what was read, as a rollback does.)
+    ...((r.props as { ipv6?: boolean }).ipv6 !== true ? []
       : [ip(HOST, 'netns', 'exec', r.ns, 'sysctl', '-e', '-q', '-w', 'net.ipv6.conf.default.accept_dad=0')]),
-  ],
-  update: () => [],
-  remove: (r) => [ip(HOST, 'netns', 'del', r.ns)],
-};
+  ];
+}
 
 /** Namespaces the file gives an IPv6 address, an IPv6 route or a net.ipv6 sysctl. */
 function ipv6Namespaces(topo: Topology): Set<string> {

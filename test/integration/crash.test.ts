@@ -1,0 +1,146 @@
+// Guarantee: kill -9 of topo at any point of an apply or destroy never leaves a lab that the next apply can't
+// converge or the next destroy can't remove completely; Ctrl-C (SIGINT) and SIGTERM stop after the running step
+// and roll back like a failure.
+// The kills are real: TOPO_CRASH_AFTER=k makes topo SIGKILL itself right after its k-th kernel-changing command
+// (an `ip -batch` is cut after its k-th line), so every k is a different moment of the same apply, including the
+// instants between `ip netns add` and marking the namespace's lo, and between `link add` and setting the alias.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Sandbox } from '../helpers/sandbox.js';
+import { kernelState, type KernelState } from '../helpers/kernel-state.js';
+import { cleanApplyState, expectOk, fixture, STACK, stateFiles } from '../helpers/reference.js';
+import { isChange, startTopo, TraceGate } from '../helpers/trace-gate.js';
+
+const BIG = fixture('big.yaml');
+const BIG_V2 = fixture('big-v2.yaml');
+
+/** Moments of the first apply of BIG (about 50 commands), as offsets from its start and from its end (negative):
+ * through the namespaces and interfaces stages densely (the ownership windows: between `netns add` and marking lo,
+ * between `link add` and the alias), then a sample of the addresses, routes and sysctls. */
+const APPLY_KILLS = [0, 1, 2, 9, 11, 12, 13, 19, 21, 24, 30, 38, -6, -1];
+
+describe('crash safety', () => {
+  let sb: Sandbox;
+  let empty: KernelState;
+  beforeEach(async () => { sb = await Sandbox.create(); empty = await kernelState(sb); });
+  afterEach(async () => { await sb.close(); });
+
+  /** topo killed by SIGKILL (not finished, not failed). */
+  async function killedAt(args: string[], k: number, env: Record<string, string> = {}, box = sb) {
+    const r = await startTopo(box, args, { TOPO_CRASH_AFTER: String(k), ...env }).done;
+    expect(r.signal, `k=${k}: expected a kill -9, got exit ${r.exitCode}\n${r.stderr}`).toBe('SIGKILL');
+  }
+  async function expectConverged(file: string, box = sb) {
+    expectOk(await box.topo(['apply', file]));
+    expect(await kernelState(box)).toEqual(await cleanApplyState(file));
+  }
+  async function expectRemoved(file: string, box = sb) {
+    expectOk(await box.topo(['destroy', file]));
+    expect(await kernelState(box)).toEqual(empty); // host sysctl back to 0, no namespace, no interface
+    expect(await stateFiles(box)).toEqual([]);
+  }
+  async function commandsOf(file: string): Promise<number> {
+    const plan = JSON.parse((await sb.topo(['plan', file, '--json'])).stdout);
+    return plan.changes.flatMap((c: { commands: string[][] }) => c.commands).length;
+  }
+
+  it(`kill -9 at ${APPLY_KILLS.length} moments of a first apply: the next apply converges, the next destroy removes all`, async () => {
+    const n = await commandsOf(BIG);
+    const ks = APPLY_KILLS.map((k) => (k < 0 ? n + k : k));
+    // Two sandboxes take turns through the moments (the second one is just for speed).
+    const other = await Sandbox.create();
+    try {
+      await Promise.all([sb, other].map(async (box, half) => {
+        for (const [i, k] of ks.entries()) {
+          if (i % 2 !== half) continue;
+          await killedAt(['apply', BIG], k, {}, box);
+          if ((i >> 1) % 2 === 0) {
+            await expectConverged(BIG, box);
+            expectOk(await box.topo(['destroy', BIG]));
+          } else await expectRemoved(BIG, box);
+        }
+      }));
+    } finally { await other.close(); }
+    expect((await sb.topo(['plan', BIG, '--detailed-exitcode'])).exitCode).toBe(2);
+  });
+
+  it('kill -9 at every moment of a destroy: the next destroy finishes it, the next apply converges', async () => {
+    expectOk(await sb.topo(['apply', BIG]));
+    for (let k = 0; k < 6; k++) {
+      await killedAt(['destroy', BIG], k);
+      if (k % 2 === 0) {
+        await expectRemoved(BIG);
+        expectOk(await sb.topo(['apply', BIG]));
+      } else await expectConverged(BIG);
+    }
+  });
+
+  it('kill -9 during a change to an existing lab, and during its rollback: apply converges; destroy with the edited file removes all', async () => {
+    expectOk(await sb.topo(['apply', BIG]));
+    const forward = (await commandsOf(BIG_V2)) - 1; // all but its last, `netns del d`
+    const cases: [number, Record<string, string>][] = [
+      [1, {}], [7, {}], [forward - 2, {}],
+      // The plan's last command fails; the kill comes in the middle of the rollback (after 1 and 4 undo commands).
+      ...[1, 4].map((j): [number, Record<string, string>] => [forward + j, { TOPO_FAIL_COMMAND: 'netns del d' }]),
+    ];
+    for (const [i, [k, env]] of cases.entries()) {
+      if (i) expectOk(await sb.topo(['apply', BIG]));
+      await killedAt(['apply', BIG_V2], k, env);
+      if (i % 2 === 0) await expectConverged(BIG_V2);
+      await expectRemoved(BIG_V2); // d and the c <-> br0 pair are not in this file: destroy still finds them
+    }
+  });
+
+  it('kill -9 from outside as each process of a wide (grouped) apply starts: the next apply or destroy converges', async () => {
+    // Eleven namespaces: their batches run grouped (io/ns-group.ts), which TOPO_CRASH_AFTER leaves out; here the
+    // test itself sends SIGKILL when topo starts its p-th kernel-changing process (held there through the FIFO).
+    const WIDE = fixture('wide.yaml');
+    let killed = 0;
+    for (let p = 1; ; p += 2) {
+      const gate = await TraceGate.create();
+      try {
+        const topo = startTopo(sb, ['apply', WIDE], { TOPO_TRACE_FILE: gate.path });
+        let n = 0;
+        for (let cmds = await gate.next(topo.done); cmds; cmds = await gate.next(topo.done)) {
+          n += cmds.filter(isChange).length;
+          if (n >= p) { process.kill(topo.pid, 'SIGKILL'); break; }
+        }
+        const r = await topo.done;
+        if (r.signal !== 'SIGKILL') { expectOk(r); break; } // p is past the last process: a whole apply ran
+        killed++;
+      } finally { gate.close(); }
+      if (killed % 2) await expectConverged(WIDE);
+      await expectRemoved(WIDE);
+    }
+    expect(killed).toBeGreaterThanOrEqual(4);
+  });
+
+  for (const [signal, exit] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    it(`${signal} in the middle of an apply: stops after the running step, rolls back (a second ${signal} too), exit ${exit}`, async () => {
+      const gate = await TraceGate.create();
+      const started: string[][] = [];
+      try {
+        const topo = startTopo(sb, ['apply', BIG], { TOPO_TRACE_FILE: gate.path });
+        let sent = 0;
+        for (let cmds = await gate.next(topo.done); cmds; cmds = await gate.next(topo.done)) {
+          started.push(...cmds);
+          if (!cmds.some(isChange) || sent === 2) continue;
+          // 1st: as the batch that creates the namespaces starts. 2nd: as the rollback's first batch starts.
+          process.kill(topo.pid, signal);
+          sent++;
+        }
+        const r = await topo.done;
+        expect(sent, `${JSON.stringify(started)}\n${r.exitCode} ${r.stderr}`).toBe(2);
+        expect(r.exitCode, r.stderr).toBe(exit);
+        expect(r.stderr).toContain(`interrupted by ${signal}: stopped after the running step`);
+        expect(r.stderr).toContain('rolled back: the lab is as it was before this apply (checked against the kernel)');
+        expect(r.stderr).not.toMatch(STACK);
+      } finally { gate.close(); }
+      // It stopped: after the namespaces' batch, nothing of the plan started (no batch in a lab namespace).
+      expect(started.filter((a) => isChange(a) && a.includes('-n'))).toEqual([]);
+      expect(started.filter(isChange)).toEqual([['ip', '-batch', '-'], ['ip', '-batch', '-']]);
+      expect(await kernelState(sb)).toEqual(empty);
+      expect(await stateFiles(sb)).toEqual([]);
+      await expectConverged(BIG);
+    });
+  }
+});
