@@ -1,0 +1,30 @@
+// `npm run bench`: node dist/bench/run.js [--sizes 10,100,500] [--large] [--runs 3] [--core-n 5000] [--out FILE] [--json]
+// Builds the star lab inside private sandboxes (needs root), prints the table; --out also writes it to a file.
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { runBench } from './bench.js';
+import { renderTable } from './table.js';
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string' }, large: { type: 'boolean', default: false }, runs: { type: 'string', default: '3' },
+    'core-n': { type: 'string', default: '5000' }, out: { type: 'string' }, json: { type: 'boolean', default: false },
+  },
+});
+const list = (x: string) => x.split(',').map((v) => Number(v.trim())).filter((v) => Number.isInteger(v) && v > 0);
+const sizes = values.sizes ? list(values.sizes) : [10, 100, 500, ...(values.large ? [1000] : [])];
+const runs = Number(values.runs);
+const coreN = Number(values['core-n']);
+if (!sizes.length || !(runs >= 1) || !(coreN >= 1)) {
+  process.stderr.write('usage: node dist/bench/run.js [--sizes 10,100,500] [--large] [--runs 3] [--core-n 5000] [--out FILE] [--json]\n');
+  process.exit(64);
+}
+if (process.getuid?.() !== 0) {
+  process.stderr.write('the benchmark builds labs inside private network sandboxes (unshare --net --mount): run it as root\n');
+  process.exit(77);
+}
+
+const res = await runBench({ sizes, runs, coreN });
+const table = renderTable(res);
+process.stdout.write(values.json ? `${JSON.stringify(res, null, 2)}\n` : `\n${table}`);
+if (values.out) await writeFile(values.out, table);

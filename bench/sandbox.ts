@@ -1,0 +1,76 @@
+// A private network sandbox for the benchmark (same construction as test/helpers/sandbox.ts): a holder process
+// in its own network and mount namespaces with a tmpfs on /run, commands entered with nsenter. Everything the
+// benchmark builds lives and dies in there; nothing touches the machine's real network.
+import { execa, type ResultPromise } from 'execa';
+
+export interface Run { stdout: string; stderr: string; exitCode: number; ms: number }
+
+export class BenchSandbox {
+  private constructor(private holder: ResultPromise, readonly pid: number) {}
+
+  static async create(): Promise<BenchSandbox> {
+    const holder = execa('unshare', ['--net', '--mount', '--propagation', 'private', '--', 'sh', '-c',
+      'mount -t tmpfs tmpfs /run && mkdir -p /run/netns /run/topo && ip link set lo up && echo ready && exec sleep 1000000'],
+    { reject: false, buffer: false, stdout: 'pipe', stdin: 'ignore' });
+    await new Promise<void>((resolve, reject) => {
+      holder.stdout!.once('data', () => resolve());
+      holder.once('exit', (code) => reject(new Error(`sandbox did not start (exit ${code}); the benchmark needs root`)));
+    });
+    return new BenchSandbox(holder, holder.pid!);
+  }
+
+  /** Run argv inside the sandbox and time it (wall clock, from spawn to exit). Never throws on a non-zero exit. */
+  async run(argv: string[], opts: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<Run> {
+    const t0 = performance.now();
+    const wd = opts.cwd ? [`--wd=${opts.cwd}`] : [];
+    const r = await execa('nsenter', ['-t', String(this.pid), '-n', '-m', ...wd, '--', ...argv], {
+      reject: false, env: opts.env, timeout: opts.timeoutMs ?? 600_000, stdin: 'ignore',
+    });
+    const ms = performance.now() - t0;
+    return { stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), exitCode: r.exitCode ?? -1, ms };
+  }
+
+  /** Like run, but a non-zero exit is an error naming what ran. */
+  async must(argv: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<Run> {
+    const r = await this.run(argv, opts);
+    if (r.exitCode !== 0) throw new Error(`${argv.join(' ')} failed (exit ${r.exitCode}): ${(r.stderr || r.stdout).trim().slice(0, 2000)}`);
+    return r;
+  }
+
+  async ipJson<T>(...args: string[]): Promise<T> {
+    const r = await this.must(['ip', '-json', ...args]);
+    return JSON.parse(r.stdout || '[]') as T;
+  }
+
+  async netns(): Promise<string[]> {
+    return (await this.ipJson<{ name: string }[]>('netns', 'list')).map((n) => n.name);
+  }
+
+  /** Names of the interfaces in the sandbox's own (host) namespace. */
+  async hostLinks(): Promise<string[]> {
+    return (await this.ipJson<{ ifname: string }[]>('link', 'show')).map((l) => l.ifname);
+  }
+
+  /** Ping from one namespace to an address; a couple of tries (the first may wait for ARP). */
+  async ping(ns: string, addr: string): Promise<boolean> {
+    for (let i = 0; i < 3; i++) {
+      const r = await this.run(['ip', 'netns', 'exec', ns, 'ping', '-n', '-q', '-c', '1', '-W', '2', addr]);
+      if (r.exitCode === 0) return true;
+    }
+    return false;
+  }
+
+  /** Wait until the kernel has freed what deleted namespaces held (their veth peers leave the host last). */
+  async settle(timeoutMs = 30_000): Promise<void> {
+    const t0 = Date.now();
+    while ((await this.hostLinks()).some((l) => l !== 'lo')) {
+      if (Date.now() - t0 > timeoutMs) throw new Error('the sandbox did not settle: host interfaces left after teardown');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  async close(): Promise<void> {
+    this.holder.kill('SIGKILL');
+    await this.holder.catch(() => undefined);
+  }
+}

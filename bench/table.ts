@@ -1,0 +1,75 @@
+// The benchmark's report: a table of medians per N, the ratios the performance issue sets as goals, the machine.
+import type { BenchResult, SizeResult } from './bench.js';
+import { max, median } from './stats.js';
+
+const s = (ms: number) => (Number.isFinite(ms) ? (ms / 1000).toFixed(2) : '–');
+const r2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '–');
+const msu = (ms: number, n: number) => (ms / n).toFixed(1);
+const mib = (b: number) => (Number.isFinite(b) && b > 0 ? (b / 2 ** 20).toFixed(0) : '–');
+
+interface Medians { n: number; apply: number; noop: number; plan: number; destroy: number; hand: number; teardown: number; tutorial: number; rss: number }
+
+function medians(x: SizeResult): Medians {
+  const m = (xs: number[]) => median(xs);
+  return {
+    n: x.n, apply: m(x.topo.map((t) => t.apply)), noop: m(x.topo.map((t) => t.noop)), plan: m(x.topo.map((t) => t.plan)),
+    destroy: m(x.topo.map((t) => t.destroy)), hand: m(x.hand.map((h) => h.build)), teardown: m(x.hand.map((h) => h.teardown)),
+    tutorial: m(x.tutorial.map((t) => t.build)),
+    rss: max(x.topo.flatMap((t) => [t.rss.apply, t.rss.noop, t.rss.plan, t.rss.destroy])),
+  };
+}
+
+interface Goal { what: string; measured: string; target: string; met: boolean | undefined }
+
+function goals(res: BenchResult, ms: Medians[]): Goal[] {
+  const at = (n: number) => ms.find((m) => m.n === n);
+  const big = at(500) ?? ms[ms.length - 1];
+  const small = ms.find((m) => m.n >= 50 && m.n < (big?.n ?? 0));
+  const large = at(1000);
+  const out: Goal[] = [];
+  const add = (what: string, value: number | undefined, target: string, ok: (v: number) => boolean, show = r2) =>
+    out.push({ what, measured: value === undefined || !Number.isFinite(value) ? 'not measured' : show(value), target,
+      met: value === undefined || !Number.isFinite(value) ? undefined : ok(value) });
+  if (big) {
+    add(`cold apply / hand-optimised build, N=${big.n}`, big.apply / big.hand, '≤ 1.0', (v) => v <= 1.0);
+    add(`tutorial build / cold apply, N=${big.n}`, big.tutorial / big.apply, '≥ 8', (v) => v >= 8);
+    add(`no-op re-apply / hand-optimised build, N=${big.n}`, big.noop / big.hand, '≤ 0.6', (v) => v <= 0.6);
+    add(`destroy / one-batch teardown, N=${big.n}`, big.destroy / big.teardown, '≤ 1.5', (v) => v <= 1.5);
+    add(`apply ms/unit at N=${big.n} / at N=${small?.n ?? '?'}`, small ? (big.apply / big.n) / (small.apply / small.n) : undefined, '≤ 1.5', (v) => v <= 1.5);
+  }
+  add('peak RSS of topo, N=1000 (MB)', large ? large.rss / 2 ** 20 : undefined, '< 200', (v) => v < 200, (v) => v.toFixed(0));
+  add('`topo validate` of a small file (s)', median(res.validate) / 1000, '< 0.3', (v) => v < 0.3);
+  add(`pure core (validate + plan), ${res.opts.coreN} namespaces, slowest run (s)`, max(res.core.map((c) => c.totalMs)) / 1000, '< 2', (v) => v < 2);
+  return out;
+}
+
+export function renderTable(res: BenchResult): string {
+  const ms = res.sizes.map(medians);
+  const runs = res.opts.runs;
+  const lines: string[] = [];
+  lines.push(`Star lab of N units (namespace + veth to a host bridge + address + default route + lo up); seconds, median of ${runs}.`, '');
+  lines.push('| N | topo apply | hand-optimised | tutorial | topo no-op re-apply | topo plan | topo destroy | one-batch teardown | topo peak RSS (MB) |');
+  lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const m of ms) {
+    lines.push(`| ${m.n} | ${s(m.apply)} | ${s(m.hand)} | ${s(m.tutorial)} | ${s(m.noop)} | ${s(m.plan)} | ${s(m.destroy)} | ${s(m.teardown)} | ${mib(m.rss)} |`);
+  }
+  lines.push('', 'Per unit (ms/unit) and ratios at each N:', '');
+  lines.push('| N | topo apply ms/unit | hand ms/unit | tutorial ms/unit | apply / hand | tutorial / apply | no-op / hand | destroy / teardown |');
+  lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const m of ms) {
+    lines.push(`| ${m.n} | ${msu(m.apply, m.n)} | ${msu(m.hand, m.n)} | ${msu(m.tutorial, m.n)} | ${r2(m.apply / m.hand)} | ${r2(m.tutorial / m.apply)} | ${r2(m.noop / m.hand)} | ${r2(m.destroy / m.teardown)} |`);
+  }
+  lines.push('', 'Goals (issue 5):', '');
+  lines.push('| goal | measured | target | met |', '|---|---:|---:|:---:|');
+  for (const g of goals(res, ms)) lines.push(`| ${g.what} | ${g.measured} | ${g.target} | ${g.met === undefined ? '–' : g.met ? 'yes' : '**no**'} |`);
+  const c = res.core;
+  lines.push('', `Pure core, ${res.opts.coreN} namespaces (ms, runs in order, the first with a cold JIT): validate ${c.map((x) => x.validateMs.toFixed(0)).join(' / ')}; ` +
+    `plan against an empty snapshot ${c.map((x) => x.planMs.toFixed(0)).join(' / ')}; no-op plan against the built lab's snapshot ${c.map((x) => x.noopPlanMs.toFixed(0)).join(' / ')}.`);
+  lines.push(`\`topo validate\` of examples/bridge-node.yaml (whole process): ${res.validate.map((v) => v.toFixed(0)).join(' / ')} ms.`);
+  lines.push(res.machine.mininet
+    ? `Mininet: ${res.machine.mininet} is installed but not benchmarked here.`
+    : 'Mininet: not installed on this machine, so not measured (the issue quotes ~15 ms/unit to build, ~27 ms/unit to stop, with Linux bridges).');
+  const mc = res.machine;
+  lines.push('', `Machine: ${mc.nproc} CPUs (${mc.cpu}), ${mc.memGiB} GiB, kernel ${mc.kernel}, ${mc.iproute2}, node ${mc.node}.`);
+  return `${lines.join('\n')}\n`;
+}

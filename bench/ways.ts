@@ -1,0 +1,105 @@
+// The three ways of building the star lab, each in a fresh sandbox, each checked to work (ping between the first
+// and the last namespace) before its time counts: topo (apply, no-op re-apply, plan, destroy), the hand-optimised
+// script (build, one-batch teardown) and the tutorial script (build).
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BenchSandbox, type Run } from './sandbox.js';
+import { RSS_HOOK, TOPO } from './paths.js';
+import { addrOf, BRIDGE_ADDR, handScript, nsOf, starYaml, teardownScript, tutorialScript, type Script } from './star.js';
+
+export interface TopoSample {
+  apply: number; noop: number; plan: number; destroy: number;
+  /** Peak RSS (bytes) of the topo process of each command. */
+  rss: { apply: number; noop: number; plan: number; destroy: number };
+}
+export interface HandSample { build: number; teardown: number }
+export interface TutorialSample { build: number }
+
+/** Write the lab file and scripts for N units into dir (outside the sandbox; the sandbox sees the same files). */
+export async function prepare(dir: string, n: number): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'star.yaml'), starYaml(n));
+  for (const [name, s] of Object.entries({ hand: handScript(n), tutorial: tutorialScript(n), teardown: teardownScript(n) })) {
+    await writeScript(join(dir, name), s);
+  }
+}
+
+async function writeScript(dir: string, s: Script): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'run.sh'), s.sh);
+  for (const [f, text] of Object.entries(s.files)) await writeFile(join(dir, f), text);
+}
+
+const script = (sb: BenchSandbox, dir: string, name: string) => sb.must(['sh', 'run.sh'], { cwd: join(dir, name) });
+
+async function checkWorks(sb: BenchSandbox, n: number, who: string): Promise<void> {
+  const last = n > 1 ? addrOf(n) : BRIDGE_ADDR;
+  if (!(await sb.ping(nsOf(1), last))) throw new Error(`${who}: the built lab does not work: ${nsOf(1)} cannot ping ${last}`);
+  if (n > 1 && !(await sb.ping(nsOf(n), addrOf(1)))) throw new Error(`${who}: the built lab does not work: ${nsOf(n)} cannot ping ${addrOf(1)}`);
+}
+
+async function topo(sb: BenchSandbox, dir: string, args: string[]): Promise<{ run: Run; rss: number }> {
+  const rssFile = join(dir, `rss-${sb.pid}`);
+  const run = await sb.run([process.execPath, '--import', RSS_HOOK, TOPO, ...args], { cwd: dir, env: { TOPO_REPORT_RSS: rssFile } });
+  const rss = Number(await readFile(rssFile, 'utf8').catch(() => '0'));
+  await rm(rssFile, { force: true });
+  return { run, rss };
+}
+
+function mustTopo(r: { run: Run }, what: string, expectExit = 0): void {
+  if (r.run.exitCode !== expectExit) {
+    throw new Error(`topo ${what}: exit ${r.run.exitCode} (expected ${expectExit}): ${(r.run.stderr || r.run.stdout).trim().slice(0, 2000)}`);
+  }
+}
+
+export async function topoWay(dir: string, n: number): Promise<TopoSample> {
+  const sb = await BenchSandbox.create();
+  try {
+    const apply = await topo(sb, dir, ['apply', 'star.yaml']);
+    mustTopo(apply, 'apply');
+    await checkWorks(sb, n, 'topo apply');
+    const noop = await topo(sb, dir, ['apply', 'star.yaml']);
+    mustTopo(noop, 're-apply');
+    if (!noop.run.stdout.includes('No changes')) throw new Error(`topo re-apply changed something: ${noop.run.stdout.slice(0, 2000)}`);
+    const plan = await topo(sb, dir, ['plan', 'star.yaml', '--detailed-exitcode']);
+    mustTopo(plan, 'plan (expected nothing to do)');
+    const destroy = await topo(sb, dir, ['destroy', 'star.yaml']);
+    mustTopo(destroy, 'destroy');
+    const left = [...(await sb.netns()), ...(await sb.hostLinks()).filter((l) => l !== 'lo')];
+    if (left.length) throw new Error(`topo destroy left ${left.length} object(s): ${left.slice(0, 5).join(', ')}`);
+    return {
+      apply: apply.run.ms, noop: noop.run.ms, plan: plan.run.ms, destroy: destroy.run.ms,
+      rss: { apply: apply.rss, noop: noop.rss, plan: plan.rss, destroy: destroy.rss },
+    };
+  } finally {
+    await sb.close();
+  }
+}
+
+export async function handWay(dir: string, n: number): Promise<HandSample> {
+  const sb = await BenchSandbox.create();
+  try {
+    const build = await script(sb, dir, 'hand');
+    await checkWorks(sb, n, 'hand-optimised script');
+    const teardown = await script(sb, dir, 'teardown');
+    await sb.settle();
+    if ((await sb.netns()).length) throw new Error('one-batch teardown left namespaces');
+    return { build: build.ms, teardown: teardown.ms };
+  } finally {
+    await sb.close();
+  }
+}
+
+export async function tutorialWay(dir: string, n: number): Promise<TutorialSample> {
+  const sb = await BenchSandbox.create();
+  try {
+    const build = await script(sb, dir, 'tutorial');
+    await checkWorks(sb, n, 'tutorial script');
+    await script(sb, dir, 'teardown');
+    await sb.settle();
+    return { build: build.ms };
+  } finally {
+    await sb.close();
+  }
+}
