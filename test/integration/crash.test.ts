@@ -38,7 +38,9 @@ describe('crash safety', () => {
     expect(await kernelState(box)).toEqual(empty); // host sysctl back to 0, no namespace, no interface
     expect(await stateFiles(box)).toEqual([]);
   }
-  async function commandsOf(file: string): Promise<number> {
+  /** How many commands `topo plan` (or, for destroy, a dry count from the lab's live state) says it would run. */
+  async function commandsOf(file: string, what: 'apply' | 'destroy' = 'apply'): Promise<number> {
+    if (what === 'destroy') return 1 + (await sb.netns()).length; // the host sysctl put back, then one `netns del` each
     const plan = JSON.parse((await sb.topo(['plan', file, '--json'])).stdout);
     return plan.changes.flatMap((c: { commands: string[][] }) => c.commands).length;
   }
@@ -63,9 +65,10 @@ describe('crash safety', () => {
     expect((await sb.topo(['plan', BIG, '--detailed-exitcode'])).exitCode).toBe(2);
   });
 
-  it('kill -9 at every moment of a destroy: the next destroy finishes it, the next apply converges', async () => {
+  it('kill -9 at moments of a destroy: the next destroy finishes it, the next apply converges', async () => {
     expectOk(await sb.topo(['apply', BIG]));
-    for (let k = 0; k < 6; k++) {
+    const n = (await commandsOf(BIG, 'destroy'));
+    for (const k of [0, 1, Math.floor(n / 2), n - 1]) {
       await killedAt(['destroy', BIG], k);
       if (k % 2 === 0) {
         await expectRemoved(BIG);
@@ -78,7 +81,7 @@ describe('crash safety', () => {
     expectOk(await sb.topo(['apply', BIG]));
     const forward = (await commandsOf(BIG_V2)) - 1; // all but its last, `netns del d`
     const cases: [number, Record<string, string>][] = [
-      [1, {}], [7, {}], [forward - 2, {}],
+      [1, {}], [forward - 2, {}],
       // The plan's last command fails; the kill comes in the middle of the rollback (after 1 and 4 undo commands).
       ...[1, 4].map((j): [number, Record<string, string>] => [forward + j, { TOPO_FAIL_COMMAND: 'netns del d' }]),
     ];
@@ -95,7 +98,7 @@ describe('crash safety', () => {
     // test itself sends SIGKILL when topo starts its p-th kernel-changing process (held there through the FIFO).
     const WIDE = fixture('wide.yaml');
     let killed = 0;
-    for (let p = 1; ; p += 2) {
+    for (let p = 1; ; p += 3) {
       const gate = await TraceGate.create();
       try {
         const topo = startTopo(sb, ['apply', WIDE], { TOPO_TRACE_FILE: gate.path });
@@ -111,7 +114,7 @@ describe('crash safety', () => {
       if (killed % 2) await expectConverged(WIDE);
       await expectRemoved(WIDE);
     }
-    expect(killed).toBeGreaterThanOrEqual(4);
+    expect(killed).toBeGreaterThanOrEqual(3);
   });
 
   for (const [signal, exit] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
