@@ -39,7 +39,8 @@ export function compareDeclared(desired: Resource, live: Resource): FieldDiff[] 
   for (const [k, v] of Object.entries(desired.props)) {
     if (v === undefined) continue;
     const l = (live.props as Record<string, unknown>)[k];
-    if (JSON.stringify(l) !== JSON.stringify(v)) out.push([k, l, v]);
+    if (l === v) continue;
+    if (typeof v !== 'object' || v === null || JSON.stringify(l) !== JSON.stringify(v)) out.push([k, l, v]);
   }
   return out;
 }

@@ -28,19 +28,24 @@ export const ip = (ns: string, ...args: string[]): Cmd => ({ ns, tool: 'ip', arg
 
 /** Canonical "addr/len" (IPv6 compressed, lower case). Throws on invalid input (validation catches it first). */
 export function canonicalCidr(cidr: string): string {
-  const [a, len] = ipaddr.parseCIDR(cidr);
+  const [a, len] = parseCidr(cidr);
   return `${a.toString()}/${len}`;
 }
+
+// ipaddr.parse/parseCIDR try IPv6 first and catch its exception for every IPv4 string: going by the ':' is many
+// times faster, which counts when a large lab has thousands of addresses and routes.
+const parseCidr = (s: string) => (s.includes(':') ? ipaddr.IPv6.parseCIDR(s) : ipaddr.IPv4.parseCIDR(s));
+const parseAddr = (s: string) => (s.includes(':') ? ipaddr.IPv6.parse(s) : ipaddr.IPv4.parse(s));
 
 /** Canonical route destination: "default" (IPv4), "default6", or a CIDR; a bare address is /32 or /128. */
 export function canonicalDst(to: string, family?: 4 | 6): string {
   if (to === 'default') return family === 6 ? '::/0' : '0.0.0.0/0';
   if (to.includes('/')) {
-    const [a, len] = ipaddr.parseCIDR(to);
-    const net = ipaddr.parse(networkOf(a, len));
+    const [a, len] = parseCidr(to);
+    const net = parseAddr(networkOf(a, len));
     return `${net.toString()}/${len}`;
   }
-  const a = ipaddr.parse(to);
+  const a = parseAddr(to);
   return `${a.toString()}/${a.kind() === 'ipv6' ? 128 : 32}`;
 }
 
