@@ -6,7 +6,7 @@
 import type { Sandbox } from './sandbox.js';
 
 export interface LinkState {
-  ifname: string; kind: string; up: boolean; mtu: number; master?: string; alias?: string; group?: string;
+  ifname: string; kind: string; up: boolean; carrier: boolean; mtu: number; master?: string; alias?: string; group?: string;
   peer?: string; mac?: string; addrs: string[];
 }
 export interface NsState { links: LinkState[]; routes: string[]; nft: unknown; sysctls: Record<string, string> }
@@ -23,7 +23,30 @@ for ns in host $(ip netns list | cut -d' ' -f1); do
 done
 `;
 
+/**
+ * The kernel's state once it has settled. Some of it follows a change by a moment: an IPv6 address's local route
+ * is added by the kernel's addrconf work, which waits behind the teardown of deleted namespaces (seconds on a busy
+ * machine); a deleted namespace's veth peers go the same way. So the state is read until every IPv6 address on a
+ * link with carrier has its local route and two reads agree (up to 10 s).
+ */
 export async function kernelState(sb: Sandbox, opts: { mac?: boolean } = {}): Promise<KernelState> {
+  let last = await readOnce(sb, opts);
+  for (const t0 = Date.now(); Date.now() - t0 < 10_000;) {
+    await new Promise((r) => setTimeout(r, 50));
+    const now = await readOnce(sb, opts);
+    if (JSON.stringify(now) === JSON.stringify(last) && !pendingLocalRoutes(now)) return now;
+    last = now;
+  }
+  return last;
+}
+
+/** An IPv6 address on an up link whose local route the kernel has not added yet. */
+function pendingLocalRoutes(s: KernelState): boolean {
+  return Object.values(s).some((n) => n.links.some((l) => l.carrier && l.addrs.some((a) => a.includes(':')
+    && !n.routes.some((r) => r.startsWith(`local local ${a.split('/')[0]} `)))));
+}
+
+async function readOnce(sb: Sandbox, opts: { mac?: boolean }): Promise<KernelState> {
   const r = await sb.run(['sh', '-c', SCRIPT]);
   if (r.exitCode !== 0) throw new Error(`reading the sandbox failed: ${r.stderr}`);
   const out: KernelState = {};
@@ -43,6 +66,7 @@ export async function kernelState(sb: Sandbox, opts: { mac?: boolean } = {}): Pr
 function linkState(l: any, opts: { mac?: boolean }): LinkState {
   return {
     ifname: l.ifname, kind: l.linkinfo?.info_kind ?? l.link_type, up: (l.flags ?? []).includes('UP'), mtu: l.mtu,
+    carrier: (l.flags ?? []).includes('LOWER_UP'),
     master: l.master, alias: l.ifalias, group: l.group, peer: l.link, ...(opts.mac ? { mac: l.address } : {}),
     addrs: (l.addr_info ?? []).filter((a: any) => !(a.family === 'inet6' && a.scope === 'link'))
       .map((a: any) => `${a.local}/${a.prefixlen}`).sort(),

@@ -42,7 +42,7 @@ describe('rollback', () => {
     const r = await sb.topo(['apply', BIG_V2, '--json'], { TOPO_FAIL_COMMAND: 'netns del d' });
     expect(r.exitCode).toBe(1);
     const err = JSON.parse(r.stdout).error;
-    expect(err).toMatchObject({ code: 'E_COMMAND', argv: ['ip', 'netns', 'del', 'd'], rolledBack: true, rollbackErrors: [] });
+    expect(err, err.message).toMatchObject({ code: 'E_COMMAND', argv: ['ip', 'netns', 'del', 'd'], rolledBack: true, rollbackErrors: [] });
     expect(err.stderr).toContain('injected failure');
     expect(err.undone.length).toBeGreaterThan(0);
 
@@ -81,7 +81,7 @@ describe('rollback', () => {
 
     const after = await kernelState(sb);
     const dummy = after.host.links.find((l) => l.ifname === 'veth-h');
-    expect(dummy).toEqual({ ifname: 'veth-h', kind: 'bridge', up: false, mtu: 1500, master: undefined, alias: undefined,
+    expect(dummy).toEqual({ ifname: 'veth-h', kind: 'bridge', up: false, carrier: false, mtu: 1500, master: undefined, alias: undefined,
       group: 'default', peer: undefined, addrs: [] });
     after.host.links = after.host.links.filter((l) => l !== dummy);
     expect(after).toEqual(before);
