@@ -57,10 +57,21 @@ export class TraceGate {
 /** A topo process started inside the sandbox (nsenter execs it, so pid is topo's own pid). */
 export interface Started { pid: number; done: Promise<Run & { signal?: string }>; proc: ResultPromise }
 
+/** topo processes started and not finished: a test that fails while one is held at the FIFO must not leave it. */
+const running = new Set<ResultPromise>();
+
+/** Kill (SIGKILL, by pid) every topo process a test started that is still running; for afterEach. */
+export function killLeftovers(): void {
+  for (const p of running) p.kill('SIGKILL');
+  running.clear();
+}
+
 export function startTopo(sb: Sandbox, args: string[], env: Record<string, string> = {}): Started {
   const proc = execa('nsenter', ['-t', String(sb.pid), '-n', '-m', '--', process.execPath, TOPO, ...args], {
     reject: false, env, timeout: 120_000,
   });
+  running.add(proc);
+  void proc.finally(() => running.delete(proc));
   const done = proc.then((r) => ({ stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), exitCode: r.exitCode ?? -1, signal: r.signal }));
   return { pid: proc.pid!, done, proc };
 }

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Sandbox } from '../helpers/sandbox.js';
 import { kernelState, type KernelState } from '../helpers/kernel-state.js';
 import { cleanApplyState, expectOk, fixture, STACK, stateFiles } from '../helpers/reference.js';
-import { isChange, startTopo, TraceGate } from '../helpers/trace-gate.js';
+import { isChange, killLeftovers, startTopo, TraceGate } from '../helpers/trace-gate.js';
 
 const BIG = fixture('big.yaml');
 const BIG_V2 = fixture('big-v2.yaml');
@@ -22,7 +22,7 @@ describe('crash safety', () => {
   let sb: Sandbox;
   let empty: KernelState;
   beforeEach(async () => { sb = await Sandbox.create(); empty = await kernelState(sb); });
-  afterEach(async () => { await sb.close(); });
+  afterEach(async () => { killLeftovers(); await sb.close(); });
 
   /** topo killed by SIGKILL (not finished, not failed). */
   async function killedAt(args: string[], k: number, env: Record<string, string> = {}, box = sb) {

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Sandbox, example } from '../helpers/sandbox.js';
 import { kernelState } from '../helpers/kernel-state.js';
 import { cleanApplyState, expectOk, fixture, stateFiles } from '../helpers/reference.js';
-import { isChange, startTopo, TraceGate } from '../helpers/trace-gate.js';
+import { isChange, killLeftovers, startTopo, TraceGate } from '../helpers/trace-gate.js';
 
 const BIG = fixture('big.yaml');
 const LOCK = '/run/topo/big.lock';
@@ -14,7 +14,7 @@ const LOCK = '/run/topo/big.lock';
 describe('one writer per lab', () => {
   let sb: Sandbox;
   beforeEach(async () => { sb = await Sandbox.create(); });
-  afterEach(async () => { await sb.close(); });
+  afterEach(async () => { killLeftovers(); await sb.close(); });
 
   /** Start `topo apply BIG` and hold it in the middle of its apply (it holds the lock) until release() is called. */
   async function holdApply() {

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Sandbox } from '../helpers/sandbox.js';
 import { kernelState } from '../helpers/kernel-state.js';
 import { cleanApplyState, expectOk, fixture, STACK, stateFiles } from '../helpers/reference.js';
-import { isChange, startTopo, TraceGate } from '../helpers/trace-gate.js';
+import { isChange, killLeftovers, startTopo, TraceGate } from '../helpers/trace-gate.js';
 
 const BIG = fixture('big.yaml');
 const BIG_V2 = fixture('big-v2.yaml');
@@ -15,7 +15,7 @@ const LAB_NS = ['a', 'b', 'c', 'core', 'd'];
 describe('rollback', () => {
   let sb: Sandbox;
   beforeEach(async () => { sb = await Sandbox.create(); });
-  afterEach(async () => { await sb.close(); });
+  afterEach(async () => { killLeftovers(); await sb.close(); });
 
   it('a step failing late in the first apply of a large lab: the kernel is left exactly as it was', async () => {
     const before = await kernelState(sb);
