@@ -60,12 +60,34 @@ export class BenchSandbox {
     return false;
   }
 
+  /**
+   * Wait until the bridge is quiet: right after N interfaces come up, the kernel's IPv6 start-up traffic (DAD,
+   * router solicitations, MLD reports) is flooded by the bridge to every port, O(N²) packets that slow anything
+   * else for seconds (at N = 1000 a plan took 3× as long right after the build). Operations timed after a build
+   * wait for this first, whichever way built the lab, so they are measured in the steady state.
+   */
+  async quiet(dev: string, ports: number, timeoutMs = 60_000): Promise<void> {
+    const packets = async () => {
+      const [l] = await this.ipJson<{ stats64?: { rx?: { packets?: number } } }[]>('-s', 'link', 'show', 'dev', dev);
+      return l?.stats64?.rx?.packets ?? 0;
+    };
+    // Quiet: under max(20, ports/20) packets a second, three seconds in a row (router solicitations come in waves).
+    const t0 = Date.now();
+    let calm = 0;
+    for (let before = await packets(); calm < 3 && Date.now() - t0 < timeoutMs;) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const now = await packets();
+      calm = now - before < Math.max(20, ports / 20) ? calm + 1 : 0;
+      before = now;
+    }
+  }
+
   /** Wait until the kernel has freed what deleted namespaces held (their veth peers leave the host last). */
-  async settle(timeoutMs = 30_000): Promise<void> {
+  async settle(timeoutMs = 30_000, pollMs = 50): Promise<void> {
     const t0 = Date.now();
     while ((await this.hostLinks()).some((l) => l !== 'lo')) {
       if (Date.now() - t0 > timeoutMs) throw new Error('the sandbox did not settle: host interfaces left after teardown');
-      await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, pollMs));
     }
   }
 

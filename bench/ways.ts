@@ -5,14 +5,15 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BenchSandbox, type Run } from './sandbox.js';
 import { RSS_HOOK, TOPO } from './paths.js';
-import { addrOf, BRIDGE_ADDR, handScript, nsOf, starYaml, teardownScript, tutorialScript, type Script } from './star.js';
+import { addrOf, BRIDGE, BRIDGE_ADDR, handScript, nsOf, starYaml, teardownScript, tutorialScript, type Script } from './star.js';
 
 export interface TopoSample {
   apply: number; noop: number; plan: number; destroy: number;
   /** Peak RSS (bytes) of the topo process of each command. */
   rss: { apply: number; noop: number; plan: number; destroy: number };
 }
-export interface HandSample { build: number; teardown: number }
+/** teardown: until its `ip -batch` exits; teardownFreed: until the kernel has also freed the interfaces (async). */
+export interface HandSample { build: number; teardown: number; teardownFreed: number }
 export interface TutorialSample { build: number }
 
 /** Write the lab file and scripts for N units into dir (outside the sandbox; the sandbox sees the same files). */
@@ -59,6 +60,7 @@ export async function topoWay(dir: string, n: number): Promise<TopoSample> {
     const apply = await topo(sb, dir, ['apply', 'star.yaml']);
     mustTopo(apply, 'apply');
     await checkWorks(sb, n, 'topo apply');
+    await sb.quiet(BRIDGE, n);
     const noop = await topo(sb, dir, ['apply', 'star.yaml']);
     mustTopo(noop, 're-apply');
     if (!noop.run.stdout.includes('No changes')) throw new Error(`topo re-apply changed something: ${noop.run.stdout.slice(0, 2000)}`);
@@ -82,10 +84,13 @@ export async function handWay(dir: string, n: number): Promise<HandSample> {
   try {
     const build = await script(sb, dir, 'hand');
     await checkWorks(sb, n, 'hand-optimised script');
+    await sb.quiet(BRIDGE, n);
+    const t0 = performance.now();
     const teardown = await script(sb, dir, 'teardown');
-    await sb.settle();
+    await sb.settle(30_000, 10);
+    const teardownFreed = performance.now() - t0;
     if ((await sb.netns()).length) throw new Error('one-batch teardown left namespaces');
-    return { build: build.ms, teardown: teardown.ms };
+    return { build: build.ms, teardown: teardown.ms, teardownFreed };
   } finally {
     await sb.close();
   }

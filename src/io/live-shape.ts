@@ -7,6 +7,8 @@ import ipaddr from 'ipaddr.js';
 import type { IpAddrInfo, IpLink, IpRoute } from '../core/live.js';
 import { TopoError } from '../errors.js';
 
+/** ipaddr.isValid tries IPv6 first and catches its exception for every IPv4 address: by the ':' it is many times faster. */
+const validIp = (s: string) => (s.includes(':') ? ipaddr.IPv6.isValid(s) : ipaddr.IPv4.isValid(s));
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 const str = (x: unknown): string | undefined => (typeof x === 'string' ? x : undefined);
 const int = (x: unknown): number | undefined => {
@@ -36,8 +38,8 @@ export function netnsNames(stdout: string, argv: string[]): string[] {
 function addrInfo(x: unknown): IpAddrInfo | undefined {
   if (!isObj(x)) return undefined;
   const family = str(x.family), local = str(x.local), prefixlen = int(x.prefixlen);
-  if (!family || !local || prefixlen === undefined || !ipaddr.isValid(local)) return undefined;
-  const max = ipaddr.parse(local).kind() === 'ipv6' ? 128 : 32;
+  if (!family || !local || prefixlen === undefined || !validIp(local)) return undefined;
+  const max = local.includes(':') ? 128 : 32;
   if (prefixlen < 0 || prefixlen > max) return undefined;
   return { family, local, prefixlen, ...(str(x.scope) ? { scope: str(x.scope) } : {}) };
 }
@@ -73,10 +75,10 @@ function shapeLinks(doc: unknown): IpLink[] {
 const isPrefix = (d: string) => {
   if (d === 'default') return true;
   const [a, len, ...rest] = d.split('/');
-  if (rest.length || !ipaddr.isValid(a)) return false;
+  if (rest.length || !validIp(a)) return false;
   if (len === undefined) return true;
   const n = int(len);
-  return n !== undefined && n >= 0 && n <= (ipaddr.parse(a).kind() === 'ipv6' ? 128 : 32);
+  return n !== undefined && n >= 0 && n <= (a.includes(':') ? 128 : 32);
 };
 
 /** The routes of an `ip -json route show table all` document. */
@@ -86,7 +88,7 @@ export function routesOf(doc: unknown): IpRoute[] {
     const dst = str(x.dst);
     if (!dst || !isPrefix(dst)) return [];
     const gateway = str(x.gateway);
-    if (x.gateway !== undefined && (!gateway || !ipaddr.isValid(gateway))) return [];
+    if (x.gateway !== undefined && (!gateway || !validIp(gateway))) return [];
     const r: IpRoute = { dst };
     const opt = { type: str(x.type), gateway, dev: str(x.dev), table: strOrNum(x.table), protocol: strOrNum(x.protocol),
       metric: int(x.metric), pref: str(x.pref), scope: str(x.scope) };

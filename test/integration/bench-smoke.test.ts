@@ -15,7 +15,8 @@ describe('benchmark (smoke, N=10)', () => {
     expect(size.hand).toHaveLength(1);
     expect(size.tutorial).toHaveLength(1);
     const t = size.topo[0];
-    for (const ms of [t.apply, t.noop, t.plan, t.destroy, size.hand[0].build, size.hand[0].teardown, size.tutorial[0].build]) {
+    const h = size.hand[0];
+    for (const ms of [t.apply, t.noop, t.plan, t.destroy, h.build, h.teardown, h.teardownFreed, size.tutorial[0].build]) {
       expect(ms).toBeGreaterThan(0);
     }
     for (const rss of Object.values(t.rss)) expect(rss).toBeGreaterThan(10 * 2 ** 20); // reported by bench/rss-hook.mjs
