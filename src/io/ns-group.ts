@@ -10,7 +10,7 @@
 // stderr by its own `ip` ("Command failed FILE:L", L the failing line of its script) or by nsenter (namespace
 // gone). xargs goes on with the next job after a failure, so a group reports every job: ok, failed, or (if the
 // group itself died) not run.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { pool } from './pool.js';
@@ -48,10 +48,11 @@ const MARKER = 'link show dev lo';
 export async function runNsJobs(run: Runner, jobs: NsJob[], parallel: number, stop?: () => boolean): Promise<NsJobResult[]> {
   const out: NsJobResult[] = jobs.map(() => ({ status: 'not-run' }));
   if (!jobs.length) return out;
-  const dir = await mkdtemp(join(tmpdir(), 'topo-batch-'));
+  const dir = mkdtempSync(join(scratchBase(), 'topo-batch-'));
   try {
     const scripts = jobs.map((j) => (j.shows ? j.lines : [...j.lines, MARKER]));
-    await Promise.all(scripts.map((lines, i) => writeFile(join(dir, `${i}`), `${lines.join('\n')}\n`, { mode: 0o600 })));
+    // Small files on a tmpfs: written synchronously in a few ms (500 files on a disk-backed /tmp took ~0.4 s).
+    scripts.forEach((lines, i) => writeFileSync(join(dir, `${i}`), `${lines.join('\n')}\n`, { mode: 0o600 }));
     const size = Math.min(MAX_GROUP, Math.ceil(jobs.length / parallel));
     const groups: number[][] = [];
     for (let i = 0; i < jobs.length; i += size) groups.push(jobs.slice(i, i + size).map((_, k) => i + k));
@@ -92,8 +93,18 @@ export async function runNsJobs(run: Runner, jobs: NsJob[], parallel: number, st
     });
     return out;
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
   }
+}
+
+let base: string | undefined;
+/** Where the scripts go: a tmpfs if there is one we can write (/dev/shm, /run), else the temp dir. */
+function scratchBase(): string {
+  if (base) return base;
+  for (const d of ['/dev/shm', '/run']) {
+    try { accessSync(d, constants.W_OK); return (base = d); } catch { /* next */ }
+  }
+  return (base = tmpdir());
 }
 
 /** Failed jobs from the group's stderr: each failure's message lines come right before the line naming it. */

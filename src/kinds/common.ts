@@ -28,8 +28,21 @@ export const ip = (ns: string, ...args: string[]): Cmd => ({ ns, tool: 'ip', arg
 
 /** Canonical "addr/len" (IPv6 compressed, lower case). Throws on invalid input (validation catches it first). */
 export function canonicalCidr(cidr: string): string {
-  const [a, len] = parseCidr(cidr);
-  return `${a.toString()}/${len}`;
+  return memo(`c ${cidr}`, () => {
+    const [a, len] = parseCidr(cidr);
+    return `${a.toString()}/${len}`;
+  });
+}
+
+// The same few strings (fe80::/64, default, the lab's subnets) come back in every namespace of a large lab.
+const canon = new Map<string, string>();
+function memo(key: string, f: () => string): string {
+  let v = canon.get(key);
+  if (v === undefined) {
+    if (canon.size > 20_000) canon.clear();
+    canon.set(key, v = f());
+  }
+  return v;
 }
 
 // ipaddr.parse/parseCIDR try IPv6 first and catch its exception for every IPv4 string: going by the ':' is many
@@ -40,6 +53,10 @@ const parseAddr = (s: string) => (s.includes(':') ? ipaddr.IPv6.parse(s) : ipadd
 /** Canonical route destination: "default" (IPv4), "default6", or a CIDR; a bare address is /32 or /128. */
 export function canonicalDst(to: string, family?: 4 | 6): string {
   if (to === 'default') return family === 6 ? '::/0' : '0.0.0.0/0';
+  return memo(`d ${to}`, () => dstOf(to));
+}
+
+function dstOf(to: string): string {
   if (to.includes('/')) {
     const [a, len] = parseCidr(to);
     const net = parseAddr(networkOf(a, len));
