@@ -6,6 +6,7 @@ import type { Conflict } from './diff.js';
 import { diff } from './diff.js';
 import type { KindContext } from './kind.js';
 import type { LiveSnapshot } from './live.js';
+import { groupLinkDeletes } from './group-delete.js';
 import { order } from './order.js';
 import { mergeState, type StateRecord } from './state.js';
 
@@ -19,7 +20,7 @@ export function planFrom(topo: Topology | undefined, snap: LiveSnapshot, ctx: Ki
   const desired = desiredOf(topo, ctx);
   const live = KINDS.flatMap((k) => k.live(snap, ctx));
   const { changes, conflicts } = diff(desired, live, KINDS);
-  return { desired, live, plan: order(ctx.lab.name, changes, KINDS, ctx), conflicts };
+  return { desired, live, plan: groupLinkDeletes(order(ctx.lab.name, changes, KINDS, ctx), snap, ctx), conflicts };
 }
 
 /** What to read from the kernel for this lab: its namespaces (declared and recorded) and sysctls. */

@@ -17,7 +17,8 @@ function goneAlong(plan: Plan) {
 
 export function summary(plan: Plan): { create: number; update: number; delete: number } {
   const n = { create: 0, update: 0, delete: 0 };
-  for (const s of visibleSteps(plan)) n[s.op]++;
+  // A link-group step is one command for many interfaces, each counted among the objects removed along with it.
+  for (const s of visibleSteps(plan)) if (s.kind !== 'link-group') n[s.op]++;
   n.delete += goneAlong(plan).length;
   return n;
 }
@@ -50,7 +51,8 @@ export function renderPlanText(plan: Plan, opts: { commands?: boolean } = {}): s
     }
   }
   const goneWith = goneAlong(plan);
-  if (goneWith.length) out += `removed along with their namespace or interface: ${goneWith.length} object(s)\n`;
+  const holders = steps.some((s) => s.kind === 'link-group') ? 'namespace, interface or link group' : 'namespace or interface';
+  if (goneWith.length) out += `removed along with their ${holders}: ${goneWith.length} object(s)\n`;
   const n = summary(plan);
   out += `\nPlan: ${n.create} to create, ${n.update} to change, ${n.delete} to delete.\n`;
   return out;
