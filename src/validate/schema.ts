@@ -1,32 +1,30 @@
-// The JSON Schema (schemas/topology.schema.json, the one editors use) is the validator. This file runs it with ajv
-// and turns ajv's error objects into one readable finding per place, with the path of the offending node or key.
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+// The JSON Schema (schemas/topology.schema.json, the one editors use) is the validator. This file runs it, as
+// precompiled by ajv (generated/topology-validator.ts), and turns ajv's error objects into one readable finding per
+// place, with the path of the offending node or key.
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import schemaJson from '../../schemas/topology.schema.json' with { type: 'json' };
 import { explain } from './explain.js';
 import { pointer, show, unescapeSeg, type Finding } from './finding.js';
+import validateTopology from './generated/topology-validator.js';
+import { failedValue, parentSchemaOf } from './schema-error-context.js';
 import { didYouMean } from './suggest.js';
 
 type SchemaNode = { [k: string]: unknown; properties?: Record<string, SchemaNode>; description?: string };
 
 export const SCHEMA = schemaJson as unknown as SchemaNode & { definitions: Record<string, SchemaNode> };
 
-/** Definition objects by identity → their name (ajv's `parentSchema` is the very object from the schema). */
+/** Definition objects by identity → their name (parentSchemaOf returns objects of SCHEMA). */
 const DEF_NAMES = new Map<unknown, string>(Object.entries(SCHEMA.definitions).map(([k, v]) => [v, k]));
 
-let compiled: ValidateFunction | undefined;
-function validator(): ValidateFunction {
-  compiled ??= new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true, verbose: true }).compile(SCHEMA);
-  return compiled;
-}
+const validate = validateTopology as unknown as ValidateFunction;
 
 export function schemaFindings(data: unknown): Finding[] {
-  const v = validator();
-  if (v(data)) return [];
-  return collapse(v.errors ?? []);
+  if (validate(data)) return [];
+  return collapse(validate.errors ?? [], data);
 }
 
 /** Drop ajv's echo errors (propertyNames, the branches of an anyOf), map the rest, keep one finding per place. */
-function collapse(errors: ErrorObject[]): Finding[] {
+function collapse(errors: ErrorObject[], data: unknown): Finding[] {
   const anyOfs = new Map<string, ErrorObject[]>();
   for (const e of errors) {
     if (e.keyword !== 'anyOf' && e.keyword !== 'oneOf') continue;
@@ -44,7 +42,7 @@ function collapse(errors: ErrorObject[]): Finding[] {
       if (list) { list.push(key); continue; }
       missing.set(e.instancePath, [key]);
     }
-    const f = toFinding(e);
+    const f = toFinding(e, data);
     const place = `${f.path}|${f.at ?? 'value'}`;
     if (!byPlace.has(place)) byPlace.set(place, f);
   }
@@ -92,11 +90,11 @@ function describeProp(parent: SchemaNode | undefined, key: string): string | und
   return p.description ?? ref?.description;
 }
 
-function toFinding(e: ErrorObject): Finding {
-  const parent = e.parentSchema as SchemaNode | undefined;
+function toFinding(e: ErrorObject, data: unknown): Finding {
+  const parent = parentSchemaOf(SCHEMA, e) as SchemaNode | undefined;
   const path = e.instancePath;
   const what = thing(path);
-  const val = e.data;
+  const val = failedValue(data, e);
   switch (e.keyword) {
     case 'additionalProperties': {
       const key = String((e.params as { additionalProperty: string }).additionalProperty);
