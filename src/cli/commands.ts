@@ -1,4 +1,5 @@
-// The core commands: validate, plan, apply, destroy, show. Each returns its exit code; main.ts exits.
+// The core commands: validate, plan, apply, destroy, show (program.ts declares them). Each returns its exit code;
+// main.ts exits.
 import { EXIT } from '../errors.js';
 import type { Topology } from '../model.js';
 import { emit, rendererFor, type OutputOpts } from './output.js';

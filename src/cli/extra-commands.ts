@@ -1,6 +1,5 @@
 // Commands beyond the core: test (the lab's declared pings), exec (a command in a lab namespace) and graph
-// (a picture of the lab). Each returns its exit code; main.ts exits.
-import type { Command } from 'commander';
+// (a picture of the lab); program.ts declares them. Each returns its exit code; main.ts exits.
 import { writeFile } from 'node:fs/promises';
 import { EXIT, TopoError } from '../errors.js';
 import type { Topology } from '../model.js';
@@ -8,23 +7,6 @@ import type { Runner } from '../io/runner.js';
 import { load } from './commands.js';
 import { emit, type OutputOpts } from './output.js';
 import { requireRoot } from './privilege.js';
-
-export type Wrap = <A extends unknown[]>(fn: (...a: A) => Promise<number>) => (...a: A) => Promise<void>;
-
-export function registerExtraCommands(program: Command, wrap: Wrap): void {
-  program.command('test').argument('<file>').description("run the lab's connectivity tests (tests:) and print a table; exit 1 when one fails")
-    .option('--timeout <seconds>', 'how long each target has to answer', '2')
-    .option('--json', 'print one JSON document').action(wrap((f: string, o) => testCmd(f, o)));
-  program.command('exec').argument('<file>').argument('<namespace>').argument('<command...>')
-    .usage('<file> <namespace> -- <command> [args...]')
-    .description("run a command inside one of the lab's namespaces (stdin, stdout, stderr and exit code passed through)")
-    .allowUnknownOption()
-    .action(wrap((f: string, ns: string, cmd: string[]) => execCmd(f, ns, cmd)));
-  program.command('graph').argument('<file>').description('print the lab as a diagram: Mermaid (default), Graphviz DOT or SVG')
-    .option('--format <format>', 'mermaid | dot | svg (needs Graphviz)', 'mermaid')
-    .option('-o, --output <file>', 'write to this file instead of standard output')
-    .action(wrap((f: string, o) => graphCmd(f, o)));
-}
 
 async function kernel(): Promise<Runner> {
   return (await import('../io/runner.js')).runProcess;
@@ -38,7 +20,7 @@ export async function labTests(topo: Topology, run: Runner, timeoutS?: number) {
   return { ok: rep.ok, text: testTable(rep), json: testJson(rep) };
 }
 
-async function testCmd(file: string, o: OutputOpts & { timeout?: string }): Promise<number> {
+export async function testCmd(file: string, o: OutputOpts & { timeout?: string }): Promise<number> {
   const timeoutS = Number(o.timeout);
   if (!Number.isInteger(timeoutS) || timeoutS < 1 || timeoutS > 60) {
     throw new TopoError('E_USAGE', `--timeout ${o.timeout}: give a whole number of seconds, 1..60`, EXIT.USAGE);
@@ -50,7 +32,7 @@ async function testCmd(file: string, o: OutputOpts & { timeout?: string }): Prom
   return r.ok ? EXIT.OK : EXIT.FAILED;
 }
 
-async function execCmd(file: string, ns: string, command: string[]): Promise<number> {
+export async function execCmd(file: string, ns: string, command: string[]): Promise<number> {
   const topo = await load(file);
   const { checkExecTarget, execInNamespace } = await import('../ops/exec.js');
   requireRoot('topo exec');
@@ -58,7 +40,7 @@ async function execCmd(file: string, ns: string, command: string[]): Promise<num
   return execInNamespace(ns, command);
 }
 
-async function graphCmd(file: string, o: { format?: string; output?: string }): Promise<number> {
+export async function graphCmd(file: string, o: { format?: string; output?: string }): Promise<number> {
   const format = o.format ?? 'mermaid';
   if (!['mermaid', 'dot', 'svg'].includes(format)) {
     throw new TopoError('E_USAGE', `--format ${format}: choose mermaid, dot or svg`, EXIT.USAGE);

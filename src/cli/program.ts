@@ -1,0 +1,56 @@
+// The command line: every command with its arguments, options and help text. An action loads the module that
+// implements it (commands.ts, extra-commands.ts) only when it runs, so `topo --help` loads commander alone.
+import { Command, InvalidArgumentError } from 'commander';
+
+/** What the running command asked for that matters after it fails: errors as one JSON document. */
+export const invocation = { json: false };
+
+const core = () => import('./commands.js');
+const extra = () => import('./extra-commands.js');
+
+/** An action: notes --json, runs the command and keeps its exit code (main.ts exits). */
+const wrap = <A extends unknown[]>(fn: (...a: A) => Promise<number>) => async (...a: A) => {
+  invocation.json = Boolean((a[a.length - 2] as { json?: boolean } | undefined)?.json);
+  process.exitCode = await fn(...a);
+};
+
+function seconds(v: string): number {
+  const n = Number(v);
+  if (!/^\d+(\.\d+)?$/.test(v.trim()) || !Number.isFinite(n)) throw new InvalidArgumentError('expected a number of seconds, e.g. 10');
+  return n;
+}
+
+export const program = new Command('topo')
+  .description('Declarative Linux network topologies: namespaces, veths, bridges, addresses, routes, sysctls, NAT')
+  .exitOverride()
+  .showHelpAfterError();
+
+program.command('validate').argument('<file>').description('check a topology file (schema and semantics), no kernel access')
+  .option('--json', 'print one JSON document').action(wrap(async (f: string, o) => (await core()).validateCmd(f, o)));
+program.command('plan').argument('<file>').description('show what apply would change (+ create, ~ change, - delete)')
+  .option('--commands', 'list the exact commands under each change')
+  .option('--format <format>', 'text | sh (a runnable shell script) | json', 'text')
+  .option('--detailed-exitcode', 'exit 0 when there is nothing to do, 2 when there are changes')
+  .option('--json', 'print one JSON document').action(wrap(async (f: string, o) => (await core()).planCmd(f, o)));
+program.command('apply').argument('<file>').description('make the kernel match the file, then verify')
+  .option('--no-rollback', 'on failure, keep the partial state for debugging')
+  .option('--test', "run the lab's connectivity tests after apply; exit 1 when one fails")
+  .option('--wait <seconds>', 'wait up to SECONDS for another apply/destroy of this lab to finish, then exit 75 (default 5)', seconds)
+  .option('--json', 'print one JSON document').action(wrap(async (f: string, o) => (await core()).applyCmd(f, o)));
+program.command('destroy').argument('<file>').description('remove everything the lab owns')
+  .option('--wait <seconds>', 'wait up to SECONDS for another apply/destroy of this lab to finish, then exit 75 (default 5)', seconds)
+  .option('--json', 'print one JSON document').action(wrap(async (f: string, o) => (await core()).destroyCmd(f, o)));
+program.command('show').argument('<file>').description("the lab's live state per namespace, and drift against the file")
+  .option('--json', 'print one JSON document').action(wrap(async (f: string, o) => (await core()).showCmd(f, o)));
+program.command('test').argument('<file>').description("run the lab's connectivity tests (tests:) and print a table; exit 1 when one fails")
+  .option('--timeout <seconds>', 'how long each target has to answer', '2')
+  .option('--json', 'print one JSON document').action(wrap(async (f: string, o) => (await extra()).testCmd(f, o)));
+program.command('exec').argument('<file>').argument('<namespace>').argument('<command...>')
+  .usage('<file> <namespace> -- <command> [args...]')
+  .description("run a command inside one of the lab's namespaces (stdin, stdout, stderr and exit code passed through)")
+  .allowUnknownOption()
+  .action(wrap(async (f: string, ns: string, cmd: string[]) => (await extra()).execCmd(f, ns, cmd)));
+program.command('graph').argument('<file>').description('print the lab as a diagram: Mermaid (default), Graphviz DOT or SVG')
+  .option('--format <format>', 'mermaid | dot | svg (needs Graphviz)', 'mermaid')
+  .option('-o, --output <file>', 'write to this file instead of standard output')
+  .action(wrap(async (f: string, o) => (await extra()).graphCmd(f, o)));
