@@ -3,17 +3,17 @@
 // the mount table (one mount per namespace in /run/netns) to remount /sys, which `ip` doesn't need for netlink:
 // both grow with the size of the lab. So each group of namespaces is one `xargs -0 -n 6 nsenter` process that
 // runs, one after the other, `nsenter --net=/run/netns/NS ip -json -d -batch FILE` (setns only, then `ip`), each
-// namespace's script in a private temp file. Groups run in parallel.
+// namespace's script in a private scratch file (io/scratch.ts). Groups run in parallel.
 //
 // Every script ends with `show` lines, so a job that ran to its end prints exactly that many JSON lines (one per
 // show) and the group's stdout splits into jobs by counting; a job that failed prints nothing and is named on
 // stderr by its own `ip` ("Command failed FILE:L", L the failing line of its script) or by nsenter (namespace
 // gone). xargs goes on with the next job after a failure, so a group reports every job: ok, failed, or (if the
 // group itself died) not run.
-import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { pool } from './pool.js';
+import { makeScratchDir } from './scratch.js';
 import type { Runner } from './runner.js';
 
 export interface NsJob {
@@ -48,10 +48,9 @@ const MARKER = 'link show dev lo';
 export async function runNsJobs(run: Runner, jobs: NsJob[], parallel: number, stop?: () => boolean): Promise<NsJobResult[]> {
   const out: NsJobResult[] = jobs.map(() => ({ status: 'not-run' }));
   if (!jobs.length) return out;
-  const dir = mkdtempSync(join(scratchBase(), 'topo-batch-'));
+  const dir = makeScratchDir();
   try {
     const scripts = jobs.map((j) => (j.shows ? j.lines : [...j.lines, MARKER]));
-    // Small files on a tmpfs: written synchronously in a few ms (500 files on a disk-backed /tmp took ~0.4 s).
     scripts.forEach((lines, i) => writeFileSync(join(dir, `${i}`), `${lines.join('\n')}\n`, { mode: 0o600 }));
     const size = Math.min(MAX_GROUP, Math.ceil(jobs.length / parallel));
     const groups: number[][] = [];
@@ -95,16 +94,6 @@ export async function runNsJobs(run: Runner, jobs: NsJob[], parallel: number, st
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-let base: string | undefined;
-/** Where the scripts go: a tmpfs if there is one we can write (/dev/shm, /run), else the temp dir. */
-function scratchBase(): string {
-  if (base) return base;
-  for (const d of ['/dev/shm', '/run']) {
-    try { accessSync(d, constants.W_OK); return (base = d); } catch { /* next */ }
-  }
-  return (base = tmpdir());
 }
 
 /** Failed jobs from the group's stderr: each failure's message lines come right before the line naming it. */
