@@ -25,7 +25,7 @@ async function kernel() {
 
 export async function validateCmd(file: string, o: OutputOpts): Promise<number> {
   const topo = await load(file);
-  emit(o, `${file}: valid (lab "${topo.name}")\n`, { ok: true, valid: true, lab: topo.name });
+  emit(o, () => `${file}: valid (lab "${topo.name}")\n`, () => ({ ok: true, valid: true, lab: topo.name }));
   return EXIT.OK;
 }
 
@@ -40,7 +40,7 @@ export async function planCmd(file: string, o: OutputOpts & { commands?: boolean
   if (obs.conflicts.length) throw conflictError(topo.name, obs.conflicts);
   const format = o.json ? 'json' : o.format ?? 'text';
   if (format === 'sh') process.stdout.write(renderPlanScript(obs.plan, file));
-  else emit({ json: format === 'json' }, renderPlanText(obs.plan, { commands: o.commands }), planJson(obs.plan));
+  else emit({ json: format === 'json' }, () => renderPlanText(obs.plan, { commands: o.commands }), () => planJson(obs.plan));
   return o.detailedExitcode && !isEmpty(obs.plan) ? EXIT.CHANGES : EXIT.OK;
 }
 
@@ -58,12 +58,12 @@ export async function applyCmd(file: string, o: OutputOpts & { rollback?: boolea
   const run = await kernel();
   const r = await locked(topo.name, o, () => apply(topo, { run, renderer: rendererFor(o), rollback: o.rollback !== false }));
   const n = summary(r.plan);
-  const text = r.changed
+  const text = () => r.changed
     ? `${renderPlanText(r.plan)}Apply complete: ${n.create} created, ${n.update} changed, ${n.delete} deleted in ${(r.ms / 1000).toFixed(2)} s; verified.\n`
     : `No changes. Lab "${r.lab}" already matches ${file}.\n`;
   const tests = o.test ? await (await import('./extra-commands.js')).labTests(topo, await kernel()) : undefined;
-  emit(o, `${text}${tests ? `\n${tests.text}` : ''}`,
-    { ok: tests?.ok ?? true, lab: r.lab, changed: r.changed, ms: r.ms, plan: planJson(r.plan), ...(tests ? { tests: tests.json } : {}) });
+  emit(o, () => `${text()}${tests ? `\n${tests.text}` : ''}`,
+    () => ({ ok: tests?.ok ?? true, lab: r.lab, changed: r.changed, ms: r.ms, plan: planJson(r.plan), ...(tests ? { tests: tests.json } : {}) }));
   return tests && !tests.ok ? EXIT.FAILED : EXIT.OK;
 }
 
@@ -78,7 +78,7 @@ export async function destroyCmd(file: string, o: OutputOpts & { wait?: number }
   const n = summary(r.plan);
   const text = r.changed ? `Destroyed lab "${name}": ${n.delete} object(s) removed in ${(r.ms / 1000).toFixed(2)} s; verified nothing is left.\n`
     : `Nothing to destroy: lab "${name}" owns nothing in the kernel.\n`;
-  emit(o, text, { ok: true, lab: name, changed: r.changed, ms: r.ms, plan: planJson(r.plan) });
+  emit(o, () => text, () => ({ ok: true, lab: name, changed: r.changed, ms: r.ms, plan: planJson(r.plan) }));
   return EXIT.OK;
 }
 
@@ -88,6 +88,6 @@ export async function showCmd(file: string, o: OutputOpts): Promise<number> {
   const { loadContext, observe } = await import('../ops/observe.js');
   const { showJson, showText } = await import('../render/show.js');
   const obs = await observe(await kernel(), topo, await loadContext(topo.name));
-  emit(o, showText(obs), showJson(obs));
+  emit(o, () => showText(obs), () => showJson(obs));
   return EXIT.OK;
 }

@@ -28,7 +28,7 @@ export async function testCmd(file: string, o: OutputOpts & { timeout?: string }
   const topo = await load(file);
   requireRoot('topo test');
   const r = await labTests(topo, await kernel(), timeoutS);
-  emit(o, r.text, r.json);
+  emit(o, () => r.text, () => r.json);
   return r.ok ? EXIT.OK : EXIT.FAILED;
 }
 

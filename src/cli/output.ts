@@ -8,6 +8,7 @@ export function rendererFor(o: OutputOpts): Renderer {
   return process.stdout.isTTY ? 'default' : 'simple';
 }
 
-export function emit(o: OutputOpts, text: string, json: unknown): void {
-  process.stdout.write(o.json ? `${JSON.stringify(json, null, 2)}\n` : text);
+/** Only the form asked for is rendered (a large lab's plan takes a while to render either way). */
+export function emit(o: OutputOpts, text: () => string, json: () => unknown): void {
+  process.stdout.write(o.json ? `${JSON.stringify(json(), null, 2)}\n` : text());
 }
