@@ -1,4 +1,5 @@
 // Loading and validation of a topology file: bytes → YAML → schema → semantic checks, every problem with line:col.
+// A valid file in plain YAML takes the fast path (js-yaml, no positions); anything else is parsed again to place problems.
 import { open, stat } from 'node:fs/promises';
 import { InvalidTopology, type Problem, type SourcePos } from '../errors.js';
 import type { Topology } from '../model.js';
@@ -6,6 +7,7 @@ import { decodeInput, MAX_BYTES, tooLarge } from './decode.js';
 import type { Finding } from './finding.js';
 import { schemaFindings } from './schema.js';
 import { semanticFindings, type SemanticOptions } from './semantic.js';
+import { fastParse } from './yaml-fast.js';
 import { Locator, parseSource } from './yaml-source.js';
 
 export { MAX_BYTES } from './decode.js';
@@ -19,11 +21,13 @@ export function validateText(text: string | Uint8Array, file: string, opts: Vali
   void file; // problems carry positions only; the caller names the file when rendering them
   const dec = decodeInput(text);
   if (dec.problem) return { problems: [dec.problem] };
+  const fast = fastParse(dec.text);
+  if (fast !== undefined && passes(fast, opts)) return { topo: fast as unknown as Topology, problems: [] };
+  // Anything else takes the slow path, which keeps the document for line:col.
   const src = parseSource(dec.text);
   if (src.problems.length || src.data === undefined) return { problems: finish(src.problems) };
   try {
-    let findings = schemaFindings(src.data);
-    if (!findings.length) findings = semanticFindings(src.data as Topology, opts);
+    const findings = checks(src.data, opts);
     if (findings.length) {
       const loc = new Locator(src.doc, src.lc);
       return { problems: finish(findings.map((f) => toProblem(f, loc))) };
@@ -33,6 +37,22 @@ export function validateText(text: string | Uint8Array, file: string, opts: Vali
     return { problems: [{ code: 'too-deep', message: 'the file is too deeply nested to validate', pos: { line: 1, col: 1 }, path: '' }] };
   }
   return { topo: src.data as Topology, problems: [] };
+}
+
+/** The schema's findings or, when there are none, the semantic ones. */
+function checks(data: unknown, opts: ValidateOptions): Finding[] {
+  const findings = schemaFindings(data);
+  return findings.length ? findings : semanticFindings(data as Topology, opts);
+}
+
+/** Whether the data of the fast path is a valid topology (a check that overflows the stack counts as a no). */
+function passes(data: unknown, opts: ValidateOptions): boolean {
+  try {
+    return checks(data, opts).length === 0;
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    return false;
+  }
 }
 
 /** Read and validate a topology file; throws InvalidTopology with every problem found. */

@@ -88,7 +88,7 @@ export function posAt(text: string, offset: number): SourcePos {
  * Offset where nesting first looks too deep (-1 if never), found before parsing so that the parser can't overflow:
  * open brackets over the whole text, runs of "- ", and the indentation (with "- ", "? ", ": ") of each line.
  */
-function flowTooDeep(text: string): number {
+export function flowTooDeep(text: string): number {
   let d = 0;
   let lineStart = 0;
   let inPrefix = true;
