@@ -1,28 +1,18 @@
 // Fast path for loading a topology file: plain YAML parsed with js-yaml (about ten times faster than the `yaml`
 // package) into exactly the data that parseSource would give, or undefined whenever that is in any doubt. Plain
-// scalars resolve with the tags of `yaml`'s own YAML 1.2 core schema, so "1_000", "0b1", "yes" or "010" mean the
+// scalars resolve as in the YAML 1.2 core schema (yaml-core-scalars.ts), as parseSource's, so "1_000", "0b1", "yes" or "010" mean the
 // same on both paths. No positions here: whoever finds a problem in the data goes back to parseSource for line:col.
 import { FAILSAFE_SCHEMA, load, Type, type LoadOptions } from 'js-yaml';
-import { isScalar, Schema, type ScalarTag } from 'yaml';
+import { CORE_SCALARS } from './yaml-core-scalars.js';
 import { plainSubset } from './yaml-plain-scan.js';
 import { flowTooDeep, LIMITS } from './yaml-source.js';
-
-/** The scalar tags that parseSource's documents (version 1.2: the core schema) try on plain scalars, in their order. */
-const CORE_TAGS = new Schema({ schema: 'core', resolveKnownTags: true }).tags
-  .filter((t): t is ScalarTag & { test: RegExp } => !t.collection && t.test instanceof RegExp);
-const RESOLVED_BY_TEST = CORE_TAGS.filter((t) => t.default === true);
-
-const noBigInt = { intAsBigInt: false };
-const refuse = (message: string): never => { throw new Error(message); };
 
 const LOAD_OPTIONS: LoadOptions = {
   schema: FAILSAFE_SCHEMA.extend({
     // One js-yaml type per core tag, each under a tag name of its own: js-yaml keeps only the last type of a name,
     // and the core schema has three int tags (octal, decimal, hex) and three float tags.
-    implicit: RESOLVED_BY_TEST.map((t, i) => new Type(`${t.tag}#${i}`, {
-      kind: 'scalar',
-      resolve: (s: string) => t.test.test(s),
-      construct: (s: string) => { const v = t.resolve(s, refuse, noBigInt); return isScalar(v) ? v.value : v; },
+    implicit: CORE_SCALARS.map((t, i) => new Type(`tag:topo,core-scalar#${i}`, {
+      kind: 'scalar', resolve: (s: string) => t.test.test(s), construct: (s: string) => t.resolve(s),
     })),
   }),
   onWarning: (e) => { throw e; },
@@ -65,5 +55,5 @@ class PlainData {
  * ("010" → "10", "~" → "null", ".nan" → "NaN") where parseSource keeps the text as written.
  */
 function isStringKey(k: string): boolean {
-  return !CORE_TAGS.some((t) => t.test.test(k)) && k !== 'NaN' && k !== 'Infinity' && k !== '-Infinity';
+  return !CORE_SCALARS.some((t) => t.test.test(k)) && k !== 'NaN' && k !== 'Infinity' && k !== '-Infinity';
 }

@@ -1,11 +1,16 @@
 // YAML text to plain data, keeping the document so that any JSON pointer can be turned back into line:col.
 // Guards: one document, a mapping at the top, bounded nesting, bounded alias expansion (alias bombs), no exotic tags.
-import {
-  isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments,
-  type Document, type Node, type Pair, type Scalar, type YAMLError,
-} from 'yaml';
+import type { Document, LineCounter, Node, Pair, Scalar, YAMLError } from 'yaml';
+import { yamlLib } from './yaml-lib.js';
 import type { Problem, SourcePos } from '../errors.js';
 import { unescapeSeg } from './finding.js';
+
+type Yaml = typeof import('yaml');
+const isAlias = ((n: unknown) => yamlLib().isAlias(n)) as Yaml['isAlias'];
+const isMap = ((n: unknown) => yamlLib().isMap(n)) as Yaml['isMap'];
+const isPair = ((n: unknown) => yamlLib().isPair(n)) as Yaml['isPair'];
+const isScalar = ((n: unknown) => yamlLib().isScalar(n)) as Yaml['isScalar'];
+const isSeq = ((n: unknown) => yamlLib().isSeq(n)) as Yaml['isSeq'];
 
 export const LIMITS = { depth: 32, flowDepth: 200, indent: 400, aliases: 100, nodes: 500_000 };
 
@@ -20,7 +25,7 @@ export interface Source {
 const PLAIN_TAGS = new Set(['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((t) => `tag:yaml.org,2002:${t}`));
 
 export function parseSource(text: string): Source {
-  const lc = new LineCounter();
+  const lc = new (yamlLib().LineCounter)();
   const src: Source = { lc, problems: [] };
   const at = (offset: number): SourcePos => (lc.lineStarts.length ? lc.linePos(offset) : { line: 1, col: 1 });
   const add = (code: string, message: string, offset: number, hint?: string) =>
@@ -35,7 +40,7 @@ export function parseSource(text: string): Source {
   }
   let docs: Document.Parsed[];
   try {
-    const parsed = parseAllDocuments(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: true, strict: true, version: '1.2' });
+    const parsed = yamlLib().parseAllDocuments(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: true, strict: true, version: '1.2' });
     docs = [...parsed];
     if ('empty' in parsed) for (const e of parsed.errors) addYamlError(src, e, text);
   } catch (e) {

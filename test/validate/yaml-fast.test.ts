@@ -174,3 +174,17 @@ describe('fastParse declines', () => {
     expect(fastParse(rows(Math.ceil(LIMITS.nodes / 401)))).toBeUndefined();
   });
 });
+
+describe('start-up cost', () => {
+  it('a valid file in plain YAML is loaded without loading the yaml package (~50 ms of every command)', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const script = `import { createRequire } from 'node:module';
+      const { loadTopology } = await import('./dist/src/validate/index.js');
+      await loadTopology('examples/bridge-node.yaml');
+      const cached = Object.keys(createRequire(import.meta.url).cache);
+      console.log(JSON.stringify(cached.filter((f) => f.includes('/node_modules/yaml/')).length));`;
+    const root = new URL('../..', import.meta.url).pathname;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
+    expect(JSON.parse(out)).toBe(0);
+  });
+});
