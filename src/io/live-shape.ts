@@ -81,10 +81,16 @@ const isPrefix = (d: string) => {
   return n !== undefined && n >= 0 && n <= (a.includes(':') ? 128 : 32);
 };
 
-/** The routes of an `ip -json route show table all` document. */
+/**
+ * The main table's unicast routes of an `ip -json route show table all` document: the only routes topo manages or
+ * reports. The local table, broadcast and multicast routes (most of a namespace's) are the kernel's and skipped
+ * before the per-field checks, which a large lab would otherwise run on thousands of them.
+ */
 export function routesOf(doc: unknown): IpRoute[] {
   return arr(doc).flatMap((x): IpRoute[] => {
     if (!isObj(x)) return [];
+    const table = strOrNum(x.table), type = str(x.type);
+    if ((table !== undefined && table !== 'main') || (type !== undefined && type !== 'unicast')) return [];
     const dst = str(x.dst);
     if (!dst || !isPrefix(dst)) return [];
     const gateway = str(x.gateway);

@@ -146,3 +146,19 @@ describe('unexpected ip -json output', () => {
     }), { numRuns: 300 });
   });
 });
+
+describe('routes read', () => {
+  it('keeps the main table\'s unicast routes only (local, broadcast and multicast are the kernel\'s)', async () => {
+    const { routesOf } = await import('../../src/io/live-shape.js');
+    const doc = [
+      { dst: 'default', gateway: '10.0.0.1', dev: 'e1', protocol: '241' },
+      { type: 'unicast', dst: '10.0.0.0/16', dev: 'e1', protocol: 'kernel', scope: 'link' },
+      { type: 'local', dst: '10.0.0.2', table: 'local', dev: 'e1' },
+      { type: 'broadcast', dst: '10.0.255.255', table: 'local', dev: 'e1' },
+      { type: 'multicast', dst: 'ff00::/8', table: 'local', dev: 'e1' },
+      { dst: '10.9.0.0/24', table: '100', dev: 'e1' },
+      { dst: 'fe80::/64', dev: 'e1', protocol: 'kernel', metric: 256, pref: 'medium' },
+    ];
+    expect(routesOf(doc).map((r) => r.dst)).toEqual(['default', '10.0.0.0/16', 'fe80::/64']);
+  });
+});
