@@ -7,8 +7,23 @@ import { isIP } from 'node:net';
 import type { IpAddrInfo, IpLink, IpRoute } from '../core/live.js';
 import { TopoError } from '../errors.js';
 
-/** Node's own (native) address check: ipaddr.js's parser is slow, and a large lab's read has thousands of addresses. */
-const validIp = (s: string) => isIP(s) !== 0;
+/**
+ * Node's own address check (ipaddr.js's parser is slow), remembered: a large lab's read has thousands of addresses,
+ * most of them the same few (127.0.0.1, ::1, the gateways).
+ */
+const validIps = new Map<string, boolean>();
+function validIp(s: string): boolean {
+  let ok = validIps.get(s);
+  if (ok === undefined) {
+    if (validIps.size > 50_000) validIps.clear();
+    validIps.set(s, ok = isIP(s) !== 0);
+  }
+  return ok;
+}
+/** Sets o[k] = v unless v is undefined (the kernel's output leaves most optional fields out). */
+function put<T extends object>(o: T, k: keyof T, v: unknown): void {
+  if (v !== undefined) (o as Record<string, unknown>)[k as string] = v;
+}
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 const str = (x: unknown): string | undefined => (typeof x === 'string' ? x : undefined);
 const int = (x: unknown): number | undefined => {
@@ -41,7 +56,9 @@ function addrInfo(x: unknown): IpAddrInfo | undefined {
   if (!family || !local || prefixlen === undefined || !validIp(local)) return undefined;
   const max = local.includes(':') ? 128 : 32;
   if (prefixlen < 0 || prefixlen > max) return undefined;
-  return { family, local, prefixlen, ...(str(x.scope) ? { scope: str(x.scope) } : {}) };
+  const a: IpAddrInfo = { family, local, prefixlen };
+  if (str(x.scope)) a.scope = x.scope as string;
+  return a;
 }
 
 /**
@@ -63,9 +80,9 @@ function shapeLinks(doc: unknown): IpLink[] {
     if (!isObj(x) || !str(x.ifname)) return [];
     const l: IpLink = { ifindex: int(x.ifindex) ?? -1, ifname: str(x.ifname)! };
     if (Array.isArray(x.flags)) l.flags = x.flags.filter((f): f is string => typeof f === 'string');
-    const opt = { mtu: int(x.mtu), address: str(x.address), group: strOrNum(x.group), master: str(x.master), ifalias: str(x.ifalias),
-      link_index: int(x.link_index), link_netnsid: int(x.link_netnsid), link: str(x.link) };
-    for (const [k, v] of Object.entries(opt)) if (v !== undefined) (l as unknown as Record<string, unknown>)[k] = v;
+    put(l, 'mtu', int(x.mtu)); put(l, 'address', str(x.address)); put(l, 'group', strOrNum(x.group));
+    put(l, 'master', str(x.master)); put(l, 'ifalias', str(x.ifalias)); put(l, 'link_index', int(x.link_index));
+    put(l, 'link_netnsid', int(x.link_netnsid)); put(l as IpLink & { link?: string }, 'link', str(x.link));
     if (isObj(x.linkinfo)) l.linkinfo = { ...x.linkinfo, info_kind: str(x.linkinfo.info_kind) };
     if ('addr_info' in x) l.addr_info = arr(x.addr_info).map(addrInfo).filter((a): a is IpAddrInfo => !!a);
     return [l];
@@ -96,9 +113,8 @@ export function routesOf(doc: unknown): IpRoute[] {
     const gateway = str(x.gateway);
     if (x.gateway !== undefined && (!gateway || !validIp(gateway))) return [];
     const r: IpRoute = { dst };
-    const opt = { type: str(x.type), gateway, dev: str(x.dev), table: strOrNum(x.table), protocol: strOrNum(x.protocol),
-      metric: int(x.metric), pref: str(x.pref), scope: str(x.scope) };
-    for (const [k, v] of Object.entries(opt)) if (v !== undefined) (r as unknown as Record<string, unknown>)[k] = v;
+    put(r, 'type', type); put(r, 'gateway', gateway); put(r, 'dev', str(x.dev)); put(r, 'table', table);
+    put(r, 'protocol', strOrNum(x.protocol)); put(r, 'metric', int(x.metric)); put(r, 'pref', str(x.pref)); put(r, 'scope', str(x.scope));
     return [r];
   });
 }
