@@ -4,7 +4,8 @@
 // namespaces on the other side of their veths, the host ends would go only with the kernel's asynchronous
 // namespace cleanup, which verification would then have to wait for. Anything else in that namespace carrying the
 // group (another lab's link, someone's own) keeps the per-link deletions: the group command would take it too.
-import type { Change, Plan, Step } from '../model.js';
+import { linkClaim, nsClaim } from '../kinds/common.js';
+import type { Change, Plan, Resource, Step } from '../model.js';
 import type { KindContext } from './kind.js';
 import type { LiveSnapshot } from './live.js';
 import { stageOf } from './order.js';
@@ -29,11 +30,11 @@ export function groupLinkDeletes(plan: Plan, snap: LiveSnapshot, ctx: KindContex
     const going = new Set(covered.flatMap((c) => linksIn(c, n.name)));
     if ([...inGroup].some((name) => !going.has(name))) continue; // something of the group stays
     const names = [...inGroup].sort();
-    const step: Step = {
-      op: 'delete', kind: 'link-group', key: `link-group:${n.name}/${group}`, ns: n.name,
-      label: `${group}: ${preview(names)} (${names.length} interfaces)`, phase: PHASE, stage: stageOf(PHASE),
-      cmds: [{ ns: n.name, tool: 'ip', args: ['link', 'del', 'group', group] }],
-    };
+    const key = `link-group:${n.name}/${group}`, label = `${group}: ${preview(names)} (${names.length} interfaces)`;
+    const live: Resource = { kind: 'link-group', key, ns: n.name, label, props: { group, names },
+      claims: names.map((x) => linkClaim(n.name, x)), parents: [nsClaim(n.name)], owned: true };
+    const step: Step = { op: 'delete', kind: 'link-group', key, ns: n.name, label, live, phase: PHASE, stage: stageOf(PHASE),
+      cmds: [{ ns: n.name, tool: 'ip', args: ['link', 'del', 'group', group] }] };
     const taken = new Set<Change>(covered);
     steps = [...steps.filter((s) => !taken.has(s)), step];
     subsumed = [...subsumed.filter((c) => !taken.has(c)), ...covered.map(asChange)];

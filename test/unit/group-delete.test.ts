@@ -25,6 +25,8 @@ describe('link deletions grouped into one `link del group`', () => {
     const step = plan.steps.find((s) => s.kind === 'link-group')!;
     expect(step.stage).toBe('unlink');
     expect(step.label).toBe(`${G}: br0, h1, h2 (3 interfaces)`);
+    // What it deletes, as a live resource like any other deletion's (rollback and rendering read it).
+    expect(step.live?.claims).toEqual(['link:host/br0', 'link:host/h1', 'link:host/h2']);
     // Counted as the objects it removes: the bridge and two veth pairs, plus the two namespaces.
     expect(summary(plan)).toEqual({ create: 0, update: 0, delete: 5 });
   });
