@@ -44,10 +44,11 @@ export async function planCmd(file: string, o: OutputOpts & { commands?: boolean
   return o.detailedExitcode && !isEmpty(obs.plan) ? EXIT.CHANGES : EXIT.OK;
 }
 
-/** Run fn holding the lab's lock (one apply/destroy per lab at a time); exit 75 when it stays busy. */
+/** Run fn holding the lab's lock (one apply/destroy per lab at a time; leftovers of a killed topo removed first); exit 75 when it stays busy. */
 async function locked<T>(lab: string, o: { wait?: number }, fn: () => Promise<T>): Promise<T> {
   const { withLabLock, DEFAULT_WAIT_SECONDS } = await import('../io/lock.js');
-  return withLabLock(lab, { waitSeconds: o.wait ?? DEFAULT_WAIT_SECONDS }, fn);
+  const { sweepStale } = await import('../io/scratch.js');
+  return withLabLock(lab, { waitSeconds: o.wait ?? DEFAULT_WAIT_SECONDS }, () => { sweepStale(); return fn(); });
 }
 
 export async function applyCmd(file: string, o: OutputOpts & { rollback?: boolean; test?: boolean; wait?: number }): Promise<number> {

@@ -10,10 +10,10 @@
 // stderr by its own `ip` ("Command failed FILE:L", L the failing line of its script) or by nsenter (namespace
 // gone). xargs goes on with the next job after a failure, so a group reports every job: ok, failed, or (if the
 // group itself died) not run.
-import { rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { pool } from './pool.js';
-import { makeScratchDir } from './scratch.js';
+import { makeScratchDir, removeScratchDir } from './scratch.js';
 import type { Runner } from './runner.js';
 
 export interface NsJob {
@@ -92,7 +92,7 @@ export async function runNsJobs(run: Runner, jobs: NsJob[], parallel: number, st
     });
     return out;
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    removeScratchDir(dir);
   }
 }
 
