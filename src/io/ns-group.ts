@@ -12,6 +12,7 @@
 // group itself died) not run.
 import { writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { HOST } from '../model.js';
 import { pool } from './pool.js';
 import { makeScratchDir, removeScratchDir } from './scratch.js';
 import type { Runner } from './runner.js';
@@ -38,6 +39,8 @@ export const GROUP_FROM = 8;
 const MAX_GROUP = 64;
 /** Where `ip netns add` puts the namespaces' handles. */
 const NETNS_DIR = '/run/netns';
+/** The one `ip` that runs a namespace's script on its own (stdin), and names it in errors about its output. */
+export const nsBatchArgv = (ns: string) => ['ip', ...(ns === HOST ? [] : ['-n', ns]), '-json', '-d', '-batch', '-'];
 /** Ends a script that wants no output: proves the script ran to its end. */
 const MARKER = 'link show dev lo';
 
@@ -115,7 +118,7 @@ function failuresOf(stderr: string, dir: string, byNs: Map<string, number>): Map
 }
 
 async function runAlone(run: Runner, job: NsJob, script: string[]): Promise<NsJobResult> {
-  const r = await run(['ip', '-n', job.ns, '-json', '-d', '-batch', '-'], { input: `${script.join('\n')}\n` });
+  const r = await run(nsBatchArgv(job.ns), { input: `${script.join('\n')}\n` });
   const lines = r.stdout.split('\n').filter((l) => l.trim());
   if (r.exitCode === 0) return { status: 'ok', stdout: job.shows ? lines.slice(-job.shows) : [] };
   if (/Cannot open network namespace/.test(r.stderr)) return { status: 'gone', stderr: r.stderr.trim() };

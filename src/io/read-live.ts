@@ -9,7 +9,7 @@ import { HOST } from '../model.js';
 import { TopoError } from '../errors.js';
 import { argvOf } from './commands.js';
 import { jsonDocs, linksOf, netnsNames, nsidsOf, routesOf } from './live-shape.js';
-import { GROUP_FROM, runNsJobs } from './ns-group.js';
+import { GROUP_FROM, nsBatchArgv, runNsJobs } from './ns-group.js';
 import { PARALLEL, pool } from './pool.js';
 import type { Runner } from './runner.js';
 
@@ -69,10 +69,8 @@ export const READ_BACK_LINES = ['addr show', 'route show table all'];
 const READ: ReadLines = { lines: READ_BACK_LINES };
 const NSIDS: ReadLines = { lines: ['netns list-id'] };
 
-const readArgv = (ns: string) => ['ip', ...(ns === HOST ? [] : ['-n', ns]), '-json', '-d', '-batch', '-'];
-
 async function readHost(run: Runner): Promise<unknown[]> {
-  const argv = readArgv(HOST);
+  const argv = nsBatchArgv(HOST);
   const r = await run(argv, { input: `${[...READ.lines, ...NSIDS.lines].join('\n')}\n` });
   if (r.exitCode !== 0) throw kernelReadError(argv, r.stderr);
   return jsonDocs(r.stdout, argv);
@@ -86,12 +84,12 @@ async function readIp(run: Runner, namespaces: string[], what: ReadLines): Promi
     const res = await runNsJobs(run, namespaces.map((ns) => ({ ns, lines: what.lines, shows: what.lines.length })), PARALLEL);
     alone = [];
     res.forEach((r, i) => {
-      if (r.status === 'ok') out.set(namespaces[i], jsonDocs(r.stdout.join('\n'), readArgv(namespaces[i])));
+      if (r.status === 'ok') out.set(namespaces[i], jsonDocs(r.stdout.join('\n'), nsBatchArgv(namespaces[i])));
       else if (r.status !== 'gone') alone.push(namespaces[i]); // again on its own, where an error names the command
     });
   }
   await pool(alone, PARALLEL, async (ns) => {
-    const argv = readArgv(ns);
+    const argv = nsBatchArgv(ns);
     const r = await run(argv, { input: `${what.lines.join('\n')}\n` });
     if (r.exitCode === 0) out.set(ns, jsonDocs(r.stdout, argv));
     else if (!isGone(r.stderr)) throw kernelReadError(argv, r.stderr);

@@ -7,7 +7,7 @@ import { CommandFailed } from '../errors.js';
 import { jsonDocs } from './live-shape.js';
 import { HOST } from '../model.js';
 import { argvOf, batchLine } from './commands.js';
-import { GROUP_FROM, runNsJobs } from './ns-group.js';
+import { GROUP_FROM, nsBatchArgv, runNsJobs } from './ns-group.js';
 import { PARALLEL } from './pool.js';
 import { READ_BACK_LINES } from './read-live.js';
 import type { Runner } from './runner.js';
@@ -42,7 +42,7 @@ export async function runGroupedSegments(run: Runner, segs: Item[][], opts: { re
     const seg = segs[i];
     if (r.status === 'ok') {
       out.done.push(...seg);
-      if (opts.readBack) out.readBack.set(seg[0].cmd.ns, jsonDocs(r.stdout.join('\n'), ['ip', '-n', seg[0].cmd.ns, '-json', '-batch', '-']));
+      if (opts.readBack) out.readBack.set(seg[0].cmd.ns, jsonDocs(r.stdout.join('\n'), nsBatchArgv(seg[0].cmd.ns)));
     } else if (r.status === 'failed' && r.line > seg.length) {
       out.done.push(...seg); // every command ran; only the read-back failed: verification reads this namespace itself
     } else if (r.status !== 'not-run') {
