@@ -23,6 +23,8 @@ export interface ReadRequest {
    * last command there): used as they are, not read again.
    */
   known?: Map<string, unknown[]>;
+  /** The namespaces in /run/netns, when the caller has just listed them (else listed here). */
+  netns?: string[];
   /** Namespaces not to read at all (see NsLive.shallow): destroy deletes them whole. */
   shallow?: string[];
   /** Extra per-namespace readers (e.g. nftables), keyed by what they fill in. */
@@ -36,7 +38,7 @@ export async function listNetns(run: Runner): Promise<string[]> {
 }
 
 export async function readLive(run: Runner, req: ReadRequest, ctx?: KindContext): Promise<LiveSnapshot> {
-  const netns = await listNetns(run);
+  const netns = req.netns ?? await listNetns(run);
   const exists = new Set(netns);
   const shallow = new Set(req.shallow?.filter((n) => n !== HOST && exists.has(n)));
   const others = [...new Set(req.namespaces.filter((n) => n !== HOST && exists.has(n) && !shallow.has(n)))];

@@ -4,6 +4,7 @@
 import { isEmpty } from '../core/order.js';
 import type { Plan } from '../model.js';
 import { executePlan, type ExecResult, type Renderer } from '../io/execute.js';
+import { listNetns } from '../io/read-live.js';
 import type { Runner } from '../io/runner.js';
 import { removeState } from '../io/state-file.js';
 import { findMarkedNamespaces, loadContext, observe } from './observe.js';
@@ -16,11 +17,12 @@ export interface DestroyResult { lab: string; plan: Plan; changed: boolean; exec
 export async function destroy(lab: string, opts: DestroyOptions): Promise<DestroyResult> {
   const t0 = Date.now();
   const ctx = await loadContext(lab);
-  const marked = await findMarkedNamespaces(opts.run, ctx, ctx.state.namespaces);
+  const netns = await listNetns(opts.run); // read once: for the marks and for the plan
+  const marked = await findMarkedNamespaces(opts.run, ctx, ctx.state.namespaces, netns);
   const state = { ...ctx.state, namespaces: [...new Set([...ctx.state.namespaces, ...marked])] };
   // The lab's own namespaces go whole (`netns del` takes everything in them): they are not even read.
   const obs = await observe(opts.run, undefined, { ...ctx, state }, [...marked, ...(opts.declaredNamespaces ?? [])],
-    { shallow: state.namespaces });
+    { shallow: state.namespaces, netns });
   if (isEmpty(obs.plan)) {
     await removeState(lab);
     return { lab, plan: obs.plan, changed: false, ms: Date.now() - t0 };

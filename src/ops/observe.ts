@@ -18,15 +18,18 @@ export async function loadContext(lab: string): Promise<KindContext> {
 }
 
 export async function observe(run: Runner, topo: Topology | undefined, ctx: KindContext, extraNs: string[] = [],
-  read: Pick<ReadRequest, 'known' | 'shallow'> = {}): Promise<Observed> {
+  read: Pick<ReadRequest, 'known' | 'shallow' | 'netns'> = {}): Promise<Observed> {
   const scope = readScope(topo, ctx.state);
   const snap = await readLive(run, { namespaces: [...scope.namespaces, ...extraNs], sysctls: scope.sysctls, extra: EXTRA_READERS(topo, ctx), ...read }, ctx);
   return { ...planFrom(topo, snap, ctx), ctx, snap };
 }
 
-/** Namespaces marked as this lab's that neither the file nor the record knows (a lost record, an edited file). */
-export async function findMarkedNamespaces(run: Runner, ctx: KindContext, known: string[]): Promise<string[]> {
-  const others = (await listNetns(run)).filter((n) => !known.includes(n));
+/**
+ * Namespaces marked as this lab's that neither the file nor the record knows (a lost record, an edited file).
+ * `netns`: the namespaces in /run/netns, when the caller has just listed them.
+ */
+export async function findMarkedNamespaces(run: Runner, ctx: KindContext, known: string[], netns?: string[]): Promise<string[]> {
+  const others = (netns ?? await listNetns(run)).filter((n) => !known.includes(n));
   const marked = await pool(others, PARALLEL, async (n) => {
     const r = await run(['ip', '-n', n, '-json', 'link', 'show', 'dev', 'lo']);
     try { return (JSON.parse(r.stdout)[0]?.ifalias === ctx.lab.alias) ? n : undefined; } catch { return undefined; }
