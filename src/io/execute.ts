@@ -49,6 +49,9 @@ export async function executePlan(plan: Plan, opts: ExecOptions): Promise<ExecRe
     const tasks = new Listr(stages.map(({ s, steps }) => ({
       title: `${STAGE_TITLE[s]} (${steps.length} step${steps.length === 1 ? '' : 's'})`,
       task: async () => {
+        // One turn of the event loop first: a signal that came while the last stage's process ran is handled
+        // before this stage starts (its event can be queued behind that process's exit when both are ready).
+        await new Promise((resolve) => setImmediate(resolve));
         if (res.error || res.interrupted) return;
         // The config stage is a namespace's last unless namespaces are deleted after it.
         const readBack = Boolean(opts.readBack) && s === 'config' && !stages.some((x) => x.s === 'cleanup');
