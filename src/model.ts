@@ -63,6 +63,8 @@ export interface Cmd {
   input?: string;
   /** Commands that undo this one once it has run (used by rollback). */
   undo?: Cmd[];
+  /** The stage this command runs in when it is not its step's (a new bridge is brought up in 'bridges'). */
+  stage?: StageName;
 }
 
 export type Op = 'create' | 'update' | 'delete';
@@ -85,8 +87,8 @@ export interface Step extends Change {
   cmds: Cmd[];
 }
 
-export type StageName = 'namespaces' | 'unlink' | 'links' | 'config' | 'cleanup';
-export const STAGES: StageName[] = ['namespaces', 'unlink', 'links', 'config', 'cleanup'];
+export type StageName = 'namespaces' | 'unlink' | 'links' | 'config' | 'bridges' | 'cleanup';
+export const STAGES: StageName[] = ['namespaces', 'unlink', 'links', 'config', 'bridges', 'cleanup'];
 
 export interface Plan {
   lab: string;

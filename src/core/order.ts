@@ -5,6 +5,11 @@
 //                     veth pair frees the peer's name in another namespace, which a creation there may reuse)
 //   links     (<300)  per namespace, in parallel: interfaces created (peers land in their namespace)
 //   config    (<900)  per namespace, in parallel: routes/addresses removed, then lo, ports, addresses, routes, sysctls, NAT
+//   bridges           the config stage of the namespaces where a bridge is created, after every other namespace's:
+//                     a new bridge is created down and brought up here (its Cmd says so), so the frames that its
+//                     ports' namespaces send while they come up (IPv6 DAD, router solicitations, MLD reports) are
+//                     dropped at the port instead of flooded to every other port, which in a large star is most of
+//                     the kernel's work; the namespace's routes, which may need the bridge up, come after it
 //   cleanup   (>=900) host: `netns del` (takes each namespace's interfaces, addresses and routes along)
 // A deletion whose parent (its namespace, its interface) is deleted too is subsumed: no command of its own,
 // unless a creation in this plan needs its name back right away.
@@ -42,6 +47,9 @@ export function order(lab: string, changes: Change[], kinds: Kind[], ctx: KindCo
         : k.remove(c.live!, ctx);
     return { ...c, phase: phase(c), stage: stageOf(phase(c)), cmds };
   });
+  // A namespace that brings up a new bridge configures in the bridges stage (see above).
+  const late = new Set(steps.filter((s) => s.cmds.some((c) => c.stage === 'bridges')).map((s) => s.ns));
+  for (const s of steps) if (s.stage === 'config' && late.has(s.ns)) s.stage = 'bridges';
   // Stable: same phase keeps the order of the registry and of the file.
   steps.sort((a, b) => a.phase - b.phase);
   return { lab, steps, subsumed };

@@ -2,7 +2,7 @@
 // batch, namespaces in parallel. Progress goes through listr2. On a failure (or SIGINT/SIGTERM) it stops
 // launching work, lets running batches finish, and (unless told not to) undoes what ran, in reverse.
 import { Listr } from 'listr2';
-import { STAGES, type Plan, type StageName, type Step } from '../model.js';
+import { STAGES, type Plan, type StageName } from '../model.js';
 import { CommandFailed } from '../errors.js';
 import { PARALLEL, pool } from './pool.js';
 import type { Runner } from './runner.js';
@@ -37,26 +37,34 @@ export interface ExecResult {
 }
 
 const STAGE_TITLE: Record<StageName, string> = {
-  namespaces: 'create namespaces', unlink: 'remove interfaces', links: 'interfaces', config: 'addresses, routes, settings', cleanup: 'delete namespaces',
+  namespaces: 'create namespaces', unlink: 'remove interfaces', links: 'interfaces', config: 'addresses, routes, settings',
+  bridges: 'new bridges up, then their namespace\'s addresses, routes, settings', cleanup: 'delete namespaces',
 };
+
+const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+
+/** The commands that run in stage s, in plan order (a command runs in its step's stage unless it names another). */
+export function itemsOf(plan: Plan, s: StageName): Item[] {
+  return plan.steps.flatMap((step) => step.cmds.filter((cmd) => (cmd.stage ?? step.stage) === s).map((cmd) => ({ step, cmd })));
+}
 
 export async function executePlan(plan: Plan, opts: ExecOptions): Promise<ExecResult> {
   const ran: Item[] = [];
   const res: ExecResult = { ok: true, ran, rolledBack: false, undone: [], rollbackErrors: [], readBack: new Map() };
   const release = holdSignals((sig) => { res.interrupted ??= sig; });
   try {
-    const stages = STAGES.map((s) => ({ s, steps: plan.steps.filter((st) => st.stage === s && st.cmds.length) })).filter((x) => x.steps.length);
-    const tasks = new Listr(stages.map(({ s, steps }) => ({
-      title: `${STAGE_TITLE[s]} (${steps.length} step${steps.length === 1 ? '' : 's'})`,
+    const stages = STAGES.map((s) => ({ s, items: itemsOf(plan, s) })).filter((x) => x.items.length);
+    const tasks = new Listr(stages.map(({ s, items }) => ({
+      title: `${STAGE_TITLE[s]} (${plural(new Set(items.map((it) => it.step)).size, 'step')})`,
       task: async () => {
         // One turn of the event loop first: a signal that came while the last stage's process ran is handled
         // before this stage starts (its event can be queued behind that process's exit when both are ready).
         await new Promise((resolve) => setImmediate(resolve));
         if (res.error || res.interrupted) return;
-        // The config stage is a namespace's last unless namespaces are deleted after it.
-        const readBack = Boolean(opts.readBack) && s === 'config' && !stages.some((x) => x.s === 'cleanup');
+        // A namespace configures in config or in bridges, never both: its last stage unless namespaces are deleted after it.
+        const readBack = Boolean(opts.readBack) && (s === 'config' || s === 'bridges') && !stages.some((x) => x.s === 'cleanup');
         // Anything thrown (not a command's failure: those are in res.error) still stops the apply and rolls back.
-        await runStage(steps, opts.run, res, opts.failAt ?? injectedFailure, readBack).catch((e: unknown) => {
+        await runStage(items, opts.run, res, opts.failAt ?? injectedFailure, readBack).catch((e: unknown) => {
           res.error ??= new CommandFailed(`${STAGE_TITLE[s]} stage`, [], e instanceof Error ? e.message : String(e), undefined, e);
         });
         if (res.error) throw res.error;
@@ -93,11 +101,11 @@ export function holdSignals(onSignal: (sig: 'SIGINT' | 'SIGTERM') => void): () =
   return () => { process.off('SIGINT', onInt).off('SIGTERM', onTerm); };
 }
 
-async function runStage(steps: Step[], run: Runner, res: ExecResult, failAt: FailAt, readBack: boolean): Promise<void> {
+async function runStage(items: Item[], run: Runner, res: ExecResult, failAt: FailAt, readBack: boolean): Promise<void> {
   const byNs = new Map<string, Item[]>();
-  for (const step of steps) for (const cmd of step.cmds) {
-    if (!byNs.has(cmd.ns)) byNs.set(cmd.ns, []);
-    byNs.get(cmd.ns)!.push({ step, cmd });
+  for (const it of items) {
+    if (!byNs.has(it.cmd.ns)) byNs.set(it.cmd.ns, []);
+    byNs.get(it.cmd.ns)!.push(it);
   }
   // Many namespaces with one batch each: grouped, few spawns (io/run-grouped.ts); the others one by one.
   const grouped = groupableSegments(byNs, failAt);

@@ -1,5 +1,6 @@
-// Linux bridges. Created with their group (the lab's mark from the first instant), MTU, MAC and state in one
-// `link add`, then marked with the lab's alias in the same batch.
+// Linux bridges. Created with their group (the lab's mark from the first instant), MTU and MAC in one `link add`,
+// then marked with the lab's alias in the same batch. A new bridge is brought up in the bridges stage, once the
+// namespaces of its ports are configured (see core/order.ts).
 import type { Kind } from '../core/kind.js';
 import { linkIsUp } from '../core/live.js';
 import { HOST, type Resource } from '../model.js';
@@ -23,9 +24,10 @@ export const bridgeKind: Kind = {
     const p = r.props as unknown as BridgeProps;
     const name = r.label;
     return [
-      { ...ip(r.ns, 'link', 'add', 'name', name, ...linkOpts(p), 'group', String(ctx.lab.group), ...(p.up ? ['up'] : []), 'type', 'bridge'),
+      { ...ip(r.ns, 'link', 'add', 'name', name, ...linkOpts(p), 'group', String(ctx.lab.group), 'type', 'bridge'),
         undo: [ip(r.ns, 'link', 'del', 'dev', name)] },
       ip(r.ns, 'link', 'set', 'dev', name, 'alias', p.alias),
+      ...(p.up ? [{ ...ip(r.ns, 'link', 'set', 'dev', name, 'up'), stage: 'bridges' as const }] : []),
     ];
   },
   update(d, _l, fields) {

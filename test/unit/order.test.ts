@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { stageOf } from '../../src/core/order.js';
 import { planFrom } from '../../src/core/pipeline.js';
-import { STAGES, type Plan, type Topology } from '../../src/model.js';
+import { STAGES, type Plan, type StageName, type Topology } from '../../src/model.js';
+import { itemsOf } from '../../src/io/execute.js';
 import { visibleSteps } from '../../src/render/plan.js';
 import { LAB, bridge, ctxOf, lo, ns, snapshot, v4, veth } from './live-fixtures.js';
 
@@ -40,15 +41,39 @@ const line = (p: Plan) => visibleSteps(p).map((s) => `${s.stage} ${s.op} ${s.kin
 const argvs = (p: Plan) => visibleSteps(p).flatMap((s) => s.cmds.map((c) => `${c.ns}: ${c.args.join(' ')}`));
 
 describe('order', () => {
-  it('sorts steps by phase, each in the stage its phase falls in, stages in their fixed order', () => {
+  it('sorts steps by phase, each in the stage its phase falls in (config of a namespace creating a bridge: bridges)', () => {
     const { plan } = planFrom(lab, emptyKernel(), ctxOf());
     const steps = visibleSteps(plan);
     expect(steps.length).toBeGreaterThan(10);
-    for (const s of steps) expect(s.stage).toBe(stageOf(s.phase));
+    for (const s of steps) expect(s.stage).toBe(s.ns === 'host' && stageOf(s.phase) === 'config' ? 'bridges' : stageOf(s.phase));
     const phases = steps.map((s) => s.phase);
     expect(phases).toEqual([...phases].sort((x, y) => x - y));
-    const stageIdx = steps.map((s) => STAGES.indexOf(s.stage));
-    expect(stageIdx).toEqual([...stageIdx].sort((x, y) => x - y));
+    // What runs, stage after stage, is in the stages' fixed order.
+    const run = STAGES.flatMap((st) => itemsOf(plan, st).map((it) => STAGES.indexOf(it.cmd.stage ?? it.step.stage)));
+    expect(run).toEqual([...run].sort((x, y) => x - y));
+    expect(run.length).toBe(steps.reduce((n, s) => n + s.cmds.length, 0));
+  });
+
+  it('a new bridge is created down and goes up in the bridges stage, after the other namespaces, before its namespace\'s routes', () => {
+    const { plan } = planFrom(lab, emptyKernel(), ctxOf());
+    const at = (st: StageName) => itemsOf(plan, st).map((it) => `${it.cmd.ns}: ${it.cmd.args.join(' ')}`);
+    expect(at('links').find((l) => l.includes('type bridge'))).not.toMatch(/ up /);
+    expect(at('config').every((l) => !l.startsWith('host:'))).toBe(true);
+    expect(at('config').some((l) => l.startsWith('a: route add'))).toBe(true);
+    expect(at('bridges')).toEqual([
+      'host: link set dev br0 up',
+      'host: addr add 10.0.3.1/24 dev br0',
+      'host: addr add 10.0.2.1/24 dev h1',
+      'host: route add 10.0.1.0/24 via 10.0.2.2 proto 241',
+    ]);
+    // Down by the file: created down, nothing deferred; brought up later by an edit: an ordinary config update.
+    const down = planFrom({ ...lab, bridges: { br0: { up: false } } }, emptyKernel(), ctxOf()).plan;
+    expect(itemsOf(down, 'bridges')).toEqual([]);
+    const wasDown = applied();
+    wasDown.ns.host.links = wasDown.ns.host.links.map((l) => (l.ifname === 'br0' ? { ...l, flags: ['BROADCAST'] } : l));
+    const edit = planFrom(lab, wasDown, ctxOf(state)).plan;
+    expect(visibleSteps(edit).map((s) => `${s.stage} ${s.op} ${s.kind} ${s.cmds.map((c) => c.args.join(' ')).join('; ')}`))
+      .toEqual(['config update bridge link set dev br0 up']);
   });
 
   it('creates namespaces before links, links before ports and addresses, addresses before routes and sysctls', () => {
