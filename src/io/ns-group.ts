@@ -1,20 +1,24 @@
 // Many namespaces' `ip -batch` scripts with few process spawns from Node. A spawn from Node forks the whole Node
 // process (1.5–2.5 ms of its single thread each, more as its heap grows), and `ip -n NS` / `ip netns exec` copy
 // the mount table (one mount per namespace in /run/netns) to remount /sys, which `ip` doesn't need for netlink:
-// both grow with the size of the lab. So each group of namespaces is one `xargs -0 -n 6 nsenter` process that
-// runs, one after the other, `nsenter --net=/run/netns/NS ip -json -d -batch FILE` (setns only, then `ip`), each
-// namespace's script in a private scratch file (io/scratch.ts). Groups run in parallel.
+// both grow with the size of the lab. So each group of namespaces is one launcher process that runs, one after
+// the other, `ip -json -d -batch FILE` inside each namespace (setns only), each namespace's script in a private
+// scratch file (io/scratch.ts). Groups run in parallel. The launcher (see launchers.ts) is a few lines of Perl
+// that fork, setns() and exec `ip`: one exec per namespace; where Perl or its setns number is missing,
+// `xargs -0 -n 6 nsenter --net=PATH ip ...` (two execs per namespace); where that is missing too, one `ip -n`
+// spawn per namespace.
 //
 // Every script ends with `show` lines, so a job that ran to its end prints exactly that many JSON lines (one per
 // show) and the group's stdout splits into jobs by counting; a job that failed prints nothing and is named on
-// stderr by its own `ip` ("Command failed FILE:L", L the failing line of its script) or by nsenter (namespace
-// gone). xargs goes on with the next job after a failure, so a group reports every job: ok, failed, or (if the
-// group itself died) not run.
+// stderr by its own `ip` ("Command failed FILE:L", L the failing line of its script) or by the launcher
+// (namespace gone). The launcher goes on with the next job after a failure, so a group reports every job: ok,
+// failed, or (if the group itself died) not run.
 import { writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { HOST } from '../model.js';
 import { pool } from './pool.js';
 import { makeScratchDir, removeScratchDir } from './scratch.js';
+import { GONE, launch } from './launchers.js';
 import type { Runner } from './runner.js';
 
 export interface NsJob {
@@ -60,10 +64,9 @@ export async function runNsJobs(run: Runner, jobs: NsJob[], parallel: number, st
     for (let i = 0; i < jobs.length; i += size) groups.push(jobs.slice(i, i + size).map((_, k) => i + k));
     await pool(groups, parallel, async (g) => {
       if (stop?.()) return;
-      const argv = (i: number) => [`--net=${NETNS_DIR}/${jobs[i].ns}`, 'ip', '-json', '-d', '-batch', join(dir, `${i}`)];
-      const r = await run(['xargs', '-0', '-n', '6', 'nsenter'], { input: `${g.map((i) => argv(i).join('\0')).join('\0')}\0` });
-      if (r.exitCode === 127 && !r.stdout) {
-        // No xargs or nsenter here: one `ip -n` spawn per namespace instead.
+      const r = await launch(run, g.map((i) => ({ nsPath: `${NETNS_DIR}/${jobs[i].ns}`, script: join(dir, `${i}`) })));
+      if (!r) {
+        // No launcher here: one `ip -n` spawn per namespace instead.
         for (const i of g) out[i] = await runAlone(run, jobs[i], scripts[i]);
         return;
       }
@@ -76,7 +79,7 @@ export async function runNsJobs(run: Runner, jobs: NsJob[], parallel: number, st
       };
       const finished = r.exitCode === 0 || r.exitCode === 123; // every job ran (123: some failed)
       if (finished && lines.length !== g.reduce((a, i) => a + wants(i), 0)) {
-        const why = `could not tell which namespace scripts ran (xargs exit ${r.exitCode}, ${lines.length} lines): ${r.stderr.trim()}`;
+        const why = `could not tell which namespace scripts ran (${r.argv[0]} exit ${r.exitCode}, ${lines.length} lines): ${r.stderr.trim()}`;
         for (const i of g) out[i] = failed.get(i) ?? { status: 'failed', line: 1, stderr: why };
         return;
       }
@@ -87,7 +90,7 @@ export async function runNsJobs(run: Runner, jobs: NsJob[], parallel: number, st
         else if (at + n <= lines.length) out[i] = { status: 'ok', stdout: jobs[i].shows ? lines.slice(at, at + n) : [] };
         else {
           // The group died (killed): this job may have run in part, the ones after it did not run.
-          out[i] = { status: 'failed', line: 1, stderr: `${r.stderr.trim()}\n(xargs exit ${r.exitCode})`.trim() };
+          out[i] = { status: 'failed', line: 1, stderr: `${r.stderr.trim()}\n(${r.argv[0]} exit ${r.exitCode})`.trim() };
           break;
         }
         at += n;
@@ -105,7 +108,7 @@ function failuresOf(stderr: string, dir: string, byNs: Map<string, number>): Map
   let said: string[] = [];
   for (const line of stderr.split('\n')) {
     const cmd = /^Command failed (.+):(\d+)$/.exec(line);
-    const gone = /^nsenter: cannot open (.+): (.*)$/.exec(line);
+    const gone = GONE.exec(line);
     if (cmd && dirname(cmd[1]) === dir) {
       out.set(Number(basename(cmd[1])), { status: 'failed', line: Number(cmd[2]), stderr: said.join('\n') });
       said = [];
