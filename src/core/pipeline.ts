@@ -16,8 +16,11 @@ export function desiredOf(topo: Topology | undefined, ctx: KindContext): Resourc
   return topo ? KINDS.flatMap((k) => k.desired(topo, ctx)) : [];
 }
 
-export function planFrom(topo: Topology | undefined, snap: LiveSnapshot, ctx: KindContext): Planned {
-  const desired = desiredOf(topo, ctx);
+/**
+ * `desired`: desiredOf(topo, ctx) when the caller has it already (it depends only on the file and ctx.lab, so a
+ * verification re-uses the apply's).
+ */
+export function planFrom(topo: Topology | undefined, snap: LiveSnapshot, ctx: KindContext, desired = desiredOf(topo, ctx)): Planned {
   const live = KINDS.flatMap((k) => k.live(snap, ctx));
   const { changes, conflicts } = diff(desired, live, KINDS);
   return { desired, live, plan: groupLinkDeletes(order(ctx.lab.name, changes, KINDS, ctx), snap, ctx), conflicts };

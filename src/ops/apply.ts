@@ -40,7 +40,7 @@ export async function apply(topo: Topology, opts: ApplyOptions): Promise<ApplyRe
     }
     throw applyFailed(exec, restored);
   }
-  const left = await verify(opts.run, topo, { ...ctx, state: intent }, undefined, exec.readBack);
+  const left = await verify(opts.run, topo, { ...ctx, state: intent }, undefined, exec.readBack, obs.desired);
   if (left.length) {
     throw new TopoError('E_VERIFY', `verification failed: the kernel does not match the file after apply:\n  ${left.join('\n  ')}`, 1,
       { remaining: left });

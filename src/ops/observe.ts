@@ -4,7 +4,7 @@ import type { KindContext } from '../core/kind.js';
 import type { LiveSnapshot } from '../core/live.js';
 import { planFrom, readScope, type Planned } from '../core/pipeline.js';
 import type { StateRecord } from '../core/state.js';
-import type { Topology } from '../model.js';
+import type { Resource, Topology } from '../model.js';
 import { listNetns, readLive, type ReadRequest } from '../io/read-live.js';
 import type { Runner } from '../io/runner.js';
 import { readState } from '../io/state-file.js';
@@ -18,10 +18,10 @@ export async function loadContext(lab: string): Promise<KindContext> {
 }
 
 export async function observe(run: Runner, topo: Topology | undefined, ctx: KindContext, extraNs: string[] = [],
-  read: Pick<ReadRequest, 'known' | 'shallow' | 'netns'> = {}): Promise<Observed> {
+  read: Pick<ReadRequest, 'known' | 'shallow' | 'netns'> = {}, desired?: Resource[]): Promise<Observed> {
   const scope = readScope(topo, ctx.state);
   const snap = await readLive(run, { namespaces: [...scope.namespaces, ...extraNs], sysctls: scope.sysctls, extra: EXTRA_READERS(topo, ctx), ...read }, ctx);
-  return { ...planFrom(topo, snap, ctx), ctx, snap };
+  return { ...planFrom(topo, snap, ctx, desired), ctx, snap };
 }
 
 /**

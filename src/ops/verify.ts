@@ -2,7 +2,7 @@
 // its interfaces asynchronously (the kernel's cleanup_net), so leftover deletions are polled for a short while.
 import type { Conflict } from '../core/diff.js';
 import type { KindContext } from '../core/kind.js';
-import type { Step, Topology } from '../model.js';
+import type { Resource, Step, Topology } from '../model.js';
 import type { Runner } from '../io/runner.js';
 import { observe } from './observe.js';
 
@@ -28,12 +28,13 @@ export async function settle(next: () => Promise<Remaining>, timeoutMs: number):
  * What still differs from the file (or, for destroy, from nothing) after the commands ran; empty when verified.
  * `readBack`: namespaces the apply's batches already read back right after their last command (see
  * io/run-grouped.ts); the first look uses them instead of reading those namespaces again, later ones read all.
+ * `desired`: the file's resources, when the caller has them (see planFrom).
  */
 export async function verify(run: Runner, topo: Topology | undefined, ctx: KindContext, timeoutMs = 5000,
-  readBack?: Map<string, unknown[]>): Promise<string[]> {
+  readBack?: Map<string, unknown[]>, desired?: Resource[]): Promise<string[]> {
   let known = readBack;
   const r = await settle(async () => {
-    const obs = await observe(run, topo, ctx, [], { known });
+    const obs = await observe(run, topo, ctx, [], { known }, desired);
     known = undefined;
     return { steps: obs.plan.steps.filter((s) => s.cmds.length), conflicts: obs.conflicts };
   }, timeoutMs);
