@@ -170,6 +170,19 @@ describe('destroy after the file was edited', () => {
     expect(await sb.snapshot()).toEqual(pristine);
     expect((await sb.run(['ls', '/run/topo'])).stdout.trim()).toBe('');
   });
+
+  it('even edited into an invalid file (unknown keys, wrong types, a namespace that is not the lab\'s)', async () => {
+    expect((await sb.run(['ip', 'netns', 'add', 'other'])).exitCode).toBe(0);
+    const other = (await sb.snapshot() as Record<string, unknown>).other;
+    expect(other).toBeDefined();
+    const edited = labFile('name: prune\nnamespaces:\n  b: { mtu: 9000 }\n  other: {}\n  "../x": {}\nveths: 7\n');
+    expect((await sb.topo(['validate', edited])).exitCode).toBe(65);
+    const r = await sb.topo(['destroy', edited]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(await sb.netns()).toEqual(['other']);
+    expect(await sb.snapshot()).toEqual({ ...pristine, other });
+    expect((await sb.topo(['destroy', labFile('namespaces: {}\n')])).exitCode).toBe(65);
+  });
 });
 
 describe('host sysctls', () => {
