@@ -1,4 +1,4 @@
-// `npm run bench`: node dist/bench/run.js [--sizes 10,100,500] [--large] [--runs 3] [--core-n 5000] [--out FILE] [--json]
+// `npm run bench`: node dist/bench/run.js [--sizes 10,50,100,500] [--large] [--runs 3] [--core-n 5000] [--out FILE] [--json]
 // Builds the star lab inside private sandboxes (needs root), prints the table; --out also writes it to a file.
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -12,11 +12,12 @@ const { values } = parseArgs({
   },
 });
 const list = (x: string) => x.split(',').map((v) => Number(v.trim())).filter((v) => Number.isInteger(v) && v > 0);
-const sizes = values.sizes ? list(values.sizes) : [10, 100, 500, ...(values.large ? [1000] : [])];
+// 50: the near-linear goal compares ms/unit at N = 500 with N = 50.
+const sizes = values.sizes ? list(values.sizes) : [10, 50, 100, 500, ...(values.large ? [1000] : [])];
 const runs = Number(values.runs);
 const coreN = Number(values['core-n']);
 if (!sizes.length || !(runs >= 1) || !(coreN >= 1)) {
-  process.stderr.write('usage: node dist/bench/run.js [--sizes 10,100,500] [--large] [--runs 3] [--core-n 5000] [--out FILE] [--json]\n');
+  process.stderr.write('usage: node dist/bench/run.js [--sizes 10,50,100,500] [--large] [--runs 3] [--core-n 5000] [--out FILE] [--json]\n');
   process.exit(64);
 }
 if (process.getuid?.() !== 0) {
