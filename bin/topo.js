@@ -1,2 +1,3 @@
 #!/usr/bin/env node
-import '../dist/src/cli/main.js';
+// The CLI, bundled into one module by `npm run build` (scripts/bundle.mjs); its source is src/cli/main.ts.
+import '../dist/topo.mjs';

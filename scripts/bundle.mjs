@@ -1,0 +1,19 @@
+// Bundles the compiled CLI (dist/src/cli/main.js, from tsc) and its dependencies into one ES module,
+// dist/topo.mjs, which bin/topo.js runs: Node then loads one file instead of ~150 modules (about 50 ms of every
+// command, see docs/performance.md). A command's own code is still evaluated only when it runs (esbuild keeps
+// the dynamic imports lazy). Modules that topo loads with require() at run time (the `yaml` package, only when
+// there is a problem to place; ajv's runtime helpers in the generated validator) stay outside and are found in
+// node_modules as before.
+import { build } from 'esbuild';
+
+await build({
+  entryPoints: ['dist/src/cli/main.js'],
+  outfile: 'dist/topo.mjs',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  // CommonJS dependencies (commander, ajv) call require(): give the bundle one.
+  banner: { js: "import { createRequire as topoCreateRequire } from 'node:module'; const require = topoCreateRequire(import.meta.url);" },
+  logLevel: 'warning',
+});
