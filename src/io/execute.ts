@@ -6,6 +6,7 @@ import { STAGES, type Plan, type StageName } from '../model.js';
 import { CommandFailed } from '../errors.js';
 import { PARALLEL, pool } from './pool.js';
 import type { Runner } from './runner.js';
+import { readLines } from './read-live.js';
 import { runGroupedSegments, groupableSegments } from './run-grouped.js';
 import { runSegment, segments, type Item } from './run-step-cmds.js';
 import { injectedFailure, injectedUndoFailure, type FailAt } from './test-hooks.js';
@@ -117,11 +118,14 @@ async function runStage(items: Item[], run: Runner, res: ExecResult, failAt: Fai
       for (const [ns, docs] of r.readBack) res.readBack.set(ns, docs);
     }),
     pool([...byNs.values()].filter((items) => !grouped.includes(items)), PARALLEL, async (items) => {
-      for (const seg of segments(items)) {
+      const segs = segments(items);
+      for (const [i, seg] of segs.entries()) {
         if (stop()) return;
-        const r = await runSegment(run, seg, failAt);
+        const ns = seg[0].cmd.ns;
+        const r = await runSegment(run, seg, failAt, readBack && i === segs.length - 1 ? readLines(ns) : []);
         res.ran.push(...r.done);
         if (r.failed) res.error ??= r.failed.error;
+        if (r.readBack) res.readBack.set(ns, r.readBack);
       }
     }),
   ]);

@@ -19,8 +19,8 @@ export interface ReadRequest {
   /** Sysctl keys to read, by namespace. */
   sysctls: Record<string, string[]>;
   /**
-   * Namespaces already read (the JSON documents of READ_BACK_LINES, printed by an apply's batch right after its
-   * last command there): used as they are, not read again.
+   * Namespaces already read (the JSON documents of readLines(ns), printed by an apply's batch right after its
+   * last command there; the host among them): used as they are, not read again.
    */
   known?: Map<string, unknown[]>;
   /** The namespaces in /run/netns, when the caller has just listed them (else listed here). */
@@ -43,7 +43,7 @@ export async function readLive(run: Runner, req: ReadRequest, ctx?: KindContext)
   const shallow = new Set(req.shallow?.filter((n) => n !== HOST && exists.has(n)));
   const others = [...new Set(req.namespaces.filter((n) => n !== HOST && exists.has(n) && !shallow.has(n)))];
   const known = others.filter((n) => req.known?.has(n));
-  const [host, rest] = await Promise.all([readHost(run), readIp(run, others.filter((n) => !req.known?.has(n)), READ)]);
+  const [host, rest] = await Promise.all([req.known?.get(HOST) ?? readHost(run), readIp(run, others.filter((n) => !req.known?.has(n)), READ)]);
   const read = new Map([[HOST, host], ...known.map((n) => [n, req.known!.get(n)!] as const), ...rest]);
   const snap: LiveSnapshot = { netns, ns: {} };
   for (const ns of shallow) snap.ns[ns] = { name: ns, links: [], routes: [], sysctls: {}, nsids: {}, shallow: true };
@@ -70,10 +70,12 @@ interface ReadLines { lines: string[] }
 export const READ_BACK_LINES = ['addr show', 'route show table all'];
 const READ: ReadLines = { lines: READ_BACK_LINES };
 const NSIDS: ReadLines = { lines: ['netns list-id'] };
+/** What a namespace's read prints: in the host also the nsids (see readLive). */
+export const readLines = (ns: string) => (ns === HOST ? [...READ.lines, ...NSIDS.lines] : READ.lines);
 
 async function readHost(run: Runner): Promise<unknown[]> {
   const argv = nsBatchArgv(HOST);
-  const r = await run(argv, { input: `${[...READ.lines, ...NSIDS.lines].join('\n')}\n` });
+  const r = await run(argv, { input: `${readLines(HOST).join('\n')}\n` });
   if (r.exitCode !== 0) throw kernelReadError(argv, r.stderr);
   return jsonDocs(r.stdout, argv);
 }

@@ -9,7 +9,7 @@ import { HOST } from '../model.js';
 import { argvOf, batchLine } from './commands.js';
 import { GROUP_FROM, nsBatchArgv, runNsJobs } from './ns-group.js';
 import { PARALLEL } from './pool.js';
-import { READ_BACK_LINES } from './read-live.js';
+import { readLines } from './read-live.js';
 import type { Runner } from './runner.js';
 import type { Item, SegmentResult } from './run-step-cmds.js';
 import type { FailAt } from './test-hooks.js';
@@ -25,7 +25,7 @@ export function groupableSegments(byNs: Map<string, Item[]>, failAt: FailAt): It
   return segs.length >= GROUP_FROM ? segs : [];
 }
 
-export interface GroupedResult extends SegmentResult {
+export interface GroupedResult extends Pick<SegmentResult, 'done' | 'failed'> {
   /** Per namespace, the JSON documents of `addr show` and `route show table all` after its batch (readBack only). */
   readBack: Map<string, unknown[]>;
 }
@@ -33,8 +33,8 @@ export interface GroupedResult extends SegmentResult {
 export async function runGroupedSegments(run: Runner, segs: Item[][], opts: { readBack: boolean; stop: () => boolean }): Promise<GroupedResult> {
   const jobs = segs.map((seg) => ({
     ns: seg[0].cmd.ns,
-    lines: [...seg.map((it) => batchLine(it.cmd)), ...(opts.readBack ? READ_BACK_LINES : [])],
-    shows: opts.readBack ? READ_BACK_LINES.length : 0,
+    lines: [...seg.map((it) => batchLine(it.cmd)), ...(opts.readBack ? readLines(seg[0].cmd.ns) : [])],
+    shows: opts.readBack ? readLines(seg[0].cmd.ns).length : 0,
   }));
   const results = await runNsJobs(run, jobs, PARALLEL, opts.stop);
   const out: GroupedResult = { done: [], readBack: new Map() };

@@ -1,8 +1,12 @@
 // Running a namespace's share of a stage: consecutive `ip` commands as one `ip -batch` process, others one by one.
 // A failing batch line is mapped back to its command, so errors name the step, the exact argv and the kernel's words.
+// A namespace's last batch may end with `show` lines (readBack, as in run-grouped.ts): the same `ip` then prints
+// the namespace's state right after its last command, for verification.
 import type { Cmd, Step } from '../model.js';
 import { CommandFailed } from '../errors.js';
 import { argvOf, batchArgv, batchLine } from './commands.js';
+import { jsonDocs } from './live-shape.js';
+import { nsBatchArgv } from './ns-group.js';
 import type { Runner } from './runner.js';
 import { crashNow, reserveCommands, type FailAt } from './test-hooks.js';
 
@@ -19,9 +23,15 @@ export function segments(items: Item[]): Item[][] {
   return out;
 }
 
-export interface SegmentResult { done: Item[]; failed?: { item: Item; error: CommandFailed } }
+export interface SegmentResult {
+  done: Item[];
+  failed?: { item: Item; error: CommandFailed };
+  /** The JSON documents of the `shows` lines, when asked for and every command and show ran. */
+  readBack?: unknown[];
+}
 
-export async function runSegment(run: Runner, seg: Item[], failAt?: FailAt): Promise<SegmentResult> {
+/** `shows`: lines to end an ip batch with (ignored for other commands, and when a test hook cuts the segment). */
+export async function runSegment(run: Runner, seg: Item[], failAt?: FailAt, shows: string[] = []): Promise<SegmentResult> {
   const injected = seg.findIndex((it) => failAt?.(it.cmd));
   if (injected >= 0) {
     const head = await runSegment(run, seg.slice(0, injected));
@@ -32,13 +42,14 @@ export async function runSegment(run: Runner, seg: Item[], failAt?: FailAt): Pro
   if (!seg.length) return { done: [] };
   const { run: n, crashAfter, starve } = reserveCommands(seg.length);
   if (starve) await new Promise(() => undefined); // TOPO_CRASH_AFTER: another segment is about to kill -9 us
-  const r = n ? await runCommands(run, seg.slice(0, n)) : { done: [] };
+  const r = n ? await runCommands(run, seg.slice(0, n), n === seg.length ? shows : []) : { done: [] };
   if (crashAfter) crashNow();
   return r;
 }
 
-async function runCommands(run: Runner, seg: Item[]): Promise<SegmentResult> {
+async function runCommands(run: Runner, seg: Item[], shows: string[]): Promise<SegmentResult> {
   const first = seg[0].cmd;
+  if (first.tool === 'ip' && shows.length) return runWithShows(run, seg, shows);
   if (first.tool !== 'ip' || seg.length === 1) {
     const argv = argvOf(first);
     const r = await run(argv, { input: first.input });
@@ -46,10 +57,25 @@ async function runCommands(run: Runner, seg: Item[]): Promise<SegmentResult> {
     return { done: [], failed: { item: seg[0], error: new CommandFailed(seg[0].step.label, argv, r.stderr, r.exitCode) } };
   }
   const r = await run(batchArgv(first.ns), { input: seg.map((it) => batchLine(it.cmd)).join('\n') + '\n' });
-  if (r.exitCode === 0) return { done: seg };
+  return r.exitCode === 0 ? { done: seg } : batchFailure(seg, r.stderr, r.exitCode);
+}
+
+/** The batch's commands, then the show lines, in one `ip -json -d -batch`. */
+async function runWithShows(run: Runner, seg: Item[], shows: string[]): Promise<SegmentResult> {
+  const argv = nsBatchArgv(seg[0].cmd.ns);
+  const r = await run(argv, { input: [...seg.map((it) => batchLine(it.cmd)), ...shows].join('\n') + '\n' });
+  if (r.exitCode === 0) return { done: seg, readBack: jsonDocs(r.stdout, argv) };
   const m = /Command failed -:(\d+)/.exec(r.stderr);
+  // Only a show line failed: every command ran; verification reads this namespace itself.
+  if (m && Number(m[1]) > seg.length) return { done: seg };
+  return batchFailure(seg, r.stderr, r.exitCode);
+}
+
+/** Which command of the batch failed ("Command failed -:L"), with the kernel's words; the ones before it ran. */
+function batchFailure(seg: Item[], stderr: string, exitCode: number): SegmentResult {
+  const m = /Command failed -:(\d+)/.exec(stderr);
   const idx = m ? Number(m[1]) - 1 : 0;
   const item = seg[Math.min(idx, seg.length - 1)];
-  const msg = r.stderr.replace(/Command failed -:\d+\s*/g, '').trim();
-  return { done: seg.slice(0, idx), failed: { item, error: new CommandFailed(item.step.label, argvOf(item.cmd), msg, r.exitCode) } };
+  const msg = stderr.replace(/Command failed -:\d+\s*/g, '').trim();
+  return { done: seg.slice(0, idx), failed: { item, error: new CommandFailed(item.step.label, argvOf(item.cmd), msg, exitCode) } };
 }

@@ -2,9 +2,10 @@
 // configured (core/order.ts); the config of the bridge's own namespace follows it there, so routes that need the
 // bridge up (through it, or via a gateway on its subnet) are added once it is. Checked against the kernel: the
 // routes land, traffic crosses the bridges, and a failure of the bridge-up itself (--no-rollback) leaves the
-// other namespaces configured and the bridge still down: they ran first.
+// other namespaces configured and the bridge still down: they ran first. Each namespace's last batch (the host's
+// too) prints its state for verification, which then reads nothing again.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Sandbox } from '../helpers/sandbox.js';
@@ -65,9 +66,14 @@ describe('new bridges go up after the namespaces of their ports are configured',
   });
 
   it('apply: bridges up, routes through them in place, traffic crosses them; re-apply has nothing to do', async () => {
-    const r = await sb.topo(['apply', file]);
+    const trace = join(dir, 'trace');
+    const r = await sb.topo(['apply', file], { TOPO_TRACE_FILE: trace });
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
+    // Every namespace, the host too, was read back by its own last batch: verification only lists the namespaces.
+    const argv = readFileSync(trace, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as string[]);
+    expect(argv.at(-1)).toEqual(['ip', '-json', 'netns', 'list']);
+    expect(argv.filter((a) => a.includes('-batch')).slice(-5).every((a) => a.includes('-json'))).toBe(true);
     expect(await flags('host', 'br0')).toContain('UP');
     expect(await flags('sw', 'brs')).toContain('UP');
     expect(await routes('host')).toEqual(['10.5.0.0/24 via 10.9.0.2 dev br0']);
