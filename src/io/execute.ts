@@ -6,6 +6,7 @@ import { STAGES, type Plan, type StageName } from '../model.js';
 import { CommandFailed } from '../errors.js';
 import { PARALLEL, pool } from './pool.js';
 import type { Runner } from './runner.js';
+import type { ShapedRead } from './live-shape.js';
 import { readLines } from './read-live.js';
 import { runGroupedSegments, groupableSegments } from './run-grouped.js';
 import { runSegment, segments, type Item } from './run-step-cmds.js';
@@ -34,7 +35,7 @@ export interface ExecResult {
   undone: Item[];
   rollbackErrors: CommandFailed[];
   /** What namespaces' last batches read back right after their last command (readBack). */
-  readBack: Map<string, unknown[]>;
+  readBack: Map<string, ShapedRead>;
 }
 
 const STAGE_TITLE: Record<StageName, string> = {

@@ -119,6 +119,16 @@ export function routesOf(doc: unknown): IpRoute[] {
   });
 }
 
+/** A namespace's read, shaped: its interfaces, routes and (host, or where asked) nsids. */
+export interface ShapedRead { links: IpLink[]; routes: IpRoute[]; nsids?: Record<number, string> }
+
+/** The documents of a namespace's read (addr show, route show table all[, netns list-id]), shaped. */
+export function shapeRead(docs: unknown[]): ShapedRead {
+  const out: ShapedRead = { links: linksOf(docs[0]), routes: routesOf(docs[1]) };
+  if (docs.length > 2) out.nsids = nsidsOf(docs[2]);
+  return out;
+}
+
 /** Names of other namespaces by nsid, from `ip -json netns list-id`; unnamed ids are absent. */
 export function nsidsOf(doc: unknown): Record<number, string> {
   const out: Record<number, string> = {};

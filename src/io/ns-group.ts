@@ -50,9 +50,11 @@ const MARKER = 'link show dev lo';
 
 /**
  * Run the jobs (each in its own namespace, never the host); results in the order of the jobs. `stop` is asked
- * before each group starts: once it says so, the remaining groups are not run.
+ * before each group starts: once it says so, the remaining groups are not run. `settled` hears of each job's
+ * result as soon as its group is done (while other groups still run).
  */
-export async function runNsJobs(run: Runner, jobs: NsJob[], parallel: number, stop?: () => boolean): Promise<NsJobResult[]> {
+export async function runNsJobs(run: Runner, jobs: NsJob[], parallel: number, stop?: () => boolean,
+  settled?: (i: number, r: NsJobResult) => void): Promise<NsJobResult[]> {
   const out: NsJobResult[] = jobs.map(() => ({ status: 'not-run' }));
   if (!jobs.length) return out;
   const dir = makeScratchDir();
@@ -62,8 +64,7 @@ export async function runNsJobs(run: Runner, jobs: NsJob[], parallel: number, st
     const size = Math.min(MAX_GROUP, Math.ceil(jobs.length / parallel));
     const groups: number[][] = [];
     for (let i = 0; i < jobs.length; i += size) groups.push(jobs.slice(i, i + size).map((_, k) => i + k));
-    await pool(groups, parallel, async (g) => {
-      if (stop?.()) return;
+    const runGroup = async (g: number[]) => {
       const r = await launch(run, g.map((i) => ({ nsPath: `${NETNS_DIR}/${jobs[i].ns}`, script: join(dir, `${i}`) })));
       if (!r) {
         // No launcher here: one `ip -n` spawn per namespace instead.
@@ -95,6 +96,11 @@ export async function runNsJobs(run: Runner, jobs: NsJob[], parallel: number, st
         }
         at += n;
       }
+    };
+    await pool(groups, parallel, async (g) => {
+      if (stop?.()) return;
+      await runGroup(g);
+      for (const i of g) settled?.(i, out[i]);
     });
     return out;
   } finally {

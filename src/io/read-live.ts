@@ -8,7 +8,7 @@ import { namespacesToResolve } from '../kinds/veth.js';
 import { HOST } from '../model.js';
 import { TopoError } from '../errors.js';
 import { argvOf } from './commands.js';
-import { jsonDocs, linksOf, netnsNames, nsidsOf, routesOf } from './live-shape.js';
+import { jsonDocs, netnsNames, nsidsOf, shapeRead, type ShapedRead } from './live-shape.js';
 import { GROUP_FROM, nsBatchArgv, runNsJobs } from './ns-group.js';
 import { PARALLEL, pool } from './pool.js';
 import type { Runner } from './runner.js';
@@ -22,7 +22,7 @@ export interface ReadRequest {
    * Namespaces already read (the JSON documents of readLines(ns), printed by an apply's batch right after its
    * last command there; the host among them): used as they are, not read again.
    */
-  known?: Map<string, unknown[]>;
+  known?: Map<string, ShapedRead>;
   /** The namespaces in /run/netns, when the caller has just listed them (else listed here). */
   netns?: string[];
   /** Namespaces not to read at all (see NsLive.shallow): destroy deletes them whole. */
@@ -43,14 +43,12 @@ export async function readLive(run: Runner, req: ReadRequest, ctx?: KindContext)
   const shallow = new Set(req.shallow?.filter((n) => n !== HOST && exists.has(n)));
   const others = [...new Set(req.namespaces.filter((n) => n !== HOST && exists.has(n) && !shallow.has(n)))];
   const known = others.filter((n) => req.known?.has(n));
-  const [host, rest] = await Promise.all([req.known?.get(HOST) ?? readHost(run), readIp(run, others.filter((n) => !req.known?.has(n)), READ)]);
-  const read = new Map([[HOST, host], ...known.map((n) => [n, req.known!.get(n)!] as const), ...rest]);
+  const [host, rest] = await Promise.all([req.known?.get(HOST) ?? readHost(run).then(shapeRead), readIp(run, others.filter((n) => !req.known?.has(n)), READ)]);
   const snap: LiveSnapshot = { netns, ns: {} };
   for (const ns of shallow) snap.ns[ns] = { name: ns, links: [], routes: [], sysctls: {}, nsids: {}, shallow: true };
-  for (const [ns, docs] of read) {
-    snap.ns[ns] = { name: ns, links: linksOf(docs[0]), routes: routesOf(docs[1]), sysctls: {} };
-    if (docs.length > 2) snap.ns[ns].nsids = nsidsOf(docs[2]);
-  }
+  snap.ns[HOST] = { name: HOST, ...host, sysctls: {} };
+  for (const n of known) snap.ns[n] = { name: n, ...req.known!.get(n)!, sysctls: {} };
+  for (const [ns, docs] of rest) snap.ns[ns] = { name: ns, ...shapeRead(docs), sysctls: {} };
   // `netns list-id` looks up every namespace on the machine, so outside the host it is read only where the lab's
   // veth ends can't be paired without it.
   const unresolved = ctx ? namespacesToResolve(snap, ctx) : Object.keys(snap.ns).filter((n) => !snap.ns[n].nsids);

@@ -4,10 +4,10 @@
 // `readBack`, each batch ends by printing the namespace's interfaces and routes, read in the same process right
 // after its last command: verification uses them instead of reading every namespace again.
 import { CommandFailed } from '../errors.js';
-import { jsonDocs } from './live-shape.js';
+import { jsonDocs, shapeRead, type ShapedRead } from './live-shape.js';
 import { HOST } from '../model.js';
 import { argvOf, batchLine } from './commands.js';
-import { GROUP_FROM, nsBatchArgv, runNsJobs } from './ns-group.js';
+import { GROUP_FROM, nsBatchArgv, runNsJobs, type NsJobResult } from './ns-group.js';
 import { PARALLEL } from './pool.js';
 import { readLines } from './read-live.js';
 import type { Runner } from './runner.js';
@@ -26,8 +26,8 @@ export function groupableSegments(byNs: Map<string, Item[]>, failAt: FailAt): It
 }
 
 export interface GroupedResult extends Pick<SegmentResult, 'done' | 'failed'> {
-  /** Per namespace, the JSON documents of `addr show` and `route show table all` after its batch (readBack only). */
-  readBack: Map<string, unknown[]>;
+  /** Per namespace, its interfaces and routes read right after its batch (readBack only). */
+  readBack: Map<string, ShapedRead>;
 }
 
 export async function runGroupedSegments(run: Runner, segs: Item[][], opts: { readBack: boolean; stop: () => boolean }): Promise<GroupedResult> {
@@ -36,13 +36,17 @@ export async function runGroupedSegments(run: Runner, segs: Item[][], opts: { re
     lines: [...seg.map((it) => batchLine(it.cmd)), ...(opts.readBack ? readLines(seg[0].cmd.ns) : [])],
     shows: opts.readBack ? readLines(seg[0].cmd.ns).length : 0,
   }));
-  const results = await runNsJobs(run, jobs, PARALLEL, opts.stop);
   const out: GroupedResult = { done: [], readBack: new Map() };
+  // Read-backs are shaped as each group ends, while the others still run (not all at the end).
+  const shape = (i: number, r: NsJobResult) => {
+    const ns = segs[i][0].cmd.ns;
+    if (opts.readBack && r.status === 'ok') out.readBack.set(ns, shapeRead(jsonDocs(r.stdout.join('\n'), nsBatchArgv(ns))));
+  };
+  const results = await runNsJobs(run, jobs, PARALLEL, opts.stop, shape);
   results.forEach((r, i) => {
     const seg = segs[i];
     if (r.status === 'ok') {
       out.done.push(...seg);
-      if (opts.readBack) out.readBack.set(seg[0].cmd.ns, jsonDocs(r.stdout.join('\n'), nsBatchArgv(seg[0].cmd.ns)));
     } else if (r.status === 'failed' && r.line > seg.length) {
       out.done.push(...seg); // every command ran; only the read-back failed: verification reads this namespace itself
     } else if (r.status !== 'not-run') {

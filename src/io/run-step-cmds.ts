@@ -5,7 +5,7 @@
 import type { Cmd, Step } from '../model.js';
 import { CommandFailed } from '../errors.js';
 import { argvOf, batchArgv, batchLine } from './commands.js';
-import { jsonDocs } from './live-shape.js';
+import { jsonDocs, shapeRead, type ShapedRead } from './live-shape.js';
 import { nsBatchArgv } from './ns-group.js';
 import type { Runner } from './runner.js';
 import { crashNow, reserveCommands, type FailAt } from './test-hooks.js';
@@ -26,8 +26,8 @@ export function segments(items: Item[]): Item[][] {
 export interface SegmentResult {
   done: Item[];
   failed?: { item: Item; error: CommandFailed };
-  /** The JSON documents of the `shows` lines, when asked for and every command and show ran. */
-  readBack?: unknown[];
+  /** What the `shows` lines printed, shaped, when asked for and every command and show ran. */
+  readBack?: ShapedRead;
 }
 
 /** `shows`: lines to end an ip batch with (ignored for other commands, and when a test hook cuts the segment). */
@@ -64,7 +64,7 @@ async function runCommands(run: Runner, seg: Item[], shows: string[]): Promise<S
 async function runWithShows(run: Runner, seg: Item[], shows: string[]): Promise<SegmentResult> {
   const argv = nsBatchArgv(seg[0].cmd.ns);
   const r = await run(argv, { input: [...seg.map((it) => batchLine(it.cmd)), ...shows].join('\n') + '\n' });
-  if (r.exitCode === 0) return { done: seg, readBack: jsonDocs(r.stdout, argv) };
+  if (r.exitCode === 0) return { done: seg, readBack: shapeRead(jsonDocs(r.stdout, argv)) };
   const m = /Command failed -:(\d+)/.exec(r.stderr);
   // Only a show line failed: every command ran; verification reads this namespace itself.
   if (m && Number(m[1]) > seg.length) return { done: seg };

@@ -3,6 +3,7 @@
 import type { Conflict } from '../core/diff.js';
 import type { KindContext } from '../core/kind.js';
 import type { Resource, Step, Topology } from '../model.js';
+import type { ShapedRead } from '../io/live-shape.js';
 import type { Runner } from '../io/runner.js';
 import { observe } from './observe.js';
 
@@ -31,7 +32,7 @@ export async function settle(next: () => Promise<Remaining>, timeoutMs: number):
  * `desired`: the file's resources, when the caller has them (see planFrom).
  */
 export async function verify(run: Runner, topo: Topology | undefined, ctx: KindContext, timeoutMs = 5000,
-  readBack?: Map<string, unknown[]>, desired?: Resource[]): Promise<string[]> {
+  readBack?: Map<string, ShapedRead>, desired?: Resource[]): Promise<string[]> {
   let known = readBack;
   const r = await settle(async () => {
     const obs = await observe(run, topo, ctx, [], { known }, desired);
