@@ -64,11 +64,10 @@ export async function readLive(run: Runner, req: ReadRequest, ctx?: KindContext)
 
 /** What is read: the `show` lines of the batch, one JSON document each. */
 interface ReadLines { lines: string[] }
-/** A namespace's interfaces (with addresses) and routes; also what an apply's batches print at their end (readBack). */
-export const READ_BACK_LINES = ['addr show', 'route show table all'];
-const READ: ReadLines = { lines: READ_BACK_LINES };
+/** A namespace's interfaces (with addresses) and routes. */
+const READ: ReadLines = { lines: ['addr show', 'route show table all'] };
 const NSIDS: ReadLines = { lines: ['netns list-id'] };
-/** What a namespace's read prints: in the host also the nsids (see readLive). */
+/** What a namespace's read prints, in the host also the nsids (see readLive); also what an apply's last batches print. */
 export const readLines = (ns: string) => (ns === HOST ? [...READ.lines, ...NSIDS.lines] : READ.lines);
 
 async function readHost(run: Runner): Promise<unknown[]> {

@@ -37,10 +37,13 @@ export async function runGroupedSegments(run: Runner, segs: Item[][], opts: { re
     shows: opts.readBack ? readLines(seg[0].cmd.ns).length : 0,
   }));
   const out: GroupedResult = { done: [], readBack: new Map() };
-  // Read-backs are shaped as each group ends, while the others still run (not all at the end).
+  // Read-backs are shaped as each group ends, while the others still run (not all at the end). Output that can't
+  // be read is left out (verification then reads that namespace itself, and names the command if it fails again):
+  // throwing here would stop the other groups' bookkeeping half way.
   const shape = (i: number, r: NsJobResult) => {
     const ns = segs[i][0].cmd.ns;
-    if (opts.readBack && r.status === 'ok') out.readBack.set(ns, shapeRead(jsonDocs(r.stdout.join('\n'), nsBatchArgv(ns))));
+    if (!opts.readBack || r.status !== 'ok') return;
+    try { out.readBack.set(ns, shapeRead(jsonDocs(r.stdout.join('\n'), nsBatchArgv(ns)))); } catch { /* read again */ }
   };
   const results = await runNsJobs(run, jobs, PARALLEL, opts.stop, shape);
   results.forEach((r, i) => {
