@@ -13,7 +13,7 @@
 //   cleanup   (>=900) host: `netns del` (takes each namespace's interfaces, addresses and routes along)
 // A deletion whose parent (its namespace, its interface) is deleted too is subsumed: no command of its own,
 // unless a creation in this plan needs its name back right away.
-import type { Change, Plan, StageName, Step } from '../model.js';
+import type { Change, Cmd, Plan, StageName, Step } from '../model.js';
 import type { Kind, KindContext } from './kind.js';
 
 export function stageOf(phase: number): StageName {
@@ -22,6 +22,11 @@ export function stageOf(phase: number): StageName {
   if (phase < 300) return 'links';
   if (phase < 900) return 'config';
   return 'cleanup';
+}
+
+/** The stage a command runs in: its step's, unless the command names another (a new bridge's `up`). */
+export function runsIn(step: Step, cmd: Cmd): StageName {
+  return cmd.stage ?? step.stage;
 }
 
 export function order(lab: string, changes: Change[], kinds: Kind[], ctx: KindContext): Plan {

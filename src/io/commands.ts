@@ -25,6 +25,12 @@ export function batchArgv(ns: string, force = false): string[] {
   return ['ip', ...(ns === HOST ? [] : ['-n', ns]), ...(force ? ['-force'] : []), '-batch', '-'];
 }
 
+/** The line `ip -batch -` names as failed on stderr ("Command failed -:L"), 1-based; 0 when it names none. */
+export const batchFailedLine = (stderr: string): number => Number(/Command failed -:(\d+)/.exec(stderr)?.[1] ?? 0);
+
+/** The kernel's words about a failed batch line, without ip's "Command failed -:L". */
+export const batchMessage = (stderr: string): string => stderr.replace(/Command failed -:\d+\s*/g, '').trim();
+
 /** One line of an `ip -batch` script (arguments quoted the way ip's batch parser reads them). */
 export function batchLine(cmd: Cmd, hostRef: HostRef = String(process.pid)): string {
   return subst(cmd.args, hostRef).map(quoteBatch).join(' ');

@@ -3,6 +3,7 @@
 // launching work, lets running batches finish, and (unless told not to) undoes what ran, in reverse.
 import { Listr } from 'listr2';
 import { STAGES, type Plan, type StageName } from '../model.js';
+import { runsIn } from '../core/order.js';
 import { CommandFailed } from '../errors.js';
 import { PARALLEL, pool } from './pool.js';
 import type { Runner } from './runner.js';
@@ -47,7 +48,7 @@ const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 
 /** The commands that run in stage s, in plan order (a command runs in its step's stage unless it names another). */
 export function itemsOf(plan: Plan, s: StageName): Item[] {
-  return plan.steps.flatMap((step) => step.cmds.filter((cmd) => (cmd.stage ?? step.stage) === s).map((cmd) => ({ step, cmd })));
+  return plan.steps.flatMap((step) => step.cmds.filter((cmd) => runsIn(step, cmd) === s).map((cmd) => ({ step, cmd })));
 }
 
 export async function executePlan(plan: Plan, opts: ExecOptions): Promise<ExecResult> {

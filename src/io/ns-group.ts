@@ -16,6 +16,7 @@
 import { writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { HOST } from '../model.js';
+import { batchFailedLine, batchMessage } from './commands.js';
 import { pool } from './pool.js';
 import { makeScratchDir, removeScratchDir } from './scratch.js';
 import { GONE, launch } from './launchers.js';
@@ -131,6 +132,5 @@ async function runAlone(run: Runner, job: NsJob, script: string[]): Promise<NsJo
   const lines = r.stdout.split('\n').filter((l) => l.trim());
   if (r.exitCode === 0) return { status: 'ok', stdout: job.shows ? lines.slice(-job.shows) : [] };
   if (/Cannot open network namespace/.test(r.stderr)) return { status: 'gone', stderr: r.stderr.trim() };
-  const m = /Command failed -:(\d+)/.exec(r.stderr);
-  return { status: 'failed', line: m ? Number(m[1]) : 1, stderr: r.stderr.replace(/Command failed -:\d+\s*/g, '').trim() };
+  return { status: 'failed', line: batchFailedLine(r.stderr) || 1, stderr: batchMessage(r.stderr) };
 }

@@ -4,7 +4,7 @@
 // the namespace's state right after its last command, for verification.
 import type { Cmd, Step } from '../model.js';
 import { CommandFailed } from '../errors.js';
-import { argvOf, batchArgv, batchLine } from './commands.js';
+import { argvOf, batchArgv, batchFailedLine, batchLine, batchMessage } from './commands.js';
 import { jsonDocs, shapeRead, type ShapedRead } from './live-shape.js';
 import { nsBatchArgv } from './ns-group.js';
 import type { Runner } from './runner.js';
@@ -68,17 +68,14 @@ async function runWithShows(run: Runner, seg: Item[], shows: string[]): Promise<
     // Output that can't be read: the commands ran all the same; verification reads this namespace itself.
     try { return { done: seg, readBack: shapeRead(jsonDocs(r.stdout, argv)) }; } catch { return { done: seg }; }
   }
-  const m = /Command failed -:(\d+)/.exec(r.stderr);
   // Only a show line failed: every command ran; verification reads this namespace itself.
-  if (m && Number(m[1]) > seg.length) return { done: seg };
+  if (batchFailedLine(r.stderr) > seg.length) return { done: seg };
   return batchFailure(seg, r.stderr, r.exitCode);
 }
 
-/** Which command of the batch failed ("Command failed -:L"), with the kernel's words; the ones before it ran. */
+/** Which command of the batch failed, with the kernel's words; the ones before it ran. */
 function batchFailure(seg: Item[], stderr: string, exitCode: number): SegmentResult {
-  const m = /Command failed -:(\d+)/.exec(stderr);
-  const idx = m ? Number(m[1]) - 1 : 0;
+  const idx = Math.max(batchFailedLine(stderr) - 1, 0);
   const item = seg[Math.min(idx, seg.length - 1)];
-  const msg = stderr.replace(/Command failed -:\d+\s*/g, '').trim();
-  return { done: seg.slice(0, idx), failed: { item, error: new CommandFailed(item.step.label, argvOf(item.cmd), msg, exitCode) } };
+  return { done: seg.slice(0, idx), failed: { item, error: new CommandFailed(item.step.label, argvOf(item.cmd), batchMessage(stderr), exitCode) } };
 }
