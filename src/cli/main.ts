@@ -2,8 +2,10 @@
 import { CommanderError } from 'commander';
 import { EXIT } from '../errors.js';
 import { errorJson, errorText, exitCodeOf } from '../render/errors.js';
+import { ignoreOutputErrors } from './output.js';
 import { invocation, program } from './program.js';
 
+ignoreOutputErrors();
 try {
   await program.parseAsync(process.argv);
 } catch (e) {

@@ -1,6 +1,7 @@
 // The plan executor. Stages run one after the other; inside a stage each namespace's commands run as one
-// batch, namespaces in parallel. Progress goes through listr2. On a failure (or SIGINT/SIGTERM) it stops
-// launching work, lets running batches finish, and (unless told not to) undoes what ran, in reverse.
+// batch, namespaces in parallel. Progress goes through listr2, to standard error (io/progress.ts). On a failure
+// (or SIGINT/SIGTERM) it stops launching work, lets running batches finish, and (unless told not to) undoes
+// what ran, in reverse.
 import { Listr } from 'listr2';
 import { STAGES, type Plan, type StageName } from '../model.js';
 import { runsIn } from '../core/order.js';
@@ -12,8 +13,9 @@ import { readLines } from './read-live.js';
 import { runGroupedSegments, groupableSegments } from './run-grouped.js';
 import { runSegment, segments, type Item } from './run-step-cmds.js';
 import { injectedFailure, injectedUndoFailure, type FailAt } from './test-hooks.js';
+import { progressOptions, type Renderer } from './progress.js';
 
-export type Renderer = 'default' | 'simple' | 'silent';
+export type { Renderer };
 
 export interface ExecOptions {
   run: Runner;
@@ -74,7 +76,7 @@ export async function executePlan(plan: Plan, opts: ExecOptions): Promise<ExecRe
         if (res.interrupted) throw new Error(`interrupted by ${res.interrupted}`);
       },
     })), {
-      renderer: opts.renderer, exitOnError: true, rendererOptions: {} as never,
+      ...progressOptions(opts.renderer), exitOnError: true,
       // listr2's own SIGINT listener exits the process (code 127) on the spot, skipping rollback: ours decides.
       registerSignalListeners: false,
     });
