@@ -5,7 +5,7 @@
 import { Listr } from 'listr2';
 import { STAGES, type Plan, type StageName } from '../model.js';
 import { runsIn } from '../core/order.js';
-import { CommandFailed } from '../errors.js';
+import { InternalError, type CommandFailed, type StepFailure } from '../errors.js';
 import { PARALLEL, pool } from './pool.js';
 import type { Runner } from './runner.js';
 import type { ShapedRead } from './live-shape.js';
@@ -31,7 +31,8 @@ export interface ExecResult {
   ok: boolean;
   /** Commands that ran successfully, in completion order. */
   ran: Item[];
-  error?: CommandFailed;
+  /** The command the kernel refused, or the bug that stopped a stage. */
+  error?: StepFailure;
   interrupted?: string;
   rolledBack: boolean;
   /** Undo commands that ran successfully during rollback, in the order they ran. */
@@ -68,9 +69,10 @@ export async function executePlan(plan: Plan, opts: ExecOptions): Promise<ExecRe
         if (res.error || res.interrupted) return;
         // A namespace configures in config or in bridges, never both: its last stage unless namespaces are deleted after it.
         const readBack = Boolean(opts.readBack) && (s === 'config' || s === 'bridges') && !stages.some((x) => x.s === 'cleanup');
-        // Anything thrown (not a command's failure: those are in res.error) still stops the apply and rolls back.
+        // Anything thrown is a bug (a command's failure is a result, in res.error): it still stops the apply and
+        // rolls back, and is reported as a bug, not as a command.
         await runStage(items, opts.run, res, opts.failAt ?? injectedFailure, readBack).catch((e: unknown) => {
-          res.error ??= new CommandFailed(`${STAGE_TITLE[s]} stage`, [], e instanceof Error ? e.message : String(e), undefined, e);
+          res.error ??= new InternalError(`the "${STAGE_TITLE[s]}" stage`, e);
         });
         if (res.error) throw res.error;
         if (res.interrupted) throw new Error(`interrupted by ${res.interrupted}`);

@@ -69,11 +69,11 @@ export function applyFailed(exec: ExecResult, restored?: Restored): TopoError {
     }
   }
   const rolledBack = exec.rolledBack && !restored?.remaining.length;
-  return new TopoError(exec.error ? 'E_COMMAND' : 'E_INTERRUPTED', `${cause}\n${lines.join('\n')}`,
-    exec.interrupted && !exec.error ? SIGNAL_EXIT[exec.interrupted] ?? 1 : 1, {
+  return new TopoError(exec.error?.code ?? 'E_INTERRUPTED', `${cause}\n${lines.join('\n')}`,
+    exec.error?.exitCode ?? SIGNAL_EXIT[exec.interrupted!] ?? 1, {
       ...(exec.error?.details ?? {}), interrupted: exec.interrupted, rolledBack,
       undone: exec.undone.map((it) => argvOf(it.cmd)),
       rollbackErrors: [...exec.rollbackErrors, ...(restored?.errors ?? [])].map((e) => e.details),
       remaining: restored?.remaining,
-    });
+    }, { cause: exec.error });
 }

@@ -39,8 +39,8 @@ export async function destroy(lab: string, opts: DestroyOptions): Promise<Destro
 
 function destroyFailed(exec: ExecResult): TopoError {
   const cause = exec.error ? exec.error.message : `interrupted by ${exec.interrupted}: stopped after the running step`;
-  return new TopoError(exec.error ? 'E_COMMAND' : 'E_INTERRUPTED',
+  return new TopoError(exec.error?.code ?? 'E_INTERRUPTED',
     `${cause}\ndestroy stopped after ${exec.ran.length} command(s); the lab's record is kept, run destroy again to remove the rest`,
-    exec.interrupted && !exec.error ? (exec.interrupted === 'SIGINT' ? 130 : 143) : 1,
-    { ...(exec.error?.details ?? {}), interrupted: exec.interrupted });
+    exec.error?.exitCode ?? (exec.interrupted === 'SIGINT' ? 130 : 143),
+    { ...(exec.error?.details ?? {}), interrupted: exec.interrupted }, { cause: exec.error });
 }
