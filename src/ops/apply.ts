@@ -22,7 +22,7 @@ export async function apply(topo: Topology, opts: ApplyOptions): Promise<ApplyRe
   const t0 = Date.now();
   const ctx = await loadContext(topo.name);
   const obs = await observe(opts.run, topo, ctx);
-  if (obs.conflicts.length) throw conflictError(topo.name, obs.conflicts);
+  if (obs.conflicts.length) throw conflictError(topo.name, obs.conflicts, obs.snap);
   if (isEmpty(obs.plan)) return { lab: topo.name, plan: obs.plan, changed: false, ms: Date.now() - t0 };
 
   // Written before the first command: a crash from here on leaves nothing the lab doesn't know it owns.
