@@ -6,6 +6,8 @@ export const EXIT = {
   CHANGES: 2,
   USAGE: 64,
   INVALID: 65,
+  /** EX_SOFTWARE: a bug in topo, neither the file nor the kernel. */
+  INTERNAL: 70,
   LOCKED: 75,
   NOT_PERMITTED: 77,
 } as const;
@@ -40,6 +42,21 @@ export class InvalidTopology extends TopoError {
     super('E_INVALID', `${file}: ${problems.length} problem(s)`, EXIT.INVALID, { problems });
   }
 }
+
+/**
+ * An exception that is not one of the above: a bug in topo, not a problem of the file or of the kernel. Its
+ * cause (with the stack) is kept; the renderer prints the stack only when asked (TOPO_DEBUG=1).
+ */
+export class InternalError extends TopoError {
+  constructor(public where: string, cause: unknown) {
+    super('E_INTERNAL', `internal error in ${where} (a bug in topo): ${cause instanceof Error ? cause.message : String(cause)}`,
+      EXIT.INTERNAL, { where, hint: 'please report it, with the stack trace printed when TOPO_DEBUG=1 is set' }, { cause });
+    this.name = 'InternalError';
+  }
+}
+
+/** Why a plan's step stopped: a command the kernel refused, or a bug while running it. */
+export type StepFailure = CommandFailed | InternalError;
 
 /** A kernel command failed: the step, the exact argv and the kernel's message. */
 export class CommandFailed extends TopoError {

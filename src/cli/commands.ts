@@ -37,7 +37,7 @@ export async function planCmd(file: string, o: OutputOpts & { commands?: boolean
   const { conflictError } = await import('../ops/conflicts.js');
   const { isEmpty } = await import('../core/order.js');
   const obs = await observe(await kernel(), topo, await loadContext(topo.name));
-  if (obs.conflicts.length) throw conflictError(topo.name, obs.conflicts);
+  if (obs.conflicts.length) throw conflictError(topo.name, obs.conflicts, obs.snap);
   const format = o.json ? 'json' : o.format ?? 'text';
   if (format === 'sh') process.stdout.write(renderPlanScript(obs.plan, file));
   else emit({ json: format === 'json' }, () => renderPlanText(obs.plan, { commands: o.commands }), () => planJson(obs.plan));

@@ -2,8 +2,10 @@
 import { CommanderError } from 'commander';
 import { EXIT } from '../errors.js';
 import { errorJson, errorText, exitCodeOf } from '../render/errors.js';
+import { ignoreOutputErrors } from './output.js';
 import { invocation, program } from './program.js';
 
+ignoreOutputErrors();
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
@@ -11,8 +13,9 @@ try {
     process.exitCode = e.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
   } else {
     const { formatProblems } = await import('../validate/index.js');
-    if (invocation.json) process.stdout.write(`${JSON.stringify(errorJson(e), null, 2)}\n`);
-    else process.stderr.write(errorText(e, formatProblems));
+    const opts = { debug: Boolean(process.env.TOPO_DEBUG) && process.env.TOPO_DEBUG !== '0' };
+    if (invocation.json) process.stdout.write(`${JSON.stringify(errorJson(e, opts), null, 2)}\n`);
+    else process.stderr.write(errorText(e, formatProblems, opts));
     process.exitCode = exitCodeOf(e);
   }
 }

@@ -1,6 +1,6 @@
 // The command line: every command with its arguments, options and help text. An action loads the module that
 // implements it (commands.ts, extra-commands.ts) only when it runs, so `topo --help` loads commander alone.
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 
 /** What the running command asked for that matters after it fails: errors as one JSON document. */
 export const invocation = { json: false };
@@ -13,6 +13,13 @@ const wrap = <A extends unknown[]>(fn: (...a: A) => Promise<number>) => async (.
   invocation.json = Boolean((a[a.length - 2] as { json?: boolean } | undefined)?.json);
   process.exitCode = await fn(...a);
 };
+
+/**
+ * --format, with the values the command knows: any other is a usage error (exit 64) that lists them, never a
+ * silent fallback to the default.
+ */
+const format = (help: string, values: string[], def: string) =>
+  new Option('--format <format>', help).choices(values).default(def);
 
 function seconds(v: string): number {
   const n = Number(v);
@@ -29,7 +36,7 @@ program.command('validate').argument('<file>').description('check a topology fil
   .option('--json', 'print one JSON document').action(wrap(async (f: string, o) => (await core()).validateCmd(f, o)));
 program.command('plan').argument('<file>').description('show what apply would change (+ create, ~ change, - delete)')
   .option('--commands', 'list the exact commands under each change')
-  .option('--format <format>', 'text | sh (a runnable shell script) | json', 'text')
+  .addOption(format('the form of the plan (sh: a runnable shell script)', ['text', 'sh', 'json'], 'text'))
   .option('--detailed-exitcode', 'exit 0 when there is nothing to do, 2 when there are changes')
   .option('--json', 'print one JSON document').action(wrap(async (f: string, o) => (await core()).planCmd(f, o)));
 program.command('apply').argument('<file>').description('make the kernel match the file, then verify')
@@ -51,6 +58,6 @@ program.command('exec').argument('<file>').argument('<namespace>').argument('<co
   .allowUnknownOption()
   .action(wrap(async (f: string, ns: string, cmd: string[]) => (await extra()).execCmd(f, ns, cmd)));
 program.command('graph').argument('<file>').description('print the lab as a diagram: Mermaid (default), Graphviz DOT or SVG')
-  .option('--format <format>', 'mermaid | dot | svg (needs Graphviz)', 'mermaid')
+  .addOption(format('the kind of diagram (svg needs Graphviz)', ['mermaid', 'dot', 'svg'], 'mermaid'))
   .option('-o, --output <file>', 'write to this file instead of standard output')
   .action(wrap(async (f: string, o) => (await extra()).graphCmd(f, o)));

@@ -4,7 +4,13 @@ import type { Change, Resource } from '../model.js';
 import type { FieldDiff, Kind } from './kind.js';
 import { compareDeclared } from './kind.js';
 
-export interface Conflict { key: string; label: string; ns: string; holder: string; path?: string }
+export interface Conflict {
+  key: string; label: string; ns: string; holder: string; path?: string;
+  /** The declared object's claims and parents: a conflict inside another one's claim is its consequence. */
+  claims: string[]; parents: string[];
+  /** The holder's claims and namespace: where the marks of whoever owns it are. */
+  holderClaims: string[]; holderNs: string;
+}
 export interface DiffResult { changes: Change[]; conflicts: Conflict[] }
 
 export function diff(desired: Resource[], live: Resource[], kinds: Kind[]): DiffResult {
@@ -28,7 +34,8 @@ export function diff(desired: Resource[], live: Resource[], kinds: Kind[]): Diff
     const mine = l && (l.owned || l.adoptable);
     const holder = l && !mine ? l : d.claims.map((c) => unownedClaims.get(c)).find((h) => h !== l);
     if (holder && !mine) {
-      conflicts.push({ key: d.key, label: d.label, ns: d.ns, holder: describeHolder(holder), path: d.path });
+      conflicts.push({ key: d.key, label: d.label, ns: d.ns, holder: describeHolder(holder), path: d.path,
+        claims: d.claims, parents: d.parents, holderClaims: holder.claims, holderNs: holder.ns });
       continue;
     }
     if (!l || takenAway(l)) {

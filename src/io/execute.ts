@@ -1,10 +1,11 @@
 // The plan executor. Stages run one after the other; inside a stage each namespace's commands run as one
-// batch, namespaces in parallel. Progress goes through listr2. On a failure (or SIGINT/SIGTERM) it stops
-// launching work, lets running batches finish, and (unless told not to) undoes what ran, in reverse.
+// batch, namespaces in parallel. Progress goes through listr2, to standard error (io/progress.ts). On a failure
+// (or SIGINT/SIGTERM) it stops launching work, lets running batches finish, and (unless told not to) undoes
+// what ran, in reverse.
 import { Listr } from 'listr2';
 import { STAGES, type Plan, type StageName } from '../model.js';
 import { runsIn } from '../core/order.js';
-import { CommandFailed } from '../errors.js';
+import { InternalError, type CommandFailed, type StepFailure } from '../errors.js';
 import { PARALLEL, pool } from './pool.js';
 import type { Runner } from './runner.js';
 import type { ShapedRead } from './live-shape.js';
@@ -12,8 +13,9 @@ import { readLines } from './read-live.js';
 import { runGroupedSegments, groupableSegments } from './run-grouped.js';
 import { runSegment, segments, type Item } from './run-step-cmds.js';
 import { injectedFailure, injectedUndoFailure, type FailAt } from './test-hooks.js';
+import { progressOptions, type Renderer } from './progress.js';
 
-export type Renderer = 'default' | 'simple' | 'silent';
+export type { Renderer };
 
 export interface ExecOptions {
   run: Runner;
@@ -29,7 +31,8 @@ export interface ExecResult {
   ok: boolean;
   /** Commands that ran successfully, in completion order. */
   ran: Item[];
-  error?: CommandFailed;
+  /** The command the kernel refused, or the bug that stopped a stage. */
+  error?: StepFailure;
   interrupted?: string;
   rolledBack: boolean;
   /** Undo commands that ran successfully during rollback, in the order they ran. */
@@ -66,15 +69,16 @@ export async function executePlan(plan: Plan, opts: ExecOptions): Promise<ExecRe
         if (res.error || res.interrupted) return;
         // A namespace configures in config or in bridges, never both: its last stage unless namespaces are deleted after it.
         const readBack = Boolean(opts.readBack) && (s === 'config' || s === 'bridges') && !stages.some((x) => x.s === 'cleanup');
-        // Anything thrown (not a command's failure: those are in res.error) still stops the apply and rolls back.
+        // Anything thrown is a bug (a command's failure is a result, in res.error): it still stops the apply and
+        // rolls back, and is reported as a bug, not as a command.
         await runStage(items, opts.run, res, opts.failAt ?? injectedFailure, readBack).catch((e: unknown) => {
-          res.error ??= new CommandFailed(`${STAGE_TITLE[s]} stage`, [], e instanceof Error ? e.message : String(e), undefined, e);
+          res.error ??= new InternalError(`the "${STAGE_TITLE[s]}" stage`, e);
         });
         if (res.error) throw res.error;
         if (res.interrupted) throw new Error(`interrupted by ${res.interrupted}`);
       },
     })), {
-      renderer: opts.renderer, exitOnError: true, rendererOptions: {} as never,
+      ...progressOptions(opts.renderer), exitOnError: true,
       // listr2's own SIGINT listener exits the process (code 127) on the spot, skipping rollback: ours decides.
       registerSignalListeners: false,
     });

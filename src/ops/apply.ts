@@ -22,7 +22,7 @@ export async function apply(topo: Topology, opts: ApplyOptions): Promise<ApplyRe
   const t0 = Date.now();
   const ctx = await loadContext(topo.name);
   const obs = await observe(opts.run, topo, ctx);
-  if (obs.conflicts.length) throw conflictError(topo.name, obs.conflicts);
+  if (obs.conflicts.length) throw conflictError(topo.name, obs.conflicts, obs.snap);
   if (isEmpty(obs.plan)) return { lab: topo.name, plan: obs.plan, changed: false, ms: Date.now() - t0 };
 
   // Written before the first command: a crash from here on leaves nothing the lab doesn't know it owns.
@@ -69,11 +69,11 @@ export function applyFailed(exec: ExecResult, restored?: Restored): TopoError {
     }
   }
   const rolledBack = exec.rolledBack && !restored?.remaining.length;
-  return new TopoError(exec.error ? 'E_COMMAND' : 'E_INTERRUPTED', `${cause}\n${lines.join('\n')}`,
-    exec.interrupted && !exec.error ? SIGNAL_EXIT[exec.interrupted] ?? 1 : 1, {
+  return new TopoError(exec.error?.code ?? 'E_INTERRUPTED', `${cause}\n${lines.join('\n')}`,
+    exec.error?.exitCode ?? SIGNAL_EXIT[exec.interrupted!] ?? 1, {
       ...(exec.error?.details ?? {}), interrupted: exec.interrupted, rolledBack,
       undone: exec.undone.map((it) => argvOf(it.cmd)),
       rollbackErrors: [...exec.rollbackErrors, ...(restored?.errors ?? [])].map((e) => e.details),
       remaining: restored?.remaining,
-    });
+    }, { cause: exec.error });
 }

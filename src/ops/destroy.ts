@@ -2,6 +2,7 @@
 // so a lab whose file was edited since apply is still removed completely). Nothing to roll back: a destroy that
 // stops half way (a failure, a signal, a crash) leaves the record in place and the next destroy finishes it.
 import { isEmpty } from '../core/order.js';
+import { isEmptyState } from '../core/state.js';
 import type { Plan } from '../model.js';
 import { executePlan, type ExecResult, type Renderer } from '../io/execute.js';
 import { listNetns } from '../io/read-live.js';
@@ -18,11 +19,15 @@ export async function destroy(lab: string, opts: DestroyOptions): Promise<Destro
   const t0 = Date.now();
   const ctx = await loadContext(lab);
   const netns = await listNetns(opts.run); // read once: for the marks and for the plan
-  const marked = await findMarkedNamespaces(opts.run, ctx, ctx.state.namespaces, netns);
+  const declared = opts.declaredNamespaces ?? [];
+  // Only the lab's namespaces are read: the record names every one it created (from before `netns add` until a
+  // destroy has removed it), the file those it declares. Other namespaces on the machine are none of its business,
+  // and reading them costs a process each. Only without a record (lost) are the lab's namespaces looked for by
+  // their marks in every namespace, in one batched read.
+  const marked = isEmptyState(ctx.state) ? await findMarkedNamespaces(opts.run, ctx, declared, netns) : [];
   const state = { ...ctx.state, namespaces: [...new Set([...ctx.state.namespaces, ...marked])] };
   // The lab's own namespaces go whole (`netns del` takes everything in them): they are not even read.
-  const obs = await observe(opts.run, undefined, { ...ctx, state }, [...marked, ...(opts.declaredNamespaces ?? [])],
-    { shallow: state.namespaces, netns });
+  const obs = await observe(opts.run, undefined, { ...ctx, state }, [...marked, ...declared], { shallow: state.namespaces, netns });
   if (isEmpty(obs.plan)) {
     await removeState(lab);
     return { lab, plan: obs.plan, changed: false, ms: Date.now() - t0 };
@@ -39,8 +44,8 @@ export async function destroy(lab: string, opts: DestroyOptions): Promise<Destro
 
 function destroyFailed(exec: ExecResult): TopoError {
   const cause = exec.error ? exec.error.message : `interrupted by ${exec.interrupted}: stopped after the running step`;
-  return new TopoError(exec.error ? 'E_COMMAND' : 'E_INTERRUPTED',
+  return new TopoError(exec.error?.code ?? 'E_INTERRUPTED',
     `${cause}\ndestroy stopped after ${exec.ran.length} command(s); the lab's record is kept, run destroy again to remove the rest`,
-    exec.interrupted && !exec.error ? (exec.interrupted === 'SIGINT' ? 130 : 143) : 1,
-    { ...(exec.error?.details ?? {}), interrupted: exec.interrupted });
+    exec.error?.exitCode ?? (exec.interrupted === 'SIGINT' ? 130 : 143),
+    { ...(exec.error?.details ?? {}), interrupted: exec.interrupted }, { cause: exec.error });
 }

@@ -5,10 +5,9 @@ import type { LiveSnapshot } from '../core/live.js';
 import { planFrom, readScope, type Planned } from '../core/pipeline.js';
 import type { StateRecord } from '../core/state.js';
 import type { Resource, Topology } from '../model.js';
-import { listNetns, readLive, type ReadRequest } from '../io/read-live.js';
+import { listNetns, readLive, readLoAliases, type ReadRequest } from '../io/read-live.js';
 import type { Runner } from '../io/runner.js';
 import { readState } from '../io/state-file.js';
-import { PARALLEL, pool } from '../io/pool.js';
 import { EXTRA_READERS } from '../kinds/readers.js';
 
 export interface Observed extends Planned { ctx: KindContext; snap: LiveSnapshot }
@@ -25,16 +24,13 @@ export async function observe(run: Runner, topo: Topology | undefined, ctx: Kind
 }
 
 /**
- * Namespaces marked as this lab's that neither the file nor the record knows (a lost record, an edited file).
- * `netns`: the namespaces in /run/netns, when the caller has just listed them.
+ * Namespaces marked as this lab's among all those on the machine but `known` (a lost record): every other
+ * namespace's `lo` is read, in one batched read. `netns`: the namespaces in /run/netns, when just listed.
  */
 export async function findMarkedNamespaces(run: Runner, ctx: KindContext, known: string[], netns?: string[]): Promise<string[]> {
   const others = (netns ?? await listNetns(run)).filter((n) => !known.includes(n));
-  const marked = await pool(others, PARALLEL, async (n) => {
-    const r = await run(['ip', '-n', n, '-json', 'link', 'show', 'dev', 'lo']);
-    try { return (JSON.parse(r.stdout)[0]?.ifalias === ctx.lab.alias) ? n : undefined; } catch { return undefined; }
-  });
-  return marked.filter((n): n is string => !!n);
+  const aliases = await readLoAliases(run, others);
+  return others.filter((n) => aliases.get(n) === ctx.lab.alias);
 }
 
 export type { StateRecord };

@@ -9,7 +9,7 @@ import { order } from '../core/order.js';
 import type { NormEnd } from '../kinds/common.js';
 import { KINDS } from '../kinds/index.js';
 import type { Plan, Resource, Topology } from '../model.js';
-import type { CommandFailed } from '../errors.js';
+import type { StepFailure } from '../errors.js';
 import { executePlan } from '../io/execute.js';
 import type { Runner } from '../io/runner.js';
 import { injectedUndoFailure } from '../io/test-hooks.js';
@@ -19,7 +19,7 @@ import { describeAll, settle, type Remaining } from './verify.js';
 export interface Restored {
   /** Commands run to converge back after the undo commands (0 when undoing was enough). */
   commands: number;
-  errors: CommandFailed[];
+  errors: StepFailure[];
   /** What still differs from the lab before the apply; empty when the lab is back as it was. */
   remaining: string[];
 }

@@ -1,11 +1,13 @@
 // The CLI contract: plan --commands prints the exact argv (and --format sh does what apply does), --json prints
-// one JSON document, exit codes 0/1/2/64/65/77, invalid input never reaches the kernel, a kernel failure names
-// the step, the argv and the kernel's message, IPv6 is usable the moment apply returns.
+// one JSON document, exit codes 0/1/2/64/65/77 (an unknown --format is a usage error), invalid input never
+// reaches the kernel, a kernel failure names the step, the argv and the kernel's message, IPv6 is usable the
+// moment apply returns.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ROOT, Sandbox, TOPO, example } from '../helpers/sandbox.js';
+import { program } from '../../src/cli/program.js';
 
 const V6 = `name: v6
 namespaces:
@@ -116,6 +118,22 @@ describe('exit codes', () => {
     expect((await sb.topo(['apply', join(dir, 'does-not-exist.yaml')])).exitCode).toBe(65);
     await sb.run(['ip', 'netns', 'add', 'ns2']);
     expect((await sb.topo(['apply', f])).exitCode).toBe(1);
+  });
+
+  it('an unknown --format is a usage error (64) listing the allowed values, for every command that takes --format', async () => {
+    const f = example('two-namespaces.yaml');
+    const trace = '/run/topo-trace.log';
+    const takesFormat = program.commands.flatMap((c) => c.options.filter((o) => o.long === '--format').map((o) => ({ cmd: c.name(), o })));
+    expect(takesFormat.map((x) => x.cmd).sort()).toEqual(['graph', 'plan']);
+    for (const { cmd, o } of takesFormat) {
+      const r = await sb.topo([cmd, f, '--format', 'yaml'], { TOPO_TRACE_FILE: trace });
+      expect(r.exitCode, `${cmd}: ${r.stdout}`).toBe(64);
+      expect(r.stdout).toBe('');
+      expect(o.argChoices?.length).toBeGreaterThan(1);
+      expect(r.stderr).toContain(`argument 'yaml' is invalid. Allowed choices are ${o.argChoices!.join(', ')}.`);
+      expect((await sb.topo([cmd, f, '--format', o.argChoices!.at(-1)!])).exitCode, `${cmd} --format ${o.argChoices!.at(-1)}`).not.toBe(64);
+    }
+    expect((await sb.run(['sh', '-c', `cat ${trace} 2>/dev/null || true`])).stdout).toBe(''); // refused before any kernel read
   });
 
   it('77 without root, saying plainly that it needs root; validate needs no privilege', async () => {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { Sandbox, example } from '../helpers/sandbox.js';
+import { withoutProgress } from '../helpers/progress.js';
 
 const ROUTER = example('router-portforward.yaml');
 const TABLE = 'topo-router-portfwd';
@@ -50,7 +51,7 @@ describe('NAT', () => {
 
   it('router: the outside server sees the router as source; a forwarded port reaches the inner server; topo test passes', async () => {
     const applied = await sb.topo(['apply', ROUTER]);
-    expect(applied.stderr).toBe('');
+    expect(withoutProgress(applied.stderr)).toBe('');
     expect(applied.exitCode).toBe(0);
 
     // Kernel state, read back: exactly the lab's table with the two declared rules.
@@ -151,7 +152,7 @@ describe('NAT', () => {
     const file = example('nat-node.yaml');
 
     const applied = await sb.topo(['apply', file, '--test']);
-    expect(applied.stderr).toBe('');
+    expect(withoutProgress(applied.stderr)).toBe('');
     expect(applied.exitCode).toBe(0);
     expect(applied.stdout).toMatch(/ok {2}NS1 {3}outside \(203\.0\.113\.2\) +reachable +reachable/);
     expect((await nftText(sb, 'host', 'table', 'inet', 'topo-nat-node')).stdout).toContain('oifname "uplink" ip saddr 172.16.0.0/24 masquerade');

@@ -30,7 +30,8 @@ describe('diff', () => {
     const res = diff([r('a', { claims: ['link:n/eth0'], path: '/veths/0' })],
       [r('foreign', { owned: false, claims: ['link:n/eth0'], label: 'eth0' })], [thing]);
     expect(res.changes).toEqual([]);
-    expect(res.conflicts).toEqual([{ key: 'a', label: 'a', ns: 'n', holder: 'thing eth0 in n', path: '/veths/0' }]);
+    expect(res.conflicts).toEqual([{ key: 'a', label: 'a', ns: 'n', holder: 'thing eth0 in n', path: '/veths/0',
+      claims: ['link:n/eth0'], parents: [], holderClaims: ['link:n/eth0'], holderNs: 'n' }]);
   });
 
   it('updates compare only the fields the file declares (undefined = "don\'t care")', () => {
