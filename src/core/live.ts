@@ -34,6 +34,8 @@ export interface IpRoute {
 
 export interface NsLive {
   name: string;
+  /** The namespace's kernel identity (see io/netns-identity.ts); undefined for the host or when not read. */
+  identity?: string;
   links: IpLink[];
   routes: IpRoute[];
   /** Values of the sysctls that were asked for, as the kernel prints them. */

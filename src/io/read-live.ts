@@ -10,6 +10,7 @@ import { TopoError } from '../errors.js';
 import { argvOf } from './commands.js';
 import { jsonDocs, netnsNames, nsidsOf, shapeRead, type ShapedRead } from './live-shape.js';
 import { GROUP_FROM, nsBatchArgv, runNsJobs } from './ns-group.js';
+import { netnsIdentity } from './netns-identity.js';
 import { PARALLEL, pool } from './pool.js';
 import type { Runner } from './runner.js';
 
@@ -54,6 +55,8 @@ export async function readLive(run: Runner, req: ReadRequest, ctx?: KindContext)
   const unresolved = ctx ? namespacesToResolve(snap, ctx) : Object.keys(snap.ns).filter((n) => !snap.ns[n].nsids);
   for (const [ns, docs] of await readIp(run, unresolved, NSIDS)) snap.ns[ns].nsids = nsidsOf(docs.at(-1));
   for (const ns of unresolved) snap.ns[ns].nsids ??= {};
+  // Which namespace each name stands for now (the lab's ownership is proven by it, see kinds/common.ts).
+  await Promise.all(Object.values(snap.ns).filter((n) => n.name !== HOST).map(async (n) => { n.identity = await netnsIdentity(n.name); }));
   await pool(Object.keys(snap.ns).filter((ns) => !shallow.has(ns)), PARALLEL, async (ns) => {
     const live = snap.ns[ns];
     live.sysctls = await readSysctls(run, ns, req.sysctls[ns] ?? []);
