@@ -23,6 +23,11 @@ export interface ExecOptions {
   failAt?: FailAt;
   /** Have each namespace's last batch print its interfaces and routes (for verify; see io/run-grouped.ts). */
   readBack?: boolean;
+  /**
+   * Called as each stage ends (even a failed one), before the next starts, with the commands that ran in it: the
+   * apply records the identity of the namespaces it just created before anything is put in them.
+   */
+  afterStage?: (stage: StageName, ran: Item[]) => Promise<void>;
 }
 
 export interface ExecResult {
@@ -67,9 +72,12 @@ export async function executePlan(plan: Plan, opts: ExecOptions): Promise<ExecRe
         // A namespace configures in config or in bridges, never both: its last stage unless namespaces are deleted after it.
         const readBack = Boolean(opts.readBack) && (s === 'config' || s === 'bridges') && !stages.some((x) => x.s === 'cleanup');
         // Anything thrown (not a command's failure: those are in res.error) still stops the apply and rolls back.
-        await runStage(items, opts.run, res, opts.failAt ?? injectedFailure, readBack).catch((e: unknown) => {
+        const from = ran.length;
+        const failed = (e: unknown) => {
           res.error ??= new CommandFailed(`${STAGE_TITLE[s]} stage`, [], e instanceof Error ? e.message : String(e), undefined, e);
-        });
+        };
+        await runStage(items, opts.run, res, opts.failAt ?? injectedFailure, readBack).catch(failed);
+        await opts.afterStage?.(s, ran.slice(from)).catch(failed);
         if (res.error) throw res.error;
         if (res.interrupted) throw new Error(`interrupted by ${res.interrupted}`);
       },

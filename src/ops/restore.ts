@@ -36,7 +36,7 @@ async function planBack(run: Runner, topo: Topology, ctx: KindContext, before: R
   return { ...plan, steps, conflicts };
 }
 
-/** ctx must carry the intent record (so objects created but not yet marked count as the lab's). */
+/** ctx must carry the record of what the apply created (madeState: objects created but not yet marked count as the lab's). */
 export async function restoreLab(run: Runner, topo: Topology, ctx: KindContext, before: Resource[]): Promise<Restored> {
   const out: Restored = { commands: 0, errors: [], remaining: [] };
   const back = () => settle(() => planBack(run, topo, ctx, before), 3000) as Promise<Plan & Remaining>;
