@@ -46,8 +46,8 @@ export interface NsLive {
    */
   nsids?: Record<number, string>;
   /**
-   * Not read: the namespace is the lab's and about to be deleted whole (destroy), so what is in it doesn't matter;
-   * links and routes are empty.
+   * Only its interfaces were read (without addresses): the namespace is the lab's and about to be deleted whole
+   * (destroy), so its addresses and routes don't matter; routes are empty.
    */
   shallow?: boolean;
   /** `nft -j list table` output of the lab's table, when it exists. */

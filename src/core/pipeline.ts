@@ -1,5 +1,6 @@
 // Pure assembly of the pipeline: desired + live resources → diff → ordered plan. Also the state record an
 // apply writes before it runs (what it is about to create) and after it succeeds (what the lab now owns).
+import { foreignInside, type ForeignInside } from '../kinds/foreign-link.js';
 import { KINDS } from '../kinds/index.js';
 import { HOST, type Cmd, type Plan, type Resource, type Step, type Topology } from '../model.js';
 import type { Conflict } from './diff.js';
@@ -10,7 +11,11 @@ import { groupLinkDeletes } from './group-delete.js';
 import { order } from './order.js';
 import { emptyState, mergeState, type StateRecord } from './state.js';
 
-export interface Planned { desired: Resource[]; live: Resource[]; plan: Plan; conflicts: Conflict[] }
+export interface Planned {
+  desired: Resource[]; live: Resource[]; plan: Plan; conflicts: Conflict[];
+  /** Interfaces the lab doesn't own in namespaces the plan deletes: the plan must not run (see foreignInside). */
+  inside: ForeignInside[];
+}
 
 export function desiredOf(topo: Topology | undefined, ctx: KindContext): Resource[] {
   return topo ? KINDS.flatMap((k) => k.desired(topo, ctx)) : [];
@@ -23,7 +28,8 @@ export function desiredOf(topo: Topology | undefined, ctx: KindContext): Resourc
 export function planFrom(topo: Topology | undefined, snap: LiveSnapshot, ctx: KindContext, desired = desiredOf(topo, ctx)): Planned {
   const live = KINDS.flatMap((k) => k.live(snap, ctx));
   const { changes, conflicts } = diff(desired, live, KINDS);
-  return { desired, live, plan: groupLinkDeletes(order(ctx.lab.name, changes, KINDS, ctx), snap, ctx), conflicts };
+  const plan = groupLinkDeletes(order(ctx.lab.name, changes, KINDS, ctx), snap, ctx);
+  return { desired, live, plan, conflicts, inside: foreignInside(plan, snap, ctx) };
 }
 
 /** What to read from the kernel for this lab: its namespaces (declared and recorded) and sysctls. */

@@ -26,7 +26,7 @@ export interface ReadRequest {
   known?: Map<string, ShapedRead>;
   /** The namespaces in /run/netns, when the caller has just listed them (else listed here). */
   netns?: string[];
-  /** Namespaces not to read at all (see NsLive.shallow): destroy deletes them whole. */
+  /** Namespaces of which only the interfaces are read (see NsLive.shallow): destroy deletes them whole. */
   shallow?: string[];
   /** Extra per-namespace readers (e.g. nftables), keyed by what they fill in. */
   extra?: ((ns: string, runner: Runner) => Promise<Partial<NsLive>>)[];
@@ -44,9 +44,10 @@ export async function readLive(run: Runner, req: ReadRequest, ctx?: KindContext)
   const shallow = new Set(req.shallow?.filter((n) => n !== HOST && exists.has(n)));
   const others = [...new Set(req.namespaces.filter((n) => n !== HOST && exists.has(n) && !shallow.has(n)))];
   const known = others.filter((n) => req.known?.has(n));
-  const [host, rest] = await Promise.all([req.known?.get(HOST) ?? readHost(run).then(shapeRead), readIp(run, others.filter((n) => !req.known?.has(n)), READ)]);
+  const [host, rest, thin] = await Promise.all([req.known?.get(HOST) ?? readHost(run).then(shapeRead),
+    readIp(run, others.filter((n) => !req.known?.has(n)), READ), readIp(run, [...shallow], LINKS)]);
   const snap: LiveSnapshot = { netns, ns: {} };
-  for (const ns of shallow) snap.ns[ns] = { name: ns, links: [], routes: [], sysctls: {}, nsids: {}, shallow: true };
+  for (const [ns, docs] of thin) snap.ns[ns] = { name: ns, links: shapeRead(docs).links, routes: [], sysctls: {}, nsids: {}, shallow: true };
   snap.ns[HOST] = { name: HOST, ...host, sysctls: {} };
   for (const n of known) snap.ns[n] = { name: n, ...req.known!.get(n)!, sysctls: {} };
   for (const [ns, docs] of rest) snap.ns[ns] = { name: ns, ...shapeRead(docs), sysctls: {} };
@@ -70,6 +71,8 @@ interface ReadLines { lines: string[] }
 /** A namespace's interfaces (with addresses) and routes. */
 const READ: ReadLines = { lines: ['addr show', 'route show table all'] };
 const NSIDS: ReadLines = { lines: ['netns list-id'] };
+/** A namespace deleted whole: only its interfaces, to prove it the lab's and find what it holds that isn't. */
+const LINKS: ReadLines = { lines: ['link show'] };
 /** What a namespace's read prints, in the host also the nsids (see readLive); also what an apply's last batches print. */
 export const readLines = (ns: string) => (ns === HOST ? [...READ.lines, ...NSIDS.lines] : READ.lines);
 

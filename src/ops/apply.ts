@@ -14,7 +14,7 @@ import type { Item } from '../io/run-step-cmds.js';
 import type { Runner } from '../io/runner.js';
 import { removeState, writeState } from '../io/state-file.js';
 import { loadContext, observe } from './observe.js';
-import { conflictError } from './conflicts.js';
+import { conflictError, foreignInsideError } from './conflicts.js';
 import { restoreLab, type Restored } from './restore.js';
 import { verify } from './verify.js';
 
@@ -26,6 +26,7 @@ export async function apply(topo: Topology, opts: ApplyOptions): Promise<ApplyRe
   const ctx = await loadContext(topo.name);
   const obs = await observe(opts.run, topo, ctx);
   if (obs.conflicts.length) throw conflictError(topo.name, obs.conflicts);
+  if (obs.inside.length) throw foreignInsideError(topo.name, obs.inside);
   if (isEmpty(obs.plan)) return { lab: topo.name, plan: obs.plan, changed: false, ms: Date.now() - t0 };
 
   // Written before the first command: a crash from here on leaves nothing the lab doesn't know it owns.

@@ -9,6 +9,7 @@ import type { Runner } from '../io/runner.js';
 import { removeState } from '../io/state-file.js';
 import { findMarkedNamespaces, loadContext, observe } from './observe.js';
 import { TopoError } from '../errors.js';
+import { foreignInsideError } from './conflicts.js';
 import { verify } from './verify.js';
 
 export interface DestroyOptions { run: Runner; renderer: Renderer; declaredNamespaces?: string[] }
@@ -20,9 +21,11 @@ export async function destroy(lab: string, opts: DestroyOptions): Promise<Destro
   const netns = await listNetns(opts.run); // read once: for the marks and for the plan
   const marked = await findMarkedNamespaces(opts.run, ctx, ctx.state.namespaces, netns);
   const state = { ...ctx.state, namespaces: [...new Set([...ctx.state.namespaces, ...marked])] };
-  // The lab's own namespaces go whole (`netns del` takes everything in them): they are not even read.
+  // The lab's own namespaces go whole (`netns del` takes everything in them): only their interfaces are read, to
+  // prove them the lab's and to refuse when they hold one the lab doesn't own.
   const obs = await observe(opts.run, undefined, { ...ctx, state }, [...marked, ...(opts.declaredNamespaces ?? [])],
     { shallow: state.namespaces, netns });
+  if (obs.inside.length) throw foreignInsideError(lab, obs.inside);
   if (isEmpty(obs.plan)) {
     await removeState(lab);
     return { lab, plan: obs.plan, changed: false, ms: Date.now() - t0 };
