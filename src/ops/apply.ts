@@ -9,6 +9,8 @@ import { TopoError } from '../errors.js';
 import type { Plan, Topology } from '../model.js';
 import { executePlan, holdSignals, type ExecResult, type Renderer } from '../io/execute.js';
 import { argvOf } from '../io/commands.js';
+import { labGroup, releaseGroup } from '../io/group-claim.js';
+import { labIdentity } from '../core/lab.js';
 import { netnsIdentities } from '../io/netns-identity.js';
 import type { Item } from '../io/run-step-cmds.js';
 import type { Runner } from '../io/runner.js';
@@ -23,11 +25,20 @@ export interface ApplyResult { lab: string; plan: Plan; changed: boolean; exec?:
 
 export async function apply(topo: Topology, opts: ApplyOptions): Promise<ApplyResult> {
   const t0 = Date.now();
-  const ctx = await loadContext(topo.name);
-  const obs = await observe(opts.run, topo, ctx);
+  let ctx = await loadContext(topo.name);
+  let obs = await observe(opts.run, topo, ctx);
   if (obs.conflicts.length) throw conflictError(topo.name, obs.conflicts);
   if (obs.inside.length) throw foreignInsideError(topo.name, obs.inside);
   if (isEmpty(obs.plan)) return { lab: topo.name, plan: obs.plan, changed: false, ms: Date.now() - t0 };
+  // About to create: the lab claims the link group it planned with (see io/group-claim.ts). Another lab that
+  // claimed it since makes this one take the next: plan again with that.
+  const group = await labGroup(topo.name, true);
+  if (group !== ctx.lab.group) {
+    ctx = { ...ctx, lab: labIdentity(topo.name, group) };
+    obs = await observe(opts.run, topo, ctx);
+    if (obs.conflicts.length) throw conflictError(topo.name, obs.conflicts);
+    if (obs.inside.length) throw foreignInsideError(topo.name, obs.inside);
+  }
 
   // Written before the first command: a crash from here on leaves nothing the lab doesn't know it owns.
   let intent = intentState(ctx.state, obs.plan);
@@ -52,7 +63,7 @@ export async function apply(topo: Topology, opts: ApplyOptions): Promise<ApplyRe
       await writeState(made);
       if (exec.rolledBack) {
         restored = await restoreLab(opts.run, topo, { ...ctx, state: made }, obs.live);
-        if (!restored.remaining.length) await (isEmptyState(ctx.state) ? removeState(topo.name) : writeState(ctx.state));
+        if (!restored.remaining.length) await (isEmptyState(ctx.state) ? forget(topo.name) : writeState(ctx.state));
       }
     } finally { release(); }
     throw applyFailed(exec, restored);
@@ -67,6 +78,12 @@ export async function apply(topo: Topology, opts: ApplyOptions): Promise<ApplyRe
   Object.assign(final.namespaceIds, await netnsIdentities(final.namespaces.filter((n) => final.namespaceIds[n] === undefined)));
   await writeState(final);
   return { lab: topo.name, plan: obs.plan, changed: true, exec, ms: Date.now() - t0 };
+}
+
+/** The lab has nothing left: its record goes, and its link group is given back. */
+async function forget(lab: string): Promise<void> {
+  await removeState(lab);
+  await releaseGroup(lab);
 }
 
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as Record<string, number>;

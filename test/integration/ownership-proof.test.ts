@@ -169,3 +169,35 @@ describe('destroy and interfaces the lab does not own inside its namespaces', ()
     expect((await links('host')).map((l) => l.ifname).sort()).toEqual(['lo', 'moved', 'theirs']);
   });
 });
+
+describe('the link group: one `ip link del group` removes only this lab\'s interfaces', () => {
+  // Two names whose hash is the same link group (FNV-1a, 31 bits).
+  const lab = (name: string, x: string, hostSysctl = '') => `name: ${name}
+namespaces:
+  ${x}1: {}
+${hostSysctl}
+bridges:
+  br${x}: {}
+veths:
+  - ends:
+      - { name: h${x}, bridge: br${x} }
+      - { name: ${x}up, namespace: ${x}1 }
+`;
+
+  it('labl7hb and labiuah share a hash; destroying one while the other is applied leaves the other\'s interfaces', async () => {
+    // A sets a host sysctl: its destroy reads it (after the host's interfaces), which is where B is applied.
+    const a = labFile(lab('labl7hb', 'a', '  host:\n    sysctls: { net.ipv4.ip_forward: 1 }')), b = labFile(lab('labiuah', 'b'));
+    expectOk(await sb.topo(['apply', a]));
+    const sysctlRead = (argv: string[]) => argv[0] === 'sysctl' && argv.includes('-e');
+    const d = await holding(['destroy', a], sysctlRead, async () => { expectOk(await sb.topo(['apply', b])); });
+    expect(d.exitCode, d.stderr).toBe(0);
+    const host = await sb.ipJson<any[]>('host', 'link', 'show');
+    expect(host.filter((l) => l.ifname !== 'lo').map((l) => [l.ifname, l.ifalias]).sort()).toEqual([['brb', 'topo:labiuah'], ['hb', 'topo:labiuah']]);
+    expect(await sb.netns()).toEqual(['b1']);
+    expect((await sb.topo(['plan', b, '--detailed-exitcode'])).exitCode).toBe(0);
+    // The two labs' interfaces carry different groups.
+    expectOk(await sb.topo(['apply', a]));
+    const groups = new Set((await sb.ipJson<any[]>('host', '-d', 'link', 'show')).filter((l) => l.ifname !== 'lo').map((l) => `${l.ifalias} ${l.group}`));
+    expect(groups.size).toBe(2);
+  });
+});
