@@ -18,6 +18,8 @@ const KERNEL_DEVICES: Record<string, string> = {
   ip_vti0: 'vti', ip6_vti0: 'vti6',
 };
 
+const kernelDevice = (name: string, kind?: string) => Object.hasOwn(KERNEL_DEVICES, name) && KERNEL_DEVICES[name] === kind;
+
 /**
  * Deleting a namespace deletes everything in it, and with a veth its peer, wherever that is. So before a lab
  * namespace is deleted, the interfaces in it that the lab does not own (someone moved or made them there) are
@@ -26,7 +28,7 @@ const KERNEL_DEVICES: Record<string, string> = {
 export function foreignInside(plan: Plan, snap: LiveSnapshot, ctx: KindContext): ForeignInside[] {
   const deleted = plan.steps.filter((s) => s.kind === 'namespace' && s.op === 'delete').map((s) => s.ns);
   return deleted.flatMap((ns) => (snap.ns[ns]?.links ?? [])
-    .filter((l) => l.ifname !== 'lo' && !ownsLink(ctx, ns, l) && KERNEL_DEVICES[l.ifname] !== l.linkinfo?.info_kind)
+    .filter((l) => l.ifname !== 'lo' && !ownsLink(ctx, ns, l) && !kernelDevice(l.ifname, l.linkinfo?.info_kind))
     .map((l) => ({ ns, ifname: l.ifname, kind: l.linkinfo?.info_kind ?? 'device' })));
 }
 
