@@ -62,8 +62,11 @@ export async function apply(topo: Topology, opts: ApplyOptions): Promise<ApplyRe
     try {
       await writeState(made);
       if (exec.rolledBack) {
-        restored = await restoreLab(opts.run, topo, { ...ctx, state: made }, obs.live);
-        if (!restored.remaining.length) await (isEmptyState(ctx.state) ? forget(topo.name) : writeState(ctx.state));
+        const recordIds = (namespaceIds: Record<string, string>) => writeState(mergeState(made, { namespaceIds }));
+        restored = await restoreLab(opts.run, topo, { ...ctx, state: made }, obs.live, recordIds);
+        if (!restored.remaining.length) {
+          await (isEmptyState(ctx.state) ? forget(topo.name) : writeState(mergeState(ctx.state, { namespaceIds: restored.namespaceIds })));
+        }
       }
     } finally { release(); }
     throw applyFailed(exec, restored);

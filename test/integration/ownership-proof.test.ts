@@ -122,6 +122,23 @@ veths:
   });
 });
 
+describe('a namespace made again by a rollback', () => {
+  it('is recorded with its new identity: the lab is back, owned, and destroy removes it', async () => {
+    const v1 = labFile('name: remade\nnamespaces:\n  n1: {}\n  n3: {}\n  n4: {}\n'), v2 = labFile('name: remade\nnamespaces:\n  n1: {}\n');
+    expectOk(await sb.topo(['apply', v1]));
+    // n4 is deleted, then deleting n3 fails: the rollback makes n4 again (a new namespace, a new identity).
+    const r = await sb.topo(['apply', v2], { TOPO_FAIL_COMMAND: 'netns del n3' });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain('converged back to the state before this apply');
+    expect(r.stderr).toContain('rolled back: the lab is as it was before this apply (checked against the kernel)');
+    expect(await sb.netns()).toEqual(['n1', 'n3', 'n4']);
+    expect(await loAlias('n4')).toBe('topo:remade');
+    expect((await sb.topo(['plan', v1, '--detailed-exitcode'])).exitCode).toBe(0);
+    expectOk(await sb.topo(['destroy', v1]));
+    expect(await sb.netns()).toEqual([]);
+  });
+});
+
 describe('host routes: the record and the lab\'s protocol', () => {
   it('a stale record (the lab\'s route replaced by someone\'s own) never deletes the host\'s route', async () => {
     const f = labFile(`name: hr
