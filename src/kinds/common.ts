@@ -32,10 +32,16 @@ export function ownsNamespace(ctx: KindContext, live: NsLive | undefined): boole
 const nsOwnership = new WeakMap<KindContext, WeakMap<NsLive, boolean>>();
 
 function provenOwned(ctx: KindContext, live: NsLive): boolean {
+  return namespaceProof(ctx, live) !== undefined;
+}
+
+/** How the namespace is proven the lab's (see ownsNamespace); undefined when it is not the lab's. */
+export function namespaceProof(ctx: KindContext, live: NsLive): 'identity' | 'mark' | 'fresh' | undefined {
   const id = ctx.state.namespaceIds?.[live.name];
-  if (id !== undefined) return live.identity === id;
-  if (live.links.find((l) => l.ifname === 'lo')?.ifalias === ctx.lab.alias) return true;
-  return recorded(ctx.state).namespaces.has(live.name) && live.links.every((l) => l.ifname === 'lo' && !l.ifalias);
+  if (id !== undefined) return live.identity === id ? 'identity' : undefined;
+  if (live.links.find((l) => l.ifname === 'lo')?.ifalias === ctx.lab.alias) return 'mark';
+  const fresh = recorded(ctx.state).namespaces.has(live.name) && live.links.every((l) => l.ifname === 'lo' && !l.ifalias);
+  return fresh ? 'fresh' : undefined;
 }
 
 const recordSets = new WeakMap<StateRecord, { links: Set<string>; namespaces: Set<string>; hostRoutes: Set<string> }>();

@@ -7,7 +7,7 @@ import { execa } from 'execa';
 import { EXIT, TopoError } from '../errors.js';
 import { HOST, type Topology } from '../model.js';
 import type { IpLink } from '../core/live.js';
-import { ownsNamespace } from '../kinds/common.js';
+import { namespaceProof } from '../kinds/common.js';
 import { jsonDocs, shapeRead } from '../io/live-shape.js';
 import { netnsIdentity } from '../io/netns-identity.js';
 import { listNetns } from '../io/read-live.js';
@@ -36,7 +36,9 @@ export async function checkExecTarget(topo: Topology, ns: string, run: Runner): 
   }
   const ctx = await loadContext(topo.name);
   const [lo, identity] = await Promise.all([readLo(run, ns), netnsIdentity(ns)]);
-  if (!ownsNamespace(ctx, { name: ns, links: lo ? [lo] : [], routes: [], sysctls: {}, identity })) {
+  // Its identity or its mark: one only named in the record (an apply cut off right after `netns add`) is not enough.
+  const proof = namespaceProof(ctx, { name: ns, links: lo ? [lo] : [], routes: [], sysctls: {}, identity });
+  if (proof !== 'identity' && proof !== 'mark') {
     throw new TopoError('E_NOT_OWNED', `namespace ${ns} exists but is not lab "${topo.name}"'s (not created by its apply, or made again since): refusing to run a command in it`,
       EXIT.FAILED, { hint: 'apply the lab first with topo apply FILE (it refuses to take over a namespace it did not create)' });
   }

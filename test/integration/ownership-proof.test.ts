@@ -64,6 +64,12 @@ describe('a namespace is the lab\'s when the kernel proves it, not by its name',
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/namespace ns1 exists but is not lab "two-ns"'s/);
     expect((await links('ns1')).map((l) => l.ifname)).toEqual(['lo']); // the command did not run
+    // Not even when a record (say, of an apply killed right after `netns add`) names it: its name proves nothing.
+    expectOk(await sb.sh(`echo '{"lab":"two-ns","namespaces":["ns1"],"links":[],"hostRoutes":[],"sysctls":{},"nat":[]}' > /run/topo/two-ns.json`));
+    const again = await sb.topo(['exec', TWO_NS, 'ns1', '--', 'ip', 'link', 'add', 'proof', 'type', 'bridge']);
+    expect(again.exitCode).toBe(1);
+    expect((await links('ns1')).map((l) => l.ifname)).toEqual(['lo']);
+    expectOk(await sb.run(['rm', '/run/topo/two-ns.json']));
 
     expectOk(await sb.run(['ip', 'netns', 'del', 'ns1']));
     expectOk(await sb.topo(['apply', TWO_NS]));
