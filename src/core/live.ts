@@ -34,6 +34,8 @@ export interface IpRoute {
 
 export interface NsLive {
   name: string;
+  /** The namespace's kernel identity (see io/netns-identity.ts); undefined for the host or when not read. */
+  identity?: string;
   links: IpLink[];
   routes: IpRoute[];
   /** Values of the sysctls that were asked for, as the kernel prints them. */
@@ -44,8 +46,8 @@ export interface NsLive {
    */
   nsids?: Record<number, string>;
   /**
-   * Not read: the namespace is the lab's and about to be deleted whole (destroy), so what is in it doesn't matter;
-   * links and routes are empty.
+   * Only its interfaces were read (without addresses): the namespace is the lab's and about to be deleted whole
+   * (destroy), so its addresses and routes don't matter; routes are empty.
    */
   shallow?: boolean;
   /** `nft -j list table` output of the lab's table, when it exists. */

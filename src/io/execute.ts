@@ -25,6 +25,11 @@ export interface ExecOptions {
   failAt?: FailAt;
   /** Have each namespace's last batch print its interfaces and routes (for verify; see io/run-grouped.ts). */
   readBack?: boolean;
+  /**
+   * Called as each stage ends (even a failed one), before the next starts, with the commands that ran in it: the
+   * apply records the identity of the namespaces it just created before anything is put in them.
+   */
+  afterStage?: (stage: StageName, ran: Item[]) => Promise<void>;
 }
 
 export interface ExecResult {
@@ -71,9 +76,10 @@ export async function executePlan(plan: Plan, opts: ExecOptions): Promise<ExecRe
         const readBack = Boolean(opts.readBack) && (s === 'config' || s === 'bridges') && !stages.some((x) => x.s === 'cleanup');
         // Anything thrown is a bug (a command's failure is a result, in res.error): it still stops the apply and
         // rolls back, and is reported as a bug, not as a command.
-        await runStage(items, opts.run, res, opts.failAt ?? injectedFailure, readBack).catch((e: unknown) => {
-          res.error ??= new InternalError(`the "${STAGE_TITLE[s]}" stage`, e);
-        });
+        const from = ran.length;
+        const failed = (e: unknown) => { res.error ??= new InternalError(`the "${STAGE_TITLE[s]}" stage`, e); };
+        await runStage(items, opts.run, res, opts.failAt ?? injectedFailure, readBack).catch(failed);
+        await opts.afterStage?.(s, ran.slice(from)).catch(failed);
         if (res.error) throw res.error;
         if (res.interrupted) throw new Error(`interrupted by ${res.interrupted}`);
       },

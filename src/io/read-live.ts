@@ -10,6 +10,7 @@ import { TopoError } from '../errors.js';
 import { argvOf } from './commands.js';
 import { jsonDocs, netnsNames, nsidsOf, shapeRead, type ShapedRead } from './live-shape.js';
 import { GROUP_FROM, nsBatchArgv, runNsJobs } from './ns-group.js';
+import { netnsIdentity } from './netns-identity.js';
 import { PARALLEL, pool } from './pool.js';
 import type { Runner } from './runner.js';
 
@@ -25,7 +26,7 @@ export interface ReadRequest {
   known?: Map<string, ShapedRead>;
   /** The namespaces in /run/netns, when the caller has just listed them (else listed here). */
   netns?: string[];
-  /** Namespaces not to read at all (see NsLive.shallow): destroy deletes them whole. */
+  /** Namespaces of which only the interfaces are read (see NsLive.shallow): destroy deletes them whole. */
   shallow?: string[];
   /** Extra per-namespace readers (e.g. nftables), keyed by what they fill in. */
   extra?: ((ns: string, runner: Runner) => Promise<Partial<NsLive>>)[];
@@ -43,9 +44,10 @@ export async function readLive(run: Runner, req: ReadRequest, ctx?: KindContext)
   const shallow = new Set(req.shallow?.filter((n) => n !== HOST && exists.has(n)));
   const others = [...new Set(req.namespaces.filter((n) => n !== HOST && exists.has(n) && !shallow.has(n)))];
   const known = others.filter((n) => req.known?.has(n));
-  const [host, rest] = await Promise.all([req.known?.get(HOST) ?? readHost(run).then(shapeRead), readIp(run, others.filter((n) => !req.known?.has(n)), READ)]);
+  const [host, rest, thin] = await Promise.all([req.known?.get(HOST) ?? readHost(run).then(shapeRead),
+    readIp(run, others.filter((n) => !req.known?.has(n)), READ), readIp(run, [...shallow], LINKS)]);
   const snap: LiveSnapshot = { netns, ns: {} };
-  for (const ns of shallow) snap.ns[ns] = { name: ns, links: [], routes: [], sysctls: {}, nsids: {}, shallow: true };
+  for (const [ns, docs] of thin) snap.ns[ns] = { name: ns, links: shapeRead(docs).links, routes: [], sysctls: {}, nsids: {}, shallow: true };
   snap.ns[HOST] = { name: HOST, ...host, sysctls: {} };
   for (const n of known) snap.ns[n] = { name: n, ...req.known!.get(n)!, sysctls: {} };
   for (const [ns, docs] of rest) snap.ns[ns] = { name: ns, ...shapeRead(docs), sysctls: {} };
@@ -54,6 +56,8 @@ export async function readLive(run: Runner, req: ReadRequest, ctx?: KindContext)
   const unresolved = ctx ? namespacesToResolve(snap, ctx) : Object.keys(snap.ns).filter((n) => !snap.ns[n].nsids);
   for (const [ns, docs] of await readIp(run, unresolved, NSIDS)) snap.ns[ns].nsids = nsidsOf(docs.at(-1));
   for (const ns of unresolved) snap.ns[ns].nsids ??= {};
+  // Which namespace each name stands for now (the lab's ownership is proven by it, see kinds/common.ts).
+  await Promise.all(Object.values(snap.ns).filter((n) => n.name !== HOST).map(async (n) => { n.identity = await netnsIdentity(n.name); }));
   await pool(Object.keys(snap.ns).filter((ns) => !shallow.has(ns)), PARALLEL, async (ns) => {
     const live = snap.ns[ns];
     live.sysctls = await readSysctls(run, ns, req.sysctls[ns] ?? []);
@@ -67,6 +71,8 @@ interface ReadLines { lines: string[] }
 /** A namespace's interfaces (with addresses) and routes. */
 const READ: ReadLines = { lines: ['addr show', 'route show table all'] };
 const NSIDS: ReadLines = { lines: ['netns list-id'] };
+/** A namespace deleted whole: only its interfaces, to prove it the lab's and find what it holds that isn't. */
+const LINKS: ReadLines = { lines: ['link show'] };
 /** What a namespace's read prints, in the host also the nsids (see readLive); also what an apply's last batches print. */
 export const readLines = (ns: string) => (ns === HOST ? [...READ.lines, ...NSIDS.lines] : READ.lines);
 

@@ -11,6 +11,39 @@ export function ownsLink(ctx: KindContext, ns: string, l: IpLink): boolean {
   return String(l.group) === String(ctx.lab.group) && recorded(ctx.state).links.has(`${ns}/${l.ifname}`);
 }
 
+/**
+ * Is this namespace the lab's? Proven by the kernel, not by its name:
+ * - the record holds its identity (taken right after this lab's `netns add` succeeded): the namespace must be that
+ *   very one, marked or not yet (a crash between `netns add` and marking its `lo`);
+ * - else its `lo` carries the lab's mark (a record from before identities were kept, or lost);
+ * - else the record names it (an apply cut off between `netns add` and recording the identity): only while it
+ *   is as `netns add` leaves it, `lo` alone and unmarked. A namespace someone else made, used or marked under a
+ *   name the record lists is never the lab's.
+ */
+export function ownsNamespace(ctx: KindContext, live: NsLive | undefined): boolean {
+  if (!live) return false;
+  let byCtx = nsOwnership.get(ctx);
+  if (!byCtx) nsOwnership.set(ctx, byCtx = new WeakMap());
+  let owned = byCtx.get(live);
+  if (owned === undefined) byCtx.set(live, owned = provenOwned(ctx, live));
+  return owned;
+}
+
+const nsOwnership = new WeakMap<KindContext, WeakMap<NsLive, boolean>>();
+
+function provenOwned(ctx: KindContext, live: NsLive): boolean {
+  return namespaceProof(ctx, live) !== undefined;
+}
+
+/** How the namespace is proven the lab's (see ownsNamespace); undefined when it is not the lab's. */
+export function namespaceProof(ctx: KindContext, live: NsLive): 'identity' | 'mark' | 'fresh' | undefined {
+  const id = ctx.state.namespaceIds?.[live.name];
+  if (id !== undefined) return live.identity === id ? 'identity' : undefined;
+  if (live.links.find((l) => l.ifname === 'lo')?.ifalias === ctx.lab.alias) return 'mark';
+  const fresh = recorded(ctx.state).namespaces.has(live.name) && live.links.every((l) => l.ifname === 'lo' && !l.ifalias);
+  return fresh ? 'fresh' : undefined;
+}
+
 const recordSets = new WeakMap<StateRecord, { links: Set<string>; namespaces: Set<string>; hostRoutes: Set<string> }>();
 
 /** The state record's lists as sets (built once per record: large labs look names up in them per object). */

@@ -1,7 +1,36 @@
-// Interfaces the lab does not own. Never changed or deleted; listed only so that a declared interface with the
-// same name in the same namespace is reported as a conflict instead of being adopted or clobbered.
-import type { Kind } from '../core/kind.js';
+// Interfaces the lab does not own. Never changed or deleted; listed so that a declared interface with the same
+// name in the same namespace is reported as a conflict instead of being adopted or clobbered, and so that a lab
+// namespace is not deleted with one inside (see foreignInside).
+import type { Kind, KindContext } from '../core/kind.js';
+import type { LiveSnapshot } from '../core/live.js';
+import type { Plan } from '../model.js';
 import { linkClaim, ownsLink } from './common.js';
+
+/** An interface the lab does not own inside a namespace the plan deletes. */
+export interface ForeignInside { ns: string; ifname: string; kind: string }
+
+/**
+ * The devices the kernel itself makes in every new namespace while their module is loaded (the fallback tunnel
+ * devices): nobody's, they can't be moved out, and they go with the namespace.
+ */
+const KERNEL_DEVICES: Record<string, string> = {
+  tunl0: 'ipip', gre0: 'gre', gretap0: 'gretap', erspan0: 'erspan', sit0: 'sit', ip6tnl0: 'ip6tnl', ip6gre0: 'ip6gre',
+  ip_vti0: 'vti', ip6_vti0: 'vti6',
+};
+
+const kernelDevice = (name: string, kind?: string) => Object.hasOwn(KERNEL_DEVICES, name) && KERNEL_DEVICES[name] === kind;
+
+/**
+ * Deleting a namespace deletes everything in it, and with a veth its peer, wherever that is. So before a lab
+ * namespace is deleted, the interfaces in it that the lab does not own (someone moved or made them there) are
+ * listed: the caller refuses instead of taking them along. `lo` and the kernel's own devices don't count.
+ */
+export function foreignInside(plan: Plan, snap: LiveSnapshot, ctx: KindContext): ForeignInside[] {
+  const deleted = plan.steps.filter((s) => s.kind === 'namespace' && s.op === 'delete').map((s) => s.ns);
+  return deleted.flatMap((ns) => (snap.ns[ns]?.links ?? [])
+    .filter((l) => l.ifname !== 'lo' && !ownsLink(ctx, ns, l) && !kernelDevice(l.ifname, l.linkinfo?.info_kind))
+    .map((l) => ({ ns, ifname: l.ifname, kind: l.linkinfo?.info_kind ?? 'device' })));
+}
 
 export const foreignLinkKind: Kind = {
   name: 'foreign-link',

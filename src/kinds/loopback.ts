@@ -2,7 +2,7 @@
 import type { Kind } from '../core/kind.js';
 import { linkIsUp } from '../core/live.js';
 import { HOST, type Resource } from '../model.js';
-import { ip, nsClaim, recorded } from './common.js';
+import { ip, nsClaim, ownsNamespace } from './common.js';
 
 export const loopbackKind: Kind = {
   name: 'loopback',
@@ -17,8 +17,7 @@ export const loopbackKind: Kind = {
     for (const n of snap.netns) {
       const lo = snap.ns[n]?.links.find((l) => l.ifname === 'lo');
       if (!lo) continue;
-      const owned = lo.ifalias === ctx.lab.alias || recorded(ctx.state).namespaces.has(n);
-      if (owned) out.push({ ...res(n, { up: linkIsUp(lo), alias: lo.ifalias ?? '' }), owned });
+      if (ownsNamespace(ctx, snap.ns[n])) out.push({ ...res(n, { up: linkIsUp(lo), alias: lo.ifalias ?? '' }), owned: true });
     }
     return out;
   },

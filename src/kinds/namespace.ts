@@ -1,8 +1,9 @@
-// Network namespaces. Created by `ip netns add`; marked as the lab's by the ifalias of their `lo` (see loopback.ts)
-// and, until that mark is set, by the state record. Deleting one takes its interfaces, addresses and routes along.
+// Network namespaces. Created by `ip netns add`; the lab's when the kernel proves it (see ownsNamespace in
+// common.ts: the identity recorded right after `netns add`, and the ifalias of their `lo`, see loopback.ts).
+// Deleting one takes its interfaces, addresses and routes along.
 import type { Kind } from '../core/kind.js';
 import { HOST, type Resource, type Topology } from '../model.js';
-import { ip, nsClaim, recorded } from './common.js';
+import { ip, nsClaim, ownsNamespace } from './common.js';
 
 export const namespaceKind: Kind = {
   name: 'namespace',
@@ -17,7 +18,7 @@ export const namespaceKind: Kind = {
     return snap.netns.filter((n) => snap.ns[n]).map((n) => {
       const lo = snap.ns[n].links.find((l) => l.ifname === 'lo');
       const marked = lo?.ifalias === ctx.lab.alias;
-      const owned = marked || recorded(ctx.state).namespaces.has(n);
+      const owned = ownsNamespace(ctx, snap.ns[n]);
       return { ...res(n, owned), props: { marked }, owned };
     });
   },

@@ -1,12 +1,14 @@
 // Routes in the main table. The lab's routes carry its protocol number (ROUTE_PROTO). In a lab namespace those are
 // the lab's; a route there with another protocol (not the kernel's own) is someone else's and never pruned, but
 // when it sits exactly where the file declares a route it is the lab's route changed by hand (`ip route replace`
-// stamps protocol boot): drift, repaired and re-stamped. In the host only the routes the state record lists are
-// the lab's. Other routes are reported as conflicts when declared, never touched.
-import type { Kind, KindContext } from '../core/kind.js';
-import type { IpRoute, LiveSnapshot } from '../core/live.js';
+// stamps protocol boot): drift, repaired and re-stamped. In the host a route is the lab's only when the state
+// record lists it (destination and metric) and it carries the lab's protocol: a record gone stale (the lab's route
+// deleted by hand, someone's own added at the same place) never makes the host's route the lab's. Other routes
+// are reported as conflicts when declared, never touched.
+import type { Kind } from '../core/kind.js';
+import type { IpRoute } from '../core/live.js';
 import { HOST, type Change, type Cmd, type Resource } from '../model.js';
-import { canonicalDst, familyOf, ip, linkClaim, nsClaim, recorded } from './common.js';
+import { canonicalDst, familyOf, ip, linkClaim, nsClaim, ownsNamespace, recorded } from './common.js';
 
 export const ROUTE_PROTO = '241';
 /** Protocols of routes the kernel makes by itself: never the lab's. */
@@ -27,9 +29,10 @@ export const routeKind: Kind = {
   live(snap, ctx) {
     return Object.values(snap.ns).flatMap((n) => n.routes.filter(isMainUnicast).map((r) => {
       const props = fromLive(r);
-      const ours = !KERNEL_PROTOS.has(r.protocol ?? '') && ownsRouteIn(snap, ctx, n.name, key(n.name, props));
-      const owned = ours && (n.name === HOST || r.protocol === ROUTE_PROTO);
-      return { ...res(n.name, props), owned, adoptable: ours && !owned };
+      const stamped = r.protocol === ROUTE_PROTO;
+      if (n.name === HOST) return { ...res(n.name, props), owned: stamped && recorded(ctx.state).hostRoutes.has(key(n.name, props)) };
+      const ours = !KERNEL_PROTOS.has(r.protocol ?? '') && ownsNamespace(ctx, n);
+      return { ...res(n.name, props), owned: ours && stamped, adoptable: ours && !stamped };
     }));
   },
   compare(d, l) {
@@ -88,12 +91,6 @@ function isMainUnicast(r: IpRoute): boolean {
 function fromLive(r: IpRoute): RouteProps {
   const v6 = r.pref !== undefined || r.dst.includes(':') || (r.gateway ?? '').includes(':');
   return { dst: canonicalDst(r.dst, v6 ? 6 : 4), via: r.gateway, dev: r.dev, metric: r.metric ?? 0, proto: r.protocol };
-}
-
-function ownsRouteIn(snap: LiveSnapshot, ctx: KindContext, ns: string, k: string): boolean {
-  if (ns === HOST) return recorded(ctx.state).hostRoutes.has(k);
-  const lo = snap.ns[ns]?.links.find((l) => l.ifname === 'lo');
-  return lo?.ifalias === ctx.lab.alias || recorded(ctx.state).namespaces.has(ns);
 }
 
 export const key = (ns: string, p: { dst: string; metric: number }) => `route:${ns}/${p.dst}/${p.metric}`;

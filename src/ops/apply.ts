@@ -1,17 +1,22 @@
 // apply: plan against the kernel, record intent, execute, verify, record what the lab owns. On a failure or a
 // signal the commands that ran are undone in reverse, the lab is compared with (and if need be converged back
-// to) what it was before, and the old record is restored once the kernel is back as it was.
+// to) what it was before, and the old record is restored once the kernel is back as it was. What the rollback may
+// touch is what this apply's commands created, as the kernel reported it (see madeState in core/pipeline.ts).
 import { isEmpty } from '../core/order.js';
-import { finalState, intentState } from '../core/pipeline.js';
-import { isEmptyState } from '../core/state.js';
+import { finalState, intentState, madeState, namespacesMade } from '../core/pipeline.js';
+import { isEmptyState, mergeState } from '../core/state.js';
 import { TopoError } from '../errors.js';
 import type { Plan, Topology } from '../model.js';
 import { executePlan, holdSignals, type ExecResult, type Renderer } from '../io/execute.js';
 import { argvOf } from '../io/commands.js';
+import { labGroup, releaseGroup } from '../io/group-claim.js';
+import { labIdentity } from '../core/lab.js';
+import { netnsIdentities } from '../io/netns-identity.js';
+import type { Item } from '../io/run-step-cmds.js';
 import type { Runner } from '../io/runner.js';
 import { removeState, writeState } from '../io/state-file.js';
 import { loadContext, observe } from './observe.js';
-import { conflictError } from './conflicts.js';
+import { conflictError, foreignInsideError } from './conflicts.js';
 import { restoreLab, type Restored } from './restore.js';
 import { verify } from './verify.js';
 
@@ -20,24 +25,50 @@ export interface ApplyResult { lab: string; plan: Plan; changed: boolean; exec?:
 
 export async function apply(topo: Topology, opts: ApplyOptions): Promise<ApplyResult> {
   const t0 = Date.now();
-  const ctx = await loadContext(topo.name);
-  const obs = await observe(opts.run, topo, ctx);
+  let ctx = await loadContext(topo.name);
+  let obs = await observe(opts.run, topo, ctx);
   if (obs.conflicts.length) throw conflictError(topo.name, obs.conflicts, obs.snap);
+  if (obs.inside.length) throw foreignInsideError(topo.name, obs.inside);
   if (isEmpty(obs.plan)) return { lab: topo.name, plan: obs.plan, changed: false, ms: Date.now() - t0 };
+  // About to create: the lab claims the link group it planned with (see io/group-claim.ts). Another lab that
+  // claimed it since makes this one take the next: plan again with that.
+  const group = await labGroup(topo.name, true);
+  if (group !== ctx.lab.group) {
+    ctx = { ...ctx, lab: labIdentity(topo.name, group) };
+    obs = await observe(opts.run, topo, ctx);
+    if (obs.conflicts.length) throw conflictError(topo.name, obs.conflicts, obs.snap);
+    if (obs.inside.length) throw foreignInsideError(topo.name, obs.inside);
+  }
 
   // Written before the first command: a crash from here on leaves nothing the lab doesn't know it owns.
-  const intent = intentState(ctx.state, obs.plan);
+  let intent = intentState(ctx.state, obs.plan);
   await writeState(intent);
-  const exec = await executePlan(obs.plan, { run: opts.run, renderer: opts.renderer, rollback: opts.rollback, readBack: true });
+  // The namespaces this apply created are recorded with their kernel identity as soon as their stage ends, before
+  // anything is put in them (see ownsNamespace in kinds/common.ts).
+  const ids: Record<string, string> = {};
+  const afterStage = async (_s: string, ran: Item[]) => {
+    const made = namespacesMade(ran);
+    if (!made.length) return;
+    Object.assign(ids, await netnsIdentities(made));
+    await writeState(intent = mergeState(intent, { namespaceIds: ids }));
+  };
+  const exec = await executePlan(obs.plan, { run: opts.run, renderer: opts.renderer, rollback: opts.rollback, readBack: true, afterStage });
   if (!exec.ok) {
+    // From here on the lab is what it was plus what this apply's commands created, as the kernel reported it; not
+    // what the intent record named (another lab's or someone's object may have taken a name first).
+    const made = madeState(ctx.state, exec.ran, ids);
     let restored: Restored | undefined;
-    if (exec.rolledBack) {
-      const release = holdSignals(() => undefined); // finish the rollback even on a second Ctrl-C
-      try {
-        restored = await restoreLab(opts.run, topo, { ...ctx, state: intent }, obs.live);
-        if (!restored.remaining.length) await (isEmptyState(ctx.state) ? removeState(topo.name) : writeState(ctx.state));
-      } finally { release(); }
-    }
+    const release = holdSignals(() => undefined); // finish the rollback even on a second Ctrl-C
+    try {
+      await writeState(made);
+      if (exec.rolledBack) {
+        const recordIds = (namespaceIds: Record<string, string>) => writeState(mergeState(made, { namespaceIds }));
+        restored = await restoreLab(opts.run, topo, { ...ctx, state: made }, obs.live, recordIds);
+        if (!restored.remaining.length) {
+          await (isEmptyState(ctx.state) ? forget(topo.name) : writeState(mergeState(ctx.state, { namespaceIds: restored.namespaceIds })));
+        }
+      }
+    } finally { release(); }
     throw applyFailed(exec, restored);
   }
   const left = await verify(opts.run, topo, { ...ctx, state: intent }, undefined, exec.readBack, obs.desired);
@@ -45,8 +76,17 @@ export async function apply(topo: Topology, opts: ApplyOptions): Promise<ApplyRe
     throw new TopoError('E_VERIFY', `verification failed: the kernel does not match the file after apply:\n  ${left.join('\n  ')}`, 1,
       { remaining: left });
   }
-  await writeState(finalState(intent, obs.desired));
+  const final = finalState(intent, obs.desired);
+  // Namespaces the lab owned before identities were recorded (by their mark) get theirs now.
+  Object.assign(final.namespaceIds, await netnsIdentities(final.namespaces.filter((n) => final.namespaceIds[n] === undefined)));
+  await writeState(final);
   return { lab: topo.name, plan: obs.plan, changed: true, exec, ms: Date.now() - t0 };
+}
+
+/** The lab has nothing left: its record goes, and its link group is given back. */
+async function forget(lab: string): Promise<void> {
+  await removeState(lab);
+  await releaseGroup(lab);
 }
 
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as Record<string, number>;

@@ -5,6 +5,7 @@
 import type { Conflict } from '../core/diff.js';
 import { labIdentity } from '../core/lab.js';
 import type { LiveSnapshot } from '../core/live.js';
+import type { ForeignInside } from '../kinds/foreign-link.js';
 import { TopoError } from '../errors.js';
 import { linkClaim, nsClaim } from '../kinds/common.js';
 import { HOST } from '../model.js';
@@ -85,4 +86,14 @@ function ownerOf(c: Conflict, marks: Map<string, string>): string | undefined {
     if (owner) return owner;
   }
   return undefined;
+}
+
+/** Namespaces to delete hold interfaces the lab does not own: refuse, naming each one. */
+export function foreignInsideError(lab: string, inside: ForeignInside[]): TopoError {
+  const lines = inside.map((f) => `interface ${f.ifname} (${f.kind}) in ${f.ns} is not owned by lab "${lab}"`);
+  return new TopoError('E_NOT_OWNED', `refusing to delete namespaces that hold interfaces the lab does not own (deleting a namespace deletes`
+    + ` everything in it, and a veth's peer wherever it is):\n  ${lines.join('\n  ')}`, 1, {
+    inside,
+    hint: 'move them out (ip -n NS link set DEV netns NAME) or delete them yourself, then run this again',
+  });
 }

@@ -8,8 +8,10 @@ import { executePlan, type ExecResult, type Renderer } from '../io/execute.js';
 import { listNetns } from '../io/read-live.js';
 import type { Runner } from '../io/runner.js';
 import { removeState } from '../io/state-file.js';
+import { releaseGroup } from '../io/group-claim.js';
 import { findMarkedNamespaces, loadContext, observe } from './observe.js';
 import { TopoError } from '../errors.js';
+import { foreignInsideError } from './conflicts.js';
 import { verify } from './verify.js';
 
 export interface DestroyOptions { run: Runner; renderer: Renderer; declaredNamespaces?: string[] }
@@ -26,10 +28,13 @@ export async function destroy(lab: string, opts: DestroyOptions): Promise<Destro
   // their marks in every namespace, in one batched read.
   const marked = isEmptyState(ctx.state) ? await findMarkedNamespaces(opts.run, ctx, declared, netns) : [];
   const state = { ...ctx.state, namespaces: [...new Set([...ctx.state.namespaces, ...marked])] };
-  // The lab's own namespaces go whole (`netns del` takes everything in them): they are not even read.
+  // The lab's own namespaces go whole (`netns del` takes everything in them): only their interfaces are read, to
+  // prove them the lab's and to refuse when they hold one the lab doesn't own.
   const obs = await observe(opts.run, undefined, { ...ctx, state }, [...marked, ...declared], { shallow: state.namespaces, netns });
+  if (obs.inside.length) throw foreignInsideError(lab, obs.inside);
   if (isEmpty(obs.plan)) {
     await removeState(lab);
+    await releaseGroup(lab);
     return { lab, plan: obs.plan, changed: false, ms: Date.now() - t0 };
   }
   const exec = await executePlan(obs.plan, { run: opts.run, renderer: opts.renderer, rollback: false });
@@ -39,6 +44,7 @@ export async function destroy(lab: string, opts: DestroyOptions): Promise<Destro
     throw new TopoError('E_VERIFY', `verification failed: left after destroy:\n  ${left.join('\n  ')}`, 1, { remaining: left });
   }
   await removeState(lab);
+  await releaseGroup(lab);
   return { lab, plan: obs.plan, changed: true, exec, ms: Date.now() - t0 };
 }
 

@@ -1,10 +1,17 @@
 // `topo exec`: run a command inside one of the lab's namespaces with the terminal passed straight through
-// (stdin, stdout, stderr inherited) and its exit status returned. A namespace the file doesn't declare is refused.
+// (stdin, stdout, stderr inherited) and its exit status returned. A namespace the file doesn't declare is refused,
+// and so is one of that name that is not the lab's (the lab not applied, someone else's namespace): the kernel must
+// prove it the lab's, as for apply and destroy (see ownsNamespace in kinds/common.ts).
 import { constants } from 'node:os';
 import { execa } from 'execa';
 import { EXIT, TopoError } from '../errors.js';
 import { HOST, type Topology } from '../model.js';
+import type { IpLink } from '../core/live.js';
+import { namespaceProof } from '../kinds/common.js';
+import { jsonDocs, shapeRead } from '../io/live-shape.js';
+import { netnsIdentity } from '../io/netns-identity.js';
 import { listNetns } from '../io/read-live.js';
+import { loadContext } from './observe.js';
 import type { Runner } from '../io/runner.js';
 
 /** Namespaces the file declares (the host always counts: it is where topo runs). */
@@ -23,9 +30,26 @@ export async function checkExecTarget(topo: Topology, ns: string, run: Runner): 
     throw new TopoError('E_USAGE', `namespace ${JSON.stringify(ns)} is not declared by lab "${topo.name}"`, EXIT.USAGE,
       { hint: `namespaces of this lab: ${declared.join(', ')}` });
   }
-  if (ns !== HOST && !(await listNetns(run)).includes(ns)) {
+  if (ns === HOST) return;
+  if (!(await listNetns(run)).includes(ns)) {
     throw new TopoError('E_NOT_APPLIED', `namespace ${ns} does not exist yet`, EXIT.FAILED, { hint: 'create the lab first with topo apply FILE' });
   }
+  const ctx = await loadContext(topo.name);
+  const [lo, identity] = await Promise.all([readLo(run, ns), netnsIdentity(ns)]);
+  // Its identity or its mark: one only named in the record (an apply cut off right after `netns add`) is not enough.
+  const proof = namespaceProof(ctx, { name: ns, links: lo ? [lo] : [], routes: [], sysctls: {}, identity });
+  if (proof !== 'identity' && proof !== 'mark') {
+    throw new TopoError('E_NOT_OWNED', `namespace ${ns} exists but is not lab "${topo.name}"'s (not created by its apply, or made again since): refusing to run a command in it`,
+      EXIT.FAILED, { hint: 'apply the lab first with topo apply FILE (it refuses to take over a namespace it did not create)' });
+  }
+}
+
+/** The namespace's `lo` as `ip -json` shows it (its ifalias is the lab's mark). */
+async function readLo(run: Runner, ns: string): Promise<IpLink | undefined> {
+  const argv = ['ip', '-n', ns, '-json', 'link', 'show', 'dev', 'lo'];
+  const r = await run(argv);
+  if (r.exitCode !== 0) throw new TopoError('E_READ', `reading the kernel failed: ${argv.join(' ')}: ${r.stderr.trim()}`, EXIT.FAILED);
+  return shapeRead([jsonDocs(r.stdout, argv)[0], []]).links.find((l) => l.ifname === 'lo');
 }
 
 /** Runs the command with inherited stdio; returns its exit code (128 + signal number when killed by a signal). */

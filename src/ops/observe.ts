@@ -8,12 +8,15 @@ import type { Resource, Topology } from '../model.js';
 import { listNetns, readLive, readLoAliases, type ReadRequest } from '../io/read-live.js';
 import type { Runner } from '../io/runner.js';
 import { readState } from '../io/state-file.js';
+import { labGroup } from '../io/group-claim.js';
+import { PARALLEL, pool } from '../io/pool.js';
 import { EXTRA_READERS } from '../kinds/readers.js';
 
 export interface Observed extends Planned { ctx: KindContext; snap: LiveSnapshot }
 
+/** The lab's identity (with the link group it claimed or would claim, see io/group-claim.ts) and its record. */
 export async function loadContext(lab: string): Promise<KindContext> {
-  return { lab: labIdentity(lab), state: await readState(lab) };
+  return { lab: labIdentity(lab, await labGroup(lab, false)), state: await readState(lab) };
 }
 
 export async function observe(run: Runner, topo: Topology | undefined, ctx: KindContext, extraNs: string[] = [],

@@ -10,7 +10,11 @@ import type { NormEnd } from '../kinds/common.js';
 import { KINDS } from '../kinds/index.js';
 import type { Plan, Resource, Topology } from '../model.js';
 import type { StepFailure } from '../errors.js';
+import { namespacesMade } from '../core/pipeline.js';
+import { mergeState } from '../core/state.js';
 import { executePlan } from '../io/execute.js';
+import { netnsIdentities } from '../io/netns-identity.js';
+import type { Item } from '../io/run-step-cmds.js';
 import type { Runner } from '../io/runner.js';
 import { injectedUndoFailure } from '../io/test-hooks.js';
 import { observe } from './observe.js';
@@ -22,6 +26,8 @@ export interface Restored {
   errors: StepFailure[];
   /** What still differs from the lab before the apply; empty when the lab is back as it was. */
   remaining: string[];
+  /** Identities of the namespaces made again to put the lab back (see restoreLab). */
+  namespaceIds: Record<string, string>;
 }
 
 /** Plan from the current kernel back to `before` (the live resources read before the apply). */
@@ -36,13 +42,26 @@ async function planBack(run: Runner, topo: Topology, ctx: KindContext, before: R
   return { ...plan, steps, conflicts };
 }
 
-/** ctx must carry the intent record (so objects created but not yet marked count as the lab's). */
-export async function restoreLab(run: Runner, topo: Topology, ctx: KindContext, before: Resource[]): Promise<Restored> {
-  const out: Restored = { commands: 0, errors: [], remaining: [] };
-  const back = () => settle(() => planBack(run, topo, ctx, before), 3000) as Promise<Plan & Remaining>;
+/**
+ * ctx must carry the record of what the apply created (madeState: objects created but not yet marked count as the
+ * lab's). A namespace the apply had deleted and that is made again here has a new identity: `recordIds` hears of
+ * it as soon as its stage ends (to write it in the record), and the record planned with from then on has it.
+ */
+export async function restoreLab(run: Runner, topo: Topology, ctx: KindContext, before: Resource[],
+  recordIds: (ids: Record<string, string>) => Promise<void> = async () => undefined): Promise<Restored> {
+  const out: Restored = { commands: 0, errors: [], remaining: [], namespaceIds: {} };
+  let now = ctx;
+  const afterStage = async (_s: string, ran: Item[]) => {
+    const made = namespacesMade(ran);
+    if (!made.length) return;
+    Object.assign(out.namespaceIds, await netnsIdentities(made));
+    now = { ...now, state: mergeState(now.state, { namespaces: made, namespaceIds: out.namespaceIds }) };
+    await recordIds(out.namespaceIds);
+  };
+  const back = () => settle(() => planBack(run, topo, now, before), 3000) as Promise<Plan & Remaining>;
   let left = await back();
   for (let attempt = 0; attempt < 2 && (left.steps.length || left.conflicts.length); attempt++) {
-    const exec = await executePlan(left, { run, renderer: 'silent', rollback: false, failAt: injectedUndoFailure });
+    const exec = await executePlan(left, { run, renderer: 'silent', rollback: false, failAt: injectedUndoFailure, afterStage });
     out.commands += exec.ran.length;
     left = await back();
     if (exec.error) { out.errors.push(exec.error); break; } // the same commands would fail again

@@ -106,14 +106,16 @@ describe('diff with the real kinds', () => {
     expect(l.find((x) => x.key === 'route:a/10.0.0.0/24/0')?.owned).toBe(false);
   });
 
-  it('a route in the host namespace is the lab\'s only when its state record lists it', () => {
-    const host = ns('host', [lo('')], { routes: [{ dst: '10.9.0.0/24', dev: 'eth0', protocol: 'boot' }] });
-    const s = snapshot(host);
+  it('a route in the host namespace is the lab\'s only when its state record lists it and it carries the lab\'s protocol', () => {
+    const hostWith = (protocol: string) => snapshot(ns('host', [lo('')], { routes: [{ dst: '10.9.0.0/24', dev: 'eth0', protocol }] }));
     const declared: Topology = { name: LAB, namespaces: { host: { routes: [{ to: '10.9.0.0/24', dev: 'eth0' }] } } };
-    expect(planFrom(declared, s, ctxOf()).conflicts.map((c) => c.key)).toEqual(['route:host/10.9.0.0/24/0']);
-    expect(visibleSteps(planFrom({ name: LAB }, s, ctxOf()).plan)).toEqual([]);
-    const owned = planFrom({ name: LAB }, s, ctxOf({ hostRoutes: ['route:host/10.9.0.0/24/0'] }));
-    expect(visibleSteps(owned.plan).map((st) => st.cmds[0].args))
-      .toEqual([['route', 'del', '10.9.0.0/24', 'dev', 'eth0', 'proto', 'boot']]);
+    const recorded = ctxOf({ hostRoutes: ['route:host/10.9.0.0/24/0'] });
+    expect(planFrom(declared, hostWith('241'), ctxOf()).conflicts.map((c) => c.key)).toEqual(['route:host/10.9.0.0/24/0']);
+    expect(visibleSteps(planFrom({ name: LAB }, hostWith('241'), ctxOf()).plan)).toEqual([]);
+    // Listed, but someone's own (a stale record): neither deleted nor repaired.
+    expect(visibleSteps(planFrom({ name: LAB }, hostWith('boot'), recorded).plan)).toEqual([]);
+    expect(planFrom(declared, hostWith('boot'), recorded).conflicts.map((c) => c.key)).toEqual(['route:host/10.9.0.0/24/0']);
+    expect(visibleSteps(planFrom({ name: LAB }, hostWith('241'), recorded).plan).map((st) => st.cmds[0].args))
+      .toEqual([['route', 'del', '10.9.0.0/24', 'dev', 'eth0', 'proto', '241']]);
   });
 });
