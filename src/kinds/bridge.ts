@@ -13,7 +13,7 @@ export const bridgeKind: Kind = {
   phase: { create: 220, update: 310, delete: 210 },
   desired(topo, ctx) {
     return Object.entries(topo.bridges ?? {}).map(([name, b]) =>
-      res(b?.namespace ?? HOST, name, { mtu: b?.mtu, mac: b?.mac?.toLowerCase(), up: b?.up ?? true, alias: ctx.lab.alias }, `/bridges/${name}`));
+      res(b?.namespace ?? HOST, name, { mtu: b?.mtu, mac: b?.mac, up: b?.up ?? true, alias: ctx.lab.alias }, `/bridges/${name}`));
   },
   live(snap, ctx) {
     return Object.values(snap.ns).flatMap((n) => ownedLinks(ctx, n, 'bridge').map((l) => ({

@@ -3,6 +3,7 @@
 import { open, stat } from 'node:fs/promises';
 import { InvalidTopology, type Problem, type SourcePos } from '../errors.js';
 import type { Topology } from '../model.js';
+import { canonicalTopology } from './canonical.js';
 import { decodeInput, MAX_BYTES, tooLarge } from './decode.js';
 import type { Finding } from './finding.js';
 import { schemaFindings } from './schema.js';
@@ -16,13 +17,16 @@ export type ValidateOptions = SemanticOptions;
 /** At most this many problems are reported (the rest are counted in a last one). */
 export const MAX_PROBLEMS = 100;
 
-/** Validate the text of a topology file. Pure: no file system. `topo` is set only when there are no problems. */
+/**
+ * Validate the text of a topology file. Pure: no file system. `topo` is set only when there are no problems, with
+ * every address and MAC in its canonical spelling (see canonical.ts).
+ */
 export function validateText(text: string | Uint8Array, file: string, opts: ValidateOptions = {}): { topo?: Topology; problems: Problem[] } {
   void file; // problems carry positions only; the caller names the file when rendering them
   const dec = decodeInput(text);
   if (dec.problem) return { problems: [dec.problem] };
   const fast = fastParse(dec.text);
-  if (fast !== undefined && passes(fast, opts)) return { topo: fast as unknown as Topology, problems: [] };
+  if (fast !== undefined && passes(fast, opts)) return { topo: canonicalTopology(fast as unknown as Topology), problems: [] };
   // Anything else takes the slow path, which keeps the document for line:col.
   const src = parseSource(dec.text);
   if (src.problems.length || src.data === undefined) return { problems: finish(src.problems) };
@@ -36,7 +40,7 @@ export function validateText(text: string | Uint8Array, file: string, opts: Vali
     if (!(e instanceof RangeError)) throw e;
     return { problems: [{ code: 'too-deep', message: 'the file is too deeply nested to validate', pos: { line: 1, col: 1 }, path: '' }] };
   }
-  return { topo: src.data as Topology, problems: [] };
+  return { topo: canonicalTopology(src.data as Topology), problems: [] };
 }
 
 /** The schema's findings or, when there are none, the semantic ones. */
