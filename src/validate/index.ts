@@ -8,6 +8,7 @@ import { decodeInput, MAX_BYTES, tooLarge } from './decode.js';
 import type { Finding } from './finding.js';
 import { schemaFindings } from './schema.js';
 import { semanticFindings, type SemanticOptions } from './semantic.js';
+import { sysctlNameFindings } from './sysctl-names.js';
 import { fastParse } from './yaml-fast.js';
 import { Locator, parseSource } from './yaml-source.js';
 
@@ -46,7 +47,7 @@ export function validateText(text: string | Uint8Array, file: string, opts: Vali
 /** The schema's findings or, when there are none, the semantic ones. */
 function checks(data: unknown, opts: ValidateOptions): Finding[] {
   const findings = schemaFindings(data);
-  return findings.length ? findings : semanticFindings(data as Topology, opts);
+  return findings.length ? findings : [...semanticFindings(data as Topology, opts), ...sysctlNameFindings(data as Topology)];
 }
 
 /** Whether the data of the fast path is a valid topology (a check that overflows the stack counts as a no). */
@@ -119,7 +120,9 @@ function sortProblems(problems: Problem[]): Problem[] {
 
 function toProblem(f: Finding, loc: Locator): Problem {
   const pos = loc.pos(f.path, f.at);
-  const message = f.related ? `${f.message} (see line ${loc.pos(f.related).line})` : f.message;
+  const rel = f.related === undefined ? undefined : loc.pos(f.related, f.message.includes('{related}') ? 'key' : 'value');
+  const message = !rel ? f.message
+    : f.message.includes('{related}') ? f.message.replace('{related}', `${rel.line}:${rel.col}`) : `${f.message} (see line ${rel.line})`;
   return { code: f.code, message, ...(f.hint ? { hint: f.hint } : {}), pos, path: f.path };
 }
 
