@@ -13,6 +13,8 @@ export interface Finding {
    * as "line:column" where the message says {related}.
    */
   related?: string;
+  /** Point `related` at its key rather than its value. */
+  relatedAt?: 'key' | 'value';
 }
 
 /** JSON pointer from segments (RFC 6901 escaping). */

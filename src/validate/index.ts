@@ -120,7 +120,7 @@ function sortProblems(problems: Problem[]): Problem[] {
 
 function toProblem(f: Finding, loc: Locator): Problem {
   const pos = loc.pos(f.path, f.at);
-  const rel = f.related === undefined ? undefined : loc.pos(f.related, f.message.includes('{related}') ? 'key' : 'value');
+  const rel = f.related === undefined ? undefined : loc.pos(f.related, f.relatedAt);
   const message = !rel ? f.message
     : f.message.includes('{related}') ? f.message.replace('{related}', `${rel.line}:${rel.col}`) : `${f.message} (see line ${rel.line})`;
   return { code: f.code, message, ...(f.hint ? { hint: f.hint } : {}), pos, path: f.path };

@@ -37,7 +37,7 @@ export function sysctlNameFindings(t: Topology): Finding[] {
         if (norm(sysctls[other]) === norm(sysctls[first])) continue;
         out.push({
           code: 'sysctl-same-setting', path: pointer('namespaces', ns, 'sysctls', other), at: 'key',
-          related: pointer('namespaces', ns, 'sysctls', first),
+          related: pointer('namespaces', ns, 'sysctls', first), relatedAt: 'key',
           message: `${other} is ${norm(sysctls[other])} here but ${first} is ${norm(sysctls[first])} at {related}: they are one kernel setting under two names, so every apply would change it back and forth`,
           hint: `give both the same value, or keep one of them (${first} or ${other})`,
         });
