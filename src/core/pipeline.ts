@@ -81,4 +81,3 @@ export function scriptRecords(state: StateRecord, plan: Plan, desired: Resource[
   });
   return { intent, final: finalState(intent, desired), readAtRun };
 }
-
