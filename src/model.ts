@@ -1,7 +1,7 @@
 // Shared data types of the pipeline: load → validate → resolve → read live → diff → order → execute → verify.
 // Desired and live state share one type (Resource) so that diff and verify compare like with like.
 
-/** The topology file after validation, with defaults still unapplied (exactly what the user wrote). */
+/** The topology file after validation: what the user wrote, defaults unapplied, addresses and MACs in canonical spelling. */
 export interface Topology {
   name: string;
   namespaces?: Record<string, NamespaceSpec | null>;

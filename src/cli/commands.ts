@@ -36,10 +36,11 @@ export async function planCmd(file: string, o: OutputOpts & { commands?: boolean
   const { renderPlanText, renderPlanScript, planJson } = await import('../render/plan.js');
   const { conflictError } = await import('../ops/conflicts.js');
   const { isEmpty } = await import('../core/order.js');
+  const { scriptRecords } = await import('../core/pipeline.js');
   const obs = await observe(await kernel(), topo, await loadContext(topo.name));
   if (obs.conflicts.length) throw conflictError(topo.name, obs.conflicts, obs.snap);
   const format = o.json ? 'json' : o.format ?? 'text';
-  if (format === 'sh') process.stdout.write(renderPlanScript(obs.plan, file));
+  if (format === 'sh') process.stdout.write(renderPlanScript(obs.plan, file, scriptRecords(obs.ctx.state, obs.plan, obs.desired)));
   else emit({ json: format === 'json' }, () => renderPlanText(obs.plan, { commands: o.commands }), () => planJson(obs.plan));
   return o.detailedExitcode && !isEmpty(obs.plan) ? EXIT.CHANGES : EXIT.OK;
 }

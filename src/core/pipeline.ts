@@ -94,3 +94,20 @@ export function finalState(intent: StateRecord, desired: Resource[]): StateRecor
     nat: desired.filter((r) => r.kind === 'nat').map((r) => r.ns).sort(),
   };
 }
+
+/** What a `plan --format sh` script records, as apply does: before its first command and after its last. */
+export interface ScriptRecords {
+  intent: StateRecord;
+  final: StateRecord;
+  /** Sysctls whose previous value the record keeps and the script reads when it runs ("ns|name" keys). */
+  readAtRun: { key: string; ns: string; name: string }[];
+}
+
+export function scriptRecords(state: StateRecord, plan: Plan, desired: Resource[]): ScriptRecords {
+  const intent = intentState(state, plan);
+  const readAtRun = Object.keys(intent.sysctls).filter((k) => !(k in state.sysctls)).map((key) => {
+    const [ns, name] = key.split('|');
+    return { key, ns, name };
+  });
+  return { intent, final: finalState(intent, desired), readAtRun };
+}

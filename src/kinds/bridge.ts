@@ -1,31 +1,43 @@
-// Linux bridges. Created with their group (the lab's mark from the first instant), MTU and MAC in one `link add`,
-// then marked with the lab's alias in the same batch. A new bridge is brought up in the bridges stage, once the
-// namespaces of its ports are configured (see core/order.ts).
+// Linux bridges. Created with their group (the lab's mark from the first instant) and MAC in one `link add`, then
+// given their declared MTU for good (see pinBridgeMtu) and marked with the lab's alias in the same batch. A new
+// bridge is brought up in the bridges stage, once the namespaces of its ports are configured (see core/order.ts).
+// An MTU the file doesn't declare is the one a fresh apply gives the bridge: its ports' smallest.
 import type { Kind } from '../core/kind.js';
 import { linkIsUp } from '../core/live.js';
 import { HOST, type Resource } from '../model.js';
-import { ip, linkClaim, linkOpts, nsClaim, ownedLinks } from './common.js';
+import { ip, linkClaim, nsClaim, ownedLinks } from './common.js';
+import { bridgeMtus, pinBridgeMtu } from './link-defaults.js';
 
-interface BridgeProps { mtu?: number; mac?: string; up: boolean; alias: string }
+/** `pin`: desired only, the MTU is the file's (not its ports'), so it is set at creation. */
+interface BridgeProps { mtu?: number; mac?: string; up: boolean; alias: string; pin?: boolean }
 
 export const bridgeKind: Kind = {
   name: 'bridge',
   phase: { create: 220, update: 310, delete: 210 },
   desired(topo, ctx) {
-    return Object.entries(topo.bridges ?? {}).map(([name, b]) =>
-      res(b?.namespace ?? HOST, name, { mtu: b?.mtu, mac: b?.mac?.toLowerCase(), up: b?.up ?? true, alias: ctx.lab.alias }, `/bridges/${name}`));
+    const mtus = bridgeMtus(topo);
+    return Object.entries(topo.bridges ?? {}).map(([name, b]) => {
+      const ns = b?.namespace ?? HOST;
+      const props = { mtu: mtus.get(`${ns}/${name}`), mac: b?.mac, up: b?.up ?? true, alias: ctx.lab.alias, pin: b?.mtu !== undefined };
+      return res(ns, name, props, `/bridges/${name}`);
+    });
   },
   live(snap, ctx) {
     return Object.values(snap.ns).flatMap((n) => ownedLinks(ctx, n, 'bridge').map((l) => ({
       ...res(n.name, l.ifname, { mtu: l.mtu, mac: l.address, up: linkIsUp(l), alias: l.ifalias ?? '' }), owned: true,
     })));
   },
+  compare(d, l) {
+    const dp = d.props as unknown as BridgeProps, lp = l.props as unknown as BridgeProps;
+    return (['mtu', 'mac', 'up', 'alias'] as const).filter((k) => dp[k] !== undefined && dp[k] !== lp[k]).map((k) => [k, lp[k], dp[k]]);
+  },
   create(r, ctx) {
     const p = r.props as unknown as BridgeProps;
     const name = r.label;
     return [
-      { ...ip(r.ns, 'link', 'add', 'name', name, ...linkOpts(p), 'group', String(ctx.lab.group), 'type', 'bridge'),
+      { ...ip(r.ns, 'link', 'add', 'name', name, ...(p.mac ? ['address', p.mac] : []), 'group', String(ctx.lab.group), 'type', 'bridge'),
         undo: [ip(r.ns, 'link', 'del', 'dev', name)] },
+      ...(p.pin && p.mtu !== undefined ? pinBridgeMtu(p.mtu).map((a) => ip(r.ns, 'link', 'set', 'dev', name, ...a)) : []),
       ip(r.ns, 'link', 'set', 'dev', name, 'alias', p.alias),
       ...(p.up ? [{ ...ip(r.ns, 'link', 'set', 'dev', name, 'up'), stage: 'bridges' as const }] : []),
     ];

@@ -1,9 +1,10 @@
-// Helpers shared by the kinds: ownership marks, normalised declarations, canonical addresses.
-import ipaddr from 'ipaddr.js';
+// Helpers shared by the kinds: ownership marks, normalised declarations, canonical addresses (of what the kernel
+// prints; the file's are canonical already, see validate/canonical.ts).
 import type { KindContext } from '../core/kind.js';
 import type { IpLink, NsLive } from '../core/live.js';
 import type { StateRecord } from '../core/state.js';
 import { HOST, type Cmd, type Topology } from '../model.js';
+import { canon, networkOf, parseAddr, parseCidr, type Cidr } from '../validate/ip.js';
 
 /** Does the lab own this interface? Marked by its alias, or (just created, not yet marked) by group + record. */
 export function ownsLink(ctx: KindContext, ns: string, l: IpLink): boolean {
@@ -59,49 +60,40 @@ export function ownedLinks(ctx: KindContext, live: NsLive, kind: string): IpLink
 
 export const ip = (ns: string, ...args: string[]): Cmd => ({ ns, tool: 'ip', args });
 
-/** Canonical "addr/len" (IPv6 compressed, lower case). Throws on invalid input (validation catches it first). */
+/** Canonical "addr/len" (the kernel's spelling). Throws on invalid input (validation catches it first). */
 export function canonicalCidr(cidr: string): string {
   return memo(`c ${cidr}`, () => {
-    const [a, len] = parseCidr(cidr);
-    return `${a.toString()}/${len}`;
+    const [a, len] = cidrOf(cidr);
+    return `${canon(a)}/${len}`;
   });
 }
 
 // The same few strings (fe80::/64, default, the lab's subnets) come back in every namespace of a large lab.
-const canon = new Map<string, string>();
+const canonMemo = new Map<string, string>();
 function memo(key: string, f: () => string): string {
-  let v = canon.get(key);
+  let v = canonMemo.get(key);
   if (v === undefined) {
-    if (canon.size > 20_000) canon.clear();
-    canon.set(key, v = f());
+    if (canonMemo.size > 20_000) canonMemo.clear();
+    canonMemo.set(key, v = f());
   }
   return v;
 }
 
-// ipaddr.parse/parseCIDR try IPv6 first and catch its exception for every IPv4 string: going by the ':' is many
-// times faster, which counts when a large lab has thousands of addresses and routes.
-const parseCidr = (s: string) => (s.includes(':') ? ipaddr.IPv6.parseCIDR(s) : ipaddr.IPv4.parseCIDR(s));
-const parseAddr = (s: string) => (s.includes(':') ? ipaddr.IPv6.parse(s) : ipaddr.IPv4.parse(s));
+function cidrOf(s: string): Cidr {
+  const c = parseCidr(s);
+  if (typeof c === 'string') throw new Error(c);
+  return c;
+}
 
 /** Canonical route destination: "default" (IPv4), "default6", or a CIDR; a bare address is /32 or /128. */
 export function canonicalDst(to: string, family?: 4 | 6): string {
   if (to === 'default') return family === 6 ? '::/0' : '0.0.0.0/0';
-  return memo(`d ${to}`, () => dstOf(to));
-}
-
-function dstOf(to: string): string {
-  if (to.includes('/')) {
-    const [a, len] = parseCidr(to);
-    const net = parseAddr(networkOf(a, len));
-    return `${net.toString()}/${len}`;
-  }
-  const a = parseAddr(to);
-  return `${a.toString()}/${a.kind() === 'ipv6' ? 128 : 32}`;
-}
-
-function networkOf(a: ipaddr.IPv4 | ipaddr.IPv6, len: number): string {
-  if (a.kind() === 'ipv4') return ipaddr.IPv4.networkAddressFromCIDR(`${a.toString()}/${len}`).toString();
-  return ipaddr.IPv6.networkAddressFromCIDR(`${a.toString()}/${len}`).toString();
+  return memo(`d ${to}`, () => {
+    if (to.includes('/')) return networkOf(cidrOf(to));
+    const a = parseAddr(to);
+    if (!a) throw new Error(`${JSON.stringify(to)} is not an address`);
+    return `${canon(a)}/${a.kind() === 'ipv6' ? 128 : 32}`;
+  });
 }
 
 export function familyOf(addr: string): 4 | 6 {
@@ -114,7 +106,7 @@ export interface NormEnd {
 
 export function normEnd(e: NonNullable<Topology['veths']>[number]['ends'][number]): NormEnd {
   return {
-    ns: e.namespace ?? HOST, name: e.name, mtu: e.mtu, mac: e.mac?.toLowerCase(), up: e.up ?? true,
+    ns: e.namespace ?? HOST, name: e.name, mtu: e.mtu, mac: e.mac, up: e.up ?? true,
     master: e.bridge ?? null, addresses: e.addresses ?? [],
   };
 }

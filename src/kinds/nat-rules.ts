@@ -3,7 +3,7 @@
 // script. Rule texts are written the way `nft list` prints them, so a plan reads like nftables itself.
 import type { FieldDiff } from '../core/kind.js';
 import type { NatSpec } from '../model.js';
-import { parseNatTarget } from '../validate/ip.js';
+import { canon, parseNatTarget } from '../validate/ip.js';
 import { canonicalDst } from './common.js';
 
 export const NAT_FAMILY = 'inet';
@@ -42,7 +42,7 @@ function saddrMatch(cidr: string): string {
 function dnatTo(to: string): string {
   const t = parseNatTarget(to);
   if (typeof t === 'string') throw new Error(`invalid NAT target ${to}`);
-  return `dnat ${t.addr.kind() === 'ipv6' ? 'ip6' : 'ip'} to ${addrPort(t.addr.toString(), t.port)}`;
+  return `dnat ${t.addr.kind() === 'ipv6' ? 'ip6' : 'ip'} to ${addrPort(canon(t.addr), t.port)}`;
 }
 
 const addrPort = (addr: string, port?: number) => port === undefined ? addr : addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;

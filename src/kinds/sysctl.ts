@@ -1,19 +1,34 @@
 // Network sysctls (net.*) per namespace. Values are compared as the kernel prints them (whitespace-normalised).
 // The value found before the lab first changed one is kept in the state record and put back when the lab lets go
 // of it (removed from the file, or destroy); inside a lab namespace it simply goes with the namespace.
+// Writing `all` forwarding makes the kernel write `default` and every interface's forwarding too: a declared one of
+// those is written again right after it (`then`), so a file that sets them apart converges in one apply.
 import type { Kind } from '../core/kind.js';
 import type { Cmd, Resource } from '../model.js';
+import { fannedOut } from '../validate/sysctl-names.js';
 import { nsClaim } from './common.js';
+
+/** `then`: desired only, the declared settings the kernel overwrites when this one is written, and their values. */
+interface SysctlProps { value: string; then?: [string, string][] }
 
 export const sysctlKind: Kind = {
   name: 'sysctl',
   phase: { create: 350, update: 350, delete: 350 },
   desired(topo) {
-    return Object.entries(topo.namespaces ?? {}).flatMap(([ns, spec]) =>
-      Object.entries(spec?.sysctls ?? {}).map(([k, v]) => res(ns, k, norm(String(v)), `/namespaces/${ns}/sysctls/${k}`)));
+    return Object.entries(topo.namespaces ?? {}).flatMap(([ns, spec]) => {
+      const sysctls = spec?.sysctls ?? {};
+      return Object.entries(sysctls).map(([k, v]) => {
+        const then = fannedOut(k, Object.keys(sysctls)).map((n): [string, string] => [n, norm(String(sysctls[n]))]);
+        return res(ns, k, { value: norm(String(v)), ...(then.length ? { then } : {}) }, `/namespaces/${ns}/sysctls/${k}`);
+      });
+    });
   },
   live(snap) {
-    return Object.values(snap.ns).flatMap((n) => Object.entries(n.sysctls).map(([k, v]) => ({ ...res(n.name, k, norm(v)), owned: true })));
+    return Object.values(snap.ns).flatMap((n) => Object.entries(n.sysctls).map(([k, v]) => ({ ...res(n.name, k, { value: norm(v) }), owned: true })));
+  },
+  compare(d, l) {
+    const dv = (d.props as unknown as SysctlProps).value, lv = (l.props as unknown as SysctlProps).value;
+    return dv === lv ? [] : [['value', lv, dv]];
   },
   create: (r, ctx) => set(r, ctx.state.sysctls[`${r.ns}|${r.label}`]),
   update: (d, l) => set(d, (l.props as { value: string }).value),
@@ -27,10 +42,11 @@ export const sysctlKind: Kind = {
 export const norm = (v: string) => v.trim().split(/\s+/).join(' ');
 
 function set(r: Resource, old: string | undefined): Cmd[] {
-  const cmd = (v: string): Cmd => ({ ns: r.ns, tool: 'sysctl', args: ['-q', '-w', `${r.label}=${v}`] });
-  return [{ ...cmd((r.props as { value: string }).value), undo: old === undefined ? [] : [cmd(old)] }];
+  const cmd = (k: string, v: string): Cmd => ({ ns: r.ns, tool: 'sysctl', args: ['-q', '-w', `${k}=${v}`] });
+  const p = r.props as unknown as SysctlProps;
+  return [{ ...cmd(r.label, p.value), undo: old === undefined ? [] : [cmd(r.label, old)] }, ...(p.then ?? []).map(([k, v]) => cmd(k, v))];
 }
 
-function res(ns: string, k: string, value: string, path?: string): Resource {
-  return { kind: 'sysctl', key: `sysctl:${ns}/${k}`, ns, label: k, props: { value }, claims: [], parents: [nsClaim(ns)], path };
+function res(ns: string, k: string, props: SysctlProps, path?: string): Resource {
+  return { kind: 'sysctl', key: `sysctl:${ns}/${k}`, ns, label: k, props: props as never, claims: [], parents: [nsClaim(ns)], path };
 }

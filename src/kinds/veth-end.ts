@@ -1,9 +1,12 @@
 // The settings of each veth end: up/down, bridge port, MTU, MAC and the lab's alias. The end that runs
 // `link add` gets all of these at creation (see veth.ts); the other end is set up in its own namespace's batch.
+// Undeclared, up is true and the MTU is the kernel's default (link-defaults.ts), held like declared values; an
+// undeclared MAC is whatever the kernel chose.
 import type { Kind } from '../core/kind.js';
 import { linkIsUp } from '../core/live.js';
 import type { Resource } from '../model.js';
 import { ip, linkClaim, linkOpts, nsClaim, ownedLinks } from './common.js';
+import { DEFAULT_MTU } from './link-defaults.js';
 import { creatorIndex, desiredPairs } from './veth.js';
 
 interface EndProps { up: boolean; master: string | null; mtu?: number; mac?: string; alias: string; creator?: boolean }
@@ -15,7 +18,7 @@ export const vethEndKind: Kind = {
     return desiredPairs(topo).flatMap(({ ends, path }) => {
       const ci = creatorIndex(ends);
       return ends.map((e, i) => res(e.ns, e.name,
-        { up: e.up, master: e.master, mtu: e.mtu, mac: e.mac, alias: ctx.lab.alias, creator: i === ci }, `${path}/ends/${i}`));
+        { up: e.up, master: e.master, mtu: e.mtu ?? DEFAULT_MTU, mac: e.mac, alias: ctx.lab.alias, creator: i === ci }, `${path}/ends/${i}`));
     });
   },
   live(snap, ctx) {

@@ -8,8 +8,13 @@ export interface Finding {
   path: string;
   /** Point at the key of `path` (unknown keys, bad names used as keys) rather than at its value. */
   at?: 'key' | 'value';
-  /** Another place involved (the first declaration of a duplicate); rendered as "(see line N)". */
+  /**
+   * Another place involved (the first declaration of a duplicate); rendered as "(see line N)" after the message, or
+   * as "line:column" where the message says {related}.
+   */
   related?: string;
+  /** Point `related` at its key rather than its value. */
+  relatedAt?: 'key' | 'value';
 }
 
 /** JSON pointer from segments (RFC 6901 escaping). */

@@ -3,10 +3,12 @@
 import { open, stat } from 'node:fs/promises';
 import { InvalidTopology, type Problem, type SourcePos } from '../errors.js';
 import type { Topology } from '../model.js';
+import { canonicalTopology } from './canonical.js';
 import { decodeInput, MAX_BYTES, tooLarge } from './decode.js';
 import type { Finding } from './finding.js';
 import { schemaFindings } from './schema.js';
 import { semanticFindings, type SemanticOptions } from './semantic.js';
+import { sysctlNameFindings } from './sysctl-names.js';
 import { fastParse } from './yaml-fast.js';
 import { Locator, parseSource } from './yaml-source.js';
 
@@ -16,13 +18,16 @@ export type ValidateOptions = SemanticOptions;
 /** At most this many problems are reported (the rest are counted in a last one). */
 export const MAX_PROBLEMS = 100;
 
-/** Validate the text of a topology file. Pure: no file system. `topo` is set only when there are no problems. */
+/**
+ * Validate the text of a topology file. Pure: no file system. `topo` is set only when there are no problems, with
+ * every address and MAC in its canonical spelling (see canonical.ts).
+ */
 export function validateText(text: string | Uint8Array, file: string, opts: ValidateOptions = {}): { topo?: Topology; problems: Problem[] } {
   void file; // problems carry positions only; the caller names the file when rendering them
   const dec = decodeInput(text);
   if (dec.problem) return { problems: [dec.problem] };
   const fast = fastParse(dec.text);
-  if (fast !== undefined && passes(fast, opts)) return { topo: fast as unknown as Topology, problems: [] };
+  if (fast !== undefined && passes(fast, opts)) return { topo: canonicalTopology(fast as unknown as Topology), problems: [] };
   // Anything else takes the slow path, which keeps the document for line:col.
   const src = parseSource(dec.text);
   if (src.problems.length || src.data === undefined) return { problems: finish(src.problems) };
@@ -36,13 +41,13 @@ export function validateText(text: string | Uint8Array, file: string, opts: Vali
     if (!(e instanceof RangeError)) throw e;
     return { problems: [{ code: 'too-deep', message: 'the file is too deeply nested to validate', pos: { line: 1, col: 1 }, path: '' }] };
   }
-  return { topo: src.data as Topology, problems: [] };
+  return { topo: canonicalTopology(src.data as Topology), problems: [] };
 }
 
 /** The schema's findings or, when there are none, the semantic ones. */
 function checks(data: unknown, opts: ValidateOptions): Finding[] {
   const findings = schemaFindings(data);
-  return findings.length ? findings : semanticFindings(data as Topology, opts);
+  return findings.length ? findings : [...semanticFindings(data as Topology, opts), ...sysctlNameFindings(data as Topology)];
 }
 
 /** Whether the data of the fast path is a valid topology (a check that overflows the stack counts as a no). */
@@ -115,7 +120,9 @@ function sortProblems(problems: Problem[]): Problem[] {
 
 function toProblem(f: Finding, loc: Locator): Problem {
   const pos = loc.pos(f.path, f.at);
-  const message = f.related ? `${f.message} (see line ${loc.pos(f.related).line})` : f.message;
+  const rel = f.related === undefined ? undefined : loc.pos(f.related, f.relatedAt);
+  const message = !rel ? f.message
+    : f.message.includes('{related}') ? f.message.replace('{related}', `${rel.line}:${rel.col}`) : `${f.message} (see line ${rel.line})`;
   return { code: f.code, message, ...(f.hint ? { hint: f.hint } : {}), pos, path: f.path };
 }
 

@@ -1,4 +1,8 @@
-// Strict address parsing on top of ipaddr.js: four-part decimal IPv4 only (no "10.1", no octal), no IPv6 zones.
+// Strict address parsing, exactly the spellings the kernel's tools accept (glibc inet_pton): four-part decimal
+// IPv4 only (no "10.1", no octal), IPv6 groups of 1-4 hex digits with at most one "::" and an optional dotted
+// IPv4 tail, no zones. ipaddr.js's own IPv6 parser is looser ("0fd80::1") and reads "::1.2.3.4" as
+// ::ffff:1.2.3.4, so IPv6 is parsed here and only the result is an ipaddr.js object.
+// The canonical text of an address is the kernel's (glibc inet_ntop): what `ip -json` and `nft` print.
 import ipaddr from 'ipaddr.js';
 
 export type Addr = ipaddr.IPv4 | ipaddr.IPv6;
@@ -6,8 +10,60 @@ export type Cidr = [Addr, number];
 
 export function parseAddr(s: string): Addr | undefined {
   if (ipaddr.IPv4.isValidFourPartDecimal(s)) return ipaddr.IPv4.parse(s);
-  if (s.includes(':') && !s.includes('%') && ipaddr.IPv6.isValid(s)) return ipaddr.IPv6.parse(s);
-  return undefined;
+  const words = s.includes(':') ? ipv6Words(s) : undefined;
+  return words ? new ipaddr.IPv6(words) : undefined;
+}
+
+const HEX_GROUP = /^[0-9A-Fa-f]{1,4}$/;
+const DOTTED = /^(0|[1-9][0-9]{0,2})(\.(0|[1-9][0-9]{0,2})){3}$/;
+
+/** The eight 16-bit words of an IPv6 address as inet_pton reads it, or undefined when it would refuse it. */
+export function ipv6Words(s: string): number[] | undefined {
+  const halves = s.split('::');
+  if (halves.length > 2) return undefined;
+  const groups = (h: string): number[] | undefined => {
+    if (h === '') return [];
+    const parts = h.split(':');
+    const out: number[] = [];
+    for (const [i, p] of parts.entries()) {
+      if (i === parts.length - 1 && p.includes('.')) {
+        if (!DOTTED.test(p)) return undefined;
+        const o = p.split('.').map(Number);
+        if (o.some((x) => x > 255)) return undefined;
+        out.push(o[0] * 256 + o[1], o[2] * 256 + o[3]);
+      } else if (HEX_GROUP.test(p)) out.push(parseInt(p, 16));
+      else return undefined;
+    }
+    return out;
+  };
+  const head = groups(halves[0]);
+  const tail = halves.length === 2 ? groups(halves[1]) : [];
+  if (!head || !tail) return undefined;
+  // A dotted IPv4 part must come last: only the tail (or a head without "::") may hold one.
+  if (halves.length === 2 && halves[0].includes('.')) return undefined;
+  if (halves.length === 1) return head.length === 8 ? head : undefined;
+  const zeros = 8 - head.length - tail.length;
+  return zeros >= 1 ? [...head, ...new Array<number>(zeros).fill(0), ...tail] : undefined;
+}
+
+/** An IPv6 address as glibc's inet_ntop writes it (RFC 5952, plus its dotted form for ::a.b.c.d and ::ffff:a.b.c.d). */
+function ipv6Text(w: number[]): string {
+  let best = { base: -1, len: 0 };
+  for (let i = 0; i < 8;) {
+    if (w[i] !== 0) { i++; continue; }
+    let j = i;
+    while (j < 8 && w[j] === 0) j++;
+    if (j - i > best.len) best = { base: i, len: j - i };
+    i = j;
+  }
+  if (best.len < 2) best = { base: -1, len: 0 };
+  if (best.base === 0 && (best.len === 6 || (best.len === 5 && w[5] === 0xffff))) {
+    const v4 = `${w[6] >> 8}.${w[6] & 255}.${w[7] >> 8}.${w[7] & 255}`;
+    return best.len === 6 ? `::${v4}` : `::ffff:${v4}`;
+  }
+  const hex = (a: number[]) => a.map((x) => x.toString(16)).join(':');
+  if (best.base < 0) return hex(w);
+  return `${hex(w.slice(0, best.base))}::${hex(w.slice(best.base + best.len))}`;
 }
 
 /** "addr/len" with a prefix length that fits the family, or a reason it is not one. */
@@ -27,8 +83,14 @@ export function parseCidr(s: string): Cidr | string {
 export const family = (a: Addr): 4 | 6 => (a.kind() === 'ipv4' ? 4 : 6);
 export const familyName = (a: Addr): string => (a.kind() === 'ipv4' ? 'IPv4' : 'IPv6');
 
-/** Canonical text of an address (IPv6 compressed). */
-export const canon = (a: Addr): string => a.toString();
+/** Canonical text of an address: the kernel's (IPv6 compressed, lower case, as inet_ntop writes it). */
+export const canon = (a: Addr): string => (a.kind() === 'ipv4' ? a.toString() : ipv6Text((a as ipaddr.IPv6).parts));
+
+/** The canonical text of an address written any way the kernel's tools accept; undefined when it is not one. */
+export function canonicalAddr(s: string): string | undefined {
+  const a = parseAddr(s);
+  return a && canon(a);
+}
 
 export function inSubnet(a: Addr, [net, len]: Cidr): boolean {
   if (a.kind() !== net.kind()) return false;
@@ -53,8 +115,15 @@ export function parseNatTarget(s: string): { addr: Addr; port?: number } | strin
 
 /** Network address of a CIDR, as "net/len". */
 export function networkOf([a, len]: Cidr): string {
-  const net = a.kind() === 'ipv4'
-    ? ipaddr.IPv4.networkAddressFromCIDR(`${a.toString()}/${len}`)
-    : ipaddr.IPv6.networkAddressFromCIDR(`${a.toString()}/${len}`);
-  return `${net.toString()}/${len}`;
+  return `${canon(networkAddr(a, len))}/${len}`;
+}
+
+/** The address with the bits past the prefix length cleared. */
+function networkAddr(a: Addr, len: number): Addr {
+  const [parts, width] = a.kind() === 'ipv4' ? [(a as ipaddr.IPv4).octets, 8] : [(a as ipaddr.IPv6).parts, 16];
+  const masked = parts.map((x, i) => {
+    const bits = Math.max(0, Math.min(width, len - width * i));
+    return bits === 0 ? 0 : x & (((1 << width) - 1) ^ ((1 << (width - bits)) - 1));
+  });
+  return a.kind() === 'ipv4' ? new ipaddr.IPv4(masked) : new ipaddr.IPv6(masked);
 }

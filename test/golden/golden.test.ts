@@ -6,75 +6,12 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { labIdentity } from '../../src/core/lab.js';
-import { planFrom, readScope } from '../../src/core/pipeline.js';
-import { emptyState, type StateRecord } from '../../src/core/state.js';
-import type { KindContext } from '../../src/core/kind.js';
-import { listNetns, readLive } from '../../src/io/read-live.js';
-import type { Runner } from '../../src/io/runner.js';
-import { conflictError } from '../../src/ops/conflicts.js';
-import { findMarkedNamespaces } from '../../src/ops/observe.js';
-import { renderPlanText } from '../../src/render/plan.js';
-import { validateText } from '../../src/validate/index.js';
-import type { Topology } from '../../src/model.js';
+import { goldenPlan } from '../helpers/golden.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const CASES = readdirSync(HERE, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
 
 interface CaseInfo { description: string; destroy?: boolean }
-
-/** Answers the reader's commands from the captured files; anything else is a test failure. */
-export function replayRunner(dir: string): Runner {
-  const file = (p: string) => readFileSync(join(dir, p), 'utf8');
-  const has = (p: string) => existsSync(join(dir, p));
-  const ok = (stdout: string) => ({ stdout, stderr: '', exitCode: 0 });
-  const gone = { stdout: '', stderr: 'Cannot open network namespace: No such file or directory\n', exitCode: 1 };
-  return async (argv) => {
-    const a = argv.join(' ');
-    if (a === 'ip -json netns list') return ok(file('netns.json'));
-    let m = /^ip (?:-n (\S+) )?-json -d -batch -$/.exec(a);
-    if (m) return has(`live/${m[1] ?? 'host'}.json`) ? ok(file(`live/${m[1] ?? 'host'}.json`)) : gone;
-    m = /^ip -n (\S+) -json link show dev lo$/.exec(a);
-    if (m) {
-      if (!has(`live/${m[1]}.json`)) return gone;
-      const links = JSON.parse(file(`live/${m[1]}.json`).split('\n')[0]) as { ifname: string }[];
-      return ok(JSON.stringify(links.filter((l) => l.ifname === 'lo')));
-    }
-    m = /^(?:ip netns exec (\S+) )?sysctl -e (.+)$/.exec(a);
-    if (m) {
-      const p = `live/${m[1] ?? 'host'}.sysctl`;
-      const keys = new Set(m[2].split(' '));
-      const lines = has(p) ? file(p).split('\n').filter((l) => keys.has(l.split(' = ')[0])) : [];
-      return ok(lines.map((l) => `${l}\n`).join(''));
-    }
-    throw new Error(`golden replay: no captured output for: ${a}`);
-  };
-}
-
-/** The plan exactly as `topo plan --commands` (or destroy's plan) would print it, conflicts included. */
-export async function goldenPlan(dir: string): Promise<string> {
-  const info = JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8')) as CaseInfo;
-  const { topo, problems } = validateText(readFileSync(join(dir, 'topology.yaml')), 'topology.yaml');
-  if (!topo) throw new Error(`topology.yaml is invalid: ${JSON.stringify(problems)}`);
-  const state: StateRecord = existsSync(join(dir, 'state.json'))
-    ? { ...emptyState(topo.name), ...JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) }
-    : emptyState(topo.name);
-  const ctx: KindContext = { lab: labIdentity(topo.name), state };
-  const run = replayRunner(dir);
-  const desired: Topology | undefined = info.destroy ? undefined : topo;
-  // As ops/destroy.ts: namespaces marked as the lab's, and those the file names, are read too.
-  const extra = info.destroy
-    ? [...await findMarkedNamespaces(run, ctx, state.namespaces), ...Object.keys(topo.namespaces ?? {})]
-    : [];
-  const scope = readScope(desired, state);
-  const snap = await readLive(run, { namespaces: [...scope.namespaces, ...extra], sysctls: scope.sysctls });
-  expect(snap.netns).toEqual(await listNetns(run));
-  const { plan, conflicts } = planFrom(desired, snap, ctx);
-  // The host namespace's name in `netns` arguments is topo's PID when run: make it stable.
-  let out = renderPlanText(plan, { commands: true }).replace(new RegExp(`(netns) ${process.pid}\\b`, 'g'), '$1 <topo-pid>');
-  if (conflicts.length) out += `\n${conflictError(topo.name, conflicts).message}\n`;
-  return out;
-}
 
 describe('golden plans (captured ip -json in, plan out)', () => {
   it('has cases', () => expect(CASES.length).toBeGreaterThan(10));

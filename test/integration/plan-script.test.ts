@@ -1,5 +1,7 @@
 // `topo plan --format sh` is a runnable script: run inside one sandbox it builds exactly what `topo apply` builds
-// in another (links, addresses, routes, ownership marks, nftables rules, sysctls), and the lab's tests pass.
+// in another (links, addresses, routes, ownership marks, nftables rules, sysctls), and the lab's tests pass. It
+// writes the state record apply writes, so topo manages what it built: plan is empty, destroy removes it all.
+import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Sandbox, example } from '../helpers/sandbox.js';
 
@@ -40,4 +42,35 @@ describe('plan --format sh', () => {
       if (file !== 'two-nodes.yaml') expect((await script.topo(['test', example(file)])).exitCode).toBe(0);
     });
   }
+
+  for (const file of ['nat-node.yaml', 'host-to-namespace.yaml']) {
+    it(`${file}: the script writes apply's state record; topo plan is then empty and destroy removes everything`, async () => {
+      const plan = await script.topo(['plan', example(file), '--format', 'sh']);
+      expect(plan.exitCode, plan.stderr).toBe(0);
+      await script.run(['rmdir', '/run/topo']); // the script makes the state directory itself (mode 0700)
+      const ran = await script.run(['sh', '-s'], { input: plan.stdout });
+      expect(ran.exitCode, ran.stderr).toBe(0);
+      expect((await applied.topo(['apply', example(file)])).exitCode).toBe(0);
+
+      const lab = /^name: (\S+)/m.exec(readFileSync(example(file), 'utf8'))![1];
+      const again = await script.topo(['plan', example(file), '--detailed-exitcode']);
+      expect(again.stdout.trim(), again.stderr).toBe(`No changes. Lab "${lab}" matches the file.`);
+      expect(again.exitCode).toBe(0);
+
+      const record = async (sb: Sandbox) => JSON.parse((await sb.run(['cat', `/run/topo/${lab}.json`])).stdout);
+      expect(await record(script)).toEqual(await record(applied));
+      expect((await script.run(['stat', '-c', '%a', '/run/topo', `/run/topo/${lab}.json`])).stdout.trim().split('\n')).toEqual(['700', '600']);
+
+      const destroy = await script.topo(['destroy', example(file)]);
+      expect(destroy.exitCode, destroy.stderr).toBe(0);
+      const empty = await Sandbox.create();
+      try {
+        expect(await kernelState(script)).toEqual(await kernelState(empty)); // host NAT table gone, ip_forward back
+      } finally {
+        await empty.close();
+      }
+      expect((await script.run(['ls', '/run/topo'])).stdout).toBe('');
+    });
+  }
 });
+
