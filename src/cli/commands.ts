@@ -63,7 +63,9 @@ export async function applyCmd(file: string, o: OutputOpts & { rollback?: boolea
     : `No changes. Lab "${r.lab}" already matches ${file}.\n`;
   const tests = o.test ? await (await import('./extra-commands.js')).labTests(topo, await kernel()) : undefined;
   emit(o, () => `${text()}${tests ? `\n${tests.text}` : ''}`,
-    () => ({ ok: tests?.ok ?? true, lab: r.lab, changed: r.changed, ms: r.ms, plan: planJson(r.plan), ...(tests ? { tests: tests.json } : {}) }));
+    () => ({ ok: tests?.ok ?? true, lab: r.lab, changed: r.changed, ms: r.ms, plan: planJson(r.plan), ...(tests ? { tests: tests.json } : {}),
+      ...(r.warnings.length ? { warnings: r.warnings } : {}) }));
+  if (!o.json) for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
   return tests && !tests.ok ? EXIT.FAILED : EXIT.OK;
 }
 

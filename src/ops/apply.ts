@@ -4,7 +4,7 @@
 import { isEmpty } from '../core/order.js';
 import { finalState, intentState } from '../core/pipeline.js';
 import { isEmptyState } from '../core/state.js';
-import { TopoError } from '../errors.js';
+import { StateError, TopoError } from '../errors.js';
 import type { Plan, Topology } from '../model.js';
 import { executePlan, holdSignals, type ExecResult, type Renderer } from '../io/execute.js';
 import { argvOf } from '../io/commands.js';
@@ -16,16 +16,21 @@ import { restoreLab, type Restored } from './restore.js';
 import { verify } from './verify.js';
 
 export interface ApplyOptions { run: Runner; renderer: Renderer; rollback: boolean }
-export interface ApplyResult { lab: string; plan: Plan; changed: boolean; exec?: ExecResult; ms: number }
+export interface ApplyResult {
+  lab: string; plan: Plan; changed: boolean; exec?: ExecResult; ms: number;
+  /** What went wrong that needs no undoing (the final record could not be written). */
+  warnings: string[];
+}
 
 export async function apply(topo: Topology, opts: ApplyOptions): Promise<ApplyResult> {
   const t0 = Date.now();
   const ctx = await loadContext(topo.name);
   const obs = await observe(opts.run, topo, ctx);
   if (obs.conflicts.length) throw conflictError(topo.name, obs.conflicts);
-  if (isEmpty(obs.plan)) return { lab: topo.name, plan: obs.plan, changed: false, ms: Date.now() - t0 };
+  if (isEmpty(obs.plan)) return { lab: topo.name, plan: obs.plan, changed: false, ms: Date.now() - t0, warnings: [] };
 
-  // Written before the first command: a crash from here on leaves nothing the lab doesn't know it owns.
+  // Written before the first command: a crash from here on leaves nothing the lab doesn't know it owns. It is also
+  // the check that the state directory can be written (read-only, full), before anything changes.
   const intent = intentState(ctx.state, obs.plan);
   await writeState(intent);
   const exec = await executePlan(obs.plan, { run: opts.run, renderer: opts.renderer, rollback: opts.rollback, readBack: true });
@@ -45,8 +50,12 @@ export async function apply(topo: Topology, opts: ApplyOptions): Promise<ApplyRe
     throw new TopoError('E_VERIFY', `verification failed: the kernel does not match the file after apply:\n  ${left.join('\n  ')}`, 1,
       { remaining: left });
   }
-  await writeState(finalState(intent, obs.desired));
-  return { lab: topo.name, plan: obs.plan, changed: true, exec, ms: Date.now() - t0 };
+  const warnings: string[] = [];
+  try { await writeState(finalState(intent, obs.desired)); } catch (e) {
+    if (!(e instanceof StateError)) throw e;
+    warnings.push(`${e.message}; the apply is complete and verified, and the record written before it stays: it covers everything the lab owns (and what this apply removed), so the next apply and destroy work from it`);
+  }
+  return { lab: topo.name, plan: obs.plan, changed: true, exec, ms: Date.now() - t0, warnings };
 }
 
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as Record<string, number>;
