@@ -16,7 +16,13 @@ import { LAB_NAME } from '../core/names.js';
 import { EXIT, TopoError } from '../errors.js';
 import { cannot, openStateFile, stateDir } from './state-dir.js';
 
-export interface LockHolder { pid: number; command: string; since: string; /** e.g. "pid:[4026531836]" */ pidns?: string }
+export interface LockHolder {
+  pid: number;
+  command: string;
+  since: string;
+  /** The holder's PID namespace, e.g. "pid:[4026531836]": its pid is a number in that namespace. */
+  pidns?: string;
+}
 export interface LockOptions { waitSeconds: number; command?: string }
 export interface Lock { path: string; holder: LockHolder; release(): Promise<void> }
 
@@ -36,7 +42,8 @@ export async function acquireLabLock(lab: string, opts: LockOptions): Promise<Lo
   if (!LAB_NAME.test(lab)) throw new Error(`not a lab name: ${JSON.stringify(lab)}`); // validated long before
   const path = join(stateDir(true), `${lab}.lock`);
   const mine: LockHolder = {
-    pid: process.pid, command: opts.command ?? `topo ${process.argv.slice(2).join(' ')}`, since: new Date().toISOString(), pidns: pidNamespace(),
+    pid: process.pid, command: opts.command ?? `topo ${process.argv.slice(2).join(' ')}`,
+    since: new Date().toISOString(), pidns: pidNamespace(),
   };
   const deadline = Date.now() + Math.max(0, opts.waitSeconds) * 1000;
   for (;;) {
@@ -71,13 +78,16 @@ function flock(fd: number, ms: number): Promise<boolean> {
     const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe', fd], timeout: Math.max(0, ms) + 10_000 });
     const err: Buffer[] = [];
     child.stderr!.on('data', (d: Buffer) => err.push(d));
-    child.once('error', (e: NodeJS.ErrnoException) => reject(e.code === 'ENOENT'
-      ? new TopoError('E_LOCK', 'cannot lock the lab: the flock command is not installed', EXIT.FAILED, { hint: 'install util-linux (it provides flock)' })
-      : e));
+    child.once('error', (e: NodeJS.ErrnoException) => reject(e.code !== 'ENOENT' ? e
+      : new TopoError('E_LOCK', 'cannot lock the lab: the flock command is not installed', EXIT.FAILED,
+        { hint: 'install util-linux (it provides flock)' })));
     child.once('close', (code, signal) => {
       if (code === 0) resolve(true);
       else if (code === EXIT.LOCKED) resolve(false);
-      else reject(new TopoError('E_LOCK', `cannot lock the lab: ${argv.join(' ')}: ${Buffer.concat(err).toString().trim() || (signal ? `killed by ${signal}` : `exit ${code}`)}`));
+      else {
+        const said = Buffer.concat(err).toString().trim() || (signal ? `killed by ${signal}` : `exit ${code}`);
+        reject(new TopoError('E_LOCK', `cannot lock the lab: ${argv.join(' ')}: ${said}`));
+      }
     });
   });
 }
@@ -96,7 +106,7 @@ function held(fd: number, path: string, holder: LockHolder): Lock {
     ftruncateSync(fd, 0);
     writeSync(fd, `${JSON.stringify(holder)}\n`, 0);
   } catch (e) {
-    unlinkSync(path); // ours: we hold its lock
+    try { unlinkSync(path); } catch { /* left behind empty: the next topo locks it all the same */ } // ours: we hold its lock
     closeSync(fd);
     throw cannot(path, 'write the lock file', e);
   }
@@ -104,8 +114,9 @@ function held(fd: number, path: string, holder: LockHolder): Lock {
     path,
     holder,
     async release() {
-      // Removed while still locked, so nobody can lock this file and take it for the lab's lock afterwards.
-      try { if (isLockFile(fd, path)) unlinkSync(path); } finally { closeSync(fd); }
+      // Removed while still locked, so nobody can lock this file and take it for the lab's lock afterwards. Closing
+      // is what releases the lock: a file that can't be removed (a read-only remount) is only left behind.
+      try { if (isLockFile(fd, path)) unlinkSync(path); } catch { /* left behind */ } finally { closeSync(fd); }
     },
   };
 }
@@ -115,9 +126,10 @@ function holderIn(fd: number): LockHolder | undefined {
   try {
     const buf = Buffer.alloc(MAX_HOLDER_BYTES);
     const h = JSON.parse(buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)).toString('utf8')) as Record<string, unknown>;
-    const printable = (v: unknown, max: number) => typeof v === 'string' && v.length <= max && !/[\u0000-\u001f\u007f]/.test(v);
-    if (!Number.isInteger(h.pid) || (h.pid as number) < 1 || !printable(h.command, 1000) || !printable(h.since, 40)) return undefined;
-    return { pid: h.pid as number, command: h.command as string, since: h.since as string, ...(printable(h.pidns, 40) ? { pidns: h.pidns as string } : {}) };
+    const text = (v: unknown, max: number): v is string => typeof v === 'string' && v.length <= max && !/[\u0000-\u001f\u007f]/.test(v);
+    const { pid, command, since, pidns } = h;
+    if (typeof pid !== 'number' || !Number.isInteger(pid) || pid < 1 || !text(command, 1000) || !text(since, 40)) return undefined;
+    return { pid, command, since, ...(text(pidns, 40) ? { pidns } : {}) };
   } catch { return undefined; }
 }
 

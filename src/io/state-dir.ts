@@ -1,10 +1,10 @@
 // topo's state directory ($TOPO_STATE_DIR, default /run/topo): the lab records and locks, which root topo acts on
 // (it deletes the namespaces a record names, writes the sysctls it holds). So the directory must be one only root
 // can write: owned by root (or the user topo runs as) and not writable by group or others, nor any directory above
-// it unless sticky (mode +t, like /tmp, where nobody can move away another's entry). topo creates it 0700 and its files 0600,
-// whatever the umask; a directory or file that breaks the rule is refused with what is wrong and how to recover,
-// never repaired silently (someone may already have planted a record). Files in it are opened without following a
-// symlink and without blocking (a FIFO), then checked to be regular files that only root can write.
+// it unless sticky (mode +t, like /tmp: nobody can move away another's entry). topo creates it 0700 and its files
+// 0600, whatever the umask; a directory or file that breaks the rule is refused with what is wrong and how to
+// recover, never repaired silently (someone may already have planted a record). Files in it are opened without
+// following a symlink and without blocking (a FIFO), then checked to be regular files that only root can write.
 import { closeSync, constants as C, fstatSync, lstatSync, mkdirSync, openSync, realpathSync, type Stats } from 'node:fs';
 import { StateError } from '../errors.js';
 

@@ -1,7 +1,11 @@
 // The state record read back from disk is input (src/core/state.ts checkState): every field is checked for shape,
 // type and names before anything uses it, and a record that fails is refused whole, each problem named.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { checkState, emptyState, stateText, STATE_VERSION } from '../../src/core/state.js';
+
+const GOLDEN = fileURLToPath(new URL('../golden/', import.meta.url));
 
 const today = { lab: 'lab1', namespaces: ['ns1', 'n-2.x'], links: ['ns1/veth1', 'host/br0'], hostRoutes: ['route:host/10.0.0.1/32/0', 'route:host/fd00::/64/1024'],
   sysctls: { 'host|net.ipv4.ip_forward': '0', 'ns1|net.ipv6.conf.all.disable_ipv6': '1' }, nat: ['host', 'ns1'] };
@@ -14,6 +18,15 @@ describe('checkState', () => {
     expect(checkState(written, 'lab1')).toEqual({ ok: true, state: today });
     // A missing field claims nothing.
     expect(checkState({ lab: 'lab1' }, 'lab1')).toEqual({ ok: true, state: emptyState('lab1') });
+  });
+
+  it('accepts every record of the golden cases (written by topo against a real kernel)', () => {
+    const records = readdirSync(GOLDEN).map((c) => `${GOLDEN}${c}/state.json`).filter((f) => existsSync(f));
+    expect(records.length).toBeGreaterThan(3);
+    for (const f of records) {
+      const data = JSON.parse(readFileSync(f, 'utf8'));
+      expect(checkState(data, data.lab), f).toMatchObject({ ok: true });
+    }
   });
 
   it.each([
