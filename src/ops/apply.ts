@@ -36,14 +36,19 @@ export async function apply(topo: Topology, opts: ApplyOptions): Promise<ApplyRe
   const exec = await executePlan(obs.plan, { run: opts.run, renderer: opts.renderer, rollback: opts.rollback, readBack: true });
   if (!exec.ok) {
     let restored: Restored | undefined;
+    let record: string | undefined;
     if (exec.rolledBack) {
       const release = holdSignals(() => undefined); // finish the rollback even on a second Ctrl-C
       try {
         restored = await restoreLab(opts.run, topo, { ...ctx, state: intent }, obs.live);
         if (!restored.remaining.length) await (isEmptyState(ctx.state) ? removeState(topo.name) : writeState(ctx.state));
+      } catch (e) {
+        // The kernel is back; only the old record could not be put back. The intent record covers it (and more).
+        if (!(e instanceof StateError)) throw e;
+        record = `${e.message}; the record written before this apply stays: it covers everything the lab owns, so the next apply and destroy work from it`;
       } finally { release(); }
     }
-    throw applyFailed(exec, restored);
+    throw applyFailed(exec, restored, record);
   }
   const left = await verify(opts.run, topo, { ...ctx, state: intent }, undefined, exec.readBack, obs.desired);
   if (left.length) {
@@ -61,7 +66,7 @@ export async function apply(topo: Topology, opts: ApplyOptions): Promise<ApplyRe
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as Record<string, number>;
 
 /** The failing step (or the signal), then what the rollback did, step by step where it failed. */
-export function applyFailed(exec: ExecResult, restored?: Restored): TopoError {
+export function applyFailed(exec: ExecResult, restored?: Restored, record?: string): TopoError {
   const cause = exec.error ? exec.error.message : `interrupted by ${exec.interrupted}: stopped after the running step`;
   const lines: string[] = [];
   if (!exec.rolledBack) lines.push('not rolled back (--no-rollback): the partial state is left for debugging; the next apply or destroy converges from here');
@@ -76,6 +81,7 @@ export function applyFailed(exec: ExecResult, restored?: Restored): TopoError {
       for (const r of restored.remaining) lines.push(`  ${r}`);
       lines.push('the lab\'s record still covers everything this apply created: the next apply or destroy converges from here');
     }
+    if (record) lines.push(record);
   }
   const rolledBack = exec.rolledBack && !restored?.remaining.length;
   return new TopoError(exec.error ? 'E_COMMAND' : 'E_INTERRUPTED', `${cause}\n${lines.join('\n')}`,

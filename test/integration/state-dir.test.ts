@@ -12,6 +12,7 @@ import { isChange, killLeftovers, startTopo, TraceGate } from '../helpers/trace-
 
 const WIDE = fixture('wide.yaml');
 const BIG = fixture('big.yaml');
+const BIG_V2 = fixture('big-v2.yaml');
 const TWO = example('two-namespaces.yaml'); // lab "two-ns"
 const RECORD = '/run/topo/two-ns.json';
 const LOCK = '/run/topo/two-ns.lock';
@@ -235,6 +236,33 @@ describe('a read-only or full state directory', () => {
     expect(await kernelState(sb)).toEqual(await cleanApplyState(BIG));
     expectOk(await sb.sh('rm /run/topo/fill'));
     expectOk(await sb.topo(['destroy', BIG]));
+    expect(await sb.netns()).toEqual([]);
+    expect(await stateFiles(sb)).toEqual([]);
+  });
+
+  it('full when a failed change is rolled back: the kernel is put back, the error says the old record could not be; destroy removes all', async () => {
+    expectOk(await sb.sh('mount -t tmpfs -o size=1m,mode=755 tmpfs /run/topo'));
+    expectOk(await sb.topo(['apply', BIG]));
+    const gate = await TraceGate.create();
+    // The plan's last step fails: everything before it ran, and is undone.
+    const topo = startTopo(sb, ['apply', BIG_V2], { TOPO_TRACE_FILE: gate.path, TOPO_FAIL_COMMAND: 'netns del d' });
+    let filled = false;
+    for (let cmds = await gate.next(topo.done); cmds; cmds = await gate.next(topo.done)) {
+      if (filled || !cmds.some(isChange)) continue;
+      filled = true; // the intent record is written; now the directory fills up
+      await sb.sh('dd if=/dev/zero of=/run/topo/fill bs=4k 2>/dev/null || true');
+    }
+    gate.close();
+    const r = await topo.done;
+    expect(r.exitCode, r.stderr).toBe(1);
+    expect(r.stderr).toContain('error: step "d" failed: ip netns del d: injected failure');
+    expect(r.stderr).toContain('rolled back: the lab is as it was before this apply (checked against the kernel)');
+    expect(r.stderr).toContain('cannot write the state record /run/topo/big.json: no space left on the file system (ENOSPC); the record written before this apply stays');
+    expect(r.stderr).not.toMatch(STACK);
+    expect(await stateFiles(sb)).toEqual(['big.json', 'fill']);
+    expectOk(await sb.sh('rm /run/topo/fill'));
+    expect((await sb.topo(['plan', BIG, '--detailed-exitcode'])).exitCode).toBe(0);
+    expectOk(await sb.topo(['destroy', BIG_V2]));
     expect(await sb.netns()).toEqual([]);
     expect(await stateFiles(sb)).toEqual([]);
   });
