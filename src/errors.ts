@@ -65,3 +65,13 @@ export class CommandFailed extends TopoError {
       { step, argv, stderr: stderr.trim(), exitCode: exit }, { cause });
   }
 }
+
+/**
+ * topo's state directory or a file in it can't be used: not trusted (another user could write it), not the shape
+ * topo writes, or not writable. `path` is the directory or file, `hint` says how to recover. Nothing was changed.
+ */
+export class StateError extends TopoError {
+  constructor(public path: string, message: string, hint: string, details: Record<string, unknown> = {}, cause?: unknown) {
+    super('E_STATE', message, EXIT.FAILED, { path, hint, ...details }, { cause });
+  }
+}

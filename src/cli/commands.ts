@@ -45,11 +45,10 @@ export async function planCmd(file: string, o: OutputOpts & { commands?: boolean
   return o.detailedExitcode && !isEmpty(obs.plan) ? EXIT.CHANGES : EXIT.OK;
 }
 
-/** Run fn holding the lab's lock (one apply/destroy per lab at a time; leftovers of a killed topo removed first); exit 75 when it stays busy. */
+/** Run fn holding the lab's lock (one apply/destroy per lab at a time); exit 75 when it stays busy. */
 async function locked<T>(lab: string, o: { wait?: number }, fn: () => Promise<T>): Promise<T> {
   const { withLabLock, DEFAULT_WAIT_SECONDS } = await import('../io/lock.js');
-  const { sweepStale } = await import('../io/scratch.js');
-  return withLabLock(lab, { waitSeconds: o.wait ?? DEFAULT_WAIT_SECONDS }, () => { sweepStale(); return fn(); });
+  return withLabLock(lab, { waitSeconds: o.wait ?? DEFAULT_WAIT_SECONDS }, fn);
 }
 
 export async function applyCmd(file: string, o: OutputOpts & { rollback?: boolean; test?: boolean; wait?: number }): Promise<number> {
@@ -65,7 +64,9 @@ export async function applyCmd(file: string, o: OutputOpts & { rollback?: boolea
     : `No changes. Lab "${r.lab}" already matches ${file}.\n`;
   const tests = o.test ? await (await import('./extra-commands.js')).labTests(topo, await kernel()) : undefined;
   emit(o, () => `${text()}${tests ? `\n${tests.text}` : ''}`,
-    () => ({ ok: tests?.ok ?? true, lab: r.lab, changed: r.changed, ms: r.ms, plan: planJson(r.plan), ...(tests ? { tests: tests.json } : {}) }));
+    () => ({ ok: tests?.ok ?? true, lab: r.lab, changed: r.changed, ms: r.ms, plan: planJson(r.plan), ...(tests ? { tests: tests.json } : {}),
+      ...(r.warnings.length ? { warnings: r.warnings } : {}) }));
+  if (!o.json) for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
   return tests && !tests.ok ? EXIT.FAILED : EXIT.OK;
 }
 

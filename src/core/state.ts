@@ -1,4 +1,10 @@
-// The lab's state record: what the kernel can't hold. Pure type + merge helpers; file IO is in io/state-file.ts.
+// The lab's state record: what the kernel can't hold. Pure type, merge helpers, and the one check of a record read
+// back from disk (file IO is in io/state-file.ts). A record is input like any other: root topo deletes the
+// namespaces it names and writes the sysctls it holds, so every field is checked — shape, types, names — before
+// anything uses it, and a record that fails is refused whole.
+
+import { IF_NAME, LAB_NAME, NET_SYSCTL, NS_NAME, SYSCTL_VALUE } from './names.js';
+import { HOST } from '../model.js';
 
 export interface StateRecord {
   lab: string;
@@ -19,6 +25,12 @@ export interface StateRecord {
   /** Namespaces where the lab owns an nftables table. */
   nat: string[];
 }
+
+/**
+ * The record format written by this topo. Records written before the field existed have none and read as version 1
+ * (the same fields). A change of meaning bumps it; a record of a later version is refused, not guessed at.
+ */
+export const STATE_VERSION = 1;
 
 export function emptyState(lab: string): StateRecord {
   return { lab, namespaces: [], namespaceIds: {}, links: [], hostRoutes: [], sysctls: {}, nat: [] };
@@ -41,4 +53,80 @@ export function mergeState(a: StateRecord, b: Partial<StateRecord>): StateRecord
 
 export function isEmptyState(s: StateRecord): boolean {
   return !s.namespaces.length && !s.links.length && !s.hostRoutes.length && !Object.keys(s.sysctls).length && !s.nat.length;
+}
+
+/** The record as written to disk: versioned, one field a line. */
+export function stateText(s: StateRecord): string {
+  return `${JSON.stringify({ version: STATE_VERSION, ...s }, null, 1)}\n`;
+}
+
+// ---- Checking a record read back ----
+
+/** Problems with one value: each a sentence naming the field ("namespaces[2]: ..."). */
+type Check = (v: unknown, at: string) => string[];
+
+const show = (v: unknown) => {
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+};
+
+const text = (re: RegExp, what: string): Check => (v, at) =>
+  typeof v === 'string' && re.test(v) ? [] : [`${at}: expected ${what}, got ${show(v)}`];
+
+const listOf = (item: Check, what: string): Check => (v, at) =>
+  Array.isArray(v) ? v.flatMap((x, i) => item(x, `${at}[${i}]`)) : [`${at}: expected a list of ${what}, got ${show(v)}`];
+
+const mapOf = (key: Check, value: Check, what: string): Check => (v, at) =>
+  v !== null && typeof v === 'object' && !Array.isArray(v)
+    ? Object.entries(v).flatMap(([k, x]) => [...key(k, `${at} key ${show(k)}`), ...value(x, `${at}[${show(k)}]`)])
+    : [`${at}: expected an object of ${what}, got ${show(v)}`];
+
+const nsName = text(NS_NAME, 'a namespace name');
+const nsOrHost: Check = (v, at) => (v === HOST ? [] : nsName(v, at));
+/** "ns/ifname": an interface in a namespace (or the host). */
+const linkRef: Check = (v, at) => {
+  const [ns, name, ...rest] = typeof v === 'string' ? v.split('/') : [];
+  return typeof v === 'string' && !rest.length && !nsOrHost(ns, at).length && name !== undefined && IF_NAME.test(name)
+    ? [] : [`${at}: expected "namespace/interface", got ${show(v)}`];
+};
+/** A host route's key, as kinds/route.ts makes it: route:host/DST/METRIC. */
+const hostRouteKey = text(/^route:host\/[0-9A-Fa-f:.]+\/[0-9]{1,3}\/[0-9]{1,10}$/, 'a host route ("route:host/DESTINATION/METRIC")');
+/** "ns|net.key": a network sysctl of a namespace (never another sysctl: see core/names.ts). */
+const sysctlRef: Check = (v, at) => {
+  const [ns, key, ...rest] = typeof v === 'string' ? v.split('|') : [];
+  return !rest.length && key !== undefined && !nsOrHost(ns, at).length && NET_SYSCTL.test(key)
+    ? [] : [`${at}: expected "namespace|net.* sysctl", got ${show(v)}`];
+};
+const sysctlValue = text(SYSCTL_VALUE, 'a sysctl value (text without control characters)');
+
+/**
+ * Every field of the record and its check. Typed against StateRecord, so a new field does not compile until it
+ * has its check here (one line). A missing field reads as empty (claims nothing); an unknown one is refused.
+ */
+const FIELDS: { [K in keyof StateRecord]-?: Check } = {
+  lab: text(LAB_NAME, 'the lab\'s name'),
+  namespaces: listOf(nsName, 'namespace names'),
+  namespaceIds: mapOf(nsName, text(/^[0-9]{1,20}:[0-9]{1,30}$/, 'a namespace identity ("inode:ctime-ns")'), 'namespace: identity'),
+  links: listOf(linkRef, '"namespace/interface"'),
+  hostRoutes: listOf(hostRouteKey, 'host route keys'),
+  sysctls: mapOf(sysctlRef, sysctlValue, '"namespace|net.* sysctl": previous value'),
+  nat: listOf(nsOrHost, 'namespace names'),
+};
+
+export type CheckedState = { ok: true; state: StateRecord } | { ok: false; problems: string[] };
+
+/** Check a record parsed from the lab's state file: every field, its version, and that it is this lab's. */
+export function checkState(data: unknown, lab: string): CheckedState {
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return { ok: false, problems: [`expected a JSON object, got ${show(data)}`] };
+  const { version = 1, ...fields } = data as Record<string, unknown>;
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
+    return { ok: false, problems: [`version: expected a whole number from 1, got ${show(version)}`] };
+  }
+  if (version > STATE_VERSION) {
+    return { ok: false, problems: [`version ${version}: written by a newer topo (this one reads records up to version ${STATE_VERSION})`] };
+  }
+  const problems = Object.entries(fields).flatMap(([k, v]) =>
+    Object.hasOwn(FIELDS, k) ? FIELDS[k as keyof StateRecord](v, k) : [`${show(k)}: not a field of a state record`]);
+  if (!problems.length && fields.lab !== undefined && fields.lab !== lab) problems.push(`lab: the record is lab ${show(fields.lab)}'s, not "${lab}"'s`);
+  return problems.length ? { ok: false, problems } : { ok: true, state: { ...emptyState(lab), ...(fields as Partial<StateRecord>), lab } };
 }

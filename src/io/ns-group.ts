@@ -2,24 +2,21 @@
 // process (1.5–2.5 ms of its single thread each, more as its heap grows), and `ip -n NS` / `ip netns exec` copy
 // the mount table (one mount per namespace in /run/netns) to remount /sys, which `ip` doesn't need for netlink:
 // both grow with the size of the lab. So each group of namespaces is one launcher process that runs, one after
-// the other, `ip -json -d -batch FILE` inside each namespace (setns only), each namespace's script in a private
-// scratch file (io/scratch.ts). Groups run in parallel. The launcher (see launchers.ts) is a few lines of Perl
-// that fork, setns() and exec `ip`: one exec per namespace; where Perl or its setns number is missing,
-// `xargs -0 -n 6 nsenter --net=PATH ip ...` (two execs per namespace); where that is missing too, one `ip -n`
-// spawn per namespace.
+// the other, `ip -json -d -batch -` inside each namespace (setns only), each namespace's script on that `ip`'s
+// stdin (never in a file: see launchers.ts). Groups run in parallel. The launcher (see launchers.ts) is a few
+// lines of Perl that fork, setns() and exec `ip`: one exec per namespace; where Perl or its setns number is
+// missing, one `ip -n` spawn per namespace.
 //
 // Every script ends with `show` lines, so a job that ran to its end prints exactly that many JSON lines (one per
 // show) and the group's stdout splits into jobs by counting; a job that failed prints nothing and is named on
-// stderr by its own `ip` ("Command failed FILE:L", L the failing line of its script) or by the launcher
-// (namespace gone). The launcher goes on with the next job after a failure, so a group reports every job: ok,
-// failed, or (if the group itself died) not run.
-import { writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+// stderr by the launcher, right after its own `ip`'s words ("Command failed -:L", L the failing line of its
+// script), or as a namespace it could not open. The launcher goes on with the next job after a failure, so a
+// group reports every job: ok, failed, or (if the group itself died) not run.
+import { basename, dirname } from 'node:path';
 import { HOST } from '../model.js';
 import { batchFailedLine, batchMessage } from './commands.js';
 import { pool } from './pool.js';
-import { makeScratchDir, removeScratchDir } from './scratch.js';
-import { GONE, launch } from './launchers.js';
+import { GONE, JOB_FAILED, launch } from './launchers.js';
 import type { Runner } from './runner.js';
 
 export interface NsJob {
@@ -58,71 +55,72 @@ export async function runNsJobs(run: Runner, jobs: NsJob[], parallel: number, st
   settled?: (i: number, r: NsJobResult) => void): Promise<NsJobResult[]> {
   const out: NsJobResult[] = jobs.map(() => ({ status: 'not-run' }));
   if (!jobs.length) return out;
-  const dir = makeScratchDir();
-  try {
-    const scripts = jobs.map((j) => (j.shows ? j.lines : [...j.lines, MARKER]));
-    scripts.forEach((lines, i) => writeFileSync(join(dir, `${i}`), `${lines.join('\n')}\n`, { mode: 0o600 }));
-    const size = Math.min(MAX_GROUP, Math.ceil(jobs.length / parallel));
-    const groups: number[][] = [];
-    for (let i = 0; i < jobs.length; i += size) groups.push(jobs.slice(i, i + size).map((_, k) => i + k));
-    const runGroup = async (g: number[]) => {
-      const r = await launch(run, g.map((i) => ({ nsPath: `${NETNS_DIR}/${jobs[i].ns}`, script: join(dir, `${i}`) })));
-      if (!r) {
-        // No launcher here: one `ip -n` spawn per namespace instead.
-        for (const i of g) out[i] = await runAlone(run, jobs[i], scripts[i]);
-        return;
-      }
-      const failed = failuresOf(r.stderr, dir, new Map(g.map((i) => [jobs[i].ns, i])));
-      const lines = r.stdout.split('\n').slice(0, -1);
-      const wants = (i: number) => {
-        const n = jobs[i].shows || 1, f = failed.get(i);
-        // A script failing in its trailing show lines printed the ones before.
-        return !f ? n : f.status === 'failed' ? Math.max(0, f.line - 1 - (scripts[i].length - n)) : 0;
-      };
-      const finished = r.exitCode === 0 || r.exitCode === 123; // every job ran (123: some failed)
-      if (finished && lines.length !== g.reduce((a, i) => a + wants(i), 0)) {
-        const why = `could not tell which namespace scripts ran (${r.argv[0]} exit ${r.exitCode}, ${lines.length} lines): ${r.stderr.trim()}`;
-        for (const i of g) out[i] = failed.get(i) ?? { status: 'failed', line: 1, stderr: why };
-        return;
-      }
-      let at = 0;
-      for (const i of g) {
-        const f = failed.get(i), n = wants(i);
-        if (f) out[i] = f;
-        else if (at + n <= lines.length) out[i] = { status: 'ok', stdout: jobs[i].shows ? lines.slice(at, at + n) : [] };
-        else {
-          // The group died (killed): this job may have run in part, the ones after it did not run.
-          out[i] = { status: 'failed', line: 1, stderr: `${r.stderr.trim()}\n(${r.argv[0]} exit ${r.exitCode})`.trim() };
-          break;
-        }
-        at += n;
-      }
+  const scripts = jobs.map((j) => (j.shows ? j.lines : [...j.lines, MARKER]));
+  const size = Math.min(MAX_GROUP, Math.ceil(jobs.length / parallel));
+  const groups: number[][] = [];
+  for (let i = 0; i < jobs.length; i += size) groups.push(jobs.slice(i, i + size).map((_, k) => i + k));
+  const runGroup = async (g: number[]) => {
+    const r = await launch(run, g.map((i) => ({ nsPath: `${NETNS_DIR}/${jobs[i].ns}`, script: `${scripts[i].join('\n')}\n` })));
+    if (!r) {
+      // No launcher here: one `ip -n` spawn per namespace instead.
+      for (const i of g) out[i] = await runAlone(run, jobs[i], scripts[i]);
+      return;
+    }
+    const failed = failuresOf(r.stderr, new Map(g.map((i) => [jobs[i].ns, i])));
+    const lines = r.stdout.split('\n').slice(0, -1);
+    const wants = (i: number) => {
+      const n = jobs[i].shows || 1, f = failed.get(i);
+      // A script failing in its trailing show lines printed the ones before.
+      return !f ? n : f.status === 'failed' ? Math.max(0, f.line - 1 - (scripts[i].length - n)) : 0;
     };
-    await pool(groups, parallel, async (g) => {
-      if (stop?.()) return;
-      await runGroup(g);
-      for (const i of g) settled?.(i, out[i]);
-    });
-    return out;
-  } finally {
-    removeScratchDir(dir);
-  }
+    const finished = r.exitCode === 0 || r.exitCode === 123; // every job ran (123: some failed)
+    if (finished && lines.length !== g.reduce((a, i) => a + wants(i), 0)) {
+      const why = `could not tell which namespace scripts ran (${r.argv[0]} exit ${r.exitCode}, ${lines.length} lines): ${r.stderr.trim()}`;
+      for (const i of g) out[i] = failed.get(i) ?? { status: 'failed', line: 1, stderr: why };
+      return;
+    }
+    let at = 0;
+    for (const i of g) {
+      const f = failed.get(i), n = wants(i);
+      if (f) out[i] = f;
+      else if (at + n <= lines.length) out[i] = { status: 'ok', stdout: jobs[i].shows ? lines.slice(at, at + n) : [] };
+      else {
+        // The group died (killed): this job may have run in part, the ones after it did not run.
+        out[i] = { status: 'failed', line: 1, stderr: `${r.stderr.trim()}\n(${r.argv[0]} exit ${r.exitCode})`.trim() };
+        break;
+      }
+      at += n;
+    }
+  };
+  await pool(groups, parallel, async (g) => {
+    if (stop?.()) return;
+    await runGroup(g);
+    for (const i of g) settled?.(i, out[i]);
+  });
+  return out;
 }
 
-/** Failed jobs from the group's stderr: each failure's message lines come right before the line naming it. */
-function failuresOf(stderr: string, dir: string, byNs: Map<string, number>): Map<number, NsJobResult> {
+/**
+ * Failed jobs from the group's stderr. A job's `ip` says what failed, then "Command failed -:L"; after it exits the
+ * launcher names the job (JOB_FAILED), or names a namespace it could not open (GONE) before that.
+ */
+function failuresOf(stderr: string, byNs: Map<string, number>): Map<number, NsJobResult> {
   const out = new Map<number, NsJobResult>();
-  let said: string[] = [];
-  for (const line of stderr.split('\n')) {
-    const cmd = /^Command failed (.+):(\d+)$/.exec(line);
-    const gone = GONE.exec(line);
-    if (cmd && dirname(cmd[1]) === dir) {
-      out.set(Number(basename(cmd[1])), { status: 'failed', line: Number(cmd[2]), stderr: said.join('\n') });
-      said = [];
-    } else if (gone && dirname(gone[1]) === NETNS_DIR && byNs.has(basename(gone[1]))) {
-      out.set(byNs.get(basename(gone[1]))!, { status: 'gone', stderr: line });
-      said = [];
-    } else if (line.trim()) said.push(line);
+  const jobOf = (path: string) => (dirname(path) === NETNS_DIR ? byNs.get(basename(path)) : undefined);
+  let said: string[] = [], line = 0;
+  for (const text of stderr.split('\n')) {
+    const at = batchFailedLine(text);
+    if (at) { line = at; continue; } // ip's "Command failed -:L": the launcher names the job next
+    const gone = GONE.exec(text), failed = JOB_FAILED.exec(text);
+    const i = gone ? jobOf(gone[1]) : failed ? jobOf(failed[1]) : undefined;
+    if (i === undefined) {
+      if (text.trim()) said.push(text);
+      continue;
+    }
+    if (gone) out.set(i, { status: 'gone', stderr: text });
+    else if (!out.has(i)) out.set(i, { status: 'failed', line: line || 1, stderr: said.join('\n') });
+    said = [];
+    line = 0;
   }
   return out;
 }

@@ -3,10 +3,13 @@
 // of it (removed from the file, or destroy); inside a lab namespace it simply goes with the namespace.
 // Writing `all` forwarding makes the kernel write `default` and every interface's forwarding too: a declared one of
 // those is written again right after it (`then`), so a file that sets them apart converges in one apply.
+// Only net.* sysctls are ever written, whatever the file or the record says (see core/names.ts): the others are
+// global to the machine, not the lab's, and some are a root shell (kernel.core_pattern).
 import type { Kind } from '../core/kind.js';
 import type { Cmd, Resource } from '../model.js';
 import { fannedOut } from '../validate/sysctl-names.js';
 import { nsClaim } from './common.js';
+import { isNetSysctl } from '../core/names.js';
 
 /** `then`: desired only, the declared settings the kernel overwrites when this one is written, and their values. */
 interface SysctlProps { value: string; then?: [string, string][] }
@@ -24,7 +27,8 @@ export const sysctlKind: Kind = {
     });
   },
   live(snap) {
-    return Object.values(snap.ns).flatMap((n) => Object.entries(n.sysctls).map(([k, v]) => ({ ...res(n.name, k, { value: norm(v) }), owned: true })));
+    return Object.values(snap.ns).flatMap((n) => Object.entries(n.sysctls).filter(([k]) => isNetSysctl(k))
+      .map(([k, v]) => ({ ...res(n.name, k, { value: norm(v) }), owned: true })));
   },
   compare(d, l) {
     const dv = (d.props as unknown as SysctlProps).value, lv = (l.props as unknown as SysctlProps).value;
@@ -42,6 +46,7 @@ export const sysctlKind: Kind = {
 export const norm = (v: string) => v.trim().split(/\s+/).join(' ');
 
 function set(r: Resource, old: string | undefined): Cmd[] {
+  if (!isNetSysctl(r.label)) throw new Error(`refusing to write sysctl ${JSON.stringify(r.label)}: topo writes net.* sysctls only`);
   const cmd = (k: string, v: string): Cmd => ({ ns: r.ns, tool: 'sysctl', args: ['-q', '-w', `${k}=${v}`] });
   const p = r.props as unknown as SysctlProps;
   return [{ ...cmd(r.label, p.value), undo: old === undefined ? [] : [cmd(r.label, old)] }, ...(p.then ?? []).map(([k, v]) => cmd(k, v))];

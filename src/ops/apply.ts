@@ -5,7 +5,7 @@
 import { isEmpty } from '../core/order.js';
 import { finalState, intentState, madeState, namespacesMade } from '../core/pipeline.js';
 import { isEmptyState, mergeState } from '../core/state.js';
-import { TopoError } from '../errors.js';
+import { StateError, TopoError } from '../errors.js';
 import type { Plan, Topology } from '../model.js';
 import { executePlan, holdSignals, type ExecResult, type Renderer } from '../io/execute.js';
 import { argvOf } from '../io/commands.js';
@@ -21,7 +21,11 @@ import { restoreLab, type Restored } from './restore.js';
 import { verify } from './verify.js';
 
 export interface ApplyOptions { run: Runner; renderer: Renderer; rollback: boolean }
-export interface ApplyResult { lab: string; plan: Plan; changed: boolean; exec?: ExecResult; ms: number }
+export interface ApplyResult {
+  lab: string; plan: Plan; changed: boolean; exec?: ExecResult; ms: number;
+  /** What went wrong that needs no undoing (the final record could not be written). */
+  warnings: string[];
+}
 
 export async function apply(topo: Topology, opts: ApplyOptions): Promise<ApplyResult> {
   const t0 = Date.now();
@@ -29,7 +33,7 @@ export async function apply(topo: Topology, opts: ApplyOptions): Promise<ApplyRe
   let obs = await observe(opts.run, topo, ctx);
   if (obs.conflicts.length) throw conflictError(topo.name, obs.conflicts, obs.snap);
   if (obs.inside.length) throw foreignInsideError(topo.name, obs.inside);
-  if (isEmpty(obs.plan)) return { lab: topo.name, plan: obs.plan, changed: false, ms: Date.now() - t0 };
+  if (isEmpty(obs.plan)) return { lab: topo.name, plan: obs.plan, changed: false, ms: Date.now() - t0, warnings: [] };
   // About to create: the lab claims the link group it planned with (see io/group-claim.ts). Another lab that
   // claimed it since makes this one take the next: plan again with that.
   const group = await labGroup(topo.name, true);
@@ -40,7 +44,8 @@ export async function apply(topo: Topology, opts: ApplyOptions): Promise<ApplyRe
     if (obs.inside.length) throw foreignInsideError(topo.name, obs.inside);
   }
 
-  // Written before the first command: a crash from here on leaves nothing the lab doesn't know it owns.
+  // Written before the first command: a crash from here on leaves nothing the lab doesn't know it owns. It is also
+  // the check that the state directory can be written (read-only, full), before anything changes.
   let intent = intentState(ctx.state, obs.plan);
   await writeState(intent);
   // The namespaces this apply created are recorded with their kernel identity as soon as their stage ends, before
@@ -58,6 +63,7 @@ export async function apply(topo: Topology, opts: ApplyOptions): Promise<ApplyRe
     // what the intent record named (another lab's or someone's object may have taken a name first).
     const made = madeState(ctx.state, exec.ran, ids);
     let restored: Restored | undefined;
+    let record: string | undefined;
     const release = holdSignals(() => undefined); // finish the rollback even on a second Ctrl-C
     try {
       await writeState(made);
@@ -68,8 +74,12 @@ export async function apply(topo: Topology, opts: ApplyOptions): Promise<ApplyRe
           await (isEmptyState(ctx.state) ? forget(topo.name) : writeState(mergeState(ctx.state, { namespaceIds: restored.namespaceIds })));
         }
       }
+    } catch (e) {
+      // Only a record could not be written; the one written before this apply covers everything (and more).
+      if (!(e instanceof StateError)) throw e;
+      record = `${e.message}; the record written before this apply stays: it covers everything the lab owns, so the next apply and destroy work from it`;
     } finally { release(); }
-    throw applyFailed(exec, restored);
+    throw applyFailed(exec, restored, record);
   }
   const left = await verify(opts.run, topo, { ...ctx, state: intent }, undefined, exec.readBack, obs.desired);
   if (left.length) {
@@ -77,10 +87,16 @@ export async function apply(topo: Topology, opts: ApplyOptions): Promise<ApplyRe
       { remaining: left });
   }
   const final = finalState(intent, obs.desired);
-  // Namespaces the lab owned before identities were recorded (by their mark) get theirs now.
-  Object.assign(final.namespaceIds, await netnsIdentities(final.namespaces.filter((n) => final.namespaceIds[n] === undefined)));
-  await writeState(final);
-  return { lab: topo.name, plan: obs.plan, changed: true, exec, ms: Date.now() - t0 };
+  const warnings: string[] = [];
+  try {
+    // Namespaces the lab owned before identities were recorded (by their mark) get theirs now.
+    Object.assign(final.namespaceIds, await netnsIdentities(final.namespaces.filter((n) => final.namespaceIds[n] === undefined)));
+    await writeState(final);
+  } catch (e) {
+    if (!(e instanceof StateError)) throw e;
+    warnings.push(`${e.message}; the apply is complete and verified, and the record written before it stays: it covers everything the lab owns (and what this apply removed), so the next apply and destroy work from it`);
+  }
+  return { lab: topo.name, plan: obs.plan, changed: true, exec, ms: Date.now() - t0, warnings };
 }
 
 /** The lab has nothing left: its record goes, and its link group is given back. */
@@ -92,7 +108,7 @@ async function forget(lab: string): Promise<void> {
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as Record<string, number>;
 
 /** The failing step (or the signal), then what the rollback did, step by step where it failed. */
-export function applyFailed(exec: ExecResult, restored?: Restored): TopoError {
+export function applyFailed(exec: ExecResult, restored?: Restored, record?: string): TopoError {
   const cause = exec.error ? exec.error.message : `interrupted by ${exec.interrupted}: stopped after the running step`;
   const lines: string[] = [];
   if (!exec.rolledBack) lines.push('not rolled back (--no-rollback): the partial state is left for debugging; the next apply or destroy converges from here');
@@ -107,6 +123,7 @@ export function applyFailed(exec: ExecResult, restored?: Restored): TopoError {
       for (const r of restored.remaining) lines.push(`  ${r}`);
       lines.push('the lab\'s record still covers everything this apply created: the next apply or destroy converges from here');
     }
+    if (record) lines.push(record);
   }
   const rolledBack = exec.rolledBack && !restored?.remaining.length;
   return new TopoError(exec.error?.code ?? 'E_INTERRUPTED', `${cause}\n${lines.join('\n')}`,

@@ -1,9 +1,9 @@
 // Guarantee: one writer per lab. A second `topo apply`/`destroy` of a lab that is being applied waits a bounded
-// time (--wait SECONDS, default 5) and then exits 75 naming the holder; a lock left by a killed topo is stale
-// and taken over; different labs run side by side without interfering.
+// time (--wait SECONDS, default 5) and then exits 75 naming the holder; the lock is the kernel's (flock), so it
+// dies with its holder and holds across PID namespaces; different labs run side by side without interfering.
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Sandbox, example } from '../helpers/sandbox.js';
+import { Sandbox, TOPO, example } from '../helpers/sandbox.js';
 import { kernelState } from '../helpers/kernel-state.js';
 import { cleanApplyState, expectOk, fixture, stateFiles } from '../helpers/reference.js';
 import { isChange, killLeftovers, startTopo, TraceGate } from '../helpers/trace-gate.js';
@@ -82,7 +82,7 @@ describe('one writer per lab', () => {
     expect(await kernelState(sb)).toEqual(await cleanApplyState(BIG));
   });
 
-  it('a lock left by a killed topo is stale and taken over; so is one whose pid now belongs to another process', async () => {
+  it('a lock file left by a killed topo holds nothing; nor does one naming a live process that holds no lock', async () => {
     const killed = await startTopo(sb, ['apply', BIG], { TOPO_CRASH_AFTER: '3' }).done;
     expect(killed.signal).toBe('SIGKILL');
     const left = JSON.parse((await sb.run(['cat', LOCK])).stdout);
@@ -101,11 +101,46 @@ describe('one writer per lab', () => {
     } finally { sleeper.kill(); }
   });
 
-  it('many processes facing the same stale lock: exactly one takes it over at a time', async () => {
+  it('many processes facing a lock file left behind: exactly one holds the lock at a time', async () => {
     await sb.run(['sh', '-c', `printf '{"pid":999999999,"start":"1","boot":"","command":"topo apply gone","since":""}' > ${LOCK}`]);
     const runs = await Promise.all([1, 2, 3, 4].map(() => sb.topo(['apply', BIG, '--wait', '60', '--json'])));
     for (const r of runs) expectOk(r);
     expect(runs.filter((r) => JSON.parse(r.stdout).changed)).toHaveLength(1);
+    expect(await kernelState(sb)).toEqual(await cleanApplyState(BIG));
+    expect(await stateFiles(sb)).toEqual(['big.json']);
+  });
+
+  it('a holder killed with -9 releases the lock at once: the next apply takes it without waiting', async () => {
+    const { holder, release } = await holdApply();
+    process.kill(holder.pid, 'SIGKILL');
+    expect((await release()).signal).toBe('SIGKILL');
+    expectOk(await sb.topo(['apply', BIG, '--wait', '0']));
+    expect(await kernelState(sb)).toEqual(await cleanApplyState(BIG));
+    expect(await stateFiles(sb)).toEqual(['big.json']);
+  });
+
+  it('a holder in another PID namespace sharing /run (a container with host networking) keeps the lock; the waiter names it', async () => {
+    // The holder's own /proc, as in a container; /run shared both ways, so its namespaces show in the sandbox.
+    expectOk(await sb.sh('mount --make-shared /run'));
+    const gate = await TraceGate.create();
+    const holder = execa('nsenter', ['-t', String(sb.pid), '-n', '-m', '--', 'unshare', '--pid', '--fork', '--mount-proc',
+      '--propagation', 'unchanged', '--', process.execPath, TOPO, 'apply', BIG], { reject: false, env: { TOPO_TRACE_FILE: gate.path } });
+    try {
+      let cmds = await gate.next(holder);
+      while (cmds && !cmds.some(isChange)) cmds = await gate.next(holder);
+      expect(cmds, 'the holder reached its first kernel change').toBeTruthy();
+      const trace = '/run/second.trace';
+      const second = await sb.topo(['apply', BIG, '--wait', '1'], { TOPO_TRACE_FILE: trace });
+      expect(second.exitCode, second.stderr).toBe(75);
+      // Its pid as its own PID namespace numbers it (1: the first process there), and that it is another one.
+      expect(second.stderr).toMatch(new RegExp(`error: lab "big" is locked by pid 1 \\(topo apply ${BIG}\\) in another PID namespace \\(pid:\\[\\d+\\]\\)`));
+      expect((await sb.run(['cat', trace])).stdout).toBe('');
+      while (await gate.next(holder));
+      expect((await holder).exitCode).toBe(0);
+    } finally {
+      holder.kill('SIGKILL');
+      gate.close();
+    }
     expect(await kernelState(sb)).toEqual(await cleanApplyState(BIG));
     expect(await stateFiles(sb)).toEqual(['big.json']);
   });

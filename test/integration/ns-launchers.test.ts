@@ -1,6 +1,7 @@
-// The launchers of grouped namespace scripts (io/launchers.ts), each against the kernel: Perl's setns, xargs +
-// nsenter where Perl is missing, one `ip -n` per namespace where both are. Whichever runs them, every job reports
-// the same: ok with its `show` output, failed at its line with the kernel's words, or gone (no such namespace).
+// The launchers of grouped namespace scripts (io/launchers.ts), each against the kernel: Perl's setns, one `ip -n`
+// per namespace where Perl is missing. Whichever runs them, every job reports the same: ok with its `show` output,
+// failed at its line with the kernel's words, or gone (no such namespace). Scripts reach `ip` on its stdin: no
+// file holds one, so nobody can swap it between its write and its run.
 import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,23 +11,20 @@ import type { Runner } from '../../src/io/runner.js';
 
 let dir: string;
 let sb: Sandbox;
-const savedStateDir = process.env.TOPO_STATE_DIR;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'topo-launchers-'));
-  process.env.TOPO_STATE_DIR = join(dir, 'state'); // scratch scripts: here, not in the real /run/topo
   sb = await Sandbox.create();
   expect((await sb.sh('for i in 1 2 3 4 5 6 7 8 9; do ip netns add t$i; done')).exitCode).toBe(0);
 });
 afterAll(async () => {
   await sb.close();
-  if (savedStateDir === undefined) delete process.env.TOPO_STATE_DIR; else process.env.TOPO_STATE_DIR = savedStateDir;
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** A PATH holding the tools, minus the missing ones. */
+/** A PATH holding the tools (nsenter: the sandbox's way in), minus the missing ones. */
 function pathWithout(missing: string[]): string {
   const bin = mkdtempSync(join(dir, 'bin-'));
-  for (const tool of ['ip', 'nsenter', 'xargs', 'perl'].filter((t) => !missing.includes(t))) {
+  for (const tool of ['ip', 'nsenter', 'perl'].filter((t) => !missing.includes(t))) {
     const found = ['/usr/sbin', '/usr/bin', '/sbin', '/bin'].map((d) => join(d, tool)).find((f) => existsSync(f));
     if (!found) throw new Error(`${tool} not found on this machine`);
     symlinkSync(found, join(bin, tool));
@@ -36,8 +34,7 @@ function pathWithout(missing: string[]): string {
 
 describe.each([
   { missing: [] as string[], used: 'perl' },
-  { missing: ['perl'], used: 'xargs' },
-  { missing: ['perl', 'xargs'], used: 'ip' },
+  { missing: ['perl'], used: 'ip' },
 ])('namespace scripts without $missing', ({ missing, used }) => {
   it(`run through ${used}: ok, failed at a line, gone`, async () => {
     vi.resetModules(); // the launcher found is remembered per process (module)
@@ -51,14 +48,16 @@ describe.each([
       return { ...r, stdout: r.stdout && `${r.stdout}\n` };
     };
     const jobs = [
-      ...[1, 2, 3, 4, 5, 6].map((i) => ({ ns: `t${i}`, lines: ['link set dev lo up'], shows: 0 })),
+      ...[1, 2, 3, 4, 5].map((i) => ({ ns: `t${i}`, lines: ['link set dev lo up'], shows: 0 })),
+      // More than a pipe holds (64 KiB): the launcher writes while `ip` reads.
+      { ns: 't6', lines: Array(5000).fill('link set dev lo up'), shows: 0 },
       { ns: 't7', lines: ['link set dev lo up', 'addr add 10.1.1.1/24 dev nosuchdev', 'link set dev lo mtu 1300'], shows: 0 },
       { ns: 'nosuchns', lines: ['link set dev lo up'], shows: 0 },
       { ns: 't8', lines: ['link set dev lo up', 'addr show dev lo', 'route show table all'], shows: 2 },
     ];
     const out = await runNsJobs(run, jobs, 2);
 
-    expect(started.filter((s) => s !== 'perl' && s !== 'xargs' && s !== 'ip -n').length).toBe(0);
+    expect(started.filter((s) => s !== 'perl' && s !== 'ip -n').length).toBe(0);
     expect(started).toContain(used === 'ip' ? 'ip -n' : used);
     expect(out.slice(0, 6).map((r) => r.status), JSON.stringify(out[0])).toEqual(Array(6).fill('ok'));
     expect(out[6]).toMatchObject({ status: 'failed', line: 2 });

@@ -25,7 +25,7 @@ describe('link group claims', () => {
     // Once the first lab is gone, the second keeps the group it claimed.
     await releaseGroup('labl7hb');
     expect(await labGroup('labiuah', true)).toBe(nextGroup(g));
-    expect(readdirSync(join(dir, 'state-groups'))).toEqual([String(nextGroup(g))]);
+    expect(readdirSync(join(dir, 'state', 'groups'))).toEqual([String(nextGroup(g))]);
   });
 
   it('claims made at the same time by colliding labs are different (each lab claims under its own lock)', async () => {

@@ -1,0 +1,67 @@
+// The state record read back from disk is input (src/core/state.ts checkState): every field is checked for shape,
+// type and names before anything uses it, and a record that fails is refused whole, each problem named.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { checkState, emptyState, stateText, STATE_VERSION } from '../../src/core/state.js';
+
+const GOLDEN = fileURLToPath(new URL('../golden/', import.meta.url));
+
+const today = { lab: 'lab1', namespaces: ['ns1', 'n-2.x'], links: ['ns1/veth1', 'host/br0'], hostRoutes: ['route:host/10.0.0.1/32/0', 'route:host/fd00::/64/1024'],
+  sysctls: { 'host|net.ipv4.ip_forward': '0', 'ns1|net.ipv6.conf.all.disable_ipv6': '1' }, nat: ['host', 'ns1'] };
+
+describe('checkState', () => {
+  it("accepts today's records, which have no version, and what this topo writes", () => {
+    expect(checkState(today, 'lab1')).toEqual({ ok: true, state: today });
+    const written = JSON.parse(stateText(today));
+    expect(written.version).toBe(STATE_VERSION);
+    expect(checkState(written, 'lab1')).toEqual({ ok: true, state: today });
+    // A missing field claims nothing.
+    expect(checkState({ lab: 'lab1' }, 'lab1')).toEqual({ ok: true, state: emptyState('lab1') });
+  });
+
+  it('accepts every record of the golden cases (written by topo against a real kernel)', () => {
+    const records = readdirSync(GOLDEN).map((c) => `${GOLDEN}${c}/state.json`).filter((f) => existsSync(f));
+    expect(records.length).toBeGreaterThan(3);
+    for (const f of records) {
+      const data = JSON.parse(readFileSync(f, 'utf8'));
+      expect(checkState(data, data.lab), f).toMatchObject({ ok: true });
+    }
+  });
+
+  it.each([
+    ['a string where a list belongs (iterated, it would name namespaces "a" and "b")', { namespaces: 'ab' }, 'namespaces: expected a list of namespace names, got "ab"'],
+    ['a namespace name with a slash', { namespaces: ['../../etc'] }, 'namespaces[0]: expected a namespace name, got "../../etc"'],
+    ['a namespace name starting with a dash', { nat: ['-n'] }, 'nat[0]: expected a namespace name, got "-n"'],
+    ['a number where a name belongs', { namespaces: [1] }, 'namespaces[0]: expected a namespace name, got 1'],
+    ['an interface without its namespace', { links: ['veth1'] }, 'links[0]: expected "namespace/interface", got "veth1"'],
+    ['an interface name of 16 bytes', { links: ['ns1/abcdefghijklmnop'] }, 'links[0]: expected "namespace/interface", got "ns1/abcdefghijklmnop"'],
+    ['a host route that is not a route key', { hostRoutes: ['10.0.0.0/8; reboot'] }, 'hostRoutes[0]: expected a host route'],
+    ['a sysctl outside net.* (a root shell)', { sysctls: { 'host|kernel.core_pattern': '|/tmp/x' } }, 'sysctls key "host|kernel.core_pattern": expected "namespace|net.* sysctl"'],
+    ['a sysctl key with a path in it', { sysctls: { 'host|net/../../kernel/core_pattern': '1' } }, 'expected "namespace|net.* sysctl"'],
+    ['a sysctl value that is not text', { sysctls: { 'host|net.ipv4.ip_forward': 1 } }, 'sysctls["host|net.ipv4.ip_forward"]: expected a sysctl value'],
+    ['a sysctl value with a newline', { sysctls: { 'host|net.ipv4.ip_forward': '1\nkernel.x=1' } }, 'expected a sysctl value'],
+    ['sysctls as a list', { sysctls: ['host|net.ipv4.ip_forward'] }, 'sysctls: expected an object'],
+    ['an unknown field', { namespaecs: [] }, '"namespaecs": not a field of a state record'],
+    ['another lab\'s record', { lab: 'lab2' }, 'lab: the record is lab "lab2"\'s, not "lab1"\'s'],
+    ['a version from a later topo', { version: STATE_VERSION + 1 }, `written by a newer topo`],
+    ['a version that is not a number', { version: '1' }, 'version: expected a whole number from 1, got "1"'],
+  ])('refuses %s', (_, change, problem) => {
+    const r = checkState({ ...today, ...change }, 'lab1');
+    expect(r.ok).toBe(false);
+    expect((r as { problems: string[] }).problems.join('\n')).toContain(problem);
+  });
+
+  it.each([null, [], 'lab1', 42])('refuses %j as a whole', (data) => {
+    expect(checkState(data, 'lab1')).toMatchObject({ ok: false, problems: [expect.stringMatching(/^expected a JSON object/)] });
+  });
+
+  it('names every problem, each at its place', () => {
+    const r = checkState({ lab: 'lab1', namespaces: ['ok', 'not ok'], links: 'x', nat: [null] }, 'lab1');
+    expect(r).toEqual({ ok: false, problems: [
+      'namespaces[1]: expected a namespace name, got "not ok"',
+      'links: expected a list of "namespace/interface", got "x"',
+      'nat[0]: expected a namespace name, got null',
+    ] });
+  });
+});
