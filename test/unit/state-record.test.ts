@@ -8,7 +8,8 @@ import { checkState, emptyState, stateText, STATE_VERSION } from '../../src/core
 const GOLDEN = fileURLToPath(new URL('../golden/', import.meta.url));
 
 const today = { lab: 'lab1', namespaces: ['ns1', 'n-2.x'], links: ['ns1/veth1', 'host/br0'], hostRoutes: ['route:host/10.0.0.1/32/0', 'route:host/fd00::/64/1024'],
-  sysctls: { 'host|net.ipv4.ip_forward': '0', 'ns1|net.ipv6.conf.all.disable_ipv6': '1' }, nat: ['host', 'ns1'] };
+  sysctls: { 'host|net.ipv4.ip_forward': '0', 'ns1|net.ipv6.conf.all.disable_ipv6': '1' }, nat: ['host', 'ns1'],
+  namespaceIds: { ns1: '4026532291:1764451200123456789' } };
 
 describe('checkState', () => {
   it("accepts today's records, which have no version, and what this topo writes", () => {
@@ -42,6 +43,8 @@ describe('checkState', () => {
     ['a sysctl value that is not text', { sysctls: { 'host|net.ipv4.ip_forward': 1 } }, 'sysctls["host|net.ipv4.ip_forward"]: expected a sysctl value'],
     ['a sysctl value with a newline', { sysctls: { 'host|net.ipv4.ip_forward': '1\nkernel.x=1' } }, 'expected a sysctl value'],
     ['sysctls as a list', { sysctls: ['host|net.ipv4.ip_forward'] }, 'sysctls: expected an object'],
+    ['a namespace identity that is not "inode:ctime"', { namespaceIds: { ns1: 'x' } }, 'namespaceIds["ns1"]: expected a namespace identity'],
+    ['a namespace identity for a bad name', { namespaceIds: { '../x': '1:2' } }, 'namespaceIds key "../x": expected a namespace name'],
     ['an unknown field', { namespaecs: [] }, '"namespaecs": not a field of a state record'],
     ['another lab\'s record', { lab: 'lab2' }, 'lab: the record is lab "lab2"\'s, not "lab1"\'s'],
     ['a version from a later topo', { version: STATE_VERSION + 1 }, `written by a newer topo`],
