@@ -3,7 +3,7 @@
 // namespaces of its ports are configured (see core/order.ts).
 import type { Kind } from '../core/kind.js';
 import { linkIsUp } from '../core/live.js';
-import { HOST, type Resource } from '../model.js';
+import { bridgesOf, type Resource } from '../model.js';
 import { ip, linkClaim, linkOpts, nsClaim, ownedLinks } from './common.js';
 
 interface BridgeProps { mtu?: number; mac?: string; up: boolean; alias: string }
@@ -12,8 +12,8 @@ export const bridgeKind: Kind = {
   name: 'bridge',
   phase: { create: 220, update: 310, delete: 210 },
   desired(topo, ctx) {
-    return Object.entries(topo.bridges ?? {}).map(([name, b]) =>
-      res(b?.namespace ?? HOST, name, { mtu: b?.mtu, mac: b?.mac?.toLowerCase(), up: b?.up ?? true, alias: ctx.lab.alias }, `/bridges/${name}`));
+    return bridgesOf(topo).map(({ ns, name, spec: b, path }) =>
+      res(ns, name, { mtu: b.mtu, mac: b.mac?.toLowerCase(), up: b.up ?? true, alias: ctx.lab.alias }, path));
   },
   live(snap, ctx) {
     return Object.values(snap.ns).flatMap((n) => ownedLinks(ctx, n, 'bridge').map((l) => ({

@@ -1,7 +1,7 @@
 // Network namespaces. Created by `ip netns add`; marked as the lab's by the ifalias of their `lo` (see loopback.ts)
 // and, until that mark is set, by the state record. Deleting one takes its interfaces, addresses and routes along.
 import type { Kind } from '../core/kind.js';
-import { HOST, type Resource, type Topology } from '../model.js';
+import { bridgesOf, HOST, type Resource, type Topology } from '../model.js';
 import { ip, nsClaim, recorded } from './common.js';
 
 export const namespaceKind: Kind = {
@@ -48,7 +48,7 @@ function setUp(r: Resource) {
 /** Namespaces the file gives an IPv6 address, an IPv6 route or a net.ipv6 sysctl. */
 function ipv6Namespaces(topo: Topology): Set<string> {
   const out = new Set<string>();
-  for (const b of Object.values(topo.bridges ?? {})) if ((b?.addresses ?? []).some(isV6)) out.add(b?.namespace ?? HOST);
+  for (const b of bridgesOf(topo)) if ((b.spec.addresses ?? []).some(isV6)) out.add(b.ns);
   for (const v of topo.veths ?? []) for (const e of v.ends) if ((e.addresses ?? []).some(isV6)) out.add(e.namespace ?? HOST);
   for (const [ns, spec] of Object.entries(topo.namespaces ?? {})) {
     if ((spec?.routes ?? []).some((r) => isV6(r.to) || isV6(r.via ?? ''))) out.add(ns);

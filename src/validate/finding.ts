@@ -10,6 +10,10 @@ export interface Finding {
   at?: 'key' | 'value';
   /** Another place involved (the first declaration of a duplicate); rendered as "(see line N)". */
   related?: string;
+  /** The hint is "quote it": it quotes the value's text as written in the file (known once positions are). */
+  quoteSource?: boolean;
+  /** 'warning': the file can be applied, but probably doesn't do what was meant (an error under --strict). */
+  severity?: 'warning';
 }
 
 /** JSON pointer from segments (RFC 6901 escaping). */

@@ -58,3 +58,16 @@ export function networkOf([a, len]: Cidr): string {
     : ipaddr.IPv6.networkAddressFromCIDR(`${a.toString()}/${len}`);
   return `${net.toString()}/${len}`;
 }
+
+/** The address as a number (for ordering and range arithmetic). */
+export function toBig(a: Addr): bigint {
+  return a.toByteArray().reduce((n, b) => (n << 8n) | BigInt(b), 0n);
+}
+
+/** First and last address of a CIDR's subnet, as numbers, with its family. */
+export function rangeOf([a, len]: Cidr): { fam: 4 | 6; lo: bigint; hi: bigint } {
+  const bits = BigInt(a.kind() === 'ipv4' ? 32 : 128);
+  const host = (1n << (bits - BigInt(len))) - 1n;
+  const lo = toBig(a) & ~host;
+  return { fam: family(a), lo, hi: lo | host };
+}
