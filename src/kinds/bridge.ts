@@ -1,5 +1,6 @@
-// Linux bridges. Created with their group (the lab's mark from the first instant), MTU and MAC in one `link add`,
-// then marked with the lab's alias in the same batch. A new bridge is brought up in the bridges stage, once the
+// Linux bridges. Created with their group (the lab's mark from the first instant) and MAC in one `link add`,
+// then marked with the lab's alias and given their MTU in the same batch: an MTU given to `link add` is the kernel's
+// to re-adjust (a bridge takes its ports' smallest MTU as each is enslaved), one set afterwards is kept. A new bridge is brought up in the bridges stage, once the
 // namespaces of its ports are configured (see core/order.ts).
 import type { Kind } from '../core/kind.js';
 import { linkIsUp } from '../core/live.js';
@@ -24,9 +25,9 @@ export const bridgeKind: Kind = {
     const p = r.props as unknown as BridgeProps;
     const name = r.label;
     return [
-      { ...ip(r.ns, 'link', 'add', 'name', name, ...linkOpts(p), 'group', String(ctx.lab.group), 'type', 'bridge'),
+      { ...ip(r.ns, 'link', 'add', 'name', name, ...linkOpts({ mac: p.mac }), 'group', String(ctx.lab.group), 'type', 'bridge'),
         undo: [ip(r.ns, 'link', 'del', 'dev', name)] },
-      ip(r.ns, 'link', 'set', 'dev', name, 'alias', p.alias),
+      ip(r.ns, 'link', 'set', 'dev', name, 'alias', p.alias, ...linkOpts({ mtu: p.mtu })),
       ...(p.up ? [{ ...ip(r.ns, 'link', 'set', 'dev', name, 'up'), stage: 'bridges' as const }] : []),
     ];
   },
