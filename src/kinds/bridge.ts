@@ -1,7 +1,8 @@
 // Linux bridges. Created with their group (the lab's mark from the first instant) and MAC in one `link add`,
-// then marked with the lab's alias and given their MTU in the same batch: an MTU given to `link add` is the kernel's
-// to re-adjust (a bridge takes its ports' smallest MTU as each is enslaved), one set afterwards is kept. A new bridge is brought up in the bridges stage, once the
-// namespaces of its ports are configured (see core/order.ts).
+// then marked with the lab's alias and given their MTU in the same batch: an MTU given to `link add` is the
+// kernel's to re-adjust (a bridge takes its ports' smallest MTU as each is enslaved), one set afterwards is kept.
+// A new bridge is brought up in the bridges stage, once the namespaces of its ports are configured (see
+// core/order.ts).
 import type { Kind } from '../core/kind.js';
 import { linkIsUp } from '../core/live.js';
 import { bridgesOf, type Resource } from '../model.js';

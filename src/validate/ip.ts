@@ -59,15 +59,22 @@ export function networkOf([a, len]: Cidr): string {
   return `${net.toString()}/${len}`;
 }
 
-/** The address as a number (for ordering and range arithmetic). */
-export function toBig(a: Addr): bigint {
-  return a.toByteArray().reduce((n, b) => (n << 8n) | BigInt(b), 0n);
+/** The address as a number (for ordering and range arithmetic): IPv4 as a plain number, IPv6 as a bigint. */
+export function toNum(a: Addr): number | bigint {
+  const b = a.toByteArray();
+  if (b.length === 4) return ((b[0] << 24) >>> 0) + (b[1] << 16) + (b[2] << 8) + b[3];
+  return b.reduce((n, x) => (n << 8n) | BigInt(x), 0n);
 }
 
-/** First and last address of a CIDR's subnet, as numbers, with its family. */
-export function rangeOf([a, len]: Cidr): { fam: 4 | 6; lo: bigint; hi: bigint } {
-  const bits = BigInt(a.kind() === 'ipv4' ? 32 : 128);
-  const host = (1n << (bits - BigInt(len))) - 1n;
-  const lo = toBig(a) & ~host;
-  return { fam: family(a), lo, hi: lo | host };
+/** First and last address of a CIDR's subnet (numbers as toNum's), with its family. */
+export function rangeOf([a, len]: Cidr): { fam: 4 | 6; lo: number | bigint; hi: number | bigint } {
+  const n = toNum(a);
+  if (typeof n === 'number') {
+    const size = 2 ** (32 - len);
+    const lo = n - (n % size);
+    return { fam: 4, lo, hi: lo + size - 1 };
+  }
+  const host = (1n << BigInt(128 - len)) - 1n;
+  const lo = n & ~host;
+  return { fam: 6, lo, hi: lo | host };
 }

@@ -1,7 +1,7 @@
 // Interface addresses the kernel refuses, drops or shows differently than declared (so a lab would never verify),
 // and host addresses that are not really hosts' (network, broadcast). Pure.
 import type { Finding } from './finding.js';
-import { canon, isLinkLocal6, rangeOf, toBig, type Cidr } from './ip.js';
+import { canon, isLinkLocal6, rangeOf, toNum, type Cidr } from './ip.js';
 import type { Iface, LabIndex } from './lab-index.js';
 
 /** IPv6 needs an MTU of at least this many bytes (RFC 8200): the kernel disables IPv6 on an interface below it. */
@@ -25,7 +25,8 @@ export function addressFindings(ix: LabIndex): Finding[] {
 
 function unusable(f: Iface, [a, len]: Cidr, path: string, out: Finding[]): void {
   const text = `${canon(a)}/${len}`;
-  if (toBig(a) === 0n) {
+  const n = toNum(a);
+  if (n === 0 || n === 0n) {
     out.push({
       code: 'unusable-address', path,
       message: `${text} on ${f.name}: ${canon(a)} is the unspecified address ("any"), not an address an interface can have`,
@@ -34,7 +35,11 @@ function unusable(f: Iface, [a, len]: Cidr, path: string, out: Finding[]): void 
     return;
   }
   if (len === 0) {
-    out.push({ code: 'unusable-address', path, message: `${text} on ${f.name}: prefix length /0 makes every address on-link`, hint: 'give the subnet\'s real prefix length, and a default route for the rest' });
+    out.push({
+      code: 'prefix-zero', severity: 'warning', path,
+      message: `${text} on ${f.name}: prefix length /0 makes every address on-link (the kernel adds a default route through ${f.name})`,
+      hint: 'give the subnet\'s real prefix length, and a default route for the rest',
+    });
     return;
   }
   if (isLinkLocal6(a)) {
@@ -46,7 +51,6 @@ function unusable(f: Iface, [a, len]: Cidr, path: string, out: Finding[]): void 
     return;
   }
   const { fam, lo, hi } = rangeOf([a, len]);
-  const n = toBig(a);
   if (fam === 4 && len <= 30 && (n === lo || n === hi)) {
     out.push({
       code: 'network-address', severity: 'warning', path,

@@ -3,7 +3,7 @@
 import { HOST, type Topology } from '../model.js';
 import { pointer, type Finding } from './finding.js';
 import { canon, networkOf, parseAddr, parseCidr, type Cidr } from './ip.js';
-import { ifacesOf, type LabIndex } from './lab-index.js';
+import { ifacesOf, type Iface, type LabIndex } from './lab-index.js';
 import { effectiveMetric } from './semantic-net.js';
 
 /** The metric of the kernel's connected (proto kernel) route of an address. */
@@ -13,13 +13,28 @@ const nsText = (ns: string) => (ns === HOST ? 'the host namespace' : `namespace 
 
 export function routingFindings(t: Topology, ix: LabIndex): Finding[] {
   const out: Finding[] = [];
+  const owners = addressOwners(ix);
   for (const [ns, spec] of Object.entries(t.namespaces ?? {})) {
     (spec?.routes ?? []).forEach((r, i) => {
       const base = pointer('namespaces', ns, 'routes', i);
       const dst = destination(r.to);
       if (dst) connected(ns, dst, r.metric, ix, `${base}/to`, out);
-      if (r.via !== undefined) forwarding(t, ns, r.via, dst, ix, `${base}/via`, out);
+      if (r.via !== undefined) forwarding(t, ns, r.via, dst, owners, `${base}/via`, out);
     });
+  }
+  return out;
+}
+
+/** Canonical address → the interfaces that have it (looked up once per route, not by walking every namespace). */
+function addressOwners(ix: LabIndex): Map<string, Iface[]> {
+  const out = new Map<string, Iface[]>();
+  for (const f of ix.ifaces) {
+    for (const a of f.addresses) {
+      if (!a.cidr) continue;
+      const k = canon(a.cidr[0]);
+      const list = out.get(k);
+      if (list) list.push(f); else out.set(k, [f]);
+    }
   }
   return out;
 }
@@ -53,24 +68,22 @@ function connected(ns: string, dst: Cidr, metric: number | undefined, ix: LabInd
  * A gateway that is another namespace of the lab carries traffic for others only when it forwards: warned about
  * when the file leaves its forwarding unset (off in a new namespace).
  */
-function forwarding(t: Topology, ns: string, via: string, dst: Cidr | undefined, ix: LabIndex, path: string, out: Finding[]): void {
+function forwarding(t: Topology, ns: string, via: string, dst: Cidr | undefined, owners: Map<string, Iface[]>, path: string, out: Finding[]): void {
   const gw = parseAddr(via);
   if (!gw) return;
-  for (const [other, spec] of Object.entries(t.namespaces ?? {})) {
-    if (other === ns || other === HOST) continue; // the host's forwarding is the machine's: not known here
-    const f = ifacesOf(ix, other).find((x) => x.addresses.some((a) => a.cidr && a.cidr[0].kind() === gw.kind() && canon(a.cidr[0]) === canon(gw)));
-    if (!f) continue;
-    // Only the gateway's own address is reachable without forwarding.
-    if (dst && dst[1] === (gw.kind() === 'ipv4' ? 32 : 128) && ifacesOf(ix, other).some((x) => x.addresses.some((a) => a.cidr && canon(a.cidr[0]) === canon(dst[0])))) return;
-    // Forwarding declared (on, or off on purpose, as for an isolating switch) is the file's decision.
-    const keys = gw.kind() === 'ipv4' ? ['net.ipv4.ip_forward', 'net.ipv4.conf.all.forwarding'] : ['net.ipv6.conf.all.forwarding'];
-    if (keys.some((k) => spec?.sysctls?.[k] !== undefined)) return;
-    const key = keys[0];
-    out.push({
-      code: 'gateway-not-forwarding', severity: 'warning', path,
-      message: `gateway ${via} is ${f.name} in ${nsText(other)}, which does not forward (${key} is not set there, and a new namespace starts with it off): only ${other}'s own addresses are reachable through it`,
-      hint: `add to ${other}: sysctls: { ${key}: 1 }`,
-    });
-    return;
-  }
+  // The host's forwarding is the machine's: not known here.
+  const f = (owners.get(canon(gw)) ?? []).find((x) => x.ns !== ns && x.ns !== HOST);
+  if (!f) return;
+  const other = f.ns;
+  // Only the gateway's own addresses are reachable without forwarding.
+  if (dst && dst[1] === (gw.kind() === 'ipv4' ? 32 : 128) && (owners.get(canon(dst[0])) ?? []).some((x) => x.ns === other)) return;
+  // Forwarding declared (on, or off on purpose, as for an isolating switch) is the file's decision.
+  const sysctls = t.namespaces?.[other]?.sysctls ?? {};
+  const keys = gw.kind() === 'ipv4' ? ['net.ipv4.ip_forward', 'net.ipv4.conf.all.forwarding'] : ['net.ipv6.conf.all.forwarding'];
+  if (keys.some((k) => sysctls[k] !== undefined)) return;
+  out.push({
+    code: 'gateway-not-forwarding', severity: 'warning', path,
+    message: `gateway ${via} is ${f.name} in ${nsText(other)}, which does not forward (${keys[0]} is not set there, and a new namespace starts with it off): only ${other}'s own addresses are reachable through it`,
+    hint: `add to ${other}: sysctls: { ${keys[0]}: 1 }`,
+  });
 }

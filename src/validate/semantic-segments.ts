@@ -63,9 +63,13 @@ export function segmentFindings(ix: LabIndex): Finding[] {
 
 /** Subnets of one namespace on two different segments that overlap (one contains the other): a warning each. */
 function overlaps(ix: LabIndex, seg: number[], out: Finding[]): void {
-  type Net = { fam: 4 | 6; lo: bigint; hi: bigint; seg: number; f: Iface; text: string; path: string };
+  type Net = { fam: 4 | 6; lo: number | bigint; hi: number | bigint; seg: number; f: Iface; text: string; path: string };
+  // Namespaces with addresses on one segment only (most of a large lab's) have nothing to compare.
+  const segsOf = new Map<string, Set<number>>();
+  ix.ifaces.forEach((f, i) => { if (f.addresses.length) (segsOf.get(f.ns) ?? segsOf.set(f.ns, new Set()).get(f.ns)!).add(seg[i]); });
   const byNs = new Map<string, Net[]>();
   ix.ifaces.forEach((f, i) => {
+    if ((segsOf.get(f.ns)?.size ?? 0) < 2) return;
     for (const a of f.addresses) {
       if (!a.cidr || a.cidr[1] === (a.cidr[0].kind() === 'ipv4' ? 32 : 128)) continue; // a host route only
       const list = byNs.get(f.ns) ?? byNs.set(f.ns, []).get(f.ns)!;
@@ -78,7 +82,8 @@ function overlaps(ix: LabIndex, seg: number[], out: Finding[]): void {
     const open: Net[] = [];
     for (const n of nets) {
       while (open.length && (open[open.length - 1].fam !== n.fam || open[open.length - 1].hi < n.lo)) open.pop();
-      const other = [...open].reverse().find((o) => o.seg !== n.seg);
+      let other: Net | undefined;
+      for (let k = open.length - 1; k >= 0 && !other; k--) if (open[k].seg !== n.seg) other = open[k];
       if (other) {
         out.push({
           code: 'overlapping-subnets', severity: 'warning', path: n.path, related: other.path,

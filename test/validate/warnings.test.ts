@@ -67,6 +67,7 @@ veths:
     warnsOnce(file('10.0.0.0/24'), 'network-address', '5:51', 'is the network address of its subnet');
     warnsOnce(file('10.0.0.255/24'), 'network-address', '5:51', 'is the broadcast address of its subnet');
     warnsOnce(file('fd00::/64'), 'network-address', '5:51', 'subnet-router anycast address');
+    warnsOnce(file('10.0.0.1/0'), 'prefix-zero', '5:51', 'prefix length /0 makes every address on-link');
     // A /31 or /32 has no network or broadcast address.
     expect(check(file('10.0.0.0/31')).warnings).toEqual([]);
     expect(check(file('10.0.0.1/32')).warnings).toEqual([]);
