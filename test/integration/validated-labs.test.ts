@@ -72,6 +72,10 @@ veths:
     const routes = await sb.ipJson<{ dst: string; gateway?: string }[]>('ns1', 'route', 'show', '10.9.0.0/24');
     expect(routes).toEqual([expect.objectContaining({ dst: '10.9.0.0/24', gateway: '10.0.0.1' })]);
     expect((await sb.topo(['apply', file])).stdout).toMatch(/No changes/);
+    // plan shows it too; --json lists it; --strict refuses the file.
+    expect((await sb.topo(['plan', file])).stderr).toContain(`${file}:4:38: warning: `);
+    const planned = JSON.parse((await sb.topo(['plan', file, '--json'])).stdout);
+    expect(planned.warnings).toEqual([expect.objectContaining({ code: 'gateway-is-local', severity: 'warning', pos: { line: 4, col: 38 } })]);
     expect((await sb.topo(['apply', '--strict', file])).exitCode).toBe(65);
     expect((await sb.topo(['destroy', file])).exitCode).toBe(0);
   });
