@@ -21,6 +21,8 @@ export interface Problem {
   pos?: SourcePos;
   /** JSON pointer of the offending value in the document. */
   path?: string;
+  /** Absent: an error. 'warning': reported, but the file is valid (unless --strict). */
+  severity?: 'warning';
 }
 
 export class TopoError extends Error {

@@ -11,12 +11,16 @@ export interface Topology {
 }
 export interface NamespaceSpec {
   loopback?: 'up' | 'down';
+  /** Bridges of this namespace, by name: two namespaces may each have a br0. */
+  bridges?: Record<string, NsBridgeSpec | null>;
   sysctls?: Record<string, string | number>;
   routes?: RouteSpec[];
   nat?: NatSpec;
 }
 export interface RouteSpec { to: string; via?: string; dev?: string; metric?: number }
-export interface BridgeSpec { namespace?: string; addresses?: string[]; mtu?: number; up?: boolean; mac?: string }
+export interface NsBridgeSpec { addresses?: string[]; mtu?: number; up?: boolean; mac?: string }
+/** A top-level `bridges:` entry: named over the whole file, in `namespace` (default host). */
+export interface BridgeSpec extends NsBridgeSpec { namespace?: string }
 export interface EndSpec {
   name: string; namespace?: string; addresses?: string[]; mtu?: number; mac?: string; up?: boolean; bridge?: string;
 }
@@ -29,6 +33,22 @@ export interface TestSpec { from: string; ping: string; expect?: 'reachable' | '
 
 /** The namespace topo runs in. */
 export const HOST = 'host';
+
+/** A bridge as the file declares it, top-level or under its namespace; `path` is the JSON pointer of its key. */
+export interface DeclaredBridge { ns: string; name: string; spec: NsBridgeSpec; path: string }
+
+/**
+ * Every bridge of the file: `bridges.<name>` (in `namespace`, default host) and `namespaces.<ns>.bridges.<name>`.
+ * A bridge is identified by (namespace, name), like every interface.
+ */
+export function bridgesOf(t: Topology): DeclaredBridge[] {
+  const out: DeclaredBridge[] = [];
+  for (const [name, b] of Object.entries(t.bridges ?? {})) out.push({ ns: b?.namespace ?? HOST, name, spec: b ?? {}, path: `/bridges/${name}` });
+  for (const [ns, spec] of Object.entries(t.namespaces ?? {})) {
+    for (const [name, b] of Object.entries(spec?.bridges ?? {})) out.push({ ns, name, spec: b ?? {}, path: `/namespaces/${ns}/bridges/${name}` });
+  }
+  return out;
+}
 
 /** One kernel object, desired or live. `key` is unique across kinds (it starts with the kind name). */
 export interface Resource<P = Record<string, unknown>> {

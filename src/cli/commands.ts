@@ -1,6 +1,6 @@
 // The core commands: validate, plan, apply, destroy, show (program.ts declares them). Each returns its exit code;
 // main.ts exits.
-import { EXIT } from '../errors.js';
+import { EXIT, type Problem } from '../errors.js';
 import type { Topology } from '../model.js';
 import { emit, rendererFor, type OutputOpts } from './output.js';
 import { requireRoot } from './privilege.js';
@@ -8,6 +8,20 @@ import { requireRoot } from './privilege.js';
 export async function load(file: string): Promise<Topology> {
   const { loadTopology } = await import('../validate/index.js');
   return loadTopology(file, { nftAvailable: await nftAvailable() });
+}
+
+export interface CheckOpts extends OutputOpts { strict?: boolean }
+
+/**
+ * The file validated, with its warnings: printed on stderr ("lab.yaml:12:7: warning: ..."), or returned for the
+ * JSON document with --json. With --strict a warning is an error (exit 65).
+ */
+export async function loadChecked(file: string, o: CheckOpts): Promise<{ topo: Topology; warnings: Problem[] }> {
+  const { loadLab, formatProblems } = await import('../validate/index.js');
+  const { knownSysctls } = await import('../io/sysctl-names.js');
+  const r = await loadLab(file, { nftAvailable: await nftAvailable(), knownSysctls: knownSysctls(), strict: o.strict });
+  if (r.warnings.length && !o.json) process.stderr.write(`${formatProblems(file, r.warnings)}\n`);
+  return r;
 }
 
 async function nftAvailable(): Promise<boolean> {
@@ -23,14 +37,15 @@ async function kernel() {
   return runProcess;
 }
 
-export async function validateCmd(file: string, o: OutputOpts): Promise<number> {
-  const topo = await load(file);
-  emit(o, () => `${file}: valid (lab "${topo.name}")\n`, () => ({ ok: true, valid: true, lab: topo.name }));
+export async function validateCmd(file: string, o: CheckOpts): Promise<number> {
+  const { topo, warnings } = await loadChecked(file, o);
+  const noted = warnings.length ? `, ${warnings.length} warning(s)` : '';
+  emit(o, () => `${file}: valid (lab "${topo.name}")${noted}\n`, () => ({ ok: true, valid: true, lab: topo.name, warnings }));
   return EXIT.OK;
 }
 
-export async function planCmd(file: string, o: OutputOpts & { commands?: boolean; format?: string; detailedExitcode?: boolean }): Promise<number> {
-  const topo = await load(file);
+export async function planCmd(file: string, o: CheckOpts & { commands?: boolean; format?: string; detailedExitcode?: boolean }): Promise<number> {
+  const { topo, warnings } = await loadChecked(file, { ...o, json: o.json || o.format === 'json' });
   requireRoot('topo plan');
   const { loadContext, observe } = await import('../ops/observe.js');
   const { renderPlanText, renderPlanScript, planJson } = await import('../render/plan.js');
@@ -41,7 +56,7 @@ export async function planCmd(file: string, o: OutputOpts & { commands?: boolean
   if (obs.conflicts.length) throw conflictError(topo.name, obs.conflicts, obs.snap);
   const format = o.json ? 'json' : o.format ?? 'text';
   if (format === 'sh') process.stdout.write(renderPlanScript(obs.plan, file, scriptRecords(obs.ctx.state, obs.plan, obs.desired)));
-  else emit({ json: format === 'json' }, () => renderPlanText(obs.plan, { commands: o.commands }), () => planJson(obs.plan));
+  else emit({ json: format === 'json' }, () => renderPlanText(obs.plan, { commands: o.commands }), () => ({ ...planJson(obs.plan), warnings }));
   return o.detailedExitcode && !isEmpty(obs.plan) ? EXIT.CHANGES : EXIT.OK;
 }
 
@@ -51,8 +66,8 @@ async function locked<T>(lab: string, o: { wait?: number }, fn: () => Promise<T>
   return withLabLock(lab, { waitSeconds: o.wait ?? DEFAULT_WAIT_SECONDS }, fn);
 }
 
-export async function applyCmd(file: string, o: OutputOpts & { rollback?: boolean; test?: boolean; wait?: number }): Promise<number> {
-  const topo = await load(file);
+export async function applyCmd(file: string, o: CheckOpts & { rollback?: boolean; test?: boolean; wait?: number }): Promise<number> {
+  const { topo, warnings } = await loadChecked(file, o);
   requireRoot('topo apply');
   const { apply } = await import('../ops/apply.js');
   const { planJson, renderPlanText, summary } = await import('../render/plan.js');
@@ -64,8 +79,8 @@ export async function applyCmd(file: string, o: OutputOpts & { rollback?: boolea
     : `No changes. Lab "${r.lab}" already matches ${file}.\n`;
   const tests = o.test ? await (await import('./extra-commands.js')).labTests(topo, await kernel()) : undefined;
   emit(o, () => `${text()}${tests ? `\n${tests.text}` : ''}`,
-    () => ({ ok: tests?.ok ?? true, lab: r.lab, changed: r.changed, ms: r.ms, plan: planJson(r.plan), ...(tests ? { tests: tests.json } : {}),
-      ...(r.warnings.length ? { warnings: r.warnings } : {}) }));
+    () => ({ ok: tests?.ok ?? true, lab: r.lab, changed: r.changed, ms: r.ms, plan: planJson(r.plan),
+      warnings: [...warnings, ...r.warnings.map((message) => ({ code: 'state-record', message }))], ...(tests ? { tests: tests.json } : {}) }));
   if (!o.json) for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
   return tests && !tests.ok ? EXIT.FAILED : EXIT.OK;
 }

@@ -33,15 +33,18 @@ export const program = new Command('topo')
   .showHelpAfterError();
 
 program.command('validate').argument('<file>').description('check a topology file (schema and semantics), no kernel access')
+  .option('--strict', 'treat warnings as errors (exit 65)')
   .option('--json', 'print one JSON document').action(wrap(async (f: string, o) => (await core()).validateCmd(f, o)));
 program.command('plan').argument('<file>').description('show what apply would change (+ create, ~ change, - delete)')
   .option('--commands', 'list the exact commands under each change')
   .addOption(format('the form of the plan (sh: a runnable shell script)', ['text', 'sh', 'json'], 'text'))
   .option('--detailed-exitcode', 'exit 0 when there is nothing to do, 2 when there are changes')
+  .option('--strict', 'treat warnings as errors (exit 65)')
   .option('--json', 'print one JSON document').action(wrap(async (f: string, o) => (await core()).planCmd(f, o)));
 program.command('apply').argument('<file>').description('make the kernel match the file, then verify')
   .option('--no-rollback', 'on failure, keep the partial state for debugging')
   .option('--test', "run the lab's connectivity tests after apply; exit 1 when one fails")
+  .option('--strict', 'treat warnings as errors (exit 65)')
   .option('--wait <seconds>', 'wait up to SECONDS for another apply/destroy of this lab to finish, then exit 75 (default 5)', seconds)
   .option('--json', 'print one JSON document').action(wrap(async (f: string, o) => (await core()).applyCmd(f, o)));
 program.command('destroy').argument('<file>').description('remove everything the lab owns')

@@ -1,7 +1,7 @@
 // Addresses on the lab's interfaces (bridges and veth ends). IPv6 ones are added with `nodad` so they are usable
 // the moment apply returns. Link-local IPv6 addresses belong to the kernel and are left alone.
 import type { Kind } from '../core/kind.js';
-import { HOST, type Resource } from '../model.js';
+import { bridgesOf, type Resource } from '../model.js';
 import { canonicalCidr, familyOf, ip, linkClaim, normEnd, nsClaim, ownsLink } from './common.js';
 
 export const addressKind: Kind = {
@@ -9,8 +9,8 @@ export const addressKind: Kind = {
   phase: { create: 330, update: 330, delete: 305 },
   desired(topo) {
     const out: Resource[] = [];
-    for (const [name, b] of Object.entries(topo.bridges ?? {})) {
-      (b?.addresses ?? []).forEach((a, i) => out.push(res(b?.namespace ?? HOST, name, a, `/bridges/${name}/addresses/${i}`)));
+    for (const { ns, name, spec, path } of bridgesOf(topo)) {
+      (spec.addresses ?? []).forEach((a, i) => out.push(res(ns, name, a, `${path}/addresses/${i}`)));
     }
     (topo.veths ?? []).forEach((v, vi) => v.ends.forEach((e, ei) => {
       const n = normEnd(e);

@@ -4,7 +4,7 @@
 // An MTU the file doesn't declare is the one a fresh apply gives the bridge: its ports' smallest.
 import type { Kind } from '../core/kind.js';
 import { linkIsUp } from '../core/live.js';
-import { HOST, type Resource } from '../model.js';
+import { bridgesOf, type Resource } from '../model.js';
 import { ip, linkClaim, nsClaim, ownedLinks } from './common.js';
 import { bridgeMtus, pinBridgeMtu } from './link-defaults.js';
 
@@ -16,10 +16,9 @@ export const bridgeKind: Kind = {
   phase: { create: 220, update: 310, delete: 210 },
   desired(topo, ctx) {
     const mtus = bridgeMtus(topo);
-    return Object.entries(topo.bridges ?? {}).map(([name, b]) => {
-      const ns = b?.namespace ?? HOST;
-      const props = { mtu: mtus.get(`${ns}/${name}`), mac: b?.mac, up: b?.up ?? true, alias: ctx.lab.alias, pin: b?.mtu !== undefined };
-      return res(ns, name, props, `/bridges/${name}`);
+    return bridgesOf(topo).map(({ ns, name, spec: b, path }) => {
+      const props = { mtu: mtus.get(`${ns}/${name}`), mac: b.mac, up: b.up ?? true, alias: ctx.lab.alias, pin: b.mtu !== undefined };
+      return res(ns, name, props, path);
     });
   },
   live(snap, ctx) {

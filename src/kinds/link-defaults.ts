@@ -2,7 +2,7 @@
 // to what a fresh apply of the file would create, so these defaults are compared (and repaired) like declared
 // values (README, "Defaults are enforced"). Up/down has its default where the kinds read the file (`up: true`);
 // a MAC the file doesn't declare is random, which no apply can reproduce, so it is left as it is.
-import { HOST, type Topology } from '../model.js';
+import { bridgesOf, HOST, type Topology } from '../model.js';
 
 /** The MTU of a new veth end (whatever its peer's) and of a new bridge without ports. */
 export const DEFAULT_MTU = 1500;
@@ -21,9 +21,9 @@ export function bridgeMtus(topo: Topology): Map<string, number> {
     }
   }
   const out = new Map<string, number>();
-  for (const [name, b] of Object.entries(topo.bridges ?? {})) {
-    const k = `${b?.namespace ?? HOST}/${name}`;
-    out.set(k, b?.mtu ?? ports.get(k) ?? DEFAULT_MTU);
+  for (const { ns, name, spec } of bridgesOf(topo)) {
+    const k = `${ns}/${name}`;
+    out.set(k, spec.mtu ?? ports.get(k) ?? DEFAULT_MTU);
   }
   return out;
 }

@@ -2,7 +2,7 @@
 // common.ts: the identity recorded right after `netns add`, and the ifalias of their `lo`, see loopback.ts).
 // Deleting one takes its interfaces, addresses and routes along.
 import type { Kind } from '../core/kind.js';
-import { HOST, type Resource, type Topology } from '../model.js';
+import { bridgesOf, HOST, type Resource, type Topology } from '../model.js';
 import { ip, nsClaim, ownsNamespace } from './common.js';
 
 export const namespaceKind: Kind = {
@@ -49,7 +49,7 @@ function setUp(r: Resource) {
 /** Namespaces the file gives an IPv6 address, an IPv6 route or a net.ipv6 sysctl. */
 function ipv6Namespaces(topo: Topology): Set<string> {
   const out = new Set<string>();
-  for (const b of Object.values(topo.bridges ?? {})) if ((b?.addresses ?? []).some(isV6)) out.add(b?.namespace ?? HOST);
+  for (const b of bridgesOf(topo)) if ((b.spec.addresses ?? []).some(isV6)) out.add(b.ns);
   for (const v of topo.veths ?? []) for (const e of v.ends) if ((e.addresses ?? []).some(isV6)) out.add(e.namespace ?? HOST);
   for (const [ns, spec] of Object.entries(topo.namespaces ?? {})) {
     if ((spec?.routes ?? []).some((r) => isV6(r.to) || isV6(r.via ?? ''))) out.add(ns);

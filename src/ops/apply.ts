@@ -82,10 +82,7 @@ export async function apply(topo: Topology, opts: ApplyOptions): Promise<ApplyRe
     throw applyFailed(exec, restored, record);
   }
   const left = await verify(opts.run, topo, { ...ctx, state: intent }, undefined, exec.readBack, obs.desired);
-  if (left.length) {
-    throw new TopoError('E_VERIFY', `verification failed: the kernel does not match the file after apply:\n  ${left.join('\n  ')}`, 1,
-      { remaining: left });
-  }
+  if (left.length) throw verifyFailed(left);
   const final = finalState(intent, obs.desired);
   const warnings: string[] = [];
   try {
@@ -103,6 +100,19 @@ export async function apply(topo: Topology, opts: ApplyOptions): Promise<ApplyRe
 async function forget(lab: string): Promise<void> {
   await removeState(lab);
   await releaseGroup(lab);
+}
+
+/**
+ * Every command ran, but the kernel doesn't show what the file says. Nothing is rolled back (nothing failed to
+ * undo) and the record written before the first command stays: it covers everything this apply created.
+ */
+export function verifyFailed(left: string[]): TopoError {
+  return new TopoError('E_VERIFY', [
+    'verification failed: the kernel does not match the file after apply:',
+    ...left.map((l) => `  ${l}`),
+    'the lab stays applied as it is now: every command succeeded, so nothing was rolled back, and the lab\'s record covers everything this apply created',
+    'the next `topo apply` plans against the kernel again and re-runs what still differs (the same difference again means the kernel does not keep what the file asks for); `topo destroy` removes the whole lab',
+  ].join('\n'), 1, { remaining: left, applied: true, rolledBack: false });
 }
 
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as Record<string, number>;

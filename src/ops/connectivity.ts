@@ -1,6 +1,6 @@
 // The lab's declared connectivity tests as probes: one ping per (test, target address). Pure: a test whose
 // target is a namespace name expands to each address the file declares in that namespace.
-import { HOST, type Topology } from '../model.js';
+import { bridgesOf, HOST, type Topology } from '../model.js';
 
 export type Expect = 'reachable' | 'unreachable';
 
@@ -21,7 +21,7 @@ export function addressesByNamespace(topo: Topology): Map<string, string[]> {
     const list = out.get(ns ?? HOST) ?? out.set(ns ?? HOST, []).get(ns ?? HOST)!;
     for (const c of cidrs ?? []) if (!list.includes(c.split('/')[0])) list.push(c.split('/')[0]);
   };
-  for (const b of Object.values(topo.bridges ?? {})) add(b?.namespace, b?.addresses);
+  for (const b of bridgesOf(topo)) add(b.ns, b.spec.addresses);
   for (const v of topo.veths ?? []) for (const e of v.ends) add(e.namespace, e.addresses);
   return out;
 }

@@ -1,7 +1,7 @@
 // `topo graph`: a picture of the lab from the file alone (no kernel access). Namespaces are boxes holding their
 // interfaces (with addresses) and bridges; veth pairs are solid edges, bridge ports dashed ones; NAT is a note
 // inside its namespace. One neutral model, two writers: Mermaid (default) and Graphviz DOT.
-import { HOST, type NatSpec, type Topology } from '../model.js';
+import { bridgesOf, HOST, type NatSpec, type Topology } from '../model.js';
 
 interface GNode { id: string; ns: string; name: string; kind: 'veth' | 'bridge'; addresses: string[] }
 interface GNs { id: string; name: string; notes: string[]; nat: string[] }
@@ -18,14 +18,14 @@ export function labGraph(topo: Topology): LabGraph {
     nodes.push(n);
     return n;
   };
-  const bridges = new Map<string, GNode>();
-  for (const [name, b] of Object.entries(topo.bridges ?? {})) bridges.set(name, node(nsOf(b?.namespace), name, 'bridge', b?.addresses));
+  const bridges = new Map<string, GNode>(); // by "ns/name": two namespaces may each have a br0
+  for (const b of bridgesOf(topo)) bridges.set(`${nsOf(b.ns)}/${b.name}`, node(b.ns, b.name, 'bridge', b.spec.addresses));
   const edges: GEdge[] = [];
   for (const v of topo.veths ?? []) {
     const [a, b] = v.ends.map((e) => node(nsOf(e.namespace), e.name, 'veth', e.addresses));
     edges.push({ a: a.id, b: b.id, kind: 'veth' });
     v.ends.forEach((e, i) => {
-      const br = e.bridge ? bridges.get(e.bridge) : undefined;
+      const br = e.bridge ? bridges.get(`${e.namespace ?? HOST}/${e.bridge}`) : undefined;
       if (br) edges.push({ a: [a, b][i].id, b: br.id, kind: 'port' });
     });
   }

@@ -42,11 +42,21 @@ function nsName(v: string): Explained {
   return { code: 'bad-name', message: `${what} is not valid` };
 }
 
+const LAB_NAME = /^[a-z0-9][a-z0-9-]{0,15}$/;
+
+/** A valid lab name close to `v` (lower case, other characters as '-'), or undefined. */
+function labNameLike(v: string): string | undefined {
+  const s = v.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+/, '').slice(0, 16).replace(/-+$/, '');
+  return LAB_NAME.test(s) ? s : undefined;
+}
+
 function labName(v: string): Explained {
   const what = `lab name ${show(v)}`;
-  const hint = "1 to 16 characters: lower-case letters, digits and '-', starting with a letter or digit";
+  const rule = "1 to 16 characters: lower-case letters, digits and '-', starting with a letter or digit";
+  const like = labNameLike(v);
+  const hint = like ? `${rule}, e.g. ${JSON.stringify(like)}` : rule;
   if (v.length > 16) return { code: 'bad-name', message: `${what} is ${v.length} characters; the limit is 16`, hint };
-  if (/[A-Z]/.test(v)) return { code: 'bad-name', message: `${what} has upper-case letters`, hint: `use ${JSON.stringify(v.toLowerCase())}` };
+  if (/[A-Z]/.test(v)) return { code: 'bad-name', message: `${what} has upper-case letters`, hint: like ? `use ${JSON.stringify(like)}` : rule };
   if (v.startsWith('-')) return { code: 'bad-name', message: `${what} starts with '-': it could be read as an option`, hint };
   const c = badChar(v, /[a-z0-9-]/);
   return { code: 'bad-name', message: c ? `${what} contains ${c.words}` : `${what} is not valid`, hint };

@@ -15,6 +15,10 @@ export interface Finding {
   related?: string;
   /** Point `related` at its key rather than its value. */
   relatedAt?: 'key' | 'value';
+  /** The hint is "quote it": it quotes the value's text as written in the file (known once positions are). */
+  quoteSource?: boolean;
+  /** 'warning': the file can be applied, but probably doesn't do what was meant (an error under --strict). */
+  severity?: 'warning';
 }
 
 /** JSON pointer from segments (RFC 6901 escaping). */

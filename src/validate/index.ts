@@ -13,7 +13,12 @@ import { fastParse } from './yaml-fast.js';
 import { Locator, parseSource } from './yaml-source.js';
 
 export { MAX_BYTES } from './decode.js';
-export type ValidateOptions = SemanticOptions;
+export interface ValidateOptions extends SemanticOptions {
+  /** Warnings are errors: a file with any is refused. */
+  strict?: boolean;
+}
+/** `topo` is set only when the file is valid; `warnings` are problems that don't make it invalid. */
+export interface Validated { topo?: Topology; problems: Problem[]; warnings: Problem[] }
 
 /** At most this many problems are reported (the rest are counted in a last one). */
 export const MAX_PROBLEMS = 100;
@@ -22,26 +27,31 @@ export const MAX_PROBLEMS = 100;
  * Validate the text of a topology file. Pure: no file system. `topo` is set only when there are no problems, with
  * every address and MAC in its canonical spelling (see canonical.ts).
  */
-export function validateText(text: string | Uint8Array, file: string, opts: ValidateOptions = {}): { topo?: Topology; problems: Problem[] } {
+export function validateText(text: string | Uint8Array, file: string, opts: ValidateOptions = {}): Validated {
   void file; // problems carry positions only; the caller names the file when rendering them
   const dec = decodeInput(text);
-  if (dec.problem) return { problems: [dec.problem] };
+  if (dec.problem) return { problems: [dec.problem], warnings: [] };
   const fast = fastParse(dec.text);
-  if (fast !== undefined && passes(fast, opts)) return { topo: canonicalTopology(fast as unknown as Topology), problems: [] };
-  // Anything else takes the slow path, which keeps the document for line:col.
+  if (fast !== undefined && passes(fast, opts)) return { topo: canonicalTopology(fast as unknown as Topology), problems: [], warnings: [] };
+  // Anything else takes the slow path, which keeps the document for line:col (warnings need it too).
   const src = parseSource(dec.text);
-  if (src.problems.length || src.data === undefined) return { problems: finish(src.problems) };
+  if (src.problems.length || src.data === undefined) return { problems: finish(src.problems), warnings: [] };
+  let problems: Problem[] = [], warnings: Problem[] = [];
   try {
     const findings = checks(src.data, opts);
     if (findings.length) {
       const loc = new Locator(src.doc, src.lc);
-      return { problems: finish(findings.map((f) => toProblem(f, loc))) };
+      const all = findings.map((f) => toProblem(f, loc, opts.strict));
+      problems = all.filter((p) => p.severity !== 'warning');
+      warnings = all.filter((p) => p.severity === 'warning');
     }
   } catch (e) {
     if (!(e instanceof RangeError)) throw e;
-    return { problems: [{ code: 'too-deep', message: 'the file is too deeply nested to validate', pos: { line: 1, col: 1 }, path: '' }] };
+    return { problems: [{ code: 'too-deep', message: 'the file is too deeply nested to validate', pos: { line: 1, col: 1 }, path: '' }], warnings: [] };
   }
-  return { topo: canonicalTopology(src.data as Topology), problems: [] };
+  // An invalid file reports its errors only: its warnings may be consequences of them.
+  if (problems.length) return { problems: finish(problems), warnings: [] };
+  return { topo: canonicalTopology(src.data as Topology), problems: [], warnings: finish(warnings) };
 }
 
 /** The schema's findings or, when there are none, the semantic ones. */
@@ -50,7 +60,7 @@ function checks(data: unknown, opts: ValidateOptions): Finding[] {
   return findings.length ? findings : [...semanticFindings(data as Topology, opts), ...sysctlNameFindings(data as Topology)];
 }
 
-/** Whether the data of the fast path is a valid topology (a check that overflows the stack counts as a no). */
+/** Whether the data of the fast path is a valid topology without warnings (a check that overflows the stack counts as a no). */
 function passes(data: unknown, opts: ValidateOptions): boolean {
   try {
     return checks(data, opts).length === 0;
@@ -62,26 +72,31 @@ function passes(data: unknown, opts: ValidateOptions): boolean {
 
 /** Read and validate a topology file; throws InvalidTopology with every problem found. */
 export async function loadTopology(file: string, opts: ValidateOptions = {}): Promise<Topology> {
-  const { topo, problems } = await readAndValidate(file, opts);
-  if (!topo) throw new InvalidTopology(file, problems);
-  return topo;
+  return (await loadLab(file, opts)).topo;
 }
 
-async function readAndValidate(file: string, opts: ValidateOptions): Promise<{ topo?: Topology; problems: Problem[] }> {
+/** Read and validate a topology file: the topology and its warnings; throws InvalidTopology with every problem found. */
+export async function loadLab(file: string, opts: ValidateOptions = {}): Promise<{ topo: Topology; warnings: Problem[] }> {
+  const { topo, problems, warnings } = await readAndValidate(file, opts);
+  if (!topo) throw new InvalidTopology(file, problems);
+  return { topo, warnings };
+}
+
+async function readAndValidate(file: string, opts: ValidateOptions): Promise<Validated> {
   let bytes: Buffer;
   try {
     const st = await stat(file);
-    if (st.isDirectory()) return { problems: [{ code: 'not-a-file', message: `${file} is a directory, not a topology file` }] };
-    if (st.isFile() && st.size > MAX_BYTES) return { problems: [tooLarge(st.size)] };
+    if (st.isDirectory()) return { problems: [{ code: 'not-a-file', message: `${file} is a directory, not a topology file` }], warnings: [] };
+    if (st.isFile() && st.size > MAX_BYTES) return { problems: [tooLarge(st.size)], warnings: [] };
     const read = await readCapped(file);
-    if (read === undefined) return { problems: [tooLarge()] };
+    if (read === undefined) return { problems: [tooLarge()], warnings: [] };
     bytes = read;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const message = code === 'ENOENT' ? `file not found: ${file}`
       : code === 'EACCES' || code === 'EPERM' ? `cannot read ${file}: permission denied`
       : `cannot read ${file}: ${(e as Error).message}`;
-    return { problems: [{ code: code === 'ENOENT' ? 'file-not-found' : 'read-error', message }] };
+    return { problems: [{ code: code === 'ENOENT' ? 'file-not-found' : 'read-error', message }], warnings: [] };
   }
   return validateText(bytes, file, opts);
 }
@@ -105,11 +120,11 @@ async function readCapped(file: string): Promise<Buffer | undefined> {
   }
 }
 
-/** "lab.yaml:12:7: error: message" lines (plus "  hint: ..."), sorted by position. */
+/** "lab.yaml:12:7: error: message" (or "warning: message") lines, plus "  hint: ...", sorted by position. */
 export function formatProblems(file: string, problems: Problem[]): string {
   return sortProblems(problems).map((p) => {
     const where = p.pos ? `${file}:${p.pos.line}:${p.pos.col}` : file;
-    return `${where}: error: ${p.message}${p.hint ? `\n  hint: ${p.hint}` : ''}`;
+    return `${where}: ${p.severity ?? 'error'}: ${p.message}${p.hint ? `\n  hint: ${p.hint}` : ''}`;
   }).join('\n');
 }
 
@@ -118,12 +133,17 @@ function sortProblems(problems: Problem[]): Problem[] {
     (a.p.pos?.line ?? 0) - (b.p.pos?.line ?? 0) || (a.p.pos?.col ?? 0) - (b.p.pos?.col ?? 0) || a.i - b.i).map((x) => x.p);
 }
 
-function toProblem(f: Finding, loc: Locator): Problem {
+/** A finding placed in the file; under `strict` a warning is an error, marked like gcc's -Werror. */
+function toProblem(f: Finding, loc: Locator, strict = false): Problem {
   const pos = loc.pos(f.path, f.at);
   const rel = f.related === undefined ? undefined : loc.pos(f.related, f.relatedAt);
-  const message = !rel ? f.message
+  let message = !rel ? f.message
     : f.message.includes('{related}') ? f.message.replace('{related}', `${rel.line}:${rel.col}`) : `${f.message} (see line ${rel.line})`;
-  return { code: f.code, message, ...(f.hint ? { hint: f.hint } : {}), pos, path: f.path };
+  const warning = f.severity === 'warning' && !strict;
+  const source = f.quoteSource ? loc.source(f.path) : undefined;
+  const hint = source !== undefined ? `quote it as written: ${JSON.stringify(source)}` : f.hint;
+  if (f.severity === 'warning' && strict) message += ' [--strict]';
+  return { code: f.code, message, ...(hint ? { hint } : {}), pos, path: f.path, ...(warning ? { severity: 'warning' as const } : {}) };
 }
 
 function finish(problems: Problem[]): Problem[] {

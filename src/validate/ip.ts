@@ -127,3 +127,23 @@ function networkAddr(a: Addr, len: number): Addr {
   });
   return a.kind() === 'ipv4' ? new ipaddr.IPv4(masked) : new ipaddr.IPv6(masked);
 }
+
+/** The address as a number (for ordering and range arithmetic): IPv4 as a plain number, IPv6 as a bigint. */
+export function toNum(a: Addr): number | bigint {
+  const b = a.toByteArray();
+  if (b.length === 4) return ((b[0] << 24) >>> 0) + (b[1] << 16) + (b[2] << 8) + b[3];
+  return b.reduce((n, x) => (n << 8n) | BigInt(x), 0n);
+}
+
+/** First and last address of a CIDR's subnet (numbers as toNum's), with its family. */
+export function rangeOf([a, len]: Cidr): { fam: 4 | 6; lo: number | bigint; hi: number | bigint } {
+  const n = toNum(a);
+  if (typeof n === 'number') {
+    const size = 2 ** (32 - len);
+    const lo = n - (n % size);
+    return { fam: 4, lo, hi: lo + size - 1 };
+  }
+  const host = (1n << BigInt(128 - len)) - 1n;
+  const lo = n & ~host;
+  return { fam: 6, lo, hi: lo | host };
+}

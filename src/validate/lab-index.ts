@@ -1,6 +1,6 @@
 // An index of what a (schema-valid) topology declares: namespaces, interfaces per namespace, addresses.
 // The semantic checks look things up here instead of walking the file again.
-import { HOST, type Topology } from '../model.js';
+import { bridgesOf, HOST, type Topology } from '../model.js';
 import { pointer } from './finding.js';
 import { parseCidr, type Cidr } from './ip.js';
 
@@ -11,9 +11,15 @@ export interface Iface {
   /** Where the name is written: the bridge's key, or the end's "name" value. */
   path: string;
   at: 'key' | 'value';
+  /** The interface's mapping (where its mtu, bridge, ... keys are). */
+  base: string;
   addresses: { text: string; cidr?: Cidr; path: string }[];
-  /** veth ends only: the index of the veth. */
+  /** veth ends only: the index of the veth, and the bridge the end is a port of (in its namespace). */
   veth?: number;
+  bridge?: string;
+  mtu?: number;
+  /** false: declared down. */
+  up: boolean;
 }
 
 export interface LabIndex {
@@ -21,6 +27,7 @@ export interface LabIndex {
   ifaces: Iface[];
   /** "ns/name" → first interface declared with that name in that namespace. */
   byKey: Map<string, Iface>;
+  /** "ns/name" → bridge. */
   bridges: Map<string, Iface>;
   /** Interfaces per namespace, and the first interface of each name in any namespace. */
   byNs: Map<string, Iface[]>;
@@ -38,15 +45,17 @@ export function indexLab(t: Topology): LabIndex {
       return { text, cidr: typeof c === 'string' ? undefined : c, path: `${base}/addresses/${i}` };
     });
   const bridges = new Map<string, Iface>();
-  for (const [name, b] of Object.entries(t.bridges ?? {})) {
-    const path = pointer('bridges', name);
-    const f: Iface = { ns: b?.namespace ?? HOST, name, kind: 'bridge', path, at: 'key', addresses: addrs(b?.addresses, path) };
+  for (const { ns, name, spec, path } of bridgesOf(t)) {
+    const f: Iface = { ns, name, kind: 'bridge', path, at: 'key', base: path, addresses: addrs(spec.addresses, path), mtu: spec.mtu, up: spec.up !== false };
     ifaces.push(f);
-    bridges.set(name, f);
+    if (!bridges.has(ifKey(ns, name))) bridges.set(ifKey(ns, name), f);
   }
   (t.veths ?? []).forEach((v, i) => v.ends.forEach((e, j) => {
     const base = pointer('veths', i, 'ends', j);
-    ifaces.push({ ns: e.namespace ?? HOST, name: e.name, kind: 'veth end', path: `${base}/name`, at: 'value', addresses: addrs(e.addresses, base), veth: i });
+    ifaces.push({
+      ns: e.namespace ?? HOST, name: e.name, kind: 'veth end', path: `${base}/name`, at: 'value', base, addresses: addrs(e.addresses, base),
+      veth: i, bridge: e.bridge, mtu: e.mtu, up: e.up !== false,
+    });
   }));
   const byKey = new Map<string, Iface>();
   const byNs = new Map<string, Iface[]>();

@@ -136,7 +136,9 @@ function typeFinding(path: string, what: string, val: unknown, type: string): Fi
   let hint: string | undefined;
   if (type === 'boolean' && typeof val === 'string' && /^(yes|no|on|off|y|n|true|false)$/i.test(val)) hint = 'YAML 1.2 booleans are written true or false';
   else if (/integer|number/.test(type) && typeof val === 'string' && /^-?[0-9]+$/.test(val)) hint = 'write the number without quotes';
-  else if (type.includes('string') && (typeof val === 'number' || typeof val === 'boolean')) hint = `quote it: "${String(val)}"`;
-  else if (val === null) hint = 'the value is missing';
+  else if (type.includes('string') && (typeof val === 'number' || typeof val === 'boolean')) {
+    // The text as written, not as YAML read it (0755 is the number 755): the locator fills it in.
+    return { code: 'wrong-type', path, message: `${what} must be ${want}, not ${kindOf(val)}`, hint: `quote it: "${String(val)}"`, quoteSource: true };
+  } else if (val === null) hint = 'the value is missing';
   return { code: 'wrong-type', path, message: `${what} must be ${want}, not ${kindOf(val)}`, hint };
 }

@@ -17,6 +17,10 @@ export function networkFindings(t: Topology, ix: LabIndex): Finding[] {
   return out;
 }
 
+/** The metric the kernel gives a route: the declared one, or its default (IPv6 takes 0 as the default too). */
+export const effectiveMetric = (fam: 4 | 6, metric: number | undefined): number =>
+  fam === 6 ? metric || 1024 : metric ?? 0;
+
 const nsText = (ns: string) => (ns === HOST ? 'the host namespace' : `namespace ${JSON.stringify(ns)}`);
 
 /** Every address valid and used once per namespace (isolated namespaces may reuse one); returns the declared addresses. */
@@ -80,11 +84,13 @@ function routes(ns: string, list: RouteSpec[], ix: LabIndex, out: Finding[]): vo
       } else gateway(ns, r, via, list, ix, `${base}/via`, out);
     }
     if (fam === undefined && r.to !== 'default') return;
-    const key = `${fam ?? (via ? family(via) : 4)}|${dst ?? 'default'}|${r.metric ?? '-'}`;
+    // One route per destination and metric: "default" is 0.0.0.0/0 (::/0), no metric is the kernel's default one.
+    const f = fam ?? (via ? family(via) : 4);
+    const key = `${f}|${dst ?? (f === 6 ? '::/0' : '0.0.0.0/0')}|${effectiveMetric(f, r.metric)}`;
     const first = seen.get(key);
     if (first === undefined) seen.set(key, base);
     else {
-      out.push({ code: 'duplicate-route', path: `${base}/to`, related: `${first}/to`, message: `route to ${r.to} is declared twice in ${nsText(ns)} with the same metric`, hint: 'the kernel keeps one route per destination and metric; remove one, or give them different metrics' });
+      out.push({ code: 'duplicate-route', path: `${base}/to`, related: `${first}/to`, message: `route to ${r.to} is declared twice in ${nsText(ns)} with the same metric${r.to === 'default' || /\/0$/.test(r.to) ? ' ("default" is 0.0.0.0/0, or ::/0)' : ''}`, hint: 'the kernel keeps one route per destination and metric; remove one, or give them different metrics' });
     }
   });
 }
@@ -100,7 +106,9 @@ function gateway(ns: string, r: RouteSpec, via: Addr, list: RouteSpec[], ix: Lab
   const pool = devIf ? [devIf] : ifacesOf(ix, ns);
   const cidrs = pool.flatMap((f) => f.addresses.flatMap((a) => (a.cidr ? [a.cidr] : [])));
   if (cidrs.some(([a]) => a.kind() === via.kind() && canon(a) === canon(via))) {
-    out.push({ code: 'gateway-is-local', path, message: `gateway ${r.via} is an address of ${nsText(ns)} itself`, hint: 'the gateway is the next router: an address of a neighbour on that subnet' });
+    out.push(via.kind() === 'ipv6'
+      ? { code: 'gateway-is-local', path, message: `gateway ${r.via} is an address of ${nsText(ns)} itself: the kernel refuses a local IPv6 gateway ("Gateway can not be a local address")`, hint: 'the gateway is the next router: an address of a neighbour on that subnet; to send straight out of an interface, use "dev" without "via"' }
+      : { code: 'gateway-is-local', severity: 'warning', path, message: `gateway ${r.via} is an address of ${nsText(ns)} itself: the kernel accepts that for IPv4, but a gateway is the next router, a neighbour's address on that subnet`, hint: 'to send straight out of an interface, use "dev" without "via"' });
     return;
   }
   if (cidrs.some((c) => inSubnet(via, c)) || out.length >= FINDINGS_CAP) return;
@@ -142,6 +150,9 @@ function nat(ns: string, spec: NamespaceSpec, ix: LabIndex, out: Finding[]): voi
 function tests(t: Topology, ix: LabIndex, declared: Set<string>, out: Finding[]): void {
   (t.tests ?? []).forEach((x, i) => {
     const path = pointer('tests', i, 'ping');
+    if (x.ping === x.from) {
+      out.push({ code: 'ping-local', severity: 'warning', path, message: `the test pings its own namespace ${JSON.stringify(x.from)}: it answers itself and proves nothing`, hint: 'ping another namespace' });
+    }
     if (ix.namespaces.has(x.ping)) {
       if (x.ping !== HOST && !ifacesOf(ix, x.ping).some((f) => f.addresses.length)) {
         out.push({ code: 'no-address', path, message: `namespace ${JSON.stringify(x.ping)} has no address to ping`, hint: 'give one of its interfaces an address, or ping an address' });
@@ -149,7 +160,9 @@ function tests(t: Topology, ix: LabIndex, declared: Set<string>, out: Finding[])
       return;
     }
     const a = parseAddr(x.ping);
-    if (!a) {
+    if (a && ifacesOf(ix, x.from).some((f) => f.addresses.some((d) => d.cidr && d.cidr[0].kind() === a.kind() && canon(d.cidr[0]) === canon(a)))) {
+      out.push({ code: 'ping-local', severity: 'warning', path, message: `${x.ping} is an address of ${nsText(x.from)} itself: the ping answers itself and proves nothing`, hint: 'ping an address of another namespace' });
+    } else if (!a) {
       out.push({ code: 'bad-ping-target', path, message: `ping target ${JSON.stringify(x.ping)} is neither an address nor a declared namespace${didYouMean(x.ping, ix.namespaces)}` });
     } else if (!x.external && !declared.has(canon(a))) {
       out.push({ code: 'unknown-ping-target', path, message: `${x.ping} is not an address of this lab`, hint: 'declare it on an interface, or add "external: true" to ping an address outside the lab' });

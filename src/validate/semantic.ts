@@ -3,12 +3,20 @@
 import { HOST, type Topology } from '../model.js';
 import { pointer, type Finding } from './finding.js';
 import { ifacesOf, ifKey, indexLab, type LabIndex } from './lab-index.js';
+import { addressFindings } from './semantic-addresses.js';
 import { networkFindings } from './semantic-net.js';
+import { routingFindings } from './semantic-routing.js';
+import { segmentFindings } from './semantic-segments.js';
 import { didYouMean } from './suggest.js';
 
 export interface SemanticOptions {
   /** false: the `nft` command is missing (NAT can't be applied). undefined: not checked. */
   nftAvailable?: boolean;
+  /**
+   * The running kernel's network sysctls (io/sysctl-names.ts: "net.ipv4.ip_forward", "net.ipv4.conf.*.forwarding");
+   * a declared one not among them is warned about. undefined: not checked.
+   */
+  knownSysctls?: ReadonlySet<string>;
 }
 
 export function semanticFindings(t: Topology, opts: SemanticOptions = {}): Finding[] {
@@ -18,7 +26,7 @@ export function semanticFindings(t: Topology, opts: SemanticOptions = {}): Findi
   interfaces(ix, out);
   bridgePorts(t, ix, out);
   namespaceSpecs(t, out, opts);
-  out.push(...networkFindings(t, ix));
+  out.push(...networkFindings(t, ix), ...addressFindings(ix), ...segmentFindings(ix), ...routingFindings(t, ix));
   return out;
 }
 
@@ -39,13 +47,21 @@ function namespaceRefs(t: Topology, ix: LabIndex, out: Finding[]): void {
   (t.tests ?? []).forEach((x, i) => check(x.from, pointer('tests', i, 'from')));
 }
 
+/** Names the kernel keeps for itself: `lo`, and the `all` / `default` entries of net.ipv4.conf (it refuses them: EINVAL). */
+const RESERVED_IF = new Map([
+  ['lo', 'is the loopback interface of every namespace'],
+  ['all', 'is reserved by the kernel (net.ipv4.conf.all holds the settings of all interfaces; `ip link add` refuses the name)'],
+  ['default', 'is reserved by the kernel (net.ipv4.conf.default holds the settings of new interfaces; `ip link add` refuses the name)'],
+]);
+
 /** Interface names: unique per namespace, not "lo", and a veth can't be connected to itself. */
 function interfaces(ix: LabIndex, out: Finding[]): void {
   const seen = new Map<string, (typeof ix.ifaces)[number]>();
   for (const f of ix.ifaces) {
     const where = f.ns === HOST ? 'the host namespace' : `namespace ${JSON.stringify(f.ns)}`;
-    if (f.name === 'lo') {
-      out.push({ code: 'reserved-name', path: f.path, at: f.at, message: `"lo" is the loopback interface of every namespace; it can't be a ${f.kind}`, hint: 'pick another name' });
+    const reserved = RESERVED_IF.get(f.name);
+    if (reserved) {
+      out.push({ code: 'reserved-name', path: f.path, at: f.at, message: `${JSON.stringify(f.name)} ${reserved}; it can't be a ${f.kind}`, hint: 'pick another name' });
       continue;
     }
     const k = ifKey(f.ns, f.name);
@@ -63,26 +79,27 @@ function interfaces(ix: LabIndex, out: Finding[]): void {
   }
 }
 
-/** end.bridge: a bridge of the lab, in the end's own namespace. */
+/** end.bridge: a bridge of the lab in the end's own namespace. */
 function bridgePorts(t: Topology, ix: LabIndex, out: Finding[]): void {
   (t.veths ?? []).forEach((v, i) => v.ends.forEach((e, j) => {
     if (e.bridge === undefined) return;
     const path = pointer('veths', i, 'ends', j, 'bridge');
     const ns = e.namespace ?? HOST;
-    const br = ix.bridges.get(e.bridge);
-    if (!br) {
-      const local = ifacesOf(ix, ns).filter((f) => f.kind === 'bridge').map((f) => f.name);
+    if (ix.bridges.has(ifKey(ns, e.bridge))) return;
+    const elsewhere = [...ix.bridges.values()].find((b) => b.name === e.bridge);
+    if (elsewhere) {
       out.push({
-        code: 'unknown-bridge', path, message: `bridge ${JSON.stringify(e.bridge)} is not declared${didYouMean(e.bridge, local.length ? local : ix.bridges.keys())}`,
-        hint: `declare it under "bridges:" (${e.bridge}: { namespace: ${ns} })`,
+        code: 'bridge-namespace', path, related: elsewhere.path,
+        message: `bridge ${JSON.stringify(e.bridge)} is in namespace ${JSON.stringify(elsewhere.ns)}, but this end (${e.name}) is in namespace ${JSON.stringify(ns)}`,
+        hint: `a bridge port must be in the bridge's namespace: move the end to ${elsewhere.ns}, or declare a bridge ${e.bridge} in ${ns} (namespaces: { ${ns}: { bridges: { ${e.bridge}: {} } } })`,
       });
-    } else if (br.ns !== ns) {
-      out.push({
-        code: 'bridge-namespace', path, related: br.path,
-        message: `bridge ${JSON.stringify(e.bridge)} is in namespace ${JSON.stringify(br.ns)}, but this end (${e.name}) is in namespace ${JSON.stringify(ns)}`,
-        hint: `a bridge port must be in the bridge's namespace: move the end to ${br.ns}, or the bridge to ${ns}`,
-      });
+      return;
     }
+    const local = ifacesOf(ix, ns).filter((f) => f.kind === 'bridge').map((f) => f.name);
+    out.push({
+      code: 'unknown-bridge', path, message: `bridge ${JSON.stringify(e.bridge)} is not declared${didYouMean(e.bridge, local.length ? local : [...ix.bridges.values()].map((b) => b.name))}`,
+      hint: `declare it under its namespace: namespaces: { ${ns}: { bridges: { ${e.bridge}: {} } } }`,
+    });
   }));
 }
 
@@ -94,7 +111,16 @@ function namespaceSpecs(t: Topology, out: Finding[], opts: SemanticOptions): voi
       out.push({ code: 'host-loopback', path: pointer('namespaces', ns, 'loopback'), at: 'key', message: '"loopback" is not allowed on host: topo does not manage the host\'s lo', hint: 'remove it' });
     }
     for (const key of Object.keys(spec.sysctls ?? {})) {
-      if (key.startsWith('net.')) continue;
+      if (key.startsWith('net.')) {
+        if (opts.knownSysctls && !sysctlKnown(key, opts.knownSysctls)) {
+          out.push({
+            code: 'unknown-sysctl', severity: 'warning', path: pointer('namespaces', ns, 'sysctls', key), at: 'key',
+            message: `sysctl ${JSON.stringify(key)} does not exist in this kernel${didYouMean(key, opts.knownSysctls)}: apply would fail`,
+            hint: 'a sysctl of a module not loaded yet appears once it is (modprobe); a per-interface one is written net.ipv4.conf.<interface>.<name>',
+          });
+        }
+        continue;
+      }
       out.push({
         code: 'sysctl-not-net', path: pointer('namespaces', ns, 'sysctls', key), at: 'key',
         message: `sysctl ${JSON.stringify(key)} is not a network sysctl: only net.* sysctls belong to a namespace`,
@@ -110,4 +136,11 @@ function namespaceSpecs(t: Topology, out: Finding[], opts: SemanticOptions): voi
       });
     }
   }
+}
+
+/** A known name, or one with an interface in place of a per-interface directory's `*` (net.ipv4.conf.veth1.forwarding). */
+function sysctlKnown(key: string, known: ReadonlySet<string>): boolean {
+  if (known.has(key)) return true;
+  const segs = key.split('.');
+  return segs.some((_, i) => i > 0 && known.has([...segs.slice(0, i), '*', ...segs.slice(i + 1)].join('.')));
 }

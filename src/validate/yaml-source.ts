@@ -199,8 +199,21 @@ export class Locator {
     return index.get(key);
   }
 
+  /** The text of the scalar at `path` as written in the file (0755, not 755); undefined when there is none. */
+  source(path: string): string | undefined {
+    let node = this.nodeAt(path, 'value');
+    if (isAlias(node)) node = node.resolve(this.doc!);
+    const src = (node as { source?: unknown } | undefined)?.source;
+    return typeof src === 'string' ? src : undefined;
+  }
+
   /** line:col of the node at `path` (or of its key); the nearest existing ancestor when the path runs out. */
   pos(path: string, at: 'key' | 'value' = 'value'): SourcePos {
+    const offset = (this.nodeAt(path, at) as Node | undefined)?.range?.[0] ?? 0;
+    return this.lc.lineStarts.length ? this.lc.linePos(offset) : { line: 1, col: 1 };
+  }
+
+  private nodeAt(path: string, at: 'key' | 'value'): unknown {
     let node: unknown = this.doc?.contents;
     const segs = path === '' ? [] : path.slice(1).split('/').map(unescapeSeg);
     for (let i = 0; i < segs.length && node; i++) {
@@ -214,7 +227,6 @@ export class Locator {
       if (!next) break;
       node = i === segs.length - 1 && at === 'key' && keyNode ? keyNode : next;
     }
-    const offset = (node as Node | undefined)?.range?.[0] ?? 0;
-    return this.lc.lineStarts.length ? this.lc.linePos(offset) : { line: 1, col: 1 };
+    return node;
   }
 }

@@ -69,7 +69,8 @@ describe('new bridges go up after the namespaces of their ports are configured',
   it('apply: bridges up, routes through them in place, traffic crosses them; re-apply has nothing to do', async () => {
     const trace = join(dir, 'trace');
     const r = await sb.topo(['apply', file], { TOPO_TRACE_FILE: trace });
-    expect(withoutProgress(r.stderr)).toBe('');
+    // Warnings only: its routes via a, c and sw test ordering, not forwarding, so validation notes they don't forward.
+    expect(withoutProgress(r.stderr).split('\n').filter((l) => l && !/: warning: gateway .* does not forward|^  hint: /.test(l))).toEqual([]);
     expect(r.exitCode).toBe(0);
     // Every namespace, the host too, was read back by its own last batch: verification only lists the namespaces.
     const argv = readFileSync(trace, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as string[]);

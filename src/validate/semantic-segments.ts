@@ -1,0 +1,97 @@
+// Checks per L2 segment (a link: the two ends of a veth pair, or a bridge with its ports): an address used twice on
+// one segment (each would answer for the other: a ping "passes" by answering itself), an address on a bridge port
+// (the bridge takes the port's traffic), and subnets of one namespace that overlap across two segments. Pure.
+import { HOST } from '../model.js';
+import type { Finding } from './finding.js';
+import { canon, rangeOf } from './ip.js';
+import { ifKey, type Iface, type LabIndex } from './lab-index.js';
+
+const nsText = (ns: string) => (ns === HOST ? 'the host namespace' : `namespace ${JSON.stringify(ns)}`);
+
+/** The segment of every interface (index in ix.ifaces → segment id) and a name for each segment. */
+export function segmentsOf(ix: LabIndex): { seg: number[]; name: Map<number, string> } {
+  const parent = ix.ifaces.map((_, i) => i);
+  const find = (i: number): number => { while (parent[i] !== i) i = parent[i] = parent[parent[i]]; return i; };
+  const join = (a: number, b: number) => { parent[find(a)] = find(b); };
+  const at = new Map(ix.ifaces.map((f, i) => [f, i]));
+  const firstEnd = new Map<number, number>();
+  ix.ifaces.forEach((f, i) => {
+    if (f.veth !== undefined) {
+      const other = firstEnd.get(f.veth);
+      if (other === undefined) firstEnd.set(f.veth, i); else join(i, other);
+    }
+    const br = f.bridge !== undefined ? ix.bridges.get(ifKey(f.ns, f.bridge)) : undefined;
+    if (br) join(i, at.get(br)!);
+  });
+  const seg = ix.ifaces.map((_, i) => find(i));
+  const name = new Map<number, string>();
+  ix.ifaces.forEach((f, i) => {
+    if (f.kind === 'bridge') name.set(seg[i], `bridge ${f.name} and its ports`);
+    else if (!name.has(seg[i])) name.set(seg[i], 'the two ends of a veth pair');
+  });
+  return { seg, name };
+}
+
+export function segmentFindings(ix: LabIndex): Finding[] {
+  const out: Finding[] = [];
+  const { seg, name } = segmentsOf(ix);
+  const seen = new Map<string, { f: Iface; path: string }>();
+  ix.ifaces.forEach((f, i) => {
+    if (f.kind === 'veth end' && f.bridge !== undefined && f.addresses.length) {
+      out.push({
+        code: 'bridge-port-address', severity: 'warning', path: f.addresses[0].path,
+        message: `${f.name} is a port of bridge ${f.bridge}: the bridge takes the traffic arriving on it, so its address ${f.addresses[0].text} won't answer`,
+        hint: `put the address on bridge ${f.bridge} instead`,
+      });
+    }
+    for (const a of f.addresses) {
+      if (!a.cidr) continue;
+      const key = `${seg[i]}|${canon(a.cidr[0])}`;
+      const first = seen.get(key);
+      if (!first) { seen.set(key, { f, path: a.path }); continue; }
+      if (first.f.ns === f.ns) continue; // one namespace: reported as duplicate-address
+      out.push({
+        code: 'duplicate-address-on-link', path: a.path, related: first.path,
+        message: `address ${canon(a.cidr[0])} is also on ${first.f.name} in ${nsText(first.f.ns)}, on the same link (${name.get(seg[i])}): each would answer for the other`,
+        hint: 'every interface of a link needs its own address (a ping from one to the other would only reach itself)',
+      });
+    }
+  });
+  overlaps(ix, seg, out);
+  return out;
+}
+
+/** Subnets of one namespace on two different segments that overlap (one contains the other): a warning each. */
+function overlaps(ix: LabIndex, seg: number[], out: Finding[]): void {
+  type Net = { fam: 4 | 6; lo: number | bigint; hi: number | bigint; seg: number; f: Iface; text: string; path: string };
+  // Namespaces with addresses on one segment only (most of a large lab's) have nothing to compare.
+  const segsOf = new Map<string, Set<number>>();
+  ix.ifaces.forEach((f, i) => { if (f.addresses.length) (segsOf.get(f.ns) ?? segsOf.set(f.ns, new Set()).get(f.ns)!).add(seg[i]); });
+  const byNs = new Map<string, Net[]>();
+  ix.ifaces.forEach((f, i) => {
+    if ((segsOf.get(f.ns)?.size ?? 0) < 2) return;
+    for (const a of f.addresses) {
+      if (!a.cidr || a.cidr[1] === (a.cidr[0].kind() === 'ipv4' ? 32 : 128)) continue; // a host route only
+      const list = byNs.get(f.ns) ?? byNs.set(f.ns, []).get(f.ns)!;
+      list.push({ ...rangeOf(a.cidr), seg: seg[i], f, text: a.text, path: a.path });
+    }
+  });
+  for (const [ns, nets] of byNs) {
+    // Subnets nest or don't meet: sorted by start (the wider first), each one's containers are on a stack.
+    nets.sort((a, b) => a.fam - b.fam || (a.lo < b.lo ? -1 : a.lo > b.lo ? 1 : 0) || (a.hi > b.hi ? -1 : a.hi < b.hi ? 1 : 0));
+    const open: Net[] = [];
+    for (const n of nets) {
+      while (open.length && (open[open.length - 1].fam !== n.fam || open[open.length - 1].hi < n.lo)) open.pop();
+      let other: Net | undefined;
+      for (let k = open.length - 1; k >= 0 && !other; k--) if (open[k].seg !== n.seg) other = open[k];
+      if (other) {
+        out.push({
+          code: 'overlapping-subnets', severity: 'warning', path: n.path, related: other.path,
+          message: `subnet of ${n.text} on ${n.f.name} overlaps that of ${other.text} on ${other.f.name}, another link of ${nsText(ns)}: traffic for the overlap leaves by one of them only`,
+          hint: 'give each link of a namespace its own subnet',
+        });
+      }
+      open.push(n);
+    }
+  }
+}
