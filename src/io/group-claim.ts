@@ -7,7 +7,7 @@
 // whose name hashes to G takes the next free value. A lab claims its group when its first apply is about to create
 // something; the claim is kept while the lab exists (a crash leaves it, the next apply uses it again) and given back
 // when its record goes.
-import { closeSync, constants as C, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, constants as C, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hashGroup, nextGroup } from '../core/lab.js';
 import { StateError } from '../errors.js';
@@ -83,4 +83,5 @@ export async function releaseGroup(lab: string): Promise<void> {
   try { unlinkSync(join(dir, String(g))); } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw cannot(join(dir, String(g)), 'release the link group', e);
   }
+  try { rmdirSync(dir); } catch { /* other labs' claims are in it */ }
 }

@@ -4,7 +4,7 @@
 // touch is what this apply's commands created, as the kernel reported it (see madeState in core/pipeline.ts).
 import { isEmpty } from '../core/order.js';
 import { finalState, intentState, madeState, namespacesMade } from '../core/pipeline.js';
-import { isEmptyState, mergeState } from '../core/state.js';
+import { isEmptyState, mergeState, type StateRecord } from '../core/state.js';
 import { StateError, TopoError } from '../errors.js';
 import type { Plan, Topology } from '../model.js';
 import { executePlan, holdSignals, type ExecResult, type Renderer } from '../io/execute.js';
@@ -48,6 +48,17 @@ export async function apply(topo: Topology, opts: ApplyOptions): Promise<ApplyRe
   // the check that the state directory can be written (read-only, full), before anything changes.
   let intent = intentState(ctx.state, obs.plan);
   await writeState(intent);
+  // Record writes from here on can't undo anything the kernel did: one that fails (a full or read-only state
+  // directory) is said, not fatal, and the last record written stays — it covers everything the lab owns.
+  const notes: string[] = [];
+  const record = async (s: StateRecord, then: string) => {
+    try { await writeState(s); } catch (e) {
+      if (!(e instanceof StateError)) throw e;
+      const note = `${e.message}; ${then}`;
+      if (!notes.includes(note)) notes.push(note);
+    }
+  };
+  const stays = 'the record written before it stays: it covers everything the lab owns, so the next apply and destroy work from it';
   // The namespaces this apply created are recorded with their kernel identity as soon as their stage ends, before
   // anything is put in them (see ownsNamespace in kinds/common.ts).
   const ids: Record<string, string> = {};
@@ -55,7 +66,8 @@ export async function apply(topo: Topology, opts: ApplyOptions): Promise<ApplyRe
     const made = namespacesMade(ran);
     if (!made.length) return;
     Object.assign(ids, await netnsIdentities(made));
-    await writeState(intent = mergeState(intent, { namespaceIds: ids }));
+    intent = mergeState(intent, { namespaceIds: ids });
+    await record(intent, `the namespaces' identities are not recorded (until a later write succeeds they are the lab's by their mark); ${stays}`);
   };
   const exec = await executePlan(obs.plan, { run: opts.run, renderer: opts.renderer, rollback: opts.rollback, readBack: true, afterStage });
   if (!exec.ok) {
@@ -63,37 +75,26 @@ export async function apply(topo: Topology, opts: ApplyOptions): Promise<ApplyRe
     // what the intent record named (another lab's or someone's object may have taken a name first).
     const made = madeState(ctx.state, exec.ran, ids);
     let restored: Restored | undefined;
-    let record: string | undefined;
     const release = holdSignals(() => undefined); // finish the rollback even on a second Ctrl-C
     try {
-      await writeState(made);
+      await record(made, stays);
       if (exec.rolledBack) {
-        const recordIds = (namespaceIds: Record<string, string>) => writeState(mergeState(made, { namespaceIds }));
+        const recordIds = (namespaceIds: Record<string, string>) => record(mergeState(made, { namespaceIds }), stays);
         restored = await restoreLab(opts.run, topo, { ...ctx, state: made }, obs.live, recordIds);
         if (!restored.remaining.length) {
-          await (isEmptyState(ctx.state) ? forget(topo.name) : writeState(mergeState(ctx.state, { namespaceIds: restored.namespaceIds })));
+          await (isEmptyState(ctx.state) ? forget(topo.name) : record(mergeState(ctx.state, { namespaceIds: restored.namespaceIds }), stays));
         }
       }
-    } catch (e) {
-      // Only a record could not be written; the one written before this apply covers everything (and more).
-      if (!(e instanceof StateError)) throw e;
-      record = `${e.message}; the record written before this apply stays: it covers everything the lab owns, so the next apply and destroy work from it`;
     } finally { release(); }
-    throw applyFailed(exec, restored, record);
+    throw applyFailed(exec, restored, notes.length ? notes.join('\n') : undefined);
   }
   const left = await verify(opts.run, topo, { ...ctx, state: intent }, undefined, exec.readBack, obs.desired);
   if (left.length) throw verifyFailed(left);
   const final = finalState(intent, obs.desired);
-  const warnings: string[] = [];
-  try {
-    // Namespaces the lab owned before identities were recorded (by their mark) get theirs now.
-    Object.assign(final.namespaceIds, await netnsIdentities(final.namespaces.filter((n) => final.namespaceIds[n] === undefined)));
-    await writeState(final);
-  } catch (e) {
-    if (!(e instanceof StateError)) throw e;
-    warnings.push(`${e.message}; the apply is complete and verified, and the record written before it stays: it covers everything the lab owns (and what this apply removed), so the next apply and destroy work from it`);
-  }
-  return { lab: topo.name, plan: obs.plan, changed: true, exec, ms: Date.now() - t0, warnings };
+  // Namespaces the lab owned before identities were recorded (by their mark) get theirs now.
+  Object.assign(final.namespaceIds, await netnsIdentities(final.namespaces.filter((n) => final.namespaceIds[n] === undefined)));
+  await record(final, `the apply is complete and verified, and ${stays.replace('the lab owns', 'the lab owns (and what this apply removed)')}`);
+  return { lab: topo.name, plan: obs.plan, changed: true, exec, ms: Date.now() - t0, warnings: notes };
 }
 
 /** The lab has nothing left: its record goes, and its link group is given back. */

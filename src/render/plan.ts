@@ -2,7 +2,7 @@
 // a runnable shell script with a comment per step.
 import { runsIn } from '../core/order.js';
 import type { ScriptRecords } from '../core/pipeline.js';
-import type { StateRecord } from '../core/state.js';
+import { STATE_VERSION, type StateRecord } from '../core/state.js';
 import type { Plan, Step } from '../model.js';
 import { HOST, STAGES } from '../model.js';
 import { argvOf, shellQuote } from '../io/commands.js';
@@ -112,7 +112,7 @@ function writeRecord(state: StateRecord, r: ScriptRecords): string {
     const i = r.readAtRun.findIndex((x) => x.key === k);
     return [k, i < 0 ? v : token(i)];
   }));
-  let json = JSON.stringify({ ...state, sysctls }, null, 1).replace(/[\\$`]/g, '\\$&');
+  let json = JSON.stringify({ version: STATE_VERSION, ...state, sysctls }, null, 1).replace(/[\\$`]/g, '\\$&');
   r.readAtRun.forEach((_, i) => { json = json.split(token(i)).join(`\${topo_prev_${i}}`); });
   return `topo_record <<TOPO_EOF\n${json}\nTOPO_EOF\n`;
 }

@@ -49,7 +49,7 @@ describe('a namespace is the lab\'s when the kernel proves it, not by its name',
 
     const r = await sb.topo(['apply', TWO_NS]);
     expect(r.exitCode).toBe(1);
-    expect(r.stderr).toMatch(/ns1 in ns1: namespace ns1 already exists and is not owned by lab "two-ns"/);
+    expect(r.stderr).toMatch(/ns1: namespace ns1 already exists and is not owned by lab "two-ns"/);
     expect(await loAlias('ns1')).toBeUndefined(); // not marked as the lab's
     expect(await links('ns1')).toEqual(theirs);
 

@@ -58,7 +58,11 @@ describe('plan --format sh', () => {
       expect(again.exitCode).toBe(0);
 
       const record = async (sb: Sandbox) => JSON.parse((await sb.run(['cat', `/run/topo/${lab}.json`])).stdout);
-      expect(await record(script)).toEqual(await record(applied));
+      // The same record, but for the namespaces' kernel identities, which apply reads from /run/netns as it creates
+      // them and a script does not: the script's namespaces are the lab's by the mark on their lo (see Ownership).
+      const { namespaceIds, ...appliedRest } = await record(applied);
+      expect(Object.keys(namespaceIds).length).toBeGreaterThan(0);
+      expect(await record(script)).toEqual(appliedRest);
       expect((await script.run(['stat', '-c', '%a', '/run/topo', `/run/topo/${lab}.json`])).stdout.trim().split('\n')).toEqual(['700', '600']);
 
       const destroy = await script.topo(['destroy', example(file)]);
