@@ -58,7 +58,7 @@ export async function apply(topo: Topology, opts: ApplyOptions): Promise<ApplyRe
       if (!notes.includes(note)) notes.push(note);
     }
   };
-  const stays = 'the record written before it stays: it covers everything the lab owns, so the next apply and destroy work from it';
+  const stays = 'the record written before this apply stays: it covers everything the lab owns, so the next apply and destroy work from it';
   // The namespaces this apply created are recorded with their kernel identity as soon as their stage ends, before
   // anything is put in them (see ownsNamespace in kinds/common.ts).
   const ids: Record<string, string> = {};

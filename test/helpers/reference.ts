@@ -32,6 +32,7 @@ export const STACK = /^\s+at .+:\d+:\d+\)?$/m;
 
 /** The files in the sandbox's state dir (/run/topo). */
 export async function stateFiles(sb: Sandbox): Promise<string[]> {
-  const r = await sb.run(['ls', '-A', '/run/topo']);
-  return r.stdout.split('\n').filter(Boolean).sort();
+  // Everything under the state dir, relative; a lab's link group claim (groups/<number>) shown as groups/G.
+  const r = await sb.run(['find', '/run/topo', '-mindepth', '1', '-printf', '%P\\n']);
+  return r.stdout.split('\n').filter(Boolean).map((f) => f.replace(/^groups\/\d+$/, 'groups/G')).sort();
 }

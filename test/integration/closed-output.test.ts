@@ -70,7 +70,7 @@ describe('a closed output never stops an apply or destroy', () => {
   async function expectApplied() {
     expect(await kernelState(sb)).toEqual(await cleanApplyState(BIG));
     expect((await sb.topo(['plan', BIG, '--detailed-exitcode'])).exitCode).toBe(0);
-    expect(await stateFiles(sb)).toEqual(['big.json']);
+    expect(await stateFiles(sb)).toEqual(['big.json', 'groups', 'groups/G']);
   }
   async function expectRemoved() {
     expect(await kernelState(sb)).toEqual(empty);

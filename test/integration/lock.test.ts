@@ -54,7 +54,7 @@ describe('one writer per lab', () => {
     const first = await release();
     expectOk(first);
     expect(await kernelState(sb)).toEqual(await cleanApplyState(BIG));
-    expect(await stateFiles(sb)).toEqual(['big.json']); // the lock is released
+    expect(await stateFiles(sb)).toEqual(['big.json', 'groups', 'groups/G']); // the lock is released
   });
 
   it('the default wait is a few seconds; a waiter gets the lock as soon as the holder finishes', async () => {
@@ -90,7 +90,7 @@ describe('one writer per lab', () => {
     const t0 = Date.now();
     expectOk(await sb.topo(['apply', BIG, '--wait', '0']));
     expect(Date.now() - t0).toBeLessThan(5000);
-    expect(await stateFiles(sb)).toEqual(['big.json']);
+    expect(await stateFiles(sb)).toEqual(['big.json', 'groups', 'groups/G']);
 
     // A live process under the recorded pid, but not the one that wrote the lock (another start time).
     const sleeper = sleeperIn(sb);
@@ -107,7 +107,7 @@ describe('one writer per lab', () => {
     for (const r of runs) expectOk(r);
     expect(runs.filter((r) => JSON.parse(r.stdout).changed)).toHaveLength(1);
     expect(await kernelState(sb)).toEqual(await cleanApplyState(BIG));
-    expect(await stateFiles(sb)).toEqual(['big.json']);
+    expect(await stateFiles(sb)).toEqual(['big.json', 'groups', 'groups/G']);
   });
 
   it('a holder killed with -9 releases the lock at once: the next apply takes it without waiting', async () => {
@@ -116,7 +116,7 @@ describe('one writer per lab', () => {
     expect((await release()).signal).toBe('SIGKILL');
     expectOk(await sb.topo(['apply', BIG, '--wait', '0']));
     expect(await kernelState(sb)).toEqual(await cleanApplyState(BIG));
-    expect(await stateFiles(sb)).toEqual(['big.json']);
+    expect(await stateFiles(sb)).toEqual(['big.json', 'groups', 'groups/G']);
   });
 
   it('a holder in another PID namespace sharing /run (a container with host networking) keeps the lock; the waiter names it', async () => {
@@ -142,7 +142,7 @@ describe('one writer per lab', () => {
       gate.close();
     }
     expect(await kernelState(sb)).toEqual(await cleanApplyState(BIG));
-    expect(await stateFiles(sb)).toEqual(['big.json']);
+    expect(await stateFiles(sb)).toEqual(['big.json', 'groups', 'groups/G']);
   });
 
   it('different labs apply and destroy at the same time without waiting for or touching each other', async () => {

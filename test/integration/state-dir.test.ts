@@ -234,7 +234,7 @@ describe('a read-only or full state directory', () => {
     expectOk(r);
     expect(r.stdout).toContain('Apply complete');
     expect(r.stderr).toContain('warning: cannot write the state record /run/topo/big.json: no space left on the file system (ENOSPC); the apply is complete and verified');
-    expect(await stateFiles(sb)).toEqual(['big.json', 'fill']);
+    expect(await stateFiles(sb)).toEqual(['big.json', 'fill', 'groups', 'groups/G']);
     expect(await kernelState(sb)).toEqual(await cleanApplyState(BIG));
     expectOk(await sb.sh('rm /run/topo/fill'));
     expectOk(await sb.topo(['destroy', BIG]));
@@ -261,7 +261,7 @@ describe('a read-only or full state directory', () => {
     expect(r.stderr).toContain('rolled back: the lab is as it was before this apply (checked against the kernel)');
     expect(r.stderr).toContain('cannot write the state record /run/topo/big.json: no space left on the file system (ENOSPC); the record written before this apply stays');
     expect(r.stderr).not.toMatch(STACK);
-    expect(await stateFiles(sb)).toEqual(['big.json', 'fill']);
+    expect(await stateFiles(sb)).toEqual(['big.json', 'fill', 'groups', 'groups/G']);
     expectOk(await sb.sh('rm /run/topo/fill'));
     expect((await sb.topo(['plan', BIG, '--detailed-exitcode'])).exitCode).toBe(0);
     expectOk(await sb.topo(['destroy', BIG_V2]));
