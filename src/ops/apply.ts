@@ -6,7 +6,7 @@ import { finalState, intentState } from '../core/pipeline.js';
 import { isEmptyState } from '../core/state.js';
 import { TopoError } from '../errors.js';
 import type { Plan, Topology } from '../model.js';
-import { executePlan, holdSignals, type ExecResult, type Renderer } from '../io/execute.js';
+import { executePlan, holdSignals, signalExit, type ExecResult, type Renderer } from '../io/execute.js';
 import { argvOf } from '../io/commands.js';
 import type { Runner } from '../io/runner.js';
 import { removeState, writeState } from '../io/state-file.js';
@@ -49,8 +49,6 @@ export async function apply(topo: Topology, opts: ApplyOptions): Promise<ApplyRe
   return { lab: topo.name, plan: obs.plan, changed: true, exec, ms: Date.now() - t0 };
 }
 
-const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as Record<string, number>;
-
 /** The failing step (or the signal), then what the rollback did, step by step where it failed. */
 export function applyFailed(exec: ExecResult, restored?: Restored): TopoError {
   const cause = exec.error ? exec.error.message : `interrupted by ${exec.interrupted}: stopped after the running step`;
@@ -70,7 +68,7 @@ export function applyFailed(exec: ExecResult, restored?: Restored): TopoError {
   }
   const rolledBack = exec.rolledBack && !restored?.remaining.length;
   return new TopoError(exec.error ? 'E_COMMAND' : 'E_INTERRUPTED', `${cause}\n${lines.join('\n')}`,
-    exec.interrupted && !exec.error ? SIGNAL_EXIT[exec.interrupted] ?? 1 : 1, {
+    exec.interrupted && !exec.error ? signalExit(exec.interrupted) : 1, {
       ...(exec.error?.details ?? {}), interrupted: exec.interrupted, rolledBack,
       undone: exec.undone.map((it) => argvOf(it.cmd)),
       rollbackErrors: [...exec.rollbackErrors, ...(restored?.errors ?? [])].map((e) => e.details),

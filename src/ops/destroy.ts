@@ -3,7 +3,7 @@
 // stops half way (a failure, a signal, a crash) leaves the record in place and the next destroy finishes it.
 import { isEmpty } from '../core/order.js';
 import type { Plan } from '../model.js';
-import { executePlan, type ExecResult, type Renderer } from '../io/execute.js';
+import { executePlan, signalExit, type ExecResult, type Renderer } from '../io/execute.js';
 import { listNetns } from '../io/read-live.js';
 import type { Runner } from '../io/runner.js';
 import { removeState } from '../io/state-file.js';
@@ -41,6 +41,6 @@ function destroyFailed(exec: ExecResult): TopoError {
   const cause = exec.error ? exec.error.message : `interrupted by ${exec.interrupted}: stopped after the running step`;
   return new TopoError(exec.error ? 'E_COMMAND' : 'E_INTERRUPTED',
     `${cause}\ndestroy stopped after ${exec.ran.length} command(s); the lab's record is kept, run destroy again to remove the rest`,
-    exec.interrupted && !exec.error ? (exec.interrupted === 'SIGINT' ? 130 : 143) : 1,
+    exec.interrupted && !exec.error ? signalExit(exec.interrupted) : 1,
     { ...(exec.error?.details ?? {}), interrupted: exec.interrupted });
 }
