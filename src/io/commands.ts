@@ -12,13 +12,17 @@ function subst(args: string[], hostRef: HostRef): string[] {
 /** The exact argv of one command, as it would run on its own. */
 export function argvOf(cmd: Cmd, hostRef: HostRef = String(process.pid)): string[] {
   const args = subst(cmd.args, hostRef);
-  const inNs = (tool: string) => (cmd.ns === HOST ? [tool, ...args] : ['ip', 'netns', 'exec', cmd.ns, tool, ...args]);
+  const inNs = (tool: string, a = args) => (cmd.ns === HOST ? [tool, ...a] : ['ip', 'netns', 'exec', cmd.ns, tool, ...a]);
   switch (cmd.tool) {
     case 'ip': return cmd.ns === HOST ? ['ip', ...args] : ['ip', '-n', cmd.ns, ...args];
-    case 'sysctl': return inNs('sysctl');
+    // Written straight into /proc/sys (the value is the command's input): no `sysctl` command needed.
+    case 'sysctl': return inNs('tee', [sysctlPath(cmd.args[0])]);
     case 'nft': return inNs('nft');
   }
 }
+
+/** Where a sysctl is read and written: net.ipv4.ip_forward is /proc/sys/net/ipv4/ip_forward. */
+export const sysctlPath = (key: string): string => `/proc/sys/${key.replace(/\./g, '/')}`;
 
 /** The argv of a batch of ip commands for one namespace (the lines go to stdin). */
 export function batchArgv(ns: string, force = false): string[] {

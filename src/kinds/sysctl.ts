@@ -26,8 +26,9 @@ export const sysctlKind: Kind = {
 
 export const norm = (v: string) => v.trim().split(/\s+/).join(' ');
 
+/** A sysctl write: its key, the value as its input (io/commands.ts renders it as `tee /proc/sys/...`). */
 function set(r: Resource, old: string | undefined): Cmd[] {
-  const cmd = (v: string): Cmd => ({ ns: r.ns, tool: 'sysctl', args: ['-q', '-w', `${r.label}=${v}`] });
+  const cmd = (v: string): Cmd => ({ ns: r.ns, tool: 'sysctl', args: [r.label], input: `${v}\n` });
   return [{ ...cmd((r.props as { value: string }).value), undo: old === undefined ? [] : [cmd(old)] }];
 }
 

@@ -77,4 +77,4 @@ export function startTopo(sb: Sandbox, args: string[], env: Record<string, strin
 }
 
 /** True for commands that change the kernel (everything but the reads topo does while planning and verifying). */
-export const isChange = (argv: string[]) => !argv.includes('-json') && !(argv.includes('sysctl') && argv.includes('-e'));
+export const isChange = (argv: string[]) => !argv.includes('-json') && !(argv.includes('grep') && argv.some((a) => a.startsWith('/proc/sys/')));
