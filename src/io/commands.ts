@@ -29,8 +29,30 @@ export function batchArgv(ns: string, force = false): string[] {
   return ['ip', ...(ns === HOST ? [] : ['-n', ns]), ...(force ? ['-force'] : []), '-batch', '-'];
 }
 
-/** The line `ip -batch -` names as failed on stderr ("Command failed -:L"), 1-based; 0 when it names none. */
-export const batchFailedLine = (stderr: string): number => Number(/Command failed -:(\d+)/.exec(stderr)?.[1] ?? 0);
+/**
+ * The line of an `ip -batch -` script that failed, 1-based; 0 when that can't be told. ip names it ("Command failed
+ * -:L") when the kernel refused the command. When ip refuses an argument itself, it exits at once without naming
+ * the line, but its message quotes the argument, and often the keyword before it (`Error: argument "X" is wrong:
+ * Invalid "netns" value`, `... prefix is expected rather than "X".`): the failing line is then the first line of
+ * `lines` holding the most of the quoted words as arguments (every line before it ran; ip stopped at this one).
+ */
+export function batchFailedLine(stderr: string, lines: string[] = []): number {
+  const named = /Command failed -:(\d+)/.exec(stderr);
+  if (named) return Number(named[1]);
+  const quoted = new Set([...stderr.matchAll(/"([^"\n]+)"/g)].map((m) => m[1]));
+  let best = 0, at = 0;
+  lines.forEach((line, i) => {
+    const args = new Set(batchArgs(line));
+    const score = [...quoted].filter((q) => args.has(q)).length;
+    if (score > best) [best, at] = [score, i + 1];
+  });
+  return at;
+}
+
+/** The arguments of a batch line, unquoted the way ip's batch parser reads them (see quoteBatch). */
+export function batchArgs(line: string): string[] {
+  return [...line.matchAll(/"((?:[^"\\]|\\.)*)"|(\S+)/g)].map((m) => (m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2]));
+}
 
 /** The kernel's words about a failed batch line, without ip's "Command failed -:L". */
 export const batchMessage = (stderr: string): string => stderr.replace(/Command failed -:\d+\s*/g, '').trim();

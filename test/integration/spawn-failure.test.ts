@@ -3,13 +3,13 @@
 // The failure is real: the test holds topo at the FIFO of $TOPO_TRACE_FILE right before it starts a process (see
 // helpers/trace-gate.ts), lowers topo's open-files limit (prlimit) so that one more descriptor fits, which the
 // trace write takes and gives back, and the spawn's pipes then don't. At topo's next process the limit is restored.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Sandbox } from '../helpers/sandbox.js';
 import { kernelState, type KernelState } from '../helpers/kernel-state.js';
 import { cleanApplyState, expectOk, fixture, STACK, stateFiles } from '../helpers/reference.js';
-import { isChange, killLeftovers, startTopo, TraceGate } from '../helpers/trace-gate.js';
+import { blockedAtGate, isChange, killLeftovers, startTopo, TraceGate } from '../helpers/trace-gate.js';
 
 const BIG = fixture('big.yaml');
 
@@ -18,16 +18,6 @@ function oneFreeDescriptor(pid: number): number {
   const used = new Set(readdirSync(`/proc/${pid}/fd`).map(Number));
   let free = 0;
   for (let fd = 0; ; fd++) if (!used.has(fd) && ++free === 2) return fd;
-}
-
-/** Wait until topo's main thread is blocked opening the trace FIFO (true), or has exited (false). */
-async function blockedAtGate(pid: number): Promise<boolean> {
-  for (;;) {
-    try {
-      if (readFileSync(`/proc/${pid}/wchan`, 'utf8') === 'wait_for_partner') return true;
-    } catch { return false; }
-    await new Promise((r) => setTimeout(r, 2));
-  }
 }
 
 const softLimit = async (pid: number, limit: number | string) => execa('prlimit', ['--pid', String(pid), `--nofile=${limit}:`]);
