@@ -2,12 +2,12 @@
 // in parallel, as its own process for a few namespaces and through grouped `netns exec` lines for many (see
 // io/ns-group.ts); sysctls from /proc/sys (see readSysctls). The host's nsids always,
 // other namespaces' only when pairing the lab's veth ends needs them (see kinds/veth.ts).
+import { readFileSync } from 'node:fs';
 import type { KindContext } from '../core/kind.js';
 import type { LiveSnapshot, NsLive } from '../core/live.js';
 import { namespacesToResolve } from '../kinds/veth.js';
 import { HOST } from '../model.js';
 import { TopoError } from '../errors.js';
-import { readFileSync } from 'node:fs';
 import { sysctlPath } from './commands.js';
 import { jsonDocs, netnsNames, nsidsOf, shapeRead, type ShapedRead } from './live-shape.js';
 import { GROUP_FROM, nsBatchArgv, runNsJobs } from './ns-group.js';

@@ -40,8 +40,9 @@ export const runProcess: Runner = (argv, opts = {}) => {
     // EMFILE/ENFILE: Node gives up before creating the pipes (its 'error' event is on its way).
     if (!child.stdin || !child.stdout || !child.stderr) return;
     const out: Buffer[] = [], err: Buffer[] = [];
-    child.stdout.on('data', (d: Buffer) => out.push(d)).on('error', notStarted);
-    child.stderr.on('data', (d: Buffer) => err.push(d)).on('error', notStarted);
+    // A pipe that fails is closed, and 'close' still comes: its 'error' needs a listener, nothing more.
+    child.stdout.on('data', (d: Buffer) => out.push(d)).on('error', () => undefined);
+    child.stderr.on('data', (d: Buffer) => err.push(d)).on('error', () => undefined);
     child.stdin.on('error', () => undefined); // a command may exit without reading all of its input
     child.stdin.end(opts.input ?? '');
     child.once('close', (code, signal) => {
