@@ -12,21 +12,47 @@ function subst(args: string[], hostRef: HostRef): string[] {
 /** The exact argv of one command, as it would run on its own. */
 export function argvOf(cmd: Cmd, hostRef: HostRef = String(process.pid)): string[] {
   const args = subst(cmd.args, hostRef);
-  const inNs = (tool: string) => (cmd.ns === HOST ? [tool, ...args] : ['ip', 'netns', 'exec', cmd.ns, tool, ...args]);
+  const inNs = (tool: string, a = args) => (cmd.ns === HOST ? [tool, ...a] : ['ip', 'netns', 'exec', cmd.ns, tool, ...a]);
   switch (cmd.tool) {
     case 'ip': return cmd.ns === HOST ? ['ip', ...args] : ['ip', '-n', cmd.ns, ...args];
-    case 'sysctl': return inNs('sysctl');
+    // Written straight into /proc/sys (the value is the command's input): no `sysctl` command needed.
+    case 'sysctl': return inNs('tee', [sysctlPath(cmd.args[0])]);
     case 'nft': return inNs('nft');
   }
 }
+
+/** Where a sysctl is read and written: net.ipv4.ip_forward is /proc/sys/net/ipv4/ip_forward. */
+export const sysctlPath = (key: string): string => `/proc/sys/${key.replace(/\./g, '/')}`;
 
 /** The argv of a batch of ip commands for one namespace (the lines go to stdin). */
 export function batchArgv(ns: string, force = false): string[] {
   return ['ip', ...(ns === HOST ? [] : ['-n', ns]), ...(force ? ['-force'] : []), '-batch', '-'];
 }
 
-/** The line `ip -batch -` names as failed on stderr ("Command failed -:L"), 1-based; 0 when it names none. */
-export const batchFailedLine = (stderr: string): number => Number(/Command failed -:(\d+)/.exec(stderr)?.[1] ?? 0);
+/**
+ * The line of an `ip -batch -` script that failed, 1-based; 0 when that can't be told. ip names it ("Command failed
+ * -:L") when the kernel refused the command. When ip refuses an argument itself, it exits at once without naming
+ * the line, but its message quotes the argument, and often the keyword before it (`Error: argument "X" is wrong:
+ * Invalid "netns" value`, `... prefix is expected rather than "X".`): the failing line is then the first line of
+ * `lines` holding the most of the quoted words as arguments (every line before it ran; ip stopped at this one).
+ */
+export function batchFailedLine(stderr: string, lines: string[] = []): number {
+  const named = /Command failed -:(\d+)/.exec(stderr);
+  if (named) return Number(named[1]);
+  const quoted = new Set([...stderr.matchAll(/"([^"\n]+)"/g)].map((m) => m[1]));
+  let best = 0, at = 0;
+  lines.forEach((line, i) => {
+    const args = new Set(batchArgs(line));
+    const score = [...quoted].filter((q) => args.has(q)).length;
+    if (score > best) [best, at] = [score, i + 1];
+  });
+  return at;
+}
+
+/** The arguments of a batch line, unquoted the way ip's batch parser reads them (see quoteBatch). */
+export function batchArgs(line: string): string[] {
+  return [...line.matchAll(/"((?:[^"\\]|\\.)*)"|(\S+)/g)].map((m) => (m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2]));
+}
 
 /** The kernel's words about a failed batch line, without ip's "Command failed -:L". */
 export const batchMessage = (stderr: string): string => stderr.replace(/Command failed -:\d+\s*/g, '').trim();

@@ -1,7 +1,8 @@
 // The plan executor. Stages run one after the other; inside a stage each namespace's commands run as one
 // batch, namespaces in parallel. Progress goes through listr2, to standard error (io/progress.ts). On a failure
-// (or SIGINT/SIGTERM) it stops launching work, lets running batches finish, and (unless told not to) undoes
+// (or SIGINT/SIGTERM/SIGHUP) it stops launching work, lets running batches finish, and (unless told not to) undoes
 // what ran, in reverse.
+import { constants as osConstants } from 'node:os';
 import { Listr } from 'listr2';
 import { STAGES, type Plan, type StageName } from '../model.js';
 import { runsIn } from '../core/order.js';
@@ -38,7 +39,7 @@ export interface ExecResult {
   ran: Item[];
   /** The command the kernel refused, or the bug that stopped a stage. */
   error?: StepFailure;
-  interrupted?: string;
+  interrupted?: StopSignal;
   rolledBack: boolean;
   /** Undo commands that ran successfully during rollback, in the order they ran. */
   undone: Item[];
@@ -104,14 +105,21 @@ export async function executePlan(plan: Plan, opts: ExecOptions): Promise<ExecRe
   return res;
 }
 
+/** The signals that stop an apply or destroy after the running step (SIGHUP: the terminal or ssh session closed). */
+export const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+export type StopSignal = (typeof STOP_SIGNALS)[number];
+
+/** The exit code after stopping on a signal: 128 + its number, as a shell reports a process killed by it. */
+export const signalExit = (sig: string): number => 128 + (osConstants.signals[sig as StopSignal] ?? -127);
+
 /**
- * Catch SIGINT and SIGTERM (instead of dying at once) until the returned function is called: the caller stops
+ * Catch STOP_SIGNALS (instead of dying at once) until the returned function is called: the caller stops
  * launching work and winds down cleanly. Returns the function that restores the default behaviour.
  */
-export function holdSignals(onSignal: (sig: 'SIGINT' | 'SIGTERM') => void): () => void {
-  const onInt = () => onSignal('SIGINT'), onTerm = () => onSignal('SIGTERM');
-  process.on('SIGINT', onInt).on('SIGTERM', onTerm);
-  return () => { process.off('SIGINT', onInt).off('SIGTERM', onTerm); };
+export function holdSignals(onSignal: (sig: StopSignal) => void): () => void {
+  const handlers = STOP_SIGNALS.map((sig) => [sig, () => onSignal(sig)] as const);
+  for (const [sig, h] of handlers) process.on(sig, h);
+  return () => { for (const [sig, h] of handlers) process.off(sig, h); };
 }
 
 async function runStage(items: Item[], run: Runner, res: ExecResult, failAt: FailAt, readBack: boolean): Promise<void> {

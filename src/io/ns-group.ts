@@ -130,5 +130,5 @@ async function runAlone(run: Runner, job: NsJob, script: string[]): Promise<NsJo
   const lines = r.stdout.split('\n').filter((l) => l.trim());
   if (r.exitCode === 0) return { status: 'ok', stdout: job.shows ? lines.slice(-job.shows) : [] };
   if (/Cannot open network namespace/.test(r.stderr)) return { status: 'gone', stderr: r.stderr.trim() };
-  return { status: 'failed', line: batchFailedLine(r.stderr) || 1, stderr: batchMessage(r.stderr) };
+  return { status: 'failed', line: batchFailedLine(r.stderr, script) || 1, stderr: batchMessage(r.stderr) };
 }

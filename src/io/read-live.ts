@@ -1,18 +1,19 @@
 // Reads the kernel: one `ip -json -d -batch` per namespace (links with their addresses, then all routes), run
 // in parallel, as its own process for a few namespaces and through grouped `netns exec` lines for many (see
-// io/ns-group.ts); sysctls with one `sysctl` process per namespace that needs them. The host's nsids always,
+// io/ns-group.ts); sysctls from /proc/sys (see readSysctls). The host's nsids always,
 // other namespaces' only when pairing the lab's veth ends needs them (see kinds/veth.ts).
+import { readFileSync } from 'node:fs';
 import type { KindContext } from '../core/kind.js';
 import type { LiveSnapshot, NsLive } from '../core/live.js';
 import { namespacesToResolve } from '../kinds/veth.js';
 import { HOST } from '../model.js';
 import { TopoError } from '../errors.js';
-import { argvOf } from './commands.js';
+import { sysctlPath } from './commands.js';
 import { jsonDocs, netnsNames, nsidsOf, shapeRead, type ShapedRead } from './live-shape.js';
 import { GROUP_FROM, nsBatchArgv, runNsJobs } from './ns-group.js';
 import { netnsIdentity } from './netns-identity.js';
 import { PARALLEL, pool } from './pool.js';
-import type { Runner } from './runner.js';
+import type { RunResult, Runner } from './runner.js';
 
 export interface ReadRequest {
   /** Namespaces to read (besides the host, always read); those that don't exist are skipped. */
@@ -28,6 +29,8 @@ export interface ReadRequest {
   netns?: string[];
   /** Namespaces of which only the interfaces are read (see NsLive.shallow): destroy deletes them whole. */
   shallow?: string[];
+  /** How a file of the host's /proc/sys is read (throws like readFileSync): tests replay captured values. */
+  procSys?: (path: string) => string;
   /** Extra per-namespace readers (e.g. nftables), keyed by what they fill in. */
   extra?: ((ns: string, runner: Runner) => Promise<Partial<NsLive>>)[];
 }
@@ -60,7 +63,7 @@ export async function readLive(run: Runner, req: ReadRequest, ctx?: KindContext)
   await Promise.all(Object.values(snap.ns).filter((n) => n.name !== HOST).map(async (n) => { n.identity = await netnsIdentity(n.name); }));
   await pool(Object.keys(snap.ns).filter((ns) => !shallow.has(ns)), PARALLEL, async (ns) => {
     const live = snap.ns[ns];
-    live.sysctls = await readSysctls(run, ns, req.sysctls[ns] ?? []);
+    live.sysctls = await readSysctls(run, ns, req.sysctls[ns] ?? [], req.procSys);
     for (const more of req.extra ?? []) Object.assign(live, await more(ns, run));
   });
   return snap;
@@ -124,17 +127,59 @@ async function readIp(run: Runner, namespaces: string[], what: ReadLines, onErro
 
 const isGone = (stderr: string) => /No such file|Invalid argument|Cannot open/.test(stderr);
 
-async function readSysctls(run: Runner, ns: string, keys: string[]): Promise<Record<string, string>> {
+/**
+ * Sysctl values straight from /proc/sys (no `sysctl` command): the host's by topo itself, another namespace's by
+ * one `grep` in it (/proc/sys/net shows the network namespace of the process reading it). A key the kernel doesn't
+ * have (no such file) is left out; any other failure to read is an error naming the file or the command.
+ */
+async function readSysctls(run: Runner, ns: string, keys: string[], procSys = (path: string) => readFileSync(path, 'utf8')):
+Promise<Record<string, string>> {
   if (!keys.length) return {};
-  const argv = argvOf({ ns, tool: 'sysctl', args: ['-e', ...keys] });
+  if (ns === HOST) return readHostSysctls(keys, procSys);
+  const argv = sysctlReadArgv(ns, keys);
   const r = await run(argv);
+  if (/^Cannot open network namespace/.test(r.stderr)) return {}; // deleted meanwhile
+  const read = parseSysctlRead(keys, r);
+  if (typeof read === 'string') throw sysctlReadError(argv.join(' '), read);
+  return read;
+}
+
+/** One `grep -H '' FILE...` in the namespace: a line "FILE:VALUE" per sysctl, an error line per file it can't read. */
+export const sysctlReadArgv = (ns: string, keys: string[]): string[] => ['ip', 'netns', 'exec', ns, 'grep', '-H', '', ...keys.map(sysctlPath)];
+
+/** What sysctlReadArgv printed, by key; or why it is not a read (grep's words, or its exit). */
+export function parseSysctlRead(keys: string[], r: RunResult): Record<string, string> | string {
   const out: Record<string, string> = {};
+  const byPath = new Map(keys.map((k) => [sysctlPath(k), k]));
+  const errors = r.stderr.split('\n').filter((l) => l.trim());
+  const missing = (l: string) => { const m = /^grep: (.+): No such file or directory$/.exec(l); return m && byPath.has(m[1]); };
+  // grep exits 0 (lines read), 1 (none: files empty) or 2 (a file could not be read: only "no such sysctl" is fine).
+  if (![0, 1, 2].includes(r.exitCode) || !errors.every(missing)) return r.stderr.trim() || `exit ${r.exitCode}`;
   for (const line of r.stdout.split('\n')) {
-    const m = /^(\S+) = ?(.*)$/.exec(line);
-    if (m) out[m[1].replace(/\//g, '.')] = m[2];
+    const at = line.indexOf(':'); // the path has none, the value may
+    const key = at > 0 ? byPath.get(line.slice(0, at)) : undefined;
+    if (key !== undefined) out[key] = out[key] === undefined ? line.slice(at + 1) : `${out[key]} ${line.slice(at + 1)}`;
+  }
+  for (const [path, key] of byPath) if (out[key] === undefined && !errors.some((l) => l.startsWith(`grep: ${path}:`))) out[key] = '';
+  return out;
+}
+
+function readHostSysctls(keys: string[], procSys: (path: string) => string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of keys) {
+    const path = sysctlPath(key);
+    try {
+      out[key] = procSys(path).replace(/\n$/, '');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue; // no such sysctl on this kernel
+      throw sysctlReadError(path, (e as Error).message);
+    }
   }
   return out;
 }
+
+/** A sysctl that exists and can't be read (even by root: a write-only one) is an error, never "no such sysctl". */
+const sysctlReadError = (what: string, why: string) => new TopoError('E_READ', `reading the kernel failed: ${what}: ${why.trim()}`, 1);
 
 function kernelReadError(argv: string[], stderr: string): TopoError {
   const perm = /Operation not permitted|Permission denied/.test(stderr);

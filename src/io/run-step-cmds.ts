@@ -56,26 +56,34 @@ async function runCommands(run: Runner, seg: Item[], shows: string[]): Promise<S
     if (r.exitCode === 0) return { done: seg };
     return { done: [], failed: { item: seg[0], error: new CommandFailed(seg[0].step.label, argv, r.stderr, r.exitCode) } };
   }
-  const r = await run(batchArgv(first.ns), { input: seg.map((it) => batchLine(it.cmd)).join('\n') + '\n' });
-  return r.exitCode === 0 ? { done: seg } : batchFailure(seg, r.stderr, r.exitCode);
+  const lines = seg.map((it) => batchLine(it.cmd));
+  const r = await run(batchArgv(first.ns), { input: lines.join('\n') + '\n' });
+  return r.exitCode === 0 ? { done: seg } : batchFailure(seg, lines, r.stderr, r.exitCode);
 }
 
 /** The batch's commands, then the show lines, in one `ip -json -d -batch`. */
 async function runWithShows(run: Runner, seg: Item[], shows: string[]): Promise<SegmentResult> {
   const argv = nsBatchArgv(seg[0].cmd.ns);
-  const r = await run(argv, { input: [...seg.map((it) => batchLine(it.cmd)), ...shows].join('\n') + '\n' });
+  const lines = [...seg.map((it) => batchLine(it.cmd)), ...shows];
+  const r = await run(argv, { input: lines.join('\n') + '\n' });
   if (r.exitCode === 0) {
     // Output that can't be read: the commands ran all the same; verification reads this namespace itself.
     try { return { done: seg, readBack: shapeRead(jsonDocs(r.stdout, argv)) }; } catch { return { done: seg }; }
   }
   // Only a show line failed: every command ran; verification reads this namespace itself.
-  if (batchFailedLine(r.stderr) > seg.length) return { done: seg };
-  return batchFailure(seg, r.stderr, r.exitCode);
+  if (batchFailedLine(r.stderr, lines) > seg.length) return { done: seg };
+  return batchFailure(seg, lines, r.stderr, r.exitCode);
 }
 
-/** Which command of the batch failed, with the kernel's words; the ones before it ran. */
-function batchFailure(seg: Item[], stderr: string, exitCode: number): SegmentResult {
-  const idx = Math.max(batchFailedLine(stderr) - 1, 0);
-  const item = seg[Math.min(idx, seg.length - 1)];
-  return { done: seg.slice(0, idx), failed: { item, error: new CommandFailed(item.step.label, argvOf(item.cmd), batchMessage(stderr), exitCode) } };
+/**
+ * Which command of the batch failed, with the kernel's words; the ones before it ran. When ip did not say which
+ * (see batchFailedLine), none is counted as run (rollback then converges back from what it reads) and the error
+ * says so, naming the first command.
+ */
+export function batchFailure(seg: Item[], lines: string[], stderr: string, exitCode: number): SegmentResult {
+  const line = batchFailedLine(stderr, lines);
+  const idx = Math.min(Math.max(line - 1, 0), seg.length - 1);
+  const item = seg[idx];
+  const said = line ? batchMessage(stderr) : `${batchMessage(stderr)}\n(ip did not say which of the batch's ${seg.length} commands failed; this is the first)`;
+  return { done: seg.slice(0, line ? idx : 0), failed: { item, error: new CommandFailed(item.step.label, argvOf(item.cmd), said, exitCode) } };
 }

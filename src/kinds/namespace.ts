@@ -38,11 +38,12 @@ function setUp(r: Resource) {
   return [
     // No duplicate address detection on the namespace's interfaces (every address in it is declared, and validation
     // refuses duplicates): their IPv6 link-local addresses are usable at once, which a namespace that forwards
-    // IPv6 needs to resolve its neighbours. (-e: a kernel without IPv6 has no such key.) Only where the file gives
-    // the namespace any IPv6 (address, route or net.ipv6 sysctl): it costs a process per namespace.
+    // IPv6 needs to resolve its neighbours. Only where the file gives the namespace any IPv6 (address, route or
+    // net.ipv6 sysctl): it costs a process per namespace. Written in the namespace (a sysctl write, see
+    // kinds/sysctl.ts) in the stage after the namespaces are created, before any interface goes there.
     // (ipv6 is unknown, so false, for a namespace re-created from what was read, as a rollback does.)
     ...((r.props as { ipv6?: boolean }).ipv6 !== true ? []
-      : [ip(HOST, 'netns', 'exec', r.ns, 'sysctl', '-e', '-q', '-w', 'net.ipv6.conf.default.accept_dad=0')]),
+      : [{ ns: r.ns, tool: 'sysctl' as const, args: ['net.ipv6.conf.default.accept_dad'], input: '0\n', stage: 'unlink' as const }]),
   ];
 }
 

@@ -45,9 +45,10 @@ export const sysctlKind: Kind = {
 
 export const norm = (v: string) => v.trim().split(/\s+/).join(' ');
 
+/** A sysctl write: its key, the value as its input (io/commands.ts renders it as `tee /proc/sys/...`). */
 function set(r: Resource, old: string | undefined): Cmd[] {
   if (!isNetSysctl(r.label)) throw new Error(`refusing to write sysctl ${JSON.stringify(r.label)}: topo writes net.* sysctls only`);
-  const cmd = (k: string, v: string): Cmd => ({ ns: r.ns, tool: 'sysctl', args: ['-q', '-w', `${k}=${v}`] });
+  const cmd = (k: string, v: string): Cmd => ({ ns: r.ns, tool: 'sysctl', args: [k], input: `${v}\n` });
   const p = r.props as unknown as SysctlProps;
   return [{ ...cmd(r.label, p.value), undo: old === undefined ? [] : [cmd(r.label, old)] }, ...(p.then ?? []).map(([k, v]) => cmd(k, v))];
 }

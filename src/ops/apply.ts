@@ -7,7 +7,7 @@ import { finalState, intentState, madeState, namespacesMade } from '../core/pipe
 import { isEmptyState, mergeState, type StateRecord } from '../core/state.js';
 import { StateError, TopoError } from '../errors.js';
 import type { Plan, Topology } from '../model.js';
-import { executePlan, holdSignals, type ExecResult, type Renderer } from '../io/execute.js';
+import { executePlan, holdSignals, signalExit, type ExecResult, type Renderer } from '../io/execute.js';
 import { argvOf } from '../io/commands.js';
 import { labGroup, releaseGroup } from '../io/group-claim.js';
 import { labIdentity } from '../core/lab.js';
@@ -116,8 +116,6 @@ export function verifyFailed(left: string[]): TopoError {
   ].join('\n'), 1, { remaining: left, applied: true, rolledBack: false });
 }
 
-const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as Record<string, number>;
-
 /** The failing step (or the signal), then what the rollback did, step by step where it failed. */
 export function applyFailed(exec: ExecResult, restored?: Restored, record?: string): TopoError {
   const cause = exec.error ? exec.error.message : `interrupted by ${exec.interrupted}: stopped after the running step`;
@@ -138,7 +136,7 @@ export function applyFailed(exec: ExecResult, restored?: Restored, record?: stri
   }
   const rolledBack = exec.rolledBack && !restored?.remaining.length;
   return new TopoError(exec.error?.code ?? 'E_INTERRUPTED', `${cause}\n${lines.join('\n')}`,
-    exec.error?.exitCode ?? SIGNAL_EXIT[exec.interrupted!] ?? 1, {
+    exec.error?.exitCode ?? (exec.interrupted ? signalExit(exec.interrupted) : 1), {
       ...(exec.error?.details ?? {}), interrupted: exec.interrupted, rolledBack,
       undone: exec.undone.map((it) => argvOf(it.cmd)),
       rollbackErrors: [...exec.rollbackErrors, ...(restored?.errors ?? [])].map((e) => e.details),

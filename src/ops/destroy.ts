@@ -4,7 +4,7 @@
 import { isEmpty } from '../core/order.js';
 import { isEmptyState } from '../core/state.js';
 import type { Plan } from '../model.js';
-import { executePlan, type ExecResult, type Renderer } from '../io/execute.js';
+import { executePlan, signalExit, type ExecResult, type Renderer } from '../io/execute.js';
 import { listNetns } from '../io/read-live.js';
 import type { Runner } from '../io/runner.js';
 import { removeState } from '../io/state-file.js';
@@ -52,6 +52,6 @@ function destroyFailed(exec: ExecResult): TopoError {
   const cause = exec.error ? exec.error.message : `interrupted by ${exec.interrupted}: stopped after the running step`;
   return new TopoError(exec.error?.code ?? 'E_INTERRUPTED',
     `${cause}\ndestroy stopped after ${exec.ran.length} command(s); the lab's record is kept, run destroy again to remove the rest`,
-    exec.error?.exitCode ?? (exec.interrupted === 'SIGINT' ? 130 : 143),
+    exec.error?.exitCode ?? (exec.interrupted ? signalExit(exec.interrupted) : 1),
     { ...(exec.error?.details ?? {}), interrupted: exec.interrupted }, { cause: exec.error });
 }

@@ -5,7 +5,7 @@ import type { ScriptRecords } from '../core/pipeline.js';
 import { STATE_VERSION, type StateRecord } from '../core/state.js';
 import type { Plan, Step } from '../model.js';
 import { HOST, STAGES } from '../model.js';
-import { argvOf, shellQuote } from '../io/commands.js';
+import { argvOf, shellQuote, sysctlPath } from '../io/commands.js';
 
 const SIGN = { create: '+', update: '~', delete: '-' } as const;
 
@@ -99,7 +99,7 @@ function recordPrelude(lab: string, r: ScriptRecords): string {
   out += 'topo_state_dir=${TOPO_STATE_DIR:-/run/topo}\n';
   out += `topo_record() {\n  (umask 077 && mkdir -p "$topo_state_dir" && cat > ${file}.$$.tmp) && mv -f ${file}.$$.tmp ${file}\n}\n`;
   r.readAtRun.forEach((s, i) => {
-    const read = shellQuote(argvOf({ ns: s.ns, tool: 'sysctl', args: ['-n', s.name] }, '$$'));
+    const read = shellQuote([...(s.ns === HOST ? [] : ['ip', 'netns', 'exec', s.ns]), 'cat', sysctlPath(s.name)]);
     out += `topo_prev_${i}=$(${read} | tr -s '[:space:]' ' ' | sed 's/^ //; s/ $//; s/[\\\\"]/\\\\&/g')\n`;
   });
   return `${out}${writeRecord(r.intent, r)}`;

@@ -34,14 +34,30 @@ export function replayRunner(dir: string): Runner {
       const links = JSON.parse(file(`live/${m[1]}.json`).split('\n')[0]) as { ifname: string }[];
       return ok(JSON.stringify(links.filter((l) => l.ifname === 'lo')));
     }
-    m = /^(?:ip netns exec (\S+) )?sysctl -e (.+)$/.exec(a);
+    m = /^ip netns exec (\S+) grep -H {2}(.+)$/.exec(a);
     if (m) {
-      const p = `live/${m[1] ?? 'host'}.sysctl`;
-      const keys = new Set(m[2].split(' '));
-      const lines = has(p) ? file(p).split('\n').filter((l) => keys.has(l.split(' = ')[0])) : [];
-      return ok(lines.map((l) => `${l}\n`).join(''));
+      const files = m[2].split(' ');
+      const { found, missing } = replaySysctls(dir, m[1], files);
+      return { stdout: found.map(([f, v]) => `${f}:${v}\n`).join(''), stderr: missing.map((f) => `grep: ${f}: No such file or directory\n`).join(''), exitCode: missing.length ? 2 : 0 };
     }
     throw new Error(`golden replay: no captured output for: ${a}`);
+  };
+}
+
+/** Captured sysctl values (`live/<ns>.sysctl`, as `sysctl -e` printed them) of the given /proc/sys files. */
+function replaySysctls(dir: string, ns: string, files: string[]): { found: [string, string][]; missing: string[] } {
+  const p = join(dir, `live/${ns}.sysctl`);
+  const values = new Map((existsSync(p) ? readFileSync(p, 'utf8').split('\n').filter((l) => l.includes(' = ')) : [])
+    .map((l) => [`/proc/sys/${l.split(' = ')[0].replace(/\./g, '/')}`, l.slice(l.indexOf(' = ') + 3)]));
+  return { found: files.filter((f) => values.has(f)).map((f) => [f, values.get(f)!]), missing: files.filter((f) => !values.has(f)) };
+}
+
+/** The host's /proc/sys as captured: what readLive reads in-process. */
+export function replayProcSys(dir: string): (path: string) => string {
+  return (path) => {
+    const { found } = replaySysctls(dir, 'host', [path]);
+    if (!found.length) throw Object.assign(new Error(`ENOENT: no such file or directory, open '${path}'`), { code: 'ENOENT' });
+    return `${found[0][1]}\n`;
   };
 }
 
@@ -61,7 +77,7 @@ export async function goldenPlan(dir: string, text: string | Buffer = readFileSy
     ? [...await findMarkedNamespaces(run, ctx, state.namespaces), ...Object.keys(topo.namespaces ?? {})]
     : [];
   const scope = readScope(desired, state);
-  const snap = await readLive(run, { namespaces: [...scope.namespaces, ...extra], sysctls: scope.sysctls });
+  const snap = await readLive(run, { namespaces: [...scope.namespaces, ...extra], sysctls: scope.sysctls, procSys: replayProcSys(dir) });
   expect(snap.netns).toEqual(await listNetns(run));
   const { plan, conflicts } = planFrom(desired, snap, ctx);
   // The host namespace's name in `netns` arguments is topo's PID when run: make it stable.

@@ -3,7 +3,7 @@
 // reader opens the FIFO. So the test sees each command before it runs and decides when topo may go on, e.g. to
 // create an object in topo's way after it planned, or to send it a signal at an exact point of an apply.
 // The FIFO lives under /tmp, which the sandbox shares (only /run is private to it).
-import { closeSync, constants, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { execa, type ResultPromise } from 'execa';
 import { TOPO, type Run, type Sandbox } from './sandbox.js';
@@ -77,4 +77,18 @@ export function startTopo(sb: Sandbox, args: string[], env: Record<string, strin
 }
 
 /** True for commands that change the kernel (everything but the reads topo does while planning and verifying). */
-export const isChange = (argv: string[]) => !argv.includes('-json') && !(argv.includes('sysctl') && argv.includes('-e'));
+export const isChange = (argv: string[]) => !argv.includes('-json') && !(argv.includes('grep') && argv.some((a) => a.startsWith('/proc/sys/')));
+
+/**
+ * Wait until topo's main thread is blocked opening the FIFO for its next command (true), or has exited (false).
+ * next() returns once topo has written a command, and topo then goes on to start it: to act before topo starts
+ * anything more, wait for this after next().
+ */
+export async function blockedAtGate(pid: number): Promise<boolean> {
+  for (;;) {
+    try {
+      if (readFileSync(`/proc/${pid}/wchan`, 'utf8') === 'wait_for_partner') return true;
+    } catch { return false; }
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}

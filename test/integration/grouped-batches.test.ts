@@ -63,7 +63,7 @@ describe('grouped namespace batches', () => {
   // A PATH with only the tools topo may run, minus the launchers a machine might lack.
   const pathWithout = (missing: string[]) => {
     const bin = mkdtempSync(join(dir, 'bin-'));
-    for (const tool of ['ip', 'sysctl', 'flock', 'nsenter', 'perl'].filter((t) => !missing.includes(t))) {
+    for (const tool of ['ip', 'tee', 'grep', 'flock', 'nsenter', 'perl'].filter((t) => !missing.includes(t))) {
       const found = ['/usr/sbin', '/usr/bin', '/sbin', '/bin'].map((d) => join(d, tool)).find((f) => existsSync(f));
       if (!found) throw new Error(`${tool} not found on this machine`);
       symlinkSync(found, join(bin, tool));

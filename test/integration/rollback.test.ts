@@ -19,9 +19,9 @@ describe('rollback', () => {
 
   it('a step failing late in the first apply of a large lab: the kernel is left exactly as it was', async () => {
     const before = await kernelState(sb);
-    const r = await sb.topo(['apply', BIG], { TOPO_FAIL_COMMAND: 'net.ipv6.conf.all.forwarding=1' });
+    const r = await sb.topo(['apply', BIG], { TOPO_FAIL_COMMAND: '/proc/sys/net/ipv6/conf/all/forwarding' });
     expect(r.exitCode).toBe(1);
-    expect(r.stderr).toContain('step "net.ipv6.conf.all.forwarding" failed: ip netns exec core sysctl -q -w net.ipv6.conf.all.forwarding=1: injected failure');
+    expect(r.stderr).toContain('step "net.ipv6.conf.all.forwarding" failed: ip netns exec core tee /proc/sys/net/ipv6/conf/all/forwarding: injected failure');
     expect(r.stderr).toMatch(/rolling back: [1-9]\d* undo command\(s\) ran, newest first\n/);
     expect(r.stderr).not.toContain('converged back'); // undoing was enough: nothing the apply deleted
     expect(r.stderr).toContain('rolled back: the lab is as it was before this apply (checked against the kernel)');
@@ -89,7 +89,7 @@ describe('rollback', () => {
 
   it('a failure during rollback is reported step by step; the next destroy, and the next apply, converge', async () => {
     const before = await kernelState(sb);
-    const breakBoth = { TOPO_FAIL_COMMAND: 'net.ipv6.conf.all.forwarding=1', TOPO_FAIL_UNDO: 'netns del' };
+    const breakBoth = { TOPO_FAIL_COMMAND: '/proc/sys/net/ipv6/conf/all/forwarding', TOPO_FAIL_UNDO: 'netns del' };
 
     const r = await sb.topo(['apply', BIG], breakBoth);
     expect(r.exitCode).toBe(1);
@@ -110,7 +110,7 @@ describe('rollback', () => {
 
   it('--no-rollback keeps the partial state for debugging; destroy then removes it', async () => {
     const before = await kernelState(sb);
-    const r = await sb.topo(['apply', BIG, '--no-rollback'], { TOPO_FAIL_COMMAND: 'net.ipv6.conf.all.forwarding=1' });
+    const r = await sb.topo(['apply', BIG, '--no-rollback'], { TOPO_FAIL_COMMAND: '/proc/sys/net/ipv6/conf/all/forwarding' });
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain('not rolled back (--no-rollback)');
     expect(await sb.netns()).toEqual(LAB_NS);

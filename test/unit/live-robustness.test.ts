@@ -30,7 +30,7 @@ function fakeKernel(k: Kernel): Runner {
   return async (argv, opts): Promise<RunResult> => {
     const ok = (stdout: string): RunResult => ({ stdout, stderr: '', exitCode: 0 });
     if (argv.join(' ') === 'ip -json netns list') return ok(k.netns);
-    if (argv.includes('sysctl')) return ok(k.sysctl ?? '');
+    if (argv.includes('grep')) return ok(k.sysctl ?? '');
     if (argv[0] === 'ip' && argv.includes('-json') && argv.includes('-batch')) {
       const ns = argv[1] === '-n' ? argv[2] : 'host';
       // A grouped read (`netns exec NS ip -json -d -batch FILE` lines) is answered namespace by namespace.
@@ -127,7 +127,7 @@ describe('unexpected ip -json output', () => {
     for (const netns of ['', '[]', '{}', '[{"id": 3}]', '[null, 5, "ns1", {"name": 7}]', '[{"name":"ns1"},{"name":"ns1"}]']) {
       const r = await readAndPlan({
         netns, ns: { host: j([], [], [{ nsid: 'x' }, { nsid: 0 }, null, { nsid: 1, name: 5 }]), ns1: j([lo], [], 'x'), ns2: j([lo]) },
-        sysctl: 'net.ipv4.ip_forward\n= 1\nnet/ipv4/ip_forward = \n= =\n',
+        sysctl: 'net.ipv4.ip_forward\n:1\n/proc/sys/net/ipv4/ip_forward\n/proc/sys/net/ipv4/ip_forward:\n: :\n',
       });
       if (r.error) expect(r.error, netns).toBeInstanceOf(TopoError);
     }
