@@ -2,6 +2,7 @@
 // `npm test` needs, besides Node: root, iproute2 (ip, with netns), util-linux (unshare, nsenter), procps (sysctl),
 // nftables (nft), iputils-ping (ping) and graphviz (dot). On a fresh Debian machine the missing ones are installed
 // here with apt-get, so the test command works as written. Nothing is skipped: a missing tool fails the run.
+// `npm run test:unit` (no root, no kernel) doesn't run this: npm runs `pretest` before `npm test` only.
 import { execFileSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 
@@ -10,7 +11,7 @@ const dirs = (process.env.PATH ?? '').split(':').concat(['/usr/sbin', '/sbin', '
 const has = (cmd) => dirs.some((d) => { try { accessSync(`${d}/${cmd}`, constants.X_OK); return true; } catch { return false; } });
 
 if (process.getuid?.() !== 0) {
-  console.error('npm test needs root: the integration tests create network namespaces inside a private sandbox (unshare --net --mount). Run it as root (e.g. sudo npm test).');
+  console.error('npm test needs root: the integration tests create network namespaces inside a private sandbox (unshare --net --mount). Run it as root (e.g. sudo npm test), or run `npm run test:unit` (the pure tests, no root needed).');
   process.exit(1);
 }
 const missing = [...new Set(Object.entries(NEED).filter(([c]) => !has(c)).map(([, p]) => p))];

@@ -12,14 +12,16 @@ export interface LinkState {
 export interface NsState { links: LinkState[]; routes: string[]; nft: unknown; sysctls: Record<string, string> }
 export type KernelState = Record<string, NsState>;
 
+// Per namespace, three processes: one `ip -batch` for links and routes (-d, for the link kinds, also makes ip print
+// a route's default protocol and scope: routeState drops those, as ip without -d does), then nft and sysctl entered
+// with nsenter (lighter than `ip netns exec`, which also makes a mount namespace and remounts /sys).
 const SCRIPT = `
-for ns in host $(ip netns list | cut -d' ' -f1); do
-  if [ "$ns" = host ]; then n=""; x=""; else n="-n $ns"; x="ip netns exec $ns"; fi
+for ns in host $(ls /run/netns); do
+  if [ "$ns" = host ]; then n=""; x=""; else n="-n $ns"; x="nsenter --net=/run/netns/$ns"; fi
   echo "@ns $ns"
-  ip $n -d -json addr show; echo
-  ip $n -json route show table all; echo
+  printf 'addr show\\nroute show table all\\n' | ip $n -d -json -batch -
   if command -v nft >/dev/null; then $x nft -j list ruleset 2>/dev/null || echo '{}'; else echo '{}'; fi; echo
-  $x sysctl net.ipv4.ip_forward net.ipv4.conf.all net.ipv4.conf.default net.ipv6.conf.all net.ipv6.conf.default 2>/dev/null | grep -v stable_secret || true
+  $x sysctl net.ipv4.ip_forward net.ipv4.conf.all net.ipv4.conf.default net.ipv6.conf.all net.ipv6.conf.default 2>/dev/null || true
 done
 `;
 
@@ -27,11 +29,12 @@ done
  * The kernel's state once it has settled. Some of it follows a change by a moment: an IPv6 address's local route
  * is added by the kernel's addrconf work, which waits behind the teardown of deleted namespaces (seconds on a busy
  * machine); a deleted namespace's veth peers go the same way. So the state is read until every IPv6 address on a
- * link with carrier has its local route and two reads agree (up to 10 s).
+ * link with carrier has its local route and two reads agree (up to 30 s: a settled state returns at once, and on a
+ * loaded machine the kernel's teardown work can lag far behind).
  */
 export async function kernelState(sb: Sandbox, opts: { mac?: boolean } = {}): Promise<KernelState> {
   let last = await readOnce(sb, opts);
-  for (const t0 = Date.now(); Date.now() - t0 < 10_000;) {
+  for (const t0 = Date.now(); Date.now() - t0 < 30_000;) {
     await new Promise((r) => setTimeout(r, 50));
     const now = await readOnce(sb, opts);
     if (JSON.stringify(now) === JSON.stringify(last) && !pendingLocalRoutes(now)) return now;
@@ -57,7 +60,8 @@ async function readOnce(sb: Sandbox, opts: { mac?: boolean }): Promise<KernelSta
       // Local routes of IPv6 link-local addresses follow the (random) MAC and appear a moment after link up.
       routes: (JSON.parse(routes) as any[]).filter((r) => !(r.table === 'local' && String(r.dst).startsWith('fe80:'))).map(routeState).sort(),
       nft: stripNftMeta(JSON.parse(nft)),
-      sysctls: Object.fromEntries(sysctlLines.map((l) => l.split(' = ')).map(([k, v]) => [k, (v ?? '').trim()])),
+      sysctls: Object.fromEntries(sysctlLines.filter((l) => !l.includes('stable_secret')).map((l) => l.split(' = '))
+        .map(([k, v]) => [k, (v ?? '').trim()])),
     };
   }
   return out;
@@ -74,7 +78,9 @@ function linkState(l: any, opts: { mac?: boolean }): LinkState {
 }
 
 function routeState(r: any): string {
-  return [r.table ?? 'main', r.type ?? 'unicast', r.dst, r.gateway ?? '', r.dev ?? '', r.protocol ?? '', r.metric ?? '', r.scope ?? '', r.prefsrc ?? '']
+  // What ip prints only with -d: the default protocol (boot) and scope (global), as ip without -d shows them.
+  const protocol = r.protocol === 'boot' ? '' : r.protocol ?? '', scope = r.scope === 'global' ? '' : r.scope ?? '';
+  return [r.table ?? 'main', r.type ?? 'unicast', r.dst, r.gateway ?? '', r.dev ?? '', protocol, r.metric ?? '', scope, r.prefsrc ?? '']
     .join(' ');
 }
 

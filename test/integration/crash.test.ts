@@ -25,18 +25,18 @@ describe('crash safety', () => {
   afterEach(async () => { killLeftovers(); await sb.close(); });
 
   /** topo killed by SIGKILL (not finished, not failed). */
-  async function killedAt(args: string[], k: number, env: Record<string, string> = {}, box = sb) {
-    const r = await startTopo(box, args, { TOPO_CRASH_AFTER: String(k), ...env }).done;
+  async function killedAt(args: string[], k: number, env: Record<string, string> = {}) {
+    const r = await startTopo(sb, args, { TOPO_CRASH_AFTER: String(k), ...env }).done;
     expect(r.signal, `k=${k}: expected a kill -9, got exit ${r.exitCode}\n${r.stderr}`).toBe('SIGKILL');
   }
-  async function expectConverged(file: string, box = sb) {
-    expectOk(await box.topo(['apply', file]));
-    expect(await kernelState(box)).toEqual(await cleanApplyState(file));
+  async function expectConverged(file: string) {
+    expectOk(await sb.topo(['apply', file]));
+    expect(await kernelState(sb)).toEqual(await cleanApplyState(file));
   }
-  async function expectRemoved(file: string, box = sb) {
-    expectOk(await box.topo(['destroy', file]));
-    expect(await kernelState(box)).toEqual(empty); // host sysctl back to 0, no namespace, no interface
-    expect(await stateFiles(box)).toEqual([]);
+  async function expectRemoved(file: string) {
+    expectOk(await sb.topo(['destroy', file]));
+    expect(await kernelState(sb)).toEqual(empty); // host sysctl back to 0, no namespace, no interface
+    expect(await stateFiles(sb)).toEqual([]);
   }
   /** How many commands `topo plan` (or, for destroy, a dry count from the lab's live state) says it would run. */
   async function commandsOf(file: string, what: 'apply' | 'destroy' = 'apply'): Promise<number> {
@@ -45,53 +45,50 @@ describe('crash safety', () => {
     return plan.changes.flatMap((c: { commands: string[][] }) => c.commands).length;
   }
 
-  it(`kill -9 at ${APPLY_KILLS.length} moments of a first apply: the next apply converges, the next destroy removes all`, async () => {
-    const n = await commandsOf(BIG);
-    const ks = APPLY_KILLS.map((k) => (k < 0 ? n + k : k));
-    // Two sandboxes take turns through the moments (the second one is just for speed).
-    const other = await Sandbox.create();
-    try {
-      await Promise.all([sb, other].map(async (box, half) => {
-        for (const [i, k] of ks.entries()) {
-          if (i % 2 !== half) continue;
-          await killedAt(['apply', BIG], k, {}, box);
-          if ((i >> 1) % 2 === 0) {
-            await expectConverged(BIG, box);
-            expectOk(await box.topo(['destroy', BIG]));
-          } else await expectRemoved(BIG, box);
-        }
-      }));
-    } finally { await other.close(); }
-    expect((await sb.topo(['plan', BIG, '--detailed-exitcode'])).exitCode).toBe(2);
-  });
+  /** Commands in the first apply of BIG, and in the change from BIG to BIG_V2, from `topo plan` (counted once). */
+  let bigCommands: number | undefined, v2Commands: number | undefined;
 
-  it('kill -9 at moments of a destroy: the next destroy finishes it, the next apply converges', async () => {
-    expectOk(await sb.topo(['apply', BIG]));
-    const n = (await commandsOf(BIG, 'destroy'));
-    for (const k of [0, 1, Math.floor(n / 2), n - 1]) {
+  // One case per moment, each in its own fresh sandbox with its own time budget. After the kill, every other pair of
+  // moments is converged by the next apply first; then the next destroy removes all (the kernel as the empty sandbox
+  // was, no state file).
+  for (const [i, k] of APPLY_KILLS.entries()) {
+    const at = k < 0 ? `${-k} commands before its end` : `after ${k} command${k === 1 ? '' : 's'}`;
+    it(`kill -9 in a first apply, ${at}: the next apply converges, the next destroy removes all`, async () => {
+      bigCommands ??= await commandsOf(BIG);
+      await killedAt(['apply', BIG], k < 0 ? bigCommands + k : k);
+      if ((i >> 1) % 2 === 0) await expectConverged(BIG);
+      await expectRemoved(BIG);
+    });
+  }
+
+  // A destroy of BIG runs 1 + 5 commands: the host sysctl put back, then one `netns del` each.
+  for (const k of [0, 1, 3, 5]) {
+    it(`kill -9 in a destroy after ${k} command${k === 1 ? '' : 's'}: the next destroy finishes it, or the next apply converges`, async () => {
+      expectOk(await sb.topo(['apply', BIG]));
+      expect(await commandsOf(BIG, 'destroy')).toBe(6);
       await killedAt(['destroy', BIG], k);
-      if (k % 2 === 0) {
-        await expectRemoved(BIG);
-        expectOk(await sb.topo(['apply', BIG]));
-      } else await expectConverged(BIG);
-    }
-  });
+      if (k % 2 === 0) await expectRemoved(BIG);
+      else await expectConverged(BIG);
+    });
+  }
 
-  it('kill -9 during a change to an existing lab, and during its rollback: apply converges; destroy with the edited file removes all', async () => {
-    expectOk(await sb.topo(['apply', BIG]));
-    const forward = (await commandsOf(BIG_V2)) - 1; // all but its last, `netns del d`
-    const cases: [number, Record<string, string>][] = [
-      [1, {}], [forward - 2, {}],
-      // The plan's last command fails; the kill comes in the middle of the rollback (after 1 and 4 undo commands).
-      ...[1, 4].map((j): [number, Record<string, string>] => [forward + j, { TOPO_FAIL_COMMAND: 'netns del d' }]),
-    ];
-    for (const [i, [k, env]] of cases.entries()) {
-      if (i) expectOk(await sb.topo(['apply', BIG]));
-      await killedAt(['apply', BIG_V2], k, env);
+  // `forward`: all of the change's commands but its last, `netns del d`. In the last two cases that last command fails
+  // and the kill comes in the middle of the rollback (after 1 and 4 undo commands).
+  const CHANGE_KILLS = [
+    { at: 'after 1 command', moment: () => 1 },
+    { at: '2 commands before its end', moment: (forward: number) => forward - 2 },
+    { at: 'after 1 command of its rollback', moment: (forward: number) => forward + 1, fail: true },
+    { at: 'after 4 commands of its rollback', moment: (forward: number) => forward + 4, fail: true },
+  ];
+  for (const [i, { at, moment, fail }] of CHANGE_KILLS.entries()) {
+    it(`kill -9 in a change to an existing lab, ${at}: apply converges; destroy with the edited file removes all`, async () => {
+      expectOk(await sb.topo(['apply', BIG]));
+      v2Commands ??= await commandsOf(BIG_V2);
+      await killedAt(['apply', BIG_V2], moment(v2Commands - 1), fail ? { TOPO_FAIL_COMMAND: 'netns del d' } : {});
       if (i % 2 === 0) await expectConverged(BIG_V2);
       await expectRemoved(BIG_V2); // d and the c <-> br0 pair are not in this file: destroy still finds them
-    }
-  });
+    });
+  }
 
   it('kill -9 from outside as each process of a wide (grouped) apply starts: the next apply or destroy converges', async () => {
     // Eleven namespaces: their batches run grouped (io/ns-group.ts), which TOPO_CRASH_AFTER leaves out; here the

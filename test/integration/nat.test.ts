@@ -126,7 +126,7 @@ describe('NAT', () => {
     // Remove `nat:` from the file: the table goes, the other table stays, the state record forgets it.
     const doc = parse(readFileSync(ROUTER, 'utf8'));
     delete doc.namespaces.router.nat;
-    doc.tests = doc.tests.filter((t: { from: string }) => t.from !== 'client' || t.ping !== 'server');
+    doc.tests = doc.tests.filter((t: { from: string; ping?: string }) => t.from !== 'client' || t.ping !== 'server');
     const edited = join(mkdtempSync(join(tmpdir(), 'topo-nat-')), 'router-no-nat.yaml');
     writeFileSync(edited, stringify(doc));
     const removed = await sb.topo(['apply', edited]);

@@ -66,12 +66,18 @@ describe('loadTopology', () => {
 describe('hostile input', () => {
   it('a huge text is refused before parsing', () => {
     const text = 'name: lab\nnamespaces:\n' + '  n: {}\n'.repeat(Math.ceil(MAX_BYTES / 8) + 10);
-    const t0 = performance.now();
     const r = validateText(text, 'huge.yaml');
     expect(r.problems[0].code).toBe('too-large');
     expect(r.problems[0].message).toMatch(/^the file is 5\.0 MB; topology files are limited to 5\.0 MB$/);
-    expect(performance.now() - t0).toBeLessThan(500);
     expect(validateText(Buffer.from(text), 'huge.yaml').problems[0].code).toBe('too-large');
+    // Not parsed: broken YAML from its second line on (a parser would report that, or that it is too deep) gives
+    // the size problem alone, at 1:1.
+    const broken = `name: lab\n${'{[: '.repeat(Math.ceil(MAX_BYTES / 4) + 10)}`;
+    for (const input of [broken, Buffer.from(broken)]) {
+      const ps = validateText(input, 'huge.yaml').problems;
+      expect(ps).toHaveLength(1);
+      expect(ps[0]).toMatchObject({ code: 'too-large', pos: { line: 1, col: 1 }, message: 'the file is 5.0 MB; topology files are limited to 5.0 MB' });
+    }
   });
 
   it('10000 nested [ and 10000 nested { give a problem, not a stack overflow', () => {
@@ -89,12 +95,11 @@ describe('hostile input', () => {
   });
 
   it('an alias bomb fails fast', () => {
+    // 30 levels of 10 aliases: expanded, 10^30 values. That the check returns at all shows nothing was expanded.
     const lines = ['name: lab', 'a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
     for (let i = 1; i < 30; i++) lines.push(`a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]`);
-    const t0 = performance.now();
     const r = validateText(lines.join('\n'), 'bomb.yaml');
     expect(r.problems[0].code).toBe('alias-limit');
-    expect(performance.now() - t0).toBeLessThan(500);
   });
 
   it('random text never throws and every problem has a position', () => {
