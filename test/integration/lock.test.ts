@@ -2,7 +2,7 @@
 // time (--wait SECONDS, default 5) and then exits 75 naming the holder; the lock is the kernel's (flock), so it
 // dies with its holder and holds across PID namespaces; different labs run side by side without interfering.
 // Waiting is shown as an order of events (the holder is held at a FIFO, so what happens meanwhile happens while it
-// holds the lock), never as a duration: how long the wait lasts, on the lock's clock, is test/unit/lock-wait.test.ts.
+// holds the lock), never as a duration: how long the wait lasts is flock(1)'s own --timeout (src/io/lock.ts).
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Sandbox, TOPO, example } from '../helpers/sandbox.js';
