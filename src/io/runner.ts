@@ -18,14 +18,17 @@ export const runProcess: Runner = (argv, opts = {}) => {
   if (trace) appendFileSync(trace, `${JSON.stringify(argv)}\n`);
   return new Promise((resolve) => {
     let settled = false;
-    const settle = (r: RunResult) => { if (!settled) { settled = true; resolve(r); } };
+    // The time limit is a timer of our own, cleared as the process ends or fails to start: Node's `timeout` option
+    // keeps its timer alive after a failed spawn (a missing command), holding topo up for the whole limit.
+    let timer: NodeJS.Timeout | undefined;
+    const settle = (r: RunResult) => { clearTimeout(timer); if (!settled) { settled = true; resolve(r); } };
     const notStarted = (e: unknown) => settle(spawnFailure(argv[0], e as NodeJS.ErrnoException));
     let child: ChildProcess;
     try {
       // node:child_process directly: a large lab runs hundreds of short `ip` processes, and execa's per-call work
       // (option normalisation, stream plumbing) made each cost about twice as much (see docs/performance.md).
       child = spawn(argv[0], argv.slice(1), {
-        env: { ...process.env, LC_ALL: 'C' }, stdio: 'pipe', timeout: opts.timeoutMs,
+        env: { ...process.env, LC_ALL: 'C' }, stdio: 'pipe',
         // Own process group: a Ctrl-C at the terminal reaches topo only, which lets the running batch finish and
         // then rolls back, instead of killing `ip` half way through its batch.
         detached: true,
@@ -37,6 +40,7 @@ export const runProcess: Runner = (argv, opts = {}) => {
     // A failed spawn is reported as an 'error' event (ENOENT, EACCES, EAGAIN, EMFILE, ENFILE), possibly followed by
     // more of them and by 'close': a listener for all of them, and the first one settles.
     child.on('error', notStarted);
+    if (opts.timeoutMs) timer = setTimeout(() => child.kill('SIGTERM'), opts.timeoutMs);
     // EMFILE/ENFILE: Node gives up before creating the pipes (its 'error' event is on its way).
     if (!child.stdin || !child.stdout || !child.stderr) return;
     const out: Buffer[] = [], err: Buffer[] = [];
