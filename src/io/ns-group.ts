@@ -66,7 +66,7 @@ export async function runNsJobs(run: Runner, jobs: NsJob[], parallel: number, st
       for (const i of g) out[i] = await runAlone(run, jobs[i], scripts[i]);
       return;
     }
-    const failed = failuresOf(r.stderr, new Map(g.map((i) => [jobs[i].ns, i])));
+    const failed = failuresOf(r.stderr, new Map(g.map((i) => [jobs[i].ns, i])), scripts);
     const lines = r.stdout.split('\n').slice(0, -1);
     const wants = (i: number) => {
       const n = jobs[i].shows || 1, f = failed.get(i);
@@ -102,9 +102,10 @@ export async function runNsJobs(run: Runner, jobs: NsJob[], parallel: number, st
 
 /**
  * Failed jobs from the group's stderr. A job's `ip` says what failed, then "Command failed -:L"; after it exits the
- * launcher names the job (JOB_FAILED), or names a namespace it could not open (GONE) before that.
+ * launcher names the job (JOB_FAILED), or names a namespace it could not open (GONE) before that. An `ip` that
+ * refused an argument says no line: its words are matched against the job's script (see batchFailedLine).
  */
-function failuresOf(stderr: string, byNs: Map<string, number>): Map<number, NsJobResult> {
+function failuresOf(stderr: string, byNs: Map<string, number>, scripts: string[][]): Map<number, NsJobResult> {
   const out = new Map<number, NsJobResult>();
   const jobOf = (path: string) => (dirname(path) === NETNS_DIR ? byNs.get(basename(path)) : undefined);
   let said: string[] = [], line = 0;
@@ -118,7 +119,7 @@ function failuresOf(stderr: string, byNs: Map<string, number>): Map<number, NsJo
       continue;
     }
     if (gone) out.set(i, { status: 'gone', stderr: text });
-    else if (!out.has(i)) out.set(i, { status: 'failed', line: line || 1, stderr: said.join('\n') });
+    else if (!out.has(i)) out.set(i, { status: 'failed', line: line || batchFailedLine(said.join('\n'), scripts[i]) || 1, stderr: said.join('\n') });
     said = [];
     line = 0;
   }
