@@ -89,7 +89,7 @@ describe('a closed output never stops an apply or destroy', () => {
   });
 
   it('a failing apply with its output closed still rolls back completely and exits 1', async () => {
-    const code = await closedAt(sb, ['apply', BIG], 2, { TOPO_FAIL_COMMAND: 'net.ipv6.conf.all.forwarding=1' });
+    const code = await closedAt(sb, ['apply', BIG], 2, { TOPO_FAIL_COMMAND: '/proc/sys/net/ipv6/conf/all/forwarding' });
     expect(code).toBe(1);
     await expectRemoved();
   });

@@ -13,7 +13,7 @@ namespaces:
   ns1:
     routes:
       - { to: default, via: 192.168.1.2 }
-  h9: {}
+  h9: { sysctls: { net.ipv4.ip_forward: 1 } }   # the gateway of ns1 and the host: it forwards
   host:
     routes:
       - { to: default, via: 10.9.0.1, dev: eth-up }

@@ -87,6 +87,6 @@ describe('topo graph', () => {
     expect(r.stderr).toContain('apt-get install graphviz');
     const bad = await topo(ROUTER, '--format', 'png');
     expect(bad.exitCode).toBe(64);
-    expect(bad.stderr).toContain('choose mermaid, dot or svg');
+    expect(bad.stderr).toContain('Allowed choices are mermaid, dot, svg');
   });
 });

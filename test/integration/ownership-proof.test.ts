@@ -208,11 +208,11 @@ veths:
 `;
 
   it('labl7hb and labiuah share a hash; destroying one while the other is applied leaves the other\'s interfaces', async () => {
-    // A sets a host sysctl: its destroy reads it (after the host's interfaces), which is where B is applied.
+    // A's destroy reads the host and its namespace a1 (at once), plans, then deletes: B is applied in between.
     const a = labFile(lab('labl7hb', 'a', '  host:\n    sysctls: { net.ipv4.ip_forward: 1 }')), b = labFile(lab('labiuah', 'b'));
     expectOk(await sb.topo(['apply', a]));
-    const sysctlRead = (argv: string[]) => argv[0] === 'sysctl' && argv.includes('-e');
-    const d = await holding(['destroy', a], sysctlRead, async () => { expectOk(await sb.topo(['apply', b])); });
+    const a1Read = (argv: string[]) => argv.join(' ') === 'ip -n a1 -json -d -batch -';
+    const d = await holding(['destroy', a], a1Read, async () => { expectOk(await sb.topo(['apply', b])); });
     expect(d.exitCode, d.stderr).toBe(0);
     const host = await sb.ipJson<any[]>('host', 'link', 'show');
     expect(host.filter((l) => l.ifname !== 'lo').map((l) => [l.ifname, l.ifalias]).sort()).toEqual([['brb', 'topo:labiuah'], ['hb', 'topo:labiuah']]);
