@@ -33,6 +33,8 @@ export interface TestSpec { from: string; ping: string; expect?: 'reachable' | '
 
 /** The namespace topo runs in. */
 export const HOST = 'host';
+/** Stands for the namespace topo runs in, in `netns` arguments; replaced by topo's PID when run, `$$` in scripts. */
+export const HOST_NETNS = '@host-pid';
 
 /** A bridge as the file declares it, top-level or under its namespace; `path` is the JSON pointer of its key. */
 export interface DeclaredBridge { ns: string; name: string; spec: NsBridgeSpec; path: string }

@@ -14,7 +14,7 @@
 // group reports every job: ok, failed, or (if the group itself died) not run.
 import { basename, dirname } from 'node:path';
 import { HOST } from '../model.js';
-import { batchFailedLine, batchMessage } from './commands.js';
+import { batchFailedLine, batchMessage } from '../core/commands.js';
 import { pool } from './pool.js';
 import { GONE, JOB_FAILED, launch } from './launchers.js';
 import type { Runner } from './runner.js';

@@ -8,7 +8,7 @@ import type { LiveSnapshot, NsLive } from '../core/live.js';
 import { namespacesToResolve } from '../kinds/veth.js';
 import { HOST } from '../model.js';
 import { TopoError } from '../errors.js';
-import { sysctlPath } from './commands.js';
+import { sysctlPath } from '../core/commands.js';
 import { jsonDocs, netnsNames, nsidsOf, shapeRead, type ShapedRead } from './live-shape.js';
 import { GROUP_FROM, nsBatchArgv, runNsJobs } from './ns-group.js';
 import { netnsIdentity } from './netns-identity.js';

@@ -6,7 +6,7 @@
 import { CommandFailed } from '../errors.js';
 import { jsonDocs, shapeRead, type ShapedRead } from './live-shape.js';
 import { HOST } from '../model.js';
-import { argvOf, batchLine } from './commands.js';
+import { argvOf, batchLine } from '../core/commands.js';
 import { GROUP_FROM, nsBatchArgv, runNsJobs, type NsJobResult } from './ns-group.js';
 import { PARALLEL } from './pool.js';
 import { readLines } from './read-live.js';

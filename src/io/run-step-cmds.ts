@@ -4,7 +4,7 @@
 // the namespace's state right after its last command, for verification.
 import type { Cmd, Step } from '../model.js';
 import { CommandFailed } from '../errors.js';
-import { argvOf, batchArgv, batchFailedLine, batchLine, batchMessage } from './commands.js';
+import { argvOf, batchArgv, batchFailedLine, batchLine, batchMessage } from '../core/commands.js';
 import { jsonDocs, shapeRead, type ShapedRead } from './live-shape.js';
 import { nsBatchArgv } from './ns-group.js';
 import type { Runner } from './runner.js';

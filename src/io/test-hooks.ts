@@ -5,7 +5,7 @@
 //   TOPO_CRASH_AFTER=k   right after the k-th kernel-changing command completes, topo SIGKILLs itself (kill -9).
 //                        Commands of an `ip -batch` count one by one: the batch is cut after the k-th line.
 import type { Cmd } from '../model.js';
-import { argvOf } from './commands.js';
+import { argvOf } from '../core/commands.js';
 
 export type FailAt = (cmd: Cmd) => string | undefined;
 

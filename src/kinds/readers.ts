@@ -5,7 +5,7 @@ import type { KindContext } from '../core/kind.js';
 import type { NsLive } from '../core/live.js';
 import { TopoError } from '../errors.js';
 import type { Topology } from '../model.js';
-import { argvOf } from '../io/commands.js';
+import { argvOf } from '../core/commands.js';
 import type { Runner } from '../io/runner.js';
 import { NAT_FAMILY, natTableName } from './nat-rules.js';
 

@@ -45,7 +45,7 @@ export const sysctlKind: Kind = {
 
 export const norm = (v: string) => v.trim().split(/\s+/).join(' ');
 
-/** A sysctl write: its key, the value as its input (io/commands.ts renders it as `tee /proc/sys/...`). */
+/** A sysctl write: its key, the value as its input (core/commands.ts renders it as `tee /proc/sys/...`). */
 function set(r: Resource, old: string | undefined): Cmd[] {
   if (!isNetSysctl(r.label)) throw new Error(`refusing to write sysctl ${JSON.stringify(r.label)}: topo writes net.* sysctls only`);
   const cmd = (k: string, v: string): Cmd => ({ ns: r.ns, tool: 'sysctl', args: [k], input: `${v}\n` });

@@ -3,11 +3,8 @@
 // What can't be set at creation (the peer's state, master and alias) is the veth-end kind's job.
 import type { Kind, KindContext } from '../core/kind.js';
 import type { IpLink, LiveSnapshot } from '../core/live.js';
-import { HOST, type Resource, type Topology } from '../model.js';
+import { HOST, HOST_NETNS, type Resource, type Topology } from '../model.js';
 import { endId, ip, linkClaim, linkOpts, normEnd, nsClaim, ownsLink, type NormEnd } from './common.js';
-
-/** Stands for the namespace topo runs in, in `netns` arguments; replaced by topo's PID when run, `$$` in scripts. */
-export const HOST_NETNS = '@host-pid';
 
 /** The end whose namespace runs `link add`: the one with a bridge (enslaved at creation), else the host one. */
 export function creatorIndex(ends: NormEnd[]): 0 | 1 {

@@ -8,7 +8,7 @@ import { isEmptyState, mergeState, type StateRecord } from '../core/state.js';
 import { StateError, TopoError } from '../errors.js';
 import type { Plan, Topology } from '../model.js';
 import { executePlan, holdSignals, signalExit, type ExecResult, type Renderer } from '../io/execute.js';
-import { argvOf } from '../io/commands.js';
+import { argvOf } from '../core/commands.js';
 import { labGroup, releaseGroup } from '../io/group-claim.js';
 import { labIdentity } from '../core/lab.js';
 import { netnsIdentities } from '../io/netns-identity.js';

@@ -5,7 +5,7 @@ import type { ScriptRecords } from '../core/pipeline.js';
 import { STATE_VERSION, type StateRecord } from '../core/state.js';
 import type { Plan, Step } from '../model.js';
 import { HOST, STAGES } from '../model.js';
-import { argvOf, shellQuote, sysctlPath } from '../io/commands.js';
+import { argvOf, shellQuote, sysctlPath } from '../core/commands.js';
 
 const SIGN = { create: '+', update: '~', delete: '-' } as const;
 

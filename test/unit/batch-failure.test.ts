@@ -1,8 +1,8 @@
-// Which line of an `ip -batch` failed (io/commands.ts batchFailedLine, io/run-step-cmds.ts batchFailure), from ip's
+// Which line of an `ip -batch` failed (core/commands.ts batchFailedLine, io/run-step-cmds.ts batchFailure), from ip's
 // own output (captured from iproute2 6.1): named ("Command failed -:L"), or found from the argument ip quotes when
 // it refuses one itself and exits without naming the line.
 import { describe, expect, it } from 'vitest';
-import { batchArgs, batchFailedLine, batchLine } from '../../src/io/commands.js';
+import { batchArgs, batchFailedLine, batchLine } from '../../src/core/commands.js';
 import { batchFailure, type Item } from '../../src/io/run-step-cmds.js';
 import type { Cmd, Step } from '../../src/model.js';
 

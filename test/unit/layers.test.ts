@@ -9,9 +9,7 @@ const KNOWN_DEBT = [
   'core/group-delete.ts -> kinds/common.ts',
   'core/pipeline.ts -> kinds/foreign-link.ts',
   'core/pipeline.ts -> kinds/index.ts',
-  'kinds/readers.ts -> io/commands.ts',
   'kinds/readers.ts -> io/runner.ts',
-  'render/plan.ts -> io/commands.ts',
 ];
 
 describe('layers', () => {

@@ -1,6 +1,6 @@
-// Turning commands (data) into the exact argv that runs, and into lines of an `ip -batch` script.
-import { HOST, type Cmd } from '../model.js';
-import { HOST_NETNS } from '../kinds/veth.js';
+// Turning commands (data) into the exact argv that runs, and into lines of an `ip -batch` script; reading which
+// line of a batch failed from ip's words. Pure: the executor (io/) and the plan renderers (render/) share it.
+import { HOST, HOST_NETNS, type Cmd } from '../model.js';
 
 /** How the host namespace is named in `netns` arguments: topo's own PID when run, `$$` in a shell script. */
 export type HostRef = string;
