@@ -2,7 +2,7 @@
 // live kernel snapshot, how to compare the two, and the commands that create, change and remove it.
 // A new kind = one file in src/kinds, one line in src/kinds/index.ts, one schema definition, one fixture.
 import type { Change, Cmd, LabIdentity, Resource, Topology } from '../model.js';
-import type { LiveSnapshot } from './live.js';
+import type { LiveSnapshot, ToolRead } from './live.js';
 import type { StateRecord } from './state.js';
 
 export interface KindContext {
@@ -18,6 +18,8 @@ export interface Kind {
   /** Position in the global order; see core/order.ts for the stages these numbers fall into. */
   phase: { create: number; update: number; delete: number };
   desired(topo: Topology, ctx: KindContext): Resource[];
+  /** What the kind needs read beyond `ip -json` (run by io/read-live.ts; results in NsLive.reads). */
+  reads?(topo: Topology | undefined, ctx: KindContext): ToolRead[];
   /** Owned objects (owned: true) and, where they matter for name conflicts, unowned ones (owned: false). */
   live(snap: LiveSnapshot, ctx: KindContext): Resource[];
   /**

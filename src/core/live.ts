@@ -50,8 +50,26 @@ export interface NsLive {
    * (destroy), so its addresses and routes don't matter; routes are empty.
    */
   shallow?: boolean;
-  /** `nft -j list table` output of the lab's table, when it exists. */
-  nft?: unknown;
+  /** What the kinds' declared reads (ToolRead) returned here, by their names: parsed JSON, or undefined (absent). */
+  reads?: Record<string, unknown>;
+}
+
+/**
+ * A read a kind declares as data (Kind.reads): one tool run in one namespace, its JSON output kept in
+ * NsLive.reads[name]. io/read-live.ts runs it; the kind reads the result in its live(). A kind never runs anything.
+ */
+export interface ToolRead {
+  /** Where the result goes in NsLive.reads. */
+  name: string;
+  ns: string;
+  tool: 'nft';
+  args: string[];
+  /** What is read, for messages ("the NAT rules"). */
+  what: string;
+  /** The tool's stderr when there is nothing to read (e.g. no such table): the result is undefined, not an error. */
+  absent: RegExp;
+  /** The Debian package that provides the tool, named when it is missing. */
+  pkg: string;
 }
 
 export interface LiveSnapshot {

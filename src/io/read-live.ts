@@ -4,11 +4,11 @@
 // other namespaces' only when pairing the lab's veth ends needs them (see kinds/veth.ts).
 import { readFileSync } from 'node:fs';
 import type { KindContext } from '../core/kind.js';
-import type { LiveSnapshot, NsLive } from '../core/live.js';
+import type { LiveSnapshot, NsLive, ToolRead } from '../core/live.js';
 import { namespacesToResolve } from '../kinds/veth.js';
 import { HOST } from '../model.js';
 import { TopoError } from '../errors.js';
-import { sysctlPath } from '../core/commands.js';
+import { argvOf, sysctlPath } from '../core/commands.js';
 import { jsonDocs, netnsNames, nsidsOf, shapeRead, type ShapedRead } from './live-shape.js';
 import { GROUP_FROM, nsBatchArgv, runNsJobs } from './ns-group.js';
 import { netnsIdentity } from './netns-identity.js';
@@ -31,8 +31,8 @@ export interface ReadRequest {
   shallow?: string[];
   /** How a file of the host's /proc/sys is read (throws like readFileSync): tests replay captured values. */
   procSys?: (path: string) => string;
-  /** Extra per-namespace readers (e.g. nftables), keyed by what they fill in. */
-  extra?: ((ns: string, runner: Runner) => Promise<Partial<NsLive>>)[];
+  /** What the kinds declared to be read beyond `ip -json` (see ToolRead); results in NsLive.reads. */
+  toolReads?: ToolRead[];
 }
 
 export async function listNetns(run: Runner): Promise<string[]> {
@@ -64,7 +64,7 @@ export async function readLive(run: Runner, req: ReadRequest, ctx?: KindContext)
   await pool(Object.keys(snap.ns).filter((ns) => !shallow.has(ns)), PARALLEL, async (ns) => {
     const live = snap.ns[ns];
     live.sysctls = await readSysctls(run, ns, req.sysctls[ns] ?? [], req.procSys);
-    for (const more of req.extra ?? []) Object.assign(live, await more(ns, run));
+    for (const r of req.toolReads?.filter((x) => x.ns === ns) ?? []) (live.reads ??= {})[r.name] = await runToolRead(run, r);
   });
   return snap;
 }
@@ -186,3 +186,20 @@ function kernelReadError(argv: string[], stderr: string): TopoError {
   return new TopoError(perm ? 'E_PERM' : 'E_READ', `reading the kernel failed: ${argv.join(' ')}: ${stderr.trim()}`, perm ? 77 : 1);
 }
 
+
+/** A kind's declared read: its JSON output, or undefined when the tool says there is nothing (ToolRead.absent). */
+export async function runToolRead(run: Runner, r: ToolRead): Promise<unknown> {
+  const argv = argvOf({ ns: r.ns, tool: r.tool, args: r.args });
+  const res = await run(argv);
+  if (res.exitCode === 0) {
+    try { return JSON.parse(res.stdout || '{}') as unknown; } catch {
+      throw new TopoError('E_READ', `reading the kernel failed: ${argv.join(' ')}: its output is not JSON`);
+    }
+  }
+  if (res.exitCode === 127 || new RegExp(`exec of "${r.tool}" failed|${r.tool}: command not found`).test(res.stderr)) {
+    throw new TopoError(`E_${r.tool.toUpperCase()}_MISSING`, `reading ${r.what} of namespace ${r.ns} needs the \`${r.tool}\` command, which is not installed`, 1,
+      { hint: `${r.tool} is provided by the Debian package ${r.pkg}: apt-get install ${r.pkg}` });
+  }
+  if (r.absent.test(res.stderr)) return undefined;
+  throw kernelReadError(argv, res.stderr);
+}

@@ -9,6 +9,9 @@ import { HOST, type Cmd, type Resource } from '../model.js';
 import { nsClaim } from './common.js';
 import { compareTables, desiredTable, liveTable, NAT_FAMILY, natTableName, tableScript, type NatTable } from './nat-rules.js';
 
+/** The name of the kind's read (NsLive.reads). */
+const NFT = 'nat:nft';
+
 export const natKind: Kind = {
   name: 'nat',
   phase: { create: 360, update: 360, delete: 301 },
@@ -16,10 +19,20 @@ export const natKind: Kind = {
     return Object.entries(topo.namespaces ?? {}).flatMap(([ns, spec]) =>
       spec?.nat ? [res(ns, desiredTable(ctx.lab.name, spec.nat), `/namespaces/${ns}/nat`)] : []);
   },
+  // The lab's table, read only in namespaces whose `nat:` the file declares or where the state record says the lab
+  // has one: a lab without NAT never runs `nft` at all.
+  reads(topo, ctx) {
+    const declared = Object.entries(topo?.namespaces ?? {}).filter(([, s]) => s?.nat).map(([n]) => n);
+    return [...new Set([...declared, ...ctx.state.nat])].map((ns) => ({
+      name: NFT, ns, tool: 'nft', args: ['-j', 'list', 'table', NAT_FAMILY, natTableName(ctx.lab.name)],
+      what: 'the NAT rules', absent: /No such file or directory/, pkg: 'nftables',
+    }));
+  },
   live(snap, ctx) {
     const name = natTableName(ctx.lab.name);
     return Object.values(snap.ns).flatMap((n) => {
-      const t = n.nft === undefined ? undefined : liveTable(n.nft, name);
+      const doc = n.reads?.[NFT];
+      const t = doc === undefined ? undefined : liveTable(doc, name);
       return t ? [{ ...res(n.name, t), owned: ownsTableIn(snap, ctx, n.name) }] : [];
     });
   },

@@ -10,7 +10,7 @@ import type { Runner } from '../io/runner.js';
 import { readState } from '../io/state-file.js';
 import { labGroup } from '../io/group-claim.js';
 import { PARALLEL, pool } from '../io/pool.js';
-import { EXTRA_READERS } from '../kinds/readers.js';
+import { KINDS } from '../kinds/index.js';
 
 export interface Observed extends Planned { ctx: KindContext; snap: LiveSnapshot }
 
@@ -22,7 +22,8 @@ export async function loadContext(lab: string): Promise<KindContext> {
 export async function observe(run: Runner, topo: Topology | undefined, ctx: KindContext, extraNs: string[] = [],
   read: Pick<ReadRequest, 'known' | 'shallow' | 'netns'> = {}, desired?: Resource[]): Promise<Observed> {
   const scope = readScope(topo, ctx.state);
-  const snap = await readLive(run, { namespaces: [...scope.namespaces, ...extraNs], sysctls: scope.sysctls, extra: EXTRA_READERS(topo, ctx), ...read }, ctx);
+  const snap = await readLive(run, { namespaces: [...scope.namespaces, ...extraNs], sysctls: scope.sysctls,
+    toolReads: KINDS.flatMap((k) => k.reads?.(topo, ctx) ?? []), ...read }, ctx);
   return { ...planFrom(topo, snap, ctx, desired), ctx, snap };
 }
 

@@ -9,7 +9,6 @@ const KNOWN_DEBT = [
   'core/group-delete.ts -> kinds/common.ts',
   'core/pipeline.ts -> kinds/foreign-link.ts',
   'core/pipeline.ts -> kinds/index.ts',
-  'kinds/readers.ts -> io/runner.ts',
 ];
 
 describe('layers', () => {

@@ -1,5 +1,5 @@
 // The nat kind inside the pure pipeline: planned against synthetic snapshots (desired → live → diff → order),
-// its ownership rules, the state record, and the reader that runs `nft` only where the lab has NAT.
+// its ownership rules, the state record, and its declared read: `nft` only where the lab has NAT.
 import { describe, expect, it } from 'vitest';
 import type { KindContext } from '../../src/core/kind.js';
 import { labIdentity } from '../../src/core/lab.js';
@@ -7,7 +7,8 @@ import type { LiveSnapshot, NsLive } from '../../src/core/live.js';
 import { finalState, intentState, planFrom } from '../../src/core/pipeline.js';
 import { emptyState, type StateRecord } from '../../src/core/state.js';
 import { desiredTable, tableScript } from '../../src/kinds/nat-rules.js';
-import { EXTRA_READERS } from '../../src/kinds/readers.js';
+import { natKind } from '../../src/kinds/nat.js';
+import { runToolRead } from '../../src/io/read-live.js';
 import type { RunResult } from '../../src/io/runner.js';
 import type { NatSpec, Topology } from '../../src/model.js';
 
@@ -35,7 +36,7 @@ const HAND = { chain: 'prerouting', expr: [{ match: { op: '==', left: { payload:
 
 function nsLive(name: string, nft?: unknown, marked = true): NsLive {
   const lo = { ifindex: 1, ifname: 'lo', flags: ['UP'], ...(marked && name !== 'host' ? { ifalias: ALIAS } : {}) };
-  return { name, links: [lo], routes: [], sysctls: {}, nsids: {}, nft };
+  return { name, links: [lo], routes: [], sysctls: {}, nsids: {}, reads: nft === undefined ? {} : { 'nat:nft': nft } };
 }
 const snap = (...ns: NsLive[]): LiveSnapshot => ({ netns: ns.map((n) => n.name).filter((n) => n !== 'host'), ns: Object.fromEntries(ns.map((n) => [n.name, n])) });
 const natSteps = (t: Topology | undefined, s: LiveSnapshot, c = ctx()) => planFrom(t, s, c).plan.steps.filter((x) => x.kind === 'nat');
@@ -110,23 +111,23 @@ describe('nat reader', () => {
   const ok = (o: unknown): RunResult => ({ stdout: JSON.stringify(o), stderr: '', exitCode: 0 });
 
   it('reads nothing for a lab without NAT', () => {
-    expect(EXTRA_READERS(topo('r', undefined), ctx())).toEqual([]);
+    expect(natKind.reads!(topo('r', undefined), ctx())).toEqual([]);
   });
 
   it('runs nft only in namespaces that declare NAT or are recorded with a table', async () => {
     const f = fake(() => ok(nftJson([MASQ])));
-    const [reader] = EXTRA_READERS(topo('r', NAT), ctx({ nat: ['host'] }));
-    expect(await reader('x', f.run)).toEqual({});
-    expect((await reader('r', f.run)).nft).toEqual(nftJson([MASQ]));
-    await reader('host', f.run);
+    const reads = natKind.reads!(topo('r', NAT), ctx({ nat: ['host'] }));
+    expect(reads.map((r) => r.ns)).toEqual(['r', 'host']);
+    expect(await runToolRead(f.run, reads[0])).toEqual(nftJson([MASQ]));
+    await runToolRead(f.run, reads[1]);
     expect(f.calls).toEqual(['ip netns exec r nft -j list table inet topo-lab', 'nft -j list table inet topo-lab']);
   });
 
   it('reads a missing table as none, and says which package provides a missing nft', async () => {
-    const [reader] = EXTRA_READERS(topo('r', NAT), ctx());
+    const [read] = natKind.reads!(topo('r', NAT), ctx());
     const none = fake(() => ({ stdout: '', stderr: 'Error: No such file or directory\nlist table inet topo-lab\n', exitCode: 1 }));
-    expect((await reader('r', none.run)).nft).toBeUndefined();
+    expect(await runToolRead(none.run, read)).toBeUndefined();
     const missing = fake(() => ({ stdout: '', stderr: 'exec of "nft" failed: No such file or directory\n', exitCode: 255 }));
-    await expect(reader('r', missing.run)).rejects.toMatchObject({ code: 'E_NFT_MISSING', details: { hint: expect.stringContaining('nftables') } });
+    await expect(runToolRead(missing.run, read)).rejects.toMatchObject({ code: 'E_NFT_MISSING', details: { hint: expect.stringContaining('nftables') } });
   });
 });
