@@ -114,7 +114,8 @@ describe('crash safety', () => {
     expect(killed).toBeGreaterThanOrEqual(3);
   });
 
-  for (const [signal, exit] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  // SIGHUP: the terminal or the ssh session closing (exit 128 + 1, as a shell reports a process killed by it).
+  for (const [signal, exit] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
     it(`${signal} in the middle of an apply: stops after the running step, rolls back (a second ${signal} too), exit ${exit}`, async () => {
       const gate = await TraceGate.create();
       const started: string[][] = [];
