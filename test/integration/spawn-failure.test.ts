@@ -50,11 +50,14 @@ describe('a process that cannot be started', () => {
           }
         }
         const done = await topo.done;
-        if (done.exitCode === 0 && !done.stderr.includes('EMFILE')) expectOk(await sb.topo(['destroy', BIG]));
-        else r = done;
+        // Met EMFILE where meant: the failed step's, and nothing after it (the reader took topo's next commands in
+        // the same read, before the limit was back, when the rollback's own reads fail too).
+        const once = done.stderr.includes('EMFILE') && !/reading the kernel failed: .*EMFILE/.test(done.stderr);
+        if (once) r = done;
+        else expectOk(await sb.topo(['destroy', BIG]));
       } finally { gate.close(); }
     }
-    expect(r, 'no attempt met EMFILE').toBeDefined();
+    expect(r, 'no attempt met EMFILE at one step only').toBeDefined();
     expect(r!.signal, r!.stderr).toBeUndefined();
     expect(r!.stderr).not.toMatch(STACK);
     expect(r!.exitCode, r!.stderr).toBe(1);
