@@ -3,7 +3,7 @@
 // The failure is real: the test holds topo at the FIFO of $TOPO_TRACE_FILE once the namespaces exist (see
 // helpers/trace-gate.ts) and deletes one of them by hand; the host's batch creating a veth into it then stops on
 // `netns b` with 'Error: argument "b" is wrong: Invalid "netns" value', after the lines before it ran.
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Sandbox } from '../helpers/sandbox.js';
 import { kernelState, type KernelState } from '../helpers/kernel-state.js';
@@ -30,9 +30,13 @@ ${[0, 1, 2, 3, 4, 5, 6, 7].flatMap((i) => [
     `  - ends: [{ name: c${i}, namespace: p${i} }, { name: d${i}, namespace: s${i} }]`]).join('\n')}
 `;
 
+/** Folders of the lab files written (removed after each test). */
+const made: string[] = [];
+
 /** Apply `lab`, deleting namespace `victim` by hand once the namespaces' batch has run alone; the apply's result. */
 async function applyWithout(sb: Sandbox, lab: string, victim: string): Promise<Awaited<Started['done']>> {
-  const file = `/tmp/topo-argfail-${process.pid}-${victim}.yaml`;
+  const file = `${mkdtempSync('/tmp/topo-argfail-')}/${victim}.yaml`; // removed with its folder after the test
+  made.push(file.slice(0, file.lastIndexOf('/')));
   writeFileSync(file, lab);
   // The namespaces' batch must come alone through the FIFO: written together with the next one (the reader was
   // slow), the interfaces stage already started. Then the apply ends in some other way: destroy, and again.
@@ -62,7 +66,11 @@ describe('a batch line ip refuses on an argument', () => {
   let sb: Sandbox;
   let empty: KernelState;
   beforeEach(async () => { sb = await Sandbox.create(); empty = await kernelState(sb); });
-  afterEach(async () => { killLeftovers(); await sb.close(); });
+  afterEach(async () => {
+    killLeftovers();
+    await sb.close();
+    for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
 
   it('names the failing line\'s step and argv (not the batch\'s first); rolled back', async () => {
     const r = await applyWithout(sb, LAB, 'b');
