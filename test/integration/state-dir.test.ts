@@ -17,6 +17,23 @@ const TWO = example('two-namespaces.yaml'); // lab "two-ns"
 const RECORD = '/run/topo/two-ns.json';
 const LOCK = '/run/topo/two-ns.lock';
 
+
+/** Runs topo, filling the state directory's file system once its first kernel change starts (the intent record is
+ * written by then); topo's result. */
+async function fillingAfterFirstChange(sb: Sandbox, args: string[], env: Record<string, string> = {}) {
+  const gate = await TraceGate.create();
+  try {
+    const topo = startTopo(sb, args, { ...env, TOPO_TRACE_FILE: gate.path });
+    let filled = false;
+    for (let cmds = await gate.next(topo.done); cmds; cmds = await gate.next(topo.done)) {
+      if (filled || !cmds.some(isChange)) continue;
+      filled = true;
+      await sb.sh('dd if=/dev/zero of=/run/topo/fill bs=4k 2>/dev/null || true');
+    }
+    return await topo.done;
+  } finally { gate.close(); }
+}
+
 describe('a state directory others can reach', () => {
   let sb: Sandbox;
   beforeEach(async () => { sb = await Sandbox.create(); });
@@ -221,16 +238,7 @@ describe('a read-only or full state directory', () => {
 
   it('full only when the last record is written: the verified apply succeeds with a warning, no *.tmp left; destroy works', async () => {
     expectOk(await sb.sh('mount -t tmpfs -o size=1m,mode=755 tmpfs /run/topo'));
-    const gate = await TraceGate.create();
-    const topo = startTopo(sb, ['apply', BIG], { TOPO_TRACE_FILE: gate.path });
-    let filled = false;
-    for (let cmds = await gate.next(topo.done); cmds; cmds = await gate.next(topo.done)) {
-      if (filled || !cmds.some(isChange)) continue;
-      filled = true; // the intent record is written; now the directory fills up
-      await sb.sh('dd if=/dev/zero of=/run/topo/fill bs=4k 2>/dev/null || true');
-    }
-    gate.close();
-    const r = await topo.done;
+    const r = await fillingAfterFirstChange(sb, ['apply', BIG]);
     expectOk(r);
     expect(r.stdout).toContain('Apply complete');
     expect(r.stderr).toContain('warning: cannot write the state record /run/topo/big.json: no space left on the file system (ENOSPC); the apply is complete and verified');
@@ -245,17 +253,8 @@ describe('a read-only or full state directory', () => {
   it('full when a failed change is rolled back: the kernel is put back, the error says the old record could not be; destroy removes all', async () => {
     expectOk(await sb.sh('mount -t tmpfs -o size=1m,mode=755 tmpfs /run/topo'));
     expectOk(await sb.topo(['apply', BIG]));
-    const gate = await TraceGate.create();
     // The plan's last step fails: everything before it ran, and is undone.
-    const topo = startTopo(sb, ['apply', BIG_V2], { TOPO_TRACE_FILE: gate.path, TOPO_FAIL_COMMAND: 'netns del d' });
-    let filled = false;
-    for (let cmds = await gate.next(topo.done); cmds; cmds = await gate.next(topo.done)) {
-      if (filled || !cmds.some(isChange)) continue;
-      filled = true; // the intent record is written; now the directory fills up
-      await sb.sh('dd if=/dev/zero of=/run/topo/fill bs=4k 2>/dev/null || true');
-    }
-    gate.close();
-    const r = await topo.done;
+    const r = await fillingAfterFirstChange(sb, ['apply', BIG_V2], { TOPO_FAIL_COMMAND: 'netns del d' });
     expect(r.exitCode, r.stderr).toBe(1);
     expect(r.stderr).toContain('error: step "d" failed: ip netns del d: injected failure');
     expect(r.stderr).toContain('rolled back: the lab is as it was before this apply (checked against the kernel)');
