@@ -9,13 +9,13 @@ import { StateError, TopoError } from '../errors.js';
 import type { Plan, Topology } from '../model.js';
 import { executePlan, holdSignals, signalExit, type ExecResult, type Renderer } from '../io/execute.js';
 import { argvOf } from '../core/commands.js';
-import { labGroup, releaseGroup } from '../io/group-claim.js';
+import { labGroup } from '../io/group-claim.js';
 import { labIdentity } from '../core/lab.js';
 import { netnsIdentities } from '../io/netns-identity.js';
 import type { Item } from '../io/run-step-cmds.js';
 import type { Runner } from '../io/runner.js';
-import { removeState, writeState } from '../io/state-file.js';
-import { loadContext, observe } from './observe.js';
+import { writeState } from '../io/state-file.js';
+import { forget, loadContext, observe } from './observe.js';
 import { conflictError, foreignInsideError } from './conflicts.js';
 import { restoreLab, type Restored } from './restore.js';
 import { verify } from './verify.js';
@@ -95,12 +95,6 @@ export async function apply(topo: Topology, opts: ApplyOptions): Promise<ApplyRe
   Object.assign(final.namespaceIds, await netnsIdentities(final.namespaces.filter((n) => final.namespaceIds[n] === undefined)));
   await record(final, `the apply is complete and verified, and ${stays.replace('the lab owns', 'the lab owns (and what this apply removed)')}`);
   return { lab: topo.name, plan: obs.plan, changed: true, exec, ms: Date.now() - t0, warnings: notes };
-}
-
-/** The lab has nothing left: its record goes, and its link group is given back. */
-async function forget(lab: string): Promise<void> {
-  await removeState(lab);
-  await releaseGroup(lab);
 }
 
 /**

@@ -7,9 +7,7 @@ import type { Plan } from '../model.js';
 import { executePlan, signalExit, type ExecResult, type Renderer } from '../io/execute.js';
 import { listNetns } from '../io/read-live.js';
 import type { Runner } from '../io/runner.js';
-import { removeState } from '../io/state-file.js';
-import { releaseGroup } from '../io/group-claim.js';
-import { findMarkedNamespaces, loadContext, observe } from './observe.js';
+import { findMarkedNamespaces, forget, loadContext, observe } from './observe.js';
 import { TopoError } from '../errors.js';
 import { foreignInsideError } from './conflicts.js';
 import { verify } from './verify.js';
@@ -33,8 +31,7 @@ export async function destroy(lab: string, opts: DestroyOptions): Promise<Destro
   const obs = await observe(opts.run, undefined, { ...ctx, state }, [...marked, ...declared], { shallow: state.namespaces, netns });
   if (obs.inside.length) throw foreignInsideError(lab, obs.inside);
   if (isEmpty(obs.plan)) {
-    await removeState(lab);
-    await releaseGroup(lab);
+    await forget(lab);
     return { lab, plan: obs.plan, changed: false, ms: Date.now() - t0 };
   }
   const exec = await executePlan(obs.plan, { run: opts.run, renderer: opts.renderer, rollback: false });
@@ -43,8 +40,7 @@ export async function destroy(lab: string, opts: DestroyOptions): Promise<Destro
   if (left.length) {
     throw new TopoError('E_VERIFY', `verification failed: left after destroy:\n  ${left.join('\n  ')}`, 1, { remaining: left });
   }
-  await removeState(lab);
-  await releaseGroup(lab);
+  await forget(lab);
   return { lab, plan: obs.plan, changed: true, exec, ms: Date.now() - t0 };
 }
 

@@ -7,8 +7,8 @@ import type { StateRecord } from '../core/state.js';
 import type { Resource, Topology } from '../model.js';
 import { listNetns, readLive, readLoAliases, type ReadRequest } from '../io/read-live.js';
 import type { Runner } from '../io/runner.js';
-import { readState } from '../io/state-file.js';
-import { labGroup } from '../io/group-claim.js';
+import { readState, removeState } from '../io/state-file.js';
+import { labGroup, releaseGroup } from '../io/group-claim.js';
 import { PARALLEL, pool } from '../io/pool.js';
 import { KINDS } from '../kinds/index.js';
 
@@ -25,6 +25,12 @@ export async function observe(run: Runner, topo: Topology | undefined, ctx: Kind
   const snap = await readLive(run, { namespaces: [...scope.namespaces, ...extraNs], sysctls: scope.sysctls,
     toolReads: KINDS.flatMap((k) => k.reads?.(topo, ctx) ?? []), ...read }, ctx);
   return { ...planFrom(topo, snap, ctx, desired), ctx, snap };
+}
+
+/** The lab has nothing left: its record goes, and its link group is given back (the counterpart of loadContext). */
+export async function forget(lab: string): Promise<void> {
+  await removeState(lab);
+  await releaseGroup(lab);
 }
 
 /**
