@@ -1,5 +1,5 @@
 // The layers of src/ and the imports between them. Layers import downward only:
-//   base (model.ts, errors.ts) < core, validate (the pure core) < kinds < io < ops < render < cli
+//   base (model.ts, errors.ts) < core (the pure pipeline) < kinds (the resource kinds, pure) < validate, io < ops < render < cli
 // and, besides the order, render never imports io (rendering takes data, it doesn't run anything).
 // `node scripts/layers.mjs` prints every import that breaks this; test/unit/layers.test.ts runs the same check.
 import { readdirSync, readFileSync } from 'node:fs';
@@ -7,7 +7,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
-const RANK = { base: 0, core: 1, validate: 1, kinds: 2, io: 3, ops: 4, render: 5, cli: 6 };
+const RANK = { base: 0, core: 1, kinds: 2, validate: 3, io: 3, ops: 4, render: 5, cli: 6 };
 const FORBIDDEN = [['render', 'io']];
 
 export const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../src');

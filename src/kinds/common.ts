@@ -4,7 +4,7 @@ import type { KindContext } from '../core/kind.js';
 import type { IpLink, NsLive } from '../core/live.js';
 import type { StateRecord } from '../core/state.js';
 import { HOST, type Cmd, type Topology } from '../model.js';
-import { canon, networkOf, parseAddr, parseCidr, type Cidr } from '../validate/ip.js';
+import { canon, networkOf, parseAddr, parseCidr, type Cidr } from '../core/ip.js';
 
 /** Does the lab own this interface? Marked by its alias, or (just created, not yet marked) by group + record. */
 export function ownsLink(ctx: KindContext, ns: string, l: IpLink): boolean {

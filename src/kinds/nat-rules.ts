@@ -3,7 +3,7 @@
 // script. Rule texts are written the way `nft list` prints them, so a plan reads like nftables itself.
 import type { FieldDiff } from '../core/kind.js';
 import type { NatSpec } from '../model.js';
-import { canon, parseNatTarget } from '../validate/ip.js';
+import { canon, parseNatTarget } from '../core/ip.js';
 import { canonicalDst } from './common.js';
 
 export const NAT_FAMILY = 'inet';

@@ -7,7 +7,7 @@
 // global to the machine, not the lab's, and some are a root shell (kernel.core_pattern).
 import type { Kind } from '../core/kind.js';
 import type { Cmd, Resource } from '../model.js';
-import { fannedOut } from '../validate/sysctl-names.js';
+import { fannedOut } from './sysctl-names.js';
 import { nsClaim } from './common.js';
 import { isNetSysctl } from '../core/names.js';
 

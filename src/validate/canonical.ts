@@ -4,7 +4,7 @@
 // any spelling the kernel's tools accept plans the same commands and converges. Pure; runs on a validated topology
 // only (a value it can't read is left as written: validation has refused the file already).
 import { HOST, type BridgeSpec, type EndSpec, type NamespaceSpec, type NatSpec, type RouteSpec, type TestSpec, type Topology } from '../model.js';
-import { canon, canonicalAddr, parseCidr, parseNatTarget } from './ip.js';
+import { canon, canonicalAddr, parseCidr, parseNatTarget } from '../core/ip.js';
 
 export function canonicalTopology(t: Topology): Topology {
   return {

@@ -1,6 +1,6 @@
 // Why a value fails one of the schema's named definitions (ifName, cidr, mac, ...). The schema decides THAT a value
 // is invalid; these functions only put the reason into words, so they look at the value, not at the rules.
-import { show } from './finding.js';
+import { show } from '../core/finding.js';
 
 export interface Explained { code: string; message: string; hint?: string }
 

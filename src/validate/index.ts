@@ -5,10 +5,10 @@ import { InvalidTopology, type Problem, type SourcePos } from '../errors.js';
 import type { Topology } from '../model.js';
 import { canonicalTopology } from './canonical.js';
 import { decodeInput, MAX_BYTES, tooLarge } from './decode.js';
-import type { Finding } from './finding.js';
+import type { Finding } from '../core/finding.js';
 import { schemaFindings } from './schema.js';
 import { semanticFindings, type SemanticOptions } from './semantic.js';
-import { sysctlNameFindings } from './sysctl-names.js';
+import { sysctlNameFindings } from '../kinds/sysctl-names.js';
 import { fastParse } from './yaml-fast.js';
 import { Locator, parseSource } from './yaml-source.js';
 

@@ -1,8 +1,8 @@
 // An index of what a (schema-valid) topology declares: namespaces, interfaces per namespace, addresses.
 // The semantic checks look things up here instead of walking the file again.
 import { bridgesOf, HOST, type Topology } from '../model.js';
-import { pointer } from './finding.js';
-import { parseCidr, type Cidr } from './ip.js';
+import { pointer } from '../core/finding.js';
+import { parseCidr, type Cidr } from '../core/ip.js';
 
 export interface Iface {
   ns: string;

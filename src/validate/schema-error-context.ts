@@ -2,7 +2,7 @@
 // `verbose` option): the schema object holding the failed keyword (ajv's `parentSchema`) and the value that failed
 // (ajv's `data`).
 import type { ErrorObject } from 'ajv';
-import { unescapeSeg } from './finding.js';
+import { unescapeSeg } from '../core/finding.js';
 
 type Node = Record<string, unknown>;
 

@@ -4,7 +4,7 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import schemaJson from '../../schemas/topology.schema.json' with { type: 'json' };
 import { explain } from './explain.js';
-import { pointer, show, unescapeSeg, type Finding } from './finding.js';
+import { pointer, show, unescapeSeg, type Finding } from '../core/finding.js';
 import validateTopology from './generated/topology-validator.js';
 import { failedValue, parentSchemaOf } from './schema-error-context.js';
 import { didYouMean } from './suggest.js';

@@ -1,7 +1,7 @@
 // Interface addresses the kernel refuses, drops or shows differently than declared (so a lab would never verify),
 // and host addresses that are not really hosts' (network, broadcast). Pure.
-import type { Finding } from './finding.js';
-import { canon, isLinkLocal6, rangeOf, toNum, type Cidr } from './ip.js';
+import type { Finding } from '../core/finding.js';
+import { canon, isLinkLocal6, rangeOf, toNum, type Cidr } from '../core/ip.js';
 import type { Iface, LabIndex } from './lab-index.js';
 
 /** IPv6 needs an MTU of at least this many bytes (RFC 8200): the kernel disables IPv6 on an interface below it. */

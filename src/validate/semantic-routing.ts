@@ -1,8 +1,8 @@
 // Routes that can't be added or don't do what they say: a route the kernel already has (the connected route of
 // an address: adding it again fails "File exists"), and a gateway namespace that doesn't forward. Pure.
 import { HOST, type Topology } from '../model.js';
-import { pointer, type Finding } from './finding.js';
-import { canon, networkOf, parseAddr, parseCidr, type Cidr } from './ip.js';
+import { pointer, type Finding } from '../core/finding.js';
+import { canon, networkOf, parseAddr, parseCidr, type Cidr } from '../core/ip.js';
 import { ifacesOf, type Iface, type LabIndex } from './lab-index.js';
 import { effectiveMetric } from './semantic-net.js';
 

@@ -2,8 +2,8 @@
 // one segment (each would answer for the other: a ping "passes" by answering itself), an address on a bridge port
 // (the bridge takes the port's traffic), and subnets of one namespace that overlap across two segments. Pure.
 import { HOST } from '../model.js';
-import type { Finding } from './finding.js';
-import { canon, rangeOf } from './ip.js';
+import type { Finding } from '../core/finding.js';
+import { canon, rangeOf } from '../core/ip.js';
 import { ifKey, type Iface, type LabIndex } from './lab-index.js';
 
 const nsText = (ns: string) => (ns === HOST ? 'the host namespace' : `namespace ${JSON.stringify(ns)}`);

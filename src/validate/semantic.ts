@@ -1,7 +1,7 @@
 // Checks the schema can't express: references between parts of the file, uniqueness, host restrictions.
 // Pure; runs only on a schema-valid topology; reports every problem it finds, each with the path of its node.
 import { HOST, type Topology } from '../model.js';
-import { pointer, type Finding } from './finding.js';
+import { pointer, type Finding } from '../core/finding.js';
 import { ifacesOf, ifKey, indexLab, type LabIndex } from './lab-index.js';
 import { addressFindings } from './semantic-addresses.js';
 import { networkFindings } from './semantic-net.js';

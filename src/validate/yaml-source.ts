@@ -3,7 +3,7 @@
 import type { Document, LineCounter, Node, Pair, Scalar, YAMLError } from 'yaml';
 import { yamlLib } from './yaml-lib.js';
 import type { Problem, SourcePos } from '../errors.js';
-import { unescapeSeg } from './finding.js';
+import { unescapeSeg } from '../core/finding.js';
 
 type Yaml = typeof import('yaml');
 const isAlias = ((n: unknown) => yamlLib().isAlias(n)) as Yaml['isAlias'];

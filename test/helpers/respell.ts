@@ -2,7 +2,7 @@
 // `to`, ping targets) and every MAC rewritten in a random spelling the kernel's tools accept — IPv6 groups with
 // leading zeros and mixed case, a different run of zeros (or none) written as "::", the last 32 bits as a dotted
 // IPv4 tail; MACs in mixed case. `pick(n)` draws 0..n-1 (fast-check's fc.gen() in the tests).
-// Independent of the parser under test (src/validate/ip.ts): it reads the kernel-spelled input on its own.
+// Independent of the parser under test (src/core/ip.ts): it reads the kernel-spelled input on its own.
 import type { Topology } from '../../src/model.js';
 
 export type Pick = (n: number) => number;

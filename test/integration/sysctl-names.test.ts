@@ -1,4 +1,4 @@
-// The kernel facts behind validate/sysctl-names.ts, checked in a sandbox: the names it lists as one setting read
+// The kernel facts behind kinds/sysctl-names.ts, checked in a sandbox: the names it lists as one setting read
 // back what the other was written, and IPv6 forwarding has no second name (writing it changes only the
 // per-interface and default `forwarding` settings, which are settings of their own). A file that sets those apart
 // from `all` converges: they are written again after `all` is.
@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SAME_SETTING } from '../../src/validate/sysctl-names.js';
+import { SAME_SETTING } from '../../src/kinds/sysctl-names.js';
 import { Sandbox } from '../helpers/sandbox.js';
 
 let sb: Sandbox;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import type { Topology } from '../../src/model.js';
-import { canon, canonicalAddr, ipv6Words, parseAddr } from '../../src/validate/ip.js';
+import { canon, canonicalAddr, ipv6Words, parseAddr } from '../../src/core/ip.js';
 import { validateText } from '../../src/validate/index.js';
 import { goldenPlan } from '../helpers/golden.js';
 import { respellAddr, respellTopology } from '../helpers/respell.js';

@@ -5,7 +5,7 @@
 // (either family) does write `conf.default.forwarding` and every interface's `conf.<if>.forwarding` too, but those
 // are settings of their own that may be set apart afterwards: FANS_OUT lets kinds/sysctl.ts write them again.
 import type { Topology } from '../model.js';
-import { pointer, type Finding } from './finding.js';
+import { pointer, type Finding } from '../core/finding.js';
 
 /** Groups of names of one kernel setting. */
 export const SAME_SETTING: readonly (readonly string[])[] = [
