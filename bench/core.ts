@@ -2,7 +2,7 @@
 // diff, order) against an empty snapshot (a cold apply) and against the snapshot of the built lab (a no-op).
 import { labIdentity } from '../src/core/lab.js';
 import { isEmpty } from '../src/core/order.js';
-import { planFrom } from '../src/core/pipeline.js';
+import { planFrom } from '../src/kinds/index.js';
 import { emptyState } from '../src/core/state.js';
 import { validateText } from '../src/validate/index.js';
 import { emptyLive, starLive } from './live-synth.js';

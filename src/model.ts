@@ -104,7 +104,8 @@ export interface Change {
 
 /** A change with its place in the order and the commands that carry it out. */
 export interface Step extends Change {
-  phase: number;
+  /** Its place in the order (core/order.ts ranks): steps of equal rank keep the order of the registry and of the file. */
+  rank: number;
   stage: StageName;
   cmds: Cmd[];
 }

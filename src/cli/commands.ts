@@ -51,7 +51,7 @@ export async function planCmd(file: string, o: CheckOpts & { commands?: boolean;
   const { renderPlanText, renderPlanScript, planJson } = await import('../render/plan.js');
   const { conflictError } = await import('../ops/conflicts.js');
   const { isEmpty } = await import('../core/order.js');
-  const { scriptRecords } = await import('../core/pipeline.js');
+  const { scriptRecords } = await import('../kinds/index.js');
   const obs = await observe(await kernel(), topo, await loadContext(topo.name));
   if (obs.conflicts.length) throw conflictError(topo.name, obs.conflicts, obs.snap);
   const format = o.json ? 'json' : o.format ?? 'text';

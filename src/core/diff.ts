@@ -34,7 +34,8 @@ export function diff(desired: Resource[], live: Resource[], kinds: Kind[]): Diff
     const mine = l && (l.owned || l.adoptable);
     const holder = l && !mine ? l : d.claims.map((c) => unownedClaims.get(c)).find((h) => h !== l);
     if (holder && !mine) {
-      conflicts.push({ key: d.key, label: d.label, ns: d.ns, holder: describeHolder(holder), path: d.path,
+      const named = kind.get(holder.kind)?.holder?.(holder) ?? `${holder.kind} ${holder.label} in ${holder.ns}`;
+      conflicts.push({ key: d.key, label: d.label, ns: d.ns, holder: named, path: d.path,
         claims: d.claims, parents: d.parents, holderClaims: holder.claims, holderNs: holder.ns });
       continue;
     }
@@ -47,12 +48,6 @@ export function diff(desired: Resource[], live: Resource[], kinds: Kind[]): Diff
   }
   changes.push(...deletes);
   return { changes, conflicts };
-}
-
-/** "interface eth0 in host", "namespace ns1", "route 10.0.0.0/24 via 10.1.1.1 dev eth0 in host". */
-function describeHolder(r: Resource): string {
-  if (r.kind === 'namespace') return `namespace ${r.label}`;
-  return `${r.kind === 'foreign-link' ? 'interface' : r.kind} ${r.label} in ${r.ns}`;
 }
 
 function change(op: Change['op'], d: Resource | undefined, l: Resource | undefined): Change {

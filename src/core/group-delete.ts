@@ -4,23 +4,23 @@
 // namespaces on the other side of their veths, the host ends would go only with the kernel's asynchronous
 // namespace cleanup, which verification would then have to wait for. Anything else in that namespace carrying the
 // group (another lab's link, someone's own) keeps the per-link deletions: the group command would take it too.
-import { linkClaim, nsClaim } from '../kinds/common.js';
-import type { Change, Plan, Resource, Step } from '../model.js';
+import { claimedLink, claimedNamespace, linkClaim, nsClaim } from './claims.js';
+import { STAGES, type Change, type Plan, type Resource, type Step } from '../model.js';
 import type { KindContext } from './kind.js';
 import type { LiveSnapshot } from './live.js';
-import { stageOf } from './order.js';
 
-/** Kinds whose deletion removes interfaces (veth: both ends; bridge). */
-const LINK_KINDS = new Set(['veth', 'bridge']);
-/** With the per-link deletions (unlink stage). */
-const PHASE = 210;
+/** The kind of the step (made here, not by a kind). */
+export const LINK_GROUP = 'link-group';
+/** First in the stage where interfaces are deleted (see core/order.ts). */
+const UNLINK = STAGES.indexOf('unlink') * 1000;
 /** Fewer than this and the per-link deletions are as cheap and clearer to read. */
 const MIN_LINKS = 2;
 
 export function groupLinkDeletes(plan: Plan, snap: LiveSnapshot, ctx: KindContext): Plan {
   const group = String(ctx.lab.group);
-  const nsDeleted = new Set(plan.steps.filter((s) => s.kind === 'namespace' && s.op === 'delete').map((s) => s.ns));
-  const deletions = [...plan.steps, ...plan.subsumed].filter((c) => c.op === 'delete' && LINK_KINDS.has(c.kind));
+  const nsDeleted = new Set(plan.steps.filter((s) => s.op === 'delete').flatMap((s) => s.live!.claims).map(claimedNamespace));
+  // Deletions that remove interfaces (a veth: both ends; a bridge): those with interface names among their claims.
+  const deletions = [...plan.steps, ...plan.subsumed].filter((c) => c.op === 'delete' && c.live!.claims.some((x) => claimedLink(x) !== undefined));
   let { steps, subsumed } = plan;
   for (const n of Object.values(snap.ns)) {
     if (n.shallow || nsDeleted.has(n.name)) continue;
@@ -31,16 +31,16 @@ export function groupLinkDeletes(plan: Plan, snap: LiveSnapshot, ctx: KindContex
     if ([...inGroup].some((name) => !going.has(name))) continue; // something of the group stays
     const names = [...inGroup].sort();
     const key = `link-group:${n.name}/${group}`, label = `${group}: ${preview(names)} (${names.length} interfaces)`;
-    const live: Resource = { kind: 'link-group', key, ns: n.name, label, props: { group, names },
+    const live: Resource = { kind: LINK_GROUP, key, ns: n.name, label, props: { group, names },
       claims: names.map((x) => linkClaim(n.name, x)), parents: [nsClaim(n.name)], owned: true };
-    const step: Step = { op: 'delete', kind: 'link-group', key, ns: n.name, label, live, phase: PHASE, stage: stageOf(PHASE),
+    const step: Step = { op: 'delete', kind: LINK_GROUP, key, ns: n.name, label, live, rank: UNLINK, stage: 'unlink',
       cmds: [{ ns: n.name, tool: 'ip', args: ['link', 'del', 'group', group] }] };
     const taken = new Set<Change>(covered);
     steps = [...steps.filter((s) => !taken.has(s)), step];
     subsumed = [...subsumed.filter((c) => !taken.has(c)), ...covered.map(asChange)];
   }
   if (steps === plan.steps) return plan;
-  return { ...plan, steps: steps.sort((a, b) => a.phase - b.phase), subsumed };
+  return { ...plan, steps: steps.sort((a, b) => a.rank - b.rank), subsumed };
 }
 
 /** Interface names a link deletion removes in namespace ns (from its claims, "link:ns/name"). */

@@ -1,8 +1,12 @@
-// The contract every resource kind implements. A kind knows how to find itself in the topology file and in the
-// live kernel snapshot, how to compare the two, and the commands that create, change and remove it.
-// A new kind = one file in src/kinds, one line in src/kinds/index.ts, one schema definition, one fixture.
-import type { Change, Cmd, LabIdentity, Resource, Topology } from '../model.js';
-import type { LiveSnapshot, ToolRead } from './live.js';
+// The contract every resource kind implements, in one file of src/kinds (plus its schema definition, one line in
+// src/kinds/index.ts and its fixtures). A kind says what it declares (from the lab's model), what it reads from the
+// kernel and how it recognises its own objects there, how to compare the two, the commands that create, change
+// and remove its objects, where those run relative to other kinds (by name), what the state record keeps for it,
+// and how it is checked, shown and drawn. The core is generic over a list of kinds and names none of them.
+import type { Change, Cmd, LabIdentity, Resource, StageName, Topology } from '../model.js';
+import type { Finding } from './finding.js';
+import type { DeclaredIface, LabModel } from './lab-model.js';
+import type { IpRead, LiveSnapshot, ToolRead } from './live.js';
 import type { StateRecord } from './state.js';
 
 export interface KindContext {
@@ -13,11 +17,29 @@ export interface KindContext {
 
 export type FieldDiff = [field: string, live: unknown, desired: unknown];
 
+/**
+ * Where an operation of a kind runs: its stage (model.ts STAGES, one after the other), and within the stage after
+ * the operations it names — "kind" (the same operation of that kind) or "kind:op". Operations with nothing between
+ * them keep the order of the registry and of the file.
+ */
+export interface Slot { stage: StageName; after?: string[] }
+
+/** An interface the file declares, with what the other kinds need to know of it (see core/lab-model.ts). */
+export type { DeclaredIface };
+
+/** Something in a namespace that a plan deleting it would take along although the lab doesn't own it. */
+export interface Blocker { ns: string; ifname: string; kind: string }
+
 export interface Kind {
   name: string;
-  /** Position in the global order; see core/order.ts for the stages these numbers fall into. */
-  phase: { create: number; update: number; delete: number };
-  desired(topo: Topology, ctx: KindContext): Resource[];
+  order: { create: Slot; update: Slot; delete: Slot };
+  /** The interfaces of this kind the file declares: every kind's addresses, graph, tests and checks read them. */
+  interfaces?(topo: Topology): DeclaredIface[];
+  /** Checks of what the schema can't express, on the resolved model; each finding with its place in the file. */
+  check?(model: LabModel, opts: CheckOptions): Finding[];
+  desired(model: LabModel, ctx: KindContext): Resource[];
+  /** Lines added to the `ip -json -d -batch` read of every namespace read (no process of their own). */
+  ipReads?: IpRead[];
   /** What the kind needs read beyond `ip -json` (run by io/read-live.ts; results in NsLive.reads). */
   reads?(topo: Topology | undefined, ctx: KindContext): ToolRead[];
   /** Owned objects (owned: true) and, where they matter for name conflicts, unowned ones (owned: false). */
@@ -33,6 +55,33 @@ export interface Kind {
   create(r: Resource, ctx: KindContext): Cmd[];
   update(desired: Resource, live: Resource, fields: FieldDiff[], ctx: KindContext): Cmd[];
   remove(live: Resource, ctx: KindContext): Cmd[];
+  /**
+   * What the state record must hold for objects the kernel can't mark as the lab's (or values it can't give back):
+   * `intent`, for a change about to run (written before it, so a crash leaves nothing unowned); `keep`, for a
+   * desired object once an apply succeeded (given the record written before it ran).
+   */
+  record?: { intent(c: Change): Partial<StateRecord>; keep(desired: Resource, intent: StateRecord): Partial<StateRecord> };
+  /** Things in the namespaces a plan deletes that the lab doesn't own: the plan must not run. */
+  blockers?(deletedNamespaces: string[], snap: LiveSnapshot, ctx: KindContext): Blocker[];
+  /** How a live object of this kind that holds a declared one's name is named in a conflict (default "kind label in ns"). */
+  holder?(r: Resource): string;
+  /** `topo show`: listed among the lab's objects (with `detail` after its label). */
+  show?: { detail?(r: Resource): string };
+  /** A setting of another object (an interface's state): its deletion along with that object is not counted or shown. */
+  setting?: boolean;
+  /** `topo graph`: notes in a namespace's box; those with a `box` are drawn apart under that title (the NAT rules). */
+  draw?(model: LabModel, ns: string): { text: string; box?: string }[];
+}
+
+/** What the checks may know of the machine (read by the CLI, passed in: validation stays pure). */
+export interface CheckOptions {
+  /** false: the `nft` command is missing. undefined: not checked. */
+  nftAvailable?: boolean;
+  /**
+   * The running kernel's network sysctls ("net.ipv4.ip_forward", "net.ipv4.conf.*.forwarding"); a declared one not
+   * among them is warned about. undefined: not checked.
+   */
+  knownSysctls?: ReadonlySet<string>;
 }
 
 /** Compare the props the desired side declares (undefined = "don't care"). */

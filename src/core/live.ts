@@ -54,6 +54,9 @@ export interface NsLive {
   reads?: Record<string, unknown>;
 }
 
+/** A line of the `ip -json -d -batch` read of every namespace read, its JSON document kept under `name`. */
+export interface IpRead { name: string; line: string }
+
 /**
  * A read a kind declares as data (Kind.reads): one tool run in one namespace, its JSON output kept in
  * NsLive.reads[name]. io/read-live.ts runs it; the kind reads the result in its live(). A kind never runs anything.

@@ -1,28 +1,61 @@
-// Pure: changes in, an ordered plan out. Each kind gives a phase number per operation; phases fall into five
-// stages that run one after the other:
-//   namespaces (<200)  host: `netns add`
-//   unlink    (<220)  per namespace, in parallel: interfaces deleted (a stage of its own: deleting one end of a
-//                     veth pair frees the peer's name in another namespace, which a creation there may reuse)
-//   links     (<300)  per namespace, in parallel: interfaces created (peers land in their namespace)
-//   config    (<900)  per namespace, in parallel: routes/addresses removed, then lo, ports, addresses, routes, sysctls, NAT
-//   bridges           the config stage of the namespaces where a bridge is created, after every other namespace's:
-//                     a new bridge is created down and brought up here (its Cmd says so), so the frames that its
-//                     ports' namespaces send while they come up (IPv6 DAD, router solicitations, MLD reports) are
-//                     dropped at the port instead of flooded to every other port, which in a large star is most of
-//                     the kernel's work; the namespace's routes, which may need the bridge up, come after it
-//   cleanup   (>=900) host: `netns del` (takes each namespace's interfaces, addresses and routes along)
+// Pure: changes in, an ordered plan out. Each kind names, per operation, its stage and the operations it comes
+// after (Kind.order, see core/kind.ts). The stages run one after the other:
+//   namespaces  host: `netns add`
+//   unlink      per namespace, in parallel: interfaces deleted (a stage of its own: deleting one end of a
+//               veth pair frees the peer's name in another namespace, which a creation there may reuse)
+//   links       per namespace, in parallel: interfaces created (peers land in their namespace)
+//   config      per namespace, in parallel: what is configured on the interfaces (their settings, addresses, routes...)
+//   bridges     the config stage of the namespaces where a bridge is created, after every other namespace's:
+//               a new bridge is created down and brought up here (its Cmd says so), so the frames that its
+//               ports' namespaces send while they come up (IPv6 DAD, router solicitations, MLD reports) are
+//               dropped at the port instead of flooded to every other port, which in a large star is most of
+//               the kernel's work; the namespace's routes, which may need the bridge up, come after it
+//   cleanup     host: `netns del` (takes each namespace's interfaces, addresses and routes along)
 // A deletion whose parent (its namespace, its interface) is deleted too is subsumed: no command of its own,
 // unless a creation in this plan needs its name back right away.
-import type { Change, Cmd, Plan, StageName, Step } from '../model.js';
-import type { Kind, KindContext } from './kind.js';
+import { STAGES, type Change, type Cmd, type Op, type Plan, type StageName, type Step } from '../model.js';
+import type { Kind, KindContext, Slot } from './kind.js';
 
-export function stageOf(phase: number): StageName {
-  if (phase < 200) return 'namespaces';
-  if (phase < 220) return 'unlink';
-  if (phase < 300) return 'links';
-  if (phase < 900) return 'config';
-  return 'cleanup';
+/**
+ * The rank of every operation of these kinds: its stage first, then how many operations of that stage it comes
+ * after (longest chain of `after`), so that operations with nothing between them share a rank and keep their order.
+ * Throws on a name that is no kind's, on an `after` in another stage and on a cycle: a mistake in a kind file.
+ */
+export function ranks(kinds: Kind[]): Map<string, number> {
+  const cached = rankCache.get(kinds);
+  if (cached) return cached;
+  const ops: Op[] = ['create', 'update', 'delete'];
+  const slot = new Map<string, Slot>();
+  for (const k of kinds) for (const op of ops) slot.set(`${k.name}:${op}`, k.order[op]);
+  const deps = (id: string) => (slot.get(id)!.after ?? []).flatMap((a) => {
+    const [kind, op] = a.split(':');
+    const targets = op ? [a] : [`${kind}:${id.split(':')[1]}`];
+    for (const t of targets) if (!slot.has(t)) throw new Error(`${id} is ordered after ${a}, which is no kind's operation`);
+    return targets;
+  });
+  const depth = new Map<string, number>();
+  const visit = (id: string, seen: string[]): number => {
+    const known = depth.get(id);
+    if (known !== undefined) return known;
+    if (seen.includes(id)) throw new Error(`ordering cycle: ${[...seen, id].join(' after ')}`);
+    let d = 0;
+    for (const t of deps(id)) {
+      if (slot.get(t)!.stage !== slot.get(id)!.stage) throw new Error(`${id} (${slot.get(id)!.stage}) can't be ordered after ${t} (${slot.get(t)!.stage}): another stage`);
+      d = Math.max(d, visit(t, [...seen, id]) + 1);
+    }
+    depth.set(id, d);
+    return d;
+  };
+  const out = new Map<string, number>();
+  for (const id of slot.keys()) out.set(id, STAGES.indexOf(slot.get(id)!.stage) * 1000 + visit(id, []));
+  rankCache.set(kinds, out);
+  return out;
 }
+
+const rankCache = new WeakMap<Kind[], Map<string, number>>();
+
+/** The stage of a rank (see ranks). */
+export const stageOfRank = (rank: number): StageName => STAGES[Math.floor(rank / 1000)];
 
 /** The stage a command runs in: its step's, unless the command names another (a new bridge's `up`). */
 export function runsIn(step: Step, cmd: Cmd): StageName {
@@ -31,7 +64,8 @@ export function runsIn(step: Step, cmd: Cmd): StageName {
 
 export function order(lab: string, changes: Change[], kinds: Kind[], ctx: KindContext): Plan {
   const kind = new Map(kinds.map((k) => [k.name, k]));
-  const phase = (c: Change) => kind.get(c.kind)!.phase[c.op];
+  const rankOf = ranks(kinds);
+  const rank = (c: Change) => rankOf.get(`${c.kind}:${c.op}`)!;
 
   // Subsumption: a deletion whose parent (namespace, interface) is deleted too goes with it.
   const deletes = changes.filter((c) => c.op === 'delete');
@@ -50,13 +84,13 @@ export function order(lab: string, changes: Change[], kinds: Kind[], ctx: KindCo
     const cmds = c.op === 'create' ? k.create(c.desired!, ctx)
       : c.op === 'update' ? k.update(c.desired!, c.live!, c.fields ?? [], ctx)
         : k.remove(c.live!, ctx);
-    return { ...c, phase: phase(c), stage: stageOf(phase(c)), cmds };
+    return { ...c, rank: rank(c), stage: stageOfRank(rank(c)), cmds };
   });
   // A namespace that brings up a new bridge configures in the bridges stage (see above).
   const late = new Set(steps.filter((s) => s.cmds.some((c) => c.stage === 'bridges')).map((s) => s.ns));
   for (const s of steps) if (s.stage === 'config' && late.has(s.ns)) s.stage = 'bridges';
-  // Stable: same phase keeps the order of the registry and of the file.
-  steps.sort((a, b) => a.phase - b.phase);
+  // Stable: the same rank keeps the order of the registry and of the file.
+  steps.sort((a, b) => a.rank - b.rank);
   return { lab, steps, subsumed };
 }
 

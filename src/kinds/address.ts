@@ -1,22 +1,14 @@
-// Addresses on the lab's interfaces (bridges and veth ends). IPv6 ones are added with `nodad` so they are usable
+// Addresses on the lab's interfaces (of every kind: the model's interfaces). IPv6 ones are added with `nodad` so they are usable
 // the moment apply returns. Link-local IPv6 addresses belong to the kernel and are left alone.
 import type { Kind } from '../core/kind.js';
-import { bridgesOf, type Resource } from '../model.js';
-import { canonicalCidr, familyOf, ip, linkClaim, normEnd, nsClaim, ownsLink } from './common.js';
+import type { Resource } from '../model.js';
+import { canonicalCidr, familyOf, ip, linkClaim, nsClaim, ownsLink } from './common.js';
 
 export const addressKind: Kind = {
   name: 'address',
-  phase: { create: 330, update: 330, delete: 305 },
-  desired(topo) {
-    const out: Resource[] = [];
-    for (const { ns, name, spec, path } of bridgesOf(topo)) {
-      (spec.addresses ?? []).forEach((a, i) => out.push(res(ns, name, a, `${path}/addresses/${i}`)));
-    }
-    (topo.veths ?? []).forEach((v, vi) => v.ends.forEach((e, ei) => {
-      const n = normEnd(e);
-      n.addresses.forEach((a, i) => out.push(res(n.ns, n.name, a, `/veths/${vi}/ends/${ei}/addresses/${i}`)));
-    }));
-    return out;
+  order: { create: { stage: 'config', after: ['veth-end'] }, update: { stage: 'config', after: ['veth-end'] }, delete: { stage: 'config', after: ['route:delete'] } },
+  desired(model) {
+    return model.ifaces.flatMap((f) => f.addresses.map((a) => res(f.ns, f.name, a.text, a.path)));
   },
   live(snap, ctx) {
     return Object.values(snap.ns).flatMap((n) => n.links.filter((l) => l.ifname !== 'lo' && ownsLink(ctx, n.name, l)).flatMap((l) =>
@@ -34,6 +26,7 @@ export const addressKind: Kind = {
     const { dev, cidr } = r.props as { dev: string; cidr: string };
     return [{ ...ip(r.ns, 'addr', 'del', cidr, 'dev', dev), undo: [ip(r.ns, 'addr', 'add', cidr, 'dev', dev)] }];
   },
+  show: {},
 };
 
 function res(ns: string, dev: string, cidr: string, path?: string): Resource {

@@ -4,8 +4,9 @@
 // An MTU the file doesn't declare is the one a fresh apply gives the bridge: its ports' smallest.
 import type { Kind } from '../core/kind.js';
 import { linkIsUp } from '../core/live.js';
+import { addressesAt } from '../core/lab-model.js';
 import { bridgesOf, type Resource } from '../model.js';
-import { ip, linkClaim, nsClaim, ownedLinks } from './common.js';
+import { ip, linkClaim, linkRecord, nsClaim, ownedLinks } from './common.js';
 import { bridgeMtus, pinBridgeMtu } from './link-defaults.js';
 
 /** `pin`: desired only, the MTU is the file's (not its ports'), so it is set at creation. */
@@ -13,10 +14,14 @@ interface BridgeProps { mtu?: number; mac?: string; up: boolean; alias: string; 
 
 export const bridgeKind: Kind = {
   name: 'bridge',
-  phase: { create: 220, update: 310, delete: 210 },
-  desired(topo, ctx) {
-    const mtus = bridgeMtus(topo);
-    return bridgesOf(topo).map(({ ns, name, spec: b, path }) => {
+  order: { create: { stage: 'links' }, update: { stage: 'config', after: ['address:delete'] }, delete: { stage: 'unlink' } },
+  interfaces: (topo) => bridgesOf(topo).map(({ ns, name, spec, path }) => ({
+    ns, name, kind: 'bridge', role: 'bridge', path, at: 'key' as const, base: path, addresses: addressesAt(spec.addresses, path),
+    mtu: spec.mtu, up: spec.up !== false, ports: true,
+  })),
+  desired(model, ctx) {
+    const mtus = bridgeMtus(model.topo);
+    return bridgesOf(model.topo).map(({ ns, name, spec: b, path }) => {
       const props = { mtu: mtus.get(`${ns}/${name}`), mac: b.mac, up: b.up ?? true, alias: ctx.lab.alias, pin: b.mtu !== undefined };
       return res(ns, name, props, path);
     });
@@ -49,6 +54,8 @@ export const bridgeKind: Kind = {
       ...(f.has('up') ? [p.up ? 'up' : 'down'] : []), ...(f.has('alias') ? ['alias', p.alias] : []))];
   },
   remove: (r) => [ip(r.ns, 'link', 'del', 'dev', r.label)],
+  record: linkRecord,
+  show: { detail: (r) => { const p = r.props as unknown as BridgeProps; return `${p.up ? ' up' : ' down'} mtu ${p.mtu}`; } },
 };
 
 function res(ns: string, name: string, props: BridgeProps, path?: string): Resource {

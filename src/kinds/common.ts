@@ -3,8 +3,9 @@
 import type { KindContext } from '../core/kind.js';
 import type { IpLink, NsLive } from '../core/live.js';
 import type { StateRecord } from '../core/state.js';
-import { HOST, type Cmd, type Topology } from '../model.js';
+import { HOST, type Change, type Cmd, type Resource, type Topology } from '../model.js';
 import { canon, networkOf, parseAddr, parseCidr, type Cidr } from '../core/ip.js';
+import { claimedLink, linkClaim, nsClaim } from '../core/claims.js';
 
 /** Does the lab own this interface? Marked by its alias, or (just created, not yet marked) by group + record. */
 export function ownsLink(ctx: KindContext, ns: string, l: IpLink): boolean {
@@ -112,8 +113,17 @@ export function normEnd(e: NonNullable<Topology['veths']>[number]['ends'][number
 }
 
 export const endId = (e: { ns: string; name: string }) => `${e.ns}/${e.name}`;
-export const linkClaim = (ns: string, name: string) => `link:${ns}/${name}`;
-export const nsClaim = (ns: string) => `netns:${ns}`;
+export { linkClaim, nsClaim };
+
+/**
+ * The record of interfaces the lab creates (Kind.record): their names, from their claims, from the instant of
+ * `link add` (before the alias marks them) for as long as the file declares them.
+ */
+export const linkRecord = {
+  intent: (c: Change): Partial<StateRecord> => (c.op === 'create' ? { links: linkNames(c.desired!) } : {}),
+  keep: (r: Resource): Partial<StateRecord> => ({ links: linkNames(r) }),
+};
+const linkNames = (r: Resource) => r.claims.map(claimedLink).filter((x): x is string => x !== undefined);
 
 /** Options of `ip link add/set` shared by creation and change: mtu and MAC. */
 export function linkOpts(p: { mtu?: number; mac?: string }): string[] {

@@ -1,13 +1,9 @@
 // Interfaces the lab does not own. Never changed or deleted; listed so that a declared interface with the same
 // name in the same namespace is reported as a conflict instead of being adopted or clobbered, and so that a lab
 // namespace is not deleted with one inside (see foreignInside).
-import type { Kind, KindContext } from '../core/kind.js';
+import type { Blocker, Kind, KindContext } from '../core/kind.js';
 import type { LiveSnapshot } from '../core/live.js';
-import type { Plan } from '../model.js';
 import { linkClaim, ownsLink } from './common.js';
-
-/** An interface the lab does not own inside a namespace the plan deletes. */
-export interface ForeignInside { ns: string; ifname: string; kind: string }
 
 /**
  * The devices the kernel itself makes in every new namespace while their module is loaded (the fallback tunnel
@@ -25,8 +21,7 @@ const kernelDevice = (name: string, kind?: string) => Object.hasOwn(KERNEL_DEVIC
  * namespace is deleted, the interfaces in it that the lab does not own (someone moved or made them there) are
  * listed: the caller refuses instead of taking them along. `lo` and the kernel's own devices don't count.
  */
-export function foreignInside(plan: Plan, snap: LiveSnapshot, ctx: KindContext): ForeignInside[] {
-  const deleted = plan.steps.filter((s) => s.kind === 'namespace' && s.op === 'delete').map((s) => s.ns);
+function foreignInside(deleted: string[], snap: LiveSnapshot, ctx: KindContext): Blocker[] {
   return deleted.flatMap((ns) => (snap.ns[ns]?.links ?? [])
     .filter((l) => l.ifname !== 'lo' && !ownsLink(ctx, ns, l) && !kernelDevice(l.ifname, l.linkinfo?.info_kind))
     .map((l) => ({ ns, ifname: l.ifname, kind: l.linkinfo?.info_kind ?? 'device' })));
@@ -34,7 +29,7 @@ export function foreignInside(plan: Plan, snap: LiveSnapshot, ctx: KindContext):
 
 export const foreignLinkKind: Kind = {
   name: 'foreign-link',
-  phase: { create: 0, update: 0, delete: 0 },
+  order: { create: { stage: 'config' }, update: { stage: 'config' }, delete: { stage: 'config' } },
   desired: () => [],
   live(snap, ctx) {
     return Object.values(snap.ns).flatMap((n) => n.links.filter((l) => l.ifname !== 'lo' && !ownsLink(ctx, n.name, l)).map((l) => ({
@@ -45,4 +40,6 @@ export const foreignLinkKind: Kind = {
   create: () => [],
   update: () => [],
   remove: () => [],
+  blockers: foreignInside,
+  holder: (r) => `interface ${r.label} in ${r.ns}`,
 };

@@ -1,5 +1,7 @@
-// The kind registry: every kind topo manages. Diff, order, execution and rendering are generic over this list.
+// The kind registry: every kind topo manages. Diff, order, execution and rendering are generic over this list;
+// a new kind is one line here.
 import type { Kind } from '../core/kind.js';
+import { pipelineOf } from '../core/pipeline.js';
 import { addressKind } from './address.js';
 import { bridgeKind } from './bridge.js';
 import { foreignLinkKind } from './foreign-link.js';
@@ -24,8 +26,8 @@ export const KINDS: Kind[] = [
   foreignLinkKind,
 ];
 
-export function kindOf(name: string): Kind {
-  const k = KINDS.find((x) => x.name === name);
-  if (!k) throw new Error(`unknown kind ${name}`);
-  return k;
-}
+/** The pipeline's pure functions (core/pipeline.ts) over these kinds. */
+export const { desiredOf, planFrom, intentState, madeState, namespacesMade, finalState, scriptRecords } = pipelineOf(KINDS);
+
+/** The kind of this name (undefined: a step made by the core itself, a link group). */
+export const kindNamed = (name: string): Kind | undefined => KINDS.find((x) => x.name === name);

@@ -1,4 +1,5 @@
 // The `lo` of each lab namespace: its state (loopback: up|down) and the lab's ownership mark (its ifalias).
+import { pointer } from '../core/finding.js';
 import type { Kind } from '../core/kind.js';
 import { linkIsUp } from '../core/live.js';
 import { HOST, type Resource } from '../model.js';
@@ -6,9 +7,16 @@ import { ip, nsClaim, ownsNamespace } from './common.js';
 
 export const loopbackKind: Kind = {
   name: 'loopback',
-  phase: { create: 300, update: 300, delete: 300 },
-  desired(topo, ctx) {
-    return Object.entries(topo.namespaces ?? {})
+  order: { create: { stage: 'config' }, update: { stage: 'config' }, delete: { stage: 'config' } },
+  check(model) {
+    const host = model.topo.namespaces?.[HOST];
+    return host?.loopback === undefined ? [] : [{
+      code: 'host-loopback', path: pointer('namespaces', HOST, 'loopback'), at: 'key',
+      message: '"loopback" is not allowed on host: topo does not manage the host\'s lo', hint: 'remove it',
+    }];
+  },
+  desired(model, ctx) {
+    return Object.entries(model.topo.namespaces ?? {})
       .filter(([n]) => n !== HOST)
       .map(([n, spec]) => res(n, { up: (spec?.loopback ?? 'up') === 'up', alias: ctx.lab.alias }, `/namespaces/${n}`));
   },
@@ -24,6 +32,8 @@ export const loopbackKind: Kind = {
   create: (r) => setLo(r),
   update: (d) => setLo(d),
   remove: () => [],
+  setting: true,
+  show: { detail: (r) => ((r.props as { up: boolean }).up ? ' up' : ' down') },
 };
 
 function setLo(r: Resource) {

@@ -2,15 +2,16 @@
 // common.ts: the identity recorded right after `netns add`, and the ifalias of their `lo`, see loopback.ts).
 // Deleting one takes its interfaces, addresses and routes along.
 import type { Kind } from '../core/kind.js';
-import { bridgesOf, HOST, type Resource, type Topology } from '../model.js';
+import type { LabModel } from '../core/lab-model.js';
+import { HOST, type Resource } from '../model.js';
 import { ip, nsClaim, ownsNamespace } from './common.js';
 
 export const namespaceKind: Kind = {
   name: 'namespace',
-  phase: { create: 110, update: 110, delete: 910 },
-  desired(topo) {
-    const v6 = ipv6Namespaces(topo);
-    return Object.keys(topo.namespaces ?? {})
+  order: { create: { stage: 'namespaces' }, update: { stage: 'namespaces' }, delete: { stage: 'cleanup' } },
+  desired(model) {
+    const v6 = ipv6Namespaces(model);
+    return Object.keys(model.topo.namespaces ?? {})
       .filter((n) => n !== HOST)
       .map((n) => ({ ...res(n, true, `/namespaces/${n}`), props: { ipv6: v6.has(n) } }));
   },
@@ -31,6 +32,13 @@ export const namespaceKind: Kind = {
   ],
   update: (d) => setUp(d),
   remove: (r) => [ip(HOST, 'netns', 'del', r.ns)],
+  // The record covers the instant between `netns add` and marking its lo, and keeps its identity (see common.ts).
+  record: {
+    intent: (c) => (c.op === 'create' ? { namespaces: [c.ns] } : {}),
+    keep: (r, intent) => ({ namespaces: [r.ns], namespaceIds: intent.namespaceIds[r.ns] !== undefined ? { [r.ns]: intent.namespaceIds[r.ns] } : {} }),
+  },
+  holder: (r) => `namespace ${r.label}`,
+  show: {},
 };
 
 /** What a namespace's creation does after `ip netns add`. */
@@ -47,12 +55,11 @@ function setUp(r: Resource) {
   ];
 }
 
-/** Namespaces the file gives an IPv6 address, an IPv6 route or a net.ipv6 sysctl. */
-function ipv6Namespaces(topo: Topology): Set<string> {
+/** Namespaces the file gives an IPv6 address (on any interface), an IPv6 route or a net.ipv6 sysctl. */
+function ipv6Namespaces(model: LabModel): Set<string> {
   const out = new Set<string>();
-  for (const b of bridgesOf(topo)) if ((b.spec.addresses ?? []).some(isV6)) out.add(b.ns);
-  for (const v of topo.veths ?? []) for (const e of v.ends) if ((e.addresses ?? []).some(isV6)) out.add(e.namespace ?? HOST);
-  for (const [ns, spec] of Object.entries(topo.namespaces ?? {})) {
+  for (const f of model.ifaces) if (f.addresses.some((a) => isV6(a.text))) out.add(f.ns);
+  for (const [ns, spec] of Object.entries(model.topo.namespaces ?? {})) {
     if ((spec?.routes ?? []).some((r) => isV6(r.to) || isV6(r.via ?? ''))) out.add(ns);
     if (Object.keys(spec?.sysctls ?? {}).some((k) => k.startsWith('net.ipv6.'))) out.add(ns);
   }

@@ -18,9 +18,9 @@ interface RouteProps { dst: string; via?: string; dev?: string; metric: number; 
 
 export const routeKind: Kind = {
   name: 'route',
-  phase: { create: 340, update: 340, delete: 302 },
-  desired(topo) {
-    return Object.entries(topo.namespaces ?? {}).flatMap(([ns, spec]) => (spec?.routes ?? []).map((r, i) => {
+  order: { create: { stage: 'config', after: ['address'] }, update: { stage: 'config', after: ['address'] }, delete: { stage: 'config', after: ['nat:delete'] } },
+  desired(model) {
+    return Object.entries(model.topo.namespaces ?? {}).flatMap(([ns, spec]) => (spec?.routes ?? []).map((r, i) => {
       const fam = r.to !== 'default' ? familyOf(r.to) : r.via ? familyOf(r.via) : 4;
       const dst = canonicalDst(r.to, fam);
       return res(ns, { dst, via: r.via, dev: r.dev, metric: r.metric ?? (fam === 6 ? 1024 : 0) }, `/namespaces/${ns}/routes/${i}`);
@@ -52,6 +52,14 @@ export const routeKind: Kind = {
   create: (r) => [{ ...routeCmd(r.ns, 'add', r.props as never), undo: [routeCmd(r.ns, 'del', r.props as never)] }],
   update: (d, l) => [{ ...routeCmd(d.ns, 'replace', d.props as never), undo: [routeCmd(l.ns, 'replace', l.props as never)] }],
   remove: (r) => [{ ...routeCmd(r.ns, 'del', r.props as never, (r.props as unknown as RouteProps).proto), undo: [routeCmd(r.ns, 'add', r.props as never)] }],
+  // The host's routes are the lab's only when recorded (see above); a lab namespace's go with it.
+  record: {
+    intent: (c) => (c.op === 'create' && c.ns === HOST ? { hostRoutes: [c.key] } : {}),
+    keep: (r) => (r.ns === HOST ? { hostRoutes: [r.key] } : {}),
+  },
+  show: {},
+  draw: (model, ns) => (model.topo.namespaces?.[ns]?.routes ?? [])
+    .map((r) => ({ text: `route ${r.to}${r.via ? ` via ${r.via}` : ''}${r.dev ? ` dev ${r.dev}` : ''}` })),
 };
 
 // Indexes built once per live list / per list of deletions (droppedWith is asked about every live route).

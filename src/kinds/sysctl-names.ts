@@ -6,6 +6,8 @@
 // are settings of their own that may be set apart afterwards: FANS_OUT lets kinds/sysctl.ts write them again.
 import type { Topology } from '../model.js';
 import { pointer, type Finding } from '../core/finding.js';
+import type { CheckOptions } from '../core/kind.js';
+import { didYouMean } from '../core/suggest.js';
 
 /** Groups of names of one kernel setting. */
 export const SAME_SETTING: readonly (readonly string[])[] = [
@@ -45,4 +47,36 @@ export function sysctlNameFindings(t: Topology): Finding[] {
     }
   }
   return out;
+}
+
+/** The sysctl kind's checks: net.* names only, known to the running kernel (a warning), one setting one value. */
+export function sysctlFindings(t: Topology, opts: CheckOptions): Finding[] {
+  const out: Finding[] = [];
+  for (const [ns, spec] of Object.entries(t.namespaces ?? {})) {
+    for (const key of Object.keys(spec?.sysctls ?? {})) {
+      if (key.startsWith('net.')) {
+        if (opts.knownSysctls && !sysctlKnown(key, opts.knownSysctls)) {
+          out.push({
+            code: 'unknown-sysctl', severity: 'warning', path: pointer('namespaces', ns, 'sysctls', key), at: 'key',
+            message: `sysctl ${JSON.stringify(key)} does not exist in this kernel${didYouMean(key, opts.knownSysctls)}: apply would fail`,
+            hint: 'a sysctl of a module not loaded yet appears once it is (modprobe); a per-interface one is written net.ipv4.conf.<interface>.<name>',
+          });
+        }
+        continue;
+      }
+      out.push({
+        code: 'sysctl-not-net', path: pointer('namespaces', ns, 'sysctls', key), at: 'key',
+        message: `sysctl ${JSON.stringify(key)} is not a network sysctl: only net.* sysctls belong to a namespace`,
+        hint: 'other sysctls are global to the machine; set them outside topo',
+      });
+    }
+  }
+  return [...out, ...sysctlNameFindings(t)];
+}
+
+/** A known name, or one with an interface in place of a per-interface directory's `*` (net.ipv4.conf.veth1.forwarding). */
+function sysctlKnown(key: string, known: ReadonlySet<string>): boolean {
+  if (known.has(key)) return true;
+  const segs = key.split('.');
+  return segs.some((_, i) => i > 0 && known.has([...segs.slice(0, i), '*', ...segs.slice(i + 1)].join('.')));
 }

@@ -7,7 +7,7 @@
 // global to the machine, not the lab's, and some are a root shell (kernel.core_pattern).
 import type { Kind } from '../core/kind.js';
 import type { Cmd, Resource } from '../model.js';
-import { fannedOut } from './sysctl-names.js';
+import { fannedOut, sysctlFindings } from './sysctl-names.js';
 import { nsClaim } from './common.js';
 import { isNetSysctl } from '../core/names.js';
 
@@ -16,9 +16,10 @@ interface SysctlProps { value: string; then?: [string, string][] }
 
 export const sysctlKind: Kind = {
   name: 'sysctl',
-  phase: { create: 350, update: 350, delete: 350 },
-  desired(topo) {
-    return Object.entries(topo.namespaces ?? {}).flatMap(([ns, spec]) => {
+  order: { create: { stage: 'config', after: ['route:create'] }, update: { stage: 'config', after: ['route:create'] }, delete: { stage: 'config', after: ['route:create'] } },
+  check: (model, opts) => sysctlFindings(model.topo, opts),
+  desired(model) {
+    return Object.entries(model.topo.namespaces ?? {}).flatMap(([ns, spec]) => {
       const sysctls = spec?.sysctls ?? {};
       return Object.entries(sysctls).map(([k, v]) => {
         const then = fannedOut(k, Object.keys(sysctls)).map((n): [string, string] => [n, norm(String(sysctls[n]))]);
@@ -41,6 +42,16 @@ export const sysctlKind: Kind = {
     const now = (l.props as { value: string }).value;
     return prev === undefined || norm(prev) === now ? [] : set({ ...l, props: { value: prev } }, (l.props as { value: string }).value);
   },
+  // The value found before the lab first changed a sysctl, kept for as long as the file declares it.
+  record: {
+    intent: (c) => (c.op === 'update' ? { sysctls: { [`${c.ns}|${c.label}`]: (c.live!.props as { value: string }).value } } : {}),
+    keep(r, intent) {
+      const k = `${r.ns}|${r.label}`;
+      return k in intent.sysctls ? { sysctls: { [k]: intent.sysctls[k] } } : {};
+    },
+  },
+  show: { detail: (r) => ` = ${(r.props as { value: string }).value}` },
+  draw: (model, ns) => (String(model.topo.namespaces?.[ns]?.sysctls?.['net.ipv4.ip_forward'] ?? '') === '1' ? [{ text: 'IPv4 forwarding' }] : []),
 };
 
 export const norm = (v: string) => v.trim().split(/\s+/).join(' ');

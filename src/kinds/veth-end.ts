@@ -13,9 +13,9 @@ interface EndProps { up: boolean; master: string | null; mtu?: number; mac?: str
 
 export const vethEndKind: Kind = {
   name: 'veth-end',
-  phase: { create: 320, update: 320, delete: 320 },
-  desired(topo, ctx) {
-    return desiredPairs(topo).flatMap(({ ends, path }) => {
+  order: { create: { stage: 'config', after: ['bridge:update'] }, update: { stage: 'config', after: ['bridge:update'] }, delete: { stage: 'config', after: ['bridge:update'] } },
+  desired(model, ctx) {
+    return desiredPairs(model.topo).flatMap(({ ends, path }) => {
       const ci = creatorIndex(ends);
       return ends.map((e, i) => res(e.ns, e.name,
         { up: e.up, master: e.master, mtu: e.mtu ?? DEFAULT_MTU, mac: e.mac, alias: ctx.lab.alias, creator: i === ci }, `${path}/ends/${i}`));
@@ -52,6 +52,7 @@ export const vethEndKind: Kind = {
     return [{ ...ip(d.ns, 'link', 'set', 'dev', d.label, ...args(p)), undo: [ip(d.ns, 'link', 'set', 'dev', d.label, ...args(old))] }];
   },
   remove: () => [],
+  setting: true,
 };
 
 function res(ns: string, name: string, props: EndProps, path?: string): Resource {

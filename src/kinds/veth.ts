@@ -3,8 +3,11 @@
 // What can't be set at creation (the peer's state, master and alias) is the veth-end kind's job.
 import type { Kind, KindContext } from '../core/kind.js';
 import type { IpLink, LiveSnapshot } from '../core/live.js';
+import { didYouMean } from '../core/suggest.js';
+import { pointer, type Finding } from '../core/finding.js';
+import { addressesAt, ifacesOf, ifKey, type LabModel } from '../core/lab-model.js';
 import { HOST, HOST_NETNS, type Resource, type Topology } from '../model.js';
-import { endId, ip, linkClaim, linkOpts, normEnd, nsClaim, ownsLink, type NormEnd } from './common.js';
+import { endId, ip, linkClaim, linkOpts, linkRecord, normEnd, nsClaim, ownsLink, type NormEnd } from './common.js';
 
 /** The end whose namespace runs `link add`: the one with a bridge (enslaved at creation), else the host one. */
 export function creatorIndex(ends: NormEnd[]): 0 | 1 {
@@ -20,9 +23,17 @@ export function desiredPairs(topo: Topology): { ends: NormEnd[]; path: string }[
 
 export const vethKind: Kind = {
   name: 'veth',
-  phase: { create: 230, update: 230, delete: 210 },
-  desired(topo) {
-    return desiredPairs(topo).map(({ ends, path }) => res(ends, path));
+  order: { create: { stage: 'links', after: ['bridge'] }, update: { stage: 'links', after: ['bridge:create'] }, delete: { stage: 'unlink' } },
+  interfaces: (topo) => (topo.veths ?? []).flatMap((v, i) => v.ends.map((e, j) => {
+    const base = pointer('veths', i, 'ends', j);
+    return {
+      ns: e.namespace ?? HOST, name: e.name, kind: 'veth', role: 'veth end', path: `${base}/name`, at: 'value' as const, base,
+      addresses: addressesAt(e.addresses, base), mtu: e.mtu, up: e.up !== false, master: e.bridge, wire: { id: `/veths/${i}`, label: 'veth' },
+    };
+  })),
+  check: (model) => bridgePorts(model),
+  desired(model) {
+    return desiredPairs(model.topo).map(({ ends, path }) => res(ends, path));
   },
   live(snap, ctx) {
     const pairing = pairEnds(snap, ctx);
@@ -38,6 +49,8 @@ export const vethKind: Kind = {
   compare: () => [],
   create(r, ctx) {
     const ends = (r.props as { ends: NormEnd[] }).ends;
+    // A pair whose peer was outside the lab (read back broken, as a rollback may want it again) can't be made.
+    if (ends.some((e) => e.ns === '?')) return [];
     const ci = creatorIndex(ends);
     const c = ends[ci], o = ends[1 - ci];
     const group = String(ctx.lab.group);
@@ -55,7 +68,35 @@ export const vethKind: Kind = {
     const e = (r.props as { ends: NormEnd[] }).ends.find((x) => x.ns !== '?' && x.name !== '?')!;
     return [ip(e.ns, 'link', 'del', 'dev', e.name)];
   },
+  record: linkRecord,
+  show: {},
 };
+
+/** An end's `bridge`: an interface that takes ports (a bridge) in the end's own namespace. */
+function bridgePorts(model: LabModel): Finding[] {
+  const out: Finding[] = [];
+  (model.topo.veths ?? []).forEach((v, i) => v.ends.forEach((e, j) => {
+    if (e.bridge === undefined) return;
+    const path = pointer('veths', i, 'ends', j, 'bridge');
+    const ns = e.namespace ?? HOST;
+    if (model.masters.has(ifKey(ns, e.bridge))) return;
+    const elsewhere = [...model.masters.values()].find((b) => b.name === e.bridge);
+    if (elsewhere) {
+      out.push({
+        code: 'bridge-namespace', path, related: elsewhere.path,
+        message: `bridge ${JSON.stringify(e.bridge)} is in namespace ${JSON.stringify(elsewhere.ns)}, but this end (${e.name}) is in namespace ${JSON.stringify(ns)}`,
+        hint: `a bridge port must be in the bridge's namespace: move the end to ${elsewhere.ns}, or declare a bridge ${e.bridge} in ${ns} (namespaces: { ${ns}: { bridges: { ${e.bridge}: {} } } })`,
+      });
+      return;
+    }
+    const local = ifacesOf(model, ns).filter((f) => f.ports).map((f) => f.name);
+    out.push({
+      code: 'unknown-bridge', path, message: `bridge ${JSON.stringify(e.bridge)} is not declared${didYouMean(e.bridge, local.length ? local : [...model.masters.values()].map((b) => b.name))}`,
+      hint: `declare it under its namespace: namespaces: { ${ns}: { bridges: { ${e.bridge}: {} } } }`,
+    });
+  }));
+  return out;
+}
 
 interface End { ns: string; l: IpLink; owned: boolean }
 

@@ -3,7 +3,7 @@
 // to) what it was before, and the old record is restored once the kernel is back as it was. What the rollback may
 // touch is what this apply's commands created, as the kernel reported it (see madeState in core/pipeline.ts).
 import { isEmpty } from '../core/order.js';
-import { finalState, intentState, madeState, namespacesMade } from '../core/pipeline.js';
+import { finalState, intentState, madeState, namespacesMade } from '../kinds/index.js';
 import { isEmptyState, mergeState, type StateRecord } from '../core/state.js';
 import { StateError, TopoError } from '../errors.js';
 import type { Plan, Topology } from '../model.js';

@@ -5,9 +5,9 @@
 import type { Conflict } from '../core/diff.js';
 import { labIdentity } from '../core/lab.js';
 import type { LiveSnapshot } from '../core/live.js';
-import type { ForeignInside } from '../kinds/foreign-link.js';
+import type { Blocker } from '../core/kind.js';
 import { TopoError } from '../errors.js';
-import { linkClaim, nsClaim } from '../kinds/common.js';
+import { linkClaim, nsClaim } from '../core/claims.js';
 import { HOST } from '../model.js';
 
 /** At most this many consequences are named under their root cause; the rest are counted. */
@@ -89,7 +89,7 @@ function ownerOf(c: Conflict, marks: Map<string, string>): string | undefined {
 }
 
 /** Namespaces to delete hold interfaces the lab does not own: refuse, naming each one. */
-export function foreignInsideError(lab: string, inside: ForeignInside[]): TopoError {
+export function foreignInsideError(lab: string, inside: Blocker[]): TopoError {
   const lines = inside.map((f) => `interface ${f.ifname} (${f.kind}) in ${f.ns} is not owned by lab "${lab}"`);
   return new TopoError('E_NOT_OWNED', `refusing to delete namespaces that hold interfaces the lab does not own (deleting a namespace deletes`
     + ` everything in it, and a veth's peer wherever it is):\n  ${lines.join('\n  ')}`, 1, {

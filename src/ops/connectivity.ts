@@ -1,6 +1,8 @@
 // The lab's declared connectivity tests as probes: one ping per (test, target address). Pure: a test whose
 // target is a namespace name expands to each address the file declares in that namespace.
-import { bridgesOf, HOST, type Topology } from '../model.js';
+import { resolveLab } from '../core/lab-model.js';
+import { KINDS } from '../kinds/index.js';
+import { HOST, type Topology } from '../model.js';
 
 export type Expect = 'reachable' | 'unreachable';
 
@@ -14,15 +16,13 @@ export interface Probe {
   expect: Expect;
 }
 
-/** Declared addresses (without prefix length) of each namespace, in file order. */
+/** Declared addresses (without prefix length) of each namespace, on interfaces of every kind, in file order. */
 export function addressesByNamespace(topo: Topology): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  const add = (ns: string | undefined, cidrs: string[] | undefined) => {
-    const list = out.get(ns ?? HOST) ?? out.set(ns ?? HOST, []).get(ns ?? HOST)!;
-    for (const c of cidrs ?? []) if (!list.includes(c.split('/')[0])) list.push(c.split('/')[0]);
-  };
-  for (const b of bridgesOf(topo)) add(b.ns, b.spec.addresses);
-  for (const v of topo.veths ?? []) for (const e of v.ends) add(e.namespace, e.addresses);
+  for (const f of resolveLab(topo, KINDS).ifaces) {
+    const list = out.get(f.ns) ?? out.set(f.ns, []).get(f.ns)!;
+    for (const a of f.addresses) if (!list.includes(a.text.split('/')[0])) list.push(a.text.split('/')[0]);
+  }
   return out;
 }
 

@@ -2,7 +2,7 @@
 import { labIdentity } from '../core/lab.js';
 import type { KindContext } from '../core/kind.js';
 import type { LiveSnapshot } from '../core/live.js';
-import { planFrom, readScope, type Planned } from '../core/pipeline.js';
+import { readScope, type Planned } from '../core/pipeline.js';
 import type { StateRecord } from '../core/state.js';
 import type { Resource, Topology } from '../model.js';
 import { listNetns, readLive, readLoAliases, type ReadRequest } from '../io/read-live.js';
@@ -10,7 +10,7 @@ import type { Runner } from '../io/runner.js';
 import { readState, removeState } from '../io/state-file.js';
 import { labGroup, releaseGroup } from '../io/group-claim.js';
 import { PARALLEL, pool } from '../io/pool.js';
-import { KINDS } from '../kinds/index.js';
+import { KINDS, planFrom } from '../kinds/index.js';
 
 export interface Observed extends Planned { ctx: KindContext; snap: LiveSnapshot }
 

@@ -6,11 +6,9 @@
 import { diff } from '../core/diff.js';
 import type { KindContext } from '../core/kind.js';
 import { order } from '../core/order.js';
-import type { NormEnd } from '../kinds/common.js';
-import { KINDS } from '../kinds/index.js';
+import { KINDS, namespacesMade } from '../kinds/index.js';
 import type { Plan, Resource, Topology } from '../model.js';
 import type { StepFailure } from '../errors.js';
-import { namespacesMade } from '../core/pipeline.js';
 import { mergeState } from '../core/state.js';
 import { executePlan } from '../io/execute.js';
 import { netnsIdentities } from '../io/netns-identity.js';
@@ -36,9 +34,8 @@ async function planBack(run: Runner, topo: Topology, ctx: KindContext, before: R
   const obs = await observe(run, topo, ctx, owned.map((r) => r.ns));
   const { changes, conflicts } = diff(owned, obs.live, KINDS);
   const plan = order(ctx.lab.name, changes, KINDS, ctx);
-  // A pair whose peer was outside the lab before (a broken pair) can't be recreated as it was: leave it be.
-  const steps = plan.steps.filter((s) => s.cmds.length && !(s.op === 'create' && s.kind === 'veth'
-    && (s.desired!.props as { ends: NormEnd[] }).ends.some((e) => e.ns === '?')));
+  // What can't be made again as it was (a veth pair whose peer was outside the lab) has no commands: left be.
+  const steps = plan.steps.filter((s) => s.cmds.length);
   return { ...plan, steps, conflicts };
 }
 

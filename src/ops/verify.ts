@@ -1,5 +1,6 @@
 // After apply or destroy: re-read the kernel and check that nothing is left to do. Deleting a namespace frees
 // its interfaces asynchronously (the kernel's cleanup_net), so leftover deletions are polled for a short while.
+import { claimedNamespace } from '../core/claims.js';
 import type { Conflict } from '../core/diff.js';
 import type { KindContext } from '../core/kind.js';
 import type { Resource, Step, Topology } from '../model.js';
@@ -19,7 +20,8 @@ export async function settle(next: () => Promise<Remaining>, timeoutMs: number):
     const r = await next();
     if (!r.steps.length && !r.conflicts.length) return r;
     // A deleted namespace's name is gone at once; only what it held elsewhere (a veth's peer) goes later.
-    const pending = !r.conflicts.length && r.steps.every((s) => s.op === 'delete') && r.steps.some((s) => s.kind !== 'namespace');
+    const pending = !r.conflicts.length && r.steps.every((s) => s.op === 'delete')
+      && r.steps.some((s) => !s.live!.claims.some((c) => claimedNamespace(c) !== undefined));
     if (!pending || Date.now() - t0 > timeoutMs) return r;
     await new Promise((res) => setTimeout(res, wait));
   }

@@ -1,6 +1,8 @@
 // Plans as text: grouped by namespace (+ create, ~ change, - delete), optionally with the exact commands, or as
 // a runnable shell script with a comment per step.
+import { LINK_GROUP } from '../core/group-delete.js';
 import { runsIn } from '../core/order.js';
+import { kindNamed } from '../kinds/index.js';
 import type { ScriptRecords } from '../core/pipeline.js';
 import { STATE_VERSION, type StateRecord } from '../core/state.js';
 import type { Plan, Step } from '../model.js';
@@ -15,13 +17,13 @@ export function visibleSteps(plan: Plan): Step[] {
 
 /** Objects deleted along with their namespace or interface that a user counts as objects of their own. */
 function goneAlong(plan: Plan) {
-  return plan.subsumed.filter((c) => c.kind !== 'veth-end' && c.kind !== 'loopback');
+  return plan.subsumed.filter((c) => !kindNamed(c.kind)?.setting);
 }
 
 export function summary(plan: Plan): { create: number; update: number; delete: number } {
   const n = { create: 0, update: 0, delete: 0 };
   // A link-group step is one command for many interfaces, each counted among the objects removed along with it.
-  for (const s of visibleSteps(plan)) if (s.kind !== 'link-group') n[s.op]++;
+  for (const s of visibleSteps(plan)) if (s.kind !== LINK_GROUP) n[s.op]++;
   n.delete += goneAlong(plan).length;
   return n;
 }
@@ -55,7 +57,7 @@ export function renderPlanText(plan: Plan, opts: { commands?: boolean } = {}): s
     }
   }
   const goneWith = goneAlong(plan);
-  const holders = steps.some((s) => s.kind === 'link-group') ? 'namespace, interface or link group' : 'namespace or interface';
+  const holders = steps.some((s) => s.kind === LINK_GROUP) ? 'namespace, interface or link group' : 'namespace or interface';
   if (goneWith.length) out += `removed along with their ${holders}: ${goneWith.length} object(s)\n`;
   const n = summary(plan);
   out += `\nPlan: ${n.create} to create, ${n.update} to change, ${n.delete} to delete.\n`;

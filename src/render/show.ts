@@ -1,12 +1,14 @@
 // `topo show`: the lab's live objects per namespace, and the drift between them and the file.
+import { kindNamed } from '../kinds/index.js';
 import { HOST, type Resource } from '../model.js';
 import type { Observed } from '../ops/observe.js';
 import { describeStep, visibleSteps } from './plan.js';
 
-const SHOWN = new Set(['namespace', 'bridge', 'veth', 'address', 'route', 'sysctl', 'loopback', 'nat']);
+/** The lab's objects of the kinds that are shown (Kind.show). */
+const shown = (obs: Observed) => obs.live.filter((r) => r.owned && kindNamed(r.kind)?.show);
 
 export function showJson(obs: Observed) {
-  const owned = obs.live.filter((r) => r.owned && SHOWN.has(r.kind));
+  const owned = shown(obs);
   return {
     lab: obs.ctx.lab.name,
     namespaces: Object.fromEntries(groupByNs(owned).map(([ns, rs]) => [ns, rs.map((r) => ({ kind: r.kind, key: r.key, label: r.label, props: r.props }))])),
@@ -16,12 +18,12 @@ export function showJson(obs: Observed) {
 }
 
 export function showText(obs: Observed): string {
-  const owned = obs.live.filter((r) => r.owned && SHOWN.has(r.kind));
+  const owned = shown(obs);
   let out = `lab ${obs.ctx.lab.name}\n`;
   if (!owned.length) out += '  nothing of this lab exists in the kernel\n';
   for (const [ns, rs] of groupByNs(owned)) {
     out += `namespace ${ns}\n`;
-    for (const r of rs) out += `  ${r.kind.padEnd(9)} ${r.label}${extra(r)}\n`;
+    for (const r of rs) out += `  ${r.kind.padEnd(9)} ${r.label}${kindNamed(r.kind)?.show?.detail?.(r) ?? ''}\n`;
   }
   const drift = visibleSteps(obs.plan);
   out += drift.length ? `drift against the file (${drift.length}):\n` : 'in sync with the file\n';
@@ -29,14 +31,6 @@ export function showText(obs: Observed): string {
   for (const s of drift) out += `  ${word[s.op].padEnd(11)} ${s.ns}: ${describeStep(s)}\n`;
   for (const c of obs.conflicts) out += `  conflict    ${c.ns}: ${c.label} is held by ${c.holder}\n`;
   return out;
-}
-
-function extra(r: Resource): string {
-  const p = r.props as Record<string, unknown>;
-  if (r.kind === 'sysctl') return ` = ${p.value}`;
-  if (r.kind === 'loopback') return p.up ? ' up' : ' down';
-  if (r.kind === 'bridge') return `${p.up ? ' up' : ' down'} mtu ${p.mtu}`;
-  return '';
 }
 
 function groupByNs(rs: Resource[]): [string, Resource[]][] {

@@ -8,7 +8,6 @@ import { decodeInput, MAX_BYTES, tooLarge } from './decode.js';
 import type { Finding } from '../core/finding.js';
 import { schemaFindings } from './schema.js';
 import { semanticFindings, type SemanticOptions } from './semantic.js';
-import { sysctlNameFindings } from '../kinds/sysctl-names.js';
 import { fastParse } from './yaml-fast.js';
 import { Locator, parseSource } from './yaml-source.js';
 
@@ -57,7 +56,7 @@ export function validateText(text: string | Uint8Array, file: string, opts: Vali
 /** The schema's findings or, when there are none, the semantic ones. */
 function checks(data: unknown, opts: ValidateOptions): Finding[] {
   const findings = schemaFindings(data);
-  return findings.length ? findings : [...semanticFindings(data as Topology, opts), ...sysctlNameFindings(data as Topology)];
+  return findings.length ? findings : semanticFindings(data as Topology, opts);
 }
 
 /** Whether the data of the fast path is a valid topology without warnings (a check that overflows the stack counts as a no). */

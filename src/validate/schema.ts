@@ -7,7 +7,7 @@ import { explain } from './explain.js';
 import { pointer, show, unescapeSeg, type Finding } from '../core/finding.js';
 import validateTopology from './generated/topology-validator.js';
 import { failedValue, parentSchemaOf } from './schema-error-context.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean } from '../core/suggest.js';
 
 type SchemaNode = { [k: string]: unknown; properties?: Record<string, SchemaNode>; description?: string };
 

@@ -2,8 +2,9 @@
 import { HOST, type NamespaceSpec, type RouteSpec, type Topology } from '../model.js';
 import { pointer, type Finding } from '../core/finding.js';
 import { canon, family, familyName, inSubnet, isLinkLocal6, networkOf, parseAddr, parseCidr, parseNatTarget, type Addr, type Cidr } from '../core/ip.js';
+import { interfaceRef } from '../core/lab-model.js';
 import { FINDINGS_CAP, ifacesOf, ifKey, type LabIndex } from './lab-index.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean } from '../core/suggest.js';
 
 export function networkFindings(t: Topology, ix: LabIndex): Finding[] {
   const out: Finding[] = [];
@@ -11,7 +12,6 @@ export function networkFindings(t: Topology, ix: LabIndex): Finding[] {
   for (const [ns, spec] of Object.entries(t.namespaces ?? {})) {
     if (!spec) continue;
     routes(ns, spec.routes ?? [], ix, out);
-    nat(ns, spec, ix, out);
   }
   tests(t, ix, declared, out);
   return out;
@@ -45,18 +45,6 @@ function addresses(ix: LabIndex, out: Finding[]): Set<string> {
     }
   }
   return all;
-}
-
-/** An interface named by a route or NAT rule must be one of the namespace's (the host may have others of its own). */
-export function interfaceRef(ix: LabIndex, ns: string, name: string, path: string, role: string): Finding | undefined {
-  if (name === 'lo' || ix.byKey.has(ifKey(ns, name)) || ns === HOST) return undefined;
-  const local = ifacesOf(ix, ns).map((f) => f.name);
-  const elsewhere = ix.byName.get(name);
-  return {
-    code: 'unknown-interface', path,
-    message: `${role} ${JSON.stringify(name)} is not an interface of ${nsText(ns)}${didYouMean(name, local)}`,
-    hint: elsewhere ? `${name} is in ${nsText(elsewhere.ns)}` : local.length ? `interfaces of ${ns}: ${local.slice(0, 10).join(', ')}${local.length > 10 ? ', ...' : ''}` : `${nsText(ns)} has no interfaces`,
-  };
 }
 
 function routes(ns: string, list: RouteSpec[], ix: LabIndex, out: Finding[]): void {
@@ -122,28 +110,6 @@ function gateway(ns: string, r: RouteSpec, via: Addr, list: RouteSpec[], ix: Lab
     hint: cidrs.length
       ? `addresses there: ${cidrs.map(([a, l]) => `${canon(a)}/${l}`).join(', ')}; add an address on the gateway's subnet, or fix "via"`
       : `${where} has no addresses; give ${devIf ? r.dev : 'one of its interfaces'} an address on the gateway's subnet`,
-  });
-}
-
-function nat(ns: string, spec: NamespaceSpec, ix: LabIndex, out: Finding[]): void {
-  (spec.nat?.masquerade ?? []).forEach((m, i) => {
-    const base = pointer('namespaces', ns, 'nat', 'masquerade', i);
-    const f = interfaceRef(ix, ns, m.out, `${base}/out`, 'masquerade interface');
-    if (f) out.push(f);
-    if (m.from !== undefined) {
-      const c = parseCidr(m.from);
-      if (typeof c === 'string') out.push({ code: 'bad-address', path: `${base}/from`, message: `masquerade source: ${c}` });
-    }
-  });
-  (spec.nat?.forward ?? []).forEach((fw, i) => {
-    const base = pointer('namespaces', ns, 'nat', 'forward', i);
-    const f = interfaceRef(ix, ns, fw.in, `${base}/in`, 'forward interface');
-    if (f) out.push(f);
-    const target = parseNatTarget(fw.to);
-    if (typeof target === 'string') {
-      const message = target.startsWith(JSON.stringify(fw.to)) ? `forward target ${target}` : `forward target ${JSON.stringify(fw.to)}: ${target}`;
-      out.push({ code: 'bad-nat-target', path: `${base}/to`, message, hint: 'e.g. 10.0.1.2, 10.0.1.2:80, [fd00::2]:80' });
-    }
   });
 }
 

@@ -1,4 +1,4 @@
-// Checks per L2 segment (a link: the two ends of a veth pair, or a bridge with its ports): an address used twice on
+// Checks per L2 segment (interfaces on one wire, like the two ends of a veth pair, or a bridge with its ports): an address used twice on
 // one segment (each would answer for the other: a ping "passes" by answering itself), an address on a bridge port
 // (the bridge takes the port's traffic), and subnets of one namespace that overlap across two segments. Pure.
 import { HOST } from '../model.js';
@@ -14,20 +14,20 @@ export function segmentsOf(ix: LabIndex): { seg: number[]; name: Map<number, str
   const find = (i: number): number => { while (parent[i] !== i) i = parent[i] = parent[parent[i]]; return i; };
   const join = (a: number, b: number) => { parent[find(a)] = find(b); };
   const at = new Map(ix.ifaces.map((f, i) => [f, i]));
-  const firstEnd = new Map<number, number>();
+  const onWire = new Map<string, number>();
   ix.ifaces.forEach((f, i) => {
-    if (f.veth !== undefined) {
-      const other = firstEnd.get(f.veth);
-      if (other === undefined) firstEnd.set(f.veth, i); else join(i, other);
+    if (f.wire !== undefined) {
+      const other = onWire.get(f.wire.id);
+      if (other === undefined) onWire.set(f.wire.id, i); else join(i, other);
     }
-    const br = f.bridge !== undefined ? ix.bridges.get(ifKey(f.ns, f.bridge)) : undefined;
-    if (br) join(i, at.get(br)!);
+    const master = f.master !== undefined ? ix.masters.get(ifKey(f.ns, f.master)) : undefined;
+    if (master) join(i, at.get(master)!);
   });
   const seg = ix.ifaces.map((_, i) => find(i));
   const name = new Map<number, string>();
   ix.ifaces.forEach((f, i) => {
-    if (f.kind === 'bridge') name.set(seg[i], `bridge ${f.name} and its ports`);
-    else if (!name.has(seg[i])) name.set(seg[i], 'the two ends of a veth pair');
+    if (f.ports) name.set(seg[i], `${f.role} ${f.name} and its ports`);
+    else if (!name.has(seg[i]) && f.wire) name.set(seg[i], `the two ends of a ${f.wire.label} pair`);
   });
   return { seg, name };
 }
@@ -37,11 +37,11 @@ export function segmentFindings(ix: LabIndex): Finding[] {
   const { seg, name } = segmentsOf(ix);
   const seen = new Map<string, { f: Iface; path: string }>();
   ix.ifaces.forEach((f, i) => {
-    if (f.kind === 'veth end' && f.bridge !== undefined && f.addresses.length) {
+    if (f.master !== undefined && f.addresses.length) {
       out.push({
         code: 'bridge-port-address', severity: 'warning', path: f.addresses[0].path,
-        message: `${f.name} is a port of bridge ${f.bridge}: the bridge takes the traffic arriving on it, so its address ${f.addresses[0].text} won't answer`,
-        hint: `put the address on bridge ${f.bridge} instead`,
+        message: `${f.name} is a port of bridge ${f.master}: the bridge takes the traffic arriving on it, so its address ${f.addresses[0].text} won't answer`,
+        hint: `put the address on bridge ${f.master} instead`,
       });
     }
     for (const a of f.addresses) {

@@ -13,7 +13,7 @@ import { ROOT, Sandbox } from '../helpers/sandbox.js';
 import { kernelState, type KernelState } from '../helpers/kernel-state.js';
 import { STACK } from '../helpers/reference.js';
 import { formatProblems, validateText } from '../../src/validate/index.js';
-import { planFrom } from '../../src/core/pipeline.js';
+import { planFrom } from '../../src/kinds/index.js';
 import { labIdentity } from '../../src/core/lab.js';
 import { emptyState } from '../../src/core/state.js';
 import type { Topology } from '../../src/model.js';

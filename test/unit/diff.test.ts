@@ -2,13 +2,13 @@
 import { describe, expect, it } from 'vitest';
 import { diff } from '../../src/core/diff.js';
 import type { Kind } from '../../src/core/kind.js';
-import { planFrom } from '../../src/core/pipeline.js';
+import { planFrom } from '../../src/kinds/index.js';
 import { visibleSteps } from '../../src/render/plan.js';
 import type { Resource, Topology } from '../../src/model.js';
 import { LAB, ctxOf, emptyHost, lo, ns, snapshot, v4, v6, veth } from './live-fixtures.js';
 
 const thing: Kind = {
-  name: 'thing', phase: { create: 1, update: 1, delete: 1 },
+  name: 'thing', order: { create: { stage: 'config' }, update: { stage: 'config' }, delete: { stage: 'config' } },
   desired: () => [], live: () => [], create: () => [], update: () => [], remove: () => [],
 };
 const r = (key: string, o: Partial<Resource> = {}): Resource =>

@@ -1,7 +1,7 @@
 // Interfaces the lab doesn't own inside a namespace the plan deletes are listed (the plan must not run): someone's
 // veth moved in, an interface without a kind; not lo, not the lab's own, not the kernel's fallback tunnel devices.
 import { describe, expect, it } from 'vitest';
-import { planFrom } from '../../src/core/pipeline.js';
+import { planFrom } from '../../src/kinds/index.js';
 import { ctxOf, lo, ns, snapshot, veth } from './live-fixtures.js';
 
 describe('foreign interfaces in namespaces to delete', () => {

@@ -19,9 +19,9 @@ describe('labGraph', () => {
     const at = (ns: string) => g.nodes.filter((n) => n.ns === ns).map((n) => n.name).sort();
     expect(at('router')).toEqual(['br-lan', 'veth-client', 'veth-wan', 'veth-web']);
     expect(at('server')).toEqual(['eth0']);
-    expect(g.edges.filter((e) => e.kind === 'veth')).toHaveLength(3);
+    expect(g.edges.filter((e) => e.kind === 'wire' && e.label === 'veth')).toHaveLength(3);
     expect(g.edges.filter((e) => e.kind === 'port')).toHaveLength(2);
-    expect(g.namespaces.find((n) => n.name === 'router')!.nat).toEqual([
+    expect(g.namespaces.find((n) => n.name === 'router')!.boxes.find((b) => b.title === 'NAT')?.lines).toEqual([
       'masquerade 10.0.1.0/24 out veth-wan', 'forward tcp/8080 on veth-wan → 10.0.1.2:80',
     ]);
   });
@@ -30,7 +30,7 @@ describe('labGraph', () => {
     const g = labGraph(load('nat-node.yaml'));
     expect(g.namespaces.map((n) => n.name)).toContain('host');
     expect(g.nodes.find((n) => n.name === 'br0')!.ns).toBe('host');
-    expect(g.namespaces.find((n) => n.name === 'host')!.nat).toEqual(['masquerade 172.16.0.0/24 out uplink']);
+    expect(g.namespaces.find((n) => n.name === 'host')!.boxes.find((b) => b.title === 'NAT')?.lines).toEqual(['masquerade 172.16.0.0/24 out uplink']);
   });
 });
 

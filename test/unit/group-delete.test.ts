@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { labIdentity } from '../../src/core/lab.js';
 import type { NsLive } from '../../src/core/live.js';
-import { planFrom } from '../../src/core/pipeline.js';
+import { planFrom } from '../../src/kinds/index.js';
 import { summary, visibleSteps } from '../../src/render/plan.js';
 import { bridge, ctxOf, LAB, lo, ns, snapshot, veth } from './live-fixtures.js';
 

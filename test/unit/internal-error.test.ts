@@ -11,8 +11,8 @@ import { errorJson, errorText, exitCodeOf } from '../../src/render/errors.js';
 
 const resource = (name: string): Resource => ({ kind: 'namespace', key: `namespace:${name}`, ns: name, label: name, props: {},
   claims: [`netns:${name}`], parents: [] });
-const step = (name: string, stage: StageName, phase: number): Step => ({
-  op: 'create', kind: 'namespace', key: `namespace:${name}`, ns: 'host', label: name, phase, stage, desired: resource(name),
+const step = (name: string, stage: StageName, rank: number): Step => ({
+  op: 'create', kind: 'namespace', key: `namespace:${name}`, ns: 'host', label: name, rank, stage, desired: resource(name),
   cmds: [{ ns: 'host', tool: 'ip', args: ['netns', 'add', name], undo: [{ ns: 'host', tool: 'ip', args: ['netns', 'del', name] }] }],
 });
 const plan: Plan = { lab: 'lab', steps: [step('a', 'namespaces', 100), { ...step('b', 'links', 200), ns: 'b', cmds: [

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readLive } from '../../src/io/read-live.js';
 import type { RunResult, Runner } from '../../src/io/runner.js';
-import { planFrom } from '../../src/core/pipeline.js';
+import { planFrom } from '../../src/kinds/index.js';
 import { TopoError } from '../../src/errors.js';
 import type { Topology } from '../../src/model.js';
 import { ALIAS, ctxOf } from './live-fixtures.js';

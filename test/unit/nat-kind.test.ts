@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { KindContext } from '../../src/core/kind.js';
 import { labIdentity } from '../../src/core/lab.js';
 import type { LiveSnapshot, NsLive } from '../../src/core/live.js';
-import { finalState, intentState, planFrom } from '../../src/core/pipeline.js';
+import { finalState, intentState, planFrom } from '../../src/kinds/index.js';
 import { emptyState, type StateRecord } from '../../src/core/state.js';
 import { desiredTable, tableScript } from '../../src/kinds/nat-rules.js';
 import { natKind } from '../../src/kinds/nat.js';
@@ -46,7 +46,7 @@ describe('nat kind: planning', () => {
     const p = planFrom(topo('r', NAT), snap(nsLive('host')), ctx()).plan;
     const step = p.steps.find((s) => s.kind === 'nat')!;
     expect(step).toMatchObject({ op: 'create', ns: 'r', stage: 'config', label: 'table inet topo-lab' });
-    expect(step.phase).toBeGreaterThan(p.steps.find((s) => s.kind === 'loopback')!.phase);
+    expect(step.rank).toBeGreaterThan(p.steps.find((s) => s.kind === 'loopback')!.rank);
     expect(step.cmds).toEqual([{
       ns: 'r', tool: 'nft', args: ['-f', '-'], input: tableScript(desiredTable(LAB, NAT), false),
       undo: [{ ns: 'r', tool: 'nft', args: ['delete', 'table', 'inet', 'topo-lab'] }],

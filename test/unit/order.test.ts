@@ -1,8 +1,8 @@
 // Semantics of the pure ordering: stages, deletes before creates, and subsumption (a namespace takes its
 // interfaces, addresses and routes along; an interface takes its addresses and routes along).
 import { describe, expect, it } from 'vitest';
-import { stageOf } from '../../src/core/order.js';
-import { planFrom } from '../../src/core/pipeline.js';
+import { stageOfRank } from '../../src/core/order.js';
+import { planFrom } from '../../src/kinds/index.js';
 import { STAGES, type Plan, type StageName, type Topology } from '../../src/model.js';
 import { itemsOf } from '../../src/io/execute.js';
 import { visibleSteps } from '../../src/render/plan.js';
@@ -41,13 +41,13 @@ const line = (p: Plan) => visibleSteps(p).map((s) => `${s.stage} ${s.op} ${s.kin
 const argvs = (p: Plan) => visibleSteps(p).flatMap((s) => s.cmds.map((c) => `${c.ns}: ${c.args.join(' ')}`));
 
 describe('order', () => {
-  it('sorts steps by phase, each in the stage its phase falls in (config of a namespace creating a bridge: bridges)', () => {
+  it('sorts steps by rank, each in the stage of its rank (config of a namespace creating a bridge: bridges)', () => {
     const { plan } = planFrom(lab, emptyKernel(), ctxOf());
     const steps = visibleSteps(plan);
     expect(steps.length).toBeGreaterThan(10);
-    for (const s of steps) expect(s.stage).toBe(s.ns === 'host' && stageOf(s.phase) === 'config' ? 'bridges' : stageOf(s.phase));
-    const phases = steps.map((s) => s.phase);
-    expect(phases).toEqual([...phases].sort((x, y) => x - y));
+    for (const s of steps) expect(s.stage).toBe(s.ns === 'host' && stageOfRank(s.rank) === 'config' ? 'bridges' : stageOfRank(s.rank));
+    const ranks = steps.map((s) => s.rank);
+    expect(ranks).toEqual([...ranks].sort((x, y) => x - y));
     // What runs, stage after stage, is in the stages' fixed order.
     const run = STAGES.flatMap((st) => itemsOf(plan, st).map((it) => STAGES.indexOf(it.cmd.stage ?? it.step.stage)));
     expect(run).toEqual([...run].sort((x, y) => x - y));

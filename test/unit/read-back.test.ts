@@ -6,7 +6,7 @@ import { runSegment, type Item } from '../../src/io/run-step-cmds.js';
 import type { RunResult, Runner } from '../../src/io/runner.js';
 import type { Step } from '../../src/model.js';
 
-const step = (label: string): Step => ({ op: 'create', kind: 'address', key: `address:a/${label}`, ns: 'a', label, phase: 330, stage: 'config', cmds: [] });
+const step = (label: string): Step => ({ op: 'create', kind: 'address', key: `address:a/${label}`, ns: 'a', label, rank: 330, stage: 'config', cmds: [] });
 const seg: Item[] = ['10.0.0.1/24', '10.0.1.1/24'].map((cidr) => ({ step: step(cidr), cmd: { ns: 'a', tool: 'ip', args: ['addr', 'add', cidr, 'dev', 'e1'] } }));
 const SHOWS = ['addr show', 'route show table all'];
 

@@ -1,7 +1,7 @@
 // veth ends are paired by (peer ifindex, peer namespace via link_netnsid), never by ifindex alone: every
 // namespace numbers its interfaces from 1, so the same ifindex pair shows up in many namespaces.
 import { describe, expect, it } from 'vitest';
-import { planFrom } from '../../src/core/pipeline.js';
+import { planFrom } from '../../src/kinds/index.js';
 import { vethKind } from '../../src/kinds/veth.js';
 import { visibleSteps } from '../../src/render/plan.js';
 import type { Topology } from '../../src/model.js';

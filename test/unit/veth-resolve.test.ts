@@ -2,7 +2,7 @@
 // the lab's veth ends can't be paired without it (kinds/veth.ts namespacesToResolve); and destroy does not read
 // the namespaces it deletes whole (NsLive.shallow), so a host end whose peer is in one must go with it.
 import { describe, expect, it } from 'vitest';
-import { planFrom } from '../../src/core/pipeline.js';
+import { planFrom } from '../../src/kinds/index.js';
 import type { NsLive } from '../../src/core/live.js';
 import { namespacesToResolve, vethKind } from '../../src/kinds/veth.js';
 import { visibleSteps } from '../../src/render/plan.js';
