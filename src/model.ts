@@ -76,10 +76,14 @@ export interface Resource<P = Record<string, unknown>> {
   path?: string;
 }
 
-/** One command. `tool: 'ip'` commands are batchable: run as lines of `ip [-n NS] -batch -`. */
+/**
+ * One command. `tool: 'ip'` commands are batchable: run as lines of `ip [-n NS] -batch -`; the others run alone:
+ * 'ip6' is `ip -6` (for what ip can't tell the family of, rules), 'sysctl' a write to /proc/sys, 'nft' and
+ * 'bridge' those tools (see core/commands.ts argvOf).
+ */
 export interface Cmd {
   ns: string;
-  tool: 'ip' | 'sysctl' | 'nft';
+  tool: Tool;
   args: string[];
   /** stdin for the command (nft -f -). */
   input?: string;
@@ -88,6 +92,8 @@ export interface Cmd {
   /** The stage this command runs in when it is not its step's (a new bridge is brought up in 'bridges'). */
   stage?: StageName;
 }
+
+export type Tool = 'ip' | 'ip6' | 'sysctl' | 'nft' | 'bridge';
 
 export type Op = 'create' | 'update' | 'delete';
 export interface Change {

@@ -18,6 +18,10 @@ export function argvOf(cmd: Cmd, hostRef: HostRef = String(process.pid)): string
     // Written straight into /proc/sys (the value is the command's input): no `sysctl` command needed.
     case 'sysctl': return inNs('tee', [sysctlPath(cmd.args[0])]);
     case 'nft': return inNs('nft');
+    // iproute2's `bridge` (fdb entries) takes the namespace like ip does.
+    case 'bridge': return cmd.ns === HOST ? ['bridge', ...args] : ['bridge', '-n', cmd.ns, ...args];
+    // IPv6 where ip can't tell the family from the arguments (rules): `-6` is a global option, never a batch line's.
+    case 'ip6': return cmd.ns === HOST ? ['ip', '-6', ...args] : ['ip', '-6', '-n', cmd.ns, ...args];
   }
 }
 

@@ -65,7 +65,8 @@ export interface ToolRead {
   /** Where the result goes in NsLive.reads. */
   name: string;
   ns: string;
-  tool: 'nft';
+  /** Run as core/commands.ts argvOf runs it ('ip6': `ip -6`, which no batch line can be). */
+  tool: 'nft' | 'bridge' | 'ip6';
   args: string[];
   /** What is read, for messages ("the NAT rules"). */
   what: string;
