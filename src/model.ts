@@ -53,7 +53,7 @@ export function bridgesOf(t: Topology): DeclaredBridge[] {
 }
 
 /** One kernel object, desired or live. `key` is unique across kinds (it starts with the kind name). */
-export interface Resource<P = Record<string, unknown>> {
+export interface Resource<P extends object = object> {
   kind: string;
   key: string;
   /** Namespace the object lives in (HOST for the root namespace). */

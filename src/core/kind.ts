@@ -30,43 +30,44 @@ export type { DeclaredIface };
 /** Something in a namespace that a plan deleting it would take along although the lab doesn't own it. */
 export interface Blocker { ns: string; ifname: string; kind: string }
 
-export interface Kind {
+/** `P`: the props of the kind's resources (desired and live alike). */
+export interface Kind<P extends object = object> {
   name: string;
   order: { create: Slot; update: Slot; delete: Slot };
   /** The interfaces of this kind the file declares: every kind's addresses, graph, tests and checks read them. */
   interfaces?(topo: Topology): DeclaredIface[];
   /** Checks of what the schema can't express, on the resolved model; each finding with its place in the file. */
   check?(model: LabModel, opts: CheckOptions): Finding[];
-  desired(model: LabModel, ctx: KindContext): Resource[];
+  desired(model: LabModel, ctx: KindContext): Resource<P>[];
   /** Lines added to the `ip -json -d -batch` read of every namespace read (no process of their own). */
   ipReads?: IpRead[];
   /** What the kind needs read beyond `ip -json` (run by io/read-live.ts; results in NsLive.reads). */
   reads?(topo: Topology | undefined, ctx: KindContext): ToolRead[];
   /** Owned objects (owned: true) and, where they matter for name conflicts, unowned ones (owned: false). */
-  live(snap: LiveSnapshot, ctx: KindContext): Resource[];
+  live(snap: LiveSnapshot, ctx: KindContext): Resource<P>[];
   /**
    * Does the kernel drop this live object as a side effect of these deletions (e.g. the IPv4 routes through an
    * interface go when its last IPv4 address does)? Then, if still desired, it is created again after them.
    * (Objects whose parent is deleted are handled generically through `parents`.)
    */
-  droppedWith?(live: Resource, deletes: Change[], allLive: Resource[]): boolean;
+  droppedWith?(live: Resource<P>, deletes: Change[], allLive: Resource[]): boolean;
   /** Differences that need an update; the default compares declared props only. */
-  compare?(desired: Resource, live: Resource): FieldDiff[];
-  create(r: Resource, ctx: KindContext): Cmd[];
-  update(desired: Resource, live: Resource, fields: FieldDiff[], ctx: KindContext): Cmd[];
-  remove(live: Resource, ctx: KindContext): Cmd[];
+  compare?(desired: Resource<P>, live: Resource<P>): FieldDiff[];
+  create(r: Resource<P>, ctx: KindContext): Cmd[];
+  update(desired: Resource<P>, live: Resource<P>, fields: FieldDiff[], ctx: KindContext): Cmd[];
+  remove(live: Resource<P>, ctx: KindContext): Cmd[];
   /**
    * What the state record must hold for objects the kernel can't mark as the lab's (or values it can't give back):
    * `intent`, for a change about to run (written before it, so a crash leaves nothing unowned); `keep`, for a
    * desired object once an apply succeeded (given the record written before it ran).
    */
-  record?: { intent(c: Change): Partial<StateRecord>; keep(desired: Resource, intent: StateRecord): Partial<StateRecord> };
+  record?: { intent(c: Change): Partial<StateRecord>; keep(desired: Resource<P>, intent: StateRecord): Partial<StateRecord> };
   /** Things in the namespaces a plan deletes that the lab doesn't own: the plan must not run. */
   blockers?(deletedNamespaces: string[], snap: LiveSnapshot, ctx: KindContext): Blocker[];
   /** How a live object of this kind that holds a declared one's name is named in a conflict (default "kind label in ns"). */
-  holder?(r: Resource): string;
+  holder?(r: Resource<P>): string;
   /** `topo show`: listed among the lab's objects (with `detail` after its label). */
-  show?: { detail?(r: Resource): string };
+  show?: { detail?(r: Resource<P>): string };
   /** A setting of another object (an interface's state): its deletion along with that object is not counted or shown. */
   setting?: boolean;
   /** `topo graph`: notes in a namespace's box; those with a `box` are drawn apart under that title (the NAT rules). */

@@ -4,7 +4,9 @@ import type { Kind } from '../core/kind.js';
 import type { Resource } from '../model.js';
 import { canonicalCidr, familyOf, ip, linkClaim, nsClaim, ownsLink } from './common.js';
 
-export const addressKind: Kind = {
+interface AddressProps { dev: string; cidr: string }
+
+export const addressKind: Kind<AddressProps> = {
   name: 'address',
   order: { create: { stage: 'config', after: ['veth-end'] }, update: { stage: 'config', after: ['veth-end'] }, delete: { stage: 'config', after: ['route:delete'] } },
   desired(model) {
@@ -17,19 +19,19 @@ export const addressKind: Kind = {
   },
   compare: () => [],
   create(r) {
-    const { dev, cidr } = r.props as { dev: string; cidr: string };
+    const { dev, cidr } = r.props;
     return [{ ...ip(r.ns, 'addr', 'add', cidr, 'dev', dev, ...(familyOf(cidr) === 6 ? ['nodad'] : [])),
       undo: [ip(r.ns, 'addr', 'del', cidr, 'dev', dev)] }];
   },
   update: () => [],
   remove(r) {
-    const { dev, cidr } = r.props as { dev: string; cidr: string };
+    const { dev, cidr } = r.props;
     return [{ ...ip(r.ns, 'addr', 'del', cidr, 'dev', dev), undo: [ip(r.ns, 'addr', 'add', cidr, 'dev', dev)] }];
   },
   show: {},
 };
 
-function res(ns: string, dev: string, cidr: string, path?: string): Resource {
+function res(ns: string, dev: string, cidr: string, path?: string): Resource<AddressProps> {
   const c = canonicalCidr(cidr);
   return { kind: 'address', key: `address:${ns}/${dev}/${c}`, ns, label: `${c} on ${dev}`, props: { dev, cidr: c },
     claims: [], parents: [linkClaim(ns, dev), nsClaim(ns)], path };

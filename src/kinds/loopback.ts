@@ -5,7 +5,9 @@ import { linkIsUp } from '../core/live.js';
 import { HOST, type Resource } from '../model.js';
 import { ip, nsClaim, ownsNamespace } from './common.js';
 
-export const loopbackKind: Kind = {
+interface LoProps { up: boolean; alias: string }
+
+export const loopbackKind: Kind<LoProps> = {
   name: 'loopback',
   order: { create: { stage: 'config' }, update: { stage: 'config' }, delete: { stage: 'config' } },
   check(model) {
@@ -21,7 +23,7 @@ export const loopbackKind: Kind = {
       .map(([n, spec]) => res(n, { up: (spec?.loopback ?? 'up') === 'up', alias: ctx.lab.alias }, `/namespaces/${n}`));
   },
   live(snap, ctx) {
-    const out: Resource[] = [];
+    const out: Resource<LoProps>[] = [];
     for (const n of snap.netns) {
       const lo = snap.ns[n]?.links.find((l) => l.ifname === 'lo');
       if (!lo) continue;
@@ -33,14 +35,14 @@ export const loopbackKind: Kind = {
   update: (d) => setLo(d),
   remove: () => [],
   setting: true,
-  show: { detail: (r) => ((r.props as { up: boolean }).up ? ' up' : ' down') },
+  show: { detail: (r) => (r.props.up ? ' up' : ' down') },
 };
 
-function setLo(r: Resource) {
-  const p = r.props as { up: boolean; alias: string };
+function setLo(r: Resource<LoProps>) {
+  const p = r.props;
   return [ip(r.ns, 'link', 'set', 'dev', 'lo', p.up ? 'up' : 'down', 'alias', p.alias)];
 }
 
-function res(ns: string, props: { up: boolean; alias: string }, path?: string): Resource {
+function res(ns: string, props: LoProps, path?: string): Resource<LoProps> {
   return { kind: 'loopback', key: `loopback:${ns}`, ns, label: `lo in ${ns}`, props, claims: [], parents: [nsClaim(ns)], path };
 }

@@ -6,7 +6,10 @@ import type { LabModel } from '../core/lab-model.js';
 import { HOST, type Resource } from '../model.js';
 import { ip, nsClaim, ownsNamespace } from './common.js';
 
-export const namespaceKind: Kind = {
+/** `ipv6`: desired only (see setUp); `marked`: live only, whether its lo carries the lab's mark. */
+interface NsProps { ipv6?: boolean; marked?: boolean }
+
+export const namespaceKind: Kind<NsProps> = {
   name: 'namespace',
   order: { create: { stage: 'namespaces' }, update: { stage: 'namespaces' }, delete: { stage: 'cleanup' } },
   desired(model) {
@@ -25,7 +28,7 @@ export const namespaceKind: Kind = {
   },
   // A namespace of the lab whose lo is not marked yet was cut off between `netns add` and the end of its
   // apply (a kill -9): what its creation does after `netns add` is done again (lo is marked later in the plan).
-  compare: (_d, l) => ((l.props as { marked?: boolean }).marked === false ? [['created', 'partly', 'fully']] : []),
+  compare: (_d, l) => (l.props.marked === false ? [['created', 'partly', 'fully']] : []),
   create: (r) => [
     { ...ip(HOST, 'netns', 'add', r.ns), undo: [ip(HOST, 'netns', 'del', r.ns)] },
     ...setUp(r),
@@ -42,7 +45,7 @@ export const namespaceKind: Kind = {
 };
 
 /** What a namespace's creation does after `ip netns add`. */
-function setUp(r: Resource) {
+function setUp(r: Resource<NsProps>) {
   return [
     // No duplicate address detection on the namespace's interfaces (every address in it is declared, and validation
     // refuses duplicates): their IPv6 link-local addresses are usable at once, which a namespace that forwards
@@ -50,7 +53,7 @@ function setUp(r: Resource) {
     // net.ipv6 sysctl): it costs a process per namespace. Written in the namespace (a sysctl write, see
     // kinds/sysctl.ts) in the stage after the namespaces are created, before any interface goes there.
     // (ipv6 is unknown, so false, for a namespace re-created from what was read, as a rollback does.)
-    ...((r.props as { ipv6?: boolean }).ipv6 !== true ? []
+    ...(r.props.ipv6 !== true ? []
       : [{ ns: r.ns, tool: 'sysctl' as const, args: ['net.ipv6.conf.default.accept_dad'], input: '0\n', stage: 'unlink' as const }]),
   ];
 }
@@ -68,6 +71,6 @@ function ipv6Namespaces(model: LabModel): Set<string> {
 
 const isV6 = (a: string) => a.includes(':');
 
-function res(name: string, _owned: boolean, path?: string): Resource {
+function res(name: string, _owned: boolean, path?: string): Resource<NsProps> {
   return { kind: 'namespace', key: `namespace:${name}`, ns: name, label: name, props: {}, claims: [nsClaim(name)], parents: [], path };
 }

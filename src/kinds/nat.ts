@@ -15,7 +15,7 @@ import { compareTables, desiredTable, liveTable, NAT_FAMILY, natTableName, table
 /** The name of the kind's read (NsLive.reads). */
 const NFT = 'nat:nft';
 
-export const natKind: Kind = {
+export const natKind: Kind<NatTable> = {
   name: 'nat',
   order: { create: { stage: 'config', after: ['sysctl'] }, update: { stage: 'config', after: ['sysctl'] }, delete: { stage: 'config', after: ['loopback'] } },
   check(model, opts) {
@@ -52,10 +52,10 @@ export const natKind: Kind = {
       return t ? [{ ...res(n.name, t), owned: ownsTableIn(snap, ctx, n.name) }] : [];
     });
   },
-  compare: (d, l) => compareTables(d.props as unknown as NatTable, l.props as unknown as NatTable),
-  create: (r) => [{ ...nft(r.ns, r.props as never, false), undo: [deleteTable(r.ns, r.props as never)] }],
-  update: (d, l) => [{ ...nft(d.ns, d.props as never, true), undo: [nft(l.ns, l.props as never, true)] }],
-  remove: (l) => [{ ...deleteTable(l.ns, l.props as never), undo: [nft(l.ns, l.props as never, false)] }],
+  compare: (d, l) => compareTables(d.props, l.props),
+  create: (r) => [{ ...nft(r.ns, r.props, false), undo: [deleteTable(r.ns, r.props)] }],
+  update: (d, l) => [{ ...nft(d.ns, d.props, true), undo: [nft(l.ns, l.props, true)] }],
+  remove: (l) => [{ ...deleteTable(l.ns, l.props), undo: [nft(l.ns, l.props, false)] }],
   // In the host the table is the lab's only when recorded (see ownsTableIn).
   record: {
     intent: (c) => (c.op === 'create' ? { nat: [c.ns] } : {}),
@@ -87,10 +87,10 @@ function ownsTableIn(snap: LiveSnapshot, ctx: KindContext, ns: string): boolean 
 const nft = (ns: string, t: NatTable, replace: boolean): Cmd => ({ ns, tool: 'nft', args: ['-f', '-'], input: tableScript(t, replace) });
 const deleteTable = (ns: string, t: NatTable): Cmd => ({ ns, tool: 'nft', args: ['delete', 'table', NAT_FAMILY, t.table] });
 
-function res(ns: string, t: NatTable, path?: string): Resource {
+function res(ns: string, t: NatTable, path?: string): Resource<NatTable> {
   return {
     kind: 'nat', key: `nat:${ns}`, ns, label: `table ${NAT_FAMILY} ${t.table}`,
-    props: t as never, claims: [`nft:${ns}/${NAT_FAMILY} ${t.table}`], parents: [nsClaim(ns)], path,
+    props: t, claims: [`nft:${ns}/${NAT_FAMILY} ${t.table}`], parents: [nsClaim(ns)], path,
   };
 }
 

@@ -14,7 +14,7 @@ import { isNetSysctl } from '../core/names.js';
 /** `then`: desired only, the declared settings the kernel overwrites when this one is written, and their values. */
 interface SysctlProps { value: string; then?: [string, string][] }
 
-export const sysctlKind: Kind = {
+export const sysctlKind: Kind<SysctlProps> = {
   name: 'sysctl',
   order: { create: { stage: 'config', after: ['route:create'] }, update: { stage: 'config', after: ['route:create'] }, delete: { stage: 'config', after: ['route:create'] } },
   check: (model, opts) => sysctlFindings(model.topo, opts),
@@ -32,15 +32,15 @@ export const sysctlKind: Kind = {
       .map(([k, v]) => ({ ...res(n.name, k, { value: norm(v) }), owned: true })));
   },
   compare(d, l) {
-    const dv = (d.props as unknown as SysctlProps).value, lv = (l.props as unknown as SysctlProps).value;
+    const dv = d.props.value, lv = l.props.value;
     return dv === lv ? [] : [['value', lv, dv]];
   },
   create: (r, ctx) => set(r, ctx.state.sysctls[`${r.ns}|${r.label}`]),
-  update: (d, l) => set(d, (l.props as { value: string }).value),
+  update: (d, l) => set(d, l.props.value),
   remove(l, ctx) {
     const prev = ctx.state.sysctls[`${l.ns}|${l.label}`];
-    const now = (l.props as { value: string }).value;
-    return prev === undefined || norm(prev) === now ? [] : set({ ...l, props: { value: prev } }, (l.props as { value: string }).value);
+    const now = l.props.value;
+    return prev === undefined || norm(prev) === now ? [] : set({ ...l, props: { value: prev } }, now);
   },
   // The value found before the lab first changed a sysctl, kept for as long as the file declares it.
   record: {
@@ -50,20 +50,20 @@ export const sysctlKind: Kind = {
       return k in intent.sysctls ? { sysctls: { [k]: intent.sysctls[k] } } : {};
     },
   },
-  show: { detail: (r) => ` = ${(r.props as { value: string }).value}` },
+  show: { detail: (r) => ` = ${r.props.value}` },
   draw: (model, ns) => (String(model.topo.namespaces?.[ns]?.sysctls?.['net.ipv4.ip_forward'] ?? '') === '1' ? [{ text: 'IPv4 forwarding' }] : []),
 };
 
 export const norm = (v: string) => v.trim().split(/\s+/).join(' ');
 
 /** A sysctl write: its key, the value as its input (core/commands.ts renders it as `tee /proc/sys/...`). */
-function set(r: Resource, old: string | undefined): Cmd[] {
+function set(r: Resource<SysctlProps>, old: string | undefined): Cmd[] {
   if (!isNetSysctl(r.label)) throw new Error(`refusing to write sysctl ${JSON.stringify(r.label)}: topo writes net.* sysctls only`);
   const cmd = (k: string, v: string): Cmd => ({ ns: r.ns, tool: 'sysctl', args: [k], input: `${v}\n` });
-  const p = r.props as unknown as SysctlProps;
+  const p = r.props;
   return [{ ...cmd(r.label, p.value), undo: old === undefined ? [] : [cmd(r.label, old)] }, ...(p.then ?? []).map(([k, v]) => cmd(k, v))];
 }
 
-function res(ns: string, k: string, props: SysctlProps, path?: string): Resource {
-  return { kind: 'sysctl', key: `sysctl:${ns}/${k}`, ns, label: k, props: props as never, claims: [], parents: [nsClaim(ns)], path };
+function res(ns: string, k: string, props: SysctlProps, path?: string): Resource<SysctlProps> {
+  return { kind: 'sysctl', key: `sysctl:${ns}/${k}`, ns, label: k, props, claims: [], parents: [nsClaim(ns)], path };
 }
