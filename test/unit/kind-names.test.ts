@@ -14,6 +14,9 @@ const SRC = join(ROOT, 'src');
 const ALLOWED: Record<string, string> = {
   'model.ts: sysctl': 'a command\'s tool (Cmd.tool: written to /proc/sys), not the sysctl kind',
   'core/commands.ts: sysctl': 'renders a command whose tool is sysctl',
+  'model.ts: bridge': 'iproute2\'s `bridge` command as a command\'s tool (Cmd.tool), not the bridge kind',
+  'core/live.ts: bridge': 'iproute2\'s `bridge` command as a read\'s tool (ToolRead.tool)',
+  'core/commands.ts: bridge': 'renders a command whose tool is iproute2\'s `bridge`',
   'validate/schema.ts: route': 'the wording of schema errors by the file\'s paths ("route #2 needs a gateway")',
   'validate/schema.ts: veth': 'the wording of schema errors by the file\'s paths ("veth #1")',
   'validate/schema.ts: address': 'the wording of schema errors by the file\'s paths ("address #3")',
