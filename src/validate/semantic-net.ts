@@ -1,7 +1,7 @@
-// Semantic checks of layer 3: addresses, routes and their gateways, NAT rules, ping tests.
-import { HOST, type NamespaceSpec, type RouteSpec, type Topology } from '../model.js';
+// Semantic checks of layer 3: addresses, routes and their gateways, ping tests (NAT rules are checked by their kind).
+import { HOST, type RouteSpec, type Topology } from '../model.js';
 import { pointer, type Finding } from '../core/finding.js';
-import { canon, family, familyName, inSubnet, isLinkLocal6, networkOf, parseAddr, parseCidr, parseNatTarget, type Addr, type Cidr } from '../core/ip.js';
+import { canon, family, familyName, inSubnet, isLinkLocal6, networkOf, parseAddr, parseCidr, type Addr, type Cidr } from '../core/ip.js';
 import { interfaceRef } from '../core/lab-model.js';
 import { FINDINGS_CAP, ifacesOf, ifKey, type LabIndex } from './lab-index.js';
 import { didYouMean } from '../core/suggest.js';
