@@ -18,22 +18,31 @@ import type { Topology } from '../../src/model.js';
 
 interface CaseInfo { description: string; destroy?: boolean }
 
+/** The lines capture.sh's batch reads, in order: live/<ns>.json holds one document per line. */
+const CAPTURED = ['addr show', 'route show table all', 'netns list-id'];
+
 /** Answers the reader's commands from the captured files; anything else is a test failure. */
 export function replayRunner(dir: string): Runner {
   const file = (p: string) => readFileSync(join(dir, p), 'utf8');
   const has = (p: string) => existsSync(join(dir, p));
   const ok = (stdout: string) => ({ stdout, stderr: '', exitCode: 0 });
   const gone = { stdout: '', stderr: 'Cannot open network namespace: No such file or directory\n', exitCode: 1 };
-  return async (argv) => {
+  return async (argv, opts) => {
     const a = argv.join(' ');
     if (a === 'ip -json netns list') return ok(file('netns.json'));
     let m = /^ip (?:-n (\S+) )?-json -d -batch -$/.exec(a);
-    if (m) return has(`live/${m[1] ?? 'host'}.json`) ? ok(file(`live/${m[1] ?? 'host'}.json`)) : gone;
-    m = /^ip -n (\S+) -json link show dev lo$/.exec(a);
     if (m) {
-      if (!has(`live/${m[1]}.json`)) return gone;
-      const links = JSON.parse(file(`live/${m[1]}.json`).split('\n')[0]) as { ifname: string }[];
-      return ok(JSON.stringify(links.filter((l) => l.ifname === 'lo')));
+      const ns = m[1] ?? 'host';
+      if (!has(`live/${ns}.json`)) return gone;
+      // Captured as one batch of these lines (see capture.sh): each line of the read is answered by its document.
+      const docs = file(`live/${ns}.json`).split('\n');
+      const answer = (line: string) => {
+        const i = CAPTURED.indexOf(line === 'link show' || line === 'link show dev lo' ? 'addr show' : line);
+        if (i < 0) throw new Error(`golden replay: no captured output for "${line}" in ${ns}`);
+        const doc = JSON.parse(docs[i]) as { ifname: string }[];
+        return JSON.stringify(line === 'link show dev lo' && i === 0 ? doc.filter((l) => l.ifname === 'lo') : doc);
+      };
+      return ok((opts?.input ?? '').split('\n').filter(Boolean).map((l) => `${answer(l)}\n`).join(''));
     }
     m = /^ip netns exec (\S+) grep -H {2}(.+)$/.exec(a);
     if (m) {
