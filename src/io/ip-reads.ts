@@ -26,6 +26,9 @@ export function nsReads(ns: string, kindReads: IpRead[] = []): IpRead[] {
 /** The batch's show lines: each line once (reads of the same line share its document). */
 export const showLines = (reads: IpRead[]): string[] => [...new Set(reads.map((r) => r.line))];
 
+/** Words that make a line change the kernel: never the sub-object before `show` (`link del show` deletes "show"). */
+const CHANGES = /^(?:add|del|delete|set|change|replace|flush|append|prepend|exec|save|restore|attach|detach|monitor)$/;
+
 /**
  * A kind's line joins a batch that runs as root: it must be one read-only command (`OBJECT [SUBOBJECT] show|list
  * ...`), and its name must be its own. A kind that breaks this is a bug in topo, said before anything runs.
@@ -33,7 +36,8 @@ export const showLines = (reads: IpRead[]): string[] => [...new Set(reads.map((r
 function checkKindReads(reads: IpRead[]): void {
   const lines = new Map<string, string>();
   for (const r of reads) {
-    if (!/^[a-z][\w-]*(?: [a-z][\w-]*)? (?:show|list)(?: [\w.:/-]+)*$/.test(r.line)) {
+    const m = /^[a-z][\w-]*(?: ([a-z][\w-]*))? (?:show|list)(?: [\w.:/-]+)*$/.exec(r.line);
+    if (!m || (m[1] !== undefined && CHANGES.test(m[1]))) {
       throw new Error(`ip read "${r.name}": ${JSON.stringify(r.line)} is not a single show or list command`);
     }
     if (OWN.has(r.name)) throw new Error(`ip read "${r.name}": the name is one of topo's own reads`);

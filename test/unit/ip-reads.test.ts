@@ -16,6 +16,7 @@ const RULES = [{ priority: 0, src: 'all', table: 'local', protocol: 'kernel' }, 
 const LO = [{ ifindex: 1, ifname: 'lo', flags: ['LOOPBACK', 'UP', 'LOWER_UP'], mtu: 65536, addr_info: [] }];
 const ANSWERS: Record<string, unknown> = {
   'addr show': LO, 'route show table all': [], 'netns list-id': [], 'rule show': RULES, 'neigh show': [],
+  'link show type veth': [], 'mptcp endpoint show': [],
 };
 
 /** Answers each batch line by line; `silent` lines print nothing, `text` lines print what `ip` prints without JSON. */
@@ -72,8 +73,10 @@ describe('ip reads declared by kinds', () => {
   });
 
   it('a kind\'s line must be one read-only command with a name of its own: refused before anything runs', async () => {
+    const fine = await read(kernel().run, [{ name: 'x', line: 'link show type veth' }, { name: 'y', line: 'mptcp endpoint show' }]);
+    expect(fine.ns.ns1.ipDocs).toEqual({ x: [], y: [] });
     for (const bad of [{ name: 'x', line: 'link del dev eth0' }, { name: 'x', line: 'rule show\nlink del dev eth0' }, { name: 'x', line: 'rule flush' },
-      { name: 'links', line: 'rule show' }]) {
+      { name: 'x', line: 'link del show' }, { name: 'x', line: 'netns exec show' }, { name: 'links', line: 'rule show' }]) {
       const k = kernel();
       await expect(read(k.run, [bad]), bad.line).rejects.toThrow(/^ip read /);
       expect(k.calls.filter((c) => c.argv.includes('-batch'))).toEqual([]);
