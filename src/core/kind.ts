@@ -38,10 +38,7 @@ export interface Kind {
   /** Checks of what the schema can't express, on the resolved model; each finding with its place in the file. */
   check?(model: LabModel, opts: CheckOptions): Finding[];
   desired(model: LabModel, ctx: KindContext): Resource[];
-  /**
-   * Lines added to the `ip -json -d -batch` read of every namespace read (no process of their own; see
-   * io/ip-reads.ts): each line's document is in NsLive.ipDocs under the read's name.
-   */
+  /** Lines added to the `ip -json -d -batch` read of every namespace read (no process of their own). */
   ipReads?: IpRead[];
   /** What the kind needs read beyond `ip -json` (run by io/read-live.ts; results in NsLive.reads). */
   reads?(topo: Topology | undefined, ctx: KindContext): ToolRead[];
