@@ -52,10 +52,25 @@ export interface NsLive {
   shallow?: boolean;
   /** What the kinds' declared reads (ToolRead) returned here, by their names: parsed JSON, or undefined (absent). */
   reads?: Record<string, unknown>;
+  /**
+   * The JSON document each of the kinds' `ip` lines (Kind.ipReads) printed here, by the read's name, as the kernel
+   * printed it. Absent where the namespace was read shallow (its interfaces only).
+   */
+  ipDocs?: Record<string, unknown>;
 }
 
-/** A line of the `ip -json -d -batch` read of every namespace read, its JSON document kept under `name`. */
-export interface IpRead { name: string; line: string }
+/**
+ * One `show` (or `list`) line of the `ip -json -d -batch` that reads each namespace, named. A kind declares the lines
+ * it needs (Kind.ipReads): they join the batch every namespace read already runs (no process of their own), and the
+ * document each prints is kept in NsLive.ipDocs under the read's name. topo's own reads (interfaces with their
+ * addresses, routes, nsids) are named entries of the same kind, see io/ip-reads.ts.
+ */
+export interface IpRead {
+  /** Where the document goes in NsLive.ipDocs. */
+  name: string;
+  /** The line as `ip -batch` takes it, e.g. 'rule show', 'neigh show'. */
+  line: string;
+}
 
 /**
  * A read a kind declares as data (Kind.reads): one tool run in one namespace, its JSON output kept in

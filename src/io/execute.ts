@@ -6,11 +6,12 @@ import { constants as osConstants } from 'node:os';
 import { Listr } from 'listr2';
 import { STAGES, type Plan, type StageName } from '../model.js';
 import { runsIn } from '../core/order.js';
+import type { IpRead } from '../core/live.js';
 import { InternalError, type CommandFailed, type StepFailure } from '../errors.js';
 import { PARALLEL, pool } from './pool.js';
 import type { Runner } from './runner.js';
 import type { ShapedRead } from './live-shape.js';
-import { readLines } from './read-live.js';
+import { nsReads } from './ip-reads.js';
 import { runGroupedSegments, groupableSegments } from './run-grouped.js';
 import { runSegment, segments, type Item } from './run-step-cmds.js';
 import { injectedFailure, injectedUndoFailure, type FailAt } from './test-hooks.js';
@@ -24,8 +25,11 @@ export interface ExecOptions {
   rollback: boolean;
   /** Test hook deciding which commands fail without running (default: $TOPO_FAIL_COMMAND). */
   failAt?: FailAt;
-  /** Have each namespace's last batch print its interfaces and routes (for verify; see io/run-grouped.ts). */
-  readBack?: boolean;
+  /**
+   * Have each namespace's last batch print what reading it prints (io/ip-reads.ts nsReads, with the kinds' `ip`
+   * lines given here), for verify: see io/run-grouped.ts.
+   */
+  readBack?: { ipReads: IpRead[] };
   /**
    * Called as each stage ends (even a failed one), before the next starts, with the commands that ran in it: the
    * apply records the identity of the namespaces it just created before anything is put in them.
@@ -74,7 +78,8 @@ export async function executePlan(plan: Plan, opts: ExecOptions): Promise<ExecRe
         await new Promise((resolve) => setImmediate(resolve));
         if (res.error || res.interrupted) return;
         // A namespace configures in config or in bridges, never both: its last stage unless namespaces are deleted after it.
-        const readBack = Boolean(opts.readBack) && (s === 'config' || s === 'bridges') && !stages.some((x) => x.s === 'cleanup');
+        const last = (s === 'config' || s === 'bridges') && !stages.some((x) => x.s === 'cleanup');
+        const readBack = last ? opts.readBack?.ipReads : undefined;
         // Anything thrown is a bug (a command's failure is a result, in res.error): it still stops the apply and
         // rolls back, and is reported as a bug, not as a command.
         const from = ran.length;
@@ -122,7 +127,8 @@ export function holdSignals(onSignal: (sig: StopSignal) => void): () => void {
   return () => { for (const [sig, h] of handlers) process.off(sig, h); };
 }
 
-async function runStage(items: Item[], run: Runner, res: ExecResult, failAt: FailAt, readBack: boolean): Promise<void> {
+/** `readBack`: the kinds' `ip` reads, when each namespace's last batch prints its read (see ExecOptions.readBack). */
+async function runStage(items: Item[], run: Runner, res: ExecResult, failAt: FailAt, readBack: IpRead[] | undefined): Promise<void> {
   const byNs = new Map<string, Item[]>();
   for (const it of items) {
     if (!byNs.has(it.cmd.ns)) byNs.set(it.cmd.ns, []);
@@ -142,7 +148,7 @@ async function runStage(items: Item[], run: Runner, res: ExecResult, failAt: Fai
       for (const [i, seg] of segs.entries()) {
         if (stop()) return;
         const ns = seg[0].cmd.ns;
-        const r = await runSegment(run, seg, failAt, readBack && i === segs.length - 1 ? readLines(ns) : []);
+        const r = await runSegment(run, seg, failAt, readBack && i === segs.length - 1 ? nsReads(ns, readBack) : []);
         res.ran.push(...r.done);
         if (r.failed) res.error ??= r.failed.error;
         if (r.readBack) res.readBack.set(ns, r.readBack);

@@ -99,15 +99,16 @@ const isPrefix = (d: string) => {
 };
 
 /**
- * The main table's unicast routes of an `ip -json route show table all` document: the only routes topo manages or
- * reports. The local table, broadcast and multicast routes (most of a namespace's) are the kernel's and skipped
- * before the per-field checks, which a large lab would otherwise run on thousands of them.
+ * The unicast routes of an `ip -json route show table all` document, of every table but the kernel's own `local`
+ * table, each with its table (absent: main). Which of them a kind manages is its own business (the route kind: the
+ * main table's). The local table, broadcast and multicast routes (most of a namespace's) are the kernel's and
+ * skipped before the per-field checks, which a large lab would otherwise run on thousands of them.
  */
 export function routesOf(doc: unknown): IpRoute[] {
   return arr(doc).flatMap((x): IpRoute[] => {
     if (!isObj(x)) return [];
     const table = strOrNum(x.table), type = str(x.type);
-    if ((table !== undefined && table !== 'main') || (type !== undefined && type !== 'unicast')) return [];
+    if (table === 'local' || table === '255' || (type !== undefined && type !== 'unicast')) return [];
     const dst = str(x.dst);
     if (!dst || !isPrefix(dst)) return [];
     const gateway = str(x.gateway);
@@ -119,15 +120,8 @@ export function routesOf(doc: unknown): IpRoute[] {
   });
 }
 
-/** A namespace's read, shaped: its interfaces, routes and (host, or where asked) nsids. */
-export interface ShapedRead { links: IpLink[]; routes: IpRoute[]; nsids?: Record<number, string> }
-
-/** The documents of a namespace's read (addr show, route show table all[, netns list-id]), shaped. */
-export function shapeRead(docs: unknown[]): ShapedRead {
-  const out: ShapedRead = { links: linksOf(docs[0]), routes: routesOf(docs[1]) };
-  if (docs.length > 2) out.nsids = nsidsOf(docs[2]);
-  return out;
-}
+/** A namespace's read, shaped (see io/ip-reads.ts): its interfaces, routes, (host, or where asked) nsids, kinds' documents. */
+export interface ShapedRead { links: IpLink[]; routes: IpRoute[]; nsids?: Record<number, string>; ipDocs?: Record<string, unknown> }
 
 /** Names of other namespaces by nsid, from `ip -json netns list-id`; unnamed ids are absent. */
 export function nsidsOf(doc: unknown): Record<number, string> {

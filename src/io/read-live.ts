@@ -1,15 +1,15 @@
-// Reads the kernel: one `ip -json -d -batch` per namespace (links with their addresses, then all routes), run
-// in parallel, as its own process for a few namespaces and through grouped `netns exec` lines for many (see
-// io/ns-group.ts); sysctls from /proc/sys (see readSysctls). The host's nsids always,
-// other namespaces' only when pairing the lab's veth ends needs them (see kinds/veth.ts).
+// Reads the kernel: one `ip -json -d -batch` per namespace (see io/ip-reads.ts: its interfaces with their
+// addresses, its routes, in the host its nsids, and the lines the kinds declared, in one process), run in parallel,
+// as its own process for a few namespaces and through grouped `netns exec` lines for many (see io/ns-group.ts);
+// sysctls from /proc/sys (see readSysctls); the kinds' tool reads (ToolRead). Other namespaces' nsids are read only
+// where the caller says they are needed (pairing the lab's veth ends, see ReadRequest.nsidsNeeded).
 import { readFileSync } from 'node:fs';
-import type { KindContext } from '../core/kind.js';
-import type { LiveSnapshot, NsLive, ToolRead } from '../core/live.js';
-import { namespacesToResolve } from '../kinds/veth.js';
+import type { IpRead, LiveSnapshot, ToolRead } from '../core/live.js';
 import { HOST } from '../model.js';
 import { TopoError } from '../errors.js';
 import { argvOf, sysctlPath } from '../core/commands.js';
-import { jsonDocs, netnsNames, nsidsOf, shapeRead, type ShapedRead } from './live-shape.js';
+import { netnsNames, type ShapedRead } from './live-shape.js';
+import { LINKS, LINKS_ONLY, NSIDS, nsReads, readOf, showLines } from './ip-reads.js';
 import { GROUP_FROM, nsBatchArgv, runNsJobs } from './ns-group.js';
 import { netnsIdentity } from './netns-identity.js';
 import { PARALLEL, pool } from './pool.js';
@@ -20,9 +20,16 @@ export interface ReadRequest {
   namespaces: string[];
   /** Sysctl keys to read, by namespace. */
   sysctls: Record<string, string[]>;
+  /** The kinds' `ip` lines (Kind.ipReads), added to every full namespace read; documents in NsLive.ipDocs. */
+  ipReads?: IpRead[];
   /**
-   * Namespaces already read (the JSON documents of readLines(ns), printed by an apply's batch right after its
-   * last command there; the host among them): used as they are, not read again.
+   * Namespaces (besides the host, always) whose nsids must be read too, given the rest of the read: `netns list-id`
+   * looks up every namespace on the machine, so the caller says where it is needed. By default, everywhere.
+   */
+  nsidsNeeded?: (snap: LiveSnapshot) => string[];
+  /**
+   * Namespaces already read (what an apply's batch printed right after its last command there, see nsReads: the
+   * same reads, the host among them): used as they are, not read again.
    */
   known?: Map<string, ShapedRead>;
   /** The namespaces in /run/netns, when the caller has just listed them (else listed here). */
@@ -31,6 +38,8 @@ export interface ReadRequest {
   shallow?: string[];
   /** How a file of the host's /proc/sys is read (throws like readFileSync): tests replay captured values. */
   procSys?: (path: string) => string;
+  /** How a namespace's identity is read (see io/netns-identity.ts): tests replay captured values. */
+  identity?: (ns: string) => Promise<string | undefined>;
   /** What the kinds declared to be read beyond `ip -json` (see ToolRead); results in NsLive.reads. */
   toolReads?: ToolRead[];
 }
@@ -41,26 +50,26 @@ export async function listNetns(run: Runner): Promise<string[]> {
   return netnsNames(r.stdout, ['ip', '-json', 'netns', 'list']);
 }
 
-export async function readLive(run: Runner, req: ReadRequest, ctx?: KindContext): Promise<LiveSnapshot> {
+export async function readLive(run: Runner, req: ReadRequest): Promise<LiveSnapshot> {
   const netns = req.netns ?? await listNetns(run);
   const exists = new Set(netns);
   const shallow = new Set(req.shallow?.filter((n) => n !== HOST && exists.has(n)));
   const others = [...new Set(req.namespaces.filter((n) => n !== HOST && exists.has(n) && !shallow.has(n)))];
   const known = others.filter((n) => req.known?.has(n));
-  const [host, rest, thin] = await Promise.all([req.known?.get(HOST) ?? readHost(run).then(shapeRead),
-    readIp(run, others.filter((n) => !req.known?.has(n)), READ), readIp(run, [...shallow], LINKS)]);
+  const kinds = req.ipReads ?? [];
+  const [host, rest, thin] = await Promise.all([req.known?.get(HOST) ?? readHost(run, kinds),
+    readIp(run, others.filter((n) => !req.known?.has(n)), (ns) => nsReads(ns, kinds)), readIp(run, [...shallow], () => [LINKS_ONLY])]);
   const snap: LiveSnapshot = { netns, ns: {} };
-  for (const [ns, docs] of thin) snap.ns[ns] = { name: ns, links: shapeRead(docs).links, routes: [], sysctls: {}, nsids: {}, shallow: true };
+  for (const [ns, read] of thin) snap.ns[ns] = { name: ns, links: read.links, routes: [], sysctls: {}, nsids: {}, shallow: true };
   snap.ns[HOST] = { name: HOST, ...host, sysctls: {} };
   for (const n of known) snap.ns[n] = { name: n, ...req.known!.get(n)!, sysctls: {} };
-  for (const [ns, docs] of rest) snap.ns[ns] = { name: ns, ...shapeRead(docs), sysctls: {} };
-  // `netns list-id` looks up every namespace on the machine, so outside the host it is read only where the lab's
-  // veth ends can't be paired without it.
-  const unresolved = ctx ? namespacesToResolve(snap, ctx) : Object.keys(snap.ns).filter((n) => !snap.ns[n].nsids);
-  for (const [ns, docs] of await readIp(run, unresolved, NSIDS)) snap.ns[ns].nsids = nsidsOf(docs.at(-1));
+  for (const [ns, read] of rest) snap.ns[ns] = { name: ns, ...read, sysctls: {} };
+  const unresolved = (req.nsidsNeeded?.(snap) ?? Object.keys(snap.ns)).filter((n) => snap.ns[n] && !snap.ns[n].nsids);
+  for (const [ns, read] of await readIp(run, unresolved, () => [NSIDS])) snap.ns[ns].nsids = read.nsids;
   for (const ns of unresolved) snap.ns[ns].nsids ??= {};
   // Which namespace each name stands for now (the lab's ownership is proven by it, see kinds/common.ts).
-  await Promise.all(Object.values(snap.ns).filter((n) => n.name !== HOST).map(async (n) => { n.identity = await netnsIdentity(n.name); }));
+  const identity = req.identity ?? netnsIdentity;
+  await Promise.all(Object.values(snap.ns).filter((n) => n.name !== HOST).map(async (n) => { n.identity = await identity(n.name); }));
   await pool(Object.keys(snap.ns).filter((ns) => !shallow.has(ns)), PARALLEL, async (ns) => {
     const live = snap.ns[ns];
     live.sysctls = await readSysctls(run, ns, req.sysctls[ns] ?? [], req.procSys);
@@ -69,24 +78,16 @@ export async function readLive(run: Runner, req: ReadRequest, ctx?: KindContext)
   return snap;
 }
 
-/** What is read: the `show` lines of the batch, one JSON document each. */
-interface ReadLines { lines: string[] }
-/** A namespace's interfaces (with addresses) and routes. */
-const READ: ReadLines = { lines: ['addr show', 'route show table all'] };
-const NSIDS: ReadLines = { lines: ['netns list-id'] };
-/** A namespace deleted whole: only its interfaces, to prove it the lab's and find what it holds that isn't. */
-const LINKS: ReadLines = { lines: ['link show'] };
-/** What a namespace's read prints, in the host also the nsids (see readLive); also what an apply's last batches print. */
-export const readLines = (ns: string) => (ns === HOST ? [...READ.lines, ...NSIDS.lines] : READ.lines);
-
-async function readHost(run: Runner): Promise<unknown[]> {
+async function readHost(run: Runner, kinds: IpRead[]): Promise<ShapedRead> {
   const argv = nsBatchArgv(HOST);
-  const r = await run(argv, { input: `${readLines(HOST).join('\n')}\n` });
+  const reads = nsReads(HOST, kinds);
+  const r = await run(argv, { input: `${showLines(reads).join('\n')}\n` });
   if (r.exitCode !== 0) throw kernelReadError(argv, r.stderr);
-  return jsonDocs(r.stdout, argv);
+  return readOf(reads, r.stdout, argv);
 }
 
-const LO: ReadLines = { lines: ['link show dev lo'] };
+/** `lo` alone, for its mark. */
+const LO: IpRead = { name: LINKS.name, line: 'link show dev lo' };
 
 /**
  * The alias of `lo` (a lab's mark) in each of these namespaces, in one batched read (grouped from GROUP_FROM
@@ -94,32 +95,32 @@ const LO: ReadLines = { lines: ['link show dev lo'] };
  */
 export async function readLoAliases(run: Runner, namespaces: string[]): Promise<Map<string, string | undefined>> {
   const out = new Map<string, string | undefined>();
-  for (const [ns, docs] of await readIp(run, namespaces, LO, 'skip')) {
-    const links = Array.isArray(docs[0]) ? docs[0] as { ifname?: string; ifalias?: string }[] : [];
-    out.set(ns, links.find((l) => l.ifname === 'lo')?.ifalias);
-  }
+  for (const [ns, read] of await readIp(run, namespaces, () => [LO], 'skip')) out.set(ns, read.links.find((l) => l.ifname === 'lo')?.ifalias);
   return out;
 }
 
 /**
- * The JSON documents the lines print, per namespace; namespaces deleted meanwhile are left out, and so are those
- * that fail with `onError` 'skip' (else the failure is thrown, naming the command).
+ * The reads in each namespace, shaped; namespaces deleted meanwhile are left out, and so are those that fail with
+ * `onError` 'skip' (else the failure is thrown, naming the command).
  */
-async function readIp(run: Runner, namespaces: string[], what: ReadLines, onError: 'throw' | 'skip' = 'throw'): Promise<Map<string, unknown[]>> {
-  const out = new Map<string, unknown[]>();
+async function readIp(run: Runner, namespaces: string[], readsIn: (ns: string) => IpRead[], onError: 'throw' | 'skip' = 'throw'):
+Promise<Map<string, ShapedRead>> {
+  const out = new Map<string, ShapedRead>();
   let alone = namespaces;
   if (namespaces.length >= GROUP_FROM) {
-    const res = await runNsJobs(run, namespaces.map((ns) => ({ ns, lines: what.lines, shows: what.lines.length })), PARALLEL);
+    const jobs = namespaces.map((ns) => { const lines = showLines(readsIn(ns)); return { ns, lines, shows: lines.length }; });
+    const res = await runNsJobs(run, jobs, PARALLEL);
     alone = [];
     res.forEach((r, i) => {
-      if (r.status === 'ok') out.set(namespaces[i], jsonDocs(r.stdout.join('\n'), nsBatchArgv(namespaces[i])));
-      else if (r.status !== 'gone') alone.push(namespaces[i]); // again on its own, where an error names the command
+      const ns = namespaces[i];
+      if (r.status === 'ok') out.set(ns, readOf(readsIn(ns), r.stdout.join('\n'), nsBatchArgv(ns)));
+      else if (r.status !== 'gone') alone.push(ns); // again on its own, where an error names the command
     });
   }
   await pool(alone, PARALLEL, async (ns) => {
-    const argv = nsBatchArgv(ns);
-    const r = await run(argv, { input: `${what.lines.join('\n')}\n` });
-    if (r.exitCode === 0) out.set(ns, jsonDocs(r.stdout, argv));
+    const argv = nsBatchArgv(ns), reads = readsIn(ns);
+    const r = await run(argv, { input: `${showLines(reads).join('\n')}\n` });
+    if (r.exitCode === 0) out.set(ns, readOf(reads, r.stdout, argv));
     else if (!isGone(r.stderr) && onError === 'throw') throw kernelReadError(argv, r.stderr);
   });
   return out;

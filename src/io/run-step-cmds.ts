@@ -5,7 +5,9 @@
 import type { Cmd, Step } from '../model.js';
 import { CommandFailed } from '../errors.js';
 import { argvOf, batchArgv, batchFailedLine, batchLine, batchMessage } from '../core/commands.js';
-import { jsonDocs, shapeRead, type ShapedRead } from './live-shape.js';
+import type { IpRead } from '../core/live.js';
+import type { ShapedRead } from './live-shape.js';
+import { readOf, showLines } from './ip-reads.js';
 import { nsBatchArgv } from './ns-group.js';
 import type { Runner } from './runner.js';
 import { crashNow, reserveCommands, type FailAt } from './test-hooks.js';
@@ -30,8 +32,11 @@ export interface SegmentResult {
   readBack?: ShapedRead;
 }
 
-/** `shows`: lines to end an ip batch with (ignored for other commands, and when a test hook cuts the segment). */
-export async function runSegment(run: Runner, seg: Item[], failAt?: FailAt, shows: string[] = []): Promise<SegmentResult> {
+/**
+ * `shows`: reads whose lines end an ip batch (see io/ip-reads.ts; ignored for other commands, and when a test hook
+ * cuts the segment).
+ */
+export async function runSegment(run: Runner, seg: Item[], failAt?: FailAt, shows: IpRead[] = []): Promise<SegmentResult> {
   const injected = seg.findIndex((it) => failAt?.(it.cmd));
   if (injected >= 0) {
     const head = await runSegment(run, seg.slice(0, injected));
@@ -47,7 +52,7 @@ export async function runSegment(run: Runner, seg: Item[], failAt?: FailAt, show
   return r;
 }
 
-async function runCommands(run: Runner, seg: Item[], shows: string[]): Promise<SegmentResult> {
+async function runCommands(run: Runner, seg: Item[], shows: IpRead[]): Promise<SegmentResult> {
   const first = seg[0].cmd;
   if (first.tool === 'ip' && shows.length) return runWithShows(run, seg, shows);
   if (first.tool !== 'ip' || seg.length === 1) {
@@ -61,14 +66,14 @@ async function runCommands(run: Runner, seg: Item[], shows: string[]): Promise<S
   return r.exitCode === 0 ? { done: seg } : batchFailure(seg, lines, r.stderr, r.exitCode);
 }
 
-/** The batch's commands, then the show lines, in one `ip -json -d -batch`. */
-async function runWithShows(run: Runner, seg: Item[], shows: string[]): Promise<SegmentResult> {
+/** The batch's commands, then the reads' show lines, in one `ip -json -d -batch`. */
+async function runWithShows(run: Runner, seg: Item[], shows: IpRead[]): Promise<SegmentResult> {
   const argv = nsBatchArgv(seg[0].cmd.ns);
-  const lines = [...seg.map((it) => batchLine(it.cmd)), ...shows];
+  const lines = [...seg.map((it) => batchLine(it.cmd)), ...showLines(shows)];
   const r = await run(argv, { input: lines.join('\n') + '\n' });
   if (r.exitCode === 0) {
     // Output that can't be read: the commands ran all the same; verification reads this namespace itself.
-    try { return { done: seg, readBack: shapeRead(jsonDocs(r.stdout, argv)) }; } catch { return { done: seg }; }
+    try { return { done: seg, readBack: readOf(shows, r.stdout, argv) }; } catch { return { done: seg }; }
   }
   // Only a show line failed: every command ran; verification reads this namespace itself.
   if (batchFailedLine(r.stderr, lines) > seg.length) return { done: seg };

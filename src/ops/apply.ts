@@ -15,7 +15,7 @@ import { netnsIdentities } from '../io/netns-identity.js';
 import type { Item } from '../io/run-step-cmds.js';
 import type { Runner } from '../io/runner.js';
 import { writeState } from '../io/state-file.js';
-import { forget, loadContext, observe } from './observe.js';
+import { forget, kindIpReads, loadContext, observe } from './observe.js';
 import { conflictError, foreignInsideError } from './conflicts.js';
 import { restoreLab, type Restored } from './restore.js';
 import { verify } from './verify.js';
@@ -69,7 +69,8 @@ export async function apply(topo: Topology, opts: ApplyOptions): Promise<ApplyRe
     intent = mergeState(intent, { namespaceIds: ids });
     await record(intent, `the namespaces' identities are not recorded (until a later write succeeds they are the lab's by their mark); ${stays}`);
   };
-  const exec = await executePlan(obs.plan, { run: opts.run, renderer: opts.renderer, rollback: opts.rollback, readBack: true, afterStage });
+  const exec = await executePlan(obs.plan, { run: opts.run, renderer: opts.renderer, rollback: opts.rollback,
+    readBack: { ipReads: kindIpReads() }, afterStage });
   if (!exec.ok) {
     // From here on the lab is what it was plus what this apply's commands created, as the kernel reported it; not
     // what the intent record named (another lab's or someone's object may have taken a name first).

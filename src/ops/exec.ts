@@ -8,7 +8,7 @@ import { EXIT, TopoError } from '../errors.js';
 import { HOST, type Topology } from '../model.js';
 import type { IpLink } from '../core/live.js';
 import { namespaceProof } from '../kinds/common.js';
-import { jsonDocs, shapeRead } from '../io/live-shape.js';
+import { jsonDocs, linksOf } from '../io/live-shape.js';
 import { netnsIdentity } from '../io/netns-identity.js';
 import { listNetns } from '../io/read-live.js';
 import { loadContext } from './observe.js';
@@ -49,7 +49,7 @@ async function readLo(run: Runner, ns: string): Promise<IpLink | undefined> {
   const argv = ['ip', '-n', ns, '-json', 'link', 'show', 'dev', 'lo'];
   const r = await run(argv);
   if (r.exitCode !== 0) throw new TopoError('E_READ', `reading the kernel failed: ${argv.join(' ')}: ${r.stderr.trim()}`, EXIT.FAILED);
-  return shapeRead([jsonDocs(r.stdout, argv)[0], []]).links.find((l) => l.ifname === 'lo');
+  return linksOf(jsonDocs(r.stdout, argv)[0]).find((l) => l.ifname === 'lo');
 }
 
 /** Runs the command with inherited stdio; returns its exit code (128 + signal number when killed by a signal). */

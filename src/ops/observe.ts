@@ -1,7 +1,7 @@
 // Read the lab's live state from the kernel and plan against it (the IO half of planning).
 import { labIdentity } from '../core/lab.js';
 import type { KindContext } from '../core/kind.js';
-import type { LiveSnapshot } from '../core/live.js';
+import type { IpRead, LiveSnapshot } from '../core/live.js';
 import { readScope, type Planned } from '../core/pipeline.js';
 import type { StateRecord } from '../core/state.js';
 import type { Resource, Topology } from '../model.js';
@@ -11,6 +11,7 @@ import { readState, removeState } from '../io/state-file.js';
 import { labGroup, releaseGroup } from '../io/group-claim.js';
 import { PARALLEL, pool } from '../io/pool.js';
 import { KINDS, planFrom } from '../kinds/index.js';
+import { namespacesToResolve } from '../kinds/veth.js';
 
 export interface Observed extends Planned { ctx: KindContext; snap: LiveSnapshot }
 
@@ -19,11 +20,18 @@ export async function loadContext(lab: string): Promise<KindContext> {
   return { lab: labIdentity(lab, await labGroup(lab, false)), state: await readState(lab) };
 }
 
+/** The `ip` lines every kind reads in each namespace (in the batch that reads it; also an apply's read-back). */
+export const kindIpReads = (): IpRead[] => KINDS.flatMap((k) => k.ipReads ?? []);
+
+/** What a caller may add to the read: namespaces already read or to read shallow, and (tests) how files are read. */
+export type ReadOptions = Pick<ReadRequest, 'known' | 'shallow' | 'netns' | 'procSys' | 'identity'>;
+
 export async function observe(run: Runner, topo: Topology | undefined, ctx: KindContext, extraNs: string[] = [],
-  read: Pick<ReadRequest, 'known' | 'shallow' | 'netns'> = {}, desired?: Resource[]): Promise<Observed> {
+  read: ReadOptions = {}, desired?: Resource[]): Promise<Observed> {
   const scope = readScope(topo, ctx.state);
   const snap = await readLive(run, { namespaces: [...scope.namespaces, ...extraNs], sysctls: scope.sysctls,
-    toolReads: KINDS.flatMap((k) => k.reads?.(topo, ctx) ?? []), ...read }, ctx);
+    ipReads: kindIpReads(), nsidsNeeded: (s) => namespacesToResolve(s, ctx),
+    toolReads: KINDS.flatMap((k) => k.reads?.(topo, ctx) ?? []), ...read });
   return { ...planFrom(topo, snap, ctx, desired), ctx, snap };
 }
 

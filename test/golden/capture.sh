@@ -1,17 +1,21 @@
 #!/bin/sh
-# Captures the kernel state a golden case plans against, exactly as src/io/read-live.ts reads it:
-#   netns.json           `ip -json netns list`
-#   live/<ns>.json       `ip [-n NS] -json -d -batch -` fed "addr show\nroute show table all\nnetns list-id\n"
-#   live/<ns>.sysctl     `sysctl -e KEYS` in that namespace (every net.* key any yaml/state file of the case names)
-#   state.json           the lab's state record (/run/topo/<lab>.json), when the setup left one
-# The case's setup.sh (optional; run with `sh -eu` in the case folder, $TOPO = the topo CLI) builds that state:
-# typically `$TOPO apply some.yaml` followed by hand edits with `ip`.
+# Captures a golden case: builds its kernel state, then plans it through src/ops as topo does, recording every read.
+# A case folder holds:
+#   case.json       {"description": ..., "destroy": true when the case is destroy's plan}
+#   topology.yaml   the lab's file (planned as `topo plan`/apply plan it, or destroy with it)
+#   setup.sh        (optional) builds the kernel state: run with `sh -eu` in the case folder, $TOPO = the topo CLI;
+#                   typically `$TOPO apply some.yaml` followed by hand edits with `ip`, `nft`, `sysctl`
+# and capture writes into it (test/golden/record.ts):
+#   reads.json      every read the planning made: each command (argv, stdin) with its output and exit code, the
+#                   host's /proc/sys files and the namespaces' identities; the replay answers exactly these
+#   state.json      the lab's state record, when the setup left one
+#   plan.txt        the plan, when the case has none yet (else compared: exit 3 when it differs)
 #
 # It ALWAYS runs in a private sandbox: it re-executes itself under `unshare --net --mount` with a tmpfs on /run,
 # and refuses to do anything if the network namespace it finds itself in is not brand new.
 #
 # usage (as root, from anywhere):  test/golden/capture.sh test/golden/<case> [...]
-#   then: UPDATE_GOLDEN=1 npx vitest run test/golden   to (re)write each plan.txt, and review the diff.
+#   then: npx vitest run test/golden   (UPDATE_GOLDEN=1 to rewrite plan.txt files, and review the diff)
 set -eu
 SELF=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -45,22 +49,5 @@ export TOPO
 $TOPO validate topology.yaml >/dev/null
 if [ -f setup.sh ]; then sh -eu setup.sh >/dev/null; fi
 
-rm -rf live state.json netns.json
-mkdir live
-ip -json netns list > netns.json
-keys=$(cat ./*.yaml 2>/dev/null | grep -o 'net\.[A-Za-z0-9_.-]*' | sort -u | tr '\n' ' ')
-batch='addr show
-route show table all
-netns list-id
-'
-for ns in host $(ip netns list | awk '{print $1}'); do
-  if [ "$ns" = host ]; then
-    printf '%s' "$batch" | ip -json -d -batch - > live/host.json
-    if [ -n "$keys" ]; then sysctl -e $keys > live/host.sysctl; fi
-  else
-    printf '%s' "$batch" | ip -n "$ns" -json -d -batch - > "live/$ns.json"
-    if [ -n "$keys" ]; then ip netns exec "$ns" sysctl -e $keys > "live/$ns.sysctl"; fi
-  fi
-done
-lab=$(sed -n 's/^name: *\([a-z0-9-]*\).*/\1/p' topology.yaml)
-if [ -f "/run/topo/$lab.json" ]; then cp "/run/topo/$lab.json" state.json; fi
+rm -rf live netns.json
+TOPO_GOLDEN_INSIDE=1 "$ROOT/node_modules/.bin/vite-node" --root "$ROOT" "$ROOT/test/golden/record.ts" "$dir"

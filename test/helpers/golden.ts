@@ -1,88 +1,141 @@
-// Replaying a golden case (see test/golden/capture.sh): the captured kernel output answers the live reader's
-// commands, and the case's file (or another text of it) is planned against it as `topo plan --commands` would.
+// Golden cases (see test/golden/capture.sh): a case is planned through src/ops as `topo plan` (and apply's
+// planning) or destroy's planning do it, with the kernel's answers given. Captured, the answers come from the real
+// kernel in a sandbox and every read is recorded into the case (reads.json); replayed, the recording answers
+// exactly those reads, and a read it has no answer for fails the test, naming it.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect } from 'vitest';
 import { labIdentity } from '../../src/core/lab.js';
-import { planFrom } from '../../src/kinds/index.js';
-import { readScope } from '../../src/core/pipeline.js';
 import { emptyState, type StateRecord } from '../../src/core/state.js';
 import type { KindContext } from '../../src/core/kind.js';
-import { listNetns, readLive } from '../../src/io/read-live.js';
-import type { Runner } from '../../src/io/runner.js';
-import { conflictError } from '../../src/ops/conflicts.js';
-import { findMarkedNamespaces } from '../../src/ops/observe.js';
+import type { RunOptions, RunResult, Runner } from '../../src/io/runner.js';
+import { conflictError, foreignInsideError } from '../../src/ops/conflicts.js';
+import { planDestroy } from '../../src/ops/destroy.js';
+import { observe, type Observed } from '../../src/ops/observe.js';
 import { renderPlanText } from '../../src/render/plan.js';
 import { validateText } from '../../src/validate/index.js';
 import type { Topology } from '../../src/model.js';
 
-interface CaseInfo { description: string; destroy?: boolean }
+export interface CaseInfo { description: string; destroy?: boolean }
 
-/** Answers the reader's commands from the captured files; anything else is a test failure. */
-export function replayRunner(dir: string): Runner {
-  const file = (p: string) => readFileSync(join(dir, p), 'utf8');
-  const has = (p: string) => existsSync(join(dir, p));
-  const ok = (stdout: string) => ({ stdout, stderr: '', exitCode: 0 });
-  const gone = { stdout: '', stderr: 'Cannot open network namespace: No such file or directory\n', exitCode: 1 };
-  return async (argv) => {
-    const a = argv.join(' ');
-    if (a === 'ip -json netns list') return ok(file('netns.json'));
-    let m = /^ip (?:-n (\S+) )?-json -d -batch -$/.exec(a);
-    if (m) return has(`live/${m[1] ?? 'host'}.json`) ? ok(file(`live/${m[1] ?? 'host'}.json`)) : gone;
-    m = /^ip -n (\S+) -json link show dev lo$/.exec(a);
-    if (m) {
-      if (!has(`live/${m[1]}.json`)) return gone;
-      const links = JSON.parse(file(`live/${m[1]}.json`).split('\n')[0]) as { ifname: string }[];
-      return ok(JSON.stringify(links.filter((l) => l.ifname === 'lo')));
+/** Everything a plan reads from the kernel: processes, the host's /proc/sys files, the namespaces' identities. */
+export interface KernelReads {
+  run: Runner;
+  procSys: (path: string) => string;
+  identity: (ns: string) => Promise<string | undefined>;
+}
+
+/** reads.json: every read a planning pass made, with its answer. */
+export interface Recording {
+  /** Each distinct command (argv and stdin) once, with what it printed and its exit code. */
+  commands: { argv: string[]; input?: string; stdout: string; stderr: string; exitCode: number }[];
+  /** Host /proc/sys files by path: the content, or null for "no such file". */
+  procSys: Record<string, string | null>;
+  /** Namespace identities (io/netns-identity.ts) by name; null: the namespace has no name (any more). */
+  identities: Record<string, string | null>;
+}
+
+const keyOf = (argv: string[], input?: string) => JSON.stringify([argv, input ?? '']);
+const describeRead = (argv: string[], input?: string) =>
+  `${argv.join(' ')}${input ? ` with stdin ${JSON.stringify(input.length > 200 ? `${input.slice(0, 200)}...` : input)}` : ''}`;
+
+/** The kernel's reads, each one recorded (with its answer) as it is made. */
+export function recorder(kernel: KernelReads): { reads: KernelReads; recording: Recording } {
+  const recording: Recording = { commands: [], procSys: {}, identities: {} };
+  const seen = new Map<string, RunResult>();
+  const run = async (argv: string[], opts?: RunOptions) => {
+    const r = await kernel.run(argv, opts);
+    const key = keyOf(argv, opts?.input), before = seen.get(key);
+    if (before && JSON.stringify(before) !== JSON.stringify(r)) throw new Error(`the kernel answered twice, differently: ${describeRead(argv, opts?.input)}`);
+    if (!before) {
+      seen.set(key, r);
+      recording.commands.push({ argv, ...(opts?.input ? { input: opts.input } : {}), stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode });
     }
-    m = /^ip netns exec (\S+) grep -H {2}(.+)$/.exec(a);
-    if (m) {
-      const files = m[2].split(' ');
-      const { found, missing } = replaySysctls(dir, m[1], files);
-      return { stdout: found.map(([f, v]) => `${f}:${v}\n`).join(''), stderr: missing.map((f) => `grep: ${f}: No such file or directory\n`).join(''), exitCode: missing.length ? 2 : 0 };
+    return r;
+  };
+  const procSys = (path: string) => {
+    try {
+      return (recording.procSys[path] = kernel.procSys(path));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') recording.procSys[path] = null;
+      throw e;
     }
-    throw new Error(`golden replay: no captured output for: ${a}`);
+  };
+  const identity = async (ns: string) => {
+    const id = await kernel.identity(ns);
+    recording.identities[ns] = id ?? null;
+    return id;
+  };
+  return { reads: { run, procSys, identity }, recording };
+}
+
+/** Answers from a recording; a read it holds no answer for is an error naming it. */
+export function replayer(rec: Recording): KernelReads {
+  const answers = new Map(rec.commands.map((c) => [keyOf(c.argv, c.input), c]));
+  const missing = (what: string) => new Error(`golden replay: no recorded answer for ${what} (capture the case again: test/golden/capture.sh)`);
+  return {
+    run: async (argv, opts) => {
+      const c = answers.get(keyOf(argv, opts?.input));
+      if (!c) throw missing(describeRead(argv, opts?.input));
+      return { stdout: c.stdout, stderr: c.stderr, exitCode: c.exitCode };
+    },
+    procSys: (path) => {
+      if (!(path in rec.procSys)) throw missing(`the host's ${path}`);
+      const v = rec.procSys[path];
+      if (v === null) throw Object.assign(new Error(`ENOENT: no such file or directory, open '${path}'`), { code: 'ENOENT' });
+      return v;
+    },
+    identity: async (ns) => {
+      if (!(ns in rec.identities)) throw missing(`the identity of namespace ${ns}`);
+      return rec.identities[ns] ?? undefined;
+    },
   };
 }
 
-/** Captured sysctl values (`live/<ns>.sysctl`, as `sysctl -e` printed them) of the given /proc/sys files. */
-function replaySysctls(dir: string, ns: string, files: string[]): { found: [string, string][]; missing: string[] } {
-  const p = join(dir, `live/${ns}.sysctl`);
-  const values = new Map((existsSync(p) ? readFileSync(p, 'utf8').split('\n').filter((l) => l.includes(' = ')) : [])
-    .map((l) => [`/proc/sys/${l.split(' = ')[0].replace(/\./g, '/')}`, l.slice(l.indexOf(' = ') + 3)]));
-  return { found: files.filter((f) => values.has(f)).map((f) => [f, values.get(f)!]), missing: files.filter((f) => !values.has(f)) };
+/** Writes a recording as reads.json: one command a line, sorted, so that a capture's diff reads command by command. */
+export function recordingJson(rec: Recording): string {
+  const commands = [...rec.commands].sort((a, b) => keyOf(a.argv, a.input).localeCompare(keyOf(b.argv, b.input)));
+  const sorted = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
+  return `{\n "commands": [\n${commands.map((c) => `  ${JSON.stringify(c)}`).join(',\n')}\n ],\n`
+    + ` "procSys": ${JSON.stringify(sorted(rec.procSys))},\n "identities": ${JSON.stringify(sorted(rec.identities))}\n}\n`;
 }
 
-/** The host's /proc/sys as captured: what readLive reads in-process. */
-export function replayProcSys(dir: string): (path: string) => string {
-  return (path) => {
-    const { found } = replaySysctls(dir, 'host', [path]);
-    if (!found.length) throw Object.assign(new Error(`ENOENT: no such file or directory, open '${path}'`), { code: 'ENOENT' });
-    return `${found[0][1]}\n`;
-  };
-}
-
-/** The plan (of the case's file, or of `text`) exactly as `topo plan --commands` (or destroy's plan) would print it, conflicts included. */
-export async function goldenPlan(dir: string, text: string | Buffer = readFileSync(join(dir, 'topology.yaml'))): Promise<string> {
-  const info = JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8')) as CaseInfo;
+/** The case's file, validated (or another text of it). */
+export function caseTopology(dir: string, text: string | Buffer = readFileSync(join(dir, 'topology.yaml'))): Topology {
   const { topo, problems } = validateText(text, 'topology.yaml');
   if (!topo) throw new Error(`topology.yaml is invalid: ${JSON.stringify(problems)}`);
-  const state: StateRecord = existsSync(join(dir, 'state.json'))
-    ? { ...emptyState(topo.name), ...JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) }
-    : emptyState(topo.name);
-  const ctx: KindContext = { lab: labIdentity(topo.name), state };
-  const run = replayRunner(dir);
-  const desired: Topology | undefined = info.destroy ? undefined : topo;
-  // As ops/destroy.ts: namespaces marked as the lab's, and those the file names, are read too.
-  const extra = info.destroy
-    ? [...await findMarkedNamespaces(run, ctx, state.namespaces), ...Object.keys(topo.namespaces ?? {})]
-    : [];
-  const scope = readScope(desired, state);
-  const snap = await readLive(run, { namespaces: [...scope.namespaces, ...extra], sysctls: scope.sysctls, procSys: replayProcSys(dir) });
-  expect(snap.netns).toEqual(await listNetns(run));
-  const { plan, conflicts } = planFrom(desired, snap, ctx);
+  return topo;
+}
+
+export const caseInfo = (dir: string) => JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8')) as CaseInfo;
+
+/**
+ * The plan of the case as `topo plan --commands` prints it (its planning is apply's: ops/observe.ts), or for a
+ * destroy case as destroy plans it (ops/destroy.ts planDestroy), against the kernel's reads, followed by why apply or
+ * destroy would refuse to run it (objects the lab doesn't own in the way) if they would.
+ */
+export async function planCase(dir: string, kernel: KernelReads, ctx: KindContext, topo = caseTopology(dir)): Promise<string> {
+  const read = { procSys: kernel.procSys, identity: kernel.identity };
+  const obs: Observed = caseInfo(dir).destroy
+    ? await planDestroy(kernel.run, ctx, Object.keys(topo.namespaces ?? {}), read)
+    : await observe(kernel.run, topo, ctx, [], read);
   // The host namespace's name in `netns` arguments is topo's PID when run: make it stable.
-  let out = renderPlanText(plan, { commands: true }).replace(new RegExp(`(netns) ${process.pid}\\b`, 'g'), '$1 <topo-pid>');
-  if (conflicts.length) out += `\n${conflictError(topo.name, conflicts).message}\n`;
+  let out = renderPlanText(obs.plan, { commands: true }).replace(new RegExp(`(netns) ${process.pid}\\b`, 'g'), '$1 <topo-pid>');
+  if (obs.conflicts.length) out += `\n${conflictError(topo.name, obs.conflicts, obs.snap).message}\n`;
+  if (obs.inside.length) out += `\n${foreignInsideError(topo.name, obs.inside).message}\n`;
   return out;
+}
+
+/** The lab's context as recorded with the case: its record (state.json) and the link group of its name. */
+export function caseContext(dir: string, lab: string): KindContext {
+  const state: StateRecord = existsSync(join(dir, 'state.json'))
+    ? { ...emptyState(lab), ...JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) }
+    : emptyState(lab);
+  return { lab: labIdentity(lab), state };
+}
+
+/** The case replayed from its recording: the plan (of its file, or of `text`) as planCase renders it. */
+export async function goldenPlan(dir: string, text?: string | Buffer): Promise<string> {
+  const topo = caseTopology(dir, text);
+  const rec = JSON.parse(readFileSync(join(dir, 'reads.json'), 'utf8')) as Recording;
+  return planCase(dir, replayer(rec), caseContext(dir, topo.name), topo);
 }

@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readLive } from '../../src/io/read-live.js';
+import { namespacesToResolve } from '../../src/kinds/veth.js';
 import type { RunResult, Runner } from '../../src/io/runner.js';
 import { planFrom } from '../../src/kinds/index.js';
 import { TopoError } from '../../src/errors.js';
@@ -22,6 +23,8 @@ interface Kernel {
   netns: string;
   /** What `ip [-n NS] -json -d -batch -` prints, per namespace ("host" for the root one). */
   ns: Record<string, string>;
+  /** What the batch of `netns list-id` alone prints, per namespace (default: no ids). */
+  nsids?: Record<string, string>;
   sysctl?: string;
 }
 
@@ -38,6 +41,7 @@ function fakeKernel(k: Kernel): Runner {
         const names = [...opts.input.matchAll(/netns exec (\S+)/g)].map((m) => m[1]);
         return ok(names.map((n) => k.ns[n] ?? '').join(''));
       }
+      if (opts?.input === 'netns list-id\n') return ok(k.nsids?.[ns] ?? '[]\n');
       return ok(k.ns[ns] ?? '[]\n[]\n[]\n');
     }
     throw new Error(`unexpected command: ${argv.join(' ')}`);
@@ -48,7 +52,8 @@ function fakeKernel(k: Kernel): Runner {
 async function readAndPlan(k: Kernel): Promise<{ plan?: ReturnType<typeof planFrom>; error?: unknown }> {
   const ctx = ctxOf();
   try {
-    const snap = await readLive(fakeKernel(k), { namespaces: ['ns1', 'ns2'], sysctls: { ns1: ['net.ipv4.ip_forward'] } }, ctx);
+    const snap = await readLive(fakeKernel(k), { namespaces: ['ns1', 'ns2'], sysctls: { ns1: ['net.ipv4.ip_forward'] },
+      nsidsNeeded: (s) => namespacesToResolve(s, ctx) });
     return { plan: planFrom(TOPO, snap, ctx) };
   } catch (error) {
     return { error };
@@ -77,7 +82,8 @@ describe('unexpected ip -json output', () => {
       ifalias: ALIAS, linkinfo: { info_kind: 'veth' }, addr_info: [] });
     const ctx = ctxOf();
     const snap = await readLive(fakeKernel({ netns: JSON.stringify([{ name: 'ns1' }]),
-      ns: { host: j([], [], []), ns1: j([lo, end(2, 'v1b', 'v1a'), end(3, 'v1a', 'v1b')], []) } }), { namespaces: ['ns1'], sysctls: {} }, ctx);
+      ns: { host: j([], [], []), ns1: j([lo, end(2, 'v1b', 'v1a'), end(3, 'v1a', 'v1b')], []) } }),
+      { namespaces: ['ns1'], sysctls: {}, nsidsNeeded: (s) => namespacesToResolve(s, ctx) });
     const planned = planFrom(topo, snap, ctx);
     expect(planned.live.filter((r) => r.kind === 'veth').map((r) => r.key)).toEqual(['veth:ns1/v1a|ns1/v1b']);
     expect(planned.plan.steps.filter((s) => s.cmds.length)).toEqual([]);
@@ -148,7 +154,7 @@ describe('unexpected ip -json output', () => {
 });
 
 describe('routes read', () => {
-  it('keeps the main table\'s unicast routes only (local, broadcast and multicast are the kernel\'s)', async () => {
+  it('keeps the unicast routes of every table but local, with their table (local, broadcast and multicast are the kernel\'s)', async () => {
     const { routesOf } = await import('../../src/io/live-shape.js');
     const doc = [
       { dst: 'default', gateway: '10.0.0.1', dev: 'e1', protocol: '241' },
@@ -157,8 +163,26 @@ describe('routes read', () => {
       { type: 'broadcast', dst: '10.0.255.255', table: 'local', dev: 'e1' },
       { type: 'multicast', dst: 'ff00::/8', table: 'local', dev: 'e1' },
       { dst: '10.9.0.0/24', table: '100', dev: 'e1' },
+      { dst: '10.8.0.0/24', table: 'local', dev: 'e1' }, // the local table by its name or its number, whatever the type
+      { dst: '10.7.0.0/24', table: 255, dev: 'e1' },
       { dst: 'fe80::/64', dev: 'e1', protocol: 'kernel', metric: 256, pref: 'medium' },
     ];
-    expect(routesOf(doc).map((r) => r.dst)).toEqual(['default', '10.0.0.0/16', 'fe80::/64']);
+    expect(routesOf(doc).map((r) => [r.dst, r.table])).toEqual([['default', undefined], ['10.0.0.0/16', undefined], ['10.9.0.0/24', '100'], ['fe80::/64', undefined]]);
+  });
+
+  it('the route kind manages the main table only: the lab\'s route in another table is neither pruned nor taken for a declared one', async () => {
+    const ctx = ctxOf();
+    const veth1 = { ifindex: 2, ifname: 'veth1', flags: ['UP'], mtu: 1500, linkinfo: { info_kind: 'dummy' }, addr_info: [] };
+    const inTable = (table: string) => ({ dst: '10.9.0.0/24', dev: 'veth1', protocol: '241', table });
+    const snap = await readLive(fakeKernel({ netns: JSON.stringify([{ name: 'ns1' }]),
+      ns: { host: j([], [], []), ns1: j([lo, veth1], [inTable('100'), inTable('main')]) } }), { namespaces: ['ns1'], sysctls: {} });
+    expect(snap.ns.ns1.routes.map((r) => r.table)).toEqual(['100', 'main']);
+    const topo: Topology = { name: 'lab', namespaces: { ns1: { routes: [{ to: '10.9.0.0/24', dev: 'veth1' }] } } };
+    const planned = planFrom(topo, snap, ctx);
+    expect(planned.live.filter((r) => r.kind === 'route').map((r) => r.key)).toEqual(['route:ns1/10.9.0.0/24/0']);
+    expect(planned.plan.steps.filter((s) => s.kind === 'route')).toEqual([]);
+    const withoutMain = await readLive(fakeKernel({ netns: JSON.stringify([{ name: 'ns1' }]),
+      ns: { host: j([], [], []), ns1: j([lo, veth1], [inTable('100')]) } }), { namespaces: ['ns1'], sysctls: {} });
+    expect(planFrom(topo, withoutMain, ctx).plan.steps.filter((s) => s.kind === 'route').map((s) => s.op)).toEqual(['create']);
   });
 });

@@ -2,13 +2,14 @@
 // first look. Whatever the output, what ran is reported exactly: a failing command by its line, a failing or
 // unreadable show as "every command ran, nothing read back" (verification then reads the namespace itself).
 import { describe, expect, it } from 'vitest';
+import { nsReads } from '../../src/io/ip-reads.js';
 import { runSegment, type Item } from '../../src/io/run-step-cmds.js';
 import type { RunResult, Runner } from '../../src/io/runner.js';
 import type { Step } from '../../src/model.js';
 
 const step = (label: string): Step => ({ op: 'create', kind: 'address', key: `address:a/${label}`, ns: 'a', label, rank: 330, stage: 'config', cmds: [] });
 const seg: Item[] = ['10.0.0.1/24', '10.0.1.1/24'].map((cidr) => ({ step: step(cidr), cmd: { ns: 'a', tool: 'ip', args: ['addr', 'add', cidr, 'dev', 'e1'] } }));
-const SHOWS = ['addr show', 'route show table all'];
+const SHOWS = nsReads('a');
 
 function fake(r: Partial<RunResult>): { run: Runner; calls: { argv: string[]; input?: string }[] } {
   const calls: { argv: string[]; input?: string }[] = [];

@@ -7,6 +7,8 @@ import { TopoError } from '../../src/errors.js';
 
 const KEYS = ['net.ipv4.ip_forward', 'net.ipv4.tcp_rmem', 'net.ipv6.conf.all.forwarding'];
 const res = (stdout: string, stderr = '', exitCode = 0): RunResult => ({ stdout, stderr, exitCode });
+/** An empty namespace's answer to a read batch: one empty document per show line. */
+const nothing = (input = '') => res(input.split('\n').filter(Boolean).map(() => '[]\n').join(''));
 
 describe('reading sysctls from /proc/sys', () => {
   it('a namespace: one grep in it, no sysctl command', () => {
@@ -36,9 +38,9 @@ describe('reading sysctls from /proc/sys', () => {
   });
 
   it('readLive: a failed read of a namespace\'s sysctls is an error naming the command, not "no such sysctl"', async () => {
-    const run: Runner = async (argv) => {
+    const run: Runner = async (argv, opts) => {
       if (argv.join(' ') === 'ip -json netns list') return res('[{"name":"ns1"}]');
-      if (argv.includes('-batch')) return res('[]\n[]\n[]\n');
+      if (argv.includes('-batch')) return nothing(opts?.input);
       return res('', 'exec of "grep" failed: No such file or directory\n', 255);
     };
     const read = readLive(run, { namespaces: ['ns1'], sysctls: { ns1: ['net.ipv4.ip_forward'] } });
@@ -47,9 +49,9 @@ describe('reading sysctls from /proc/sys', () => {
   });
 
   it('readLive: the host\'s sysctls are read in topo itself; a failed read is an error, a missing one left out', async () => {
-    const run: Runner = async (argv) => {
+    const run: Runner = async (argv, opts) => {
       if (argv.join(' ') === 'ip -json netns list') return res('[]');
-      if (argv.includes('-batch')) return res('[]\n[]\n[]\n');
+      if (argv.includes('-batch')) return nothing(opts?.input);
       throw new Error(`no process expected: ${argv.join(' ')}`);
     };
     const fail = (code: string) => Object.assign(new Error(`${code}: failed`), { code });
