@@ -27,7 +27,7 @@ export const KINDS: Kind[] = [
 ];
 
 /** The pipeline's pure functions (core/pipeline.ts) over these kinds. */
-export const { desiredOf, planFrom, intentState, madeState, namespacesMade, finalState, scriptRecords } = pipelineOf(KINDS);
+export const { desiredOf, planFrom, intentState, madeState, namespacesMade, finalState, scriptRecords, nsidsNeeded } = pipelineOf(KINDS);
 
 /** The kind of this name (undefined: a step made by the core itself, a link group). */
 export const kindNamed = (name: string): Kind | undefined => KINDS.find((x) => x.name === name);
