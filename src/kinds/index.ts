@@ -6,6 +6,7 @@ import { addressKind } from './address.js';
 import { bridgeKind } from './bridge.js';
 import { foreignLinkKind } from './foreign-link.js';
 import { loopbackKind } from './loopback.js';
+import { macvlanKind } from './macvlan.js';
 import { namespaceKind } from './namespace.js';
 import { natKind } from './nat.js';
 import { routeKind } from './route.js';
@@ -19,6 +20,7 @@ export const KINDS: Kind[] = [
   bridgeKind,
   vethKind,
   vethEndKind,
+  macvlanKind,
   addressKind,
   routeKind,
   sysctlKind,
