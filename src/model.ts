@@ -116,8 +116,8 @@ export interface Step extends Change {
   cmds: Cmd[];
 }
 
-export type StageName = 'namespaces' | 'unlink' | 'links' | 'config' | 'bridges' | 'cleanup';
-export const STAGES: StageName[] = ['namespaces', 'unlink', 'links', 'config', 'bridges', 'cleanup'];
+export type StageName = 'namespaces' | 'unstack' | 'unlink' | 'links' | 'stacked' | 'config' | 'bridges' | 'cleanup';
+export const STAGES: StageName[] = ['namespaces', 'unstack', 'unlink', 'links', 'stacked', 'config', 'bridges', 'cleanup'];
 
 export interface Plan {
   lab: string;

@@ -43,6 +43,12 @@ export interface Kind<P extends object = object> {
   ipReads?: IpRead[];
   /** What the kind needs read beyond `ip -json` (run by io/read-live.ts; results in NsLive.reads). */
   reads?(topo: Topology | undefined, ctx: KindContext): ToolRead[];
+  /**
+   * Namespaces besides the host whose nsids (NsLive.nsids, `ip netns list-id`) the kind needs to recognise its live
+   * objects in this snapshot (an interface whose peer or parent is in another namespace names it by nsid). They
+   * are read only where some kind asks: the command looks up every namespace on the machine.
+   */
+  nsidsNeeded?(snap: LiveSnapshot, ctx: KindContext): string[];
   /** Owned objects (owned: true) and, where they matter for name conflicts, unowned ones (owned: false). */
   live(snap: LiveSnapshot, ctx: KindContext): Resource<P>[];
   /**

@@ -29,6 +29,11 @@ export interface DeclaredIface {
   ports?: boolean;
   /** Interfaces with the same wire id are joined at layer 2 (the two ends of a veth); `label` names the wire. */
   wire?: { id: string; label: string };
+  /**
+   * The interface this one is stacked on (a macvlan's parent), declared in the file or not (the host's own): it is
+   * on that interface's layer 2 segment, as are the others stacked on it.
+   */
+  lower?: { ns: string; name: string };
 }
 
 export interface LabModel {

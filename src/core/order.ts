@@ -1,9 +1,14 @@
 // Pure: changes in, an ordered plan out. Each kind names, per operation, its stage and the operations it comes
 // after (Kind.order, see core/kind.ts). The stages run one after the other:
 //   namespaces  host: `netns add`
+//   unstack     per namespace, in parallel: interfaces stacked on another one (a macvlan on its parent) deleted,
+//               before the interfaces they sit on, which take them along (deleted in parallel in another
+//               namespace, the lower one would race the deletion of the upper one)
 //   unlink      per namespace, in parallel: interfaces deleted (a stage of its own: deleting one end of a
 //               veth pair frees the peer's name in another namespace, which a creation there may reuse)
 //   links       per namespace, in parallel: interfaces created (peers land in their namespace)
+//   stacked     per namespace, in parallel: interfaces created on another one, which must exist: once every
+//               namespace's links are made (another namespace's batch creates a veth end in this one)
 //   config      per namespace, in parallel: what is configured on the interfaces (their settings, addresses, routes...)
 //   bridges     the config stage of the namespaces where a bridge is created, after every other namespace's:
 //               a new bridge is created down and brought up here (its Cmd says so), so the frames that its

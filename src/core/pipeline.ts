@@ -106,5 +106,10 @@ export function pipelineOf(kinds: Kind[]) {
     return { intent, final: finalState(intent, desired), readAtRun };
   }
 
-  return { desiredOf, planFrom, intentState, madeState, namespacesMade, finalState, scriptRecords };
+  /** Namespaces whose nsids some kind needs read (see Kind.nsidsNeeded), each once. */
+  function nsidsNeeded(snap: LiveSnapshot, ctx: KindContext): string[] {
+    return [...new Set(kinds.flatMap((k) => k.nsidsNeeded?.(snap, ctx) ?? []))];
+  }
+
+  return { desiredOf, planFrom, intentState, madeState, namespacesMade, finalState, scriptRecords, nsidsNeeded };
 }

@@ -53,7 +53,8 @@ export interface ExecResult {
 }
 
 const STAGE_TITLE: Record<StageName, string> = {
-  namespaces: 'create namespaces', unlink: 'remove interfaces', links: 'interfaces', config: 'addresses, routes, settings',
+  namespaces: 'create namespaces', unstack: 'remove interfaces stacked on others', unlink: 'remove interfaces', links: 'interfaces',
+  stacked: 'interfaces stacked on others', config: 'addresses, routes, settings',
   bridges: 'new bridges up, then their namespace\'s addresses, routes, settings', cleanup: 'delete namespaces',
 };
 

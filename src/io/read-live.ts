@@ -2,7 +2,7 @@
 // addresses, its routes, in the host its nsids, and the lines the kinds declared, in one process), run in parallel,
 // as its own process for a few namespaces and through grouped `netns exec` lines for many (see io/ns-group.ts);
 // sysctls from /proc/sys (see readSysctls); the kinds' tool reads (ToolRead). Other namespaces' nsids are read only
-// where the caller says they are needed (pairing the lab's veth ends, see ReadRequest.nsidsNeeded).
+// where the caller says they are needed (where a kind needs them to recognise its objects: ReadRequest.nsidsNeeded).
 import { readFileSync } from 'node:fs';
 import type { IpRead, LiveSnapshot, ToolRead } from '../core/live.js';
 import { HOST } from '../model.js';

@@ -6,6 +6,7 @@ import { addressKind } from './address.js';
 import { bridgeKind } from './bridge.js';
 import { foreignLinkKind } from './foreign-link.js';
 import { loopbackKind } from './loopback.js';
+import { macvlanKind } from './macvlan.js';
 import { namespaceKind } from './namespace.js';
 import { natKind } from './nat.js';
 import { routeKind } from './route.js';
@@ -19,6 +20,7 @@ export const KINDS: Kind[] = [
   bridgeKind,
   vethKind,
   vethEndKind,
+  macvlanKind,
   addressKind,
   routeKind,
   sysctlKind,
@@ -27,7 +29,7 @@ export const KINDS: Kind[] = [
 ];
 
 /** The pipeline's pure functions (core/pipeline.ts) over these kinds. */
-export const { desiredOf, planFrom, intentState, madeState, namespacesMade, finalState, scriptRecords } = pipelineOf(KINDS);
+export const { desiredOf, planFrom, intentState, madeState, namespacesMade, finalState, scriptRecords, nsidsNeeded } = pipelineOf(KINDS);
 
 /** The kind of this name (undefined: a step made by the core itself, a link group). */
 export const kindNamed = (name: string): Kind | undefined => KINDS.find((x) => x.name === name);

@@ -32,6 +32,7 @@ export const vethKind: Kind = {
     };
   })),
   check: (model) => bridgePorts(model),
+  nsidsNeeded: (snap, ctx) => namespacesToResolve(snap, ctx),
   desired(model) {
     return desiredPairs(model.topo).map(({ ends, path }) => res(ends, path));
   },

@@ -10,8 +10,7 @@ import type { Runner } from '../io/runner.js';
 import { readState, removeState } from '../io/state-file.js';
 import { labGroup, releaseGroup } from '../io/group-claim.js';
 import { PARALLEL, pool } from '../io/pool.js';
-import { KINDS, planFrom } from '../kinds/index.js';
-import { namespacesToResolve } from '../kinds/veth.js';
+import { KINDS, nsidsNeeded, planFrom } from '../kinds/index.js';
 
 export interface Observed extends Planned { ctx: KindContext; snap: LiveSnapshot }
 
@@ -30,7 +29,7 @@ export async function observe(run: Runner, topo: Topology | undefined, ctx: Kind
   read: ReadOptions = {}, desired?: Resource[]): Promise<Observed> {
   const scope = readScope(topo, ctx.state);
   const snap = await readLive(run, { namespaces: [...scope.namespaces, ...extraNs], sysctls: scope.sysctls,
-    ipReads: kindIpReads(), nsidsNeeded: (s) => namespacesToResolve(s, ctx),
+    ipReads: kindIpReads(), nsidsNeeded: (s) => nsidsNeeded(s, ctx),
     toolReads: KINDS.flatMap((k) => k.reads?.(topo, ctx) ?? []), ...read });
   return { ...planFrom(topo, snap, ctx, desired), ctx, snap };
 }

@@ -1,6 +1,6 @@
 // `topo graph`: a picture of the lab from the file alone (no kernel access), drawn from its resolved model.
-// Namespaces are boxes holding their interfaces (with addresses), bridges drawn as switches; wires (veth pairs)
-// are solid edges, bridge ports dashed ones; the kinds add notes (routes, forwarding) and NAT rules. One neutral model, two writers: Mermaid (default) and Graphviz DOT.
+// Namespaces are boxes holding their interfaces (with addresses), bridges drawn as switches; wires (veth pairs, and
+// an interface stacked on another to that one) are solid edges, bridge ports dashed ones; the kinds add notes (routes, forwarding) and NAT rules. One neutral model, two writers: Mermaid (default) and Graphviz DOT.
 import { resolveLab } from '../core/lab-model.js';
 import { KINDS } from '../kinds/index.js';
 import { HOST, type Topology } from '../model.js';
@@ -10,7 +10,7 @@ interface GNode { id: string; ns: string; name: string; role: string; ports: boo
 /** `boxes`: notes a kind draws apart, under a title (the NAT rules), with an id for the picture. */
 interface GBox { title: string; id: string; lines: string[] }
 interface GNs { id: string; name: string; notes: string[]; boxes: GBox[] }
-/** A wire (a veth pair: `label` names it) or a port's tie to its bridge. */
+/** A wire (a veth pair, or a stacked interface's tie to its lower one: `label` names it) or a port's tie to its bridge. */
 interface GEdge { a: string; b: string; kind: 'wire' | 'port'; label?: string }
 export interface LabGraph { lab: string; namespaces: GNs[]; nodes: GNode[]; edges: GEdge[] }
 
@@ -38,6 +38,11 @@ export function labGraph(topo: Topology): LabGraph {
     edges.push({ a: nodes[other].id, b: nodes[i].id, kind: 'wire', label: f.wire.label });
     port(other);
     port(i);
+  });
+  // An interface stacked on a declared one (a macvlan on its parent) is wired to it, labelled with what it is.
+  model.ifaces.forEach((f, i) => {
+    const lower = f.lower && model.byKey.get(`${f.lower.ns}/${f.lower.name}`);
+    if (lower) edges.push({ a: nodes[model.ifaces.indexOf(lower)].id, b: nodes[i].id, kind: 'wire', label: f.role });
   });
   const namespaces = nsNames.map((name, i): GNs => {
     const notes = KINDS.flatMap((k) => k.draw?.(model, name) ?? []);

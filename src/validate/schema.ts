@@ -23,7 +23,10 @@ export function schemaFindings(data: unknown): Finding[] {
   return collapse(validate.errors ?? [], data);
 }
 
-/** Drop ajv's echo errors (propertyNames, the branches of an anyOf), map the rest, keep one finding per place. */
+/**
+ * Drop ajv's echo errors (propertyNames, the branches of an anyOf, an if/then/else's own "must match", which always
+ * comes with the failing branch's errors), map the rest, keep one finding per place.
+ */
 function collapse(errors: ErrorObject[], data: unknown): Finding[] {
   const anyOfs = new Map<string, ErrorObject[]>();
   for (const e of errors) {
@@ -31,7 +34,7 @@ function collapse(errors: ErrorObject[], data: unknown): Finding[] {
     const list = anyOfs.get(e.instancePath);
     if (list) list.push(e); else anyOfs.set(e.instancePath, [e]);
   }
-  const kept = errors.filter((e) => e.keyword !== 'propertyNames' &&
+  const kept = errors.filter((e) => e.keyword !== 'propertyNames' && e.keyword !== 'if' &&
     !(anyOfs.get(e.instancePath) ?? []).some((a) => a !== e && e.schemaPath.startsWith(a.schemaPath + '/')));
   const byPlace = new Map<string, Finding>();
   const missing = new Map<string, string[]>();

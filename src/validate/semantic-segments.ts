@@ -15,6 +15,7 @@ export function segmentsOf(ix: LabIndex): { seg: number[]; name: Map<number, str
   const join = (a: number, b: number) => { parent[find(a)] = find(b); };
   const at = new Map(ix.ifaces.map((f, i) => [f, i]));
   const onWire = new Map<string, number>();
+  const onLower = new Map<string, number>();
   ix.ifaces.forEach((f, i) => {
     if (f.wire !== undefined) {
       const other = onWire.get(f.wire.id);
@@ -22,12 +23,25 @@ export function segmentsOf(ix: LabIndex): { seg: number[]; name: Map<number, str
     }
     const master = f.master !== undefined ? ix.masters.get(ifKey(f.ns, f.master)) : undefined;
     if (master) join(i, at.get(master)!);
+    if (f.lower !== undefined) {
+      const k = ifKey(f.lower.ns, f.lower.name);
+      const lower = ix.byKey.get(k);
+      if (lower) join(i, at.get(lower)!);
+      const other = onLower.get(k);
+      if (other === undefined) onLower.set(k, i); else join(i, other);
+    }
   });
   const seg = ix.ifaces.map((_, i) => find(i));
   const name = new Map<number, string>();
   ix.ifaces.forEach((f, i) => {
     if (f.ports) name.set(seg[i], `${f.role} ${f.name} and its ports`);
     else if (!name.has(seg[i]) && f.wire) name.set(seg[i], `the two ends of a ${f.wire.label} pair`);
+  });
+  ix.ifaces.forEach((f, i) => {
+    if (f.lower === undefined) return;
+    const named = name.get(seg[i]);
+    if (named === undefined) name.set(seg[i], `the interfaces stacked on ${f.lower.name}`);
+    else if (!named.includes(' stacked on ')) name.set(seg[i], `${named}, and the interfaces stacked on them`);
   });
   return { seg, name };
 }

@@ -10,6 +10,7 @@ const CASES: { file: string; pings: [string, string][] }[] = [
   { file: 'host-to-namespace.yaml', pings: [['red', '192.168.1.2'], ['red', 'fd00:1::2']] },
   { file: 'bridge-node.yaml', pings: [['NS1', '172.16.0.3'], ['NS2', '172.16.0.1'], ['NS1', '172.16.0.1']] },
   { file: 'two-nodes.yaml', pings: [['n1-ns1', '172.16.1.2'], ['n2-ns2', '172.16.0.3'], ['n1-ns2', '192.168.1.6']] },
+  { file: 'macvlan.yaml', pings: [['red', '10.1.0.12'], ['blue', '10.1.0.254'], ['far', '10.1.0.11']] },
 ];
 
 describe('examples', () => {
