@@ -27,8 +27,16 @@ export interface DeclaredIface {
   master?: string;
   /** It takes ports (a bridge): other interfaces name it as their `master`. */
   ports?: boolean;
-  /** Interfaces with the same wire id are joined at layer 2 (the two ends of a veth); `label` names the wire. */
+  /**
+   * Interfaces with the same wire id are joined at layer 2 (the two ends of a veth, the tunnel endpoints of one
+   * network); `label` names the wire.
+   */
   wire?: { id: string; label: string };
+  /**
+   * The interface of its namespace it sends through (a tunnel's underlay): without an `mtu` of its own it is
+   * created with lower's MTU less `overhead` (the headers it adds).
+   */
+  lower?: { name: string; overhead: number };
 }
 
 export interface LabModel {
