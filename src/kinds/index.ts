@@ -12,6 +12,7 @@ import { routeKind } from './route.js';
 import { sysctlKind } from './sysctl.js';
 import { vethKind } from './veth.js';
 import { vethEndKind } from './veth-end.js';
+import { vxlanKind } from './vxlan.js';
 
 export const KINDS: Kind[] = [
   namespaceKind,
@@ -19,6 +20,7 @@ export const KINDS: Kind[] = [
   bridgeKind,
   vethKind,
   vethEndKind,
+  vxlanKind,
   addressKind,
   routeKind,
   sysctlKind,
