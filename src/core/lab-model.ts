@@ -27,13 +27,21 @@ export interface DeclaredIface {
   master?: string;
   /** It takes ports (a bridge): other interfaces name it as their `master`. */
   ports?: boolean;
-  /** Interfaces with the same wire id are joined at layer 2 (the two ends of a veth); `label` names the wire. */
+  /**
+   * Interfaces with the same wire id are joined at layer 2 (the two ends of a veth, the tunnel endpoints of one
+   * network); `label` names the wire.
+   */
   wire?: { id: string; label: string };
   /**
    * The interface this one is stacked on (a macvlan's parent), declared in the file or not (the host's own): it is
    * on that interface's layer 2 segment, as are the others stacked on it.
    */
   lower?: { ns: string; name: string };
+  /**
+   * The interface of its namespace it sends through (a tunnel's underlay; not on its layer 2 segment): without an
+   * `mtu` of its own it is created with the underlay's MTU less `overhead` (the headers it adds).
+   */
+  underlay?: { name: string; overhead: number };
 }
 
 export interface LabModel {

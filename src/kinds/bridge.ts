@@ -20,7 +20,7 @@ export const bridgeKind: Kind = {
     mtu: spec.mtu, up: spec.up !== false, ports: true,
   })),
   desired(model, ctx) {
-    const mtus = bridgeMtus(model.topo);
+    const mtus = bridgeMtus(model);
     return bridgesOf(model.topo).map(({ ns, name, spec: b, path }) => {
       const props = { mtu: mtus.get(`${ns}/${name}`), mac: b.mac, up: b.up ?? true, alias: ctx.lab.alias, pin: b.mtu !== undefined };
       return res(ns, name, props, path);

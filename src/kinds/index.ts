@@ -13,6 +13,7 @@ import { routeKind } from './route.js';
 import { sysctlKind } from './sysctl.js';
 import { vethKind } from './veth.js';
 import { vethEndKind } from './veth-end.js';
+import { vxlanKind } from './vxlan.js';
 
 export const KINDS: Kind[] = [
   namespaceKind,
@@ -21,6 +22,7 @@ export const KINDS: Kind[] = [
   vethKind,
   vethEndKind,
   macvlanKind,
+  vxlanKind,
   addressKind,
   routeKind,
   sysctlKind,

@@ -180,7 +180,7 @@ const nsText = (ns: string) => (ns === HOST ? 'the host namespace' : `namespace 
 function checks(model: LabModel): Finding[] {
   const out: Finding[] = [];
   const all = macvlansOf(model.topo);
-  const mtus = bridgeMtus(model.topo);
+  const mtus = bridgeMtus(model);
   const byParent = new Map<string, Declared[]>();
   for (const m of all) {
     const k = ifKey(m.parent.ns, m.parent.name);

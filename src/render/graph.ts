@@ -23,9 +23,14 @@ export function labGraph(topo: Topology): LabGraph {
   const nodes: GNode[] = model.ifaces.map((f, i) => ({
     id: `if${i}`, ns: nsOf(f.ns), name: f.name, role: f.role, ports: f.ports === true, addresses: f.addresses.map((a) => a.text),
   }));
-  // A wire once both its ends are known, followed by their ports; a port not on a wire where it is declared.
+  // A wire once both its ends are known, followed by their ports; a port not on a wire where it is declared. A
+  // wire may join more than two interfaces (tunnel endpoints of one network: edges from the first to each other)
+  // or just one (the others are elsewhere): each port's tie is drawn once, the last ones after the loop.
   const edges: GEdge[] = [];
+  const ported = new Set<number>();
   const port = (i: number) => {
+    if (ported.has(i)) return;
+    ported.add(i);
     const f = model.ifaces[i];
     const master = f.master !== undefined ? model.masters.get(`${f.ns}/${f.master}`) : undefined;
     if (master) edges.push({ a: nodes[i].id, b: nodes[model.ifaces.indexOf(master)].id, kind: 'port' });
@@ -39,6 +44,7 @@ export function labGraph(topo: Topology): LabGraph {
     port(other);
     port(i);
   });
+  model.ifaces.forEach((_, i) => port(i));
   // An interface stacked on a declared one (a macvlan on its parent) is wired to it, labelled with what it is.
   model.ifaces.forEach((f, i) => {
     const lower = f.lower && model.byKey.get(`${f.lower.ns}/${f.lower.name}`);

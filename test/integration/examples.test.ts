@@ -11,6 +11,8 @@ const CASES: { file: string; pings: [string, string][] }[] = [
   { file: 'bridge-node.yaml', pings: [['NS1', '172.16.0.3'], ['NS2', '172.16.0.1'], ['NS1', '172.16.0.1']] },
   { file: 'two-nodes.yaml', pings: [['n1-ns1', '172.16.1.2'], ['n2-ns2', '172.16.0.3'], ['n1-ns2', '192.168.1.6']] },
   { file: 'macvlan.yaml', pings: [['red', '10.1.0.12'], ['blue', '10.1.0.254'], ['far', '10.1.0.11']] },
+  { file: 'vxlan.yaml', pings: [['g1', '10.10.0.2'], ['g2', '10.10.0.1']] },
+  { file: 'vxlan-flood.yaml', pings: [['vm1', '10.20.0.2'], ['vm2', '10.20.0.3'], ['vm3', '10.20.0.1']] },
 ];
 
 describe('examples', () => {

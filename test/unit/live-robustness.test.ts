@@ -66,7 +66,7 @@ const lo = { ifindex: 1, ifname: 'lo', flags: ['LOOPBACK', 'UP'], mtu: 65536, if
 
 describe('unexpected ip -json output', () => {
   it('unknown link kinds, even carrying the lab\'s mark, are read and never touched as if they were bridges or veths', async () => {
-    const odd = ['wireguard', 'vxlan', 'macvlan', 'ipvlan', 'dummy', 'tun', 'bond', 'vrf', 'some-future-kind'].map((kind, i) => ({
+    const odd = ['wireguard', 'geneve', 'macvlan', 'ipvlan', 'dummy', 'tun', 'bond', 'vrf', 'some-future-kind'].map((kind, i) => ({
       ifindex: 10 + i, ifname: `x${i}`, flags: ['UP'], mtu: 1400, linkinfo: { info_kind: kind, info_data: { whatever: [1, { a: null }] } },
       ...(i % 2 ? { ifalias: ALIAS } : {}), addr_info: [{ family: 'inet', local: `10.9.${i}.1`, prefixlen: 24, scope: 'global' }],
     }));
