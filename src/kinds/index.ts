@@ -9,6 +9,7 @@ import { loopbackKind } from './loopback.js';
 import { namespaceKind } from './namespace.js';
 import { natKind } from './nat.js';
 import { routeKind } from './route.js';
+import { ruleKind } from './rule.js';
 import { sysctlKind } from './sysctl.js';
 import { vethKind } from './veth.js';
 import { vethEndKind } from './veth-end.js';
@@ -21,6 +22,7 @@ export const KINDS: Kind[] = [
   vethEndKind,
   addressKind,
   routeKind,
+  ruleKind,
   sysctlKind,
   natKind,
   foreignLinkKind,

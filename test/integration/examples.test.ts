@@ -10,6 +10,8 @@ const CASES: { file: string; pings: [string, string][] }[] = [
   { file: 'host-to-namespace.yaml', pings: [['red', '192.168.1.2'], ['red', 'fd00:1::2']] },
   { file: 'bridge-node.yaml', pings: [['NS1', '172.16.0.3'], ['NS2', '172.16.0.1'], ['NS1', '172.16.0.1']] },
   { file: 'two-nodes.yaml', pings: [['n1-ns1', '172.16.1.2'], ['n2-ns2', '172.16.0.3'], ['n1-ns2', '192.168.1.6']] },
+  // Each reply leaves by the uplink of the address pinged: only the rules make either ping answered.
+  { file: 'policy-routing.yaml', pings: [['far', '10.0.1.2'], ['far', '10.0.2.2']] },
 ];
 
 describe('examples', () => {

@@ -6,14 +6,14 @@ const require = createRequire(import.meta.url);
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://topo.invalid/schemas/topology.schema.json","title":"topo topology","description":"A lab for topo: network namespaces, veth pairs, bridges, addresses, routes, sysctls, NAT and connectivity tests.","type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"$ref":"#/definitions/labName"},"namespaces":{"description":"Network namespaces, by name. \"host\" is reserved: the namespace topo runs in (declare it to give it routes, sysctls or NAT). A value may be empty (null or {}).","type":"object","propertyNames":{"$ref":"#/definitions/nsName"},"additionalProperties":{"$ref":"#/definitions/namespace"}},"tables":{"$ref":"#/definitions/tables","description":"Names of routing tables, for every namespace: name → number (e.g. wan: 100). Built in: main (254), local (255), default (253). topo never reads /etc/iproute2/rt_tables."},"bridges":{"description":"Linux bridges, by interface name, each in its `namespace` (default host). A bridge can also be declared under its namespace (namespaces.<ns>.bridges), which lets two namespaces each have one of the same name.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/bridge"}},"veths":{"description":"veth pairs: two interfaces connected back to back, possibly in two namespaces.","type":"array","items":{"$ref":"#/definitions/veth"}},"tests":{"description":"Connectivity tests (ping) run by `topo test`.","type":"array","items":{"$ref":"#/definitions/test"}}},"definitions":{"labName":{"description":"Name of the lab: 1 to 16 characters, lower-case letters, digits and '-', starting with a letter or digit. It marks every object the lab owns.","type":"string","pattern":"^[a-z0-9][a-z0-9-]{0,15}$"},"nsName":{"description":"A network namespace name: letters, digits, '_', '.', '-', at most 64 characters, not starting with '.' or '-'. \"host\" is the namespace topo runs in.","type":"string","pattern":"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"},"ifName":{"description":"An interface name: 1 to 15 bytes (the kernel's IFNAMSIZ) of letters, digits, '_', '.', '-'; not starting with '-', not \".\" or \"..\".","type":"string","minLength":1,"maxLength":15,"pattern":"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},"cidr":{"description":"An interface address with its prefix length, IPv4 or IPv6: 10.0.0.1/24, fd00::1/64 (host bits allowed).","type":"string","pattern":"^[0-9A-Fa-f:.]+/[0-9]{1,3}$"},"address":{"description":"A plain IPv4 or IPv6 address, without prefix: 10.0.0.254, fd00::1.","type":"string","pattern":"^[0-9A-Fa-f:.]+$"},"routeDst":{"description":"Route destination: \"default\", a CIDR (10.1.0.0/16) or a bare address (= /32 or /128). IPv4 or IPv6.","type":"string","pattern":"^(default|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"},"natTarget":{"description":"Where forwarded traffic goes: an address with an optional port: 10.0.1.2, 10.0.1.2:80, [fd00::2]:80.","type":"string","pattern":"^([0-9.]+(:[0-9]{1,5})?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5})?)$"},"tableName":{"description":"A routing table name: a letter or '_' first, then letters, digits, '_', '.', '-' (at most 64 characters).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"},"tables":{"description":"Names of routing tables: name → number (1..4294967295; 253, 254 and 255 are the kernel's default, main and local).","type":"object","propertyNames":{"$ref":"#/definitions/tableName"},"additionalProperties":{"type":"integer","minimum":1,"maximum":4294967295}},"tableRef":{"description":"A routing table: its number (1..4294967295) or its name (main, local, default, or one declared under `tables:`).","type":["integer","string"],"minimum":1,"maximum":4294967295,"pattern":"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"},"mtu":{"description":"MTU in bytes, 68..65535.","type":"integer","minimum":68,"maximum":65535},"mac":{"description":"A unicast MAC address: six hex pairs separated by ':', e.g. \"02:00:00:00:00:01\" (quote it in YAML).","type":"string","pattern":"^[0-9A-Fa-f][02468AaCcEe](:[0-9A-Fa-f]{2}){5}$","not":{"pattern":"^00(:00){5}$"}},"up":{"description":"Whether the interface is up (default true).","type":"boolean"},"addresses":{"description":"Interface addresses, IPv4 and IPv6, each with its prefix length.","type":"array","items":{"$ref":"#/definitions/cidr"}},"namespace":{"description":"A network namespace. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"loopback":{"description":"State of the loopback interface `lo`: up (default) or down. Not allowed on host.","enum":["up","down"]},"bridges":{"description":"Linux bridges of this namespace, by interface name. A veth end in this namespace joins one with `bridge: <name>`.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/nsBridge"}},"sysctls":{"description":"Network sysctls of this namespace (net.*), as the kernel prints them.","type":"object","propertyNames":{"$ref":"#/definitions/sysctlName"},"additionalProperties":{"$ref":"#/definitions/sysctlValue"}},"tables":{"$ref":"#/definitions/tables","description":"Names of routing tables of this namespace, besides the top-level ones: name → number."},"routes":{"description":"Routes of this namespace: of the main table, or of the table each names.","type":"array","items":{"$ref":"#/definitions/route"}},"nat":{"$ref":"#/definitions/nat"}}},"sysctlName":{"description":"A sysctl name in dotted form, e.g. net.ipv4.ip_forward. Only net.* sysctls are per namespace.","type":"string","pattern":"^[a-z0-9_-]+(\\.[A-Za-z0-9_-]+)+$"},"sysctlValue":{"description":"The value, as the kernel prints it (a number or a string).","type":["string","integer"],"pattern":"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"},"route":{"description":"A route: `to` and a gateway (`via`), an interface (`dev`), or both.","type":"object","additionalProperties":false,"required":["to"],"anyOf":[{"required":["via"]},{"required":["dev"]}],"properties":{"to":{"$ref":"#/definitions/routeDst"},"via":{"$ref":"#/definitions/address","description":"Gateway: a plain address of the same family as `to`, inside the subnet of an address of this namespace."},"dev":{"$ref":"#/definitions/ifName","description":"Outgoing interface: an interface of this namespace."},"metric":{"description":"Route metric (priority), 0..4294967295.","type":"integer","minimum":0,"maximum":4294967295},"table":{"$ref":"#/definitions/tableRef","description":"The routing table (default main): its number or name. Not local, the kernel's own."}}},"nat":{"description":"NAT rules of this namespace (nftables).","type":"object","additionalProperties":false,"properties":{"masquerade":{"description":"Source NAT: traffic leaving through `out` gets the address of `out`.","type":"array","items":{"type":"object","additionalProperties":false,"required":["out"],"properties":{"out":{"$ref":"#/definitions/ifName","description":"Outgoing interface of this namespace."},"from":{"$ref":"#/definitions/cidr","description":"Only traffic from this CIDR (optional)."}}}},"forward":{"description":"Port forwarding (destination NAT): traffic arriving on `in` to `port` goes to `to`.","type":"array","items":{"type":"object","additionalProperties":false,"required":["in","proto","port","to"],"properties":{"in":{"$ref":"#/definitions/ifName","description":"Incoming interface of this namespace."},"proto":{"description":"tcp or udp.","enum":["tcp","udp"]},"port":{"description":"Destination port, 1..65535.","type":"integer","minimum":1,"maximum":65535},"to":{"$ref":"#/definitions/natTarget"}}}}}},"bridge":{"description":"A Linux bridge. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the bridge (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"}}},"nsBridge":{"description":"A Linux bridge of the namespace it is declared under. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"}}},"veth":{"description":"A veth pair.","type":"object","additionalProperties":false,"required":["ends"],"properties":{"ends":{"description":"Exactly two ends.","type":"array","minItems":2,"maxItems":2,"items":{"$ref":"#/definitions/end"}}}},"end":{"description":"One end of a veth pair.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of this end (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this end a port of this bridge (same namespace)."}}},"test":{"description":"A connectivity test: ping `ping` from namespace `from`.","type":"object","additionalProperties":false,"required":["from","ping"],"properties":{"from":{"$ref":"#/definitions/nsName","description":"A declared namespace, or host."},"ping":{"description":"An address declared in the lab, or a namespace name (any of its addresses). With external: true, any address.","type":"string","minLength":1},"expect":{"description":"reachable (default) or unreachable.","enum":["reachable","unreachable"]},"external":{"description":"Allow a target the lab doesn't declare.","type":"boolean"}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://topo.invalid/schemas/topology.schema.json","title":"topo topology","description":"A lab for topo: network namespaces, veth pairs, bridges, addresses, routes, sysctls, NAT and connectivity tests.","type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"$ref":"#/definitions/labName"},"namespaces":{"description":"Network namespaces, by name. \"host\" is reserved: the namespace topo runs in (declare it to give it routes, sysctls or NAT). A value may be empty (null or {}).","type":"object","propertyNames":{"$ref":"#/definitions/nsName"},"additionalProperties":{"$ref":"#/definitions/namespace"}},"tables":{"$ref":"#/definitions/tables","description":"Names of routing tables, for every namespace: name → number (e.g. wan: 100). Built in: main (254), local (255), default (253). topo never reads /etc/iproute2/rt_tables."},"bridges":{"description":"Linux bridges, by interface name, each in its `namespace` (default host). A bridge can also be declared under its namespace (namespaces.<ns>.bridges), which lets two namespaces each have one of the same name.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/bridge"}},"veths":{"description":"veth pairs: two interfaces connected back to back, possibly in two namespaces.","type":"array","items":{"$ref":"#/definitions/veth"}},"tests":{"description":"Connectivity tests (ping) run by `topo test`.","type":"array","items":{"$ref":"#/definitions/test"}}},"definitions":{"labName":{"description":"Name of the lab: 1 to 16 characters, lower-case letters, digits and '-', starting with a letter or digit. It marks every object the lab owns.","type":"string","pattern":"^[a-z0-9][a-z0-9-]{0,15}$"},"nsName":{"description":"A network namespace name: letters, digits, '_', '.', '-', at most 64 characters, not starting with '.' or '-'. \"host\" is the namespace topo runs in.","type":"string","pattern":"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"},"ifName":{"description":"An interface name: 1 to 15 bytes (the kernel's IFNAMSIZ) of letters, digits, '_', '.', '-'; not starting with '-', not \".\" or \"..\".","type":"string","minLength":1,"maxLength":15,"pattern":"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},"cidr":{"description":"An interface address with its prefix length, IPv4 or IPv6: 10.0.0.1/24, fd00::1/64 (host bits allowed).","type":"string","pattern":"^[0-9A-Fa-f:.]+/[0-9]{1,3}$"},"address":{"description":"A plain IPv4 or IPv6 address, without prefix: 10.0.0.254, fd00::1.","type":"string","pattern":"^[0-9A-Fa-f:.]+$"},"routeDst":{"description":"Route destination: \"default\", a CIDR (10.1.0.0/16) or a bare address (= /32 or /128). IPv4 or IPv6.","type":"string","pattern":"^(default|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"},"natTarget":{"description":"Where forwarded traffic goes: an address with an optional port: 10.0.1.2, 10.0.1.2:80, [fd00::2]:80.","type":"string","pattern":"^([0-9.]+(:[0-9]{1,5})?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5})?)$"},"tableName":{"description":"A routing table name: a letter or '_' first, then letters, digits, '_', '.', '-' (at most 64 characters).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"},"tables":{"description":"Names of routing tables: name → number (1..4294967295; 253, 254 and 255 are the kernel's default, main and local).","type":"object","propertyNames":{"$ref":"#/definitions/tableName"},"additionalProperties":{"type":"integer","minimum":1,"maximum":4294967295}},"tableRef":{"description":"A routing table: its number (1..4294967295) or its name (main, local, default, or one declared under `tables:`).","type":["integer","string"],"minimum":1,"maximum":4294967295,"pattern":"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"},"mtu":{"description":"MTU in bytes, 68..65535.","type":"integer","minimum":68,"maximum":65535},"mac":{"description":"A unicast MAC address: six hex pairs separated by ':', e.g. \"02:00:00:00:00:01\" (quote it in YAML).","type":"string","pattern":"^[0-9A-Fa-f][02468AaCcEe](:[0-9A-Fa-f]{2}){5}$","not":{"pattern":"^00(:00){5}$"}},"up":{"description":"Whether the interface is up (default true).","type":"boolean"},"addresses":{"description":"Interface addresses, IPv4 and IPv6, each with its prefix length.","type":"array","items":{"$ref":"#/definitions/cidr"}},"namespace":{"description":"A network namespace. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"loopback":{"description":"State of the loopback interface `lo`: up (default) or down. Not allowed on host.","enum":["up","down"]},"bridges":{"description":"Linux bridges of this namespace, by interface name. A veth end in this namespace joins one with `bridge: <name>`.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/nsBridge"}},"sysctls":{"description":"Network sysctls of this namespace (net.*), as the kernel prints them.","type":"object","propertyNames":{"$ref":"#/definitions/sysctlName"},"additionalProperties":{"$ref":"#/definitions/sysctlValue"}},"tables":{"$ref":"#/definitions/tables","description":"Names of routing tables of this namespace, besides the top-level ones: name → number."},"routes":{"description":"Routes of this namespace: of the main table, or of the table each names.","type":"array","items":{"$ref":"#/definitions/route"}},"rules":{"description":"Policy routing rules of this namespace (`ip rule`), each at its own priority: the kernel tries them from the lowest priority up.","type":"array","items":{"$ref":"#/definitions/rule"}},"nat":{"$ref":"#/definitions/nat"}}},"sysctlName":{"description":"A sysctl name in dotted form, e.g. net.ipv4.ip_forward. Only net.* sysctls are per namespace.","type":"string","pattern":"^[a-z0-9_-]+(\\.[A-Za-z0-9_-]+)+$"},"sysctlValue":{"description":"The value, as the kernel prints it (a number or a string).","type":["string","integer"],"pattern":"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"},"route":{"description":"A route: `to` and a gateway (`via`), an interface (`dev`), or both.","type":"object","additionalProperties":false,"required":["to"],"anyOf":[{"required":["via"]},{"required":["dev"]}],"properties":{"to":{"$ref":"#/definitions/routeDst"},"via":{"$ref":"#/definitions/address","description":"Gateway: a plain address of the same family as `to`, inside the subnet of an address of this namespace."},"dev":{"$ref":"#/definitions/ifName","description":"Outgoing interface: an interface of this namespace."},"metric":{"description":"Route metric (priority), 0..4294967295.","type":"integer","minimum":0,"maximum":4294967295},"table":{"$ref":"#/definitions/tableRef","description":"The routing table (default main): its number or name. Not local, the kernel's own."}}},"ruleSelector":{"description":"An address (= /32 or /128) or a network without host bits: 10.0.1.2, 10.0.0.0/8, fd00::/64.","type":"string","pattern":"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},"rule":{"description":"A policy routing rule: which packets (from, to, iif, oif, fwmark; none: every packet) and what to do with them (action: lookup `table`, goto a later rule, blackhole, unreachable, prohibit).","type":"object","additionalProperties":false,"required":["priority"],"properties":{"priority":{"description":"1..32765, unique per family in the namespace: 0, 32766 and 32767 are the kernel's own rules (lookup local, main, default).","type":"integer","minimum":0,"maximum":4294967295},"from":{"$ref":"#/definitions/ruleSelector","description":"Source address or network."},"to":{"$ref":"#/definitions/ruleSelector","description":"Destination address or network, of the family of `from`."},"iif":{"$ref":"#/definitions/ifName","description":"Incoming interface (lo: packets of the namespace itself)."},"oif":{"$ref":"#/definitions/ifName","description":"Outgoing interface (of sockets bound to it)."},"fwmark":{"description":"Firewall mark: a number, or \"value/mask\" (decimal or 0x hex), e.g. 7, \"0x10/0xff\".","type":["integer","string"],"minimum":0,"maximum":4294967295,"pattern":"^(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10})(/(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10}))?$"},"table":{"$ref":"#/definitions/tableRef","description":"The table to look up (action lookup): its number or name."},"goto":{"description":"The priority of a later rule to go on at (action goto).","type":"integer","minimum":1,"maximum":4294967295},"action":{"description":"lookup (default; with `table`), goto (default when `goto` is given), blackhole, unreachable, prohibit.","enum":["lookup","goto","blackhole","unreachable","prohibit"]},"family":{"description":"4 (default) or 6, for a rule without `from` or `to` (else their family).","enum":[4,6]}}},"nat":{"description":"NAT rules of this namespace (nftables).","type":"object","additionalProperties":false,"properties":{"masquerade":{"description":"Source NAT: traffic leaving through `out` gets the address of `out`.","type":"array","items":{"type":"object","additionalProperties":false,"required":["out"],"properties":{"out":{"$ref":"#/definitions/ifName","description":"Outgoing interface of this namespace."},"from":{"$ref":"#/definitions/cidr","description":"Only traffic from this CIDR (optional)."}}}},"forward":{"description":"Port forwarding (destination NAT): traffic arriving on `in` to `port` goes to `to`.","type":"array","items":{"type":"object","additionalProperties":false,"required":["in","proto","port","to"],"properties":{"in":{"$ref":"#/definitions/ifName","description":"Incoming interface of this namespace."},"proto":{"description":"tcp or udp.","enum":["tcp","udp"]},"port":{"description":"Destination port, 1..65535.","type":"integer","minimum":1,"maximum":65535},"to":{"$ref":"#/definitions/natTarget"}}}}}},"bridge":{"description":"A Linux bridge. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the bridge (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"}}},"nsBridge":{"description":"A Linux bridge of the namespace it is declared under. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"}}},"veth":{"description":"A veth pair.","type":"object","additionalProperties":false,"required":["ends"],"properties":{"ends":{"description":"Exactly two ends.","type":"array","minItems":2,"maxItems":2,"items":{"$ref":"#/definitions/end"}}}},"end":{"description":"One end of a veth pair.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of this end (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this end a port of this bridge (same namespace)."}}},"test":{"description":"A connectivity test: ping `ping` from namespace `from`.","type":"object","additionalProperties":false,"required":["from","ping"],"properties":{"from":{"$ref":"#/definitions/nsName","description":"A declared namespace, or host."},"ping":{"description":"An address declared in the lab, or a namespace name (any of its addresses). With external: true, any address.","type":"string","minLength":1},"expect":{"description":"reachable (default) or unreachable.","enum":["reachable","unreachable"]},"external":{"description":"Allow a target the lab doesn't declare.","type":"boolean"}}}}};
 const schema12 = {"description":"Name of the lab: 1 to 16 characters, lower-case letters, digits and '-', starting with a letter or digit. It marks every object the lab owns.","type":"string","pattern":"^[a-z0-9][a-z0-9-]{0,15}$"};
 const schema13 = {"description":"A network namespace name: letters, digits, '_', '.', '-', at most 64 characters, not starting with '.' or '-'. \"host\" is the namespace topo runs in.","type":"string","pattern":"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"};
 const schema15 = {"description":"An interface name: 1 to 15 bytes (the kernel's IFNAMSIZ) of letters, digits, '_', '.', '-'; not starting with '-', not \".\" or \"..\".","type":"string","minLength":1,"maxLength":15,"pattern":"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"};
 const pattern0 = new RegExp("^[a-z0-9][a-z0-9-]{0,15}$", "u");
 const pattern1 = new RegExp("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$", "u");
 const pattern2 = new RegExp("^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$", "u");
-const schema14 = {"description":"A network namespace. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"loopback":{"description":"State of the loopback interface `lo`: up (default) or down. Not allowed on host.","enum":["up","down"]},"bridges":{"description":"Linux bridges of this namespace, by interface name. A veth end in this namespace joins one with `bridge: <name>`.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/nsBridge"}},"sysctls":{"description":"Network sysctls of this namespace (net.*), as the kernel prints them.","type":"object","propertyNames":{"$ref":"#/definitions/sysctlName"},"additionalProperties":{"$ref":"#/definitions/sysctlValue"}},"tables":{"$ref":"#/definitions/tables","description":"Names of routing tables of this namespace, besides the top-level ones: name → number."},"routes":{"description":"Routes of this namespace: of the main table, or of the table each names.","type":"array","items":{"$ref":"#/definitions/route"}},"nat":{"$ref":"#/definitions/nat"}}};
+const schema14 = {"description":"A network namespace. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"loopback":{"description":"State of the loopback interface `lo`: up (default) or down. Not allowed on host.","enum":["up","down"]},"bridges":{"description":"Linux bridges of this namespace, by interface name. A veth end in this namespace joins one with `bridge: <name>`.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/nsBridge"}},"sysctls":{"description":"Network sysctls of this namespace (net.*), as the kernel prints them.","type":"object","propertyNames":{"$ref":"#/definitions/sysctlName"},"additionalProperties":{"$ref":"#/definitions/sysctlValue"}},"tables":{"$ref":"#/definitions/tables","description":"Names of routing tables of this namespace, besides the top-level ones: name → number."},"routes":{"description":"Routes of this namespace: of the main table, or of the table each names.","type":"array","items":{"$ref":"#/definitions/route"}},"rules":{"description":"Policy routing rules of this namespace (`ip rule`), each at its own priority: the kernel tries them from the lowest priority up.","type":"array","items":{"$ref":"#/definitions/rule"}},"nat":{"$ref":"#/definitions/nat"}}};
 const schema22 = {"description":"A sysctl name in dotted form, e.g. net.ipv4.ip_forward. Only net.* sysctls are per namespace.","type":"string","pattern":"^[a-z0-9_-]+(\\.[A-Za-z0-9_-]+)+$"};
 const schema23 = {"description":"The value, as the kernel prints it (a number or a string).","type":["string","integer"],"pattern":"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"};
 const func2 = require("ajv/dist/runtime/ucs2length").default;
@@ -594,11 +594,388 @@ validate18.errors = vErrors;
 return errors === 0;
 }
 
-const schema31 = {"description":"NAT rules of this namespace (nftables).","type":"object","additionalProperties":false,"properties":{"masquerade":{"description":"Source NAT: traffic leaving through `out` gets the address of `out`.","type":"array","items":{"type":"object","additionalProperties":false,"required":["out"],"properties":{"out":{"$ref":"#/definitions/ifName","description":"Outgoing interface of this namespace."},"from":{"$ref":"#/definitions/cidr","description":"Only traffic from this CIDR (optional)."}}}},"forward":{"description":"Port forwarding (destination NAT): traffic arriving on `in` to `port` goes to `to`.","type":"array","items":{"type":"object","additionalProperties":false,"required":["in","proto","port","to"],"properties":{"in":{"$ref":"#/definitions/ifName","description":"Incoming interface of this namespace."},"proto":{"description":"tcp or udp.","enum":["tcp","udp"]},"port":{"description":"Destination port, 1..65535.","type":"integer","minimum":1,"maximum":65535},"to":{"$ref":"#/definitions/natTarget"}}}}}};
-const schema35 = {"description":"Where forwarded traffic goes: an address with an optional port: 10.0.1.2, 10.0.1.2:80, [fd00::2]:80.","type":"string","pattern":"^([0-9.]+(:[0-9]{1,5})?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5})?)$"};
-const pattern16 = new RegExp("^([0-9.]+(:[0-9]{1,5})?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5})?)$", "u");
+const schema31 = {"description":"A policy routing rule: which packets (from, to, iif, oif, fwmark; none: every packet) and what to do with them (action: lookup `table`, goto a later rule, blackhole, unreachable, prohibit).","type":"object","additionalProperties":false,"required":["priority"],"properties":{"priority":{"description":"1..32765, unique per family in the namespace: 0, 32766 and 32767 are the kernel's own rules (lookup local, main, default).","type":"integer","minimum":0,"maximum":4294967295},"from":{"$ref":"#/definitions/ruleSelector","description":"Source address or network."},"to":{"$ref":"#/definitions/ruleSelector","description":"Destination address or network, of the family of `from`."},"iif":{"$ref":"#/definitions/ifName","description":"Incoming interface (lo: packets of the namespace itself)."},"oif":{"$ref":"#/definitions/ifName","description":"Outgoing interface (of sockets bound to it)."},"fwmark":{"description":"Firewall mark: a number, or \"value/mask\" (decimal or 0x hex), e.g. 7, \"0x10/0xff\".","type":["integer","string"],"minimum":0,"maximum":4294967295,"pattern":"^(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10})(/(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10}))?$"},"table":{"$ref":"#/definitions/tableRef","description":"The table to look up (action lookup): its number or name."},"goto":{"description":"The priority of a later rule to go on at (action goto).","type":"integer","minimum":1,"maximum":4294967295},"action":{"description":"lookup (default; with `table`), goto (default when `goto` is given), blackhole, unreachable, prohibit.","enum":["lookup","goto","blackhole","unreachable","prohibit"]},"family":{"description":"4 (default) or 6, for a rule without `from` or `to` (else their family).","enum":[4,6]}}};
+const schema32 = {"description":"An address (= /32 or /128) or a network without host bits: 10.0.1.2, 10.0.0.0/8, fd00::/64.","type":"string","pattern":"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"};
+const func6 = Object.prototype.hasOwnProperty;
+const pattern13 = new RegExp("^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$", "u");
+const pattern17 = new RegExp("^(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10})(/(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10}))?$", "u");
 
 function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.priority === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "priority"},message:"must have required property '"+"priority"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(func6.call(schema31.properties, key0))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.priority !== undefined){
+let data0 = data.priority;
+if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
+const err2 = {instancePath:instancePath+"/priority",schemaPath:"#/properties/priority/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if((typeof data0 == "number") && (isFinite(data0))){
+if(data0 > 4294967295 || isNaN(data0)){
+const err3 = {instancePath:instancePath+"/priority",schemaPath:"#/properties/priority/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(data0 < 0 || isNaN(data0)){
+const err4 = {instancePath:instancePath+"/priority",schemaPath:"#/properties/priority/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+}
+if(data.from !== undefined){
+let data1 = data.from;
+if(typeof data1 === "string"){
+if(!pattern13.test(data1)){
+const err5 = {instancePath:instancePath+"/from",schemaPath:"#/definitions/ruleSelector/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"+"\""};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/from",schemaPath:"#/definitions/ruleSelector/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.to !== undefined){
+let data2 = data.to;
+if(typeof data2 === "string"){
+if(!pattern13.test(data2)){
+const err7 = {instancePath:instancePath+"/to",schemaPath:"#/definitions/ruleSelector/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"+"\""};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+else {
+const err8 = {instancePath:instancePath+"/to",schemaPath:"#/definitions/ruleSelector/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.iif !== undefined){
+let data3 = data.iif;
+if(typeof data3 === "string"){
+if(func2(data3) > 15){
+const err9 = {instancePath:instancePath+"/iif",schemaPath:"#/definitions/ifName/maxLength",keyword:"maxLength",params:{limit: 15},message:"must NOT have more than 15 characters"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+if(func2(data3) < 1){
+const err10 = {instancePath:instancePath+"/iif",schemaPath:"#/definitions/ifName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+if(!pattern2.test(data3)){
+const err11 = {instancePath:instancePath+"/iif",schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\""};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+else {
+const err12 = {instancePath:instancePath+"/iif",schemaPath:"#/definitions/ifName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data.oif !== undefined){
+let data4 = data.oif;
+if(typeof data4 === "string"){
+if(func2(data4) > 15){
+const err13 = {instancePath:instancePath+"/oif",schemaPath:"#/definitions/ifName/maxLength",keyword:"maxLength",params:{limit: 15},message:"must NOT have more than 15 characters"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+if(func2(data4) < 1){
+const err14 = {instancePath:instancePath+"/oif",schemaPath:"#/definitions/ifName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+if(!pattern2.test(data4)){
+const err15 = {instancePath:instancePath+"/oif",schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\""};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/oif",schemaPath:"#/definitions/ifName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+if(data.fwmark !== undefined){
+let data5 = data.fwmark;
+if((!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))) && (typeof data5 !== "string")){
+const err17 = {instancePath:instancePath+"/fwmark",schemaPath:"#/properties/fwmark/type",keyword:"type",params:{type: schema31.properties.fwmark.type},message:"must be integer,string"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+if((typeof data5 == "number") && (isFinite(data5))){
+if(data5 > 4294967295 || isNaN(data5)){
+const err18 = {instancePath:instancePath+"/fwmark",schemaPath:"#/properties/fwmark/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+if(data5 < 0 || isNaN(data5)){
+const err19 = {instancePath:instancePath+"/fwmark",schemaPath:"#/properties/fwmark/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+if(typeof data5 === "string"){
+if(!pattern17.test(data5)){
+const err20 = {instancePath:instancePath+"/fwmark",schemaPath:"#/properties/fwmark/pattern",keyword:"pattern",params:{pattern: "^(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10})(/(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10}))?$"},message:"must match pattern \""+"^(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10})(/(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10}))?$"+"\""};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+}
+if(data.table !== undefined){
+let data6 = data.table;
+if((!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))) && (typeof data6 !== "string")){
+const err21 = {instancePath:instancePath+"/table",schemaPath:"#/definitions/tableRef/type",keyword:"type",params:{type: schema30.type},message:"must be integer,string"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+if((typeof data6 == "number") && (isFinite(data6))){
+if(data6 > 4294967295 || isNaN(data6)){
+const err22 = {instancePath:instancePath+"/table",schemaPath:"#/definitions/tableRef/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+if(data6 < 1 || isNaN(data6)){
+const err23 = {instancePath:instancePath+"/table",schemaPath:"#/definitions/tableRef/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+if(typeof data6 === "string"){
+if(!pattern8.test(data6)){
+const err24 = {instancePath:instancePath+"/table",schemaPath:"#/definitions/tableRef/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"+"\""};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+}
+if(data.goto !== undefined){
+let data7 = data.goto;
+if(!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))){
+const err25 = {instancePath:instancePath+"/goto",schemaPath:"#/properties/goto/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+if((typeof data7 == "number") && (isFinite(data7))){
+if(data7 > 4294967295 || isNaN(data7)){
+const err26 = {instancePath:instancePath+"/goto",schemaPath:"#/properties/goto/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+if(data7 < 1 || isNaN(data7)){
+const err27 = {instancePath:instancePath+"/goto",schemaPath:"#/properties/goto/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+}
+if(data.action !== undefined){
+let data8 = data.action;
+if(!(((((data8 === "lookup") || (data8 === "goto")) || (data8 === "blackhole")) || (data8 === "unreachable")) || (data8 === "prohibit"))){
+const err28 = {instancePath:instancePath+"/action",schemaPath:"#/properties/action/enum",keyword:"enum",params:{allowedValues: schema31.properties.action.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+if(data.family !== undefined){
+let data9 = data.family;
+if(!((data9 === 4) || (data9 === 6))){
+const err29 = {instancePath:instancePath+"/family",schemaPath:"#/properties/family/enum",keyword:"enum",params:{allowedValues: schema31.properties.family.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+}
+else {
+const err30 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+validate20.errors = vErrors;
+return errors === 0;
+}
+
+const schema37 = {"description":"NAT rules of this namespace (nftables).","type":"object","additionalProperties":false,"properties":{"masquerade":{"description":"Source NAT: traffic leaving through `out` gets the address of `out`.","type":"array","items":{"type":"object","additionalProperties":false,"required":["out"],"properties":{"out":{"$ref":"#/definitions/ifName","description":"Outgoing interface of this namespace."},"from":{"$ref":"#/definitions/cidr","description":"Only traffic from this CIDR (optional)."}}}},"forward":{"description":"Port forwarding (destination NAT): traffic arriving on `in` to `port` goes to `to`.","type":"array","items":{"type":"object","additionalProperties":false,"required":["in","proto","port","to"],"properties":{"in":{"$ref":"#/definitions/ifName","description":"Incoming interface of this namespace."},"proto":{"description":"tcp or udp.","enum":["tcp","udp"]},"port":{"description":"Destination port, 1..65535.","type":"integer","minimum":1,"maximum":65535},"to":{"$ref":"#/definitions/natTarget"}}}}}};
+const schema41 = {"description":"Where forwarded traffic goes: an address with an optional port: 10.0.1.2, 10.0.1.2:80, [fd00::2]:80.","type":"string","pattern":"^([0-9.]+(:[0-9]{1,5})?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5})?)$"};
+const pattern22 = new RegExp("^([0-9.]+(:[0-9]{1,5})?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5})?)$", "u");
+
+function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -844,7 +1221,7 @@ errors++;
 if(data5.proto !== undefined){
 let data7 = data5.proto;
 if(!((data7 === "tcp") || (data7 === "udp"))){
-const err20 = {instancePath:instancePath+"/forward/" + i1+"/proto",schemaPath:"#/properties/forward/items/properties/proto/enum",keyword:"enum",params:{allowedValues: schema31.properties.forward.items.properties.proto.enum},message:"must be equal to one of the allowed values"};
+const err20 = {instancePath:instancePath+"/forward/" + i1+"/proto",schemaPath:"#/properties/forward/items/properties/proto/enum",keyword:"enum",params:{allowedValues: schema37.properties.forward.items.properties.proto.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -892,7 +1269,7 @@ errors++;
 if(data5.to !== undefined){
 let data9 = data5.to;
 if(typeof data9 === "string"){
-if(!pattern16.test(data9)){
+if(!pattern22.test(data9)){
 const err24 = {instancePath:instancePath+"/forward/" + i1+"/to",schemaPath:"#/definitions/natTarget/pattern",keyword:"pattern",params:{pattern: "^([0-9.]+(:[0-9]{1,5})?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5})?)$"},message:"must match pattern \""+"^([0-9.]+(:[0-9]{1,5})?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5})?)$"+"\""};
 if(vErrors === null){
 vErrors = [err24];
@@ -949,7 +1326,7 @@ vErrors.push(err28);
 }
 errors++;
 }
-validate20.errors = vErrors;
+validate22.errors = vErrors;
 return errors === 0;
 }
 
@@ -969,7 +1346,7 @@ errors++;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!((((((key0 === "loopback") || (key0 === "bridges")) || (key0 === "sysctls")) || (key0 === "tables")) || (key0 === "routes")) || (key0 === "nat"))){
+if(!(((((((key0 === "loopback") || (key0 === "bridges")) || (key0 === "sysctls")) || (key0 === "tables")) || (key0 === "routes")) || (key0 === "rules")) || (key0 === "nat"))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -1174,9 +1551,31 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.nat !== undefined){
-if(!(validate20(data.nat, {instancePath:instancePath+"/nat",parentData:data,parentDataProperty:"nat",rootData}))){
+if(data.rules !== undefined){
+let data8 = data.rules;
+if(Array.isArray(data8)){
+const len1 = data8.length;
+for(let i1=0; i1<len1; i1++){
+if(!(validate20(data8[i1], {instancePath:instancePath+"/rules/" + i1,parentData:data8,parentDataProperty:i1,rootData}))){
 vErrors = vErrors === null ? validate20.errors : vErrors.concat(validate20.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/rules",schemaPath:"#/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+if(data.nat !== undefined){
+if(!(validate22(data.nat, {instancePath:instancePath+"/nat",parentData:data,parentDataProperty:"nat",rootData}))){
+vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
 errors = vErrors.length;
 }
 }
@@ -1185,13 +1584,13 @@ validate11.errors = vErrors;
 return errors === 0;
 }
 
-const schema37 = {"description":"A Linux bridge. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the bridge (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"}}};
+const schema43 = {"description":"A Linux bridge. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the bridge (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"}}};
 
-function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate26(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if((!(data && typeof data == "object" && !Array.isArray(data))) && (data !== null)){
-const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: schema37.type},message:"must be object,null"};
+const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: schema43.type},message:"must be object,null"};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1353,14 +1752,14 @@ errors++;
 }
 }
 }
-validate24.errors = vErrors;
+validate26.errors = vErrors;
 return errors === 0;
 }
 
-const schema42 = {"description":"A veth pair.","type":"object","additionalProperties":false,"required":["ends"],"properties":{"ends":{"description":"Exactly two ends.","type":"array","minItems":2,"maxItems":2,"items":{"$ref":"#/definitions/end"}}}};
-const schema43 = {"description":"One end of a veth pair.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of this end (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this end a port of this bridge (same namespace)."}}};
+const schema48 = {"description":"A veth pair.","type":"object","additionalProperties":false,"required":["ends"],"properties":{"ends":{"description":"Exactly two ends.","type":"array","minItems":2,"maxItems":2,"items":{"$ref":"#/definitions/end"}}}};
+const schema49 = {"description":"One end of a veth pair.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of this end (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this end a port of this bridge (same namespace)."}}};
 
-function validate28(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate30(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1626,12 +2025,12 @@ vErrors.push(err20);
 }
 errors++;
 }
-validate28.errors = vErrors;
+validate30.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate29(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1682,8 +2081,8 @@ errors++;
 }
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate28(data0[i0], {instancePath:instancePath+"/ends/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
+if(!(validate30(data0[i0], {instancePath:instancePath+"/ends/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
 errors = vErrors.length;
 }
 }
@@ -1710,13 +2109,13 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate27.errors = vErrors;
+validate29.errors = vErrors;
 return errors === 0;
 }
 
-const schema50 = {"description":"A connectivity test: ping `ping` from namespace `from`.","type":"object","additionalProperties":false,"required":["from","ping"],"properties":{"from":{"$ref":"#/definitions/nsName","description":"A declared namespace, or host."},"ping":{"description":"An address declared in the lab, or a namespace name (any of its addresses). With external: true, any address.","type":"string","minLength":1},"expect":{"description":"reachable (default) or unreachable.","enum":["reachable","unreachable"]},"external":{"description":"Allow a target the lab doesn't declare.","type":"boolean"}}};
+const schema56 = {"description":"A connectivity test: ping `ping` from namespace `from`.","type":"object","additionalProperties":false,"required":["from","ping"],"properties":{"from":{"$ref":"#/definitions/nsName","description":"A declared namespace, or host."},"ping":{"description":"An address declared in the lab, or a namespace name (any of its addresses). With external: true, any address.","type":"string","minLength":1},"expect":{"description":"reachable (default) or unreachable.","enum":["reachable","unreachable"]},"external":{"description":"Allow a target the lab doesn't declare.","type":"boolean"}}};
 
-function validate32(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate34(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1805,7 +2204,7 @@ errors++;
 if(data.expect !== undefined){
 let data2 = data.expect;
 if(!((data2 === "reachable") || (data2 === "unreachable"))){
-const err7 = {instancePath:instancePath+"/expect",schemaPath:"#/properties/expect/enum",keyword:"enum",params:{allowedValues: schema50.properties.expect.enum},message:"must be equal to one of the allowed values"};
+const err7 = {instancePath:instancePath+"/expect",schemaPath:"#/properties/expect/enum",keyword:"enum",params:{allowedValues: schema56.properties.expect.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1838,7 +2237,7 @@ vErrors.push(err9);
 }
 errors++;
 }
-validate32.errors = vErrors;
+validate34.errors = vErrors;
 return errors === 0;
 }
 
@@ -2018,8 +2417,8 @@ errors++;
 }
 }
 for(const key4 in data4){
-if(!(validate24(data4[key4], {instancePath:instancePath+"/bridges/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data4,parentDataProperty:key4,rootData}))){
-vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+if(!(validate26(data4[key4], {instancePath:instancePath+"/bridges/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data4,parentDataProperty:key4,rootData}))){
+vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
 errors = vErrors.length;
 }
 }
@@ -2040,8 +2439,8 @@ let data6 = data.veths;
 if(Array.isArray(data6)){
 const len0 = data6.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate27(data6[i0], {instancePath:instancePath+"/veths/" + i0,parentData:data6,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+if(!(validate29(data6[i0], {instancePath:instancePath+"/veths/" + i0,parentData:data6,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
 errors = vErrors.length;
 }
 }
@@ -2062,8 +2461,8 @@ let data8 = data.tests;
 if(Array.isArray(data8)){
 const len1 = data8.length;
 for(let i1=0; i1<len1; i1++){
-if(!(validate32(data8[i1], {instancePath:instancePath+"/tests/" + i1,parentData:data8,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate32.errors : vErrors.concat(validate32.errors);
+if(!(validate34(data8[i1], {instancePath:instancePath+"/tests/" + i1,parentData:data8,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate34.errors : vErrors.concat(validate34.errors);
 errors = vErrors.length;
 }
 }
