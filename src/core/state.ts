@@ -24,6 +24,12 @@ export interface StateRecord {
   sysctls: Record<string, string>;
   /** Namespaces where the lab owns an nftables table. */
   nat: string[];
+  /**
+   * Resource keys ("kind:ns/..." as the kind makes them) of objects a kind records: in the host, objects the kernel
+   * can't mark as the lab's (one the kind finds there is the lab's only when listed); anywhere, objects the kind
+   * reads only where it knows there are some. What being listed means is the recording kind's (Kind.record).
+   */
+  objects: string[];
 }
 
 /**
@@ -33,7 +39,7 @@ export interface StateRecord {
 export const STATE_VERSION = 1;
 
 export function emptyState(lab: string): StateRecord {
-  return { lab, namespaces: [], namespaceIds: {}, links: [], hostRoutes: [], sysctls: {}, nat: [] };
+  return { lab, namespaces: [], namespaceIds: {}, links: [], hostRoutes: [], sysctls: {}, nat: [], objects: [] };
 }
 
 const uniq = (a: string[]) => [...new Set(a)].sort();
@@ -48,11 +54,13 @@ export function mergeState(a: StateRecord, b: Partial<StateRecord>): StateRecord
     hostRoutes: uniq([...a.hostRoutes, ...(b.hostRoutes ?? [])]),
     sysctls: { ...(b.sysctls ?? {}), ...a.sysctls },
     nat: uniq([...a.nat, ...(b.nat ?? [])]),
+    objects: uniq([...a.objects, ...(b.objects ?? [])]),
   };
 }
 
 export function isEmptyState(s: StateRecord): boolean {
-  return !s.namespaces.length && !s.links.length && !s.hostRoutes.length && !Object.keys(s.sysctls).length && !s.nat.length;
+  return !s.namespaces.length && !s.links.length && !s.hostRoutes.length && !Object.keys(s.sysctls).length && !s.nat.length
+    && !s.objects.length;
 }
 
 /** The record as written to disk: versioned, one field a line. */
@@ -97,6 +105,14 @@ const sysctlRef: Check = (v, at) => {
   return !rest.length && key !== undefined && !nsOrHost(ns, at).length && NET_SYSCTL.test(key)
     ? [] : [`${at}: expected "namespace|net.* sysctl", got ${show(v)}`];
 };
+/**
+ * A recorded object's key: "kind:namespace/rest", a kind's name, a namespace (or the host), then what the kind puts
+ * after it (addresses, numbers, names: no spaces, quotes or other characters a message or a command could misread).
+ */
+const objectKey: Check = (v, at) => {
+  const m = typeof v === 'string' ? /^([a-z][a-z0-9-]{0,31}):([^/]+)\/([A-Za-z0-9_.:/@#%+-]{1,200})$/.exec(v) : null;
+  return m && !nsOrHost(m[2], at).length ? [] : [`${at}: expected an object key ("kind:namespace/..."), got ${show(v)}`];
+};
 const sysctlValue = text(SYSCTL_VALUE, 'a sysctl value (text without control characters)');
 
 /**
@@ -111,6 +127,7 @@ const FIELDS: { [K in keyof StateRecord]-?: Check } = {
   hostRoutes: listOf(hostRouteKey, 'host route keys'),
   sysctls: mapOf(sysctlRef, sysctlValue, '"namespace|net.* sysctl": previous value'),
   nat: listOf(nsOrHost, 'namespace names'),
+  objects: listOf(objectKey, 'object keys'),
 };
 
 export type CheckedState = { ok: true; state: StateRecord } | { ok: false; problems: string[] };

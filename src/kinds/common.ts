@@ -46,12 +46,16 @@ export function namespaceProof(ctx: KindContext, live: NsLive): 'identity' | 'ma
   return fresh ? 'fresh' : undefined;
 }
 
-const recordSets = new WeakMap<StateRecord, { links: Set<string>; namespaces: Set<string>; hostRoutes: Set<string> }>();
+const recordSets = new WeakMap<StateRecord, { links: Set<string>; namespaces: Set<string>; hostRoutes: Set<string>; objects: Set<string> }>();
 
 /** The state record's lists as sets (built once per record: large labs look names up in them per object). */
 export function recorded(s: StateRecord) {
   let sets = recordSets.get(s);
-  if (!sets) recordSets.set(s, sets = { links: new Set(s.links), namespaces: new Set(s.namespaces), hostRoutes: new Set(s.hostRoutes) });
+  if (!sets) {
+    recordSets.set(s, sets = {
+      links: new Set(s.links), namespaces: new Set(s.namespaces), hostRoutes: new Set(s.hostRoutes), objects: new Set(s.objects ?? []),
+    });
+  }
   return sets;
 }
 

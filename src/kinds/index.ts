@@ -10,6 +10,7 @@ import { macvlanKind } from './macvlan.js';
 import { namespaceKind } from './namespace.js';
 import { natKind } from './nat.js';
 import { routeKind } from './route.js';
+import { ruleKind } from './rule.js';
 import { sysctlKind } from './sysctl.js';
 import { vethKind } from './veth.js';
 import { vethEndKind } from './veth-end.js';
@@ -25,6 +26,7 @@ export const KINDS: Kind[] = [
   vxlanKind,
   addressKind,
   routeKind,
+  ruleKind,
   sysctlKind,
   natKind,
   foreignLinkKind,

@@ -21,13 +21,15 @@ export function conflictError(lab: string, conflicts: Conflict[], snap?: LiveSna
   const data = [];
   for (const r of roots) {
     const owner = ownerOf(r, marks);
-    lines.push(`${r.label}${r.label === r.ns ? '' : ` in ${r.ns}`}: ${r.holder} ${whose(r, lab, owner)}`);
+    // An unmarked holder in this lab's own namespace (a rule someone added there) is neither another lab's nor this one's.
+    const addedHere = owner === lab && !r.holderClaims.some((h) => marks.has(h));
+    lines.push(`${r.label}${r.label === r.ns ? '' : ` in ${r.ns}`}: ${r.holder} ${addedHere ? addedBySomeone(r, lab) : whose(r, lab, owner)}`);
     const inside = conflicts.filter((c) => c !== r && rootOf.get(c) === r);
     if (inside.length) {
       const named = inside.slice(0, SHOWN).map((c) => `${c.label} (${c.holder})`).join('; ');
       lines.push(`  and inside it, ${inside.length} more in the way: ${named}${inside.length > SHOWN ? `; ... (${inside.length - SHOWN} more)` : ''}`);
     }
-    data.push(describe(r, owner), ...inside.map((c) => ({ ...describe(c, ownerOf(c, marks)), cause: r.key })));
+    data.push(describe(r, addedHere ? undefined : owner), ...inside.map((c) => ({ ...describe(c, ownerOf(c, marks)), cause: r.key })));
   }
   return new TopoError('E_NOT_OWNED', `refusing to touch objects this lab does not own:\n  ${lines.join('\n  ')}`, 1, {
     conflicts: data,
@@ -38,6 +40,9 @@ export function conflictError(lab: string, conflicts: Conflict[], snap?: LiveSna
 /** What a conflict is in --json: the declared object, what holds its name, and that holder's lab if any. */
 const describe = (c: Conflict, owner: string | undefined) =>
   ({ key: c.key, label: c.label, ns: c.ns, holder: c.holder, path: c.path, ...(owner ? { owner } : {}) });
+
+const addedBySomeone = (c: Conflict, lab: string) => `was added in lab "${lab}"'s namespace ${c.holderNs} by someone else`
+  + ' (it lacks the lab\'s mark): topo never takes over what it did not create; change this declaration in the file';
 
 /** Who holds the name, and what to do instead. Removing the holder is advised only through its own lab. */
 function whose(c: Conflict, lab: string, owner: string | undefined): string {

@@ -5,13 +5,14 @@ import { canon, family, familyName, inSubnet, isLinkLocal6, networkOf, parseAddr
 import { interfaceRef } from '../core/lab-model.js';
 import { FINDINGS_CAP, ifacesOf, ifKey, type LabIndex } from './lab-index.js';
 import { didYouMean } from '../core/suggest.js';
+import { LOCAL_TABLE, MAIN_TABLE, tableNumber, tableRef } from '../kinds/tables.js';
 
 export function networkFindings(t: Topology, ix: LabIndex): Finding[] {
   const out: Finding[] = [];
   const declared = addresses(ix, out);
   for (const [ns, spec] of Object.entries(t.namespaces ?? {})) {
     if (!spec) continue;
-    routes(ns, spec.routes ?? [], ix, out);
+    routes(t, ns, spec.routes ?? [], ix, out);
   }
   tests(t, ix, declared, out);
   return out;
@@ -47,10 +48,18 @@ function addresses(ix: LabIndex, out: Finding[]): Set<string> {
   return all;
 }
 
-function routes(ns: string, list: RouteSpec[], ix: LabIndex, out: Finding[]): void {
+function routes(t: Topology, ns: string, list: RouteSpec[], ix: LabIndex, out: Finding[]): void {
   const seen = new Map<string, string>();
   list.forEach((r, i) => {
     const base = pointer('namespaces', ns, 'routes', i);
+    const table = r.table === undefined ? MAIN_TABLE : tableNumber(t, ns, r.table);
+    if (r.table !== undefined) {
+      const f = tableRef(t, ns, r.table, `${base}/table`);
+      if (f) out.push(f);
+      else if (table === LOCAL_TABLE) {
+        out.push({ code: 'local-table', path: `${base}/table`, message: 'the local table is the kernel\'s: it holds the routes of the namespace\'s own addresses, which it adds and removes itself', hint: 'route in main (no table) or in a table of your own' });
+      }
+    }
     let dst: string | undefined;
     let fam: 4 | 6 | undefined;
     if (r.to !== 'default') {
@@ -69,21 +78,29 @@ function routes(ns: string, list: RouteSpec[], ix: LabIndex, out: Finding[]): vo
       else if (fam !== undefined && family(via) !== fam) {
         out.push({ code: 'family-mismatch', path: `${base}/via`, message: `gateway ${r.via} is ${familyName(via)} but destination ${r.to} is IPv${fam}`, hint: 'a gateway must be of the same address family as the destination' });
         via = undefined;
-      } else gateway(ns, r, via, list, ix, `${base}/via`, out);
+      } else gateway(ns, r, via, sameTable(t, ns, list, table), ix, `${base}/via`, out);
     }
     if (fam === undefined && r.to !== 'default') return;
     // One route per destination and metric: "default" is 0.0.0.0/0 (::/0), no metric is the kernel's default one.
     const f = fam ?? (via ? family(via) : 4);
-    const key = `${f}|${dst ?? (f === 6 ? '::/0' : '0.0.0.0/0')}|${effectiveMetric(f, r.metric)}`;
+    const key = `${f}|${dst ?? (f === 6 ? '::/0' : '0.0.0.0/0')}|${effectiveMetric(f, r.metric)}|${table ?? r.table}`;
     const first = seen.get(key);
     if (first === undefined) seen.set(key, base);
     else {
-      out.push({ code: 'duplicate-route', path: `${base}/to`, related: `${first}/to`, message: `route to ${r.to} is declared twice in ${nsText(ns)} with the same metric${r.to === 'default' || /\/0$/.test(r.to) ? ' ("default" is 0.0.0.0/0, or ::/0)' : ''}`, hint: 'the kernel keeps one route per destination and metric; remove one, or give them different metrics' });
+      out.push({ code: 'duplicate-route', path: `${base}/to`, related: `${first}/to`, message: `route to ${r.to} is declared twice in ${nsText(ns)} with the same metric${table !== MAIN_TABLE ? ` in table ${r.table}` : ''}${r.to === 'default' || /\/0$/.test(r.to) ? ' ("default" is 0.0.0.0/0, or ::/0)' : ''}`, hint: 'the kernel keeps one route per destination and metric; remove one, or give them different metrics' });
     }
   });
 }
 
-/** The gateway must be on a subnet of the namespace (of `dev` when given), or on a link route of it. */
+/**
+ * The routes whose link routes can make a gateway of a route in `table` reachable: the kernel looks the gateway up
+ * in the route's own table, then through the rules (which reach main).
+ */
+function sameTable(t: Topology, ns: string, list: RouteSpec[], table: number | undefined): RouteSpec[] {
+  return list.filter((o) => { const ot = o.table === undefined ? MAIN_TABLE : tableNumber(t, ns, o.table); return ot === table || ot === MAIN_TABLE; });
+}
+
+/** The gateway must be on a subnet of the namespace (of `dev` when given), or on a link route of it (see sameTable). */
 function gateway(ns: string, r: RouteSpec, via: Addr, list: RouteSpec[], ix: LabIndex, path: string, out: Finding[]): void {
   if (isLinkLocal6(via)) {
     if (r.dev === undefined) out.push({ code: 'gateway-needs-dev', path, message: `link-local gateway ${r.via} needs "dev": it is reachable on every interface`, hint: 'add dev: <interface>' });

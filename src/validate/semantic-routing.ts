@@ -5,6 +5,7 @@ import { pointer, type Finding } from '../core/finding.js';
 import { canon, networkOf, parseAddr, parseCidr, type Cidr } from '../core/ip.js';
 import { ifacesOf, type Iface, type LabIndex } from './lab-index.js';
 import { effectiveMetric } from './semantic-net.js';
+import { MAIN_TABLE, tableNumber } from '../kinds/tables.js';
 
 /** The metric of the kernel's connected (proto kernel) route of an address. */
 const CONNECTED_METRIC = { 4: 0, 6: 256 } as const;
@@ -18,7 +19,9 @@ export function routingFindings(t: Topology, ix: LabIndex): Finding[] {
     (spec?.routes ?? []).forEach((r, i) => {
       const base = pointer('namespaces', ns, 'routes', i);
       const dst = destination(r.to);
-      if (dst) connected(ns, dst, r.metric, ix, `${base}/to`, out);
+      // The kernel's connected routes are in main: a route of another table never meets them.
+      const table = r.table === undefined ? MAIN_TABLE : tableNumber(t, ns, r.table);
+      if (dst && table === MAIN_TABLE) connected(ns, dst, r.metric, ix, `${base}/to`, out);
       if (r.via !== undefined) forwarding(t, ns, r.via, dst, owners, `${base}/via`, out);
     });
   }

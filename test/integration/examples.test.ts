@@ -13,6 +13,8 @@ const CASES: { file: string; pings: [string, string][] }[] = [
   { file: 'macvlan.yaml', pings: [['red', '10.1.0.12'], ['blue', '10.1.0.254'], ['far', '10.1.0.11']] },
   { file: 'vxlan.yaml', pings: [['g1', '10.10.0.2'], ['g2', '10.10.0.1']] },
   { file: 'vxlan-flood.yaml', pings: [['vm1', '10.20.0.2'], ['vm2', '10.20.0.3'], ['vm3', '10.20.0.1']] },
+  // Each reply leaves by the uplink of the address pinged: only the rules make either ping answered.
+  { file: 'policy-routing.yaml', pings: [['far', '10.0.1.2'], ['far', '10.0.2.2']] },
 ];
 
 describe('examples', () => {

@@ -170,7 +170,7 @@ describe('routes read', () => {
     expect(routesOf(doc).map((r) => [r.dst, r.table])).toEqual([['default', undefined], ['10.0.0.0/16', undefined], ['10.9.0.0/24', '100'], ['fe80::/64', undefined]]);
   });
 
-  it('the route kind manages the main table only: the lab\'s route in another table is neither pruned nor taken for a declared one', async () => {
+  it('a route is keyed by its table: the lab\'s route in table 100 is not taken for the declared one of main (and, undeclared, is pruned)', async () => {
     const ctx = ctxOf();
     const veth1 = { ifindex: 2, ifname: 'veth1', flags: ['UP'], mtu: 1500, linkinfo: { info_kind: 'dummy' }, addr_info: [] };
     const inTable = (table: string) => ({ dst: '10.9.0.0/24', dev: 'veth1', protocol: '241', table });
@@ -179,10 +179,11 @@ describe('routes read', () => {
     expect(snap.ns.ns1.routes.map((r) => r.table)).toEqual(['100', 'main']);
     const topo: Topology = { name: 'lab', namespaces: { ns1: { routes: [{ to: '10.9.0.0/24', dev: 'veth1' }] } } };
     const planned = planFrom(topo, snap, ctx);
-    expect(planned.live.filter((r) => r.kind === 'route').map((r) => r.key)).toEqual(['route:ns1/10.9.0.0/24/0']);
-    expect(planned.plan.steps.filter((s) => s.kind === 'route')).toEqual([]);
+    expect(planned.live.filter((r) => r.kind === 'route').map((r) => r.key).sort()).toEqual(['route:ns1/10.9.0.0/24/0', 'route:ns1/10.9.0.0/24/0/100']);
+    expect(planned.plan.steps.filter((s) => s.kind === 'route').map((s) => `${s.op} ${s.key}`)).toEqual(['delete route:ns1/10.9.0.0/24/0/100']);
     const withoutMain = await readLive(fakeKernel({ netns: JSON.stringify([{ name: 'ns1' }]),
       ns: { host: j([], [], []), ns1: j([lo, veth1], [inTable('100')]) } }), { namespaces: ['ns1'], sysctls: {} });
-    expect(planFrom(topo, withoutMain, ctx).plan.steps.filter((s) => s.kind === 'route').map((s) => s.op)).toEqual(['create']);
+    expect(planFrom(topo, withoutMain, ctx).plan.steps.filter((s) => s.kind === 'route').map((s) => `${s.op} ${s.key}`).sort())
+      .toEqual(['create route:ns1/10.9.0.0/24/0', 'delete route:ns1/10.9.0.0/24/0/100']);
   });
 });

@@ -9,7 +9,7 @@ const GOLDEN = fileURLToPath(new URL('../golden/', import.meta.url));
 
 const today = { lab: 'lab1', namespaces: ['ns1', 'n-2.x'], links: ['ns1/veth1', 'host/br0'], hostRoutes: ['route:host/10.0.0.1/32/0', 'route:host/fd00::/64/1024'],
   sysctls: { 'host|net.ipv4.ip_forward': '0', 'ns1|net.ipv6.conf.all.disable_ipv6': '1' }, nat: ['host', 'ns1'],
-  namespaceIds: { ns1: '4026532291:1764451200123456789' } };
+  namespaceIds: { ns1: '4026532291:1764451200123456789' }, objects: ['kind:host/10.0.0.0/8/4/100', 'other-kind:ns1/fd00::/64#2'] };
 
 describe('checkState', () => {
   it("accepts today's records, which have no version, and what this topo writes", () => {
@@ -38,6 +38,10 @@ describe('checkState', () => {
     ['an interface without its namespace', { links: ['veth1'] }, 'links[0]: expected "namespace/interface", got "veth1"'],
     ['an interface name of 16 bytes', { links: ['ns1/abcdefghijklmnop'] }, 'links[0]: expected "namespace/interface", got "ns1/abcdefghijklmnop"'],
     ['a host route that is not a route key', { hostRoutes: ['10.0.0.0/8; reboot'] }, 'hostRoutes[0]: expected a host route'],
+    ['an object key without its kind', { objects: ['host/10.0.0.0/8'] }, 'objects[0]: expected an object key ("kind:namespace/...")'],
+    ['an object key in a namespace that can\'t be one', { objects: ['kind:../x/1'] }, 'objects[0]: expected an object key'],
+    ['an object key with a space (it would read as two words)', { objects: ['kind:host/1 2'] }, 'objects[0]: expected an object key'],
+    ['objects as a string', { objects: 'kind:host/1' }, 'objects: expected a list of object keys'],
     ['a sysctl outside net.* (a root shell)', { sysctls: { 'host|kernel.core_pattern': '|/tmp/x' } }, 'sysctls key "host|kernel.core_pattern": expected "namespace|net.* sysctl"'],
     ['a sysctl key with a path in it', { sysctls: { 'host|net/../../kernel/core_pattern': '1' } }, 'expected "namespace|net.* sysctl"'],
     ['a sysctl value that is not text', { sysctls: { 'host|net.ipv4.ip_forward': 1 } }, 'sysctls["host|net.ipv4.ip_forward"]: expected a sysctl value'],

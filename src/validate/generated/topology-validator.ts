@@ -6,17 +6,18 @@ const require = createRequire(import.meta.url);
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://topo.invalid/schemas/topology.schema.json","title":"topo topology","description":"A lab for topo: network namespaces, veth pairs, bridges, VXLAN endpoints, addresses, routes, sysctls, NAT and connectivity tests.","type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"$ref":"#/definitions/labName"},"namespaces":{"description":"Network namespaces, by name. \"host\" is reserved: the namespace topo runs in (declare it to give it routes, sysctls or NAT). A value may be empty (null or {}).","type":"object","propertyNames":{"$ref":"#/definitions/nsName"},"additionalProperties":{"$ref":"#/definitions/namespace"}},"bridges":{"description":"Linux bridges, by interface name, each in its `namespace` (default host). A bridge can also be declared under its namespace (namespaces.<ns>.bridges), which lets two namespaces each have one of the same name.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/bridge"}},"veths":{"description":"veth pairs: two interfaces connected back to back, possibly in two namespaces.","type":"array","items":{"$ref":"#/definitions/veth"}},"tests":{"description":"Connectivity tests (ping) run by `topo test`.","type":"array","items":{"$ref":"#/definitions/test"}}},"definitions":{"labName":{"description":"Name of the lab: 1 to 16 characters, lower-case letters, digits and '-', starting with a letter or digit. It marks every object the lab owns.","type":"string","pattern":"^[a-z0-9][a-z0-9-]{0,15}$"},"nsName":{"description":"A network namespace name: letters, digits, '_', '.', '-', at most 64 characters, not starting with '.' or '-'. \"host\" is the namespace topo runs in.","type":"string","pattern":"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"},"ifName":{"description":"An interface name: 1 to 15 bytes (the kernel's IFNAMSIZ) of letters, digits, '_', '.', '-'; not starting with '-', not \".\" or \"..\".","type":"string","minLength":1,"maxLength":15,"pattern":"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},"cidr":{"description":"An interface address with its prefix length, IPv4 or IPv6: 10.0.0.1/24, fd00::1/64 (host bits allowed).","type":"string","pattern":"^[0-9A-Fa-f:.]+/[0-9]{1,3}$"},"address":{"description":"A plain IPv4 or IPv6 address, without prefix: 10.0.0.254, fd00::1.","type":"string","pattern":"^[0-9A-Fa-f:.]+$"},"routeDst":{"description":"Route destination: \"default\", a CIDR (10.1.0.0/16) or a bare address (= /32 or /128). IPv4 or IPv6.","type":"string","pattern":"^(default|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"},"natTarget":{"description":"Where forwarded traffic goes: an address with an optional port: 10.0.1.2, 10.0.1.2:80, [fd00::2]:80.","type":"string","pattern":"^([0-9.]+(:[0-9]{1,5})?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5})?)$"},"mtu":{"description":"MTU in bytes, 68..65535.","type":"integer","minimum":68,"maximum":65535},"mac":{"description":"A unicast MAC address: six hex pairs separated by ':', e.g. \"02:00:00:00:00:01\" (quote it in YAML).","type":"string","pattern":"^[0-9A-Fa-f][02468AaCcEe](:[0-9A-Fa-f]{2}){5}$","not":{"pattern":"^00(:00){5}$"}},"up":{"description":"Whether the interface is up (default true).","type":"boolean"},"addresses":{"description":"Interface addresses, IPv4 and IPv6, each with its prefix length.","type":"array","items":{"$ref":"#/definitions/cidr"}},"namespace":{"description":"A network namespace. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"loopback":{"description":"State of the loopback interface `lo`: up (default) or down. Not allowed on host.","enum":["up","down"]},"bridges":{"description":"Linux bridges of this namespace, by interface name. A veth end in this namespace joins one with `bridge: <name>`.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/nsBridge"}},"sysctls":{"description":"Network sysctls of this namespace (net.*), as the kernel prints them.","type":"object","propertyNames":{"$ref":"#/definitions/sysctlName"},"additionalProperties":{"$ref":"#/definitions/sysctlValue"}},"routes":{"description":"Routes of the main table of this namespace.","type":"array","items":{"$ref":"#/definitions/route"}},"nat":{"$ref":"#/definitions/nat"},"macvlans":{"description":"macvlan interfaces of this namespace, by interface name: each a sub-interface of a parent interface (here or in another namespace) with a MAC address of its own.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/macvlan"}},"vxlans":{"description":"VXLAN tunnel endpoints of this namespace, by interface name: Ethernet interfaces whose frames travel in UDP to the other endpoints of their VNI, e.g. a bridge stretched over several namespaces (or hosts).","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/vxlan"}}}},"sysctlName":{"description":"A sysctl name in dotted form, e.g. net.ipv4.ip_forward. Only net.* sysctls are per namespace.","type":"string","pattern":"^[a-z0-9_-]+(\\.[A-Za-z0-9_-]+)+$"},"sysctlValue":{"description":"The value, as the kernel prints it (a number or a string).","type":["string","integer"],"pattern":"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"},"route":{"description":"A route: `to` and a gateway (`via`), an interface (`dev`), or both.","type":"object","additionalProperties":false,"required":["to"],"anyOf":[{"required":["via"]},{"required":["dev"]}],"properties":{"to":{"$ref":"#/definitions/routeDst"},"via":{"$ref":"#/definitions/address","description":"Gateway: a plain address of the same family as `to`, inside the subnet of an address of this namespace."},"dev":{"$ref":"#/definitions/ifName","description":"Outgoing interface: an interface of this namespace."},"metric":{"description":"Route metric (priority), 0..4294967295.","type":"integer","minimum":0,"maximum":4294967295}}},"nat":{"description":"NAT rules of this namespace (nftables).","type":"object","additionalProperties":false,"properties":{"masquerade":{"description":"Source NAT: traffic leaving through `out` gets the address of `out`.","type":"array","items":{"type":"object","additionalProperties":false,"required":["out"],"properties":{"out":{"$ref":"#/definitions/ifName","description":"Outgoing interface of this namespace."},"from":{"$ref":"#/definitions/cidr","description":"Only traffic from this CIDR (optional)."}}}},"forward":{"description":"Port forwarding (destination NAT): traffic arriving on `in` to `port` goes to `to`.","type":"array","items":{"type":"object","additionalProperties":false,"required":["in","proto","port","to"],"properties":{"in":{"$ref":"#/definitions/ifName","description":"Incoming interface of this namespace."},"proto":{"description":"tcp or udp.","enum":["tcp","udp"]},"port":{"description":"Destination port, 1..65535.","type":"integer","minimum":1,"maximum":65535},"to":{"$ref":"#/definitions/natTarget"}}}}}},"bridge":{"description":"A Linux bridge. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the bridge (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"}}},"nsBridge":{"description":"A Linux bridge of the namespace it is declared under. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"}}},"vxlan":{"description":"A VXLAN tunnel endpoint. Where its frames go: `remote` (the one other endpoint), `group` (a multicast group, with `dev`), or `flood` (static flood entries: every endpoint listed gets a copy of each broadcast, unknown or multicast frame); at most one of the three.","type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"description":"The VNI (VXLAN network identifier), 1..16777215. Endpoints with the same VNI and port are one layer-2 network; two in one namespace need another port or address family.","type":"integer","minimum":1,"maximum":16777215},"remote":{"$ref":"#/definitions/address","description":"The other endpoint's address (unicast)."},"group":{"$ref":"#/definitions/address","description":"A multicast group the endpoints join (IPv4 224.0.0.0/4 or IPv6 ff00::/8); needs `dev`."},"flood":{"description":"Static flood entries: the addresses of the other endpoints (the kernel's `bridge fdb append 00:00:00:00:00:00 ... dst ADDRESS`).","type":"array","minItems":1,"items":{"$ref":"#/definitions/address"}},"local":{"$ref":"#/definitions/address","description":"Source address of the tunnel's packets: an address of this namespace."},"dstport":{"description":"UDP destination port, 1..65535 (default 4789, the IANA port).","type":"integer","minimum":1,"maximum":65535},"dev":{"$ref":"#/definitions/ifName","description":"The underlay: the interface of this namespace the tunnel's packets leave by. Its MTU less the headers (50 bytes over IPv4, 70 over IPv6) is the endpoint's MTU."},"learning":{"description":"Learn where the MACs behind other endpoints are from the packets that arrive (default true).","type":"boolean"},"mtu":{"$ref":"#/definitions/mtu"},"addresses":{"$ref":"#/definitions/addresses"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this endpoint a port of this bridge (same namespace)."},"up":{"$ref":"#/definitions/up"}}},"veth":{"description":"A veth pair.","type":"object","additionalProperties":false,"required":["ends"],"properties":{"ends":{"description":"Exactly two ends.","type":"array","minItems":2,"maxItems":2,"items":{"$ref":"#/definitions/end"}}}},"end":{"description":"One end of a veth pair.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of this end (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this end a port of this bridge (same namespace)."}}},"macvlan":{"description":"A macvlan: a sub-interface of `parent`. Its parent is never changed by the lab.","type":"object","additionalProperties":false,"required":["parent"],"properties":{"parent":{"$ref":"#/definitions/parentRef"},"mode":{"description":"bridge (default: the parent's macvlans reach each other and the parent's wire), private (only the wire), vepa (through the wire's far end), passthru (the parent's only macvlan, with its MAC).","enum":["bridge","private","vepa","passthru"]},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu","description":"MTU in bytes, at most the parent's (default: the parent's)."},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"}}},"parentRef":{"description":"The parent interface: its name, in the macvlan's namespace, or { name, namespace } (a lab interface, or one of the host's own in namespace host).","if":{"type":"string"},"then":{"$ref":"#/definitions/ifName"},"else":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the parent (default: the macvlan's)."}}}},"test":{"description":"A connectivity test: ping `ping` from namespace `from`.","type":"object","additionalProperties":false,"required":["from","ping"],"properties":{"from":{"$ref":"#/definitions/nsName","description":"A declared namespace, or host."},"ping":{"description":"An address declared in the lab, or a namespace name (any of its addresses). With external: true, any address.","type":"string","minLength":1},"expect":{"description":"reachable (default) or unreachable.","enum":["reachable","unreachable"]},"external":{"description":"Allow a target the lab doesn't declare.","type":"boolean"}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://topo.invalid/schemas/topology.schema.json","title":"topo topology","description":"A lab for topo: network namespaces, veth pairs, bridges, VXLAN endpoints, addresses, routes, sysctls, NAT and connectivity tests.","type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"$ref":"#/definitions/labName"},"namespaces":{"description":"Network namespaces, by name. \"host\" is reserved: the namespace topo runs in (declare it to give it routes, sysctls or NAT). A value may be empty (null or {}).","type":"object","propertyNames":{"$ref":"#/definitions/nsName"},"additionalProperties":{"$ref":"#/definitions/namespace"}},"tables":{"$ref":"#/definitions/tables","description":"Names of routing tables, for every namespace: name → number (e.g. wan: 100). Built in: main (254), local (255), default (253). topo never reads /etc/iproute2/rt_tables."},"bridges":{"description":"Linux bridges, by interface name, each in its `namespace` (default host). A bridge can also be declared under its namespace (namespaces.<ns>.bridges), which lets two namespaces each have one of the same name.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/bridge"}},"veths":{"description":"veth pairs: two interfaces connected back to back, possibly in two namespaces.","type":"array","items":{"$ref":"#/definitions/veth"}},"tests":{"description":"Connectivity tests (ping) run by `topo test`.","type":"array","items":{"$ref":"#/definitions/test"}}},"definitions":{"labName":{"description":"Name of the lab: 1 to 16 characters, lower-case letters, digits and '-', starting with a letter or digit. It marks every object the lab owns.","type":"string","pattern":"^[a-z0-9][a-z0-9-]{0,15}$"},"nsName":{"description":"A network namespace name: letters, digits, '_', '.', '-', at most 64 characters, not starting with '.' or '-'. \"host\" is the namespace topo runs in.","type":"string","pattern":"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"},"ifName":{"description":"An interface name: 1 to 15 bytes (the kernel's IFNAMSIZ) of letters, digits, '_', '.', '-'; not starting with '-', not \".\" or \"..\".","type":"string","minLength":1,"maxLength":15,"pattern":"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},"cidr":{"description":"An interface address with its prefix length, IPv4 or IPv6: 10.0.0.1/24, fd00::1/64 (host bits allowed).","type":"string","pattern":"^[0-9A-Fa-f:.]+/[0-9]{1,3}$"},"address":{"description":"A plain IPv4 or IPv6 address, without prefix: 10.0.0.254, fd00::1.","type":"string","pattern":"^[0-9A-Fa-f:.]+$"},"routeDst":{"description":"Route destination: \"default\", a CIDR (10.1.0.0/16) or a bare address (= /32 or /128). IPv4 or IPv6.","type":"string","pattern":"^(default|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"},"natTarget":{"description":"Where forwarded traffic goes: an address with an optional port: 10.0.1.2, 10.0.1.2:80, [fd00::2]:80.","type":"string","pattern":"^([0-9.]+(:[0-9]{1,5})?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5})?)$"},"tableName":{"description":"A routing table name: a letter or '_' first, then letters, digits, '_', '.', '-' (at most 64 characters).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"},"tables":{"description":"Names of routing tables: name → number (1..4294967295; 253, 254 and 255 are the kernel's default, main and local).","type":"object","propertyNames":{"$ref":"#/definitions/tableName"},"additionalProperties":{"type":"integer","minimum":1,"maximum":4294967295}},"tableRef":{"description":"A routing table: its number (1..4294967295) or its name (main, local, default, or one declared under `tables:`).","type":["integer","string"],"minimum":1,"maximum":4294967295,"pattern":"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"},"mtu":{"description":"MTU in bytes, 68..65535.","type":"integer","minimum":68,"maximum":65535},"mac":{"description":"A unicast MAC address: six hex pairs separated by ':', e.g. \"02:00:00:00:00:01\" (quote it in YAML).","type":"string","pattern":"^[0-9A-Fa-f][02468AaCcEe](:[0-9A-Fa-f]{2}){5}$","not":{"pattern":"^00(:00){5}$"}},"up":{"description":"Whether the interface is up (default true).","type":"boolean"},"addresses":{"description":"Interface addresses, IPv4 and IPv6, each with its prefix length.","type":"array","items":{"$ref":"#/definitions/cidr"}},"namespace":{"description":"A network namespace. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"loopback":{"description":"State of the loopback interface `lo`: up (default) or down. Not allowed on host.","enum":["up","down"]},"bridges":{"description":"Linux bridges of this namespace, by interface name. A veth end in this namespace joins one with `bridge: <name>`.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/nsBridge"}},"sysctls":{"description":"Network sysctls of this namespace (net.*), as the kernel prints them.","type":"object","propertyNames":{"$ref":"#/definitions/sysctlName"},"additionalProperties":{"$ref":"#/definitions/sysctlValue"}},"tables":{"$ref":"#/definitions/tables","description":"Names of routing tables of this namespace, besides the top-level ones: name → number."},"routes":{"description":"Routes of this namespace: of the main table, or of the table each names.","type":"array","items":{"$ref":"#/definitions/route"}},"rules":{"description":"Policy routing rules of this namespace (`ip rule`), each at its own priority: the kernel tries them from the lowest priority up.","type":"array","items":{"$ref":"#/definitions/rule"}},"nat":{"$ref":"#/definitions/nat"},"macvlans":{"description":"macvlan interfaces of this namespace, by interface name: each a sub-interface of a parent interface (here or in another namespace) with a MAC address of its own.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/macvlan"}},"vxlans":{"description":"VXLAN tunnel endpoints of this namespace, by interface name: Ethernet interfaces whose frames travel in UDP to the other endpoints of their VNI, e.g. a bridge stretched over several namespaces (or hosts).","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/vxlan"}}}},"sysctlName":{"description":"A sysctl name in dotted form, e.g. net.ipv4.ip_forward. Only net.* sysctls are per namespace.","type":"string","pattern":"^[a-z0-9_-]+(\\.[A-Za-z0-9_-]+)+$"},"sysctlValue":{"description":"The value, as the kernel prints it (a number or a string).","type":["string","integer"],"pattern":"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"},"route":{"description":"A route: `to` and a gateway (`via`), an interface (`dev`), or both.","type":"object","additionalProperties":false,"required":["to"],"anyOf":[{"required":["via"]},{"required":["dev"]}],"properties":{"to":{"$ref":"#/definitions/routeDst"},"via":{"$ref":"#/definitions/address","description":"Gateway: a plain address of the same family as `to`, inside the subnet of an address of this namespace."},"dev":{"$ref":"#/definitions/ifName","description":"Outgoing interface: an interface of this namespace."},"metric":{"description":"Route metric (priority), 0..4294967295.","type":"integer","minimum":0,"maximum":4294967295},"table":{"$ref":"#/definitions/tableRef","description":"The routing table (default main): its number or name. Not local, the kernel's own."}}},"ruleSelector":{"description":"An address (= /32 or /128) or a network without host bits: 10.0.1.2, 10.0.0.0/8, fd00::/64.","type":"string","pattern":"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},"rule":{"description":"A policy routing rule: which packets (from, to, iif, oif, fwmark; none: every packet) and what to do with them (action: lookup `table`, goto a later rule, blackhole, unreachable, prohibit).","type":"object","additionalProperties":false,"required":["priority"],"properties":{"priority":{"description":"1..32765, unique per family in the namespace: 0, 32766 and 32767 are the kernel's own rules (lookup local, main, default).","type":"integer","minimum":0,"maximum":4294967295},"from":{"$ref":"#/definitions/ruleSelector","description":"Source address or network."},"to":{"$ref":"#/definitions/ruleSelector","description":"Destination address or network, of the family of `from`."},"iif":{"$ref":"#/definitions/ifName","description":"Incoming interface (lo: packets of the namespace itself)."},"oif":{"$ref":"#/definitions/ifName","description":"Outgoing interface (of sockets bound to it)."},"fwmark":{"description":"Firewall mark: a number, or \"value/mask\" (decimal or 0x hex), e.g. 7, \"0x10/0xff\".","type":["integer","string"],"minimum":0,"maximum":4294967295,"pattern":"^(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10})(/(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10}))?$"},"table":{"$ref":"#/definitions/tableRef","description":"The table to look up (action lookup): its number or name."},"goto":{"description":"The priority of a later rule to go on at (action goto).","type":"integer","minimum":1,"maximum":4294967295},"action":{"description":"lookup (default; with `table`), goto (default when `goto` is given), blackhole, unreachable, prohibit.","enum":["lookup","goto","blackhole","unreachable","prohibit"]},"family":{"description":"4 (default) or 6, for a rule without `from` or `to` (else their family).","enum":[4,6]}}},"nat":{"description":"NAT rules of this namespace (nftables).","type":"object","additionalProperties":false,"properties":{"masquerade":{"description":"Source NAT: traffic leaving through `out` gets the address of `out`.","type":"array","items":{"type":"object","additionalProperties":false,"required":["out"],"properties":{"out":{"$ref":"#/definitions/ifName","description":"Outgoing interface of this namespace."},"from":{"$ref":"#/definitions/cidr","description":"Only traffic from this CIDR (optional)."}}}},"forward":{"description":"Port forwarding (destination NAT): traffic arriving on `in` to `port` goes to `to`.","type":"array","items":{"type":"object","additionalProperties":false,"required":["in","proto","port","to"],"properties":{"in":{"$ref":"#/definitions/ifName","description":"Incoming interface of this namespace."},"proto":{"description":"tcp or udp.","enum":["tcp","udp"]},"port":{"description":"Destination port, 1..65535.","type":"integer","minimum":1,"maximum":65535},"to":{"$ref":"#/definitions/natTarget"}}}}}},"bridge":{"description":"A Linux bridge. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the bridge (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"}}},"nsBridge":{"description":"A Linux bridge of the namespace it is declared under. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"}}},"vxlan":{"description":"A VXLAN tunnel endpoint. Where its frames go: `remote` (the one other endpoint), `group` (a multicast group, with `dev`), or `flood` (static flood entries: every endpoint listed gets a copy of each broadcast, unknown or multicast frame); at most one of the three.","type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"description":"The VNI (VXLAN network identifier), 1..16777215. Endpoints with the same VNI and port are one layer-2 network; two in one namespace need another port or address family.","type":"integer","minimum":1,"maximum":16777215},"remote":{"$ref":"#/definitions/address","description":"The other endpoint's address (unicast)."},"group":{"$ref":"#/definitions/address","description":"A multicast group the endpoints join (IPv4 224.0.0.0/4 or IPv6 ff00::/8); needs `dev`."},"flood":{"description":"Static flood entries: the addresses of the other endpoints (the kernel's `bridge fdb append 00:00:00:00:00:00 ... dst ADDRESS`).","type":"array","minItems":1,"items":{"$ref":"#/definitions/address"}},"local":{"$ref":"#/definitions/address","description":"Source address of the tunnel's packets: an address of this namespace."},"dstport":{"description":"UDP destination port, 1..65535 (default 4789, the IANA port).","type":"integer","minimum":1,"maximum":65535},"dev":{"$ref":"#/definitions/ifName","description":"The underlay: the interface of this namespace the tunnel's packets leave by. Its MTU less the headers (50 bytes over IPv4, 70 over IPv6) is the endpoint's MTU."},"learning":{"description":"Learn where the MACs behind other endpoints are from the packets that arrive (default true).","type":"boolean"},"mtu":{"$ref":"#/definitions/mtu"},"addresses":{"$ref":"#/definitions/addresses"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this endpoint a port of this bridge (same namespace)."},"up":{"$ref":"#/definitions/up"}}},"veth":{"description":"A veth pair.","type":"object","additionalProperties":false,"required":["ends"],"properties":{"ends":{"description":"Exactly two ends.","type":"array","minItems":2,"maxItems":2,"items":{"$ref":"#/definitions/end"}}}},"end":{"description":"One end of a veth pair.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of this end (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this end a port of this bridge (same namespace)."}}},"macvlan":{"description":"A macvlan: a sub-interface of `parent`. Its parent is never changed by the lab.","type":"object","additionalProperties":false,"required":["parent"],"properties":{"parent":{"$ref":"#/definitions/parentRef"},"mode":{"description":"bridge (default: the parent's macvlans reach each other and the parent's wire), private (only the wire), vepa (through the wire's far end), passthru (the parent's only macvlan, with its MAC).","enum":["bridge","private","vepa","passthru"]},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu","description":"MTU in bytes, at most the parent's (default: the parent's)."},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"}}},"parentRef":{"description":"The parent interface: its name, in the macvlan's namespace, or { name, namespace } (a lab interface, or one of the host's own in namespace host).","if":{"type":"string"},"then":{"$ref":"#/definitions/ifName"},"else":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the parent (default: the macvlan's)."}}}},"test":{"description":"A connectivity test: ping `ping` from namespace `from`.","type":"object","additionalProperties":false,"required":["from","ping"],"properties":{"from":{"$ref":"#/definitions/nsName","description":"A declared namespace, or host."},"ping":{"description":"An address declared in the lab, or a namespace name (any of its addresses). With external: true, any address.","type":"string","minLength":1},"expect":{"description":"reachable (default) or unreachable.","enum":["reachable","unreachable"]},"external":{"description":"Allow a target the lab doesn't declare.","type":"boolean"}}}}};
 const schema12 = {"description":"Name of the lab: 1 to 16 characters, lower-case letters, digits and '-', starting with a letter or digit. It marks every object the lab owns.","type":"string","pattern":"^[a-z0-9][a-z0-9-]{0,15}$"};
 const schema13 = {"description":"A network namespace name: letters, digits, '_', '.', '-', at most 64 characters, not starting with '.' or '-'. \"host\" is the namespace topo runs in.","type":"string","pattern":"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"};
 const schema15 = {"description":"An interface name: 1 to 15 bytes (the kernel's IFNAMSIZ) of letters, digits, '_', '.', '-'; not starting with '-', not \".\" or \"..\".","type":"string","minLength":1,"maxLength":15,"pattern":"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"};
 const pattern0 = new RegExp("^[a-z0-9][a-z0-9-]{0,15}$", "u");
 const pattern1 = new RegExp("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$", "u");
 const pattern2 = new RegExp("^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$", "u");
-const schema14 = {"description":"A network namespace. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"loopback":{"description":"State of the loopback interface `lo`: up (default) or down. Not allowed on host.","enum":["up","down"]},"bridges":{"description":"Linux bridges of this namespace, by interface name. A veth end in this namespace joins one with `bridge: <name>`.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/nsBridge"}},"sysctls":{"description":"Network sysctls of this namespace (net.*), as the kernel prints them.","type":"object","propertyNames":{"$ref":"#/definitions/sysctlName"},"additionalProperties":{"$ref":"#/definitions/sysctlValue"}},"routes":{"description":"Routes of the main table of this namespace.","type":"array","items":{"$ref":"#/definitions/route"}},"nat":{"$ref":"#/definitions/nat"},"macvlans":{"description":"macvlan interfaces of this namespace, by interface name: each a sub-interface of a parent interface (here or in another namespace) with a MAC address of its own.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/macvlan"}},"vxlans":{"description":"VXLAN tunnel endpoints of this namespace, by interface name: Ethernet interfaces whose frames travel in UDP to the other endpoints of their VNI, e.g. a bridge stretched over several namespaces (or hosts).","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/vxlan"}}}};
+const schema14 = {"description":"A network namespace. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"loopback":{"description":"State of the loopback interface `lo`: up (default) or down. Not allowed on host.","enum":["up","down"]},"bridges":{"description":"Linux bridges of this namespace, by interface name. A veth end in this namespace joins one with `bridge: <name>`.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/nsBridge"}},"sysctls":{"description":"Network sysctls of this namespace (net.*), as the kernel prints them.","type":"object","propertyNames":{"$ref":"#/definitions/sysctlName"},"additionalProperties":{"$ref":"#/definitions/sysctlValue"}},"tables":{"$ref":"#/definitions/tables","description":"Names of routing tables of this namespace, besides the top-level ones: name → number."},"routes":{"description":"Routes of this namespace: of the main table, or of the table each names.","type":"array","items":{"$ref":"#/definitions/route"}},"rules":{"description":"Policy routing rules of this namespace (`ip rule`), each at its own priority: the kernel tries them from the lowest priority up.","type":"array","items":{"$ref":"#/definitions/rule"}},"nat":{"$ref":"#/definitions/nat"},"macvlans":{"description":"macvlan interfaces of this namespace, by interface name: each a sub-interface of a parent interface (here or in another namespace) with a MAC address of its own.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/macvlan"}},"vxlans":{"description":"VXLAN tunnel endpoints of this namespace, by interface name: Ethernet interfaces whose frames travel in UDP to the other endpoints of their VNI, e.g. a bridge stretched over several namespaces (or hosts).","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/vxlan"}}}};
 const schema22 = {"description":"A sysctl name in dotted form, e.g. net.ipv4.ip_forward. Only net.* sysctls are per namespace.","type":"string","pattern":"^[a-z0-9_-]+(\\.[A-Za-z0-9_-]+)+$"};
 const schema23 = {"description":"The value, as the kernel prints it (a number or a string).","type":["string","integer"],"pattern":"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"};
-const func2 = require("ajv/dist/runtime/ucs2length").default;
+const func2 = Object.prototype.hasOwnProperty;
+const func3 = require("ajv/dist/runtime/ucs2length").default;
 const pattern6 = new RegExp("^[a-z0-9_-]+(\\.[A-Za-z0-9_-]+)+$", "u");
 const pattern7 = new RegExp("^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$", "u");
 const schema16 = {"description":"A Linux bridge of the namespace it is declared under. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"}}};
@@ -220,13 +221,108 @@ validate12.errors = vErrors;
 return errors === 0;
 }
 
-const schema24 = {"description":"A route: `to` and a gateway (`via`), an interface (`dev`), or both.","type":"object","additionalProperties":false,"required":["to"],"anyOf":[{"required":["via"]},{"required":["dev"]}],"properties":{"to":{"$ref":"#/definitions/routeDst"},"via":{"$ref":"#/definitions/address","description":"Gateway: a plain address of the same family as `to`, inside the subnet of an address of this namespace."},"dev":{"$ref":"#/definitions/ifName","description":"Outgoing interface: an interface of this namespace."},"metric":{"description":"Route metric (priority), 0..4294967295.","type":"integer","minimum":0,"maximum":4294967295}}};
-const schema25 = {"description":"Route destination: \"default\", a CIDR (10.1.0.0/16) or a bare address (= /32 or /128). IPv4 or IPv6.","type":"string","pattern":"^(default|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"};
-const schema26 = {"description":"A plain IPv4 or IPv6 address, without prefix: 10.0.0.254, fd00::1.","type":"string","pattern":"^[0-9A-Fa-f:.]+$"};
-const pattern8 = new RegExp("^(default|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$", "u");
-const pattern9 = new RegExp("^[0-9A-Fa-f:.]+$", "u");
+const schema24 = {"description":"Names of routing tables: name → number (1..4294967295; 253, 254 and 255 are the kernel's default, main and local).","type":"object","propertyNames":{"$ref":"#/definitions/tableName"},"additionalProperties":{"type":"integer","minimum":1,"maximum":4294967295}};
+const schema25 = {"description":"A routing table name: a letter or '_' first, then letters, digits, '_', '.', '-' (at most 64 characters).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"};
+const pattern8 = new RegExp("^[A-Za-z_][A-Za-z0-9_.-]{0,63}$", "u");
 
 function validate16(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+const _errs1 = errors;
+if(typeof key0 === "string"){
+if(!pattern8.test(key0)){
+const err0 = {instancePath,schemaPath:"#/definitions/tableName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"+"\"",propertyName:key0};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+else {
+const err1 = {instancePath,schemaPath:"#/definitions/tableName/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key0};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+var valid0 = _errs1 === errors;
+if(!valid0){
+const err2 = {instancePath,schemaPath:"#/propertyNames",keyword:"propertyNames",params:{propertyName: key0},message:"property name must be valid"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+for(const key1 in data){
+let data0 = data[key1];
+if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
+const err3 = {instancePath:instancePath+"/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/additionalProperties/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if((typeof data0 == "number") && (isFinite(data0))){
+if(data0 > 4294967295 || isNaN(data0)){
+const err4 = {instancePath:instancePath+"/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/additionalProperties/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if(data0 < 1 || isNaN(data0)){
+const err5 = {instancePath:instancePath+"/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/additionalProperties/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+validate16.errors = vErrors;
+return errors === 0;
+}
+
+const schema26 = {"description":"A route: `to` and a gateway (`via`), an interface (`dev`), or both.","type":"object","additionalProperties":false,"required":["to"],"anyOf":[{"required":["via"]},{"required":["dev"]}],"properties":{"to":{"$ref":"#/definitions/routeDst"},"via":{"$ref":"#/definitions/address","description":"Gateway: a plain address of the same family as `to`, inside the subnet of an address of this namespace."},"dev":{"$ref":"#/definitions/ifName","description":"Outgoing interface: an interface of this namespace."},"metric":{"description":"Route metric (priority), 0..4294967295.","type":"integer","minimum":0,"maximum":4294967295},"table":{"$ref":"#/definitions/tableRef","description":"The routing table (default main): its number or name. Not local, the kernel's own."}}};
+const schema27 = {"description":"Route destination: \"default\", a CIDR (10.1.0.0/16) or a bare address (= /32 or /128). IPv4 or IPv6.","type":"string","pattern":"^(default|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"};
+const schema28 = {"description":"A plain IPv4 or IPv6 address, without prefix: 10.0.0.254, fd00::1.","type":"string","pattern":"^[0-9A-Fa-f:.]+$"};
+const schema30 = {"description":"A routing table: its number (1..4294967295) or its name (main, local, default, or one declared under `tables:`).","type":["integer","string"],"minimum":1,"maximum":4294967295,"pattern":"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"};
+const pattern9 = new RegExp("^(default|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$", "u");
+const pattern10 = new RegExp("^[0-9A-Fa-f:.]+$", "u");
+
+function validate18(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs1 = errors;
@@ -296,7 +392,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((key0 === "to") || (key0 === "via")) || (key0 === "dev")) || (key0 === "metric"))){
+if(!(((((key0 === "to") || (key0 === "via")) || (key0 === "dev")) || (key0 === "metric")) || (key0 === "table"))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -310,7 +406,7 @@ errors++;
 if(data.to !== undefined){
 let data0 = data.to;
 if(typeof data0 === "string"){
-if(!pattern8.test(data0)){
+if(!pattern9.test(data0)){
 const err5 = {instancePath:instancePath+"/to",schemaPath:"#/definitions/routeDst/pattern",keyword:"pattern",params:{pattern: "^(default|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"},message:"must match pattern \""+"^(default|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"+"\""};
 if(vErrors === null){
 vErrors = [err5];
@@ -335,7 +431,7 @@ errors++;
 if(data.via !== undefined){
 let data1 = data.via;
 if(typeof data1 === "string"){
-if(!pattern9.test(data1)){
+if(!pattern10.test(data1)){
 const err7 = {instancePath:instancePath+"/via",schemaPath:"#/definitions/address/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+$"+"\""};
 if(vErrors === null){
 vErrors = [err7];
@@ -360,7 +456,7 @@ errors++;
 if(data.dev !== undefined){
 let data2 = data.dev;
 if(typeof data2 === "string"){
-if(func2(data2) > 15){
+if(func3(data2) > 15){
 const err9 = {instancePath:instancePath+"/dev",schemaPath:"#/definitions/ifName/maxLength",keyword:"maxLength",params:{limit: 15},message:"must NOT have more than 15 characters"};
 if(vErrors === null){
 vErrors = [err9];
@@ -370,7 +466,7 @@ vErrors.push(err9);
 }
 errors++;
 }
-if(func2(data2) < 1){
+if(func3(data2) < 1){
 const err10 = {instancePath:instancePath+"/dev",schemaPath:"#/definitions/ifName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err10];
@@ -437,9 +533,10 @@ errors++;
 }
 }
 }
-}
-else {
-const err16 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.table !== undefined){
+let data4 = data.table;
+if((!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))) && (typeof data4 !== "string")){
+const err16 = {instancePath:instancePath+"/table",schemaPath:"#/definitions/tableRef/type",keyword:"type",params:{type: schema30.type},message:"must be integer,string"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -448,15 +545,437 @@ vErrors.push(err16);
 }
 errors++;
 }
-validate16.errors = vErrors;
+if((typeof data4 == "number") && (isFinite(data4))){
+if(data4 > 4294967295 || isNaN(data4)){
+const err17 = {instancePath:instancePath+"/table",schemaPath:"#/definitions/tableRef/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+if(data4 < 1 || isNaN(data4)){
+const err18 = {instancePath:instancePath+"/table",schemaPath:"#/definitions/tableRef/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+if(typeof data4 === "string"){
+if(!pattern8.test(data4)){
+const err19 = {instancePath:instancePath+"/table",schemaPath:"#/definitions/tableRef/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"+"\""};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err20 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+validate18.errors = vErrors;
 return errors === 0;
 }
 
-const schema28 = {"description":"NAT rules of this namespace (nftables).","type":"object","additionalProperties":false,"properties":{"masquerade":{"description":"Source NAT: traffic leaving through `out` gets the address of `out`.","type":"array","items":{"type":"object","additionalProperties":false,"required":["out"],"properties":{"out":{"$ref":"#/definitions/ifName","description":"Outgoing interface of this namespace."},"from":{"$ref":"#/definitions/cidr","description":"Only traffic from this CIDR (optional)."}}}},"forward":{"description":"Port forwarding (destination NAT): traffic arriving on `in` to `port` goes to `to`.","type":"array","items":{"type":"object","additionalProperties":false,"required":["in","proto","port","to"],"properties":{"in":{"$ref":"#/definitions/ifName","description":"Incoming interface of this namespace."},"proto":{"description":"tcp or udp.","enum":["tcp","udp"]},"port":{"description":"Destination port, 1..65535.","type":"integer","minimum":1,"maximum":65535},"to":{"$ref":"#/definitions/natTarget"}}}}}};
-const schema32 = {"description":"Where forwarded traffic goes: an address with an optional port: 10.0.1.2, 10.0.1.2:80, [fd00::2]:80.","type":"string","pattern":"^([0-9.]+(:[0-9]{1,5})?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5})?)$"};
-const pattern14 = new RegExp("^([0-9.]+(:[0-9]{1,5})?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5})?)$", "u");
+const schema31 = {"description":"A policy routing rule: which packets (from, to, iif, oif, fwmark; none: every packet) and what to do with them (action: lookup `table`, goto a later rule, blackhole, unreachable, prohibit).","type":"object","additionalProperties":false,"required":["priority"],"properties":{"priority":{"description":"1..32765, unique per family in the namespace: 0, 32766 and 32767 are the kernel's own rules (lookup local, main, default).","type":"integer","minimum":0,"maximum":4294967295},"from":{"$ref":"#/definitions/ruleSelector","description":"Source address or network."},"to":{"$ref":"#/definitions/ruleSelector","description":"Destination address or network, of the family of `from`."},"iif":{"$ref":"#/definitions/ifName","description":"Incoming interface (lo: packets of the namespace itself)."},"oif":{"$ref":"#/definitions/ifName","description":"Outgoing interface (of sockets bound to it)."},"fwmark":{"description":"Firewall mark: a number, or \"value/mask\" (decimal or 0x hex), e.g. 7, \"0x10/0xff\".","type":["integer","string"],"minimum":0,"maximum":4294967295,"pattern":"^(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10})(/(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10}))?$"},"table":{"$ref":"#/definitions/tableRef","description":"The table to look up (action lookup): its number or name."},"goto":{"description":"The priority of a later rule to go on at (action goto).","type":"integer","minimum":1,"maximum":4294967295},"action":{"description":"lookup (default; with `table`), goto (default when `goto` is given), blackhole, unreachable, prohibit.","enum":["lookup","goto","blackhole","unreachable","prohibit"]},"family":{"description":"4 (default) or 6, for a rule without `from` or `to` (else their family).","enum":[4,6]}}};
+const schema32 = {"description":"An address (= /32 or /128) or a network without host bits: 10.0.1.2, 10.0.0.0/8, fd00::/64.","type":"string","pattern":"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"};
+const pattern13 = new RegExp("^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$", "u");
+const pattern17 = new RegExp("^(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10})(/(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10}))?$", "u");
 
-function validate18(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.priority === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "priority"},message:"must have required property '"+"priority"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(func2.call(schema31.properties, key0))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.priority !== undefined){
+let data0 = data.priority;
+if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
+const err2 = {instancePath:instancePath+"/priority",schemaPath:"#/properties/priority/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if((typeof data0 == "number") && (isFinite(data0))){
+if(data0 > 4294967295 || isNaN(data0)){
+const err3 = {instancePath:instancePath+"/priority",schemaPath:"#/properties/priority/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(data0 < 0 || isNaN(data0)){
+const err4 = {instancePath:instancePath+"/priority",schemaPath:"#/properties/priority/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+}
+if(data.from !== undefined){
+let data1 = data.from;
+if(typeof data1 === "string"){
+if(!pattern13.test(data1)){
+const err5 = {instancePath:instancePath+"/from",schemaPath:"#/definitions/ruleSelector/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"+"\""};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/from",schemaPath:"#/definitions/ruleSelector/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.to !== undefined){
+let data2 = data.to;
+if(typeof data2 === "string"){
+if(!pattern13.test(data2)){
+const err7 = {instancePath:instancePath+"/to",schemaPath:"#/definitions/ruleSelector/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"+"\""};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+else {
+const err8 = {instancePath:instancePath+"/to",schemaPath:"#/definitions/ruleSelector/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.iif !== undefined){
+let data3 = data.iif;
+if(typeof data3 === "string"){
+if(func3(data3) > 15){
+const err9 = {instancePath:instancePath+"/iif",schemaPath:"#/definitions/ifName/maxLength",keyword:"maxLength",params:{limit: 15},message:"must NOT have more than 15 characters"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+if(func3(data3) < 1){
+const err10 = {instancePath:instancePath+"/iif",schemaPath:"#/definitions/ifName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+if(!pattern2.test(data3)){
+const err11 = {instancePath:instancePath+"/iif",schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\""};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+else {
+const err12 = {instancePath:instancePath+"/iif",schemaPath:"#/definitions/ifName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data.oif !== undefined){
+let data4 = data.oif;
+if(typeof data4 === "string"){
+if(func3(data4) > 15){
+const err13 = {instancePath:instancePath+"/oif",schemaPath:"#/definitions/ifName/maxLength",keyword:"maxLength",params:{limit: 15},message:"must NOT have more than 15 characters"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+if(func3(data4) < 1){
+const err14 = {instancePath:instancePath+"/oif",schemaPath:"#/definitions/ifName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+if(!pattern2.test(data4)){
+const err15 = {instancePath:instancePath+"/oif",schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\""};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/oif",schemaPath:"#/definitions/ifName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+if(data.fwmark !== undefined){
+let data5 = data.fwmark;
+if((!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))) && (typeof data5 !== "string")){
+const err17 = {instancePath:instancePath+"/fwmark",schemaPath:"#/properties/fwmark/type",keyword:"type",params:{type: schema31.properties.fwmark.type},message:"must be integer,string"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+if((typeof data5 == "number") && (isFinite(data5))){
+if(data5 > 4294967295 || isNaN(data5)){
+const err18 = {instancePath:instancePath+"/fwmark",schemaPath:"#/properties/fwmark/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+if(data5 < 0 || isNaN(data5)){
+const err19 = {instancePath:instancePath+"/fwmark",schemaPath:"#/properties/fwmark/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+if(typeof data5 === "string"){
+if(!pattern17.test(data5)){
+const err20 = {instancePath:instancePath+"/fwmark",schemaPath:"#/properties/fwmark/pattern",keyword:"pattern",params:{pattern: "^(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10})(/(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10}))?$"},message:"must match pattern \""+"^(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10})(/(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10}))?$"+"\""};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+}
+if(data.table !== undefined){
+let data6 = data.table;
+if((!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))) && (typeof data6 !== "string")){
+const err21 = {instancePath:instancePath+"/table",schemaPath:"#/definitions/tableRef/type",keyword:"type",params:{type: schema30.type},message:"must be integer,string"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+if((typeof data6 == "number") && (isFinite(data6))){
+if(data6 > 4294967295 || isNaN(data6)){
+const err22 = {instancePath:instancePath+"/table",schemaPath:"#/definitions/tableRef/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+if(data6 < 1 || isNaN(data6)){
+const err23 = {instancePath:instancePath+"/table",schemaPath:"#/definitions/tableRef/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+if(typeof data6 === "string"){
+if(!pattern8.test(data6)){
+const err24 = {instancePath:instancePath+"/table",schemaPath:"#/definitions/tableRef/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"+"\""};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+}
+if(data.goto !== undefined){
+let data7 = data.goto;
+if(!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))){
+const err25 = {instancePath:instancePath+"/goto",schemaPath:"#/properties/goto/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+if((typeof data7 == "number") && (isFinite(data7))){
+if(data7 > 4294967295 || isNaN(data7)){
+const err26 = {instancePath:instancePath+"/goto",schemaPath:"#/properties/goto/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+if(data7 < 1 || isNaN(data7)){
+const err27 = {instancePath:instancePath+"/goto",schemaPath:"#/properties/goto/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+}
+if(data.action !== undefined){
+let data8 = data.action;
+if(!(((((data8 === "lookup") || (data8 === "goto")) || (data8 === "blackhole")) || (data8 === "unreachable")) || (data8 === "prohibit"))){
+const err28 = {instancePath:instancePath+"/action",schemaPath:"#/properties/action/enum",keyword:"enum",params:{allowedValues: schema31.properties.action.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+if(data.family !== undefined){
+let data9 = data.family;
+if(!((data9 === 4) || (data9 === 6))){
+const err29 = {instancePath:instancePath+"/family",schemaPath:"#/properties/family/enum",keyword:"enum",params:{allowedValues: schema31.properties.family.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+}
+else {
+const err30 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+validate20.errors = vErrors;
+return errors === 0;
+}
+
+const schema37 = {"description":"NAT rules of this namespace (nftables).","type":"object","additionalProperties":false,"properties":{"masquerade":{"description":"Source NAT: traffic leaving through `out` gets the address of `out`.","type":"array","items":{"type":"object","additionalProperties":false,"required":["out"],"properties":{"out":{"$ref":"#/definitions/ifName","description":"Outgoing interface of this namespace."},"from":{"$ref":"#/definitions/cidr","description":"Only traffic from this CIDR (optional)."}}}},"forward":{"description":"Port forwarding (destination NAT): traffic arriving on `in` to `port` goes to `to`.","type":"array","items":{"type":"object","additionalProperties":false,"required":["in","proto","port","to"],"properties":{"in":{"$ref":"#/definitions/ifName","description":"Incoming interface of this namespace."},"proto":{"description":"tcp or udp.","enum":["tcp","udp"]},"port":{"description":"Destination port, 1..65535.","type":"integer","minimum":1,"maximum":65535},"to":{"$ref":"#/definitions/natTarget"}}}}}};
+const schema41 = {"description":"Where forwarded traffic goes: an address with an optional port: 10.0.1.2, 10.0.1.2:80, [fd00::2]:80.","type":"string","pattern":"^([0-9.]+(:[0-9]{1,5})?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5})?)$"};
+const pattern22 = new RegExp("^([0-9.]+(:[0-9]{1,5})?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5})?)$", "u");
+
+function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -504,7 +1023,7 @@ errors++;
 if(data1.out !== undefined){
 let data2 = data1.out;
 if(typeof data2 === "string"){
-if(func2(data2) > 15){
+if(func3(data2) > 15){
 const err3 = {instancePath:instancePath+"/masquerade/" + i0+"/out",schemaPath:"#/definitions/ifName/maxLength",keyword:"maxLength",params:{limit: 15},message:"must NOT have more than 15 characters"};
 if(vErrors === null){
 vErrors = [err3];
@@ -514,7 +1033,7 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(func2(data2) < 1){
+if(func3(data2) < 1){
 const err4 = {instancePath:instancePath+"/masquerade/" + i0+"/out",schemaPath:"#/definitions/ifName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err4];
@@ -657,7 +1176,7 @@ errors++;
 if(data5.in !== undefined){
 let data6 = data5.in;
 if(typeof data6 === "string"){
-if(func2(data6) > 15){
+if(func3(data6) > 15){
 const err16 = {instancePath:instancePath+"/forward/" + i1+"/in",schemaPath:"#/definitions/ifName/maxLength",keyword:"maxLength",params:{limit: 15},message:"must NOT have more than 15 characters"};
 if(vErrors === null){
 vErrors = [err16];
@@ -667,7 +1186,7 @@ vErrors.push(err16);
 }
 errors++;
 }
-if(func2(data6) < 1){
+if(func3(data6) < 1){
 const err17 = {instancePath:instancePath+"/forward/" + i1+"/in",schemaPath:"#/definitions/ifName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err17];
@@ -702,7 +1221,7 @@ errors++;
 if(data5.proto !== undefined){
 let data7 = data5.proto;
 if(!((data7 === "tcp") || (data7 === "udp"))){
-const err20 = {instancePath:instancePath+"/forward/" + i1+"/proto",schemaPath:"#/properties/forward/items/properties/proto/enum",keyword:"enum",params:{allowedValues: schema28.properties.forward.items.properties.proto.enum},message:"must be equal to one of the allowed values"};
+const err20 = {instancePath:instancePath+"/forward/" + i1+"/proto",schemaPath:"#/properties/forward/items/properties/proto/enum",keyword:"enum",params:{allowedValues: schema37.properties.forward.items.properties.proto.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -750,7 +1269,7 @@ errors++;
 if(data5.to !== undefined){
 let data9 = data5.to;
 if(typeof data9 === "string"){
-if(!pattern14.test(data9)){
+if(!pattern22.test(data9)){
 const err24 = {instancePath:instancePath+"/forward/" + i1+"/to",schemaPath:"#/definitions/natTarget/pattern",keyword:"pattern",params:{pattern: "^([0-9.]+(:[0-9]{1,5})?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5})?)$"},message:"must match pattern \""+"^([0-9.]+(:[0-9]{1,5})?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5})?)$"+"\""};
 if(vErrors === null){
 vErrors = [err24];
@@ -807,14 +1326,14 @@ vErrors.push(err28);
 }
 errors++;
 }
-validate18.errors = vErrors;
+validate22.errors = vErrors;
 return errors === 0;
 }
 
-const schema34 = {"description":"A macvlan: a sub-interface of `parent`. Its parent is never changed by the lab.","type":"object","additionalProperties":false,"required":["parent"],"properties":{"parent":{"$ref":"#/definitions/parentRef"},"mode":{"description":"bridge (default: the parent's macvlans reach each other and the parent's wire), private (only the wire), vepa (through the wire's far end), passthru (the parent's only macvlan, with its MAC).","enum":["bridge","private","vepa","passthru"]},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu","description":"MTU in bytes, at most the parent's (default: the parent's)."},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"}}};
-const schema35 = {"description":"The parent interface: its name, in the macvlan's namespace, or { name, namespace } (a lab interface, or one of the host's own in namespace host).","if":{"type":"string"},"then":{"$ref":"#/definitions/ifName"},"else":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the parent (default: the macvlan's)."}}}};
+const schema43 = {"description":"A macvlan: a sub-interface of `parent`. Its parent is never changed by the lab.","type":"object","additionalProperties":false,"required":["parent"],"properties":{"parent":{"$ref":"#/definitions/parentRef"},"mode":{"description":"bridge (default: the parent's macvlans reach each other and the parent's wire), private (only the wire), vepa (through the wire's far end), passthru (the parent's only macvlan, with its MAC).","enum":["bridge","private","vepa","passthru"]},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu","description":"MTU in bytes, at most the parent's (default: the parent's)."},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"}}};
+const schema44 = {"description":"The parent interface: its name, in the macvlan's namespace, or { name, namespace } (a lab interface, or one of the host's own in namespace host).","if":{"type":"string"},"then":{"$ref":"#/definitions/ifName"},"else":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the parent (default: the macvlan's)."}}}};
 
-function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate25(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs0 = errors;
@@ -844,7 +1363,7 @@ let ifClause0;
 if(_valid0){
 const _errs3 = errors;
 if(typeof data === "string"){
-if(func2(data) > 15){
+if(func3(data) > 15){
 const err1 = {instancePath,schemaPath:"#/definitions/ifName/maxLength",keyword:"maxLength",params:{limit: 15},message:"must NOT have more than 15 characters"};
 if(vErrors === null){
 vErrors = [err1];
@@ -854,7 +1373,7 @@ vErrors.push(err1);
 }
 errors++;
 }
-if(func2(data) < 1){
+if(func3(data) < 1){
 const err2 = {instancePath,schemaPath:"#/definitions/ifName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err2];
@@ -917,7 +1436,7 @@ errors++;
 if(data.name !== undefined){
 let data0 = data.name;
 if(typeof data0 === "string"){
-if(func2(data0) > 15){
+if(func3(data0) > 15){
 const err7 = {instancePath:instancePath+"/name",schemaPath:"#/definitions/ifName/maxLength",keyword:"maxLength",params:{limit: 15},message:"must NOT have more than 15 characters"};
 if(vErrors === null){
 vErrors = [err7];
@@ -927,7 +1446,7 @@ vErrors.push(err7);
 }
 errors++;
 }
-if(func2(data0) < 1){
+if(func3(data0) < 1){
 const err8 = {instancePath:instancePath+"/name",schemaPath:"#/definitions/ifName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err8];
@@ -1009,12 +1528,12 @@ vErrors.push(err14);
 }
 errors++;
 }
-validate21.errors = vErrors;
+validate25.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1041,15 +1560,15 @@ errors++;
 }
 }
 if(data.parent !== undefined){
-if(!(validate21(data.parent, {instancePath:instancePath+"/parent",parentData:data,parentDataProperty:"parent",rootData}))){
-vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
+if(!(validate25(data.parent, {instancePath:instancePath+"/parent",parentData:data,parentDataProperty:"parent",rootData}))){
+vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
 errors = vErrors.length;
 }
 }
 if(data.mode !== undefined){
 let data1 = data.mode;
 if(!((((data1 === "bridge") || (data1 === "private")) || (data1 === "vepa")) || (data1 === "passthru"))){
-const err2 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/enum",keyword:"enum",params:{allowedValues: schema34.properties.mode.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/enum",keyword:"enum",params:{allowedValues: schema43.properties.mode.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1184,14 +1703,13 @@ vErrors.push(err11);
 }
 errors++;
 }
-validate20.errors = vErrors;
+validate24.errors = vErrors;
 return errors === 0;
 }
 
-const schema43 = {"description":"A VXLAN tunnel endpoint. Where its frames go: `remote` (the one other endpoint), `group` (a multicast group, with `dev`), or `flood` (static flood entries: every endpoint listed gets a copy of each broadcast, unknown or multicast frame); at most one of the three.","type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"description":"The VNI (VXLAN network identifier), 1..16777215. Endpoints with the same VNI and port are one layer-2 network; two in one namespace need another port or address family.","type":"integer","minimum":1,"maximum":16777215},"remote":{"$ref":"#/definitions/address","description":"The other endpoint's address (unicast)."},"group":{"$ref":"#/definitions/address","description":"A multicast group the endpoints join (IPv4 224.0.0.0/4 or IPv6 ff00::/8); needs `dev`."},"flood":{"description":"Static flood entries: the addresses of the other endpoints (the kernel's `bridge fdb append 00:00:00:00:00:00 ... dst ADDRESS`).","type":"array","minItems":1,"items":{"$ref":"#/definitions/address"}},"local":{"$ref":"#/definitions/address","description":"Source address of the tunnel's packets: an address of this namespace."},"dstport":{"description":"UDP destination port, 1..65535 (default 4789, the IANA port).","type":"integer","minimum":1,"maximum":65535},"dev":{"$ref":"#/definitions/ifName","description":"The underlay: the interface of this namespace the tunnel's packets leave by. Its MTU less the headers (50 bytes over IPv4, 70 over IPv6) is the endpoint's MTU."},"learning":{"description":"Learn where the MACs behind other endpoints are from the packets that arrive (default true).","type":"boolean"},"mtu":{"$ref":"#/definitions/mtu"},"addresses":{"$ref":"#/definitions/addresses"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this endpoint a port of this bridge (same namespace)."},"up":{"$ref":"#/definitions/up"}}};
-const func18 = Object.prototype.hasOwnProperty;
+const schema52 = {"description":"A VXLAN tunnel endpoint. Where its frames go: `remote` (the one other endpoint), `group` (a multicast group, with `dev`), or `flood` (static flood entries: every endpoint listed gets a copy of each broadcast, unknown or multicast frame); at most one of the three.","type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"description":"The VNI (VXLAN network identifier), 1..16777215. Endpoints with the same VNI and port are one layer-2 network; two in one namespace need another port or address family.","type":"integer","minimum":1,"maximum":16777215},"remote":{"$ref":"#/definitions/address","description":"The other endpoint's address (unicast)."},"group":{"$ref":"#/definitions/address","description":"A multicast group the endpoints join (IPv4 224.0.0.0/4 or IPv6 ff00::/8); needs `dev`."},"flood":{"description":"Static flood entries: the addresses of the other endpoints (the kernel's `bridge fdb append 00:00:00:00:00:00 ... dst ADDRESS`).","type":"array","minItems":1,"items":{"$ref":"#/definitions/address"}},"local":{"$ref":"#/definitions/address","description":"Source address of the tunnel's packets: an address of this namespace."},"dstport":{"description":"UDP destination port, 1..65535 (default 4789, the IANA port).","type":"integer","minimum":1,"maximum":65535},"dev":{"$ref":"#/definitions/ifName","description":"The underlay: the interface of this namespace the tunnel's packets leave by. Its MTU less the headers (50 bytes over IPv4, 70 over IPv6) is the endpoint's MTU."},"learning":{"description":"Learn where the MACs behind other endpoints are from the packets that arrive (default true).","type":"boolean"},"mtu":{"$ref":"#/definitions/mtu"},"addresses":{"$ref":"#/definitions/addresses"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this endpoint a port of this bridge (same namespace)."},"up":{"$ref":"#/definitions/up"}}};
 
-function validate25(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate29(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1206,7 +1724,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(func18.call(schema43.properties, key0))){
+if(!(func2.call(schema52.properties, key0))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -1255,7 +1773,7 @@ errors++;
 if(data.remote !== undefined){
 let data1 = data.remote;
 if(typeof data1 === "string"){
-if(!pattern9.test(data1)){
+if(!pattern10.test(data1)){
 const err5 = {instancePath:instancePath+"/remote",schemaPath:"#/definitions/address/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+$"+"\""};
 if(vErrors === null){
 vErrors = [err5];
@@ -1280,7 +1798,7 @@ errors++;
 if(data.group !== undefined){
 let data2 = data.group;
 if(typeof data2 === "string"){
-if(!pattern9.test(data2)){
+if(!pattern10.test(data2)){
 const err7 = {instancePath:instancePath+"/group",schemaPath:"#/definitions/address/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+$"+"\""};
 if(vErrors === null){
 vErrors = [err7];
@@ -1319,7 +1837,7 @@ const len0 = data3.length;
 for(let i0=0; i0<len0; i0++){
 let data4 = data3[i0];
 if(typeof data4 === "string"){
-if(!pattern9.test(data4)){
+if(!pattern10.test(data4)){
 const err10 = {instancePath:instancePath+"/flood/" + i0,schemaPath:"#/definitions/address/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+$"+"\""};
 if(vErrors === null){
 vErrors = [err10];
@@ -1356,7 +1874,7 @@ errors++;
 if(data.local !== undefined){
 let data5 = data.local;
 if(typeof data5 === "string"){
-if(!pattern9.test(data5)){
+if(!pattern10.test(data5)){
 const err13 = {instancePath:instancePath+"/local",schemaPath:"#/definitions/address/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+$"+"\""};
 if(vErrors === null){
 vErrors = [err13];
@@ -1416,7 +1934,7 @@ errors++;
 if(data.dev !== undefined){
 let data7 = data.dev;
 if(typeof data7 === "string"){
-if(func2(data7) > 15){
+if(func3(data7) > 15){
 const err18 = {instancePath:instancePath+"/dev",schemaPath:"#/definitions/ifName/maxLength",keyword:"maxLength",params:{limit: 15},message:"must NOT have more than 15 characters"};
 if(vErrors === null){
 vErrors = [err18];
@@ -1426,7 +1944,7 @@ vErrors.push(err18);
 }
 errors++;
 }
-if(func2(data7) < 1){
+if(func3(data7) < 1){
 const err19 = {instancePath:instancePath+"/dev",schemaPath:"#/definitions/ifName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err19];
@@ -1514,7 +2032,7 @@ errors = vErrors.length;
 if(data.bridge !== undefined){
 let data11 = data.bridge;
 if(typeof data11 === "string"){
-if(func2(data11) > 15){
+if(func3(data11) > 15){
 const err26 = {instancePath:instancePath+"/bridge",schemaPath:"#/definitions/ifName/maxLength",keyword:"maxLength",params:{limit: 15},message:"must NOT have more than 15 characters"};
 if(vErrors === null){
 vErrors = [err26];
@@ -1524,7 +2042,7 @@ vErrors.push(err26);
 }
 errors++;
 }
-if(func2(data11) < 1){
+if(func3(data11) < 1){
 const err27 = {instancePath:instancePath+"/bridge",schemaPath:"#/definitions/ifName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err27];
@@ -1579,7 +2097,7 @@ vErrors.push(err31);
 }
 errors++;
 }
-validate25.errors = vErrors;
+validate29.errors = vErrors;
 return errors === 0;
 }
 
@@ -1599,7 +2117,7 @@ errors++;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(((((((key0 === "loopback") || (key0 === "bridges")) || (key0 === "sysctls")) || (key0 === "routes")) || (key0 === "nat")) || (key0 === "macvlans")) || (key0 === "vxlans"))){
+if(!(func2.call(schema14.properties, key0))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -1629,7 +2147,7 @@ if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
 for(const key1 in data1){
 const _errs5 = errors;
 if(typeof key1 === "string"){
-if(func2(key1) > 15){
+if(func3(key1) > 15){
 const err3 = {instancePath:instancePath+"/bridges",schemaPath:"#/definitions/ifName/maxLength",keyword:"maxLength",params:{limit: 15},message:"must NOT have more than 15 characters",propertyName:key1};
 if(vErrors === null){
 vErrors = [err3];
@@ -1639,7 +2157,7 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(func2(key1) < 1){
+if(func3(key1) < 1){
 const err4 = {instancePath:instancePath+"/bridges",schemaPath:"#/definitions/ifName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",propertyName:key1};
 if(vErrors === null){
 vErrors = [err4];
@@ -1776,13 +2294,19 @@ vErrors.push(err14);
 errors++;
 }
 }
-if(data.routes !== undefined){
-let data5 = data.routes;
-if(Array.isArray(data5)){
-const len0 = data5.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate16(data5[i0], {instancePath:instancePath+"/routes/" + i0,parentData:data5,parentDataProperty:i0,rootData}))){
+if(data.tables !== undefined){
+if(!(validate16(data.tables, {instancePath:instancePath+"/tables",parentData:data,parentDataProperty:"tables",rootData}))){
 vErrors = vErrors === null ? validate16.errors : vErrors.concat(validate16.errors);
+errors = vErrors.length;
+}
+}
+if(data.routes !== undefined){
+let data6 = data.routes;
+if(Array.isArray(data6)){
+const len0 = data6.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate18(data6[i0], {instancePath:instancePath+"/routes/" + i0,parentData:data6,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate18.errors : vErrors.concat(validate18.errors);
 errors = vErrors.length;
 }
 }
@@ -1798,20 +2322,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.nat !== undefined){
-if(!(validate18(data.nat, {instancePath:instancePath+"/nat",parentData:data,parentDataProperty:"nat",rootData}))){
-vErrors = vErrors === null ? validate18.errors : vErrors.concat(validate18.errors);
+if(data.rules !== undefined){
+let data8 = data.rules;
+if(Array.isArray(data8)){
+const len1 = data8.length;
+for(let i1=0; i1<len1; i1++){
+if(!(validate20(data8[i1], {instancePath:instancePath+"/rules/" + i1,parentData:data8,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate20.errors : vErrors.concat(validate20.errors);
 errors = vErrors.length;
 }
 }
-if(data.macvlans !== undefined){
-let data8 = data.macvlans;
-if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
-for(const key5 in data8){
-const _errs25 = errors;
-if(typeof key5 === "string"){
-if(func2(key5) > 15){
-const err16 = {instancePath:instancePath+"/macvlans",schemaPath:"#/definitions/ifName/maxLength",keyword:"maxLength",params:{limit: 15},message:"must NOT have more than 15 characters",propertyName:key5};
+}
+else {
+const err16 = {instancePath:instancePath+"/rules",schemaPath:"#/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1820,8 +2343,21 @@ vErrors.push(err16);
 }
 errors++;
 }
-if(func2(key5) < 1){
-const err17 = {instancePath:instancePath+"/macvlans",schemaPath:"#/definitions/ifName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",propertyName:key5};
+}
+if(data.nat !== undefined){
+if(!(validate22(data.nat, {instancePath:instancePath+"/nat",parentData:data,parentDataProperty:"nat",rootData}))){
+vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
+errors = vErrors.length;
+}
+}
+if(data.macvlans !== undefined){
+let data11 = data.macvlans;
+if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
+for(const key5 in data11){
+const _errs29 = errors;
+if(typeof key5 === "string"){
+if(func3(key5) > 15){
+const err17 = {instancePath:instancePath+"/macvlans",schemaPath:"#/definitions/ifName/maxLength",keyword:"maxLength",params:{limit: 15},message:"must NOT have more than 15 characters",propertyName:key5};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1830,8 +2366,8 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(!pattern2.test(key5)){
-const err18 = {instancePath:instancePath+"/macvlans",schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\"",propertyName:key5};
+if(func3(key5) < 1){
+const err18 = {instancePath:instancePath+"/macvlans",schemaPath:"#/definitions/ifName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",propertyName:key5};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1840,9 +2376,8 @@ vErrors.push(err18);
 }
 errors++;
 }
-}
-else {
-const err19 = {instancePath:instancePath+"/macvlans",schemaPath:"#/definitions/ifName/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key5};
+if(!pattern2.test(key5)){
+const err19 = {instancePath:instancePath+"/macvlans",schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\"",propertyName:key5};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1851,9 +2386,9 @@ vErrors.push(err19);
 }
 errors++;
 }
-var valid10 = _errs25 === errors;
-if(!valid10){
-const err20 = {instancePath:instancePath+"/macvlans",schemaPath:"#/properties/macvlans/propertyNames",keyword:"propertyNames",params:{propertyName: key5},message:"property name must be valid"};
+}
+else {
+const err20 = {instancePath:instancePath+"/macvlans",schemaPath:"#/definitions/ifName/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key5};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -1862,16 +2397,9 @@ vErrors.push(err20);
 }
 errors++;
 }
-}
-for(const key6 in data8){
-if(!(validate20(data8[key6], {instancePath:instancePath+"/macvlans/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data8,parentDataProperty:key6,rootData}))){
-vErrors = vErrors === null ? validate20.errors : vErrors.concat(validate20.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err21 = {instancePath:instancePath+"/macvlans",schemaPath:"#/properties/macvlans/type",keyword:"type",params:{type: "object"},message:"must be object"};
+var valid12 = _errs29 === errors;
+if(!valid12){
+const err21 = {instancePath:instancePath+"/macvlans",schemaPath:"#/properties/macvlans/propertyNames",keyword:"propertyNames",params:{propertyName: key5},message:"property name must be valid"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1881,14 +2409,15 @@ vErrors.push(err21);
 errors++;
 }
 }
-if(data.vxlans !== undefined){
-let data10 = data.vxlans;
-if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
-for(const key7 in data10){
-const _errs32 = errors;
-if(typeof key7 === "string"){
-if(func2(key7) > 15){
-const err22 = {instancePath:instancePath+"/vxlans",schemaPath:"#/definitions/ifName/maxLength",keyword:"maxLength",params:{limit: 15},message:"must NOT have more than 15 characters",propertyName:key7};
+for(const key6 in data11){
+if(!(validate24(data11[key6], {instancePath:instancePath+"/macvlans/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data11,parentDataProperty:key6,rootData}))){
+vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err22 = {instancePath:instancePath+"/macvlans",schemaPath:"#/properties/macvlans/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1897,8 +2426,15 @@ vErrors.push(err22);
 }
 errors++;
 }
-if(func2(key7) < 1){
-const err23 = {instancePath:instancePath+"/vxlans",schemaPath:"#/definitions/ifName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",propertyName:key7};
+}
+if(data.vxlans !== undefined){
+let data13 = data.vxlans;
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+for(const key7 in data13){
+const _errs36 = errors;
+if(typeof key7 === "string"){
+if(func3(key7) > 15){
+const err23 = {instancePath:instancePath+"/vxlans",schemaPath:"#/definitions/ifName/maxLength",keyword:"maxLength",params:{limit: 15},message:"must NOT have more than 15 characters",propertyName:key7};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1907,8 +2443,8 @@ vErrors.push(err23);
 }
 errors++;
 }
-if(!pattern2.test(key7)){
-const err24 = {instancePath:instancePath+"/vxlans",schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\"",propertyName:key7};
+if(func3(key7) < 1){
+const err24 = {instancePath:instancePath+"/vxlans",schemaPath:"#/definitions/ifName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",propertyName:key7};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -1917,9 +2453,8 @@ vErrors.push(err24);
 }
 errors++;
 }
-}
-else {
-const err25 = {instancePath:instancePath+"/vxlans",schemaPath:"#/definitions/ifName/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key7};
+if(!pattern2.test(key7)){
+const err25 = {instancePath:instancePath+"/vxlans",schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\"",propertyName:key7};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -1928,9 +2463,9 @@ vErrors.push(err25);
 }
 errors++;
 }
-var valid13 = _errs32 === errors;
-if(!valid13){
-const err26 = {instancePath:instancePath+"/vxlans",schemaPath:"#/properties/vxlans/propertyNames",keyword:"propertyNames",params:{propertyName: key7},message:"property name must be valid"};
+}
+else {
+const err26 = {instancePath:instancePath+"/vxlans",schemaPath:"#/definitions/ifName/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key7};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -1939,16 +2474,9 @@ vErrors.push(err26);
 }
 errors++;
 }
-}
-for(const key8 in data10){
-if(!(validate25(data10[key8], {instancePath:instancePath+"/vxlans/" + key8.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data10,parentDataProperty:key8,rootData}))){
-vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err27 = {instancePath:instancePath+"/vxlans",schemaPath:"#/properties/vxlans/type",keyword:"type",params:{type: "object"},message:"must be object"};
+var valid15 = _errs36 === errors;
+if(!valid15){
+const err27 = {instancePath:instancePath+"/vxlans",schemaPath:"#/properties/vxlans/propertyNames",keyword:"propertyNames",params:{propertyName: key7},message:"property name must be valid"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -1958,18 +2486,36 @@ vErrors.push(err27);
 errors++;
 }
 }
+for(const key8 in data13){
+if(!(validate29(data13[key8], {instancePath:instancePath+"/vxlans/" + key8.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data13,parentDataProperty:key8,rootData}))){
+vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err28 = {instancePath:instancePath+"/vxlans",schemaPath:"#/properties/vxlans/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
 }
 validate11.errors = vErrors;
 return errors === 0;
 }
 
-const schema53 = {"description":"A Linux bridge. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the bridge (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"}}};
+const schema62 = {"description":"A Linux bridge. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the bridge (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"}}};
 
-function validate29(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate34(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if((!(data && typeof data == "object" && !Array.isArray(data))) && (data !== null)){
-const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: schema53.type},message:"must be object,null"};
+const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: schema62.type},message:"must be object,null"};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2131,14 +2677,14 @@ errors++;
 }
 }
 }
-validate29.errors = vErrors;
+validate34.errors = vErrors;
 return errors === 0;
 }
 
-const schema58 = {"description":"A veth pair.","type":"object","additionalProperties":false,"required":["ends"],"properties":{"ends":{"description":"Exactly two ends.","type":"array","minItems":2,"maxItems":2,"items":{"$ref":"#/definitions/end"}}}};
-const schema59 = {"description":"One end of a veth pair.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of this end (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this end a port of this bridge (same namespace)."}}};
+const schema67 = {"description":"A veth pair.","type":"object","additionalProperties":false,"required":["ends"],"properties":{"ends":{"description":"Exactly two ends.","type":"array","minItems":2,"maxItems":2,"items":{"$ref":"#/definitions/end"}}}};
+const schema68 = {"description":"One end of a veth pair.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of this end (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this end a port of this bridge (same namespace)."}}};
 
-function validate33(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate38(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -2167,7 +2713,7 @@ errors++;
 if(data.name !== undefined){
 let data0 = data.name;
 if(typeof data0 === "string"){
-if(func2(data0) > 15){
+if(func3(data0) > 15){
 const err2 = {instancePath:instancePath+"/name",schemaPath:"#/definitions/ifName/maxLength",keyword:"maxLength",params:{limit: 15},message:"must NOT have more than 15 characters"};
 if(vErrors === null){
 vErrors = [err2];
@@ -2177,7 +2723,7 @@ vErrors.push(err2);
 }
 errors++;
 }
-if(func2(data0) < 1){
+if(func3(data0) < 1){
 const err3 = {instancePath:instancePath+"/name",schemaPath:"#/definitions/ifName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err3];
@@ -2351,7 +2897,7 @@ errors++;
 if(data.bridge !== undefined){
 let data6 = data.bridge;
 if(typeof data6 === "string"){
-if(func2(data6) > 15){
+if(func3(data6) > 15){
 const err16 = {instancePath:instancePath+"/bridge",schemaPath:"#/definitions/ifName/maxLength",keyword:"maxLength",params:{limit: 15},message:"must NOT have more than 15 characters"};
 if(vErrors === null){
 vErrors = [err16];
@@ -2361,7 +2907,7 @@ vErrors.push(err16);
 }
 errors++;
 }
-if(func2(data6) < 1){
+if(func3(data6) < 1){
 const err17 = {instancePath:instancePath+"/bridge",schemaPath:"#/definitions/ifName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err17];
@@ -2404,12 +2950,12 @@ vErrors.push(err20);
 }
 errors++;
 }
-validate33.errors = vErrors;
+validate38.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate32(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate37(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -2460,8 +3006,8 @@ errors++;
 }
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate33(data0[i0], {instancePath:instancePath+"/ends/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
+if(!(validate38(data0[i0], {instancePath:instancePath+"/ends/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
 errors = vErrors.length;
 }
 }
@@ -2488,13 +3034,13 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate32.errors = vErrors;
+validate37.errors = vErrors;
 return errors === 0;
 }
 
-const schema66 = {"description":"A connectivity test: ping `ping` from namespace `from`.","type":"object","additionalProperties":false,"required":["from","ping"],"properties":{"from":{"$ref":"#/definitions/nsName","description":"A declared namespace, or host."},"ping":{"description":"An address declared in the lab, or a namespace name (any of its addresses). With external: true, any address.","type":"string","minLength":1},"expect":{"description":"reachable (default) or unreachable.","enum":["reachable","unreachable"]},"external":{"description":"Allow a target the lab doesn't declare.","type":"boolean"}}};
+const schema75 = {"description":"A connectivity test: ping `ping` from namespace `from`.","type":"object","additionalProperties":false,"required":["from","ping"],"properties":{"from":{"$ref":"#/definitions/nsName","description":"A declared namespace, or host."},"ping":{"description":"An address declared in the lab, or a namespace name (any of its addresses). With external: true, any address.","type":"string","minLength":1},"expect":{"description":"reachable (default) or unreachable.","enum":["reachable","unreachable"]},"external":{"description":"Allow a target the lab doesn't declare.","type":"boolean"}}};
 
-function validate37(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate42(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -2558,7 +3104,7 @@ errors++;
 if(data.ping !== undefined){
 let data1 = data.ping;
 if(typeof data1 === "string"){
-if(func2(data1) < 1){
+if(func3(data1) < 1){
 const err5 = {instancePath:instancePath+"/ping",schemaPath:"#/properties/ping/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err5];
@@ -2583,7 +3129,7 @@ errors++;
 if(data.expect !== undefined){
 let data2 = data.expect;
 if(!((data2 === "reachable") || (data2 === "unreachable"))){
-const err7 = {instancePath:instancePath+"/expect",schemaPath:"#/properties/expect/enum",keyword:"enum",params:{allowedValues: schema66.properties.expect.enum},message:"must be equal to one of the allowed values"};
+const err7 = {instancePath:instancePath+"/expect",schemaPath:"#/properties/expect/enum",keyword:"enum",params:{allowedValues: schema75.properties.expect.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2616,7 +3162,7 @@ vErrors.push(err9);
 }
 errors++;
 }
-validate37.errors = vErrors;
+validate42.errors = vErrors;
 return errors === 0;
 }
 
@@ -2637,7 +3183,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(((((key0 === "name") || (key0 === "namespaces")) || (key0 === "bridges")) || (key0 === "veths")) || (key0 === "tests"))){
+if(!((((((key0 === "name") || (key0 === "namespaces")) || (key0 === "tables")) || (key0 === "bridges")) || (key0 === "veths")) || (key0 === "tests"))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -2730,13 +3276,19 @@ vErrors.push(err7);
 errors++;
 }
 }
+if(data.tables !== undefined){
+if(!(validate16(data.tables, {instancePath:instancePath+"/tables",parentData:data,parentDataProperty:"tables",rootData}))){
+vErrors = vErrors === null ? validate16.errors : vErrors.concat(validate16.errors);
+errors = vErrors.length;
+}
+}
 if(data.bridges !== undefined){
-let data3 = data.bridges;
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-for(const key3 in data3){
-const _errs14 = errors;
+let data4 = data.bridges;
+if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
+for(const key3 in data4){
+const _errs15 = errors;
 if(typeof key3 === "string"){
-if(func2(key3) > 15){
+if(func3(key3) > 15){
 const err8 = {instancePath:instancePath+"/bridges",schemaPath:"#/definitions/ifName/maxLength",keyword:"maxLength",params:{limit: 15},message:"must NOT have more than 15 characters",propertyName:key3};
 if(vErrors === null){
 vErrors = [err8];
@@ -2746,7 +3298,7 @@ vErrors.push(err8);
 }
 errors++;
 }
-if(func2(key3) < 1){
+if(func3(key3) < 1){
 const err9 = {instancePath:instancePath+"/bridges",schemaPath:"#/definitions/ifName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",propertyName:key3};
 if(vErrors === null){
 vErrors = [err9];
@@ -2777,7 +3329,7 @@ vErrors.push(err11);
 }
 errors++;
 }
-var valid5 = _errs14 === errors;
+var valid5 = _errs15 === errors;
 if(!valid5){
 const err12 = {instancePath:instancePath+"/bridges",schemaPath:"#/properties/bridges/propertyNames",keyword:"propertyNames",params:{propertyName: key3},message:"property name must be valid"};
 if(vErrors === null){
@@ -2789,9 +3341,9 @@ vErrors.push(err12);
 errors++;
 }
 }
-for(const key4 in data3){
-if(!(validate29(data3[key4], {instancePath:instancePath+"/bridges/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data3,parentDataProperty:key4,rootData}))){
-vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
+for(const key4 in data4){
+if(!(validate34(data4[key4], {instancePath:instancePath+"/bridges/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data4,parentDataProperty:key4,rootData}))){
+vErrors = vErrors === null ? validate34.errors : vErrors.concat(validate34.errors);
 errors = vErrors.length;
 }
 }
@@ -2808,12 +3360,12 @@ errors++;
 }
 }
 if(data.veths !== undefined){
-let data5 = data.veths;
-if(Array.isArray(data5)){
-const len0 = data5.length;
+let data6 = data.veths;
+if(Array.isArray(data6)){
+const len0 = data6.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate32(data5[i0], {instancePath:instancePath+"/veths/" + i0,parentData:data5,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate32.errors : vErrors.concat(validate32.errors);
+if(!(validate37(data6[i0], {instancePath:instancePath+"/veths/" + i0,parentData:data6,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
 errors = vErrors.length;
 }
 }
@@ -2830,12 +3382,12 @@ errors++;
 }
 }
 if(data.tests !== undefined){
-let data7 = data.tests;
-if(Array.isArray(data7)){
-const len1 = data7.length;
+let data8 = data.tests;
+if(Array.isArray(data8)){
+const len1 = data8.length;
 for(let i1=0; i1<len1; i1++){
-if(!(validate37(data7[i1], {instancePath:instancePath+"/tests/" + i1,parentData:data7,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
+if(!(validate42(data8[i1], {instancePath:instancePath+"/tests/" + i1,parentData:data8,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.errors);
 errors = vErrors.length;
 }
 }
