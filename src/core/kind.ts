@@ -85,6 +85,11 @@ export interface CheckOptions {
    * among them is warned about. undefined: not checked.
    */
   knownSysctls?: ReadonlySet<string>;
+  /**
+   * Was the running kernel built with this option ("BRIDGE_VLAN_FILTERING", without CONFIG_)? true: built in or a
+   * module; false: not set; undefined: the kernel's configuration can't be read. undefined: not checked.
+   */
+  kernelConfig?: (option: string) => boolean | undefined;
 }
 
 /** Compare the props the desired side declares (undefined = "don't care"). */
