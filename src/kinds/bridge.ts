@@ -6,11 +6,11 @@ import type { Kind } from '../core/kind.js';
 import { linkIsUp } from '../core/live.js';
 import { addressesAt } from '../core/lab-model.js';
 import { bridgesOf, type Resource } from '../model.js';
-import { ip, linkClaim, linkRecord, nsClaim, ownedLinks } from './common.js';
+import { ip, isPromisc, linkClaim, linkRecord, nsClaim, ownedLinks, promiscArgs } from './common.js';
 import { bridgeMtus, pinBridgeMtu } from './link-defaults.js';
 
 /** `pin`: desired only, the MTU is the file's (not its ports'), so it is set at creation. */
-interface BridgeProps { mtu?: number; mac?: string; up: boolean; alias: string; pin?: boolean }
+interface BridgeProps { mtu?: number; mac?: string; up: boolean; promisc: boolean; alias: string; pin?: boolean }
 
 export const bridgeKind: Kind = {
   name: 'bridge',
@@ -22,24 +22,25 @@ export const bridgeKind: Kind = {
   desired(model, ctx) {
     const mtus = bridgeMtus(model.topo);
     return bridgesOf(model.topo).map(({ ns, name, spec: b, path }) => {
-      const props = { mtu: mtus.get(`${ns}/${name}`), mac: b.mac, up: b.up ?? true, alias: ctx.lab.alias, pin: b.mtu !== undefined };
+      const props = { mtu: mtus.get(`${ns}/${name}`), mac: b.mac, up: b.up ?? true, promisc: b.promisc ?? false, alias: ctx.lab.alias, pin: b.mtu !== undefined };
       return res(ns, name, props, path);
     });
   },
   live(snap, ctx) {
     return Object.values(snap.ns).flatMap((n) => ownedLinks(ctx, n, 'bridge').map((l) => ({
-      ...res(n.name, l.ifname, { mtu: l.mtu, mac: l.address, up: linkIsUp(l), alias: l.ifalias ?? '' }), owned: true,
+      ...res(n.name, l.ifname, { mtu: l.mtu, mac: l.address, up: linkIsUp(l), promisc: isPromisc(l), alias: l.ifalias ?? '' }), owned: true,
     })));
   },
   compare(d, l) {
     const dp = d.props as unknown as BridgeProps, lp = l.props as unknown as BridgeProps;
-    return (['mtu', 'mac', 'up', 'alias'] as const).filter((k) => dp[k] !== undefined && dp[k] !== lp[k]).map((k) => [k, lp[k], dp[k]]);
+    return (['mtu', 'mac', 'up', 'promisc', 'alias'] as const).filter((k) => dp[k] !== undefined && dp[k] !== lp[k]).map((k) => [k, lp[k], dp[k]]);
   },
   create(r, ctx) {
     const p = r.props as unknown as BridgeProps;
     const name = r.label;
     return [
-      { ...ip(r.ns, 'link', 'add', 'name', name, ...(p.mac ? ['address', p.mac] : []), 'group', String(ctx.lab.group), 'type', 'bridge'),
+      { ...ip(r.ns, 'link', 'add', 'name', name, ...(p.mac ? ['address', p.mac] : []), 'group', String(ctx.lab.group),
+        ...(p.promisc ? promiscArgs(true) : []), 'type', 'bridge'),
         undo: [ip(r.ns, 'link', 'del', 'dev', name)] },
       ...(p.pin && p.mtu !== undefined ? pinBridgeMtu(p.mtu).map((a) => ip(r.ns, 'link', 'set', 'dev', name, ...a)) : []),
       ip(r.ns, 'link', 'set', 'dev', name, 'alias', p.alias),
@@ -51,11 +52,12 @@ export const bridgeKind: Kind = {
     const f = new Set(fields.map(([k]) => k));
     return [ip(d.ns, 'link', 'set', 'dev', d.label,
       ...(f.has('mtu') ? ['mtu', String(p.mtu)] : []), ...(f.has('mac') ? ['address', p.mac!] : []),
-      ...(f.has('up') ? [p.up ? 'up' : 'down'] : []), ...(f.has('alias') ? ['alias', p.alias] : []))];
+      ...(f.has('promisc') ? promiscArgs(p.promisc) : []), ...(f.has('up') ? [p.up ? 'up' : 'down'] : []),
+      ...(f.has('alias') ? ['alias', p.alias] : []))];
   },
   remove: (r) => [ip(r.ns, 'link', 'del', 'dev', r.label)],
   record: linkRecord,
-  show: { detail: (r) => { const p = r.props as unknown as BridgeProps; return `${p.up ? ' up' : ' down'} mtu ${p.mtu}`; } },
+  show: { detail: (r) => { const p = r.props as unknown as BridgeProps; return `${p.up ? ' up' : ' down'} mtu ${p.mtu}${p.promisc ? ' promisc' : ''}`; } },
 };
 
 function res(ns: string, name: string, props: BridgeProps, path?: string): Resource {
