@@ -8,6 +8,7 @@ import { foreignLinkKind } from './foreign-link.js';
 import { loopbackKind } from './loopback.js';
 import { namespaceKind } from './namespace.js';
 import { natKind } from './nat.js';
+import { neighbourKind } from './neighbour.js';
 import { routeKind } from './route.js';
 import { sysctlKind } from './sysctl.js';
 import { vethKind } from './veth.js';
@@ -24,6 +25,7 @@ export const KINDS: Kind[] = [
   sysctlKind,
   natKind,
   foreignLinkKind,
+  neighbourKind,
 ];
 
 /** The pipeline's pure functions (core/pipeline.ts) over these kinds. */

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { readLive } from '../../src/io/read-live.js';
+import { kindIpReads } from '../../src/ops/observe.js';
 import { caseInfo, goldenPlan, recorder, replayer, type Recording } from '../helpers/golden.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -31,11 +32,12 @@ describe('golden replay', () => {
 
   it('a read the recording holds no answer for fails the case, naming the command (a kind\'s new ip line included)', async () => {
     const kernel = replayer(recorded('converged-bridge-node'));
-    const read = (ipReads?: { name: string; line: string }[]) => readLive(kernel.run, { namespaces: ['NS1'], sysctls: {}, ipReads,
-      nsidsNeeded: () => [], procSys: kernel.procSys, identity: kernel.identity });
+    const read = (ipReads: { name: string; line: string }[] = []) => readLive(kernel.run, { namespaces: ['NS1'], sysctls: {},
+      ipReads: [...kindIpReads(), ...ipReads], nsidsNeeded: () => [], procSys: kernel.procSys, identity: kernel.identity });
     await expect(read()).resolves.toBeDefined();
+    const stdin = `${['addr show', 'route show table all', 'netns list-id', ...kindIpReads().map((r) => r.line), 'rule show'].join('\n')}\n`;
     await expect(read([{ name: 'x:rules', line: 'rule show' }])).rejects.toThrow(
-      String.raw`golden replay: no recorded answer for ip -json -d -batch - with stdin "addr show\nroute show table all\nnetns list-id\nrule show\n"`);
+      `golden replay: no recorded answer for ip -json -d -batch - with stdin ${JSON.stringify(stdin)}`);
     await expect(kernel.identity('elsewhere')).rejects.toThrow('golden replay: no recorded answer for the identity of namespace elsewhere');
     expect(() => kernel.procSys('/proc/sys/net/ipv4/tcp_rmem')).toThrow('golden replay: no recorded answer for the host\'s /proc/sys/net/ipv4/tcp_rmem');
   });

@@ -12,6 +12,7 @@ const CASES: { file: string; pings: [string, string][]; stp?: [string, string] }
   { file: 'host-to-namespace.yaml', pings: [['red', '192.168.1.2'], ['red', 'fd00:1::2']] },
   { file: 'bridge-node.yaml', pings: [['NS1', '172.16.0.3'], ['NS2', '172.16.0.1'], ['NS1', '172.16.0.1']] },
   { file: 'two-nodes.yaml', pings: [['n1-ns1', '172.16.1.2'], ['n2-ns2', '172.16.0.3'], ['n1-ns2', '192.168.1.6']] },
+  { file: 'neighbours.yaml', pings: [['client', '10.30.0.2'], ['client', 'fd00:30::2']] },
   { file: 'bridge-options.yaml', pings: [['h1', '10.20.0.2'], ['h2', 'fd00:20::1'], ['mon', '10.20.0.1']], stp: ['sw', 'br0'] },
 ];
 

@@ -6,14 +6,14 @@ const require = createRequire(import.meta.url);
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://topo.invalid/schemas/topology.schema.json","title":"topo topology","description":"A lab for topo: network namespaces, veth pairs, bridges, addresses, routes, sysctls, NAT and connectivity tests.","type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"$ref":"#/definitions/labName"},"namespaces":{"description":"Network namespaces, by name. \"host\" is reserved: the namespace topo runs in (declare it to give it routes, sysctls or NAT). A value may be empty (null or {}).","type":"object","propertyNames":{"$ref":"#/definitions/nsName"},"additionalProperties":{"$ref":"#/definitions/namespace"}},"bridges":{"description":"Linux bridges, by interface name, each in its `namespace` (default host). A bridge can also be declared under its namespace (namespaces.<ns>.bridges), which lets two namespaces each have one of the same name.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/bridge"}},"veths":{"description":"veth pairs: two interfaces connected back to back, possibly in two namespaces.","type":"array","items":{"$ref":"#/definitions/veth"}},"tests":{"description":"Connectivity tests (ping) run by `topo test`.","type":"array","items":{"$ref":"#/definitions/test"}}},"definitions":{"labName":{"description":"Name of the lab: 1 to 16 characters, lower-case letters, digits and '-', starting with a letter or digit. It marks every object the lab owns.","type":"string","pattern":"^[a-z0-9][a-z0-9-]{0,15}$"},"nsName":{"description":"A network namespace name: letters, digits, '_', '.', '-', at most 64 characters, not starting with '.' or '-'. \"host\" is the namespace topo runs in.","type":"string","pattern":"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"},"ifName":{"description":"An interface name: 1 to 15 bytes (the kernel's IFNAMSIZ) of letters, digits, '_', '.', '-'; not starting with '-', not \".\" or \"..\".","type":"string","minLength":1,"maxLength":15,"pattern":"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},"cidr":{"description":"An interface address with its prefix length, IPv4 or IPv6: 10.0.0.1/24, fd00::1/64 (host bits allowed).","type":"string","pattern":"^[0-9A-Fa-f:.]+/[0-9]{1,3}$"},"address":{"description":"A plain IPv4 or IPv6 address, without prefix: 10.0.0.254, fd00::1.","type":"string","pattern":"^[0-9A-Fa-f:.]+$"},"routeDst":{"description":"Route destination: \"default\", a CIDR (10.1.0.0/16) or a bare address (= /32 or /128). IPv4 or IPv6.","type":"string","pattern":"^(default|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"},"natTarget":{"description":"Where forwarded traffic goes: an address with an optional port: 10.0.1.2, 10.0.1.2:80, [fd00::2]:80.","type":"string","pattern":"^([0-9.]+(:[0-9]{1,5})?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5})?)$"},"mtu":{"description":"MTU in bytes, 68..65535.","type":"integer","minimum":68,"maximum":65535},"mac":{"description":"A unicast MAC address: six hex pairs separated by ':', e.g. \"02:00:00:00:00:01\" (quote it in YAML).","type":"string","pattern":"^[0-9A-Fa-f][02468AaCcEe](:[0-9A-Fa-f]{2}){5}$","not":{"pattern":"^00(:00){5}$"}},"up":{"description":"Whether the interface is up (default true).","type":"boolean"},"promisc":{"description":"Promiscuous mode: the interface takes every frame it sees, not only those sent to its MAC (default false, as a new interface is). Held to the interface's PROMISC flag, not its promiscuity count (a bridge port counts one for its bridge).","type":"boolean"},"bridgeStp":{"description":"The kernel's spanning tree (802.1D) on this bridge (default false). With it on, a new port listens, then learns, for forward_delay each before it forwards: pings right after apply fail for 2 x forward_delay.","type":"boolean"},"bridgeForwardDelay":{"description":"Seconds a port spends listening, then learning, before it forwards when stp is on (default 15; with stp on the kernel accepts 2 to 30). Up to two decimals: the kernel counts hundredths.","type":"number","minimum":0,"maximum":30},"bridgeHelloTime":{"description":"Seconds between the STP hellos the bridge sends as root (default 2; the kernel accepts 1 to 10). Up to two decimals.","type":"number","minimum":1,"maximum":10},"bridgeMaxAge":{"description":"Seconds a received STP hello stays valid (default 20; the kernel accepts 6 to 40). Up to two decimals.","type":"number","minimum":6,"maximum":40},"bridgeAgeingTime":{"description":"Seconds a learned MAC address stays in the bridge's forwarding table unless seen again (default 300; 0 keeps none). Up to two decimals.","type":"number","minimum":0,"maximum":42949672},"bridgeMcastSnooping":{"description":"IGMP/MLD snooping: multicast goes only to the ports that joined its group (default true).","type":"boolean"},"bridgeVlanFiltering":{"description":"802.1Q VLAN filtering on the bridge (default false). Needs a kernel built with CONFIG_BRIDGE_VLAN_FILTERING: a file asking for it is refused where the kernel's configuration shows it missing; where that can't be read, the kernel refuses it when applied.","type":"boolean"},"addresses":{"description":"Interface addresses, IPv4 and IPv6, each with its prefix length.","type":"array","items":{"$ref":"#/definitions/cidr"}},"namespace":{"description":"A network namespace. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"loopback":{"description":"State of the loopback interface `lo`: up (default) or down. Not allowed on host.","enum":["up","down"]},"bridges":{"description":"Linux bridges of this namespace, by interface name. A veth end in this namespace joins one with `bridge: <name>`.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/nsBridge"}},"sysctls":{"description":"Network sysctls of this namespace (net.*), as the kernel prints them.","type":"object","propertyNames":{"$ref":"#/definitions/sysctlName"},"additionalProperties":{"$ref":"#/definitions/sysctlValue"}},"routes":{"description":"Routes of the main table of this namespace.","type":"array","items":{"$ref":"#/definitions/route"}},"nat":{"$ref":"#/definitions/nat"}}},"sysctlName":{"description":"A sysctl name in dotted form, e.g. net.ipv4.ip_forward. Only net.* sysctls are per namespace.","type":"string","pattern":"^[a-z0-9_-]+(\\.[A-Za-z0-9_-]+)+$"},"sysctlValue":{"description":"The value, as the kernel prints it (a number or a string).","type":["string","integer"],"pattern":"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"},"route":{"description":"A route: `to` and a gateway (`via`), an interface (`dev`), or both.","type":"object","additionalProperties":false,"required":["to"],"anyOf":[{"required":["via"]},{"required":["dev"]}],"properties":{"to":{"$ref":"#/definitions/routeDst"},"via":{"$ref":"#/definitions/address","description":"Gateway: a plain address of the same family as `to`, inside the subnet of an address of this namespace."},"dev":{"$ref":"#/definitions/ifName","description":"Outgoing interface: an interface of this namespace."},"metric":{"description":"Route metric (priority), 0..4294967295.","type":"integer","minimum":0,"maximum":4294967295}}},"nat":{"description":"NAT rules of this namespace (nftables).","type":"object","additionalProperties":false,"properties":{"masquerade":{"description":"Source NAT: traffic leaving through `out` gets the address of `out`.","type":"array","items":{"type":"object","additionalProperties":false,"required":["out"],"properties":{"out":{"$ref":"#/definitions/ifName","description":"Outgoing interface of this namespace."},"from":{"$ref":"#/definitions/cidr","description":"Only traffic from this CIDR (optional)."}}}},"forward":{"description":"Port forwarding (destination NAT): traffic arriving on `in` to `port` goes to `to`.","type":"array","items":{"type":"object","additionalProperties":false,"required":["in","proto","port","to"],"properties":{"in":{"$ref":"#/definitions/ifName","description":"Incoming interface of this namespace."},"proto":{"description":"tcp or udp.","enum":["tcp","udp"]},"port":{"description":"Destination port, 1..65535.","type":"integer","minimum":1,"maximum":65535},"to":{"$ref":"#/definitions/natTarget"}}}}}},"bridge":{"description":"A Linux bridge. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the bridge (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"stp":{"$ref":"#/definitions/bridgeStp"},"forward_delay":{"$ref":"#/definitions/bridgeForwardDelay"},"hello_time":{"$ref":"#/definitions/bridgeHelloTime"},"max_age":{"$ref":"#/definitions/bridgeMaxAge"},"ageing_time":{"$ref":"#/definitions/bridgeAgeingTime"},"mcast_snooping":{"$ref":"#/definitions/bridgeMcastSnooping"},"vlan_filtering":{"$ref":"#/definitions/bridgeVlanFiltering"}}},"nsBridge":{"description":"A Linux bridge of the namespace it is declared under. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"stp":{"$ref":"#/definitions/bridgeStp"},"forward_delay":{"$ref":"#/definitions/bridgeForwardDelay"},"hello_time":{"$ref":"#/definitions/bridgeHelloTime"},"max_age":{"$ref":"#/definitions/bridgeMaxAge"},"ageing_time":{"$ref":"#/definitions/bridgeAgeingTime"},"mcast_snooping":{"$ref":"#/definitions/bridgeMcastSnooping"},"vlan_filtering":{"$ref":"#/definitions/bridgeVlanFiltering"}}},"veth":{"description":"A veth pair.","type":"object","additionalProperties":false,"required":["ends"],"properties":{"ends":{"description":"Exactly two ends.","type":"array","minItems":2,"maxItems":2,"items":{"$ref":"#/definitions/end"}}}},"end":{"description":"One end of a veth pair.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of this end (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this end a port of this bridge (same namespace)."}}},"test":{"description":"A connectivity test: ping `ping` from namespace `from`.","type":"object","additionalProperties":false,"required":["from","ping"],"properties":{"from":{"$ref":"#/definitions/nsName","description":"A declared namespace, or host."},"ping":{"description":"An address declared in the lab, or a namespace name (any of its addresses). With external: true, any address.","type":"string","minLength":1},"expect":{"description":"reachable (default) or unreachable.","enum":["reachable","unreachable"]},"external":{"description":"Allow a target the lab doesn't declare.","type":"boolean"}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://topo.invalid/schemas/topology.schema.json","title":"topo topology","description":"A lab for topo: network namespaces, veth pairs, bridges, addresses, routes, sysctls, NAT and connectivity tests.","type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"$ref":"#/definitions/labName"},"namespaces":{"description":"Network namespaces, by name. \"host\" is reserved: the namespace topo runs in (declare it to give it routes, sysctls or NAT). A value may be empty (null or {}).","type":"object","propertyNames":{"$ref":"#/definitions/nsName"},"additionalProperties":{"$ref":"#/definitions/namespace"}},"bridges":{"description":"Linux bridges, by interface name, each in its `namespace` (default host). A bridge can also be declared under its namespace (namespaces.<ns>.bridges), which lets two namespaces each have one of the same name.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/bridge"}},"veths":{"description":"veth pairs: two interfaces connected back to back, possibly in two namespaces.","type":"array","items":{"$ref":"#/definitions/veth"}},"tests":{"description":"Connectivity tests (ping) run by `topo test`.","type":"array","items":{"$ref":"#/definitions/test"}}},"definitions":{"labName":{"description":"Name of the lab: 1 to 16 characters, lower-case letters, digits and '-', starting with a letter or digit. It marks every object the lab owns.","type":"string","pattern":"^[a-z0-9][a-z0-9-]{0,15}$"},"nsName":{"description":"A network namespace name: letters, digits, '_', '.', '-', at most 64 characters, not starting with '.' or '-'. \"host\" is the namespace topo runs in.","type":"string","pattern":"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"},"ifName":{"description":"An interface name: 1 to 15 bytes (the kernel's IFNAMSIZ) of letters, digits, '_', '.', '-'; not starting with '-', not \".\" or \"..\".","type":"string","minLength":1,"maxLength":15,"pattern":"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},"cidr":{"description":"An interface address with its prefix length, IPv4 or IPv6: 10.0.0.1/24, fd00::1/64 (host bits allowed).","type":"string","pattern":"^[0-9A-Fa-f:.]+/[0-9]{1,3}$"},"address":{"description":"A plain IPv4 or IPv6 address, without prefix: 10.0.0.254, fd00::1.","type":"string","pattern":"^[0-9A-Fa-f:.]+$"},"routeDst":{"description":"Route destination: \"default\", a CIDR (10.1.0.0/16) or a bare address (= /32 or /128). IPv4 or IPv6.","type":"string","pattern":"^(default|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"},"natTarget":{"description":"Where forwarded traffic goes: an address with an optional port: 10.0.1.2, 10.0.1.2:80, [fd00::2]:80.","type":"string","pattern":"^([0-9.]+(:[0-9]{1,5})?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5})?)$"},"mtu":{"description":"MTU in bytes, 68..65535.","type":"integer","minimum":68,"maximum":65535},"mac":{"description":"A unicast MAC address: six hex pairs separated by ':', e.g. \"02:00:00:00:00:01\" (quote it in YAML).","type":"string","pattern":"^[0-9A-Fa-f][02468AaCcEe](:[0-9A-Fa-f]{2}){5}$","not":{"pattern":"^00(:00){5}$"}},"up":{"description":"Whether the interface is up (default true).","type":"boolean"},"promisc":{"description":"Promiscuous mode: the interface takes every frame it sees, not only those sent to its MAC (default false, as a new interface is). Held to the interface's PROMISC flag, not its promiscuity count (a bridge port counts one for its bridge).","type":"boolean"},"bridgeStp":{"description":"The kernel's spanning tree (802.1D) on this bridge (default false). With it on, a new port listens, then learns, for forward_delay each before it forwards: pings right after apply fail for 2 x forward_delay.","type":"boolean"},"bridgeForwardDelay":{"description":"Seconds a port spends listening, then learning, before it forwards when stp is on (default 15; with stp on the kernel accepts 2 to 30). Up to two decimals: the kernel counts hundredths.","type":"number","minimum":0,"maximum":30},"bridgeHelloTime":{"description":"Seconds between the STP hellos the bridge sends as root (default 2; the kernel accepts 1 to 10). Up to two decimals.","type":"number","minimum":1,"maximum":10},"bridgeMaxAge":{"description":"Seconds a received STP hello stays valid (default 20; the kernel accepts 6 to 40). Up to two decimals.","type":"number","minimum":6,"maximum":40},"bridgeAgeingTime":{"description":"Seconds a learned MAC address stays in the bridge's forwarding table unless seen again (default 300; 0 keeps none). Up to two decimals.","type":"number","minimum":0,"maximum":42949672},"bridgeMcastSnooping":{"description":"IGMP/MLD snooping: multicast goes only to the ports that joined its group (default true).","type":"boolean"},"bridgeVlanFiltering":{"description":"802.1Q VLAN filtering on the bridge (default false). Needs a kernel built with CONFIG_BRIDGE_VLAN_FILTERING: a file asking for it is refused where the kernel's configuration shows it missing; where that can't be read, the kernel refuses it when applied.","type":"boolean"},"addresses":{"description":"Interface addresses, IPv4 and IPv6, each with its prefix length.","type":"array","items":{"$ref":"#/definitions/cidr"}},"namespace":{"description":"A network namespace. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"loopback":{"description":"State of the loopback interface `lo`: up (default) or down. Not allowed on host.","enum":["up","down"]},"bridges":{"description":"Linux bridges of this namespace, by interface name. A veth end in this namespace joins one with `bridge: <name>`.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/nsBridge"}},"sysctls":{"description":"Network sysctls of this namespace (net.*), as the kernel prints them.","type":"object","propertyNames":{"$ref":"#/definitions/sysctlName"},"additionalProperties":{"$ref":"#/definitions/sysctlValue"}},"routes":{"description":"Routes of the main table of this namespace.","type":"array","items":{"$ref":"#/definitions/route"}},"neighbours":{"description":"Static neighbours (permanent ARP and NDP entries) of this namespace, one per interface and address.","type":"array","items":{"$ref":"#/definitions/neighbour"}},"nat":{"$ref":"#/definitions/nat"}}},"sysctlName":{"description":"A sysctl name in dotted form, e.g. net.ipv4.ip_forward. Only net.* sysctls are per namespace.","type":"string","pattern":"^[a-z0-9_-]+(\\.[A-Za-z0-9_-]+)+$"},"sysctlValue":{"description":"The value, as the kernel prints it (a number or a string).","type":["string","integer"],"pattern":"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"},"neighbour":{"description":"A static neighbour: traffic for `address` out of `dev` goes to `lladdr`, without asking (no ARP or neighbour discovery). The entry is permanent: the kernel never ages it out.","type":"object","additionalProperties":false,"required":["address","lladdr","dev"],"properties":{"address":{"$ref":"#/definitions/address","description":"The neighbour's IPv4 or IPv6 address (link-local IPv6 too)."},"lladdr":{"$ref":"#/definitions/mac","description":"The neighbour's MAC address."},"dev":{"$ref":"#/definitions/ifName","description":"The interface it is reached on: an interface the lab declares in this namespace."}}},"route":{"description":"A route: `to` and a gateway (`via`), an interface (`dev`), or both.","type":"object","additionalProperties":false,"required":["to"],"anyOf":[{"required":["via"]},{"required":["dev"]}],"properties":{"to":{"$ref":"#/definitions/routeDst"},"via":{"$ref":"#/definitions/address","description":"Gateway: a plain address of the same family as `to`, inside the subnet of an address of this namespace."},"dev":{"$ref":"#/definitions/ifName","description":"Outgoing interface: an interface of this namespace."},"metric":{"description":"Route metric (priority), 0..4294967295.","type":"integer","minimum":0,"maximum":4294967295}}},"nat":{"description":"NAT rules of this namespace (nftables).","type":"object","additionalProperties":false,"properties":{"masquerade":{"description":"Source NAT: traffic leaving through `out` gets the address of `out`.","type":"array","items":{"type":"object","additionalProperties":false,"required":["out"],"properties":{"out":{"$ref":"#/definitions/ifName","description":"Outgoing interface of this namespace."},"from":{"$ref":"#/definitions/cidr","description":"Only traffic from this CIDR (optional)."}}}},"forward":{"description":"Port forwarding (destination NAT): traffic arriving on `in` to `port` goes to `to`.","type":"array","items":{"type":"object","additionalProperties":false,"required":["in","proto","port","to"],"properties":{"in":{"$ref":"#/definitions/ifName","description":"Incoming interface of this namespace."},"proto":{"description":"tcp or udp.","enum":["tcp","udp"]},"port":{"description":"Destination port, 1..65535.","type":"integer","minimum":1,"maximum":65535},"to":{"$ref":"#/definitions/natTarget"}}}}}},"bridge":{"description":"A Linux bridge. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the bridge (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"stp":{"$ref":"#/definitions/bridgeStp"},"forward_delay":{"$ref":"#/definitions/bridgeForwardDelay"},"hello_time":{"$ref":"#/definitions/bridgeHelloTime"},"max_age":{"$ref":"#/definitions/bridgeMaxAge"},"ageing_time":{"$ref":"#/definitions/bridgeAgeingTime"},"mcast_snooping":{"$ref":"#/definitions/bridgeMcastSnooping"},"vlan_filtering":{"$ref":"#/definitions/bridgeVlanFiltering"}}},"nsBridge":{"description":"A Linux bridge of the namespace it is declared under. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"stp":{"$ref":"#/definitions/bridgeStp"},"forward_delay":{"$ref":"#/definitions/bridgeForwardDelay"},"hello_time":{"$ref":"#/definitions/bridgeHelloTime"},"max_age":{"$ref":"#/definitions/bridgeMaxAge"},"ageing_time":{"$ref":"#/definitions/bridgeAgeingTime"},"mcast_snooping":{"$ref":"#/definitions/bridgeMcastSnooping"},"vlan_filtering":{"$ref":"#/definitions/bridgeVlanFiltering"}}},"veth":{"description":"A veth pair.","type":"object","additionalProperties":false,"required":["ends"],"properties":{"ends":{"description":"Exactly two ends.","type":"array","minItems":2,"maxItems":2,"items":{"$ref":"#/definitions/end"}}}},"end":{"description":"One end of a veth pair.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of this end (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this end a port of this bridge (same namespace)."}}},"test":{"description":"A connectivity test: ping `ping` from namespace `from`.","type":"object","additionalProperties":false,"required":["from","ping"],"properties":{"from":{"$ref":"#/definitions/nsName","description":"A declared namespace, or host."},"ping":{"description":"An address declared in the lab, or a namespace name (any of its addresses). With external: true, any address.","type":"string","minLength":1},"expect":{"description":"reachable (default) or unreachable.","enum":["reachable","unreachable"]},"external":{"description":"Allow a target the lab doesn't declare.","type":"boolean"}}}}};
 const schema12 = {"description":"Name of the lab: 1 to 16 characters, lower-case letters, digits and '-', starting with a letter or digit. It marks every object the lab owns.","type":"string","pattern":"^[a-z0-9][a-z0-9-]{0,15}$"};
 const schema13 = {"description":"A network namespace name: letters, digits, '_', '.', '-', at most 64 characters, not starting with '.' or '-'. \"host\" is the namespace topo runs in.","type":"string","pattern":"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"};
 const schema15 = {"description":"An interface name: 1 to 15 bytes (the kernel's IFNAMSIZ) of letters, digits, '_', '.', '-'; not starting with '-', not \".\" or \"..\".","type":"string","minLength":1,"maxLength":15,"pattern":"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"};
 const pattern0 = new RegExp("^[a-z0-9][a-z0-9-]{0,15}$", "u");
 const pattern1 = new RegExp("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$", "u");
 const pattern2 = new RegExp("^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$", "u");
-const schema14 = {"description":"A network namespace. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"loopback":{"description":"State of the loopback interface `lo`: up (default) or down. Not allowed on host.","enum":["up","down"]},"bridges":{"description":"Linux bridges of this namespace, by interface name. A veth end in this namespace joins one with `bridge: <name>`.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/nsBridge"}},"sysctls":{"description":"Network sysctls of this namespace (net.*), as the kernel prints them.","type":"object","propertyNames":{"$ref":"#/definitions/sysctlName"},"additionalProperties":{"$ref":"#/definitions/sysctlValue"}},"routes":{"description":"Routes of the main table of this namespace.","type":"array","items":{"$ref":"#/definitions/route"}},"nat":{"$ref":"#/definitions/nat"}}};
+const schema14 = {"description":"A network namespace. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"loopback":{"description":"State of the loopback interface `lo`: up (default) or down. Not allowed on host.","enum":["up","down"]},"bridges":{"description":"Linux bridges of this namespace, by interface name. A veth end in this namespace joins one with `bridge: <name>`.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/nsBridge"}},"sysctls":{"description":"Network sysctls of this namespace (net.*), as the kernel prints them.","type":"object","propertyNames":{"$ref":"#/definitions/sysctlName"},"additionalProperties":{"$ref":"#/definitions/sysctlValue"}},"routes":{"description":"Routes of the main table of this namespace.","type":"array","items":{"$ref":"#/definitions/route"}},"neighbours":{"description":"Static neighbours (permanent ARP and NDP entries) of this namespace, one per interface and address.","type":"array","items":{"$ref":"#/definitions/neighbour"}},"nat":{"$ref":"#/definitions/nat"}}};
 const schema30 = {"description":"A sysctl name in dotted form, e.g. net.ipv4.ip_forward. Only net.* sysctls are per namespace.","type":"string","pattern":"^[a-z0-9_-]+(\\.[A-Za-z0-9_-]+)+$"};
 const schema31 = {"description":"The value, as the kernel prints it (a number or a string).","type":["string","integer"],"pattern":"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"};
 const func2 = require("ajv/dist/runtime/ucs2length").default;
@@ -649,11 +649,205 @@ validate16.errors = vErrors;
 return errors === 0;
 }
 
-const schema36 = {"description":"NAT rules of this namespace (nftables).","type":"object","additionalProperties":false,"properties":{"masquerade":{"description":"Source NAT: traffic leaving through `out` gets the address of `out`.","type":"array","items":{"type":"object","additionalProperties":false,"required":["out"],"properties":{"out":{"$ref":"#/definitions/ifName","description":"Outgoing interface of this namespace."},"from":{"$ref":"#/definitions/cidr","description":"Only traffic from this CIDR (optional)."}}}},"forward":{"description":"Port forwarding (destination NAT): traffic arriving on `in` to `port` goes to `to`.","type":"array","items":{"type":"object","additionalProperties":false,"required":["in","proto","port","to"],"properties":{"in":{"$ref":"#/definitions/ifName","description":"Incoming interface of this namespace."},"proto":{"description":"tcp or udp.","enum":["tcp","udp"]},"port":{"description":"Destination port, 1..65535.","type":"integer","minimum":1,"maximum":65535},"to":{"$ref":"#/definitions/natTarget"}}}}}};
-const schema40 = {"description":"Where forwarded traffic goes: an address with an optional port: 10.0.1.2, 10.0.1.2:80, [fd00::2]:80.","type":"string","pattern":"^([0-9.]+(:[0-9]{1,5})?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5})?)$"};
-const pattern14 = new RegExp("^([0-9.]+(:[0-9]{1,5})?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5})?)$", "u");
+const schema36 = {"description":"A static neighbour: traffic for `address` out of `dev` goes to `lladdr`, without asking (no ARP or neighbour discovery). The entry is permanent: the kernel never ages it out.","type":"object","additionalProperties":false,"required":["address","lladdr","dev"],"properties":{"address":{"$ref":"#/definitions/address","description":"The neighbour's IPv4 or IPv6 address (link-local IPv6 too)."},"lladdr":{"$ref":"#/definitions/mac","description":"The neighbour's MAC address."},"dev":{"$ref":"#/definitions/ifName","description":"The interface it is reached on: an interface the lab declares in this namespace."}}};
 
 function validate18(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.address === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "address"},message:"must have required property '"+"address"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.lladdr === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "lladdr"},message:"must have required property '"+"lladdr"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.dev === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "dev"},message:"must have required property '"+"dev"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(((key0 === "address") || (key0 === "lladdr")) || (key0 === "dev"))){
+const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.address !== undefined){
+let data0 = data.address;
+if(typeof data0 === "string"){
+if(!pattern9.test(data0)){
+const err4 = {instancePath:instancePath+"/address",schemaPath:"#/definitions/address/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+$"+"\""};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/address",schemaPath:"#/definitions/address/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.lladdr !== undefined){
+let data1 = data.lladdr;
+const _errs8 = errors;
+const _errs9 = errors;
+if(typeof data1 === "string"){
+if(!pattern4.test(data1)){
+const err6 = {};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+var valid3 = _errs9 === errors;
+if(valid3){
+const err7 = {instancePath:instancePath+"/lladdr",schemaPath:"#/definitions/mac/not",keyword:"not",params:{},message:"must NOT be valid"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+else {
+errors = _errs8;
+if(vErrors !== null){
+if(_errs8){
+vErrors.length = _errs8;
+}
+else {
+vErrors = null;
+}
+}
+}
+if(typeof data1 === "string"){
+if(!pattern5.test(data1)){
+const err8 = {instancePath:instancePath+"/lladdr",schemaPath:"#/definitions/mac/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f][02468AaCcEe](:[0-9A-Fa-f]{2}){5}$"},message:"must match pattern \""+"^[0-9A-Fa-f][02468AaCcEe](:[0-9A-Fa-f]{2}){5}$"+"\""};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+else {
+const err9 = {instancePath:instancePath+"/lladdr",schemaPath:"#/definitions/mac/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data.dev !== undefined){
+let data2 = data.dev;
+if(typeof data2 === "string"){
+if(func2(data2) > 15){
+const err10 = {instancePath:instancePath+"/dev",schemaPath:"#/definitions/ifName/maxLength",keyword:"maxLength",params:{limit: 15},message:"must NOT have more than 15 characters"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+if(func2(data2) < 1){
+const err11 = {instancePath:instancePath+"/dev",schemaPath:"#/definitions/ifName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+if(!pattern2.test(data2)){
+const err12 = {instancePath:instancePath+"/dev",schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\""};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+else {
+const err13 = {instancePath:instancePath+"/dev",schemaPath:"#/definitions/ifName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+}
+else {
+const err14 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+validate18.errors = vErrors;
+return errors === 0;
+}
+
+const schema40 = {"description":"NAT rules of this namespace (nftables).","type":"object","additionalProperties":false,"properties":{"masquerade":{"description":"Source NAT: traffic leaving through `out` gets the address of `out`.","type":"array","items":{"type":"object","additionalProperties":false,"required":["out"],"properties":{"out":{"$ref":"#/definitions/ifName","description":"Outgoing interface of this namespace."},"from":{"$ref":"#/definitions/cidr","description":"Only traffic from this CIDR (optional)."}}}},"forward":{"description":"Port forwarding (destination NAT): traffic arriving on `in` to `port` goes to `to`.","type":"array","items":{"type":"object","additionalProperties":false,"required":["in","proto","port","to"],"properties":{"in":{"$ref":"#/definitions/ifName","description":"Incoming interface of this namespace."},"proto":{"description":"tcp or udp.","enum":["tcp","udp"]},"port":{"description":"Destination port, 1..65535.","type":"integer","minimum":1,"maximum":65535},"to":{"$ref":"#/definitions/natTarget"}}}}}};
+const schema44 = {"description":"Where forwarded traffic goes: an address with an optional port: 10.0.1.2, 10.0.1.2:80, [fd00::2]:80.","type":"string","pattern":"^([0-9.]+(:[0-9]{1,5})?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5})?)$"};
+const pattern18 = new RegExp("^([0-9.]+(:[0-9]{1,5})?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5})?)$", "u");
+
+function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -899,7 +1093,7 @@ errors++;
 if(data5.proto !== undefined){
 let data7 = data5.proto;
 if(!((data7 === "tcp") || (data7 === "udp"))){
-const err20 = {instancePath:instancePath+"/forward/" + i1+"/proto",schemaPath:"#/properties/forward/items/properties/proto/enum",keyword:"enum",params:{allowedValues: schema36.properties.forward.items.properties.proto.enum},message:"must be equal to one of the allowed values"};
+const err20 = {instancePath:instancePath+"/forward/" + i1+"/proto",schemaPath:"#/properties/forward/items/properties/proto/enum",keyword:"enum",params:{allowedValues: schema40.properties.forward.items.properties.proto.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -947,7 +1141,7 @@ errors++;
 if(data5.to !== undefined){
 let data9 = data5.to;
 if(typeof data9 === "string"){
-if(!pattern14.test(data9)){
+if(!pattern18.test(data9)){
 const err24 = {instancePath:instancePath+"/forward/" + i1+"/to",schemaPath:"#/definitions/natTarget/pattern",keyword:"pattern",params:{pattern: "^([0-9.]+(:[0-9]{1,5})?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5})?)$"},message:"must match pattern \""+"^([0-9.]+(:[0-9]{1,5})?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5})?)$"+"\""};
 if(vErrors === null){
 vErrors = [err24];
@@ -1004,7 +1198,7 @@ vErrors.push(err28);
 }
 errors++;
 }
-validate18.errors = vErrors;
+validate20.errors = vErrors;
 return errors === 0;
 }
 
@@ -1024,7 +1218,7 @@ errors++;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(((((key0 === "loopback") || (key0 === "bridges")) || (key0 === "sysctls")) || (key0 === "routes")) || (key0 === "nat"))){
+if(!((((((key0 === "loopback") || (key0 === "bridges")) || (key0 === "sysctls")) || (key0 === "routes")) || (key0 === "neighbours")) || (key0 === "nat"))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -1223,9 +1417,31 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.nat !== undefined){
-if(!(validate18(data.nat, {instancePath:instancePath+"/nat",parentData:data,parentDataProperty:"nat",rootData}))){
+if(data.neighbours !== undefined){
+let data7 = data.neighbours;
+if(Array.isArray(data7)){
+const len1 = data7.length;
+for(let i1=0; i1<len1; i1++){
+if(!(validate18(data7[i1], {instancePath:instancePath+"/neighbours/" + i1,parentData:data7,parentDataProperty:i1,rootData}))){
 vErrors = vErrors === null ? validate18.errors : vErrors.concat(validate18.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/neighbours",schemaPath:"#/properties/neighbours/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+if(data.nat !== undefined){
+if(!(validate20(data.nat, {instancePath:instancePath+"/nat",parentData:data,parentDataProperty:"nat",rootData}))){
+vErrors = vErrors === null ? validate20.errors : vErrors.concat(validate20.errors);
 errors = vErrors.length;
 }
 }
@@ -1234,13 +1450,13 @@ validate11.errors = vErrors;
 return errors === 0;
 }
 
-const schema42 = {"description":"A Linux bridge. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the bridge (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"stp":{"$ref":"#/definitions/bridgeStp"},"forward_delay":{"$ref":"#/definitions/bridgeForwardDelay"},"hello_time":{"$ref":"#/definitions/bridgeHelloTime"},"max_age":{"$ref":"#/definitions/bridgeMaxAge"},"ageing_time":{"$ref":"#/definitions/bridgeAgeingTime"},"mcast_snooping":{"$ref":"#/definitions/bridgeMcastSnooping"},"vlan_filtering":{"$ref":"#/definitions/bridgeVlanFiltering"}}};
+const schema46 = {"description":"A Linux bridge. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the bridge (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"stp":{"$ref":"#/definitions/bridgeStp"},"forward_delay":{"$ref":"#/definitions/bridgeForwardDelay"},"hello_time":{"$ref":"#/definitions/bridgeHelloTime"},"max_age":{"$ref":"#/definitions/bridgeMaxAge"},"ageing_time":{"$ref":"#/definitions/bridgeAgeingTime"},"mcast_snooping":{"$ref":"#/definitions/bridgeMcastSnooping"},"vlan_filtering":{"$ref":"#/definitions/bridgeVlanFiltering"}}};
 
-function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if((!(data && typeof data == "object" && !Array.isArray(data))) && (data !== null)){
-const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: schema42.type},message:"must be object,null"};
+const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: schema46.type},message:"must be object,null"};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1251,7 +1467,7 @@ errors++;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func4.call(schema42.properties, key0))){
+if(!(func4.call(schema46.properties, key0))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -1590,14 +1806,14 @@ errors++;
 }
 }
 }
-validate21.errors = vErrors;
+validate23.errors = vErrors;
 return errors === 0;
 }
 
-const schema55 = {"description":"A veth pair.","type":"object","additionalProperties":false,"required":["ends"],"properties":{"ends":{"description":"Exactly two ends.","type":"array","minItems":2,"maxItems":2,"items":{"$ref":"#/definitions/end"}}}};
-const schema56 = {"description":"One end of a veth pair.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of this end (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this end a port of this bridge (same namespace)."}}};
+const schema59 = {"description":"A veth pair.","type":"object","additionalProperties":false,"required":["ends"],"properties":{"ends":{"description":"Exactly two ends.","type":"array","minItems":2,"maxItems":2,"items":{"$ref":"#/definitions/end"}}}};
+const schema60 = {"description":"One end of a veth pair.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of this end (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this end a port of this bridge (same namespace)."}}};
 
-function validate25(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1875,12 +2091,12 @@ vErrors.push(err21);
 }
 errors++;
 }
-validate25.errors = vErrors;
+validate27.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate26(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1931,8 +2147,8 @@ errors++;
 }
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate25(data0[i0], {instancePath:instancePath+"/ends/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
+if(!(validate27(data0[i0], {instancePath:instancePath+"/ends/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
 errors = vErrors.length;
 }
 }
@@ -1959,13 +2175,13 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate24.errors = vErrors;
+validate26.errors = vErrors;
 return errors === 0;
 }
 
-const schema64 = {"description":"A connectivity test: ping `ping` from namespace `from`.","type":"object","additionalProperties":false,"required":["from","ping"],"properties":{"from":{"$ref":"#/definitions/nsName","description":"A declared namespace, or host."},"ping":{"description":"An address declared in the lab, or a namespace name (any of its addresses). With external: true, any address.","type":"string","minLength":1},"expect":{"description":"reachable (default) or unreachable.","enum":["reachable","unreachable"]},"external":{"description":"Allow a target the lab doesn't declare.","type":"boolean"}}};
+const schema68 = {"description":"A connectivity test: ping `ping` from namespace `from`.","type":"object","additionalProperties":false,"required":["from","ping"],"properties":{"from":{"$ref":"#/definitions/nsName","description":"A declared namespace, or host."},"ping":{"description":"An address declared in the lab, or a namespace name (any of its addresses). With external: true, any address.","type":"string","minLength":1},"expect":{"description":"reachable (default) or unreachable.","enum":["reachable","unreachable"]},"external":{"description":"Allow a target the lab doesn't declare.","type":"boolean"}}};
 
-function validate29(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate31(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -2054,7 +2270,7 @@ errors++;
 if(data.expect !== undefined){
 let data2 = data.expect;
 if(!((data2 === "reachable") || (data2 === "unreachable"))){
-const err7 = {instancePath:instancePath+"/expect",schemaPath:"#/properties/expect/enum",keyword:"enum",params:{allowedValues: schema64.properties.expect.enum},message:"must be equal to one of the allowed values"};
+const err7 = {instancePath:instancePath+"/expect",schemaPath:"#/properties/expect/enum",keyword:"enum",params:{allowedValues: schema68.properties.expect.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2087,7 +2303,7 @@ vErrors.push(err9);
 }
 errors++;
 }
-validate29.errors = vErrors;
+validate31.errors = vErrors;
 return errors === 0;
 }
 
@@ -2261,8 +2477,8 @@ errors++;
 }
 }
 for(const key4 in data3){
-if(!(validate21(data3[key4], {instancePath:instancePath+"/bridges/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data3,parentDataProperty:key4,rootData}))){
-vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
+if(!(validate23(data3[key4], {instancePath:instancePath+"/bridges/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data3,parentDataProperty:key4,rootData}))){
+vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
 errors = vErrors.length;
 }
 }
@@ -2283,8 +2499,8 @@ let data5 = data.veths;
 if(Array.isArray(data5)){
 const len0 = data5.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate24(data5[i0], {instancePath:instancePath+"/veths/" + i0,parentData:data5,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+if(!(validate26(data5[i0], {instancePath:instancePath+"/veths/" + i0,parentData:data5,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
 errors = vErrors.length;
 }
 }
@@ -2305,8 +2521,8 @@ let data7 = data.tests;
 if(Array.isArray(data7)){
 const len1 = data7.length;
 for(let i1=0; i1<len1; i1++){
-if(!(validate29(data7[i1], {instancePath:instancePath+"/tests/" + i1,parentData:data7,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
+if(!(validate31(data7[i1], {instancePath:instancePath+"/tests/" + i1,parentData:data7,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
 errors = vErrors.length;
 }
 }
