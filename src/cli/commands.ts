@@ -19,7 +19,8 @@ export interface CheckOpts extends OutputOpts { strict?: boolean }
 export async function loadChecked(file: string, o: CheckOpts): Promise<{ topo: Topology; warnings: Problem[] }> {
   const { loadLab, formatProblems } = await import('../validate/index.js');
   const { knownSysctls } = await import('../io/sysctl-names.js');
-  const r = await loadLab(file, { nftAvailable: await nftAvailable(), knownSysctls: knownSysctls(), strict: o.strict });
+  const { kernelConfig } = await import('../io/kernel-config.js');
+  const r = await loadLab(file, { nftAvailable: await nftAvailable(), knownSysctls: knownSysctls(), kernelConfig: kernelConfig(), strict: o.strict });
   if (r.warnings.length && !o.json) process.stderr.write(`${formatProblems(file, r.warnings)}\n`);
   return r;
 }

@@ -22,13 +22,14 @@ export function diff(desired: Resource[], live: Resource[], kinds: Kind[]): Diff
   const wanted = new Set(desired.map((d) => d.key));
   const deletes = live.filter((l) => l.owned && !wanted.has(l.key)).map((l) => change('delete', undefined, l));
   // A live object the plan takes away without deleting it itself (its namespace or interface is deleted or
-  // re-created, or the kernel drops it as a side effect) must be created again if it is still desired.
+  // re-created, or the kernel drops it as a side effect of a deletion or a change) must be created again if it
+  // is still desired.
   const gone = new Set(deletes.flatMap((c) => c.live!.claims));
-  const takenAway = (l: Resource) => l.parents.some((p) => gone.has(p) && !l.claims.includes(p))
-    || Boolean(kind.get(l.kind)!.droppedWith?.(l, deletes, live));
+  const parentGone = (l: Resource) => l.parents.some((p) => gone.has(p) && !l.claims.includes(p));
 
-  const changes: Change[] = [];
   const conflicts: Conflict[] = [];
+  // First what each declared object needs by itself: a conflict, a creation, or the fields to update.
+  const needs: { d: Resource; l?: Resource; fields?: FieldDiff[] }[] = [];
   for (const d of desired) {
     const l = liveByKey.get(d.key);
     const mine = l && (l.owned || l.adoptable);
@@ -39,12 +40,16 @@ export function diff(desired: Resource[], live: Resource[], kinds: Kind[]): Diff
         claims: d.claims, parents: d.parents, holderClaims: holder.claims, holderNs: holder.ns });
       continue;
     }
-    if (!l || takenAway(l)) {
-      changes.push(change('create', d, undefined));
-      continue;
-    }
-    const fields: FieldDiff[] = (kind.get(d.kind)!.compare ?? compareDeclared)(d, l);
-    if (fields.length) changes.push({ ...change('update', d, l), fields });
+    if (!l || parentGone(l)) needs.push({ d });
+    else needs.push({ d, l, fields: (kind.get(d.kind)!.compare ?? compareDeclared)(d, l) });
+  }
+  // Then the side effects: the updates are known, so a kind can tell that one of them drops its object (an
+  // interface taken down or given another MAC loses its static neighbours).
+  const updates = needs.filter((n) => n.fields?.length).map((n) => ({ ...change('update', n.d, n.l), fields: n.fields }));
+  const changes: Change[] = [];
+  for (const { d, l, fields } of needs) {
+    if (!l || kind.get(l.kind)!.droppedWith?.(l, deletes, live, updates)) changes.push(change('create', d, undefined));
+    else if (fields!.length) changes.push({ ...change('update', d, l), fields });
   }
   changes.push(...deletes);
   return { changes, conflicts };

@@ -52,11 +52,13 @@ export interface Kind<P extends object = object> {
   /** Owned objects (owned: true) and, where they matter for name conflicts, unowned ones (owned: false). */
   live(snap: LiveSnapshot, ctx: KindContext): Resource<P>[];
   /**
-   * Does the kernel drop this live object as a side effect of these deletions (e.g. the IPv4 routes through an
-   * interface go when its last IPv4 address does)? Then, if still desired, it is created again after them.
-   * (Objects whose parent is deleted are handled generically through `parents`.)
+   * Does the kernel drop this live object as a side effect of these deletions or updates (e.g. the IPv4 routes
+   * through an interface go when its last IPv4 address does; static neighbours go when their interface is taken
+   * down or given another MAC)? Then, if still desired, it is created again after them (its `order` must say
+   * after what). `updates`: the plan's updates of the objects it keeps. (Objects whose parent is deleted are
+   * handled generically through `parents`.)
    */
-  droppedWith?(live: Resource<P>, deletes: Change[], allLive: Resource[]): boolean;
+  droppedWith?(live: Resource<P>, deletes: Change[], allLive: Resource[], updates: Change[]): boolean;
   /** Differences that need an update; the default compares declared props only. */
   compare?(desired: Resource<P>, live: Resource<P>): FieldDiff[];
   create(r: Resource<P>, ctx: KindContext): Cmd[];
@@ -89,6 +91,11 @@ export interface CheckOptions {
    * among them is warned about. undefined: not checked.
    */
   knownSysctls?: ReadonlySet<string>;
+  /**
+   * Was the running kernel built with this option ("BRIDGE_VLAN_FILTERING", without CONFIG_)? true: built in or a
+   * module; false: not set; undefined: the kernel's configuration can't be read. undefined: not checked.
+   */
+  kernelConfig?: (option: string) => boolean | undefined;
 }
 
 /** Compare the props the desired side declares (undefined = "don't care"). */

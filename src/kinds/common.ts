@@ -106,13 +106,13 @@ export function familyOf(addr: string): 4 | 6 {
 }
 
 export interface NormEnd {
-  ns: string; name: string; mtu?: number; mac?: string; up: boolean; master: string | null; addresses: string[];
+  ns: string; name: string; mtu?: number; mac?: string; up: boolean; master: string | null; addresses: string[]; promisc: boolean;
 }
 
 export function normEnd(e: NonNullable<Topology['veths']>[number]['ends'][number]): NormEnd {
   return {
     ns: e.namespace ?? HOST, name: e.name, mtu: e.mtu, mac: e.mac, up: e.up ?? true,
-    master: e.bridge ?? null, addresses: e.addresses ?? [],
+    master: e.bridge ?? null, addresses: e.addresses ?? [], promisc: e.promisc ?? false,
   };
 }
 
@@ -128,6 +128,21 @@ export const linkRecord = {
   keep: (r: Resource): Partial<StateRecord> => ({ links: linkNames(r) }),
 };
 const linkNames = (r: Resource) => r.claims.map(claimedLink).filter((x): x is string => x !== undefined);
+
+// `promisc:` of every interface the lab creates. Undeclared it is held off, as a new interface is.
+declare module '../model.js' {
+  interface NsBridgeSpec { promisc?: boolean }
+  interface EndSpec { promisc?: boolean }
+}
+
+/**
+ * Whether an interface is in promiscuous mode by the user's setting: its PROMISC flag. Never its `promiscuity`, a
+ * count that includes the kernel's own users (a bridge port has 1 without the flag; a macvlan raises its parent's).
+ */
+export const isPromisc = (l: IpLink): boolean => (l.flags ?? []).includes('PROMISC');
+
+/** `ip link add/set` arguments for promiscuous mode (accepted on `link add` too, before `type`). */
+export const promiscArgs = (on: boolean): string[] => ['promisc', on ? 'on' : 'off'];
 
 /** Options of `ip link add/set` shared by creation and change: mtu and MAC. */
 export function linkOpts(p: { mtu?: number; mac?: string }): string[] {

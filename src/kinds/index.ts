@@ -9,6 +9,7 @@ import { loopbackKind } from './loopback.js';
 import { macvlanKind } from './macvlan.js';
 import { namespaceKind } from './namespace.js';
 import { natKind } from './nat.js';
+import { neighbourKind } from './neighbour.js';
 import { routeKind } from './route.js';
 import { ruleKind } from './rule.js';
 import { sysctlKind } from './sysctl.js';
@@ -30,6 +31,7 @@ export const KINDS: Kind[] = [
   sysctlKind,
   natKind,
   foreignLinkKind,
+  neighbourKind,
 ];
 
 /** The pipeline's pure functions (core/pipeline.ts) over these kinds. */

@@ -1,15 +1,15 @@
-// The settings of each veth end: up/down, bridge port, MTU, MAC and the lab's alias. The end that runs
-// `link add` gets all of these at creation (see veth.ts); the other end is set up in its own namespace's batch.
-// Undeclared, up is true and the MTU is the kernel's default (link-defaults.ts), held like declared values; an
-// undeclared MAC is whatever the kernel chose.
+// The settings of each veth end: up/down, bridge port, MTU, MAC, promiscuous mode and the lab's alias. The end that
+// runs `link add` gets all of these but promisc at creation (see veth.ts); the other end is set up in its own
+// namespace's batch. Undeclared, up is true, promisc off and the MTU the kernel's default (link-defaults.ts), held
+// like declared values; an undeclared MAC is whatever the kernel chose.
 import type { Kind } from '../core/kind.js';
 import { linkIsUp } from '../core/live.js';
 import type { Resource } from '../model.js';
-import { ip, linkClaim, linkOpts, nsClaim, ownedLinks } from './common.js';
+import { ip, isPromisc, linkClaim, linkOpts, nsClaim, ownedLinks, promiscArgs } from './common.js';
 import { DEFAULT_MTU } from './link-defaults.js';
 import { creatorIndex, desiredPairs } from './veth.js';
 
-interface EndProps { up: boolean; master: string | null; mtu?: number; mac?: string; alias: string; creator?: boolean }
+interface EndProps { up: boolean; master: string | null; mtu?: number; mac?: string; promisc: boolean; alias: string; creator?: boolean }
 
 export const vethEndKind: Kind = {
   name: 'veth-end',
@@ -18,33 +18,36 @@ export const vethEndKind: Kind = {
     return desiredPairs(model.topo).flatMap(({ ends, path }) => {
       const ci = creatorIndex(ends);
       return ends.map((e, i) => res(e.ns, e.name,
-        { up: e.up, master: e.master, mtu: e.mtu ?? DEFAULT_MTU, mac: e.mac, alias: ctx.lab.alias, creator: i === ci }, `${path}/ends/${i}`));
+        { up: e.up, master: e.master, mtu: e.mtu ?? DEFAULT_MTU, mac: e.mac, promisc: e.promisc, alias: ctx.lab.alias, creator: i === ci },
+        `${path}/ends/${i}`));
     });
   },
   live(snap, ctx) {
     return Object.values(snap.ns).flatMap((n) => ownedLinks(ctx, n, 'veth').map((l) => ({
-      ...res(n.name, l.ifname, { up: linkIsUp(l), master: l.master ?? null, mtu: l.mtu, mac: l.address, alias: l.ifalias ?? '' }),
+      ...res(n.name, l.ifname, { up: linkIsUp(l), master: l.master ?? null, mtu: l.mtu, mac: l.address, promisc: isPromisc(l), alias: l.ifalias ?? '' }),
       owned: true,
     })));
   },
   compare(d, l) {
     const dp = d.props as unknown as EndProps, lp = l.props as unknown as EndProps;
     const out: [string, unknown, unknown][] = [];
-    for (const k of ['up', 'master', 'mtu', 'mac', 'alias'] as const) {
+    for (const k of ['up', 'master', 'mtu', 'mac', 'promisc', 'alias'] as const) {
       if (dp[k] !== undefined && dp[k] !== lp[k]) out.push([k, lp[k], dp[k]]);
     }
     return out;
   },
   create(r) {
     const p = r.props as unknown as EndProps;
-    if (p.creator) return []; // set by the `link add` of the pair
-    return [ip(r.ns, 'link', 'set', 'dev', r.label, 'alias', p.alias, ...(p.up ? ['up'] : []), ...(p.master ? ['master', p.master] : []))];
+    if (p.creator) return p.promisc ? [ip(r.ns, 'link', 'set', 'dev', r.label, ...promiscArgs(true))] : []; // the rest: by the `link add` of the pair
+    return [ip(r.ns, 'link', 'set', 'dev', r.label, 'alias', p.alias, ...(p.up ? ['up'] : []), ...(p.master ? ['master', p.master] : []),
+      ...(p.promisc ? promiscArgs(true) : []))];
   },
   update(d, l, fields) {
     const p = d.props as unknown as EndProps, old = l.props as unknown as EndProps;
     const f = new Set(fields.map(([k]) => k));
     const args = (q: EndProps) => [
       ...linkOpts({ mtu: f.has('mtu') ? q.mtu : undefined, mac: f.has('mac') ? q.mac : undefined }),
+      ...(f.has('promisc') ? promiscArgs(q.promisc) : []),
       ...(f.has('up') ? [q.up ? 'up' : 'down'] : []),
       ...(f.has('master') ? (q.master ? ['master', q.master] : ['nomaster']) : []),
       ...(f.has('alias') ? ['alias', q.alias || '""'] : []),

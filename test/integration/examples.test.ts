@@ -2,8 +2,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Sandbox, example } from '../helpers/sandbox.js';
 import { withoutProgress } from '../helpers/progress.js';
+import { forwarding } from '../helpers/stp.js';
 
-const CASES: { file: string; pings: [string, string][] }[] = [
+/** `stp`: the example's bridge (namespace, name) runs STP: its ports forward 2 x forward_delay after apply. */
+const CASES: { file: string; pings: [string, string][]; stp?: [string, string] }[] = [
   { file: 'two-namespaces.yaml', pings: [['ns1', '192.168.1.2'], ['ns2', '192.168.1.1']] },
   { file: 'dashed-names.yaml', pings: [['ns-1', '10.0.0.20'], ['ns-2', '10.0.0.10']] },
   { file: 'veth-pair.yaml', pings: [['prodns', '192.168.2.103'], ['testns', '192.168.2.102']] },
@@ -15,6 +17,8 @@ const CASES: { file: string; pings: [string, string][] }[] = [
   { file: 'vxlan-flood.yaml', pings: [['vm1', '10.20.0.2'], ['vm2', '10.20.0.3'], ['vm3', '10.20.0.1']] },
   // Each reply leaves by the uplink of the address pinged: only the rules make either ping answered.
   { file: 'policy-routing.yaml', pings: [['far', '10.0.1.2'], ['far', '10.0.2.2']] },
+  { file: 'neighbours.yaml', pings: [['client', '10.30.0.2'], ['client', 'fd00:30::2']] },
+  { file: 'bridge-options.yaml', pings: [['h1', '10.20.0.2'], ['h2', 'fd00:20::1'], ['mon', '10.20.0.1']], stp: ['sw', 'br0'] },
 ];
 
 describe('examples', () => {
@@ -28,6 +32,7 @@ describe('examples', () => {
       const applied = await sb.topo(['apply', example(c.file)]);
       expect(withoutProgress(applied.stderr)).toBe('');
       expect(applied.exitCode).toBe(0);
+      if (c.stp) await forwarding(sb, ...c.stp);
       for (const [from, to] of c.pings) expect(await sb.ping(from, to), `${from} -> ${to}`).toBe(true);
 
       const again = await sb.topo(['apply', example(c.file), '--json']);

@@ -41,6 +41,20 @@ describe('diff', () => {
     expect(c.map((x) => [x.op, x.fields])).toEqual([['update', [['up', false, true]]]]);
   });
 
+  it("an object the kernel drops as a side effect of another object's update is created again (droppedWith sees the updates)", () => {
+    const setting: Kind = { ...thing, name: 'setting' };
+    const follower: Kind = { ...thing, name: 'follower',
+      droppedWith: (_l, _deletes, _live, updates) => updates.some((u) => u.key === 'link' && u.fields!.some(([f, , v]) => f === 'up' && v === false)) };
+    const link = (up: boolean, o: Partial<Resource> = {}) => r('link', { kind: 'setting', props: { up }, ...o });
+    const entry = (o: Partial<Resource> = {}) => r('entry', { kind: 'follower', ...o });
+    const kinds = [setting, follower];
+    // Taken down: the entry is created again; an unrelated change (or none) leaves it alone.
+    expect(ops([link(false), entry()], [link(true, { owned: true }), entry({ owned: true })], kinds)).toEqual(['create entry', 'update link']);
+    expect(ops([link(true), entry()], [link(true, { owned: true }), entry({ owned: true })], kinds)).toEqual([]);
+    const c = diff([link(false), entry()], [link(true, { owned: true }), entry({ owned: true })], kinds).changes;
+    expect(c.map((x) => x.op)).toEqual(['update', 'create']); // the order of the declared objects is kept
+  });
+
   it('an object whose parent is deleted (or re-created) is created again when still desired', () => {
     const parentOld = r('link-old', { owned: true, claims: ['link:n/eth1'] });
     const child = (o: Partial<Resource>) => r('addr', { claims: [], parents: ['link:n/eth1'], ...o });
