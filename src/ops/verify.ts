@@ -28,12 +28,20 @@ export async function settle(next: () => Promise<Remaining>, timeoutMs: number):
 }
 
 /**
+ * How long verification waits for deletions still in progress in the kernel. Only these are waited for (anything
+ * else left is reported at once): the kernel frees what a deleted namespace held elsewhere (a veth's peer) in its
+ * one machine-wide cleanup work, which other namespaces being deleted on the machine at the same time make wait —
+ * more than 5 s was seen with many sandboxes tearing down at once.
+ */
+export const PENDING_DELETIONS_MS = 30_000;
+
+/**
  * What still differs from the file (or, for destroy, from nothing) after the commands ran; empty when verified.
  * `readBack`: namespaces the apply's batches already read back right after their last command (see
  * io/run-grouped.ts); the first look uses them instead of reading those namespaces again, later ones read all.
  * `desired`: the file's resources, when the caller has them (see planFrom).
  */
-export async function verify(run: Runner, topo: Topology | undefined, ctx: KindContext, timeoutMs = 5000,
+export async function verify(run: Runner, topo: Topology | undefined, ctx: KindContext, timeoutMs = PENDING_DELETIONS_MS,
   readBack?: Map<string, ShapedRead>, desired?: Resource[]): Promise<string[]> {
   let known = readBack;
   const r = await settle(async () => {
