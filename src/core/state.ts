@@ -33,10 +33,12 @@ export interface StateRecord {
 }
 
 /**
- * The record format written by this topo. Records written before the field existed have none and read as version 1
- * (the same fields). A change of meaning bumps it; a record of a later version is refused, not guessed at.
+ * The record format written by this topo. Records written before the field existed have none and read as version 1.
+ * A change of meaning or a new field bumps it, so that an older topo refuses the record as a newer one's instead of
+ * stumbling on a field it doesn't know; a record of a later version is refused, not guessed at. Version 2 added
+ * `objects`; a version 1 record (without it) reads as one with none.
  */
-export const STATE_VERSION = 1;
+export const STATE_VERSION = 2;
 
 export function emptyState(lab: string): StateRecord {
   return { lab, namespaces: [], namespaceIds: {}, links: [], hostRoutes: [], sysctls: {}, nat: [], objects: [] };

@@ -19,6 +19,9 @@ describe('checkState', () => {
     expect(checkState(written, 'lab1')).toEqual({ ok: true, state: today });
     // A missing field claims nothing.
     expect(checkState({ lab: 'lab1' }, 'lab1')).toEqual({ ok: true, state: emptyState('lab1') });
+    // A version 1 record (before `objects`) reads as one with none.
+    expect(checkState({ version: 1, lab: 'lab1', namespaces: ['ns1'] }, 'lab1')).toEqual({ ok: true, state: { ...emptyState('lab1'), namespaces: ['ns1'] } });
+    expect(STATE_VERSION).toBe(2);
   });
 
   it('accepts every record of the golden cases (written by topo against a real kernel)', () => {
