@@ -9,3 +9,8 @@ export const claimedNamespace = (claim: string): string | undefined => (claim.st
 
 /** "ns/name" of a `link:` claim, else undefined. */
 export const claimedLink = (claim: string): string | undefined => (claim.startsWith('link:') ? claim.slice(5) : undefined);
+
+/** The namespaces deleted by these steps (those whose deletion frees a `netns:` claim). */
+export function namespacesDeleted(steps: { op: string; live?: { claims: string[] } }[]): string[] {
+  return steps.filter((s) => s.op === 'delete').flatMap((s) => s.live!.claims.map(claimedNamespace)).filter((n): n is string => n !== undefined);
+}

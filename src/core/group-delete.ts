@@ -4,7 +4,7 @@
 // namespaces on the other side of their veths, the host ends would go only with the kernel's asynchronous
 // namespace cleanup, which verification would then have to wait for. Anything else in that namespace carrying the
 // group (another lab's link, someone's own) keeps the per-link deletions: the group command would take it too.
-import { claimedLink, claimedNamespace, linkClaim, nsClaim } from './claims.js';
+import { claimedLink, linkClaim, namespacesDeleted, nsClaim } from './claims.js';
 import { STAGES, type Change, type Plan, type Resource, type Step } from '../model.js';
 import type { KindContext } from './kind.js';
 import type { LiveSnapshot } from './live.js';
@@ -18,7 +18,7 @@ const MIN_LINKS = 2;
 
 export function groupLinkDeletes(plan: Plan, snap: LiveSnapshot, ctx: KindContext): Plan {
   const group = String(ctx.lab.group);
-  const nsDeleted = new Set(plan.steps.filter((s) => s.op === 'delete').flatMap((s) => s.live!.claims).map(claimedNamespace));
+  const nsDeleted = new Set(namespacesDeleted(plan.steps));
   // Deletions that remove interfaces (a veth: both ends; a bridge): those with interface names among their claims.
   const deletions = [...plan.steps, ...plan.subsumed].filter((c) => c.op === 'delete' && c.live!.claims.some((x) => claimedLink(x) !== undefined));
   let { steps, subsumed } = plan;

@@ -95,7 +95,8 @@ const models = new WeakMap<Topology, { kinds: readonly unknown[]; model: LabMode
 
 export const ifacesOf = (m: LabModel, ns: string): DeclaredIface[] => m.byNs.get(ns) ?? [];
 
-const nsText = (ns: string) => (ns === HOST ? 'the host namespace' : `namespace ${JSON.stringify(ns)}`);
+/** How messages name a namespace: "the host namespace" or `namespace "ns1"`. */
+export const nsText = (ns: string) => (ns === HOST ? 'the host namespace' : `namespace ${JSON.stringify(ns)}`);
 
 /** An interface named by a route or NAT rule must be one of the namespace's (the host may have others of its own). */
 export function interfaceRef(ix: LabModel, ns: string, name: string, path: string, role: string): Finding | undefined {

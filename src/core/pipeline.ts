@@ -10,7 +10,7 @@ import type { LiveSnapshot } from './live.js';
 import { groupLinkDeletes } from './group-delete.js';
 import { order } from './order.js';
 import { emptyState, mergeState, type StateRecord } from './state.js';
-import { claimedNamespace } from './claims.js';
+import { namespacesDeleted } from './claims.js';
 
 export interface Planned {
   desired: Resource[]; live: Resource[]; plan: Plan; conflicts: Conflict[];
@@ -54,8 +54,7 @@ export function pipelineOf(kinds: Kind[]) {
     const live = kinds.flatMap((k) => k.live(snap, ctx));
     const { changes, conflicts } = diff(desired, live, kinds);
     const plan = groupLinkDeletes(order(ctx.lab.name, changes, kinds, ctx), snap, ctx);
-    const deleted = plan.steps.filter((s) => s.op === 'delete').flatMap((s) => s.live!.claims.map(claimedNamespace))
-      .filter((n): n is string => n !== undefined);
+    const deleted = namespacesDeleted(plan.steps);
     const inside = deleted.length ? kinds.flatMap((k) => k.blockers?.(deleted, snap, ctx) ?? []) : [];
     return { desired, live, plan, conflicts, inside };
   }

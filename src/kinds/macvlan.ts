@@ -13,7 +13,7 @@
 // part of the resource's key, so a change deletes and creates it. The other modes change in place.
 import { pointer, show as showValue, type Finding } from '../core/finding.js';
 import type { Kind } from '../core/kind.js';
-import { addressesAt, ifacesOf, ifKey, interfaceRef, type DeclaredIface, type LabModel } from '../core/lab-model.js';
+import { addressesAt, ifacesOf, ifKey, interfaceRef, type DeclaredIface, type LabModel, nsText } from '../core/lab-model.js';
 import { linkIsUp, type IpLink, type LiveSnapshot, type NsLive } from '../core/live.js';
 import { closest, didYouMean } from '../core/suggest.js';
 import { HOST, HOST_NETNS, type Cmd, type Resource, type Topology } from '../model.js';
@@ -173,8 +173,6 @@ function res(ns: string, name: string, props: MacvlanProps, path?: string): Reso
     claims: [linkClaim(ns, name)], parents, path,
   };
 }
-
-const nsText = (ns: string) => (ns === HOST ? 'the host namespace' : `namespace ${JSON.stringify(ns)}`);
 
 /** What the kernel would refuse, or what would not work, with each macvlan's parent, mode, MTU and MAC. */
 function checks(model: LabModel): Finding[] {

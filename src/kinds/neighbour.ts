@@ -12,7 +12,7 @@
 import type { Kind } from '../core/kind.js';
 import { pointer, type Finding } from '../core/finding.js';
 import { canon, parseAddr } from '../core/ip.js';
-import { ifacesOf, ifKey, type LabModel } from '../core/lab-model.js';
+import { ifacesOf, ifKey, type LabModel, nsText } from '../core/lab-model.js';
 import type { NsLive } from '../core/live.js';
 import { didYouMean } from '../core/suggest.js';
 import { HOST, type Change, type Cmd, type Resource } from '../model.js';
@@ -108,8 +108,6 @@ function flushedBy(l: Resource<NeighbourProps>, deletes: Change[], live: Resourc
   const deleted = new Set(deletes.map((c) => c.key));
   return v4.length > 0 && v4.every((a) => deleted.has(a.key));
 }
-
-const nsText = (ns: string) => (ns === HOST ? 'the host namespace' : `namespace ${JSON.stringify(ns)}`);
 
 /** Each entry: an address a neighbour can have, on an interface the lab declares in that namespace, once. */
 function neighbourFindings(model: LabModel): Finding[] {

@@ -15,7 +15,7 @@
 import { pointer, type Finding } from '../core/finding.js';
 import { canon, family, networkOf, parseAddr, parseCidr } from '../core/ip.js';
 import type { Kind, KindContext } from '../core/kind.js';
-import { ifacesOf, ifKey, interfaceRef, type LabModel } from '../core/lab-model.js';
+import { ifacesOf, ifKey, interfaceRef, type LabModel, nsText } from '../core/lab-model.js';
 import type { NsLive, ToolRead } from '../core/live.js';
 import { didYouMean } from '../core/suggest.js';
 import { HOST, type Cmd, type Resource, type Topology } from '../model.js';
@@ -251,8 +251,6 @@ function drawn(r: RuleSpec): string {
 }
 
 // ---- Validation ----
-
-const nsText = (ns: string) => (ns === HOST ? 'the host namespace' : `namespace ${JSON.stringify(ns)}`);
 
 function ruleFindings(model: LabModel): Finding[] {
   const out: Finding[] = [];

@@ -5,9 +5,9 @@
 // Reading is the other way round: `ip -json` prints the name rt_tables gives a number (the batch that reads a
 // namespace has no `-N`), so only the built-in names are taken back to their numbers (see printedTable).
 import { pointer, type Finding } from '../core/finding.js';
-import type { LabModel } from '../core/lab-model.js';
+import { nsText, type LabModel } from '../core/lab-model.js';
 import { didYouMean } from '../core/suggest.js';
-import { HOST, type Topology } from '../model.js';
+import type { Topology } from '../model.js';
 
 declare module '../model.js' {
   interface Topology {
@@ -54,8 +54,6 @@ export function printedTable(printed: string | number | undefined): TableRef {
   if (/^[0-9]+$/.test(printed)) return Number(printed);
   return Object.hasOwn(BUILTIN_TABLES, printed) ? BUILTIN_TABLES[printed] : printed;
 }
-
-const nsText = (ns: string) => (ns === HOST ? 'the host namespace' : `namespace ${JSON.stringify(ns)}`);
 
 /**
  * A table named where `path` points must be a number or a name the namespace can use (did-you-mean among them).

@@ -20,7 +20,7 @@
 import type { FieldDiff, Kind } from '../core/kind.js';
 import { pointer, type Finding } from '../core/finding.js';
 import { canon, family, parseAddr, type Addr } from '../core/ip.js';
-import { addressesAt, ifacesOf, ifKey, interfaceRef, type DeclaredIface, type LabModel } from '../core/lab-model.js';
+import { addressesAt, ifacesOf, ifKey, interfaceRef, type DeclaredIface, type LabModel, nsText } from '../core/lab-model.js';
 import { linkIsUp, type IpLink, type NsLive, type ToolRead } from '../core/live.js';
 import { didYouMean } from '../core/suggest.js';
 import { HOST, type Cmd, type Resource, type Topology } from '../model.js';
@@ -260,8 +260,6 @@ export function floodOf(doc: unknown, ifname: string, peer: string | null, link:
 }
 
 // ---- Checks ----
-
-const nsText = (ns: string) => (ns === HOST ? 'the host namespace' : `namespace ${JSON.stringify(ns)}`);
 
 function findings(model: LabModel, { ns, name, spec: v, path }: ReturnType<typeof vxlansOf>[number]): Finding[] {
   const out: Finding[] = [];

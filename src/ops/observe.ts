@@ -9,7 +9,6 @@ import { listNetns, readLive, readLoAliases, type ReadRequest } from '../io/read
 import type { Runner } from '../io/runner.js';
 import { readState, removeState } from '../io/state-file.js';
 import { labGroup, releaseGroup } from '../io/group-claim.js';
-import { PARALLEL, pool } from '../io/pool.js';
 import { KINDS, nsidsNeeded, planFrom } from '../kinds/index.js';
 
 export interface Observed extends Planned { ctx: KindContext; snap: LiveSnapshot }

@@ -2,7 +2,7 @@
 import { HOST, type RouteSpec, type Topology } from '../model.js';
 import { pointer, type Finding } from '../core/finding.js';
 import { canon, family, familyName, inSubnet, isLinkLocal6, networkOf, parseAddr, parseCidr, type Addr, type Cidr } from '../core/ip.js';
-import { interfaceRef } from '../core/lab-model.js';
+import { interfaceRef, nsText } from '../core/lab-model.js';
 import { FINDINGS_CAP, ifacesOf, ifKey, type LabIndex } from './lab-index.js';
 import { didYouMean } from '../core/suggest.js';
 import { LOCAL_TABLE, MAIN_TABLE, tableNumber, tableRef } from '../kinds/tables.js';
@@ -21,8 +21,6 @@ export function networkFindings(t: Topology, ix: LabIndex): Finding[] {
 /** The metric the kernel gives a route: the declared one, or its default (IPv6 takes 0 as the default too). */
 export const effectiveMetric = (fam: 4 | 6, metric: number | undefined): number =>
   fam === 6 ? metric || 1024 : metric ?? 0;
-
-const nsText = (ns: string) => (ns === HOST ? 'the host namespace' : `namespace ${JSON.stringify(ns)}`);
 
 /** Every address valid and used once per namespace (isolated namespaces may reuse one); returns the declared addresses. */
 function addresses(ix: LabIndex, out: Finding[]): Set<string> {

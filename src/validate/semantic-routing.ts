@@ -1,5 +1,6 @@
 // Routes that can't be added or don't do what they say: a route the kernel already has (the connected route of
 // an address: adding it again fails "File exists"), and a gateway namespace that doesn't forward. Pure.
+import { nsText } from '../core/lab-model.js';
 import { HOST, type Topology } from '../model.js';
 import { pointer, type Finding } from '../core/finding.js';
 import { canon, networkOf, parseAddr, parseCidr, type Cidr } from '../core/ip.js';
@@ -9,8 +10,6 @@ import { MAIN_TABLE, tableNumber } from '../kinds/tables.js';
 
 /** The metric of the kernel's connected (proto kernel) route of an address. */
 const CONNECTED_METRIC = { 4: 0, 6: 256 } as const;
-
-const nsText = (ns: string) => (ns === HOST ? 'the host namespace' : `namespace ${JSON.stringify(ns)}`);
 
 export function routingFindings(t: Topology, ix: LabIndex): Finding[] {
   const out: Finding[] = [];

@@ -1,12 +1,10 @@
 // Checks per L2 segment (interfaces on one wire, like the two ends of a veth pair, or a bridge with its ports): an address used twice on
 // one segment (each would answer for the other: a ping "passes" by answering itself), an address on a bridge port
 // (the bridge takes the port's traffic), and subnets of one namespace that overlap across two segments. Pure.
-import { HOST } from '../model.js';
+import { nsText } from '../core/lab-model.js';
 import type { Finding } from '../core/finding.js';
 import { canon, rangeOf } from '../core/ip.js';
 import { ifKey, type Iface, type LabIndex } from './lab-index.js';
-
-const nsText = (ns: string) => (ns === HOST ? 'the host namespace' : `namespace ${JSON.stringify(ns)}`);
 
 /** The segment of every interface (index in ix.ifaces → segment id) and a name for each segment. */
 export function segmentsOf(ix: LabIndex): { seg: number[]; name: Map<number, string> } {
