@@ -8,7 +8,7 @@ import { foreignLinkKind } from './foreign-link.js';
 import { loopbackKind } from './loopback.js';
 import { macvlanKind } from './macvlan.js';
 import { namespaceKind } from './namespace.js';
-import { natKind } from './nat.js';
+import { nftablesKind } from './nftables.js';
 import { neighbourKind } from './neighbour.js';
 import { routeKind } from './route.js';
 import { ruleKind } from './rule.js';
@@ -29,7 +29,7 @@ export const KINDS: Kind[] = [
   routeKind,
   ruleKind,
   sysctlKind,
-  natKind,
+  nftablesKind,
   foreignLinkKind,
   neighbourKind,
 ];

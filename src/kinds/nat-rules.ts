@@ -1,170 +1,52 @@
-// NAT as data: the lab's nftables table in one namespace, as chains of canonical rule texts. Pure: the file's
-// `nat:` → table, `nft -j list table` output → table, two tables → field differences, a table → an `nft -f`
-// script. Rule texts are written the way `nft list` prints them, so a plan reads like nftables itself.
-import type { FieldDiff } from '../core/kind.js';
-import type { NatSpec } from '../model.js';
-import { canon, parseNatTarget } from '../core/ip.js';
-import { canonicalDst } from './common.js';
-
-export const NAT_FAMILY = 'inet';
-
-export interface NatChain { name: string; header: string; rules: string[] }
-export interface NatTable { table: string; chains: NatChain[]; /** Objects other than chains and rules ("set x"). */ others: string[] }
-
-/** The lab's table: one per namespace, named after the lab so that other tables are never touched. */
-export const natTableName = (lab: string) => `topo-${lab}`;
+// The `nat:` section of a namespace: masquerade and port forwarding as chains of the lab's table (nft-table.ts),
+// written the way `nft list` prints them, and its checks.
+import { pointer, type Finding } from '../core/finding.js';
+import { canon, parseCidr, parseNatTarget } from '../core/ip.js';
+import { interfaceRef } from '../core/lab-model.js';
+import { addrMatch, addrPort, type TableSection } from './nft-table.js';
 
 const POSTROUTING = 'type nat hook postrouting priority srcnat; policy accept;';
 const PREROUTING = 'type nat hook prerouting priority dstnat; policy accept;';
 
-export function desiredTable(lab: string, spec: NatSpec): NatTable {
-  const post = (spec.masquerade ?? []).map((m) => {
-    const from = m.from === undefined ? '' : ` ${saddrMatch(m.from)}`;
-    return `oifname "${m.out}"${from} masquerade`;
-  });
-  const pre = (spec.forward ?? []).map((f) => `iifname "${f.in}" ${f.proto} dport ${f.port} ${dnatTo(f.to)}`);
-  return {
-    table: natTableName(lab),
-    chains: [{ name: 'postrouting', header: POSTROUTING, rules: post }, { name: 'prerouting', header: PREROUTING, rules: pre }],
-    others: [],
-  };
-}
-
-/** "ip saddr 10.0.1.0/24" (network address; a full-length prefix is printed as a bare address, as nft does). */
-function saddrMatch(cidr: string): string {
-  const net = canonicalDst(cidr);
-  const [addr, len] = net.split('/');
-  const v6 = addr.includes(':');
-  return `${v6 ? 'ip6' : 'ip'} saddr ${Number(len) === (v6 ? 128 : 32) ? addr : net}`;
-}
+export const natSection: TableSection = {
+  field: 'nat',
+  chains({ nat }) {
+    if (!nat) return undefined;
+    const post = (nat.masquerade ?? []).map((m) => `oifname "${m.out}"${m.from === undefined ? '' : ` ${addrMatch('saddr', m.from)}`} masquerade`);
+    const pre = (nat.forward ?? []).map((f) => `iifname "${f.in}" ${f.proto} dport ${f.port} ${dnatTo(f.to)}`);
+    return [{ name: 'postrouting', header: POSTROUTING, rules: post }, { name: 'prerouting', header: PREROUTING, rules: pre }];
+  },
+  check(ns, { nat }, model, out) {
+    (nat?.masquerade ?? []).forEach((m, i) => {
+      const base = pointer('namespaces', ns, 'nat', 'masquerade', i);
+      const f = interfaceRef(model, ns, m.out, `${base}/out`, 'masquerade interface');
+      if (f) out.push(f);
+      if (m.from !== undefined) {
+        const c = parseCidr(m.from);
+        if (typeof c === 'string') out.push({ code: 'bad-address', path: `${base}/from`, message: `masquerade source: ${c}` });
+      }
+    });
+    (nat?.forward ?? []).forEach((fw, i) => {
+      const base = pointer('namespaces', ns, 'nat', 'forward', i);
+      const f = interfaceRef(model, ns, fw.in, `${base}/in`, 'forward interface');
+      if (f) out.push(f);
+      const target = parseNatTarget(fw.to);
+      if (typeof target === 'string') {
+        const message = target.startsWith(JSON.stringify(fw.to)) ? `forward target ${target}` : `forward target ${JSON.stringify(fw.to)}: ${target}`;
+        out.push({ code: 'bad-nat-target', path: `${base}/to`, message, hint: 'e.g. 10.0.1.2, 10.0.1.2:80, [fd00::2]:80' } satisfies Finding);
+      }
+    });
+  },
+  box: 'NAT',
+  lines: ({ nat }) => [
+    ...(nat?.masquerade ?? []).map((m) => `masquerade ${m.from ?? 'all'} out ${m.out}`),
+    ...(nat?.forward ?? []).map((f) => `forward ${f.proto}/${f.port} on ${f.in} → ${f.to}`),
+  ],
+};
 
 /** "dnat ip to 10.0.1.2:80", "dnat ip6 to [fd00::2]:80". */
 function dnatTo(to: string): string {
   const t = parseNatTarget(to);
   if (typeof t === 'string') throw new Error(`invalid NAT target ${to}`);
   return `dnat ${t.addr.kind() === 'ipv6' ? 'ip6' : 'ip'} to ${addrPort(canon(t.addr), t.port)}`;
-}
-
-const addrPort = (addr: string, port?: number) => port === undefined ? addr : addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
-
-// ---- reading `nft -j list table` ----
-
-type Json = Record<string, unknown>;
-
-/** The table in `nft -j` output, or undefined when the output holds none. */
-export function liveTable(doc: unknown, table: string): NatTable | undefined {
-  const items = ((doc as { nftables?: unknown[] } | undefined)?.nftables ?? []) as Json[];
-  if (!items.some((x) => (x.table as Json | undefined)?.name === table)) return undefined;
-  const chains: NatChain[] = [];
-  const others: string[] = [];
-  for (const item of items) {
-    const [type, body] = Object.entries(item)[0] ?? [];
-    const b = body as Json;
-    if (type === 'metainfo' || type === 'table') continue;
-    if (type === 'chain') chains.push({ name: String(b.name), header: chainHeader(b), rules: [] });
-    else if (type === 'rule') {
-      const c = chains.find((x) => x.name === b.chain) ?? chains[chains.push({ name: String(b.chain), header: '', rules: [] }) - 1];
-      c.rules.push(ruleText(b.expr));
-    } else others.push(`${type} ${String(b?.name ?? '')}`.trim());
-  }
-  return { table, chains, others };
-}
-
-const PRIO_NAMES: Record<string, string> = { 'postrouting 100': 'srcnat', 'input 100': 'srcnat', 'prerouting -100': 'dstnat', 'output -100': 'dstnat' };
-
-function chainHeader(c: Json): string {
-  if (c.hook === undefined) return '';
-  const prio = PRIO_NAMES[`${String(c.hook)} ${String(c.prio)}`] ?? String(c.prio);
-  return `type ${String(c.type)} hook ${String(c.hook)} priority ${prio}; policy ${String(c.policy ?? 'accept')};`;
-}
-
-/** A rule as text, for the expressions topo writes and a few common others; anything else is an nft comment. */
-export function ruleText(expr: unknown): string {
-  const parts = Array.isArray(expr) ? expr.map(exprText) : [undefined];
-  if (parts.every((p): p is string => p !== undefined)) return parts.join(' ');
-  return `# rule topo cannot print: ${JSON.stringify(expr)}`;
-}
-
-function exprText(e: unknown): string | undefined {
-  if (!e || typeof e !== 'object') return undefined;
-  const [k, v] = Object.entries(e as Json)[0] ?? [];
-  const o = (v ?? {}) as Json;
-  switch (k) {
-    case 'match': {
-      const left = leftText(o.left);
-      const right = rightText(o.right, left?.endsWith('name') ?? false);
-      if (left === undefined || right === undefined) return undefined;
-      return `${left} ${o.op === '==' || o.op === 'in' ? '' : `${String(o.op)} `}${right}`;
-    }
-    case 'masquerade': return v === null || Object.keys(o).length === 0 ? 'masquerade' : undefined;
-    case 'dnat': case 'snat': {
-      if (typeof o.addr !== 'string' || Object.keys(o).some((x) => !['family', 'addr', 'port'].includes(x))) return undefined;
-      return `${k}${o.family ? ` ${String(o.family)}` : ''} to ${addrPort(o.addr, o.port as number | undefined)}`;
-    }
-    case 'counter': return 'counter';
-    case 'accept': case 'drop': case 'return': return k;
-    default: return undefined;
-  }
-}
-
-const UNQUALIFIED_META = new Set(['iifname', 'oifname', 'iif', 'oif', 'mark']);
-
-function leftText(l: unknown): string | undefined {
-  const o = (l ?? {}) as Json;
-  if (o.meta) { const k = String((o.meta as Json).key); return UNQUALIFIED_META.has(k) ? k : `meta ${k}`; }
-  if (o.payload) { const p = o.payload as Json; return p.protocol ? `${String(p.protocol)} ${String(p.field)}` : undefined; }
-  return undefined;
-}
-
-function rightText(r: unknown, quoted: boolean): string | undefined {
-  if (typeof r === 'string') return quoted ? `"${r}"` : r;
-  if (typeof r === 'number') return String(r);
-  const o = (r ?? {}) as Json;
-  if (o.prefix) { const p = o.prefix as Json; return `${String(p.addr)}/${String(p.len)}`; }
-  if (Array.isArray(o.set)) {
-    const items = o.set.map((x) => rightText(x, quoted));
-    return items.every((x) => x !== undefined) ? `{ ${items.join(', ')} }` : undefined;
-  }
-  return undefined;
-}
-
-// ---- comparing and writing ----
-
-/** Rule-by-rule differences: [chain, live rule or undefined, desired rule or undefined]. */
-export function compareTables(d: NatTable, l: NatTable): FieldDiff[] {
-  const out: FieldDiff[] = [];
-  const names = [...new Set([...d.chains.map((c) => c.name), ...l.chains.map((c) => c.name)])];
-  for (const name of names) {
-    const dc = d.chains.find((c) => c.name === name), lc = l.chains.find((c) => c.name === name);
-    if (!dc || !lc || dc.header !== lc.header) out.push([`chain ${name}`, lc?.header, dc?.header]);
-    const want = [...(dc?.rules ?? [])], have = [...(lc?.rules ?? [])];
-    const missing = minus(want, have), extra = minus(have, want);
-    for (const r of extra) out.push([name, r, undefined]);
-    for (const r of missing) out.push([name, undefined, r]);
-    if (!missing.length && !extra.length && want.join('\n') !== have.join('\n')) out.push([`${name} order`, have, want]);
-  }
-  for (const x of l.others) out.push(['other', x, undefined]);
-  return out;
-}
-
-/** Multiset difference a - b. */
-function minus(a: string[], b: string[]): string[] {
-  const left = [...b];
-  return a.filter((x) => { const i = left.indexOf(x); if (i < 0) return true; left.splice(i, 1); return false; });
-}
-
-/**
- * An `nft -f` script that makes the table exactly this, in one transaction. With `replace`, an existing table of
- * that name is deleted first (declaring it beforehand makes the delete valid when it doesn't exist yet).
- */
-export function tableScript(t: NatTable, replace: boolean): string {
-  const id = `${NAT_FAMILY} ${t.table}`;
-  let out = replace ? `table ${id}\ndelete table ${id}\n` : '';
-  out += `table ${id} {\n`;
-  t.chains.forEach((c, i) => {
-    out += `${i ? '\n' : ''}\tchain ${c.name} {\n${c.header ? `\t\t${c.header}\n` : ''}`;
-    for (const r of c.rules) out += `\t\t${r}\n`;
-    out += '\t}\n';
-  });
-  return `${out}}\n`;
 }

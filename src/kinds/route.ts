@@ -29,7 +29,7 @@ interface RouteProps { dst: string; via?: string; dev?: string; metric: number; 
 
 export const routeKind: Kind = {
   name: 'route',
-  order: { create: { stage: 'config', after: ['address'] }, update: { stage: 'config', after: ['address'] }, delete: { stage: 'config', after: ['nat:delete'] } },
+  order: { create: { stage: 'config', after: ['address'] }, update: { stage: 'config', after: ['address'] }, delete: { stage: 'config', after: ['nftables:delete'] } },
   // The routes themselves are checked in validate/semantic-net.ts and semantic-routing.ts; here the table names.
   check: (model) => tableFindings(model),
   desired(model) {

@@ -74,7 +74,7 @@ const KNOWN = new Set(['priority', 'src', 'srclen', 'dst', 'dstlen', 'iif', 'oif
 
 export const ruleKind: Kind = {
   name: 'rule',
-  order: { create: { stage: 'config', after: ['route'] }, update: { stage: 'config', after: ['route'] }, delete: { stage: 'config', after: ['nat:delete'] } },
+  order: { create: { stage: 'config', after: ['route'] }, update: { stage: 'config', after: ['route'] }, delete: { stage: 'config', after: ['nftables:delete'] } },
   check: (model) => ruleFindings(model),
   desired(model) {
     return Object.entries(model.topo.namespaces ?? {}).flatMap(([ns, spec]) =>

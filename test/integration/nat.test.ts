@@ -113,7 +113,7 @@ describe('NAT', () => {
 
     const plan = await sb.topo(['plan', ROUTER, '--detailed-exitcode']);
     expect(plan.exitCode).toBe(2);
-    expect(plan.stdout).toContain('~ nat table inet topo-router-portfwd');
+    expect(plan.stdout).toContain('~ nftables table inet topo-router-portfwd');
     expect(plan.stdout).toContain('postrouting: none -> oifname "veth-wan" ip saddr 10.0.1.0/24 masquerade');
     expect(plan.stdout).toContain('prerouting: ip daddr 10.9.9.9 counter -> none');
     expect(plan.stdout).toContain('Plan: 0 to create, 1 to change, 0 to delete.');
@@ -131,7 +131,7 @@ describe('NAT', () => {
     writeFileSync(edited, stringify(doc));
     const removed = await sb.topo(['apply', edited]);
     expect(removed.exitCode).toBe(0);
-    expect(removed.stdout).toContain('- nat table inet topo-router-portfwd');
+    expect(removed.stdout).toContain('- nftables table inet topo-router-portfwd');
     const gone = await nftText(sb, 'router', 'table', 'inet', TABLE);
     expect(gone.exitCode).not.toBe(0);
     expect(gone.stderr).toMatch(/No such file or directory/);

@@ -1,7 +1,11 @@
 // NAT as data: the file's `nat:` → rule texts as nft prints them, `nft -j` output → the same texts, rule-by-rule
 // differences, and the nft script that replaces the table. The JSON below was captured from nft 1.0.6.
 import { describe, expect, it } from 'vitest';
-import { compareTables, desiredTable, liveTable, natTableName, ruleText, tableScript } from '../../src/kinds/nat-rules.js';
+import { natSection } from '../../src/kinds/nat-rules.js';
+import { compareTables, labTableName, liveTable, ruleText, tableScript } from '../../src/kinds/nft-table.js';
+import type { NatSpec } from '../../src/model.js';
+
+const desiredTable = (lab: string, nat: NatSpec) => ({ table: labTableName(lab), chains: natSection.chains({ nat })!, others: [] });
 
 const ROUTER = {
   masquerade: [{ out: 'veth-wan', from: '10.0.1.0/24' }],
@@ -36,7 +40,7 @@ describe('desiredTable', () => {
   });
 
   it('names the table after the lab', () => {
-    expect(natTableName('router-portfwd')).toBe('topo-router-portfwd');
+    expect(labTableName('router-portfwd')).toBe('topo-router-portfwd');
   });
 });
 

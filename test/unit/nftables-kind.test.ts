@@ -1,4 +1,4 @@
-// The nat kind inside the pure pipeline: planned against synthetic snapshots (desired → live → diff → order),
+// The nftables kind (the lab's table; its NAT rules here) inside the pure pipeline: planned against synthetic snapshots (desired → live → diff → order),
 // its ownership rules, the state record, and its declared read: `nft` only where the lab has NAT.
 import { describe, expect, it } from 'vitest';
 import type { KindContext } from '../../src/core/kind.js';
@@ -6,13 +6,15 @@ import { labIdentity } from '../../src/core/lab.js';
 import type { LiveSnapshot, NsLive } from '../../src/core/live.js';
 import { finalState, intentState, planFrom } from '../../src/kinds/index.js';
 import { emptyState, type StateRecord } from '../../src/core/state.js';
-import { desiredTable, tableScript } from '../../src/kinds/nat-rules.js';
-import { natKind } from '../../src/kinds/nat.js';
+import { natSection } from '../../src/kinds/nat-rules.js';
+import { labTableName, tableScript } from '../../src/kinds/nft-table.js';
+import { nftablesKind } from '../../src/kinds/nftables.js';
 import { runToolRead } from '../../src/io/read-live.js';
 import type { RunResult } from '../../src/io/runner.js';
 import type { NatSpec, Topology } from '../../src/model.js';
 
 const LAB = 'lab';
+const desiredTable = (lab: string, nat: NatSpec) => ({ table: labTableName(lab), chains: natSection.chains({ nat })!, others: [] });
 const ALIAS = `topo:${LAB}`;
 const NAT = { masquerade: [{ out: 'wan' }], forward: [{ in: 'wan', proto: 'tcp' as const, port: 80, to: '10.0.0.2' }] };
 const topo = (ns: string, nat: NatSpec | undefined): Topology => ({ name: LAB, namespaces: { [ns]: nat ? { nat } : {} } });
@@ -36,15 +38,15 @@ const HAND = { chain: 'prerouting', expr: [{ match: { op: '==', left: { payload:
 
 function nsLive(name: string, nft?: unknown, marked = true): NsLive {
   const lo = { ifindex: 1, ifname: 'lo', flags: ['UP'], ...(marked && name !== 'host' ? { ifalias: ALIAS } : {}) };
-  return { name, links: [lo], routes: [], sysctls: {}, nsids: {}, reads: nft === undefined ? {} : { 'nat:nft': nft } };
+  return { name, links: [lo], routes: [], sysctls: {}, nsids: {}, reads: nft === undefined ? {} : { 'nftables:nft': nft } };
 }
 const snap = (...ns: NsLive[]): LiveSnapshot => ({ netns: ns.map((n) => n.name).filter((n) => n !== 'host'), ns: Object.fromEntries(ns.map((n) => [n.name, n])) });
-const natSteps = (t: Topology | undefined, s: LiveSnapshot, c = ctx()) => planFrom(t, s, c).plan.steps.filter((x) => x.kind === 'nat');
+const natSteps = (t: Topology | undefined, s: LiveSnapshot, c = ctx()) => planFrom(t, s, c).plan.steps.filter((x) => x.kind === 'nftables');
 
-describe('nat kind: planning', () => {
+describe('nftables kind: planning', () => {
   it('creates the table with one `nft -f -` in the config stage, after the sysctls, undone by deleting it', () => {
     const p = planFrom(topo('r', NAT), snap(nsLive('host')), ctx()).plan;
-    const step = p.steps.find((s) => s.kind === 'nat')!;
+    const step = p.steps.find((s) => s.kind === 'nftables')!;
     expect(step).toMatchObject({ op: 'create', ns: 'r', stage: 'config', label: 'table inet topo-lab' });
     expect(step.rank).toBeGreaterThan(p.steps.find((s) => s.kind === 'loopback')!.rank);
     expect(step.cmds).toEqual([{
@@ -76,8 +78,8 @@ describe('nat kind: planning', () => {
   it('lets a lab namespace take its table along on destroy, but deletes the host table explicitly', () => {
     const s = snap(nsLive('host', nftJson([MASQ])), nsLive('r', nftJson([MASQ])));
     const p = planFrom(undefined, s, ctx({ namespaces: ['r'], nat: ['host', 'r'] })).plan;
-    expect(p.steps.filter((x) => x.kind === 'nat').map((x) => [x.op, x.ns])).toEqual([['delete', 'host']]);
-    expect(p.subsumed.filter((x) => x.kind === 'nat').map((x) => x.ns)).toEqual(['r']);
+    expect(p.steps.filter((x) => x.kind === 'nftables').map((x) => [x.op, x.ns])).toEqual([['delete', 'host']]);
+    expect(p.subsumed.filter((x) => x.kind === 'nftables').map((x) => x.ns)).toEqual(['r']);
   });
 
   it('owns a host table only when the state record says so; otherwise declaring NAT there is a conflict', () => {
@@ -93,7 +95,7 @@ describe('nat kind: planning', () => {
   });
 });
 
-describe('nat kind: state record', () => {
+describe('nftables kind: state record', () => {
   it('records the namespaces with a table before apply runs, and exactly the declared ones after', () => {
     const c = ctx({ nat: ['old'] });
     const { plan, desired } = planFrom(topo('host', NAT), snap(nsLive('host')), c);
@@ -103,7 +105,7 @@ describe('nat kind: state record', () => {
   });
 });
 
-describe('nat reader', () => {
+describe('nftables reader', () => {
   const fake = (answer: (argv: string[]) => RunResult) => {
     const calls: string[] = [];
     return { calls, run: async (argv: string[]) => { calls.push(argv.join(' ')); return answer(argv); } };
@@ -111,12 +113,12 @@ describe('nat reader', () => {
   const ok = (o: unknown): RunResult => ({ stdout: JSON.stringify(o), stderr: '', exitCode: 0 });
 
   it('reads nothing for a lab without NAT', () => {
-    expect(natKind.reads!(topo('r', undefined), ctx())).toEqual([]);
+    expect(nftablesKind.reads!(topo('r', undefined), ctx())).toEqual([]);
   });
 
   it('runs nft only in namespaces that declare NAT or are recorded with a table', async () => {
     const f = fake(() => ok(nftJson([MASQ])));
-    const reads = natKind.reads!(topo('r', NAT), ctx({ nat: ['host'] }));
+    const reads = nftablesKind.reads!(topo('r', NAT), ctx({ nat: ['host'] }));
     expect(reads.map((r) => r.ns)).toEqual(['r', 'host']);
     expect(await runToolRead(f.run, reads[0])).toEqual(nftJson([MASQ]));
     await runToolRead(f.run, reads[1]);
@@ -124,7 +126,7 @@ describe('nat reader', () => {
   });
 
   it('reads a missing table as none, and says which package provides a missing nft', async () => {
-    const [read] = natKind.reads!(topo('r', NAT), ctx());
+    const [read] = nftablesKind.reads!(topo('r', NAT), ctx());
     const none = fake(() => ({ stdout: '', stderr: 'Error: No such file or directory\nlist table inet topo-lab\n', exitCode: 1 }));
     expect(await runToolRead(none.run, read)).toBeUndefined();
     const missing = fake(() => ({ stdout: '', stderr: 'exec of "nft" failed: No such file or directory\n', exitCode: 255 }));

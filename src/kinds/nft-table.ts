@@ -1,0 +1,166 @@
+// The lab's nftables table in one namespace as data: chains of canonical rule texts. Pure: `nft -j list table`
+// output → table, two tables → rule-by-rule differences, a table → the `nft -f` script that makes it. Rule texts
+// are written the way `nft list` prints them, so a plan reads like nftables itself. What goes into the table is
+// each section's (nat-rules.ts, ...): see nftables.ts.
+import type { FieldDiff } from '../core/kind.js';
+import type { Finding } from '../core/finding.js';
+import type { LabModel } from '../core/lab-model.js';
+import type { NamespaceSpec } from '../model.js';
+import { canonicalDst } from './common.js';
+
+export const TABLE_FAMILY = 'inet';
+
+export interface NftChain { name: string; header: string; rules: string[] }
+export interface NftTable { table: string; chains: NftChain[]; /** Objects other than chains and rules ("set x"). */ others: string[] }
+
+/** The lab's table: one per namespace, named after the lab so that other tables are never touched. */
+export const labTableName = (lab: string) => `topo-${lab}`;
+
+/**
+ * A part of a namespace's declaration that puts chains into the lab's table (`nat:`, `firewall:`). The table kind
+ * (nftables.ts) makes one table of every section a namespace declares; the chain names of two sections never meet.
+ */
+export interface TableSection {
+  /** The namespace's field, for messages ("nat"). */
+  field: keyof NamespaceSpec;
+  /** Its chains, rules written as nft lists them; undefined: the namespace doesn't declare this section. */
+  chains(spec: NamespaceSpec): NftChain[] | undefined;
+  /** What the schema can't say (interfaces named exist, addresses parse), with the places in the file. */
+  check(ns: string, spec: NamespaceSpec, model: LabModel, out: Finding[]): void;
+  /** Its rules as `topo graph` writes them, one line each, in a box of this title inside the namespace's. */
+  lines(spec: NamespaceSpec): string[];
+  box: string;
+}
+
+/** "ip saddr 10.0.1.0/24" (network address; a full-length prefix is printed as a bare address, as nft does). */
+export function addrMatch(field: 'saddr' | 'daddr', cidr: string): string {
+  const net = canonicalDst(cidr);
+  const [addr, len] = net.split('/');
+  const v6 = addr.includes(':');
+  return `${v6 ? 'ip6' : 'ip'} ${field} ${Number(len) === (v6 ? 128 : 32) ? addr : net}`;
+}
+
+// ---- reading `nft -j list table` ----
+
+/** "10.0.1.2:80", "[fd00::2]:80", or the bare address. */
+export const addrPort = (addr: string, port?: number) => port === undefined ? addr : addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
+
+type Json = Record<string, unknown>;
+
+/** The table in `nft -j` output, or undefined when the output holds none. */
+export function liveTable(doc: unknown, table: string): NftTable | undefined {
+  const items = ((doc as { nftables?: unknown[] } | undefined)?.nftables ?? []) as Json[];
+  if (!items.some((x) => (x.table as Json | undefined)?.name === table)) return undefined;
+  const chains: NftChain[] = [];
+  const others: string[] = [];
+  for (const item of items) {
+    const [type, body] = Object.entries(item)[0] ?? [];
+    const b = body as Json;
+    if (type === 'metainfo' || type === 'table') continue;
+    if (type === 'chain') chains.push({ name: String(b.name), header: chainHeader(b), rules: [] });
+    else if (type === 'rule') {
+      const c = chains.find((x) => x.name === b.chain) ?? chains[chains.push({ name: String(b.chain), header: '', rules: [] }) - 1];
+      c.rules.push(ruleText(b.expr));
+    } else others.push(`${type} ${String(b?.name ?? '')}`.trim());
+  }
+  return { table, chains, others };
+}
+
+const PRIO_NAMES: Record<string, string> = { 'postrouting 100': 'srcnat', 'input 100': 'srcnat', 'prerouting -100': 'dstnat', 'output -100': 'dstnat' };
+
+function chainHeader(c: Json): string {
+  if (c.hook === undefined) return '';
+  const prio = PRIO_NAMES[`${String(c.hook)} ${String(c.prio)}`] ?? String(c.prio);
+  return `type ${String(c.type)} hook ${String(c.hook)} priority ${prio}; policy ${String(c.policy ?? 'accept')};`;
+}
+
+/** A rule as text, for the expressions topo writes and a few common others; anything else is an nft comment. */
+export function ruleText(expr: unknown): string {
+  const parts = Array.isArray(expr) ? expr.map(exprText) : [undefined];
+  if (parts.every((p): p is string => p !== undefined)) return parts.join(' ');
+  return `# rule topo cannot print: ${JSON.stringify(expr)}`;
+}
+
+function exprText(e: unknown): string | undefined {
+  if (!e || typeof e !== 'object') return undefined;
+  const [k, v] = Object.entries(e as Json)[0] ?? [];
+  const o = (v ?? {}) as Json;
+  switch (k) {
+    case 'match': {
+      const left = leftText(o.left);
+      const right = rightText(o.right, left?.endsWith('name') ?? false);
+      if (left === undefined || right === undefined) return undefined;
+      return `${left} ${o.op === '==' || o.op === 'in' ? '' : `${String(o.op)} `}${right}`;
+    }
+    case 'masquerade': return v === null || Object.keys(o).length === 0 ? 'masquerade' : undefined;
+    case 'dnat': case 'snat': {
+      if (typeof o.addr !== 'string' || Object.keys(o).some((x) => !['family', 'addr', 'port'].includes(x))) return undefined;
+      return `${k}${o.family ? ` ${String(o.family)}` : ''} to ${addrPort(o.addr, o.port as number | undefined)}`;
+    }
+    case 'counter': return 'counter';
+    case 'accept': case 'drop': case 'return': return k;
+    default: return undefined;
+  }
+}
+
+const UNQUALIFIED_META = new Set(['iifname', 'oifname', 'iif', 'oif', 'mark']);
+
+function leftText(l: unknown): string | undefined {
+  const o = (l ?? {}) as Json;
+  if (o.meta) { const k = String((o.meta as Json).key); return UNQUALIFIED_META.has(k) ? k : `meta ${k}`; }
+  if (o.payload) { const p = o.payload as Json; return p.protocol ? `${String(p.protocol)} ${String(p.field)}` : undefined; }
+  return undefined;
+}
+
+function rightText(r: unknown, quoted: boolean): string | undefined {
+  if (typeof r === 'string') return quoted ? `"${r}"` : r;
+  if (typeof r === 'number') return String(r);
+  const o = (r ?? {}) as Json;
+  if (o.prefix) { const p = o.prefix as Json; return `${String(p.addr)}/${String(p.len)}`; }
+  if (Array.isArray(o.set)) {
+    const items = o.set.map((x) => rightText(x, quoted));
+    return items.every((x) => x !== undefined) ? `{ ${items.join(', ')} }` : undefined;
+  }
+  return undefined;
+}
+
+// ---- comparing and writing ----
+
+/** Rule-by-rule differences: [chain, live rule or undefined, desired rule or undefined]. */
+export function compareTables(d: NftTable, l: NftTable): FieldDiff[] {
+  const out: FieldDiff[] = [];
+  const names = [...new Set([...d.chains.map((c) => c.name), ...l.chains.map((c) => c.name)])];
+  for (const name of names) {
+    const dc = d.chains.find((c) => c.name === name), lc = l.chains.find((c) => c.name === name);
+    if (!dc || !lc || dc.header !== lc.header) out.push([`chain ${name}`, lc?.header, dc?.header]);
+    const want = [...(dc?.rules ?? [])], have = [...(lc?.rules ?? [])];
+    const missing = minus(want, have), extra = minus(have, want);
+    for (const r of extra) out.push([name, r, undefined]);
+    for (const r of missing) out.push([name, undefined, r]);
+    if (!missing.length && !extra.length && want.join('\n') !== have.join('\n')) out.push([`${name} order`, have, want]);
+  }
+  for (const x of l.others) out.push(['other', x, undefined]);
+  return out;
+}
+
+/** Multiset difference a - b. */
+function minus(a: string[], b: string[]): string[] {
+  const left = [...b];
+  return a.filter((x) => { const i = left.indexOf(x); if (i < 0) return true; left.splice(i, 1); return false; });
+}
+
+/**
+ * An `nft -f` script that makes the table exactly this, in one transaction. With `replace`, an existing table of
+ * that name is deleted first (declaring it beforehand makes the delete valid when it doesn't exist yet).
+ */
+export function tableScript(t: NftTable, replace: boolean): string {
+  const id = `${TABLE_FAMILY} ${t.table}`;
+  let out = replace ? `table ${id}\ndelete table ${id}\n` : '';
+  out += `table ${id} {\n`;
+  t.chains.forEach((c, i) => {
+    out += `${i ? '\n' : ''}\tchain ${c.name} {\n${c.header ? `\t\t${c.header}\n` : ''}`;
+    for (const r of c.rules) out += `\t\t${r}\n`;
+    out += '\t}\n';
+  });
+  return `${out}}\n`;
+}

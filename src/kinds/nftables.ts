@@ -1,0 +1,100 @@
+// The lab's nftables table (`inet topo-<lab>`) in each namespace whose file declares rules for it: `nat:` (see
+// nat-rules.ts) and the other sections listed in SECTIONS. One resource per table whose props are its chains and
+// rules, compared rule by rule; every change is one `nft -f -` transaction that replaces the whole table, so a rule
+// added or deleted by hand inside it is repaired and nothing outside it (other tables, iptables) is ever touched.
+// In a lab namespace the table goes with the namespace; in the host it is recorded in the state record and deleted
+// explicitly.
+import { pointer, type Finding } from '../core/finding.js';
+import type { Kind, KindContext } from '../core/kind.js';
+import type { LiveSnapshot } from '../core/live.js';
+import { HOST, type Cmd, type NamespaceSpec, type Resource } from '../model.js';
+import { nsClaim } from './common.js';
+import { natSection } from './nat-rules.js';
+import { compareTables, labTableName, liveTable, TABLE_FAMILY, tableScript, type NftTable, type TableSection } from './nft-table.js';
+
+/** What a namespace may put in the table, in the order its chains are written. */
+const SECTIONS: TableSection[] = [natSection];
+
+/** The name of the kind's read (NsLive.reads). */
+const NFT = 'nftables:nft';
+
+export const nftablesKind: Kind<NftTable> = {
+  name: 'nftables',
+  order: { create: { stage: 'config', after: ['sysctl'] }, update: { stage: 'config', after: ['sysctl'] }, delete: { stage: 'config', after: ['loopback'] } },
+  check(model, opts) {
+    const out: Finding[] = [];
+    const declared = withTable(model.topo.namespaces);
+    for (const [ns, spec] of declared) for (const s of SECTIONS) if (spec[s.field] !== undefined) s.check(ns, spec, model, out);
+    if (declared.length && opts.nftAvailable === false) {
+      const [ns, spec] = declared[0];
+      out.push({
+        code: 'nft-missing', path: pointer('namespaces', ns, SECTIONS.find((s) => spec[s.field] !== undefined)!.field), at: 'key',
+        message: 'these rules need the `nft` command, which is not installed',
+        hint: 'nft is provided by the Debian package nftables: apt-get install nftables',
+      });
+    }
+    return out;
+  },
+  desired(model, ctx) {
+    return withTable(model.topo.namespaces).map(([ns, spec]) => {
+      const chains = SECTIONS.flatMap((s) => s.chains(spec) ?? []);
+      const first = SECTIONS.find((s) => spec[s.field] !== undefined)!;
+      return res(ns, { table: labTableName(ctx.lab.name), chains, others: [] }, `/namespaces/${ns}/${first.field}`);
+    });
+  },
+  // The lab's table, read only in namespaces whose file declares rules for it or where the state record says the
+  // lab has one: a lab without any never runs `nft` at all.
+  reads(topo, ctx) {
+    const declared = withTable(topo?.namespaces).map(([n]) => n);
+    return [...new Set([...declared, ...ctx.state.nat])].map((ns) => ({
+      name: NFT, ns, tool: 'nft', args: ['-j', 'list', 'table', TABLE_FAMILY, labTableName(ctx.lab.name)],
+      what: 'the lab\'s nftables rules', absent: /No such file or directory/, pkg: 'nftables',
+    }));
+  },
+  live(snap, ctx) {
+    const name = labTableName(ctx.lab.name);
+    return Object.values(snap.ns).flatMap((n) => {
+      const doc = n.reads?.[NFT];
+      const t = doc === undefined ? undefined : liveTable(doc, name);
+      return t ? [{ ...res(n.name, t), owned: ownsTableIn(snap, ctx, n.name) }] : [];
+    });
+  },
+  compare: (d, l) => compareTables(d.props, l.props),
+  create: (r) => [{ ...nft(r.ns, r.props, false), undo: [deleteTable(r.ns, r.props)] }],
+  update: (d, l) => [{ ...nft(d.ns, d.props, true), undo: [nft(l.ns, l.props, true)] }],
+  remove: (l) => [{ ...deleteTable(l.ns, l.props), undo: [nft(l.ns, l.props, false)] }],
+  // In the host the table is the lab's only when recorded (see ownsTableIn). The record's field is still named
+  // `nat` (the first section), to read the records of earlier versions.
+  record: {
+    intent: (c) => (c.op === 'create' ? { nat: [c.ns] } : {}),
+    keep: (r) => ({ nat: [r.ns] }),
+  },
+  show: {},
+  draw(model, ns) {
+    const spec = model.topo.namespaces?.[ns];
+    return spec ? SECTIONS.flatMap((s) => (spec[s.field] !== undefined ? s.lines(spec).map((text) => ({ text, box: s.box })) : [])) : [];
+  },
+};
+
+/** The namespaces that declare at least one section. */
+function withTable(namespaces: Record<string, NamespaceSpec | null> | undefined): [string, NamespaceSpec][] {
+  return Object.entries(namespaces ?? {}).flatMap(([ns, s]) => (s && SECTIONS.some((x) => s[x.field] !== undefined) ? [[ns, s]] : []));
+}
+
+/** The host's table is the lab's only when recorded; in a namespace, when the namespace is the lab's. */
+function ownsTableIn(snap: LiveSnapshot, ctx: KindContext, ns: string): boolean {
+  if (ctx.state.nat.includes(ns)) return true;
+  if (ns === HOST) return false;
+  const lo = snap.ns[ns]?.links.find((l) => l.ifname === 'lo');
+  return lo?.ifalias === ctx.lab.alias || ctx.state.namespaces.includes(ns);
+}
+
+const nft = (ns: string, t: NftTable, replace: boolean): Cmd => ({ ns, tool: 'nft', args: ['-f', '-'], input: tableScript(t, replace) });
+const deleteTable = (ns: string, t: NftTable): Cmd => ({ ns, tool: 'nft', args: ['delete', 'table', TABLE_FAMILY, t.table] });
+
+function res(ns: string, t: NftTable, path?: string): Resource<NftTable> {
+  return {
+    kind: 'nftables', key: `nftables:${ns}`, ns, label: `table ${TABLE_FAMILY} ${t.table}`,
+    props: t, claims: [`nft:${ns}/${TABLE_FAMILY} ${t.table}`], parents: [nsClaim(ns)], path,
+  };
+}
