@@ -10,7 +10,13 @@ import { canonicalDst } from './common.js';
 
 export const TABLE_FAMILY = 'inet';
 
-export interface NftChain { name: string; header: string; rules: string[] }
+export interface NftChain {
+  name: string;
+  header: string;
+  rules: string[];
+  /** Live chains only: the counters of the rules that have one, by the rule's index (shown, never compared). */
+  counters?: (RuleCounter | undefined)[];
+}
 export interface NftTable { table: string; chains: NftChain[]; /** Objects other than chains and rules ("set x"). */ others: string[] }
 
 /** The lab's table: one per namespace, named after the lab so that other tables are never touched. */
@@ -47,6 +53,9 @@ export const addrPort = (addr: string, port?: number) => port === undefined ? ad
 
 type Json = Record<string, unknown>;
 
+/** A rule's counter as the kernel last read it (`topo show`); never compared. */
+export interface RuleCounter { packets: number; bytes: number }
+
 /** The table in `nft -j` output, or undefined when the output holds none. */
 export function liveTable(doc: unknown, table: string): NftTable | undefined {
   const items = ((doc as { nftables?: unknown[] } | undefined)?.nftables ?? []) as Json[];
@@ -60,13 +69,19 @@ export function liveTable(doc: unknown, table: string): NftTable | undefined {
     if (type === 'chain') chains.push({ name: String(b.name), header: chainHeader(b), rules: [] });
     else if (type === 'rule') {
       const c = chains.find((x) => x.name === b.chain) ?? chains[chains.push({ name: String(b.chain), header: '', rules: [] }) - 1];
-      c.rules.push(ruleText(b.expr));
+      c.rules.push(ruleText(b.expr, b.comment));
+      const counter = counterOf(b.expr);
+      if (counter) (c.counters ??= [])[c.rules.length - 1] = counter;
     } else others.push(`${type} ${String(b?.name ?? '')}`.trim());
   }
   return { table, chains, others };
 }
 
-const PRIO_NAMES: Record<string, string> = { 'postrouting 100': 'srcnat', 'input 100': 'srcnat', 'prerouting -100': 'dstnat', 'output -100': 'dstnat' };
+/** Priorities nft accepts by name for these hooks (as `nft list` prints them); others are printed as numbers. */
+const PRIO_NAMES: Record<string, string> = {
+  'postrouting 100': 'srcnat', 'input 100': 'srcnat', 'prerouting -100': 'dstnat',
+  'input 0': 'filter', 'forward 0': 'filter', 'output 0': 'filter', 'prerouting 0': 'filter', 'postrouting 0': 'filter',
+};
 
 function chainHeader(c: Json): string {
   if (c.hook === undefined) return '';
@@ -74,10 +89,18 @@ function chainHeader(c: Json): string {
   return `type ${String(c.type)} hook ${String(c.hook)} priority ${prio}; policy ${String(c.policy ?? 'accept')};`;
 }
 
-/** A rule as text, for the expressions topo writes and a few common others; anything else is an nft comment. */
-export function ruleText(expr: unknown): string {
+function counterOf(expr: unknown): RuleCounter | undefined {
+  const c = Array.isArray(expr) ? (expr.find((e) => e && typeof e === 'object' && 'counter' in e) as Json | undefined)?.counter as Json | undefined : undefined;
+  return c && typeof c.packets === 'number' && typeof c.bytes === 'number' ? { packets: c.packets, bytes: c.bytes } : undefined;
+}
+
+/**
+ * A rule as `nft list` prints it (counter values left out), for the expressions a section writes and a few common
+ * others; a rule with anything else becomes an nft comment line that no declared rule can equal.
+ */
+export function ruleText(expr: unknown, comment?: unknown): string {
   const parts = Array.isArray(expr) ? expr.map(exprText) : [undefined];
-  if (parts.every((p): p is string => p !== undefined)) return parts.join(' ');
+  if (parts.every((p): p is string => p !== undefined)) return parts.join(' ') + (typeof comment === 'string' ? ` comment ${JSON.stringify(comment)}` : '');
   return `# rule topo cannot print: ${JSON.stringify(expr)}`;
 }
 
@@ -92,10 +115,22 @@ function exprText(e: unknown): string | undefined {
       if (left === undefined || right === undefined) return undefined;
       return `${left} ${o.op === '==' || o.op === 'in' ? '' : `${String(o.op)} `}${right}`;
     }
-    case 'masquerade': return v === null || Object.keys(o).length === 0 ? 'masquerade' : undefined;
+    case 'masquerade': {
+      if (v === null || Object.keys(o).length === 0) return 'masquerade';
+      const port = Object.keys(o).length === 1 ? valueText(o.port) : undefined;
+      return port === undefined ? undefined : `masquerade to :${port}`;
+    }
     case 'dnat': case 'snat': {
-      if (typeof o.addr !== 'string' || Object.keys(o).some((x) => !['family', 'addr', 'port'].includes(x))) return undefined;
-      return `${k}${o.family ? ` ${String(o.family)}` : ''} to ${addrPort(o.addr, o.port as number | undefined)}`;
+      if (Object.keys(o).some((x) => !['family', 'addr', 'port'].includes(x))) return undefined;
+      const addr = valueText(o.addr), port = o.port === undefined ? undefined : valueText(o.port);
+      if (addr === undefined || (o.port !== undefined && port === undefined)) return undefined;
+      const to = port === undefined ? addr : addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
+      return `${k}${o.family ? ` ${String(o.family)}` : ''} to ${to}`;
+    }
+    case 'reject': {
+      // nft's default in an inet table (icmpx port-unreachable) is printed as a bare `reject`.
+      if (v === null || (o.type === 'icmpx' && o.expr === 'port-unreachable')) return 'reject';
+      return o.expr === undefined ? `reject with ${String(o.type)}` : `reject with ${String(o.type)} ${String(o.expr)}`;
     }
     case 'counter': return 'counter';
     case 'accept': case 'drop': case 'return': return k;
@@ -109,17 +144,34 @@ function leftText(l: unknown): string | undefined {
   const o = (l ?? {}) as Json;
   if (o.meta) { const k = String((o.meta as Json).key); return UNQUALIFIED_META.has(k) ? k : `meta ${k}`; }
   if (o.payload) { const p = o.payload as Json; return p.protocol ? `${String(p.protocol)} ${String(p.field)}` : undefined; }
+  if (o.ct) { const c = o.ct as Json; return c.dir === undefined && c.family === undefined ? `ct ${String(c.key)}` : undefined; }
+  if (o.fib) {
+    const f = o.fib as Json;
+    return Array.isArray(f.flags) ? `fib ${f.flags.map(String).join(' . ')} ${String(f.result)}` : undefined;
+  }
   return undefined;
 }
 
+/** A match's right side: a value, a set `{ a, b }`, or flags `a,b` (ct state). */
 function rightText(r: unknown, quoted: boolean): string | undefined {
+  if (Array.isArray(r)) return r.every((x) => typeof x === 'string') ? r.join(',') : undefined;
+  const o = (r ?? {}) as Json;
+  if (Array.isArray(o.set)) {
+    const items = o.set.map((x) => valueText(x, quoted));
+    return items.every((x) => x !== undefined) ? `{ ${items.join(', ')} }` : undefined;
+  }
+  return valueText(r, quoted);
+}
+
+/** A single value: "x" (quoted when a name), 22, 10.0.0.0/8, 1000-2000. */
+function valueText(r: unknown, quoted = false): string | undefined {
   if (typeof r === 'string') return quoted ? `"${r}"` : r;
   if (typeof r === 'number') return String(r);
   const o = (r ?? {}) as Json;
   if (o.prefix) { const p = o.prefix as Json; return `${String(p.addr)}/${String(p.len)}`; }
-  if (Array.isArray(o.set)) {
-    const items = o.set.map((x) => rightText(x, quoted));
-    return items.every((x) => x !== undefined) ? `{ ${items.join(', ')} }` : undefined;
+  if (Array.isArray(o.range) && o.range.length === 2) {
+    const [a, b] = o.range.map((x) => valueText(x));
+    return a === undefined || b === undefined ? undefined : `${a}-${b}`;
   }
   return undefined;
 }
