@@ -61,10 +61,7 @@ export function pipelineOf(kinds: Kind[]) {
 
   /** What the kinds record for these changes (before they run, or once they ran). */
   function withChanges(state: StateRecord, steps: Step[]): StateRecord {
-    return steps.reduce((s, c) => {
-      const add = byName.get(c.kind)?.record?.intent(c);
-      return add ? mergeState(s, add) : s;
-    }, state);
+    return mergeState(state, ...steps.flatMap((c) => byName.get(c.kind)?.record?.intent(c) ?? []));
   }
 
   /** The record written before running a plan: everything it may create, so a crash leaves nothing unowned. */
@@ -90,10 +87,7 @@ export function pipelineOf(kinds: Kind[]) {
 
   /** The record after a successful apply: what the desired state owns, and the previous values still to restore. */
   function finalState(intent: StateRecord, desired: Resource[]): StateRecord {
-    return desired.reduce((s, r) => {
-      const keep = byName.get(r.kind)?.record?.keep(r, intent);
-      return keep ? mergeState(s, keep) : s;
-    }, emptyState(intent.lab));
+    return mergeState(emptyState(intent.lab), ...desired.flatMap((r) => byName.get(r.kind)?.record?.keep(r, intent) ?? []));
   }
 
   function scriptRecords(state: StateRecord, plan: Plan, desired: Resource[]): ScriptRecords {

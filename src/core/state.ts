@@ -46,17 +46,23 @@ export function emptyState(lab: string): StateRecord {
 
 const uniq = (a: string[]) => [...new Set(a)].sort();
 
-export function mergeState(a: StateRecord, b: Partial<StateRecord>): StateRecord {
+/**
+ * The record with these parts added: lists united, a newer namespace identity winning, an earlier previous sysctl
+ * value winning (the record's, then the first part's). All parts at once: an apply of N steps merges N parts, and
+ * merging them one by one would copy and sort every list N times.
+ */
+export function mergeState(a: StateRecord, ...parts: Partial<StateRecord>[]): StateRecord {
+  const list = (k: 'namespaces' | 'links' | 'hostRoutes' | 'nat' | 'objects') => uniq([...a[k], ...parts.flatMap((p) => p[k] ?? [])]);
   return {
     lab: a.lab,
-    namespaces: uniq([...a.namespaces, ...(b.namespaces ?? [])]),
+    namespaces: list('namespaces'),
     // A newer identity wins: a namespace the lab re-created has a new one.
-    namespaceIds: { ...a.namespaceIds, ...(b.namespaceIds ?? {}) },
-    links: uniq([...a.links, ...(b.links ?? [])]),
-    hostRoutes: uniq([...a.hostRoutes, ...(b.hostRoutes ?? [])]),
-    sysctls: { ...(b.sysctls ?? {}), ...a.sysctls },
-    nat: uniq([...a.nat, ...(b.nat ?? [])]),
-    objects: uniq([...a.objects, ...(b.objects ?? [])]),
+    namespaceIds: Object.assign({}, a.namespaceIds, ...parts.map((p) => p.namespaceIds ?? {})),
+    links: list('links'),
+    hostRoutes: list('hostRoutes'),
+    sysctls: Object.assign({}, ...parts.map((p) => p.sysctls ?? {}).reverse(), a.sysctls),
+    nat: list('nat'),
+    objects: list('objects'),
   };
 }
 
