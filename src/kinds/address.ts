@@ -1,14 +1,19 @@
 // Addresses on the lab's interfaces (of every kind: the model's interfaces). IPv6 ones are added with `nodad` so they are usable
-// the moment apply returns. Link-local IPv6 addresses belong to the kernel and are left alone.
+// the moment apply returns (and again after an update takes their interface down, which drops them). Link-local IPv6 addresses belong to the kernel and are left alone.
 import type { Kind } from '../core/kind.js';
 import type { Resource } from '../model.js';
-import { canonicalCidr, familyOf, ip, linkClaim, nsClaim, ownsLink } from './common.js';
+import { canonicalCidr, familyOf, ip, linkBounced, linkClaim, nsClaim, ownsLink } from './common.js';
 
 interface AddressProps { dev: string; cidr: string }
 
 export const addressKind: Kind<AddressProps> = {
   name: 'address',
-  order: { create: { stage: 'config', after: ['veth-end'] }, update: { stage: 'config', after: ['veth-end'] }, delete: { stage: 'config', after: ['route:delete'] } },
+  // Created after the interfaces' settings: an interface taken down drops its global IPv6 addresses (see droppedWith).
+  order: {
+    create: { stage: 'config', after: ['veth-end', 'veth-end:update', 'bridge:update', 'macvlan:update', 'vxlan:update'] },
+    update: { stage: 'config', after: ['veth-end'] },
+    delete: { stage: 'config', after: ['route:delete'] },
+  },
   desired(model) {
     return model.ifaces.flatMap((f) => f.addresses.map((a) => res(f.ns, f.name, a.text, a.path)));
   },
@@ -17,6 +22,8 @@ export const addressKind: Kind<AddressProps> = {
       (l.addr_info ?? []).filter((a) => !(a.family === 'inet6' && a.scope === 'link'))
         .map((a) => ({ ...res(n.name, l.ifname, `${a.local}/${a.prefixlen}`), owned: true }))));
   },
+  // The kernel keeps IPv6 addresses added to an interface that is down, but drops them when it goes from up to down.
+  droppedWith: (l, _deletes, _live, updates) => familyOf(l.props.cidr) === 6 && linkBounced(l.ns, l.props.dev, updates),
   compare: () => [],
   create(r) {
     const { dev, cidr } = r.props;

@@ -120,6 +120,16 @@ export const endId = (e: { ns: string; name: string }) => `${e.ns}/${e.name}`;
 export { linkClaim, nsClaim };
 
 /**
+ * Does one of these updates take interface `dev` of `ns` down, or change one of `also` (e.g. its MAC)? The kernel
+ * then drops what lives on it only while it is up: its global IPv6 addresses, its static neighbours.
+ */
+export function linkBounced(ns: string, dev: string, updates: Change[], also: string[] = []): boolean {
+  const link = linkClaim(ns, dev);
+  const onLink = (r: Resource | undefined) => r !== undefined && (r.claims.includes(link) || r.parents.includes(link));
+  return updates.some((u) => onLink(u.desired) && (u.fields ?? []).some(([f, , v]) => (f === 'up' && v === false) || also.includes(f)));
+}
+
+/**
  * The record of interfaces the lab creates (Kind.record): their names, from their claims, from the instant of
  * `link add` (before the alias marks them) for as long as the file declares them.
  */

@@ -16,7 +16,7 @@ import { ifacesOf, ifKey, type LabModel, nsText } from '../core/lab-model.js';
 import type { NsLive } from '../core/live.js';
 import { didYouMean } from '../core/suggest.js';
 import { HOST, type Change, type Cmd, type Resource } from '../model.js';
-import { familyOf, ip, linkClaim, nsClaim, ownsLink, ownsNamespace } from './common.js';
+import { familyOf, ip, linkBounced, linkClaim, nsClaim, ownsLink, ownsNamespace } from './common.js';
 import { ROUTE_PROTO } from './route.js';
 
 export interface NeighbourSpec { address: string; lladdr: string; dev: string }
@@ -98,10 +98,7 @@ function neigh(ns: string, verb: 'replace' | 'del', p: NeighbourProps, proto: st
  * entry, every IPv4 address of the interface deleted. (Its interface deleted or re-created: through `parents`.)
  */
 function flushedBy(l: Resource<NeighbourProps>, deletes: Change[], live: Resource[], updates: Change[]): boolean {
-  const link = linkClaim(l.ns, l.props.dev);
-  const onLink = (r: Resource | undefined) => r !== undefined && (r.claims.includes(link) || r.parents.includes(link));
-  const bounced = updates.some((u) => onLink(u.desired) && (u.fields ?? []).some(([f, , v]) => (f === 'up' && v === false) || f === 'mac'));
-  if (bounced) return true;
+  if (linkBounced(l.ns, l.props.dev, updates, ['mac'])) return true;
   if (familyOf(l.props.address) !== 4 || !deletes.length) return false;
   const v4 = live.filter((r) => r.kind === 'address' && r.ns === l.ns && (r.props as { dev?: string }).dev === l.props.dev
     && familyOf(String((r.props as { cidr?: string }).cidr)) === 4);

@@ -68,6 +68,9 @@ function routes(t: Topology, ns: string, list: RouteSpec[], ix: LabIndex, out: F
     if (r.dev !== undefined) {
       const f = interfaceRef(ix, ns, r.dev, `${base}/dev`, 'route device');
       if (f) out.push(f);
+      else if (ix.byKey.get(ifKey(ns, r.dev))?.up === false) {
+        out.push({ code: 'route-device-down', path: `${base}/dev`, message: `route device ${r.dev} is declared down (up: false): the kernel refuses a route through an interface that is down ("Nexthop device is not up")`, hint: `bring ${r.dev} up, or leave this route out while it is down` });
+      }
     }
     let via: Addr | undefined;
     if (r.via !== undefined) {
@@ -114,7 +117,16 @@ function gateway(ns: string, r: RouteSpec, via: Addr, list: RouteSpec[], ix: Lab
       : { code: 'gateway-is-local', severity: 'warning', path, message: `gateway ${r.via} is an address of ${nsText(ns)} itself: the kernel accepts that for IPv4, but a gateway is the next router, a neighbour's address on that subnet`, hint: 'to send straight out of an interface, use "dev" without "via"' });
     return;
   }
-  if (cidrs.some((c) => inSubnet(via, c)) || out.length >= FINDINGS_CAP) return;
+  const onSubnet = pool.filter((f) => f.addresses.some((a) => a.cidr && inSubnet(via, a.cidr)));
+  if (ns !== HOST && onSubnet.length && onSubnet.every((f) => !f.up) && !(r.dev !== undefined && !devIf?.up)) {
+    out.push({
+      code: 'gateway-down', path,
+      message: `gateway ${r.via} is reachable only through ${onSubnet.map((f) => f.name).join(', ')}, declared down (up: false): the kernel refuses a route whose gateway it can't reach ("Nexthop has invalid gateway")`,
+      hint: 'bring that interface up, or leave this route out while it is down',
+    });
+    return;
+  }
+  if (onSubnet.length || out.length >= FINDINGS_CAP) return;
   const linkRoutes = list.filter((o) => o.dev !== undefined && o.via === undefined && o.to !== 'default' && (r.dev === undefined || o.dev === r.dev));
   if (linkRoutes.some((o) => { const c = o.to.includes('/') ? parseCidr(o.to) : parseCidr(`${o.to}/${o.to.includes(':') ? 128 : 32}`); return typeof c !== 'string' && inSubnet(via, c); })) return;
   if (ns === HOST && !devIf) return; // the host has addresses the lab doesn't declare

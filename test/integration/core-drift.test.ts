@@ -100,6 +100,20 @@ describe('drift repair', () => {
     expect(await sb.ping('b', '10.0.0.1')).toBe(true);
   });
 
+  it('an edit that takes an interface down keeps its addresses: the IPv6 ones the kernel drops are added again', async () => {
+    const down = join(dir, 'down.yaml');
+    // (b's default route goes: the kernel refuses a route through an interface that is down, and so does validation)
+    writeFileSync(down, LAB.replace('addresses: [10.0.0.2/24, "fd00::2/64"], mtu: 1400', 'addresses: [10.0.0.2/24, "fd00::2/64"], mtu: 1400, up: false')
+      .replace('  b:\n    routes:\n      - { to: default, via: 10.0.0.1 }\n', '  b:\n'));
+    const plan = await sb.topo(['plan', down]);
+    expect(plan.stdout).toMatch(/~ veth-end b-a \(up: true -> false\)[\s\S]*\+ address fd00::2\/64 on b-a/);
+    const apply = await sb.topo(['apply', down, '--json']);
+    expect(apply.exitCode, apply.stdout + apply.stderr).toBe(0); // verified: the address is there after the link went down
+    expect((await link('b', 'b-a')).flags).not.toContain('UP');
+    expect(await addrs('b', 'b-a')).toEqual(['10.0.0.2/24', 'fd00::2/64']);
+    expect((await sb.topo(['plan', down, '--detailed-exitcode'])).exitCode).toBe(0);
+  });
+
   it('an MTU changed by hand is put back', async () => {
     await driftRepaired('ip -n a link set a-b mtu 1500', [/~ veth-end a-b \(mtu: 1500 -> 1400\)/]);
     expect((await link('a', 'a-b')).mtu).toBe(1400);

@@ -58,6 +58,24 @@ tests:
     expect(ps.map(at)).toEqual(['4:34', '5:16', '7:34', '7:60', '9:13', '9:28']);
   });
 
+  it('a route through an interface declared down: the kernel refuses it, so validation does', () => {
+    const lab = (up: string) => `name: lab
+namespaces:
+  a:
+    routes:
+      - { to: 10.9.0.0/24, via: 10.0.0.2 }
+      - { to: 10.8.0.0/24, dev: a-b }
+      - { to: 10.7.0.0/24, via: 10.0.0.2, dev: a-b }
+veths:
+  - ends: [{ name: a-b, namespace: a, addresses: [10.0.0.1/24]${up} }, { name: b-a, addresses: [10.0.0.2/24] }]
+`;
+    const ps = problems(lab(', up: false'));
+    expect(ps.map((p) => [p.code, at(p)])).toEqual([['gateway-down', '5:33'], ['route-device-down', '6:33'], ['route-device-down', '7:48']]);
+    expect(ps[0].message).toBe('gateway 10.0.0.2 is reachable only through a-b, declared down (up: false): the kernel refuses a route whose gateway it can\'t reach ("Nexthop has invalid gateway")');
+    expect(ps[1].message).toContain('route device a-b is declared down (up: false)');
+    expect(problems(lab(''))).toEqual([]);
+  });
+
   it('every schema problem at once, one per place', () => {
     const ps = problems('name: Lab\nbridges:\n  br0: { mtu: 1, mac: "01:00:00:00:00:00", up: yes, colour: red }\n');
     expect(ps.map((p) => p.code)).toEqual(['bad-name', 'out-of-range', 'bad-mac', 'wrong-type', 'unknown-key']);
