@@ -26,13 +26,14 @@ function binWithout(...left: string[]): string {
 describe('sysctls through /proc/sys', () => {
   let sb: Sandbox;
   let empty: KernelState;
-  let noSysctl: string, noGrep: string, trace: string;
+  let noSysctl: string, noGrep: string, traceDir: string, trace: string;
   beforeAll(() => {
     noSysctl = binWithout('sysctl');
     noGrep = binWithout('sysctl', 'grep');
-    trace = `${mkdtempSync('/tmp/topo-trace-')}/trace`;
+    traceDir = mkdtempSync('/tmp/topo-trace-');
+    trace = `${traceDir}/trace`;
   });
-  afterAll(() => { for (const d of [noSysctl, noGrep]) rmSync(d, { recursive: true, force: true }); });
+  afterAll(() => { for (const d of [noSysctl, noGrep, traceDir]) rmSync(d, { recursive: true, force: true }); });
   beforeEach(async () => { sb = await Sandbox.create(); empty = await kernelState(sb); writeFileSync(trace, ''); });
   afterEach(async () => { await sb.close(); });
 
