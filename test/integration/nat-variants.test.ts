@@ -62,6 +62,8 @@ describe('NAT variants', () => {
     // The host's own connections, to either of its addresses (the output hook): web sees the address connected to.
     expect(await tcpConnect(sb, 'docker-host', '198.51.100.1', 8080)).toEqual({ result: 'open', reply: 'web:80 sees 198.51.100.1' });
     expect(await tcpConnect(sb, 'docker-host', '172.17.0.1', 8080)).toEqual({ result: 'open', reply: 'web:80 sees 172.17.0.1' });
+    // ...but not to 127.0.0.1, which `local` matches too: the source stays 127.0.0.1, web answers its own loopback.
+    expect((await tcpConnect(sb, 'docker-host', '127.0.0.1', 8080, 1000)).result).toBe('timeout');
     // web's own connections out: the client sees the host's address (masquerade without `out`).
     await serve('client', 9000);
     expect(await tcpConnect(sb, 'web', '198.51.100.2', 9000)).toEqual({ result: 'open', reply: 'client:9000 sees 198.51.100.1' });

@@ -120,4 +120,21 @@ namespaces:
     expect(r.warnings[0].hint).toBe('to keep each connection\'s port, give the target without a port: 10.0.1.2');
     expect(validateText(lab(`      forward: [{ in: eth0, proto: tcp, port: "8000-8010", to: "10.0.1.2:8000-8010" }]`), 'lab.yaml').warnings).toEqual([]);
   });
+
+  it('respells every address of the new fields the way the kernel prints it', () => {
+    const r = validateText(`name: lab
+namespaces:
+  r:
+    nat:
+      masquerade: [{ from: "FD00:0:0::7" }]
+      snat: [{ from: "FD00:0::/64", to: "FD00:1::1-FD00:1::0009" }]
+      forward: [{ from: "FD00::0002", dst: "FD00:9:0::1/128", proto: tcp, port: "80-81", to: "[FD00::0002]:8080-8081" }]
+`, 'lab.yaml');
+    expect(r.problems).toEqual([]);
+    expect(r.topo!.namespaces!.r!.nat).toEqual({
+      masquerade: [{ from: 'fd00::7' }],
+      snat: [{ from: 'fd00::/64', to: 'fd00:1::1-fd00:1::9' }],
+      forward: [{ from: 'fd00::2', dst: 'fd00:9::1/128', proto: 'tcp', port: '80-81', to: '[fd00::2]:8080-8081' }],
+    });
+  });
 });
