@@ -25,9 +25,15 @@ export interface EndSpec {
   name: string; namespace?: string; addresses?: string[]; mtu?: number; mac?: string; up?: boolean; bridge?: string;
 }
 export interface VethSpec { ends: [EndSpec, EndSpec] }
+/** The `nat:` section (src/kinds/nat-rules.ts writes it as nftables rules; README "nat" says what each field becomes). */
 export interface NatSpec {
-  masquerade?: { out: string; from?: string }[];
-  forward?: { in: string; proto: 'tcp' | 'udp'; port: number; to: string }[];
+  masquerade?: { out?: string; from?: string; proto?: 'tcp' | 'udp'; ports?: number | string }[];
+  snat?: { out?: string; from?: string; proto?: 'tcp' | 'udp'; to: string }[];
+  forward?: {
+    in?: string; from?: string; dst?: string; proto?: 'tcp' | 'udp'; port?: number | string; to: string;
+    /** true: also for the namespace's own connections (the output hook); 'only': for those alone. */
+    output?: boolean | 'only';
+  }[];
 }
 export interface TestSpec { from: string; ping: string; expect?: 'reachable' | 'unreachable'; external?: boolean }
 

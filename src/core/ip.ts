@@ -99,20 +99,6 @@ export function inSubnet(a: Addr, [net, len]: Cidr): boolean {
 
 export const isLinkLocal6 = (a: Addr): boolean => a.kind() === 'ipv6' && a.range() === 'linkLocal';
 
-/** NAT target "addr", "addr:port" (IPv4), "[addr]:port" or a bare IPv6 address. */
-export function parseNatTarget(s: string): { addr: Addr; port?: number } | string {
-  let host = s;
-  let portText: string | undefined;
-  const m = /^\[([^\]]*)\](?::(.*))?$/.exec(s);
-  if (m) { host = m[1]; portText = m[2]; } else if ((s.match(/:/g) ?? []).length === 1) [host, portText] = s.split(':');
-  const addr = parseAddr(host);
-  if (!addr) return `${JSON.stringify(host)} is not a valid IPv4 or IPv6 address`;
-  if (portText === undefined) return { addr };
-  const port = Number(portText);
-  if (!/^[0-9]{1,5}$/.test(portText) || port < 1 || port > 65535) return `port ${JSON.stringify(portText)} is not in 1..65535`;
-  return { addr, port };
-}
-
 /** Network address of a CIDR, as "net/len". */
 export function networkOf([a, len]: Cidr): string {
   return `${canon(networkAddr(a, len))}/${len}`;

@@ -4,7 +4,8 @@
 // any spelling the kernel's tools accept plans the same commands and converges. Pure; runs on a validated topology
 // only (a value it can't read is left as written: validation has refused the file already).
 import { HOST, type BridgeSpec, type EndSpec, type NamespaceSpec, type NatSpec, type RouteSpec, type TestSpec, type Topology } from '../model.js';
-import { canon, canonicalAddr, parseCidr, parseNatTarget } from '../core/ip.js';
+import { canon, canonicalAddr, parseCidr } from '../core/ip.js';
+import { parseTarget } from '../kinds/nat-rules.js';
 
 export function canonicalTopology(t: Topology): Topology {
   return {
@@ -41,12 +42,17 @@ function route(r: RouteSpec): RouteSpec {
 }
 
 function nat(n: NatSpec): NatSpec {
+  const from = <T extends { from?: string }>(x: T): T => (x.from !== undefined ? { ...x, from: match(x.from) } : x);
   return {
     ...n,
-    ...(n.masquerade ? { masquerade: n.masquerade.map((m) => ({ ...m, ...(m.from !== undefined ? { from: cidr(m.from) } : {}) })) } : {}),
-    ...(n.forward ? { forward: n.forward.map((f) => ({ ...f, to: natTarget(f.to) })) } : {}),
+    ...(n.masquerade ? { masquerade: n.masquerade.map(from) } : {}),
+    ...(n.snat ? { snat: n.snat.map((x) => ({ ...from(x), to: natTarget(x.to) })) } : {}),
+    ...(n.forward ? { forward: n.forward.map((f) => ({ ...from(f), ...(f.dst !== undefined && f.dst !== 'local' ? { dst: match(f.dst) } : {}), to: natTarget(f.to) })) } : {}),
   };
 }
+
+/** A NAT match: an address or a CIDR. */
+const match = (s: string): string => (s.includes('/') ? cidr(s) : addr(s));
 
 /** A ping target is a namespace name (which wins, as in validation) or an address; only an address is respelled. */
 function test(x: TestSpec, t: Topology): TestSpec {
@@ -61,13 +67,14 @@ function cidr(s: string): string {
   return typeof c === 'string' ? s : `${canon(c[0])}/${c[1]}`;
 }
 
-/** "addr", "addr:port" (IPv4) or "[addr]:port" / "addr" (IPv6), with the address canonical. */
+/** "addr[-addr]", "addr:port[-port]" (IPv4) or "[addr]:port[-port]" / "addr" (IPv6), with the addresses canonical. */
 function natTarget(s: string): string {
-  const t = parseNatTarget(s);
+  const t = parseTarget(s);
   if (typeof t === 'string') return s;
-  const a = canon(t.addr);
+  const a = canon(t.addr) + (t.last ? `-${canon(t.last)}` : '');
   if (t.port === undefined) return a;
-  return t.addr.kind() === 'ipv6' ? `[${a}]:${t.port}` : `${a}:${t.port}`;
+  const p = t.lastPort === undefined ? `${t.port}` : `${t.port}-${t.lastPort}`;
+  return t.addr.kind() === 'ipv6' ? `[${a}]:${p}` : `${a}:${p}`;
 }
 
 function mapValues<V>(o: Record<string, V>, f: (v: V) => V): Record<string, V> {

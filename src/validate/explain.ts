@@ -82,7 +82,7 @@ const address = (v: string): Explained => v.includes('/')
 const EXPLAIN: Record<string, (v: string) => Explained> = {
   ifName, nsName, labName, mac, cidr, address,
   routeDst: (v) => ({ code: 'bad-address', message: `route destination ${show(v)} is not "default", a CIDR or an address`, hint: 'e.g. default, 10.1.0.0/16, 10.1.0.7, fd00:1::/64' }),
-  natTarget: (v) => ({ code: 'bad-address', message: `forward target ${show(v)} is not an address with an optional port`, hint: 'e.g. 10.0.1.2, 10.0.1.2:80, [fd00::2]:80' }),
+  natTarget: (v) => ({ code: 'bad-address', message: `forward target ${show(v)} is not an address with an optional port or range of ports`, hint: 'e.g. 10.0.1.2, 10.0.1.2:80, 10.0.1.2:9000-9010, [fd00::2]:80' }),
   sysctlName: (v) => ({ code: 'bad-sysctl', message: `sysctl name ${show(v)} is not a dotted sysctl name`, hint: 'e.g. net.ipv4.ip_forward (dots, not slashes)' }),
   sysctlValue: (v) => ({ code: 'bad-sysctl', message: `sysctl value ${show(v)} contains a control character or line break` }),
 };

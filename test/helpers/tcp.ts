@@ -7,11 +7,12 @@ export interface TcpServer { pid: number; stop(): Promise<void> }
 
 /**
  * A server in `ns` listening on `port` (all addresses, v4 and v6) that writes `reply` to every connection and
- * closes it. Resolves once it listens.
+ * closes it; `{peer}` in the reply is replaced by the address the connection came from (as the server sees it,
+ * after any NAT). Resolves once it listens.
  */
 export async function tcpServer(sb: Sandbox, ns: string, port: number, reply = `hello from ${ns}`): Promise<TcpServer> {
   const ready = `/run/tcp-server-${ns}-${port}.ready`;
-  const code = `require('net').createServer((s) => s.end(${JSON.stringify(reply)})).listen(${port}, () => require('fs').writeFileSync(${JSON.stringify(ready)}, ''))`;
+  const code = `require('net').createServer((s) => s.end(${JSON.stringify(reply)}.split('{peer}').join(String(s.remoteAddress).replace(/^::ffff:/, '')))).listen(${port}, () => require('fs').writeFileSync(${JSON.stringify(ready)}, ''))`;
   const started = await sb.run(['sh', '-c', `ip netns exec "$1" "$2" -e "$3" >/dev/null 2>&1 & echo $!`, 'sh', ns, process.execPath, code]);
   const pid = Number(started.stdout.trim());
   if (started.exitCode !== 0 || !pid) throw new Error(`tcp server in ${ns}: ${started.stderr}`);

@@ -60,7 +60,7 @@ function compare(checker: ts.TypeChecker, node: Node, type: ts.Type, path: strin
   }
   const parts = t.isUnion() ? t.types : [t];
   if (n.enum) {
-    const want = n.enum.map(String).sort(), got = parts.map((x) => (x.isStringLiteral() || x.isNumberLiteral() ? String(x.value) : '?')).sort();
+    const want = n.enum.map(String).sort(), got = parts.map((x) => (x.isStringLiteral() || x.isNumberLiteral() ? String(x.value) : x.flags & ts.TypeFlags.BooleanLiteral ? checker.typeToString(x) : '?')).sort();
     return JSON.stringify(want) === JSON.stringify(got) ? [] : [`${path}: ${JSON.stringify(want)} in the schema, ${JSON.stringify(got)} in the type`];
   }
   const flag = { string: ts.TypeFlags.StringLike, integer: ts.TypeFlags.NumberLike, number: ts.TypeFlags.NumberLike, boolean: ts.TypeFlags.BooleanLike };

@@ -6,7 +6,7 @@ const require = createRequire(import.meta.url);
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://topo.invalid/schemas/topology.schema.json","title":"topo topology","description":"A lab for topo: network namespaces, veth pairs, bridges, VXLAN endpoints, addresses, routes, sysctls, NAT and connectivity tests.","type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"$ref":"#/definitions/labName"},"namespaces":{"description":"Network namespaces, by name. \"host\" is reserved: the namespace topo runs in (declare it to give it routes, sysctls or NAT). A value may be empty (null or {}).","type":"object","propertyNames":{"$ref":"#/definitions/nsName"},"additionalProperties":{"$ref":"#/definitions/namespace"}},"tables":{"$ref":"#/definitions/tables","description":"Names of routing tables, for every namespace: name → number (e.g. wan: 100). Built in: main (254), local (255), default (253). topo never reads /etc/iproute2/rt_tables."},"bridges":{"description":"Linux bridges, by interface name, each in its `namespace` (default host). A bridge can also be declared under its namespace (namespaces.<ns>.bridges), which lets two namespaces each have one of the same name.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/bridge"}},"veths":{"description":"veth pairs: two interfaces connected back to back, possibly in two namespaces.","type":"array","items":{"$ref":"#/definitions/veth"}},"tests":{"description":"Connectivity tests (ping) run by `topo test`.","type":"array","items":{"$ref":"#/definitions/test"}}},"definitions":{"labName":{"description":"Name of the lab: 1 to 16 characters, lower-case letters, digits and '-', starting with a letter or digit. It marks every object the lab owns.","type":"string","pattern":"^[a-z0-9][a-z0-9-]{0,15}$"},"nsName":{"description":"A network namespace name: letters, digits, '_', '.', '-', at most 64 characters, not starting with '.' or '-'. \"host\" is the namespace topo runs in.","type":"string","pattern":"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"},"ifName":{"description":"An interface name: 1 to 15 bytes (the kernel's IFNAMSIZ) of letters, digits, '_', '.', '-'; not starting with '-', not \".\" or \"..\".","type":"string","minLength":1,"maxLength":15,"pattern":"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},"cidr":{"description":"An interface address with its prefix length, IPv4 or IPv6: 10.0.0.1/24, fd00::1/64 (host bits allowed).","type":"string","pattern":"^[0-9A-Fa-f:.]+/[0-9]{1,3}$"},"address":{"description":"A plain IPv4 or IPv6 address, without prefix: 10.0.0.254, fd00::1.","type":"string","pattern":"^[0-9A-Fa-f:.]+$"},"routeDst":{"description":"Route destination: \"default\", a CIDR (10.1.0.0/16) or a bare address (= /32 or /128). IPv4 or IPv6.","type":"string","pattern":"^(default|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"},"natTarget":{"description":"Where forwarded traffic goes: an address with an optional port: 10.0.1.2, 10.0.1.2:80, [fd00::2]:80.","type":"string","pattern":"^([0-9.]+(:[0-9]{1,5})?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5})?)$"},"tableName":{"description":"A routing table name: a letter or '_' first, then letters, digits, '_', '.', '-' (at most 64 characters).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"},"tables":{"description":"Names of routing tables: name → number (1..4294967295; 253, 254 and 255 are the kernel's default, main and local).","type":"object","propertyNames":{"$ref":"#/definitions/tableName"},"additionalProperties":{"type":"integer","minimum":1,"maximum":4294967295}},"tableRef":{"description":"A routing table: its number (1..4294967295) or its name (main, local, default, or one declared under `tables:`).","type":["integer","string"],"minimum":1,"maximum":4294967295,"pattern":"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"},"mtu":{"description":"MTU in bytes, 68..65535.","type":"integer","minimum":68,"maximum":65535},"mac":{"description":"A unicast MAC address: six hex pairs separated by ':', e.g. \"02:00:00:00:00:01\" (quote it in YAML).","type":"string","pattern":"^[0-9A-Fa-f][02468AaCcEe](:[0-9A-Fa-f]{2}){5}$","not":{"pattern":"^00(:00){5}$"}},"up":{"description":"Whether the interface is up (default true).","type":"boolean"},"promisc":{"description":"Promiscuous mode: the interface takes every frame it sees, not only those sent to its MAC (default false, as a new interface is). Held to the interface's PROMISC flag, not its promiscuity count (a bridge port counts one for its bridge).","type":"boolean"},"bridgeStp":{"description":"The kernel's spanning tree (802.1D) on this bridge (default false). With it on, a new port listens, then learns, for forward_delay each before it forwards: pings right after apply fail for 2 x forward_delay.","type":"boolean"},"bridgeForwardDelay":{"description":"Seconds a port spends listening, then learning, before it forwards when stp is on (default 15; with stp on the kernel accepts 2 to 30). Up to two decimals: the kernel counts hundredths.","type":"number","minimum":0,"maximum":30},"bridgeHelloTime":{"description":"Seconds between the STP hellos the bridge sends as root (default 2; the kernel accepts 1 to 10). Up to two decimals.","type":"number","minimum":1,"maximum":10},"bridgeMaxAge":{"description":"Seconds a received STP hello stays valid (default 20; the kernel accepts 6 to 40). Up to two decimals.","type":"number","minimum":6,"maximum":40},"bridgeAgeingTime":{"description":"Seconds a learned MAC address stays in the bridge's forwarding table unless seen again (default 300; 0 keeps none). Up to two decimals.","type":"number","minimum":0,"maximum":42949672},"bridgeMcastSnooping":{"description":"IGMP/MLD snooping: multicast goes only to the ports that joined its group (default true).","type":"boolean"},"bridgeVlanFiltering":{"description":"802.1Q VLAN filtering on the bridge (default false). Needs a kernel built with CONFIG_BRIDGE_VLAN_FILTERING: a file asking for it is refused where the kernel's configuration shows it missing; where that can't be read, the kernel refuses it when applied.","type":"boolean"},"addresses":{"description":"Interface addresses, IPv4 and IPv6, each with its prefix length.","type":"array","items":{"$ref":"#/definitions/cidr"}},"namespace":{"description":"A network namespace. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"loopback":{"description":"State of the loopback interface `lo`: up (default) or down. Not allowed on host.","enum":["up","down"]},"bridges":{"description":"Linux bridges of this namespace, by interface name. A veth end in this namespace joins one with `bridge: <name>`.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/nsBridge"}},"sysctls":{"description":"Network sysctls of this namespace (net.*), as the kernel prints them.","type":"object","propertyNames":{"$ref":"#/definitions/sysctlName"},"additionalProperties":{"$ref":"#/definitions/sysctlValue"}},"tables":{"$ref":"#/definitions/tables","description":"Names of routing tables of this namespace, besides the top-level ones: name → number."},"routes":{"description":"Routes of this namespace: of the main table, or of the table each names.","type":"array","items":{"$ref":"#/definitions/route"}},"neighbours":{"description":"Static neighbours (permanent ARP and NDP entries) of this namespace, one per interface and address.","type":"array","items":{"$ref":"#/definitions/neighbour"}},"rules":{"description":"Policy routing rules of this namespace (`ip rule`), each at its own priority: the kernel tries them from the lowest priority up.","type":"array","items":{"$ref":"#/definitions/rule"}},"nat":{"$ref":"#/definitions/nat"},"macvlans":{"description":"macvlan interfaces of this namespace, by interface name: each a sub-interface of a parent interface (here or in another namespace) with a MAC address of its own.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/macvlan"}},"vxlans":{"description":"VXLAN tunnel endpoints of this namespace, by interface name: Ethernet interfaces whose frames travel in UDP to the other endpoints of their VNI, e.g. a bridge stretched over several namespaces (or hosts).","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/vxlan"}}}},"sysctlName":{"description":"A sysctl name in dotted form, e.g. net.ipv4.ip_forward. Only net.* sysctls are per namespace.","type":"string","pattern":"^[a-z0-9_-]+(\\.[A-Za-z0-9_-]+)+$"},"sysctlValue":{"description":"The value, as the kernel prints it (a number or a string).","type":["string","integer"],"pattern":"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"},"neighbour":{"description":"A static neighbour: traffic for `address` out of `dev` goes to `lladdr`, without asking (no ARP or neighbour discovery). The entry is permanent: the kernel never ages it out.","type":"object","additionalProperties":false,"required":["address","lladdr","dev"],"properties":{"address":{"$ref":"#/definitions/address","description":"The neighbour's IPv4 or IPv6 address (link-local IPv6 too)."},"lladdr":{"$ref":"#/definitions/mac","description":"The neighbour's MAC address."},"dev":{"$ref":"#/definitions/ifName","description":"The interface it is reached on: an interface the lab declares in this namespace."}}},"route":{"description":"A route: `to` and a gateway (`via`), an interface (`dev`), or both.","type":"object","additionalProperties":false,"required":["to"],"anyOf":[{"required":["via"]},{"required":["dev"]}],"properties":{"to":{"$ref":"#/definitions/routeDst"},"via":{"$ref":"#/definitions/address","description":"Gateway: a plain address of the same family as `to`, inside the subnet of an address of this namespace."},"dev":{"$ref":"#/definitions/ifName","description":"Outgoing interface: an interface of this namespace."},"metric":{"description":"Route metric (priority), 0..4294967295.","type":"integer","minimum":0,"maximum":4294967295},"table":{"$ref":"#/definitions/tableRef","description":"The routing table (default main): its number or name. Not local, the kernel's own."}}},"ruleSelector":{"description":"An address (= /32 or /128) or a network without host bits: 10.0.1.2, 10.0.0.0/8, fd00::/64.","type":"string","pattern":"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},"rule":{"description":"A policy routing rule: which packets (from, to, iif, oif, fwmark; none: every packet) and what to do with them (action: lookup `table`, goto a later rule, blackhole, unreachable, prohibit).","type":"object","additionalProperties":false,"required":["priority"],"properties":{"priority":{"description":"1..32765, unique per family in the namespace: 0, 32766 and 32767 are the kernel's own rules (lookup local, main, default).","type":"integer","minimum":0,"maximum":4294967295},"from":{"$ref":"#/definitions/ruleSelector","description":"Source address or network."},"to":{"$ref":"#/definitions/ruleSelector","description":"Destination address or network, of the family of `from`."},"iif":{"$ref":"#/definitions/ifName","description":"Incoming interface (lo: packets of the namespace itself)."},"oif":{"$ref":"#/definitions/ifName","description":"Outgoing interface (of sockets bound to it)."},"fwmark":{"description":"Firewall mark: a number, or \"value/mask\" (decimal or 0x hex), e.g. 7, \"0x10/0xff\".","type":["integer","string"],"minimum":0,"maximum":4294967295,"pattern":"^(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10})(/(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10}))?$"},"table":{"$ref":"#/definitions/tableRef","description":"The table to look up (action lookup): its number or name."},"goto":{"description":"The priority of a later rule to go on at (action goto).","type":"integer","minimum":1,"maximum":4294967295},"action":{"description":"lookup (default; with `table`), goto (default when `goto` is given), blackhole, unreachable, prohibit.","enum":["lookup","goto","blackhole","unreachable","prohibit"]},"family":{"description":"4 (default) or 6, for a rule without `from` or `to` (else their family).","enum":[4,6]}}},"nat":{"description":"NAT rules of this namespace (nftables).","type":"object","additionalProperties":false,"properties":{"masquerade":{"description":"Source NAT: traffic leaving through `out` gets the address of `out`.","type":"array","items":{"type":"object","additionalProperties":false,"required":["out"],"properties":{"out":{"$ref":"#/definitions/ifName","description":"Outgoing interface of this namespace."},"from":{"$ref":"#/definitions/cidr","description":"Only traffic from this CIDR (optional)."}}}},"forward":{"description":"Port forwarding (destination NAT): traffic arriving on `in` to `port` goes to `to`.","type":"array","items":{"type":"object","additionalProperties":false,"required":["in","proto","port","to"],"properties":{"in":{"$ref":"#/definitions/ifName","description":"Incoming interface of this namespace."},"proto":{"description":"tcp or udp.","enum":["tcp","udp"]},"port":{"description":"Destination port, 1..65535.","type":"integer","minimum":1,"maximum":65535},"to":{"$ref":"#/definitions/natTarget"}}}}}},"bridge":{"description":"A Linux bridge. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the bridge (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"stp":{"$ref":"#/definitions/bridgeStp"},"forward_delay":{"$ref":"#/definitions/bridgeForwardDelay"},"hello_time":{"$ref":"#/definitions/bridgeHelloTime"},"max_age":{"$ref":"#/definitions/bridgeMaxAge"},"ageing_time":{"$ref":"#/definitions/bridgeAgeingTime"},"mcast_snooping":{"$ref":"#/definitions/bridgeMcastSnooping"},"vlan_filtering":{"$ref":"#/definitions/bridgeVlanFiltering"}}},"nsBridge":{"description":"A Linux bridge of the namespace it is declared under. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"stp":{"$ref":"#/definitions/bridgeStp"},"forward_delay":{"$ref":"#/definitions/bridgeForwardDelay"},"hello_time":{"$ref":"#/definitions/bridgeHelloTime"},"max_age":{"$ref":"#/definitions/bridgeMaxAge"},"ageing_time":{"$ref":"#/definitions/bridgeAgeingTime"},"mcast_snooping":{"$ref":"#/definitions/bridgeMcastSnooping"},"vlan_filtering":{"$ref":"#/definitions/bridgeVlanFiltering"}}},"vxlan":{"description":"A VXLAN tunnel endpoint. Where its frames go: `remote` (the one other endpoint), `group` (a multicast group, with `dev`), or `flood` (static flood entries: every endpoint listed gets a copy of each broadcast, unknown or multicast frame); at most one of the three.","type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"description":"The VNI (VXLAN network identifier), 1..16777215. Endpoints with the same VNI and port are one layer-2 network; two in one namespace need another port or address family.","type":"integer","minimum":1,"maximum":16777215},"remote":{"$ref":"#/definitions/address","description":"The other endpoint's address (unicast)."},"group":{"$ref":"#/definitions/address","description":"A multicast group the endpoints join (IPv4 224.0.0.0/4 or IPv6 ff00::/8); needs `dev`."},"flood":{"description":"Static flood entries: the addresses of the other endpoints (the kernel's `bridge fdb append 00:00:00:00:00:00 ... dst ADDRESS`).","type":"array","minItems":1,"items":{"$ref":"#/definitions/address"}},"local":{"$ref":"#/definitions/address","description":"Source address of the tunnel's packets: an address of this namespace."},"dstport":{"description":"UDP destination port, 1..65535 (default 4789, the IANA port).","type":"integer","minimum":1,"maximum":65535},"dev":{"$ref":"#/definitions/ifName","description":"The underlay: the interface of this namespace the tunnel's packets leave by. Its MTU less the headers (50 bytes over IPv4, 70 over IPv6) is the endpoint's MTU."},"learning":{"description":"Learn where the MACs behind other endpoints are from the packets that arrive (default true).","type":"boolean"},"mtu":{"$ref":"#/definitions/mtu"},"addresses":{"$ref":"#/definitions/addresses"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this endpoint a port of this bridge (same namespace)."},"up":{"$ref":"#/definitions/up"}}},"veth":{"description":"A veth pair.","type":"object","additionalProperties":false,"required":["ends"],"properties":{"ends":{"description":"Exactly two ends.","type":"array","minItems":2,"maxItems":2,"items":{"$ref":"#/definitions/end"}}}},"end":{"description":"One end of a veth pair.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of this end (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this end a port of this bridge (same namespace)."}}},"macvlan":{"description":"A macvlan: a sub-interface of `parent`. Its parent is never changed by the lab.","type":"object","additionalProperties":false,"required":["parent"],"properties":{"parent":{"$ref":"#/definitions/parentRef"},"mode":{"description":"bridge (default: the parent's macvlans reach each other and the parent's wire), private (only the wire), vepa (through the wire's far end), passthru (the parent's only macvlan, with its MAC).","enum":["bridge","private","vepa","passthru"]},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu","description":"MTU in bytes, at most the parent's (default: the parent's)."},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"}}},"parentRef":{"description":"The parent interface: its name, in the macvlan's namespace, or { name, namespace } (a lab interface, or one of the host's own in namespace host).","if":{"type":"string"},"then":{"$ref":"#/definitions/ifName"},"else":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the parent (default: the macvlan's)."}}}},"test":{"description":"A connectivity test: ping `ping` from namespace `from`.","type":"object","additionalProperties":false,"required":["from","ping"],"properties":{"from":{"$ref":"#/definitions/nsName","description":"A declared namespace, or host."},"ping":{"description":"An address declared in the lab, or a namespace name (any of its addresses). With external: true, any address.","type":"string","minLength":1},"expect":{"description":"reachable (default) or unreachable.","enum":["reachable","unreachable"]},"external":{"description":"Allow a target the lab doesn't declare.","type":"boolean"}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://topo.invalid/schemas/topology.schema.json","title":"topo topology","description":"A lab for topo: network namespaces, veth pairs, bridges, VXLAN endpoints, addresses, routes, sysctls, NAT and connectivity tests.","type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"$ref":"#/definitions/labName"},"namespaces":{"description":"Network namespaces, by name. \"host\" is reserved: the namespace topo runs in (declare it to give it routes, sysctls or NAT). A value may be empty (null or {}).","type":"object","propertyNames":{"$ref":"#/definitions/nsName"},"additionalProperties":{"$ref":"#/definitions/namespace"}},"tables":{"$ref":"#/definitions/tables","description":"Names of routing tables, for every namespace: name → number (e.g. wan: 100). Built in: main (254), local (255), default (253). topo never reads /etc/iproute2/rt_tables."},"bridges":{"description":"Linux bridges, by interface name, each in its `namespace` (default host). A bridge can also be declared under its namespace (namespaces.<ns>.bridges), which lets two namespaces each have one of the same name.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/bridge"}},"veths":{"description":"veth pairs: two interfaces connected back to back, possibly in two namespaces.","type":"array","items":{"$ref":"#/definitions/veth"}},"tests":{"description":"Connectivity tests (ping) run by `topo test`.","type":"array","items":{"$ref":"#/definitions/test"}}},"definitions":{"labName":{"description":"Name of the lab: 1 to 16 characters, lower-case letters, digits and '-', starting with a letter or digit. It marks every object the lab owns.","type":"string","pattern":"^[a-z0-9][a-z0-9-]{0,15}$"},"nsName":{"description":"A network namespace name: letters, digits, '_', '.', '-', at most 64 characters, not starting with '.' or '-'. \"host\" is the namespace topo runs in.","type":"string","pattern":"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"},"ifName":{"description":"An interface name: 1 to 15 bytes (the kernel's IFNAMSIZ) of letters, digits, '_', '.', '-'; not starting with '-', not \".\" or \"..\".","type":"string","minLength":1,"maxLength":15,"pattern":"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},"cidr":{"description":"An interface address with its prefix length, IPv4 or IPv6: 10.0.0.1/24, fd00::1/64 (host bits allowed).","type":"string","pattern":"^[0-9A-Fa-f:.]+/[0-9]{1,3}$"},"address":{"description":"A plain IPv4 or IPv6 address, without prefix: 10.0.0.254, fd00::1.","type":"string","pattern":"^[0-9A-Fa-f:.]+$"},"routeDst":{"description":"Route destination: \"default\", a CIDR (10.1.0.0/16) or a bare address (= /32 or /128). IPv4 or IPv6.","type":"string","pattern":"^(default|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"},"natTarget":{"description":"Where forwarded traffic goes: an address with an optional port or range of ports: 10.0.1.2, 10.0.1.2:80, 10.0.1.2:9000-9010, [fd00::2]:80. Without a port the connection keeps its own.","type":"string","pattern":"^([0-9.]+(:[0-9]{1,5}(-[0-9]{1,5})?)?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5}(-[0-9]{1,5})?)?)$"},"natMatch":{"description":"An address or a CIDR, IPv4 or IPv6: 10.0.1.7, 10.0.1.0/24, fd00::/64.","type":"string","pattern":"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},"natProto":{"description":"Only this protocol (meta l4proto; tcp/udp dport with a port): tcp or udp.","enum":["tcp","udp"]},"portRange":{"description":"A port (1..65535) or a range of ports \"8000-8010\" (quote it).","type":["integer","string"],"minimum":1,"maximum":65535,"pattern":"^[0-9]{1,5}-[0-9]{1,5}$"},"tableName":{"description":"A routing table name: a letter or '_' first, then letters, digits, '_', '.', '-' (at most 64 characters).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"},"tables":{"description":"Names of routing tables: name → number (1..4294967295; 253, 254 and 255 are the kernel's default, main and local).","type":"object","propertyNames":{"$ref":"#/definitions/tableName"},"additionalProperties":{"type":"integer","minimum":1,"maximum":4294967295}},"tableRef":{"description":"A routing table: its number (1..4294967295) or its name (main, local, default, or one declared under `tables:`).","type":["integer","string"],"minimum":1,"maximum":4294967295,"pattern":"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"},"mtu":{"description":"MTU in bytes, 68..65535.","type":"integer","minimum":68,"maximum":65535},"mac":{"description":"A unicast MAC address: six hex pairs separated by ':', e.g. \"02:00:00:00:00:01\" (quote it in YAML).","type":"string","pattern":"^[0-9A-Fa-f][02468AaCcEe](:[0-9A-Fa-f]{2}){5}$","not":{"pattern":"^00(:00){5}$"}},"up":{"description":"Whether the interface is up (default true).","type":"boolean"},"promisc":{"description":"Promiscuous mode: the interface takes every frame it sees, not only those sent to its MAC (default false, as a new interface is). Held to the interface's PROMISC flag, not its promiscuity count (a bridge port counts one for its bridge).","type":"boolean"},"bridgeStp":{"description":"The kernel's spanning tree (802.1D) on this bridge (default false). With it on, a new port listens, then learns, for forward_delay each before it forwards: pings right after apply fail for 2 x forward_delay.","type":"boolean"},"bridgeForwardDelay":{"description":"Seconds a port spends listening, then learning, before it forwards when stp is on (default 15; with stp on the kernel accepts 2 to 30). Up to two decimals: the kernel counts hundredths.","type":"number","minimum":0,"maximum":30},"bridgeHelloTime":{"description":"Seconds between the STP hellos the bridge sends as root (default 2; the kernel accepts 1 to 10). Up to two decimals.","type":"number","minimum":1,"maximum":10},"bridgeMaxAge":{"description":"Seconds a received STP hello stays valid (default 20; the kernel accepts 6 to 40). Up to two decimals.","type":"number","minimum":6,"maximum":40},"bridgeAgeingTime":{"description":"Seconds a learned MAC address stays in the bridge's forwarding table unless seen again (default 300; 0 keeps none). Up to two decimals.","type":"number","minimum":0,"maximum":42949672},"bridgeMcastSnooping":{"description":"IGMP/MLD snooping: multicast goes only to the ports that joined its group (default true).","type":"boolean"},"bridgeVlanFiltering":{"description":"802.1Q VLAN filtering on the bridge (default false). Needs a kernel built with CONFIG_BRIDGE_VLAN_FILTERING: a file asking for it is refused where the kernel's configuration shows it missing; where that can't be read, the kernel refuses it when applied.","type":"boolean"},"addresses":{"description":"Interface addresses, IPv4 and IPv6, each with its prefix length.","type":"array","items":{"$ref":"#/definitions/cidr"}},"namespace":{"description":"A network namespace. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"loopback":{"description":"State of the loopback interface `lo`: up (default) or down. Not allowed on host.","enum":["up","down"]},"bridges":{"description":"Linux bridges of this namespace, by interface name. A veth end in this namespace joins one with `bridge: <name>`.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/nsBridge"}},"sysctls":{"description":"Network sysctls of this namespace (net.*), as the kernel prints them.","type":"object","propertyNames":{"$ref":"#/definitions/sysctlName"},"additionalProperties":{"$ref":"#/definitions/sysctlValue"}},"tables":{"$ref":"#/definitions/tables","description":"Names of routing tables of this namespace, besides the top-level ones: name → number."},"routes":{"description":"Routes of this namespace: of the main table, or of the table each names.","type":"array","items":{"$ref":"#/definitions/route"}},"neighbours":{"description":"Static neighbours (permanent ARP and NDP entries) of this namespace, one per interface and address.","type":"array","items":{"$ref":"#/definitions/neighbour"}},"rules":{"description":"Policy routing rules of this namespace (`ip rule`), each at its own priority: the kernel tries them from the lowest priority up.","type":"array","items":{"$ref":"#/definitions/rule"}},"nat":{"$ref":"#/definitions/nat"},"macvlans":{"description":"macvlan interfaces of this namespace, by interface name: each a sub-interface of a parent interface (here or in another namespace) with a MAC address of its own.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/macvlan"}},"vxlans":{"description":"VXLAN tunnel endpoints of this namespace, by interface name: Ethernet interfaces whose frames travel in UDP to the other endpoints of their VNI, e.g. a bridge stretched over several namespaces (or hosts).","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/vxlan"}}}},"sysctlName":{"description":"A sysctl name in dotted form, e.g. net.ipv4.ip_forward. Only net.* sysctls are per namespace.","type":"string","pattern":"^[a-z0-9_-]+(\\.[A-Za-z0-9_-]+)+$"},"sysctlValue":{"description":"The value, as the kernel prints it (a number or a string).","type":["string","integer"],"pattern":"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"},"neighbour":{"description":"A static neighbour: traffic for `address` out of `dev` goes to `lladdr`, without asking (no ARP or neighbour discovery). The entry is permanent: the kernel never ages it out.","type":"object","additionalProperties":false,"required":["address","lladdr","dev"],"properties":{"address":{"$ref":"#/definitions/address","description":"The neighbour's IPv4 or IPv6 address (link-local IPv6 too)."},"lladdr":{"$ref":"#/definitions/mac","description":"The neighbour's MAC address."},"dev":{"$ref":"#/definitions/ifName","description":"The interface it is reached on: an interface the lab declares in this namespace."}}},"route":{"description":"A route: `to` and a gateway (`via`), an interface (`dev`), or both.","type":"object","additionalProperties":false,"required":["to"],"anyOf":[{"required":["via"]},{"required":["dev"]}],"properties":{"to":{"$ref":"#/definitions/routeDst"},"via":{"$ref":"#/definitions/address","description":"Gateway: a plain address of the same family as `to`, inside the subnet of an address of this namespace."},"dev":{"$ref":"#/definitions/ifName","description":"Outgoing interface: an interface of this namespace."},"metric":{"description":"Route metric (priority), 0..4294967295.","type":"integer","minimum":0,"maximum":4294967295},"table":{"$ref":"#/definitions/tableRef","description":"The routing table (default main): its number or name. Not local, the kernel's own."}}},"ruleSelector":{"description":"An address (= /32 or /128) or a network without host bits: 10.0.1.2, 10.0.0.0/8, fd00::/64.","type":"string","pattern":"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},"rule":{"description":"A policy routing rule: which packets (from, to, iif, oif, fwmark; none: every packet) and what to do with them (action: lookup `table`, goto a later rule, blackhole, unreachable, prohibit).","type":"object","additionalProperties":false,"required":["priority"],"properties":{"priority":{"description":"1..32765, unique per family in the namespace: 0, 32766 and 32767 are the kernel's own rules (lookup local, main, default).","type":"integer","minimum":0,"maximum":4294967295},"from":{"$ref":"#/definitions/ruleSelector","description":"Source address or network."},"to":{"$ref":"#/definitions/ruleSelector","description":"Destination address or network, of the family of `from`."},"iif":{"$ref":"#/definitions/ifName","description":"Incoming interface (lo: packets of the namespace itself)."},"oif":{"$ref":"#/definitions/ifName","description":"Outgoing interface (of sockets bound to it)."},"fwmark":{"description":"Firewall mark: a number, or \"value/mask\" (decimal or 0x hex), e.g. 7, \"0x10/0xff\".","type":["integer","string"],"minimum":0,"maximum":4294967295,"pattern":"^(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10})(/(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10}))?$"},"table":{"$ref":"#/definitions/tableRef","description":"The table to look up (action lookup): its number or name."},"goto":{"description":"The priority of a later rule to go on at (action goto).","type":"integer","minimum":1,"maximum":4294967295},"action":{"description":"lookup (default; with `table`), goto (default when `goto` is given), blackhole, unreachable, prohibit.","enum":["lookup","goto","blackhole","unreachable","prohibit"]},"family":{"description":"4 (default) or 6, for a rule without `from` or `to` (else their family).","enum":[4,6]}}},"nat":{"description":"NAT rules of this namespace, in the lab's nftables table: source NAT (masquerade, snat) in the postrouting chain, destination NAT (forward) in prerouting and, for the namespace's own connections, nat-output.","type":"object","additionalProperties":false,"properties":{"masquerade":{"description":"Source NAT to the address of the interface the traffic leaves by (masquerade). Each field is a match; none: all traffic leaving.","type":"array","items":{"type":"object","additionalProperties":false,"properties":{"out":{"$ref":"#/definitions/ifName","description":"Only traffic leaving through this interface of the namespace (oifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"proto":{"$ref":"#/definitions/natProto"},"ports":{"$ref":"#/definitions/portRange","description":"The source ports to map to (masquerade to :ports), e.g. \"1024-65535\"; needs proto."}}}},"snat":{"description":"Source NAT to a fixed address or a range of addresses (snat).","type":"array","items":{"type":"object","additionalProperties":false,"required":["to"],"properties":{"out":{"$ref":"#/definitions/ifName","description":"Only traffic leaving through this interface of the namespace (oifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"proto":{"$ref":"#/definitions/natProto"},"to":{"description":"The source address the traffic gets, or a range of them: 192.0.2.1, 192.0.2.1-192.0.2.9.","type":"string","pattern":"^[0-9A-Fa-f:.]+(-[0-9A-Fa-f:.]+)?$"}}}},"forward":{"description":"Destination NAT (port forwarding): new connections matching every field given go to `to` (dnat). At least one of in, from, dst, port.","type":"array","items":{"type":"object","additionalProperties":false,"required":["to"],"properties":{"in":{"$ref":"#/definitions/ifName","description":"Only traffic arriving on this interface of the namespace (iifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"dst":{"description":"Only traffic to this address or CIDR (ip daddr), or `local`: to any address of this namespace (fib daddr type local, iptables' addrtype --dst-type LOCAL).","type":"string","pattern":"^(local|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"},"proto":{"$ref":"#/definitions/natProto"},"port":{"$ref":"#/definitions/portRange","description":"Destination port or range, e.g. 8080 or \"8000-8010\"; needs proto. Without port and proto: every protocol."},"to":{"$ref":"#/definitions/natTarget"},"output":{"description":"true: also for the namespace's own connections (the output hook, chain nat-output); only: for those alone. Default false: arriving traffic only (prerouting).","enum":[true,false,"only"]}}}}}},"bridge":{"description":"A Linux bridge. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the bridge (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"stp":{"$ref":"#/definitions/bridgeStp"},"forward_delay":{"$ref":"#/definitions/bridgeForwardDelay"},"hello_time":{"$ref":"#/definitions/bridgeHelloTime"},"max_age":{"$ref":"#/definitions/bridgeMaxAge"},"ageing_time":{"$ref":"#/definitions/bridgeAgeingTime"},"mcast_snooping":{"$ref":"#/definitions/bridgeMcastSnooping"},"vlan_filtering":{"$ref":"#/definitions/bridgeVlanFiltering"}}},"nsBridge":{"description":"A Linux bridge of the namespace it is declared under. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"stp":{"$ref":"#/definitions/bridgeStp"},"forward_delay":{"$ref":"#/definitions/bridgeForwardDelay"},"hello_time":{"$ref":"#/definitions/bridgeHelloTime"},"max_age":{"$ref":"#/definitions/bridgeMaxAge"},"ageing_time":{"$ref":"#/definitions/bridgeAgeingTime"},"mcast_snooping":{"$ref":"#/definitions/bridgeMcastSnooping"},"vlan_filtering":{"$ref":"#/definitions/bridgeVlanFiltering"}}},"vxlan":{"description":"A VXLAN tunnel endpoint. Where its frames go: `remote` (the one other endpoint), `group` (a multicast group, with `dev`), or `flood` (static flood entries: every endpoint listed gets a copy of each broadcast, unknown or multicast frame); at most one of the three.","type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"description":"The VNI (VXLAN network identifier), 1..16777215. Endpoints with the same VNI and port are one layer-2 network; two in one namespace need another port or address family.","type":"integer","minimum":1,"maximum":16777215},"remote":{"$ref":"#/definitions/address","description":"The other endpoint's address (unicast)."},"group":{"$ref":"#/definitions/address","description":"A multicast group the endpoints join (IPv4 224.0.0.0/4 or IPv6 ff00::/8); needs `dev`."},"flood":{"description":"Static flood entries: the addresses of the other endpoints (the kernel's `bridge fdb append 00:00:00:00:00:00 ... dst ADDRESS`).","type":"array","minItems":1,"items":{"$ref":"#/definitions/address"}},"local":{"$ref":"#/definitions/address","description":"Source address of the tunnel's packets: an address of this namespace."},"dstport":{"description":"UDP destination port, 1..65535 (default 4789, the IANA port).","type":"integer","minimum":1,"maximum":65535},"dev":{"$ref":"#/definitions/ifName","description":"The underlay: the interface of this namespace the tunnel's packets leave by. Its MTU less the headers (50 bytes over IPv4, 70 over IPv6) is the endpoint's MTU."},"learning":{"description":"Learn where the MACs behind other endpoints are from the packets that arrive (default true).","type":"boolean"},"mtu":{"$ref":"#/definitions/mtu"},"addresses":{"$ref":"#/definitions/addresses"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this endpoint a port of this bridge (same namespace)."},"up":{"$ref":"#/definitions/up"}}},"veth":{"description":"A veth pair.","type":"object","additionalProperties":false,"required":["ends"],"properties":{"ends":{"description":"Exactly two ends.","type":"array","minItems":2,"maxItems":2,"items":{"$ref":"#/definitions/end"}}}},"end":{"description":"One end of a veth pair.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of this end (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this end a port of this bridge (same namespace)."}}},"macvlan":{"description":"A macvlan: a sub-interface of `parent`. Its parent is never changed by the lab.","type":"object","additionalProperties":false,"required":["parent"],"properties":{"parent":{"$ref":"#/definitions/parentRef"},"mode":{"description":"bridge (default: the parent's macvlans reach each other and the parent's wire), private (only the wire), vepa (through the wire's far end), passthru (the parent's only macvlan, with its MAC).","enum":["bridge","private","vepa","passthru"]},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu","description":"MTU in bytes, at most the parent's (default: the parent's)."},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"}}},"parentRef":{"description":"The parent interface: its name, in the macvlan's namespace, or { name, namespace } (a lab interface, or one of the host's own in namespace host).","if":{"type":"string"},"then":{"$ref":"#/definitions/ifName"},"else":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the parent (default: the macvlan's)."}}}},"test":{"description":"A connectivity test: ping `ping` from namespace `from`.","type":"object","additionalProperties":false,"required":["from","ping"],"properties":{"from":{"$ref":"#/definitions/nsName","description":"A declared namespace, or host."},"ping":{"description":"An address declared in the lab, or a namespace name (any of its addresses). With external: true, any address.","type":"string","minLength":1},"expect":{"description":"reachable (default) or unreachable.","enum":["reachable","unreachable"]},"external":{"description":"Allow a target the lab doesn't declare.","type":"boolean"}}}}};
 const schema12 = {"description":"Name of the lab: 1 to 16 characters, lower-case letters, digits and '-', starting with a letter or digit. It marks every object the lab owns.","type":"string","pattern":"^[a-z0-9][a-z0-9-]{0,15}$"};
 const schema13 = {"description":"A network namespace name: letters, digits, '_', '.', '-', at most 64 characters, not starting with '.' or '-'. \"host\" is the namespace topo runs in.","type":"string","pattern":"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"};
 const schema15 = {"description":"An interface name: 1 to 15 bytes (the kernel's IFNAMSIZ) of letters, digits, '_', '.', '-'; not starting with '-', not \".\" or \"..\".","type":"string","minLength":1,"maxLength":15,"pattern":"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"};
@@ -1361,16 +1361,22 @@ validate22.errors = vErrors;
 return errors === 0;
 }
 
-const schema49 = {"description":"NAT rules of this namespace (nftables).","type":"object","additionalProperties":false,"properties":{"masquerade":{"description":"Source NAT: traffic leaving through `out` gets the address of `out`.","type":"array","items":{"type":"object","additionalProperties":false,"required":["out"],"properties":{"out":{"$ref":"#/definitions/ifName","description":"Outgoing interface of this namespace."},"from":{"$ref":"#/definitions/cidr","description":"Only traffic from this CIDR (optional)."}}}},"forward":{"description":"Port forwarding (destination NAT): traffic arriving on `in` to `port` goes to `to`.","type":"array","items":{"type":"object","additionalProperties":false,"required":["in","proto","port","to"],"properties":{"in":{"$ref":"#/definitions/ifName","description":"Incoming interface of this namespace."},"proto":{"description":"tcp or udp.","enum":["tcp","udp"]},"port":{"description":"Destination port, 1..65535.","type":"integer","minimum":1,"maximum":65535},"to":{"$ref":"#/definitions/natTarget"}}}}}};
-const schema53 = {"description":"Where forwarded traffic goes: an address with an optional port: 10.0.1.2, 10.0.1.2:80, [fd00::2]:80.","type":"string","pattern":"^([0-9.]+(:[0-9]{1,5})?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5})?)$"};
-const pattern26 = new RegExp("^([0-9.]+(:[0-9]{1,5})?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5})?)$", "u");
+const schema49 = {"description":"NAT rules of this namespace, in the lab's nftables table: source NAT (masquerade, snat) in the postrouting chain, destination NAT (forward) in prerouting and, for the namespace's own connections, nat-output.","type":"object","additionalProperties":false,"properties":{"masquerade":{"description":"Source NAT to the address of the interface the traffic leaves by (masquerade). Each field is a match; none: all traffic leaving.","type":"array","items":{"type":"object","additionalProperties":false,"properties":{"out":{"$ref":"#/definitions/ifName","description":"Only traffic leaving through this interface of the namespace (oifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"proto":{"$ref":"#/definitions/natProto"},"ports":{"$ref":"#/definitions/portRange","description":"The source ports to map to (masquerade to :ports), e.g. \"1024-65535\"; needs proto."}}}},"snat":{"description":"Source NAT to a fixed address or a range of addresses (snat).","type":"array","items":{"type":"object","additionalProperties":false,"required":["to"],"properties":{"out":{"$ref":"#/definitions/ifName","description":"Only traffic leaving through this interface of the namespace (oifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"proto":{"$ref":"#/definitions/natProto"},"to":{"description":"The source address the traffic gets, or a range of them: 192.0.2.1, 192.0.2.1-192.0.2.9.","type":"string","pattern":"^[0-9A-Fa-f:.]+(-[0-9A-Fa-f:.]+)?$"}}}},"forward":{"description":"Destination NAT (port forwarding): new connections matching every field given go to `to` (dnat). At least one of in, from, dst, port.","type":"array","items":{"type":"object","additionalProperties":false,"required":["to"],"properties":{"in":{"$ref":"#/definitions/ifName","description":"Only traffic arriving on this interface of the namespace (iifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"dst":{"description":"Only traffic to this address or CIDR (ip daddr), or `local`: to any address of this namespace (fib daddr type local, iptables' addrtype --dst-type LOCAL).","type":"string","pattern":"^(local|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"},"proto":{"$ref":"#/definitions/natProto"},"port":{"$ref":"#/definitions/portRange","description":"Destination port or range, e.g. 8080 or \"8000-8010\"; needs proto. Without port and proto: every protocol."},"to":{"$ref":"#/definitions/natTarget"},"output":{"description":"true: also for the namespace's own connections (the output hook, chain nat-output); only: for those alone. Default false: arriving traffic only (prerouting).","enum":[true,false,"only"]}}}}}};
+const schema51 = {"description":"An address or a CIDR, IPv4 or IPv6: 10.0.1.7, 10.0.1.0/24, fd00::/64.","type":"string","pattern":"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"};
+const schema52 = {"description":"Only this protocol (meta l4proto; tcp/udp dport with a port): tcp or udp.","enum":["tcp","udp"]};
+const schema53 = {"description":"A port (1..65535) or a range of ports \"8000-8010\" (quote it).","type":["integer","string"],"minimum":1,"maximum":65535,"pattern":"^[0-9]{1,5}-[0-9]{1,5}$"};
+const schema61 = {"description":"Where forwarded traffic goes: an address with an optional port or range of ports: 10.0.1.2, 10.0.1.2:80, 10.0.1.2:9000-9010, [fd00::2]:80. Without a port the connection keeps its own.","type":"string","pattern":"^([0-9.]+(:[0-9]{1,5}(-[0-9]{1,5})?)?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5}(-[0-9]{1,5})?)?)$"};
+const pattern25 = new RegExp("^[0-9]{1,5}-[0-9]{1,5}$", "u");
+const pattern28 = new RegExp("^[0-9A-Fa-f:.]+(-[0-9A-Fa-f:.]+)?$", "u");
+const pattern31 = new RegExp("^(local|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$", "u");
+const pattern33 = new RegExp("^([0-9.]+(:[0-9]{1,5}(-[0-9]{1,5})?)?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5}(-[0-9]{1,5})?)?)$", "u");
 
 function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!((key0 === "masquerade") || (key0 === "forward"))){
+if(!(((key0 === "masquerade") || (key0 === "snat")) || (key0 === "forward"))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -1388,8 +1394,9 @@ const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 let data1 = data0[i0];
 if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
-if(data1.out === undefined){
-const err1 = {instancePath:instancePath+"/masquerade/" + i0,schemaPath:"#/properties/masquerade/items/required",keyword:"required",params:{missingProperty: "out"},message:"must have required property '"+"out"+"'"};
+for(const key1 in data1){
+if(!((((key1 === "out") || (key1 === "from")) || (key1 === "proto")) || (key1 === "ports"))){
+const err1 = {instancePath:instancePath+"/masquerade/" + i0,schemaPath:"#/properties/masquerade/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1398,9 +1405,12 @@ vErrors.push(err1);
 }
 errors++;
 }
-for(const key1 in data1){
-if(!((key1 === "out") || (key1 === "from"))){
-const err2 = {instancePath:instancePath+"/masquerade/" + i0,schemaPath:"#/properties/masquerade/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+}
+if(data1.out !== undefined){
+let data2 = data1.out;
+if(typeof data2 === "string"){
+if(func3(data2) > 15){
+const err2 = {instancePath:instancePath+"/masquerade/" + i0+"/out",schemaPath:"#/definitions/ifName/maxLength",keyword:"maxLength",params:{limit: 15},message:"must NOT have more than 15 characters"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1409,12 +1419,8 @@ vErrors.push(err2);
 }
 errors++;
 }
-}
-if(data1.out !== undefined){
-let data2 = data1.out;
-if(typeof data2 === "string"){
-if(func3(data2) > 15){
-const err3 = {instancePath:instancePath+"/masquerade/" + i0+"/out",schemaPath:"#/definitions/ifName/maxLength",keyword:"maxLength",params:{limit: 15},message:"must NOT have more than 15 characters"};
+if(func3(data2) < 1){
+const err3 = {instancePath:instancePath+"/masquerade/" + i0+"/out",schemaPath:"#/definitions/ifName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1423,8 +1429,8 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(func3(data2) < 1){
-const err4 = {instancePath:instancePath+"/masquerade/" + i0+"/out",schemaPath:"#/definitions/ifName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(!pattern2.test(data2)){
+const err4 = {instancePath:instancePath+"/masquerade/" + i0+"/out",schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1433,8 +1439,9 @@ vErrors.push(err4);
 }
 errors++;
 }
-if(!pattern2.test(data2)){
-const err5 = {instancePath:instancePath+"/masquerade/" + i0+"/out",schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\""};
+}
+else {
+const err5 = {instancePath:instancePath+"/masquerade/" + i0+"/out",schemaPath:"#/definitions/ifName/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1444,8 +1451,11 @@ vErrors.push(err5);
 errors++;
 }
 }
-else {
-const err6 = {instancePath:instancePath+"/masquerade/" + i0+"/out",schemaPath:"#/definitions/ifName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data1.from !== undefined){
+let data3 = data1.from;
+if(typeof data3 === "string"){
+if(!pattern17.test(data3)){
+const err6 = {instancePath:instancePath+"/masquerade/" + i0+"/from",schemaPath:"#/definitions/natMatch/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"+"\""};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1455,11 +1465,8 @@ vErrors.push(err6);
 errors++;
 }
 }
-if(data1.from !== undefined){
-let data3 = data1.from;
-if(typeof data3 === "string"){
-if(!pattern3.test(data3)){
-const err7 = {instancePath:instancePath+"/masquerade/" + i0+"/from",schemaPath:"#/definitions/cidr/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+/[0-9]{1,3}$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+/[0-9]{1,3}$"+"\""};
+else {
+const err7 = {instancePath:instancePath+"/masquerade/" + i0+"/from",schemaPath:"#/definitions/natMatch/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1469,8 +1476,10 @@ vErrors.push(err7);
 errors++;
 }
 }
-else {
-const err8 = {instancePath:instancePath+"/masquerade/" + i0+"/from",schemaPath:"#/definitions/cidr/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data1.proto !== undefined){
+let data4 = data1.proto;
+if(!((data4 === "tcp") || (data4 === "udp"))){
+const err8 = {instancePath:instancePath+"/masquerade/" + i0+"/proto",schemaPath:"#/definitions/natProto/enum",keyword:"enum",params:{allowedValues: schema52.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1480,9 +1489,10 @@ vErrors.push(err8);
 errors++;
 }
 }
-}
-else {
-const err9 = {instancePath:instancePath+"/masquerade/" + i0,schemaPath:"#/properties/masquerade/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data1.ports !== undefined){
+let data5 = data1.ports;
+if((!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))) && (typeof data5 !== "string")){
+const err9 = {instancePath:instancePath+"/masquerade/" + i0+"/ports",schemaPath:"#/definitions/portRange/type",keyword:"type",params:{type: schema53.type},message:"must be integer,string"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1491,10 +1501,9 @@ vErrors.push(err9);
 }
 errors++;
 }
-}
-}
-else {
-const err10 = {instancePath:instancePath+"/masquerade",schemaPath:"#/properties/masquerade/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if((typeof data5 == "number") && (isFinite(data5))){
+if(data5 > 65535 || isNaN(data5)){
+const err10 = {instancePath:instancePath+"/masquerade/" + i0+"/ports",schemaPath:"#/definitions/portRange/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1503,16 +1512,8 @@ vErrors.push(err10);
 }
 errors++;
 }
-}
-if(data.forward !== undefined){
-let data4 = data.forward;
-if(Array.isArray(data4)){
-const len1 = data4.length;
-for(let i1=0; i1<len1; i1++){
-let data5 = data4[i1];
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-if(data5.in === undefined){
-const err11 = {instancePath:instancePath+"/forward/" + i1,schemaPath:"#/properties/forward/items/required",keyword:"required",params:{missingProperty: "in"},message:"must have required property '"+"in"+"'"};
+if(data5 < 1 || isNaN(data5)){
+const err11 = {instancePath:instancePath+"/masquerade/" + i0+"/ports",schemaPath:"#/definitions/portRange/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -1521,8 +1522,10 @@ vErrors.push(err11);
 }
 errors++;
 }
-if(data5.proto === undefined){
-const err12 = {instancePath:instancePath+"/forward/" + i1,schemaPath:"#/properties/forward/items/required",keyword:"required",params:{missingProperty: "proto"},message:"must have required property '"+"proto"+"'"};
+}
+if(typeof data5 === "string"){
+if(!pattern25.test(data5)){
+const err12 = {instancePath:instancePath+"/masquerade/" + i0+"/ports",schemaPath:"#/definitions/portRange/pattern",keyword:"pattern",params:{pattern: "^[0-9]{1,5}-[0-9]{1,5}$"},message:"must match pattern \""+"^[0-9]{1,5}-[0-9]{1,5}$"+"\""};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -1531,8 +1534,11 @@ vErrors.push(err12);
 }
 errors++;
 }
-if(data5.port === undefined){
-const err13 = {instancePath:instancePath+"/forward/" + i1,schemaPath:"#/properties/forward/items/required",keyword:"required",params:{missingProperty: "port"},message:"must have required property '"+"port"+"'"};
+}
+}
+}
+else {
+const err13 = {instancePath:instancePath+"/masquerade/" + i0,schemaPath:"#/properties/masquerade/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1541,8 +1547,10 @@ vErrors.push(err13);
 }
 errors++;
 }
-if(data5.to === undefined){
-const err14 = {instancePath:instancePath+"/forward/" + i1,schemaPath:"#/properties/forward/items/required",keyword:"required",params:{missingProperty: "to"},message:"must have required property '"+"to"+"'"};
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/masquerade",schemaPath:"#/properties/masquerade/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1551,9 +1559,16 @@ vErrors.push(err14);
 }
 errors++;
 }
-for(const key2 in data5){
-if(!((((key2 === "in") || (key2 === "proto")) || (key2 === "port")) || (key2 === "to"))){
-const err15 = {instancePath:instancePath+"/forward/" + i1,schemaPath:"#/properties/forward/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+}
+if(data.snat !== undefined){
+let data6 = data.snat;
+if(Array.isArray(data6)){
+const len1 = data6.length;
+for(let i1=0; i1<len1; i1++){
+let data7 = data6[i1];
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+if(data7.to === undefined){
+const err15 = {instancePath:instancePath+"/snat/" + i1,schemaPath:"#/properties/snat/items/required",keyword:"required",params:{missingProperty: "to"},message:"must have required property '"+"to"+"'"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1562,12 +1577,9 @@ vErrors.push(err15);
 }
 errors++;
 }
-}
-if(data5.in !== undefined){
-let data6 = data5.in;
-if(typeof data6 === "string"){
-if(func3(data6) > 15){
-const err16 = {instancePath:instancePath+"/forward/" + i1+"/in",schemaPath:"#/definitions/ifName/maxLength",keyword:"maxLength",params:{limit: 15},message:"must NOT have more than 15 characters"};
+for(const key2 in data7){
+if(!((((key2 === "out") || (key2 === "from")) || (key2 === "proto")) || (key2 === "to"))){
+const err16 = {instancePath:instancePath+"/snat/" + i1,schemaPath:"#/properties/snat/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1576,8 +1588,12 @@ vErrors.push(err16);
 }
 errors++;
 }
-if(func3(data6) < 1){
-const err17 = {instancePath:instancePath+"/forward/" + i1+"/in",schemaPath:"#/definitions/ifName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+if(data7.out !== undefined){
+let data8 = data7.out;
+if(typeof data8 === "string"){
+if(func3(data8) > 15){
+const err17 = {instancePath:instancePath+"/snat/" + i1+"/out",schemaPath:"#/definitions/ifName/maxLength",keyword:"maxLength",params:{limit: 15},message:"must NOT have more than 15 characters"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1586,8 +1602,8 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(!pattern2.test(data6)){
-const err18 = {instancePath:instancePath+"/forward/" + i1+"/in",schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\""};
+if(func3(data8) < 1){
+const err18 = {instancePath:instancePath+"/snat/" + i1+"/out",schemaPath:"#/definitions/ifName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1596,9 +1612,8 @@ vErrors.push(err18);
 }
 errors++;
 }
-}
-else {
-const err19 = {instancePath:instancePath+"/forward/" + i1+"/in",schemaPath:"#/definitions/ifName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!pattern2.test(data8)){
+const err19 = {instancePath:instancePath+"/snat/" + i1+"/out",schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1608,10 +1623,8 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data5.proto !== undefined){
-let data7 = data5.proto;
-if(!((data7 === "tcp") || (data7 === "udp"))){
-const err20 = {instancePath:instancePath+"/forward/" + i1+"/proto",schemaPath:"#/properties/forward/items/properties/proto/enum",keyword:"enum",params:{allowedValues: schema49.properties.forward.items.properties.proto.enum},message:"must be equal to one of the allowed values"};
+else {
+const err20 = {instancePath:instancePath+"/snat/" + i1+"/out",schemaPath:"#/definitions/ifName/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -1621,10 +1634,11 @@ vErrors.push(err20);
 errors++;
 }
 }
-if(data5.port !== undefined){
-let data8 = data5.port;
-if(!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))){
-const err21 = {instancePath:instancePath+"/forward/" + i1+"/port",schemaPath:"#/properties/forward/items/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data7.from !== undefined){
+let data9 = data7.from;
+if(typeof data9 === "string"){
+if(!pattern17.test(data9)){
+const err21 = {instancePath:instancePath+"/snat/" + i1+"/from",schemaPath:"#/definitions/natMatch/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"+"\""};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1633,9 +1647,9 @@ vErrors.push(err21);
 }
 errors++;
 }
-if((typeof data8 == "number") && (isFinite(data8))){
-if(data8 > 65535 || isNaN(data8)){
-const err22 = {instancePath:instancePath+"/forward/" + i1+"/port",schemaPath:"#/properties/forward/items/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
+}
+else {
+const err22 = {instancePath:instancePath+"/snat/" + i1+"/from",schemaPath:"#/definitions/natMatch/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1644,8 +1658,11 @@ vErrors.push(err22);
 }
 errors++;
 }
-if(data8 < 1 || isNaN(data8)){
-const err23 = {instancePath:instancePath+"/forward/" + i1+"/port",schemaPath:"#/properties/forward/items/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+if(data7.proto !== undefined){
+let data10 = data7.proto;
+if(!((data10 === "tcp") || (data10 === "udp"))){
+const err23 = {instancePath:instancePath+"/snat/" + i1+"/proto",schemaPath:"#/definitions/natProto/enum",keyword:"enum",params:{allowedValues: schema52.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1655,12 +1672,11 @@ vErrors.push(err23);
 errors++;
 }
 }
-}
-if(data5.to !== undefined){
-let data9 = data5.to;
-if(typeof data9 === "string"){
-if(!pattern26.test(data9)){
-const err24 = {instancePath:instancePath+"/forward/" + i1+"/to",schemaPath:"#/definitions/natTarget/pattern",keyword:"pattern",params:{pattern: "^([0-9.]+(:[0-9]{1,5})?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5})?)$"},message:"must match pattern \""+"^([0-9.]+(:[0-9]{1,5})?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5})?)$"+"\""};
+if(data7.to !== undefined){
+let data11 = data7.to;
+if(typeof data11 === "string"){
+if(!pattern28.test(data11)){
+const err24 = {instancePath:instancePath+"/snat/" + i1+"/to",schemaPath:"#/properties/snat/items/properties/to/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+(-[0-9A-Fa-f:.]+)?$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+(-[0-9A-Fa-f:.]+)?$"+"\""};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -1671,7 +1687,7 @@ errors++;
 }
 }
 else {
-const err25 = {instancePath:instancePath+"/forward/" + i1+"/to",schemaPath:"#/definitions/natTarget/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err25 = {instancePath:instancePath+"/snat/" + i1+"/to",schemaPath:"#/properties/snat/items/properties/to/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -1683,7 +1699,7 @@ errors++;
 }
 }
 else {
-const err26 = {instancePath:instancePath+"/forward/" + i1,schemaPath:"#/properties/forward/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err26 = {instancePath:instancePath+"/snat/" + i1,schemaPath:"#/properties/snat/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -1695,7 +1711,7 @@ errors++;
 }
 }
 else {
-const err27 = {instancePath:instancePath+"/forward",schemaPath:"#/properties/forward/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err27 = {instancePath:instancePath+"/snat",schemaPath:"#/properties/snat/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -1705,9 +1721,15 @@ vErrors.push(err27);
 errors++;
 }
 }
-}
-else {
-const err28 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.forward !== undefined){
+let data12 = data.forward;
+if(Array.isArray(data12)){
+const len2 = data12.length;
+for(let i2=0; i2<len2; i2++){
+let data13 = data12[i2];
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+if(data13.to === undefined){
+const err28 = {instancePath:instancePath+"/forward/" + i2,schemaPath:"#/properties/forward/items/required",keyword:"required",params:{missingProperty: "to"},message:"must have required property '"+"to"+"'"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -1716,12 +1738,252 @@ vErrors.push(err28);
 }
 errors++;
 }
+for(const key3 in data13){
+if(!(((((((key3 === "in") || (key3 === "from")) || (key3 === "dst")) || (key3 === "proto")) || (key3 === "port")) || (key3 === "to")) || (key3 === "output"))){
+const err29 = {instancePath:instancePath+"/forward/" + i2,schemaPath:"#/properties/forward/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+if(data13.in !== undefined){
+let data14 = data13.in;
+if(typeof data14 === "string"){
+if(func3(data14) > 15){
+const err30 = {instancePath:instancePath+"/forward/" + i2+"/in",schemaPath:"#/definitions/ifName/maxLength",keyword:"maxLength",params:{limit: 15},message:"must NOT have more than 15 characters"};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+if(func3(data14) < 1){
+const err31 = {instancePath:instancePath+"/forward/" + i2+"/in",schemaPath:"#/definitions/ifName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+if(!pattern2.test(data14)){
+const err32 = {instancePath:instancePath+"/forward/" + i2+"/in",schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\""};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+else {
+const err33 = {instancePath:instancePath+"/forward/" + i2+"/in",schemaPath:"#/definitions/ifName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+if(data13.from !== undefined){
+let data15 = data13.from;
+if(typeof data15 === "string"){
+if(!pattern17.test(data15)){
+const err34 = {instancePath:instancePath+"/forward/" + i2+"/from",schemaPath:"#/definitions/natMatch/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"+"\""};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+else {
+const err35 = {instancePath:instancePath+"/forward/" + i2+"/from",schemaPath:"#/definitions/natMatch/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+if(data13.dst !== undefined){
+let data16 = data13.dst;
+if(typeof data16 === "string"){
+if(!pattern31.test(data16)){
+const err36 = {instancePath:instancePath+"/forward/" + i2+"/dst",schemaPath:"#/properties/forward/items/properties/dst/pattern",keyword:"pattern",params:{pattern: "^(local|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"},message:"must match pattern \""+"^(local|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"+"\""};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+else {
+const err37 = {instancePath:instancePath+"/forward/" + i2+"/dst",schemaPath:"#/properties/forward/items/properties/dst/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+}
+if(data13.proto !== undefined){
+let data17 = data13.proto;
+if(!((data17 === "tcp") || (data17 === "udp"))){
+const err38 = {instancePath:instancePath+"/forward/" + i2+"/proto",schemaPath:"#/definitions/natProto/enum",keyword:"enum",params:{allowedValues: schema52.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+}
+if(data13.port !== undefined){
+let data18 = data13.port;
+if((!(((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18))) && (isFinite(data18)))) && (typeof data18 !== "string")){
+const err39 = {instancePath:instancePath+"/forward/" + i2+"/port",schemaPath:"#/definitions/portRange/type",keyword:"type",params:{type: schema53.type},message:"must be integer,string"};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+if((typeof data18 == "number") && (isFinite(data18))){
+if(data18 > 65535 || isNaN(data18)){
+const err40 = {instancePath:instancePath+"/forward/" + i2+"/port",schemaPath:"#/definitions/portRange/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+if(data18 < 1 || isNaN(data18)){
+const err41 = {instancePath:instancePath+"/forward/" + i2+"/port",schemaPath:"#/definitions/portRange/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+}
+if(typeof data18 === "string"){
+if(!pattern25.test(data18)){
+const err42 = {instancePath:instancePath+"/forward/" + i2+"/port",schemaPath:"#/definitions/portRange/pattern",keyword:"pattern",params:{pattern: "^[0-9]{1,5}-[0-9]{1,5}$"},message:"must match pattern \""+"^[0-9]{1,5}-[0-9]{1,5}$"+"\""};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+}
+}
+if(data13.to !== undefined){
+let data19 = data13.to;
+if(typeof data19 === "string"){
+if(!pattern33.test(data19)){
+const err43 = {instancePath:instancePath+"/forward/" + i2+"/to",schemaPath:"#/definitions/natTarget/pattern",keyword:"pattern",params:{pattern: "^([0-9.]+(:[0-9]{1,5}(-[0-9]{1,5})?)?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5}(-[0-9]{1,5})?)?)$"},message:"must match pattern \""+"^([0-9.]+(:[0-9]{1,5}(-[0-9]{1,5})?)?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5}(-[0-9]{1,5})?)?)$"+"\""};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+}
+else {
+const err44 = {instancePath:instancePath+"/forward/" + i2+"/to",schemaPath:"#/definitions/natTarget/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+}
+if(data13.output !== undefined){
+let data20 = data13.output;
+if(!(((data20 === true) || (data20 === false)) || (data20 === "only"))){
+const err45 = {instancePath:instancePath+"/forward/" + i2+"/output",schemaPath:"#/properties/forward/items/properties/output/enum",keyword:"enum",params:{allowedValues: schema49.properties.forward.items.properties.output.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+}
+}
+else {
+const err46 = {instancePath:instancePath+"/forward/" + i2,schemaPath:"#/properties/forward/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+}
+}
+else {
+const err47 = {instancePath:instancePath+"/forward",schemaPath:"#/properties/forward/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+}
+}
+else {
+const err48 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
 validate24.errors = vErrors;
 return errors === 0;
 }
 
-const schema55 = {"description":"A macvlan: a sub-interface of `parent`. Its parent is never changed by the lab.","type":"object","additionalProperties":false,"required":["parent"],"properties":{"parent":{"$ref":"#/definitions/parentRef"},"mode":{"description":"bridge (default: the parent's macvlans reach each other and the parent's wire), private (only the wire), vepa (through the wire's far end), passthru (the parent's only macvlan, with its MAC).","enum":["bridge","private","vepa","passthru"]},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu","description":"MTU in bytes, at most the parent's (default: the parent's)."},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"}}};
-const schema56 = {"description":"The parent interface: its name, in the macvlan's namespace, or { name, namespace } (a lab interface, or one of the host's own in namespace host).","if":{"type":"string"},"then":{"$ref":"#/definitions/ifName"},"else":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the parent (default: the macvlan's)."}}}};
+const schema63 = {"description":"A macvlan: a sub-interface of `parent`. Its parent is never changed by the lab.","type":"object","additionalProperties":false,"required":["parent"],"properties":{"parent":{"$ref":"#/definitions/parentRef"},"mode":{"description":"bridge (default: the parent's macvlans reach each other and the parent's wire), private (only the wire), vepa (through the wire's far end), passthru (the parent's only macvlan, with its MAC).","enum":["bridge","private","vepa","passthru"]},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu","description":"MTU in bytes, at most the parent's (default: the parent's)."},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"}}};
+const schema64 = {"description":"The parent interface: its name, in the macvlan's namespace, or { name, namespace } (a lab interface, or one of the host's own in namespace host).","if":{"type":"string"},"then":{"$ref":"#/definitions/ifName"},"else":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the parent (default: the macvlan's)."}}}};
 
 function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1958,7 +2220,7 @@ errors = vErrors.length;
 if(data.mode !== undefined){
 let data1 = data.mode;
 if(!((((data1 === "bridge") || (data1 === "private")) || (data1 === "vepa")) || (data1 === "passthru"))){
-const err2 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/enum",keyword:"enum",params:{allowedValues: schema55.properties.mode.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/enum",keyword:"enum",params:{allowedValues: schema63.properties.mode.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2097,7 +2359,7 @@ validate26.errors = vErrors;
 return errors === 0;
 }
 
-const schema64 = {"description":"A VXLAN tunnel endpoint. Where its frames go: `remote` (the one other endpoint), `group` (a multicast group, with `dev`), or `flood` (static flood entries: every endpoint listed gets a copy of each broadcast, unknown or multicast frame); at most one of the three.","type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"description":"The VNI (VXLAN network identifier), 1..16777215. Endpoints with the same VNI and port are one layer-2 network; two in one namespace need another port or address family.","type":"integer","minimum":1,"maximum":16777215},"remote":{"$ref":"#/definitions/address","description":"The other endpoint's address (unicast)."},"group":{"$ref":"#/definitions/address","description":"A multicast group the endpoints join (IPv4 224.0.0.0/4 or IPv6 ff00::/8); needs `dev`."},"flood":{"description":"Static flood entries: the addresses of the other endpoints (the kernel's `bridge fdb append 00:00:00:00:00:00 ... dst ADDRESS`).","type":"array","minItems":1,"items":{"$ref":"#/definitions/address"}},"local":{"$ref":"#/definitions/address","description":"Source address of the tunnel's packets: an address of this namespace."},"dstport":{"description":"UDP destination port, 1..65535 (default 4789, the IANA port).","type":"integer","minimum":1,"maximum":65535},"dev":{"$ref":"#/definitions/ifName","description":"The underlay: the interface of this namespace the tunnel's packets leave by. Its MTU less the headers (50 bytes over IPv4, 70 over IPv6) is the endpoint's MTU."},"learning":{"description":"Learn where the MACs behind other endpoints are from the packets that arrive (default true).","type":"boolean"},"mtu":{"$ref":"#/definitions/mtu"},"addresses":{"$ref":"#/definitions/addresses"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this endpoint a port of this bridge (same namespace)."},"up":{"$ref":"#/definitions/up"}}};
+const schema72 = {"description":"A VXLAN tunnel endpoint. Where its frames go: `remote` (the one other endpoint), `group` (a multicast group, with `dev`), or `flood` (static flood entries: every endpoint listed gets a copy of each broadcast, unknown or multicast frame); at most one of the three.","type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"description":"The VNI (VXLAN network identifier), 1..16777215. Endpoints with the same VNI and port are one layer-2 network; two in one namespace need another port or address family.","type":"integer","minimum":1,"maximum":16777215},"remote":{"$ref":"#/definitions/address","description":"The other endpoint's address (unicast)."},"group":{"$ref":"#/definitions/address","description":"A multicast group the endpoints join (IPv4 224.0.0.0/4 or IPv6 ff00::/8); needs `dev`."},"flood":{"description":"Static flood entries: the addresses of the other endpoints (the kernel's `bridge fdb append 00:00:00:00:00:00 ... dst ADDRESS`).","type":"array","minItems":1,"items":{"$ref":"#/definitions/address"}},"local":{"$ref":"#/definitions/address","description":"Source address of the tunnel's packets: an address of this namespace."},"dstport":{"description":"UDP destination port, 1..65535 (default 4789, the IANA port).","type":"integer","minimum":1,"maximum":65535},"dev":{"$ref":"#/definitions/ifName","description":"The underlay: the interface of this namespace the tunnel's packets leave by. Its MTU less the headers (50 bytes over IPv4, 70 over IPv6) is the endpoint's MTU."},"learning":{"description":"Learn where the MACs behind other endpoints are from the packets that arrive (default true).","type":"boolean"},"mtu":{"$ref":"#/definitions/mtu"},"addresses":{"$ref":"#/definitions/addresses"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this endpoint a port of this bridge (same namespace)."},"up":{"$ref":"#/definitions/up"}}};
 
 function validate31(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -2114,7 +2376,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(func2.call(schema64.properties, key0))){
+if(!(func2.call(schema72.properties, key0))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -2921,13 +3183,13 @@ validate11.errors = vErrors;
 return errors === 0;
 }
 
-const schema74 = {"description":"A Linux bridge. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the bridge (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"stp":{"$ref":"#/definitions/bridgeStp"},"forward_delay":{"$ref":"#/definitions/bridgeForwardDelay"},"hello_time":{"$ref":"#/definitions/bridgeHelloTime"},"max_age":{"$ref":"#/definitions/bridgeMaxAge"},"ageing_time":{"$ref":"#/definitions/bridgeAgeingTime"},"mcast_snooping":{"$ref":"#/definitions/bridgeMcastSnooping"},"vlan_filtering":{"$ref":"#/definitions/bridgeVlanFiltering"}}};
+const schema82 = {"description":"A Linux bridge. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the bridge (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"stp":{"$ref":"#/definitions/bridgeStp"},"forward_delay":{"$ref":"#/definitions/bridgeForwardDelay"},"hello_time":{"$ref":"#/definitions/bridgeHelloTime"},"max_age":{"$ref":"#/definitions/bridgeMaxAge"},"ageing_time":{"$ref":"#/definitions/bridgeAgeingTime"},"mcast_snooping":{"$ref":"#/definitions/bridgeMcastSnooping"},"vlan_filtering":{"$ref":"#/definitions/bridgeVlanFiltering"}}};
 
 function validate36(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if((!(data && typeof data == "object" && !Array.isArray(data))) && (data !== null)){
-const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: schema74.type},message:"must be object,null"};
+const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: schema82.type},message:"must be object,null"};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2938,7 +3200,7 @@ errors++;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func2.call(schema74.properties, key0))){
+if(!(func2.call(schema82.properties, key0))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -3281,8 +3543,8 @@ validate36.errors = vErrors;
 return errors === 0;
 }
 
-const schema87 = {"description":"A veth pair.","type":"object","additionalProperties":false,"required":["ends"],"properties":{"ends":{"description":"Exactly two ends.","type":"array","minItems":2,"maxItems":2,"items":{"$ref":"#/definitions/end"}}}};
-const schema88 = {"description":"One end of a veth pair.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of this end (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this end a port of this bridge (same namespace)."}}};
+const schema95 = {"description":"A veth pair.","type":"object","additionalProperties":false,"required":["ends"],"properties":{"ends":{"description":"Exactly two ends.","type":"array","minItems":2,"maxItems":2,"items":{"$ref":"#/definitions/end"}}}};
+const schema96 = {"description":"One end of a veth pair.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of this end (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this end a port of this bridge (same namespace)."}}};
 
 function validate40(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -3650,7 +3912,7 @@ validate39.errors = vErrors;
 return errors === 0;
 }
 
-const schema96 = {"description":"A connectivity test: ping `ping` from namespace `from`.","type":"object","additionalProperties":false,"required":["from","ping"],"properties":{"from":{"$ref":"#/definitions/nsName","description":"A declared namespace, or host."},"ping":{"description":"An address declared in the lab, or a namespace name (any of its addresses). With external: true, any address.","type":"string","minLength":1},"expect":{"description":"reachable (default) or unreachable.","enum":["reachable","unreachable"]},"external":{"description":"Allow a target the lab doesn't declare.","type":"boolean"}}};
+const schema104 = {"description":"A connectivity test: ping `ping` from namespace `from`.","type":"object","additionalProperties":false,"required":["from","ping"],"properties":{"from":{"$ref":"#/definitions/nsName","description":"A declared namespace, or host."},"ping":{"description":"An address declared in the lab, or a namespace name (any of its addresses). With external: true, any address.","type":"string","minLength":1},"expect":{"description":"reachable (default) or unreachable.","enum":["reachable","unreachable"]},"external":{"description":"Allow a target the lab doesn't declare.","type":"boolean"}}};
 
 function validate44(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -3741,7 +4003,7 @@ errors++;
 if(data.expect !== undefined){
 let data2 = data.expect;
 if(!((data2 === "reachable") || (data2 === "unreachable"))){
-const err7 = {instancePath:instancePath+"/expect",schemaPath:"#/properties/expect/enum",keyword:"enum",params:{allowedValues: schema96.properties.expect.enum},message:"must be equal to one of the allowed values"};
+const err7 = {instancePath:instancePath+"/expect",schemaPath:"#/properties/expect/enum",keyword:"enum",params:{allowedValues: schema104.properties.expect.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err7];
 }
