@@ -11,7 +11,7 @@ export const addressKind: Kind<AddressProps> = {
   // Created after the interfaces' settings: an interface taken down drops its global IPv6 addresses (see droppedWith).
   order: {
     create: { stage: 'config', after: ['veth-end', 'veth-end:update', 'bridge:update', 'macvlan:update', 'vxlan:update'] },
-    update: { stage: 'config', after: ['veth-end'] },
+    update: { stage: 'config', after: ['veth-end', 'veth-end:update', 'bridge:update', 'macvlan:update', 'vxlan:update'] },
     delete: { stage: 'config', after: ['route:delete'] },
   },
   desired(model) {
