@@ -2,13 +2,13 @@
 // declare (inside the sandbox); `topo graph` prints Mermaid, DOT that Graphviz accepts, and SVG, and says how
 // to install Graphviz when `dot` is missing (graph reads only the file: no kernel access, no sandbox needed).
 import { execa } from 'execa';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { graphMermaid } from '../../src/render/graph.js';
 import { validateText } from '../../src/validate/index.js';
 import { Sandbox, TOPO, example } from '../helpers/sandbox.js';
+import { scratchDir } from '../helpers/scratch.js';
 
 const TWO = example('two-namespaces.yaml');
 
@@ -70,7 +70,7 @@ describe('topo graph', () => {
     expect(rendered.stderr).toBe('');
     expect(rendered.exitCode).toBe(0);
 
-    const out = join(mkdtempSync(join(tmpdir(), 'topo-graph-')), 'lab.svg');
+    const out = join(scratchDir('topo-graph'), 'lab.svg');
     const svg = await topo(ROUTER, '--format', 'svg', '-o', out);
     expect(svg.exitCode).toBe(0);
     expect(svg.stdout).toBe('');
@@ -81,7 +81,7 @@ describe('topo graph', () => {
 
   it('says how to install Graphviz when dot is missing, and rejects an unknown format', async () => {
     const r = await execa(process.execPath, [TOPO, 'graph', ROUTER, '--format', 'svg'],
-      { reject: false, env: { PATH: mkdtempSync(join(tmpdir(), 'topo-empty-path-')) }, extendEnv: false });
+      { reject: false, env: { PATH: scratchDir('topo-empty-path') }, extendEnv: false });
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain("--format svg needs Graphviz's `dot` command");
     expect(r.stderr).toContain('apt-get install graphviz');

@@ -3,13 +3,13 @@
 // table is repaired while another table is left alone; removing `nat:` removes the table; the single-node seed
 // masquerades in the host, and destroy removes that table explicitly.
 import { execa, type ResultPromise } from 'execa';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { Sandbox, example } from '../helpers/sandbox.js';
 import { withoutProgress } from '../helpers/progress.js';
+import { scratchDir } from '../helpers/scratch.js';
 
 const ROUTER = example('router-portforward.yaml');
 const TABLE = 'topo-router-portfwd';
@@ -127,7 +127,7 @@ describe('NAT', () => {
     const doc = parse(readFileSync(ROUTER, 'utf8'));
     delete doc.namespaces.router.nat;
     doc.tests = doc.tests.filter((t: { from: string; ping?: string }) => t.from !== 'client' || t.ping !== 'server');
-    const edited = join(mkdtempSync(join(tmpdir(), 'topo-nat-')), 'router-no-nat.yaml');
+    const edited = join(scratchDir('topo-nat'), 'router-no-nat.yaml');
     writeFileSync(edited, stringify(doc));
     const removed = await sb.topo(['apply', edited]);
     expect(removed.exitCode).toBe(0);
@@ -186,7 +186,7 @@ describe('NAT', () => {
     const doc = parse(readFileSync(file, 'utf8'));
     doc.namespaces.host.nat.masquerade[0].from = '172.16.0.0/16';
     doc.namespaces.NS1.sysctls = { 'net.ipv4.ip_forward': 1 };
-    const edited = join(mkdtempSync(join(tmpdir(), 'topo-nat-')), 'nat-node-wider.yaml');
+    const edited = join(scratchDir('topo-nat'), 'nat-node-wider.yaml');
     writeFileSync(edited, stringify(doc));
     const failed = await sb.topo(['apply', edited], { TOPO_FAIL_COMMAND: 'nft -f' });
     expect(failed.exitCode).toBe(1);
