@@ -2,6 +2,7 @@
 // output → table, two tables → rule-by-rule differences, a table → the `nft -f` script that makes it. Rule texts
 // are written the way `nft list` prints them, so a plan reads like nftables itself. What goes into the table is
 // each section's (nat-rules.ts, ...): see nftables.ts.
+import { createHash } from 'node:crypto';
 import type { FieldDiff } from '../core/kind.js';
 import type { Finding } from '../core/finding.js';
 import type { LabModel } from '../core/lab-model.js';
@@ -100,8 +101,10 @@ function counterOf(expr: unknown): RuleCounter | undefined {
  */
 export function ruleText(expr: unknown, comment?: unknown): string {
   const parts = Array.isArray(expr) ? expr.map(exprText) : [undefined];
-  if (parts.every((p): p is string => p !== undefined)) return parts.join(' ') + (typeof comment === 'string' ? ` comment ${JSON.stringify(comment)}` : '');
-  return `# rule topo cannot print: ${JSON.stringify(expr)}`;
+  const tail = typeof comment === 'string' ? ` comment ${JSON.stringify(comment)}` : '';
+  if (parts.every((p): p is string => p !== undefined)) return parts.join(' ') + tail;
+  // The comment is kept: a rule topo marked (see ruleKey) is still recognised by it.
+  return `# rule topo cannot print: ${JSON.stringify(expr)}${tail}`;
 }
 
 function exprText(e: unknown): string | undefined {
@@ -178,6 +181,18 @@ function valueText(r: unknown, quoted = false): string | undefined {
 
 // ---- comparing and writing ----
 
+/**
+ * A rule ending in a mark `comment "topo:<hex>"` (a raw rule: nft may print its text otherwise than the file wrote
+ * it, see topoMark) is identified by that mark; any other rule by its text.
+ */
+export function ruleKey(rule: string): string {
+  return MARKED.exec(rule)?.[1] ?? rule;
+}
+const MARKED = / comment "(topo:[0-9a-f]+)"$/;
+
+/** The mark topo appends to a rule it can't write in nft's own spelling: a short hash of its text. */
+export const topoMark = (text: string): string => `topo:${createHash('sha256').update(text).digest('hex').slice(0, 8)}`;
+
 /** Rule-by-rule differences: [chain, live rule or undefined, desired rule or undefined]. */
 export function compareTables(d: NftTable, l: NftTable): FieldDiff[] {
   const out: FieldDiff[] = [];
@@ -189,16 +204,16 @@ export function compareTables(d: NftTable, l: NftTable): FieldDiff[] {
     const missing = minus(want, have), extra = minus(have, want);
     for (const r of extra) out.push([name, r, undefined]);
     for (const r of missing) out.push([name, undefined, r]);
-    if (!missing.length && !extra.length && want.join('\n') !== have.join('\n')) out.push([`${name} order`, have, want]);
+    if (!missing.length && !extra.length && want.map(ruleKey).join('\n') !== have.map(ruleKey).join('\n')) out.push([`${name} order`, have, want]);
   }
   for (const x of l.others) out.push(['other', x, undefined]);
   return out;
 }
 
-/** Multiset difference a - b. */
+/** Multiset difference a - b, rules compared by ruleKey. */
 function minus(a: string[], b: string[]): string[] {
-  const left = [...b];
-  return a.filter((x) => { const i = left.indexOf(x); if (i < 0) return true; left.splice(i, 1); return false; });
+  const left = b.map(ruleKey);
+  return a.filter((x) => { const i = left.indexOf(ruleKey(x)); if (i < 0) return true; left.splice(i, 1); return false; });
 }
 
 /**
