@@ -9,11 +9,12 @@ import type { Kind, KindContext } from '../core/kind.js';
 import type { LiveSnapshot } from '../core/live.js';
 import { HOST, type Cmd, type NamespaceSpec, type Resource } from '../model.js';
 import { nsClaim } from './common.js';
+import { firewallSection } from './firewall-rules.js';
 import { natSection } from './nat-rules.js';
 import { compareTables, labTableName, liveTable, TABLE_FAMILY, tableScript, type NftTable, type TableSection } from './nft-table.js';
 
 /** What a namespace may put in the table, in the order its chains are written. */
-const SECTIONS: TableSection[] = [natSection];
+const SECTIONS: TableSection[] = [natSection, firewallSection];
 
 /** The name of the kind's read (NsLive.reads). */
 const NFT = 'nftables:nft';
@@ -24,7 +25,12 @@ export const nftablesKind: Kind<NftTable> = {
   check(model, opts) {
     const out: Finding[] = [];
     const declared = withTable(model.topo.namespaces);
-    for (const [ns, spec] of declared) for (const s of SECTIONS) if (spec[s.field] !== undefined) s.check(ns, spec, model, out);
+    for (const [ns, spec] of declared) {
+      const before = out.length;
+      for (const s of SECTIONS) if (spec[s.field] !== undefined) s.check(ns, spec, model, out);
+      // The chains are made (to be compared by name) only of sections their checks found valid.
+      if (out.length === before) out.push(...chainCollisions(ns, spec, SECTIONS));
+    }
     if (declared.length && opts.nftAvailable === false) {
       const [ns, spec] = declared[0];
       out.push({
@@ -75,6 +81,24 @@ export const nftablesKind: Kind<NftTable> = {
     return spec ? SECTIONS.flatMap((s) => (spec[s.field] !== undefined ? s.lines(spec).map((text) => ({ text, box: s.box })) : [])) : [];
   },
 };
+
+/** Two sections of a namespace that would put a chain of one name into its table (one finding per such chain). */
+export function chainCollisions(ns: string, spec: NamespaceSpec, sections: TableSection[]): Finding[] {
+  const owner = new Map<string, TableSection>();
+  const out: Finding[] = [];
+  for (const s of sections) {
+    for (const c of s.chains(spec) ?? []) {
+      const first = owner.get(c.name);
+      if (!first) { owner.set(c.name, s); continue; }
+      out.push({
+        code: 'chain-collision', path: pointer('namespaces', ns, s.field), at: 'key', related: pointer('namespaces', ns, first.field), relatedAt: 'key',
+        message: `"${s.field}" and "${first.field}" would both make a chain named ${JSON.stringify(c.name)} in the lab's table`,
+        hint: 'an internal naming clash of topo\'s sections: please report it',
+      });
+    }
+  }
+  return out;
+}
 
 /** The namespaces that declare at least one section. */
 function withTable(namespaces: Record<string, NamespaceSpec | null> | undefined): [string, NamespaceSpec][] {
