@@ -75,7 +75,8 @@ export const nftablesKind: Kind<NftTable> = {
     intent: (c) => (c.op === 'create' ? { nat: [c.ns] } : {}),
     keep: (r) => ({ nat: [r.ns] }),
   },
-  show: {},
+  // Each counted rule on a line of its own, with what its counter read (a replaced table starts at zero again).
+  show: { detail: (r) => counterLines(r.props) },
   draw(model, ns) {
     const spec = model.topo.namespaces?.[ns];
     return spec ? SECTIONS.flatMap((s) => (spec[s.field] !== undefined ? s.lines(spec).map((text) => ({ text, box: s.box })) : [])) : [];
@@ -98,6 +99,14 @@ export function chainCollisions(ns: string, spec: NamespaceSpec, sections: Table
     }
   }
   return out;
+}
+
+/** "\n            forward: <rule>: 3 packets, 252 bytes" for every rule with a counter. */
+export function counterLines(t: NftTable): string {
+  return t.chains.flatMap((c) => c.rules.flatMap((rule, i) => {
+    const n = c.counters?.[i];
+    return n ? [`\n${' '.repeat(12)}${c.name}: ${rule}: ${n.packets} packet${n.packets === 1 ? '' : 's'}, ${n.bytes} bytes`] : [];
+  })).join('');
 }
 
 /** The namespaces that declare at least one section. */

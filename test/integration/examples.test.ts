@@ -18,6 +18,8 @@ const CASES: { file: string; pings: [string, string][]; stp?: [string, string] }
   // Each reply leaves by the uplink of the address pinged: only the rules make either ping answered.
   { file: 'policy-routing.yaml', pings: [['far', '10.0.1.2'], ['far', '10.0.2.2']] },
   { file: 'neighbours.yaml', pings: [['client', '10.30.0.2'], ['client', 'fd00:30::2']] },
+  // Ping is forwarded from the client's side only; the replies as established.
+  { file: 'firewall.yaml', pings: [['client', '10.0.2.2'], ['client', '10.0.1.1'], ['server', '10.0.2.1']] },
   { file: 'bridge-options.yaml', pings: [['h1', '10.20.0.2'], ['h2', 'fd00:20::1'], ['mon', '10.20.0.1']], stp: ['sw', 'br0'] },
 ];
 

@@ -209,3 +209,18 @@ describe('the nftables kind with a firewall', () => {
     expect(nftablesKind.reads!(topo(FW), ctx()).map((r) => r.ns)).toEqual(['fw']);
   });
 });
+
+describe('topo show', () => {
+  it('lists every counted rule of the live table with its packets and bytes', () => {
+    const live = liveTable({ nftables: [{ table: { name: 't' } }, { chain: { name: 'forward', type: 'filter', hook: 'forward', prio: 0, policy: 'drop' } },
+      { rule: { chain: 'forward', expr: [{ match: { op: 'in', left: { ct: { key: 'state' } }, right: ['established', 'related'] } }, { accept: null }] } },
+      { rule: { chain: 'forward', expr: [{ match: { op: '==', left: { meta: { key: 'l4proto' } }, right: 'icmp' } }, { counter: { packets: 1, bytes: 84 } }, { accept: null }] } },
+      { rule: { chain: 'forward', expr: [{ match: { op: '==', left: { payload: { protocol: 'tcp', field: 'dport' } }, right: 8080 } }, { counter: { packets: 0, bytes: 0 } }, { accept: null }] } },
+    ] }, 't')!;
+    expect(nftablesKind.show!.detail!({ kind: 'nftables', key: 'nftables:fw', ns: 'fw', label: 'table inet t', props: live, claims: [], parents: [] })).toBe([
+      '',
+      '            forward: meta l4proto icmp counter accept: 1 packet, 84 bytes',
+      '            forward: tcp dport 8080 counter accept: 0 packets, 0 bytes',
+    ].join('\n'));
+  });
+});
