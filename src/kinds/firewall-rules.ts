@@ -8,7 +8,6 @@ import { pointer, type Finding } from '../core/finding.js';
 import { familyName, parseAddr, parseCidr, type Addr } from '../core/ip.js';
 import { interfaceRef, type LabModel } from '../core/lab-model.js';
 import { didYouMean } from '../core/suggest.js';
-import type { NamespaceSpec } from '../model.js';
 import { addrMatch, topoMark, type NftChain, type TableSection } from './nft-table.js';
 
 export type FirewallChainName = 'input' | 'forward' | 'output';
@@ -64,6 +63,9 @@ export const firewallSection: TableSection = {
       (firewall?.[name]?.rules ?? []).forEach((r, i) => checkRule(model, ns, name, r, pointer('namespaces', ns, 'firewall', name, 'rules', i), out));
     }
   },
+  raw: (ns, { firewall }) => FIREWALL_CHAINS.flatMap((name) => (firewall?.[name]?.rules ?? []).flatMap((r, i) => (r.nft === undefined ? [] : [{
+    chain: name, rule: firewallRuleText(r), path: pointer('namespaces', ns, 'firewall', name, 'rules', i, 'nft'),
+  }]))),
   box: 'Firewall',
   lines: ({ firewall }) => FIREWALL_CHAINS.flatMap((name) => {
     const c = firewall?.[name];
@@ -71,15 +73,6 @@ export const firewallSection: TableSection = {
   }),
 };
 
-/** Raw rules of a namespace's firewall: the text written into its chain, and where the file says it. */
-export function firewallRawRules(ns: string, spec: NamespaceSpec): { chain: string; header: string; rule: string; path: string }[] {
-  return FIREWALL_CHAINS.flatMap((name) => {
-    const c = spec.firewall?.[name];
-    return (c?.rules ?? []).flatMap((r, i) => (r.nft === undefined ? [] : [{
-      chain: name, header: header(name, c?.policy), rule: firewallRuleText(r), path: pointer('namespaces', ns, 'firewall', name, 'rules', i, 'nft'),
-    }]));
-  });
-}
 
 // ---- the rule as nft prints it ----
 

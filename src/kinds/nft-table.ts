@@ -37,6 +37,69 @@ export interface TableSection {
   /** Its rules as `topo graph` writes them, one line each, in a box of this title inside the namespace's. */
   lines(spec: NamespaceSpec): string[];
   box: string;
+  /**
+   * Its rules whose text the file gives as is (raw rules): their chain, the text written into it, and the place of
+   * the text in the file. Checked by nft itself (`nft -c`) before any change; only those `check` found no fault in.
+   */
+  raw?(ns: string, spec: NamespaceSpec): RawRule[];
+}
+
+export interface RawRule { chain: string; rule: string; path: string }
+
+// ---- nft's own check of raw rules ----
+
+/**
+ * One script for `nft -c -f -` holding every namespace's raw rules, each in the lab's table and its real chain
+ * (so hook-specific limits apply), and which line of the script is which rule's. Each namespace's table is
+ * declared, deleted and made again, as on apply, so that none meets another or a table already there.
+ */
+export function rawCheckScript(table: string, namespaces: { chains: NftChain[]; raw: RawRule[] }[]): { script: string; lines: Map<number, string> } {
+  let script = '';
+  const lines = new Map<number, string>();
+  for (const { chains, raw } of namespaces) {
+    const t: NftTable = {
+      table, others: [],
+      chains: chains.flatMap((c) => (raw.some((r) => r.chain === c.name) ? [{ ...c, rules: raw.filter((r) => r.chain === c.name).map((r) => r.rule) }] : [])),
+    };
+    const base = script.split('\n').length - 1;
+    const text = tableScript(t, true);
+    const rows = text.split('\n');
+    let at = 0;
+    for (const c of t.chains) {
+      at = rows.indexOf(`\tchain ${c.name} {`, at);
+      for (const r of raw.filter((x) => x.chain === c.name)) {
+        at = rows.indexOf(`\t\t${r.rule}`, at);
+        lines.set(base + at + 1, r.path);
+      }
+    }
+    script += text;
+  }
+  return { script, lines };
+}
+
+/**
+ * nft's errors on a rawCheckScript, each at the place of its rule in the file (the first error of a rule only);
+ * an error on no rule's line (none expected) at `fallback`.
+ */
+export function rawCheckFindings(stderr: string, script: string, lines: Map<number, string>, fallback: string): Finding[] {
+  const rows = script.split('\n');
+  const out: Finding[] = [];
+  const seen = new Set<string>();
+  for (const m of stderr.matchAll(/^[^\n]*?:(\d+):(\d+)(?:-(\d+))?: Error: ([^\n]*)$/gm)) {
+    const [line, from, to, reason] = [Number(m[1]), Number(m[2]), Number(m[3] ?? m[2]), m[4]];
+    const path = lines.get(line) ?? fallback;
+    if (seen.has(path)) continue;
+    seen.add(path);
+    const marked = rows[line - 1]?.slice(from - 1, to);
+    out.push({
+      code: 'nft-refuses', path, message: `nft refuses this rule: ${reason}`,
+      // iif/oif name an interface by its index, looked up when the rule is checked or added.
+      hint: /^Interface does not exist/.test(reason) ? 'nft -c runs where topo runs, without the lab\'s interfaces: match them by name (iifname, oifname)'
+        : marked && lines.has(line) ? `nft -c points at ${JSON.stringify(marked)}` : undefined,
+    });
+  }
+  if (!out.length) out.push({ code: 'nft-refuses', path: fallback, message: `nft refuses these rules: ${stderr.trim().split('\n')[0]}` });
+  return out;
 }
 
 /** "ip saddr 10.0.1.0/24" (network address; a full-length prefix is printed as a bare address, as nft does). */

@@ -11,7 +11,9 @@ import { HOST, type Cmd, type NamespaceSpec, type Resource } from '../model.js';
 import { nsClaim } from './common.js';
 import { firewallSection } from './firewall-rules.js';
 import { natSection } from './nat-rules.js';
-import { compareTables, labTableName, liveTable, TABLE_FAMILY, tableScript, type NftTable, type TableSection } from './nft-table.js';
+import {
+  compareTables, labTableName, liveTable, rawCheckFindings, rawCheckScript, TABLE_FAMILY, tableScript, type NftChain, type NftTable, type RawRule, type TableSection,
+} from './nft-table.js';
 
 /** What a namespace may put in the table, in the order its chains are written. */
 const SECTIONS: TableSection[] = [natSection, firewallSection];
@@ -25,11 +27,21 @@ export const nftablesKind: Kind<NftTable> = {
   check(model, opts) {
     const out: Finding[] = [];
     const declared = withTable(model.topo.namespaces);
+    const raw: { ns: string; field: string; chains: NftChain[]; raw: RawRule[] }[] = [];
     for (const [ns, spec] of declared) {
       const before = out.length;
       for (const s of SECTIONS) if (spec[s.field] !== undefined) s.check(ns, spec, model, out);
-      // The chains are made (to be compared by name) only of sections their checks found valid.
-      if (out.length === before) out.push(...chainCollisions(ns, spec, SECTIONS));
+      // The chains are made (to be compared by name, raw rules checked in them) only of sections found valid.
+      if (out.length !== before) continue;
+      out.push(...chainCollisions(ns, spec, SECTIONS));
+      const rules = SECTIONS.flatMap((s) => (spec[s.field] !== undefined ? s.raw?.(ns, spec) ?? [] : []));
+      if (rules.length) raw.push({ ns, field: SECTIONS.find((s) => s.raw?.(ns, spec).length)!.field, chains: SECTIONS.flatMap((s) => s.chains(spec) ?? []), raw: rules });
+    }
+    // nft's own check of the raw rules of the whole lab, in one nft process.
+    if (raw.length && opts.nftCheck) {
+      const { script, lines } = rawCheckScript(labTableName(model.topo.name), raw);
+      const errors = opts.nftCheck(script);
+      if (errors) out.push(...rawCheckFindings(errors, script, lines, pointer('namespaces', raw[0].ns, raw[0].field)));
     }
     if (declared.length && opts.nftAvailable === false) {
       const [ns, spec] = declared[0];

@@ -179,4 +179,46 @@ describe('firewall', () => {
     expect((await sb.topo(['destroy', none])).exitCode).toBe(0);
     expect(await sb.netns()).toEqual([]);
   });
+
+  it('raw rules: converge however nft prints them, a hand-edited one is repaired, a bad one is refused by nft -c with its line:col and nothing applied', async () => {
+    const RAW = 'meta l4proto udp udp dport 53 counter accept';
+    const raw = edited('raw.yaml', (d) => { d.namespaces.fw.firewall.forward.rules.push({ nft: RAW }); });
+    const applied = await sb.topo(['apply', raw]);
+    expect(withoutProgress(applied.stderr)).toBe('');
+    expect(applied.exitCode).toBe(0);
+    // nft prints it otherwise (no meta l4proto), with topo's mark: still nothing to do.
+    const mark = topoMark(RAW);
+    expect((await rules()).forward[4]).toBe(`udp dport 53 counter accept comment "${mark}"`);
+    expect((await sb.topo(['plan', raw, '--detailed-exitcode'])).exitCode).toBe(0);
+
+    // Edited by hand (another body, the mark gone): drift, repaired.
+    const handle = (await nftJson()).nftables.find((x: any) => x.rule?.comment === mark).rule.handle;
+    expect((await sb.run(['ip', 'netns', 'exec', 'fw', 'nft', 'replace', 'rule', 'inet', TABLE, 'forward', 'handle', String(handle), 'udp', 'dport', '54', 'accept'])).stderr).toBe('');
+    const drift = await sb.topo(['plan', raw, '--detailed-exitcode']);
+    expect(drift.exitCode).toBe(2);
+    expect(drift.stdout).toContain('forward: udp dport 54 accept -> none');
+    expect(drift.stdout).toContain(`forward: none -> ${RAW} comment "${mark}"`);
+    expect((await sb.topo(['apply', raw])).exitCode).toBe(0);
+    expect((await rules()).forward[4]).toBe(`udp dport 53 counter accept comment "${mark}"`);
+    expect((await sb.topo(['plan', raw, '--detailed-exitcode'])).exitCode).toBe(0);
+
+    // A raw rule nft refuses: validation fails at its line:col with nft's reason, before any change.
+    const table = (await nftList('table', 'inet', TABLE)).stdout;
+    const bad = edited('bad.yaml', (d) => {
+      d.namespaces.fw.firewall.forward.rules.push({ nft: 'meta mork 1 accept' });
+      d.namespaces.fw.firewall.input.rules.push({ nft: 'tcp dport 99999 accept' });
+      d.namespaces.fw.firewall.forward.rules[2].dport = 9090;
+    });
+    const lines = readFileSync(bad, 'utf8').split('\n');
+    const at = (text: string) => `${lines.findIndex((l) => l.includes(text)) + 1}:${lines.find((l) => l.includes(text))!.indexOf(text) + 1}`;
+    for (const cmd of [['validate', bad], ['apply', bad]]) {
+      const r = await sb.topo(cmd);
+      expect(r.exitCode).toBe(65);
+      expect(r.stderr).toContain(`${bad}:${at('tcp dport 99999 accept')}: error: nft refuses this rule: Service out of range`);
+      expect(r.stderr).toContain(`${bad}:${at('meta mork 1 accept')}: error: nft refuses this rule: syntax error, unexpected mork`);
+    }
+    expect((await nftList('table', 'inet', TABLE)).stdout).toBe(table);
+    expect((await sb.topo(['destroy', raw])).exitCode).toBe(0);
+    expect(await sb.netns()).toEqual([]);
+  });
 });

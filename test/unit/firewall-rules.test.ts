@@ -8,10 +8,12 @@ import type { KindContext } from '../../src/core/kind.js';
 import { labIdentity } from '../../src/core/lab.js';
 import type { LiveSnapshot, NsLive } from '../../src/core/live.js';
 import { emptyState } from '../../src/core/state.js';
-import { firewallRawRules, firewallRuleText, firewallSection, rawTextProblem, type FirewallRuleSpec, type FirewallSpec } from '../../src/kinds/firewall-rules.js';
+import { firewallRuleText, firewallSection, rawTextProblem, type FirewallRuleSpec, type FirewallSpec } from '../../src/kinds/firewall-rules.js';
 import { planFrom } from '../../src/kinds/index.js';
 import { natSection } from '../../src/kinds/nat-rules.js';
-import { compareTables, liveTable, ruleKey, tableScript, topoMark, type NftTable, type TableSection } from '../../src/kinds/nft-table.js';
+import {
+  compareTables, liveTable, rawCheckFindings, rawCheckScript, ruleKey, tableScript, topoMark, type NftTable, type TableSection,
+} from '../../src/kinds/nft-table.js';
 import { chainCollisions, nftablesKind } from '../../src/kinds/nftables.js';
 import type { Topology } from '../../src/model.js';
 
@@ -115,9 +117,8 @@ describe('firewallSection', () => {
   });
 
   it('lists the raw rules with their chains and places, for nft -c', () => {
-    expect(firewallRawRules('fw', { firewall: { input: { policy: 'drop', rules: [{ action: 'accept' }, { nft: 'meta mark 1 accept' }] } } })).toEqual([{
-      chain: 'input', header: 'type filter hook input priority filter; policy drop;',
-      rule: `meta mark 1 accept comment "${topoMark('meta mark 1 accept')}"`, path: '/namespaces/fw/firewall/input/rules/1/nft',
+    expect(firewallSection.raw!('fw', { firewall: { input: { policy: 'drop', rules: [{ action: 'accept' }, { nft: 'meta mark 1 accept' }] } } })).toEqual([{
+      chain: 'input', rule: `meta mark 1 accept comment "${topoMark('meta mark 1 accept')}"`, path: '/namespaces/fw/firewall/input/rules/1/nft',
     }]);
   });
 });
@@ -222,5 +223,37 @@ describe('topo show', () => {
       '            forward: meta l4proto icmp counter accept: 1 packet, 84 bytes',
       '            forward: tcp dport 8080 counter accept: 0 packets, 0 bytes',
     ].join('\n'));
+  });
+});
+
+describe('nft -c of the raw rules', () => {
+  // Two namespaces' raw rules, among other rules: the script and nft 1.0.6's answer to it are in the fixtures.
+  const a: FirewallSpec = { input: { policy: 'drop', rules: [{ in: 'lo', action: 'accept' }, { nft: 'tcp dport 99999 accept' }] }, forward: { rules: [{ nft: 'meta mork 1 accept' }, { nft: 'ct state new accept' }] } };
+  const b: FirewallSpec = { output: { rules: [{ nft: 'meta oif "x" accept' }, { nft: 'ip daddr 10.0.0.1 ip6 saddr ::1 accept' }] } };
+  const ns = (name: string, firewall: FirewallSpec) => ({ chains: firewallSection.chains({ firewall })!, raw: firewallSection.raw!(name, { firewall }) });
+  const { script, lines } = rawCheckScript('topo-lab', [ns('a', a), ns('b', b)]);
+
+  it('puts each namespace\'s raw rules alone into the lab\'s table and their real chains, and knows each one\'s line', () => {
+    expect(script).toBe(fixture('raw-check.nft'));
+    expect([...lines]).toEqual([
+      [6, '/namespaces/a/firewall/input/rules/1/nft'], [11, '/namespaces/a/firewall/forward/rules/0/nft'], [12, '/namespaces/a/firewall/forward/rules/1/nft'],
+      [20, '/namespaces/b/firewall/output/rules/0/nft'], [21, '/namespaces/b/firewall/output/rules/1/nft'],
+    ]);
+  });
+
+  it('puts each of nft\'s errors at its rule, with what nft points at', () => {
+    expect(rawCheckFindings(fixture('raw-check.stderr'), script, lines, '/namespaces/a/firewall').map((f) => [f.path, f.message, f.hint])).toEqual([
+      ['/namespaces/a/firewall/forward/rules/0/nft', expect.stringMatching(/^nft refuses this rule: syntax error, unexpected mork, known keys are length, /), 'nft -c points at "meta mork"'],
+      ['/namespaces/a/firewall/input/rules/1/nft', 'nft refuses this rule: Service out of range', 'nft -c points at "99999"'],
+      ['/namespaces/b/firewall/output/rules/0/nft', 'nft refuses this rule: Interface does not exist',
+        'nft -c runs where topo runs, without the lab\'s interfaces: match them by name (iifname, oifname)'],
+      ['/namespaces/b/firewall/output/rules/1/nft', 'nft refuses this rule: conflicting protocols specified: ip vs. ip6', 'nft -c points at "ip6 saddr"'],
+    ]);
+  });
+
+  it('puts an error it can\'t place at the section', () => {
+    expect(rawCheckFindings('Error: Could not process rule: No buffer space available\n', script, lines, '/namespaces/a/firewall')).toEqual([
+      { code: 'nft-refuses', path: '/namespaces/a/firewall', message: 'nft refuses these rules: Error: Could not process rule: No buffer space available' },
+    ]);
   });
 });

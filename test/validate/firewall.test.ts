@@ -111,3 +111,41 @@ namespaces:
     expect(check('          - { action: accept, dst: 10.0.0.1 }\n')).toEqual(['12:31 error unknown key "dst" (did you mean "out"?)']);
   });
 });
+
+describe('raw rules: nft -c', () => {
+  const TEXT = `name: lab
+namespaces:
+  a:
+    firewall:
+      input:
+        rules:
+          - { nft: 'tcp dport 99999 accept' }
+  b:
+    firewall:
+      output: { policy: drop, rules: [{ action: accept }, { nft: 'ct state new accept' }] }
+`;
+  /** nft's answer (as nft 1.0.6 words it) to the script topo makes of TEXT's raw rules. */
+  const STDERR = '/dev/stdin:6:13-17: Error: Service out of range\n\t\ttcp dport 99999 accept comment "topo:cbfe62ae"\n\t\t          ^^^^^\n';
+
+  it('checks every raw rule of the lab in one script, in its chain, and puts nft\'s errors at their line:col', () => {
+    const scripts: string[] = [];
+    const r = validateText(TEXT, 'lab.yaml', { nftCheck: (s) => { scripts.push(s); return STDERR; } });
+    expect(new Set(scripts).size).toBe(1);
+    expect(scripts[0].split('\n')[5]).toBe('\t\ttcp dport 99999 accept comment "topo:cbfe62ae"');
+    expect(scripts[0]).toContain('\tchain output {\n\t\ttype filter hook output priority filter; policy drop;\n\t\tct state new accept comment "topo:');
+    expect(scripts[0]).not.toContain('\t\taccept\n');
+    expect(r.problems.map((p) => `${p.pos!.line}:${p.pos!.col} ${p.message} | ${p.hint}`)).toEqual(['7:20 nft refuses this rule: Service out of range | nft -c points at "99999"']);
+  });
+
+  it('accepts what nft accepts; runs nft for no lab without raw rules, and not where the file has other faults', () => {
+    const calls: string[] = [];
+    const nftCheck = (s: string) => { calls.push(s); return ''; };
+    expect(validateText(TEXT, 'lab.yaml', { nftCheck }).problems).toEqual([]);
+    expect(calls.length).toBeGreaterThan(0);
+    calls.length = 0;
+    expect(validateText(`${HEAD}          - { action: accept }\n`, 'lab.yaml', { nftCheck }).problems).toEqual([]);
+    expect(validateText(TEXT.replace("{ nft: 'tcp dport 99999 accept' }", "{ nft: 'tcp dport 99999 accept; drop' }"), 'lab.yaml', { nftCheck }).problems.map((p) => p.code)).toEqual(['bad-raw-rule']);
+    // Namespace a, with a fault of its own, is left out (the same script may be asked twice: see validateText).
+    expect([...new Set(calls)]).toEqual([expect.not.stringContaining('99999')]);
+  });
+});
