@@ -15,6 +15,8 @@ import {
   compareTables, liveTable, rawCheckFindings, rawCheckScript, ruleKey, tableScript, topoMark, type NftTable, type TableSection,
 } from '../../src/kinds/nft-table.js';
 import { chainCollisions, nftablesKind } from '../../src/kinds/nftables.js';
+import { graphDot, graphMermaid, labGraph } from '../../src/render/graph.js';
+import { validateText } from '../../src/validate/index.js';
 import type { Topology } from '../../src/model.js';
 
 const fixture = (f: string) => readFileSync(new URL(`../fixtures/kernel/nftables/${f}`, import.meta.url), 'utf8');
@@ -255,5 +257,20 @@ describe('nft -c of the raw rules', () => {
     expect(rawCheckFindings('Error: Could not process rule: No buffer space available\n', script, lines, '/namespaces/a/firewall')).toEqual([
       { code: 'nft-refuses', path: '/namespaces/a/firewall', message: 'nft refuses these rules: Error: Could not process rule: No buffer space available' },
     ]);
+  });
+});
+
+describe('topo graph of examples/firewall.yaml', () => {
+  const { topo } = validateText(readFileSync(new URL('../../examples/firewall.yaml', import.meta.url)), 'firewall.yaml');
+
+  it('draws the firewall rules in a box of their own in the firewall\'s namespace', () => {
+    const fw = labGraph(topo!).namespaces.find((n) => n.name === 'fw')!;
+    expect(fw.boxes.map((b) => [b.title, b.lines])).toEqual([['Firewall', [
+      'input: policy drop', 'input: in lo → accept', 'input: established,related → accept', 'input: icmp → accept',
+      'forward: policy drop', 'forward: established,related → accept', 'forward: in veth-a icmp → accept (counted)',
+      'forward: in veth-a out veth-b tcp dport 8080 → accept (counted)', 'forward: in veth-a tcp dport 8081 → reject',
+    ]]]);
+    expect(graphMermaid(topo!)).toContain('ns2_firewall{{"Firewall<br/>input: policy drop<br/>');
+    expect(graphDot(topo!)).toContain('forward: in veth-a out veth-b tcp dport 8080 → accept (counted)');
   });
 });
