@@ -20,7 +20,9 @@ export async function loadChecked(file: string, o: CheckOpts): Promise<{ topo: T
   const { loadLab, formatProblems } = await import('../validate/index.js');
   const { knownSysctls } = await import('../io/sysctl-names.js');
   const { kernelConfig } = await import('../io/kernel-config.js');
-  const r = await loadLab(file, { nftAvailable: await nftAvailable(), knownSysctls: knownSysctls(), kernelConfig: kernelConfig(), strict: o.strict });
+  const { nftCheck } = await import('../io/nft-check.js');
+  const nft = await nftAvailable();
+  const r = await loadLab(file, { nftAvailable: nft, knownSysctls: knownSysctls(), kernelConfig: kernelConfig(), nftCheck: nft ? nftCheck() : undefined, strict: o.strict });
   if (r.warnings.length && !o.json) process.stderr.write(`${formatProblems(file, r.warnings)}\n`);
   return r;
 }

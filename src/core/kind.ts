@@ -96,6 +96,12 @@ export interface CheckOptions {
    * module; false: not set; undefined: the kernel's configuration can't be read. undefined: not checked.
    */
   kernelConfig?: (option: string) => boolean | undefined;
+  /**
+   * Check an nft script without applying anything (`nft -c -f -`, in the namespace topo runs in): nft's error
+   * output ("/dev/stdin:LINE:COL-COL: Error: ..."), '' when nft accepts it, undefined when it can't be checked
+   * (no nft, no permission). undefined: not checked.
+   */
+  nftCheck?: (script: string) => string | undefined;
 }
 
 /** Compare the props the desired side declares (undefined = "don't care"). */

@@ -2,6 +2,7 @@
 // output → table, two tables → rule-by-rule differences, a table → the `nft -f` script that makes it. Rule texts
 // are written the way `nft list` prints them, so a plan reads like nftables itself. What goes into the table is
 // each section's (nat-rules.ts, ...): see nftables.ts.
+import { createHash } from 'node:crypto';
 import type { FieldDiff } from '../core/kind.js';
 import type { Finding } from '../core/finding.js';
 import type { LabModel } from '../core/lab-model.js';
@@ -36,6 +37,69 @@ export interface TableSection {
   /** Its rules as `topo graph` writes them, one line each, in a box of this title inside the namespace's. */
   lines(spec: NamespaceSpec): string[];
   box: string;
+  /**
+   * Its rules whose text the file gives as is (raw rules): their chain, the text written into it, and the place of
+   * the text in the file. Checked by nft itself (`nft -c`) before any change; only those `check` found no fault in.
+   */
+  raw?(ns: string, spec: NamespaceSpec): RawRule[];
+}
+
+export interface RawRule { chain: string; rule: string; path: string }
+
+// ---- nft's own check of raw rules ----
+
+/**
+ * One script for `nft -c -f -` holding every namespace's raw rules, each in the lab's table and its real chain
+ * (so hook-specific limits apply), and which line of the script is which rule's. Each namespace's table is
+ * declared, deleted and made again, as on apply, so that none meets another or a table already there.
+ */
+export function rawCheckScript(table: string, namespaces: { chains: NftChain[]; raw: RawRule[] }[]): { script: string; lines: Map<number, string> } {
+  let script = '';
+  const lines = new Map<number, string>();
+  for (const { chains, raw } of namespaces) {
+    const t: NftTable = {
+      table, others: [],
+      chains: chains.flatMap((c) => (raw.some((r) => r.chain === c.name) ? [{ ...c, rules: raw.filter((r) => r.chain === c.name).map((r) => r.rule) }] : [])),
+    };
+    const base = script.split('\n').length - 1;
+    const text = tableScript(t, true);
+    const rows = text.split('\n');
+    let at = 0;
+    for (const c of t.chains) {
+      at = rows.indexOf(`\tchain ${c.name} {`, at);
+      for (const r of raw.filter((x) => x.chain === c.name)) {
+        at = rows.indexOf(`\t\t${r.rule}`, at);
+        lines.set(base + at + 1, r.path);
+      }
+    }
+    script += text;
+  }
+  return { script, lines };
+}
+
+/**
+ * nft's errors on a rawCheckScript, each at the place of its rule in the file (the first error of a rule only);
+ * an error on no rule's line (none expected) at `fallback`.
+ */
+export function rawCheckFindings(stderr: string, script: string, lines: Map<number, string>, fallback: string): Finding[] {
+  const rows = script.split('\n');
+  const out: Finding[] = [];
+  const seen = new Set<string>();
+  for (const m of stderr.matchAll(/^[^\n]*?:(\d+):(\d+)(?:-(\d+))?: Error: ([^\n]*)$/gm)) {
+    const [line, from, to, reason] = [Number(m[1]), Number(m[2]), Number(m[3] ?? m[2]), m[4]];
+    const path = lines.get(line) ?? fallback;
+    if (seen.has(path)) continue;
+    seen.add(path);
+    const marked = rows[line - 1]?.slice(from - 1, to);
+    out.push({
+      code: 'nft-refuses', path, message: `nft refuses this rule: ${reason}`,
+      // iif/oif name an interface by its index, looked up when the rule is checked or added.
+      hint: /^Interface does not exist/.test(reason) ? 'nft -c runs where topo runs, without the lab\'s interfaces: match them by name (iifname, oifname)'
+        : marked && lines.has(line) ? `nft -c points at ${JSON.stringify(marked)}` : undefined,
+    });
+  }
+  if (!out.length) out.push({ code: 'nft-refuses', path: fallback, message: `nft refuses these rules: ${stderr.trim().split('\n')[0]}` });
+  return out;
 }
 
 /** "ip saddr 10.0.1.0/24" (network address; a full-length prefix is printed as a bare address, as nft does). */
@@ -100,8 +164,10 @@ function counterOf(expr: unknown): RuleCounter | undefined {
  */
 export function ruleText(expr: unknown, comment?: unknown): string {
   const parts = Array.isArray(expr) ? expr.map(exprText) : [undefined];
-  if (parts.every((p): p is string => p !== undefined)) return parts.join(' ') + (typeof comment === 'string' ? ` comment ${JSON.stringify(comment)}` : '');
-  return `# rule topo cannot print: ${JSON.stringify(expr)}`;
+  const tail = typeof comment === 'string' ? ` comment ${JSON.stringify(comment)}` : '';
+  if (parts.every((p): p is string => p !== undefined)) return parts.join(' ') + tail;
+  // The comment is kept: a rule topo marked (see ruleKey) is still recognised by it.
+  return `# rule topo cannot print: ${JSON.stringify(expr)}${tail}`;
 }
 
 function exprText(e: unknown): string | undefined {
@@ -178,6 +244,18 @@ function valueText(r: unknown, quoted = false): string | undefined {
 
 // ---- comparing and writing ----
 
+/**
+ * A rule ending in a mark `comment "topo:<hex>"` (a raw rule: nft may print its text otherwise than the file wrote
+ * it, see topoMark) is identified by that mark; any other rule by its text.
+ */
+export function ruleKey(rule: string): string {
+  return MARKED.exec(rule)?.[1] ?? rule;
+}
+const MARKED = / comment "(topo:[0-9a-f]+)"$/;
+
+/** The mark topo appends to a rule it can't write in nft's own spelling: a short hash of its text. */
+export const topoMark = (text: string): string => `topo:${createHash('sha256').update(text).digest('hex').slice(0, 8)}`;
+
 /** Rule-by-rule differences: [chain, live rule or undefined, desired rule or undefined]. */
 export function compareTables(d: NftTable, l: NftTable): FieldDiff[] {
   const out: FieldDiff[] = [];
@@ -189,16 +267,16 @@ export function compareTables(d: NftTable, l: NftTable): FieldDiff[] {
     const missing = minus(want, have), extra = minus(have, want);
     for (const r of extra) out.push([name, r, undefined]);
     for (const r of missing) out.push([name, undefined, r]);
-    if (!missing.length && !extra.length && want.join('\n') !== have.join('\n')) out.push([`${name} order`, have, want]);
+    if (!missing.length && !extra.length && want.map(ruleKey).join('\n') !== have.map(ruleKey).join('\n')) out.push([`${name} order`, have, want]);
   }
   for (const x of l.others) out.push(['other', x, undefined]);
   return out;
 }
 
-/** Multiset difference a - b. */
+/** Multiset difference a - b, rules compared by ruleKey. */
 function minus(a: string[], b: string[]): string[] {
-  const left = [...b];
-  return a.filter((x) => { const i = left.indexOf(x); if (i < 0) return true; left.splice(i, 1); return false; });
+  const left = b.map(ruleKey);
+  return a.filter((x) => { const i = left.indexOf(ruleKey(x)); if (i < 0) return true; left.splice(i, 1); return false; });
 }
 
 /**

@@ -9,11 +9,14 @@ import type { Kind, KindContext } from '../core/kind.js';
 import type { LiveSnapshot } from '../core/live.js';
 import { HOST, type Cmd, type NamespaceSpec, type Resource } from '../model.js';
 import { nsClaim } from './common.js';
+import { firewallSection } from './firewall-rules.js';
 import { natSection } from './nat-rules.js';
-import { compareTables, labTableName, liveTable, TABLE_FAMILY, tableScript, type NftTable, type TableSection } from './nft-table.js';
+import {
+  compareTables, labTableName, liveTable, rawCheckFindings, rawCheckScript, TABLE_FAMILY, tableScript, type NftChain, type NftTable, type RawRule, type TableSection,
+} from './nft-table.js';
 
 /** What a namespace may put in the table, in the order its chains are written. */
-const SECTIONS: TableSection[] = [natSection];
+const SECTIONS: TableSection[] = [natSection, firewallSection];
 
 /** The name of the kind's read (NsLive.reads). */
 const NFT = 'nftables:nft';
@@ -24,7 +27,22 @@ export const nftablesKind: Kind<NftTable> = {
   check(model, opts) {
     const out: Finding[] = [];
     const declared = withTable(model.topo.namespaces);
-    for (const [ns, spec] of declared) for (const s of SECTIONS) if (spec[s.field] !== undefined) s.check(ns, spec, model, out);
+    const raw: { ns: string; field: string; chains: NftChain[]; raw: RawRule[] }[] = [];
+    for (const [ns, spec] of declared) {
+      const before = out.length;
+      for (const s of SECTIONS) if (spec[s.field] !== undefined) s.check(ns, spec, model, out);
+      // The chains are made (to be compared by name, raw rules checked in them) only of sections found valid.
+      if (out.length !== before) continue;
+      out.push(...chainCollisions(ns, spec, SECTIONS));
+      const rules = SECTIONS.flatMap((s) => (spec[s.field] !== undefined ? s.raw?.(ns, spec) ?? [] : []));
+      if (rules.length) raw.push({ ns, field: SECTIONS.find((s) => s.raw?.(ns, spec).length)!.field, chains: SECTIONS.flatMap((s) => s.chains(spec) ?? []), raw: rules });
+    }
+    // nft's own check of the raw rules of the whole lab, in one nft process.
+    if (raw.length && opts.nftCheck) {
+      const { script, lines } = rawCheckScript(labTableName(model.topo.name), raw);
+      const errors = opts.nftCheck(script);
+      if (errors) out.push(...rawCheckFindings(errors, script, lines, pointer('namespaces', raw[0].ns, raw[0].field)));
+    }
     if (declared.length && opts.nftAvailable === false) {
       const [ns, spec] = declared[0];
       out.push({
@@ -69,12 +87,39 @@ export const nftablesKind: Kind<NftTable> = {
     intent: (c) => (c.op === 'create' ? { nat: [c.ns] } : {}),
     keep: (r) => ({ nat: [r.ns] }),
   },
-  show: {},
+  // Each counted rule on a line of its own, with what its counter read (a replaced table starts at zero again).
+  show: { detail: (r) => counterLines(r.props) },
   draw(model, ns) {
     const spec = model.topo.namespaces?.[ns];
     return spec ? SECTIONS.flatMap((s) => (spec[s.field] !== undefined ? s.lines(spec).map((text) => ({ text, box: s.box })) : [])) : [];
   },
 };
+
+/** Two sections of a namespace that would put a chain of one name into its table (one finding per such chain). */
+export function chainCollisions(ns: string, spec: NamespaceSpec, sections: TableSection[]): Finding[] {
+  const owner = new Map<string, TableSection>();
+  const out: Finding[] = [];
+  for (const s of sections) {
+    for (const c of s.chains(spec) ?? []) {
+      const first = owner.get(c.name);
+      if (!first) { owner.set(c.name, s); continue; }
+      out.push({
+        code: 'chain-collision', path: pointer('namespaces', ns, s.field), at: 'key', related: pointer('namespaces', ns, first.field), relatedAt: 'key',
+        message: `"${s.field}" and "${first.field}" would both make a chain named ${JSON.stringify(c.name)} in the lab's table`,
+        hint: 'an internal naming clash of topo\'s sections: please report it',
+      });
+    }
+  }
+  return out;
+}
+
+/** "\n            forward: <rule>: 3 packets, 252 bytes" for every rule with a counter. */
+export function counterLines(t: NftTable): string {
+  return t.chains.flatMap((c) => c.rules.flatMap((rule, i) => {
+    const n = c.counters?.[i];
+    return n ? [`\n${' '.repeat(12)}${c.name}: ${rule}: ${n.packets} packet${n.packets === 1 ? '' : 's'}, ${n.bytes} bytes`] : [];
+  })).join('');
+}
 
 /** The namespaces that declare at least one section. */
 function withTable(namespaces: Record<string, NamespaceSpec | null> | undefined): [string, NamespaceSpec][] {

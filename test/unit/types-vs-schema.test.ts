@@ -53,19 +53,26 @@ function compare(checker: ts.TypeChecker, node: Node, type: ts.Type, path: strin
     const value = t.getStringIndexType();
     return value ? compare(checker, n.additionalProperties, value, `${path}/*`) : [`${path}: a mapping by name in the schema, no index signature in the type`];
   }
+  const isList = (x: ts.Type) => checker.isArrayType(x) || checker.isTupleType(x);
   if (types.includes('array')) {
-    if (!checker.isArrayType(t) && !checker.isTupleType(t)) return [`${path}: a list in the schema, not an array in the type`];
-    const items = checker.isTupleType(t) ? (t as ts.TupleType).typeArguments ?? [] : [checker.getTypeArguments(t as ts.TypeReference)[0]];
-    return items.flatMap((x) => (n.items ? compare(checker, n.items, x, `${path}/[]`) : []));
+    // A value that is a list or a scalar ("80" or [80, 443]): the type's array members are the list, the others
+    // are compared with the schema's other types below.
+    const lists = t.isUnion() ? t.types.filter(isList) : isList(t) ? [t] : [];
+    if (!lists.length) return [`${path}: a list in the schema, not an array in the type`];
+    for (const l of lists) {
+      const items = checker.isTupleType(l) ? (l as ts.TupleType).typeArguments ?? [] : [checker.getTypeArguments(l as ts.TypeReference)[0]];
+      out.push(...items.flatMap((x) => (n.items ? compare(checker, n.items, x, `${path}/[]`) : [])));
+    }
+    if (types.length === 1) return out;
   }
-  const parts = t.isUnion() ? t.types : [t];
+  const parts = (t.isUnion() ? t.types : [t]).filter((x) => !isList(x));
   if (n.enum) {
     const want = n.enum.map(String).sort(), got = parts.map((x) => (x.isStringLiteral() || x.isNumberLiteral() ? String(x.value) : x.flags & ts.TypeFlags.BooleanLiteral ? checker.typeToString(x) : '?')).sort();
     return JSON.stringify(want) === JSON.stringify(got) ? [] : [`${path}: ${JSON.stringify(want)} in the schema, ${JSON.stringify(got)} in the type`];
   }
   const flag = { string: ts.TypeFlags.StringLike, integer: ts.TypeFlags.NumberLike, number: ts.TypeFlags.NumberLike, boolean: ts.TypeFlags.BooleanLike };
   for (const s of types) {
-    if (s === 'null' || s === 'object') continue;
+    if (s === 'null' || s === 'object' || s === 'array') continue;
     const f = flag[s as keyof typeof flag];
     if (f !== undefined && !parts.some((x) => x.flags & f)) out.push(`${path}: ${s} in the schema, ${checker.typeToString(type)} in the type`);
   }

@@ -6,14 +6,14 @@ const require = createRequire(import.meta.url);
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://topo.invalid/schemas/topology.schema.json","title":"topo topology","description":"A lab for topo: network namespaces, veth pairs, bridges, VXLAN endpoints, addresses, routes, sysctls, NAT and connectivity tests.","type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"$ref":"#/definitions/labName"},"namespaces":{"description":"Network namespaces, by name. \"host\" is reserved: the namespace topo runs in (declare it to give it routes, sysctls or NAT). A value may be empty (null or {}).","type":"object","propertyNames":{"$ref":"#/definitions/nsName"},"additionalProperties":{"$ref":"#/definitions/namespace"}},"tables":{"$ref":"#/definitions/tables","description":"Names of routing tables, for every namespace: name → number (e.g. wan: 100). Built in: main (254), local (255), default (253). topo never reads /etc/iproute2/rt_tables."},"bridges":{"description":"Linux bridges, by interface name, each in its `namespace` (default host). A bridge can also be declared under its namespace (namespaces.<ns>.bridges), which lets two namespaces each have one of the same name.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/bridge"}},"veths":{"description":"veth pairs: two interfaces connected back to back, possibly in two namespaces.","type":"array","items":{"$ref":"#/definitions/veth"}},"tests":{"description":"Connectivity tests (ping) run by `topo test`.","type":"array","items":{"$ref":"#/definitions/test"}}},"definitions":{"labName":{"description":"Name of the lab: 1 to 16 characters, lower-case letters, digits and '-', starting with a letter or digit. It marks every object the lab owns.","type":"string","pattern":"^[a-z0-9][a-z0-9-]{0,15}$"},"nsName":{"description":"A network namespace name: letters, digits, '_', '.', '-', at most 64 characters, not starting with '.' or '-'. \"host\" is the namespace topo runs in.","type":"string","pattern":"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"},"ifName":{"description":"An interface name: 1 to 15 bytes (the kernel's IFNAMSIZ) of letters, digits, '_', '.', '-'; not starting with '-', not \".\" or \"..\".","type":"string","minLength":1,"maxLength":15,"pattern":"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},"cidr":{"description":"An interface address with its prefix length, IPv4 or IPv6: 10.0.0.1/24, fd00::1/64 (host bits allowed).","type":"string","pattern":"^[0-9A-Fa-f:.]+/[0-9]{1,3}$"},"address":{"description":"A plain IPv4 or IPv6 address, without prefix: 10.0.0.254, fd00::1.","type":"string","pattern":"^[0-9A-Fa-f:.]+$"},"routeDst":{"description":"Route destination: \"default\", a CIDR (10.1.0.0/16) or a bare address (= /32 or /128). IPv4 or IPv6.","type":"string","pattern":"^(default|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"},"natTarget":{"description":"Where forwarded traffic goes: an address with an optional port or range of ports: 10.0.1.2, 10.0.1.2:80, 10.0.1.2:9000-9010, [fd00::2]:80. Without a port the connection keeps its own.","type":"string","pattern":"^([0-9.]+(:[0-9]{1,5}(-[0-9]{1,5})?)?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5}(-[0-9]{1,5})?)?)$"},"natMatch":{"description":"An address or a CIDR, IPv4 or IPv6: 10.0.1.7, 10.0.1.0/24, fd00::/64.","type":"string","pattern":"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},"natProto":{"description":"Only this protocol (meta l4proto; tcp/udp dport with a port): tcp or udp.","enum":["tcp","udp"]},"portRange":{"description":"A port (1..65535) or a range of ports \"8000-8010\" (quote it).","type":["integer","string"],"minimum":1,"maximum":65535,"pattern":"^[0-9]{1,5}-[0-9]{1,5}$"},"tableName":{"description":"A routing table name: a letter or '_' first, then letters, digits, '_', '.', '-' (at most 64 characters).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"},"tables":{"description":"Names of routing tables: name → number (1..4294967295; 253, 254 and 255 are the kernel's default, main and local).","type":"object","propertyNames":{"$ref":"#/definitions/tableName"},"additionalProperties":{"type":"integer","minimum":1,"maximum":4294967295}},"tableRef":{"description":"A routing table: its number (1..4294967295) or its name (main, local, default, or one declared under `tables:`).","type":["integer","string"],"minimum":1,"maximum":4294967295,"pattern":"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"},"mtu":{"description":"MTU in bytes, 68..65535.","type":"integer","minimum":68,"maximum":65535},"mac":{"description":"A unicast MAC address: six hex pairs separated by ':', e.g. \"02:00:00:00:00:01\" (quote it in YAML).","type":"string","pattern":"^[0-9A-Fa-f][02468AaCcEe](:[0-9A-Fa-f]{2}){5}$","not":{"pattern":"^00(:00){5}$"}},"up":{"description":"Whether the interface is up (default true).","type":"boolean"},"promisc":{"description":"Promiscuous mode: the interface takes every frame it sees, not only those sent to its MAC (default false, as a new interface is). Held to the interface's PROMISC flag, not its promiscuity count (a bridge port counts one for its bridge).","type":"boolean"},"bridgeStp":{"description":"The kernel's spanning tree (802.1D) on this bridge (default false). With it on, a new port listens, then learns, for forward_delay each before it forwards: pings right after apply fail for 2 x forward_delay.","type":"boolean"},"bridgeForwardDelay":{"description":"Seconds a port spends listening, then learning, before it forwards when stp is on (default 15; with stp on the kernel accepts 2 to 30). Up to two decimals: the kernel counts hundredths.","type":"number","minimum":0,"maximum":30},"bridgeHelloTime":{"description":"Seconds between the STP hellos the bridge sends as root (default 2; the kernel accepts 1 to 10). Up to two decimals.","type":"number","minimum":1,"maximum":10},"bridgeMaxAge":{"description":"Seconds a received STP hello stays valid (default 20; the kernel accepts 6 to 40). Up to two decimals.","type":"number","minimum":6,"maximum":40},"bridgeAgeingTime":{"description":"Seconds a learned MAC address stays in the bridge's forwarding table unless seen again (default 300; 0 keeps none). Up to two decimals.","type":"number","minimum":0,"maximum":42949672},"bridgeMcastSnooping":{"description":"IGMP/MLD snooping: multicast goes only to the ports that joined its group (default true).","type":"boolean"},"bridgeVlanFiltering":{"description":"802.1Q VLAN filtering on the bridge (default false). Needs a kernel built with CONFIG_BRIDGE_VLAN_FILTERING: a file asking for it is refused where the kernel's configuration shows it missing; where that can't be read, the kernel refuses it when applied.","type":"boolean"},"addresses":{"description":"Interface addresses, IPv4 and IPv6, each with its prefix length.","type":"array","items":{"$ref":"#/definitions/cidr"}},"namespace":{"description":"A network namespace. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"loopback":{"description":"State of the loopback interface `lo`: up (default) or down. Not allowed on host.","enum":["up","down"]},"bridges":{"description":"Linux bridges of this namespace, by interface name. A veth end in this namespace joins one with `bridge: <name>`.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/nsBridge"}},"sysctls":{"description":"Network sysctls of this namespace (net.*), as the kernel prints them.","type":"object","propertyNames":{"$ref":"#/definitions/sysctlName"},"additionalProperties":{"$ref":"#/definitions/sysctlValue"}},"tables":{"$ref":"#/definitions/tables","description":"Names of routing tables of this namespace, besides the top-level ones: name → number."},"routes":{"description":"Routes of this namespace: of the main table, or of the table each names.","type":"array","items":{"$ref":"#/definitions/route"}},"neighbours":{"description":"Static neighbours (permanent ARP and NDP entries) of this namespace, one per interface and address.","type":"array","items":{"$ref":"#/definitions/neighbour"}},"rules":{"description":"Policy routing rules of this namespace (`ip rule`), each at its own priority: the kernel tries them from the lowest priority up.","type":"array","items":{"$ref":"#/definitions/rule"}},"nat":{"$ref":"#/definitions/nat"},"macvlans":{"description":"macvlan interfaces of this namespace, by interface name: each a sub-interface of a parent interface (here or in another namespace) with a MAC address of its own.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/macvlan"}},"vxlans":{"description":"VXLAN tunnel endpoints of this namespace, by interface name: Ethernet interfaces whose frames travel in UDP to the other endpoints of their VNI, e.g. a bridge stretched over several namespaces (or hosts).","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/vxlan"}}}},"sysctlName":{"description":"A sysctl name in dotted form, e.g. net.ipv4.ip_forward. Only net.* sysctls are per namespace.","type":"string","pattern":"^[a-z0-9_-]+(\\.[A-Za-z0-9_-]+)+$"},"sysctlValue":{"description":"The value, as the kernel prints it (a number or a string).","type":["string","integer"],"pattern":"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"},"neighbour":{"description":"A static neighbour: traffic for `address` out of `dev` goes to `lladdr`, without asking (no ARP or neighbour discovery). The entry is permanent: the kernel never ages it out.","type":"object","additionalProperties":false,"required":["address","lladdr","dev"],"properties":{"address":{"$ref":"#/definitions/address","description":"The neighbour's IPv4 or IPv6 address (link-local IPv6 too)."},"lladdr":{"$ref":"#/definitions/mac","description":"The neighbour's MAC address."},"dev":{"$ref":"#/definitions/ifName","description":"The interface it is reached on: an interface the lab declares in this namespace."}}},"route":{"description":"A route: `to` and a gateway (`via`), an interface (`dev`), or both.","type":"object","additionalProperties":false,"required":["to"],"anyOf":[{"required":["via"]},{"required":["dev"]}],"properties":{"to":{"$ref":"#/definitions/routeDst"},"via":{"$ref":"#/definitions/address","description":"Gateway: a plain address of the same family as `to`, inside the subnet of an address of this namespace."},"dev":{"$ref":"#/definitions/ifName","description":"Outgoing interface: an interface of this namespace."},"metric":{"description":"Route metric (priority), 0..4294967295.","type":"integer","minimum":0,"maximum":4294967295},"table":{"$ref":"#/definitions/tableRef","description":"The routing table (default main): its number or name. Not local, the kernel's own."}}},"ruleSelector":{"description":"An address (= /32 or /128) or a network without host bits: 10.0.1.2, 10.0.0.0/8, fd00::/64.","type":"string","pattern":"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},"rule":{"description":"A policy routing rule: which packets (from, to, iif, oif, fwmark; none: every packet) and what to do with them (action: lookup `table`, goto a later rule, blackhole, unreachable, prohibit).","type":"object","additionalProperties":false,"required":["priority"],"properties":{"priority":{"description":"1..32765, unique per family in the namespace: 0, 32766 and 32767 are the kernel's own rules (lookup local, main, default).","type":"integer","minimum":0,"maximum":4294967295},"from":{"$ref":"#/definitions/ruleSelector","description":"Source address or network."},"to":{"$ref":"#/definitions/ruleSelector","description":"Destination address or network, of the family of `from`."},"iif":{"$ref":"#/definitions/ifName","description":"Incoming interface (lo: packets of the namespace itself)."},"oif":{"$ref":"#/definitions/ifName","description":"Outgoing interface (of sockets bound to it)."},"fwmark":{"description":"Firewall mark: a number, or \"value/mask\" (decimal or 0x hex), e.g. 7, \"0x10/0xff\".","type":["integer","string"],"minimum":0,"maximum":4294967295,"pattern":"^(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10})(/(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10}))?$"},"table":{"$ref":"#/definitions/tableRef","description":"The table to look up (action lookup): its number or name."},"goto":{"description":"The priority of a later rule to go on at (action goto).","type":"integer","minimum":1,"maximum":4294967295},"action":{"description":"lookup (default; with `table`), goto (default when `goto` is given), blackhole, unreachable, prohibit.","enum":["lookup","goto","blackhole","unreachable","prohibit"]},"family":{"description":"4 (default) or 6, for a rule without `from` or `to` (else their family).","enum":[4,6]}}},"nat":{"description":"NAT rules of this namespace, in the lab's nftables table: source NAT (masquerade, snat) in the postrouting chain, destination NAT (forward) in prerouting and, for the namespace's own connections, nat-output.","type":"object","additionalProperties":false,"properties":{"masquerade":{"description":"Source NAT to the address of the interface the traffic leaves by (masquerade). Each field is a match; none: all traffic leaving.","type":"array","items":{"type":"object","additionalProperties":false,"properties":{"out":{"$ref":"#/definitions/ifName","description":"Only traffic leaving through this interface of the namespace (oifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"proto":{"$ref":"#/definitions/natProto"},"ports":{"$ref":"#/definitions/portRange","description":"The source ports to map to (masquerade to :ports), e.g. \"1024-65535\"; needs proto."}}}},"snat":{"description":"Source NAT to a fixed address or a range of addresses (snat).","type":"array","items":{"type":"object","additionalProperties":false,"required":["to"],"properties":{"out":{"$ref":"#/definitions/ifName","description":"Only traffic leaving through this interface of the namespace (oifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"proto":{"$ref":"#/definitions/natProto"},"to":{"description":"The source address the traffic gets, or a range of them: 192.0.2.1, 192.0.2.1-192.0.2.9.","type":"string","pattern":"^[0-9A-Fa-f:.]+(-[0-9A-Fa-f:.]+)?$"}}}},"forward":{"description":"Destination NAT (port forwarding): new connections matching every field given go to `to` (dnat). At least one of in, from, dst, port.","type":"array","items":{"type":"object","additionalProperties":false,"required":["to"],"properties":{"in":{"$ref":"#/definitions/ifName","description":"Only traffic arriving on this interface of the namespace (iifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"dst":{"description":"Only traffic to this address or CIDR (ip daddr), or `local`: to any address of this namespace (fib daddr type local, iptables' addrtype --dst-type LOCAL).","type":"string","pattern":"^(local|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"},"proto":{"$ref":"#/definitions/natProto"},"port":{"$ref":"#/definitions/portRange","description":"Destination port or range, e.g. 8080 or \"8000-8010\"; needs proto. Without port and proto: every protocol."},"to":{"$ref":"#/definitions/natTarget"},"output":{"description":"true: also for the namespace's own connections (the output hook, chain nat-output); only: for those alone. Default false: arriving traffic only (prerouting).","enum":[true,false,"only"]}}}}}},"bridge":{"description":"A Linux bridge. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the bridge (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"stp":{"$ref":"#/definitions/bridgeStp"},"forward_delay":{"$ref":"#/definitions/bridgeForwardDelay"},"hello_time":{"$ref":"#/definitions/bridgeHelloTime"},"max_age":{"$ref":"#/definitions/bridgeMaxAge"},"ageing_time":{"$ref":"#/definitions/bridgeAgeingTime"},"mcast_snooping":{"$ref":"#/definitions/bridgeMcastSnooping"},"vlan_filtering":{"$ref":"#/definitions/bridgeVlanFiltering"}}},"nsBridge":{"description":"A Linux bridge of the namespace it is declared under. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"stp":{"$ref":"#/definitions/bridgeStp"},"forward_delay":{"$ref":"#/definitions/bridgeForwardDelay"},"hello_time":{"$ref":"#/definitions/bridgeHelloTime"},"max_age":{"$ref":"#/definitions/bridgeMaxAge"},"ageing_time":{"$ref":"#/definitions/bridgeAgeingTime"},"mcast_snooping":{"$ref":"#/definitions/bridgeMcastSnooping"},"vlan_filtering":{"$ref":"#/definitions/bridgeVlanFiltering"}}},"vxlan":{"description":"A VXLAN tunnel endpoint. Where its frames go: `remote` (the one other endpoint), `group` (a multicast group, with `dev`), or `flood` (static flood entries: every endpoint listed gets a copy of each broadcast, unknown or multicast frame); at most one of the three.","type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"description":"The VNI (VXLAN network identifier), 1..16777215. Endpoints with the same VNI and port are one layer-2 network; two in one namespace need another port or address family.","type":"integer","minimum":1,"maximum":16777215},"remote":{"$ref":"#/definitions/address","description":"The other endpoint's address (unicast)."},"group":{"$ref":"#/definitions/address","description":"A multicast group the endpoints join (IPv4 224.0.0.0/4 or IPv6 ff00::/8); needs `dev`."},"flood":{"description":"Static flood entries: the addresses of the other endpoints (the kernel's `bridge fdb append 00:00:00:00:00:00 ... dst ADDRESS`).","type":"array","minItems":1,"items":{"$ref":"#/definitions/address"}},"local":{"$ref":"#/definitions/address","description":"Source address of the tunnel's packets: an address of this namespace."},"dstport":{"description":"UDP destination port, 1..65535 (default 4789, the IANA port).","type":"integer","minimum":1,"maximum":65535},"dev":{"$ref":"#/definitions/ifName","description":"The underlay: the interface of this namespace the tunnel's packets leave by. Its MTU less the headers (50 bytes over IPv4, 70 over IPv6) is the endpoint's MTU."},"learning":{"description":"Learn where the MACs behind other endpoints are from the packets that arrive (default true).","type":"boolean"},"mtu":{"$ref":"#/definitions/mtu"},"addresses":{"$ref":"#/definitions/addresses"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this endpoint a port of this bridge (same namespace)."},"up":{"$ref":"#/definitions/up"}}},"veth":{"description":"A veth pair.","type":"object","additionalProperties":false,"required":["ends"],"properties":{"ends":{"description":"Exactly two ends.","type":"array","minItems":2,"maxItems":2,"items":{"$ref":"#/definitions/end"}}}},"end":{"description":"One end of a veth pair.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of this end (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this end a port of this bridge (same namespace)."}}},"macvlan":{"description":"A macvlan: a sub-interface of `parent`. Its parent is never changed by the lab.","type":"object","additionalProperties":false,"required":["parent"],"properties":{"parent":{"$ref":"#/definitions/parentRef"},"mode":{"description":"bridge (default: the parent's macvlans reach each other and the parent's wire), private (only the wire), vepa (through the wire's far end), passthru (the parent's only macvlan, with its MAC).","enum":["bridge","private","vepa","passthru"]},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu","description":"MTU in bytes, at most the parent's (default: the parent's)."},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"}}},"parentRef":{"description":"The parent interface: its name, in the macvlan's namespace, or { name, namespace } (a lab interface, or one of the host's own in namespace host).","if":{"type":"string"},"then":{"$ref":"#/definitions/ifName"},"else":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the parent (default: the macvlan's)."}}}},"test":{"description":"A connectivity test: ping `ping` from namespace `from`.","type":"object","additionalProperties":false,"required":["from","ping"],"properties":{"from":{"$ref":"#/definitions/nsName","description":"A declared namespace, or host."},"ping":{"description":"An address declared in the lab, or a namespace name (any of its addresses). With external: true, any address.","type":"string","minLength":1},"expect":{"description":"reachable (default) or unreachable.","enum":["reachable","unreachable"]},"external":{"description":"Allow a target the lab doesn't declare.","type":"boolean"}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://topo.invalid/schemas/topology.schema.json","title":"topo topology","description":"A lab for topo: network namespaces, veth pairs, bridges, VXLAN endpoints, addresses, routes, sysctls, NAT and connectivity tests.","type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"$ref":"#/definitions/labName"},"namespaces":{"description":"Network namespaces, by name. \"host\" is reserved: the namespace topo runs in (declare it to give it routes, sysctls or NAT). A value may be empty (null or {}).","type":"object","propertyNames":{"$ref":"#/definitions/nsName"},"additionalProperties":{"$ref":"#/definitions/namespace"}},"tables":{"$ref":"#/definitions/tables","description":"Names of routing tables, for every namespace: name → number (e.g. wan: 100). Built in: main (254), local (255), default (253). topo never reads /etc/iproute2/rt_tables."},"bridges":{"description":"Linux bridges, by interface name, each in its `namespace` (default host). A bridge can also be declared under its namespace (namespaces.<ns>.bridges), which lets two namespaces each have one of the same name.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/bridge"}},"veths":{"description":"veth pairs: two interfaces connected back to back, possibly in two namespaces.","type":"array","items":{"$ref":"#/definitions/veth"}},"tests":{"description":"Connectivity tests (ping) run by `topo test`.","type":"array","items":{"$ref":"#/definitions/test"}}},"definitions":{"labName":{"description":"Name of the lab: 1 to 16 characters, lower-case letters, digits and '-', starting with a letter or digit. It marks every object the lab owns.","type":"string","pattern":"^[a-z0-9][a-z0-9-]{0,15}$"},"nsName":{"description":"A network namespace name: letters, digits, '_', '.', '-', at most 64 characters, not starting with '.' or '-'. \"host\" is the namespace topo runs in.","type":"string","pattern":"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"},"ifName":{"description":"An interface name: 1 to 15 bytes (the kernel's IFNAMSIZ) of letters, digits, '_', '.', '-'; not starting with '-', not \".\" or \"..\".","type":"string","minLength":1,"maxLength":15,"pattern":"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},"cidr":{"description":"An interface address with its prefix length, IPv4 or IPv6: 10.0.0.1/24, fd00::1/64 (host bits allowed).","type":"string","pattern":"^[0-9A-Fa-f:.]+/[0-9]{1,3}$"},"address":{"description":"A plain IPv4 or IPv6 address, without prefix: 10.0.0.254, fd00::1.","type":"string","pattern":"^[0-9A-Fa-f:.]+$"},"routeDst":{"description":"Route destination: \"default\", a CIDR (10.1.0.0/16) or a bare address (= /32 or /128). IPv4 or IPv6.","type":"string","pattern":"^(default|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"},"natTarget":{"description":"Where forwarded traffic goes: an address with an optional port or range of ports: 10.0.1.2, 10.0.1.2:80, 10.0.1.2:9000-9010, [fd00::2]:80. Without a port the connection keeps its own.","type":"string","pattern":"^([0-9.]+(:[0-9]{1,5}(-[0-9]{1,5})?)?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5}(-[0-9]{1,5})?)?)$"},"natMatch":{"description":"An address or a CIDR, IPv4 or IPv6: 10.0.1.7, 10.0.1.0/24, fd00::/64.","type":"string","pattern":"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},"natProto":{"description":"Only this protocol (meta l4proto; tcp/udp dport with a port): tcp or udp.","enum":["tcp","udp"]},"portRange":{"description":"A port (1..65535) or a range of ports \"8000-8010\" (quote it).","type":["integer","string"],"minimum":1,"maximum":65535,"pattern":"^[0-9]{1,5}-[0-9]{1,5}$"},"tableName":{"description":"A routing table name: a letter or '_' first, then letters, digits, '_', '.', '-' (at most 64 characters).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"},"tables":{"description":"Names of routing tables: name → number (1..4294967295; 253, 254 and 255 are the kernel's default, main and local).","type":"object","propertyNames":{"$ref":"#/definitions/tableName"},"additionalProperties":{"type":"integer","minimum":1,"maximum":4294967295}},"tableRef":{"description":"A routing table: its number (1..4294967295) or its name (main, local, default, or one declared under `tables:`).","type":["integer","string"],"minimum":1,"maximum":4294967295,"pattern":"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"},"mtu":{"description":"MTU in bytes, 68..65535.","type":"integer","minimum":68,"maximum":65535},"mac":{"description":"A unicast MAC address: six hex pairs separated by ':', e.g. \"02:00:00:00:00:01\" (quote it in YAML).","type":"string","pattern":"^[0-9A-Fa-f][02468AaCcEe](:[0-9A-Fa-f]{2}){5}$","not":{"pattern":"^00(:00){5}$"}},"up":{"description":"Whether the interface is up (default true).","type":"boolean"},"promisc":{"description":"Promiscuous mode: the interface takes every frame it sees, not only those sent to its MAC (default false, as a new interface is). Held to the interface's PROMISC flag, not its promiscuity count (a bridge port counts one for its bridge).","type":"boolean"},"bridgeStp":{"description":"The kernel's spanning tree (802.1D) on this bridge (default false). With it on, a new port listens, then learns, for forward_delay each before it forwards: pings right after apply fail for 2 x forward_delay.","type":"boolean"},"bridgeForwardDelay":{"description":"Seconds a port spends listening, then learning, before it forwards when stp is on (default 15; with stp on the kernel accepts 2 to 30). Up to two decimals: the kernel counts hundredths.","type":"number","minimum":0,"maximum":30},"bridgeHelloTime":{"description":"Seconds between the STP hellos the bridge sends as root (default 2; the kernel accepts 1 to 10). Up to two decimals.","type":"number","minimum":1,"maximum":10},"bridgeMaxAge":{"description":"Seconds a received STP hello stays valid (default 20; the kernel accepts 6 to 40). Up to two decimals.","type":"number","minimum":6,"maximum":40},"bridgeAgeingTime":{"description":"Seconds a learned MAC address stays in the bridge's forwarding table unless seen again (default 300; 0 keeps none). Up to two decimals.","type":"number","minimum":0,"maximum":42949672},"bridgeMcastSnooping":{"description":"IGMP/MLD snooping: multicast goes only to the ports that joined its group (default true).","type":"boolean"},"bridgeVlanFiltering":{"description":"802.1Q VLAN filtering on the bridge (default false). Needs a kernel built with CONFIG_BRIDGE_VLAN_FILTERING: a file asking for it is refused where the kernel's configuration shows it missing; where that can't be read, the kernel refuses it when applied.","type":"boolean"},"addresses":{"description":"Interface addresses, IPv4 and IPv6, each with its prefix length.","type":"array","items":{"$ref":"#/definitions/cidr"}},"namespace":{"description":"A network namespace. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"loopback":{"description":"State of the loopback interface `lo`: up (default) or down. Not allowed on host.","enum":["up","down"]},"bridges":{"description":"Linux bridges of this namespace, by interface name. A veth end in this namespace joins one with `bridge: <name>`.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/nsBridge"}},"sysctls":{"description":"Network sysctls of this namespace (net.*), as the kernel prints them.","type":"object","propertyNames":{"$ref":"#/definitions/sysctlName"},"additionalProperties":{"$ref":"#/definitions/sysctlValue"}},"tables":{"$ref":"#/definitions/tables","description":"Names of routing tables of this namespace, besides the top-level ones: name → number."},"routes":{"description":"Routes of this namespace: of the main table, or of the table each names.","type":"array","items":{"$ref":"#/definitions/route"}},"neighbours":{"description":"Static neighbours (permanent ARP and NDP entries) of this namespace, one per interface and address.","type":"array","items":{"$ref":"#/definitions/neighbour"}},"rules":{"description":"Policy routing rules of this namespace (`ip rule`), each at its own priority: the kernel tries them from the lowest priority up.","type":"array","items":{"$ref":"#/definitions/rule"}},"nat":{"$ref":"#/definitions/nat"},"firewall":{"$ref":"#/definitions/firewall"},"macvlans":{"description":"macvlan interfaces of this namespace, by interface name: each a sub-interface of a parent interface (here or in another namespace) with a MAC address of its own.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/macvlan"}},"vxlans":{"description":"VXLAN tunnel endpoints of this namespace, by interface name: Ethernet interfaces whose frames travel in UDP to the other endpoints of their VNI, e.g. a bridge stretched over several namespaces (or hosts).","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/vxlan"}}}},"sysctlName":{"description":"A sysctl name in dotted form, e.g. net.ipv4.ip_forward. Only net.* sysctls are per namespace.","type":"string","pattern":"^[a-z0-9_-]+(\\.[A-Za-z0-9_-]+)+$"},"sysctlValue":{"description":"The value, as the kernel prints it (a number or a string).","type":["string","integer"],"pattern":"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"},"neighbour":{"description":"A static neighbour: traffic for `address` out of `dev` goes to `lladdr`, without asking (no ARP or neighbour discovery). The entry is permanent: the kernel never ages it out.","type":"object","additionalProperties":false,"required":["address","lladdr","dev"],"properties":{"address":{"$ref":"#/definitions/address","description":"The neighbour's IPv4 or IPv6 address (link-local IPv6 too)."},"lladdr":{"$ref":"#/definitions/mac","description":"The neighbour's MAC address."},"dev":{"$ref":"#/definitions/ifName","description":"The interface it is reached on: an interface the lab declares in this namespace."}}},"route":{"description":"A route: `to` and a gateway (`via`), an interface (`dev`), or both.","type":"object","additionalProperties":false,"required":["to"],"anyOf":[{"required":["via"]},{"required":["dev"]}],"properties":{"to":{"$ref":"#/definitions/routeDst"},"via":{"$ref":"#/definitions/address","description":"Gateway: a plain address of the same family as `to`, inside the subnet of an address of this namespace."},"dev":{"$ref":"#/definitions/ifName","description":"Outgoing interface: an interface of this namespace."},"metric":{"description":"Route metric (priority), 0..4294967295.","type":"integer","minimum":0,"maximum":4294967295},"table":{"$ref":"#/definitions/tableRef","description":"The routing table (default main): its number or name. Not local, the kernel's own."}}},"ruleSelector":{"description":"An address (= /32 or /128) or a network without host bits: 10.0.1.2, 10.0.0.0/8, fd00::/64.","type":"string","pattern":"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},"rule":{"description":"A policy routing rule: which packets (from, to, iif, oif, fwmark; none: every packet) and what to do with them (action: lookup `table`, goto a later rule, blackhole, unreachable, prohibit).","type":"object","additionalProperties":false,"required":["priority"],"properties":{"priority":{"description":"1..32765, unique per family in the namespace: 0, 32766 and 32767 are the kernel's own rules (lookup local, main, default).","type":"integer","minimum":0,"maximum":4294967295},"from":{"$ref":"#/definitions/ruleSelector","description":"Source address or network."},"to":{"$ref":"#/definitions/ruleSelector","description":"Destination address or network, of the family of `from`."},"iif":{"$ref":"#/definitions/ifName","description":"Incoming interface (lo: packets of the namespace itself)."},"oif":{"$ref":"#/definitions/ifName","description":"Outgoing interface (of sockets bound to it)."},"fwmark":{"description":"Firewall mark: a number, or \"value/mask\" (decimal or 0x hex), e.g. 7, \"0x10/0xff\".","type":["integer","string"],"minimum":0,"maximum":4294967295,"pattern":"^(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10})(/(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10}))?$"},"table":{"$ref":"#/definitions/tableRef","description":"The table to look up (action lookup): its number or name."},"goto":{"description":"The priority of a later rule to go on at (action goto).","type":"integer","minimum":1,"maximum":4294967295},"action":{"description":"lookup (default; with `table`), goto (default when `goto` is given), blackhole, unreachable, prohibit.","enum":["lookup","goto","blackhole","unreachable","prohibit"]},"family":{"description":"4 (default) or 6, for a rule without `from` or `to` (else their family).","enum":[4,6]}}},"firewall":{"description":"Packet filter of this namespace (nftables, in the lab's table inet topo-<lab>): the chains input (packets for the namespace), forward (packets it routes) and output (packets it sends), each with a policy and ordered rules. A chain not declared filters nothing.","type":"object","additionalProperties":false,"properties":{"input":{"$ref":"#/definitions/firewallChain"},"forward":{"$ref":"#/definitions/firewallChain"},"output":{"$ref":"#/definitions/firewallChain"}}},"firewallChain":{"description":"A filter chain: its rules, tried in order (the first that matches decides), then its policy.","type":"object","additionalProperties":false,"properties":{"policy":{"description":"What happens to a packet no rule decided: accept (default) or drop.","enum":["accept","drop"]},"rules":{"description":"Rules, in order.","type":"array","items":{"$ref":"#/definitions/firewallRule"}}}},"firewallPort":{"description":"A port (1..65535) or a range of ports \"1000-2000\".","type":["integer","string"],"minimum":1,"maximum":65535},"firewallPorts":{"description":"A port (1..65535), a range \"1000-2000\", or a list of those.","type":["integer","string","array"],"minimum":1,"maximum":65535,"minItems":1,"items":{"$ref":"#/definitions/firewallPort"}},"firewallRule":{"description":"A filter rule: what it matches (every field given must match; none: every packet) and its action. Or a raw rule: { nft: '<rule text>' }.","type":"object","additionalProperties":false,"properties":{"in":{"$ref":"#/definitions/ifName","description":"Incoming interface of this namespace (not in output)."},"out":{"$ref":"#/definitions/ifName","description":"Outgoing interface of this namespace (not in input)."},"from":{"$ref":"#/definitions/ruleSelector","description":"Source address or network, IPv4 or IPv6."},"to":{"$ref":"#/definitions/ruleSelector","description":"Destination address or network, of the family of `from`."},"proto":{"description":"Protocol: tcp, udp, icmp, icmpv6 or any (default).","enum":["tcp","udp","icmp","icmpv6","any"]},"sport":{"$ref":"#/definitions/firewallPorts","description":"Source port(s), with proto tcp or udp: 53, \"1000-2000\", or a list [53, 5353]."},"dport":{"$ref":"#/definitions/firewallPorts","description":"Destination port(s), with proto tcp or udp: 80, \"1000-2000\", or a list [80, 443]."},"state":{"description":"Connection tracking state, one or a list: new, established, related, invalid, untracked.","type":["string","array"],"minItems":1,"items":{"type":"string"}},"action":{"description":"accept, drop, or reject (an ICMP port unreachable, which a TCP client sees as a refused connection).","enum":["accept","drop","reject"]},"counter":{"description":"Count the packets and bytes the rule matches (shown by topo show).","type":"boolean"},"nft":{"description":"A raw rule, alone in its entry: nft rule text for what the fields can't say, e.g. 'meta mark 0x1 counter accept'. Checked with nft -c before any change; topo marks it with a comment of its own, so it can't have one.","type":"string","minLength":1,"maxLength":4096}}},"nat":{"description":"NAT rules of this namespace, in the lab's nftables table: source NAT (masquerade, snat) in the postrouting chain, destination NAT (forward) in prerouting and, for the namespace's own connections, nat-output.","type":"object","additionalProperties":false,"properties":{"masquerade":{"description":"Source NAT to the address of the interface the traffic leaves by (masquerade). Each field is a match; none: all traffic leaving.","type":"array","items":{"type":"object","additionalProperties":false,"properties":{"out":{"$ref":"#/definitions/ifName","description":"Only traffic leaving through this interface of the namespace (oifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"proto":{"$ref":"#/definitions/natProto"},"ports":{"$ref":"#/definitions/portRange","description":"The source ports to map to (masquerade to :ports), e.g. \"1024-65535\"; needs proto."}}}},"snat":{"description":"Source NAT to a fixed address or a range of addresses (snat).","type":"array","items":{"type":"object","additionalProperties":false,"required":["to"],"properties":{"out":{"$ref":"#/definitions/ifName","description":"Only traffic leaving through this interface of the namespace (oifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"proto":{"$ref":"#/definitions/natProto"},"to":{"description":"The source address the traffic gets, or a range of them: 192.0.2.1, 192.0.2.1-192.0.2.9.","type":"string","pattern":"^[0-9A-Fa-f:.]+(-[0-9A-Fa-f:.]+)?$"}}}},"forward":{"description":"Destination NAT (port forwarding): new connections matching every field given go to `to` (dnat). At least one of in, from, dst, port.","type":"array","items":{"type":"object","additionalProperties":false,"required":["to"],"properties":{"in":{"$ref":"#/definitions/ifName","description":"Only traffic arriving on this interface of the namespace (iifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"dst":{"description":"Only traffic to this address or CIDR (ip daddr), or `local`: to any address of this namespace (fib daddr type local, iptables' addrtype --dst-type LOCAL).","type":"string","pattern":"^(local|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"},"proto":{"$ref":"#/definitions/natProto"},"port":{"$ref":"#/definitions/portRange","description":"Destination port or range, e.g. 8080 or \"8000-8010\"; needs proto. Without port and proto: every protocol."},"to":{"$ref":"#/definitions/natTarget"},"output":{"description":"true: also for the namespace's own connections (the output hook, chain nat-output); only: for those alone. Default false: arriving traffic only (prerouting).","enum":[true,false,"only"]}}}}}},"bridge":{"description":"A Linux bridge. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the bridge (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"stp":{"$ref":"#/definitions/bridgeStp"},"forward_delay":{"$ref":"#/definitions/bridgeForwardDelay"},"hello_time":{"$ref":"#/definitions/bridgeHelloTime"},"max_age":{"$ref":"#/definitions/bridgeMaxAge"},"ageing_time":{"$ref":"#/definitions/bridgeAgeingTime"},"mcast_snooping":{"$ref":"#/definitions/bridgeMcastSnooping"},"vlan_filtering":{"$ref":"#/definitions/bridgeVlanFiltering"}}},"nsBridge":{"description":"A Linux bridge of the namespace it is declared under. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"stp":{"$ref":"#/definitions/bridgeStp"},"forward_delay":{"$ref":"#/definitions/bridgeForwardDelay"},"hello_time":{"$ref":"#/definitions/bridgeHelloTime"},"max_age":{"$ref":"#/definitions/bridgeMaxAge"},"ageing_time":{"$ref":"#/definitions/bridgeAgeingTime"},"mcast_snooping":{"$ref":"#/definitions/bridgeMcastSnooping"},"vlan_filtering":{"$ref":"#/definitions/bridgeVlanFiltering"}}},"vxlan":{"description":"A VXLAN tunnel endpoint. Where its frames go: `remote` (the one other endpoint), `group` (a multicast group, with `dev`), or `flood` (static flood entries: every endpoint listed gets a copy of each broadcast, unknown or multicast frame); at most one of the three.","type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"description":"The VNI (VXLAN network identifier), 1..16777215. Endpoints with the same VNI and port are one layer-2 network; two in one namespace need another port or address family.","type":"integer","minimum":1,"maximum":16777215},"remote":{"$ref":"#/definitions/address","description":"The other endpoint's address (unicast)."},"group":{"$ref":"#/definitions/address","description":"A multicast group the endpoints join (IPv4 224.0.0.0/4 or IPv6 ff00::/8); needs `dev`."},"flood":{"description":"Static flood entries: the addresses of the other endpoints (the kernel's `bridge fdb append 00:00:00:00:00:00 ... dst ADDRESS`).","type":"array","minItems":1,"items":{"$ref":"#/definitions/address"}},"local":{"$ref":"#/definitions/address","description":"Source address of the tunnel's packets: an address of this namespace."},"dstport":{"description":"UDP destination port, 1..65535 (default 4789, the IANA port).","type":"integer","minimum":1,"maximum":65535},"dev":{"$ref":"#/definitions/ifName","description":"The underlay: the interface of this namespace the tunnel's packets leave by. Its MTU less the headers (50 bytes over IPv4, 70 over IPv6) is the endpoint's MTU."},"learning":{"description":"Learn where the MACs behind other endpoints are from the packets that arrive (default true).","type":"boolean"},"mtu":{"$ref":"#/definitions/mtu"},"addresses":{"$ref":"#/definitions/addresses"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this endpoint a port of this bridge (same namespace)."},"up":{"$ref":"#/definitions/up"}}},"veth":{"description":"A veth pair.","type":"object","additionalProperties":false,"required":["ends"],"properties":{"ends":{"description":"Exactly two ends.","type":"array","minItems":2,"maxItems":2,"items":{"$ref":"#/definitions/end"}}}},"end":{"description":"One end of a veth pair.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of this end (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this end a port of this bridge (same namespace)."}}},"macvlan":{"description":"A macvlan: a sub-interface of `parent`. Its parent is never changed by the lab.","type":"object","additionalProperties":false,"required":["parent"],"properties":{"parent":{"$ref":"#/definitions/parentRef"},"mode":{"description":"bridge (default: the parent's macvlans reach each other and the parent's wire), private (only the wire), vepa (through the wire's far end), passthru (the parent's only macvlan, with its MAC).","enum":["bridge","private","vepa","passthru"]},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu","description":"MTU in bytes, at most the parent's (default: the parent's)."},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"}}},"parentRef":{"description":"The parent interface: its name, in the macvlan's namespace, or { name, namespace } (a lab interface, or one of the host's own in namespace host).","if":{"type":"string"},"then":{"$ref":"#/definitions/ifName"},"else":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the parent (default: the macvlan's)."}}}},"test":{"description":"A connectivity test: ping `ping` from namespace `from`.","type":"object","additionalProperties":false,"required":["from","ping"],"properties":{"from":{"$ref":"#/definitions/nsName","description":"A declared namespace, or host."},"ping":{"description":"An address declared in the lab, or a namespace name (any of its addresses). With external: true, any address.","type":"string","minLength":1},"expect":{"description":"reachable (default) or unreachable.","enum":["reachable","unreachable"]},"external":{"description":"Allow a target the lab doesn't declare.","type":"boolean"}}}}};
 const schema12 = {"description":"Name of the lab: 1 to 16 characters, lower-case letters, digits and '-', starting with a letter or digit. It marks every object the lab owns.","type":"string","pattern":"^[a-z0-9][a-z0-9-]{0,15}$"};
 const schema13 = {"description":"A network namespace name: letters, digits, '_', '.', '-', at most 64 characters, not starting with '.' or '-'. \"host\" is the namespace topo runs in.","type":"string","pattern":"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"};
 const schema15 = {"description":"An interface name: 1 to 15 bytes (the kernel's IFNAMSIZ) of letters, digits, '_', '.', '-'; not starting with '-', not \".\" or \"..\".","type":"string","minLength":1,"maxLength":15,"pattern":"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"};
 const pattern0 = new RegExp("^[a-z0-9][a-z0-9-]{0,15}$", "u");
 const pattern1 = new RegExp("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$", "u");
 const pattern2 = new RegExp("^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$", "u");
-const schema14 = {"description":"A network namespace. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"loopback":{"description":"State of the loopback interface `lo`: up (default) or down. Not allowed on host.","enum":["up","down"]},"bridges":{"description":"Linux bridges of this namespace, by interface name. A veth end in this namespace joins one with `bridge: <name>`.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/nsBridge"}},"sysctls":{"description":"Network sysctls of this namespace (net.*), as the kernel prints them.","type":"object","propertyNames":{"$ref":"#/definitions/sysctlName"},"additionalProperties":{"$ref":"#/definitions/sysctlValue"}},"tables":{"$ref":"#/definitions/tables","description":"Names of routing tables of this namespace, besides the top-level ones: name → number."},"routes":{"description":"Routes of this namespace: of the main table, or of the table each names.","type":"array","items":{"$ref":"#/definitions/route"}},"neighbours":{"description":"Static neighbours (permanent ARP and NDP entries) of this namespace, one per interface and address.","type":"array","items":{"$ref":"#/definitions/neighbour"}},"rules":{"description":"Policy routing rules of this namespace (`ip rule`), each at its own priority: the kernel tries them from the lowest priority up.","type":"array","items":{"$ref":"#/definitions/rule"}},"nat":{"$ref":"#/definitions/nat"},"macvlans":{"description":"macvlan interfaces of this namespace, by interface name: each a sub-interface of a parent interface (here or in another namespace) with a MAC address of its own.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/macvlan"}},"vxlans":{"description":"VXLAN tunnel endpoints of this namespace, by interface name: Ethernet interfaces whose frames travel in UDP to the other endpoints of their VNI, e.g. a bridge stretched over several namespaces (or hosts).","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/vxlan"}}}};
+const schema14 = {"description":"A network namespace. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"loopback":{"description":"State of the loopback interface `lo`: up (default) or down. Not allowed on host.","enum":["up","down"]},"bridges":{"description":"Linux bridges of this namespace, by interface name. A veth end in this namespace joins one with `bridge: <name>`.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/nsBridge"}},"sysctls":{"description":"Network sysctls of this namespace (net.*), as the kernel prints them.","type":"object","propertyNames":{"$ref":"#/definitions/sysctlName"},"additionalProperties":{"$ref":"#/definitions/sysctlValue"}},"tables":{"$ref":"#/definitions/tables","description":"Names of routing tables of this namespace, besides the top-level ones: name → number."},"routes":{"description":"Routes of this namespace: of the main table, or of the table each names.","type":"array","items":{"$ref":"#/definitions/route"}},"neighbours":{"description":"Static neighbours (permanent ARP and NDP entries) of this namespace, one per interface and address.","type":"array","items":{"$ref":"#/definitions/neighbour"}},"rules":{"description":"Policy routing rules of this namespace (`ip rule`), each at its own priority: the kernel tries them from the lowest priority up.","type":"array","items":{"$ref":"#/definitions/rule"}},"nat":{"$ref":"#/definitions/nat"},"firewall":{"$ref":"#/definitions/firewall"},"macvlans":{"description":"macvlan interfaces of this namespace, by interface name: each a sub-interface of a parent interface (here or in another namespace) with a MAC address of its own.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/macvlan"}},"vxlans":{"description":"VXLAN tunnel endpoints of this namespace, by interface name: Ethernet interfaces whose frames travel in UDP to the other endpoints of their VNI, e.g. a bridge stretched over several namespaces (or hosts).","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/vxlan"}}}};
 const schema30 = {"description":"A sysctl name in dotted form, e.g. net.ipv4.ip_forward. Only net.* sysctls are per namespace.","type":"string","pattern":"^[a-z0-9_-]+(\\.[A-Za-z0-9_-]+)+$"};
 const schema31 = {"description":"The value, as the kernel prints it (a number or a string).","type":["string","integer"],"pattern":"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"};
 const func2 = Object.prototype.hasOwnProperty;
@@ -1982,10 +1982,515 @@ validate24.errors = vErrors;
 return errors === 0;
 }
 
-const schema63 = {"description":"A macvlan: a sub-interface of `parent`. Its parent is never changed by the lab.","type":"object","additionalProperties":false,"required":["parent"],"properties":{"parent":{"$ref":"#/definitions/parentRef"},"mode":{"description":"bridge (default: the parent's macvlans reach each other and the parent's wire), private (only the wire), vepa (through the wire's far end), passthru (the parent's only macvlan, with its MAC).","enum":["bridge","private","vepa","passthru"]},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu","description":"MTU in bytes, at most the parent's (default: the parent's)."},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"}}};
-const schema64 = {"description":"The parent interface: its name, in the macvlan's namespace, or { name, namespace } (a lab interface, or one of the host's own in namespace host).","if":{"type":"string"},"then":{"$ref":"#/definitions/ifName"},"else":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the parent (default: the macvlan's)."}}}};
+const schema62 = {"description":"Packet filter of this namespace (nftables, in the lab's table inet topo-<lab>): the chains input (packets for the namespace), forward (packets it routes) and output (packets it sends), each with a policy and ordered rules. A chain not declared filters nothing.","type":"object","additionalProperties":false,"properties":{"input":{"$ref":"#/definitions/firewallChain"},"forward":{"$ref":"#/definitions/firewallChain"},"output":{"$ref":"#/definitions/firewallChain"}}};
+const schema63 = {"description":"A filter chain: its rules, tried in order (the first that matches decides), then its policy.","type":"object","additionalProperties":false,"properties":{"policy":{"description":"What happens to a packet no rule decided: accept (default) or drop.","enum":["accept","drop"]},"rules":{"description":"Rules, in order.","type":"array","items":{"$ref":"#/definitions/firewallRule"}}}};
+const schema64 = {"description":"A filter rule: what it matches (every field given must match; none: every packet) and its action. Or a raw rule: { nft: '<rule text>' }.","type":"object","additionalProperties":false,"properties":{"in":{"$ref":"#/definitions/ifName","description":"Incoming interface of this namespace (not in output)."},"out":{"$ref":"#/definitions/ifName","description":"Outgoing interface of this namespace (not in input)."},"from":{"$ref":"#/definitions/ruleSelector","description":"Source address or network, IPv4 or IPv6."},"to":{"$ref":"#/definitions/ruleSelector","description":"Destination address or network, of the family of `from`."},"proto":{"description":"Protocol: tcp, udp, icmp, icmpv6 or any (default).","enum":["tcp","udp","icmp","icmpv6","any"]},"sport":{"$ref":"#/definitions/firewallPorts","description":"Source port(s), with proto tcp or udp: 53, \"1000-2000\", or a list [53, 5353]."},"dport":{"$ref":"#/definitions/firewallPorts","description":"Destination port(s), with proto tcp or udp: 80, \"1000-2000\", or a list [80, 443]."},"state":{"description":"Connection tracking state, one or a list: new, established, related, invalid, untracked.","type":["string","array"],"minItems":1,"items":{"type":"string"}},"action":{"description":"accept, drop, or reject (an ICMP port unreachable, which a TCP client sees as a refused connection).","enum":["accept","drop","reject"]},"counter":{"description":"Count the packets and bytes the rule matches (shown by topo show).","type":"boolean"},"nft":{"description":"A raw rule, alone in its entry: nft rule text for what the fields can't say, e.g. 'meta mark 0x1 counter accept'. Checked with nft -c before any change; topo marks it with a comment of its own, so it can't have one.","type":"string","minLength":1,"maxLength":4096}}};
+const schema69 = {"description":"A port (1..65535), a range \"1000-2000\", or a list of those.","type":["integer","string","array"],"minimum":1,"maximum":65535,"minItems":1,"items":{"$ref":"#/definitions/firewallPort"}};
+const schema70 = {"description":"A port (1..65535) or a range of ports \"1000-2000\".","type":["integer","string"],"minimum":1,"maximum":65535};
+
+function validate29(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(((!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))) && (typeof data !== "string")) && (!(Array.isArray(data)))){
+const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: schema69.type},message:"must be integer,string,array"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if((typeof data == "number") && (isFinite(data))){
+if(data > 65535 || isNaN(data)){
+const err1 = {instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data < 1 || isNaN(data)){
+const err2 = {instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(Array.isArray(data)){
+if(data.length < 1){
+const err3 = {instancePath,schemaPath:"#/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+const len0 = data.length;
+for(let i0=0; i0<len0; i0++){
+let data0 = data[i0];
+if((!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))) && (typeof data0 !== "string")){
+const err4 = {instancePath:instancePath+"/" + i0,schemaPath:"#/definitions/firewallPort/type",keyword:"type",params:{type: schema70.type},message:"must be integer,string"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if((typeof data0 == "number") && (isFinite(data0))){
+if(data0 > 65535 || isNaN(data0)){
+const err5 = {instancePath:instancePath+"/" + i0,schemaPath:"#/definitions/firewallPort/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+if(data0 < 1 || isNaN(data0)){
+const err6 = {instancePath:instancePath+"/" + i0,schemaPath:"#/definitions/firewallPort/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+}
+}
+validate29.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate28(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!(func2.call(schema64.properties, key0))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.in !== undefined){
+let data0 = data.in;
+if(typeof data0 === "string"){
+if(func3(data0) > 15){
+const err1 = {instancePath:instancePath+"/in",schemaPath:"#/definitions/ifName/maxLength",keyword:"maxLength",params:{limit: 15},message:"must NOT have more than 15 characters"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(func3(data0) < 1){
+const err2 = {instancePath:instancePath+"/in",schemaPath:"#/definitions/ifName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(!pattern2.test(data0)){
+const err3 = {instancePath:instancePath+"/in",schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\""};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+else {
+const err4 = {instancePath:instancePath+"/in",schemaPath:"#/definitions/ifName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.out !== undefined){
+let data1 = data.out;
+if(typeof data1 === "string"){
+if(func3(data1) > 15){
+const err5 = {instancePath:instancePath+"/out",schemaPath:"#/definitions/ifName/maxLength",keyword:"maxLength",params:{limit: 15},message:"must NOT have more than 15 characters"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+if(func3(data1) < 1){
+const err6 = {instancePath:instancePath+"/out",schemaPath:"#/definitions/ifName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+if(!pattern2.test(data1)){
+const err7 = {instancePath:instancePath+"/out",schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\""};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+else {
+const err8 = {instancePath:instancePath+"/out",schemaPath:"#/definitions/ifName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.from !== undefined){
+let data2 = data.from;
+if(typeof data2 === "string"){
+if(!pattern17.test(data2)){
+const err9 = {instancePath:instancePath+"/from",schemaPath:"#/definitions/ruleSelector/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"+"\""};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/from",schemaPath:"#/definitions/ruleSelector/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+if(data.to !== undefined){
+let data3 = data.to;
+if(typeof data3 === "string"){
+if(!pattern17.test(data3)){
+const err11 = {instancePath:instancePath+"/to",schemaPath:"#/definitions/ruleSelector/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"+"\""};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+else {
+const err12 = {instancePath:instancePath+"/to",schemaPath:"#/definitions/ruleSelector/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data.proto !== undefined){
+let data4 = data.proto;
+if(!(((((data4 === "tcp") || (data4 === "udp")) || (data4 === "icmp")) || (data4 === "icmpv6")) || (data4 === "any"))){
+const err13 = {instancePath:instancePath+"/proto",schemaPath:"#/properties/proto/enum",keyword:"enum",params:{allowedValues: schema64.properties.proto.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+if(data.sport !== undefined){
+if(!(validate29(data.sport, {instancePath:instancePath+"/sport",parentData:data,parentDataProperty:"sport",rootData}))){
+vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
+errors = vErrors.length;
+}
+}
+if(data.dport !== undefined){
+if(!(validate29(data.dport, {instancePath:instancePath+"/dport",parentData:data,parentDataProperty:"dport",rootData}))){
+vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
+errors = vErrors.length;
+}
+}
+if(data.state !== undefined){
+let data7 = data.state;
+if((typeof data7 !== "string") && (!(Array.isArray(data7)))){
+const err14 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/type",keyword:"type",params:{type: schema64.properties.state.type},message:"must be string,array"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+if(Array.isArray(data7)){
+if(data7.length < 1){
+const err15 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+const len0 = data7.length;
+for(let i0=0; i0<len0; i0++){
+if(typeof data7[i0] !== "string"){
+const err16 = {instancePath:instancePath+"/state/" + i0,schemaPath:"#/properties/state/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+}
+}
+if(data.action !== undefined){
+let data9 = data.action;
+if(!(((data9 === "accept") || (data9 === "drop")) || (data9 === "reject"))){
+const err17 = {instancePath:instancePath+"/action",schemaPath:"#/properties/action/enum",keyword:"enum",params:{allowedValues: schema64.properties.action.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+if(data.counter !== undefined){
+if(typeof data.counter !== "boolean"){
+const err18 = {instancePath:instancePath+"/counter",schemaPath:"#/properties/counter/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+if(data.nft !== undefined){
+let data11 = data.nft;
+if(typeof data11 === "string"){
+if(func3(data11) > 4096){
+const err19 = {instancePath:instancePath+"/nft",schemaPath:"#/properties/nft/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+if(func3(data11) < 1){
+const err20 = {instancePath:instancePath+"/nft",schemaPath:"#/properties/nft/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+else {
+const err21 = {instancePath:instancePath+"/nft",schemaPath:"#/properties/nft/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+}
+else {
+const err22 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+validate28.errors = vErrors;
+return errors === 0;
+}
+
 
 function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!((key0 === "policy") || (key0 === "rules"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.policy !== undefined){
+let data0 = data.policy;
+if(!((data0 === "accept") || (data0 === "drop"))){
+const err1 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/enum",keyword:"enum",params:{allowedValues: schema63.properties.policy.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.rules !== undefined){
+let data1 = data.rules;
+if(Array.isArray(data1)){
+const len0 = data1.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate28(data1[i0], {instancePath:instancePath+"/rules/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err2 = {instancePath:instancePath+"/rules",schemaPath:"#/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+}
+else {
+const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+validate27.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate26(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!(((key0 === "input") || (key0 === "forward")) || (key0 === "output"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.input !== undefined){
+if(!(validate27(data.input, {instancePath:instancePath+"/input",parentData:data,parentDataProperty:"input",rootData}))){
+vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+errors = vErrors.length;
+}
+}
+if(data.forward !== undefined){
+if(!(validate27(data.forward, {instancePath:instancePath+"/forward",parentData:data,parentDataProperty:"forward",rootData}))){
+vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+errors = vErrors.length;
+}
+}
+if(data.output !== undefined){
+if(!(validate27(data.output, {instancePath:instancePath+"/output",parentData:data,parentDataProperty:"output",rootData}))){
+vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err1 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+validate26.errors = vErrors;
+return errors === 0;
+}
+
+const schema72 = {"description":"A macvlan: a sub-interface of `parent`. Its parent is never changed by the lab.","type":"object","additionalProperties":false,"required":["parent"],"properties":{"parent":{"$ref":"#/definitions/parentRef"},"mode":{"description":"bridge (default: the parent's macvlans reach each other and the parent's wire), private (only the wire), vepa (through the wire's far end), passthru (the parent's only macvlan, with its MAC).","enum":["bridge","private","vepa","passthru"]},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu","description":"MTU in bytes, at most the parent's (default: the parent's)."},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"}}};
+const schema73 = {"description":"The parent interface: its name, in the macvlan's namespace, or { name, namespace } (a lab interface, or one of the host's own in namespace host).","if":{"type":"string"},"then":{"$ref":"#/definitions/ifName"},"else":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the parent (default: the macvlan's)."}}}};
+
+function validate38(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs0 = errors;
@@ -2180,12 +2685,12 @@ vErrors.push(err14);
 }
 errors++;
 }
-validate27.errors = vErrors;
+validate38.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate26(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate37(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -2212,15 +2717,15 @@ errors++;
 }
 }
 if(data.parent !== undefined){
-if(!(validate27(data.parent, {instancePath:instancePath+"/parent",parentData:data,parentDataProperty:"parent",rootData}))){
-vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+if(!(validate38(data.parent, {instancePath:instancePath+"/parent",parentData:data,parentDataProperty:"parent",rootData}))){
+vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
 errors = vErrors.length;
 }
 }
 if(data.mode !== undefined){
 let data1 = data.mode;
 if(!((((data1 === "bridge") || (data1 === "private")) || (data1 === "vepa")) || (data1 === "passthru"))){
-const err2 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/enum",keyword:"enum",params:{allowedValues: schema63.properties.mode.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/enum",keyword:"enum",params:{allowedValues: schema72.properties.mode.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2355,13 +2860,13 @@ vErrors.push(err11);
 }
 errors++;
 }
-validate26.errors = vErrors;
+validate37.errors = vErrors;
 return errors === 0;
 }
 
-const schema72 = {"description":"A VXLAN tunnel endpoint. Where its frames go: `remote` (the one other endpoint), `group` (a multicast group, with `dev`), or `flood` (static flood entries: every endpoint listed gets a copy of each broadcast, unknown or multicast frame); at most one of the three.","type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"description":"The VNI (VXLAN network identifier), 1..16777215. Endpoints with the same VNI and port are one layer-2 network; two in one namespace need another port or address family.","type":"integer","minimum":1,"maximum":16777215},"remote":{"$ref":"#/definitions/address","description":"The other endpoint's address (unicast)."},"group":{"$ref":"#/definitions/address","description":"A multicast group the endpoints join (IPv4 224.0.0.0/4 or IPv6 ff00::/8); needs `dev`."},"flood":{"description":"Static flood entries: the addresses of the other endpoints (the kernel's `bridge fdb append 00:00:00:00:00:00 ... dst ADDRESS`).","type":"array","minItems":1,"items":{"$ref":"#/definitions/address"}},"local":{"$ref":"#/definitions/address","description":"Source address of the tunnel's packets: an address of this namespace."},"dstport":{"description":"UDP destination port, 1..65535 (default 4789, the IANA port).","type":"integer","minimum":1,"maximum":65535},"dev":{"$ref":"#/definitions/ifName","description":"The underlay: the interface of this namespace the tunnel's packets leave by. Its MTU less the headers (50 bytes over IPv4, 70 over IPv6) is the endpoint's MTU."},"learning":{"description":"Learn where the MACs behind other endpoints are from the packets that arrive (default true).","type":"boolean"},"mtu":{"$ref":"#/definitions/mtu"},"addresses":{"$ref":"#/definitions/addresses"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this endpoint a port of this bridge (same namespace)."},"up":{"$ref":"#/definitions/up"}}};
+const schema81 = {"description":"A VXLAN tunnel endpoint. Where its frames go: `remote` (the one other endpoint), `group` (a multicast group, with `dev`), or `flood` (static flood entries: every endpoint listed gets a copy of each broadcast, unknown or multicast frame); at most one of the three.","type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"description":"The VNI (VXLAN network identifier), 1..16777215. Endpoints with the same VNI and port are one layer-2 network; two in one namespace need another port or address family.","type":"integer","minimum":1,"maximum":16777215},"remote":{"$ref":"#/definitions/address","description":"The other endpoint's address (unicast)."},"group":{"$ref":"#/definitions/address","description":"A multicast group the endpoints join (IPv4 224.0.0.0/4 or IPv6 ff00::/8); needs `dev`."},"flood":{"description":"Static flood entries: the addresses of the other endpoints (the kernel's `bridge fdb append 00:00:00:00:00:00 ... dst ADDRESS`).","type":"array","minItems":1,"items":{"$ref":"#/definitions/address"}},"local":{"$ref":"#/definitions/address","description":"Source address of the tunnel's packets: an address of this namespace."},"dstport":{"description":"UDP destination port, 1..65535 (default 4789, the IANA port).","type":"integer","minimum":1,"maximum":65535},"dev":{"$ref":"#/definitions/ifName","description":"The underlay: the interface of this namespace the tunnel's packets leave by. Its MTU less the headers (50 bytes over IPv4, 70 over IPv6) is the endpoint's MTU."},"learning":{"description":"Learn where the MACs behind other endpoints are from the packets that arrive (default true).","type":"boolean"},"mtu":{"$ref":"#/definitions/mtu"},"addresses":{"$ref":"#/definitions/addresses"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this endpoint a port of this bridge (same namespace)."},"up":{"$ref":"#/definitions/up"}}};
 
-function validate31(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate42(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -2376,7 +2881,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(func2.call(schema72.properties, key0))){
+if(!(func2.call(schema81.properties, key0))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -2749,7 +3254,7 @@ vErrors.push(err31);
 }
 errors++;
 }
-validate31.errors = vErrors;
+validate42.errors = vErrors;
 return errors === 0;
 }
 
@@ -3024,11 +3529,17 @@ vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.error
 errors = vErrors.length;
 }
 }
+if(data.firewall !== undefined){
+if(!(validate26(data.firewall, {instancePath:instancePath+"/firewall",parentData:data,parentDataProperty:"firewall",rootData}))){
+vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
+errors = vErrors.length;
+}
+}
 if(data.macvlans !== undefined){
-let data13 = data.macvlans;
-if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
-for(const key5 in data13){
-const _errs32 = errors;
+let data14 = data.macvlans;
+if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
+for(const key5 in data14){
+const _errs33 = errors;
 if(typeof key5 === "string"){
 if(func3(key5) > 15){
 const err18 = {instancePath:instancePath+"/macvlans",schemaPath:"#/definitions/ifName/maxLength",keyword:"maxLength",params:{limit: 15},message:"must NOT have more than 15 characters",propertyName:key5};
@@ -3071,7 +3582,7 @@ vErrors.push(err21);
 }
 errors++;
 }
-var valid14 = _errs32 === errors;
+var valid14 = _errs33 === errors;
 if(!valid14){
 const err22 = {instancePath:instancePath+"/macvlans",schemaPath:"#/properties/macvlans/propertyNames",keyword:"propertyNames",params:{propertyName: key5},message:"property name must be valid"};
 if(vErrors === null){
@@ -3083,9 +3594,9 @@ vErrors.push(err22);
 errors++;
 }
 }
-for(const key6 in data13){
-if(!(validate26(data13[key6], {instancePath:instancePath+"/macvlans/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data13,parentDataProperty:key6,rootData}))){
-vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
+for(const key6 in data14){
+if(!(validate37(data14[key6], {instancePath:instancePath+"/macvlans/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data14,parentDataProperty:key6,rootData}))){
+vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
 errors = vErrors.length;
 }
 }
@@ -3102,10 +3613,10 @@ errors++;
 }
 }
 if(data.vxlans !== undefined){
-let data15 = data.vxlans;
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-for(const key7 in data15){
-const _errs39 = errors;
+let data16 = data.vxlans;
+if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
+for(const key7 in data16){
+const _errs40 = errors;
 if(typeof key7 === "string"){
 if(func3(key7) > 15){
 const err24 = {instancePath:instancePath+"/vxlans",schemaPath:"#/definitions/ifName/maxLength",keyword:"maxLength",params:{limit: 15},message:"must NOT have more than 15 characters",propertyName:key7};
@@ -3148,7 +3659,7 @@ vErrors.push(err27);
 }
 errors++;
 }
-var valid17 = _errs39 === errors;
+var valid17 = _errs40 === errors;
 if(!valid17){
 const err28 = {instancePath:instancePath+"/vxlans",schemaPath:"#/properties/vxlans/propertyNames",keyword:"propertyNames",params:{propertyName: key7},message:"property name must be valid"};
 if(vErrors === null){
@@ -3160,9 +3671,9 @@ vErrors.push(err28);
 errors++;
 }
 }
-for(const key8 in data15){
-if(!(validate31(data15[key8], {instancePath:instancePath+"/vxlans/" + key8.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data15,parentDataProperty:key8,rootData}))){
-vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
+for(const key8 in data16){
+if(!(validate42(data16[key8], {instancePath:instancePath+"/vxlans/" + key8.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data16,parentDataProperty:key8,rootData}))){
+vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.errors);
 errors = vErrors.length;
 }
 }
@@ -3183,13 +3694,13 @@ validate11.errors = vErrors;
 return errors === 0;
 }
 
-const schema82 = {"description":"A Linux bridge. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the bridge (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"stp":{"$ref":"#/definitions/bridgeStp"},"forward_delay":{"$ref":"#/definitions/bridgeForwardDelay"},"hello_time":{"$ref":"#/definitions/bridgeHelloTime"},"max_age":{"$ref":"#/definitions/bridgeMaxAge"},"ageing_time":{"$ref":"#/definitions/bridgeAgeingTime"},"mcast_snooping":{"$ref":"#/definitions/bridgeMcastSnooping"},"vlan_filtering":{"$ref":"#/definitions/bridgeVlanFiltering"}}};
+const schema91 = {"description":"A Linux bridge. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the bridge (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"stp":{"$ref":"#/definitions/bridgeStp"},"forward_delay":{"$ref":"#/definitions/bridgeForwardDelay"},"hello_time":{"$ref":"#/definitions/bridgeHelloTime"},"max_age":{"$ref":"#/definitions/bridgeMaxAge"},"ageing_time":{"$ref":"#/definitions/bridgeAgeingTime"},"mcast_snooping":{"$ref":"#/definitions/bridgeMcastSnooping"},"vlan_filtering":{"$ref":"#/definitions/bridgeVlanFiltering"}}};
 
-function validate36(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate47(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if((!(data && typeof data == "object" && !Array.isArray(data))) && (data !== null)){
-const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: schema82.type},message:"must be object,null"};
+const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: schema91.type},message:"must be object,null"};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -3200,7 +3711,7 @@ errors++;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func2.call(schema82.properties, key0))){
+if(!(func2.call(schema91.properties, key0))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -3539,14 +4050,14 @@ errors++;
 }
 }
 }
-validate36.errors = vErrors;
+validate47.errors = vErrors;
 return errors === 0;
 }
 
-const schema95 = {"description":"A veth pair.","type":"object","additionalProperties":false,"required":["ends"],"properties":{"ends":{"description":"Exactly two ends.","type":"array","minItems":2,"maxItems":2,"items":{"$ref":"#/definitions/end"}}}};
-const schema96 = {"description":"One end of a veth pair.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of this end (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this end a port of this bridge (same namespace)."}}};
+const schema104 = {"description":"A veth pair.","type":"object","additionalProperties":false,"required":["ends"],"properties":{"ends":{"description":"Exactly two ends.","type":"array","minItems":2,"maxItems":2,"items":{"$ref":"#/definitions/end"}}}};
+const schema105 = {"description":"One end of a veth pair.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of this end (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this end a port of this bridge (same namespace)."}}};
 
-function validate40(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate51(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -3824,12 +4335,12 @@ vErrors.push(err21);
 }
 errors++;
 }
-validate40.errors = vErrors;
+validate51.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate39(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate50(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -3880,8 +4391,8 @@ errors++;
 }
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate40(data0[i0], {instancePath:instancePath+"/ends/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
+if(!(validate51(data0[i0], {instancePath:instancePath+"/ends/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate51.errors : vErrors.concat(validate51.errors);
 errors = vErrors.length;
 }
 }
@@ -3908,13 +4419,13 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate39.errors = vErrors;
+validate50.errors = vErrors;
 return errors === 0;
 }
 
-const schema104 = {"description":"A connectivity test: ping `ping` from namespace `from`.","type":"object","additionalProperties":false,"required":["from","ping"],"properties":{"from":{"$ref":"#/definitions/nsName","description":"A declared namespace, or host."},"ping":{"description":"An address declared in the lab, or a namespace name (any of its addresses). With external: true, any address.","type":"string","minLength":1},"expect":{"description":"reachable (default) or unreachable.","enum":["reachable","unreachable"]},"external":{"description":"Allow a target the lab doesn't declare.","type":"boolean"}}};
+const schema113 = {"description":"A connectivity test: ping `ping` from namespace `from`.","type":"object","additionalProperties":false,"required":["from","ping"],"properties":{"from":{"$ref":"#/definitions/nsName","description":"A declared namespace, or host."},"ping":{"description":"An address declared in the lab, or a namespace name (any of its addresses). With external: true, any address.","type":"string","minLength":1},"expect":{"description":"reachable (default) or unreachable.","enum":["reachable","unreachable"]},"external":{"description":"Allow a target the lab doesn't declare.","type":"boolean"}}};
 
-function validate44(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate55(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -4003,7 +4514,7 @@ errors++;
 if(data.expect !== undefined){
 let data2 = data.expect;
 if(!((data2 === "reachable") || (data2 === "unreachable"))){
-const err7 = {instancePath:instancePath+"/expect",schemaPath:"#/properties/expect/enum",keyword:"enum",params:{allowedValues: schema104.properties.expect.enum},message:"must be equal to one of the allowed values"};
+const err7 = {instancePath:instancePath+"/expect",schemaPath:"#/properties/expect/enum",keyword:"enum",params:{allowedValues: schema113.properties.expect.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -4036,7 +4547,7 @@ vErrors.push(err9);
 }
 errors++;
 }
-validate44.errors = vErrors;
+validate55.errors = vErrors;
 return errors === 0;
 }
 
@@ -4216,8 +4727,8 @@ errors++;
 }
 }
 for(const key4 in data4){
-if(!(validate36(data4[key4], {instancePath:instancePath+"/bridges/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data4,parentDataProperty:key4,rootData}))){
-vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
+if(!(validate47(data4[key4], {instancePath:instancePath+"/bridges/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data4,parentDataProperty:key4,rootData}))){
+vErrors = vErrors === null ? validate47.errors : vErrors.concat(validate47.errors);
 errors = vErrors.length;
 }
 }
@@ -4238,8 +4749,8 @@ let data6 = data.veths;
 if(Array.isArray(data6)){
 const len0 = data6.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate39(data6[i0], {instancePath:instancePath+"/veths/" + i0,parentData:data6,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
+if(!(validate50(data6[i0], {instancePath:instancePath+"/veths/" + i0,parentData:data6,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate50.errors : vErrors.concat(validate50.errors);
 errors = vErrors.length;
 }
 }
@@ -4260,8 +4771,8 @@ let data8 = data.tests;
 if(Array.isArray(data8)){
 const len1 = data8.length;
 for(let i1=0; i1<len1; i1++){
-if(!(validate44(data8[i1], {instancePath:instancePath+"/tests/" + i1,parentData:data8,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate44.errors : vErrors.concat(validate44.errors);
+if(!(validate55(data8[i1], {instancePath:instancePath+"/tests/" + i1,parentData:data8,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
 errors = vErrors.length;
 }
 }
