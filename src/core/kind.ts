@@ -41,8 +41,11 @@ export interface Kind<P extends object = object> {
   desired(model: LabModel, ctx: KindContext): Resource<P>[];
   /** Lines added to the `ip -json -d -batch` read of every namespace read (no process of their own). */
   ipReads?: IpRead[];
-  /** What the kind needs read beyond `ip -json` (run by io/read-live.ts; results in NsLive.reads). */
-  reads?(topo: Topology | undefined, ctx: KindContext): ToolRead[];
+  /**
+   * What the kind needs read beyond `ip -json` (run by io/read-live.ts; results in NsLive.reads). `model`: the file
+   * resolved (its interfaces, of every kind), undefined without a file (destroy of a lab whose file is gone).
+   */
+  reads?(topo: Topology | undefined, ctx: KindContext, model?: LabModel): ToolRead[];
   /**
    * Namespaces besides the host whose nsids (NsLive.nsids, `ip netns list-id`) the kind needs to recognise its live
    * objects in this snapshot (an interface whose peer or parent is in another namespace names it by nsid). They
