@@ -81,8 +81,11 @@ export interface Kind<P extends object = object> {
   show?: { detail?(r: Resource<P>): string };
   /** A setting of another object (an interface's state): its deletion along with that object is not counted or shown. */
   setting?: boolean;
-  /** `topo graph`: notes in a namespace's box; those with a `box` are drawn apart under that title (the NAT rules). */
-  draw?(model: LabModel, ns: string): { text: string; box?: string }[];
+  /**
+   * `topo graph`: notes in a namespace's box; those with a `box` are drawn apart under that title (the NAT rules),
+   * those with an `iface` in that interface of the namespace (under its addresses).
+   */
+  draw?(model: LabModel, ns: string): { text: string; box?: string; iface?: string }[];
 }
 
 /** What the checks may know of the machine (read by the CLI, passed in: validation stays pure). */
