@@ -3,7 +3,9 @@
 // interface of the resolved model whose mapping has a `shape`):
 //   rate/burst/latency|limit → tbf at the root;  delay/jitter/loss/duplicate/corrupt/reorder → netem at the root;
 //   both → netem at the root and tbf as its child (parent 7a0:1, as netem's documentation puts a tbf under it);
-//   qdisc: "TEXT" → the escape hatch: tc's own words for any other root qdisc.
+//   qdisc: "TEXT" → the escape hatch: tc's own words for any other root qdisc. tc reads its options back in words of
+//   its own (htb's `default 10` as "0x10"), so it is converged when the root's kind is the one the words name and
+//   the record lists the hash of the words (written from the instant they are sent to tc, kept after the apply).
 // The lab's mark is the handle: a root qdisc with handle 7a0: (its tbf child 7a1:) on an interface the lab owns is
 // the lab's. A root qdisc with another handle on such an interface was set by hand: repaired (replaced) where the
 // file shapes the interface, left alone where it doesn't; the kernel's default (handle 0:) is no qdisc at all.
@@ -74,8 +76,8 @@ export interface ShapeProps {
   /** Desired only: the latency the limit was computed from, which the command line gives instead. */
   latency?: number;
   delay?: number; jitter?: number; loss?: number; duplicate?: number; corrupt?: number; reorder?: number;
-  /** The escape hatch: its words (desired), and their hash (desired; live: the one recorded when it was applied). */
-  text?: string; hash?: string;
+  /** The escape hatch: its words and their hash (desired); live: the hashes the record lists for the interface. */
+  text?: string; hash?: string; hashes?: string[];
 }
 
 /** A shaped interface of the file. */
@@ -135,7 +137,7 @@ export const shapeKind: Kind<ShapeProps> = {
       const doc = n.reads?.[READ];
       if (!Array.isArray(doc)) return [];
       const links = new Map(n.links.map((l) => [l.ifname, l]));
-      return liveQdiscs(doc as TcQdisc[], (dev) => owned(ctx, n.name, links.get(dev)), (dev) => recordedHash(ctx, n.name, dev))
+      return liveQdiscs(doc as TcQdisc[], (dev) => owned(ctx, n.name, links.get(dev)), (dev) => recordedHashes(ctx, n.name, dev))
         .map(({ dev, props }) => (props.handle === HANDLE ? { ...res(n.name, dev, props), owned: true } : { ...res(n.name, dev, props), owned: false, adoptable: true }));
     });
   },
@@ -172,10 +174,12 @@ export const shapeKind: Kind<ShapeProps> = {
     return out;
   },
   remove: (l) => [{ ...delRoot(l.ns, l.label), undo: restorable(l.props) ? addCmds(l.ns, l.label, l.props) : [] }],
-  // Listed so that the namespace is read for it once the file no longer shapes it; the escape hatch's hash with it.
+  // Listed so that the namespace is read for it once the file no longer shapes it; the escape hatch's hash with it,
+  // from the instant its words are sent (verification, which reads with the record of this instant, then finds
+  // them applied; a rolled-back apply writes back the record it started from).
   record: {
-    intent: (c) => (c.op === 'create' ? { objects: [c.key] } : {}),
-    keep: (r) => ({ objects: [r.key, ...(r.props.hash ? [`${r.key}#${r.props.hash}`] : [])] }),
+    intent: (c) => (c.op === 'delete' ? {} : { objects: [c.key, ...hashKeys(c.desired as Resource<ShapeProps>)] }),
+    keep: (r) => ({ objects: [r.key, ...hashKeys(r)] }),
   },
   show: { detail: (r) => ` ${describe(r.props)}` },
   draw: (model, ns) => shapesOf(model).filter((d) => d.ns === ns).flatMap((d) => {
@@ -194,18 +198,22 @@ function res(ns: string, dev: string, props: ShapeProps, path?: string): Resourc
 /** Only on an interface the lab owns is a root qdisc looked at at all. */
 const owned = (ctx: KindContext, ns: string, l: IpLink | undefined): boolean => l !== undefined && ownsLink(ctx, ns, l);
 
-/** The escape hatch's hash recorded for this interface (when exactly one is). */
-function recordedHash(ctx: KindContext, ns: string, dev: string): string | undefined {
+const hashKeys = (r: Resource<ShapeProps>): string[] => (r.props.hash ? [`${r.key}#${r.props.hash}`] : []);
+
+/**
+ * The escape hatch's hashes the record lists for this interface: one after an apply; during one that changes the
+ * words (and after it was killed half way), the old and the new.
+ */
+function recordedHashes(ctx: KindContext, ns: string, dev: string): string[] {
   const prefix = `${KIND}:${ns}/${dev}#`;
-  const found = [...recorded(ctx.state).objects].filter((k) => k.startsWith(prefix));
-  return found.length === 1 ? found[0].slice(prefix.length) : undefined;
+  return [...recorded(ctx.state).objects].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
 }
 
 /**
  * The root qdiscs of the interfaces the lab owns, as props: the lab's (HANDLE, with its tbf child under netem) and
  * those set by hand (another handle); the kernel's defaults (handle 0:) are left out.
  */
-export function liveQdiscs(doc: TcQdisc[], ownedDev: (dev: string) => boolean, hashOf: (dev: string) => string | undefined = () => undefined):
+export function liveQdiscs(doc: TcQdisc[], ownedDev: (dev: string) => boolean, hashesOf: (dev: string) => string[] = () => []):
 { dev: string; props: ShapeProps }[] {
   const out: { dev: string; props: ShapeProps }[] = [];
   for (const q of doc) {
@@ -218,7 +226,7 @@ export function liveQdiscs(doc: TcQdisc[], ownedDev: (dev: string) => boolean, h
         Object.assign(props, netemOf(o));
         const child = doc.find((c) => c.dev === q.dev && c.parent === CHILD_PARENT && c.handle === CHILD && c.kind === 'tbf');
         if (child) Object.assign(props, tbfOf(child.options ?? {}));
-      } else props.hash = hashOf(q.dev);
+      } else props.hashes = hashesOf(q.dev);
     }
     out.push({ dev: q.dev, props });
   }
@@ -288,7 +296,10 @@ export const limitOf = (rate: number, burst: number, latencyUs: number): number 
 export function compareShape(d: ShapeProps, l: ShapeProps): FieldDiff[] {
   if (l.handle !== undefined && l.handle !== HANDLE) return [['qdisc', `${l.root} ${l.handle} (set by hand)`, describe(d)]];
   if (d.root !== l.root) return [['qdisc', l.root, d.root]];
-  if (d.text !== undefined) return d.hash === l.hash ? [] : [['qdisc', l.hash ? `${l.root} (other options)` : `${l.root} (options not recorded)`, d.text]];
+  if (d.text !== undefined) {
+    const hashes = l.hashes ?? [];
+    return hashes.includes(d.hash!) ? [] : [['qdisc', hashes.length ? `${l.root} (other options)` : `${l.root} (options not recorded)`, d.text]];
+  }
   const out: FieldDiff[] = [];
   if (d.root === 'netem') {
     for (const k of NETEM_KEYS) {
