@@ -1,10 +1,10 @@
 // Link shaping against the kernel, in the sandbox: the shaped-link example's qdiscs read back with `tc -j -raw qdisc
 // show` (tbf at handle 7a0:), its pings, its effect measured (a transfer through the 1mbit link takes at least
 // (bytes - burst) / rate, and tc's counters show the bytes went through the lab's tbf); a changed rate changed in
-// place; a qdisc replaced or changed by hand is drift, repaired; shape removed from the file leaves the kernel's
-// default; destroy leaves nothing; qdiscs on interfaces the lab doesn't own are never touched; the escape hatch;
-// one tc batch per namespace; netem as this machine has it (the qdisc read back where the kernel has sch_netem, the
-// error naming it where not, nothing applied).
+// place; a qdisc replaced or changed by hand is drift, repaired (on an interface the file doesn't shape, left
+// alone); shape removed from the file leaves the kernel's default; destroy leaves nothing; qdiscs on interfaces the
+// lab doesn't own are never touched; the escape hatch; one tc batch per namespace; netem as this machine has it
+// (the qdisc read back where the kernel has sch_netem, the error naming it where not, nothing applied).
 import { execa, type ResultPromise } from 'execa';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -92,6 +92,11 @@ describe('shape: tbf', () => {
     expect(await root('client', 'eth0')).toMatchObject({ kind: 'noqueue', handle: '0:' });
     expect(await root('sw', 'p1')).toMatchObject({ kind: 'tbf', handle: '7a0:' });
     await converged(plain);
+    // A qdisc set by hand on an interface of the lab that the file doesn't shape: not the lab's, left alone.
+    await sh('tc -n server qdisc add dev eth0 root pfifo limit 10');
+    await converged(plain);
+    await apply(plain);
+    expect(await root('server', 'eth0')).toMatchObject({ kind: 'pfifo', options: { limit: 10 } });
     const state = JSON.parse((await sb.run(['cat', '/run/topo/shaped-link.json'])).stdout);
     expect(state.objects).toEqual(['shape:sw/p1']);
 
