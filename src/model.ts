@@ -83,9 +83,10 @@ export interface Resource<P extends object = object> {
 }
 
 /**
- * One command. `tool: 'ip'` commands are batchable: run as lines of `ip [-n NS] -batch -`; the others run alone:
- * 'ip6' is `ip -6` (for what ip can't tell the family of, rules), 'sysctl' a write to /proc/sys, 'nft' and
- * 'bridge' those tools (see core/commands.ts argvOf).
+ * One command. `tool: 'ip'` and `tool: 'tc'` commands are batchable: consecutive ones of a namespace run as lines of
+ * one `ip [-n NS] -batch -` (or `tc [-n NS] -batch -`); the others run alone: 'ip6' is `ip -6` (for what ip can't
+ * tell the family of, rules), 'sysctl' a write to /proc/sys, 'nft' and 'bridge' those tools (see core/commands.ts
+ * argvOf).
  */
 export interface Cmd {
   ns: string;
@@ -99,7 +100,7 @@ export interface Cmd {
   stage?: StageName;
 }
 
-export type Tool = 'ip' | 'ip6' | 'sysctl' | 'nft' | 'bridge';
+export type Tool = 'ip' | 'ip6' | 'sysctl' | 'nft' | 'bridge' | 'tc';
 
 export type Op = 'create' | 'update' | 'delete';
 export interface Change {

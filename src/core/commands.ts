@@ -22,15 +22,23 @@ export function argvOf(cmd: Cmd, hostRef: HostRef = String(process.pid)): string
     case 'bridge': return cmd.ns === HOST ? ['bridge', ...args] : ['bridge', '-n', cmd.ns, ...args];
     // IPv6 where ip can't tell the family from the arguments (rules): `-6` is a global option, never a batch line's.
     case 'ip6': return cmd.ns === HOST ? ['ip', '-6', ...args] : ['ip', '-6', '-n', cmd.ns, ...args];
+    // iproute2's `tc` (queueing disciplines) takes the namespace like ip does.
+    case 'tc': return cmd.ns === HOST ? ['tc', ...args] : ['tc', '-n', cmd.ns, ...args];
   }
 }
 
 /** Where a sysctl is read and written: net.ipv4.ip_forward is /proc/sys/net/ipv4/ip_forward. */
 export const sysctlPath = (key: string): string => `/proc/sys/${key.replace(/\./g, '/')}`;
 
-/** The argv of a batch of ip commands for one namespace (the lines go to stdin). */
-export function batchArgv(ns: string, force = false): string[] {
-  return ['ip', ...(ns === HOST ? [] : ['-n', ns]), ...(force ? ['-force'] : []), '-batch', '-'];
+/** The tools whose commands of one namespace run as lines of one `-batch -` process (see Cmd). */
+export const BATCHED: ReadonlySet<Cmd['tool']> = new Set(['ip', 'tc']);
+
+/**
+ * The argv of a batch of ip (or tc) commands for one namespace (the lines go to stdin). tc's batch reads its lines
+ * like ip's (the same parser, see batchLine) and names a failing line the same way ("Command failed -:L").
+ */
+export function batchArgv(ns: string, force = false, tool: 'ip' | 'tc' = 'ip'): string[] {
+  return [tool, ...(ns === HOST ? [] : ['-n', ns]), ...(force ? ['-force'] : []), '-batch', '-'];
 }
 
 /**

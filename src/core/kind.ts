@@ -41,8 +41,11 @@ export interface Kind<P extends object = object> {
   desired(model: LabModel, ctx: KindContext): Resource<P>[];
   /** Lines added to the `ip -json -d -batch` read of every namespace read (no process of their own). */
   ipReads?: IpRead[];
-  /** What the kind needs read beyond `ip -json` (run by io/read-live.ts; results in NsLive.reads). */
-  reads?(topo: Topology | undefined, ctx: KindContext): ToolRead[];
+  /**
+   * What the kind needs read beyond `ip -json` (run by io/read-live.ts; results in NsLive.reads). `model`: the file
+   * resolved (its interfaces, of every kind), undefined without a file (destroy of a lab whose file is gone).
+   */
+  reads?(topo: Topology | undefined, ctx: KindContext, model?: LabModel): ToolRead[];
   /**
    * Namespaces besides the host whose nsids (NsLive.nsids, `ip netns list-id`) the kind needs to recognise its live
    * objects in this snapshot (an interface whose peer or parent is in another namespace names it by nsid). They
@@ -78,8 +81,11 @@ export interface Kind<P extends object = object> {
   show?: { detail?(r: Resource<P>): string };
   /** A setting of another object (an interface's state): its deletion along with that object is not counted or shown. */
   setting?: boolean;
-  /** `topo graph`: notes in a namespace's box; those with a `box` are drawn apart under that title (the NAT rules). */
-  draw?(model: LabModel, ns: string): { text: string; box?: string }[];
+  /**
+   * `topo graph`: notes in a namespace's box; those with a `box` are drawn apart under that title (the NAT rules),
+   * those with an `iface` in that interface of the namespace (under its addresses).
+   */
+  draw?(model: LabModel, ns: string): { text: string; box?: string; iface?: string }[];
 }
 
 /** What the checks may know of the machine (read by the CLI, passed in: validation stays pure). */

@@ -81,7 +81,7 @@ export interface ToolRead {
   name: string;
   ns: string;
   /** Run as core/commands.ts argvOf runs it ('ip6': `ip -6`, which no batch line can be). */
-  tool: 'nft' | 'bridge' | 'ip6';
+  tool: 'nft' | 'bridge' | 'ip6' | 'tc';
   args: string[];
   /** What is read, for messages ("the NAT rules"). */
   what: string;

@@ -1,10 +1,11 @@
-// Running a namespace's share of a stage: consecutive `ip` commands as one `ip -batch` process, others one by one.
+// Running a namespace's share of a stage: consecutive `ip` commands as one `ip -batch` process (consecutive `tc`
+// commands as one `tc -batch`), others one by one.
 // A failing batch line is mapped back to its command, so errors name the step, the exact argv and the kernel's words.
 // A namespace's last batch may end with `show` lines (readBack, as in run-grouped.ts): the same `ip` then prints
 // the namespace's state right after its last command, for verification.
 import type { Cmd, Step } from '../model.js';
 import { CommandFailed } from '../errors.js';
-import { argvOf, batchArgv, batchFailedLine, batchLine, batchMessage } from '../core/commands.js';
+import { argvOf, batchArgv, batchFailedLine, batchLine, batchMessage, BATCHED } from '../core/commands.js';
 import type { IpRead } from '../core/live.js';
 import type { ShapedRead } from './live-shape.js';
 import { readOf, showLines } from './ip-reads.js';
@@ -14,12 +15,12 @@ import { crashNow, reserveCommands, type FailAt } from './test-hooks.js';
 
 export interface Item { step: Step; cmd: Cmd }
 
-/** Split into segments: a run of ip commands (one batch) or a single other command. */
+/** Split into segments: a run of ip (or of tc) commands (one batch) or a single other command. */
 export function segments(items: Item[]): Item[][] {
   const out: Item[][] = [];
   for (const it of items) {
     const last = out[out.length - 1];
-    if (it.cmd.tool === 'ip' && last && last[0].cmd.tool === 'ip') last.push(it);
+    if (BATCHED.has(it.cmd.tool) && last && last[0].cmd.tool === it.cmd.tool) last.push(it);
     else out.push([it]);
   }
   return out;
@@ -55,14 +56,14 @@ export async function runSegment(run: Runner, seg: Item[], failAt?: FailAt, show
 async function runCommands(run: Runner, seg: Item[], shows: IpRead[]): Promise<SegmentResult> {
   const first = seg[0].cmd;
   if (first.tool === 'ip' && shows.length) return runWithShows(run, seg, shows);
-  if (first.tool !== 'ip' || seg.length === 1) {
+  if (!BATCHED.has(first.tool) || seg.length === 1) {
     const argv = argvOf(first);
     const r = await run(argv, { input: first.input });
     if (r.exitCode === 0) return { done: seg };
     return { done: [], failed: { item: seg[0], error: new CommandFailed(seg[0].step.label, argv, r.stderr, r.exitCode) } };
   }
   const lines = seg.map((it) => batchLine(it.cmd));
-  const r = await run(batchArgv(first.ns), { input: lines.join('\n') + '\n' });
+  const r = await run(batchArgv(first.ns, false, first.tool as 'ip' | 'tc'), { input: lines.join('\n') + '\n' });
   return r.exitCode === 0 ? { done: seg } : batchFailure(seg, lines, r.stderr, r.exitCode);
 }
 
@@ -89,6 +90,6 @@ export function batchFailure(seg: Item[], lines: string[], stderr: string, exitC
   const line = batchFailedLine(stderr, lines);
   const idx = Math.min(Math.max(line - 1, 0), seg.length - 1);
   const item = seg[idx];
-  const said = line ? batchMessage(stderr) : `${batchMessage(stderr)}\n(ip did not say which of the batch's ${seg.length} commands failed; this is the first)`;
+  const said = line ? batchMessage(stderr) : `${batchMessage(stderr)}\n(${item.cmd.tool} did not say which of the batch's ${seg.length} commands failed; this is the first)`;
   return { done: seg.slice(0, line ? idx : 0), failed: { item, error: new CommandFailed(item.step.label, argvOf(item.cmd), said, exitCode) } };
 }

@@ -12,6 +12,7 @@ import { nftablesKind } from './nftables.js';
 import { neighbourKind } from './neighbour.js';
 import { routeKind } from './route.js';
 import { ruleKind } from './rule.js';
+import { shapeKind } from './shape.js';
 import { sysctlKind } from './sysctl.js';
 import { vethKind } from './veth.js';
 import { vethEndKind } from './veth-end.js';
@@ -32,6 +33,7 @@ export const KINDS: Kind[] = [
   nftablesKind,
   foreignLinkKind,
   neighbourKind,
+  shapeKind,
 ];
 
 /** The pipeline's pure functions (core/pipeline.ts) over these kinds. */

@@ -1,6 +1,7 @@
 // Read the lab's live state from the kernel and plan against it (the IO half of planning).
 import { labIdentity } from '../core/lab.js';
 import type { KindContext } from '../core/kind.js';
+import { resolveLab } from '../core/lab-model.js';
 import type { IpRead, LiveSnapshot } from '../core/live.js';
 import { readScope, type Planned } from '../core/pipeline.js';
 import type { StateRecord } from '../core/state.js';
@@ -29,7 +30,7 @@ export async function observe(run: Runner, topo: Topology | undefined, ctx: Kind
   const scope = readScope(topo, ctx.state);
   const snap = await readLive(run, { namespaces: [...scope.namespaces, ...extraNs], sysctls: scope.sysctls,
     ipReads: kindIpReads(), nsidsNeeded: (s) => nsidsNeeded(s, ctx),
-    toolReads: KINDS.flatMap((k) => k.reads?.(topo, ctx) ?? []), ...read });
+    toolReads: KINDS.flatMap((k) => k.reads?.(topo, ctx, topo && resolveLab(topo, KINDS)) ?? []), ...read });
   return { ...planFrom(topo, snap, ctx, desired), ctx, snap };
 }
 

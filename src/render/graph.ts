@@ -1,12 +1,12 @@
 // `topo graph`: a picture of the lab from the file alone (no kernel access), drawn from its resolved model.
 // Namespaces are boxes holding their interfaces (with addresses), bridges drawn as switches; wires (veth pairs, and
-// an interface stacked on another to that one) are solid edges, bridge ports dashed ones; the kinds add notes (routes, forwarding) and NAT rules. One neutral model, two writers: Mermaid (default) and Graphviz DOT.
+// an interface stacked on another to that one) are solid edges, bridge ports dashed ones; the kinds add notes (routes, forwarding), NAT rules and notes on an interface (its shaping). One neutral model, two writers: Mermaid (default) and Graphviz DOT.
 import { resolveLab } from '../core/lab-model.js';
 import { KINDS } from '../kinds/index.js';
 import { HOST, type Topology } from '../model.js';
 
-/** `ports`: an interface that takes ports (a bridge), drawn as a switch. */
-interface GNode { id: string; ns: string; name: string; role: string; ports: boolean; addresses: string[] }
+/** `ports`: an interface that takes ports (a bridge), drawn as a switch; `notes`: the kinds' notes on it (its shaping). */
+interface GNode { id: string; ns: string; name: string; role: string; ports: boolean; addresses: string[]; notes: string[] }
 /** `boxes`: notes a kind draws apart, under a title (the NAT rules), with an id for the picture. */
 interface GBox { title: string; id: string; lines: string[] }
 interface GNs { id: string; name: string; notes: string[]; boxes: GBox[] }
@@ -21,7 +21,7 @@ export function labGraph(topo: Topology): LabGraph {
   const nsOf = (name: string) => { if (!nsNames.includes(name)) nsNames.push(name); return name; };
   for (const n of Object.keys(topo.namespaces ?? {})) nsOf(n);
   const nodes: GNode[] = model.ifaces.map((f, i) => ({
-    id: `if${i}`, ns: nsOf(f.ns), name: f.name, role: f.role, ports: f.ports === true, addresses: f.addresses.map((a) => a.text),
+    id: `if${i}`, ns: nsOf(f.ns), name: f.name, role: f.role, ports: f.ports === true, addresses: f.addresses.map((a) => a.text), notes: [],
   }));
   // A wire once both its ends are known, followed by their ports; a port not on a wire where it is declared. A
   // wire may join more than two interfaces (tunnel endpoints of one network: edges from the first to each other)
@@ -52,9 +52,10 @@ export function labGraph(topo: Topology): LabGraph {
   });
   const namespaces = nsNames.map((name, i): GNs => {
     const notes = KINDS.flatMap((k) => k.draw?.(model, name) ?? []);
+    for (const n of notes) if (n.iface !== undefined) nodes.find((x) => x.ns === name && x.name === n.iface)?.notes.push(n.text);
     return {
       id: `ns${i}`, name,
-      notes: [...(name === HOST ? ['where topo runs'] : []), ...notes.filter((n) => !n.box).map((n) => n.text)],
+      notes: [...(name === HOST ? ['where topo runs'] : []), ...notes.filter((n) => !n.box && n.iface === undefined).map((n) => n.text)],
       boxes: [...new Set(notes.flatMap((n) => (n.box ? [n.box] : [])))].map((title) => ({
         title, id: title.toLowerCase().replace(/[^a-z0-9]/g, ''), lines: notes.filter((n) => n.box === title).map((n) => n.text),
       })),
@@ -75,7 +76,7 @@ export function graphMermaid(topo: Topology): string {
     out += `  subgraph ${ns.id}["${mq(title)}"]\n    direction TB\n`;
     const inside = g.nodes.filter((n) => n.ns === ns.name);
     for (const n of inside) {
-      const label = mq([n.ports ? `${n.name} (${n.role})` : n.name, ...n.addresses].join('<br/>'));
+      const label = mq([n.ports ? `${n.name} (${n.role})` : n.name, ...n.addresses, ...n.notes].join('<br/>'));
       out += n.ports ? `    ${n.id}[["${label}"]]\n` : `    ${n.id}["${label}"]\n`;
     }
     if (ns.notes.length) out += `    ${ns.id}_info>"${mq(ns.notes.join('<br/>'))}"]\n`;
@@ -109,7 +110,7 @@ export function graphDot(topo: Topology): string {
     out += `  subgraph cluster_${ns.id} {\n    label=${dq(title)}; style="rounded"; color="#777777";\n`;
     const inside = g.nodes.filter((n) => n.ns === ns.name);
     for (const n of inside) {
-      const label = [n.ports ? `${n.name} (${n.role})` : n.name, ...n.addresses].join('\n');
+      const label = [n.ports ? `${n.name} (${n.role})` : n.name, ...n.addresses, ...n.notes].join('\n');
       out += n.ports
         ? `    ${n.id} [label=${dq(label)}, style="rounded,filled", fillcolor="#e3f0fb", color="#2e6da4"];\n`
         : `    ${n.id} [label=${dq(label)}];\n`;

@@ -23,6 +23,7 @@ const CASES: { file: string; pings: [string, string][]; stp?: [string, string] }
   // Ping is forwarded from the client's side only; the replies as established.
   { file: 'firewall.yaml', pings: [['client', '10.0.2.2'], ['client', '10.0.1.1'], ['server', '10.0.2.1']] },
   { file: 'bridge-options.yaml', pings: [['h1', '10.20.0.2'], ['h2', 'fd00:20::1'], ['mon', '10.20.0.1']], stp: ['sw', 'br0'] },
+  { file: 'shaped-link.yaml', pings: [['client', '10.0.1.3'], ['server', '10.0.1.2'], ['server', '10.0.2.1']] },
 ];
 
 describe('examples', () => {

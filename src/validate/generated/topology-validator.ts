@@ -6,7 +6,7 @@ const require = createRequire(import.meta.url);
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://topo.invalid/schemas/topology.schema.json","title":"topo topology","description":"A lab for topo: network namespaces, veth pairs, bridges, VXLAN endpoints, addresses, routes, sysctls, NAT and connectivity tests.","type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"$ref":"#/definitions/labName"},"namespaces":{"description":"Network namespaces, by name. \"host\" is reserved: the namespace topo runs in (declare it to give it routes, sysctls or NAT). A value may be empty (null or {}).","type":"object","propertyNames":{"$ref":"#/definitions/nsName"},"additionalProperties":{"$ref":"#/definitions/namespace"}},"tables":{"$ref":"#/definitions/tables","description":"Names of routing tables, for every namespace: name → number (e.g. wan: 100). Built in: main (254), local (255), default (253). topo never reads /etc/iproute2/rt_tables."},"bridges":{"description":"Linux bridges, by interface name, each in its `namespace` (default host). A bridge can also be declared under its namespace (namespaces.<ns>.bridges), which lets two namespaces each have one of the same name.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/bridge"}},"veths":{"description":"veth pairs: two interfaces connected back to back, possibly in two namespaces.","type":"array","items":{"$ref":"#/definitions/veth"}},"tests":{"description":"Connectivity tests (ping) run by `topo test`.","type":"array","items":{"$ref":"#/definitions/test"}}},"definitions":{"labName":{"description":"Name of the lab: 1 to 16 characters, lower-case letters, digits and '-', starting with a letter or digit. It marks every object the lab owns.","type":"string","pattern":"^[a-z0-9][a-z0-9-]{0,15}$"},"nsName":{"description":"A network namespace name: letters, digits, '_', '.', '-', at most 64 characters, not starting with '.' or '-'. \"host\" is the namespace topo runs in.","type":"string","pattern":"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"},"ifName":{"description":"An interface name: 1 to 15 bytes (the kernel's IFNAMSIZ) of letters, digits, '_', '.', '-'; not starting with '-', not \".\" or \"..\".","type":"string","minLength":1,"maxLength":15,"pattern":"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},"cidr":{"description":"An interface address with its prefix length, IPv4 or IPv6: 10.0.0.1/24, fd00::1/64 (host bits allowed).","type":"string","pattern":"^[0-9A-Fa-f:.]+/[0-9]{1,3}$"},"address":{"description":"A plain IPv4 or IPv6 address, without prefix: 10.0.0.254, fd00::1.","type":"string","pattern":"^[0-9A-Fa-f:.]+$"},"routeDst":{"description":"Route destination: \"default\", a CIDR (10.1.0.0/16) or a bare address (= /32 or /128). IPv4 or IPv6.","type":"string","pattern":"^(default|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"},"natTarget":{"description":"Where forwarded traffic goes: an address with an optional port or range of ports: 10.0.1.2, 10.0.1.2:80, 10.0.1.2:9000-9010, [fd00::2]:80. Without a port the connection keeps its own.","type":"string","pattern":"^([0-9.]+(:[0-9]{1,5}(-[0-9]{1,5})?)?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5}(-[0-9]{1,5})?)?)$"},"natMatch":{"description":"An address or a CIDR, IPv4 or IPv6: 10.0.1.7, 10.0.1.0/24, fd00::/64.","type":"string","pattern":"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},"natProto":{"description":"Only this protocol (meta l4proto; tcp/udp dport with a port): tcp or udp.","enum":["tcp","udp"]},"portRange":{"description":"A port (1..65535) or a range of ports \"8000-8010\" (quote it).","type":["integer","string"],"minimum":1,"maximum":65535,"pattern":"^[0-9]{1,5}-[0-9]{1,5}$"},"tableName":{"description":"A routing table name: a letter or '_' first, then letters, digits, '_', '.', '-' (at most 64 characters).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"},"tables":{"description":"Names of routing tables: name → number (1..4294967295; 253, 254 and 255 are the kernel's default, main and local).","type":"object","propertyNames":{"$ref":"#/definitions/tableName"},"additionalProperties":{"type":"integer","minimum":1,"maximum":4294967295}},"tableRef":{"description":"A routing table: its number (1..4294967295) or its name (main, local, default, or one declared under `tables:`).","type":["integer","string"],"minimum":1,"maximum":4294967295,"pattern":"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"},"mtu":{"description":"MTU in bytes, 68..65535.","type":"integer","minimum":68,"maximum":65535},"mac":{"description":"A unicast MAC address: six hex pairs separated by ':', e.g. \"02:00:00:00:00:01\" (quote it in YAML).","type":"string","pattern":"^[0-9A-Fa-f][02468AaCcEe](:[0-9A-Fa-f]{2}){5}$","not":{"pattern":"^00(:00){5}$"}},"up":{"description":"Whether the interface is up (default true).","type":"boolean"},"promisc":{"description":"Promiscuous mode: the interface takes every frame it sees, not only those sent to its MAC (default false, as a new interface is). Held to the interface's PROMISC flag, not its promiscuity count (a bridge port counts one for its bridge).","type":"boolean"},"bridgeStp":{"description":"The kernel's spanning tree (802.1D) on this bridge (default false). With it on, a new port listens, then learns, for forward_delay each before it forwards: pings right after apply fail for 2 x forward_delay.","type":"boolean"},"bridgeForwardDelay":{"description":"Seconds a port spends listening, then learning, before it forwards when stp is on (default 15; with stp on the kernel accepts 2 to 30). Up to two decimals: the kernel counts hundredths.","type":"number","minimum":0,"maximum":30},"bridgeHelloTime":{"description":"Seconds between the STP hellos the bridge sends as root (default 2; the kernel accepts 1 to 10). Up to two decimals.","type":"number","minimum":1,"maximum":10},"bridgeMaxAge":{"description":"Seconds a received STP hello stays valid (default 20; the kernel accepts 6 to 40). Up to two decimals.","type":"number","minimum":6,"maximum":40},"bridgeAgeingTime":{"description":"Seconds a learned MAC address stays in the bridge's forwarding table unless seen again (default 300; 0 keeps none). Up to two decimals.","type":"number","minimum":0,"maximum":42949672},"bridgeMcastSnooping":{"description":"IGMP/MLD snooping: multicast goes only to the ports that joined its group (default true).","type":"boolean"},"bridgeVlanFiltering":{"description":"802.1Q VLAN filtering on the bridge (default false). Needs a kernel built with CONFIG_BRIDGE_VLAN_FILTERING: a file asking for it is refused where the kernel's configuration shows it missing; where that can't be read, the kernel refuses it when applied.","type":"boolean"},"addresses":{"description":"Interface addresses, IPv4 and IPv6, each with its prefix length.","type":"array","items":{"$ref":"#/definitions/cidr"}},"namespace":{"description":"A network namespace. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"loopback":{"description":"State of the loopback interface `lo`: up (default) or down. Not allowed on host.","enum":["up","down"]},"bridges":{"description":"Linux bridges of this namespace, by interface name. A veth end in this namespace joins one with `bridge: <name>`.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/nsBridge"}},"sysctls":{"description":"Network sysctls of this namespace (net.*), as the kernel prints them.","type":"object","propertyNames":{"$ref":"#/definitions/sysctlName"},"additionalProperties":{"$ref":"#/definitions/sysctlValue"}},"tables":{"$ref":"#/definitions/tables","description":"Names of routing tables of this namespace, besides the top-level ones: name → number."},"routes":{"description":"Routes of this namespace: of the main table, or of the table each names.","type":"array","items":{"$ref":"#/definitions/route"}},"neighbours":{"description":"Static neighbours (permanent ARP and NDP entries) of this namespace, one per interface and address.","type":"array","items":{"$ref":"#/definitions/neighbour"}},"rules":{"description":"Policy routing rules of this namespace (`ip rule`), each at its own priority: the kernel tries them from the lowest priority up.","type":"array","items":{"$ref":"#/definitions/rule"}},"nat":{"$ref":"#/definitions/nat"},"firewall":{"$ref":"#/definitions/firewall"},"macvlans":{"description":"macvlan interfaces of this namespace, by interface name: each a sub-interface of a parent interface (here or in another namespace) with a MAC address of its own.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/macvlan"}},"vxlans":{"description":"VXLAN tunnel endpoints of this namespace, by interface name: Ethernet interfaces whose frames travel in UDP to the other endpoints of their VNI, e.g. a bridge stretched over several namespaces (or hosts).","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/vxlan"}}}},"sysctlName":{"description":"A sysctl name in dotted form, e.g. net.ipv4.ip_forward. Only net.* sysctls are per namespace.","type":"string","pattern":"^[a-z0-9_-]+(\\.[A-Za-z0-9_-]+)+$"},"sysctlValue":{"description":"The value, as the kernel prints it (a number or a string).","type":["string","integer"],"pattern":"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"},"neighbour":{"description":"A static neighbour: traffic for `address` out of `dev` goes to `lladdr`, without asking (no ARP or neighbour discovery). The entry is permanent: the kernel never ages it out.","type":"object","additionalProperties":false,"required":["address","lladdr","dev"],"properties":{"address":{"$ref":"#/definitions/address","description":"The neighbour's IPv4 or IPv6 address (link-local IPv6 too)."},"lladdr":{"$ref":"#/definitions/mac","description":"The neighbour's MAC address."},"dev":{"$ref":"#/definitions/ifName","description":"The interface it is reached on: an interface the lab declares in this namespace."}}},"route":{"description":"A route: `to` and a gateway (`via`), an interface (`dev`), or both.","type":"object","additionalProperties":false,"required":["to"],"anyOf":[{"required":["via"]},{"required":["dev"]}],"properties":{"to":{"$ref":"#/definitions/routeDst"},"via":{"$ref":"#/definitions/address","description":"Gateway: a plain address of the same family as `to`, inside the subnet of an address of this namespace."},"dev":{"$ref":"#/definitions/ifName","description":"Outgoing interface: an interface of this namespace."},"metric":{"description":"Route metric (priority), 0..4294967295.","type":"integer","minimum":0,"maximum":4294967295},"table":{"$ref":"#/definitions/tableRef","description":"The routing table (default main): its number or name. Not local, the kernel's own."}}},"ruleSelector":{"description":"An address (= /32 or /128) or a network without host bits: 10.0.1.2, 10.0.0.0/8, fd00::/64.","type":"string","pattern":"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},"rule":{"description":"A policy routing rule: which packets (from, to, iif, oif, fwmark; none: every packet) and what to do with them (action: lookup `table`, goto a later rule, blackhole, unreachable, prohibit).","type":"object","additionalProperties":false,"required":["priority"],"properties":{"priority":{"description":"1..32765, unique per family in the namespace: 0, 32766 and 32767 are the kernel's own rules (lookup local, main, default).","type":"integer","minimum":0,"maximum":4294967295},"from":{"$ref":"#/definitions/ruleSelector","description":"Source address or network."},"to":{"$ref":"#/definitions/ruleSelector","description":"Destination address or network, of the family of `from`."},"iif":{"$ref":"#/definitions/ifName","description":"Incoming interface (lo: packets of the namespace itself)."},"oif":{"$ref":"#/definitions/ifName","description":"Outgoing interface (of sockets bound to it)."},"fwmark":{"description":"Firewall mark: a number, or \"value/mask\" (decimal or 0x hex), e.g. 7, \"0x10/0xff\".","type":["integer","string"],"minimum":0,"maximum":4294967295,"pattern":"^(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10})(/(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10}))?$"},"table":{"$ref":"#/definitions/tableRef","description":"The table to look up (action lookup): its number or name."},"goto":{"description":"The priority of a later rule to go on at (action goto).","type":"integer","minimum":1,"maximum":4294967295},"action":{"description":"lookup (default; with `table`), goto (default when `goto` is given), blackhole, unreachable, prohibit.","enum":["lookup","goto","blackhole","unreachable","prohibit"]},"family":{"description":"4 (default) or 6, for a rule without `from` or `to` (else their family).","enum":[4,6]}}},"firewall":{"description":"Packet filter of this namespace (nftables, in the lab's table inet topo-<lab>): the chains input (packets for the namespace), forward (packets it routes) and output (packets it sends), each with a policy and ordered rules. A chain not declared filters nothing.","type":"object","additionalProperties":false,"properties":{"input":{"$ref":"#/definitions/firewallChain"},"forward":{"$ref":"#/definitions/firewallChain"},"output":{"$ref":"#/definitions/firewallChain"}}},"firewallChain":{"description":"A filter chain: its rules, tried in order (the first that matches decides), then its policy.","type":"object","additionalProperties":false,"properties":{"policy":{"description":"What happens to a packet no rule decided: accept (default) or drop.","enum":["accept","drop"]},"rules":{"description":"Rules, in order.","type":"array","items":{"$ref":"#/definitions/firewallRule"}}}},"firewallPort":{"description":"A port (1..65535) or a range of ports \"1000-2000\".","type":["integer","string"],"minimum":1,"maximum":65535},"firewallPorts":{"description":"A port (1..65535), a range \"1000-2000\", or a list of those.","type":["integer","string","array"],"minimum":1,"maximum":65535,"minItems":1,"items":{"$ref":"#/definitions/firewallPort"}},"firewallRule":{"description":"A filter rule: what it matches (every field given must match; none: every packet) and its action. Or a raw rule: { nft: '<rule text>' }.","type":"object","additionalProperties":false,"properties":{"in":{"$ref":"#/definitions/ifName","description":"Incoming interface of this namespace (not in output)."},"out":{"$ref":"#/definitions/ifName","description":"Outgoing interface of this namespace (not in input)."},"from":{"$ref":"#/definitions/ruleSelector","description":"Source address or network, IPv4 or IPv6."},"to":{"$ref":"#/definitions/ruleSelector","description":"Destination address or network, of the family of `from`."},"proto":{"description":"Protocol: tcp, udp, icmp, icmpv6 or any (default).","enum":["tcp","udp","icmp","icmpv6","any"]},"sport":{"$ref":"#/definitions/firewallPorts","description":"Source port(s), with proto tcp or udp: 53, \"1000-2000\", or a list [53, 5353]."},"dport":{"$ref":"#/definitions/firewallPorts","description":"Destination port(s), with proto tcp or udp: 80, \"1000-2000\", or a list [80, 443]."},"state":{"description":"Connection tracking state, one or a list: new, established, related, invalid, untracked.","type":["string","array"],"minItems":1,"items":{"type":"string"}},"action":{"description":"accept, drop, or reject (an ICMP port unreachable, which a TCP client sees as a refused connection).","enum":["accept","drop","reject"]},"counter":{"description":"Count the packets and bytes the rule matches (shown by topo show).","type":"boolean"},"nft":{"description":"A raw rule, alone in its entry: nft rule text for what the fields can't say, e.g. 'meta mark 0x1 counter accept'. Checked with nft -c before any change; topo marks it with a comment of its own, so it can't have one.","type":"string","minLength":1,"maxLength":4096}}},"nat":{"description":"NAT rules of this namespace, in the lab's nftables table: source NAT (masquerade, snat) in the postrouting chain, destination NAT (forward) in prerouting and, for the namespace's own connections, nat-output.","type":"object","additionalProperties":false,"properties":{"masquerade":{"description":"Source NAT to the address of the interface the traffic leaves by (masquerade). Each field is a match; none: all traffic leaving.","type":"array","items":{"type":"object","additionalProperties":false,"properties":{"out":{"$ref":"#/definitions/ifName","description":"Only traffic leaving through this interface of the namespace (oifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"proto":{"$ref":"#/definitions/natProto"},"ports":{"$ref":"#/definitions/portRange","description":"The source ports to map to (masquerade to :ports), e.g. \"1024-65535\"; needs proto."}}}},"snat":{"description":"Source NAT to a fixed address or a range of addresses (snat).","type":"array","items":{"type":"object","additionalProperties":false,"required":["to"],"properties":{"out":{"$ref":"#/definitions/ifName","description":"Only traffic leaving through this interface of the namespace (oifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"proto":{"$ref":"#/definitions/natProto"},"to":{"description":"The source address the traffic gets, or a range of them: 192.0.2.1, 192.0.2.1-192.0.2.9.","type":"string","pattern":"^[0-9A-Fa-f:.]+(-[0-9A-Fa-f:.]+)?$"}}}},"forward":{"description":"Destination NAT (port forwarding): new connections matching every field given go to `to` (dnat). At least one of in, from, dst, port.","type":"array","items":{"type":"object","additionalProperties":false,"required":["to"],"properties":{"in":{"$ref":"#/definitions/ifName","description":"Only traffic arriving on this interface of the namespace (iifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"dst":{"description":"Only traffic to this address or CIDR (ip daddr), or `local`: to any address of this namespace (fib daddr type local, iptables' addrtype --dst-type LOCAL).","type":"string","pattern":"^(local|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"},"proto":{"$ref":"#/definitions/natProto"},"port":{"$ref":"#/definitions/portRange","description":"Destination port or range, e.g. 8080 or \"8000-8010\"; needs proto. Without port and proto: every protocol."},"to":{"$ref":"#/definitions/natTarget"},"output":{"description":"true: also for the namespace's own connections (the output hook, chain nat-output); only: for those alone. Default false: arriving traffic only (prerouting).","enum":[true,false,"only"]}}}}}},"bridge":{"description":"A Linux bridge. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the bridge (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"stp":{"$ref":"#/definitions/bridgeStp"},"forward_delay":{"$ref":"#/definitions/bridgeForwardDelay"},"hello_time":{"$ref":"#/definitions/bridgeHelloTime"},"max_age":{"$ref":"#/definitions/bridgeMaxAge"},"ageing_time":{"$ref":"#/definitions/bridgeAgeingTime"},"mcast_snooping":{"$ref":"#/definitions/bridgeMcastSnooping"},"vlan_filtering":{"$ref":"#/definitions/bridgeVlanFiltering"}}},"nsBridge":{"description":"A Linux bridge of the namespace it is declared under. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"stp":{"$ref":"#/definitions/bridgeStp"},"forward_delay":{"$ref":"#/definitions/bridgeForwardDelay"},"hello_time":{"$ref":"#/definitions/bridgeHelloTime"},"max_age":{"$ref":"#/definitions/bridgeMaxAge"},"ageing_time":{"$ref":"#/definitions/bridgeAgeingTime"},"mcast_snooping":{"$ref":"#/definitions/bridgeMcastSnooping"},"vlan_filtering":{"$ref":"#/definitions/bridgeVlanFiltering"}}},"vxlan":{"description":"A VXLAN tunnel endpoint. Where its frames go: `remote` (the one other endpoint), `group` (a multicast group, with `dev`), or `flood` (static flood entries: every endpoint listed gets a copy of each broadcast, unknown or multicast frame); at most one of the three.","type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"description":"The VNI (VXLAN network identifier), 1..16777215. Endpoints with the same VNI and port are one layer-2 network; two in one namespace need another port or address family.","type":"integer","minimum":1,"maximum":16777215},"remote":{"$ref":"#/definitions/address","description":"The other endpoint's address (unicast)."},"group":{"$ref":"#/definitions/address","description":"A multicast group the endpoints join (IPv4 224.0.0.0/4 or IPv6 ff00::/8); needs `dev`."},"flood":{"description":"Static flood entries: the addresses of the other endpoints (the kernel's `bridge fdb append 00:00:00:00:00:00 ... dst ADDRESS`).","type":"array","minItems":1,"items":{"$ref":"#/definitions/address"}},"local":{"$ref":"#/definitions/address","description":"Source address of the tunnel's packets: an address of this namespace."},"dstport":{"description":"UDP destination port, 1..65535 (default 4789, the IANA port).","type":"integer","minimum":1,"maximum":65535},"dev":{"$ref":"#/definitions/ifName","description":"The underlay: the interface of this namespace the tunnel's packets leave by. Its MTU less the headers (50 bytes over IPv4, 70 over IPv6) is the endpoint's MTU."},"learning":{"description":"Learn where the MACs behind other endpoints are from the packets that arrive (default true).","type":"boolean"},"mtu":{"$ref":"#/definitions/mtu"},"addresses":{"$ref":"#/definitions/addresses"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this endpoint a port of this bridge (same namespace)."},"up":{"$ref":"#/definitions/up"}}},"veth":{"description":"A veth pair.","type":"object","additionalProperties":false,"required":["ends"],"properties":{"ends":{"description":"Exactly two ends.","type":"array","minItems":2,"maxItems":2,"items":{"$ref":"#/definitions/end"}}}},"end":{"description":"One end of a veth pair.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of this end (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this end a port of this bridge (same namespace)."}}},"macvlan":{"description":"A macvlan: a sub-interface of `parent`. Its parent is never changed by the lab.","type":"object","additionalProperties":false,"required":["parent"],"properties":{"parent":{"$ref":"#/definitions/parentRef"},"mode":{"description":"bridge (default: the parent's macvlans reach each other and the parent's wire), private (only the wire), vepa (through the wire's far end), passthru (the parent's only macvlan, with its MAC).","enum":["bridge","private","vepa","passthru"]},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu","description":"MTU in bytes, at most the parent's (default: the parent's)."},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"}}},"parentRef":{"description":"The parent interface: its name, in the macvlan's namespace, or { name, namespace } (a lab interface, or one of the host's own in namespace host).","if":{"type":"string"},"then":{"$ref":"#/definitions/ifName"},"else":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the parent (default: the macvlan's)."}}}},"test":{"description":"A connectivity test: ping `ping` from namespace `from`.","type":"object","additionalProperties":false,"required":["from","ping"],"properties":{"from":{"$ref":"#/definitions/nsName","description":"A declared namespace, or host."},"ping":{"description":"An address declared in the lab, or a namespace name (any of its addresses). With external: true, any address.","type":"string","minLength":1},"expect":{"description":"reachable (default) or unreachable.","enum":["reachable","unreachable"]},"external":{"description":"Allow a target the lab doesn't declare.","type":"boolean"}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://topo.invalid/schemas/topology.schema.json","title":"topo topology","description":"A lab for topo: network namespaces, veth pairs, bridges, VXLAN endpoints, addresses, routes, sysctls, NAT and connectivity tests.","type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"$ref":"#/definitions/labName"},"namespaces":{"description":"Network namespaces, by name. \"host\" is reserved: the namespace topo runs in (declare it to give it routes, sysctls or NAT). A value may be empty (null or {}).","type":"object","propertyNames":{"$ref":"#/definitions/nsName"},"additionalProperties":{"$ref":"#/definitions/namespace"}},"tables":{"$ref":"#/definitions/tables","description":"Names of routing tables, for every namespace: name → number (e.g. wan: 100). Built in: main (254), local (255), default (253). topo never reads /etc/iproute2/rt_tables."},"bridges":{"description":"Linux bridges, by interface name, each in its `namespace` (default host). A bridge can also be declared under its namespace (namespaces.<ns>.bridges), which lets two namespaces each have one of the same name.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/bridge"}},"veths":{"description":"veth pairs: two interfaces connected back to back, possibly in two namespaces.","type":"array","items":{"$ref":"#/definitions/veth"}},"tests":{"description":"Connectivity tests (ping) run by `topo test`.","type":"array","items":{"$ref":"#/definitions/test"}}},"definitions":{"labName":{"description":"Name of the lab: 1 to 16 characters, lower-case letters, digits and '-', starting with a letter or digit. It marks every object the lab owns.","type":"string","pattern":"^[a-z0-9][a-z0-9-]{0,15}$"},"nsName":{"description":"A network namespace name: letters, digits, '_', '.', '-', at most 64 characters, not starting with '.' or '-'. \"host\" is the namespace topo runs in.","type":"string","pattern":"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"},"ifName":{"description":"An interface name: 1 to 15 bytes (the kernel's IFNAMSIZ) of letters, digits, '_', '.', '-'; not starting with '-', not \".\" or \"..\".","type":"string","minLength":1,"maxLength":15,"pattern":"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},"cidr":{"description":"An interface address with its prefix length, IPv4 or IPv6: 10.0.0.1/24, fd00::1/64 (host bits allowed).","type":"string","pattern":"^[0-9A-Fa-f:.]+/[0-9]{1,3}$"},"address":{"description":"A plain IPv4 or IPv6 address, without prefix: 10.0.0.254, fd00::1.","type":"string","pattern":"^[0-9A-Fa-f:.]+$"},"routeDst":{"description":"Route destination: \"default\", a CIDR (10.1.0.0/16) or a bare address (= /32 or /128). IPv4 or IPv6.","type":"string","pattern":"^(default|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"},"natTarget":{"description":"Where forwarded traffic goes: an address with an optional port or range of ports: 10.0.1.2, 10.0.1.2:80, 10.0.1.2:9000-9010, [fd00::2]:80. Without a port the connection keeps its own.","type":"string","pattern":"^([0-9.]+(:[0-9]{1,5}(-[0-9]{1,5})?)?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5}(-[0-9]{1,5})?)?)$"},"natMatch":{"description":"An address or a CIDR, IPv4 or IPv6: 10.0.1.7, 10.0.1.0/24, fd00::/64.","type":"string","pattern":"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},"natProto":{"description":"Only this protocol (meta l4proto; tcp/udp dport with a port): tcp or udp.","enum":["tcp","udp"]},"portRange":{"description":"A port (1..65535) or a range of ports \"8000-8010\" (quote it).","type":["integer","string"],"minimum":1,"maximum":65535,"pattern":"^[0-9]{1,5}-[0-9]{1,5}$"},"tableName":{"description":"A routing table name: a letter or '_' first, then letters, digits, '_', '.', '-' (at most 64 characters).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"},"tables":{"description":"Names of routing tables: name → number (1..4294967295; 253, 254 and 255 are the kernel's default, main and local).","type":"object","propertyNames":{"$ref":"#/definitions/tableName"},"additionalProperties":{"type":"integer","minimum":1,"maximum":4294967295}},"tableRef":{"description":"A routing table: its number (1..4294967295) or its name (main, local, default, or one declared under `tables:`).","type":["integer","string"],"minimum":1,"maximum":4294967295,"pattern":"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"},"mtu":{"description":"MTU in bytes, 68..65535.","type":"integer","minimum":68,"maximum":65535},"mac":{"description":"A unicast MAC address: six hex pairs separated by ':', e.g. \"02:00:00:00:00:01\" (quote it in YAML).","type":"string","pattern":"^[0-9A-Fa-f][02468AaCcEe](:[0-9A-Fa-f]{2}){5}$","not":{"pattern":"^00(:00){5}$"}},"up":{"description":"Whether the interface is up (default true).","type":"boolean"},"promisc":{"description":"Promiscuous mode: the interface takes every frame it sees, not only those sent to its MAC (default false, as a new interface is). Held to the interface's PROMISC flag, not its promiscuity count (a bridge port counts one for its bridge).","type":"boolean"},"shape":{"description":"Shaping and impairments of this interface's outgoing traffic, as its root queueing discipline (owned by the lab: handle 7a0:). rate/burst/latency|limit: tbf (a rate). delay/jitter/loss/duplicate/corrupt/reorder: netem (needs the kernel module sch_netem). Both: netem with the tbf under it. Or qdisc: any other root qdisc in tc's words. The common case: shape: { rate: 10mbit }.","type":"object","additionalProperties":false,"properties":{"rate":{"description":"tbf: the rate, in bits per second with tc's units: bit, kbit, mbit, gbit, tbit (or kibit, mibit, ...), e.g. 10mbit, 500kbit, 1gbit. Case does not matter.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"},"burst":{"description":"tbf: the bucket, in bytes or with tc's size units (32kb = 32768 bytes). Default: what the rate sends in 4 ms (rate/HZ, HZ 250), at least 1600 bytes and a full frame at the interface's MTU. A packet larger than the burst is dropped.","type":["string","integer"],"pattern":"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$","minimum":1},"latency":{"description":"tbf: how long a packet may wait in the queue (s, ms or us, e.g. 50ms); the queue's limit is computed from it. Default 50ms. Not with limit.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},"limit":{"description":"tbf: the queue's length in bytes (or with tc's size units), instead of latency.","type":["string","integer"],"pattern":"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$","minimum":1},"delay":{"description":"netem: a delay added to every packet (s, ms or us, e.g. 20ms).","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},"jitter":{"description":"netem: the delay varies by up to this much either way (needs delay).","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},"loss":{"description":"netem: the share of packets dropped at random, e.g. 1% or 0.5%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"duplicate":{"description":"netem: the share of packets sent twice, e.g. 1%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"corrupt":{"description":"netem: the share of packets with one bit flipped, e.g. 0.1%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"reorder":{"description":"netem: the share of packets sent at once while the others wait the delay (needs delay), e.g. 25%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"qdisc":{"description":"The escape hatch: another root qdisc in tc's words, its kind and options, e.g. \"htb default 10\" or \"pfifo limit 100\" (topo adds dev, root and handle 7a0:). Alone: not with the other keys. Changed when its words change (their hash is in the state record).","type":"string","minLength":1,"maxLength":400,"pattern":"^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"}}},"bridgeStp":{"description":"The kernel's spanning tree (802.1D) on this bridge (default false). With it on, a new port listens, then learns, for forward_delay each before it forwards: pings right after apply fail for 2 x forward_delay.","type":"boolean"},"bridgeForwardDelay":{"description":"Seconds a port spends listening, then learning, before it forwards when stp is on (default 15; with stp on the kernel accepts 2 to 30). Up to two decimals: the kernel counts hundredths.","type":"number","minimum":0,"maximum":30},"bridgeHelloTime":{"description":"Seconds between the STP hellos the bridge sends as root (default 2; the kernel accepts 1 to 10). Up to two decimals.","type":"number","minimum":1,"maximum":10},"bridgeMaxAge":{"description":"Seconds a received STP hello stays valid (default 20; the kernel accepts 6 to 40). Up to two decimals.","type":"number","minimum":6,"maximum":40},"bridgeAgeingTime":{"description":"Seconds a learned MAC address stays in the bridge's forwarding table unless seen again (default 300; 0 keeps none). Up to two decimals.","type":"number","minimum":0,"maximum":42949672},"bridgeMcastSnooping":{"description":"IGMP/MLD snooping: multicast goes only to the ports that joined its group (default true).","type":"boolean"},"bridgeVlanFiltering":{"description":"802.1Q VLAN filtering on the bridge (default false). Needs a kernel built with CONFIG_BRIDGE_VLAN_FILTERING: a file asking for it is refused where the kernel's configuration shows it missing; where that can't be read, the kernel refuses it when applied.","type":"boolean"},"addresses":{"description":"Interface addresses, IPv4 and IPv6, each with its prefix length.","type":"array","items":{"$ref":"#/definitions/cidr"}},"namespace":{"description":"A network namespace. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"loopback":{"description":"State of the loopback interface `lo`: up (default) or down. Not allowed on host.","enum":["up","down"]},"bridges":{"description":"Linux bridges of this namespace, by interface name. A veth end in this namespace joins one with `bridge: <name>`.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/nsBridge"}},"sysctls":{"description":"Network sysctls of this namespace (net.*), as the kernel prints them.","type":"object","propertyNames":{"$ref":"#/definitions/sysctlName"},"additionalProperties":{"$ref":"#/definitions/sysctlValue"}},"tables":{"$ref":"#/definitions/tables","description":"Names of routing tables of this namespace, besides the top-level ones: name → number."},"routes":{"description":"Routes of this namespace: of the main table, or of the table each names.","type":"array","items":{"$ref":"#/definitions/route"}},"neighbours":{"description":"Static neighbours (permanent ARP and NDP entries) of this namespace, one per interface and address.","type":"array","items":{"$ref":"#/definitions/neighbour"}},"rules":{"description":"Policy routing rules of this namespace (`ip rule`), each at its own priority: the kernel tries them from the lowest priority up.","type":"array","items":{"$ref":"#/definitions/rule"}},"nat":{"$ref":"#/definitions/nat"},"firewall":{"$ref":"#/definitions/firewall"},"macvlans":{"description":"macvlan interfaces of this namespace, by interface name: each a sub-interface of a parent interface (here or in another namespace) with a MAC address of its own.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/macvlan"}},"vxlans":{"description":"VXLAN tunnel endpoints of this namespace, by interface name: Ethernet interfaces whose frames travel in UDP to the other endpoints of their VNI, e.g. a bridge stretched over several namespaces (or hosts).","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/vxlan"}}}},"sysctlName":{"description":"A sysctl name in dotted form, e.g. net.ipv4.ip_forward. Only net.* sysctls are per namespace.","type":"string","pattern":"^[a-z0-9_-]+(\\.[A-Za-z0-9_-]+)+$"},"sysctlValue":{"description":"The value, as the kernel prints it (a number or a string).","type":["string","integer"],"pattern":"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"},"neighbour":{"description":"A static neighbour: traffic for `address` out of `dev` goes to `lladdr`, without asking (no ARP or neighbour discovery). The entry is permanent: the kernel never ages it out.","type":"object","additionalProperties":false,"required":["address","lladdr","dev"],"properties":{"address":{"$ref":"#/definitions/address","description":"The neighbour's IPv4 or IPv6 address (link-local IPv6 too)."},"lladdr":{"$ref":"#/definitions/mac","description":"The neighbour's MAC address."},"dev":{"$ref":"#/definitions/ifName","description":"The interface it is reached on: an interface the lab declares in this namespace."}}},"route":{"description":"A route: `to` and a gateway (`via`), an interface (`dev`), or both.","type":"object","additionalProperties":false,"required":["to"],"anyOf":[{"required":["via"]},{"required":["dev"]}],"properties":{"to":{"$ref":"#/definitions/routeDst"},"via":{"$ref":"#/definitions/address","description":"Gateway: a plain address of the same family as `to`, inside the subnet of an address of this namespace."},"dev":{"$ref":"#/definitions/ifName","description":"Outgoing interface: an interface of this namespace."},"metric":{"description":"Route metric (priority), 0..4294967295.","type":"integer","minimum":0,"maximum":4294967295},"table":{"$ref":"#/definitions/tableRef","description":"The routing table (default main): its number or name. Not local, the kernel's own."}}},"ruleSelector":{"description":"An address (= /32 or /128) or a network without host bits: 10.0.1.2, 10.0.0.0/8, fd00::/64.","type":"string","pattern":"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},"rule":{"description":"A policy routing rule: which packets (from, to, iif, oif, fwmark; none: every packet) and what to do with them (action: lookup `table`, goto a later rule, blackhole, unreachable, prohibit).","type":"object","additionalProperties":false,"required":["priority"],"properties":{"priority":{"description":"1..32765, unique per family in the namespace: 0, 32766 and 32767 are the kernel's own rules (lookup local, main, default).","type":"integer","minimum":0,"maximum":4294967295},"from":{"$ref":"#/definitions/ruleSelector","description":"Source address or network."},"to":{"$ref":"#/definitions/ruleSelector","description":"Destination address or network, of the family of `from`."},"iif":{"$ref":"#/definitions/ifName","description":"Incoming interface (lo: packets of the namespace itself)."},"oif":{"$ref":"#/definitions/ifName","description":"Outgoing interface (of sockets bound to it)."},"fwmark":{"description":"Firewall mark: a number, or \"value/mask\" (decimal or 0x hex), e.g. 7, \"0x10/0xff\".","type":["integer","string"],"minimum":0,"maximum":4294967295,"pattern":"^(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10})(/(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10}))?$"},"table":{"$ref":"#/definitions/tableRef","description":"The table to look up (action lookup): its number or name."},"goto":{"description":"The priority of a later rule to go on at (action goto).","type":"integer","minimum":1,"maximum":4294967295},"action":{"description":"lookup (default; with `table`), goto (default when `goto` is given), blackhole, unreachable, prohibit.","enum":["lookup","goto","blackhole","unreachable","prohibit"]},"family":{"description":"4 (default) or 6, for a rule without `from` or `to` (else their family).","enum":[4,6]}}},"firewall":{"description":"Packet filter of this namespace (nftables, in the lab's table inet topo-<lab>): the chains input (packets for the namespace), forward (packets it routes) and output (packets it sends), each with a policy and ordered rules. A chain not declared filters nothing.","type":"object","additionalProperties":false,"properties":{"input":{"$ref":"#/definitions/firewallChain"},"forward":{"$ref":"#/definitions/firewallChain"},"output":{"$ref":"#/definitions/firewallChain"}}},"firewallChain":{"description":"A filter chain: its rules, tried in order (the first that matches decides), then its policy.","type":"object","additionalProperties":false,"properties":{"policy":{"description":"What happens to a packet no rule decided: accept (default) or drop.","enum":["accept","drop"]},"rules":{"description":"Rules, in order.","type":"array","items":{"$ref":"#/definitions/firewallRule"}}}},"firewallPort":{"description":"A port (1..65535) or a range of ports \"1000-2000\".","type":["integer","string"],"minimum":1,"maximum":65535},"firewallPorts":{"description":"A port (1..65535), a range \"1000-2000\", or a list of those.","type":["integer","string","array"],"minimum":1,"maximum":65535,"minItems":1,"items":{"$ref":"#/definitions/firewallPort"}},"firewallRule":{"description":"A filter rule: what it matches (every field given must match; none: every packet) and its action. Or a raw rule: { nft: '<rule text>' }.","type":"object","additionalProperties":false,"properties":{"in":{"$ref":"#/definitions/ifName","description":"Incoming interface of this namespace (not in output)."},"out":{"$ref":"#/definitions/ifName","description":"Outgoing interface of this namespace (not in input)."},"from":{"$ref":"#/definitions/ruleSelector","description":"Source address or network, IPv4 or IPv6."},"to":{"$ref":"#/definitions/ruleSelector","description":"Destination address or network, of the family of `from`."},"proto":{"description":"Protocol: tcp, udp, icmp, icmpv6 or any (default).","enum":["tcp","udp","icmp","icmpv6","any"]},"sport":{"$ref":"#/definitions/firewallPorts","description":"Source port(s), with proto tcp or udp: 53, \"1000-2000\", or a list [53, 5353]."},"dport":{"$ref":"#/definitions/firewallPorts","description":"Destination port(s), with proto tcp or udp: 80, \"1000-2000\", or a list [80, 443]."},"state":{"description":"Connection tracking state, one or a list: new, established, related, invalid, untracked.","type":["string","array"],"minItems":1,"items":{"type":"string"}},"action":{"description":"accept, drop, or reject (an ICMP port unreachable, which a TCP client sees as a refused connection).","enum":["accept","drop","reject"]},"counter":{"description":"Count the packets and bytes the rule matches (shown by topo show).","type":"boolean"},"nft":{"description":"A raw rule, alone in its entry: nft rule text for what the fields can't say, e.g. 'meta mark 0x1 counter accept'. Checked with nft -c before any change; topo marks it with a comment of its own, so it can't have one.","type":"string","minLength":1,"maxLength":4096}}},"nat":{"description":"NAT rules of this namespace, in the lab's nftables table: source NAT (masquerade, snat) in the postrouting chain, destination NAT (forward) in prerouting and, for the namespace's own connections, nat-output.","type":"object","additionalProperties":false,"properties":{"masquerade":{"description":"Source NAT to the address of the interface the traffic leaves by (masquerade). Each field is a match; none: all traffic leaving.","type":"array","items":{"type":"object","additionalProperties":false,"properties":{"out":{"$ref":"#/definitions/ifName","description":"Only traffic leaving through this interface of the namespace (oifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"proto":{"$ref":"#/definitions/natProto"},"ports":{"$ref":"#/definitions/portRange","description":"The source ports to map to (masquerade to :ports), e.g. \"1024-65535\"; needs proto."}}}},"snat":{"description":"Source NAT to a fixed address or a range of addresses (snat).","type":"array","items":{"type":"object","additionalProperties":false,"required":["to"],"properties":{"out":{"$ref":"#/definitions/ifName","description":"Only traffic leaving through this interface of the namespace (oifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"proto":{"$ref":"#/definitions/natProto"},"to":{"description":"The source address the traffic gets, or a range of them: 192.0.2.1, 192.0.2.1-192.0.2.9.","type":"string","pattern":"^[0-9A-Fa-f:.]+(-[0-9A-Fa-f:.]+)?$"}}}},"forward":{"description":"Destination NAT (port forwarding): new connections matching every field given go to `to` (dnat). At least one of in, from, dst, port.","type":"array","items":{"type":"object","additionalProperties":false,"required":["to"],"properties":{"in":{"$ref":"#/definitions/ifName","description":"Only traffic arriving on this interface of the namespace (iifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"dst":{"description":"Only traffic to this address or CIDR (ip daddr), or `local`: to any address of this namespace (fib daddr type local, iptables' addrtype --dst-type LOCAL).","type":"string","pattern":"^(local|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"},"proto":{"$ref":"#/definitions/natProto"},"port":{"$ref":"#/definitions/portRange","description":"Destination port or range, e.g. 8080 or \"8000-8010\"; needs proto. Without port and proto: every protocol."},"to":{"$ref":"#/definitions/natTarget"},"output":{"description":"true: also for the namespace's own connections (the output hook, chain nat-output); only: for those alone. Default false: arriving traffic only (prerouting).","enum":[true,false,"only"]}}}}}},"bridge":{"description":"A Linux bridge. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the bridge (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"stp":{"$ref":"#/definitions/bridgeStp"},"forward_delay":{"$ref":"#/definitions/bridgeForwardDelay"},"hello_time":{"$ref":"#/definitions/bridgeHelloTime"},"max_age":{"$ref":"#/definitions/bridgeMaxAge"},"ageing_time":{"$ref":"#/definitions/bridgeAgeingTime"},"mcast_snooping":{"$ref":"#/definitions/bridgeMcastSnooping"},"vlan_filtering":{"$ref":"#/definitions/bridgeVlanFiltering"},"shape":{"$ref":"#/definitions/shape"}}},"nsBridge":{"description":"A Linux bridge of the namespace it is declared under. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"stp":{"$ref":"#/definitions/bridgeStp"},"forward_delay":{"$ref":"#/definitions/bridgeForwardDelay"},"hello_time":{"$ref":"#/definitions/bridgeHelloTime"},"max_age":{"$ref":"#/definitions/bridgeMaxAge"},"ageing_time":{"$ref":"#/definitions/bridgeAgeingTime"},"mcast_snooping":{"$ref":"#/definitions/bridgeMcastSnooping"},"vlan_filtering":{"$ref":"#/definitions/bridgeVlanFiltering"},"shape":{"$ref":"#/definitions/shape"}}},"vxlan":{"description":"A VXLAN tunnel endpoint. Where its frames go: `remote` (the one other endpoint), `group` (a multicast group, with `dev`), or `flood` (static flood entries: every endpoint listed gets a copy of each broadcast, unknown or multicast frame); at most one of the three.","type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"description":"The VNI (VXLAN network identifier), 1..16777215. Endpoints with the same VNI and port are one layer-2 network; two in one namespace need another port or address family.","type":"integer","minimum":1,"maximum":16777215},"remote":{"$ref":"#/definitions/address","description":"The other endpoint's address (unicast)."},"group":{"$ref":"#/definitions/address","description":"A multicast group the endpoints join (IPv4 224.0.0.0/4 or IPv6 ff00::/8); needs `dev`."},"flood":{"description":"Static flood entries: the addresses of the other endpoints (the kernel's `bridge fdb append 00:00:00:00:00:00 ... dst ADDRESS`).","type":"array","minItems":1,"items":{"$ref":"#/definitions/address"}},"local":{"$ref":"#/definitions/address","description":"Source address of the tunnel's packets: an address of this namespace."},"dstport":{"description":"UDP destination port, 1..65535 (default 4789, the IANA port).","type":"integer","minimum":1,"maximum":65535},"dev":{"$ref":"#/definitions/ifName","description":"The underlay: the interface of this namespace the tunnel's packets leave by. Its MTU less the headers (50 bytes over IPv4, 70 over IPv6) is the endpoint's MTU."},"learning":{"description":"Learn where the MACs behind other endpoints are from the packets that arrive (default true).","type":"boolean"},"mtu":{"$ref":"#/definitions/mtu"},"addresses":{"$ref":"#/definitions/addresses"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this endpoint a port of this bridge (same namespace)."},"up":{"$ref":"#/definitions/up"},"shape":{"$ref":"#/definitions/shape"}}},"veth":{"description":"A veth pair.","type":"object","additionalProperties":false,"required":["ends"],"properties":{"ends":{"description":"Exactly two ends.","type":"array","minItems":2,"maxItems":2,"items":{"$ref":"#/definitions/end"}}}},"end":{"description":"One end of a veth pair.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of this end (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this end a port of this bridge (same namespace)."},"shape":{"$ref":"#/definitions/shape"}}},"macvlan":{"description":"A macvlan: a sub-interface of `parent`. Its parent is never changed by the lab.","type":"object","additionalProperties":false,"required":["parent"],"properties":{"parent":{"$ref":"#/definitions/parentRef"},"mode":{"description":"bridge (default: the parent's macvlans reach each other and the parent's wire), private (only the wire), vepa (through the wire's far end), passthru (the parent's only macvlan, with its MAC).","enum":["bridge","private","vepa","passthru"]},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu","description":"MTU in bytes, at most the parent's (default: the parent's)."},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"shape":{"$ref":"#/definitions/shape"}}},"parentRef":{"description":"The parent interface: its name, in the macvlan's namespace, or { name, namespace } (a lab interface, or one of the host's own in namespace host).","if":{"type":"string"},"then":{"$ref":"#/definitions/ifName"},"else":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the parent (default: the macvlan's)."}}}},"test":{"description":"A connectivity test: ping `ping` from namespace `from`.","type":"object","additionalProperties":false,"required":["from","ping"],"properties":{"from":{"$ref":"#/definitions/nsName","description":"A declared namespace, or host."},"ping":{"description":"An address declared in the lab, or a namespace name (any of its addresses). With external: true, any address.","type":"string","minLength":1},"expect":{"description":"reachable (default) or unreachable.","enum":["reachable","unreachable"]},"external":{"description":"Allow a target the lab doesn't declare.","type":"boolean"}}}}};
 const schema12 = {"description":"Name of the lab: 1 to 16 characters, lower-case letters, digits and '-', starting with a letter or digit. It marks every object the lab owns.","type":"string","pattern":"^[a-z0-9][a-z0-9-]{0,15}$"};
 const schema13 = {"description":"A network namespace name: letters, digits, '_', '.', '-', at most 64 characters, not starting with '.' or '-'. \"host\" is the namespace topo runs in.","type":"string","pattern":"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"};
 const schema15 = {"description":"An interface name: 1 to 15 bytes (the kernel's IFNAMSIZ) of letters, digits, '_', '.', '-'; not starting with '-', not \".\" or \"..\".","type":"string","minLength":1,"maxLength":15,"pattern":"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"};
@@ -14,13 +14,13 @@ const pattern0 = new RegExp("^[a-z0-9][a-z0-9-]{0,15}$", "u");
 const pattern1 = new RegExp("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$", "u");
 const pattern2 = new RegExp("^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$", "u");
 const schema14 = {"description":"A network namespace. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"loopback":{"description":"State of the loopback interface `lo`: up (default) or down. Not allowed on host.","enum":["up","down"]},"bridges":{"description":"Linux bridges of this namespace, by interface name. A veth end in this namespace joins one with `bridge: <name>`.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/nsBridge"}},"sysctls":{"description":"Network sysctls of this namespace (net.*), as the kernel prints them.","type":"object","propertyNames":{"$ref":"#/definitions/sysctlName"},"additionalProperties":{"$ref":"#/definitions/sysctlValue"}},"tables":{"$ref":"#/definitions/tables","description":"Names of routing tables of this namespace, besides the top-level ones: name → number."},"routes":{"description":"Routes of this namespace: of the main table, or of the table each names.","type":"array","items":{"$ref":"#/definitions/route"}},"neighbours":{"description":"Static neighbours (permanent ARP and NDP entries) of this namespace, one per interface and address.","type":"array","items":{"$ref":"#/definitions/neighbour"}},"rules":{"description":"Policy routing rules of this namespace (`ip rule`), each at its own priority: the kernel tries them from the lowest priority up.","type":"array","items":{"$ref":"#/definitions/rule"}},"nat":{"$ref":"#/definitions/nat"},"firewall":{"$ref":"#/definitions/firewall"},"macvlans":{"description":"macvlan interfaces of this namespace, by interface name: each a sub-interface of a parent interface (here or in another namespace) with a MAC address of its own.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/macvlan"}},"vxlans":{"description":"VXLAN tunnel endpoints of this namespace, by interface name: Ethernet interfaces whose frames travel in UDP to the other endpoints of their VNI, e.g. a bridge stretched over several namespaces (or hosts).","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/vxlan"}}}};
-const schema30 = {"description":"A sysctl name in dotted form, e.g. net.ipv4.ip_forward. Only net.* sysctls are per namespace.","type":"string","pattern":"^[a-z0-9_-]+(\\.[A-Za-z0-9_-]+)+$"};
-const schema31 = {"description":"The value, as the kernel prints it (a number or a string).","type":["string","integer"],"pattern":"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"};
+const schema31 = {"description":"A sysctl name in dotted form, e.g. net.ipv4.ip_forward. Only net.* sysctls are per namespace.","type":"string","pattern":"^[a-z0-9_-]+(\\.[A-Za-z0-9_-]+)+$"};
+const schema32 = {"description":"The value, as the kernel prints it (a number or a string).","type":["string","integer"],"pattern":"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"};
 const func2 = Object.prototype.hasOwnProperty;
 const func3 = require("ajv/dist/runtime/ucs2length").default;
-const pattern6 = new RegExp("^[a-z0-9_-]+(\\.[A-Za-z0-9_-]+)+$", "u");
-const pattern7 = new RegExp("^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$", "u");
-const schema16 = {"description":"A Linux bridge of the namespace it is declared under. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"stp":{"$ref":"#/definitions/bridgeStp"},"forward_delay":{"$ref":"#/definitions/bridgeForwardDelay"},"hello_time":{"$ref":"#/definitions/bridgeHelloTime"},"max_age":{"$ref":"#/definitions/bridgeMaxAge"},"ageing_time":{"$ref":"#/definitions/bridgeAgeingTime"},"mcast_snooping":{"$ref":"#/definitions/bridgeMcastSnooping"},"vlan_filtering":{"$ref":"#/definitions/bridgeVlanFiltering"}}};
+const pattern17 = new RegExp("^[a-z0-9_-]+(\\.[A-Za-z0-9_-]+)+$", "u");
+const pattern18 = new RegExp("^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$", "u");
+const schema16 = {"description":"A Linux bridge of the namespace it is declared under. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"stp":{"$ref":"#/definitions/bridgeStp"},"forward_delay":{"$ref":"#/definitions/bridgeForwardDelay"},"hello_time":{"$ref":"#/definitions/bridgeHelloTime"},"max_age":{"$ref":"#/definitions/bridgeMaxAge"},"ageing_time":{"$ref":"#/definitions/bridgeAgeingTime"},"mcast_snooping":{"$ref":"#/definitions/bridgeMcastSnooping"},"vlan_filtering":{"$ref":"#/definitions/bridgeVlanFiltering"},"shape":{"$ref":"#/definitions/shape"}}};
 const schema19 = {"description":"MTU in bytes, 68..65535.","type":"integer","minimum":68,"maximum":65535};
 const schema20 = {"description":"A unicast MAC address: six hex pairs separated by ':', e.g. \"02:00:00:00:00:01\" (quote it in YAML).","type":"string","pattern":"^[0-9A-Fa-f][02468AaCcEe](:[0-9A-Fa-f]{2}){5}$","not":{"pattern":"^00(:00){5}$"}};
 const schema21 = {"description":"Whether the interface is up (default true).","type":"boolean"};
@@ -32,6 +32,7 @@ const schema26 = {"description":"Seconds a received STP hello stays valid (defau
 const schema27 = {"description":"Seconds a learned MAC address stays in the bridge's forwarding table unless seen again (default 300; 0 keeps none). Up to two decimals.","type":"number","minimum":0,"maximum":42949672};
 const schema28 = {"description":"IGMP/MLD snooping: multicast goes only to the ports that joined its group (default true).","type":"boolean"};
 const schema29 = {"description":"802.1Q VLAN filtering on the bridge (default false). Needs a kernel built with CONFIG_BRIDGE_VLAN_FILTERING: a file asking for it is refused where the kernel's configuration shows it missing; where that can't be read, the kernel refuses it when applied.","type":"boolean"};
+const schema30 = {"description":"Shaping and impairments of this interface's outgoing traffic, as its root queueing discipline (owned by the lab: handle 7a0:). rate/burst/latency|limit: tbf (a rate). delay/jitter/loss/duplicate/corrupt/reorder: netem (needs the kernel module sch_netem). Both: netem with the tbf under it. Or qdisc: any other root qdisc in tc's words. The common case: shape: { rate: 10mbit }.","type":"object","additionalProperties":false,"properties":{"rate":{"description":"tbf: the rate, in bits per second with tc's units: bit, kbit, mbit, gbit, tbit (or kibit, mibit, ...), e.g. 10mbit, 500kbit, 1gbit. Case does not matter.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"},"burst":{"description":"tbf: the bucket, in bytes or with tc's size units (32kb = 32768 bytes). Default: what the rate sends in 4 ms (rate/HZ, HZ 250), at least 1600 bytes and a full frame at the interface's MTU. A packet larger than the burst is dropped.","type":["string","integer"],"pattern":"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$","minimum":1},"latency":{"description":"tbf: how long a packet may wait in the queue (s, ms or us, e.g. 50ms); the queue's limit is computed from it. Default 50ms. Not with limit.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},"limit":{"description":"tbf: the queue's length in bytes (or with tc's size units), instead of latency.","type":["string","integer"],"pattern":"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$","minimum":1},"delay":{"description":"netem: a delay added to every packet (s, ms or us, e.g. 20ms).","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},"jitter":{"description":"netem: the delay varies by up to this much either way (needs delay).","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},"loss":{"description":"netem: the share of packets dropped at random, e.g. 1% or 0.5%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"duplicate":{"description":"netem: the share of packets sent twice, e.g. 1%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"corrupt":{"description":"netem: the share of packets with one bit flipped, e.g. 0.1%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"reorder":{"description":"netem: the share of packets sent at once while the others wait the delay (needs delay), e.g. 25%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"qdisc":{"description":"The escape hatch: another root qdisc in tc's words, its kind and options, e.g. \"htb default 10\" or \"pfifo limit 100\" (topo adds dev, root and handle 7a0:). Alone: not with the other keys. Changed when its words change (their hash is in the state record).","type":"string","minLength":1,"maxLength":400,"pattern":"^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"}}};
 const schema17 = {"description":"Interface addresses, IPv4 and IPv6, each with its prefix length.","type":"array","items":{"$ref":"#/definitions/cidr"}};
 const schema18 = {"description":"An interface address with its prefix length, IPv4 or IPv6: 10.0.0.1/24, fd00::1/64 (host bits allowed).","type":"string","pattern":"^[0-9A-Fa-f:.]+/[0-9]{1,3}$"};
 const pattern3 = new RegExp("^[0-9A-Fa-f:.]+/[0-9]{1,3}$", "u");
@@ -83,6 +84,11 @@ return errors === 0;
 
 const pattern4 = new RegExp("^00(:00){5}$", "u");
 const pattern5 = new RegExp("^[0-9A-Fa-f][02468AaCcEe](:[0-9A-Fa-f]{2}){5}$", "u");
+const pattern6 = new RegExp("^[0-9]+(\\.[0-9]+)?[A-Za-z]+$", "u");
+const pattern7 = new RegExp("^[0-9]+(\\.[0-9]+)?[A-Za-z]*$", "u");
+const pattern8 = new RegExp("^[0-9]+(\\.[0-9]+)?(s|ms|us)$", "u");
+const pattern12 = new RegExp("^[0-9]+(\\.[0-9]+)?%$", "u");
+const pattern16 = new RegExp("^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$", "u");
 
 function validate12(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -412,14 +418,360 @@ vErrors.push(err25);
 errors++;
 }
 }
+if(data.shape !== undefined){
+let data12 = data.shape;
+if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
+for(const key1 in data12){
+if(!(func2.call(schema30.properties, key1))){
+const err26 = {instancePath:instancePath+"/shape",schemaPath:"#/definitions/shape/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+if(data12.rate !== undefined){
+let data13 = data12.rate;
+if(typeof data13 === "string"){
+if(!pattern6.test(data13)){
+const err27 = {instancePath:instancePath+"/shape/rate",schemaPath:"#/definitions/shape/properties/rate/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"+"\""};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+else {
+const err28 = {instancePath:instancePath+"/shape/rate",schemaPath:"#/definitions/shape/properties/rate/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+if(data12.burst !== undefined){
+let data14 = data12.burst;
+if((typeof data14 !== "string") && (!(((typeof data14 == "number") && (!(data14 % 1) && !isNaN(data14))) && (isFinite(data14))))){
+const err29 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/type",keyword:"type",params:{type: schema30.properties.burst.type},message:"must be string,integer"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+if((typeof data14 == "number") && (isFinite(data14))){
+if(data14 < 1 || isNaN(data14)){
+const err30 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+}
+if(typeof data14 === "string"){
+if(!pattern7.test(data14)){
+const err31 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"+"\""};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+}
+if(data12.latency !== undefined){
+let data15 = data12.latency;
+if(typeof data15 === "string"){
+if(!pattern8.test(data15)){
+const err32 = {instancePath:instancePath+"/shape/latency",schemaPath:"#/definitions/shape/properties/latency/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+else {
+const err33 = {instancePath:instancePath+"/shape/latency",schemaPath:"#/definitions/shape/properties/latency/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+if(data12.limit !== undefined){
+let data16 = data12.limit;
+if((typeof data16 !== "string") && (!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16))))){
+const err34 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/type",keyword:"type",params:{type: schema30.properties.limit.type},message:"must be string,integer"};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+if((typeof data16 == "number") && (isFinite(data16))){
+if(data16 < 1 || isNaN(data16)){
+const err35 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+if(typeof data16 === "string"){
+if(!pattern7.test(data16)){
+const err36 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"+"\""};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+}
+if(data12.delay !== undefined){
+let data17 = data12.delay;
+if(typeof data17 === "string"){
+if(!pattern8.test(data17)){
+const err37 = {instancePath:instancePath+"/shape/delay",schemaPath:"#/definitions/shape/properties/delay/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+}
+else {
+const err38 = {instancePath:instancePath+"/shape/delay",schemaPath:"#/definitions/shape/properties/delay/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+}
+if(data12.jitter !== undefined){
+let data18 = data12.jitter;
+if(typeof data18 === "string"){
+if(!pattern8.test(data18)){
+const err39 = {instancePath:instancePath+"/shape/jitter",schemaPath:"#/definitions/shape/properties/jitter/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+}
+else {
+const err40 = {instancePath:instancePath+"/shape/jitter",schemaPath:"#/definitions/shape/properties/jitter/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+}
+if(data12.loss !== undefined){
+let data19 = data12.loss;
+if(typeof data19 === "string"){
+if(!pattern12.test(data19)){
+const err41 = {instancePath:instancePath+"/shape/loss",schemaPath:"#/definitions/shape/properties/loss/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+}
+else {
+const err42 = {instancePath:instancePath+"/shape/loss",schemaPath:"#/definitions/shape/properties/loss/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+}
+if(data12.duplicate !== undefined){
+let data20 = data12.duplicate;
+if(typeof data20 === "string"){
+if(!pattern12.test(data20)){
+const err43 = {instancePath:instancePath+"/shape/duplicate",schemaPath:"#/definitions/shape/properties/duplicate/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+}
+else {
+const err44 = {instancePath:instancePath+"/shape/duplicate",schemaPath:"#/definitions/shape/properties/duplicate/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+}
+if(data12.corrupt !== undefined){
+let data21 = data12.corrupt;
+if(typeof data21 === "string"){
+if(!pattern12.test(data21)){
+const err45 = {instancePath:instancePath+"/shape/corrupt",schemaPath:"#/definitions/shape/properties/corrupt/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+}
+else {
+const err46 = {instancePath:instancePath+"/shape/corrupt",schemaPath:"#/definitions/shape/properties/corrupt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+}
+if(data12.reorder !== undefined){
+let data22 = data12.reorder;
+if(typeof data22 === "string"){
+if(!pattern12.test(data22)){
+const err47 = {instancePath:instancePath+"/shape/reorder",schemaPath:"#/definitions/shape/properties/reorder/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+}
+else {
+const err48 = {instancePath:instancePath+"/shape/reorder",schemaPath:"#/definitions/shape/properties/reorder/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+}
+if(data12.qdisc !== undefined){
+let data23 = data12.qdisc;
+if(typeof data23 === "string"){
+if(func3(data23) > 400){
+const err49 = {instancePath:instancePath+"/shape/qdisc",schemaPath:"#/definitions/shape/properties/qdisc/maxLength",keyword:"maxLength",params:{limit: 400},message:"must NOT have more than 400 characters"};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+if(func3(data23) < 1){
+const err50 = {instancePath:instancePath+"/shape/qdisc",schemaPath:"#/definitions/shape/properties/qdisc/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
+}
+errors++;
+}
+if(!pattern16.test(data23)){
+const err51 = {instancePath:instancePath+"/shape/qdisc",schemaPath:"#/definitions/shape/properties/qdisc/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"+"\""};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+}
+else {
+const err52 = {instancePath:instancePath+"/shape/qdisc",schemaPath:"#/definitions/shape/properties/qdisc/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+}
+}
+else {
+const err53 = {instancePath:instancePath+"/shape",schemaPath:"#/definitions/shape/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+}
 }
 validate12.errors = vErrors;
 return errors === 0;
 }
 
-const schema32 = {"description":"Names of routing tables: name → number (1..4294967295; 253, 254 and 255 are the kernel's default, main and local).","type":"object","propertyNames":{"$ref":"#/definitions/tableName"},"additionalProperties":{"type":"integer","minimum":1,"maximum":4294967295}};
-const schema33 = {"description":"A routing table name: a letter or '_' first, then letters, digits, '_', '.', '-' (at most 64 characters).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"};
-const pattern8 = new RegExp("^[A-Za-z_][A-Za-z0-9_.-]{0,63}$", "u");
+const schema33 = {"description":"Names of routing tables: name → number (1..4294967295; 253, 254 and 255 are the kernel's default, main and local).","type":"object","propertyNames":{"$ref":"#/definitions/tableName"},"additionalProperties":{"type":"integer","minimum":1,"maximum":4294967295}};
+const schema34 = {"description":"A routing table name: a letter or '_' first, then letters, digits, '_', '.', '-' (at most 64 characters).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"};
+const pattern19 = new RegExp("^[A-Za-z_][A-Za-z0-9_.-]{0,63}$", "u");
 
 function validate16(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -428,7 +780,7 @@ if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
 const _errs1 = errors;
 if(typeof key0 === "string"){
-if(!pattern8.test(key0)){
+if(!pattern19.test(key0)){
 const err0 = {instancePath,schemaPath:"#/definitions/tableName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"+"\"",propertyName:key0};
 if(vErrors === null){
 vErrors = [err0];
@@ -511,12 +863,12 @@ validate16.errors = vErrors;
 return errors === 0;
 }
 
-const schema34 = {"description":"A route: `to` and a gateway (`via`), an interface (`dev`), or both.","type":"object","additionalProperties":false,"required":["to"],"anyOf":[{"required":["via"]},{"required":["dev"]}],"properties":{"to":{"$ref":"#/definitions/routeDst"},"via":{"$ref":"#/definitions/address","description":"Gateway: a plain address of the same family as `to`, inside the subnet of an address of this namespace."},"dev":{"$ref":"#/definitions/ifName","description":"Outgoing interface: an interface of this namespace."},"metric":{"description":"Route metric (priority), 0..4294967295.","type":"integer","minimum":0,"maximum":4294967295},"table":{"$ref":"#/definitions/tableRef","description":"The routing table (default main): its number or name. Not local, the kernel's own."}}};
-const schema35 = {"description":"Route destination: \"default\", a CIDR (10.1.0.0/16) or a bare address (= /32 or /128). IPv4 or IPv6.","type":"string","pattern":"^(default|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"};
-const schema36 = {"description":"A plain IPv4 or IPv6 address, without prefix: 10.0.0.254, fd00::1.","type":"string","pattern":"^[0-9A-Fa-f:.]+$"};
-const schema38 = {"description":"A routing table: its number (1..4294967295) or its name (main, local, default, or one declared under `tables:`).","type":["integer","string"],"minimum":1,"maximum":4294967295,"pattern":"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"};
-const pattern9 = new RegExp("^(default|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$", "u");
-const pattern10 = new RegExp("^[0-9A-Fa-f:.]+$", "u");
+const schema35 = {"description":"A route: `to` and a gateway (`via`), an interface (`dev`), or both.","type":"object","additionalProperties":false,"required":["to"],"anyOf":[{"required":["via"]},{"required":["dev"]}],"properties":{"to":{"$ref":"#/definitions/routeDst"},"via":{"$ref":"#/definitions/address","description":"Gateway: a plain address of the same family as `to`, inside the subnet of an address of this namespace."},"dev":{"$ref":"#/definitions/ifName","description":"Outgoing interface: an interface of this namespace."},"metric":{"description":"Route metric (priority), 0..4294967295.","type":"integer","minimum":0,"maximum":4294967295},"table":{"$ref":"#/definitions/tableRef","description":"The routing table (default main): its number or name. Not local, the kernel's own."}}};
+const schema36 = {"description":"Route destination: \"default\", a CIDR (10.1.0.0/16) or a bare address (= /32 or /128). IPv4 or IPv6.","type":"string","pattern":"^(default|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"};
+const schema37 = {"description":"A plain IPv4 or IPv6 address, without prefix: 10.0.0.254, fd00::1.","type":"string","pattern":"^[0-9A-Fa-f:.]+$"};
+const schema39 = {"description":"A routing table: its number (1..4294967295) or its name (main, local, default, or one declared under `tables:`).","type":["integer","string"],"minimum":1,"maximum":4294967295,"pattern":"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"};
+const pattern20 = new RegExp("^(default|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$", "u");
+const pattern21 = new RegExp("^[0-9A-Fa-f:.]+$", "u");
 
 function validate18(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -602,7 +954,7 @@ errors++;
 if(data.to !== undefined){
 let data0 = data.to;
 if(typeof data0 === "string"){
-if(!pattern9.test(data0)){
+if(!pattern20.test(data0)){
 const err5 = {instancePath:instancePath+"/to",schemaPath:"#/definitions/routeDst/pattern",keyword:"pattern",params:{pattern: "^(default|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"},message:"must match pattern \""+"^(default|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"+"\""};
 if(vErrors === null){
 vErrors = [err5];
@@ -627,7 +979,7 @@ errors++;
 if(data.via !== undefined){
 let data1 = data.via;
 if(typeof data1 === "string"){
-if(!pattern10.test(data1)){
+if(!pattern21.test(data1)){
 const err7 = {instancePath:instancePath+"/via",schemaPath:"#/definitions/address/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+$"+"\""};
 if(vErrors === null){
 vErrors = [err7];
@@ -732,7 +1084,7 @@ errors++;
 if(data.table !== undefined){
 let data4 = data.table;
 if((!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))) && (typeof data4 !== "string")){
-const err16 = {instancePath:instancePath+"/table",schemaPath:"#/definitions/tableRef/type",keyword:"type",params:{type: schema38.type},message:"must be integer,string"};
+const err16 = {instancePath:instancePath+"/table",schemaPath:"#/definitions/tableRef/type",keyword:"type",params:{type: schema39.type},message:"must be integer,string"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -764,7 +1116,7 @@ errors++;
 }
 }
 if(typeof data4 === "string"){
-if(!pattern8.test(data4)){
+if(!pattern19.test(data4)){
 const err19 = {instancePath:instancePath+"/table",schemaPath:"#/definitions/tableRef/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"+"\""};
 if(vErrors === null){
 vErrors = [err19];
@@ -791,7 +1143,7 @@ validate18.errors = vErrors;
 return errors === 0;
 }
 
-const schema39 = {"description":"A static neighbour: traffic for `address` out of `dev` goes to `lladdr`, without asking (no ARP or neighbour discovery). The entry is permanent: the kernel never ages it out.","type":"object","additionalProperties":false,"required":["address","lladdr","dev"],"properties":{"address":{"$ref":"#/definitions/address","description":"The neighbour's IPv4 or IPv6 address (link-local IPv6 too)."},"lladdr":{"$ref":"#/definitions/mac","description":"The neighbour's MAC address."},"dev":{"$ref":"#/definitions/ifName","description":"The interface it is reached on: an interface the lab declares in this namespace."}}};
+const schema40 = {"description":"A static neighbour: traffic for `address` out of `dev` goes to `lladdr`, without asking (no ARP or neighbour discovery). The entry is permanent: the kernel never ages it out.","type":"object","additionalProperties":false,"required":["address","lladdr","dev"],"properties":{"address":{"$ref":"#/definitions/address","description":"The neighbour's IPv4 or IPv6 address (link-local IPv6 too)."},"lladdr":{"$ref":"#/definitions/mac","description":"The neighbour's MAC address."},"dev":{"$ref":"#/definitions/ifName","description":"The interface it is reached on: an interface the lab declares in this namespace."}}};
 
 function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -842,7 +1194,7 @@ errors++;
 if(data.address !== undefined){
 let data0 = data.address;
 if(typeof data0 === "string"){
-if(!pattern10.test(data0)){
+if(!pattern21.test(data0)){
 const err4 = {instancePath:instancePath+"/address",schemaPath:"#/definitions/address/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+$"+"\""};
 if(vErrors === null){
 vErrors = [err4];
@@ -985,10 +1337,10 @@ validate20.errors = vErrors;
 return errors === 0;
 }
 
-const schema43 = {"description":"A policy routing rule: which packets (from, to, iif, oif, fwmark; none: every packet) and what to do with them (action: lookup `table`, goto a later rule, blackhole, unreachable, prohibit).","type":"object","additionalProperties":false,"required":["priority"],"properties":{"priority":{"description":"1..32765, unique per family in the namespace: 0, 32766 and 32767 are the kernel's own rules (lookup local, main, default).","type":"integer","minimum":0,"maximum":4294967295},"from":{"$ref":"#/definitions/ruleSelector","description":"Source address or network."},"to":{"$ref":"#/definitions/ruleSelector","description":"Destination address or network, of the family of `from`."},"iif":{"$ref":"#/definitions/ifName","description":"Incoming interface (lo: packets of the namespace itself)."},"oif":{"$ref":"#/definitions/ifName","description":"Outgoing interface (of sockets bound to it)."},"fwmark":{"description":"Firewall mark: a number, or \"value/mask\" (decimal or 0x hex), e.g. 7, \"0x10/0xff\".","type":["integer","string"],"minimum":0,"maximum":4294967295,"pattern":"^(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10})(/(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10}))?$"},"table":{"$ref":"#/definitions/tableRef","description":"The table to look up (action lookup): its number or name."},"goto":{"description":"The priority of a later rule to go on at (action goto).","type":"integer","minimum":1,"maximum":4294967295},"action":{"description":"lookup (default; with `table`), goto (default when `goto` is given), blackhole, unreachable, prohibit.","enum":["lookup","goto","blackhole","unreachable","prohibit"]},"family":{"description":"4 (default) or 6, for a rule without `from` or `to` (else their family).","enum":[4,6]}}};
-const schema44 = {"description":"An address (= /32 or /128) or a network without host bits: 10.0.1.2, 10.0.0.0/8, fd00::/64.","type":"string","pattern":"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"};
-const pattern17 = new RegExp("^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$", "u");
-const pattern21 = new RegExp("^(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10})(/(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10}))?$", "u");
+const schema44 = {"description":"A policy routing rule: which packets (from, to, iif, oif, fwmark; none: every packet) and what to do with them (action: lookup `table`, goto a later rule, blackhole, unreachable, prohibit).","type":"object","additionalProperties":false,"required":["priority"],"properties":{"priority":{"description":"1..32765, unique per family in the namespace: 0, 32766 and 32767 are the kernel's own rules (lookup local, main, default).","type":"integer","minimum":0,"maximum":4294967295},"from":{"$ref":"#/definitions/ruleSelector","description":"Source address or network."},"to":{"$ref":"#/definitions/ruleSelector","description":"Destination address or network, of the family of `from`."},"iif":{"$ref":"#/definitions/ifName","description":"Incoming interface (lo: packets of the namespace itself)."},"oif":{"$ref":"#/definitions/ifName","description":"Outgoing interface (of sockets bound to it)."},"fwmark":{"description":"Firewall mark: a number, or \"value/mask\" (decimal or 0x hex), e.g. 7, \"0x10/0xff\".","type":["integer","string"],"minimum":0,"maximum":4294967295,"pattern":"^(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10})(/(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10}))?$"},"table":{"$ref":"#/definitions/tableRef","description":"The table to look up (action lookup): its number or name."},"goto":{"description":"The priority of a later rule to go on at (action goto).","type":"integer","minimum":1,"maximum":4294967295},"action":{"description":"lookup (default; with `table`), goto (default when `goto` is given), blackhole, unreachable, prohibit.","enum":["lookup","goto","blackhole","unreachable","prohibit"]},"family":{"description":"4 (default) or 6, for a rule without `from` or `to` (else their family).","enum":[4,6]}}};
+const schema45 = {"description":"An address (= /32 or /128) or a network without host bits: 10.0.1.2, 10.0.0.0/8, fd00::/64.","type":"string","pattern":"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"};
+const pattern28 = new RegExp("^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$", "u");
+const pattern32 = new RegExp("^(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10})(/(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10}))?$", "u");
 
 function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1005,7 +1357,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(func2.call(schema43.properties, key0))){
+if(!(func2.call(schema44.properties, key0))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -1054,7 +1406,7 @@ errors++;
 if(data.from !== undefined){
 let data1 = data.from;
 if(typeof data1 === "string"){
-if(!pattern17.test(data1)){
+if(!pattern28.test(data1)){
 const err5 = {instancePath:instancePath+"/from",schemaPath:"#/definitions/ruleSelector/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"+"\""};
 if(vErrors === null){
 vErrors = [err5];
@@ -1079,7 +1431,7 @@ errors++;
 if(data.to !== undefined){
 let data2 = data.to;
 if(typeof data2 === "string"){
-if(!pattern17.test(data2)){
+if(!pattern28.test(data2)){
 const err7 = {instancePath:instancePath+"/to",schemaPath:"#/definitions/ruleSelector/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"+"\""};
 if(vErrors === null){
 vErrors = [err7];
@@ -1194,7 +1546,7 @@ errors++;
 if(data.fwmark !== undefined){
 let data5 = data.fwmark;
 if((!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))) && (typeof data5 !== "string")){
-const err17 = {instancePath:instancePath+"/fwmark",schemaPath:"#/properties/fwmark/type",keyword:"type",params:{type: schema43.properties.fwmark.type},message:"must be integer,string"};
+const err17 = {instancePath:instancePath+"/fwmark",schemaPath:"#/properties/fwmark/type",keyword:"type",params:{type: schema44.properties.fwmark.type},message:"must be integer,string"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1226,7 +1578,7 @@ errors++;
 }
 }
 if(typeof data5 === "string"){
-if(!pattern21.test(data5)){
+if(!pattern32.test(data5)){
 const err20 = {instancePath:instancePath+"/fwmark",schemaPath:"#/properties/fwmark/pattern",keyword:"pattern",params:{pattern: "^(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10})(/(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10}))?$"},message:"must match pattern \""+"^(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10})(/(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10}))?$"+"\""};
 if(vErrors === null){
 vErrors = [err20];
@@ -1241,7 +1593,7 @@ errors++;
 if(data.table !== undefined){
 let data6 = data.table;
 if((!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))) && (typeof data6 !== "string")){
-const err21 = {instancePath:instancePath+"/table",schemaPath:"#/definitions/tableRef/type",keyword:"type",params:{type: schema38.type},message:"must be integer,string"};
+const err21 = {instancePath:instancePath+"/table",schemaPath:"#/definitions/tableRef/type",keyword:"type",params:{type: schema39.type},message:"must be integer,string"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1273,7 +1625,7 @@ errors++;
 }
 }
 if(typeof data6 === "string"){
-if(!pattern8.test(data6)){
+if(!pattern19.test(data6)){
 const err24 = {instancePath:instancePath+"/table",schemaPath:"#/definitions/tableRef/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"+"\""};
 if(vErrors === null){
 vErrors = [err24];
@@ -1323,7 +1675,7 @@ errors++;
 if(data.action !== undefined){
 let data8 = data.action;
 if(!(((((data8 === "lookup") || (data8 === "goto")) || (data8 === "blackhole")) || (data8 === "unreachable")) || (data8 === "prohibit"))){
-const err28 = {instancePath:instancePath+"/action",schemaPath:"#/properties/action/enum",keyword:"enum",params:{allowedValues: schema43.properties.action.enum},message:"must be equal to one of the allowed values"};
+const err28 = {instancePath:instancePath+"/action",schemaPath:"#/properties/action/enum",keyword:"enum",params:{allowedValues: schema44.properties.action.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -1336,7 +1688,7 @@ errors++;
 if(data.family !== undefined){
 let data9 = data.family;
 if(!((data9 === 4) || (data9 === 6))){
-const err29 = {instancePath:instancePath+"/family",schemaPath:"#/properties/family/enum",keyword:"enum",params:{allowedValues: schema43.properties.family.enum},message:"must be equal to one of the allowed values"};
+const err29 = {instancePath:instancePath+"/family",schemaPath:"#/properties/family/enum",keyword:"enum",params:{allowedValues: schema44.properties.family.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -1361,15 +1713,15 @@ validate22.errors = vErrors;
 return errors === 0;
 }
 
-const schema49 = {"description":"NAT rules of this namespace, in the lab's nftables table: source NAT (masquerade, snat) in the postrouting chain, destination NAT (forward) in prerouting and, for the namespace's own connections, nat-output.","type":"object","additionalProperties":false,"properties":{"masquerade":{"description":"Source NAT to the address of the interface the traffic leaves by (masquerade). Each field is a match; none: all traffic leaving.","type":"array","items":{"type":"object","additionalProperties":false,"properties":{"out":{"$ref":"#/definitions/ifName","description":"Only traffic leaving through this interface of the namespace (oifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"proto":{"$ref":"#/definitions/natProto"},"ports":{"$ref":"#/definitions/portRange","description":"The source ports to map to (masquerade to :ports), e.g. \"1024-65535\"; needs proto."}}}},"snat":{"description":"Source NAT to a fixed address or a range of addresses (snat).","type":"array","items":{"type":"object","additionalProperties":false,"required":["to"],"properties":{"out":{"$ref":"#/definitions/ifName","description":"Only traffic leaving through this interface of the namespace (oifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"proto":{"$ref":"#/definitions/natProto"},"to":{"description":"The source address the traffic gets, or a range of them: 192.0.2.1, 192.0.2.1-192.0.2.9.","type":"string","pattern":"^[0-9A-Fa-f:.]+(-[0-9A-Fa-f:.]+)?$"}}}},"forward":{"description":"Destination NAT (port forwarding): new connections matching every field given go to `to` (dnat). At least one of in, from, dst, port.","type":"array","items":{"type":"object","additionalProperties":false,"required":["to"],"properties":{"in":{"$ref":"#/definitions/ifName","description":"Only traffic arriving on this interface of the namespace (iifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"dst":{"description":"Only traffic to this address or CIDR (ip daddr), or `local`: to any address of this namespace (fib daddr type local, iptables' addrtype --dst-type LOCAL).","type":"string","pattern":"^(local|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"},"proto":{"$ref":"#/definitions/natProto"},"port":{"$ref":"#/definitions/portRange","description":"Destination port or range, e.g. 8080 or \"8000-8010\"; needs proto. Without port and proto: every protocol."},"to":{"$ref":"#/definitions/natTarget"},"output":{"description":"true: also for the namespace's own connections (the output hook, chain nat-output); only: for those alone. Default false: arriving traffic only (prerouting).","enum":[true,false,"only"]}}}}}};
-const schema51 = {"description":"An address or a CIDR, IPv4 or IPv6: 10.0.1.7, 10.0.1.0/24, fd00::/64.","type":"string","pattern":"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"};
-const schema52 = {"description":"Only this protocol (meta l4proto; tcp/udp dport with a port): tcp or udp.","enum":["tcp","udp"]};
-const schema53 = {"description":"A port (1..65535) or a range of ports \"8000-8010\" (quote it).","type":["integer","string"],"minimum":1,"maximum":65535,"pattern":"^[0-9]{1,5}-[0-9]{1,5}$"};
-const schema61 = {"description":"Where forwarded traffic goes: an address with an optional port or range of ports: 10.0.1.2, 10.0.1.2:80, 10.0.1.2:9000-9010, [fd00::2]:80. Without a port the connection keeps its own.","type":"string","pattern":"^([0-9.]+(:[0-9]{1,5}(-[0-9]{1,5})?)?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5}(-[0-9]{1,5})?)?)$"};
-const pattern25 = new RegExp("^[0-9]{1,5}-[0-9]{1,5}$", "u");
-const pattern28 = new RegExp("^[0-9A-Fa-f:.]+(-[0-9A-Fa-f:.]+)?$", "u");
-const pattern31 = new RegExp("^(local|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$", "u");
-const pattern33 = new RegExp("^([0-9.]+(:[0-9]{1,5}(-[0-9]{1,5})?)?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5}(-[0-9]{1,5})?)?)$", "u");
+const schema50 = {"description":"NAT rules of this namespace, in the lab's nftables table: source NAT (masquerade, snat) in the postrouting chain, destination NAT (forward) in prerouting and, for the namespace's own connections, nat-output.","type":"object","additionalProperties":false,"properties":{"masquerade":{"description":"Source NAT to the address of the interface the traffic leaves by (masquerade). Each field is a match; none: all traffic leaving.","type":"array","items":{"type":"object","additionalProperties":false,"properties":{"out":{"$ref":"#/definitions/ifName","description":"Only traffic leaving through this interface of the namespace (oifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"proto":{"$ref":"#/definitions/natProto"},"ports":{"$ref":"#/definitions/portRange","description":"The source ports to map to (masquerade to :ports), e.g. \"1024-65535\"; needs proto."}}}},"snat":{"description":"Source NAT to a fixed address or a range of addresses (snat).","type":"array","items":{"type":"object","additionalProperties":false,"required":["to"],"properties":{"out":{"$ref":"#/definitions/ifName","description":"Only traffic leaving through this interface of the namespace (oifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"proto":{"$ref":"#/definitions/natProto"},"to":{"description":"The source address the traffic gets, or a range of them: 192.0.2.1, 192.0.2.1-192.0.2.9.","type":"string","pattern":"^[0-9A-Fa-f:.]+(-[0-9A-Fa-f:.]+)?$"}}}},"forward":{"description":"Destination NAT (port forwarding): new connections matching every field given go to `to` (dnat). At least one of in, from, dst, port.","type":"array","items":{"type":"object","additionalProperties":false,"required":["to"],"properties":{"in":{"$ref":"#/definitions/ifName","description":"Only traffic arriving on this interface of the namespace (iifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"dst":{"description":"Only traffic to this address or CIDR (ip daddr), or `local`: to any address of this namespace (fib daddr type local, iptables' addrtype --dst-type LOCAL).","type":"string","pattern":"^(local|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"},"proto":{"$ref":"#/definitions/natProto"},"port":{"$ref":"#/definitions/portRange","description":"Destination port or range, e.g. 8080 or \"8000-8010\"; needs proto. Without port and proto: every protocol."},"to":{"$ref":"#/definitions/natTarget"},"output":{"description":"true: also for the namespace's own connections (the output hook, chain nat-output); only: for those alone. Default false: arriving traffic only (prerouting).","enum":[true,false,"only"]}}}}}};
+const schema52 = {"description":"An address or a CIDR, IPv4 or IPv6: 10.0.1.7, 10.0.1.0/24, fd00::/64.","type":"string","pattern":"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"};
+const schema53 = {"description":"Only this protocol (meta l4proto; tcp/udp dport with a port): tcp or udp.","enum":["tcp","udp"]};
+const schema54 = {"description":"A port (1..65535) or a range of ports \"8000-8010\" (quote it).","type":["integer","string"],"minimum":1,"maximum":65535,"pattern":"^[0-9]{1,5}-[0-9]{1,5}$"};
+const schema62 = {"description":"Where forwarded traffic goes: an address with an optional port or range of ports: 10.0.1.2, 10.0.1.2:80, 10.0.1.2:9000-9010, [fd00::2]:80. Without a port the connection keeps its own.","type":"string","pattern":"^([0-9.]+(:[0-9]{1,5}(-[0-9]{1,5})?)?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5}(-[0-9]{1,5})?)?)$"};
+const pattern36 = new RegExp("^[0-9]{1,5}-[0-9]{1,5}$", "u");
+const pattern39 = new RegExp("^[0-9A-Fa-f:.]+(-[0-9A-Fa-f:.]+)?$", "u");
+const pattern42 = new RegExp("^(local|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$", "u");
+const pattern44 = new RegExp("^([0-9.]+(:[0-9]{1,5}(-[0-9]{1,5})?)?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5}(-[0-9]{1,5})?)?)$", "u");
 
 function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1454,7 +1806,7 @@ errors++;
 if(data1.from !== undefined){
 let data3 = data1.from;
 if(typeof data3 === "string"){
-if(!pattern17.test(data3)){
+if(!pattern28.test(data3)){
 const err6 = {instancePath:instancePath+"/masquerade/" + i0+"/from",schemaPath:"#/definitions/natMatch/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"+"\""};
 if(vErrors === null){
 vErrors = [err6];
@@ -1479,7 +1831,7 @@ errors++;
 if(data1.proto !== undefined){
 let data4 = data1.proto;
 if(!((data4 === "tcp") || (data4 === "udp"))){
-const err8 = {instancePath:instancePath+"/masquerade/" + i0+"/proto",schemaPath:"#/definitions/natProto/enum",keyword:"enum",params:{allowedValues: schema52.enum},message:"must be equal to one of the allowed values"};
+const err8 = {instancePath:instancePath+"/masquerade/" + i0+"/proto",schemaPath:"#/definitions/natProto/enum",keyword:"enum",params:{allowedValues: schema53.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1492,7 +1844,7 @@ errors++;
 if(data1.ports !== undefined){
 let data5 = data1.ports;
 if((!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))) && (typeof data5 !== "string")){
-const err9 = {instancePath:instancePath+"/masquerade/" + i0+"/ports",schemaPath:"#/definitions/portRange/type",keyword:"type",params:{type: schema53.type},message:"must be integer,string"};
+const err9 = {instancePath:instancePath+"/masquerade/" + i0+"/ports",schemaPath:"#/definitions/portRange/type",keyword:"type",params:{type: schema54.type},message:"must be integer,string"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1524,7 +1876,7 @@ errors++;
 }
 }
 if(typeof data5 === "string"){
-if(!pattern25.test(data5)){
+if(!pattern36.test(data5)){
 const err12 = {instancePath:instancePath+"/masquerade/" + i0+"/ports",schemaPath:"#/definitions/portRange/pattern",keyword:"pattern",params:{pattern: "^[0-9]{1,5}-[0-9]{1,5}$"},message:"must match pattern \""+"^[0-9]{1,5}-[0-9]{1,5}$"+"\""};
 if(vErrors === null){
 vErrors = [err12];
@@ -1637,7 +1989,7 @@ errors++;
 if(data7.from !== undefined){
 let data9 = data7.from;
 if(typeof data9 === "string"){
-if(!pattern17.test(data9)){
+if(!pattern28.test(data9)){
 const err21 = {instancePath:instancePath+"/snat/" + i1+"/from",schemaPath:"#/definitions/natMatch/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"+"\""};
 if(vErrors === null){
 vErrors = [err21];
@@ -1662,7 +2014,7 @@ errors++;
 if(data7.proto !== undefined){
 let data10 = data7.proto;
 if(!((data10 === "tcp") || (data10 === "udp"))){
-const err23 = {instancePath:instancePath+"/snat/" + i1+"/proto",schemaPath:"#/definitions/natProto/enum",keyword:"enum",params:{allowedValues: schema52.enum},message:"must be equal to one of the allowed values"};
+const err23 = {instancePath:instancePath+"/snat/" + i1+"/proto",schemaPath:"#/definitions/natProto/enum",keyword:"enum",params:{allowedValues: schema53.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1675,7 +2027,7 @@ errors++;
 if(data7.to !== undefined){
 let data11 = data7.to;
 if(typeof data11 === "string"){
-if(!pattern28.test(data11)){
+if(!pattern39.test(data11)){
 const err24 = {instancePath:instancePath+"/snat/" + i1+"/to",schemaPath:"#/properties/snat/items/properties/to/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+(-[0-9A-Fa-f:.]+)?$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+(-[0-9A-Fa-f:.]+)?$"+"\""};
 if(vErrors === null){
 vErrors = [err24];
@@ -1798,7 +2150,7 @@ errors++;
 if(data13.from !== undefined){
 let data15 = data13.from;
 if(typeof data15 === "string"){
-if(!pattern17.test(data15)){
+if(!pattern28.test(data15)){
 const err34 = {instancePath:instancePath+"/forward/" + i2+"/from",schemaPath:"#/definitions/natMatch/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"+"\""};
 if(vErrors === null){
 vErrors = [err34];
@@ -1823,7 +2175,7 @@ errors++;
 if(data13.dst !== undefined){
 let data16 = data13.dst;
 if(typeof data16 === "string"){
-if(!pattern31.test(data16)){
+if(!pattern42.test(data16)){
 const err36 = {instancePath:instancePath+"/forward/" + i2+"/dst",schemaPath:"#/properties/forward/items/properties/dst/pattern",keyword:"pattern",params:{pattern: "^(local|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"},message:"must match pattern \""+"^(local|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"+"\""};
 if(vErrors === null){
 vErrors = [err36];
@@ -1848,7 +2200,7 @@ errors++;
 if(data13.proto !== undefined){
 let data17 = data13.proto;
 if(!((data17 === "tcp") || (data17 === "udp"))){
-const err38 = {instancePath:instancePath+"/forward/" + i2+"/proto",schemaPath:"#/definitions/natProto/enum",keyword:"enum",params:{allowedValues: schema52.enum},message:"must be equal to one of the allowed values"};
+const err38 = {instancePath:instancePath+"/forward/" + i2+"/proto",schemaPath:"#/definitions/natProto/enum",keyword:"enum",params:{allowedValues: schema53.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -1861,7 +2213,7 @@ errors++;
 if(data13.port !== undefined){
 let data18 = data13.port;
 if((!(((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18))) && (isFinite(data18)))) && (typeof data18 !== "string")){
-const err39 = {instancePath:instancePath+"/forward/" + i2+"/port",schemaPath:"#/definitions/portRange/type",keyword:"type",params:{type: schema53.type},message:"must be integer,string"};
+const err39 = {instancePath:instancePath+"/forward/" + i2+"/port",schemaPath:"#/definitions/portRange/type",keyword:"type",params:{type: schema54.type},message:"must be integer,string"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -1893,7 +2245,7 @@ errors++;
 }
 }
 if(typeof data18 === "string"){
-if(!pattern25.test(data18)){
+if(!pattern36.test(data18)){
 const err42 = {instancePath:instancePath+"/forward/" + i2+"/port",schemaPath:"#/definitions/portRange/pattern",keyword:"pattern",params:{pattern: "^[0-9]{1,5}-[0-9]{1,5}$"},message:"must match pattern \""+"^[0-9]{1,5}-[0-9]{1,5}$"+"\""};
 if(vErrors === null){
 vErrors = [err42];
@@ -1908,7 +2260,7 @@ errors++;
 if(data13.to !== undefined){
 let data19 = data13.to;
 if(typeof data19 === "string"){
-if(!pattern33.test(data19)){
+if(!pattern44.test(data19)){
 const err43 = {instancePath:instancePath+"/forward/" + i2+"/to",schemaPath:"#/definitions/natTarget/pattern",keyword:"pattern",params:{pattern: "^([0-9.]+(:[0-9]{1,5}(-[0-9]{1,5})?)?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5}(-[0-9]{1,5})?)?)$"},message:"must match pattern \""+"^([0-9.]+(:[0-9]{1,5}(-[0-9]{1,5})?)?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5}(-[0-9]{1,5})?)?)$"+"\""};
 if(vErrors === null){
 vErrors = [err43];
@@ -1933,7 +2285,7 @@ errors++;
 if(data13.output !== undefined){
 let data20 = data13.output;
 if(!(((data20 === true) || (data20 === false)) || (data20 === "only"))){
-const err45 = {instancePath:instancePath+"/forward/" + i2+"/output",schemaPath:"#/properties/forward/items/properties/output/enum",keyword:"enum",params:{allowedValues: schema49.properties.forward.items.properties.output.enum},message:"must be equal to one of the allowed values"};
+const err45 = {instancePath:instancePath+"/forward/" + i2+"/output",schemaPath:"#/properties/forward/items/properties/output/enum",keyword:"enum",params:{allowedValues: schema50.properties.forward.items.properties.output.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -1982,17 +2334,17 @@ validate24.errors = vErrors;
 return errors === 0;
 }
 
-const schema62 = {"description":"Packet filter of this namespace (nftables, in the lab's table inet topo-<lab>): the chains input (packets for the namespace), forward (packets it routes) and output (packets it sends), each with a policy and ordered rules. A chain not declared filters nothing.","type":"object","additionalProperties":false,"properties":{"input":{"$ref":"#/definitions/firewallChain"},"forward":{"$ref":"#/definitions/firewallChain"},"output":{"$ref":"#/definitions/firewallChain"}}};
-const schema63 = {"description":"A filter chain: its rules, tried in order (the first that matches decides), then its policy.","type":"object","additionalProperties":false,"properties":{"policy":{"description":"What happens to a packet no rule decided: accept (default) or drop.","enum":["accept","drop"]},"rules":{"description":"Rules, in order.","type":"array","items":{"$ref":"#/definitions/firewallRule"}}}};
-const schema64 = {"description":"A filter rule: what it matches (every field given must match; none: every packet) and its action. Or a raw rule: { nft: '<rule text>' }.","type":"object","additionalProperties":false,"properties":{"in":{"$ref":"#/definitions/ifName","description":"Incoming interface of this namespace (not in output)."},"out":{"$ref":"#/definitions/ifName","description":"Outgoing interface of this namespace (not in input)."},"from":{"$ref":"#/definitions/ruleSelector","description":"Source address or network, IPv4 or IPv6."},"to":{"$ref":"#/definitions/ruleSelector","description":"Destination address or network, of the family of `from`."},"proto":{"description":"Protocol: tcp, udp, icmp, icmpv6 or any (default).","enum":["tcp","udp","icmp","icmpv6","any"]},"sport":{"$ref":"#/definitions/firewallPorts","description":"Source port(s), with proto tcp or udp: 53, \"1000-2000\", or a list [53, 5353]."},"dport":{"$ref":"#/definitions/firewallPorts","description":"Destination port(s), with proto tcp or udp: 80, \"1000-2000\", or a list [80, 443]."},"state":{"description":"Connection tracking state, one or a list: new, established, related, invalid, untracked.","type":["string","array"],"minItems":1,"items":{"type":"string"}},"action":{"description":"accept, drop, or reject (an ICMP port unreachable, which a TCP client sees as a refused connection).","enum":["accept","drop","reject"]},"counter":{"description":"Count the packets and bytes the rule matches (shown by topo show).","type":"boolean"},"nft":{"description":"A raw rule, alone in its entry: nft rule text for what the fields can't say, e.g. 'meta mark 0x1 counter accept'. Checked with nft -c before any change; topo marks it with a comment of its own, so it can't have one.","type":"string","minLength":1,"maxLength":4096}}};
-const schema69 = {"description":"A port (1..65535), a range \"1000-2000\", or a list of those.","type":["integer","string","array"],"minimum":1,"maximum":65535,"minItems":1,"items":{"$ref":"#/definitions/firewallPort"}};
-const schema70 = {"description":"A port (1..65535) or a range of ports \"1000-2000\".","type":["integer","string"],"minimum":1,"maximum":65535};
+const schema63 = {"description":"Packet filter of this namespace (nftables, in the lab's table inet topo-<lab>): the chains input (packets for the namespace), forward (packets it routes) and output (packets it sends), each with a policy and ordered rules. A chain not declared filters nothing.","type":"object","additionalProperties":false,"properties":{"input":{"$ref":"#/definitions/firewallChain"},"forward":{"$ref":"#/definitions/firewallChain"},"output":{"$ref":"#/definitions/firewallChain"}}};
+const schema64 = {"description":"A filter chain: its rules, tried in order (the first that matches decides), then its policy.","type":"object","additionalProperties":false,"properties":{"policy":{"description":"What happens to a packet no rule decided: accept (default) or drop.","enum":["accept","drop"]},"rules":{"description":"Rules, in order.","type":"array","items":{"$ref":"#/definitions/firewallRule"}}}};
+const schema65 = {"description":"A filter rule: what it matches (every field given must match; none: every packet) and its action. Or a raw rule: { nft: '<rule text>' }.","type":"object","additionalProperties":false,"properties":{"in":{"$ref":"#/definitions/ifName","description":"Incoming interface of this namespace (not in output)."},"out":{"$ref":"#/definitions/ifName","description":"Outgoing interface of this namespace (not in input)."},"from":{"$ref":"#/definitions/ruleSelector","description":"Source address or network, IPv4 or IPv6."},"to":{"$ref":"#/definitions/ruleSelector","description":"Destination address or network, of the family of `from`."},"proto":{"description":"Protocol: tcp, udp, icmp, icmpv6 or any (default).","enum":["tcp","udp","icmp","icmpv6","any"]},"sport":{"$ref":"#/definitions/firewallPorts","description":"Source port(s), with proto tcp or udp: 53, \"1000-2000\", or a list [53, 5353]."},"dport":{"$ref":"#/definitions/firewallPorts","description":"Destination port(s), with proto tcp or udp: 80, \"1000-2000\", or a list [80, 443]."},"state":{"description":"Connection tracking state, one or a list: new, established, related, invalid, untracked.","type":["string","array"],"minItems":1,"items":{"type":"string"}},"action":{"description":"accept, drop, or reject (an ICMP port unreachable, which a TCP client sees as a refused connection).","enum":["accept","drop","reject"]},"counter":{"description":"Count the packets and bytes the rule matches (shown by topo show).","type":"boolean"},"nft":{"description":"A raw rule, alone in its entry: nft rule text for what the fields can't say, e.g. 'meta mark 0x1 counter accept'. Checked with nft -c before any change; topo marks it with a comment of its own, so it can't have one.","type":"string","minLength":1,"maxLength":4096}}};
+const schema70 = {"description":"A port (1..65535), a range \"1000-2000\", or a list of those.","type":["integer","string","array"],"minimum":1,"maximum":65535,"minItems":1,"items":{"$ref":"#/definitions/firewallPort"}};
+const schema71 = {"description":"A port (1..65535) or a range of ports \"1000-2000\".","type":["integer","string"],"minimum":1,"maximum":65535};
 
 function validate29(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(((!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))) && (typeof data !== "string")) && (!(Array.isArray(data)))){
-const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: schema69.type},message:"must be integer,string,array"};
+const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: schema70.type},message:"must be integer,string,array"};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2038,7 +2390,7 @@ const len0 = data.length;
 for(let i0=0; i0<len0; i0++){
 let data0 = data[i0];
 if((!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))) && (typeof data0 !== "string")){
-const err4 = {instancePath:instancePath+"/" + i0,schemaPath:"#/definitions/firewallPort/type",keyword:"type",params:{type: schema70.type},message:"must be integer,string"};
+const err4 = {instancePath:instancePath+"/" + i0,schemaPath:"#/definitions/firewallPort/type",keyword:"type",params:{type: schema71.type},message:"must be integer,string"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2081,7 +2433,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func2.call(schema64.properties, key0))){
+if(!(func2.call(schema65.properties, key0))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -2185,7 +2537,7 @@ errors++;
 if(data.from !== undefined){
 let data2 = data.from;
 if(typeof data2 === "string"){
-if(!pattern17.test(data2)){
+if(!pattern28.test(data2)){
 const err9 = {instancePath:instancePath+"/from",schemaPath:"#/definitions/ruleSelector/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"+"\""};
 if(vErrors === null){
 vErrors = [err9];
@@ -2210,7 +2562,7 @@ errors++;
 if(data.to !== undefined){
 let data3 = data.to;
 if(typeof data3 === "string"){
-if(!pattern17.test(data3)){
+if(!pattern28.test(data3)){
 const err11 = {instancePath:instancePath+"/to",schemaPath:"#/definitions/ruleSelector/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"+"\""};
 if(vErrors === null){
 vErrors = [err11];
@@ -2235,7 +2587,7 @@ errors++;
 if(data.proto !== undefined){
 let data4 = data.proto;
 if(!(((((data4 === "tcp") || (data4 === "udp")) || (data4 === "icmp")) || (data4 === "icmpv6")) || (data4 === "any"))){
-const err13 = {instancePath:instancePath+"/proto",schemaPath:"#/properties/proto/enum",keyword:"enum",params:{allowedValues: schema64.properties.proto.enum},message:"must be equal to one of the allowed values"};
+const err13 = {instancePath:instancePath+"/proto",schemaPath:"#/properties/proto/enum",keyword:"enum",params:{allowedValues: schema65.properties.proto.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -2260,7 +2612,7 @@ errors = vErrors.length;
 if(data.state !== undefined){
 let data7 = data.state;
 if((typeof data7 !== "string") && (!(Array.isArray(data7)))){
-const err14 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/type",keyword:"type",params:{type: schema64.properties.state.type},message:"must be string,array"};
+const err14 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/type",keyword:"type",params:{type: schema65.properties.state.type},message:"must be string,array"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -2298,7 +2650,7 @@ errors++;
 if(data.action !== undefined){
 let data9 = data.action;
 if(!(((data9 === "accept") || (data9 === "drop")) || (data9 === "reject"))){
-const err17 = {instancePath:instancePath+"/action",schemaPath:"#/properties/action/enum",keyword:"enum",params:{allowedValues: schema64.properties.action.enum},message:"must be equal to one of the allowed values"};
+const err17 = {instancePath:instancePath+"/action",schemaPath:"#/properties/action/enum",keyword:"enum",params:{allowedValues: schema65.properties.action.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -2390,7 +2742,7 @@ errors++;
 if(data.policy !== undefined){
 let data0 = data.policy;
 if(!((data0 === "accept") || (data0 === "drop"))){
-const err1 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/enum",keyword:"enum",params:{allowedValues: schema63.properties.policy.enum},message:"must be equal to one of the allowed values"};
+const err1 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/enum",keyword:"enum",params:{allowedValues: schema64.properties.policy.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2487,8 +2839,8 @@ validate26.errors = vErrors;
 return errors === 0;
 }
 
-const schema72 = {"description":"A macvlan: a sub-interface of `parent`. Its parent is never changed by the lab.","type":"object","additionalProperties":false,"required":["parent"],"properties":{"parent":{"$ref":"#/definitions/parentRef"},"mode":{"description":"bridge (default: the parent's macvlans reach each other and the parent's wire), private (only the wire), vepa (through the wire's far end), passthru (the parent's only macvlan, with its MAC).","enum":["bridge","private","vepa","passthru"]},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu","description":"MTU in bytes, at most the parent's (default: the parent's)."},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"}}};
-const schema73 = {"description":"The parent interface: its name, in the macvlan's namespace, or { name, namespace } (a lab interface, or one of the host's own in namespace host).","if":{"type":"string"},"then":{"$ref":"#/definitions/ifName"},"else":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the parent (default: the macvlan's)."}}}};
+const schema73 = {"description":"A macvlan: a sub-interface of `parent`. Its parent is never changed by the lab.","type":"object","additionalProperties":false,"required":["parent"],"properties":{"parent":{"$ref":"#/definitions/parentRef"},"mode":{"description":"bridge (default: the parent's macvlans reach each other and the parent's wire), private (only the wire), vepa (through the wire's far end), passthru (the parent's only macvlan, with its MAC).","enum":["bridge","private","vepa","passthru"]},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu","description":"MTU in bytes, at most the parent's (default: the parent's)."},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"shape":{"$ref":"#/definitions/shape"}}};
+const schema74 = {"description":"The parent interface: its name, in the macvlan's namespace, or { name, namespace } (a lab interface, or one of the host's own in namespace host).","if":{"type":"string"},"then":{"$ref":"#/definitions/ifName"},"else":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the parent (default: the macvlan's)."}}}};
 
 function validate38(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -2705,7 +3057,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!((((((key0 === "parent") || (key0 === "mode")) || (key0 === "addresses")) || (key0 === "mtu")) || (key0 === "mac")) || (key0 === "up"))){
+if(!(((((((key0 === "parent") || (key0 === "mode")) || (key0 === "addresses")) || (key0 === "mtu")) || (key0 === "mac")) || (key0 === "up")) || (key0 === "shape"))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -2725,7 +3077,7 @@ errors = vErrors.length;
 if(data.mode !== undefined){
 let data1 = data.mode;
 if(!((((data1 === "bridge") || (data1 === "private")) || (data1 === "vepa")) || (data1 === "passthru"))){
-const err2 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/enum",keyword:"enum",params:{allowedValues: schema72.properties.mode.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/enum",keyword:"enum",params:{allowedValues: schema73.properties.mode.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2849,9 +3201,12 @@ vErrors.push(err10);
 errors++;
 }
 }
-}
-else {
-const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.shape !== undefined){
+let data6 = data.shape;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+for(const key1 in data6){
+if(!(func2.call(schema30.properties, key1))){
+const err11 = {instancePath:instancePath+"/shape",schemaPath:"#/definitions/shape/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -2860,11 +3215,354 @@ vErrors.push(err11);
 }
 errors++;
 }
+}
+if(data6.rate !== undefined){
+let data7 = data6.rate;
+if(typeof data7 === "string"){
+if(!pattern6.test(data7)){
+const err12 = {instancePath:instancePath+"/shape/rate",schemaPath:"#/definitions/shape/properties/rate/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"+"\""};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+else {
+const err13 = {instancePath:instancePath+"/shape/rate",schemaPath:"#/definitions/shape/properties/rate/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+if(data6.burst !== undefined){
+let data8 = data6.burst;
+if((typeof data8 !== "string") && (!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8))))){
+const err14 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/type",keyword:"type",params:{type: schema30.properties.burst.type},message:"must be string,integer"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+if((typeof data8 == "number") && (isFinite(data8))){
+if(data8 < 1 || isNaN(data8)){
+const err15 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(typeof data8 === "string"){
+if(!pattern7.test(data8)){
+const err16 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"+"\""};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+}
+if(data6.latency !== undefined){
+let data9 = data6.latency;
+if(typeof data9 === "string"){
+if(!pattern8.test(data9)){
+const err17 = {instancePath:instancePath+"/shape/latency",schemaPath:"#/definitions/shape/properties/latency/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+else {
+const err18 = {instancePath:instancePath+"/shape/latency",schemaPath:"#/definitions/shape/properties/latency/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+if(data6.limit !== undefined){
+let data10 = data6.limit;
+if((typeof data10 !== "string") && (!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10))))){
+const err19 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/type",keyword:"type",params:{type: schema30.properties.limit.type},message:"must be string,integer"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+if((typeof data10 == "number") && (isFinite(data10))){
+if(data10 < 1 || isNaN(data10)){
+const err20 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+if(typeof data10 === "string"){
+if(!pattern7.test(data10)){
+const err21 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"+"\""};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+}
+if(data6.delay !== undefined){
+let data11 = data6.delay;
+if(typeof data11 === "string"){
+if(!pattern8.test(data11)){
+const err22 = {instancePath:instancePath+"/shape/delay",schemaPath:"#/definitions/shape/properties/delay/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+else {
+const err23 = {instancePath:instancePath+"/shape/delay",schemaPath:"#/definitions/shape/properties/delay/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+if(data6.jitter !== undefined){
+let data12 = data6.jitter;
+if(typeof data12 === "string"){
+if(!pattern8.test(data12)){
+const err24 = {instancePath:instancePath+"/shape/jitter",schemaPath:"#/definitions/shape/properties/jitter/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+else {
+const err25 = {instancePath:instancePath+"/shape/jitter",schemaPath:"#/definitions/shape/properties/jitter/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+if(data6.loss !== undefined){
+let data13 = data6.loss;
+if(typeof data13 === "string"){
+if(!pattern12.test(data13)){
+const err26 = {instancePath:instancePath+"/shape/loss",schemaPath:"#/definitions/shape/properties/loss/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+else {
+const err27 = {instancePath:instancePath+"/shape/loss",schemaPath:"#/definitions/shape/properties/loss/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+if(data6.duplicate !== undefined){
+let data14 = data6.duplicate;
+if(typeof data14 === "string"){
+if(!pattern12.test(data14)){
+const err28 = {instancePath:instancePath+"/shape/duplicate",schemaPath:"#/definitions/shape/properties/duplicate/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+else {
+const err29 = {instancePath:instancePath+"/shape/duplicate",schemaPath:"#/definitions/shape/properties/duplicate/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+if(data6.corrupt !== undefined){
+let data15 = data6.corrupt;
+if(typeof data15 === "string"){
+if(!pattern12.test(data15)){
+const err30 = {instancePath:instancePath+"/shape/corrupt",schemaPath:"#/definitions/shape/properties/corrupt/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+}
+else {
+const err31 = {instancePath:instancePath+"/shape/corrupt",schemaPath:"#/definitions/shape/properties/corrupt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+if(data6.reorder !== undefined){
+let data16 = data6.reorder;
+if(typeof data16 === "string"){
+if(!pattern12.test(data16)){
+const err32 = {instancePath:instancePath+"/shape/reorder",schemaPath:"#/definitions/shape/properties/reorder/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+else {
+const err33 = {instancePath:instancePath+"/shape/reorder",schemaPath:"#/definitions/shape/properties/reorder/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+if(data6.qdisc !== undefined){
+let data17 = data6.qdisc;
+if(typeof data17 === "string"){
+if(func3(data17) > 400){
+const err34 = {instancePath:instancePath+"/shape/qdisc",schemaPath:"#/definitions/shape/properties/qdisc/maxLength",keyword:"maxLength",params:{limit: 400},message:"must NOT have more than 400 characters"};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+if(func3(data17) < 1){
+const err35 = {instancePath:instancePath+"/shape/qdisc",schemaPath:"#/definitions/shape/properties/qdisc/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+if(!pattern16.test(data17)){
+const err36 = {instancePath:instancePath+"/shape/qdisc",schemaPath:"#/definitions/shape/properties/qdisc/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"+"\""};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+else {
+const err37 = {instancePath:instancePath+"/shape/qdisc",schemaPath:"#/definitions/shape/properties/qdisc/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+}
+}
+else {
+const err38 = {instancePath:instancePath+"/shape",schemaPath:"#/definitions/shape/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+}
+}
+else {
+const err39 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
 validate37.errors = vErrors;
 return errors === 0;
 }
 
-const schema81 = {"description":"A VXLAN tunnel endpoint. Where its frames go: `remote` (the one other endpoint), `group` (a multicast group, with `dev`), or `flood` (static flood entries: every endpoint listed gets a copy of each broadcast, unknown or multicast frame); at most one of the three.","type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"description":"The VNI (VXLAN network identifier), 1..16777215. Endpoints with the same VNI and port are one layer-2 network; two in one namespace need another port or address family.","type":"integer","minimum":1,"maximum":16777215},"remote":{"$ref":"#/definitions/address","description":"The other endpoint's address (unicast)."},"group":{"$ref":"#/definitions/address","description":"A multicast group the endpoints join (IPv4 224.0.0.0/4 or IPv6 ff00::/8); needs `dev`."},"flood":{"description":"Static flood entries: the addresses of the other endpoints (the kernel's `bridge fdb append 00:00:00:00:00:00 ... dst ADDRESS`).","type":"array","minItems":1,"items":{"$ref":"#/definitions/address"}},"local":{"$ref":"#/definitions/address","description":"Source address of the tunnel's packets: an address of this namespace."},"dstport":{"description":"UDP destination port, 1..65535 (default 4789, the IANA port).","type":"integer","minimum":1,"maximum":65535},"dev":{"$ref":"#/definitions/ifName","description":"The underlay: the interface of this namespace the tunnel's packets leave by. Its MTU less the headers (50 bytes over IPv4, 70 over IPv6) is the endpoint's MTU."},"learning":{"description":"Learn where the MACs behind other endpoints are from the packets that arrive (default true).","type":"boolean"},"mtu":{"$ref":"#/definitions/mtu"},"addresses":{"$ref":"#/definitions/addresses"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this endpoint a port of this bridge (same namespace)."},"up":{"$ref":"#/definitions/up"}}};
+const schema83 = {"description":"A VXLAN tunnel endpoint. Where its frames go: `remote` (the one other endpoint), `group` (a multicast group, with `dev`), or `flood` (static flood entries: every endpoint listed gets a copy of each broadcast, unknown or multicast frame); at most one of the three.","type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"description":"The VNI (VXLAN network identifier), 1..16777215. Endpoints with the same VNI and port are one layer-2 network; two in one namespace need another port or address family.","type":"integer","minimum":1,"maximum":16777215},"remote":{"$ref":"#/definitions/address","description":"The other endpoint's address (unicast)."},"group":{"$ref":"#/definitions/address","description":"A multicast group the endpoints join (IPv4 224.0.0.0/4 or IPv6 ff00::/8); needs `dev`."},"flood":{"description":"Static flood entries: the addresses of the other endpoints (the kernel's `bridge fdb append 00:00:00:00:00:00 ... dst ADDRESS`).","type":"array","minItems":1,"items":{"$ref":"#/definitions/address"}},"local":{"$ref":"#/definitions/address","description":"Source address of the tunnel's packets: an address of this namespace."},"dstport":{"description":"UDP destination port, 1..65535 (default 4789, the IANA port).","type":"integer","minimum":1,"maximum":65535},"dev":{"$ref":"#/definitions/ifName","description":"The underlay: the interface of this namespace the tunnel's packets leave by. Its MTU less the headers (50 bytes over IPv4, 70 over IPv6) is the endpoint's MTU."},"learning":{"description":"Learn where the MACs behind other endpoints are from the packets that arrive (default true).","type":"boolean"},"mtu":{"$ref":"#/definitions/mtu"},"addresses":{"$ref":"#/definitions/addresses"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this endpoint a port of this bridge (same namespace)."},"up":{"$ref":"#/definitions/up"},"shape":{"$ref":"#/definitions/shape"}}};
 
 function validate42(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -2881,7 +3579,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(func2.call(schema81.properties, key0))){
+if(!(func2.call(schema83.properties, key0))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -2930,7 +3628,7 @@ errors++;
 if(data.remote !== undefined){
 let data1 = data.remote;
 if(typeof data1 === "string"){
-if(!pattern10.test(data1)){
+if(!pattern21.test(data1)){
 const err5 = {instancePath:instancePath+"/remote",schemaPath:"#/definitions/address/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+$"+"\""};
 if(vErrors === null){
 vErrors = [err5];
@@ -2955,7 +3653,7 @@ errors++;
 if(data.group !== undefined){
 let data2 = data.group;
 if(typeof data2 === "string"){
-if(!pattern10.test(data2)){
+if(!pattern21.test(data2)){
 const err7 = {instancePath:instancePath+"/group",schemaPath:"#/definitions/address/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+$"+"\""};
 if(vErrors === null){
 vErrors = [err7];
@@ -2994,7 +3692,7 @@ const len0 = data3.length;
 for(let i0=0; i0<len0; i0++){
 let data4 = data3[i0];
 if(typeof data4 === "string"){
-if(!pattern10.test(data4)){
+if(!pattern21.test(data4)){
 const err10 = {instancePath:instancePath+"/flood/" + i0,schemaPath:"#/definitions/address/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+$"+"\""};
 if(vErrors === null){
 vErrors = [err10];
@@ -3031,7 +3729,7 @@ errors++;
 if(data.local !== undefined){
 let data5 = data.local;
 if(typeof data5 === "string"){
-if(!pattern10.test(data5)){
+if(!pattern21.test(data5)){
 const err13 = {instancePath:instancePath+"/local",schemaPath:"#/definitions/address/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+$"+"\""};
 if(vErrors === null){
 vErrors = [err13];
@@ -3243,14 +3941,360 @@ vErrors.push(err30);
 errors++;
 }
 }
-}
-else {
-const err31 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.shape !== undefined){
+let data13 = data.shape;
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+for(const key1 in data13){
+if(!(func2.call(schema30.properties, key1))){
+const err31 = {instancePath:instancePath+"/shape",schemaPath:"#/definitions/shape/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err31];
 }
 else {
 vErrors.push(err31);
+}
+errors++;
+}
+}
+if(data13.rate !== undefined){
+let data14 = data13.rate;
+if(typeof data14 === "string"){
+if(!pattern6.test(data14)){
+const err32 = {instancePath:instancePath+"/shape/rate",schemaPath:"#/definitions/shape/properties/rate/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"+"\""};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+else {
+const err33 = {instancePath:instancePath+"/shape/rate",schemaPath:"#/definitions/shape/properties/rate/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+if(data13.burst !== undefined){
+let data15 = data13.burst;
+if((typeof data15 !== "string") && (!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15))))){
+const err34 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/type",keyword:"type",params:{type: schema30.properties.burst.type},message:"must be string,integer"};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+if((typeof data15 == "number") && (isFinite(data15))){
+if(data15 < 1 || isNaN(data15)){
+const err35 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+if(typeof data15 === "string"){
+if(!pattern7.test(data15)){
+const err36 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"+"\""};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+}
+if(data13.latency !== undefined){
+let data16 = data13.latency;
+if(typeof data16 === "string"){
+if(!pattern8.test(data16)){
+const err37 = {instancePath:instancePath+"/shape/latency",schemaPath:"#/definitions/shape/properties/latency/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+}
+else {
+const err38 = {instancePath:instancePath+"/shape/latency",schemaPath:"#/definitions/shape/properties/latency/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+}
+if(data13.limit !== undefined){
+let data17 = data13.limit;
+if((typeof data17 !== "string") && (!(((typeof data17 == "number") && (!(data17 % 1) && !isNaN(data17))) && (isFinite(data17))))){
+const err39 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/type",keyword:"type",params:{type: schema30.properties.limit.type},message:"must be string,integer"};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+if((typeof data17 == "number") && (isFinite(data17))){
+if(data17 < 1 || isNaN(data17)){
+const err40 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+}
+if(typeof data17 === "string"){
+if(!pattern7.test(data17)){
+const err41 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"+"\""};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+}
+}
+if(data13.delay !== undefined){
+let data18 = data13.delay;
+if(typeof data18 === "string"){
+if(!pattern8.test(data18)){
+const err42 = {instancePath:instancePath+"/shape/delay",schemaPath:"#/definitions/shape/properties/delay/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+}
+else {
+const err43 = {instancePath:instancePath+"/shape/delay",schemaPath:"#/definitions/shape/properties/delay/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+}
+if(data13.jitter !== undefined){
+let data19 = data13.jitter;
+if(typeof data19 === "string"){
+if(!pattern8.test(data19)){
+const err44 = {instancePath:instancePath+"/shape/jitter",schemaPath:"#/definitions/shape/properties/jitter/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+}
+else {
+const err45 = {instancePath:instancePath+"/shape/jitter",schemaPath:"#/definitions/shape/properties/jitter/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+}
+if(data13.loss !== undefined){
+let data20 = data13.loss;
+if(typeof data20 === "string"){
+if(!pattern12.test(data20)){
+const err46 = {instancePath:instancePath+"/shape/loss",schemaPath:"#/definitions/shape/properties/loss/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+}
+else {
+const err47 = {instancePath:instancePath+"/shape/loss",schemaPath:"#/definitions/shape/properties/loss/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+}
+if(data13.duplicate !== undefined){
+let data21 = data13.duplicate;
+if(typeof data21 === "string"){
+if(!pattern12.test(data21)){
+const err48 = {instancePath:instancePath+"/shape/duplicate",schemaPath:"#/definitions/shape/properties/duplicate/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+}
+else {
+const err49 = {instancePath:instancePath+"/shape/duplicate",schemaPath:"#/definitions/shape/properties/duplicate/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+}
+if(data13.corrupt !== undefined){
+let data22 = data13.corrupt;
+if(typeof data22 === "string"){
+if(!pattern12.test(data22)){
+const err50 = {instancePath:instancePath+"/shape/corrupt",schemaPath:"#/definitions/shape/properties/corrupt/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
+}
+errors++;
+}
+}
+else {
+const err51 = {instancePath:instancePath+"/shape/corrupt",schemaPath:"#/definitions/shape/properties/corrupt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+}
+if(data13.reorder !== undefined){
+let data23 = data13.reorder;
+if(typeof data23 === "string"){
+if(!pattern12.test(data23)){
+const err52 = {instancePath:instancePath+"/shape/reorder",schemaPath:"#/definitions/shape/properties/reorder/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+}
+else {
+const err53 = {instancePath:instancePath+"/shape/reorder",schemaPath:"#/definitions/shape/properties/reorder/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+}
+if(data13.qdisc !== undefined){
+let data24 = data13.qdisc;
+if(typeof data24 === "string"){
+if(func3(data24) > 400){
+const err54 = {instancePath:instancePath+"/shape/qdisc",schemaPath:"#/definitions/shape/properties/qdisc/maxLength",keyword:"maxLength",params:{limit: 400},message:"must NOT have more than 400 characters"};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+if(func3(data24) < 1){
+const err55 = {instancePath:instancePath+"/shape/qdisc",schemaPath:"#/definitions/shape/properties/qdisc/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
+}
+errors++;
+}
+if(!pattern16.test(data24)){
+const err56 = {instancePath:instancePath+"/shape/qdisc",schemaPath:"#/definitions/shape/properties/qdisc/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"+"\""};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+}
+else {
+const err57 = {instancePath:instancePath+"/shape/qdisc",schemaPath:"#/definitions/shape/properties/qdisc/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+}
+}
+else {
+const err58 = {instancePath:instancePath+"/shape",schemaPath:"#/definitions/shape/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+}
+}
+else {
+const err59 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
 }
 errors++;
 }
@@ -3381,7 +4425,7 @@ if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
 for(const key3 in data3){
 const _errs12 = errors;
 if(typeof key3 === "string"){
-if(!pattern6.test(key3)){
+if(!pattern17.test(key3)){
 const err9 = {instancePath:instancePath+"/sysctls",schemaPath:"#/definitions/sysctlName/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9_-]+(\\.[A-Za-z0-9_-]+)+$"},message:"must match pattern \""+"^[a-z0-9_-]+(\\.[A-Za-z0-9_-]+)+$"+"\"",propertyName:key3};
 if(vErrors === null){
 vErrors = [err9];
@@ -3417,7 +4461,7 @@ errors++;
 for(const key4 in data3){
 let data4 = data3[key4];
 if((typeof data4 !== "string") && (!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4))))){
-const err12 = {instancePath:instancePath+"/sysctls/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/sysctlValue/type",keyword:"type",params:{type: schema31.type},message:"must be string,integer"};
+const err12 = {instancePath:instancePath+"/sysctls/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/sysctlValue/type",keyword:"type",params:{type: schema32.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -3427,7 +4471,7 @@ vErrors.push(err12);
 errors++;
 }
 if(typeof data4 === "string"){
-if(!pattern7.test(data4)){
+if(!pattern18.test(data4)){
 const err13 = {instancePath:instancePath+"/sysctls/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/sysctlValue/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err13];
@@ -3694,13 +4738,13 @@ validate11.errors = vErrors;
 return errors === 0;
 }
 
-const schema91 = {"description":"A Linux bridge. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the bridge (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"stp":{"$ref":"#/definitions/bridgeStp"},"forward_delay":{"$ref":"#/definitions/bridgeForwardDelay"},"hello_time":{"$ref":"#/definitions/bridgeHelloTime"},"max_age":{"$ref":"#/definitions/bridgeMaxAge"},"ageing_time":{"$ref":"#/definitions/bridgeAgeingTime"},"mcast_snooping":{"$ref":"#/definitions/bridgeMcastSnooping"},"vlan_filtering":{"$ref":"#/definitions/bridgeVlanFiltering"}}};
+const schema94 = {"description":"A Linux bridge. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the bridge (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"stp":{"$ref":"#/definitions/bridgeStp"},"forward_delay":{"$ref":"#/definitions/bridgeForwardDelay"},"hello_time":{"$ref":"#/definitions/bridgeHelloTime"},"max_age":{"$ref":"#/definitions/bridgeMaxAge"},"ageing_time":{"$ref":"#/definitions/bridgeAgeingTime"},"mcast_snooping":{"$ref":"#/definitions/bridgeMcastSnooping"},"vlan_filtering":{"$ref":"#/definitions/bridgeVlanFiltering"},"shape":{"$ref":"#/definitions/shape"}}};
 
 function validate47(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if((!(data && typeof data == "object" && !Array.isArray(data))) && (data !== null)){
-const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: schema91.type},message:"must be object,null"};
+const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: schema94.type},message:"must be object,null"};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -3711,7 +4755,7 @@ errors++;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func2.call(schema91.properties, key0))){
+if(!(func2.call(schema94.properties, key0))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -4049,13 +5093,359 @@ vErrors.push(err27);
 errors++;
 }
 }
+if(data.shape !== undefined){
+let data13 = data.shape;
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+for(const key1 in data13){
+if(!(func2.call(schema30.properties, key1))){
+const err28 = {instancePath:instancePath+"/shape",schemaPath:"#/definitions/shape/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+if(data13.rate !== undefined){
+let data14 = data13.rate;
+if(typeof data14 === "string"){
+if(!pattern6.test(data14)){
+const err29 = {instancePath:instancePath+"/shape/rate",schemaPath:"#/definitions/shape/properties/rate/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"+"\""};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+else {
+const err30 = {instancePath:instancePath+"/shape/rate",schemaPath:"#/definitions/shape/properties/rate/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+}
+if(data13.burst !== undefined){
+let data15 = data13.burst;
+if((typeof data15 !== "string") && (!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15))))){
+const err31 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/type",keyword:"type",params:{type: schema30.properties.burst.type},message:"must be string,integer"};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+if((typeof data15 == "number") && (isFinite(data15))){
+if(data15 < 1 || isNaN(data15)){
+const err32 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+if(typeof data15 === "string"){
+if(!pattern7.test(data15)){
+const err33 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"+"\""};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+}
+if(data13.latency !== undefined){
+let data16 = data13.latency;
+if(typeof data16 === "string"){
+if(!pattern8.test(data16)){
+const err34 = {instancePath:instancePath+"/shape/latency",schemaPath:"#/definitions/shape/properties/latency/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+else {
+const err35 = {instancePath:instancePath+"/shape/latency",schemaPath:"#/definitions/shape/properties/latency/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+if(data13.limit !== undefined){
+let data17 = data13.limit;
+if((typeof data17 !== "string") && (!(((typeof data17 == "number") && (!(data17 % 1) && !isNaN(data17))) && (isFinite(data17))))){
+const err36 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/type",keyword:"type",params:{type: schema30.properties.limit.type},message:"must be string,integer"};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+if((typeof data17 == "number") && (isFinite(data17))){
+if(data17 < 1 || isNaN(data17)){
+const err37 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+}
+if(typeof data17 === "string"){
+if(!pattern7.test(data17)){
+const err38 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"+"\""};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+}
+}
+if(data13.delay !== undefined){
+let data18 = data13.delay;
+if(typeof data18 === "string"){
+if(!pattern8.test(data18)){
+const err39 = {instancePath:instancePath+"/shape/delay",schemaPath:"#/definitions/shape/properties/delay/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+}
+else {
+const err40 = {instancePath:instancePath+"/shape/delay",schemaPath:"#/definitions/shape/properties/delay/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+}
+if(data13.jitter !== undefined){
+let data19 = data13.jitter;
+if(typeof data19 === "string"){
+if(!pattern8.test(data19)){
+const err41 = {instancePath:instancePath+"/shape/jitter",schemaPath:"#/definitions/shape/properties/jitter/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+}
+else {
+const err42 = {instancePath:instancePath+"/shape/jitter",schemaPath:"#/definitions/shape/properties/jitter/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+}
+if(data13.loss !== undefined){
+let data20 = data13.loss;
+if(typeof data20 === "string"){
+if(!pattern12.test(data20)){
+const err43 = {instancePath:instancePath+"/shape/loss",schemaPath:"#/definitions/shape/properties/loss/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+}
+else {
+const err44 = {instancePath:instancePath+"/shape/loss",schemaPath:"#/definitions/shape/properties/loss/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+}
+if(data13.duplicate !== undefined){
+let data21 = data13.duplicate;
+if(typeof data21 === "string"){
+if(!pattern12.test(data21)){
+const err45 = {instancePath:instancePath+"/shape/duplicate",schemaPath:"#/definitions/shape/properties/duplicate/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+}
+else {
+const err46 = {instancePath:instancePath+"/shape/duplicate",schemaPath:"#/definitions/shape/properties/duplicate/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+}
+if(data13.corrupt !== undefined){
+let data22 = data13.corrupt;
+if(typeof data22 === "string"){
+if(!pattern12.test(data22)){
+const err47 = {instancePath:instancePath+"/shape/corrupt",schemaPath:"#/definitions/shape/properties/corrupt/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+}
+else {
+const err48 = {instancePath:instancePath+"/shape/corrupt",schemaPath:"#/definitions/shape/properties/corrupt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+}
+if(data13.reorder !== undefined){
+let data23 = data13.reorder;
+if(typeof data23 === "string"){
+if(!pattern12.test(data23)){
+const err49 = {instancePath:instancePath+"/shape/reorder",schemaPath:"#/definitions/shape/properties/reorder/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+}
+else {
+const err50 = {instancePath:instancePath+"/shape/reorder",schemaPath:"#/definitions/shape/properties/reorder/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
+}
+errors++;
+}
+}
+if(data13.qdisc !== undefined){
+let data24 = data13.qdisc;
+if(typeof data24 === "string"){
+if(func3(data24) > 400){
+const err51 = {instancePath:instancePath+"/shape/qdisc",schemaPath:"#/definitions/shape/properties/qdisc/maxLength",keyword:"maxLength",params:{limit: 400},message:"must NOT have more than 400 characters"};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+if(func3(data24) < 1){
+const err52 = {instancePath:instancePath+"/shape/qdisc",schemaPath:"#/definitions/shape/properties/qdisc/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+if(!pattern16.test(data24)){
+const err53 = {instancePath:instancePath+"/shape/qdisc",schemaPath:"#/definitions/shape/properties/qdisc/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"+"\""};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+}
+else {
+const err54 = {instancePath:instancePath+"/shape/qdisc",schemaPath:"#/definitions/shape/properties/qdisc/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+}
+}
+else {
+const err55 = {instancePath:instancePath+"/shape",schemaPath:"#/definitions/shape/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
+}
+errors++;
+}
+}
 }
 validate47.errors = vErrors;
 return errors === 0;
 }
 
-const schema104 = {"description":"A veth pair.","type":"object","additionalProperties":false,"required":["ends"],"properties":{"ends":{"description":"Exactly two ends.","type":"array","minItems":2,"maxItems":2,"items":{"$ref":"#/definitions/end"}}}};
-const schema105 = {"description":"One end of a veth pair.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of this end (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this end a port of this bridge (same namespace)."}}};
+const schema108 = {"description":"A veth pair.","type":"object","additionalProperties":false,"required":["ends"],"properties":{"ends":{"description":"Exactly two ends.","type":"array","minItems":2,"maxItems":2,"items":{"$ref":"#/definitions/end"}}}};
+const schema109 = {"description":"One end of a veth pair.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of this end (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this end a port of this bridge (same namespace)."},"shape":{"$ref":"#/definitions/shape"}}};
 
 function validate51(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -4072,7 +5462,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "name") || (key0 === "namespace")) || (key0 === "addresses")) || (key0 === "mtu")) || (key0 === "mac")) || (key0 === "up")) || (key0 === "promisc")) || (key0 === "bridge"))){
+if(!(func2.call(schema109.properties, key0))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -4324,14 +5714,360 @@ vErrors.push(err20);
 errors++;
 }
 }
-}
-else {
-const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.shape !== undefined){
+let data8 = data.shape;
+if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
+for(const key1 in data8){
+if(!(func2.call(schema30.properties, key1))){
+const err21 = {instancePath:instancePath+"/shape",schemaPath:"#/definitions/shape/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err21];
 }
 else {
 vErrors.push(err21);
+}
+errors++;
+}
+}
+if(data8.rate !== undefined){
+let data9 = data8.rate;
+if(typeof data9 === "string"){
+if(!pattern6.test(data9)){
+const err22 = {instancePath:instancePath+"/shape/rate",schemaPath:"#/definitions/shape/properties/rate/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"+"\""};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+else {
+const err23 = {instancePath:instancePath+"/shape/rate",schemaPath:"#/definitions/shape/properties/rate/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+if(data8.burst !== undefined){
+let data10 = data8.burst;
+if((typeof data10 !== "string") && (!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10))))){
+const err24 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/type",keyword:"type",params:{type: schema30.properties.burst.type},message:"must be string,integer"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+if((typeof data10 == "number") && (isFinite(data10))){
+if(data10 < 1 || isNaN(data10)){
+const err25 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+if(typeof data10 === "string"){
+if(!pattern7.test(data10)){
+const err26 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"+"\""};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+}
+if(data8.latency !== undefined){
+let data11 = data8.latency;
+if(typeof data11 === "string"){
+if(!pattern8.test(data11)){
+const err27 = {instancePath:instancePath+"/shape/latency",schemaPath:"#/definitions/shape/properties/latency/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+else {
+const err28 = {instancePath:instancePath+"/shape/latency",schemaPath:"#/definitions/shape/properties/latency/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+if(data8.limit !== undefined){
+let data12 = data8.limit;
+if((typeof data12 !== "string") && (!(((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12))) && (isFinite(data12))))){
+const err29 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/type",keyword:"type",params:{type: schema30.properties.limit.type},message:"must be string,integer"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+if((typeof data12 == "number") && (isFinite(data12))){
+if(data12 < 1 || isNaN(data12)){
+const err30 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+}
+if(typeof data12 === "string"){
+if(!pattern7.test(data12)){
+const err31 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"+"\""};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+}
+if(data8.delay !== undefined){
+let data13 = data8.delay;
+if(typeof data13 === "string"){
+if(!pattern8.test(data13)){
+const err32 = {instancePath:instancePath+"/shape/delay",schemaPath:"#/definitions/shape/properties/delay/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+else {
+const err33 = {instancePath:instancePath+"/shape/delay",schemaPath:"#/definitions/shape/properties/delay/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+if(data8.jitter !== undefined){
+let data14 = data8.jitter;
+if(typeof data14 === "string"){
+if(!pattern8.test(data14)){
+const err34 = {instancePath:instancePath+"/shape/jitter",schemaPath:"#/definitions/shape/properties/jitter/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+else {
+const err35 = {instancePath:instancePath+"/shape/jitter",schemaPath:"#/definitions/shape/properties/jitter/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+if(data8.loss !== undefined){
+let data15 = data8.loss;
+if(typeof data15 === "string"){
+if(!pattern12.test(data15)){
+const err36 = {instancePath:instancePath+"/shape/loss",schemaPath:"#/definitions/shape/properties/loss/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+else {
+const err37 = {instancePath:instancePath+"/shape/loss",schemaPath:"#/definitions/shape/properties/loss/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+}
+if(data8.duplicate !== undefined){
+let data16 = data8.duplicate;
+if(typeof data16 === "string"){
+if(!pattern12.test(data16)){
+const err38 = {instancePath:instancePath+"/shape/duplicate",schemaPath:"#/definitions/shape/properties/duplicate/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+}
+else {
+const err39 = {instancePath:instancePath+"/shape/duplicate",schemaPath:"#/definitions/shape/properties/duplicate/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+}
+if(data8.corrupt !== undefined){
+let data17 = data8.corrupt;
+if(typeof data17 === "string"){
+if(!pattern12.test(data17)){
+const err40 = {instancePath:instancePath+"/shape/corrupt",schemaPath:"#/definitions/shape/properties/corrupt/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+}
+else {
+const err41 = {instancePath:instancePath+"/shape/corrupt",schemaPath:"#/definitions/shape/properties/corrupt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+}
+if(data8.reorder !== undefined){
+let data18 = data8.reorder;
+if(typeof data18 === "string"){
+if(!pattern12.test(data18)){
+const err42 = {instancePath:instancePath+"/shape/reorder",schemaPath:"#/definitions/shape/properties/reorder/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+}
+else {
+const err43 = {instancePath:instancePath+"/shape/reorder",schemaPath:"#/definitions/shape/properties/reorder/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+}
+if(data8.qdisc !== undefined){
+let data19 = data8.qdisc;
+if(typeof data19 === "string"){
+if(func3(data19) > 400){
+const err44 = {instancePath:instancePath+"/shape/qdisc",schemaPath:"#/definitions/shape/properties/qdisc/maxLength",keyword:"maxLength",params:{limit: 400},message:"must NOT have more than 400 characters"};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+if(func3(data19) < 1){
+const err45 = {instancePath:instancePath+"/shape/qdisc",schemaPath:"#/definitions/shape/properties/qdisc/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+if(!pattern16.test(data19)){
+const err46 = {instancePath:instancePath+"/shape/qdisc",schemaPath:"#/definitions/shape/properties/qdisc/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"+"\""};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+}
+else {
+const err47 = {instancePath:instancePath+"/shape/qdisc",schemaPath:"#/definitions/shape/properties/qdisc/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+}
+}
+else {
+const err48 = {instancePath:instancePath+"/shape",schemaPath:"#/definitions/shape/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+}
+}
+else {
+const err49 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
 }
 errors++;
 }
@@ -4423,7 +6159,7 @@ validate50.errors = vErrors;
 return errors === 0;
 }
 
-const schema113 = {"description":"A connectivity test: ping `ping` from namespace `from`.","type":"object","additionalProperties":false,"required":["from","ping"],"properties":{"from":{"$ref":"#/definitions/nsName","description":"A declared namespace, or host."},"ping":{"description":"An address declared in the lab, or a namespace name (any of its addresses). With external: true, any address.","type":"string","minLength":1},"expect":{"description":"reachable (default) or unreachable.","enum":["reachable","unreachable"]},"external":{"description":"Allow a target the lab doesn't declare.","type":"boolean"}}};
+const schema118 = {"description":"A connectivity test: ping `ping` from namespace `from`.","type":"object","additionalProperties":false,"required":["from","ping"],"properties":{"from":{"$ref":"#/definitions/nsName","description":"A declared namespace, or host."},"ping":{"description":"An address declared in the lab, or a namespace name (any of its addresses). With external: true, any address.","type":"string","minLength":1},"expect":{"description":"reachable (default) or unreachable.","enum":["reachable","unreachable"]},"external":{"description":"Allow a target the lab doesn't declare.","type":"boolean"}}};
 
 function validate55(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -4514,7 +6250,7 @@ errors++;
 if(data.expect !== undefined){
 let data2 = data.expect;
 if(!((data2 === "reachable") || (data2 === "unreachable"))){
-const err7 = {instancePath:instancePath+"/expect",schemaPath:"#/properties/expect/enum",keyword:"enum",params:{allowedValues: schema113.properties.expect.enum},message:"must be equal to one of the allowed values"};
+const err7 = {instancePath:instancePath+"/expect",schemaPath:"#/properties/expect/enum",keyword:"enum",params:{allowedValues: schema118.properties.expect.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err7];
 }
