@@ -79,7 +79,8 @@ export interface Resource<P extends object = object> {
 /**
  * One command. `tool: 'ip'` commands are batchable: run as lines of `ip [-n NS] -batch -`; the others run alone:
  * 'ip6' is `ip -6` (for what ip can't tell the family of, rules), 'sysctl' a write to /proc/sys, 'nft' and
- * 'bridge' those tools (see core/commands.ts argvOf).
+ * 'bridge' those tools (see core/commands.ts argvOf); 'file' a file operation topo does itself, where it runs, with
+ * no process (io/file-tool.ts: FILE_OPS says what each of `args` does; argvOf names the command a script would run).
  */
 export interface Cmd {
   ns: string;
@@ -93,7 +94,7 @@ export interface Cmd {
   stage?: StageName;
 }
 
-export type Tool = 'ip' | 'ip6' | 'sysctl' | 'nft' | 'bridge';
+export type Tool = 'ip' | 'ip6' | 'sysctl' | 'nft' | 'bridge' | 'file';
 
 export type Op = 'create' | 'update' | 'delete';
 export interface Change {
