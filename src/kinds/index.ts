@@ -10,6 +10,7 @@ import { macvlanKind } from './macvlan.js';
 import { namespaceKind } from './namespace.js';
 import { nftablesKind } from './nftables.js';
 import { neighbourKind } from './neighbour.js';
+import { netnsDirKind, netnsFileKind } from './netns-files.js';
 import { routeKind } from './route.js';
 import { ruleKind } from './rule.js';
 import { sysctlKind } from './sysctl.js';
@@ -32,6 +33,7 @@ export const KINDS: Kind[] = [
   nftablesKind,
   foreignLinkKind,
   neighbourKind,
+  netnsDirKind, netnsFileKind,
 ];
 
 /** The pipeline's pure functions (core/pipeline.ts) over these kinds. */

@@ -19,6 +19,8 @@ const CASES: { file: string; pings: [string, string][]; stp?: [string, string] }
   { file: 'policy-routing.yaml', pings: [['far', '10.0.1.2'], ['far', '10.0.2.2']] },
   { file: 'neighbours.yaml', pings: [['client', '10.30.0.2'], ['client', 'fd00:30::2']] },
   { file: 'bridge-options.yaml', pings: [['h1', '10.20.0.2'], ['h2', 'fd00:20::1'], ['mon', '10.20.0.1']], stp: ['sw', 'br0'] },
+  // By name: ip netns exec puts the hosts files topo wrote in place of /etc/hosts.
+  { file: 'hosts-by-name.yaml', pings: [['client', 'web'], ['web', 'client'], ['client', 'gateway']] },
 ];
 
 describe('examples', () => {

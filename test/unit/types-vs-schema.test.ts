@@ -54,7 +54,13 @@ function compare(checker: ts.TypeChecker, node: Node, type: ts.Type, path: strin
     return value ? compare(checker, n.additionalProperties, value, `${path}/*`) : [`${path}: a mapping by name in the schema, no index signature in the type`];
   }
   if (types.includes('array')) {
-    if (!checker.isArrayType(t) && !checker.isTupleType(t)) return [`${path}: a list in the schema, not an array in the type`];
+    // A list or a scalar (["string", "array"]): the union's array member is the list, its other members the scalar.
+    const isList = (x: ts.Type) => checker.isArrayType(x) || checker.isTupleType(x);
+    const members = t.isUnion() ? t.types : [t];
+    const list = members.find(isList);
+    if (!list) return [`${path}: a list in the schema, not an array in the type`];
+    if (types.includes('string') && !members.some((x) => !isList(x) && x.flags & ts.TypeFlags.StringLike)) out.push(`${path}: a string or a list in the schema, not in the type`);
+    if (list !== t) return [...out, ...compare(checker, { ...n, type: 'array' }, list, path)];
     const items = checker.isTupleType(t) ? (t as ts.TupleType).typeArguments ?? [] : [checker.getTypeArguments(t as ts.TypeReference)[0]];
     return items.flatMap((x) => (n.items ? compare(checker, n.items, x, `${path}/[]`) : []));
   }
