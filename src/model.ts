@@ -29,7 +29,30 @@ export interface NatSpec {
   masquerade?: { out: string; from?: string }[];
   forward?: { in: string; proto: 'tcp' | 'udp'; port: number; to: string }[];
 }
-export interface TestSpec { from: string; ping: string; expect?: 'reachable' | 'unreachable'; external?: boolean }
+/**
+ * A test run by `topo test`, from namespace `from`: exactly one of ping, tcp, http, command (see core/test-targets.ts).
+ * `until`/`interval`: tried again until it holds or the time is up (a daemon still starting).
+ */
+export interface TestSpec {
+  from: string;
+  ping?: string;
+  /** "HOST:PORT": a connection's outcome, matched against `expect` (default open). */
+  tcp?: string;
+  /** An http:// URL: the response's status, matched against `status` (default 200). */
+  http?: string;
+  /** argv, or a line for `sh -c`: its exit code against `exit` (default 0), its output against `output`. */
+  command?: string | string[];
+  expect?: 'reachable' | 'unreachable' | 'open' | 'refused' | 'timeout' | 'closed';
+  status?: number;
+  exit?: number;
+  /** A regular expression the command's standard output must match (^ and $ at each line). */
+  output?: string;
+  external?: boolean;
+  /** How long to keep trying (seconds, or "500ms", "30s", "2m"); default: one try. */
+  until?: number | string;
+  /** Time between tries (default 1 s). */
+  interval?: number | string;
+}
 
 /** The namespace topo runs in. */
 export const HOST = 'host';
