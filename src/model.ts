@@ -35,7 +35,30 @@ export interface NatSpec {
     output?: boolean | 'only';
   }[];
 }
-export interface TestSpec { from: string; ping: string; expect?: 'reachable' | 'unreachable'; external?: boolean }
+/**
+ * A test run by `topo test`, from namespace `from`: exactly one of ping, tcp, http, command (see core/test-targets.ts).
+ * `until`/`interval`: tried again until it holds or the time is up (a daemon still starting).
+ */
+export interface TestSpec {
+  from: string;
+  ping?: string;
+  /** "HOST:PORT": a connection's outcome, matched against `expect` (default open). */
+  tcp?: string;
+  /** An http:// URL: the response's status, matched against `status` (default 200). */
+  http?: string;
+  /** argv, or a line for `sh -c`: its exit code against `exit` (default 0), its output against `output`. */
+  command?: string | string[];
+  expect?: 'reachable' | 'unreachable' | 'open' | 'refused' | 'timeout' | 'closed';
+  status?: number;
+  exit?: number;
+  /** A regular expression the command's standard output must match (^ and $ at each line). */
+  output?: string;
+  external?: boolean;
+  /** How long to keep trying (seconds, or "500ms", "30s", "2m"); default: one try. */
+  until?: number | string;
+  /** Time between tries (default 1 s). */
+  interval?: number | string;
+}
 
 /** The namespace topo runs in. */
 export const HOST = 'host';
@@ -86,7 +109,8 @@ export interface Resource<P extends object = object> {
  * One command. `tool: 'ip'` and `tool: 'tc'` commands are batchable: consecutive ones of a namespace run as lines of
  * one `ip [-n NS] -batch -` (or `tc [-n NS] -batch -`); the others run alone: 'ip6' is `ip -6` (for what ip can't
  * tell the family of, rules), 'sysctl' a write to /proc/sys, 'nft' and 'bridge' those tools (see core/commands.ts
- * argvOf).
+ * argvOf); 'file' a file operation topo does itself, where it runs, with no process (io/file-tool.ts: FILE_OPS says
+ * what each of `args` does; argvOf names the command a script would run).
  */
 export interface Cmd {
   ns: string;
@@ -100,7 +124,7 @@ export interface Cmd {
   stage?: StageName;
 }
 
-export type Tool = 'ip' | 'ip6' | 'sysctl' | 'nft' | 'bridge' | 'tc';
+export type Tool = 'ip' | 'ip6' | 'sysctl' | 'nft' | 'bridge' | 'tc' | 'file';
 
 export type Op = 'create' | 'update' | 'delete';
 export interface Change {

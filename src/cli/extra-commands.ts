@@ -1,5 +1,6 @@
-// Commands beyond the core: test (the lab's declared pings), exec (a command in a lab namespace) and graph
-// (a picture of the lab); program.ts declares them. Each returns its exit code; main.ts exits.
+// Commands beyond the core: test (the lab's declared tests), exec (a command in a lab namespace), link (an
+// interface of the lab taken down or up, for failure injection) and graph (a picture of the lab); program.ts
+// declares them. Each returns its exit code; main.ts exits.
 import { writeFile } from 'node:fs/promises';
 import { EXIT, TopoError } from '../errors.js';
 import type { Topology } from '../model.js';
@@ -38,6 +39,20 @@ export async function execCmd(file: string, ns: string, command: string[]): Prom
   requireRoot('topo exec');
   await checkExecTarget(topo, ns, await kernel());
   return execInNamespace(ns, command);
+}
+
+export async function linkCmd(state: 'up' | 'down', file: string, ns: string, iface: string, o: OutputOpts & { for?: number }): Promise<number> {
+  const topo = await load(file);
+  requireRoot('topo link');
+  const { setLabLink, linkExit } = await import('../ops/link-state.js');
+  if (o.for !== undefined && !o.json) {
+    process.stderr.write(`${iface} in ${ns}: ${state} for ${o.for} s, then back as it was (Ctrl-C puts it back at once)\n`);
+  }
+  const r = await setLabLink(topo, ns, iface, state, { run: await kernel(), forSeconds: o.for });
+  emit(o, () => `${r.interface} in ${r.namespace}: ${r.state}${r.restored ? `, back ${r.restored} ${r.interrupted ? `early (${r.interrupted})` : `after ${r.forSeconds} s`}` : ''}` +
+    `${r.state !== r.was && !r.restored ? ` (was ${r.was}; the next topo apply puts it back as the file says)` : ''}\n`,
+  () => ({ ok: true, ...r }));
+  return linkExit(r);
 }
 
 export async function graphCmd(file: string, o: { format?: string; output?: string }): Promise<number> {

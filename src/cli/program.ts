@@ -1,6 +1,6 @@
 // The command line: every command with its arguments, options and help text. An action loads the module that
 // implements it (commands.ts, extra-commands.ts) only when it runs, so `topo --help` loads commander alone.
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 
 /** What the running command asked for that matters after it fails: errors as one JSON document. */
 export const invocation = { json: false };
@@ -60,6 +60,11 @@ program.command('exec').argument('<file>').argument('<namespace>').argument('<co
   .description("run a command inside one of the lab's namespaces (stdin, stdout, stderr and exit code passed through)")
   .allowUnknownOption()
   .action(wrap(async (f: string, ns: string, cmd: string[]) => (await extra()).execCmd(f, ns, cmd)));
+program.command('link').addArgument(new Argument('<state>', 'down or up').choices(['down', 'up'])).argument('<file>').argument('<namespace>').argument('<interface>')
+  .description("take one of the lab's interfaces down or bring it up (failure injection); the next apply puts it back as the file says")
+  .option('--for <seconds>', 'wait SECONDS, then put the interface back as it was (a signal puts it back at once)', seconds)
+  .option('--json', 'print one JSON document')
+  .action(wrap(async (state: 'up' | 'down', f: string, ns: string, iface: string, o) => (await extra()).linkCmd(state, f, ns, iface, o)));
 program.command('graph').argument('<file>').description('print the lab as a diagram: Mermaid (default), Graphviz DOT or SVG')
   .addOption(format('the kind of diagram (svg needs Graphviz)', ['mermaid', 'dot', 'svg'], 'mermaid'))
   .option('-o, --output <file>', 'write to this file instead of standard output')

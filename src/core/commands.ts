@@ -24,6 +24,22 @@ export function argvOf(cmd: Cmd, hostRef: HostRef = String(process.pid)): string
     case 'ip6': return cmd.ns === HOST ? ['ip', '-6', ...args] : ['ip', '-6', '-n', cmd.ns, ...args];
     // iproute2's `tc` (queueing disciplines) takes the namespace like ip does.
     case 'tc': return cmd.ns === HOST ? ['tc', ...args] : ['tc', '-n', cmd.ns, ...args];
+    // topo does these itself (io/file-tool.ts); the commands a script runs to the same effect.
+    case 'file': return fileArgv(args);
+  }
+}
+
+/**
+ * A file operation (Cmd tool 'file': [op, path, ...]) as the command a shell script would run for it. topo runs none
+ * of them: it writes atomically (a temporary file renamed over the path) and checks the owner's mark first.
+ */
+function fileArgv([op, path]: string[]): string[] {
+  switch (op) {
+    case 'write': return ['install', '-m', '0644', '/dev/stdin', path];
+    case 'remove': return ['rm', '-f', path];
+    case 'mkdir': return ['mkdir', '-m', '0755', path];
+    case 'rmdir': return ['rmdir', path];
+    default: return ['cat', path]; // a read (ToolRead)
   }
 }
 

@@ -80,8 +80,11 @@ export interface ToolRead {
   /** Where the result goes in NsLive.reads. */
   name: string;
   ns: string;
-  /** Run as core/commands.ts argvOf runs it ('ip6': `ip -6`, which no batch line can be). */
-  tool: 'nft' | 'bridge' | 'ip6' | 'tc';
+  /**
+   * Run as core/commands.ts argvOf runs it ('ip6': `ip -6`, which no batch line can be). 'file': a file or directory
+   * read by topo itself (args: [path]; see io/file-tool.ts, FileRead), in the namespace topo runs in (ns HOST).
+   */
+  tool: 'nft' | 'bridge' | 'ip6' | 'tc' | 'file';
   args: string[];
   /** What is read, for messages ("the NAT rules"). */
   what: string;
@@ -90,6 +93,13 @@ export interface ToolRead {
   /** The Debian package that provides the tool, named when it is missing. */
   pkg: string;
 }
+
+/**
+ * What a 'file' read returns (undefined: nothing at that path). Never follows a symbolic link: a link, a device or a
+ * socket at the path is 'other'. `content`: a file's first FILE_READ_MAX bytes as UTF-8; `entries`: a directory's
+ * names, sorted.
+ */
+export type FileRead = { type: 'file'; content: string; size: number } | { type: 'dir'; entries: string[] } | { type: 'other' };
 
 export interface LiveSnapshot {
   /** Every network namespace in /run/netns. */

@@ -1,5 +1,5 @@
 // Running a namespace's share of a stage: consecutive `ip` commands as one `ip -batch` process (consecutive `tc`
-// commands as one `tc -batch`), others one by one.
+// commands as one `tc -batch`), others one by one (file operations by topo itself, see io/file-tool.ts).
 // A failing batch line is mapped back to its command, so errors name the step, the exact argv and the kernel's words.
 // A namespace's last batch may end with `show` lines (readBack, as in run-grouped.ts): the same `ip` then prints
 // the namespace's state right after its last command, for verification.
@@ -11,6 +11,7 @@ import type { ShapedRead } from './live-shape.js';
 import { readOf, showLines } from './ip-reads.js';
 import { nsBatchArgv } from './ns-group.js';
 import type { Runner } from './runner.js';
+import { runFileCmd } from './file-tool.js';
 import { crashNow, reserveCommands, type FailAt } from './test-hooks.js';
 
 export interface Item { step: Step; cmd: Cmd }
@@ -58,7 +59,7 @@ async function runCommands(run: Runner, seg: Item[], shows: IpRead[]): Promise<S
   if (first.tool === 'ip' && shows.length) return runWithShows(run, seg, shows);
   if (!BATCHED.has(first.tool) || seg.length === 1) {
     const argv = argvOf(first);
-    const r = await run(argv, { input: first.input });
+    const r = first.tool === 'file' ? await runFileCmd(first) : await run(argv, { input: first.input });
     if (r.exitCode === 0) return { done: seg };
     return { done: [], failed: { item: seg[0], error: new CommandFailed(seg[0].step.label, argv, r.stderr, r.exitCode) } };
   }

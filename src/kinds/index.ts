@@ -10,6 +10,7 @@ import { macvlanKind } from './macvlan.js';
 import { namespaceKind } from './namespace.js';
 import { nftablesKind } from './nftables.js';
 import { neighbourKind } from './neighbour.js';
+import { netnsDirKind, netnsFileKind } from './netns-files.js';
 import { routeKind } from './route.js';
 import { ruleKind } from './rule.js';
 import { shapeKind } from './shape.js';
@@ -34,6 +35,7 @@ export const KINDS: Kind[] = [
   foreignLinkKind,
   neighbourKind,
   shapeKind,
+  netnsDirKind, netnsFileKind,
 ];
 
 /** The pipeline's pure functions (core/pipeline.ts) over these kinds. */

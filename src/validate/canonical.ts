@@ -56,7 +56,7 @@ const match = (s: string): string => (s.includes('/') ? cidr(s) : addr(s));
 
 /** A ping target is a namespace name (which wins, as in validation) or an address; only an address is respelled. */
 function test(x: TestSpec, t: Topology): TestSpec {
-  return x.ping === HOST || Object.hasOwn(t.namespaces ?? {}, x.ping) ? x : { ...x, ping: addr(x.ping) };
+  return x.ping === undefined || x.ping === HOST || Object.hasOwn(t.namespaces ?? {}, x.ping) ? x : { ...x, ping: addr(x.ping) };
 }
 
 const addr = (s: string): string => canonicalAddr(s) ?? s;

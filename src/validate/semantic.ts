@@ -9,6 +9,7 @@ import { addressFindings } from './semantic-addresses.js';
 import { networkFindings } from './semantic-net.js';
 import { routingFindings } from './semantic-routing.js';
 import { segmentFindings } from './semantic-segments.js';
+import { testFindings } from './semantic-tests.js';
 import { didYouMean } from '../core/suggest.js';
 
 export type SemanticOptions = CheckOptions;
@@ -19,7 +20,7 @@ export function semanticFindings(t: Topology, opts: SemanticOptions = {}): Findi
   namespaceRefs(t, ix, out);
   interfaces(ix, out);
   for (const k of KINDS) if (k.check) out.push(...k.check(ix, opts));
-  out.push(...networkFindings(t, ix), ...addressFindings(ix), ...segmentFindings(ix), ...routingFindings(t, ix));
+  out.push(...networkFindings(t, ix), ...addressFindings(ix), ...segmentFindings(ix), ...routingFindings(t, ix), ...testFindings(t, ix));
   return out;
 }
 

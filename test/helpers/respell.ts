@@ -79,6 +79,6 @@ export function respellTopology(t: Topology, pick: Pick): Topology {
     for (const m of s?.nat?.masquerade ?? []) if (m.from) m.from = respellCidr(m.from, pick);
     for (const f of s?.nat?.forward ?? []) f.to = respellTarget(f.to, pick);
   }
-  for (const x of c.tests ?? []) if (!(c.namespaces ?? {})[x.ping]) x.ping = respellAddr(x.ping, pick);
+  for (const x of c.tests ?? []) if (x.ping !== undefined && !(c.namespaces ?? {})[x.ping]) x.ping = respellAddr(x.ping, pick);
   return c;
 }

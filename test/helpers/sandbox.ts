@@ -1,12 +1,20 @@
 // A private network sandbox for integration tests: a process in its own network and mount namespaces with a
-// tmpfs on /run (so /run/netns and topo's state dir /run/topo are private). Commands enter it with nsenter.
-// Nothing done inside can touch the machine's real network, and everything vanishes when the holder is killed.
+// tmpfs on /run (so /run/netns and topo's state dir /run/topo are private) and /etc overlaid by a writable layer
+// on that tmpfs (so what a lab writes under /etc, /etc/netns/<ns>/hosts and resolv.conf, stays in the sandbox: the
+// real /etc is the overlay's read-only lower layer). Commands enter it with nsenter. Nothing done inside can touch
+// the machine's real network or files, and everything vanishes when the holder is killed.
 import { execa, type ResultPromise } from 'execa';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const TOPO = `${ROOT}bin/topo.js`;
 export const example = (name: string) => `${ROOT}examples/${name}`;
+
+/**
+ * The sandbox's /etc: an overlay whose upper layer is on the sandbox's tmpfs /run. Writes under /etc (a lab's
+ * /etc/netns files) land there and never on the machine's disk; `ip netns exec` in the sandbox sees them.
+ */
+export const ETC_OVERLAY = 'mkdir -p /run/etc-up /run/etc-work && mount -t overlay overlay -o lowerdir=/etc,upperdir=/run/etc-up,workdir=/run/etc-work /etc';
 
 export interface Run { stdout: string; stderr: string; exitCode: number }
 
@@ -15,7 +23,7 @@ export class Sandbox {
 
   static async create(): Promise<Sandbox> {
     const holder = execa('unshare', ['--net', '--mount', '--propagation', 'private', '--', 'sh', '-c',
-      'mount -t tmpfs tmpfs /run && mkdir -p /run/netns /run/topo && ip link set lo up && echo ready && exec sleep 1000000'],
+      `mount -t tmpfs tmpfs /run && mkdir -p /run/netns /run/topo && ${ETC_OVERLAY} && ip link set lo up && echo ready && exec sleep 1000000`],
     { reject: false, buffer: false, stdout: 'pipe', stdin: 'ignore' });
     await new Promise<void>((resolve, reject) => {
       holder.stdout!.once('data', () => resolve());

@@ -24,6 +24,8 @@ const CASES: { file: string; pings: [string, string][]; stp?: [string, string] }
   { file: 'firewall.yaml', pings: [['client', '10.0.2.2'], ['client', '10.0.1.1'], ['server', '10.0.2.1']] },
   { file: 'bridge-options.yaml', pings: [['h1', '10.20.0.2'], ['h2', 'fd00:20::1'], ['mon', '10.20.0.1']], stp: ['sw', 'br0'] },
   { file: 'shaped-link.yaml', pings: [['client', '10.0.1.3'], ['server', '10.0.1.2'], ['server', '10.0.2.1']] },
+  // By name: ip netns exec puts the hosts files topo wrote in place of /etc/hosts.
+  { file: 'hosts-by-name.yaml', pings: [['client', 'web'], ['web', 'client'], ['client', 'gateway']] },
 ];
 
 describe('examples', () => {
