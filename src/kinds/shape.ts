@@ -5,7 +5,8 @@
 //   both → netem at the root and tbf as its child (parent 7a0:1, as netem's documentation puts a tbf under it);
 //   qdisc: "TEXT" → the escape hatch: tc's own words for any other root qdisc. tc reads its options back in words of
 //   its own (htb's `default 10` as "0x10"), so it is converged when the root's kind is the one the words name and
-//   the record lists the hash of the words (written from the instant they are sent to tc, kept after the apply).
+//   the record lists the hash of the words as applied (`#hash`, written once an apply is verified; while one runs
+//   the record says `%hash`, sent but not confirmed, so an apply killed before tc ran sends them again).
 // The lab's mark is the handle: a root qdisc with handle 7a0: (its tbf child 7a1:) on an interface the lab owns is
 // the lab's. A root qdisc with another handle on such an interface was set by hand: repaired (replaced) where the
 // file shapes the interface, left alone where it doesn't; the kernel's default (handle 0:) is no qdisc at all.
@@ -174,12 +175,12 @@ export const shapeKind: Kind<ShapeProps> = {
     return out;
   },
   remove: (l) => [{ ...delRoot(l.ns, l.label), undo: restorable(l.props) ? addCmds(l.ns, l.label, l.props) : [] }],
-  // Listed so that the namespace is read for it once the file no longer shapes it; the escape hatch's hash with it,
-  // from the instant its words are sent (verification, which reads with the record of this instant, then finds
-  // them applied; a rolled-back apply writes back the record it started from).
+  // Listed so that the namespace is read for it once the file no longer shapes it; the escape hatch's hash with it:
+  // as sent (`%`) before the commands run, as applied (`#`) once the apply is verified (verification reads the record
+  // as it will then be; a rolled-back apply writes back the record it started from).
   record: {
-    intent: (c) => (c.op === 'delete' ? {} : { objects: [c.key, ...hashKeys(c.desired as Resource<ShapeProps>)] }),
-    keep: (r) => ({ objects: [r.key, ...hashKeys(r)] }),
+    intent: (c) => (c.op === 'delete' ? {} : { objects: [c.key, ...hashKeys(c.desired as Resource<ShapeProps>, SENT)] }),
+    keep: (r) => ({ objects: [r.key, ...hashKeys(r, APPLIED)] }),
   },
   show: { detail: (r) => ` ${describe(r.props)}` },
   draw: (model, ns) => shapesOf(model).filter((d) => d.ns === ns).flatMap((d) => {
@@ -198,14 +199,17 @@ function res(ns: string, dev: string, props: ShapeProps, path?: string): Resourc
 /** Only on an interface the lab owns is a root qdisc looked at at all. */
 const owned = (ctx: KindContext, ns: string, l: IpLink | undefined): boolean => l !== undefined && ownsLink(ctx, ns, l);
 
-const hashKeys = (r: Resource<ShapeProps>): string[] => (r.props.hash ? [`${r.key}#${r.props.hash}`] : []);
+/** How the record lists the escape hatch's words: as sent to tc by an apply still running (or killed), as applied. */
+const SENT = '%', APPLIED = '#';
+const hashKeys = (r: Resource<ShapeProps>, how: string): string[] => (r.props.hash ? [`${r.key}${how}${r.props.hash}`] : []);
 
 /**
- * The escape hatch's hashes the record lists for this interface: one after an apply; during one that changes the
- * words (and after it was killed half way), the old and the new.
+ * The hashes of the escape hatch's words the record lists as applied on this interface: one after an apply; the
+ * old and the new while one that changes them is verified. Words only sent (an apply killed before tc ran them)
+ * don't count: the next apply sends them again.
  */
 function recordedHashes(ctx: KindContext, ns: string, dev: string): string[] {
-  const prefix = `${KIND}:${ns}/${dev}#`;
+  const prefix = `${KIND}:${ns}/${dev}${APPLIED}`;
   return [...recorded(ctx.state).objects].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
 }
 

@@ -89,9 +89,11 @@ export async function apply(topo: Topology, opts: ApplyOptions): Promise<ApplyRe
     } finally { release(); }
     throw applyFailed(exec, restored, notes.length ? notes.join('\n') : undefined);
   }
-  const left = await verify(opts.run, topo, { ...ctx, state: intent }, undefined, exec.readBack, obs.desired);
-  if (left.length) throw verifyFailed(left);
+  // Verified against the record as it will be once verified (what the kinds keep of what they applied), with what
+  // this apply may have created or deleted: a leftover of a deletion is still recognised as the lab's.
   const final = finalState(intent, obs.desired);
+  const left = await verify(opts.run, topo, { ...ctx, state: mergeState(intent, final) }, undefined, exec.readBack, obs.desired);
+  if (left.length) throw verifyFailed(left);
   // Namespaces the lab owned before identities were recorded (by their mark) get theirs now.
   Object.assign(final.namespaceIds, await netnsIdentities(final.namespaces.filter((n) => final.namespaceIds[n] === undefined)));
   await record(final, `the apply is complete and verified, and ${stays.replace('the lab owns', 'the lab owns (and what this apply removed)')}`);

@@ -10,6 +10,7 @@ import { resolveLab } from '../../src/core/lab-model.js';
 import type { IpLink, LiveSnapshot } from '../../src/core/live.js';
 import { order, ranks } from '../../src/core/order.js';
 import { finalState, intentState, KINDS, planFrom } from '../../src/kinds/index.js';
+import { mergeState } from '../../src/core/state.js';
 import { compareShape, defaultBurst, desiredProps, liveQdiscs, shapeKind, type ShapeProps, type ShapeSpec } from '../../src/kinds/shape.js';
 import { parseRate, parseSize, parseTime, rateText } from '../../src/kinds/shape-units.js';
 import type { Resource, Step, Topology } from '../../src/model.js';
@@ -181,14 +182,17 @@ describe('shape: the escape hatch', () => {
     expect(other[0]).toMatchObject({ op: 'update', fields: [['qdisc', 'htb (other options)', 'htb default 20']] });
     expect(other[0].cmds.map((c) => c.args.join(' '))).toEqual(['qdisc replace dev c0 root handle 7a0: htb default 20']);
     expect(steps(lab(HTB), snap(HAND), ctx())[0].fields).toEqual([['qdisc', 'htb (options not recorded)', 'htb default 10']]);
-    // The record before the commands run lists the new words' hash too: verification, which reads with it, finds
-    // them applied; the record after the apply keeps only theirs.
+    // The record before the commands run lists the new words as sent (%), not applied: an apply killed before tc
+    // ran them leaves a record that plans them again. Verification reads the record as it will be once verified
+    // (intent and final merged: the new words applied); the record after the apply keeps only theirs.
     const h20 = declared({ qdisc: 'htb default 20' }).hash!;
     const planned = planFrom(lab({ qdisc: 'htb default 20' }), snap(HAND), ctx(declared(HTB).hash));
     const intent = intentState(ctx(declared(HTB).hash).state, planned.plan);
-    expect(intent.objects.filter((k) => k.startsWith('shape:S/c0'))).toEqual(['shape:S/c0', `shape:S/c0#${declared(HTB).hash}`, `shape:S/c0#${h20}`].sort());
-    expect(steps(lab({ qdisc: 'htb default 20' }), snap(HAND), { ...ctxOf(), state: intent })).toEqual([]);
-    expect(finalState(intent, planned.desired).objects.filter((k) => k.startsWith('shape:S/c0'))).toEqual(['shape:S/c0', `shape:S/c0#${h20}`]);
+    expect(intent.objects.filter((k) => k.startsWith('shape:S/c0'))).toEqual(['shape:S/c0', `shape:S/c0#${declared(HTB).hash}`, `shape:S/c0%${h20}`].sort());
+    expect(steps(lab({ qdisc: 'htb default 20' }), snap(HAND), { ...ctxOf(), state: intent })[0].fields).toEqual([['qdisc', 'htb (other options)', 'htb default 20']]);
+    const final = finalState(intent, planned.desired);
+    expect(final.objects.filter((k) => k.startsWith('shape:S/c0'))).toEqual(['shape:S/c0', `shape:S/c0#${h20}`]);
+    expect(steps(lab({ qdisc: 'htb default 20' }), snap(HAND), { ...ctxOf(), state: mergeState(intent, final) })).toEqual([]);
     const pfifo = steps(lab({ qdisc: 'pfifo limit 100' }), snap(HAND), ctx());
     expect(pfifo[0].cmds.map((c) => c.args.join(' '))).toEqual(['qdisc del dev c0 root', 'qdisc add dev c0 root handle 7a0: pfifo limit 100']);
   });
