@@ -10,12 +10,20 @@ export interface TcpServer { pid: number; stop(): Promise<void> }
  * closes it; `{peer}` in the reply is replaced by the address the connection came from (as the server sees it,
  * after any NAT). Resolves once it listens.
  */
-export async function tcpServer(sb: Sandbox, ns: string, port: number, reply = `hello from ${ns}`): Promise<TcpServer> {
+export function tcpServer(sb: Sandbox, ns: string, port: number, reply = `hello from ${ns}`): Promise<TcpServer> {
   const ready = `/run/tcp-server-${ns}-${port}.ready`;
   const code = `require('net').createServer((s) => s.end(${JSON.stringify(reply)}.split('{peer}').join(String(s.remoteAddress).replace(/^::ffff:/, '')))).listen(${port}, () => require('fs').writeFileSync(${JSON.stringify(ready)}, ''))`;
+  return nodeServer(sb, ns, port, 'tcp', code, ready);
+}
+
+/**
+ * Run node with `code` in `ns` in the background; resolves once the code has written `ready` (it listens), with its
+ * PID and a stop that ends it (TERM, then KILL after 5 s). `what` names it in errors.
+ */
+export async function nodeServer(sb: Sandbox, ns: string, port: number, what: string, code: string, ready: string): Promise<TcpServer> {
   const started = await sb.run(['sh', '-c', `ip netns exec "$1" "$2" -e "$3" >/dev/null 2>&1 & echo $!`, 'sh', ns, process.execPath, code]);
   const pid = Number(started.stdout.trim());
-  if (started.exitCode !== 0 || !pid) throw new Error(`tcp server in ${ns}: ${started.stderr}`);
+  if (started.exitCode !== 0 || !pid) throw new Error(`${what} server in ${ns}: ${started.stderr}`);
   const alive = async () => (await sb.run(['kill', '-0', String(pid)])).exitCode === 0;
   const stop = async () => {
     await sb.run(['kill', String(pid)]);
@@ -24,11 +32,11 @@ export async function tcpServer(sb: Sandbox, ns: string, port: number, reply = `
   };
   for (let i = 0; i < 200; i++) {
     if ((await sb.run(['test', '-e', ready])).exitCode === 0) return { pid, stop };
-    if (!(await alive())) throw new Error(`tcp server in ${ns} port ${port} exited before listening`);
+    if (!(await alive())) throw new Error(`${what} server in ${ns} port ${port} exited before listening`);
     await new Promise((r) => setTimeout(r, 100));
   }
   await stop();
-  throw new Error(`tcp server in ${ns} port ${port} did not listen within 20 s`);
+  throw new Error(`${what} server in ${ns} port ${port} did not listen within 20 s`);
 }
 
 /** What a connection attempt found: the server's reply, a refusal (RST / ICMP unreachable), or no answer. */

@@ -3,28 +3,20 @@
 // only), the table read back with nft -j, counters in `topo show`, hand edits repaired rule by rule, file edits
 // planned rule by rule and applied as one nft transaction, chains and the table removed with the file's, raw
 // rules converging and a bad one refused by nft -c before anything runs.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
 import { liveTable, topoMark } from '../../src/kinds/nft-table.js';
 import { withoutProgress } from '../helpers/progress.js';
 import { Sandbox, example } from '../helpers/sandbox.js';
 import { tcpConnect, tcpServer, type TcpServer } from '../helpers/tcp.js';
+import { editedLab } from '../helpers/scratch.js';
 
 const FILE = example('firewall.yaml');
 const TABLE = 'topo-firewall';
 const SERVER = '10.0.2.2';
 
 /** The example with `edit` applied, written to a file of its own. */
-function edited(name: string, edit: (doc: any) => void): string {
-  const doc = parse(readFileSync(FILE, 'utf8'));
-  edit(doc);
-  const f = join(mkdtempSync(join(tmpdir(), 'topo-fw-')), name);
-  writeFileSync(f, stringify(doc));
-  return f;
-}
+const edited = (name: string, edit: (doc: any) => void): string => editedLab(FILE, edit, name);
 
 describe('firewall', () => {
   let sb: Sandbox;

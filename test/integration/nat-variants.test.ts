@@ -5,15 +5,12 @@
 // - test/fixtures/nat/variants.yaml: SNAT to a fixed address (seen by the server), masquerade without `out`, a
 //   port range forward (ports kept), a target port range (every connection to its first port: measured),
 //   all-protocol DNAT (ping and TCP to an address nobody has, answered by w), DNAT to 127.0.0.1 with route_localnet.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
 import { liveTable } from '../../src/kinds/nft-table.js';
 import { Sandbox, ROOT, example } from '../helpers/sandbox.js';
 import { withoutProgress } from '../helpers/progress.js';
 import { tcpConnect, tcpServer, type TcpServer } from '../helpers/tcp.js';
-import { scratchDir } from '../helpers/scratch.js';
+import { editedLab as edited } from '../helpers/scratch.js';
 
 const PUBLISHING = example('port-publishing.yaml');
 const VARIANTS = `${ROOT}test/fixtures/nat/variants.yaml`;
@@ -26,14 +23,6 @@ async function table(sb: Sandbox, ns: string, name: string): Promise<Record<stri
   expect(t.others).toEqual([]);
   return Object.fromEntries(t.chains.map((c) => [c.name, [c.header, ...c.rules]]));
 }
-
-const edited = (file: string, change: (doc: any) => void): string => {
-  const doc = parse(readFileSync(file, 'utf8'));
-  change(doc);
-  const out = join(scratchDir('topo-natx'), file.split('/').pop()!);
-  writeFileSync(out, stringify(doc));
-  return out;
-};
 
 describe('NAT variants', () => {
   let sb: Sandbox;

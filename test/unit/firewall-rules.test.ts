@@ -18,24 +18,11 @@ import { chainCollisions, nftablesKind } from '../../src/kinds/nftables.js';
 import { graphDot, graphMermaid, labGraph } from '../../src/render/graph.js';
 import { validateText } from '../../src/validate/index.js';
 import type { Topology } from '../../src/model.js';
+import { nftFixture as fixture, nftListed as listed } from '../helpers/nft-listing.js';
 
-const fixture = (f: string) => readFileSync(new URL(`../fixtures/kernel/nftables/${f}`, import.meta.url), 'utf8');
 const SPEC = JSON.parse(fixture('firewall-spec.json')) as FirewallSpec;
 const desired = (firewall: FirewallSpec, table = 'topo-cap'): NftTable => ({ table, chains: firewallSection.chains({ firewall })!, others: [] });
 const rule = (r: FirewallRuleSpec) => firewallRuleText(r);
-
-/** The rule lines of `nft list table`, by chain, with `counter packets N bytes M` shortened to `counter`. */
-function listed(text: string): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  let chain = '';
-  for (const line of text.split('\n')) {
-    const m = /^\tchain (\S+) \{$/.exec(line);
-    if (m) { chain = m[1]; out[chain] = []; continue; }
-    if (!line.startsWith('\t\t') || line.startsWith('\t\ttype ')) continue;
-    out[chain].push(line.slice(2).replace(/counter packets \d+ bytes \d+/, 'counter'));
-  }
-  return out;
-}
 
 describe('every field combination, against nft 1.0.6', () => {
   const want = desired(SPEC);

@@ -1,24 +1,9 @@
 // The table reader prints each rule of `nft -j` output exactly as `nft list` prints it (counter values left out),
 // so that a declared rule written in nft's own spelling equals the rule read back. Both outputs were captured from
 // nft 1.0.6 for the same tables (test/fixtures/kernel/nftables, see its README).
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { liveTable } from '../../src/kinds/nft-table.js';
-
-const fixture = (f: string) => readFileSync(new URL(`../fixtures/kernel/nftables/${f}`, import.meta.url), 'utf8');
-
-/** The rule lines of `nft list table`, by chain, with `counter packets N bytes M` shortened to `counter`. */
-function listed(text: string): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  let chain = '';
-  for (const line of text.split('\n')) {
-    const m = /^\tchain (\S+) \{$/.exec(line);
-    if (m) { chain = m[1]; out[chain] = []; continue; }
-    if (!line.startsWith('\t\t') || line.startsWith('\t\ttype ')) continue;
-    out[chain].push(line.slice(2).replace(/counter packets \d+ bytes \d+/, 'counter'));
-  }
-  return out;
-}
+import { nftFixture as fixture, nftListed as listed } from '../helpers/nft-listing.js';
 
 describe.each([['forms', 'topo-cap'], ['reject', 't']])('printing %s.json', (name, table) => {
   const t = liveTable(JSON.parse(fixture(`${name}.json`)), table)!;
