@@ -69,3 +69,11 @@ program.command('graph').argument('<file>').description('print the lab as a diag
   .addOption(format('the kind of diagram (svg needs Graphviz)', ['mermaid', 'dot', 'svg'], 'mermaid'))
   .option('-o, --output <file>', 'write to this file instead of standard output')
   .action(wrap(async (f: string, o) => (await extra()).graphCmd(f, o)));
+program.command('sandbox').argument('<file>').argument('[command...]')
+  .usage('<file> [-- <command> [args...]]')
+  .description("apply the lab in a throwaway private sandbox (its own network, mount and PID namespaces), run its tests, then the command or a shell; everything is gone when it exits")
+  .option('--keep-going', 'run the command (or the shell) even when a test fails')
+  .option('-q, --quiet', 'print nothing but errors before the command runs')
+  .addOption(new Option('--inside <namespaces>').hideHelp())
+  .allowUnknownOption()
+  .action(wrap(async (f: string, cmd: string[], o) => (await import('./sandbox.js')).sandboxCmd(f, cmd, o)));
