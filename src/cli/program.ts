@@ -44,6 +44,7 @@ program.command('plan').argument('<file>').description('show what apply would ch
 program.command('apply').argument('<file>').description('make the kernel match the file, then verify')
   .option('--no-rollback', 'on failure, keep the partial state for debugging')
   .option('--test', "run the lab's connectivity tests after apply; exit 1 when one fails")
+  .option('-q, --quiet', 'print the summary line alone: no plan, no progress')
   .option('--strict', 'treat warnings as errors (exit 65)')
   .option('--wait <seconds>', 'wait up to SECONDS for another apply/destroy of this lab to finish, then exit 75 (default 5)', seconds)
   .option('--json', 'print one JSON document').action(wrap(async (f: string, o) => (await core()).applyCmd(f, o)));

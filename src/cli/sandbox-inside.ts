@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { basename } from 'node:path';
 import { constants } from 'node:os';
 import { EXIT, TopoError } from '../errors.js';
+import type { Plan } from '../model.js';
 import { load } from './commands.js';
 import { rendererFor } from './output.js';
 import { nsInode, type SandboxOpts } from './sandbox.js';
@@ -47,9 +48,10 @@ export async function insideCmd(file: string, command: string[], o: SandboxOpts)
   const run = (await import('../io/runner.js')).runProcess;
   const { apply } = await import('../ops/apply.js');
   const { renderPlanText, summary } = await import('../render/plan.js');
-  const r = await apply(topo, { run, renderer: rendererFor(o), rollback: true });
+  const onPlan = (plan: Plan) => say(o, renderPlanText(plan));
+  const r = await apply(topo, { run, renderer: rendererFor(o), rollback: true, onPlan });
   const n = summary(r.plan);
-  say(o, `${renderPlanText(r.plan)}Sandbox: lab "${topo.name}" applied: ${n.create} created in ${(r.ms / 1000).toFixed(2)} s; verified.\n`);
+  say(o, `Sandbox: lab "${topo.name}" applied: ${n.create} created in ${(r.ms / 1000).toFixed(2)} s; verified.\n`);
   if (topo.tests?.length) {
     const { labTests } = await import('./extra-commands.js');
     const t = await labTests(topo, run);
