@@ -14,7 +14,7 @@
 //   would keep the sandbox alive after topo has returned.
 // - kill -9 of this (outer) topo: the inner topo watches a socket to it (fd 3) and exits when it closes, which the
 //   kernel does when this process dies, however it dies; --kill-child kills the inner one when unshare dies.
-import { statSync, realpathSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { EXIT, TopoError } from '../errors.js';
@@ -37,11 +37,25 @@ export const SETUP = [
 /** The inode of a namespace of this process: the inner topo checks it runs in other ones. */
 export const nsInode = (kind: 'net' | 'mnt'): string => String(statSync(`/proc/self/ns/${kind}`).ino);
 
+/**
+ * The sandbox's /run is a new, empty tmpfs: a file (or a working directory) under the host's /run would not be
+ * there for the topo inside, nor for `topo show FILE` in its shell.
+ */
+function refuseUnderRun(file: string): void {
+  const under = (p: string) => p === '/run' || p.startsWith('/run/');
+  const where = [realpathSync(file), process.cwd()].find(under);
+  if (where) {
+    throw new TopoError('E_USAGE', `topo sandbox can't use ${where}: the sandbox has a /run of its own, where the host's files are not seen`, EXIT.USAGE,
+      { hint: 'copy the file, and run topo sandbox, from a directory outside /run' });
+  }
+}
+
 export async function sandboxCmd(file: string, command: string[], o: SandboxOpts): Promise<number> {
   if (o.inside !== undefined) return (await import('./sandbox-inside.js')).insideCmd(file, command, o);
   // A file with errors stops here: nothing has been created yet.
   await loadChecked(file, {});
   requireRoot('topo sandbox');
+  refuseUnderRun(file);
   const topoJs = realpathSync(process.argv[1]!);
   const inner = [process.execPath, topoJs, 'sandbox', file, '--inside', `${nsInode('net')}:${nsInode('mnt')}`,
     ...(o.keepGoing ? ['--keep-going'] : []), ...(o.quiet ? ['--quiet'] : []), '--', ...command];

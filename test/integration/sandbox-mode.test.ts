@@ -107,6 +107,12 @@ describe('topo sandbox', () => {
     const invalid = await sb.topo(['sandbox', file, '--', 'true']);
     expect(invalid.exitCode).toBe(65);
     expect(invalid.stderr).toMatch(/bad\.yaml:6:\d+: error/);
+    // a file under /run: the sandbox's /run is its own, the file would not be seen there
+    await sb.sh(`cp ${example('two-namespaces.yaml')} /run/lab.yaml`);
+    const underRun = await sb.topo(['sandbox', '/run/lab.yaml', '--', 'true']);
+    expect(underRun.exitCode).toBe(64);
+    expect(underRun.stderr).toContain("topo sandbox can't use /run/lab.yaml");
+    await sb.sh('rm /run/lab.yaml');
     // the inner half's option, given by hand, is refused: it acts only as the init of a sandbox topo made
     const inside = await sb.topo(['sandbox', example('two-namespaces.yaml'), '--inside', '1:2', '--', 'true']);
     expect(inside.exitCode).toBe(64);
