@@ -46,6 +46,21 @@ describe('topo sandbox', () => {
     expect(await sb.netns()).toEqual([]);
   });
 
+  it('without CMD: an interactive shell ($SHELL, or sh when it is empty) whose prompt names the lab, where topo and ip netns work; its exit code is topo\'s', async () => {
+    const f = example('two-namespaces.yaml');
+    const input = `echo "in $TOPO_SANDBOX"; topo exec ${f} ns1 -- ip -json addr show dev veth1; ip netns exec ns2 ping -c1 -W1 192.168.1.1 >/dev/null && echo pinged; exit 3\n`;
+    for (const shell of ['/bin/bash', '/bin/sh', '']) {
+      const r = await sb.run([process.execPath, TOPO, 'sandbox', '-q', f], { input, env: { SHELL: shell } });
+      expect(r.exitCode, `${shell}: ${r.stderr}`).toBe(3);
+      expect(r.stderr, shell).toContain('(sandbox two-ns) ');
+      const [tag, addr, pinged] = r.stdout.split('\n');
+      expect(tag).toBe('in two-ns');
+      expect(JSON.parse(addr!)[0].addr_info.map((a: { local: string }) => a.local)).toContain('192.168.1.1');
+      expect(pinged).toBe('pinged');
+    }
+    expect(await sb.netns()).toEqual([]);
+  });
+
   it("a lab's /etc/netns files are written in the sandbox's /etc, never in the outer one", async () => {
     const before = await outerState();
     const r = await sb.topo(['sandbox', '-q', example('hosts-by-name.yaml'), '--', 'ip', 'netns', 'exec', 'client', 'getent', 'hosts', 'web']);
