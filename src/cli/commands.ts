@@ -1,7 +1,7 @@
 // The core commands: validate, plan, apply, destroy, show (program.ts declares them). Each returns its exit code;
 // main.ts exits.
 import { EXIT, type Problem } from '../errors.js';
-import type { Topology } from '../model.js';
+import type { Plan, Topology } from '../model.js';
 import { emit, rendererFor, type OutputOpts } from './output.js';
 import { requireRoot } from './privilege.js';
 
@@ -75,10 +75,13 @@ export async function applyCmd(file: string, o: CheckOpts & { rollback?: boolean
   const { apply } = await import('../ops/apply.js');
   const { planJson, renderPlanText, summary } = await import('../render/plan.js');
   const run = await kernel();
-  const r = await locked(topo.name, o, () => apply(topo, { run, renderer: rendererFor(o), rollback: o.rollback !== false }));
+  // Plan first: the plan is printed before its first command runs, the progress (standard error) follows, then
+  // the summary. --quiet prints the summary alone.
+  const onPlan = o.json || o.quiet ? undefined : (plan: Plan) => { process.stdout.write(renderPlanText(plan)); };
+  const r = await locked(topo.name, o, () => apply(topo, { run, renderer: rendererFor(o), rollback: o.rollback !== false, onPlan }));
   const n = summary(r.plan);
   const text = () => r.changed
-    ? `${renderPlanText(r.plan)}Apply complete: ${n.create} created, ${n.update} changed, ${n.delete} deleted in ${(r.ms / 1000).toFixed(2)} s; verified.\n`
+    ? `Apply complete: ${n.create} created, ${n.update} changed, ${n.delete} deleted in ${(r.ms / 1000).toFixed(2)} s; verified.\n`
     : `No changes. Lab "${r.lab}" already matches ${file}.\n`;
   const tests = o.test ? await (await import('./extra-commands.js')).labTests(topo, await kernel()) : undefined;
   emit(o, () => `${text()}${tests ? `\n${tests.text}` : ''}`,

@@ -44,6 +44,7 @@ program.command('plan').argument('<file>').description('show what apply would ch
 program.command('apply').argument('<file>').description('make the kernel match the file, then verify')
   .option('--no-rollback', 'on failure, keep the partial state for debugging')
   .option('--test', "run the lab's connectivity tests after apply; exit 1 when one fails")
+  .option('-q, --quiet', 'print the summary line alone: no plan, no progress')
   .option('--strict', 'treat warnings as errors (exit 65)')
   .option('--wait <seconds>', 'wait up to SECONDS for another apply/destroy of this lab to finish, then exit 75 (default 5)', seconds)
   .option('--json', 'print one JSON document').action(wrap(async (f: string, o) => (await core()).applyCmd(f, o)));
@@ -69,3 +70,11 @@ program.command('graph').argument('<file>').description('print the lab as a diag
   .addOption(format('the kind of diagram (svg needs Graphviz)', ['mermaid', 'dot', 'svg'], 'mermaid'))
   .option('-o, --output <file>', 'write to this file instead of standard output')
   .action(wrap(async (f: string, o) => (await extra()).graphCmd(f, o)));
+program.command('sandbox').argument('<file>').argument('[command...]')
+  .usage('<file> [-- <command> [args...]]')
+  .description("apply the lab in a throwaway private sandbox (its own network, mount and PID namespaces), run its tests, then the command or a shell; everything is gone when it exits")
+  .option('--keep-going', 'run the command (or the shell) even when a test fails')
+  .option('-q, --quiet', 'print nothing but errors before the command runs')
+  .addOption(new Option('--inside <namespaces>').hideHelp())
+  .allowUnknownOption()
+  .action(wrap(async (f: string, cmd: string[], o) => (await import('./sandbox.js')).sandboxCmd(f, cmd, o)));

@@ -20,7 +20,11 @@ import { conflictError, foreignInsideError } from './conflicts.js';
 import { restoreLab, type Restored } from './restore.js';
 import { verify } from './verify.js';
 
-export interface ApplyOptions { run: Runner; renderer: Renderer; rollback: boolean }
+export interface ApplyOptions {
+  run: Runner; renderer: Renderer; rollback: boolean;
+  /** Called once with the plan about to be executed (not when there is nothing to do), before its first command. */
+  onPlan?: (plan: Plan) => void;
+}
 export interface ApplyResult {
   lab: string; plan: Plan; changed: boolean; exec?: ExecResult; ms: number;
   /** What went wrong that needs no undoing (the final record could not be written). */
@@ -69,6 +73,7 @@ export async function apply(topo: Topology, opts: ApplyOptions): Promise<ApplyRe
     intent = mergeState(intent, { namespaceIds: ids });
     await record(intent, `the namespaces' identities are not recorded (until a later write succeeds they are the lab's by their mark); ${stays}`);
   };
+  opts.onPlan?.(obs.plan);
   const exec = await executePlan(obs.plan, { run: opts.run, renderer: opts.renderer, rollback: opts.rollback,
     readBack: { ipReads: kindIpReads() }, afterStage });
   if (!exec.ok) {
