@@ -28,7 +28,11 @@ export interface Slot { stage: StageName; after?: string[] }
 export type { DeclaredIface };
 
 /** Something in a namespace that a plan deleting it would take along although the lab doesn't own it. */
-export interface Blocker { ns: string; ifname: string; kind: string }
+export interface Blocker {
+  ns: string; ifname: string; kind: string;
+  /** How it is named in the refusal, when it is no interface ("process 123 (sleep 100)"). */
+  what?: string;
+}
 
 /** `P`: the props of the kind's resources (desired and live alike). */
 export interface Kind<P extends object = object> {
