@@ -36,6 +36,7 @@ export function argvOf(cmd: Cmd, hostRef: HostRef = String(process.pid)): string
  * environment) and stops only the processes it proves its own (io/process-tool.ts).
  */
 function processArgv({ args: [op, ns, name, lab], input }: Cmd): string[] {
+  if (op !== 'start' && op !== 'stop') return ['ls', '/proc']; // a read (ToolRead): topo reads /proc itself
   if (op === 'stop') return ['kill', '-TERM', `<the processes of ${ns} with TOPO_LAB=${lab} TOPO_RUN=${name}>`];
   const spec = JSON.parse(input ?? '{}') as { argv?: string[] };
   return ['setsid', 'env', `TOPO_LAB=${lab}`, `TOPO_RUN=${name}`, 'ip', 'netns', 'exec', ns, ...(spec.argv ?? [])];

@@ -1,4 +1,4 @@
-// Processes topo starts in the lab's namespaces (Cmd tool 'process') and what runs there (ToolRead tool 'proc'),
+// Processes topo starts in the lab's namespaces (Cmd tool 'process') and what runs there (ToolRead tool 'process'),
 // done by topo itself: /proc is read in-process (no ps, no process spawned), signals are sent by pid.
 //   start NS NAME LAB   input: the spec as JSON ({argv, env, cwd, ready, spec}); `ip netns exec NS ARGV...` spawned
 //                       detached (a session of its own: it outlives topo), stdout and stderr appended to
@@ -110,7 +110,7 @@ export function scanProcs(byInode: Map<number, string>): ProcInfo[] {
   return out;
 }
 
-/** The 'proc' read: args [lab, ...namespaces]. */
+/** The 'process' read (ToolRead): args [lab, ...namespaces]. */
 export function readProcTool([lab, ...namespaces]: string[]): ProcRead {
   const byInode = new Map<number, string>();
   for (const ns of namespaces) { const ino = nsInode(`/run/netns/${ns}`); if (ino !== undefined) byInode.set(ino, ns); }
