@@ -26,17 +26,17 @@ export function argvOf(cmd: Cmd, hostRef: HostRef = String(process.pid)): string
     case 'tc': return cmd.ns === HOST ? ['tc', ...args] : ['tc', '-n', cmd.ns, ...args];
     // topo does these itself (io/file-tool.ts); the commands a script runs to the same effect.
     case 'file': return fileArgv(args);
-    case 'process': return processArgv(cmd);
+    case 'spawn': return spawnArgv(cmd);
+    case 'procfs': return ['ls', '/proc']; // a read (ToolRead): topo reads /proc itself
   }
 }
 
 /**
- * What a process command (Cmd tool 'process': [op, ns, name, lab], the spec as JSON input) does, as a script would
+ * What a spawn command (Cmd tool 'spawn': [op, ns, name, lab], the spec as JSON input) does, as a script would
  * say it. topo runs neither: it starts the process itself (detached, its output to the lab's log, the markers in its
  * environment) and stops only the processes it proves its own (io/process-tool.ts).
  */
-function processArgv({ args: [op, ns, name, lab], input }: Cmd): string[] {
-  if (op !== 'start' && op !== 'stop') return ['ls', '/proc']; // a read (ToolRead): topo reads /proc itself
+function spawnArgv({ args: [op, ns, name, lab], input }: Cmd): string[] {
   if (op === 'stop') return ['kill', '-TERM', `<the processes of ${ns} with TOPO_LAB=${lab} TOPO_RUN=${name}>`];
   const spec = JSON.parse(input ?? '{}') as { argv?: string[] };
   return ['setsid', 'env', `TOPO_LAB=${lab}`, `TOPO_RUN=${name}`, 'ip', 'netns', 'exec', ns, ...(spec.argv ?? [])];

@@ -83,10 +83,10 @@ export interface ToolRead {
   /**
    * Run as core/commands.ts argvOf runs it ('ip6': `ip -6`, which no batch line can be). 'file': a file or directory
    * read by topo itself (args: [path]; see io/file-tool.ts, FileRead), in the namespace topo runs in (ns HOST).
-   * 'process': the processes in the lab's namespaces, read from /proc by topo itself (args: [lab, ...namespaces];
+   * 'procfs': the processes in the lab's namespaces, read from /proc by topo itself (args: [lab, ...namespaces];
    * see io/process-tool.ts, ProcRead).
    */
-  tool: 'nft' | 'bridge' | 'ip6' | 'tc' | 'file' | 'process';
+  tool: 'nft' | 'bridge' | 'ip6' | 'tc' | 'file' | 'procfs';
   args: string[];
   /** What is read, for messages ("the NAT rules"). */
   what: string;
@@ -103,7 +103,7 @@ export interface ToolRead {
  */
 export type FileRead = { type: 'file'; content: string; size: number } | { type: 'dir'; entries: string[] } | { type: 'other' };
 
-/** One process found in a lab namespace (a 'process' read). */
+/** One process found in a lab namespace (a 'procfs' read). */
 export interface ProcInfo {
   pid: number;
   ppid: number;
@@ -120,7 +120,7 @@ export interface ProcInfo {
 }
 
 /**
- * What a 'process' read returns: every process (zombies left out) whose network namespace is one of the lab's (by the
+ * What a 'procfs' read returns: every process (zombies left out) whose network namespace is one of the lab's (by the
  * identity of /run/netns/<ns>), topo's own children left out; `main`: what topo recorded as it started each
  * process, by its name (pid and start time, see io/process-tool.ts), for its status and uptime.
  */

@@ -1,4 +1,4 @@
-// Processes topo starts in the lab's namespaces (Cmd tool 'process') and what runs there (ToolRead tool 'process'),
+// Processes topo starts in the lab's namespaces (Cmd tool 'spawn') and what runs there (ToolRead tool 'procfs'),
 // done by topo itself: /proc is read in-process (no ps, no process spawned), signals are sent by pid.
 //   start NS NAME LAB   input: the spec as JSON ({argv, env, cwd, ready, spec}); `ip netns exec NS ARGV...` spawned
 //                       detached (a session of its own: it outlives topo), stdout and stderr appended to
@@ -28,8 +28,9 @@ const POLL_MS = 50;
 /** Log lines quoted when a process fails to start. */
 const TAIL_LINES = 10;
 
-export interface ReadySpec { tcp?: number; command?: string; file?: string; timeout?: number }
-export interface StartSpec { argv: string[]; env?: Record<string, string>; cwd?: string; ready?: ReadySpec; spec: string }
+export interface ReadySpec { tcp?: number; command?: string; file?: string }
+/** `timeout`: how long the ready check may take, in seconds (default 10). `spec`: the hash of the spec (TOPO_SPEC). */
+export interface StartSpec { argv: string[]; env?: Record<string, string>; cwd?: string; ready?: ReadySpec; timeout?: number; spec: string }
 
 // ---- Where ----
 
@@ -110,7 +111,7 @@ export function scanProcs(byInode: Map<number, string>): ProcInfo[] {
   return out;
 }
 
-/** The 'process' read (ToolRead): args [lab, ...namespaces]. */
+/** The 'procfs' read (ToolRead): args [lab, ...namespaces]. */
 export function readProcTool([lab, ...namespaces]: string[]): ProcRead {
   const byInode = new Map<number, string>();
   for (const ns of namespaces) { const ino = nsInode(`/run/netns/${ns}`); if (ino !== undefined) byInode.set(ino, ns); }
@@ -229,12 +230,12 @@ async function start(ns: string, name: string, lab: string, spec: StartSpec): Pr
     if (exited) await fail(`${exited} right after it started`);
     return;
   }
-  const timeout = (r.timeout ?? 10) * 1000;
+  const timeout = (spec.timeout ?? 10) * 1000;
   const t0 = Date.now();
   for (;;) {
     if (exited) await fail(`${exited} before it was ready`);
     if (await isReady(ns, pid, r, env)) return;
-    if (Date.now() - t0 >= timeout) await fail(`not ready after ${r.timeout ?? 10}s (${readyText(r)})`);
+    if (Date.now() - t0 >= timeout) await fail(`not ready after ${spec.timeout ?? 10}s (${readyText(r)})`);
     await sleep(100);
   }
 }

@@ -193,7 +193,7 @@ function kernelReadError(argv: string[], stderr: string): TopoError {
 /** A kind's declared read: its JSON output, or undefined when the tool says there is nothing (ToolRead.absent). */
 export async function runToolRead(run: Runner, r: ToolRead): Promise<unknown> {
   if (r.tool === 'file') return readFileTool(r.args[0]);
-  if (r.tool === 'process') return readProcTool(r.args);
+  if (r.tool === 'procfs') return readProcTool(r.args);
   const argv = argvOf({ ns: r.ns, tool: r.tool, args: r.args });
   const res = await run(argv);
   if (res.exitCode === 0) {

@@ -60,7 +60,7 @@ async function runCommands(run: Runner, seg: Item[], shows: IpRead[]): Promise<S
   if (first.tool === 'ip' && shows.length) return runWithShows(run, seg, shows);
   if (!BATCHED.has(first.tool) || seg.length === 1) {
     const argv = argvOf(first);
-    const r = first.tool === 'file' ? await runFileCmd(first) : first.tool === 'process' ? await runProcessCmd(first) : await run(argv, { input: first.input });
+    const r = first.tool === 'file' ? await runFileCmd(first) : first.tool === 'spawn' ? await runProcessCmd(first) : await run(argv, { input: first.input });
     if (r.exitCode === 0) return { done: seg };
     return { done: [], failed: { item: seg[0], error: new CommandFailed(seg[0].step.label, argv, r.stderr, r.exitCode) } };
   }
