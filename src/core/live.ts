@@ -121,7 +121,7 @@ export interface ProcInfo {
 
 /**
  * What a 'procfs' read returns: every process (zombies left out) whose network namespace is one of the lab's (by the
- * identity of /run/netns/<ns>), topo's own children left out; `main`: what topo recorded as it started each
+ * identity of /run/netns/<ns>), topo itself and its children without a marker (its reads and commands) left out; `main`: what topo recorded as it started each
  * process, by its name (pid and start time, see io/process-tool.ts), for its status and uptime.
  */
 export interface ProcRead {

@@ -92,7 +92,7 @@ function cmdlineOf(pid: string): string {
   try { return `[${readFileSync(`/proc/${pid}/comm`, 'utf8').trim()}]`; } catch { return '[?]'; }
 }
 
-/** Live processes (zombies left out) whose network is one of these namespaces' (by inode), topo itself and its children left out. */
+/** Live processes (zombies left out) whose network is one of these namespaces' (by inode); topo itself and its unmarked children left out. */
 export function scanProcs(byInode: Map<number, string>): ProcInfo[] {
   const out: ProcInfo[] = [];
   if (!byInode.size) return out;
@@ -102,8 +102,10 @@ export function scanProcs(byInode: Map<number, string>): ProcInfo[] {
     const ns = ino === undefined ? undefined : byInode.get(ino);
     if (ns === undefined) continue;
     const st = procStat(pid);
-    if (!st || st.state === 'Z' || st.ppid === process.pid) continue;
+    if (!st || st.state === 'Z') continue;
     const env = environOf(pid);
+    // topo's own reads and commands in the namespace (ip -n, ip netns exec), not what it started.
+    if (st.ppid === process.pid && env.TOPO_LAB === undefined) continue;
     out.push({ pid: Number(pid), ppid: st.ppid, start: st.start, ns, cmdline: cmdlineOf(pid),
       ...(env.TOPO_LAB !== undefined ? { lab: env.TOPO_LAB } : {}), ...(env.TOPO_RUN !== undefined ? { run: env.TOPO_RUN } : {}),
       ...(env.TOPO_SPEC !== undefined ? { spec: env.TOPO_SPEC } : {}) });
