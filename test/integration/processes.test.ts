@@ -78,6 +78,16 @@ describe('processes (run:)', () => {
     expect((await sb.run(['cat', `/run/topo/logs/${lab}/web.log`])).stdout).toBe('listening on 8080');
     expect((await sb.run(['cat', `/run/topo/logs/${lab}/idle.log`])).stdout).toBe('idle started');
     expect((await sb.run(['stat', '-c', '%a', `/run/topo/logs/${lab}`, `/run/topo/logs/${lab}/web.log`])).stdout.split('\n')).toEqual(['700', '600']);
+    // topo ps and topo logs.
+    const ps = JSON.parse((await sb.topo(['ps', f, '--json'])).stdout);
+    expect(ps.processes).toMatchObject([{ name: 'web', namespace: 'srv', pid: web, status: 'running', ready: true, pids: [web] },
+      { name: 'idle', namespace: 'srv', status: 'running', ready: true }]);
+    expect((await sb.topo(['logs', f, 'web'])).stdout).toBe('listening on 8080'); // the runner strips the last newline
+    expect((await sb.topo(['logs', f])).stdout.split('\n').sort()).toEqual(['idle | idle started', 'web | listening on 8080']);
+    const unknown = await sb.topo(['logs', f, 'wbe']);
+    expect(unknown.exitCode).toBe(64);
+    expect(unknown.stderr).toContain('"wbe" is no process of lab');
+    expect(unknown.stderr).toContain('did you mean "web"?');
     const show = await sb.topo(['show', f]);
     expect(show.stdout).toMatch(new RegExp(`process +web \\(pid ${web}: `));
 
@@ -120,6 +130,7 @@ describe('processes (run:)', () => {
     expect(d.exitCode, d.stdout + d.stderr).toBe(0);
     expect(marked(lab)).toEqual([]);
     expect(await sb.netns()).toEqual([]);
+    expect(JSON.parse((await sb.topo(['ps', fewer, '--json'])).stdout).processes).toMatchObject([{ name: 'web', status: 'exited', pids: [] }]);
   });
 
   it('a process started by hand in a lab namespace is never signalled and stops destroy, named', async () => {
