@@ -158,6 +158,20 @@ describe('processes (run:)', () => {
     expect(marked(lab)).toEqual([]);
   });
 
+  it('a process that forks into the background (its own session) is found through the marker and stopped', async () => {
+    const f = labFile({ daemon: { cmd: 'setsid sleep 1001 </dev/null >/dev/null 2>&1 & echo forked; exec sleep 1000' } });
+    await apply(f);
+    const ps = marked(lab).filter((p) => p.run === 'daemon');
+    expect(ps).toHaveLength(2);
+    const ours = JSON.parse((await sb.topo(['ps', f, '--json'])).stdout).processes[0];
+    expect(ours.pids.sort()).toEqual(ps.map((p) => p.pid).sort());
+    expect(await planExit(f)).toBe(0);
+    const d = await sb.topo(['destroy', f]);
+    expect(d.exitCode, d.stdout + d.stderr).toBe(0);
+    for (const p of ps) expect(alive(p.pid)).toBe(false);
+    expect(marked(lab)).toEqual([]);
+  });
+
   it('a command that does not exist fails the apply naming the process; rolled back', async () => {
     const f = labFile({ ghost: { cmd: ['no-such-command-xyz', '--serve'] } });
     const r = await sb.topo(['apply', f]);
