@@ -126,11 +126,11 @@ function liveOf(snap: LiveSnapshot, ctx: KindContext): Resource<ProcessProps>[] 
   });
 }
 
-/** Processes in the namespaces a plan deletes that the lab did not start (no marker of this lab). */
+/** Processes in the namespaces a plan deletes that the lab did not start (no marker of this lab): reported, left running. */
 function decoys(deleted: string[], snap: LiveSnapshot, ctx: KindContext): Blocker[] {
   const gone = new Set(deleted);
   return (readOf(snap)?.procs ?? []).filter((p) => gone.has(p.ns) && p.lab !== ctx.lab.name)
-    .map((p) => ({ ns: p.ns, ifname: String(p.pid), kind: 'process', what: `process ${p.pid} (${p.cmdline.length > 60 ? `${p.cmdline.slice(0, 57)}...` : p.cmdline})` }));
+    .map((p) => ({ ns: p.ns, ifname: String(p.pid), kind: 'process', what: `process ${p.pid} (${p.cmdline.length > 60 ? `${p.cmdline.slice(0, 57)}...` : p.cmdline})`, leave: true }));
 }
 
 /** Read where the file declares processes, the record lists some, or for destroy (no file: every lab namespace). */

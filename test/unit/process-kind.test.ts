@@ -55,13 +55,13 @@ describe('process kind', () => {
     expect(plan.steps.filter((s) => s.kind === 'process').map((s) => s.label).sort()).toEqual(['app', 'web']);
   });
 
-  it('only the lab\'s: another lab\'s marker or none is not listed; a decoy in a namespace being deleted blocks it, named', () => {
+  it('only the lab\'s: another lab\'s marker or none is not listed; a decoy in a namespace being deleted is reported (left, not refused)', () => {
     const decoy = proc(20, { cmdline: 'sleep 1000' });
     const other = proc(21, { lab: 'other', run: 'web', spec: specHash(WEB) });
     const live = processKind.live(withProcs([decoy, other, ours(10, 'web', WEB)]), ctxOf());
     expect(live.map((r) => [r.key, r.owned, r.props.pids])).toEqual([['process:a/web', true, [10]]]);
     const r = planFrom(undefined, withProcs([decoy, ours(10, 'web', WEB)]), ctxOf({ namespaces: ['a', 'b'] }));
-    expect(r.inside).toEqual([{ ns: 'a', ifname: '20', kind: 'process', what: 'process 20 (sleep 1000)' }]);
+    expect(r.inside).toEqual([{ ns: 'a', ifname: '20', kind: 'process', what: 'process 20 (sleep 1000)', leave: true }]);
   });
 
   it('the one topo started is named first (pid and start time recorded), then its descendants', () => {
