@@ -7,7 +7,7 @@
 // as it starts it, inherited by every descendant, even one that forks into the background — AND its network
 // namespace is one of the lab's (/proc/<pid>/ns/net is the namespace file /run/netns/<ns>: another lab of the same
 // name elsewhere, a sandbox, is another namespace). A process in a lab namespace without the marker (a decoy, a shell
-// someone left) is never signalled: it blocks the deletion of its namespace (Kind.blockers), reported by pid.
+// someone left) is never signalled: a plan deleting its namespace names it in a warning (Kind.blockers, leave).
 // Its spec's hash is in its environment too (TOPO_SPEC): what runs is compared with the file from /proc alone, and a
 // process that died is missing there, so the next apply starts it again (drift). The state record's objects list the
 // processes the lab started (`process:<ns>/<name>`), so they are read once the file no longer declares them; the pid
