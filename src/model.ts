@@ -110,7 +110,8 @@ export interface Resource<P extends object = object> {
  * one `ip [-n NS] -batch -` (or `tc [-n NS] -batch -`); the others run alone: 'ip6' is `ip -6` (for what ip can't
  * tell the family of, rules), 'sysctl' a write to /proc/sys, 'nft' and 'bridge' those tools (see core/commands.ts
  * argvOf); 'file' a file operation topo does itself, where it runs, with no process (io/file-tool.ts: FILE_OPS says
- * what each of `args` does; argvOf names the command a script would run).
+ * what each of `args` does; argvOf names the command a script would run); 'spawn' a process topo starts in a namespace or stops, itself
+ * (io/process-tool.ts says what each of `args` does); 'procfs' is a read only (ToolRead).
  */
 export interface Cmd {
   ns: string;
@@ -124,7 +125,7 @@ export interface Cmd {
   stage?: StageName;
 }
 
-export type Tool = 'ip' | 'ip6' | 'sysctl' | 'nft' | 'bridge' | 'tc' | 'file';
+export type Tool = 'ip' | 'ip6' | 'sysctl' | 'nft' | 'bridge' | 'tc' | 'file' | 'spawn' | 'procfs';
 
 export type Op = 'create' | 'update' | 'delete';
 export interface Change {
@@ -147,8 +148,8 @@ export interface Step extends Change {
   cmds: Cmd[];
 }
 
-export type StageName = 'namespaces' | 'unstack' | 'unlink' | 'links' | 'stacked' | 'config' | 'bridges' | 'cleanup';
-export const STAGES: StageName[] = ['namespaces', 'unstack', 'unlink', 'links', 'stacked', 'config', 'bridges', 'cleanup'];
+export type StageName = 'stop' | 'namespaces' | 'unstack' | 'unlink' | 'links' | 'stacked' | 'config' | 'bridges' | 'run' | 'cleanup';
+export const STAGES: StageName[] = ['stop', 'namespaces', 'unstack', 'unlink', 'links', 'stacked', 'config', 'bridges', 'run', 'cleanup'];
 
 export interface Plan {
   lab: string;

@@ -102,7 +102,8 @@ export async function destroyCmd(file: string, o: OutputOpts & { wait?: number }
   const n = summary(r.plan);
   const text = r.changed ? `Destroyed lab "${name}": ${n.delete} object(s) removed in ${(r.ms / 1000).toFixed(2)} s; verified nothing is left.\n`
     : `Nothing to destroy: lab "${name}" owns nothing in the kernel.\n`;
-  emit(o, () => text, () => ({ ok: true, lab: name, changed: r.changed, ms: r.ms, plan: planJson(r.plan) }));
+  emit(o, () => text, () => ({ ok: true, lab: name, changed: r.changed, ms: r.ms, plan: planJson(r.plan), warnings: r.warnings }));
+  if (!o.json) for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
   return EXIT.OK;
 }
 

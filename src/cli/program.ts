@@ -7,6 +7,7 @@ export const invocation = { json: false };
 
 const core = () => import('./commands.js');
 const extra = () => import('./extra-commands.js');
+const procs = () => import('./process-commands.js');
 
 /** An action: notes --json, runs the command and keeps its exit code (main.ts exits). */
 const wrap = <A extends unknown[]>(fn: (...a: A) => Promise<number>) => async (...a: A) => {
@@ -66,6 +67,12 @@ program.command('link').addArgument(new Argument('<state>', 'down or up').choice
   .option('--for <seconds>', 'wait SECONDS, then put the interface back as it was (a signal puts it back at once)', seconds)
   .option('--json', 'print one JSON document')
   .action(wrap(async (state: 'up' | 'down', f: string, ns: string, iface: string, o) => (await extra()).linkCmd(state, f, ns, iface, o)));
+program.command('ps').argument('<file>').description("the lab's processes (run:): namespace, pid, status, uptime, ready")
+  .option('--json', 'print one JSON document').action(wrap(async (f: string, o) => (await procs()).psCmd(f, o)));
+program.command('logs').argument('<file>').argument('[name]', 'one process (default: all, each line after its name)')
+  .description("what the lab's processes wrote (stdout and stderr), from <state dir>/logs/<lab>/<name>.log")
+  .option('-f, --follow', 'go on printing what they write, until interrupted')
+  .action(wrap(async (f: string, name: string | undefined, o) => (await procs()).logsCmd(f, name, o)));
 program.command('graph').argument('<file>').description('print the lab as a diagram: Mermaid (default), Graphviz DOT or SVG')
   .addOption(format('the kind of diagram (svg needs Graphviz)', ['mermaid', 'dot', 'svg'], 'mermaid'))
   .option('-o, --output <file>', 'write to this file instead of standard output')

@@ -26,7 +26,27 @@ export function argvOf(cmd: Cmd, hostRef: HostRef = String(process.pid)): string
     case 'tc': return cmd.ns === HOST ? ['tc', ...args] : ['tc', '-n', cmd.ns, ...args];
     // topo does these itself (io/file-tool.ts); the commands a script runs to the same effect.
     case 'file': return fileArgv(args);
+    case 'spawn': return spawnArgv(cmd);
+    case 'procfs': return ['ls', '/proc']; // a read (ToolRead): topo reads /proc itself
   }
+}
+
+/**
+ * What a spawn command (Cmd tool 'spawn': [op, ns, name, lab], the spec as JSON input) does, as a script would say
+ * it. topo runs neither: it starts the process itself (detached, its output to the lab's log, the markers in its
+ * environment, then its ready check) and stops only the processes it proves its own, SIGTERM then SIGKILL
+ * (io/process-tool.ts). A script starts it in a session of its own (`setsid -f`; its output where the script's goes,
+ * no ready check) and sends SIGTERM to the processes with the markers in the namespace.
+ */
+function spawnArgv({ args: [op, ns, name, lab], input }: Cmd): string[] {
+  if (op === 'stop') {
+    return ['sh', '-c', 'n=$(stat -L -c %i "/run/netns/$1") || exit 0; for d in /proc/[0-9]*; do [ "$(readlink "$d/ns/net")" = "net:[$n]" ] || continue; '
+      + 'e=$(tr "\\0" "\\n" < "$d/environ" 2>/dev/null) || continue; printf "%s\\n" "$e" | grep -qx "TOPO_LAB=$2" && printf "%s\\n" "$e" | grep -qx "TOPO_RUN=$3" && kill -TERM "${d#/proc/}"; done; true',
+    'sh', ns, lab, name];
+  }
+  const spec = JSON.parse(input ?? '{}') as { argv?: string[]; env?: Record<string, string>; spec?: string };
+  return ['setsid', '-f', 'env', ...Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`), `TOPO_LAB=${lab}`, `TOPO_RUN=${name}`, `TOPO_SPEC=${spec.spec ?? ''}`,
+    'ip', 'netns', 'exec', ns, ...(spec.argv ?? [])];
 }
 
 /**

@@ -28,7 +28,16 @@ export interface Slot { stage: StageName; after?: string[] }
 export type { DeclaredIface };
 
 /** Something in a namespace that a plan deleting it would take along although the lab doesn't own it. */
-export interface Blocker { ns: string; ifname: string; kind: string }
+export interface Blocker {
+  ns: string; ifname: string; kind: string;
+  /** How it is named, when it is no interface ("process 123 (sleep 100)"). */
+  what?: string;
+  /**
+   * Reported, not refused: the plan runs and this is left as it is, never touched (a process someone started in
+   * the namespace: the namespace's name goes, its network lives on as long as the process does).
+   */
+  leave?: boolean;
+}
 
 /** `P`: the props of the kind's resources (desired and live alike). */
 export interface Kind<P extends object = object> {

@@ -83,8 +83,10 @@ export interface ToolRead {
   /**
    * Run as core/commands.ts argvOf runs it ('ip6': `ip -6`, which no batch line can be). 'file': a file or directory
    * read by topo itself (args: [path]; see io/file-tool.ts, FileRead), in the namespace topo runs in (ns HOST).
+   * 'procfs': the processes in the lab's namespaces, read from /proc by topo itself (args: [lab, ...namespaces];
+   * see io/process-tool.ts, ProcRead).
    */
-  tool: 'nft' | 'bridge' | 'ip6' | 'tc' | 'file';
+  tool: 'nft' | 'bridge' | 'ip6' | 'tc' | 'file' | 'procfs';
   args: string[];
   /** What is read, for messages ("the NAT rules"). */
   what: string;
@@ -100,6 +102,32 @@ export interface ToolRead {
  * names, sorted.
  */
 export type FileRead = { type: 'file'; content: string; size: number } | { type: 'dir'; entries: string[] } | { type: 'other' };
+
+/** One process found in a lab namespace (a 'procfs' read). */
+export interface ProcInfo {
+  pid: number;
+  ppid: number;
+  /** Its start time, in clock ticks after boot (/proc/<pid>/stat field 22): with the pid, who it is. */
+  start: number;
+  /** The namespace (by name) whose network it uses. */
+  ns: string;
+  /** Its command line (argv joined by spaces), or its name in brackets when it has none. */
+  cmdline: string;
+  /** Its environment's markers, when it has them: TOPO_LAB, TOPO_RUN, TOPO_SPEC. */
+  lab?: string;
+  run?: string;
+  spec?: string;
+}
+
+/**
+ * What a 'procfs' read returns: every process (zombies left out) whose network namespace is one of the lab's (by the
+ * identity of /run/netns/<ns>), topo itself and its children without a marker (its reads and commands) left out; `main`: what topo recorded as it started each
+ * process, by its name (pid and start time, see io/process-tool.ts), for its status and uptime.
+ */
+export interface ProcRead {
+  procs: ProcInfo[];
+  main: Record<string, { pid: number; start: number }>;
+}
 
 export interface LiveSnapshot {
   /** Every network namespace in /run/netns. */

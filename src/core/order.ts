@@ -1,5 +1,7 @@
 // Pure: changes in, an ordered plan out. Each kind names, per operation, its stage and the operations it comes
 // after (Kind.order, see core/kind.ts). The stages run one after the other:
+//   stop        host: processes the lab started stopped (removed from the file, changed, or their namespace going),
+//               before anything they use changes
 //   namespaces  host: `netns add`
 //   unstack     per namespace, in parallel: interfaces stacked on another one (a macvlan on its parent) deleted,
 //               before the interfaces they sit on, which take them along (deleted in parallel in another
@@ -15,6 +17,8 @@
 //               ports' namespaces send while they come up (IPv6 DAD, router solicitations, MLD reports) are
 //               dropped at the port instead of flooded to every other port, which in a large star is most of
 //               the kernel's work; the namespace's routes, which may need the bridge up, come after it
+//   run         host: processes started, once the network they use is in place (one after the other, in the
+//               order their `after:` says)
 //   cleanup     host: `netns del` (takes each namespace's interfaces, addresses and routes along)
 // A deletion whose parent (its namespace, its interface) is deleted too is subsumed: no command of its own,
 // unless a creation in this plan needs its name back right away.

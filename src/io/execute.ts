@@ -53,9 +53,10 @@ export interface ExecResult {
 }
 
 const STAGE_TITLE: Record<StageName, string> = {
+  stop: 'stop processes',
   namespaces: 'create namespaces', unstack: 'remove interfaces stacked on others', unlink: 'remove interfaces', links: 'interfaces',
   stacked: 'interfaces stacked on others', config: 'addresses, routes, settings',
-  bridges: 'new bridges up, then their namespace\'s addresses, routes, settings', cleanup: 'delete namespaces',
+  bridges: 'new bridges up, then their namespace\'s addresses, routes, settings', run: 'start processes', cleanup: 'delete namespaces',
 };
 
 const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;

@@ -13,6 +13,7 @@ import { LINKS, LINKS_ONLY, NSIDS, nsReads, readOf, showLines } from './ip-reads
 import { GROUP_FROM, nsBatchArgv, runNsJobs } from './ns-group.js';
 import { netnsIdentity } from './netns-identity.js';
 import { PARALLEL, pool } from './pool.js';
+import { readProcTool } from './process-tool.js';
 import { readFileTool } from './file-tool.js';
 import type { RunResult, Runner } from './runner.js';
 
@@ -192,6 +193,7 @@ function kernelReadError(argv: string[], stderr: string): TopoError {
 /** A kind's declared read: its JSON output, or undefined when the tool says there is nothing (ToolRead.absent). */
 export async function runToolRead(run: Runner, r: ToolRead): Promise<unknown> {
   if (r.tool === 'file') return readFileTool(r.args[0]);
+  if (r.tool === 'procfs') return readProcTool(r.args);
   const argv = argvOf({ ns: r.ns, tool: r.tool, args: r.args });
   const res = await run(argv);
   if (res.exitCode === 0) {

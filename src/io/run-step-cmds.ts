@@ -11,6 +11,7 @@ import type { ShapedRead } from './live-shape.js';
 import { readOf, showLines } from './ip-reads.js';
 import { nsBatchArgv } from './ns-group.js';
 import type { Runner } from './runner.js';
+import { runProcessCmd } from './process-tool.js';
 import { runFileCmd } from './file-tool.js';
 import { crashNow, reserveCommands, type FailAt } from './test-hooks.js';
 
@@ -59,7 +60,7 @@ async function runCommands(run: Runner, seg: Item[], shows: IpRead[]): Promise<S
   if (first.tool === 'ip' && shows.length) return runWithShows(run, seg, shows);
   if (!BATCHED.has(first.tool) || seg.length === 1) {
     const argv = argvOf(first);
-    const r = first.tool === 'file' ? await runFileCmd(first) : await run(argv, { input: first.input });
+    const r = first.tool === 'file' ? await runFileCmd(first) : first.tool === 'spawn' ? await runProcessCmd(first) : await run(argv, { input: first.input });
     if (r.exitCode === 0) return { done: seg };
     return { done: [], failed: { item: seg[0], error: new CommandFailed(seg[0].step.label, argv, r.stderr, r.exitCode) } };
   }

@@ -11,6 +11,7 @@ import { namespaceKind } from './namespace.js';
 import { nftablesKind } from './nftables.js';
 import { neighbourKind } from './neighbour.js';
 import { netnsDirKind, netnsFileKind } from './netns-files.js';
+import { processKind } from './process.js';
 import { routeKind } from './route.js';
 import { ruleKind } from './rule.js';
 import { shapeKind } from './shape.js';
@@ -36,6 +37,7 @@ export const KINDS: Kind[] = [
   neighbourKind,
   shapeKind,
   netnsDirKind, netnsFileKind,
+  processKind,
 ];
 
 /** The pipeline's pure functions (core/pipeline.ts) over these kinds. */

@@ -16,7 +16,7 @@ import type { Item } from '../io/run-step-cmds.js';
 import type { Runner } from '../io/runner.js';
 import { writeState } from '../io/state-file.js';
 import { forget, kindIpReads, loadContext, observe } from './observe.js';
-import { conflictError, foreignInsideError } from './conflicts.js';
+import { conflictError, foreignInsideError, leftInside } from './conflicts.js';
 import { restoreLab, type Restored } from './restore.js';
 import { verify } from './verify.js';
 
@@ -36,7 +36,7 @@ export async function apply(topo: Topology, opts: ApplyOptions): Promise<ApplyRe
   let ctx = await loadContext(topo.name);
   let obs = await observe(opts.run, topo, ctx);
   if (obs.conflicts.length) throw conflictError(topo.name, obs.conflicts, obs.snap);
-  if (obs.inside.length) throw foreignInsideError(topo.name, obs.inside);
+  if (obs.inside.some((b) => !b.leave)) throw foreignInsideError(topo.name, obs.inside);
   if (isEmpty(obs.plan)) return { lab: topo.name, plan: obs.plan, changed: false, ms: Date.now() - t0, warnings: [] };
   // About to create: the lab claims the link group it planned with (see io/group-claim.ts). Another lab that
   // claimed it since makes this one take the next: plan again with that.
@@ -45,7 +45,7 @@ export async function apply(topo: Topology, opts: ApplyOptions): Promise<ApplyRe
     ctx = { ...ctx, lab: labIdentity(topo.name, group) };
     obs = await observe(opts.run, topo, ctx);
     if (obs.conflicts.length) throw conflictError(topo.name, obs.conflicts, obs.snap);
-    if (obs.inside.length) throw foreignInsideError(topo.name, obs.inside);
+    if (obs.inside.some((b) => !b.leave)) throw foreignInsideError(topo.name, obs.inside);
   }
 
   // Written before the first command: a crash from here on leaves nothing the lab doesn't know it owns. It is also
@@ -54,7 +54,7 @@ export async function apply(topo: Topology, opts: ApplyOptions): Promise<ApplyRe
   await writeState(intent);
   // Record writes from here on can't undo anything the kernel did: one that fails (a full or read-only state
   // directory) is said, not fatal, and the last record written stays — it covers everything the lab owns.
-  const notes: string[] = [];
+  const notes: string[] = leftInside(topo.name, obs.inside);
   const record = async (s: StateRecord, then: string) => {
     try { await writeState(s); } catch (e) {
       if (!(e instanceof StateError)) throw e;

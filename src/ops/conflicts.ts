@@ -93,12 +93,20 @@ function ownerOf(c: Conflict, marks: Map<string, string>): string | undefined {
   return undefined;
 }
 
-/** Namespaces to delete hold interfaces the lab does not own: refuse, naming each one. */
-export function foreignInsideError(lab: string, inside: Blocker[]): TopoError {
-  const lines = inside.map((f) => `interface ${f.ifname} (${f.kind}) in ${f.ns} is not owned by lab "${lab}"`);
-  return new TopoError('E_NOT_OWNED', `refusing to delete namespaces that hold interfaces the lab does not own (deleting a namespace deletes`
-    + ` everything in it, and a veth's peer wherever it is):\n  ${lines.join('\n  ')}`, 1, {
+/** What the plan leaves in the namespaces it deletes (Blocker.leave), as warnings. */
+export function leftInside(lab: string, inside: Blocker[]): string[] {
+  return inside.filter((f) => f.leave).map((f) => `${f.what ?? f.ifname} in ${f.ns} is not lab "${lab}"'s: left running, never signalled`
+    + ` (the namespace's name is deleted; its network lives on as long as the process does)`);
+}
+
+/** Namespaces to delete hold interfaces the lab does not own: refuse, naming each one (those it may leave aside). */
+export function foreignInsideError(lab: string, all: Blocker[]): TopoError {
+  const inside = all.filter((f) => !f.leave);
+  const lines = inside.map((f) => `${f.what ?? `interface ${f.ifname} (${f.kind})`} in ${f.ns} is not owned by lab "${lab}"`);
+  const ifaces = inside.some((f) => !f.what), others = inside.some((f) => f.what);
+  return new TopoError('E_NOT_OWNED', `refusing to delete namespaces that hold ${ifaces ? 'interfaces' : 'things'} the lab does not own (deleting a namespace deletes`
+    + ` everything in it, and a veth's peer wherever it is${others ? '; a process topo did not start keeps the namespace\'s network alive, and topo never signals it' : ''}):\n  ${lines.join('\n  ')}`, 1, {
     inside,
-    hint: 'move them out (ip -n NS link set DEV netns NAME) or delete them yourself, then run this again',
+    hint: [ifaces ? 'move them out (ip -n NS link set DEV netns NAME) or delete them yourself' : '', others ? 'stop those processes yourself' : ''].filter(Boolean).join('; ') + ', then run this again',
   });
 }

@@ -10,19 +10,24 @@ import { listNetns } from '../io/read-live.js';
 import type { Runner } from '../io/runner.js';
 import { findMarkedNamespaces, forget, loadContext, observe, type Observed, type ReadOptions } from './observe.js';
 import { TopoError } from '../errors.js';
-import { foreignInsideError } from './conflicts.js';
+import { foreignInsideError, leftInside } from './conflicts.js';
 import { verify } from './verify.js';
 
 export interface DestroyOptions { run: Runner; renderer: Renderer; declaredNamespaces?: string[] }
-export interface DestroyResult { lab: string; plan: Plan; changed: boolean; exec?: ExecResult; ms: number }
+export interface DestroyResult {
+  lab: string; plan: Plan; changed: boolean; exec?: ExecResult; ms: number;
+  /** What it left in the namespaces it deleted (Blocker.leave). */
+  warnings: string[];
+}
 
 export async function destroy(lab: string, opts: DestroyOptions): Promise<DestroyResult> {
   const t0 = Date.now();
   const obs = await planDestroy(opts.run, await loadContext(lab), opts.declaredNamespaces ?? []);
-  if (obs.inside.length) throw foreignInsideError(lab, obs.inside);
+  if (obs.inside.some((b) => !b.leave)) throw foreignInsideError(lab, obs.inside);
+  const warnings = leftInside(lab, obs.inside);
   if (isEmpty(obs.plan)) {
     await forget(lab);
-    return { lab, plan: obs.plan, changed: false, ms: Date.now() - t0 };
+    return { lab, plan: obs.plan, changed: false, ms: Date.now() - t0, warnings };
   }
   const exec = await executePlan(obs.plan, { run: opts.run, renderer: opts.renderer, rollback: false });
   if (!exec.ok) throw destroyFailed(exec);
@@ -31,7 +36,7 @@ export async function destroy(lab: string, opts: DestroyOptions): Promise<Destro
     throw new TopoError('E_VERIFY', `verification failed: left after destroy:\n  ${left.join('\n  ')}`, 1, { remaining: left });
   }
   await forget(lab);
-  return { lab, plan: obs.plan, changed: true, exec, ms: Date.now() - t0 };
+  return { lab, plan: obs.plan, changed: true, exec, ms: Date.now() - t0, warnings };
 }
 
 /**

@@ -81,7 +81,8 @@ export function renderPlanScript(plan: Plan, file: string, records?: ScriptRecor
       for (const c of s.cmds.filter((x) => runsIn(s, x) === stage)) {
         const argv = argvOf(c, '$$');
         const line = shellQuote(argv).replace(/'\$\$'/g, '$$$$');
-        out += c.input !== undefined ? `${line} <<'TOPO_EOF'\n${c.input}${c.input.endsWith('\n') ? '' : '\n'}TOPO_EOF\n` : `${line}\n`;
+        // A process's spec is in its argv already (core/commands.ts): it gets no stdin of the script's.
+        out += c.tool === 'spawn' ? `${line} </dev/null\n` : c.input !== undefined ? `${line} <<'TOPO_EOF'\n${c.input}${c.input.endsWith('\n') ? '' : '\n'}TOPO_EOF\n` : `${line}\n`;
       }
     }
   }

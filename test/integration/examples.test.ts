@@ -1,11 +1,13 @@
 // Every example: applied, pinged across, re-applied as a no-op, destroyed with nothing of the lab left.
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Sandbox, example } from '../helpers/sandbox.js';
 import { withoutProgress } from '../helpers/progress.js';
 import { forwarding } from '../helpers/stp.js';
 
 /** `stp`: the example's bridge (namespace, name) runs STP: its ports forward 2 x forward_delay after apply. */
-const CASES: { file: string; pings: [string, string][]; stp?: [string, string] }[] = [
+/** `tests`: `topo test` runs the file's tests, which must all hold. */
+const CASES: { file: string; pings: [string, string][]; stp?: [string, string]; tests?: boolean }[] = [
   { file: 'two-namespaces.yaml', pings: [['ns1', '192.168.1.2'], ['ns2', '192.168.1.1']] },
   { file: 'dashed-names.yaml', pings: [['ns-1', '10.0.0.20'], ['ns-2', '10.0.0.10']] },
   { file: 'veth-pair.yaml', pings: [['prodns', '192.168.2.103'], ['testns', '192.168.2.102']] },
@@ -26,12 +28,30 @@ const CASES: { file: string; pings: [string, string][]; stp?: [string, string] }
   { file: 'shaped-link.yaml', pings: [['client', '10.0.1.3'], ['server', '10.0.1.2'], ['server', '10.0.2.1']] },
   // By name: ip netns exec puts the hosts files topo wrote in place of /etc/hosts.
   { file: 'hosts-by-name.yaml', pings: [['client', 'web'], ['web', 'client'], ['client', 'gateway']] },
+  // A web server run by topo (run:), reached through the port forward by the file's tcp and http tests.
+  { file: 'web-server.yaml', pings: [['outside', '198.51.100.1'], ['router', '10.0.1.2']], tests: true },
 ];
+
+/**
+ * Processes a lab started (marked TOPO_LAB) that still use one of the sandbox's namespaces: killed by pid, so none
+ * outlives a failed test (they are no children of the sandbox's process). Read by the test from /proc, as root.
+ */
+async function killLabProcesses(sb: Sandbox): Promise<void> {
+  const inodes = (await sb.sh('for f in /run/netns/*; do [ -e "$f" ] && stat -L -c %i "$f"; done; true')).stdout.split('\n').filter(Boolean);
+  if (!inodes.length) return;
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const ino = /net:\[(\d+)\]/.exec(readlinkSync(`/proc/${d}/ns/net`))?.[1];
+      if (ino && inodes.includes(ino) && readFileSync(`/proc/${d}/environ`, 'utf8').split('\0').some((e) => e.startsWith('TOPO_LAB='))) process.kill(Number(d), 'SIGKILL');
+    } catch { /* gone */ }
+  }
+}
 
 describe('examples', () => {
   let sb: Sandbox;
   beforeEach(async () => { sb = await Sandbox.create(); });
-  afterEach(async () => { await sb.close(); });
+  afterEach(async () => { await killLabProcesses(sb); await sb.close(); });
 
   for (const c of CASES) {
     it(`${c.file}: apply, ping across, re-apply is a no-op, destroy leaves nothing`, async () => {
@@ -41,6 +61,10 @@ describe('examples', () => {
       expect(applied.exitCode).toBe(0);
       if (c.stp) await forwarding(sb, ...c.stp);
       for (const [from, to] of c.pings) expect(await sb.ping(from, to), `${from} -> ${to}`).toBe(true);
+      if (c.tests) {
+        const t = await sb.topo(['test', example(c.file)]);
+        expect(t.exitCode, t.stdout + t.stderr).toBe(0);
+      }
 
       const again = await sb.topo(['apply', example(c.file), '--json']);
       expect(again.exitCode).toBe(0);
