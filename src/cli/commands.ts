@@ -86,8 +86,8 @@ export async function applyCmd(file: string, o: CheckOpts & { rollback?: boolean
   const tests = o.test ? await (await import('./extra-commands.js')).labTests(topo, await kernel()) : undefined;
   emit(o, () => `${text()}${tests ? `\n${tests.text}` : ''}`,
     () => ({ ok: tests?.ok ?? true, lab: r.lab, changed: r.changed, ms: r.ms, plan: planJson(r.plan),
-      warnings: [...warnings, ...r.warnings.map((message) => ({ code: 'state-record', message }))], ...(tests ? { tests: tests.json } : {}) }));
-  if (!o.json) for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
+      warnings: [...warnings, ...r.warnings], ...(tests ? { tests: tests.json } : {}) }));
+  if (!o.json) for (const w of r.warnings) process.stderr.write(`warning: ${w.message}\n`);
   return tests && !tests.ok ? EXIT.FAILED : EXIT.OK;
 }
 

@@ -25,10 +25,14 @@ export interface ApplyOptions {
   /** Called once with the plan about to be executed (not when there is nothing to do), before its first command. */
   onPlan?: (plan: Plan) => void;
 }
+export interface ApplyWarning { code: 'left-running' | 'state-record'; message: string }
 export interface ApplyResult {
   lab: string; plan: Plan; changed: boolean; exec?: ExecResult; ms: number;
-  /** What went wrong that needs no undoing (the final record could not be written). */
-  warnings: string[];
+  /**
+   * What needs saying but no undoing: a process someone else started in a namespace this apply deleted, left
+   * running (left-running); a record that could not be written (state-record).
+   */
+  warnings: ApplyWarning[];
 }
 
 export async function apply(topo: Topology, opts: ApplyOptions): Promise<ApplyResult> {
@@ -54,12 +58,12 @@ export async function apply(topo: Topology, opts: ApplyOptions): Promise<ApplyRe
   await writeState(intent);
   // Record writes from here on can't undo anything the kernel did: one that fails (a full or read-only state
   // directory) is said, not fatal, and the last record written stays — it covers everything the lab owns.
-  const notes: string[] = leftInside(topo.name, obs.inside);
+  const notes: ApplyWarning[] = leftInside(topo.name, obs.inside).map((message) => ({ code: 'left-running', message }));
   const record = async (s: StateRecord, then: string) => {
     try { await writeState(s); } catch (e) {
       if (!(e instanceof StateError)) throw e;
-      const note = `${e.message}; ${then}`;
-      if (!notes.includes(note)) notes.push(note);
+      const message = `${e.message}; ${then}`;
+      if (!notes.some((n) => n.message === message)) notes.push({ code: 'state-record', message });
     }
   };
   const stays = 'the record written before this apply stays: it covers everything the lab owns, so the next apply and destroy work from it';
@@ -92,7 +96,7 @@ export async function apply(topo: Topology, opts: ApplyOptions): Promise<ApplyRe
         }
       }
     } finally { release(); }
-    throw applyFailed(exec, restored, notes.length ? notes.join('\n') : undefined);
+    throw applyFailed(exec, restored, notes.length ? notes.map((n) => n.message).join('\n') : undefined);
   }
   // Verified against the record as it will be once verified (what the kinds keep of what they applied), with what
   // this apply may have created or deleted: a leftover of a deletion is still recognised as the lab's.
