@@ -13,7 +13,7 @@ import { pointer, type Finding } from '../core/finding.js';
 import { canon, parseAddr, type Addr } from '../core/ip.js';
 import { interfaceRef, nsText, type LabModel } from '../core/lab-model.js';
 import { HOST, type NamespaceSpec, type NatSpec } from '../model.js';
-import { addrMatch, type NftChain, type TableSection } from './nft-table.js';
+import { addrMatch, addrPort, type NftChain, type TableSection } from './nft-table.js';
 
 const POSTROUTING = 'type nat hook postrouting priority srcnat; policy accept;';
 const PREROUTING = 'type nat hook prerouting priority dstnat; policy accept;';
@@ -91,9 +91,7 @@ function snatRule(s: Snat): string {
 
 function forwardRule(f: Forward): string {
   const t = target(f.to);
-  const a = canon(t.addr);
-  const port = t.port === undefined ? '' : `:${portText(t.lastPort === undefined ? t.port : `${t.port}-${t.lastPort}`)}`;
-  const to = port && t.addr.kind() === 'ipv6' ? `[${a}]${port}` : `${a}${port}`;
+  const to = addrPort(canon(t.addr), t.port === undefined ? undefined : portText(t.lastPort === undefined ? t.port : `${t.port}-${t.lastPort}`));
   return [
     f.in !== undefined && `iifname "${f.in}"`, f.from && addrMatch('saddr', f.from),
     f.dst && (f.dst === 'local' ? 'fib daddr type local' : addrMatch('daddr', f.dst)),

@@ -113,7 +113,7 @@ export function addrMatch(field: 'saddr' | 'daddr', cidr: string): string {
 // ---- reading `nft -j list table` ----
 
 /** "10.0.1.2:80", "[fd00::2]:80", or the bare address. */
-export const addrPort = (addr: string, port?: number) => port === undefined ? addr : addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
+export const addrPort = (addr: string, port?: number | string) => port === undefined ? addr : addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
 
 type Json = Record<string, unknown>;
 
@@ -190,8 +190,7 @@ function exprText(e: unknown): string | undefined {
       if (Object.keys(o).some((x) => !['family', 'addr', 'port'].includes(x))) return undefined;
       const addr = valueText(o.addr), port = o.port === undefined ? undefined : valueText(o.port);
       if (addr === undefined || (o.port !== undefined && port === undefined)) return undefined;
-      const to = port === undefined ? addr : addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
-      return `${k}${o.family ? ` ${String(o.family)}` : ''} to ${to}`;
+      return `${k}${o.family ? ` ${String(o.family)}` : ''} to ${addrPort(addr, port)}`;
     }
     case 'reject': {
       // nft's default in an inet table (icmpx port-unreachable) is printed as a bare `reject`.
