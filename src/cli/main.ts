@@ -7,7 +7,10 @@ import { invocation, program } from './program.js';
 
 ignoreOutputErrors();
 try {
-  await program.parseAsync(process.argv);
+  // The shells' completion scripts call `topo __complete WORD...`: the words are the line being typed, not
+  // options for topo, so they bypass the parser.
+  if (process.argv[2] === '__complete') await (await import('./completion.js')).completeCmd(program, process.argv.slice(3));
+  else await program.parseAsync(process.argv);
 } catch (e) {
   if (e instanceof CommanderError) {
     process.exitCode = e.exitCode === 0 ? EXIT.OK : EXIT.USAGE;

@@ -87,3 +87,10 @@ program.command('sandbox').argument('<file>').argument('[command...]')
   .addOption(new Option('--inside <namespaces>').hideHelp())
   .allowUnknownOption()
   .action(wrap(async (f: string, cmd: string[], o) => (await import('./sandbox.js')).sandboxCmd(f, cmd, o)));
+program.command('completion').addArgument(new Argument('<shell>', 'bash, zsh or fish').choices(['bash', 'zsh', 'fish']))
+  .description('print the shell completion script: commands, options, lab files, and the namespaces, interfaces and processes of the lab on the line')
+  .addHelpText('after', '\nLoad it: source <(topo completion bash)   |   zsh: source <(topo completion zsh)   |   fish: topo completion fish | source')
+  .action(wrap(async (shell: 'bash' | 'zsh' | 'fish') => {
+    process.stdout.write((await import('./completion-scripts.js')).completionScript(shell));
+    return 0;
+  }));
