@@ -2,7 +2,7 @@
 import { CommanderError } from 'commander';
 import { EXIT } from '../errors.js';
 import { errorJson, errorText, exitCodeOf } from '../render/errors.js';
-import { ignoreOutputErrors } from './output.js';
+import { ignoreOutputErrors, jsonDocument } from './output.js';
 import { invocation, program } from './program.js';
 
 ignoreOutputErrors();
@@ -17,7 +17,7 @@ try {
   } else {
     const { formatProblems } = await import('../validate/index.js');
     const opts = { debug: Boolean(process.env.TOPO_DEBUG) && process.env.TOPO_DEBUG !== '0' };
-    if (invocation.json) process.stdout.write(`${JSON.stringify(errorJson(e, opts), null, 2)}\n`);
+    if (invocation.json) process.stdout.write(`${JSON.stringify(jsonDocument(errorJson(e, opts)), null, 2)}\n`);
     else process.stderr.write(errorText(e, formatProblems, opts));
     process.exitCode = exitCodeOf(e);
   }

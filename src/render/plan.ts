@@ -120,14 +120,17 @@ function writeRecord(state: StateRecord, r: ScriptRecords): string {
   return `topo_record <<TOPO_EOF\n${json}\nTOPO_EOF\n`;
 }
 
+/** One change as JSON: a plan's changes and show's drift are this same shape. */
+export const changeJson = (s: Step) => ({
+  op: s.op, kind: s.kind, key: s.key, namespace: s.ns, label: s.label, stage: s.stage,
+  fields: s.fields?.map(([field, current, desired]) => ({ field, current, desired })),
+  commands: s.cmds.map((c) => argvOf(c)),
+});
+
 export function planJson(plan: Plan) {
   return {
     lab: plan.lab,
-    changes: visibleSteps(plan).map((s) => ({
-      op: s.op, kind: s.kind, key: s.key, namespace: s.ns, label: s.label, stage: s.stage,
-      fields: s.fields?.map(([field, current, desired]) => ({ field, current, desired })),
-      commands: s.cmds.map((c) => argvOf(c)),
-    })),
+    changes: visibleSteps(plan).map(changeJson),
     subsumed: plan.subsumed.map((c) => ({ op: c.op, kind: c.kind, key: c.key, namespace: c.ns })),
     summary: summary(plan),
   };
