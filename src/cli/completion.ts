@@ -93,7 +93,7 @@ export async function complete(program: Command, words: string[], lab: (file: st
 
 function optionValue(o: Option, cur: string): Completion {
   if (o.argChoices) return prefixed(o.argChoices.map((word) => ({ word })), cur);
-  if (o.long === '--output') return ':files';
+  if (o.flags.includes('<file>')) return ':files';
   return [];
 }
 

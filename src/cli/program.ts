@@ -58,6 +58,7 @@ program.command('show').argument('<file>').description("the lab's live state per
   .option('--json', 'print one JSON document').action(wrap(async (f: string, o) => (await core()).showCmd(f, o)));
 program.command('test').argument('<file>').description("run the lab's connectivity tests (tests:) and print a table; exit 1 when one fails")
   .option('--timeout <seconds>', 'how long each target has to answer', '2')
+  .option('--junit <file>', 'also write the results as JUnit XML to FILE (for CI dashboards)')
   .option('--json', 'print one JSON document').action(wrap(async (f: string, o) => (await extra()).testCmd(f, o)));
 program.command('exec').argument('<file>').argument('<namespace>').argument('<command...>')
   .usage('<file> <namespace> -- <command> [args...]')
