@@ -75,7 +75,7 @@ export async function complete(program: Command, words: string[], lab: (file: st
     case 'shell': return prefixed(['bash', 'zsh', 'fish'].map((word) => ({ word })), cur);
     case 'namespace': {
       const names = file ? await lab(file) : undefined;
-      return prefixed((names?.namespaces ?? []).map((word) => ({ word, description: 'namespace' })), cur);
+      return prefixed((names?.namespaces ?? []).map((word) => ({ word, description: 'lab namespace' })), cur);
     }
     case 'interface': {
       const nsAt = args.findIndex((a) => a.name() === 'namespace');
@@ -85,7 +85,7 @@ export async function complete(program: Command, words: string[], lab: (file: st
     }
     case 'name': {
       const names = file ? await lab(file) : undefined;
-      return prefixed((names?.processes ?? []).map((word) => ({ word, description: 'process' })), cur);
+      return prefixed((names?.processes ?? []).map((word) => ({ word, description: 'lab process' })), cur);
     }
     default: return [];
   }

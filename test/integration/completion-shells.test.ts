@@ -38,13 +38,13 @@ describe('completion scripts in the real shells', () => {
       '_describe() { local n=${@[-1]}; print -l -- "${(@P)n}" }', '_files() { print -- ":files $*" }',
       `words=(topo exec ${LAB} ''); CURRENT=4; _topo`, 'words=(topo apply ex); CURRENT=3; _topo', 'words=(topo ap); CURRENT=2; _topo',
       "print -- \"registered: ${_comps[topo]}\""].join('\n'));
-    expect(out).toEqual(['router:namespace', 'web:namespace', 'outside:namespace', ':files -g *.(yaml|yml)(-.)',
+    expect(out).toEqual(['router:lab namespace', 'web:lab namespace', 'outside:lab namespace', ':files -g *.(yaml|yml)(-.)',
       'apply:make the kernel match the file, then verify', 'registered: _topo']);
   });
 
   it("fish: `complete -C` lists the words with their descriptions, and the lab files", async () => {
     const out = await shell(['fish', '-c'], ['topo completion fish | source', `complete -C "topo exec ${LAB} "`,
       'echo ==', 'complete -C "topo apply examples/web-s"', 'echo ==', 'complete -C "topo logs examples/web-server.yaml "'].join('; '));
-    expect(out).toEqual(['outside\tnamespace', 'router\tnamespace', 'web\tnamespace', '==', 'examples/web-server.yaml', '==', 'http\tprocess']);
+    expect(out).toEqual(['outside\tlab namespace', 'router\tlab namespace', 'web\tlab namespace', '==', 'examples/web-server.yaml', '==', 'http\tlab process']);
   });
 });

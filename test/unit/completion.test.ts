@@ -57,7 +57,7 @@ describe('topo __complete', () => {
   });
 
   it('prints one candidate per line, its description after a tab; a directive alone', () => {
-    expect(completionLines([{ word: 'web', description: 'namespace' }, { word: 'up' }])).toBe('web\tnamespace\nup\n');
+    expect(completionLines([{ word: 'web', description: 'lab namespace' }, { word: 'up' }])).toBe('web\tlab namespace\nup\n');
     expect(completionLines(':files')).toBe(':files\n');
   });
 });
