@@ -4,13 +4,15 @@
 // removed from the file → the file goes, then the directory topo made; destroy leaves no file and no directory topo
 // made, and leaves a directory someone else made; a file topo did not write at a declared path is a conflict,
 // reported and untouched; a failing apply takes back the files and directories it made. Top-level dns:/hosts:
-// reach every lab namespace (combined with a namespace's own), never the sandbox's own /etc files.
+// reach every lab namespace (combined with a namespace's own), never the sandbox's own /etc files; the C library's
+// resolver in a lab namespace asks the server and tries the search domains as the written resolv.conf says.
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Sandbox, example } from '../helpers/sandbox.js';
 import { withoutProgress } from '../helpers/progress.js';
+import { dnsServer } from '../helpers/dns.js';
 
 const EXAMPLE = example('hosts-by-name.yaml');
 const TEXT = readFileSync(EXAMPLE, 'utf8');
@@ -147,6 +149,42 @@ veths:
     await converged(none);
     expect((await sb.topo(['destroy', none])).exitCode).toBe(0);
     expect((await sb.sh('test -e /etc/netns')).exitCode).toBe(1);
+  });
+
+  it('the C library\'s resolver follows the files: the name server asked, the search domains in the order ndots says', async () => {
+    const f = file('resolver.yaml', `name: resolver
+dns: { nameservers: [10.6.0.1], search: [lab.test], options: { ndots: 2, timeout: 1, attempts: 1 } }
+namespaces:
+  dns: {}
+  c1: {}
+  c2:
+    dns: { options: { ndots: 1 } }
+bridges:
+  br0: { namespace: dns, addresses: [10.6.0.1/24] }
+veths:
+  - ends: [{ name: eth0, namespace: c1, addresses: [10.6.0.2/24] }, { name: p1, namespace: dns, bridge: br0 }]
+  - ends: [{ name: eth0, namespace: c2, addresses: [10.6.0.3/24] }, { name: p2, namespace: dns, bridge: br0 }]
+`);
+    await apply(f);
+    const log = '/run/dns-queries';
+    const server = await dnsServer(sb, 'dns', log, { 'known.lab.test': '10.6.0.99' });
+    try {
+      const lookup = (ns: string, name: string) => sb.topo(['exec', f, ns, '--', 'getent', 'ahostsv4', name]);
+      /** The questions the server got since the last call, in order. */
+      const asked = async () => (await sb.sh(`cat ${log}; rm -f ${log}`)).stdout.split('\n').filter(Boolean);
+      // A bare name: the search domain, found there.
+      const known = await lookup('c1', 'known');
+      expect(known.exitCode, known.stderr).toBe(0);
+      expect(known.stdout.split('\n')[0]).toMatch(/^10\.6\.0\.99 +STREAM known\.lab\.test$/);
+      expect(await asked()).toEqual(['known.lab.test 1']);
+      // One dot: fewer than ndots 2 (c1, from the top), so the search domain first; c2's own ndots 1, the name as is first.
+      expect((await lookup('c1', 'x.y')).exitCode).toBe(2);
+      expect(await asked()).toEqual(['x.y.lab.test 1', 'x.y 1']);
+      expect((await lookup('c2', 'x.y')).exitCode).toBe(2);
+      expect(await asked()).toEqual(['x.y 1', 'x.y.lab.test 1']);
+    } finally {
+      await server.stop();
+    }
   });
 
   it('a failing apply takes back the files and directories it made', async () => {
