@@ -1,5 +1,6 @@
 // Checks of the tests beyond ping (tcp, http, command) and of what every test shares: one thing to do, keys that
-// belong to its type, `expect` values of its type, durations (until, interval, timeout). Ping targets are checked in semantic-net.ts. Pure.
+// belong to its type (insecure: https URLs only), `expect` values of its type, durations (until, interval,
+// timeout). Ping targets are checked in semantic-net.ts. Pure.
 import { pointer, type Finding } from '../core/finding.js';
 import { parseAddr } from '../core/ip.js';
 import { nsText } from '../core/lab-model.js';
