@@ -28,6 +28,8 @@ export interface Lab extends AsyncDisposable {
   /** What the lab is now (an apply() replaces it). */
   readonly spec: LabSpec;
   readonly sandboxed: boolean;
+  /** In sandbox mode: the sandbox's init (the topo holding it) as this process sees it; its namespaces are the lab's. */
+  readonly pid?: number;
   /** What up()'s apply did. */
   readonly applied: ApplyDocument;
   /** argv in one of the lab's namespaces ("host": the lab's host — the sandbox's own in sandbox mode). */
