@@ -33,7 +33,7 @@ type Line = { event?: unknown; ready?: { lab: string; pid: number; apply: ApplyD
 
 export async function startSandbox(spec: LabSpec, o: UpOptions): Promise<Lab> {
   requireRoot('up({ sandbox: true })');
-  const dir = await mkdtemp(join(tmpdir(), 'topo-lab-'));
+  const dir = new Scratch();
   try {
     const file = await fileOf(spec, dir, 'lab.yaml');
     const holder = spawn(process.execPath, [cliPath(), 'sandbox', file, '--hold', ...(o.renderer && o.renderer !== 'silent' ? [] : ['--quiet'])],
@@ -42,17 +42,32 @@ export async function startSandbox(spec: LabSpec, o: UpOptions): Promise<Lab> {
     o.onEvent?.({ type: 'sandbox-start', lab: spec.name, pid: ready.pid });
     return new SandboxLab(spec, file, dir, holder, ready.pid, ready.apply, o);
   } catch (e) {
-    await rm(dir, { recursive: true, force: true });
+    await dir.remove();
     throw e;
   }
 }
 
-/** The lab's file: its own, or its text written under `dir` (the sandbox sees the host's files, /run aside). */
-async function fileOf(spec: LabSpec, dir: string, name: string): Promise<string> {
+/**
+ * A temporary folder for the lab's text, made only when a lab without a file of its own needs one (a process
+ * killed with -9 can't remove it: a lab read from its file leaves nothing).
+ */
+class Scratch {
+  private dir?: string;
+  async write(name: string, text: string): Promise<string> {
+    this.dir ??= await mkdtemp(join(tmpdir(), 'topo-lab-'));
+    const file = join(this.dir, name);
+    await writeFile(file, text);
+    return file;
+  }
+  async remove(): Promise<void> {
+    if (this.dir) await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** The lab's file: its own, or its text written in `dir` (the sandbox sees the host's files, /run aside). */
+async function fileOf(spec: LabSpec, dir: Scratch, name: string): Promise<string> {
   if (spec.file && spec.text === undefined) return resolve(spec.file);
-  const file = join(dir, name);
-  await writeFile(file, spec.text ?? JSON.stringify(spec.topology, null, 2));
-  return file;
+  return dir.write(name, spec.text ?? JSON.stringify(spec.topology, null, 2));
 }
 
 /** The holder's lines until it says the lab is up (events passed on), or its error when it ends first. */
@@ -95,7 +110,7 @@ class SandboxLab implements Lab {
   readonly sandboxed = true;
   private gone = false;
   private edits = 0;
-  constructor(public spec: LabSpec, private file: string, private dir: string, private holder: ChildProcess,
+  constructor(public spec: LabSpec, private file: string, private dir: Scratch, private holder: ChildProcess,
     readonly pid: number, public applied: ApplyDocument, private o: UpOptions) {}
 
   get name() { return this.spec.name; }
@@ -150,7 +165,7 @@ class SandboxLab implements Lab {
       ? Promise.resolve() : new Promise<void>((ok) => this.holder.once('exit', () => ok()));
     this.holder.stdin?.end();
     await exited;
-    await rm(this.dir, { recursive: true, force: true });
+    await this.dir.remove();
     this.o.onEvent?.({ type: 'sandbox-end', lab: this.name });
   }
 
