@@ -86,8 +86,12 @@ program.command('sandbox').argument('<file>').argument('[command...]')
   .option('--keep-going', 'run the command (or the shell) even when a test fails')
   .option('-q, --quiet', 'print nothing but errors before the command runs')
   .addOption(new Option('--inside <namespaces>').hideHelp())
+  .addOption(new Option('--hold').hideHelp())
   .allowUnknownOption()
-  .action(wrap(async (f: string, cmd: string[], o) => (await import('./sandbox.js')).sandboxCmd(f, cmd, o)));
+  .action(wrap(async (f: string, cmd: string[], o) => {
+    invocation.json = Boolean(o.hold); // the library's sandbox mode reads its errors as JSON
+    return (await import('./sandbox.js')).sandboxCmd(f, cmd, o);
+  }));
 program.command('completion').addArgument(new Argument('<shell>', 'bash, zsh or fish').choices(['bash', 'zsh', 'fish']))
   .description('print the shell completion script: commands, options, lab files, and the namespaces, interfaces and processes of the lab on the line')
   .addHelpText('after', '\nLoad it: source <(topo completion bash)   |   zsh: source <(topo completion zsh)   |   fish: topo completion fish | source')
