@@ -1,4 +1,4 @@
-// The library: `import { up, load, apply, ... } from 'topo-netlab'`. Labs from a file, a YAML string or an object
+// The library: `import { up, load, apply, ... } from 'topo-netns'`. Labs from a file, a YAML string or an object
 // (load); plan, apply, destroy, show, test and exec in this process's namespaces (root, or a sandbox the caller
 // is in); and up(), a Lab held until down() — with { sandbox: true } in a fresh private sandbox of its own. Every
 // call returns the document `topo <command> --json` prints, and throws a TopoError subclass with a stable code.
