@@ -78,7 +78,12 @@ export async function applyCmd(file: string, o: CheckOpts & { rollback?: boolean
   // Plan first: the plan is printed before its first command runs, the progress (standard error) follows, then
   // the summary. --quiet prints the summary alone.
   const onPlan = o.json || o.quiet ? undefined : (plan: Plan) => { process.stdout.write(renderPlanText(plan)); };
-  const r = await locked(topo.name, o, () => apply(topo, { run, renderer: rendererFor(o), rollback: o.rollback !== false, onPlan }));
+  const { recordLabFile } = await import('../io/lab-file.js');
+  const r = await locked(topo.name, o, async () => {
+    const done = await apply(topo, { run, renderer: rendererFor(o), rollback: o.rollback !== false, onPlan });
+    await recordLabFile(topo.name, file); // for `topo ls`
+    return done;
+  });
   const n = summary(r.plan);
   const text = () => r.changed
     ? `Apply complete: ${n.create} created, ${n.update} changed, ${n.delete} deleted in ${(r.ms / 1000).toFixed(2)} s; verified.\n`
@@ -91,20 +96,8 @@ export async function applyCmd(file: string, o: CheckOpts & { rollback?: boolean
   return tests && !tests.ok ? EXIT.FAILED : EXIT.OK;
 }
 
-export async function destroyCmd(file: string, o: OutputOpts & { wait?: number }): Promise<number> {
-  requireRoot('topo destroy');
-  const { labOf } = await import('./lab-of.js');
-  const { name, namespaces } = await labOf(file);
-  const { destroy } = await import('../ops/destroy.js');
-  const { planJson, summary } = await import('../render/plan.js');
-  const run = await kernel();
-  const r = await locked(name, o, () => destroy(name, { run, renderer: rendererFor(o), declaredNamespaces: namespaces }));
-  const n = summary(r.plan);
-  const text = r.changed ? `Destroyed lab "${name}": ${n.delete} object(s) removed in ${(r.ms / 1000).toFixed(2)} s; verified nothing is left.\n`
-    : `Nothing to destroy: lab "${name}" owns nothing in the kernel.\n`;
-  emit(o, () => text, () => ({ ok: true, lab: name, changed: r.changed, ms: r.ms, plan: planJson(r.plan), warnings: r.warnings }));
-  if (!o.json) for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
-  return EXIT.OK;
+export async function destroyCmd(file: string | undefined, o: OutputOpts & { wait?: number; lab?: string; all?: boolean }): Promise<number> {
+  return (await import('./destroy-commands.js')).destroyCmd(file, o); // FILE, --lab NAME or --all
 }
 
 export async function showCmd(file: string, o: OutputOpts): Promise<number> {
