@@ -69,7 +69,7 @@ async function destroyLab(name: string, namespaces: string[], o: DestroyCliOpts)
   const { runProcess: run } = await import('../io/runner.js');
   const onPlan = o.json || o.quiet ? undefined : (plan: Plan) => {
     const why = worthSaying(plan);
-    if (why.length) process.stdout.write(`Destroying lab "${name}" stops or changes ${why.join(' and ')}:\n${renderPlanText(plan)}\n`);
+    if (why.length) process.stdout.write(`Destroying lab "${name}" ${why.join(' and ')}:\n${renderPlanText(plan)}\n`);
   };
   return withLabLock(name, { waitSeconds: o.wait ?? DEFAULT_WAIT_SECONDS },
     () => destroy(name, { run, renderer: rendererFor(o), declaredNamespaces: namespaces, onPlan }));

@@ -70,9 +70,9 @@ export function worthSaying(plan: Plan): string[] {
   const changes = [...plan.steps.filter((s) => s.cmds.length), ...plan.subsumed];
   const out: string[] = [];
   const procs = changes.filter((c) => c.kind === 'process').length;
-  if (procs) out.push(`${procs} running process(es)`);
+  if (procs) out.push(`stops ${procs} running process(es)`);
   const host = changes.filter((c) => c.ns === HOST && c.kind !== 'process').length;
-  if (host) out.push(`${host} change(s) in the host namespace`);
+  if (host) out.push(`makes ${host} change(s) in the host namespace`);
   return out;
 }
 

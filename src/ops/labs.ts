@@ -7,7 +7,7 @@
 import { readdirSync } from 'node:fs';
 import { labIdentity } from '../core/lab.js';
 import type { KindContext } from '../core/kind.js';
-import type { LiveSnapshot, NsLive } from '../core/live.js';
+import type { IpRead, LiveSnapshot, NsLive } from '../core/live.js';
 import { LAB_NAME } from '../core/names.js';
 import { emptyState, isEmptyState, type StateRecord } from '../core/state.js';
 import { InvalidTopology, TopoError } from '../errors.js';
@@ -17,7 +17,7 @@ import { namespaceProof } from '../kinds/common.js';
 import { labGroup } from '../io/group-claim.js';
 import { nsInode, scanProcs } from '../io/process-tool.js';
 import { listNetns, readLive } from '../io/read-live.js';
-import type { ShapedRead } from '../io/live-shape.js';
+import { nsidsOf, type ShapedRead } from '../io/live-shape.js';
 import type { Runner } from '../io/runner.js';
 import { stateDir } from '../io/state-dir.js';
 import { readState } from '../io/state-file.js';
@@ -68,8 +68,10 @@ export async function listLabs(opts: ListOptions): Promise<LabRow[]> {
   }
   const wanted = netns.filter((n) => full.has(n));
   const compared = [...files.values()].some((f) => 'name' in f);
+  // Each namespace read in full also says which nsids it knows the others by, in the same batch (veth pairing
+  // needs them): no second pass over the namespaces for them.
   const snap = await readLive(opts.run, { namespaces: wanted, shallow: netns.filter((n) => !full.has(n)), netns, sysctls: {},
-    ipReads: compared ? kindIpReads() : [], nsidsNeeded: () => [HOST, ...wanted] });
+    ipReads: compared ? [...kindIpReads(), NSIDS_TOO] : [], nsidsNeeded: () => [HOST] });
   const marks = marksOf(snap);
   const names = [...new Set([...records.keys(), ...marks.keys()])].sort();
   const procs = processCounts(netns);
@@ -135,8 +137,11 @@ async function loadFiles(records: Map<string, StateRecord | TopoError>, load: Li
       out.set(lab, topo.name === lab ? topo
         : { status: 'other-lab', path, problem: `${path} is now lab "${topo.name}"'s file, not "${lab}"'s` });
     } catch (e) {
-      const gone = e instanceof InvalidTopology && e.problems.some((p) => p.code === 'E_FILE');
-      if (gone) out.set(lab, { status: 'missing', path, problem: `${path} can't be read (moved or deleted?): \`topo apply\` from its new place records it` });
+      const unread = e instanceof InvalidTopology ? e.problems.find((p) => p.code === 'file-not-found' || p.code === 'read-error' || p.code === 'not-a-file') : undefined;
+      if (unread) {
+        const moved = unread.code === 'file-not-found' ? ' (moved or deleted?)' : '';
+        out.set(lab, { status: 'missing', path, problem: `${unread.message}${moved}: the lab can't be compared with it; \`topo apply\` from its new place records that one` });
+      }
       else if (e instanceof TopoError) out.set(lab, { status: 'invalid', path, problem: firstProblem(e) });
       else throw e;
     }
@@ -196,12 +201,17 @@ function processCounts(netns: string[]): Map<string, number> {
   return new Map([...runs].map(([lab, s]) => [lab, s.size]));
 }
 
+/** `netns list-id` as an extra line of every namespace's read (topo's own NSIDS line is read in the host only). */
+const NSIDS_TOO: IpRead = { name: 'ls-nsids', line: 'netns list-id' };
+
 /** The shared read, as `known` reads for one lab's observe: the host and the lab's namespaces read in full. */
 function knownReads(snap: LiveSnapshot, namespaces: string[], topo: Topology): Map<string, ShapedRead> {
   const out = new Map<string, ShapedRead>();
   for (const ns of [HOST, ...namespaces, ...Object.keys(topo.namespaces ?? {})]) {
     const n = snap.ns[ns];
-    if (n && !n.shallow) out.set(ns, { links: n.links, routes: n.routes, ...(n.nsids ? { nsids: n.nsids } : {}), ...(n.ipDocs ? { ipDocs: n.ipDocs } : {}) });
+    if (!n || n.shallow) continue;
+    const nsids = n.nsids ?? (n.ipDocs && NSIDS_TOO.name in n.ipDocs ? nsidsOf(n.ipDocs[NSIDS_TOO.name]) : undefined);
+    out.set(ns, { links: n.links, routes: n.routes, ...(nsids ? { nsids } : {}), ...(n.ipDocs ? { ipDocs: n.ipDocs } : {}) });
   }
   return out;
 }
