@@ -88,10 +88,11 @@ export async function applyCmd(file: string, o: CheckOpts & { rollback?: boolean
   const text = () => r.changed
     ? `Apply complete: ${n.create} created, ${n.update} changed, ${n.delete} deleted in ${(r.ms / 1000).toFixed(2)} s; verified.\n`
     : `No changes. Lab "${r.lab}" already matches ${file}.\n`;
+  const firewall = await (await import('./firewall-notes.js')).firewallNotes(topo, run, o); // a host firewall that drops the lab's traffic
   const tests = o.test ? await (await import('./extra-commands.js')).labTests(topo, await kernel()) : undefined;
   emit(o, () => `${text()}${tests ? `\n${tests.text}` : ''}`,
     () => ({ ok: tests?.ok ?? true, lab: r.lab, changed: r.changed, ms: r.ms, plan: planJson(r.plan),
-      warnings: [...warnings, ...r.warnings], ...(tests ? { tests: tests.json } : {}) }));
+      warnings: [...warnings, ...r.warnings, ...firewall], ...(tests ? { tests: tests.json } : {}) }));
   if (!o.json) for (const w of r.warnings) process.stderr.write(`warning: ${w.message}\n`);
   return tests && !tests.ok ? EXIT.FAILED : EXIT.OK;
 }

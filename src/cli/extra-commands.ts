@@ -28,8 +28,9 @@ export async function testCmd(file: string, o: OutputOpts & { timeout?: string }
   }
   const topo = await load(file);
   requireRoot('topo test');
+  const firewall = await (await import('./firewall-notes.js')).firewallNotes(topo, await kernel(), o); // before the tests it may fail
   const r = await labTests(topo, await kernel(), timeoutS);
-  emit(o, () => r.text, () => r.json);
+  emit(o, () => r.text, () => ({ ...r.json, ...(firewall.length ? { warnings: firewall } : {}) }));
   return r.ok ? EXIT.OK : EXIT.FAILED;
 }
 
