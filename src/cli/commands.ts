@@ -75,6 +75,7 @@ export async function applyCmd(file: string, o: CheckOpts & { rollback?: boolean
   const { apply } = await import('../ops/apply.js');
   const { planJson, renderPlanText, summary } = await import('../render/plan.js');
   const run = await kernel();
+  const firewall = await (await import('./firewall-notes.js')).firewallNotes(topo, run, o); // a host firewall that drops the lab's traffic
   // Plan first: the plan is printed before its first command runs, the progress (standard error) follows, then
   // the summary. --quiet prints the summary alone.
   const onPlan = o.json || o.quiet ? undefined : (plan: Plan) => { process.stdout.write(renderPlanText(plan)); };
@@ -88,7 +89,6 @@ export async function applyCmd(file: string, o: CheckOpts & { rollback?: boolean
   const text = () => r.changed
     ? `Apply complete: ${n.create} created, ${n.update} changed, ${n.delete} deleted in ${(r.ms / 1000).toFixed(2)} s; verified.\n`
     : `No changes. Lab "${r.lab}" already matches ${file}.\n`;
-  const firewall = await (await import('./firewall-notes.js')).firewallNotes(topo, run, o); // a host firewall that drops the lab's traffic
   const tests = o.test ? await (await import('./extra-commands.js')).labTests(topo, await kernel()) : undefined;
   emit(o, () => `${text()}${tests ? `\n${tests.text}` : ''}`,
     () => ({ ok: tests?.ok ?? true, lab: r.lab, changed: r.changed, ms: r.ms, plan: planJson(r.plan),

@@ -12,16 +12,19 @@
 //   lab's (not topo-*): of family ip, ip6 or inet when the lab forwards, or when it bridges and br_netfilter
 //   passes bridged traffic to those hooks (below); of family bridge when it bridges;
 // - br_netfilter: /proc/sys/net/bridge/bridge-nf-call-iptables (or -ip6tables) is 1 when the lab bridges: bridged
-//   frames then go through the IP forward hooks, iptables' FORWARD chain among them.
-// Rules of iptables-legacy (the x_tables backend) are invisible to nft: a legacy FORWARD chain that drops is not
-// seen, which is why br_netfilter alone is said as well. The chains' rules are not read: a drop policy with a rule
-// that accepts the lab's traffic is still reported (said so in the message).
+//   frames then go through the IP forward hooks, nftables' (above) and iptables' FORWARD chain.
+// - iptables-legacy (the x_tables backend): its rules are invisible to nft, only whether its tables are in use is
+//   known (/proc/net/ip_tables_names, ip6_tables_names). A legacy `filter` table in use is said when the lab's
+//   traffic passes it (forwarded, or bridged with br_netfilter on): topo can't tell whether it drops.
+// The nftables chains' rules are not read: a drop policy with a rule that accepts the lab's traffic is still
+// reported (the message says "that none of its rules accepts").
+// The check runs before the apply (and before `topo test`), so the warning comes first.
 import { readFileSync } from 'node:fs';
 import type { Runner } from '../io/runner.js';
 import { HOST, type Topology } from '../model.js';
 import { KINDS } from '../kinds/index.js';
 
-export type FirewallCode = 'host-forward-drop' | 'host-br-netfilter' | 'host-firewall-unread';
+export type FirewallCode = 'host-forward-drop' | 'host-br-netfilter' | 'host-iptables-legacy' | 'host-firewall-unread';
 export interface FirewallWarning { code: FirewallCode; message: string; hint: string }
 
 /** What the lab has in the host namespace that the host's firewall sees. */
@@ -68,8 +71,20 @@ export function brNetfilter(procSys: (path: string) => string): { iptables: bool
   return { iptables: v4 === '1', ip6tables: v6 === '1' };
 }
 
+/**
+ * The iptables-legacy (x_tables) tables in use in the host namespace, e.g. ["filter"]: /proc/net/ip_tables_names
+ * and ip6_tables_names. Their rules are invisible to nft; only their existence is known. (iptables-nft's tables
+ * are nftables tables: `nft list chains` shows them.)
+ */
+export function legacyTables(procSys: (path: string) => string): string[] {
+  const names = (file: string, v: string) => (readOr(procSys, `/proc/net/${file}`) ?? '').split('\n').filter(Boolean).map((t) => `${v} ${t}`);
+  return [...names('ip_tables_names', 'iptables'), ...names('ip6_tables_names', 'ip6tables')];
+}
+
+export interface HostFirewall { chains: NftChain[]; brnf: ReturnType<typeof brNetfilter>; legacy: string[] }
+
 /** The warnings, from what was read (pure: the unit tests give it fixtures). */
-export function firewallWarnings(lab: string, x: HostExposure, chains: NftChain[], brnf: ReturnType<typeof brNetfilter>): FirewallWarning[] {
+export function firewallWarnings(lab: string, x: HostExposure, { chains, brnf, legacy }: HostFirewall): FirewallWarning[] {
   const out: FirewallWarning[] = [];
   const bridged = x.bridges.length > 0;
   const brnfOn = Boolean(brnf && (brnf.iptables || brnf.ip6tables));
@@ -89,18 +104,25 @@ export function firewallWarnings(lab: string, x: HostExposure, chains: NftChain[
       message: `lab "${lab}": the host firewall's chain ${c.family} ${c.table} ${c.name} (hook forward, policy drop) drops ${what} that none of its rules accepts: the lab's traffic through the host namespace may never arrive`,
       hint: `accept the lab's interfaces before the drop: ${accept}${docker}; ${sandbox}` });
   }
-  if (bridged && brnfOn) {
+  // iptables-legacy's rules can't be read: said when its tables exist and the lab's traffic passes them.
+  const legacyFilter = legacy.filter((t) => / filter$/.test(t));
+  if (bridged && brnfOn && legacyFilter.length) {
     const which = [brnf!.iptables && 'bridge-nf-call-iptables', brnf!.ip6tables && 'bridge-nf-call-ip6tables'].filter(Boolean).join(' and ');
     out.push({ code: 'host-br-netfilter',
-      message: `lab "${lab}": br_netfilter is loaded with net.bridge.${which} = 1: frames bridged by ${x.bridges.join(', ')} go through the host's IP firewall (iptables' FORWARD chain too, whose iptables-legacy rules nft can't show), and a drop policy there (Docker sets one) drops them`,
+      message: `lab "${lab}": br_netfilter is loaded with net.bridge.${which} = 1: frames bridged by ${x.bridges.join(', ')} go through the host's iptables FORWARD chain, and iptables-legacy tables are in use (${legacyFilter.join(', ')}) whose rules nft can't show: a drop there (Docker's FORWARD policy) drops them`,
       hint: `sysctl -w ${[brnf!.iptables && 'net.bridge.bridge-nf-call-iptables=0', brnf!.ip6tables && 'net.bridge.bridge-nf-call-ip6tables=0'].filter(Boolean).join(' ')} (for this network namespace: Docker's own containers lose their bridge filtering), or accept the bridges in Docker's DOCKER-USER chain: ${x.bridges.map((b) => `iptables -I DOCKER-USER -i ${b} -o ${b} -j ACCEPT`).join('; ')}; ${sandbox}` });
+  }
+  if (x.forwarding && legacyFilter.length && !(bridged && brnfOn)) {
+    out.push({ code: 'host-iptables-legacy',
+      message: `lab "${lab}": the host forwards the lab's traffic and iptables-legacy tables are in use (${legacyFilter.join(', ')}), whose rules nft can't show: topo can't tell whether their FORWARD chain drops it`,
+      hint: `check: iptables-legacy -S FORWARD (a policy -P FORWARD DROP drops what no rule accepts); on a Docker host accept the lab's interfaces in DOCKER-USER: ${x.interfaces.map((i) => `iptables -I DOCKER-USER -i ${i} -j ACCEPT`).join('; ')}; ${sandbox}` });
   }
   return out;
 }
 
 /**
  * The host firewall's warnings for this lab: nothing read unless the lab forwards or bridges in the host namespace
- * (see above); then one `nft -j list chains` (skipped when nft is not installed: nothing to list) and two files.
+ * (see above); then one `nft -j list chains` (skipped when nft is not installed: nothing to list) and four files.
  */
 export async function checkHostFirewall(topo: Topology, run: Runner, procSys = (path: string) => readFileSync(path, 'utf8')): Promise<FirewallWarning[]> {
   const x = hostExposure(topo, procSys);
@@ -113,5 +135,5 @@ export async function checkHostFirewall(topo: Topology, run: Runner, procSys = (
   if (r.exitCode === 0) {
     try { chains = chainsOf(JSON.parse(r.stdout || '{}')); } catch { cant('its output is not JSON'); }
   } else if (r.exitCode !== 127) cant(r.stderr.trim() || `exit ${r.exitCode}`); // 127: no nft here, no nftables rules to list
-  return [...unread, ...firewallWarnings(topo.name, x, chains, brNetfilter(procSys))];
+  return [...unread, ...firewallWarnings(topo.name, x, { chains, brnf: brNetfilter(procSys), legacy: legacyTables(procSys) })];
 }
