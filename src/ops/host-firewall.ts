@@ -92,11 +92,14 @@ export function firewallWarnings(lab: string, x: HostExposure, { chains, brnf, l
   const sandbox = `or run the lab where no host firewall sees it: topo sandbox FILE`;
   for (const c of chains) {
     if (c.hook !== 'forward' || c.policy !== 'drop' || /^topo-/.test(c.table)) continue;
+    // br_netfilter passes bridged IPv4 frames to the ip (and inet) hooks when bridge-nf-call-iptables is 1, IPv6
+    // ones to the ip6 (and inet) hooks when bridge-nf-call-ip6tables is.
+    const passed = Boolean(brnf && (c.family === 'ip' ? brnf.iptables : c.family === 'ip6' ? brnf.ip6tables : c.family === 'inet' && brnfOn));
     const ipFamily = ['ip', 'ip6', 'inet'].includes(c.family);
-    const hits = c.family === 'bridge' ? bridged : ipFamily && (x.forwarding || (bridged && brnfOn));
+    const hits = c.family === 'bridge' ? bridged : ipFamily && (x.forwarding || (bridged && passed));
     if (!hits) continue;
     const what = c.family === 'bridge' ? `bridged traffic on ${x.bridges.join(', ')}`
-      : [x.forwarding && 'traffic the host routes', bridged && brnfOn && `bridged traffic on ${x.bridges.join(', ')} (br_netfilter passes it to this hook)`].filter(Boolean).join(' and ');
+      : [x.forwarding && 'traffic the host routes', bridged && passed && `bridged traffic on ${x.bridges.join(', ')} (br_netfilter passes it to this hook)`].filter(Boolean).join(' and ');
     const accept = ifs.map((i) => `nft insert rule ${c.family} ${c.table} ${c.name} iifname ${i} accept; nft insert rule ${c.family} ${c.table} ${c.name} oifname ${i} accept`).join('; ');
     const docker = c.family !== 'bridge' && c.table === 'filter' && c.name === 'FORWARD'
       ? `; on a Docker host use its DOCKER-USER chain instead: ${ifs.map((i) => `iptables -I DOCKER-USER -i ${i} -j ACCEPT; iptables -I DOCKER-USER -o ${i} -j ACCEPT`).join('; ')}` : '';
