@@ -75,12 +75,14 @@ export async function applyCmd(file: string, o: CheckOpts & { rollback?: boolean
   const { apply } = await import('../ops/apply.js');
   const { planJson, renderPlanText, summary } = await import('../render/plan.js');
   const run = await kernel();
-  const firewall = await (await import('./firewall-notes.js')).firewallNotes(topo, run, o); // a host firewall that drops the lab's traffic
   // Plan first: the plan is printed before its first command runs, the progress (standard error) follows, then
   // the summary. --quiet prints the summary alone.
   const onPlan = o.json || o.quiet ? undefined : (plan: Plan) => { process.stdout.write(renderPlanText(plan)); };
   const { recordLabFile } = await import('../io/lab-file.js');
+  const { firewallNotes } = await import('./firewall-notes.js');
+  let firewall: Awaited<ReturnType<typeof firewallNotes>> = [];
   const r = await locked(topo.name, o, async () => {
+    firewall = await firewallNotes(topo, run, o); // a host firewall that drops the lab's traffic: said first
     const done = await apply(topo, { run, renderer: rendererFor(o), rollback: o.rollback !== false, onPlan });
     await recordLabFile(topo.name, file); // for `topo ls`
     return done;
