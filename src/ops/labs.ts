@@ -51,8 +51,6 @@ export interface ListOptions {
   run: Runner;
   /** Validates a topology file (the CLI's loader: its nft check and options). */
   load: (file: string) => Promise<Topology>;
-  /** false: labs and their objects only, no comparison with files (`destroy --all`). Default true. */
-  drift?: boolean;
 }
 
 /** The labs on this machine, by name. */
@@ -60,7 +58,7 @@ export async function listLabs(opts: ListOptions): Promise<LabRow[]> {
   const records = await readRecords();
   const netns = await listNetns(opts.run);
   // Files first: the namespaces of labs compared with their file are read in full, all others' interfaces only.
-  const files = opts.drift === false ? new Map<string, Topology | FileStatus>() : await loadFiles(records, opts.load);
+  const files = await loadFiles(records, opts.load);
   const full = new Set<string>();
   for (const [lab, f] of files) {
     if (!('name' in f)) continue;
