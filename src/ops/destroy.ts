@@ -67,11 +67,12 @@ export async function planDestroy(run: Runner, ctx: KindContext, declared: strin
  * deletes the lab's own namespaces and what is in them.
  */
 export function worthSaying(plan: Plan): string[] {
-  const changes = [...plan.steps.filter((s) => s.cmds.length), ...plan.subsumed];
+  const steps = plan.steps.filter((s) => s.cmds.length);
   const out: string[] = [];
-  const procs = changes.filter((c) => c.kind === 'process').length;
+  // The stop stage is where the lab's processes are stopped (model.ts STAGES: before anything else goes).
+  const procs = steps.filter((s) => s.stage === 'stop').length;
   if (procs) out.push(`stops ${procs} running process(es)`);
-  const host = changes.filter((c) => c.ns === HOST && c.kind !== 'process').length;
+  const host = [...steps.filter((s) => s.stage !== 'stop'), ...plan.subsumed].filter((c) => c.ns === HOST).length;
   if (host) out.push(`makes ${host} change(s) in the host namespace`);
   return out;
 }

@@ -21,7 +21,7 @@
 // The check runs before the apply (and before `topo test`), so the warning comes first.
 import { readFileSync } from 'node:fs';
 import type { Runner } from '../io/runner.js';
-import { HOST, type Topology } from '../model.js';
+import { bridgesOf, HOST, type Topology } from '../model.js';
 import { KINDS } from '../kinds/index.js';
 
 export type FirewallCode = 'host-forward-drop' | 'host-br-netfilter' | 'host-iptables-legacy' | 'host-firewall-unread';
@@ -39,10 +39,11 @@ export interface NftChain { family: string; table: string; name: string; hook?: 
 /** The lab's bridges and interfaces in the host namespace, and whether the host forwards (declared or now). */
 export function hostExposure(topo: Topology, procSys: (path: string) => string): HostExposure {
   const ifaces = KINDS.flatMap((k) => k.interfaces?.(topo) ?? []).filter((i) => i.ns === HOST);
+  const bridges = new Set(bridgesOf(topo).filter((b) => b.ns === HOST).map((b) => b.name));
   const declared = (topo.namespaces?.[HOST] as { sysctls?: Record<string, unknown> } | undefined)?.sysctls ?? {};
   const on = (key: string) => String(declared[key] ?? '') === '1' || readOr(procSys, procPath(key)) === '1';
   return {
-    bridges: ifaces.filter((i) => i.kind === 'bridge').map((i) => i.name),
+    bridges: ifaces.filter((i) => bridges.has(i.name)).map((i) => i.name),
     interfaces: ifaces.map((i) => i.name),
     forwarding: ifaces.length > 0 && FORWARDING.some(on),
   };
