@@ -64,12 +64,19 @@ export async function apply(spec: LabSpec, o: ApplyOptions = {}): Promise<ApplyD
   const { planJson } = await import('../render/plan.js');
   const run = await kernel();
   const onPlan = o.onEvent && ((steps: Parameters<typeof planJson>[0]) => o.onEvent!({ type: 'plan', lab: spec.name, plan: planJson(steps), steps }));
-  const r = await withLabLock(spec.name, { waitSeconds: o.waitSeconds ?? DEFAULT_WAIT_SECONDS },
-    () => applyLab(spec.topology, { run, renderer: o.renderer ?? 'silent', rollback: o.rollback !== false, onPlan, onEvent: o.onEvent }))
-    .catch((e: unknown) => { throw asStepError(e); });
+  const { checkHostFirewall } = await import('../ops/host-firewall.js');
+  const { recordLabFile } = await import('../io/lab-file.js');
+  let firewall: Awaited<ReturnType<typeof checkHostFirewall>> = [];
+  const r = await withLabLock(spec.name, { waitSeconds: o.waitSeconds ?? DEFAULT_WAIT_SECONDS }, async () => {
+    // A host firewall that will drop the lab's traffic (a Docker host): said, with the way out, not refused.
+    firewall = await checkHostFirewall(spec.topology, run);
+    const done = await applyLab(spec.topology, { run, renderer: o.renderer ?? 'silent', rollback: o.rollback !== false, onPlan, onEvent: o.onEvent });
+    if (spec.file) await recordLabFile(spec.name, spec.file); // for `topo ls`
+    return done;
+  }).catch((e: unknown) => { throw asStepError(e); });
   const tests = o.test ? await test(spec) : undefined;
   return { ok: tests?.ok ?? true, lab: r.lab, changed: r.changed, ms: r.ms, plan: planJson(r.plan),
-    warnings: [...spec.warnings, ...r.warnings], ...(tests ? { tests } : {}) };
+    warnings: [...spec.warnings, ...firewall, ...r.warnings], ...(tests ? { tests } : {}) };
 }
 
 /** Everything the lab owns removed: by its spec, or by its name alone (an edited or lost file). */
@@ -87,8 +94,9 @@ export async function destroyLab(lab: string, namespaces: string[], o: DestroyOp
   const { withLabLock, DEFAULT_WAIT_SECONDS } = await import('../io/lock.js');
   const { planJson } = await import('../render/plan.js');
   const run = await kernel();
+  const onPlan = o.onEvent && ((steps: Parameters<typeof planJson>[0]) => o.onEvent!({ type: 'plan', lab, plan: planJson(steps), steps }));
   const r = await withLabLock(lab, { waitSeconds: o.waitSeconds ?? DEFAULT_WAIT_SECONDS },
-    () => destroyOwned(lab, { run, renderer: o.renderer ?? 'silent', declaredNamespaces: namespaces, onEvent: o.onEvent }))
+    () => destroyOwned(lab, { run, renderer: o.renderer ?? 'silent', declaredNamespaces: namespaces, onEvent: o.onEvent, onPlan }))
     .catch((e: unknown) => { throw asStepError(e); });
   return { ok: true, lab, changed: r.changed, ms: r.ms, plan: planJson(r.plan), warnings: r.warnings };
 }

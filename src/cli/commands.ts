@@ -68,21 +68,12 @@ export async function applyCmd(file: string, o: CheckOpts & { rollback?: boolean
   const tests = o.test ? await (await import('./extra-commands.js')).labTests(spec) : undefined;
   emit(o, () => `${text()}${tests ? `\n${tests.text}` : ''}`, () => ({ ...r, ok: tests?.ok ?? true, ...(tests ? { tests: tests.json } : {}) }));
   // The apply's own warnings (the file's were printed as it was read).
-  if (!o.json) for (const w of r.warnings.slice(warnings.length)) process.stderr.write(`warning: ${w.message}\n`);
+  if (!o.json) for (const w of r.warnings.slice(warnings.length)) process.stderr.write(`warning: ${w.message}\n${'hint' in w && w.hint ? `hint: ${w.hint}\n` : ''}`);
   return tests && !tests.ok ? EXIT.FAILED : EXIT.OK;
 }
 
-export async function destroyCmd(file: string, o: OutputOpts & { wait?: number }): Promise<number> {
-  requireRoot('topo destroy');
-  const { labOf } = await import('./lab-of.js');
-  const { name, namespaces } = await labOf(file);
-  const r = await (await api()).destroyLab(name, namespaces, { renderer: rendererFor(o), waitSeconds: o.wait });
-  const n = r.plan.summary;
-  const text = r.changed ? `Destroyed lab "${name}": ${n.delete} object(s) removed in ${(r.ms / 1000).toFixed(2)} s; verified nothing is left.\n`
-    : `Nothing to destroy: lab "${name}" owns nothing in the kernel.\n`;
-  emit(o, () => text, () => r);
-  if (!o.json) for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
-  return EXIT.OK;
+export async function destroyCmd(file: string | undefined, o: OutputOpts & { wait?: number; lab?: string; all?: boolean; quiet?: boolean }): Promise<number> {
+  return (await import('./destroy-commands.js')).destroyCmd(file, o); // FILE, --lab NAME or --all
 }
 
 export async function showCmd(file: string, o: OutputOpts): Promise<number> {

@@ -30,8 +30,12 @@ export async function testCmd(file: string, o: OutputOpts & { timeout?: string; 
   if (!Number.isInteger(timeoutS) || timeoutS < 1 || timeoutS > 60) {
     throw new TopoError('E_USAGE', `--timeout ${o.timeout}: give a whole number of seconds, 1..60`, EXIT.USAGE);
   }
-  const r = await labTests(await loadSpec(file), timeoutS, o.junit);
-  emit(o, () => r.text, () => r.json);
+  const spec = await loadSpec(file);
+  requireRoot('topo test');
+  const { runProcess } = await import('../io/runner.js');
+  const firewall = await (await import('./firewall-notes.js')).firewallNotes(spec.topology, runProcess, o); // before the tests it may fail
+  const r = await labTests(spec, timeoutS, o.junit);
+  emit(o, () => r.text, () => ({ ...r.json, ...(firewall.length ? { warnings: firewall } : {}) }));
   return r.ok ? EXIT.OK : EXIT.FAILED;
 }
 

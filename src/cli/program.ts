@@ -51,9 +51,15 @@ program.command('apply').argument('<file>').description('make the kernel match t
   .option('--strict', 'treat warnings as errors (exit 65)')
   .option('--wait <seconds>', 'wait up to SECONDS for another apply/destroy of this lab to finish, then exit 75 (default 5)', seconds)
   .option('--json', 'print one JSON document').action(wrap(async (f: string, o) => (await core()).applyCmd(f, o)));
-program.command('destroy').argument('<file>').description('remove everything the lab owns')
+program.command('destroy').argument('[file]').usage('<file> | --lab <name> | --all')
+  .description('remove everything the lab owns (no confirmation: labs are disposable; a lab with running processes or host changes gets its plan printed first)')
+  .option('--lab <name>', 'the lab by its name, without its file (see topo ls)')
+  .option('--all', "every lab on this machine (with a record or topo's marks); nothing unmarked is touched")
+  .option('-q, --quiet', 'print the summary line alone: no plan, no progress')
   .option('--wait <seconds>', 'wait up to SECONDS for another apply/destroy of this lab to finish, then exit 75 (default 5)', seconds)
-  .option('--json', 'print one JSON document').action(wrap(async (f: string, o) => (await core()).destroyCmd(f, o)));
+  .option('--json', 'print one JSON document').action(wrap(async (f: string | undefined, o) => (await core()).destroyCmd(f, o)));
+program.command('ls').description('every lab on this machine: namespaces, objects, processes, host changes, drift against the file it was applied from')
+  .option('--json', 'print one JSON document').action(wrap(async (o) => (await import('./ls-commands.js')).lsCmd(o)));
 program.command('show').argument('<file>').description("the lab's live state per namespace, and drift against the file")
   .option('--json', 'print one JSON document').action(wrap(async (f: string, o) => (await core()).showCmd(f, o)));
 program.command('test').argument('<file>').description("run the lab's connectivity tests (tests:) and print a table; exit 1 when one fails")

@@ -87,7 +87,8 @@ export function pipelineOf(kinds: Kind[]) {
 
   /** The record after a successful apply: what the desired state owns, and the previous values still to restore. */
   function finalState(intent: StateRecord, desired: Resource[]): StateRecord {
-    return mergeState(emptyState(intent.lab), ...desired.flatMap((r) => byName.get(r.kind)?.record?.keep(r, intent) ?? []));
+    const file = intent.file === undefined ? {} : { file: intent.file }; // the file it was applied from stays named
+    return mergeState({ ...emptyState(intent.lab), ...file }, ...desired.flatMap((r) => byName.get(r.kind)?.record?.keep(r, intent) ?? []));
   }
 
   function scriptRecords(state: StateRecord, plan: Plan, desired: Resource[]): ScriptRecords {

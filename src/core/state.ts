@@ -30,15 +30,21 @@ export interface StateRecord {
    * reads only where it knows there are some. What being listed means is the recording kind's (Kind.record).
    */
   objects: string[];
+  /**
+   * The absolute path of the file the lab was last applied from (`topo ls` compares the lab with it). Only a hint:
+   * the file may have moved or changed since; nothing is deleted or kept because of it.
+   */
+  file?: string;
 }
 
 /**
  * The record format written by this topo. Records written before the field existed have none and read as version 1.
  * A change of meaning or a new field bumps it, so that an older topo refuses the record as a newer one's instead of
  * stumbling on a field it doesn't know; a record of a later version is refused, not guessed at. Version 2 added
- * `objects`; a version 1 record (without it) reads as one with none.
+ * `objects`; a version 1 record (without it) reads as one with none. Version 3 added `file`; a record without it
+ * names no file.
  */
-export const STATE_VERSION = 2;
+export const STATE_VERSION = 3;
 
 export function emptyState(lab: string): StateRecord {
   return { lab, namespaces: [], namespaceIds: {}, links: [], hostRoutes: [], sysctls: {}, nat: [], objects: [] };
@@ -63,7 +69,14 @@ export function mergeState(a: StateRecord, ...parts: Partial<StateRecord>[]): St
     sysctls: Object.assign({}, ...parts.map((p) => p.sysctls ?? {}).reverse(), a.sysctls),
     nat: list('nat'),
     objects: list('objects'),
+    ...fileOf(a, parts),
   };
+}
+
+/** The last part's file, else the record's (none stays none: the field is left out). */
+function fileOf(a: StateRecord, parts: Partial<StateRecord>[]): { file?: string } {
+  const file = [...parts].reverse().find((p) => p.file !== undefined)?.file ?? a.file;
+  return file === undefined ? {} : { file };
 }
 
 export function isEmptyState(s: StateRecord): boolean {
@@ -136,6 +149,7 @@ const FIELDS: { [K in keyof StateRecord]-?: Check } = {
   sysctls: mapOf(sysctlRef, sysctlValue, '"namespace|net.* sysctl": previous value'),
   nat: listOf(nsOrHost, 'namespace names'),
   objects: listOf(objectKey, 'object keys'),
+  file: text(/^\/[^\0\n\r]{0,4095}$/, 'an absolute file path'),
 };
 
 export type CheckedState = { ok: true; state: StateRecord } | { ok: false; problems: string[] };

@@ -30,13 +30,13 @@ export const showLines = (reads: IpRead[]): string[] => [...new Set(reads.map((r
 const CHANGES = /^(?:add|del|delete|set|change|replace|flush|append|prepend|exec|save|restore|attach|detach|monitor)$/;
 
 /**
- * A kind's line joins a batch that runs as root: it must be one read-only command (`OBJECT [SUBOBJECT] show|list
+ * A kind's line joins a batch that runs as root: it must be one read-only command (`OBJECT [SUBOBJECT] show|list|list-id
  * ...`), and its name must be its own. A kind that breaks this is a bug in topo, said before anything runs.
  */
 function checkKindReads(reads: IpRead[]): void {
   const lines = new Map<string, string>();
   for (const r of reads) {
-    const m = /^[a-z][\w-]*(?: ([a-z][\w-]*))? (?:show|list)(?: [\w.:/-]+)*$/.exec(r.line);
+    const m = /^[a-z][\w-]*(?: ([a-z][\w-]*))? (?:show|list(?:-id)?)(?: [\w.:/-]+)*$/.exec(r.line);
     if (!m || (m[1] !== undefined && CHANGES.test(m[1]))) {
       throw new Error(`ip read "${r.name}": ${JSON.stringify(r.line)} is not a single show or list command`);
     }

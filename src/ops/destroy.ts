@@ -4,7 +4,7 @@
 import type { KindContext } from '../core/kind.js';
 import { isEmpty } from '../core/order.js';
 import { isEmptyState } from '../core/state.js';
-import type { Plan } from '../model.js';
+import { HOST, type Plan } from '../model.js';
 import { executePlan, signalExit, type ExecEvent, type ExecResult, type Renderer } from '../io/execute.js';
 import { listNetns } from '../io/read-live.js';
 import type { Runner } from '../io/runner.js';
@@ -13,7 +13,11 @@ import { TopoError } from '../errors.js';
 import { foreignInsideError, leftInside } from './conflicts.js';
 import { verify } from './verify.js';
 
-export interface DestroyOptions { run: Runner; renderer: Renderer; declaredNamespaces?: string[]; onEvent?: (e: ExecEvent) => void }
+export interface DestroyOptions {
+  run: Runner; renderer: Renderer; declaredNamespaces?: string[]; onEvent?: (e: ExecEvent) => void;
+  /** Hears the plan before its first command runs (not when there is nothing to do). */
+  onPlan?: (plan: Plan) => void;
+}
 export interface DestroyResult {
   lab: string; plan: Plan; changed: boolean; exec?: ExecResult; ms: number;
   /** What it left in the namespaces it deleted (Blocker.leave). */
@@ -29,6 +33,7 @@ export async function destroy(lab: string, opts: DestroyOptions): Promise<Destro
     await forget(lab);
     return { lab, plan: obs.plan, changed: false, ms: Date.now() - t0, warnings };
   }
+  opts.onPlan?.(obs.plan);
   const exec = await executePlan(obs.plan, { run: opts.run, renderer: opts.renderer, rollback: false, onEvent: opts.onEvent });
   if (!exec.ok) throw destroyFailed(exec);
   const left = await verify(opts.run, undefined, obs.ctx);
@@ -54,6 +59,22 @@ export async function planDestroy(run: Runner, ctx: KindContext, declared: strin
   // The lab's own namespaces go whole (`netns del` takes everything in them): only their interfaces are read, to
   // prove them the lab's and to refuse when they hold one the lab doesn't own.
   return observe(run, undefined, { ...ctx, state }, [...marked, ...declared], { ...read, shallow: state.namespaces, netns });
+}
+
+/**
+ * Why a destroy's plan deserves to be read before it runs: it stops processes the lab runs, or changes the host
+ * namespace (where topo runs: interfaces, routes, sysctls put back, the lab's nftables table). Empty: it only
+ * deletes the lab's own namespaces and what is in them.
+ */
+export function worthSaying(plan: Plan): string[] {
+  const steps = plan.steps.filter((s) => s.cmds.length);
+  const out: string[] = [];
+  // The stop stage is where the lab's processes are stopped (model.ts STAGES: before anything else goes).
+  const procs = steps.filter((s) => s.stage === 'stop').length;
+  if (procs) out.push(`stops ${procs} running process(es)`);
+  const host = [...steps.filter((s) => s.stage !== 'stop'), ...plan.subsumed].filter((c) => c.ns === HOST).length;
+  if (host) out.push(`makes ${host} change(s) in the host namespace`);
+  return out;
 }
 
 function destroyFailed(exec: ExecResult): TopoError {

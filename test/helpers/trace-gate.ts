@@ -77,7 +77,8 @@ export function startTopo(sb: Sandbox, args: string[], env: Record<string, strin
 }
 
 /** True for commands that change the kernel (everything but the reads topo does while planning and verifying). */
-export const isChange = (argv: string[]) => !argv.includes('-json') && !(argv.includes('grep') && argv.some((a) => a.startsWith('/proc/sys/')));
+export const isChange = (argv: string[]) => !argv.includes('-json') && !(argv.includes('grep') && argv.some((a) => a.startsWith('/proc/sys/')))
+  && !(argv[0] === 'nft' && argv[1] === '-j' && argv[2] === 'list'); // the host firewall check's read (nft -j list chains)
 
 /**
  * Wait until topo's main thread is blocked opening the FIFO for its next command (true), or has exited (false).

@@ -137,6 +137,9 @@ describe('a closed output never stops an apply or destroy', () => {
     const d = await sb.topo(['destroy', BIG]);
     expectOk(d);
     expect(d.stderr).toMatch(/delete namespaces/);
-    expect(d.stdout).toMatch(/^Destroyed lab "big": \d+ object\(s\) removed in [\d.]+ s; verified nothing is left\.$/);
+    // It changes the host namespace: its plan first (stdout), then the summary line.
+    expect(d.stdout).toMatch(/^Destroying lab "big" makes \d+ change\(s\) in the host namespace:\nnamespace host /);
+    expect(d.stdout).toMatch(/\nDestroyed lab "big": \d+ object\(s\) removed in [\d.]+ s; verified nothing is left\.$/);
+    expect(d.stdout).not.toMatch(/delete namespaces|✔|❯/);
   });
 });

@@ -22,6 +22,7 @@ const ALLOWED: Record<string, string> = {
   'validate/schema.ts: address': 'the wording of schema errors by the file\'s paths ("address #3")',
   'io/live-shape.ts: address': 'the MAC address field of `ip -json` output',
   'cli/completion.ts: namespace': 'the name of a command\'s argument (program.ts: <namespace>), whose values are completed',
+  'ops/host-firewall.ts: bridge': 'the nftables family `bridge` of a chain in `nft -j list chains` (the host firewall\'s), not the bridge kind',
 };
 
 function* sources(dir: string): Generator<string> {

@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { checkState, emptyState, stateText, STATE_VERSION } from '../../src/core/state.js';
+import { checkState, emptyState, mergeState, stateText, STATE_VERSION } from '../../src/core/state.js';
 
 const GOLDEN = fileURLToPath(new URL('../golden/', import.meta.url));
 
@@ -21,7 +21,17 @@ describe('checkState', () => {
     expect(checkState({ lab: 'lab1' }, 'lab1')).toEqual({ ok: true, state: emptyState('lab1') });
     // A version 1 record (before `objects`) reads as one with none.
     expect(checkState({ version: 1, lab: 'lab1', namespaces: ['ns1'] }, 'lab1')).toEqual({ ok: true, state: { ...emptyState('lab1'), namespaces: ['ns1'] } });
-    expect(STATE_VERSION).toBe(2);
+    expect(STATE_VERSION).toBe(3);
+  });
+
+  it('version 3: the file the lab was applied from, an absolute path, kept by merges', () => {
+    const withFile = { ...today, file: '/home/me/labs/lab1.yaml' };
+    expect(checkState(withFile, 'lab1')).toEqual({ ok: true, state: withFile });
+    expect(checkState({ ...today, file: 'lab1.yaml' }, 'lab1')).toEqual({ ok: false, problems: ['file: expected an absolute file path, got "lab1.yaml"'] });
+    expect(checkState({ ...today, file: '/a\nb' }, 'lab1').ok).toBe(false);
+    expect(mergeState(withFile, { namespaces: ['ns9'] }).file).toBe('/home/me/labs/lab1.yaml');
+    expect(mergeState(withFile, { file: '/moved/lab1.yaml' }).file).toBe('/moved/lab1.yaml');
+    expect('file' in mergeState(emptyState('lab1'), { namespaces: ['ns1'] })).toBe(false);
   });
 
   it('accepts every record of the golden cases (written by topo against a real kernel)', () => {
