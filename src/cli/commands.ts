@@ -5,12 +5,15 @@ import type { Plan, Topology } from '../model.js';
 import { emit, rendererFor, type OutputOpts } from './output.js';
 import { requireRoot } from './privilege.js';
 
-export async function load(file: string): Promise<Topology> {
+/** The validated file, or with hosts: the part of one host (--host, or the only one; cli/host-option.ts). */
+export async function load(file: string, host?: string): Promise<Topology> {
   const { loadTopology } = await import('../validate/index.js');
-  return loadTopology(file, { nftAvailable: await nftAvailable() });
+  const { forHost } = await import('./host-option.js');
+  return forHost(await loadTopology(file, { nftAvailable: await nftAvailable() }), host);
 }
 
-export interface CheckOpts extends OutputOpts { strict?: boolean }
+/** `host`: --host; `whole`: the whole file even when it spans hosts (validate). */
+export interface CheckOpts extends OutputOpts { strict?: boolean; host?: string; whole?: boolean }
 
 /**
  * The file validated, with its warnings: printed on stderr ("lab.yaml:12:7: warning: ..."), or returned for the
@@ -24,7 +27,7 @@ export async function loadChecked(file: string, o: CheckOpts): Promise<{ topo: T
   const nft = await nftAvailable();
   const r = await loadLab(file, { nftAvailable: nft, knownSysctls: knownSysctls(), kernelConfig: kernelConfig(), nftCheck: nft ? nftCheck() : undefined, strict: o.strict });
   if (r.warnings.length && !o.json) process.stderr.write(`${formatProblems(file, r.warnings)}\n`);
-  return r;
+  return o.whole ? r : { ...r, topo: (await import('./host-option.js')).forHost(r.topo, o.host) };
 }
 
 async function nftAvailable(): Promise<boolean> {
@@ -41,7 +44,7 @@ async function kernel() {
 }
 
 export async function validateCmd(file: string, o: CheckOpts): Promise<number> {
-  const { topo, warnings } = await loadChecked(file, o);
+  const { topo, warnings } = await loadChecked(file, { ...o, whole: true });
   const noted = warnings.length ? `, ${warnings.length} warning(s)` : '';
   emit(o, () => `${file}: valid (lab "${topo.name}")${noted}\n`, () => ({ ok: true, valid: true, lab: topo.name, warnings }));
   return EXIT.OK;
@@ -91,10 +94,10 @@ export async function applyCmd(file: string, o: CheckOpts & { rollback?: boolean
   return tests && !tests.ok ? EXIT.FAILED : EXIT.OK;
 }
 
-export async function destroyCmd(file: string, o: OutputOpts & { wait?: number }): Promise<number> {
+export async function destroyCmd(file: string, o: OutputOpts & { wait?: number; host?: string }): Promise<number> {
   requireRoot('topo destroy');
   const { labOf } = await import('./lab-of.js');
-  const { name, namespaces } = await labOf(file);
+  const { name, namespaces } = await (await import('./host-option.js')).labOfHost(file, await labOf(file), o.host);
   const { destroy } = await import('../ops/destroy.js');
   const { planJson, summary } = await import('../render/plan.js');
   const run = await kernel();
@@ -107,8 +110,8 @@ export async function destroyCmd(file: string, o: OutputOpts & { wait?: number }
   return EXIT.OK;
 }
 
-export async function showCmd(file: string, o: OutputOpts): Promise<number> {
-  const topo = await load(file);
+export async function showCmd(file: string, o: OutputOpts & { host?: string }): Promise<number> {
+  const topo = await load(file, o.host);
   requireRoot('topo show');
   const { loadContext, observe } = await import('../ops/observe.js');
   const { showJson, showText } = await import('../render/show.js');

@@ -22,12 +22,12 @@ export async function labTests(topo: Topology, run: Runner, timeoutS?: number, j
   return { ok: rep.ok, text: testTable(rep), json: testJson(rep) };
 }
 
-export async function testCmd(file: string, o: OutputOpts & { timeout?: string; junit?: string }): Promise<number> {
+export async function testCmd(file: string, o: OutputOpts & { timeout?: string; junit?: string; host?: string }): Promise<number> {
   const timeoutS = Number(o.timeout);
   if (!Number.isInteger(timeoutS) || timeoutS < 1 || timeoutS > 60) {
     throw new TopoError('E_USAGE', `--timeout ${o.timeout}: give a whole number of seconds, 1..60`, EXIT.USAGE);
   }
-  const topo = await load(file);
+  const topo = await load(file, o.host);
   requireRoot('topo test');
   const r = await labTests(topo, await kernel(), timeoutS, o.junit);
   emit(o, () => r.text, () => r.json);
