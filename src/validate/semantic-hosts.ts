@@ -58,7 +58,7 @@ function placement(t: Topology, refs: NsRefAt[]): Finding[] {
         hint: `name the host: ${r.implicit ? 'namespace: ' : ''}${name}@${hosts[0]}` });
       continue;
     }
-    if (r.at !== 'key') continue;
+    if (r.at !== 'key' || r.implicit) continue; // only namespace keys declare a namespace
     const k = `${name}@${host ?? dflt}`;
     const first = keys.get(k);
     if (first !== undefined) {
@@ -120,7 +120,7 @@ function crossHost(t: Topology): Finding[] {
       if (!p || typeof p !== 'object' || p.namespace === undefined) continue;
       const [a, b] = [on(ns), on(p.namespace)];
       if (a !== undefined && b !== undefined && a !== b) {
-        out.push({ code: 'cross-host-link', path: pointer('namespaces', ns, 'macvlans', name, 'parent', 'namespace'),
+        out.push({ code: 'cross-host-link', path: `${pointer('namespaces', ns, 'macvlans', name, 'parent')}/namespace`,
           message: `the macvlan's parent is on host ${b}, the macvlan on ${a}: a macvlan is on its parent's machine` });
       }
     }
