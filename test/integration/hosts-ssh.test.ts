@@ -3,13 +3,18 @@
 // back over ssh; a ping from NS1 on node1 to NS1 on node2 across the underlay; each host's `topo test --host`; a
 // second apply a no-op on both; destroy leaving each host as it was — its underlay eth0 included, which the lab's
 // routes and NAT use and never own.
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { validateText } from '../../src/validate/index.js';
 import { example } from '../helpers/sandbox.js';
 import { SimHosts } from '../helpers/hosts.js';
 
 const FILE = example('two-nodes-ssh.yaml');
 const NODES = [{ name: 'node1', address: '192.168.1.5', subnet: '172.16.0', other: '172.16.1.0/24', via: '192.168.1.6' },
   { name: 'node2', address: '192.168.1.6', subnet: '172.16.1', other: '172.16.0.0/24', via: '192.168.1.5' }];
+
+/** Each host's `ssh:` as the file says it: the controller reaches the host the way the file tells it to. */
+const SSH = validateText(readFileSync(FILE), FILE).topo!.hosts!;
 
 interface Link { ifname: string; master?: string; ifalias?: string; operstate: string; addr_info?: { local: string; prefixlen: number; scope: string }[] }
 interface Route { dst: string; gateway?: string; dev: string; protocol?: string }
@@ -48,7 +53,7 @@ describe('seed 002 over two hosts, by hand over SSH', () => {
 
   it('applies each host\'s part over ssh, one host after the other; reads every host back over ssh', async () => {
     for (const n of NODES) {
-      const r = await sim.topo(n.name, ['apply', FILE, '--host', n.name, '--json']);
+      const r = await sim.topo(n.name, ['apply', FILE, '--host', n.name, '--json'], SSH[n.name].ssh);
       expect(r.stderr).toBe('');
       expect(r.exitCode).toBe(0);
       expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, lab: `two-nodes-ssh.${n.name}`, changed: true });
