@@ -56,6 +56,19 @@ describe('--host: one slice, one lab', () => {
     expect(json(again.stdout)).toMatchObject({ lab: 'pair.h2', changed: false });
   });
 
+  it('destroy --host works from a file since edited into an invalid one', async () => {
+    const file = join(dir, 'edited.yaml');
+    writeFileSync(file, PAIR);
+    expect((await sb.topo(['apply', file, '--host', 'h2'])).exitCode).toBe(0);
+    writeFileSync(file, `${PAIR}bogus: true\n`);
+    expect((await sb.topo(['plan', file, '--host', 'h2'])).exitCode).toBe(65);
+    const d = await sb.topo(['destroy', file, '--host', 'h2', '--json']);
+    expect(d.exitCode, d.stderr).toBe(0);
+    expect(json(d.stdout)).toMatchObject({ lab: 'pair.h2', changed: true });
+    expect(await sb.netns()).toEqual([]);
+    expect(await aliases()).toEqual({});
+  });
+
   it("seed 002's node2 on the machine that holds node1: its NS1 is node1's, a conflict, and nothing changes", async () => {
     await sb.sh('ip link add eth0 type veth peer name eth0p && ip addr add 192.168.1.5/24 dev eth0 && ip link set eth0 up && ip link set eth0p up');
     const one = await sb.topo(['apply', SEED, '--host', 'node1', '--json']);
