@@ -4,8 +4,8 @@
 /** The topology file after validation: what the user wrote, defaults unapplied, addresses and MACs in canonical spelling. */
 export interface Topology {
   name: string;
-  /** The machines the lab spans (core/host-slice.ts): a namespace named NAME@HOST is on HOST. */
-  hosts?: Record<string, HostSpec>;
+  /** The machines (hosts) the lab spans (core/host-slice.ts): a namespace named NAME@HOST is on HOST. */
+  machines?: Record<string, HostSpec>;
   namespaces?: Record<string, NamespaceSpec | null>;
   bridges?: Record<string, BridgeSpec | null>;
   veths?: VethSpec[];

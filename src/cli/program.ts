@@ -21,7 +21,7 @@ const wrap = <A extends unknown[]>(fn: (...a: A) => Promise<number>) => async (.
  * silent fallback to the default.
  */
 /** --host NAME: one host's part of a lab that spans several (cli/host-option.ts). */
-const host = () => new Option('--host <name>', "with a file that spans hosts (hosts:): work on this host's part, on this machine");
+const host = () => new Option('--host <name>', "with a file that spans machines (machines:): work on this host's part, on this machine");
 
 const format = (help: string, values: string[], def: string) =>
   new Option('--format <format>', help).choices(values).default(def);

@@ -1,4 +1,4 @@
-// One host's part of a lab that spans several (top-level `hosts:`). A namespace is on a host when its name ends in
+// One host's part of a lab that spans several machines (top-level `machines:`). A namespace is on a host when its name ends in
 // @HOST ("NS1@node1"; "host@node1" is node1's own root namespace); a name without @ is on the default host (the
 // `local: true` one, or the only one). A host's slice is the plain single-host topology of what is on it: its
 // namespaces under their own names (NS1, host), its bridges, veths, routes, NAT, ... and the tests run from it —
@@ -16,7 +16,7 @@ export function splitNs(ref: string): { name: string; host?: string } {
 
 /** The host a name without @ is on: the `local: true` one, else the only one; undefined when there is none. */
 export function defaultHost(t: Topology): string | undefined {
-  const hosts = Object.entries(t.hosts ?? {});
+  const hosts = Object.entries(t.machines ?? {});
   return hosts.find(([, h]) => h?.local)?.[0] ?? (hosts.length === 1 ? hosts[0][0] : undefined);
 }
 
@@ -104,8 +104,8 @@ export function sliceHost(t: Topology, host: string, model?: LabModel): HostSlic
     testBack.push(i);
     return [testFor(x, t, on, local, model)];
   });
-  const { hosts: _hosts, namespaces: _ns, bridges: _br, veths: _v, tests: _t, ...rest } = t;
-  void _hosts; void _ns; void _br; void _v; void _t;
+  const { machines: _m, namespaces: _ns, bridges: _br, veths: _v, tests: _t, ...rest } = t;
+  void _m; void _ns; void _br; void _v; void _t;
   const topo: Topology = {
     ...rest,
     ...(t.namespaces ? { namespaces } : {}),

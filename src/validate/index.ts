@@ -54,7 +54,7 @@ export function validateText(text: string | Uint8Array, file: string, opts: Vali
   return { topo: canonicalTopology(src.data as Topology), problems: [], warnings: finish(warnings) };
 }
 
-/** The schema's findings or, when there are none, the semantic ones (those of each host's part, with hosts:). */
+/** The schema's findings or, when there are none, the semantic ones (those of each host's part, with machines:). */
 function checks(data: unknown, opts: ValidateOptions): Finding[] {
   const findings = schemaFindings(data);
   return findings.length ? findings : hostFindings(data as Topology, (t) => semanticFindings(t, opts));

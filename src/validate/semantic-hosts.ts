@@ -1,8 +1,8 @@
-// Checks of a file that spans several hosts (top-level `hosts:`), or names one (NS1@node1): every namespace is on a
+// Checks of a file that spans several hosts (top-level `machines:`), or names one (NS1@node1): every namespace is on a
 // declared host (did-you-mean), a name without @ only where there is a default host, no namespace twice on one
 // host, no link between two hosts yet, underlay addresses valid and distinct. Then each host's slice
 // (core/host-slice.ts) gets every check of a single-host file, its findings placed back in the whole file.
-// A file without hosts and without NAME@HOST gets the single-host checks alone, exactly as before. Pure.
+// A file without machines: and without NAME@HOST gets the single-host checks alone, exactly as before. Pure.
 import { pointer, type Finding } from '../core/finding.js';
 import { defaultHost, namespaceRefs, sliceHost, splitNs, type NsRefAt } from '../core/host-slice.js';
 import { canonicalAddr, parseAddr } from '../core/ip.js';
@@ -15,13 +15,13 @@ type Checks = (t: Topology) => Finding[];
 /** The findings of the file: its hosts', then (when they are sound) those of each host's slice. */
 export function hostFindings(t: Topology, singleHost: Checks): Finding[] {
   const refs = namespaceRefs(t);
-  if (!t.hosts && !refs.some((r) => splitNs(r.ref).host !== undefined)) return singleHost(t);
+  if (!t.machines && !refs.some((r) => splitNs(r.ref).host !== undefined)) return singleHost(t);
   const out = [...placement(t, refs), ...underlays(t), ...crossHost(t)];
   if (out.some((f) => f.severity !== 'warning')) return out;
   const model = indexLab(t);
-  const several = Object.keys(t.hosts ?? {}).length > 1;
+  const several = Object.keys(t.machines ?? {}).length > 1;
   const seen = new Set<string>();
-  for (const host of Object.keys(t.hosts ?? {})) {
+  for (const host of Object.keys(t.machines ?? {})) {
     const slice = sliceHost(t, host, model);
     for (const f of singleHost(slice.topo)) {
       const placed: Finding = { ...f, path: slice.fullPath(f.path), ...(f.related !== undefined ? { related: slice.fullPath(f.related) } : {}),
@@ -37,19 +37,19 @@ export function hostFindings(t: Topology, singleHost: Checks): Finding[] {
 /** Every namespace named is on a declared host, a name without @ only with a default host; none twice on a host. */
 function placement(t: Topology, refs: NsRefAt[]): Finding[] {
   const out: Finding[] = [];
-  const hosts = Object.keys(t.hosts ?? {});
+  const hosts = Object.keys(t.machines ?? {});
   const dflt = defaultHost(t);
   const keys = new Map<string, string>();
   for (const r of refs) {
     const { name, host } = splitNs(r.ref);
-    if (host !== undefined && !t.hosts) {
-      out.push({ code: 'no-hosts', path: r.path, at: r.at, message: `${JSON.stringify(r.ref)} names host ${JSON.stringify(host)}, but the file declares no hosts`,
-        hint: `declare the machines under "hosts:" (${host}: { ssh: root@ADDRESS, underlay: ADDRESS }), or drop "@${host}"` });
+    if (host !== undefined && !t.machines) {
+      out.push({ code: 'no-hosts', path: r.path, at: r.at, message: `${JSON.stringify(r.ref)} names host ${JSON.stringify(host)}, but the file declares no machines`,
+        hint: `declare the machines under "machines:" (${host}: { ssh: root@ADDRESS, underlay: ADDRESS }), or drop "@${host}"` });
       continue;
     }
-    if (host !== undefined && !Object.hasOwn(t.hosts ?? {}, host)) {
+    if (host !== undefined && !Object.hasOwn(t.machines ?? {}, host)) {
       out.push({ code: 'unknown-host', path: r.path, at: r.at, message: `host ${JSON.stringify(host)} is not declared${didYouMean(host, hosts)}`,
-        hint: `hosts of the file: ${hosts.join(', ')}` });
+        hint: `machines of the file: ${hosts.join(', ')}` });
       continue;
     }
     if (host === undefined && dflt === undefined) {
@@ -73,24 +73,24 @@ function placement(t: Topology, refs: NsRefAt[]): Finding[] {
 /** Underlay addresses: plain addresses, one per host; needed when there is more than one host. */
 function underlays(t: Topology): Finding[] {
   const out: Finding[] = [];
-  const entries = Object.entries(t.hosts ?? {});
+  const entries = Object.entries(t.machines ?? {});
   const seen = new Map<string, string>();
   for (const [name, h] of entries) {
-    const path = pointer('hosts', name);
+    const path = pointer('machines', name);
     if (h?.ssh === undefined && !h?.local) out.push({ code: 'host-reach', path, at: 'key', message: `host ${JSON.stringify(name)} says neither how to reach it (ssh: user@address) nor that it is local: true` });
-    if (h?.ssh !== undefined && h.local) out.push({ code: 'host-reach', path: pointer('hosts', name, 'local'), at: 'key', message: `host ${JSON.stringify(name)} is local: true and reached by ssh: say one of them` });
+    if (h?.ssh !== undefined && h.local) out.push({ code: 'host-reach', path: pointer('machines', name, 'local'), at: 'key', message: `host ${JSON.stringify(name)} is local: true and reached by ssh: say one of them` });
     if (h?.underlay === undefined) {
       if (entries.length > 1) out.push({ code: 'no-underlay', path, at: 'key', message: `host ${JSON.stringify(name)} has no underlay address`, hint: 'underlay: its address on the network between the hosts (the other hosts reach it there)' });
       continue;
     }
     const a = canonicalAddr(h.underlay);
     if (!parseAddr(h.underlay) || a === undefined) {
-      out.push({ code: 'bad-underlay', path: pointer('hosts', name, 'underlay'), message: `underlay ${JSON.stringify(h.underlay)} is not an IPv4 or IPv6 address` });
+      out.push({ code: 'bad-underlay', path: pointer('machines', name, 'underlay'), message: `underlay ${JSON.stringify(h.underlay)} is not an IPv4 or IPv6 address` });
       continue;
     }
     const first = seen.get(a);
     if (first !== undefined) {
-      out.push({ code: 'duplicate-underlay', path: pointer('hosts', name, 'underlay'), related: pointer('hosts', first, 'underlay'),
+      out.push({ code: 'duplicate-underlay', path: pointer('machines', name, 'underlay'), related: pointer('machines', first, 'underlay'),
         message: `hosts ${JSON.stringify(first)} and ${JSON.stringify(name)} have the same underlay address ${a}`, hint: 'each host has its own address on the network between them' });
     } else seen.set(a, name);
   }

@@ -18,7 +18,7 @@ const SEED = example('two-nodes-ssh.yaml');
 
 /** Two hosts whose parts have different names: both fit on one machine. */
 const PAIR = `name: pair
-hosts:
+machines:
   h1: { ssh: root@10.9.0.1, underlay: 10.9.0.1 }
   h2: { ssh: root@10.9.0.2, underlay: 10.9.0.2 }
 namespaces:
@@ -80,7 +80,7 @@ describe('--host: one slice, one lab', () => {
     expect(await settled()).toEqual(before);
   });
 
-  it('usage errors: a multi-host file without --host, an undeclared host (did you mean), --host on a file without hosts', async () => {
+  it('usage errors: a multi-host file without --host, an undeclared host (did you mean), --host on a file without machines', async () => {
     const none = await sb.topo(['plan', SEED]);
     expect(none.exitCode).toBe(64);
     expect(none.stderr).toMatch(/the lab spans hosts node1, node2: say which host's part to work on with --host NAME/);
@@ -89,7 +89,7 @@ describe('--host: one slice, one lab', () => {
     expect(typo.stderr).toMatch(/--host node3: the file declares no such host \(did you mean "node1"\?\)/);
     const single = await sb.topo(['show', example('two-nodes.yaml'), '--host', 'node1']);
     expect(single.exitCode).toBe(64);
-    expect(single.stderr).toMatch(/--host node1: the file declares no hosts/);
+    expect(single.stderr).toMatch(/--host node1: the file declares no machines/);
     expect(await sb.netns()).toEqual([]);
   });
 });

@@ -14,7 +14,7 @@ const NODES = [{ name: 'node1', address: '192.168.1.5', subnet: '172.16.0', othe
   { name: 'node2', address: '192.168.1.6', subnet: '172.16.1', other: '172.16.0.0/24', via: '192.168.1.5' }];
 
 /** Each host's `ssh:` as the file says it: the controller reaches the host the way the file tells it to. */
-const SSH = validateText(readFileSync(FILE), FILE).topo!.hosts!;
+const SSH = validateText(readFileSync(FILE), FILE).topo!.machines!;
 
 interface Link { ifname: string; master?: string; ifalias?: string; operstate: string; addr_info?: { local: string; prefixlen: number; scope: string }[] }
 interface Route { dst: string; gateway?: string; dev: string; protocol?: string }

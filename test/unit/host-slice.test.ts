@@ -20,9 +20,9 @@ describe('host-slice: names', () => {
   it('splits NAME@HOST, and a name without @ is on the local host, else on the only one', () => {
     expect(splitNs('NS1@node1')).toEqual({ name: 'NS1', host: 'node1' });
     expect(splitNs('host')).toEqual({ name: 'host' });
-    expect(defaultHost({ name: 'l', hosts: { a: { ssh: 'root@x', underlay: '10.0.0.1' }, b: { local: true, underlay: '10.0.0.2' } } })).toBe('b');
-    expect(defaultHost({ name: 'l', hosts: { a: { ssh: 'root@x' } } })).toBe('a');
-    expect(defaultHost({ name: 'l', hosts: { a: { ssh: 'root@x' }, b: { ssh: 'root@y' } } })).toBeUndefined();
+    expect(defaultHost({ name: 'l', machines: { a: { ssh: 'root@x', underlay: '10.0.0.1' }, b: { local: true, underlay: '10.0.0.2' } } })).toBe('b');
+    expect(defaultHost({ name: 'l', machines: { a: { ssh: 'root@x' } } })).toBe('a');
+    expect(defaultHost({ name: 'l', machines: { a: { ssh: 'root@x' }, b: { ssh: 'root@y' } } })).toBeUndefined();
   });
 
   it("a slice's name is lab.host: a lab name of its own per host, never a single-host lab's", () => {
@@ -34,7 +34,7 @@ describe('host-slice: names', () => {
 
   it('lists every place the file names a namespace, with the implicit root namespace of bridges and veth ends', () => {
     const t = load(`name: l
-hosts: { me: { local: true } }
+machines: { me: { local: true } }
 namespaces:
   a: {}
 bridges: { br0: {}, br1: { namespace: a } }
@@ -55,7 +55,7 @@ describe('host-slice: seed 002 over two hosts', () => {
   it("node1's slice: its root namespace as host, NS1 and NS2, its veths and tests, nothing of node2", () => {
     const t = seed();
     const s = sliceHost(t, 'node1', indexLab(t));
-    expect(s.topo.hosts).toBeUndefined();
+    expect(s.topo.machines).toBeUndefined();
     expect(Object.keys(s.topo.namespaces!)).toEqual(['host', 'NS1', 'NS2']);
     expect(s.topo.namespaces!.host).toEqual(t.namespaces!['host@node1']);
     expect(s.topo.veths!.map((v) => v.ends.map((e) => `${e.name}@${e.namespace}`))).toEqual([
@@ -93,7 +93,7 @@ describe('host-slice: seed 002 over two hosts', () => {
 
   it('tcp and http targets on another host become its address (http: a name without @); macvlan parents and top-level bridges follow their host', () => {
     const t = load(`name: l
-hosts:
+machines:
   a: { local: true, underlay: 10.9.0.1 }
   b: { ssh: root@10.9.0.2, underlay: 10.9.0.2 }
 namespaces:

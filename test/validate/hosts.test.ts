@@ -1,4 +1,4 @@
-// Labs over several hosts in the file (hosts:, NAME@HOST): what validation refuses — an undeclared host (with
+// Labs over several hosts in the file (machines:, NAME@HOST): what validation refuses — an undeclared host (with
 // did-you-mean), a name on no host, a namespace twice on one host, a veth between two hosts, bad or shared underlay
 // addresses — each at its line:column; each host's part gets the single-host checks, placed back in the file.
 import { readFileSync } from 'node:fs';
@@ -13,11 +13,11 @@ const problems = (text: string) => check(text).problems.map((p) => ({ code: p.co
 /** Two hosts (lines 2-4), then the rest. */
 const lab = (rest: string, hosts = `  node1: { ssh: root@10.9.0.1, underlay: 10.9.0.1 }
   node2: { ssh: root@10.9.0.2, underlay: 10.9.0.2 }`) => `name: lab
-hosts:
+machines:
 ${hosts}
 ${rest}`;
 
-describe('hosts: valid files', () => {
+describe('machines: valid files', () => {
   it('examples/two-nodes-ssh.yaml validates without a warning', () => {
     const r = check(readFileSync(new URL('../../examples/two-nodes-ssh.yaml', import.meta.url), 'utf8'));
     expect(r.problems).toEqual([]);
@@ -37,16 +37,16 @@ veths:
   });
 });
 
-describe('hosts: what is refused', () => {
+describe('machines: what is refused', () => {
   it('an undeclared host, with did-you-mean', () => {
     expect(problems(lab(`namespaces:
   a@nod1: {}`))).toEqual([{ code: 'unknown-host', at: '6:3', message: 'host "nod1" is not declared (did you mean "node1"?)' }]);
   });
 
-  it('NAME@HOST in a file without hosts', () => {
+  it('NAME@HOST in a file without machines', () => {
     expect(problems(`name: lab
 namespaces:
-  a@node1: {}`)).toEqual([{ code: 'no-hosts', at: '3:3', message: '"a@node1" names host "node1", but the file declares no hosts' }]);
+  a@node1: {}`)).toEqual([{ code: 'no-hosts', at: '3:3', message: '"a@node1" names host "node1", but the file declares no machines' }]);
   });
 
   it('a name without @ when no host is the default, also where the namespace is implicit', () => {
