@@ -4,11 +4,15 @@
 /** The topology file after validation: what the user wrote, defaults unapplied, addresses and MACs in canonical spelling. */
 export interface Topology {
   name: string;
+  /** The machines (hosts) the lab spans (core/host-slice.ts): a namespace named NAME@HOST is on HOST. */
+  machines?: Record<string, HostSpec>;
   namespaces?: Record<string, NamespaceSpec | null>;
   bridges?: Record<string, BridgeSpec | null>;
   veths?: VethSpec[];
   tests?: TestSpec[];
 }
+/** A machine of the lab: reached over SSH, or the local one; `underlay` is its address between the hosts. */
+export interface HostSpec { ssh?: string; port?: number; identity?: string; local?: boolean; underlay?: string }
 export interface NamespaceSpec {
   loopback?: 'up' | 'down';
   /** Bridges of this namespace, by name: two namespaces may each have a br0. */

@@ -9,19 +9,22 @@ import { requireRoot } from './privilege.js';
 
 const api = () => import('../api/host.js');
 
-export async function load(file: string): Promise<Topology> {
+/** The validated file, or with machines: the part of one host (--host, or the only one; cli/host-option.ts). */
+export async function load(file: string, host?: string): Promise<Topology> {
   const { loadTopology } = await import('../validate/index.js');
   const { nftAvailable } = await import('../api/source.js');
-  return loadTopology(file, { nftAvailable: await nftAvailable() });
+  const { forHost } = await import('./host-option.js');
+  return forHost(await loadTopology(file, { nftAvailable: await nftAvailable() }), host);
 }
 
-/** The file's lab as the library's calls take it, validated as `load` does (show, test, exec). */
-export async function loadSpec(file: string): Promise<LabSpec> {
-  const topo = await load(file);
+/** The file's lab (one host's part, see load) as the library's calls take it, validated as `load` does (show, test, exec). */
+export async function loadSpec(file: string, host?: string): Promise<LabSpec> {
+  const topo = await load(file, host);
   return { name: topo.name, topology: topo, warnings: [], file };
 }
 
-export interface CheckOpts extends OutputOpts { strict?: boolean }
+/** `host`: --host; `whole`: the whole file even when it spans hosts (validate). */
+export interface CheckOpts extends OutputOpts { strict?: boolean; host?: string; whole?: boolean }
 
 /**
  * The file validated, with its warnings: printed on stderr ("lab.yaml:12:7: warning: ..."), or returned for the
@@ -29,14 +32,16 @@ export interface CheckOpts extends OutputOpts { strict?: boolean }
  */
 export async function loadChecked(file: string, o: CheckOpts): Promise<{ topo: Topology; warnings: Problem[]; spec: LabSpec }> {
   const { formatProblems } = await import('../validate/index.js');
-  const spec = await (await import('../api/source.js')).load({ file }, { strict: o.strict });
-  const warnings = [...spec.warnings];
+  const whole = await (await import('../api/source.js')).load({ file }, { strict: o.strict });
+  const warnings = [...whole.warnings];
   if (warnings.length && !o.json) process.stderr.write(`${formatProblems(file, warnings)}\n`);
-  return { topo: spec.topology, warnings, spec };
+  const topo = o.whole ? whole.topology : (await import('./host-option.js')).forHost(whole.topology, o.host);
+  const spec = { ...whole, name: topo.name, topology: topo };
+  return { topo, warnings, spec };
 }
 
 export async function validateCmd(file: string, o: CheckOpts): Promise<number> {
-  const { topo, warnings } = await loadChecked(file, o);
+  const { topo, warnings } = await loadChecked(file, { ...o, whole: true });
   const noted = warnings.length ? `, ${warnings.length} warning(s)` : '';
   emit(o, () => `${file}: valid (lab "${topo.name}")${noted}\n`, () => ({ ok: true, valid: true, lab: topo.name, warnings }));
   return EXIT.OK;
@@ -72,12 +77,12 @@ export async function applyCmd(file: string, o: CheckOpts & { rollback?: boolean
   return tests && !tests.ok ? EXIT.FAILED : EXIT.OK;
 }
 
-export async function destroyCmd(file: string | undefined, o: OutputOpts & { wait?: number; lab?: string; all?: boolean; quiet?: boolean }): Promise<number> {
-  return (await import('./destroy-commands.js')).destroyCmd(file, o); // FILE, --lab NAME or --all
+export async function destroyCmd(file: string | undefined, o: OutputOpts & { wait?: number; lab?: string; all?: boolean; quiet?: boolean; host?: string }): Promise<number> {
+  return (await import('./destroy-commands.js')).destroyCmd(file, o); // FILE (one host's part with --host), --lab NAME or --all
 }
 
-export async function showCmd(file: string, o: OutputOpts): Promise<number> {
-  const spec = await loadSpec(file);
+export async function showCmd(file: string, o: OutputOpts & { host?: string }): Promise<number> {
+  const spec = await loadSpec(file, o.host);
   const { showJson, showText } = await import('../render/show.js');
   const obs = await (await api()).observed(spec, 'topo show');
   emit(o, () => showText(obs), () => showJson(obs));

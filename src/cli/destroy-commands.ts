@@ -10,7 +10,7 @@ import { renderPlanText } from '../render/plan.js';
 import { emit, rendererFor, type OutputOpts } from './output.js';
 import { requireRoot } from './privilege.js';
 
-export interface DestroyCliOpts extends OutputOpts { wait?: number; lab?: string; all?: boolean }
+export interface DestroyCliOpts extends OutputOpts { wait?: number; lab?: string; all?: boolean; host?: string }
 
 const usage = (message: string) => new TopoError('E_USAGE', message, EXIT.USAGE,
   { hint: 'topo destroy FILE | topo destroy --lab NAME | topo destroy --all' });
@@ -31,7 +31,7 @@ export async function destroyCmd(file: string | undefined, o: DestroyCliOpts): P
   const { runProcess: run } = await import('../io/runner.js');
   if (file !== undefined) {
     const { labOf } = await import('./lab-of.js');
-    const { name, namespaces } = await labOf(file);
+    const { name, namespaces } = await (await import('./host-option.js')).labOfHost(file, await labOf(file), o.host);
     const r = await destroyLab(name, namespaces, o);
     emit(o, () => resultText(r), () => r);
     warn(o, [r]);

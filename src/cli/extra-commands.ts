@@ -25,12 +25,12 @@ export async function labTests(spec: LabSpec, timeoutS?: number, junit?: string)
   return { ok: rep.ok, text: testTable(rep), json: testJson(rep) };
 }
 
-export async function testCmd(file: string, o: OutputOpts & { timeout?: string; junit?: string }): Promise<number> {
+export async function testCmd(file: string, o: OutputOpts & { timeout?: string; junit?: string; host?: string }): Promise<number> {
   const timeoutS = Number(o.timeout);
   if (!Number.isInteger(timeoutS) || timeoutS < 1 || timeoutS > 60) {
     throw new TopoError('E_USAGE', `--timeout ${o.timeout}: give a whole number of seconds, 1..60`, EXIT.USAGE);
   }
-  const spec = await loadSpec(file);
+  const spec = await loadSpec(file, o.host);
   requireRoot('topo test');
   const { runProcess } = await import('../io/runner.js');
   const firewall = await (await import('./firewall-notes.js')).firewallNotes(spec.topology, runProcess, o); // before the tests it may fail

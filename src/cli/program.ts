@@ -20,6 +20,9 @@ const wrap = <A extends unknown[]>(fn: (...a: A) => Promise<number>) => async (.
  * --format, with the values the command knows: any other is a usage error (exit 64) that lists them, never a
  * silent fallback to the default.
  */
+/** --host NAME: one host's part of a lab that spans several (cli/host-option.ts). */
+const host = () => new Option('--host <name>', "with a file that spans machines (machines:): work on this host's part, on this machine");
+
 const format = (help: string, values: string[], def: string) =>
   new Option('--format <format>', help).choices(values).default(def);
 
@@ -43,6 +46,7 @@ program.command('plan').argument('<file>').description('show what apply would ch
   .addOption(format('the form of the plan (sh: a runnable shell script)', ['text', 'sh', 'json'], 'text'))
   .option('--detailed-exitcode', 'exit 0 when there is nothing to do, 2 when there are changes')
   .option('--strict', 'treat warnings as errors (exit 65)')
+  .addOption(host())
   .option('--json', 'print one JSON document').action(wrap(async (f: string, o) => (await core()).planCmd(f, o)));
 program.command('apply').argument('<file>').description('make the kernel match the file, then verify')
   .option('--no-rollback', 'on failure, keep the partial state for debugging')
@@ -50,6 +54,7 @@ program.command('apply').argument('<file>').description('make the kernel match t
   .option('-q, --quiet', 'print the summary line alone: no plan, no progress')
   .option('--strict', 'treat warnings as errors (exit 65)')
   .option('--wait <seconds>', 'wait up to SECONDS for another apply/destroy of this lab to finish, then exit 75 (default 5)', seconds)
+  .addOption(host())
   .option('--json', 'print one JSON document').action(wrap(async (f: string, o) => (await core()).applyCmd(f, o)));
 program.command('destroy').argument('[file]').usage('<file> | --lab <name> | --all')
   .description('remove everything the lab owns (no confirmation: labs are disposable; a lab with running processes or host changes gets its plan printed first)')
@@ -57,14 +62,17 @@ program.command('destroy').argument('[file]').usage('<file> | --lab <name> | --a
   .option('--all', "every lab on this machine (with a record or topo's marks); nothing unmarked is touched")
   .option('-q, --quiet', 'print the summary line alone: no plan, no progress')
   .option('--wait <seconds>', 'wait up to SECONDS for another apply/destroy of this lab to finish, then exit 75 (default 5)', seconds)
+  .addOption(host())
   .option('--json', 'print one JSON document').action(wrap(async (f: string | undefined, o) => (await core()).destroyCmd(f, o)));
 program.command('ls').description('every lab on this machine: namespaces, objects, processes, host changes, drift against the file it was applied from')
   .option('--json', 'print one JSON document').action(wrap(async (o) => (await import('./ls-commands.js')).lsCmd(o)));
 program.command('show').argument('<file>').description("the lab's live state per namespace, and drift against the file")
+  .addOption(host())
   .option('--json', 'print one JSON document').action(wrap(async (f: string, o) => (await core()).showCmd(f, o)));
 program.command('test').argument('<file>').description("run the lab's connectivity tests (tests:) and print a table; exit 1 when one fails")
   .option('--timeout <seconds>', 'how long each target has to answer', '2')
   .option('--junit <file>', 'also write the results as JUnit XML to FILE (for CI dashboards)')
+  .addOption(host())
   .option('--json', 'print one JSON document').action(wrap(async (f: string, o) => (await extra()).testCmd(f, o)));
 program.command('exec').argument('<file>').argument('<namespace>').argument('<command...>')
   .usage('<file> <namespace> -- <command> [args...]')

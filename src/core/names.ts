@@ -4,7 +4,8 @@
 // namespace — any other sysctl is global to the machine (`kernel.core_pattern` is a root shell), and topo never
 // writes one.
 
-export const LAB_NAME = /^[a-z0-9][a-z0-9-]{0,15}$/;
+/** A lab's name, or one host's slice of a lab: "lab.host" (core/host-slice.ts sliceLabName). */
+export const LAB_NAME = /^[a-z0-9][a-z0-9-]{0,15}(\.[a-z0-9][a-z0-9-]{0,15})?$/;
 export const NS_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
 /** 1 to 15 bytes (IFNAMSIZ); these characters are one byte each. */
 export const IF_NAME = /^(?!-)(?!\.\.?$)[A-Za-z0-9_.-]{1,15}$/;

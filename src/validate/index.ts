@@ -7,6 +7,7 @@ import { canonicalTopology } from './canonical.js';
 import { decodeInput, MAX_BYTES, tooLarge } from './decode.js';
 import type { Finding } from '../core/finding.js';
 import { schemaFindings } from './schema.js';
+import { hostFindings } from './semantic-hosts.js';
 import { semanticFindings, type SemanticOptions } from './semantic.js';
 import { fastParse } from './yaml-fast.js';
 import { Locator, parseSource } from './yaml-source.js';
@@ -53,10 +54,10 @@ export function validateText(text: string | Uint8Array, file: string, opts: Vali
   return { topo: canonicalTopology(src.data as Topology), problems: [], warnings: finish(warnings) };
 }
 
-/** The schema's findings or, when there are none, the semantic ones. */
+/** The schema's findings or, when there are none, the semantic ones (those of each host's part, with machines:). */
 function checks(data: unknown, opts: ValidateOptions): Finding[] {
   const findings = schemaFindings(data);
-  return findings.length ? findings : semanticFindings(data as Topology, opts);
+  return findings.length ? findings : hostFindings(data as Topology, (t) => semanticFindings(t, opts));
 }
 
 /** Whether the data of the fast path is a valid topology without warnings (a check that overflows the stack counts as a no). */

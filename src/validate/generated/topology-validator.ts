@@ -6,40 +6,210 @@ const require = createRequire(import.meta.url);
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://topo.invalid/schemas/topology.schema.json","title":"topo topology","description":"A lab for topo: network namespaces, veth pairs, bridges, VXLAN endpoints, addresses, routes, sysctls, NAT and connectivity tests.","type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"$ref":"#/definitions/labName"},"namespaces":{"description":"Network namespaces, by name. \"host\" is reserved: the namespace topo runs in (declare it to give it routes, sysctls or NAT). A value may be empty (null or {}).","type":"object","propertyNames":{"$ref":"#/definitions/nsName"},"additionalProperties":{"$ref":"#/definitions/namespace"}},"dns":{"$ref":"#/definitions/dns","description":"resolv.conf for every lab namespace (never the host). A namespace's own dns: combines with it: its nameservers and search replace these, its options are merged with these (its value winning)."},"hosts":{"$ref":"#/definitions/hosts","description":"An /etc/hosts for every lab namespace (never the host). A namespace's own hosts: combines with it: its names are added to these (its address winning for a name in both), its lab: replaces this one."},"tables":{"$ref":"#/definitions/tables","description":"Names of routing tables, for every namespace: name → number (e.g. wan: 100). Built in: main (254), local (255), default (253). topo never reads /etc/iproute2/rt_tables."},"bridges":{"description":"Linux bridges, by interface name, each in its `namespace` (default host). A bridge can also be declared under its namespace (namespaces.<ns>.bridges), which lets two namespaces each have one of the same name.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/bridge"}},"veths":{"description":"veth pairs: two interfaces connected back to back, possibly in two namespaces.","type":"array","items":{"$ref":"#/definitions/veth"}},"tests":{"description":"Tests run by `topo test` (and `topo apply --test`): ping, tcp, http or command, each from a namespace.","type":"array","items":{"$ref":"#/definitions/test"}}},"definitions":{"labName":{"description":"Name of the lab: 1 to 16 characters, lower-case letters, digits and '-', starting with a letter or digit. It marks every object the lab owns.","type":"string","pattern":"^[a-z0-9][a-z0-9-]{0,15}$"},"nsName":{"description":"A network namespace name: letters, digits, '_', '.', '-', at most 64 characters, not starting with '.' or '-'. \"host\" is the namespace topo runs in.","type":"string","pattern":"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"},"ifName":{"description":"An interface name: 1 to 15 bytes (the kernel's IFNAMSIZ) of letters, digits, '_', '.', '-'; not starting with '-', not \".\" or \"..\".","type":"string","minLength":1,"maxLength":15,"pattern":"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},"cidr":{"description":"An interface address with its prefix length, IPv4 or IPv6: 10.0.0.1/24, fd00::1/64 (host bits allowed).","type":"string","pattern":"^[0-9A-Fa-f:.]+/[0-9]{1,3}$"},"address":{"description":"A plain IPv4 or IPv6 address, without prefix: 10.0.0.254, fd00::1.","type":"string","pattern":"^[0-9A-Fa-f:.]+$"},"routeDst":{"description":"Route destination: \"default\", a CIDR (10.1.0.0/16) or a bare address (= /32 or /128). IPv4 or IPv6.","type":"string","pattern":"^(default|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"},"natTarget":{"description":"Where forwarded traffic goes: an address with an optional port or range of ports: 10.0.1.2, 10.0.1.2:80, 10.0.1.2:9000-9010, [fd00::2]:80. Without a port the connection keeps its own.","type":"string","pattern":"^([0-9.]+(:[0-9]{1,5}(-[0-9]{1,5})?)?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5}(-[0-9]{1,5})?)?)$"},"natMatch":{"description":"An address or a CIDR, IPv4 or IPv6: 10.0.1.7, 10.0.1.0/24, fd00::/64.","type":"string","pattern":"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},"natProto":{"description":"Only this protocol (meta l4proto; tcp/udp dport with a port): tcp or udp.","enum":["tcp","udp"]},"portRange":{"description":"A port (1..65535) or a range of ports \"8000-8010\" (quote it).","type":["integer","string"],"minimum":1,"maximum":65535,"pattern":"^[0-9]{1,5}-[0-9]{1,5}$"},"tableName":{"description":"A routing table name: a letter or '_' first, then letters, digits, '_', '.', '-' (at most 64 characters).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"},"tables":{"description":"Names of routing tables: name → number (1..4294967295; 253, 254 and 255 are the kernel's default, main and local).","type":"object","propertyNames":{"$ref":"#/definitions/tableName"},"additionalProperties":{"type":"integer","minimum":1,"maximum":4294967295}},"tableRef":{"description":"A routing table: its number (1..4294967295) or its name (main, local, default, or one declared under `tables:`).","type":["integer","string"],"minimum":1,"maximum":4294967295,"pattern":"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"},"mtu":{"description":"MTU in bytes, 68..65535.","type":"integer","minimum":68,"maximum":65535},"mac":{"description":"A unicast MAC address: six hex pairs separated by ':', e.g. \"02:00:00:00:00:01\" (quote it in YAML).","type":"string","pattern":"^[0-9A-Fa-f][02468AaCcEe](:[0-9A-Fa-f]{2}){5}$","not":{"pattern":"^00(:00){5}$"}},"up":{"description":"Whether the interface is up (default true).","type":"boolean"},"promisc":{"description":"Promiscuous mode: the interface takes every frame it sees, not only those sent to its MAC (default false, as a new interface is). Held to the interface's PROMISC flag, not its promiscuity count (a bridge port counts one for its bridge).","type":"boolean"},"shape":{"description":"Shaping and impairments of this interface's outgoing traffic, as its root queueing discipline (owned by the lab: handle 7a0:). rate/burst/latency|limit: tbf (a rate). delay/jitter/loss/duplicate/corrupt/reorder: netem (needs the kernel module sch_netem). Both: netem with the tbf under it. Or qdisc: any other root qdisc in tc's words. The common case: shape: { rate: 10mbit }.","type":"object","additionalProperties":false,"properties":{"rate":{"description":"tbf: the rate, in bits per second with tc's units: bit, kbit, mbit, gbit, tbit (or kibit, mibit, ...), e.g. 10mbit, 500kbit, 1gbit. Case does not matter.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"},"burst":{"description":"tbf: the bucket, in bytes or with tc's size units (32kb = 32768 bytes). Default: what the rate sends in 4 ms (rate/HZ, HZ 250), at least 1600 bytes and a full frame at the interface's MTU. A packet larger than the burst is dropped.","type":["string","integer"],"pattern":"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$","minimum":1},"latency":{"description":"tbf: how long a packet may wait in the queue (s, ms or us, e.g. 50ms); the queue's limit is computed from it. Default 50ms. Not with limit.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},"limit":{"description":"tbf: the queue's length in bytes (or with tc's size units), instead of latency.","type":["string","integer"],"pattern":"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$","minimum":1},"delay":{"description":"netem: a delay added to every packet (s, ms or us, e.g. 20ms).","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},"jitter":{"description":"netem: the delay varies by up to this much either way (needs delay).","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},"loss":{"description":"netem: the share of packets dropped at random, e.g. 1% or 0.5%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"duplicate":{"description":"netem: the share of packets sent twice, e.g. 1%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"corrupt":{"description":"netem: the share of packets with one bit flipped, e.g. 0.1%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"reorder":{"description":"netem: the share of packets sent at once while the others wait the delay (needs delay), e.g. 25%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"qdisc":{"description":"The escape hatch: another root qdisc in tc's words, its kind and options, e.g. \"htb default 10\" or \"pfifo limit 100\" (topo adds dev, root and handle 7a0:). Alone: not with the other keys. Changed when its words change (their hash is in the state record).","type":"string","minLength":1,"maxLength":400,"pattern":"^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"}}},"bridgeStp":{"description":"The kernel's spanning tree (802.1D) on this bridge (default false). With it on, a new port listens, then learns, for forward_delay each before it forwards: pings right after apply fail for 2 x forward_delay.","type":"boolean"},"bridgeForwardDelay":{"description":"Seconds a port spends listening, then learning, before it forwards when stp is on (default 15; with stp on the kernel accepts 2 to 30). Up to two decimals: the kernel counts hundredths.","type":"number","minimum":0,"maximum":30},"bridgeHelloTime":{"description":"Seconds between the STP hellos the bridge sends as root (default 2; the kernel accepts 1 to 10). Up to two decimals.","type":"number","minimum":1,"maximum":10},"bridgeMaxAge":{"description":"Seconds a received STP hello stays valid (default 20; the kernel accepts 6 to 40). Up to two decimals.","type":"number","minimum":6,"maximum":40},"bridgeAgeingTime":{"description":"Seconds a learned MAC address stays in the bridge's forwarding table unless seen again (default 300; 0 keeps none). Up to two decimals.","type":"number","minimum":0,"maximum":42949672},"bridgeMcastSnooping":{"description":"IGMP/MLD snooping: multicast goes only to the ports that joined its group (default true).","type":"boolean"},"bridgeVlanFiltering":{"description":"802.1Q VLAN filtering on the bridge (default false). Needs a kernel built with CONFIG_BRIDGE_VLAN_FILTERING: a file asking for it is refused where the kernel's configuration shows it missing; where that can't be read, the kernel refuses it when applied.","type":"boolean"},"addresses":{"description":"Interface addresses, IPv4 and IPv6, each with its prefix length.","type":"array","items":{"$ref":"#/definitions/cidr"}},"namespace":{"description":"A network namespace. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"loopback":{"description":"State of the loopback interface `lo`: up (default) or down. Not allowed on host.","enum":["up","down"]},"bridges":{"description":"Linux bridges of this namespace, by interface name. A veth end in this namespace joins one with `bridge: <name>`.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/nsBridge"}},"sysctls":{"description":"Network sysctls of this namespace (net.*), as the kernel prints them.","type":"object","propertyNames":{"$ref":"#/definitions/sysctlName"},"additionalProperties":{"$ref":"#/definitions/sysctlValue"}},"tables":{"$ref":"#/definitions/tables","description":"Names of routing tables of this namespace, besides the top-level ones: name → number."},"routes":{"description":"Routes of this namespace: of the main table, or of the table each names.","type":"array","items":{"$ref":"#/definitions/route"}},"neighbours":{"description":"Static neighbours (permanent ARP and NDP entries) of this namespace, one per interface and address.","type":"array","items":{"$ref":"#/definitions/neighbour"}},"rules":{"description":"Policy routing rules of this namespace (`ip rule`), each at its own priority: the kernel tries them from the lowest priority up.","type":"array","items":{"$ref":"#/definitions/rule"}},"nat":{"$ref":"#/definitions/nat"},"firewall":{"$ref":"#/definitions/firewall"},"macvlans":{"description":"macvlan interfaces of this namespace, by interface name: each a sub-interface of a parent interface (here or in another namespace) with a MAC address of its own.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/macvlan"}},"vxlans":{"description":"VXLAN tunnel endpoints of this namespace, by interface name: Ethernet interfaces whose frames travel in UDP to the other endpoints of their VNI, e.g. a bridge stretched over several namespaces (or hosts).","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/vxlan"}},"dns":{"$ref":"#/definitions/dns"},"hosts":{"$ref":"#/definitions/hosts"},"run":{"description":"Processes topo starts in this namespace once its network is applied (name -> spec; names are unique across the lab). Stopped (SIGTERM, then SIGKILL) before the namespace is deleted or when removed from the file; restarted when their spec changes; one that died is started again by the next apply. Their output goes to <state dir>/logs/<lab>/<name>.log (`topo logs`).","type":"object","propertyNames":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"},"additionalProperties":{"$ref":"#/definitions/process"}}}},"dns":{"description":"The namespace's /etc/resolv.conf: written by topo as /etc/netns/<ns>/resolv.conf, which `ip netns exec` (and `topo exec`) puts in place of /etc/resolv.conf for what runs in the namespace. Not allowed on host.","type":"object","additionalProperties":false,"properties":{"nameservers":{"description":"Name servers, in the order they are asked (the C library asks the first 3).","type":"array","items":{"$ref":"#/definitions/address"}},"search":{"description":"Search domains, tried in order after a name without dots.","type":"array","items":{"type":"string","minLength":1}},"options":{"description":"The resolver's `options` line (resolv.conf(5)): numbers are written name:N, flags by name when true (false leaves one out, e.g. to turn off a top-level one).","type":"object","additionalProperties":false,"properties":{"ndots":{"description":"Dots a name needs to be tried as is before the search domains (the C library caps it at 15).","type":"integer","minimum":0,"maximum":15},"timeout":{"description":"Seconds to wait for a name server before the next (the C library caps it at 30).","type":"integer","minimum":1,"maximum":30},"attempts":{"description":"Rounds over the name servers before giving up (the C library caps it at 5).","type":"integer","minimum":1,"maximum":5},"rotate":{"description":"Spread queries over the name servers (round robin) instead of asking the first first.","type":"boolean"},"edns0":{"description":"Send EDNS0 (larger UDP answers).","type":"boolean"},"trust-ad":{"description":"Keep the AD (authenticated data) bit of the name servers' answers.","type":"boolean"},"single-request":{"description":"Ask the A and AAAA questions one after the other on the same socket.","type":"boolean"},"single-request-reopen":{"description":"Ask the A and AAAA questions one after the other, opening a new socket for the second.","type":"boolean"},"no-tld-query":{"description":"Never send a name without dots as is (only with the search domains).","type":"boolean"},"use-vc":{"description":"Ask over TCP.","type":"boolean"},"no-reload":{"description":"Do not re-read resolv.conf when it changes.","type":"boolean"},"no-aaaa":{"description":"Do not ask AAAA questions (glibc 2.36 and later).","type":"boolean"}}}}},"hosts":{"description":"The namespace's /etc/hosts: written by topo as /etc/netns/<ns>/hosts (localhost, then `names`, then with `lab: true` the lab's namespaces), which `ip netns exec` (and `topo exec`) puts in place of /etc/hosts for what runs in the namespace. Not allowed on host.","type":"object","additionalProperties":false,"properties":{"lab":{"description":"Name every lab namespace by the addresses its interfaces declare: `web` resolves to web's addresses.","type":"boolean"},"names":{"description":"More names: host name -> an address or a list of addresses. They come first (a name here wins over a namespace of the same name).","type":"object","propertyNames":{"type":"string","minLength":1},"additionalProperties":{"description":"An address, or a list of them (one line each).","type":["string","array"],"minItems":1,"items":{"$ref":"#/definitions/address"}}}}},"process":{"description":"A process topo starts and owns: its environment carries TOPO_LAB and TOPO_RUN (inherited by every process it starts), by which topo finds it and proves it its own.","type":"object","additionalProperties":false,"required":["cmd"],"properties":{"cmd":{"description":"The command: a list (argv, run as is) or a line run by `sh -c`.","type":["string","array"],"minLength":1,"minItems":1,"items":{"type":"string"}},"env":{"description":"Environment variables added to topo's own.","type":"object","additionalProperties":{"type":"string"}},"cwd":{"description":"The working directory (absolute; default topo's).","type":"string","minLength":1},"ready":{"description":"When the process counts as started: apply waits for it (a process `after` it waits too); one not ready in time is stopped and the apply rolled back. One of tcp, command, file. Without it: started when it has not exited a moment later.","type":"object","additionalProperties":false,"properties":{"tcp":{"description":"A TCP port something listens on in the namespace.","type":"integer","minimum":1,"maximum":65535},"command":{"description":"A line for `sh -c`, run in the namespace, that exits 0 once ready.","type":"string","minLength":1},"file":{"description":"An absolute path that exists once ready.","type":"string","minLength":1},"timeout":{"description":"How long to wait (seconds, or \"500ms\", \"30s\", \"2m\"; default 10s).","type":["number","string"]}}},"after":{"description":"Processes of the lab (by name) started, and ready, before this one.","type":"array","items":{"type":"string","minLength":1}}}},"sysctlName":{"description":"A sysctl name in dotted form, e.g. net.ipv4.ip_forward. Only net.* sysctls are per namespace.","type":"string","pattern":"^[a-z0-9_-]+(\\.[A-Za-z0-9_-]+)+$"},"sysctlValue":{"description":"The value, as the kernel prints it (a number or a string).","type":["string","integer"],"pattern":"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"},"neighbour":{"description":"A static neighbour: traffic for `address` out of `dev` goes to `lladdr`, without asking (no ARP or neighbour discovery). The entry is permanent: the kernel never ages it out.","type":"object","additionalProperties":false,"required":["address","lladdr","dev"],"properties":{"address":{"$ref":"#/definitions/address","description":"The neighbour's IPv4 or IPv6 address (link-local IPv6 too)."},"lladdr":{"$ref":"#/definitions/mac","description":"The neighbour's MAC address."},"dev":{"$ref":"#/definitions/ifName","description":"The interface it is reached on: an interface the lab declares in this namespace."}}},"route":{"description":"A route: `to` and a gateway (`via`), an interface (`dev`), or both.","type":"object","additionalProperties":false,"required":["to"],"anyOf":[{"required":["via"]},{"required":["dev"]}],"properties":{"to":{"$ref":"#/definitions/routeDst"},"via":{"$ref":"#/definitions/address","description":"Gateway: a plain address of the same family as `to`, inside the subnet of an address of this namespace."},"dev":{"$ref":"#/definitions/ifName","description":"Outgoing interface: an interface of this namespace."},"metric":{"description":"Route metric (priority), 0..4294967295.","type":"integer","minimum":0,"maximum":4294967295},"table":{"$ref":"#/definitions/tableRef","description":"The routing table (default main): its number or name. Not local, the kernel's own."}}},"ruleSelector":{"description":"An address (= /32 or /128) or a network without host bits: 10.0.1.2, 10.0.0.0/8, fd00::/64.","type":"string","pattern":"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},"rule":{"description":"A policy routing rule: which packets (from, to, iif, oif, fwmark; none: every packet) and what to do with them (action: lookup `table`, goto a later rule, blackhole, unreachable, prohibit).","type":"object","additionalProperties":false,"required":["priority"],"properties":{"priority":{"description":"1..32765, unique per family in the namespace: 0, 32766 and 32767 are the kernel's own rules (lookup local, main, default).","type":"integer","minimum":0,"maximum":4294967295},"from":{"$ref":"#/definitions/ruleSelector","description":"Source address or network."},"to":{"$ref":"#/definitions/ruleSelector","description":"Destination address or network, of the family of `from`."},"iif":{"$ref":"#/definitions/ifName","description":"Incoming interface (lo: packets of the namespace itself)."},"oif":{"$ref":"#/definitions/ifName","description":"Outgoing interface (of sockets bound to it)."},"fwmark":{"description":"Firewall mark: a number, or \"value/mask\" (decimal or 0x hex), e.g. 7, \"0x10/0xff\".","type":["integer","string"],"minimum":0,"maximum":4294967295,"pattern":"^(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10})(/(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10}))?$"},"table":{"$ref":"#/definitions/tableRef","description":"The table to look up (action lookup): its number or name."},"goto":{"description":"The priority of a later rule to go on at (action goto).","type":"integer","minimum":1,"maximum":4294967295},"action":{"description":"lookup (default; with `table`), goto (default when `goto` is given), blackhole, unreachable, prohibit.","enum":["lookup","goto","blackhole","unreachable","prohibit"]},"family":{"description":"4 (default) or 6, for a rule without `from` or `to` (else their family).","enum":[4,6]}}},"firewall":{"description":"Packet filter of this namespace (nftables, in the lab's table inet topo-<lab>): the chains input (packets for the namespace), forward (packets it routes) and output (packets it sends), each with a policy and ordered rules. A chain not declared filters nothing.","type":"object","additionalProperties":false,"properties":{"input":{"$ref":"#/definitions/firewallChain"},"forward":{"$ref":"#/definitions/firewallChain"},"output":{"$ref":"#/definitions/firewallChain"}}},"firewallChain":{"description":"A filter chain: its rules, tried in order (the first that matches decides), then its policy.","type":"object","additionalProperties":false,"properties":{"policy":{"description":"What happens to a packet no rule decided: accept (default) or drop.","enum":["accept","drop"]},"rules":{"description":"Rules, in order.","type":"array","items":{"$ref":"#/definitions/firewallRule"}}}},"firewallPort":{"description":"A port (1..65535) or a range of ports \"1000-2000\".","type":["integer","string"],"minimum":1,"maximum":65535},"firewallPorts":{"description":"A port (1..65535), a range \"1000-2000\", or a list of those.","type":["integer","string","array"],"minimum":1,"maximum":65535,"minItems":1,"items":{"$ref":"#/definitions/firewallPort"}},"firewallRule":{"description":"A filter rule: what it matches (every field given must match; none: every packet) and its action. Or a raw rule: { nft: '<rule text>' }.","type":"object","additionalProperties":false,"properties":{"in":{"$ref":"#/definitions/ifName","description":"Incoming interface of this namespace (not in output)."},"out":{"$ref":"#/definitions/ifName","description":"Outgoing interface of this namespace (not in input)."},"from":{"$ref":"#/definitions/ruleSelector","description":"Source address or network, IPv4 or IPv6."},"to":{"$ref":"#/definitions/ruleSelector","description":"Destination address or network, of the family of `from`."},"proto":{"description":"Protocol: tcp, udp, icmp, icmpv6 or any (default).","enum":["tcp","udp","icmp","icmpv6","any"]},"sport":{"$ref":"#/definitions/firewallPorts","description":"Source port(s), with proto tcp or udp: 53, \"1000-2000\", or a list [53, 5353]."},"dport":{"$ref":"#/definitions/firewallPorts","description":"Destination port(s), with proto tcp or udp: 80, \"1000-2000\", or a list [80, 443]."},"state":{"description":"Connection tracking state, one or a list: new, established, related, invalid, untracked.","type":["string","array"],"minItems":1,"items":{"type":"string"}},"action":{"description":"accept, drop, or reject (an ICMP port unreachable, which a TCP client sees as a refused connection).","enum":["accept","drop","reject"]},"counter":{"description":"Count the packets and bytes the rule matches (shown by topo show).","type":"boolean"},"nft":{"description":"A raw rule, alone in its entry: nft rule text for what the fields can't say, e.g. 'meta mark 0x1 counter accept'. Checked with nft -c before any change; topo marks it with a comment of its own, so it can't have one.","type":"string","minLength":1,"maxLength":4096}}},"nat":{"description":"NAT rules of this namespace, in the lab's nftables table: source NAT (masquerade, snat) in the postrouting chain, destination NAT (forward) in prerouting and, for the namespace's own connections, nat-output.","type":"object","additionalProperties":false,"properties":{"masquerade":{"description":"Source NAT to the address of the interface the traffic leaves by (masquerade). Each field is a match; none: all traffic leaving.","type":"array","items":{"type":"object","additionalProperties":false,"properties":{"out":{"$ref":"#/definitions/ifName","description":"Only traffic leaving through this interface of the namespace (oifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"proto":{"$ref":"#/definitions/natProto"},"ports":{"$ref":"#/definitions/portRange","description":"The source ports to map to (masquerade to :ports), e.g. \"1024-65535\"; needs proto."}}}},"snat":{"description":"Source NAT to a fixed address or a range of addresses (snat).","type":"array","items":{"type":"object","additionalProperties":false,"required":["to"],"properties":{"out":{"$ref":"#/definitions/ifName","description":"Only traffic leaving through this interface of the namespace (oifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"proto":{"$ref":"#/definitions/natProto"},"to":{"description":"The source address the traffic gets, or a range of them: 192.0.2.1, 192.0.2.1-192.0.2.9.","type":"string","pattern":"^[0-9A-Fa-f:.]+(-[0-9A-Fa-f:.]+)?$"}}}},"forward":{"description":"Destination NAT (port forwarding): new connections matching every field given go to `to` (dnat). At least one of in, from, dst, port.","type":"array","items":{"type":"object","additionalProperties":false,"required":["to"],"properties":{"in":{"$ref":"#/definitions/ifName","description":"Only traffic arriving on this interface of the namespace (iifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"dst":{"description":"Only traffic to this address or CIDR (ip daddr), or `local`: to any address of this namespace (fib daddr type local, iptables' addrtype --dst-type LOCAL).","type":"string","pattern":"^(local|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"},"proto":{"$ref":"#/definitions/natProto"},"port":{"$ref":"#/definitions/portRange","description":"Destination port or range, e.g. 8080 or \"8000-8010\"; needs proto. Without port and proto: every protocol."},"to":{"$ref":"#/definitions/natTarget"},"output":{"description":"true: also for the namespace's own connections (the output hook, chain nat-output); only: for those alone. Default false: arriving traffic only (prerouting).","enum":[true,false,"only"]}}}}}},"bridge":{"description":"A Linux bridge. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the bridge (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"stp":{"$ref":"#/definitions/bridgeStp"},"forward_delay":{"$ref":"#/definitions/bridgeForwardDelay"},"hello_time":{"$ref":"#/definitions/bridgeHelloTime"},"max_age":{"$ref":"#/definitions/bridgeMaxAge"},"ageing_time":{"$ref":"#/definitions/bridgeAgeingTime"},"mcast_snooping":{"$ref":"#/definitions/bridgeMcastSnooping"},"vlan_filtering":{"$ref":"#/definitions/bridgeVlanFiltering"},"shape":{"$ref":"#/definitions/shape"}}},"nsBridge":{"description":"A Linux bridge of the namespace it is declared under. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"stp":{"$ref":"#/definitions/bridgeStp"},"forward_delay":{"$ref":"#/definitions/bridgeForwardDelay"},"hello_time":{"$ref":"#/definitions/bridgeHelloTime"},"max_age":{"$ref":"#/definitions/bridgeMaxAge"},"ageing_time":{"$ref":"#/definitions/bridgeAgeingTime"},"mcast_snooping":{"$ref":"#/definitions/bridgeMcastSnooping"},"vlan_filtering":{"$ref":"#/definitions/bridgeVlanFiltering"},"shape":{"$ref":"#/definitions/shape"}}},"vxlan":{"description":"A VXLAN tunnel endpoint. Where its frames go: `remote` (the one other endpoint), `group` (a multicast group, with `dev`), or `flood` (static flood entries: every endpoint listed gets a copy of each broadcast, unknown or multicast frame); at most one of the three.","type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"description":"The VNI (VXLAN network identifier), 1..16777215. Endpoints with the same VNI and port are one layer-2 network; two in one namespace need another port or address family.","type":"integer","minimum":1,"maximum":16777215},"remote":{"$ref":"#/definitions/address","description":"The other endpoint's address (unicast)."},"group":{"$ref":"#/definitions/address","description":"A multicast group the endpoints join (IPv4 224.0.0.0/4 or IPv6 ff00::/8); needs `dev`."},"flood":{"description":"Static flood entries: the addresses of the other endpoints (the kernel's `bridge fdb append 00:00:00:00:00:00 ... dst ADDRESS`).","type":"array","minItems":1,"items":{"$ref":"#/definitions/address"}},"local":{"$ref":"#/definitions/address","description":"Source address of the tunnel's packets: an address of this namespace."},"dstport":{"description":"UDP destination port, 1..65535 (default 4789, the IANA port).","type":"integer","minimum":1,"maximum":65535},"dev":{"$ref":"#/definitions/ifName","description":"The underlay: the interface of this namespace the tunnel's packets leave by. Its MTU less the headers (50 bytes over IPv4, 70 over IPv6) is the endpoint's MTU."},"learning":{"description":"Learn where the MACs behind other endpoints are from the packets that arrive (default true).","type":"boolean"},"mtu":{"$ref":"#/definitions/mtu"},"addresses":{"$ref":"#/definitions/addresses"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this endpoint a port of this bridge (same namespace)."},"up":{"$ref":"#/definitions/up"},"shape":{"$ref":"#/definitions/shape"}}},"veth":{"description":"A veth pair.","type":"object","additionalProperties":false,"required":["ends"],"properties":{"ends":{"description":"Exactly two ends.","type":"array","minItems":2,"maxItems":2,"items":{"$ref":"#/definitions/end"}}}},"end":{"description":"One end of a veth pair.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of this end (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this end a port of this bridge (same namespace)."},"shape":{"$ref":"#/definitions/shape"}}},"macvlan":{"description":"A macvlan: a sub-interface of `parent`. Its parent is never changed by the lab.","type":"object","additionalProperties":false,"required":["parent"],"properties":{"parent":{"$ref":"#/definitions/parentRef"},"mode":{"description":"bridge (default: the parent's macvlans reach each other and the parent's wire), private (only the wire), vepa (through the wire's far end), passthru (the parent's only macvlan, with its MAC).","enum":["bridge","private","vepa","passthru"]},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu","description":"MTU in bytes, at most the parent's (default: the parent's)."},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"shape":{"$ref":"#/definitions/shape"}}},"parentRef":{"description":"The parent interface: its name, in the macvlan's namespace, or { name, namespace } (a lab interface, or one of the host's own in namespace host).","if":{"type":"string"},"then":{"$ref":"#/definitions/ifName"},"else":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the parent (default: the macvlan's)."}}}},"test":{"description":"A test run by `topo test`, from namespace `from`: exactly one of ping, tcp, http or command.","type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"$ref":"#/definitions/nsName","description":"A declared namespace, or host."},"ping":{"description":"Ping an address declared in the lab, or a namespace name (each of its addresses). With external: true, any address.","type":"string","minLength":1},"tcp":{"description":"Connect to HOST:PORT (\"[v6]:PORT\"); HOST is a namespace name (its first address), an address, or a name resolved in `from`. Outcome matched against `expect` (default open).","type":"string","minLength":1},"http":{"description":"GET an http:// or https:// URL (its host as for tcp; https: the certificate is verified against the system's CAs and the host as written, unless insecure); the response's status is matched against `status` (default 200).","type":"string","minLength":1},"insecure":{"description":"http with an https:// URL: accept any certificate (self-signed, for another name, expired).","type":"boolean"},"command":{"description":"Run a command in `from`: a list (argv) or a line for `sh -c`; its exit code is matched against `exit` (default 0), its output against `output`.","type":["string","array"],"minLength":1,"items":{"type":"string"}},"expect":{"description":"ping: reachable (default) or unreachable. tcp: open (default), refused, unreachable, timeout, or closed (anything but open).","enum":["reachable","unreachable","open","refused","timeout","closed"]},"status":{"description":"http: the expected status (default 200).","type":"integer","minimum":100,"maximum":599},"exit":{"description":"command: the expected exit code (default 0).","type":"integer","minimum":0,"maximum":255},"output":{"description":"command: a regular expression (JavaScript, ^ and $ at each line) its standard output must match somewhere.","type":"string"},"external":{"description":"ping: allow a target the lab doesn't declare.","type":"boolean"},"until":{"description":"Try again until the test holds or this time has passed (seconds, or \"500ms\", \"30s\", \"2m\"; at most 10 minutes): for a daemon still starting. Default: one try.","type":["number","string"]},"interval":{"description":"Time between tries with `until` (default 1s).","type":["number","string"]},"timeout":{"description":"How long one try may take (seconds, or \"500ms\", \"30s\", \"2m\"; at most 10 minutes): a command is stopped after it, with everything it started (default 30s); ping, tcp and http wait that long for an answer (default: topo test --timeout, 2s; ping in whole seconds, rounded up).","type":["number","string"]}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://topo.invalid/schemas/topology.schema.json","title":"topo topology","description":"A lab for topo: network namespaces, veth pairs, bridges, VXLAN endpoints, addresses, routes, sysctls, NAT and connectivity tests.","type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"$ref":"#/definitions/labName"},"machines":{"description":"The machines (hosts) the lab spans, by name (preview: `topo apply FILE --host NAME` applies one host's part). A namespace is on a host when its name ends in @HOST (NS1@node1; host@node1 is node1's own root namespace); a name without @ is on the default host: the one with `local: true`, or the only one.","type":"object","propertyNames":{"$ref":"#/definitions/hostName"},"additionalProperties":{"$ref":"#/definitions/host"}},"namespaces":{"description":"Network namespaces, by name. \"host\" is reserved: the namespace topo runs in (declare it to give it routes, sysctls or NAT). A value may be empty (null or {}).","type":"object","propertyNames":{"$ref":"#/definitions/nsName"},"additionalProperties":{"$ref":"#/definitions/namespace"}},"dns":{"$ref":"#/definitions/dns","description":"resolv.conf for every lab namespace (never the host). A namespace's own dns: combines with it: its nameservers and search replace these, its options are merged with these (its value winning)."},"hosts":{"$ref":"#/definitions/hosts","description":"An /etc/hosts for every lab namespace (never the host). A namespace's own hosts: combines with it: its names are added to these (its address winning for a name in both), its lab: replaces this one."},"tables":{"$ref":"#/definitions/tables","description":"Names of routing tables, for every namespace: name → number (e.g. wan: 100). Built in: main (254), local (255), default (253). topo never reads /etc/iproute2/rt_tables."},"bridges":{"description":"Linux bridges, by interface name, each in its `namespace` (default host). A bridge can also be declared under its namespace (namespaces.<ns>.bridges), which lets two namespaces each have one of the same name.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/bridge"}},"veths":{"description":"veth pairs: two interfaces connected back to back, possibly in two namespaces.","type":"array","items":{"$ref":"#/definitions/veth"}},"tests":{"description":"Tests run by `topo test` (and `topo apply --test`): ping, tcp, http or command, each from a namespace.","type":"array","items":{"$ref":"#/definitions/test"}}},"definitions":{"labName":{"description":"Name of the lab: 1 to 16 characters, lower-case letters, digits and '-', starting with a letter or digit. It marks every object the lab owns.","type":"string","pattern":"^[a-z0-9][a-z0-9-]{0,15}$"},"hostName":{"description":"Name of a host of the lab: 1 to 16 characters, lower-case letters, digits and '-', starting with a letter or digit.","type":"string","pattern":"^[a-z0-9][a-z0-9-]{0,15}$"},"host":{"description":"A machine of the lab: reached over SSH (`ssh: user@address`, `port`, `identity`) or `local: true` (the machine topo runs on); `underlay`: its address on the network between the hosts.","type":"object","additionalProperties":false,"properties":{"ssh":{"description":"user@address to reach the host with OpenSSH's ssh.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_.-]*@[^@\\s]+$"},"port":{"description":"SSH port (default 22).","type":"integer","minimum":1,"maximum":65535},"identity":{"description":"Private key file for ssh -i.","type":"string","minLength":1},"local":{"description":"true: the machine topo runs on (reached without SSH).","type":"boolean","const":true},"underlay":{"$ref":"#/definitions/address","description":"The host's address on the network between the hosts: the other hosts' routes and tunnels go to it."}}},"nsName":{"description":"A network namespace name: letters, digits, '_', '.', '-', at most 64 characters, not starting with '.' or '-'. \"host\" is the namespace topo runs in. With machines:, NAME@HOST is namespace NAME on machine HOST (host@HOST: that host's root namespace).","type":"string","pattern":"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}(@[a-z0-9][a-z0-9-]{0,15})?$"},"ifName":{"description":"An interface name: 1 to 15 bytes (the kernel's IFNAMSIZ) of letters, digits, '_', '.', '-'; not starting with '-', not \".\" or \"..\".","type":"string","minLength":1,"maxLength":15,"pattern":"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},"cidr":{"description":"An interface address with its prefix length, IPv4 or IPv6: 10.0.0.1/24, fd00::1/64 (host bits allowed).","type":"string","pattern":"^[0-9A-Fa-f:.]+/[0-9]{1,3}$"},"address":{"description":"A plain IPv4 or IPv6 address, without prefix: 10.0.0.254, fd00::1.","type":"string","pattern":"^[0-9A-Fa-f:.]+$"},"routeDst":{"description":"Route destination: \"default\", a CIDR (10.1.0.0/16) or a bare address (= /32 or /128). IPv4 or IPv6.","type":"string","pattern":"^(default|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"},"natTarget":{"description":"Where forwarded traffic goes: an address with an optional port or range of ports: 10.0.1.2, 10.0.1.2:80, 10.0.1.2:9000-9010, [fd00::2]:80. Without a port the connection keeps its own.","type":"string","pattern":"^([0-9.]+(:[0-9]{1,5}(-[0-9]{1,5})?)?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5}(-[0-9]{1,5})?)?)$"},"natMatch":{"description":"An address or a CIDR, IPv4 or IPv6: 10.0.1.7, 10.0.1.0/24, fd00::/64.","type":"string","pattern":"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},"natProto":{"description":"Only this protocol (meta l4proto; tcp/udp dport with a port): tcp or udp.","enum":["tcp","udp"]},"portRange":{"description":"A port (1..65535) or a range of ports \"8000-8010\" (quote it).","type":["integer","string"],"minimum":1,"maximum":65535,"pattern":"^[0-9]{1,5}-[0-9]{1,5}$"},"tableName":{"description":"A routing table name: a letter or '_' first, then letters, digits, '_', '.', '-' (at most 64 characters).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"},"tables":{"description":"Names of routing tables: name → number (1..4294967295; 253, 254 and 255 are the kernel's default, main and local).","type":"object","propertyNames":{"$ref":"#/definitions/tableName"},"additionalProperties":{"type":"integer","minimum":1,"maximum":4294967295}},"tableRef":{"description":"A routing table: its number (1..4294967295) or its name (main, local, default, or one declared under `tables:`).","type":["integer","string"],"minimum":1,"maximum":4294967295,"pattern":"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"},"mtu":{"description":"MTU in bytes, 68..65535.","type":"integer","minimum":68,"maximum":65535},"mac":{"description":"A unicast MAC address: six hex pairs separated by ':', e.g. \"02:00:00:00:00:01\" (quote it in YAML).","type":"string","pattern":"^[0-9A-Fa-f][02468AaCcEe](:[0-9A-Fa-f]{2}){5}$","not":{"pattern":"^00(:00){5}$"}},"up":{"description":"Whether the interface is up (default true).","type":"boolean"},"promisc":{"description":"Promiscuous mode: the interface takes every frame it sees, not only those sent to its MAC (default false, as a new interface is). Held to the interface's PROMISC flag, not its promiscuity count (a bridge port counts one for its bridge).","type":"boolean"},"shape":{"description":"Shaping and impairments of this interface's outgoing traffic, as its root queueing discipline (owned by the lab: handle 7a0:). rate/burst/latency|limit: tbf (a rate). delay/jitter/loss/duplicate/corrupt/reorder: netem (needs the kernel module sch_netem). Both: netem with the tbf under it. Or qdisc: any other root qdisc in tc's words. The common case: shape: { rate: 10mbit }.","type":"object","additionalProperties":false,"properties":{"rate":{"description":"tbf: the rate, in bits per second with tc's units: bit, kbit, mbit, gbit, tbit (or kibit, mibit, ...), e.g. 10mbit, 500kbit, 1gbit. Case does not matter.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"},"burst":{"description":"tbf: the bucket, in bytes or with tc's size units (32kb = 32768 bytes). Default: what the rate sends in 4 ms (rate/HZ, HZ 250), at least 1600 bytes and a full frame at the interface's MTU. A packet larger than the burst is dropped.","type":["string","integer"],"pattern":"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$","minimum":1},"latency":{"description":"tbf: how long a packet may wait in the queue (s, ms or us, e.g. 50ms); the queue's limit is computed from it. Default 50ms. Not with limit.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},"limit":{"description":"tbf: the queue's length in bytes (or with tc's size units), instead of latency.","type":["string","integer"],"pattern":"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$","minimum":1},"delay":{"description":"netem: a delay added to every packet (s, ms or us, e.g. 20ms).","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},"jitter":{"description":"netem: the delay varies by up to this much either way (needs delay).","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},"loss":{"description":"netem: the share of packets dropped at random, e.g. 1% or 0.5%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"duplicate":{"description":"netem: the share of packets sent twice, e.g. 1%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"corrupt":{"description":"netem: the share of packets with one bit flipped, e.g. 0.1%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"reorder":{"description":"netem: the share of packets sent at once while the others wait the delay (needs delay), e.g. 25%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"qdisc":{"description":"The escape hatch: another root qdisc in tc's words, its kind and options, e.g. \"htb default 10\" or \"pfifo limit 100\" (topo adds dev, root and handle 7a0:). Alone: not with the other keys. Changed when its words change (their hash is in the state record).","type":"string","minLength":1,"maxLength":400,"pattern":"^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"}}},"bridgeStp":{"description":"The kernel's spanning tree (802.1D) on this bridge (default false). With it on, a new port listens, then learns, for forward_delay each before it forwards: pings right after apply fail for 2 x forward_delay.","type":"boolean"},"bridgeForwardDelay":{"description":"Seconds a port spends listening, then learning, before it forwards when stp is on (default 15; with stp on the kernel accepts 2 to 30). Up to two decimals: the kernel counts hundredths.","type":"number","minimum":0,"maximum":30},"bridgeHelloTime":{"description":"Seconds between the STP hellos the bridge sends as root (default 2; the kernel accepts 1 to 10). Up to two decimals.","type":"number","minimum":1,"maximum":10},"bridgeMaxAge":{"description":"Seconds a received STP hello stays valid (default 20; the kernel accepts 6 to 40). Up to two decimals.","type":"number","minimum":6,"maximum":40},"bridgeAgeingTime":{"description":"Seconds a learned MAC address stays in the bridge's forwarding table unless seen again (default 300; 0 keeps none). Up to two decimals.","type":"number","minimum":0,"maximum":42949672},"bridgeMcastSnooping":{"description":"IGMP/MLD snooping: multicast goes only to the ports that joined its group (default true).","type":"boolean"},"bridgeVlanFiltering":{"description":"802.1Q VLAN filtering on the bridge (default false). Needs a kernel built with CONFIG_BRIDGE_VLAN_FILTERING: a file asking for it is refused where the kernel's configuration shows it missing; where that can't be read, the kernel refuses it when applied.","type":"boolean"},"addresses":{"description":"Interface addresses, IPv4 and IPv6, each with its prefix length.","type":"array","items":{"$ref":"#/definitions/cidr"}},"namespace":{"description":"A network namespace. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"loopback":{"description":"State of the loopback interface `lo`: up (default) or down. Not allowed on host.","enum":["up","down"]},"bridges":{"description":"Linux bridges of this namespace, by interface name. A veth end in this namespace joins one with `bridge: <name>`.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/nsBridge"}},"sysctls":{"description":"Network sysctls of this namespace (net.*), as the kernel prints them.","type":"object","propertyNames":{"$ref":"#/definitions/sysctlName"},"additionalProperties":{"$ref":"#/definitions/sysctlValue"}},"tables":{"$ref":"#/definitions/tables","description":"Names of routing tables of this namespace, besides the top-level ones: name → number."},"routes":{"description":"Routes of this namespace: of the main table, or of the table each names.","type":"array","items":{"$ref":"#/definitions/route"}},"neighbours":{"description":"Static neighbours (permanent ARP and NDP entries) of this namespace, one per interface and address.","type":"array","items":{"$ref":"#/definitions/neighbour"}},"rules":{"description":"Policy routing rules of this namespace (`ip rule`), each at its own priority: the kernel tries them from the lowest priority up.","type":"array","items":{"$ref":"#/definitions/rule"}},"nat":{"$ref":"#/definitions/nat"},"firewall":{"$ref":"#/definitions/firewall"},"macvlans":{"description":"macvlan interfaces of this namespace, by interface name: each a sub-interface of a parent interface (here or in another namespace) with a MAC address of its own.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/macvlan"}},"vxlans":{"description":"VXLAN tunnel endpoints of this namespace, by interface name: Ethernet interfaces whose frames travel in UDP to the other endpoints of their VNI, e.g. a bridge stretched over several namespaces (or hosts).","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/vxlan"}},"dns":{"$ref":"#/definitions/dns"},"hosts":{"$ref":"#/definitions/hosts"},"run":{"description":"Processes topo starts in this namespace once its network is applied (name -> spec; names are unique across the lab). Stopped (SIGTERM, then SIGKILL) before the namespace is deleted or when removed from the file; restarted when their spec changes; one that died is started again by the next apply. Their output goes to <state dir>/logs/<lab>/<name>.log (`topo logs`).","type":"object","propertyNames":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"},"additionalProperties":{"$ref":"#/definitions/process"}}}},"dns":{"description":"The namespace's /etc/resolv.conf: written by topo as /etc/netns/<ns>/resolv.conf, which `ip netns exec` (and `topo exec`) puts in place of /etc/resolv.conf for what runs in the namespace. Not allowed on host.","type":"object","additionalProperties":false,"properties":{"nameservers":{"description":"Name servers, in the order they are asked (the C library asks the first 3).","type":"array","items":{"$ref":"#/definitions/address"}},"search":{"description":"Search domains, tried in order after a name without dots.","type":"array","items":{"type":"string","minLength":1}},"options":{"description":"The resolver's `options` line (resolv.conf(5)): numbers are written name:N, flags by name when true (false leaves one out, e.g. to turn off a top-level one).","type":"object","additionalProperties":false,"properties":{"ndots":{"description":"Dots a name needs to be tried as is before the search domains (the C library caps it at 15).","type":"integer","minimum":0,"maximum":15},"timeout":{"description":"Seconds to wait for a name server before the next (the C library caps it at 30).","type":"integer","minimum":1,"maximum":30},"attempts":{"description":"Rounds over the name servers before giving up (the C library caps it at 5).","type":"integer","minimum":1,"maximum":5},"rotate":{"description":"Spread queries over the name servers (round robin) instead of asking the first first.","type":"boolean"},"edns0":{"description":"Send EDNS0 (larger UDP answers).","type":"boolean"},"trust-ad":{"description":"Keep the AD (authenticated data) bit of the name servers' answers.","type":"boolean"},"single-request":{"description":"Ask the A and AAAA questions one after the other on the same socket.","type":"boolean"},"single-request-reopen":{"description":"Ask the A and AAAA questions one after the other, opening a new socket for the second.","type":"boolean"},"no-tld-query":{"description":"Never send a name without dots as is (only with the search domains).","type":"boolean"},"use-vc":{"description":"Ask over TCP.","type":"boolean"},"no-reload":{"description":"Do not re-read resolv.conf when it changes.","type":"boolean"},"no-aaaa":{"description":"Do not ask AAAA questions (glibc 2.36 and later).","type":"boolean"}}}}},"hosts":{"description":"The namespace's /etc/hosts: written by topo as /etc/netns/<ns>/hosts (localhost, then `names`, then with `lab: true` the lab's namespaces), which `ip netns exec` (and `topo exec`) puts in place of /etc/hosts for what runs in the namespace. Not allowed on host.","type":"object","additionalProperties":false,"properties":{"lab":{"description":"Name every lab namespace by the addresses its interfaces declare: `web` resolves to web's addresses.","type":"boolean"},"names":{"description":"More names: host name -> an address or a list of addresses. They come first (a name here wins over a namespace of the same name).","type":"object","propertyNames":{"type":"string","minLength":1},"additionalProperties":{"description":"An address, or a list of them (one line each).","type":["string","array"],"minItems":1,"items":{"$ref":"#/definitions/address"}}}}},"process":{"description":"A process topo starts and owns: its environment carries TOPO_LAB and TOPO_RUN (inherited by every process it starts), by which topo finds it and proves it its own.","type":"object","additionalProperties":false,"required":["cmd"],"properties":{"cmd":{"description":"The command: a list (argv, run as is) or a line run by `sh -c`.","type":["string","array"],"minLength":1,"minItems":1,"items":{"type":"string"}},"env":{"description":"Environment variables added to topo's own.","type":"object","additionalProperties":{"type":"string"}},"cwd":{"description":"The working directory (absolute; default topo's).","type":"string","minLength":1},"ready":{"description":"When the process counts as started: apply waits for it (a process `after` it waits too); one not ready in time is stopped and the apply rolled back. One of tcp, command, file. Without it: started when it has not exited a moment later.","type":"object","additionalProperties":false,"properties":{"tcp":{"description":"A TCP port something listens on in the namespace.","type":"integer","minimum":1,"maximum":65535},"command":{"description":"A line for `sh -c`, run in the namespace, that exits 0 once ready.","type":"string","minLength":1},"file":{"description":"An absolute path that exists once ready.","type":"string","minLength":1},"timeout":{"description":"How long to wait (seconds, or \"500ms\", \"30s\", \"2m\"; default 10s).","type":["number","string"]}}},"after":{"description":"Processes of the lab (by name) started, and ready, before this one.","type":"array","items":{"type":"string","minLength":1}}}},"sysctlName":{"description":"A sysctl name in dotted form, e.g. net.ipv4.ip_forward. Only net.* sysctls are per namespace.","type":"string","pattern":"^[a-z0-9_-]+(\\.[A-Za-z0-9_-]+)+$"},"sysctlValue":{"description":"The value, as the kernel prints it (a number or a string).","type":["string","integer"],"pattern":"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"},"neighbour":{"description":"A static neighbour: traffic for `address` out of `dev` goes to `lladdr`, without asking (no ARP or neighbour discovery). The entry is permanent: the kernel never ages it out.","type":"object","additionalProperties":false,"required":["address","lladdr","dev"],"properties":{"address":{"$ref":"#/definitions/address","description":"The neighbour's IPv4 or IPv6 address (link-local IPv6 too)."},"lladdr":{"$ref":"#/definitions/mac","description":"The neighbour's MAC address."},"dev":{"$ref":"#/definitions/ifName","description":"The interface it is reached on: an interface the lab declares in this namespace."}}},"route":{"description":"A route: `to` and a gateway (`via`), an interface (`dev`), or both.","type":"object","additionalProperties":false,"required":["to"],"anyOf":[{"required":["via"]},{"required":["dev"]}],"properties":{"to":{"$ref":"#/definitions/routeDst"},"via":{"$ref":"#/definitions/address","description":"Gateway: a plain address of the same family as `to`, inside the subnet of an address of this namespace."},"dev":{"$ref":"#/definitions/ifName","description":"Outgoing interface: an interface of this namespace."},"metric":{"description":"Route metric (priority), 0..4294967295.","type":"integer","minimum":0,"maximum":4294967295},"table":{"$ref":"#/definitions/tableRef","description":"The routing table (default main): its number or name. Not local, the kernel's own."}}},"ruleSelector":{"description":"An address (= /32 or /128) or a network without host bits: 10.0.1.2, 10.0.0.0/8, fd00::/64.","type":"string","pattern":"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},"rule":{"description":"A policy routing rule: which packets (from, to, iif, oif, fwmark; none: every packet) and what to do with them (action: lookup `table`, goto a later rule, blackhole, unreachable, prohibit).","type":"object","additionalProperties":false,"required":["priority"],"properties":{"priority":{"description":"1..32765, unique per family in the namespace: 0, 32766 and 32767 are the kernel's own rules (lookup local, main, default).","type":"integer","minimum":0,"maximum":4294967295},"from":{"$ref":"#/definitions/ruleSelector","description":"Source address or network."},"to":{"$ref":"#/definitions/ruleSelector","description":"Destination address or network, of the family of `from`."},"iif":{"$ref":"#/definitions/ifName","description":"Incoming interface (lo: packets of the namespace itself)."},"oif":{"$ref":"#/definitions/ifName","description":"Outgoing interface (of sockets bound to it)."},"fwmark":{"description":"Firewall mark: a number, or \"value/mask\" (decimal or 0x hex), e.g. 7, \"0x10/0xff\".","type":["integer","string"],"minimum":0,"maximum":4294967295,"pattern":"^(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10})(/(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10}))?$"},"table":{"$ref":"#/definitions/tableRef","description":"The table to look up (action lookup): its number or name."},"goto":{"description":"The priority of a later rule to go on at (action goto).","type":"integer","minimum":1,"maximum":4294967295},"action":{"description":"lookup (default; with `table`), goto (default when `goto` is given), blackhole, unreachable, prohibit.","enum":["lookup","goto","blackhole","unreachable","prohibit"]},"family":{"description":"4 (default) or 6, for a rule without `from` or `to` (else their family).","enum":[4,6]}}},"firewall":{"description":"Packet filter of this namespace (nftables, in the lab's table inet topo-<lab>): the chains input (packets for the namespace), forward (packets it routes) and output (packets it sends), each with a policy and ordered rules. A chain not declared filters nothing.","type":"object","additionalProperties":false,"properties":{"input":{"$ref":"#/definitions/firewallChain"},"forward":{"$ref":"#/definitions/firewallChain"},"output":{"$ref":"#/definitions/firewallChain"}}},"firewallChain":{"description":"A filter chain: its rules, tried in order (the first that matches decides), then its policy.","type":"object","additionalProperties":false,"properties":{"policy":{"description":"What happens to a packet no rule decided: accept (default) or drop.","enum":["accept","drop"]},"rules":{"description":"Rules, in order.","type":"array","items":{"$ref":"#/definitions/firewallRule"}}}},"firewallPort":{"description":"A port (1..65535) or a range of ports \"1000-2000\".","type":["integer","string"],"minimum":1,"maximum":65535},"firewallPorts":{"description":"A port (1..65535), a range \"1000-2000\", or a list of those.","type":["integer","string","array"],"minimum":1,"maximum":65535,"minItems":1,"items":{"$ref":"#/definitions/firewallPort"}},"firewallRule":{"description":"A filter rule: what it matches (every field given must match; none: every packet) and its action. Or a raw rule: { nft: '<rule text>' }.","type":"object","additionalProperties":false,"properties":{"in":{"$ref":"#/definitions/ifName","description":"Incoming interface of this namespace (not in output)."},"out":{"$ref":"#/definitions/ifName","description":"Outgoing interface of this namespace (not in input)."},"from":{"$ref":"#/definitions/ruleSelector","description":"Source address or network, IPv4 or IPv6."},"to":{"$ref":"#/definitions/ruleSelector","description":"Destination address or network, of the family of `from`."},"proto":{"description":"Protocol: tcp, udp, icmp, icmpv6 or any (default).","enum":["tcp","udp","icmp","icmpv6","any"]},"sport":{"$ref":"#/definitions/firewallPorts","description":"Source port(s), with proto tcp or udp: 53, \"1000-2000\", or a list [53, 5353]."},"dport":{"$ref":"#/definitions/firewallPorts","description":"Destination port(s), with proto tcp or udp: 80, \"1000-2000\", or a list [80, 443]."},"state":{"description":"Connection tracking state, one or a list: new, established, related, invalid, untracked.","type":["string","array"],"minItems":1,"items":{"type":"string"}},"action":{"description":"accept, drop, or reject (an ICMP port unreachable, which a TCP client sees as a refused connection).","enum":["accept","drop","reject"]},"counter":{"description":"Count the packets and bytes the rule matches (shown by topo show).","type":"boolean"},"nft":{"description":"A raw rule, alone in its entry: nft rule text for what the fields can't say, e.g. 'meta mark 0x1 counter accept'. Checked with nft -c before any change; topo marks it with a comment of its own, so it can't have one.","type":"string","minLength":1,"maxLength":4096}}},"nat":{"description":"NAT rules of this namespace, in the lab's nftables table: source NAT (masquerade, snat) in the postrouting chain, destination NAT (forward) in prerouting and, for the namespace's own connections, nat-output.","type":"object","additionalProperties":false,"properties":{"masquerade":{"description":"Source NAT to the address of the interface the traffic leaves by (masquerade). Each field is a match; none: all traffic leaving.","type":"array","items":{"type":"object","additionalProperties":false,"properties":{"out":{"$ref":"#/definitions/ifName","description":"Only traffic leaving through this interface of the namespace (oifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"proto":{"$ref":"#/definitions/natProto"},"ports":{"$ref":"#/definitions/portRange","description":"The source ports to map to (masquerade to :ports), e.g. \"1024-65535\"; needs proto."}}}},"snat":{"description":"Source NAT to a fixed address or a range of addresses (snat).","type":"array","items":{"type":"object","additionalProperties":false,"required":["to"],"properties":{"out":{"$ref":"#/definitions/ifName","description":"Only traffic leaving through this interface of the namespace (oifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"proto":{"$ref":"#/definitions/natProto"},"to":{"description":"The source address the traffic gets, or a range of them: 192.0.2.1, 192.0.2.1-192.0.2.9.","type":"string","pattern":"^[0-9A-Fa-f:.]+(-[0-9A-Fa-f:.]+)?$"}}}},"forward":{"description":"Destination NAT (port forwarding): new connections matching every field given go to `to` (dnat). At least one of in, from, dst, port.","type":"array","items":{"type":"object","additionalProperties":false,"required":["to"],"properties":{"in":{"$ref":"#/definitions/ifName","description":"Only traffic arriving on this interface of the namespace (iifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"dst":{"description":"Only traffic to this address or CIDR (ip daddr), or `local`: to any address of this namespace (fib daddr type local, iptables' addrtype --dst-type LOCAL).","type":"string","pattern":"^(local|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"},"proto":{"$ref":"#/definitions/natProto"},"port":{"$ref":"#/definitions/portRange","description":"Destination port or range, e.g. 8080 or \"8000-8010\"; needs proto. Without port and proto: every protocol."},"to":{"$ref":"#/definitions/natTarget"},"output":{"description":"true: also for the namespace's own connections (the output hook, chain nat-output); only: for those alone. Default false: arriving traffic only (prerouting).","enum":[true,false,"only"]}}}}}},"bridge":{"description":"A Linux bridge. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the bridge (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"stp":{"$ref":"#/definitions/bridgeStp"},"forward_delay":{"$ref":"#/definitions/bridgeForwardDelay"},"hello_time":{"$ref":"#/definitions/bridgeHelloTime"},"max_age":{"$ref":"#/definitions/bridgeMaxAge"},"ageing_time":{"$ref":"#/definitions/bridgeAgeingTime"},"mcast_snooping":{"$ref":"#/definitions/bridgeMcastSnooping"},"vlan_filtering":{"$ref":"#/definitions/bridgeVlanFiltering"},"shape":{"$ref":"#/definitions/shape"}}},"nsBridge":{"description":"A Linux bridge of the namespace it is declared under. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"stp":{"$ref":"#/definitions/bridgeStp"},"forward_delay":{"$ref":"#/definitions/bridgeForwardDelay"},"hello_time":{"$ref":"#/definitions/bridgeHelloTime"},"max_age":{"$ref":"#/definitions/bridgeMaxAge"},"ageing_time":{"$ref":"#/definitions/bridgeAgeingTime"},"mcast_snooping":{"$ref":"#/definitions/bridgeMcastSnooping"},"vlan_filtering":{"$ref":"#/definitions/bridgeVlanFiltering"},"shape":{"$ref":"#/definitions/shape"}}},"vxlan":{"description":"A VXLAN tunnel endpoint. Where its frames go: `remote` (the one other endpoint), `group` (a multicast group, with `dev`), or `flood` (static flood entries: every endpoint listed gets a copy of each broadcast, unknown or multicast frame); at most one of the three.","type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"description":"The VNI (VXLAN network identifier), 1..16777215. Endpoints with the same VNI and port are one layer-2 network; two in one namespace need another port or address family.","type":"integer","minimum":1,"maximum":16777215},"remote":{"$ref":"#/definitions/address","description":"The other endpoint's address (unicast)."},"group":{"$ref":"#/definitions/address","description":"A multicast group the endpoints join (IPv4 224.0.0.0/4 or IPv6 ff00::/8); needs `dev`."},"flood":{"description":"Static flood entries: the addresses of the other endpoints (the kernel's `bridge fdb append 00:00:00:00:00:00 ... dst ADDRESS`).","type":"array","minItems":1,"items":{"$ref":"#/definitions/address"}},"local":{"$ref":"#/definitions/address","description":"Source address of the tunnel's packets: an address of this namespace."},"dstport":{"description":"UDP destination port, 1..65535 (default 4789, the IANA port).","type":"integer","minimum":1,"maximum":65535},"dev":{"$ref":"#/definitions/ifName","description":"The underlay: the interface of this namespace the tunnel's packets leave by. Its MTU less the headers (50 bytes over IPv4, 70 over IPv6) is the endpoint's MTU."},"learning":{"description":"Learn where the MACs behind other endpoints are from the packets that arrive (default true).","type":"boolean"},"mtu":{"$ref":"#/definitions/mtu"},"addresses":{"$ref":"#/definitions/addresses"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this endpoint a port of this bridge (same namespace)."},"up":{"$ref":"#/definitions/up"},"shape":{"$ref":"#/definitions/shape"}}},"veth":{"description":"A veth pair.","type":"object","additionalProperties":false,"required":["ends"],"properties":{"ends":{"description":"Exactly two ends.","type":"array","minItems":2,"maxItems":2,"items":{"$ref":"#/definitions/end"}}}},"end":{"description":"One end of a veth pair.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of this end (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this end a port of this bridge (same namespace)."},"shape":{"$ref":"#/definitions/shape"}}},"macvlan":{"description":"A macvlan: a sub-interface of `parent`. Its parent is never changed by the lab.","type":"object","additionalProperties":false,"required":["parent"],"properties":{"parent":{"$ref":"#/definitions/parentRef"},"mode":{"description":"bridge (default: the parent's macvlans reach each other and the parent's wire), private (only the wire), vepa (through the wire's far end), passthru (the parent's only macvlan, with its MAC).","enum":["bridge","private","vepa","passthru"]},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu","description":"MTU in bytes, at most the parent's (default: the parent's)."},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"shape":{"$ref":"#/definitions/shape"}}},"parentRef":{"description":"The parent interface: its name, in the macvlan's namespace, or { name, namespace } (a lab interface, or one of the host's own in namespace host).","if":{"type":"string"},"then":{"$ref":"#/definitions/ifName"},"else":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the parent (default: the macvlan's)."}}}},"test":{"description":"A test run by `topo test`, from namespace `from`: exactly one of ping, tcp, http or command.","type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"$ref":"#/definitions/nsName","description":"A declared namespace, or host."},"ping":{"description":"Ping an address declared in the lab, or a namespace name (each of its addresses). With external: true, any address.","type":"string","minLength":1},"tcp":{"description":"Connect to HOST:PORT (\"[v6]:PORT\"); HOST is a namespace name (its first address), an address, or a name resolved in `from`. Outcome matched against `expect` (default open).","type":"string","minLength":1},"http":{"description":"GET an http:// or https:// URL (its host as for tcp; https: the certificate is verified against the system's CAs and the host as written, unless insecure); the response's status is matched against `status` (default 200).","type":"string","minLength":1},"insecure":{"description":"http with an https:// URL: accept any certificate (self-signed, for another name, expired).","type":"boolean"},"command":{"description":"Run a command in `from`: a list (argv) or a line for `sh -c`; its exit code is matched against `exit` (default 0), its output against `output`.","type":["string","array"],"minLength":1,"items":{"type":"string"}},"expect":{"description":"ping: reachable (default) or unreachable. tcp: open (default), refused, unreachable, timeout, or closed (anything but open).","enum":["reachable","unreachable","open","refused","timeout","closed"]},"status":{"description":"http: the expected status (default 200).","type":"integer","minimum":100,"maximum":599},"exit":{"description":"command: the expected exit code (default 0).","type":"integer","minimum":0,"maximum":255},"output":{"description":"command: a regular expression (JavaScript, ^ and $ at each line) its standard output must match somewhere.","type":"string"},"external":{"description":"ping: allow a target the lab doesn't declare.","type":"boolean"},"until":{"description":"Try again until the test holds or this time has passed (seconds, or \"500ms\", \"30s\", \"2m\"; at most 10 minutes): for a daemon still starting. Default: one try.","type":["number","string"]},"interval":{"description":"Time between tries with `until` (default 1s).","type":["number","string"]},"timeout":{"description":"How long one try may take (seconds, or \"500ms\", \"30s\", \"2m\"; at most 10 minutes): a command is stopped after it, with everything it started (default 30s); ping, tcp and http wait that long for an answer (default: topo test --timeout, 2s; ping in whole seconds, rounded up).","type":["number","string"]}}}}};
 const schema12 = {"description":"Name of the lab: 1 to 16 characters, lower-case letters, digits and '-', starting with a letter or digit. It marks every object the lab owns.","type":"string","pattern":"^[a-z0-9][a-z0-9-]{0,15}$"};
-const schema13 = {"description":"A network namespace name: letters, digits, '_', '.', '-', at most 64 characters, not starting with '.' or '-'. \"host\" is the namespace topo runs in.","type":"string","pattern":"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"};
-const schema15 = {"description":"An interface name: 1 to 15 bytes (the kernel's IFNAMSIZ) of letters, digits, '_', '.', '-'; not starting with '-', not \".\" or \"..\".","type":"string","minLength":1,"maxLength":15,"pattern":"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"};
-const pattern0 = new RegExp("^[a-z0-9][a-z0-9-]{0,15}$", "u");
-const pattern1 = new RegExp("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$", "u");
-const pattern2 = new RegExp("^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$", "u");
-const schema14 = {"description":"A network namespace. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"loopback":{"description":"State of the loopback interface `lo`: up (default) or down. Not allowed on host.","enum":["up","down"]},"bridges":{"description":"Linux bridges of this namespace, by interface name. A veth end in this namespace joins one with `bridge: <name>`.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/nsBridge"}},"sysctls":{"description":"Network sysctls of this namespace (net.*), as the kernel prints them.","type":"object","propertyNames":{"$ref":"#/definitions/sysctlName"},"additionalProperties":{"$ref":"#/definitions/sysctlValue"}},"tables":{"$ref":"#/definitions/tables","description":"Names of routing tables of this namespace, besides the top-level ones: name → number."},"routes":{"description":"Routes of this namespace: of the main table, or of the table each names.","type":"array","items":{"$ref":"#/definitions/route"}},"neighbours":{"description":"Static neighbours (permanent ARP and NDP entries) of this namespace, one per interface and address.","type":"array","items":{"$ref":"#/definitions/neighbour"}},"rules":{"description":"Policy routing rules of this namespace (`ip rule`), each at its own priority: the kernel tries them from the lowest priority up.","type":"array","items":{"$ref":"#/definitions/rule"}},"nat":{"$ref":"#/definitions/nat"},"firewall":{"$ref":"#/definitions/firewall"},"macvlans":{"description":"macvlan interfaces of this namespace, by interface name: each a sub-interface of a parent interface (here or in another namespace) with a MAC address of its own.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/macvlan"}},"vxlans":{"description":"VXLAN tunnel endpoints of this namespace, by interface name: Ethernet interfaces whose frames travel in UDP to the other endpoints of their VNI, e.g. a bridge stretched over several namespaces (or hosts).","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/vxlan"}},"dns":{"$ref":"#/definitions/dns"},"hosts":{"$ref":"#/definitions/hosts"},"run":{"description":"Processes topo starts in this namespace once its network is applied (name -> spec; names are unique across the lab). Stopped (SIGTERM, then SIGKILL) before the namespace is deleted or when removed from the file; restarted when their spec changes; one that died is started again by the next apply. Their output goes to <state dir>/logs/<lab>/<name>.log (`topo logs`).","type":"object","propertyNames":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"},"additionalProperties":{"$ref":"#/definitions/process"}}}};
-const schema31 = {"description":"A sysctl name in dotted form, e.g. net.ipv4.ip_forward. Only net.* sysctls are per namespace.","type":"string","pattern":"^[a-z0-9_-]+(\\.[A-Za-z0-9_-]+)+$"};
-const schema32 = {"description":"The value, as the kernel prints it (a number or a string).","type":["string","integer"],"pattern":"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"};
-const schema97 = {"description":"A process topo starts and owns: its environment carries TOPO_LAB and TOPO_RUN (inherited by every process it starts), by which topo finds it and proves it its own.","type":"object","additionalProperties":false,"required":["cmd"],"properties":{"cmd":{"description":"The command: a list (argv, run as is) or a line run by `sh -c`.","type":["string","array"],"minLength":1,"minItems":1,"items":{"type":"string"}},"env":{"description":"Environment variables added to topo's own.","type":"object","additionalProperties":{"type":"string"}},"cwd":{"description":"The working directory (absolute; default topo's).","type":"string","minLength":1},"ready":{"description":"When the process counts as started: apply waits for it (a process `after` it waits too); one not ready in time is stopped and the apply rolled back. One of tcp, command, file. Without it: started when it has not exited a moment later.","type":"object","additionalProperties":false,"properties":{"tcp":{"description":"A TCP port something listens on in the namespace.","type":"integer","minimum":1,"maximum":65535},"command":{"description":"A line for `sh -c`, run in the namespace, that exits 0 once ready.","type":"string","minLength":1},"file":{"description":"An absolute path that exists once ready.","type":"string","minLength":1},"timeout":{"description":"How long to wait (seconds, or \"500ms\", \"30s\", \"2m\"; default 10s).","type":["number","string"]}}},"after":{"description":"Processes of the lab (by name) started, and ready, before this one.","type":"array","items":{"type":"string","minLength":1}}}};
+const schema13 = {"description":"Name of a host of the lab: 1 to 16 characters, lower-case letters, digits and '-', starting with a letter or digit.","type":"string","pattern":"^[a-z0-9][a-z0-9-]{0,15}$"};
+const schema16 = {"description":"A network namespace name: letters, digits, '_', '.', '-', at most 64 characters, not starting with '.' or '-'. \"host\" is the namespace topo runs in. With machines:, NAME@HOST is namespace NAME on machine HOST (host@HOST: that host's root namespace).","type":"string","pattern":"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}(@[a-z0-9][a-z0-9-]{0,15})?$"};
+const schema18 = {"description":"An interface name: 1 to 15 bytes (the kernel's IFNAMSIZ) of letters, digits, '_', '.', '-'; not starting with '-', not \".\" or \"..\".","type":"string","minLength":1,"maxLength":15,"pattern":"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"};
 const func2 = Object.prototype.hasOwnProperty;
 const func3 = require("ajv/dist/runtime/ucs2length").default;
-const pattern17 = new RegExp("^[a-z0-9_-]+(\\.[A-Za-z0-9_-]+)+$", "u");
-const pattern18 = new RegExp("^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$", "u");
-const pattern86 = new RegExp("^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", "u");
-const schema16 = {"description":"A Linux bridge of the namespace it is declared under. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"stp":{"$ref":"#/definitions/bridgeStp"},"forward_delay":{"$ref":"#/definitions/bridgeForwardDelay"},"hello_time":{"$ref":"#/definitions/bridgeHelloTime"},"max_age":{"$ref":"#/definitions/bridgeMaxAge"},"ageing_time":{"$ref":"#/definitions/bridgeAgeingTime"},"mcast_snooping":{"$ref":"#/definitions/bridgeMcastSnooping"},"vlan_filtering":{"$ref":"#/definitions/bridgeVlanFiltering"},"shape":{"$ref":"#/definitions/shape"}}};
-const schema19 = {"description":"MTU in bytes, 68..65535.","type":"integer","minimum":68,"maximum":65535};
-const schema20 = {"description":"A unicast MAC address: six hex pairs separated by ':', e.g. \"02:00:00:00:00:01\" (quote it in YAML).","type":"string","pattern":"^[0-9A-Fa-f][02468AaCcEe](:[0-9A-Fa-f]{2}){5}$","not":{"pattern":"^00(:00){5}$"}};
-const schema21 = {"description":"Whether the interface is up (default true).","type":"boolean"};
-const schema22 = {"description":"Promiscuous mode: the interface takes every frame it sees, not only those sent to its MAC (default false, as a new interface is). Held to the interface's PROMISC flag, not its promiscuity count (a bridge port counts one for its bridge).","type":"boolean"};
-const schema23 = {"description":"The kernel's spanning tree (802.1D) on this bridge (default false). With it on, a new port listens, then learns, for forward_delay each before it forwards: pings right after apply fail for 2 x forward_delay.","type":"boolean"};
-const schema24 = {"description":"Seconds a port spends listening, then learning, before it forwards when stp is on (default 15; with stp on the kernel accepts 2 to 30). Up to two decimals: the kernel counts hundredths.","type":"number","minimum":0,"maximum":30};
-const schema25 = {"description":"Seconds between the STP hellos the bridge sends as root (default 2; the kernel accepts 1 to 10). Up to two decimals.","type":"number","minimum":1,"maximum":10};
-const schema26 = {"description":"Seconds a received STP hello stays valid (default 20; the kernel accepts 6 to 40). Up to two decimals.","type":"number","minimum":6,"maximum":40};
-const schema27 = {"description":"Seconds a learned MAC address stays in the bridge's forwarding table unless seen again (default 300; 0 keeps none). Up to two decimals.","type":"number","minimum":0,"maximum":42949672};
-const schema28 = {"description":"IGMP/MLD snooping: multicast goes only to the ports that joined its group (default true).","type":"boolean"};
-const schema29 = {"description":"802.1Q VLAN filtering on the bridge (default false). Needs a kernel built with CONFIG_BRIDGE_VLAN_FILTERING: a file asking for it is refused where the kernel's configuration shows it missing; where that can't be read, the kernel refuses it when applied.","type":"boolean"};
-const schema30 = {"description":"Shaping and impairments of this interface's outgoing traffic, as its root queueing discipline (owned by the lab: handle 7a0:). rate/burst/latency|limit: tbf (a rate). delay/jitter/loss/duplicate/corrupt/reorder: netem (needs the kernel module sch_netem). Both: netem with the tbf under it. Or qdisc: any other root qdisc in tc's words. The common case: shape: { rate: 10mbit }.","type":"object","additionalProperties":false,"properties":{"rate":{"description":"tbf: the rate, in bits per second with tc's units: bit, kbit, mbit, gbit, tbit (or kibit, mibit, ...), e.g. 10mbit, 500kbit, 1gbit. Case does not matter.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"},"burst":{"description":"tbf: the bucket, in bytes or with tc's size units (32kb = 32768 bytes). Default: what the rate sends in 4 ms (rate/HZ, HZ 250), at least 1600 bytes and a full frame at the interface's MTU. A packet larger than the burst is dropped.","type":["string","integer"],"pattern":"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$","minimum":1},"latency":{"description":"tbf: how long a packet may wait in the queue (s, ms or us, e.g. 50ms); the queue's limit is computed from it. Default 50ms. Not with limit.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},"limit":{"description":"tbf: the queue's length in bytes (or with tc's size units), instead of latency.","type":["string","integer"],"pattern":"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$","minimum":1},"delay":{"description":"netem: a delay added to every packet (s, ms or us, e.g. 20ms).","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},"jitter":{"description":"netem: the delay varies by up to this much either way (needs delay).","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},"loss":{"description":"netem: the share of packets dropped at random, e.g. 1% or 0.5%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"duplicate":{"description":"netem: the share of packets sent twice, e.g. 1%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"corrupt":{"description":"netem: the share of packets with one bit flipped, e.g. 0.1%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"reorder":{"description":"netem: the share of packets sent at once while the others wait the delay (needs delay), e.g. 25%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"qdisc":{"description":"The escape hatch: another root qdisc in tc's words, its kind and options, e.g. \"htb default 10\" or \"pfifo limit 100\" (topo adds dev, root and handle 7a0:). Alone: not with the other keys. Changed when its words change (their hash is in the state record).","type":"string","minLength":1,"maxLength":400,"pattern":"^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"}}};
-const schema17 = {"description":"Interface addresses, IPv4 and IPv6, each with its prefix length.","type":"array","items":{"$ref":"#/definitions/cidr"}};
-const schema18 = {"description":"An interface address with its prefix length, IPv4 or IPv6: 10.0.0.1/24, fd00::1/64 (host bits allowed).","type":"string","pattern":"^[0-9A-Fa-f:.]+/[0-9]{1,3}$"};
-const pattern3 = new RegExp("^[0-9A-Fa-f:.]+/[0-9]{1,3}$", "u");
+const pattern0 = new RegExp("^[a-z0-9][a-z0-9-]{0,15}$", "u");
+const pattern4 = new RegExp("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}(@[a-z0-9][a-z0-9-]{0,15})?$", "u");
+const pattern5 = new RegExp("^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$", "u");
+const schema14 = {"description":"A machine of the lab: reached over SSH (`ssh: user@address`, `port`, `identity`) or `local: true` (the machine topo runs on); `underlay`: its address on the network between the hosts.","type":"object","additionalProperties":false,"properties":{"ssh":{"description":"user@address to reach the host with OpenSSH's ssh.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_.-]*@[^@\\s]+$"},"port":{"description":"SSH port (default 22).","type":"integer","minimum":1,"maximum":65535},"identity":{"description":"Private key file for ssh -i.","type":"string","minLength":1},"local":{"description":"true: the machine topo runs on (reached without SSH).","type":"boolean","const":true},"underlay":{"$ref":"#/definitions/address","description":"The host's address on the network between the hosts: the other hosts' routes and tunnels go to it."}}};
+const schema15 = {"description":"A plain IPv4 or IPv6 address, without prefix: 10.0.0.254, fd00::1.","type":"string","pattern":"^[0-9A-Fa-f:.]+$"};
+const pattern2 = new RegExp("^[A-Za-z_][A-Za-z0-9_.-]*@[^@\\s]+$", "u");
+const pattern3 = new RegExp("^[0-9A-Fa-f:.]+$", "u");
 
-function validate13(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate11(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!(((((key0 === "ssh") || (key0 === "port")) || (key0 === "identity")) || (key0 === "local")) || (key0 === "underlay"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.ssh !== undefined){
+let data0 = data.ssh;
+if(typeof data0 === "string"){
+if(!pattern2.test(data0)){
+const err1 = {instancePath:instancePath+"/ssh",schemaPath:"#/properties/ssh/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_.-]*@[^@\\s]+$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_.-]*@[^@\\s]+$"+"\""};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+else {
+const err2 = {instancePath:instancePath+"/ssh",schemaPath:"#/properties/ssh/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.port !== undefined){
+let data1 = data.port;
+if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
+const err3 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if((typeof data1 == "number") && (isFinite(data1))){
+if(data1 > 65535 || isNaN(data1)){
+const err4 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if(data1 < 1 || isNaN(data1)){
+const err5 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+}
+if(data.identity !== undefined){
+let data2 = data.identity;
+if(typeof data2 === "string"){
+if(func3(data2) < 1){
+const err6 = {instancePath:instancePath+"/identity",schemaPath:"#/properties/identity/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+else {
+const err7 = {instancePath:instancePath+"/identity",schemaPath:"#/properties/identity/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.local !== undefined){
+let data3 = data.local;
+if(typeof data3 !== "boolean"){
+const err8 = {instancePath:instancePath+"/local",schemaPath:"#/properties/local/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if(true !== data3){
+const err9 = {instancePath:instancePath+"/local",schemaPath:"#/properties/local/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data.underlay !== undefined){
+let data4 = data.underlay;
+if(typeof data4 === "string"){
+if(!pattern3.test(data4)){
+const err10 = {instancePath:instancePath+"/underlay",schemaPath:"#/definitions/address/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+$"+"\""};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+else {
+const err11 = {instancePath:instancePath+"/underlay",schemaPath:"#/definitions/address/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+}
+else {
+const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+validate11.errors = vErrors;
+return errors === 0;
+}
+
+const schema17 = {"description":"A network namespace. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"loopback":{"description":"State of the loopback interface `lo`: up (default) or down. Not allowed on host.","enum":["up","down"]},"bridges":{"description":"Linux bridges of this namespace, by interface name. A veth end in this namespace joins one with `bridge: <name>`.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/nsBridge"}},"sysctls":{"description":"Network sysctls of this namespace (net.*), as the kernel prints them.","type":"object","propertyNames":{"$ref":"#/definitions/sysctlName"},"additionalProperties":{"$ref":"#/definitions/sysctlValue"}},"tables":{"$ref":"#/definitions/tables","description":"Names of routing tables of this namespace, besides the top-level ones: name → number."},"routes":{"description":"Routes of this namespace: of the main table, or of the table each names.","type":"array","items":{"$ref":"#/definitions/route"}},"neighbours":{"description":"Static neighbours (permanent ARP and NDP entries) of this namespace, one per interface and address.","type":"array","items":{"$ref":"#/definitions/neighbour"}},"rules":{"description":"Policy routing rules of this namespace (`ip rule`), each at its own priority: the kernel tries them from the lowest priority up.","type":"array","items":{"$ref":"#/definitions/rule"}},"nat":{"$ref":"#/definitions/nat"},"firewall":{"$ref":"#/definitions/firewall"},"macvlans":{"description":"macvlan interfaces of this namespace, by interface name: each a sub-interface of a parent interface (here or in another namespace) with a MAC address of its own.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/macvlan"}},"vxlans":{"description":"VXLAN tunnel endpoints of this namespace, by interface name: Ethernet interfaces whose frames travel in UDP to the other endpoints of their VNI, e.g. a bridge stretched over several namespaces (or hosts).","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/vxlan"}},"dns":{"$ref":"#/definitions/dns"},"hosts":{"$ref":"#/definitions/hosts"},"run":{"description":"Processes topo starts in this namespace once its network is applied (name -> spec; names are unique across the lab). Stopped (SIGTERM, then SIGKILL) before the namespace is deleted or when removed from the file; restarted when their spec changes; one that died is started again by the next apply. Their output goes to <state dir>/logs/<lab>/<name>.log (`topo logs`).","type":"object","propertyNames":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"},"additionalProperties":{"$ref":"#/definitions/process"}}}};
+const schema34 = {"description":"A sysctl name in dotted form, e.g. net.ipv4.ip_forward. Only net.* sysctls are per namespace.","type":"string","pattern":"^[a-z0-9_-]+(\\.[A-Za-z0-9_-]+)+$"};
+const schema35 = {"description":"The value, as the kernel prints it (a number or a string).","type":["string","integer"],"pattern":"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"};
+const schema100 = {"description":"A process topo starts and owns: its environment carries TOPO_LAB and TOPO_RUN (inherited by every process it starts), by which topo finds it and proves it its own.","type":"object","additionalProperties":false,"required":["cmd"],"properties":{"cmd":{"description":"The command: a list (argv, run as is) or a line run by `sh -c`.","type":["string","array"],"minLength":1,"minItems":1,"items":{"type":"string"}},"env":{"description":"Environment variables added to topo's own.","type":"object","additionalProperties":{"type":"string"}},"cwd":{"description":"The working directory (absolute; default topo's).","type":"string","minLength":1},"ready":{"description":"When the process counts as started: apply waits for it (a process `after` it waits too); one not ready in time is stopped and the apply rolled back. One of tcp, command, file. Without it: started when it has not exited a moment later.","type":"object","additionalProperties":false,"properties":{"tcp":{"description":"A TCP port something listens on in the namespace.","type":"integer","minimum":1,"maximum":65535},"command":{"description":"A line for `sh -c`, run in the namespace, that exits 0 once ready.","type":"string","minLength":1},"file":{"description":"An absolute path that exists once ready.","type":"string","minLength":1},"timeout":{"description":"How long to wait (seconds, or \"500ms\", \"30s\", \"2m\"; default 10s).","type":["number","string"]}}},"after":{"description":"Processes of the lab (by name) started, and ready, before this one.","type":"array","items":{"type":"string","minLength":1}}}};
+const pattern20 = new RegExp("^[a-z0-9_-]+(\\.[A-Za-z0-9_-]+)+$", "u");
+const pattern21 = new RegExp("^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$", "u");
+const pattern89 = new RegExp("^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", "u");
+const schema19 = {"description":"A Linux bridge of the namespace it is declared under. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"stp":{"$ref":"#/definitions/bridgeStp"},"forward_delay":{"$ref":"#/definitions/bridgeForwardDelay"},"hello_time":{"$ref":"#/definitions/bridgeHelloTime"},"max_age":{"$ref":"#/definitions/bridgeMaxAge"},"ageing_time":{"$ref":"#/definitions/bridgeAgeingTime"},"mcast_snooping":{"$ref":"#/definitions/bridgeMcastSnooping"},"vlan_filtering":{"$ref":"#/definitions/bridgeVlanFiltering"},"shape":{"$ref":"#/definitions/shape"}}};
+const schema22 = {"description":"MTU in bytes, 68..65535.","type":"integer","minimum":68,"maximum":65535};
+const schema23 = {"description":"A unicast MAC address: six hex pairs separated by ':', e.g. \"02:00:00:00:00:01\" (quote it in YAML).","type":"string","pattern":"^[0-9A-Fa-f][02468AaCcEe](:[0-9A-Fa-f]{2}){5}$","not":{"pattern":"^00(:00){5}$"}};
+const schema24 = {"description":"Whether the interface is up (default true).","type":"boolean"};
+const schema25 = {"description":"Promiscuous mode: the interface takes every frame it sees, not only those sent to its MAC (default false, as a new interface is). Held to the interface's PROMISC flag, not its promiscuity count (a bridge port counts one for its bridge).","type":"boolean"};
+const schema26 = {"description":"The kernel's spanning tree (802.1D) on this bridge (default false). With it on, a new port listens, then learns, for forward_delay each before it forwards: pings right after apply fail for 2 x forward_delay.","type":"boolean"};
+const schema27 = {"description":"Seconds a port spends listening, then learning, before it forwards when stp is on (default 15; with stp on the kernel accepts 2 to 30). Up to two decimals: the kernel counts hundredths.","type":"number","minimum":0,"maximum":30};
+const schema28 = {"description":"Seconds between the STP hellos the bridge sends as root (default 2; the kernel accepts 1 to 10). Up to two decimals.","type":"number","minimum":1,"maximum":10};
+const schema29 = {"description":"Seconds a received STP hello stays valid (default 20; the kernel accepts 6 to 40). Up to two decimals.","type":"number","minimum":6,"maximum":40};
+const schema30 = {"description":"Seconds a learned MAC address stays in the bridge's forwarding table unless seen again (default 300; 0 keeps none). Up to two decimals.","type":"number","minimum":0,"maximum":42949672};
+const schema31 = {"description":"IGMP/MLD snooping: multicast goes only to the ports that joined its group (default true).","type":"boolean"};
+const schema32 = {"description":"802.1Q VLAN filtering on the bridge (default false). Needs a kernel built with CONFIG_BRIDGE_VLAN_FILTERING: a file asking for it is refused where the kernel's configuration shows it missing; where that can't be read, the kernel refuses it when applied.","type":"boolean"};
+const schema33 = {"description":"Shaping and impairments of this interface's outgoing traffic, as its root queueing discipline (owned by the lab: handle 7a0:). rate/burst/latency|limit: tbf (a rate). delay/jitter/loss/duplicate/corrupt/reorder: netem (needs the kernel module sch_netem). Both: netem with the tbf under it. Or qdisc: any other root qdisc in tc's words. The common case: shape: { rate: 10mbit }.","type":"object","additionalProperties":false,"properties":{"rate":{"description":"tbf: the rate, in bits per second with tc's units: bit, kbit, mbit, gbit, tbit (or kibit, mibit, ...), e.g. 10mbit, 500kbit, 1gbit. Case does not matter.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"},"burst":{"description":"tbf: the bucket, in bytes or with tc's size units (32kb = 32768 bytes). Default: what the rate sends in 4 ms (rate/HZ, HZ 250), at least 1600 bytes and a full frame at the interface's MTU. A packet larger than the burst is dropped.","type":["string","integer"],"pattern":"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$","minimum":1},"latency":{"description":"tbf: how long a packet may wait in the queue (s, ms or us, e.g. 50ms); the queue's limit is computed from it. Default 50ms. Not with limit.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},"limit":{"description":"tbf: the queue's length in bytes (or with tc's size units), instead of latency.","type":["string","integer"],"pattern":"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$","minimum":1},"delay":{"description":"netem: a delay added to every packet (s, ms or us, e.g. 20ms).","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},"jitter":{"description":"netem: the delay varies by up to this much either way (needs delay).","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},"loss":{"description":"netem: the share of packets dropped at random, e.g. 1% or 0.5%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"duplicate":{"description":"netem: the share of packets sent twice, e.g. 1%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"corrupt":{"description":"netem: the share of packets with one bit flipped, e.g. 0.1%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"reorder":{"description":"netem: the share of packets sent at once while the others wait the delay (needs delay), e.g. 25%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"qdisc":{"description":"The escape hatch: another root qdisc in tc's words, its kind and options, e.g. \"htb default 10\" or \"pfifo limit 100\" (topo adds dev, root and handle 7a0:). Alone: not with the other keys. Changed when its words change (their hash is in the state record).","type":"string","minLength":1,"maxLength":400,"pattern":"^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"}}};
+const schema20 = {"description":"Interface addresses, IPv4 and IPv6, each with its prefix length.","type":"array","items":{"$ref":"#/definitions/cidr"}};
+const schema21 = {"description":"An interface address with its prefix length, IPv4 or IPv6: 10.0.0.1/24, fd00::1/64 (host bits allowed).","type":"string","pattern":"^[0-9A-Fa-f:.]+/[0-9]{1,3}$"};
+const pattern6 = new RegExp("^[0-9A-Fa-f:.]+/[0-9]{1,3}$", "u");
+
+function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(Array.isArray(data)){
@@ -47,7 +217,7 @@ const len0 = data.length;
 for(let i0=0; i0<len0; i0++){
 let data0 = data[i0];
 if(typeof data0 === "string"){
-if(!pattern3.test(data0)){
+if(!pattern6.test(data0)){
 const err0 = {instancePath:instancePath+"/" + i0,schemaPath:"#/definitions/cidr/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+/[0-9]{1,3}$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+/[0-9]{1,3}$"+"\""};
 if(vErrors === null){
 vErrors = [err0];
@@ -80,23 +250,23 @@ vErrors.push(err2);
 }
 errors++;
 }
-validate13.errors = vErrors;
+validate15.errors = vErrors;
 return errors === 0;
 }
 
-const pattern4 = new RegExp("^00(:00){5}$", "u");
-const pattern5 = new RegExp("^[0-9A-Fa-f][02468AaCcEe](:[0-9A-Fa-f]{2}){5}$", "u");
-const pattern6 = new RegExp("^[0-9]+(\\.[0-9]+)?[A-Za-z]+$", "u");
-const pattern7 = new RegExp("^[0-9]+(\\.[0-9]+)?[A-Za-z]*$", "u");
-const pattern8 = new RegExp("^[0-9]+(\\.[0-9]+)?(s|ms|us)$", "u");
-const pattern12 = new RegExp("^[0-9]+(\\.[0-9]+)?%$", "u");
-const pattern16 = new RegExp("^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$", "u");
+const pattern7 = new RegExp("^00(:00){5}$", "u");
+const pattern8 = new RegExp("^[0-9A-Fa-f][02468AaCcEe](:[0-9A-Fa-f]{2}){5}$", "u");
+const pattern9 = new RegExp("^[0-9]+(\\.[0-9]+)?[A-Za-z]+$", "u");
+const pattern10 = new RegExp("^[0-9]+(\\.[0-9]+)?[A-Za-z]*$", "u");
+const pattern11 = new RegExp("^[0-9]+(\\.[0-9]+)?(s|ms|us)$", "u");
+const pattern15 = new RegExp("^[0-9]+(\\.[0-9]+)?%$", "u");
+const pattern19 = new RegExp("^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$", "u");
 
-function validate12(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if((!(data && typeof data == "object" && !Array.isArray(data))) && (data !== null)){
-const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: schema16.type},message:"must be object,null"};
+const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: schema19.type},message:"must be object,null"};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -107,7 +277,7 @@ errors++;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func2.call(schema16.properties, key0))){
+if(!(func2.call(schema19.properties, key0))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -119,8 +289,8 @@ errors++;
 }
 }
 if(data.addresses !== undefined){
-if(!(validate13(data.addresses, {instancePath:instancePath+"/addresses",parentData:data,parentDataProperty:"addresses",rootData}))){
-vErrors = vErrors === null ? validate13.errors : vErrors.concat(validate13.errors);
+if(!(validate15(data.addresses, {instancePath:instancePath+"/addresses",parentData:data,parentDataProperty:"addresses",rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
 errors = vErrors.length;
 }
 }
@@ -164,7 +334,7 @@ let data2 = data.mac;
 const _errs9 = errors;
 const _errs10 = errors;
 if(typeof data2 === "string"){
-if(!pattern4.test(data2)){
+if(!pattern7.test(data2)){
 const err5 = {};
 if(vErrors === null){
 vErrors = [err5];
@@ -198,7 +368,7 @@ vErrors = null;
 }
 }
 if(typeof data2 === "string"){
-if(!pattern5.test(data2)){
+if(!pattern8.test(data2)){
 const err7 = {instancePath:instancePath+"/mac",schemaPath:"#/definitions/mac/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f][02468AaCcEe](:[0-9A-Fa-f]{2}){5}$"},message:"must match pattern \""+"^[0-9A-Fa-f][02468AaCcEe](:[0-9A-Fa-f]{2}){5}$"+"\""};
 if(vErrors === null){
 vErrors = [err7];
@@ -424,7 +594,7 @@ if(data.shape !== undefined){
 let data12 = data.shape;
 if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
 for(const key1 in data12){
-if(!(func2.call(schema30.properties, key1))){
+if(!(func2.call(schema33.properties, key1))){
 const err26 = {instancePath:instancePath+"/shape",schemaPath:"#/definitions/shape/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err26];
@@ -438,7 +608,7 @@ errors++;
 if(data12.rate !== undefined){
 let data13 = data12.rate;
 if(typeof data13 === "string"){
-if(!pattern6.test(data13)){
+if(!pattern9.test(data13)){
 const err27 = {instancePath:instancePath+"/shape/rate",schemaPath:"#/definitions/shape/properties/rate/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"+"\""};
 if(vErrors === null){
 vErrors = [err27];
@@ -463,7 +633,7 @@ errors++;
 if(data12.burst !== undefined){
 let data14 = data12.burst;
 if((typeof data14 !== "string") && (!(((typeof data14 == "number") && (!(data14 % 1) && !isNaN(data14))) && (isFinite(data14))))){
-const err29 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/type",keyword:"type",params:{type: schema30.properties.burst.type},message:"must be string,integer"};
+const err29 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/type",keyword:"type",params:{type: schema33.properties.burst.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -485,7 +655,7 @@ errors++;
 }
 }
 if(typeof data14 === "string"){
-if(!pattern7.test(data14)){
+if(!pattern10.test(data14)){
 const err31 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"+"\""};
 if(vErrors === null){
 vErrors = [err31];
@@ -500,7 +670,7 @@ errors++;
 if(data12.latency !== undefined){
 let data15 = data12.latency;
 if(typeof data15 === "string"){
-if(!pattern8.test(data15)){
+if(!pattern11.test(data15)){
 const err32 = {instancePath:instancePath+"/shape/latency",schemaPath:"#/definitions/shape/properties/latency/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
 if(vErrors === null){
 vErrors = [err32];
@@ -525,7 +695,7 @@ errors++;
 if(data12.limit !== undefined){
 let data16 = data12.limit;
 if((typeof data16 !== "string") && (!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16))))){
-const err34 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/type",keyword:"type",params:{type: schema30.properties.limit.type},message:"must be string,integer"};
+const err34 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/type",keyword:"type",params:{type: schema33.properties.limit.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -547,7 +717,7 @@ errors++;
 }
 }
 if(typeof data16 === "string"){
-if(!pattern7.test(data16)){
+if(!pattern10.test(data16)){
 const err36 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"+"\""};
 if(vErrors === null){
 vErrors = [err36];
@@ -562,7 +732,7 @@ errors++;
 if(data12.delay !== undefined){
 let data17 = data12.delay;
 if(typeof data17 === "string"){
-if(!pattern8.test(data17)){
+if(!pattern11.test(data17)){
 const err37 = {instancePath:instancePath+"/shape/delay",schemaPath:"#/definitions/shape/properties/delay/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
 if(vErrors === null){
 vErrors = [err37];
@@ -587,7 +757,7 @@ errors++;
 if(data12.jitter !== undefined){
 let data18 = data12.jitter;
 if(typeof data18 === "string"){
-if(!pattern8.test(data18)){
+if(!pattern11.test(data18)){
 const err39 = {instancePath:instancePath+"/shape/jitter",schemaPath:"#/definitions/shape/properties/jitter/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
 if(vErrors === null){
 vErrors = [err39];
@@ -612,7 +782,7 @@ errors++;
 if(data12.loss !== undefined){
 let data19 = data12.loss;
 if(typeof data19 === "string"){
-if(!pattern12.test(data19)){
+if(!pattern15.test(data19)){
 const err41 = {instancePath:instancePath+"/shape/loss",schemaPath:"#/definitions/shape/properties/loss/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
 if(vErrors === null){
 vErrors = [err41];
@@ -637,7 +807,7 @@ errors++;
 if(data12.duplicate !== undefined){
 let data20 = data12.duplicate;
 if(typeof data20 === "string"){
-if(!pattern12.test(data20)){
+if(!pattern15.test(data20)){
 const err43 = {instancePath:instancePath+"/shape/duplicate",schemaPath:"#/definitions/shape/properties/duplicate/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
 if(vErrors === null){
 vErrors = [err43];
@@ -662,7 +832,7 @@ errors++;
 if(data12.corrupt !== undefined){
 let data21 = data12.corrupt;
 if(typeof data21 === "string"){
-if(!pattern12.test(data21)){
+if(!pattern15.test(data21)){
 const err45 = {instancePath:instancePath+"/shape/corrupt",schemaPath:"#/definitions/shape/properties/corrupt/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
 if(vErrors === null){
 vErrors = [err45];
@@ -687,7 +857,7 @@ errors++;
 if(data12.reorder !== undefined){
 let data22 = data12.reorder;
 if(typeof data22 === "string"){
-if(!pattern12.test(data22)){
+if(!pattern15.test(data22)){
 const err47 = {instancePath:instancePath+"/shape/reorder",schemaPath:"#/definitions/shape/properties/reorder/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
 if(vErrors === null){
 vErrors = [err47];
@@ -732,7 +902,7 @@ vErrors.push(err50);
 }
 errors++;
 }
-if(!pattern16.test(data23)){
+if(!pattern19.test(data23)){
 const err51 = {instancePath:instancePath+"/shape/qdisc",schemaPath:"#/definitions/shape/properties/qdisc/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"+"\""};
 if(vErrors === null){
 vErrors = [err51];
@@ -767,22 +937,22 @@ errors++;
 }
 }
 }
-validate12.errors = vErrors;
+validate14.errors = vErrors;
 return errors === 0;
 }
 
-const schema33 = {"description":"Names of routing tables: name → number (1..4294967295; 253, 254 and 255 are the kernel's default, main and local).","type":"object","propertyNames":{"$ref":"#/definitions/tableName"},"additionalProperties":{"type":"integer","minimum":1,"maximum":4294967295}};
-const schema34 = {"description":"A routing table name: a letter or '_' first, then letters, digits, '_', '.', '-' (at most 64 characters).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"};
-const pattern19 = new RegExp("^[A-Za-z_][A-Za-z0-9_.-]{0,63}$", "u");
+const schema36 = {"description":"Names of routing tables: name → number (1..4294967295; 253, 254 and 255 are the kernel's default, main and local).","type":"object","propertyNames":{"$ref":"#/definitions/tableName"},"additionalProperties":{"type":"integer","minimum":1,"maximum":4294967295}};
+const schema37 = {"description":"A routing table name: a letter or '_' first, then letters, digits, '_', '.', '-' (at most 64 characters).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"};
+const pattern22 = new RegExp("^[A-Za-z_][A-Za-z0-9_.-]{0,63}$", "u");
 
-function validate16(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate18(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
 const _errs1 = errors;
 if(typeof key0 === "string"){
-if(!pattern19.test(key0)){
+if(!pattern22.test(key0)){
 const err0 = {instancePath,schemaPath:"#/definitions/tableName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"+"\"",propertyName:key0};
 if(vErrors === null){
 vErrors = [err0];
@@ -861,18 +1031,16 @@ vErrors.push(err6);
 }
 errors++;
 }
-validate16.errors = vErrors;
+validate18.errors = vErrors;
 return errors === 0;
 }
 
-const schema35 = {"description":"A route: `to` and a gateway (`via`), an interface (`dev`), or both.","type":"object","additionalProperties":false,"required":["to"],"anyOf":[{"required":["via"]},{"required":["dev"]}],"properties":{"to":{"$ref":"#/definitions/routeDst"},"via":{"$ref":"#/definitions/address","description":"Gateway: a plain address of the same family as `to`, inside the subnet of an address of this namespace."},"dev":{"$ref":"#/definitions/ifName","description":"Outgoing interface: an interface of this namespace."},"metric":{"description":"Route metric (priority), 0..4294967295.","type":"integer","minimum":0,"maximum":4294967295},"table":{"$ref":"#/definitions/tableRef","description":"The routing table (default main): its number or name. Not local, the kernel's own."}}};
-const schema36 = {"description":"Route destination: \"default\", a CIDR (10.1.0.0/16) or a bare address (= /32 or /128). IPv4 or IPv6.","type":"string","pattern":"^(default|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"};
-const schema37 = {"description":"A plain IPv4 or IPv6 address, without prefix: 10.0.0.254, fd00::1.","type":"string","pattern":"^[0-9A-Fa-f:.]+$"};
-const schema39 = {"description":"A routing table: its number (1..4294967295) or its name (main, local, default, or one declared under `tables:`).","type":["integer","string"],"minimum":1,"maximum":4294967295,"pattern":"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"};
-const pattern20 = new RegExp("^(default|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$", "u");
-const pattern21 = new RegExp("^[0-9A-Fa-f:.]+$", "u");
+const schema38 = {"description":"A route: `to` and a gateway (`via`), an interface (`dev`), or both.","type":"object","additionalProperties":false,"required":["to"],"anyOf":[{"required":["via"]},{"required":["dev"]}],"properties":{"to":{"$ref":"#/definitions/routeDst"},"via":{"$ref":"#/definitions/address","description":"Gateway: a plain address of the same family as `to`, inside the subnet of an address of this namespace."},"dev":{"$ref":"#/definitions/ifName","description":"Outgoing interface: an interface of this namespace."},"metric":{"description":"Route metric (priority), 0..4294967295.","type":"integer","minimum":0,"maximum":4294967295},"table":{"$ref":"#/definitions/tableRef","description":"The routing table (default main): its number or name. Not local, the kernel's own."}}};
+const schema39 = {"description":"Route destination: \"default\", a CIDR (10.1.0.0/16) or a bare address (= /32 or /128). IPv4 or IPv6.","type":"string","pattern":"^(default|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"};
+const schema42 = {"description":"A routing table: its number (1..4294967295) or its name (main, local, default, or one declared under `tables:`).","type":["integer","string"],"minimum":1,"maximum":4294967295,"pattern":"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"};
+const pattern23 = new RegExp("^(default|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$", "u");
 
-function validate18(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs1 = errors;
@@ -956,7 +1124,7 @@ errors++;
 if(data.to !== undefined){
 let data0 = data.to;
 if(typeof data0 === "string"){
-if(!pattern20.test(data0)){
+if(!pattern23.test(data0)){
 const err5 = {instancePath:instancePath+"/to",schemaPath:"#/definitions/routeDst/pattern",keyword:"pattern",params:{pattern: "^(default|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"},message:"must match pattern \""+"^(default|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"+"\""};
 if(vErrors === null){
 vErrors = [err5];
@@ -981,7 +1149,7 @@ errors++;
 if(data.via !== undefined){
 let data1 = data.via;
 if(typeof data1 === "string"){
-if(!pattern21.test(data1)){
+if(!pattern3.test(data1)){
 const err7 = {instancePath:instancePath+"/via",schemaPath:"#/definitions/address/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+$"+"\""};
 if(vErrors === null){
 vErrors = [err7];
@@ -1026,7 +1194,7 @@ vErrors.push(err10);
 }
 errors++;
 }
-if(!pattern2.test(data2)){
+if(!pattern5.test(data2)){
 const err11 = {instancePath:instancePath+"/dev",schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err11];
@@ -1086,7 +1254,7 @@ errors++;
 if(data.table !== undefined){
 let data4 = data.table;
 if((!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))) && (typeof data4 !== "string")){
-const err16 = {instancePath:instancePath+"/table",schemaPath:"#/definitions/tableRef/type",keyword:"type",params:{type: schema39.type},message:"must be integer,string"};
+const err16 = {instancePath:instancePath+"/table",schemaPath:"#/definitions/tableRef/type",keyword:"type",params:{type: schema42.type},message:"must be integer,string"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1118,7 +1286,7 @@ errors++;
 }
 }
 if(typeof data4 === "string"){
-if(!pattern19.test(data4)){
+if(!pattern22.test(data4)){
 const err19 = {instancePath:instancePath+"/table",schemaPath:"#/definitions/tableRef/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"+"\""};
 if(vErrors === null){
 vErrors = [err19];
@@ -1141,13 +1309,13 @@ vErrors.push(err20);
 }
 errors++;
 }
-validate18.errors = vErrors;
+validate20.errors = vErrors;
 return errors === 0;
 }
 
-const schema40 = {"description":"A static neighbour: traffic for `address` out of `dev` goes to `lladdr`, without asking (no ARP or neighbour discovery). The entry is permanent: the kernel never ages it out.","type":"object","additionalProperties":false,"required":["address","lladdr","dev"],"properties":{"address":{"$ref":"#/definitions/address","description":"The neighbour's IPv4 or IPv6 address (link-local IPv6 too)."},"lladdr":{"$ref":"#/definitions/mac","description":"The neighbour's MAC address."},"dev":{"$ref":"#/definitions/ifName","description":"The interface it is reached on: an interface the lab declares in this namespace."}}};
+const schema43 = {"description":"A static neighbour: traffic for `address` out of `dev` goes to `lladdr`, without asking (no ARP or neighbour discovery). The entry is permanent: the kernel never ages it out.","type":"object","additionalProperties":false,"required":["address","lladdr","dev"],"properties":{"address":{"$ref":"#/definitions/address","description":"The neighbour's IPv4 or IPv6 address (link-local IPv6 too)."},"lladdr":{"$ref":"#/definitions/mac","description":"The neighbour's MAC address."},"dev":{"$ref":"#/definitions/ifName","description":"The interface it is reached on: an interface the lab declares in this namespace."}}};
 
-function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1196,7 +1364,7 @@ errors++;
 if(data.address !== undefined){
 let data0 = data.address;
 if(typeof data0 === "string"){
-if(!pattern21.test(data0)){
+if(!pattern3.test(data0)){
 const err4 = {instancePath:instancePath+"/address",schemaPath:"#/definitions/address/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+$"+"\""};
 if(vErrors === null){
 vErrors = [err4];
@@ -1223,7 +1391,7 @@ let data1 = data.lladdr;
 const _errs8 = errors;
 const _errs9 = errors;
 if(typeof data1 === "string"){
-if(!pattern4.test(data1)){
+if(!pattern7.test(data1)){
 const err6 = {};
 if(vErrors === null){
 vErrors = [err6];
@@ -1257,7 +1425,7 @@ vErrors = null;
 }
 }
 if(typeof data1 === "string"){
-if(!pattern5.test(data1)){
+if(!pattern8.test(data1)){
 const err8 = {instancePath:instancePath+"/lladdr",schemaPath:"#/definitions/mac/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f][02468AaCcEe](:[0-9A-Fa-f]{2}){5}$"},message:"must match pattern \""+"^[0-9A-Fa-f][02468AaCcEe](:[0-9A-Fa-f]{2}){5}$"+"\""};
 if(vErrors === null){
 vErrors = [err8];
@@ -1302,7 +1470,7 @@ vErrors.push(err11);
 }
 errors++;
 }
-if(!pattern2.test(data2)){
+if(!pattern5.test(data2)){
 const err12 = {instancePath:instancePath+"/dev",schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err12];
@@ -1335,16 +1503,16 @@ vErrors.push(err14);
 }
 errors++;
 }
-validate20.errors = vErrors;
+validate22.errors = vErrors;
 return errors === 0;
 }
 
-const schema44 = {"description":"A policy routing rule: which packets (from, to, iif, oif, fwmark; none: every packet) and what to do with them (action: lookup `table`, goto a later rule, blackhole, unreachable, prohibit).","type":"object","additionalProperties":false,"required":["priority"],"properties":{"priority":{"description":"1..32765, unique per family in the namespace: 0, 32766 and 32767 are the kernel's own rules (lookup local, main, default).","type":"integer","minimum":0,"maximum":4294967295},"from":{"$ref":"#/definitions/ruleSelector","description":"Source address or network."},"to":{"$ref":"#/definitions/ruleSelector","description":"Destination address or network, of the family of `from`."},"iif":{"$ref":"#/definitions/ifName","description":"Incoming interface (lo: packets of the namespace itself)."},"oif":{"$ref":"#/definitions/ifName","description":"Outgoing interface (of sockets bound to it)."},"fwmark":{"description":"Firewall mark: a number, or \"value/mask\" (decimal or 0x hex), e.g. 7, \"0x10/0xff\".","type":["integer","string"],"minimum":0,"maximum":4294967295,"pattern":"^(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10})(/(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10}))?$"},"table":{"$ref":"#/definitions/tableRef","description":"The table to look up (action lookup): its number or name."},"goto":{"description":"The priority of a later rule to go on at (action goto).","type":"integer","minimum":1,"maximum":4294967295},"action":{"description":"lookup (default; with `table`), goto (default when `goto` is given), blackhole, unreachable, prohibit.","enum":["lookup","goto","blackhole","unreachable","prohibit"]},"family":{"description":"4 (default) or 6, for a rule without `from` or `to` (else their family).","enum":[4,6]}}};
-const schema45 = {"description":"An address (= /32 or /128) or a network without host bits: 10.0.1.2, 10.0.0.0/8, fd00::/64.","type":"string","pattern":"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"};
-const pattern28 = new RegExp("^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$", "u");
-const pattern32 = new RegExp("^(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10})(/(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10}))?$", "u");
+const schema47 = {"description":"A policy routing rule: which packets (from, to, iif, oif, fwmark; none: every packet) and what to do with them (action: lookup `table`, goto a later rule, blackhole, unreachable, prohibit).","type":"object","additionalProperties":false,"required":["priority"],"properties":{"priority":{"description":"1..32765, unique per family in the namespace: 0, 32766 and 32767 are the kernel's own rules (lookup local, main, default).","type":"integer","minimum":0,"maximum":4294967295},"from":{"$ref":"#/definitions/ruleSelector","description":"Source address or network."},"to":{"$ref":"#/definitions/ruleSelector","description":"Destination address or network, of the family of `from`."},"iif":{"$ref":"#/definitions/ifName","description":"Incoming interface (lo: packets of the namespace itself)."},"oif":{"$ref":"#/definitions/ifName","description":"Outgoing interface (of sockets bound to it)."},"fwmark":{"description":"Firewall mark: a number, or \"value/mask\" (decimal or 0x hex), e.g. 7, \"0x10/0xff\".","type":["integer","string"],"minimum":0,"maximum":4294967295,"pattern":"^(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10})(/(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10}))?$"},"table":{"$ref":"#/definitions/tableRef","description":"The table to look up (action lookup): its number or name."},"goto":{"description":"The priority of a later rule to go on at (action goto).","type":"integer","minimum":1,"maximum":4294967295},"action":{"description":"lookup (default; with `table`), goto (default when `goto` is given), blackhole, unreachable, prohibit.","enum":["lookup","goto","blackhole","unreachable","prohibit"]},"family":{"description":"4 (default) or 6, for a rule without `from` or `to` (else their family).","enum":[4,6]}}};
+const schema48 = {"description":"An address (= /32 or /128) or a network without host bits: 10.0.1.2, 10.0.0.0/8, fd00::/64.","type":"string","pattern":"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"};
+const pattern31 = new RegExp("^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$", "u");
+const pattern35 = new RegExp("^(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10})(/(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10}))?$", "u");
 
-function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1359,7 +1527,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(func2.call(schema44.properties, key0))){
+if(!(func2.call(schema47.properties, key0))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -1408,7 +1576,7 @@ errors++;
 if(data.from !== undefined){
 let data1 = data.from;
 if(typeof data1 === "string"){
-if(!pattern28.test(data1)){
+if(!pattern31.test(data1)){
 const err5 = {instancePath:instancePath+"/from",schemaPath:"#/definitions/ruleSelector/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"+"\""};
 if(vErrors === null){
 vErrors = [err5];
@@ -1433,7 +1601,7 @@ errors++;
 if(data.to !== undefined){
 let data2 = data.to;
 if(typeof data2 === "string"){
-if(!pattern28.test(data2)){
+if(!pattern31.test(data2)){
 const err7 = {instancePath:instancePath+"/to",schemaPath:"#/definitions/ruleSelector/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"+"\""};
 if(vErrors === null){
 vErrors = [err7];
@@ -1478,7 +1646,7 @@ vErrors.push(err10);
 }
 errors++;
 }
-if(!pattern2.test(data3)){
+if(!pattern5.test(data3)){
 const err11 = {instancePath:instancePath+"/iif",schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err11];
@@ -1523,7 +1691,7 @@ vErrors.push(err14);
 }
 errors++;
 }
-if(!pattern2.test(data4)){
+if(!pattern5.test(data4)){
 const err15 = {instancePath:instancePath+"/oif",schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err15];
@@ -1548,7 +1716,7 @@ errors++;
 if(data.fwmark !== undefined){
 let data5 = data.fwmark;
 if((!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))) && (typeof data5 !== "string")){
-const err17 = {instancePath:instancePath+"/fwmark",schemaPath:"#/properties/fwmark/type",keyword:"type",params:{type: schema44.properties.fwmark.type},message:"must be integer,string"};
+const err17 = {instancePath:instancePath+"/fwmark",schemaPath:"#/properties/fwmark/type",keyword:"type",params:{type: schema47.properties.fwmark.type},message:"must be integer,string"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1580,7 +1748,7 @@ errors++;
 }
 }
 if(typeof data5 === "string"){
-if(!pattern32.test(data5)){
+if(!pattern35.test(data5)){
 const err20 = {instancePath:instancePath+"/fwmark",schemaPath:"#/properties/fwmark/pattern",keyword:"pattern",params:{pattern: "^(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10})(/(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10}))?$"},message:"must match pattern \""+"^(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10})(/(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10}))?$"+"\""};
 if(vErrors === null){
 vErrors = [err20];
@@ -1595,7 +1763,7 @@ errors++;
 if(data.table !== undefined){
 let data6 = data.table;
 if((!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))) && (typeof data6 !== "string")){
-const err21 = {instancePath:instancePath+"/table",schemaPath:"#/definitions/tableRef/type",keyword:"type",params:{type: schema39.type},message:"must be integer,string"};
+const err21 = {instancePath:instancePath+"/table",schemaPath:"#/definitions/tableRef/type",keyword:"type",params:{type: schema42.type},message:"must be integer,string"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1627,7 +1795,7 @@ errors++;
 }
 }
 if(typeof data6 === "string"){
-if(!pattern19.test(data6)){
+if(!pattern22.test(data6)){
 const err24 = {instancePath:instancePath+"/table",schemaPath:"#/definitions/tableRef/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"+"\""};
 if(vErrors === null){
 vErrors = [err24];
@@ -1677,7 +1845,7 @@ errors++;
 if(data.action !== undefined){
 let data8 = data.action;
 if(!(((((data8 === "lookup") || (data8 === "goto")) || (data8 === "blackhole")) || (data8 === "unreachable")) || (data8 === "prohibit"))){
-const err28 = {instancePath:instancePath+"/action",schemaPath:"#/properties/action/enum",keyword:"enum",params:{allowedValues: schema44.properties.action.enum},message:"must be equal to one of the allowed values"};
+const err28 = {instancePath:instancePath+"/action",schemaPath:"#/properties/action/enum",keyword:"enum",params:{allowedValues: schema47.properties.action.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -1690,7 +1858,7 @@ errors++;
 if(data.family !== undefined){
 let data9 = data.family;
 if(!((data9 === 4) || (data9 === 6))){
-const err29 = {instancePath:instancePath+"/family",schemaPath:"#/properties/family/enum",keyword:"enum",params:{allowedValues: schema44.properties.family.enum},message:"must be equal to one of the allowed values"};
+const err29 = {instancePath:instancePath+"/family",schemaPath:"#/properties/family/enum",keyword:"enum",params:{allowedValues: schema47.properties.family.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -1711,21 +1879,21 @@ vErrors.push(err30);
 }
 errors++;
 }
-validate22.errors = vErrors;
+validate24.errors = vErrors;
 return errors === 0;
 }
 
-const schema50 = {"description":"NAT rules of this namespace, in the lab's nftables table: source NAT (masquerade, snat) in the postrouting chain, destination NAT (forward) in prerouting and, for the namespace's own connections, nat-output.","type":"object","additionalProperties":false,"properties":{"masquerade":{"description":"Source NAT to the address of the interface the traffic leaves by (masquerade). Each field is a match; none: all traffic leaving.","type":"array","items":{"type":"object","additionalProperties":false,"properties":{"out":{"$ref":"#/definitions/ifName","description":"Only traffic leaving through this interface of the namespace (oifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"proto":{"$ref":"#/definitions/natProto"},"ports":{"$ref":"#/definitions/portRange","description":"The source ports to map to (masquerade to :ports), e.g. \"1024-65535\"; needs proto."}}}},"snat":{"description":"Source NAT to a fixed address or a range of addresses (snat).","type":"array","items":{"type":"object","additionalProperties":false,"required":["to"],"properties":{"out":{"$ref":"#/definitions/ifName","description":"Only traffic leaving through this interface of the namespace (oifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"proto":{"$ref":"#/definitions/natProto"},"to":{"description":"The source address the traffic gets, or a range of them: 192.0.2.1, 192.0.2.1-192.0.2.9.","type":"string","pattern":"^[0-9A-Fa-f:.]+(-[0-9A-Fa-f:.]+)?$"}}}},"forward":{"description":"Destination NAT (port forwarding): new connections matching every field given go to `to` (dnat). At least one of in, from, dst, port.","type":"array","items":{"type":"object","additionalProperties":false,"required":["to"],"properties":{"in":{"$ref":"#/definitions/ifName","description":"Only traffic arriving on this interface of the namespace (iifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"dst":{"description":"Only traffic to this address or CIDR (ip daddr), or `local`: to any address of this namespace (fib daddr type local, iptables' addrtype --dst-type LOCAL).","type":"string","pattern":"^(local|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"},"proto":{"$ref":"#/definitions/natProto"},"port":{"$ref":"#/definitions/portRange","description":"Destination port or range, e.g. 8080 or \"8000-8010\"; needs proto. Without port and proto: every protocol."},"to":{"$ref":"#/definitions/natTarget"},"output":{"description":"true: also for the namespace's own connections (the output hook, chain nat-output); only: for those alone. Default false: arriving traffic only (prerouting).","enum":[true,false,"only"]}}}}}};
-const schema52 = {"description":"An address or a CIDR, IPv4 or IPv6: 10.0.1.7, 10.0.1.0/24, fd00::/64.","type":"string","pattern":"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"};
-const schema53 = {"description":"Only this protocol (meta l4proto; tcp/udp dport with a port): tcp or udp.","enum":["tcp","udp"]};
-const schema54 = {"description":"A port (1..65535) or a range of ports \"8000-8010\" (quote it).","type":["integer","string"],"minimum":1,"maximum":65535,"pattern":"^[0-9]{1,5}-[0-9]{1,5}$"};
-const schema62 = {"description":"Where forwarded traffic goes: an address with an optional port or range of ports: 10.0.1.2, 10.0.1.2:80, 10.0.1.2:9000-9010, [fd00::2]:80. Without a port the connection keeps its own.","type":"string","pattern":"^([0-9.]+(:[0-9]{1,5}(-[0-9]{1,5})?)?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5}(-[0-9]{1,5})?)?)$"};
-const pattern36 = new RegExp("^[0-9]{1,5}-[0-9]{1,5}$", "u");
-const pattern39 = new RegExp("^[0-9A-Fa-f:.]+(-[0-9A-Fa-f:.]+)?$", "u");
-const pattern42 = new RegExp("^(local|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$", "u");
-const pattern44 = new RegExp("^([0-9.]+(:[0-9]{1,5}(-[0-9]{1,5})?)?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5}(-[0-9]{1,5})?)?)$", "u");
+const schema53 = {"description":"NAT rules of this namespace, in the lab's nftables table: source NAT (masquerade, snat) in the postrouting chain, destination NAT (forward) in prerouting and, for the namespace's own connections, nat-output.","type":"object","additionalProperties":false,"properties":{"masquerade":{"description":"Source NAT to the address of the interface the traffic leaves by (masquerade). Each field is a match; none: all traffic leaving.","type":"array","items":{"type":"object","additionalProperties":false,"properties":{"out":{"$ref":"#/definitions/ifName","description":"Only traffic leaving through this interface of the namespace (oifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"proto":{"$ref":"#/definitions/natProto"},"ports":{"$ref":"#/definitions/portRange","description":"The source ports to map to (masquerade to :ports), e.g. \"1024-65535\"; needs proto."}}}},"snat":{"description":"Source NAT to a fixed address or a range of addresses (snat).","type":"array","items":{"type":"object","additionalProperties":false,"required":["to"],"properties":{"out":{"$ref":"#/definitions/ifName","description":"Only traffic leaving through this interface of the namespace (oifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"proto":{"$ref":"#/definitions/natProto"},"to":{"description":"The source address the traffic gets, or a range of them: 192.0.2.1, 192.0.2.1-192.0.2.9.","type":"string","pattern":"^[0-9A-Fa-f:.]+(-[0-9A-Fa-f:.]+)?$"}}}},"forward":{"description":"Destination NAT (port forwarding): new connections matching every field given go to `to` (dnat). At least one of in, from, dst, port.","type":"array","items":{"type":"object","additionalProperties":false,"required":["to"],"properties":{"in":{"$ref":"#/definitions/ifName","description":"Only traffic arriving on this interface of the namespace (iifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"dst":{"description":"Only traffic to this address or CIDR (ip daddr), or `local`: to any address of this namespace (fib daddr type local, iptables' addrtype --dst-type LOCAL).","type":"string","pattern":"^(local|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"},"proto":{"$ref":"#/definitions/natProto"},"port":{"$ref":"#/definitions/portRange","description":"Destination port or range, e.g. 8080 or \"8000-8010\"; needs proto. Without port and proto: every protocol."},"to":{"$ref":"#/definitions/natTarget"},"output":{"description":"true: also for the namespace's own connections (the output hook, chain nat-output); only: for those alone. Default false: arriving traffic only (prerouting).","enum":[true,false,"only"]}}}}}};
+const schema55 = {"description":"An address or a CIDR, IPv4 or IPv6: 10.0.1.7, 10.0.1.0/24, fd00::/64.","type":"string","pattern":"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"};
+const schema56 = {"description":"Only this protocol (meta l4proto; tcp/udp dport with a port): tcp or udp.","enum":["tcp","udp"]};
+const schema57 = {"description":"A port (1..65535) or a range of ports \"8000-8010\" (quote it).","type":["integer","string"],"minimum":1,"maximum":65535,"pattern":"^[0-9]{1,5}-[0-9]{1,5}$"};
+const schema65 = {"description":"Where forwarded traffic goes: an address with an optional port or range of ports: 10.0.1.2, 10.0.1.2:80, 10.0.1.2:9000-9010, [fd00::2]:80. Without a port the connection keeps its own.","type":"string","pattern":"^([0-9.]+(:[0-9]{1,5}(-[0-9]{1,5})?)?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5}(-[0-9]{1,5})?)?)$"};
+const pattern39 = new RegExp("^[0-9]{1,5}-[0-9]{1,5}$", "u");
+const pattern42 = new RegExp("^[0-9A-Fa-f:.]+(-[0-9A-Fa-f:.]+)?$", "u");
+const pattern45 = new RegExp("^(local|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$", "u");
+const pattern47 = new RegExp("^([0-9.]+(:[0-9]{1,5}(-[0-9]{1,5})?)?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5}(-[0-9]{1,5})?)?)$", "u");
 
-function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate26(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1783,7 +1951,7 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(!pattern2.test(data2)){
+if(!pattern5.test(data2)){
 const err4 = {instancePath:instancePath+"/masquerade/" + i0+"/out",schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err4];
@@ -1808,7 +1976,7 @@ errors++;
 if(data1.from !== undefined){
 let data3 = data1.from;
 if(typeof data3 === "string"){
-if(!pattern28.test(data3)){
+if(!pattern31.test(data3)){
 const err6 = {instancePath:instancePath+"/masquerade/" + i0+"/from",schemaPath:"#/definitions/natMatch/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"+"\""};
 if(vErrors === null){
 vErrors = [err6];
@@ -1833,7 +2001,7 @@ errors++;
 if(data1.proto !== undefined){
 let data4 = data1.proto;
 if(!((data4 === "tcp") || (data4 === "udp"))){
-const err8 = {instancePath:instancePath+"/masquerade/" + i0+"/proto",schemaPath:"#/definitions/natProto/enum",keyword:"enum",params:{allowedValues: schema53.enum},message:"must be equal to one of the allowed values"};
+const err8 = {instancePath:instancePath+"/masquerade/" + i0+"/proto",schemaPath:"#/definitions/natProto/enum",keyword:"enum",params:{allowedValues: schema56.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1846,7 +2014,7 @@ errors++;
 if(data1.ports !== undefined){
 let data5 = data1.ports;
 if((!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))) && (typeof data5 !== "string")){
-const err9 = {instancePath:instancePath+"/masquerade/" + i0+"/ports",schemaPath:"#/definitions/portRange/type",keyword:"type",params:{type: schema54.type},message:"must be integer,string"};
+const err9 = {instancePath:instancePath+"/masquerade/" + i0+"/ports",schemaPath:"#/definitions/portRange/type",keyword:"type",params:{type: schema57.type},message:"must be integer,string"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1878,7 +2046,7 @@ errors++;
 }
 }
 if(typeof data5 === "string"){
-if(!pattern36.test(data5)){
+if(!pattern39.test(data5)){
 const err12 = {instancePath:instancePath+"/masquerade/" + i0+"/ports",schemaPath:"#/definitions/portRange/pattern",keyword:"pattern",params:{pattern: "^[0-9]{1,5}-[0-9]{1,5}$"},message:"must match pattern \""+"^[0-9]{1,5}-[0-9]{1,5}$"+"\""};
 if(vErrors === null){
 vErrors = [err12];
@@ -1966,7 +2134,7 @@ vErrors.push(err18);
 }
 errors++;
 }
-if(!pattern2.test(data8)){
+if(!pattern5.test(data8)){
 const err19 = {instancePath:instancePath+"/snat/" + i1+"/out",schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err19];
@@ -1991,7 +2159,7 @@ errors++;
 if(data7.from !== undefined){
 let data9 = data7.from;
 if(typeof data9 === "string"){
-if(!pattern28.test(data9)){
+if(!pattern31.test(data9)){
 const err21 = {instancePath:instancePath+"/snat/" + i1+"/from",schemaPath:"#/definitions/natMatch/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"+"\""};
 if(vErrors === null){
 vErrors = [err21];
@@ -2016,7 +2184,7 @@ errors++;
 if(data7.proto !== undefined){
 let data10 = data7.proto;
 if(!((data10 === "tcp") || (data10 === "udp"))){
-const err23 = {instancePath:instancePath+"/snat/" + i1+"/proto",schemaPath:"#/definitions/natProto/enum",keyword:"enum",params:{allowedValues: schema53.enum},message:"must be equal to one of the allowed values"};
+const err23 = {instancePath:instancePath+"/snat/" + i1+"/proto",schemaPath:"#/definitions/natProto/enum",keyword:"enum",params:{allowedValues: schema56.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -2029,7 +2197,7 @@ errors++;
 if(data7.to !== undefined){
 let data11 = data7.to;
 if(typeof data11 === "string"){
-if(!pattern39.test(data11)){
+if(!pattern42.test(data11)){
 const err24 = {instancePath:instancePath+"/snat/" + i1+"/to",schemaPath:"#/properties/snat/items/properties/to/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+(-[0-9A-Fa-f:.]+)?$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+(-[0-9A-Fa-f:.]+)?$"+"\""};
 if(vErrors === null){
 vErrors = [err24];
@@ -2127,7 +2295,7 @@ vErrors.push(err31);
 }
 errors++;
 }
-if(!pattern2.test(data14)){
+if(!pattern5.test(data14)){
 const err32 = {instancePath:instancePath+"/forward/" + i2+"/in",schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err32];
@@ -2152,7 +2320,7 @@ errors++;
 if(data13.from !== undefined){
 let data15 = data13.from;
 if(typeof data15 === "string"){
-if(!pattern28.test(data15)){
+if(!pattern31.test(data15)){
 const err34 = {instancePath:instancePath+"/forward/" + i2+"/from",schemaPath:"#/definitions/natMatch/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"+"\""};
 if(vErrors === null){
 vErrors = [err34];
@@ -2177,7 +2345,7 @@ errors++;
 if(data13.dst !== undefined){
 let data16 = data13.dst;
 if(typeof data16 === "string"){
-if(!pattern42.test(data16)){
+if(!pattern45.test(data16)){
 const err36 = {instancePath:instancePath+"/forward/" + i2+"/dst",schemaPath:"#/properties/forward/items/properties/dst/pattern",keyword:"pattern",params:{pattern: "^(local|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"},message:"must match pattern \""+"^(local|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"+"\""};
 if(vErrors === null){
 vErrors = [err36];
@@ -2202,7 +2370,7 @@ errors++;
 if(data13.proto !== undefined){
 let data17 = data13.proto;
 if(!((data17 === "tcp") || (data17 === "udp"))){
-const err38 = {instancePath:instancePath+"/forward/" + i2+"/proto",schemaPath:"#/definitions/natProto/enum",keyword:"enum",params:{allowedValues: schema53.enum},message:"must be equal to one of the allowed values"};
+const err38 = {instancePath:instancePath+"/forward/" + i2+"/proto",schemaPath:"#/definitions/natProto/enum",keyword:"enum",params:{allowedValues: schema56.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -2215,7 +2383,7 @@ errors++;
 if(data13.port !== undefined){
 let data18 = data13.port;
 if((!(((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18))) && (isFinite(data18)))) && (typeof data18 !== "string")){
-const err39 = {instancePath:instancePath+"/forward/" + i2+"/port",schemaPath:"#/definitions/portRange/type",keyword:"type",params:{type: schema54.type},message:"must be integer,string"};
+const err39 = {instancePath:instancePath+"/forward/" + i2+"/port",schemaPath:"#/definitions/portRange/type",keyword:"type",params:{type: schema57.type},message:"must be integer,string"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -2247,7 +2415,7 @@ errors++;
 }
 }
 if(typeof data18 === "string"){
-if(!pattern36.test(data18)){
+if(!pattern39.test(data18)){
 const err42 = {instancePath:instancePath+"/forward/" + i2+"/port",schemaPath:"#/definitions/portRange/pattern",keyword:"pattern",params:{pattern: "^[0-9]{1,5}-[0-9]{1,5}$"},message:"must match pattern \""+"^[0-9]{1,5}-[0-9]{1,5}$"+"\""};
 if(vErrors === null){
 vErrors = [err42];
@@ -2262,7 +2430,7 @@ errors++;
 if(data13.to !== undefined){
 let data19 = data13.to;
 if(typeof data19 === "string"){
-if(!pattern44.test(data19)){
+if(!pattern47.test(data19)){
 const err43 = {instancePath:instancePath+"/forward/" + i2+"/to",schemaPath:"#/definitions/natTarget/pattern",keyword:"pattern",params:{pattern: "^([0-9.]+(:[0-9]{1,5}(-[0-9]{1,5})?)?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5}(-[0-9]{1,5})?)?)$"},message:"must match pattern \""+"^([0-9.]+(:[0-9]{1,5}(-[0-9]{1,5})?)?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5}(-[0-9]{1,5})?)?)$"+"\""};
 if(vErrors === null){
 vErrors = [err43];
@@ -2287,7 +2455,7 @@ errors++;
 if(data13.output !== undefined){
 let data20 = data13.output;
 if(!(((data20 === true) || (data20 === false)) || (data20 === "only"))){
-const err45 = {instancePath:instancePath+"/forward/" + i2+"/output",schemaPath:"#/properties/forward/items/properties/output/enum",keyword:"enum",params:{allowedValues: schema50.properties.forward.items.properties.output.enum},message:"must be equal to one of the allowed values"};
+const err45 = {instancePath:instancePath+"/forward/" + i2+"/output",schemaPath:"#/properties/forward/items/properties/output/enum",keyword:"enum",params:{allowedValues: schema53.properties.forward.items.properties.output.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -2332,21 +2500,21 @@ vErrors.push(err48);
 }
 errors++;
 }
-validate24.errors = vErrors;
+validate26.errors = vErrors;
 return errors === 0;
 }
 
-const schema63 = {"description":"Packet filter of this namespace (nftables, in the lab's table inet topo-<lab>): the chains input (packets for the namespace), forward (packets it routes) and output (packets it sends), each with a policy and ordered rules. A chain not declared filters nothing.","type":"object","additionalProperties":false,"properties":{"input":{"$ref":"#/definitions/firewallChain"},"forward":{"$ref":"#/definitions/firewallChain"},"output":{"$ref":"#/definitions/firewallChain"}}};
-const schema64 = {"description":"A filter chain: its rules, tried in order (the first that matches decides), then its policy.","type":"object","additionalProperties":false,"properties":{"policy":{"description":"What happens to a packet no rule decided: accept (default) or drop.","enum":["accept","drop"]},"rules":{"description":"Rules, in order.","type":"array","items":{"$ref":"#/definitions/firewallRule"}}}};
-const schema65 = {"description":"A filter rule: what it matches (every field given must match; none: every packet) and its action. Or a raw rule: { nft: '<rule text>' }.","type":"object","additionalProperties":false,"properties":{"in":{"$ref":"#/definitions/ifName","description":"Incoming interface of this namespace (not in output)."},"out":{"$ref":"#/definitions/ifName","description":"Outgoing interface of this namespace (not in input)."},"from":{"$ref":"#/definitions/ruleSelector","description":"Source address or network, IPv4 or IPv6."},"to":{"$ref":"#/definitions/ruleSelector","description":"Destination address or network, of the family of `from`."},"proto":{"description":"Protocol: tcp, udp, icmp, icmpv6 or any (default).","enum":["tcp","udp","icmp","icmpv6","any"]},"sport":{"$ref":"#/definitions/firewallPorts","description":"Source port(s), with proto tcp or udp: 53, \"1000-2000\", or a list [53, 5353]."},"dport":{"$ref":"#/definitions/firewallPorts","description":"Destination port(s), with proto tcp or udp: 80, \"1000-2000\", or a list [80, 443]."},"state":{"description":"Connection tracking state, one or a list: new, established, related, invalid, untracked.","type":["string","array"],"minItems":1,"items":{"type":"string"}},"action":{"description":"accept, drop, or reject (an ICMP port unreachable, which a TCP client sees as a refused connection).","enum":["accept","drop","reject"]},"counter":{"description":"Count the packets and bytes the rule matches (shown by topo show).","type":"boolean"},"nft":{"description":"A raw rule, alone in its entry: nft rule text for what the fields can't say, e.g. 'meta mark 0x1 counter accept'. Checked with nft -c before any change; topo marks it with a comment of its own, so it can't have one.","type":"string","minLength":1,"maxLength":4096}}};
-const schema70 = {"description":"A port (1..65535), a range \"1000-2000\", or a list of those.","type":["integer","string","array"],"minimum":1,"maximum":65535,"minItems":1,"items":{"$ref":"#/definitions/firewallPort"}};
-const schema71 = {"description":"A port (1..65535) or a range of ports \"1000-2000\".","type":["integer","string"],"minimum":1,"maximum":65535};
+const schema66 = {"description":"Packet filter of this namespace (nftables, in the lab's table inet topo-<lab>): the chains input (packets for the namespace), forward (packets it routes) and output (packets it sends), each with a policy and ordered rules. A chain not declared filters nothing.","type":"object","additionalProperties":false,"properties":{"input":{"$ref":"#/definitions/firewallChain"},"forward":{"$ref":"#/definitions/firewallChain"},"output":{"$ref":"#/definitions/firewallChain"}}};
+const schema67 = {"description":"A filter chain: its rules, tried in order (the first that matches decides), then its policy.","type":"object","additionalProperties":false,"properties":{"policy":{"description":"What happens to a packet no rule decided: accept (default) or drop.","enum":["accept","drop"]},"rules":{"description":"Rules, in order.","type":"array","items":{"$ref":"#/definitions/firewallRule"}}}};
+const schema68 = {"description":"A filter rule: what it matches (every field given must match; none: every packet) and its action. Or a raw rule: { nft: '<rule text>' }.","type":"object","additionalProperties":false,"properties":{"in":{"$ref":"#/definitions/ifName","description":"Incoming interface of this namespace (not in output)."},"out":{"$ref":"#/definitions/ifName","description":"Outgoing interface of this namespace (not in input)."},"from":{"$ref":"#/definitions/ruleSelector","description":"Source address or network, IPv4 or IPv6."},"to":{"$ref":"#/definitions/ruleSelector","description":"Destination address or network, of the family of `from`."},"proto":{"description":"Protocol: tcp, udp, icmp, icmpv6 or any (default).","enum":["tcp","udp","icmp","icmpv6","any"]},"sport":{"$ref":"#/definitions/firewallPorts","description":"Source port(s), with proto tcp or udp: 53, \"1000-2000\", or a list [53, 5353]."},"dport":{"$ref":"#/definitions/firewallPorts","description":"Destination port(s), with proto tcp or udp: 80, \"1000-2000\", or a list [80, 443]."},"state":{"description":"Connection tracking state, one or a list: new, established, related, invalid, untracked.","type":["string","array"],"minItems":1,"items":{"type":"string"}},"action":{"description":"accept, drop, or reject (an ICMP port unreachable, which a TCP client sees as a refused connection).","enum":["accept","drop","reject"]},"counter":{"description":"Count the packets and bytes the rule matches (shown by topo show).","type":"boolean"},"nft":{"description":"A raw rule, alone in its entry: nft rule text for what the fields can't say, e.g. 'meta mark 0x1 counter accept'. Checked with nft -c before any change; topo marks it with a comment of its own, so it can't have one.","type":"string","minLength":1,"maxLength":4096}}};
+const schema73 = {"description":"A port (1..65535), a range \"1000-2000\", or a list of those.","type":["integer","string","array"],"minimum":1,"maximum":65535,"minItems":1,"items":{"$ref":"#/definitions/firewallPort"}};
+const schema74 = {"description":"A port (1..65535) or a range of ports \"1000-2000\".","type":["integer","string"],"minimum":1,"maximum":65535};
 
-function validate29(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate31(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(((!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))) && (typeof data !== "string")) && (!(Array.isArray(data)))){
-const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: schema70.type},message:"must be integer,string,array"};
+const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: schema73.type},message:"must be integer,string,array"};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2392,7 +2560,7 @@ const len0 = data.length;
 for(let i0=0; i0<len0; i0++){
 let data0 = data[i0];
 if((!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))) && (typeof data0 !== "string")){
-const err4 = {instancePath:instancePath+"/" + i0,schemaPath:"#/definitions/firewallPort/type",keyword:"type",params:{type: schema71.type},message:"must be integer,string"};
+const err4 = {instancePath:instancePath+"/" + i0,schemaPath:"#/definitions/firewallPort/type",keyword:"type",params:{type: schema74.type},message:"must be integer,string"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2425,17 +2593,17 @@ errors++;
 }
 }
 }
-validate29.errors = vErrors;
+validate31.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate28(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate30(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func2.call(schema65.properties, key0))){
+if(!(func2.call(schema68.properties, key0))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -2469,7 +2637,7 @@ vErrors.push(err2);
 }
 errors++;
 }
-if(!pattern2.test(data0)){
+if(!pattern5.test(data0)){
 const err3 = {instancePath:instancePath+"/in",schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err3];
@@ -2514,7 +2682,7 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!pattern2.test(data1)){
+if(!pattern5.test(data1)){
 const err7 = {instancePath:instancePath+"/out",schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err7];
@@ -2539,7 +2707,7 @@ errors++;
 if(data.from !== undefined){
 let data2 = data.from;
 if(typeof data2 === "string"){
-if(!pattern28.test(data2)){
+if(!pattern31.test(data2)){
 const err9 = {instancePath:instancePath+"/from",schemaPath:"#/definitions/ruleSelector/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"+"\""};
 if(vErrors === null){
 vErrors = [err9];
@@ -2564,7 +2732,7 @@ errors++;
 if(data.to !== undefined){
 let data3 = data.to;
 if(typeof data3 === "string"){
-if(!pattern28.test(data3)){
+if(!pattern31.test(data3)){
 const err11 = {instancePath:instancePath+"/to",schemaPath:"#/definitions/ruleSelector/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"+"\""};
 if(vErrors === null){
 vErrors = [err11];
@@ -2589,7 +2757,7 @@ errors++;
 if(data.proto !== undefined){
 let data4 = data.proto;
 if(!(((((data4 === "tcp") || (data4 === "udp")) || (data4 === "icmp")) || (data4 === "icmpv6")) || (data4 === "any"))){
-const err13 = {instancePath:instancePath+"/proto",schemaPath:"#/properties/proto/enum",keyword:"enum",params:{allowedValues: schema65.properties.proto.enum},message:"must be equal to one of the allowed values"};
+const err13 = {instancePath:instancePath+"/proto",schemaPath:"#/properties/proto/enum",keyword:"enum",params:{allowedValues: schema68.properties.proto.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -2600,21 +2768,21 @@ errors++;
 }
 }
 if(data.sport !== undefined){
-if(!(validate29(data.sport, {instancePath:instancePath+"/sport",parentData:data,parentDataProperty:"sport",rootData}))){
-vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
+if(!(validate31(data.sport, {instancePath:instancePath+"/sport",parentData:data,parentDataProperty:"sport",rootData}))){
+vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
 errors = vErrors.length;
 }
 }
 if(data.dport !== undefined){
-if(!(validate29(data.dport, {instancePath:instancePath+"/dport",parentData:data,parentDataProperty:"dport",rootData}))){
-vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
+if(!(validate31(data.dport, {instancePath:instancePath+"/dport",parentData:data,parentDataProperty:"dport",rootData}))){
+vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
 errors = vErrors.length;
 }
 }
 if(data.state !== undefined){
 let data7 = data.state;
 if((typeof data7 !== "string") && (!(Array.isArray(data7)))){
-const err14 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/type",keyword:"type",params:{type: schema65.properties.state.type},message:"must be string,array"};
+const err14 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/type",keyword:"type",params:{type: schema68.properties.state.type},message:"must be string,array"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -2652,7 +2820,7 @@ errors++;
 if(data.action !== undefined){
 let data9 = data.action;
 if(!(((data9 === "accept") || (data9 === "drop")) || (data9 === "reject"))){
-const err17 = {instancePath:instancePath+"/action",schemaPath:"#/properties/action/enum",keyword:"enum",params:{allowedValues: schema65.properties.action.enum},message:"must be equal to one of the allowed values"};
+const err17 = {instancePath:instancePath+"/action",schemaPath:"#/properties/action/enum",keyword:"enum",params:{allowedValues: schema68.properties.action.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -2720,12 +2888,12 @@ vErrors.push(err22);
 }
 errors++;
 }
-validate28.errors = vErrors;
+validate30.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate29(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -2744,7 +2912,7 @@ errors++;
 if(data.policy !== undefined){
 let data0 = data.policy;
 if(!((data0 === "accept") || (data0 === "drop"))){
-const err1 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/enum",keyword:"enum",params:{allowedValues: schema64.properties.policy.enum},message:"must be equal to one of the allowed values"};
+const err1 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/enum",keyword:"enum",params:{allowedValues: schema67.properties.policy.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2759,8 +2927,8 @@ let data1 = data.rules;
 if(Array.isArray(data1)){
 const len0 = data1.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate28(data1[i0], {instancePath:instancePath+"/rules/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
+if(!(validate30(data1[i0], {instancePath:instancePath+"/rules/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
 errors = vErrors.length;
 }
 }
@@ -2787,12 +2955,12 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate27.errors = vErrors;
+validate29.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate26(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate28(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -2809,20 +2977,20 @@ errors++;
 }
 }
 if(data.input !== undefined){
-if(!(validate27(data.input, {instancePath:instancePath+"/input",parentData:data,parentDataProperty:"input",rootData}))){
-vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+if(!(validate29(data.input, {instancePath:instancePath+"/input",parentData:data,parentDataProperty:"input",rootData}))){
+vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
 errors = vErrors.length;
 }
 }
 if(data.forward !== undefined){
-if(!(validate27(data.forward, {instancePath:instancePath+"/forward",parentData:data,parentDataProperty:"forward",rootData}))){
-vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+if(!(validate29(data.forward, {instancePath:instancePath+"/forward",parentData:data,parentDataProperty:"forward",rootData}))){
+vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
 errors = vErrors.length;
 }
 }
 if(data.output !== undefined){
-if(!(validate27(data.output, {instancePath:instancePath+"/output",parentData:data,parentDataProperty:"output",rootData}))){
-vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+if(!(validate29(data.output, {instancePath:instancePath+"/output",parentData:data,parentDataProperty:"output",rootData}))){
+vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
 errors = vErrors.length;
 }
 }
@@ -2837,14 +3005,14 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate26.errors = vErrors;
+validate28.errors = vErrors;
 return errors === 0;
 }
 
-const schema73 = {"description":"A macvlan: a sub-interface of `parent`. Its parent is never changed by the lab.","type":"object","additionalProperties":false,"required":["parent"],"properties":{"parent":{"$ref":"#/definitions/parentRef"},"mode":{"description":"bridge (default: the parent's macvlans reach each other and the parent's wire), private (only the wire), vepa (through the wire's far end), passthru (the parent's only macvlan, with its MAC).","enum":["bridge","private","vepa","passthru"]},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu","description":"MTU in bytes, at most the parent's (default: the parent's)."},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"shape":{"$ref":"#/definitions/shape"}}};
-const schema74 = {"description":"The parent interface: its name, in the macvlan's namespace, or { name, namespace } (a lab interface, or one of the host's own in namespace host).","if":{"type":"string"},"then":{"$ref":"#/definitions/ifName"},"else":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the parent (default: the macvlan's)."}}}};
+const schema76 = {"description":"A macvlan: a sub-interface of `parent`. Its parent is never changed by the lab.","type":"object","additionalProperties":false,"required":["parent"],"properties":{"parent":{"$ref":"#/definitions/parentRef"},"mode":{"description":"bridge (default: the parent's macvlans reach each other and the parent's wire), private (only the wire), vepa (through the wire's far end), passthru (the parent's only macvlan, with its MAC).","enum":["bridge","private","vepa","passthru"]},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu","description":"MTU in bytes, at most the parent's (default: the parent's)."},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"shape":{"$ref":"#/definitions/shape"}}};
+const schema77 = {"description":"The parent interface: its name, in the macvlan's namespace, or { name, namespace } (a lab interface, or one of the host's own in namespace host).","if":{"type":"string"},"then":{"$ref":"#/definitions/ifName"},"else":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the parent (default: the macvlan's)."}}}};
 
-function validate38(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate40(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs0 = errors;
@@ -2894,7 +3062,7 @@ vErrors.push(err2);
 }
 errors++;
 }
-if(!pattern2.test(data)){
+if(!pattern5.test(data)){
 const err3 = {instancePath,schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err3];
@@ -2967,7 +3135,7 @@ vErrors.push(err8);
 }
 errors++;
 }
-if(!pattern2.test(data0)){
+if(!pattern5.test(data0)){
 const err9 = {instancePath:instancePath+"/name",schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err9];
@@ -2992,8 +3160,8 @@ errors++;
 if(data.namespace !== undefined){
 let data1 = data.namespace;
 if(typeof data1 === "string"){
-if(!pattern1.test(data1)){
-const err11 = {instancePath:instancePath+"/namespace",schemaPath:"#/definitions/nsName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"+"\""};
+if(!pattern4.test(data1)){
+const err11 = {instancePath:instancePath+"/namespace",schemaPath:"#/definitions/nsName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}(@[a-z0-9][a-z0-9-]{0,15})?$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}(@[a-z0-9][a-z0-9-]{0,15})?$"+"\""};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -3039,12 +3207,12 @@ vErrors.push(err14);
 }
 errors++;
 }
-validate38.errors = vErrors;
+validate40.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate37(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate39(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -3071,15 +3239,15 @@ errors++;
 }
 }
 if(data.parent !== undefined){
-if(!(validate38(data.parent, {instancePath:instancePath+"/parent",parentData:data,parentDataProperty:"parent",rootData}))){
-vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
+if(!(validate40(data.parent, {instancePath:instancePath+"/parent",parentData:data,parentDataProperty:"parent",rootData}))){
+vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
 errors = vErrors.length;
 }
 }
 if(data.mode !== undefined){
 let data1 = data.mode;
 if(!((((data1 === "bridge") || (data1 === "private")) || (data1 === "vepa")) || (data1 === "passthru"))){
-const err2 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/enum",keyword:"enum",params:{allowedValues: schema73.properties.mode.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/enum",keyword:"enum",params:{allowedValues: schema76.properties.mode.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -3090,8 +3258,8 @@ errors++;
 }
 }
 if(data.addresses !== undefined){
-if(!(validate13(data.addresses, {instancePath:instancePath+"/addresses",parentData:data,parentDataProperty:"addresses",rootData}))){
-vErrors = vErrors === null ? validate13.errors : vErrors.concat(validate13.errors);
+if(!(validate15(data.addresses, {instancePath:instancePath+"/addresses",parentData:data,parentDataProperty:"addresses",rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
 errors = vErrors.length;
 }
 }
@@ -3135,7 +3303,7 @@ let data4 = data.mac;
 const _errs11 = errors;
 const _errs12 = errors;
 if(typeof data4 === "string"){
-if(!pattern4.test(data4)){
+if(!pattern7.test(data4)){
 const err6 = {};
 if(vErrors === null){
 vErrors = [err6];
@@ -3169,7 +3337,7 @@ vErrors = null;
 }
 }
 if(typeof data4 === "string"){
-if(!pattern5.test(data4)){
+if(!pattern8.test(data4)){
 const err8 = {instancePath:instancePath+"/mac",schemaPath:"#/definitions/mac/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f][02468AaCcEe](:[0-9A-Fa-f]{2}){5}$"},message:"must match pattern \""+"^[0-9A-Fa-f][02468AaCcEe](:[0-9A-Fa-f]{2}){5}$"+"\""};
 if(vErrors === null){
 vErrors = [err8];
@@ -3207,7 +3375,7 @@ if(data.shape !== undefined){
 let data6 = data.shape;
 if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
 for(const key1 in data6){
-if(!(func2.call(schema30.properties, key1))){
+if(!(func2.call(schema33.properties, key1))){
 const err11 = {instancePath:instancePath+"/shape",schemaPath:"#/definitions/shape/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err11];
@@ -3221,7 +3389,7 @@ errors++;
 if(data6.rate !== undefined){
 let data7 = data6.rate;
 if(typeof data7 === "string"){
-if(!pattern6.test(data7)){
+if(!pattern9.test(data7)){
 const err12 = {instancePath:instancePath+"/shape/rate",schemaPath:"#/definitions/shape/properties/rate/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"+"\""};
 if(vErrors === null){
 vErrors = [err12];
@@ -3246,7 +3414,7 @@ errors++;
 if(data6.burst !== undefined){
 let data8 = data6.burst;
 if((typeof data8 !== "string") && (!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8))))){
-const err14 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/type",keyword:"type",params:{type: schema30.properties.burst.type},message:"must be string,integer"};
+const err14 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/type",keyword:"type",params:{type: schema33.properties.burst.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -3268,7 +3436,7 @@ errors++;
 }
 }
 if(typeof data8 === "string"){
-if(!pattern7.test(data8)){
+if(!pattern10.test(data8)){
 const err16 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"+"\""};
 if(vErrors === null){
 vErrors = [err16];
@@ -3283,7 +3451,7 @@ errors++;
 if(data6.latency !== undefined){
 let data9 = data6.latency;
 if(typeof data9 === "string"){
-if(!pattern8.test(data9)){
+if(!pattern11.test(data9)){
 const err17 = {instancePath:instancePath+"/shape/latency",schemaPath:"#/definitions/shape/properties/latency/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
 if(vErrors === null){
 vErrors = [err17];
@@ -3308,7 +3476,7 @@ errors++;
 if(data6.limit !== undefined){
 let data10 = data6.limit;
 if((typeof data10 !== "string") && (!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10))))){
-const err19 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/type",keyword:"type",params:{type: schema30.properties.limit.type},message:"must be string,integer"};
+const err19 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/type",keyword:"type",params:{type: schema33.properties.limit.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -3330,7 +3498,7 @@ errors++;
 }
 }
 if(typeof data10 === "string"){
-if(!pattern7.test(data10)){
+if(!pattern10.test(data10)){
 const err21 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"+"\""};
 if(vErrors === null){
 vErrors = [err21];
@@ -3345,7 +3513,7 @@ errors++;
 if(data6.delay !== undefined){
 let data11 = data6.delay;
 if(typeof data11 === "string"){
-if(!pattern8.test(data11)){
+if(!pattern11.test(data11)){
 const err22 = {instancePath:instancePath+"/shape/delay",schemaPath:"#/definitions/shape/properties/delay/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
 if(vErrors === null){
 vErrors = [err22];
@@ -3370,7 +3538,7 @@ errors++;
 if(data6.jitter !== undefined){
 let data12 = data6.jitter;
 if(typeof data12 === "string"){
-if(!pattern8.test(data12)){
+if(!pattern11.test(data12)){
 const err24 = {instancePath:instancePath+"/shape/jitter",schemaPath:"#/definitions/shape/properties/jitter/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
 if(vErrors === null){
 vErrors = [err24];
@@ -3395,7 +3563,7 @@ errors++;
 if(data6.loss !== undefined){
 let data13 = data6.loss;
 if(typeof data13 === "string"){
-if(!pattern12.test(data13)){
+if(!pattern15.test(data13)){
 const err26 = {instancePath:instancePath+"/shape/loss",schemaPath:"#/definitions/shape/properties/loss/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
 if(vErrors === null){
 vErrors = [err26];
@@ -3420,7 +3588,7 @@ errors++;
 if(data6.duplicate !== undefined){
 let data14 = data6.duplicate;
 if(typeof data14 === "string"){
-if(!pattern12.test(data14)){
+if(!pattern15.test(data14)){
 const err28 = {instancePath:instancePath+"/shape/duplicate",schemaPath:"#/definitions/shape/properties/duplicate/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
 if(vErrors === null){
 vErrors = [err28];
@@ -3445,7 +3613,7 @@ errors++;
 if(data6.corrupt !== undefined){
 let data15 = data6.corrupt;
 if(typeof data15 === "string"){
-if(!pattern12.test(data15)){
+if(!pattern15.test(data15)){
 const err30 = {instancePath:instancePath+"/shape/corrupt",schemaPath:"#/definitions/shape/properties/corrupt/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
 if(vErrors === null){
 vErrors = [err30];
@@ -3470,7 +3638,7 @@ errors++;
 if(data6.reorder !== undefined){
 let data16 = data6.reorder;
 if(typeof data16 === "string"){
-if(!pattern12.test(data16)){
+if(!pattern15.test(data16)){
 const err32 = {instancePath:instancePath+"/shape/reorder",schemaPath:"#/definitions/shape/properties/reorder/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
 if(vErrors === null){
 vErrors = [err32];
@@ -3515,7 +3683,7 @@ vErrors.push(err35);
 }
 errors++;
 }
-if(!pattern16.test(data17)){
+if(!pattern19.test(data17)){
 const err36 = {instancePath:instancePath+"/shape/qdisc",schemaPath:"#/definitions/shape/properties/qdisc/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"+"\""};
 if(vErrors === null){
 vErrors = [err36];
@@ -3560,13 +3728,13 @@ vErrors.push(err39);
 }
 errors++;
 }
-validate37.errors = vErrors;
+validate39.errors = vErrors;
 return errors === 0;
 }
 
-const schema83 = {"description":"A VXLAN tunnel endpoint. Where its frames go: `remote` (the one other endpoint), `group` (a multicast group, with `dev`), or `flood` (static flood entries: every endpoint listed gets a copy of each broadcast, unknown or multicast frame); at most one of the three.","type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"description":"The VNI (VXLAN network identifier), 1..16777215. Endpoints with the same VNI and port are one layer-2 network; two in one namespace need another port or address family.","type":"integer","minimum":1,"maximum":16777215},"remote":{"$ref":"#/definitions/address","description":"The other endpoint's address (unicast)."},"group":{"$ref":"#/definitions/address","description":"A multicast group the endpoints join (IPv4 224.0.0.0/4 or IPv6 ff00::/8); needs `dev`."},"flood":{"description":"Static flood entries: the addresses of the other endpoints (the kernel's `bridge fdb append 00:00:00:00:00:00 ... dst ADDRESS`).","type":"array","minItems":1,"items":{"$ref":"#/definitions/address"}},"local":{"$ref":"#/definitions/address","description":"Source address of the tunnel's packets: an address of this namespace."},"dstport":{"description":"UDP destination port, 1..65535 (default 4789, the IANA port).","type":"integer","minimum":1,"maximum":65535},"dev":{"$ref":"#/definitions/ifName","description":"The underlay: the interface of this namespace the tunnel's packets leave by. Its MTU less the headers (50 bytes over IPv4, 70 over IPv6) is the endpoint's MTU."},"learning":{"description":"Learn where the MACs behind other endpoints are from the packets that arrive (default true).","type":"boolean"},"mtu":{"$ref":"#/definitions/mtu"},"addresses":{"$ref":"#/definitions/addresses"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this endpoint a port of this bridge (same namespace)."},"up":{"$ref":"#/definitions/up"},"shape":{"$ref":"#/definitions/shape"}}};
+const schema86 = {"description":"A VXLAN tunnel endpoint. Where its frames go: `remote` (the one other endpoint), `group` (a multicast group, with `dev`), or `flood` (static flood entries: every endpoint listed gets a copy of each broadcast, unknown or multicast frame); at most one of the three.","type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"description":"The VNI (VXLAN network identifier), 1..16777215. Endpoints with the same VNI and port are one layer-2 network; two in one namespace need another port or address family.","type":"integer","minimum":1,"maximum":16777215},"remote":{"$ref":"#/definitions/address","description":"The other endpoint's address (unicast)."},"group":{"$ref":"#/definitions/address","description":"A multicast group the endpoints join (IPv4 224.0.0.0/4 or IPv6 ff00::/8); needs `dev`."},"flood":{"description":"Static flood entries: the addresses of the other endpoints (the kernel's `bridge fdb append 00:00:00:00:00:00 ... dst ADDRESS`).","type":"array","minItems":1,"items":{"$ref":"#/definitions/address"}},"local":{"$ref":"#/definitions/address","description":"Source address of the tunnel's packets: an address of this namespace."},"dstport":{"description":"UDP destination port, 1..65535 (default 4789, the IANA port).","type":"integer","minimum":1,"maximum":65535},"dev":{"$ref":"#/definitions/ifName","description":"The underlay: the interface of this namespace the tunnel's packets leave by. Its MTU less the headers (50 bytes over IPv4, 70 over IPv6) is the endpoint's MTU."},"learning":{"description":"Learn where the MACs behind other endpoints are from the packets that arrive (default true).","type":"boolean"},"mtu":{"$ref":"#/definitions/mtu"},"addresses":{"$ref":"#/definitions/addresses"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this endpoint a port of this bridge (same namespace)."},"up":{"$ref":"#/definitions/up"},"shape":{"$ref":"#/definitions/shape"}}};
 
-function validate42(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate44(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -3581,7 +3749,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(func2.call(schema83.properties, key0))){
+if(!(func2.call(schema86.properties, key0))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -3630,7 +3798,7 @@ errors++;
 if(data.remote !== undefined){
 let data1 = data.remote;
 if(typeof data1 === "string"){
-if(!pattern21.test(data1)){
+if(!pattern3.test(data1)){
 const err5 = {instancePath:instancePath+"/remote",schemaPath:"#/definitions/address/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+$"+"\""};
 if(vErrors === null){
 vErrors = [err5];
@@ -3655,7 +3823,7 @@ errors++;
 if(data.group !== undefined){
 let data2 = data.group;
 if(typeof data2 === "string"){
-if(!pattern21.test(data2)){
+if(!pattern3.test(data2)){
 const err7 = {instancePath:instancePath+"/group",schemaPath:"#/definitions/address/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+$"+"\""};
 if(vErrors === null){
 vErrors = [err7];
@@ -3694,7 +3862,7 @@ const len0 = data3.length;
 for(let i0=0; i0<len0; i0++){
 let data4 = data3[i0];
 if(typeof data4 === "string"){
-if(!pattern21.test(data4)){
+if(!pattern3.test(data4)){
 const err10 = {instancePath:instancePath+"/flood/" + i0,schemaPath:"#/definitions/address/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+$"+"\""};
 if(vErrors === null){
 vErrors = [err10];
@@ -3731,7 +3899,7 @@ errors++;
 if(data.local !== undefined){
 let data5 = data.local;
 if(typeof data5 === "string"){
-if(!pattern21.test(data5)){
+if(!pattern3.test(data5)){
 const err13 = {instancePath:instancePath+"/local",schemaPath:"#/definitions/address/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+$"+"\""};
 if(vErrors === null){
 vErrors = [err13];
@@ -3811,7 +3979,7 @@ vErrors.push(err19);
 }
 errors++;
 }
-if(!pattern2.test(data7)){
+if(!pattern5.test(data7)){
 const err20 = {instancePath:instancePath+"/dev",schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err20];
@@ -3881,8 +4049,8 @@ errors++;
 }
 }
 if(data.addresses !== undefined){
-if(!(validate13(data.addresses, {instancePath:instancePath+"/addresses",parentData:data,parentDataProperty:"addresses",rootData}))){
-vErrors = vErrors === null ? validate13.errors : vErrors.concat(validate13.errors);
+if(!(validate15(data.addresses, {instancePath:instancePath+"/addresses",parentData:data,parentDataProperty:"addresses",rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
 errors = vErrors.length;
 }
 }
@@ -3909,7 +4077,7 @@ vErrors.push(err27);
 }
 errors++;
 }
-if(!pattern2.test(data11)){
+if(!pattern5.test(data11)){
 const err28 = {instancePath:instancePath+"/bridge",schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err28];
@@ -3947,7 +4115,7 @@ if(data.shape !== undefined){
 let data13 = data.shape;
 if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
 for(const key1 in data13){
-if(!(func2.call(schema30.properties, key1))){
+if(!(func2.call(schema33.properties, key1))){
 const err31 = {instancePath:instancePath+"/shape",schemaPath:"#/definitions/shape/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err31];
@@ -3961,7 +4129,7 @@ errors++;
 if(data13.rate !== undefined){
 let data14 = data13.rate;
 if(typeof data14 === "string"){
-if(!pattern6.test(data14)){
+if(!pattern9.test(data14)){
 const err32 = {instancePath:instancePath+"/shape/rate",schemaPath:"#/definitions/shape/properties/rate/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"+"\""};
 if(vErrors === null){
 vErrors = [err32];
@@ -3986,7 +4154,7 @@ errors++;
 if(data13.burst !== undefined){
 let data15 = data13.burst;
 if((typeof data15 !== "string") && (!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15))))){
-const err34 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/type",keyword:"type",params:{type: schema30.properties.burst.type},message:"must be string,integer"};
+const err34 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/type",keyword:"type",params:{type: schema33.properties.burst.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -4008,7 +4176,7 @@ errors++;
 }
 }
 if(typeof data15 === "string"){
-if(!pattern7.test(data15)){
+if(!pattern10.test(data15)){
 const err36 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"+"\""};
 if(vErrors === null){
 vErrors = [err36];
@@ -4023,7 +4191,7 @@ errors++;
 if(data13.latency !== undefined){
 let data16 = data13.latency;
 if(typeof data16 === "string"){
-if(!pattern8.test(data16)){
+if(!pattern11.test(data16)){
 const err37 = {instancePath:instancePath+"/shape/latency",schemaPath:"#/definitions/shape/properties/latency/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
 if(vErrors === null){
 vErrors = [err37];
@@ -4048,7 +4216,7 @@ errors++;
 if(data13.limit !== undefined){
 let data17 = data13.limit;
 if((typeof data17 !== "string") && (!(((typeof data17 == "number") && (!(data17 % 1) && !isNaN(data17))) && (isFinite(data17))))){
-const err39 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/type",keyword:"type",params:{type: schema30.properties.limit.type},message:"must be string,integer"};
+const err39 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/type",keyword:"type",params:{type: schema33.properties.limit.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -4070,7 +4238,7 @@ errors++;
 }
 }
 if(typeof data17 === "string"){
-if(!pattern7.test(data17)){
+if(!pattern10.test(data17)){
 const err41 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"+"\""};
 if(vErrors === null){
 vErrors = [err41];
@@ -4085,7 +4253,7 @@ errors++;
 if(data13.delay !== undefined){
 let data18 = data13.delay;
 if(typeof data18 === "string"){
-if(!pattern8.test(data18)){
+if(!pattern11.test(data18)){
 const err42 = {instancePath:instancePath+"/shape/delay",schemaPath:"#/definitions/shape/properties/delay/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
 if(vErrors === null){
 vErrors = [err42];
@@ -4110,7 +4278,7 @@ errors++;
 if(data13.jitter !== undefined){
 let data19 = data13.jitter;
 if(typeof data19 === "string"){
-if(!pattern8.test(data19)){
+if(!pattern11.test(data19)){
 const err44 = {instancePath:instancePath+"/shape/jitter",schemaPath:"#/definitions/shape/properties/jitter/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
 if(vErrors === null){
 vErrors = [err44];
@@ -4135,7 +4303,7 @@ errors++;
 if(data13.loss !== undefined){
 let data20 = data13.loss;
 if(typeof data20 === "string"){
-if(!pattern12.test(data20)){
+if(!pattern15.test(data20)){
 const err46 = {instancePath:instancePath+"/shape/loss",schemaPath:"#/definitions/shape/properties/loss/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
 if(vErrors === null){
 vErrors = [err46];
@@ -4160,7 +4328,7 @@ errors++;
 if(data13.duplicate !== undefined){
 let data21 = data13.duplicate;
 if(typeof data21 === "string"){
-if(!pattern12.test(data21)){
+if(!pattern15.test(data21)){
 const err48 = {instancePath:instancePath+"/shape/duplicate",schemaPath:"#/definitions/shape/properties/duplicate/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
 if(vErrors === null){
 vErrors = [err48];
@@ -4185,7 +4353,7 @@ errors++;
 if(data13.corrupt !== undefined){
 let data22 = data13.corrupt;
 if(typeof data22 === "string"){
-if(!pattern12.test(data22)){
+if(!pattern15.test(data22)){
 const err50 = {instancePath:instancePath+"/shape/corrupt",schemaPath:"#/definitions/shape/properties/corrupt/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
 if(vErrors === null){
 vErrors = [err50];
@@ -4210,7 +4378,7 @@ errors++;
 if(data13.reorder !== undefined){
 let data23 = data13.reorder;
 if(typeof data23 === "string"){
-if(!pattern12.test(data23)){
+if(!pattern15.test(data23)){
 const err52 = {instancePath:instancePath+"/shape/reorder",schemaPath:"#/definitions/shape/properties/reorder/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
 if(vErrors === null){
 vErrors = [err52];
@@ -4255,7 +4423,7 @@ vErrors.push(err55);
 }
 errors++;
 }
-if(!pattern16.test(data24)){
+if(!pattern19.test(data24)){
 const err56 = {instancePath:instancePath+"/shape/qdisc",schemaPath:"#/definitions/shape/properties/qdisc/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"+"\""};
 if(vErrors === null){
 vErrors = [err56];
@@ -4300,13 +4468,13 @@ vErrors.push(err59);
 }
 errors++;
 }
-validate42.errors = vErrors;
+validate44.errors = vErrors;
 return errors === 0;
 }
 
-const schema93 = {"description":"The namespace's /etc/resolv.conf: written by topo as /etc/netns/<ns>/resolv.conf, which `ip netns exec` (and `topo exec`) puts in place of /etc/resolv.conf for what runs in the namespace. Not allowed on host.","type":"object","additionalProperties":false,"properties":{"nameservers":{"description":"Name servers, in the order they are asked (the C library asks the first 3).","type":"array","items":{"$ref":"#/definitions/address"}},"search":{"description":"Search domains, tried in order after a name without dots.","type":"array","items":{"type":"string","minLength":1}},"options":{"description":"The resolver's `options` line (resolv.conf(5)): numbers are written name:N, flags by name when true (false leaves one out, e.g. to turn off a top-level one).","type":"object","additionalProperties":false,"properties":{"ndots":{"description":"Dots a name needs to be tried as is before the search domains (the C library caps it at 15).","type":"integer","minimum":0,"maximum":15},"timeout":{"description":"Seconds to wait for a name server before the next (the C library caps it at 30).","type":"integer","minimum":1,"maximum":30},"attempts":{"description":"Rounds over the name servers before giving up (the C library caps it at 5).","type":"integer","minimum":1,"maximum":5},"rotate":{"description":"Spread queries over the name servers (round robin) instead of asking the first first.","type":"boolean"},"edns0":{"description":"Send EDNS0 (larger UDP answers).","type":"boolean"},"trust-ad":{"description":"Keep the AD (authenticated data) bit of the name servers' answers.","type":"boolean"},"single-request":{"description":"Ask the A and AAAA questions one after the other on the same socket.","type":"boolean"},"single-request-reopen":{"description":"Ask the A and AAAA questions one after the other, opening a new socket for the second.","type":"boolean"},"no-tld-query":{"description":"Never send a name without dots as is (only with the search domains).","type":"boolean"},"use-vc":{"description":"Ask over TCP.","type":"boolean"},"no-reload":{"description":"Do not re-read resolv.conf when it changes.","type":"boolean"},"no-aaaa":{"description":"Do not ask AAAA questions (glibc 2.36 and later).","type":"boolean"}}}}};
+const schema96 = {"description":"The namespace's /etc/resolv.conf: written by topo as /etc/netns/<ns>/resolv.conf, which `ip netns exec` (and `topo exec`) puts in place of /etc/resolv.conf for what runs in the namespace. Not allowed on host.","type":"object","additionalProperties":false,"properties":{"nameservers":{"description":"Name servers, in the order they are asked (the C library asks the first 3).","type":"array","items":{"$ref":"#/definitions/address"}},"search":{"description":"Search domains, tried in order after a name without dots.","type":"array","items":{"type":"string","minLength":1}},"options":{"description":"The resolver's `options` line (resolv.conf(5)): numbers are written name:N, flags by name when true (false leaves one out, e.g. to turn off a top-level one).","type":"object","additionalProperties":false,"properties":{"ndots":{"description":"Dots a name needs to be tried as is before the search domains (the C library caps it at 15).","type":"integer","minimum":0,"maximum":15},"timeout":{"description":"Seconds to wait for a name server before the next (the C library caps it at 30).","type":"integer","minimum":1,"maximum":30},"attempts":{"description":"Rounds over the name servers before giving up (the C library caps it at 5).","type":"integer","minimum":1,"maximum":5},"rotate":{"description":"Spread queries over the name servers (round robin) instead of asking the first first.","type":"boolean"},"edns0":{"description":"Send EDNS0 (larger UDP answers).","type":"boolean"},"trust-ad":{"description":"Keep the AD (authenticated data) bit of the name servers' answers.","type":"boolean"},"single-request":{"description":"Ask the A and AAAA questions one after the other on the same socket.","type":"boolean"},"single-request-reopen":{"description":"Ask the A and AAAA questions one after the other, opening a new socket for the second.","type":"boolean"},"no-tld-query":{"description":"Never send a name without dots as is (only with the search domains).","type":"boolean"},"use-vc":{"description":"Ask over TCP.","type":"boolean"},"no-reload":{"description":"Do not re-read resolv.conf when it changes.","type":"boolean"},"no-aaaa":{"description":"Do not ask AAAA questions (glibc 2.36 and later).","type":"boolean"}}}}};
 
-function validate45(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate47(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -4329,7 +4497,7 @@ const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 let data1 = data0[i0];
 if(typeof data1 === "string"){
-if(!pattern21.test(data1)){
+if(!pattern3.test(data1)){
 const err1 = {instancePath:instancePath+"/nameservers/" + i0,schemaPath:"#/definitions/address/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+$"+"\""};
 if(vErrors === null){
 vErrors = [err1];
@@ -4408,7 +4576,7 @@ if(data.options !== undefined){
 let data4 = data.options;
 if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
 for(const key1 in data4){
-if(!(func2.call(schema93.properties.options.properties, key1))){
+if(!(func2.call(schema96.properties.options.properties, key1))){
 const err7 = {instancePath:instancePath+"/options",schemaPath:"#/properties/options/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err7];
@@ -4655,13 +4823,13 @@ vErrors.push(err27);
 }
 errors++;
 }
-validate45.errors = vErrors;
+validate47.errors = vErrors;
 return errors === 0;
 }
 
-const schema95 = {"description":"The namespace's /etc/hosts: written by topo as /etc/netns/<ns>/hosts (localhost, then `names`, then with `lab: true` the lab's namespaces), which `ip netns exec` (and `topo exec`) puts in place of /etc/hosts for what runs in the namespace. Not allowed on host.","type":"object","additionalProperties":false,"properties":{"lab":{"description":"Name every lab namespace by the addresses its interfaces declare: `web` resolves to web's addresses.","type":"boolean"},"names":{"description":"More names: host name -> an address or a list of addresses. They come first (a name here wins over a namespace of the same name).","type":"object","propertyNames":{"type":"string","minLength":1},"additionalProperties":{"description":"An address, or a list of them (one line each).","type":["string","array"],"minItems":1,"items":{"$ref":"#/definitions/address"}}}}};
+const schema98 = {"description":"The namespace's /etc/hosts: written by topo as /etc/netns/<ns>/hosts (localhost, then `names`, then with `lab: true` the lab's namespaces), which `ip netns exec` (and `topo exec`) puts in place of /etc/hosts for what runs in the namespace. Not allowed on host.","type":"object","additionalProperties":false,"properties":{"lab":{"description":"Name every lab namespace by the addresses its interfaces declare: `web` resolves to web's addresses.","type":"boolean"},"names":{"description":"More names: host name -> an address or a list of addresses. They come first (a name here wins over a namespace of the same name).","type":"object","propertyNames":{"type":"string","minLength":1},"additionalProperties":{"description":"An address, or a list of them (one line each).","type":["string","array"],"minItems":1,"items":{"$ref":"#/definitions/address"}}}}};
 
-function validate47(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate49(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -4731,7 +4899,7 @@ errors++;
 for(const key2 in data1){
 let data2 = data1[key2];
 if((typeof data2 !== "string") && (!(Array.isArray(data2)))){
-const err5 = {instancePath:instancePath+"/names/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/names/additionalProperties/type",keyword:"type",params:{type: schema95.properties.names.additionalProperties.type},message:"must be string,array"};
+const err5 = {instancePath:instancePath+"/names/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/names/additionalProperties/type",keyword:"type",params:{type: schema98.properties.names.additionalProperties.type},message:"must be string,array"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -4755,7 +4923,7 @@ const len0 = data2.length;
 for(let i0=0; i0<len0; i0++){
 let data3 = data2[i0];
 if(typeof data3 === "string"){
-if(!pattern21.test(data3)){
+if(!pattern3.test(data3)){
 const err7 = {instancePath:instancePath+"/names/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i0,schemaPath:"#/definitions/address/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+$"+"\""};
 if(vErrors === null){
 vErrors = [err7];
@@ -4802,16 +4970,16 @@ vErrors.push(err10);
 }
 errors++;
 }
-validate47.errors = vErrors;
+validate49.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate11(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate13(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if((!(data && typeof data == "object" && !Array.isArray(data))) && (data !== null)){
-const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: schema14.type},message:"must be object,null"};
+const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: schema17.type},message:"must be object,null"};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -4822,7 +4990,7 @@ errors++;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func2.call(schema14.properties, key0))){
+if(!(func2.call(schema17.properties, key0))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -4836,7 +5004,7 @@ errors++;
 if(data.loopback !== undefined){
 let data0 = data.loopback;
 if(!((data0 === "up") || (data0 === "down"))){
-const err2 = {instancePath:instancePath+"/loopback",schemaPath:"#/properties/loopback/enum",keyword:"enum",params:{allowedValues: schema14.properties.loopback.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/loopback",schemaPath:"#/properties/loopback/enum",keyword:"enum",params:{allowedValues: schema17.properties.loopback.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -4872,7 +5040,7 @@ vErrors.push(err4);
 }
 errors++;
 }
-if(!pattern2.test(key1)){
+if(!pattern5.test(key1)){
 const err5 = {instancePath:instancePath+"/bridges",schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\"",propertyName:key1};
 if(vErrors === null){
 vErrors = [err5];
@@ -4906,8 +5074,8 @@ errors++;
 }
 }
 for(const key2 in data1){
-if(!(validate12(data1[key2], {instancePath:instancePath+"/bridges/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data1,parentDataProperty:key2,rootData}))){
-vErrors = vErrors === null ? validate12.errors : vErrors.concat(validate12.errors);
+if(!(validate14(data1[key2], {instancePath:instancePath+"/bridges/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data1,parentDataProperty:key2,rootData}))){
+vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
 errors = vErrors.length;
 }
 }
@@ -4929,7 +5097,7 @@ if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
 for(const key3 in data3){
 const _errs12 = errors;
 if(typeof key3 === "string"){
-if(!pattern17.test(key3)){
+if(!pattern20.test(key3)){
 const err9 = {instancePath:instancePath+"/sysctls",schemaPath:"#/definitions/sysctlName/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9_-]+(\\.[A-Za-z0-9_-]+)+$"},message:"must match pattern \""+"^[a-z0-9_-]+(\\.[A-Za-z0-9_-]+)+$"+"\"",propertyName:key3};
 if(vErrors === null){
 vErrors = [err9];
@@ -4965,7 +5133,7 @@ errors++;
 for(const key4 in data3){
 let data4 = data3[key4];
 if((typeof data4 !== "string") && (!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4))))){
-const err12 = {instancePath:instancePath+"/sysctls/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/sysctlValue/type",keyword:"type",params:{type: schema32.type},message:"must be string,integer"};
+const err12 = {instancePath:instancePath+"/sysctls/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/sysctlValue/type",keyword:"type",params:{type: schema35.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -4975,7 +5143,7 @@ vErrors.push(err12);
 errors++;
 }
 if(typeof data4 === "string"){
-if(!pattern18.test(data4)){
+if(!pattern21.test(data4)){
 const err13 = {instancePath:instancePath+"/sysctls/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/sysctlValue/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err13];
@@ -5000,8 +5168,8 @@ errors++;
 }
 }
 if(data.tables !== undefined){
-if(!(validate16(data.tables, {instancePath:instancePath+"/tables",parentData:data,parentDataProperty:"tables",rootData}))){
-vErrors = vErrors === null ? validate16.errors : vErrors.concat(validate16.errors);
+if(!(validate18(data.tables, {instancePath:instancePath+"/tables",parentData:data,parentDataProperty:"tables",rootData}))){
+vErrors = vErrors === null ? validate18.errors : vErrors.concat(validate18.errors);
 errors = vErrors.length;
 }
 }
@@ -5010,8 +5178,8 @@ let data6 = data.routes;
 if(Array.isArray(data6)){
 const len0 = data6.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate18(data6[i0], {instancePath:instancePath+"/routes/" + i0,parentData:data6,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate18.errors : vErrors.concat(validate18.errors);
+if(!(validate20(data6[i0], {instancePath:instancePath+"/routes/" + i0,parentData:data6,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate20.errors : vErrors.concat(validate20.errors);
 errors = vErrors.length;
 }
 }
@@ -5032,8 +5200,8 @@ let data8 = data.neighbours;
 if(Array.isArray(data8)){
 const len1 = data8.length;
 for(let i1=0; i1<len1; i1++){
-if(!(validate20(data8[i1], {instancePath:instancePath+"/neighbours/" + i1,parentData:data8,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate20.errors : vErrors.concat(validate20.errors);
+if(!(validate22(data8[i1], {instancePath:instancePath+"/neighbours/" + i1,parentData:data8,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
 errors = vErrors.length;
 }
 }
@@ -5054,8 +5222,8 @@ let data10 = data.rules;
 if(Array.isArray(data10)){
 const len2 = data10.length;
 for(let i2=0; i2<len2; i2++){
-if(!(validate22(data10[i2], {instancePath:instancePath+"/rules/" + i2,parentData:data10,parentDataProperty:i2,rootData}))){
-vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
+if(!(validate24(data10[i2], {instancePath:instancePath+"/rules/" + i2,parentData:data10,parentDataProperty:i2,rootData}))){
+vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
 errors = vErrors.length;
 }
 }
@@ -5072,14 +5240,14 @@ errors++;
 }
 }
 if(data.nat !== undefined){
-if(!(validate24(data.nat, {instancePath:instancePath+"/nat",parentData:data,parentDataProperty:"nat",rootData}))){
-vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+if(!(validate26(data.nat, {instancePath:instancePath+"/nat",parentData:data,parentDataProperty:"nat",rootData}))){
+vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
 errors = vErrors.length;
 }
 }
 if(data.firewall !== undefined){
-if(!(validate26(data.firewall, {instancePath:instancePath+"/firewall",parentData:data,parentDataProperty:"firewall",rootData}))){
-vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
+if(!(validate28(data.firewall, {instancePath:instancePath+"/firewall",parentData:data,parentDataProperty:"firewall",rootData}))){
+vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
 errors = vErrors.length;
 }
 }
@@ -5109,7 +5277,7 @@ vErrors.push(err19);
 }
 errors++;
 }
-if(!pattern2.test(key5)){
+if(!pattern5.test(key5)){
 const err20 = {instancePath:instancePath+"/macvlans",schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\"",propertyName:key5};
 if(vErrors === null){
 vErrors = [err20];
@@ -5143,8 +5311,8 @@ errors++;
 }
 }
 for(const key6 in data14){
-if(!(validate37(data14[key6], {instancePath:instancePath+"/macvlans/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data14,parentDataProperty:key6,rootData}))){
-vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
+if(!(validate39(data14[key6], {instancePath:instancePath+"/macvlans/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data14,parentDataProperty:key6,rootData}))){
+vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
 errors = vErrors.length;
 }
 }
@@ -5186,7 +5354,7 @@ vErrors.push(err25);
 }
 errors++;
 }
-if(!pattern2.test(key7)){
+if(!pattern5.test(key7)){
 const err26 = {instancePath:instancePath+"/vxlans",schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\"",propertyName:key7};
 if(vErrors === null){
 vErrors = [err26];
@@ -5220,8 +5388,8 @@ errors++;
 }
 }
 for(const key8 in data16){
-if(!(validate42(data16[key8], {instancePath:instancePath+"/vxlans/" + key8.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data16,parentDataProperty:key8,rootData}))){
-vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.errors);
+if(!(validate44(data16[key8], {instancePath:instancePath+"/vxlans/" + key8.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data16,parentDataProperty:key8,rootData}))){
+vErrors = vErrors === null ? validate44.errors : vErrors.concat(validate44.errors);
 errors = vErrors.length;
 }
 }
@@ -5238,14 +5406,14 @@ errors++;
 }
 }
 if(data.dns !== undefined){
-if(!(validate45(data.dns, {instancePath:instancePath+"/dns",parentData:data,parentDataProperty:"dns",rootData}))){
-vErrors = vErrors === null ? validate45.errors : vErrors.concat(validate45.errors);
+if(!(validate47(data.dns, {instancePath:instancePath+"/dns",parentData:data,parentDataProperty:"dns",rootData}))){
+vErrors = vErrors === null ? validate47.errors : vErrors.concat(validate47.errors);
 errors = vErrors.length;
 }
 }
 if(data.hosts !== undefined){
-if(!(validate47(data.hosts, {instancePath:instancePath+"/hosts",parentData:data,parentDataProperty:"hosts",rootData}))){
-vErrors = vErrors === null ? validate47.errors : vErrors.concat(validate47.errors);
+if(!(validate49(data.hosts, {instancePath:instancePath+"/hosts",parentData:data,parentDataProperty:"hosts",rootData}))){
+vErrors = vErrors === null ? validate49.errors : vErrors.concat(validate49.errors);
 errors = vErrors.length;
 }
 }
@@ -5255,7 +5423,7 @@ if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
 for(const key9 in data20){
 const _errs49 = errors;
 if(typeof key9 === "string"){
-if(!pattern86.test(key9)){
+if(!pattern89.test(key9)){
 const err30 = {instancePath:instancePath+"/run",schemaPath:"#/properties/run/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"+"\"",propertyName:key9};
 if(vErrors === null){
 vErrors = [err30];
@@ -5316,7 +5484,7 @@ errors++;
 if(data21.cmd !== undefined){
 let data22 = data21.cmd;
 if((typeof data22 !== "string") && (!(Array.isArray(data22)))){
-const err35 = {instancePath:instancePath+"/run/" + key10.replace(/~/g, "~0").replace(/\//g, "~1")+"/cmd",schemaPath:"#/definitions/process/properties/cmd/type",keyword:"type",params:{type: schema97.properties.cmd.type},message:"must be string,array"};
+const err35 = {instancePath:instancePath+"/run/" + key10.replace(/~/g, "~0").replace(/\//g, "~1")+"/cmd",schemaPath:"#/definitions/process/properties/cmd/type",keyword:"type",params:{type: schema100.properties.cmd.type},message:"must be string,array"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -5518,7 +5686,7 @@ errors++;
 if(data27.timeout !== undefined){
 let data31 = data27.timeout;
 if((!((typeof data31 == "number") && (isFinite(data31)))) && (typeof data31 !== "string")){
-const err51 = {instancePath:instancePath+"/run/" + key10.replace(/~/g, "~0").replace(/\//g, "~1")+"/ready/timeout",schemaPath:"#/definitions/process/properties/ready/properties/timeout/type",keyword:"type",params:{type: schema97.properties.ready.properties.timeout.type},message:"must be number,string"};
+const err51 = {instancePath:instancePath+"/run/" + key10.replace(/~/g, "~0").replace(/\//g, "~1")+"/ready/timeout",schemaPath:"#/definitions/process/properties/ready/properties/timeout/type",keyword:"type",params:{type: schema100.properties.ready.properties.timeout.type},message:"must be number,string"};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -5606,17 +5774,17 @@ errors++;
 }
 }
 }
-validate11.errors = vErrors;
+validate13.errors = vErrors;
 return errors === 0;
 }
 
-const schema99 = {"description":"A Linux bridge. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the bridge (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"stp":{"$ref":"#/definitions/bridgeStp"},"forward_delay":{"$ref":"#/definitions/bridgeForwardDelay"},"hello_time":{"$ref":"#/definitions/bridgeHelloTime"},"max_age":{"$ref":"#/definitions/bridgeMaxAge"},"ageing_time":{"$ref":"#/definitions/bridgeAgeingTime"},"mcast_snooping":{"$ref":"#/definitions/bridgeMcastSnooping"},"vlan_filtering":{"$ref":"#/definitions/bridgeVlanFiltering"},"shape":{"$ref":"#/definitions/shape"}}};
+const schema102 = {"description":"A Linux bridge. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the bridge (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"stp":{"$ref":"#/definitions/bridgeStp"},"forward_delay":{"$ref":"#/definitions/bridgeForwardDelay"},"hello_time":{"$ref":"#/definitions/bridgeHelloTime"},"max_age":{"$ref":"#/definitions/bridgeMaxAge"},"ageing_time":{"$ref":"#/definitions/bridgeAgeingTime"},"mcast_snooping":{"$ref":"#/definitions/bridgeMcastSnooping"},"vlan_filtering":{"$ref":"#/definitions/bridgeVlanFiltering"},"shape":{"$ref":"#/definitions/shape"}}};
 
-function validate53(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate55(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if((!(data && typeof data == "object" && !Array.isArray(data))) && (data !== null)){
-const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: schema99.type},message:"must be object,null"};
+const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: schema102.type},message:"must be object,null"};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -5627,7 +5795,7 @@ errors++;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func2.call(schema99.properties, key0))){
+if(!(func2.call(schema102.properties, key0))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -5641,8 +5809,8 @@ errors++;
 if(data.namespace !== undefined){
 let data0 = data.namespace;
 if(typeof data0 === "string"){
-if(!pattern1.test(data0)){
-const err2 = {instancePath:instancePath+"/namespace",schemaPath:"#/definitions/nsName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"+"\""};
+if(!pattern4.test(data0)){
+const err2 = {instancePath:instancePath+"/namespace",schemaPath:"#/definitions/nsName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}(@[a-z0-9][a-z0-9-]{0,15})?$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}(@[a-z0-9][a-z0-9-]{0,15})?$"+"\""};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5664,8 +5832,8 @@ errors++;
 }
 }
 if(data.addresses !== undefined){
-if(!(validate13(data.addresses, {instancePath:instancePath+"/addresses",parentData:data,parentDataProperty:"addresses",rootData}))){
-vErrors = vErrors === null ? validate13.errors : vErrors.concat(validate13.errors);
+if(!(validate15(data.addresses, {instancePath:instancePath+"/addresses",parentData:data,parentDataProperty:"addresses",rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
 errors = vErrors.length;
 }
 }
@@ -5709,7 +5877,7 @@ let data3 = data.mac;
 const _errs12 = errors;
 const _errs13 = errors;
 if(typeof data3 === "string"){
-if(!pattern4.test(data3)){
+if(!pattern7.test(data3)){
 const err7 = {};
 if(vErrors === null){
 vErrors = [err7];
@@ -5743,7 +5911,7 @@ vErrors = null;
 }
 }
 if(typeof data3 === "string"){
-if(!pattern5.test(data3)){
+if(!pattern8.test(data3)){
 const err9 = {instancePath:instancePath+"/mac",schemaPath:"#/definitions/mac/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f][02468AaCcEe](:[0-9A-Fa-f]{2}){5}$"},message:"must match pattern \""+"^[0-9A-Fa-f][02468AaCcEe](:[0-9A-Fa-f]{2}){5}$"+"\""};
 if(vErrors === null){
 vErrors = [err9];
@@ -5969,7 +6137,7 @@ if(data.shape !== undefined){
 let data13 = data.shape;
 if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
 for(const key1 in data13){
-if(!(func2.call(schema30.properties, key1))){
+if(!(func2.call(schema33.properties, key1))){
 const err28 = {instancePath:instancePath+"/shape",schemaPath:"#/definitions/shape/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err28];
@@ -5983,7 +6151,7 @@ errors++;
 if(data13.rate !== undefined){
 let data14 = data13.rate;
 if(typeof data14 === "string"){
-if(!pattern6.test(data14)){
+if(!pattern9.test(data14)){
 const err29 = {instancePath:instancePath+"/shape/rate",schemaPath:"#/definitions/shape/properties/rate/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"+"\""};
 if(vErrors === null){
 vErrors = [err29];
@@ -6008,7 +6176,7 @@ errors++;
 if(data13.burst !== undefined){
 let data15 = data13.burst;
 if((typeof data15 !== "string") && (!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15))))){
-const err31 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/type",keyword:"type",params:{type: schema30.properties.burst.type},message:"must be string,integer"};
+const err31 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/type",keyword:"type",params:{type: schema33.properties.burst.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -6030,7 +6198,7 @@ errors++;
 }
 }
 if(typeof data15 === "string"){
-if(!pattern7.test(data15)){
+if(!pattern10.test(data15)){
 const err33 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"+"\""};
 if(vErrors === null){
 vErrors = [err33];
@@ -6045,7 +6213,7 @@ errors++;
 if(data13.latency !== undefined){
 let data16 = data13.latency;
 if(typeof data16 === "string"){
-if(!pattern8.test(data16)){
+if(!pattern11.test(data16)){
 const err34 = {instancePath:instancePath+"/shape/latency",schemaPath:"#/definitions/shape/properties/latency/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
 if(vErrors === null){
 vErrors = [err34];
@@ -6070,7 +6238,7 @@ errors++;
 if(data13.limit !== undefined){
 let data17 = data13.limit;
 if((typeof data17 !== "string") && (!(((typeof data17 == "number") && (!(data17 % 1) && !isNaN(data17))) && (isFinite(data17))))){
-const err36 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/type",keyword:"type",params:{type: schema30.properties.limit.type},message:"must be string,integer"};
+const err36 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/type",keyword:"type",params:{type: schema33.properties.limit.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -6092,7 +6260,7 @@ errors++;
 }
 }
 if(typeof data17 === "string"){
-if(!pattern7.test(data17)){
+if(!pattern10.test(data17)){
 const err38 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"+"\""};
 if(vErrors === null){
 vErrors = [err38];
@@ -6107,7 +6275,7 @@ errors++;
 if(data13.delay !== undefined){
 let data18 = data13.delay;
 if(typeof data18 === "string"){
-if(!pattern8.test(data18)){
+if(!pattern11.test(data18)){
 const err39 = {instancePath:instancePath+"/shape/delay",schemaPath:"#/definitions/shape/properties/delay/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
 if(vErrors === null){
 vErrors = [err39];
@@ -6132,7 +6300,7 @@ errors++;
 if(data13.jitter !== undefined){
 let data19 = data13.jitter;
 if(typeof data19 === "string"){
-if(!pattern8.test(data19)){
+if(!pattern11.test(data19)){
 const err41 = {instancePath:instancePath+"/shape/jitter",schemaPath:"#/definitions/shape/properties/jitter/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
 if(vErrors === null){
 vErrors = [err41];
@@ -6157,7 +6325,7 @@ errors++;
 if(data13.loss !== undefined){
 let data20 = data13.loss;
 if(typeof data20 === "string"){
-if(!pattern12.test(data20)){
+if(!pattern15.test(data20)){
 const err43 = {instancePath:instancePath+"/shape/loss",schemaPath:"#/definitions/shape/properties/loss/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
 if(vErrors === null){
 vErrors = [err43];
@@ -6182,7 +6350,7 @@ errors++;
 if(data13.duplicate !== undefined){
 let data21 = data13.duplicate;
 if(typeof data21 === "string"){
-if(!pattern12.test(data21)){
+if(!pattern15.test(data21)){
 const err45 = {instancePath:instancePath+"/shape/duplicate",schemaPath:"#/definitions/shape/properties/duplicate/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
 if(vErrors === null){
 vErrors = [err45];
@@ -6207,7 +6375,7 @@ errors++;
 if(data13.corrupt !== undefined){
 let data22 = data13.corrupt;
 if(typeof data22 === "string"){
-if(!pattern12.test(data22)){
+if(!pattern15.test(data22)){
 const err47 = {instancePath:instancePath+"/shape/corrupt",schemaPath:"#/definitions/shape/properties/corrupt/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
 if(vErrors === null){
 vErrors = [err47];
@@ -6232,7 +6400,7 @@ errors++;
 if(data13.reorder !== undefined){
 let data23 = data13.reorder;
 if(typeof data23 === "string"){
-if(!pattern12.test(data23)){
+if(!pattern15.test(data23)){
 const err49 = {instancePath:instancePath+"/shape/reorder",schemaPath:"#/definitions/shape/properties/reorder/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
 if(vErrors === null){
 vErrors = [err49];
@@ -6277,7 +6445,7 @@ vErrors.push(err52);
 }
 errors++;
 }
-if(!pattern16.test(data24)){
+if(!pattern19.test(data24)){
 const err53 = {instancePath:instancePath+"/shape/qdisc",schemaPath:"#/definitions/shape/properties/qdisc/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"+"\""};
 if(vErrors === null){
 vErrors = [err53];
@@ -6312,14 +6480,14 @@ errors++;
 }
 }
 }
-validate53.errors = vErrors;
+validate55.errors = vErrors;
 return errors === 0;
 }
 
-const schema113 = {"description":"A veth pair.","type":"object","additionalProperties":false,"required":["ends"],"properties":{"ends":{"description":"Exactly two ends.","type":"array","minItems":2,"maxItems":2,"items":{"$ref":"#/definitions/end"}}}};
-const schema114 = {"description":"One end of a veth pair.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of this end (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this end a port of this bridge (same namespace)."},"shape":{"$ref":"#/definitions/shape"}}};
+const schema116 = {"description":"A veth pair.","type":"object","additionalProperties":false,"required":["ends"],"properties":{"ends":{"description":"Exactly two ends.","type":"array","minItems":2,"maxItems":2,"items":{"$ref":"#/definitions/end"}}}};
+const schema117 = {"description":"One end of a veth pair.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of this end (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this end a port of this bridge (same namespace)."},"shape":{"$ref":"#/definitions/shape"}}};
 
-function validate57(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -6334,7 +6502,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(func2.call(schema114.properties, key0))){
+if(!(func2.call(schema117.properties, key0))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -6368,7 +6536,7 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(!pattern2.test(data0)){
+if(!pattern5.test(data0)){
 const err4 = {instancePath:instancePath+"/name",schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err4];
@@ -6393,8 +6561,8 @@ errors++;
 if(data.namespace !== undefined){
 let data1 = data.namespace;
 if(typeof data1 === "string"){
-if(!pattern1.test(data1)){
-const err6 = {instancePath:instancePath+"/namespace",schemaPath:"#/definitions/nsName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"+"\""};
+if(!pattern4.test(data1)){
+const err6 = {instancePath:instancePath+"/namespace",schemaPath:"#/definitions/nsName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}(@[a-z0-9][a-z0-9-]{0,15})?$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}(@[a-z0-9][a-z0-9-]{0,15})?$"+"\""};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -6416,8 +6584,8 @@ errors++;
 }
 }
 if(data.addresses !== undefined){
-if(!(validate13(data.addresses, {instancePath:instancePath+"/addresses",parentData:data,parentDataProperty:"addresses",rootData}))){
-vErrors = vErrors === null ? validate13.errors : vErrors.concat(validate13.errors);
+if(!(validate15(data.addresses, {instancePath:instancePath+"/addresses",parentData:data,parentDataProperty:"addresses",rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
 errors = vErrors.length;
 }
 }
@@ -6461,7 +6629,7 @@ let data4 = data.mac;
 const _errs15 = errors;
 const _errs16 = errors;
 if(typeof data4 === "string"){
-if(!pattern4.test(data4)){
+if(!pattern7.test(data4)){
 const err11 = {};
 if(vErrors === null){
 vErrors = [err11];
@@ -6495,7 +6663,7 @@ vErrors = null;
 }
 }
 if(typeof data4 === "string"){
-if(!pattern5.test(data4)){
+if(!pattern8.test(data4)){
 const err13 = {instancePath:instancePath+"/mac",schemaPath:"#/definitions/mac/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f][02468AaCcEe](:[0-9A-Fa-f]{2}){5}$"},message:"must match pattern \""+"^[0-9A-Fa-f][02468AaCcEe](:[0-9A-Fa-f]{2}){5}$"+"\""};
 if(vErrors === null){
 vErrors = [err13];
@@ -6564,7 +6732,7 @@ vErrors.push(err18);
 }
 errors++;
 }
-if(!pattern2.test(data7)){
+if(!pattern5.test(data7)){
 const err19 = {instancePath:instancePath+"/bridge",schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err19];
@@ -6590,7 +6758,7 @@ if(data.shape !== undefined){
 let data8 = data.shape;
 if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
 for(const key1 in data8){
-if(!(func2.call(schema30.properties, key1))){
+if(!(func2.call(schema33.properties, key1))){
 const err21 = {instancePath:instancePath+"/shape",schemaPath:"#/definitions/shape/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err21];
@@ -6604,7 +6772,7 @@ errors++;
 if(data8.rate !== undefined){
 let data9 = data8.rate;
 if(typeof data9 === "string"){
-if(!pattern6.test(data9)){
+if(!pattern9.test(data9)){
 const err22 = {instancePath:instancePath+"/shape/rate",schemaPath:"#/definitions/shape/properties/rate/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"+"\""};
 if(vErrors === null){
 vErrors = [err22];
@@ -6629,7 +6797,7 @@ errors++;
 if(data8.burst !== undefined){
 let data10 = data8.burst;
 if((typeof data10 !== "string") && (!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10))))){
-const err24 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/type",keyword:"type",params:{type: schema30.properties.burst.type},message:"must be string,integer"};
+const err24 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/type",keyword:"type",params:{type: schema33.properties.burst.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -6651,7 +6819,7 @@ errors++;
 }
 }
 if(typeof data10 === "string"){
-if(!pattern7.test(data10)){
+if(!pattern10.test(data10)){
 const err26 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"+"\""};
 if(vErrors === null){
 vErrors = [err26];
@@ -6666,7 +6834,7 @@ errors++;
 if(data8.latency !== undefined){
 let data11 = data8.latency;
 if(typeof data11 === "string"){
-if(!pattern8.test(data11)){
+if(!pattern11.test(data11)){
 const err27 = {instancePath:instancePath+"/shape/latency",schemaPath:"#/definitions/shape/properties/latency/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
 if(vErrors === null){
 vErrors = [err27];
@@ -6691,7 +6859,7 @@ errors++;
 if(data8.limit !== undefined){
 let data12 = data8.limit;
 if((typeof data12 !== "string") && (!(((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12))) && (isFinite(data12))))){
-const err29 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/type",keyword:"type",params:{type: schema30.properties.limit.type},message:"must be string,integer"};
+const err29 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/type",keyword:"type",params:{type: schema33.properties.limit.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -6713,7 +6881,7 @@ errors++;
 }
 }
 if(typeof data12 === "string"){
-if(!pattern7.test(data12)){
+if(!pattern10.test(data12)){
 const err31 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"+"\""};
 if(vErrors === null){
 vErrors = [err31];
@@ -6728,7 +6896,7 @@ errors++;
 if(data8.delay !== undefined){
 let data13 = data8.delay;
 if(typeof data13 === "string"){
-if(!pattern8.test(data13)){
+if(!pattern11.test(data13)){
 const err32 = {instancePath:instancePath+"/shape/delay",schemaPath:"#/definitions/shape/properties/delay/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
 if(vErrors === null){
 vErrors = [err32];
@@ -6753,7 +6921,7 @@ errors++;
 if(data8.jitter !== undefined){
 let data14 = data8.jitter;
 if(typeof data14 === "string"){
-if(!pattern8.test(data14)){
+if(!pattern11.test(data14)){
 const err34 = {instancePath:instancePath+"/shape/jitter",schemaPath:"#/definitions/shape/properties/jitter/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
 if(vErrors === null){
 vErrors = [err34];
@@ -6778,7 +6946,7 @@ errors++;
 if(data8.loss !== undefined){
 let data15 = data8.loss;
 if(typeof data15 === "string"){
-if(!pattern12.test(data15)){
+if(!pattern15.test(data15)){
 const err36 = {instancePath:instancePath+"/shape/loss",schemaPath:"#/definitions/shape/properties/loss/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
 if(vErrors === null){
 vErrors = [err36];
@@ -6803,7 +6971,7 @@ errors++;
 if(data8.duplicate !== undefined){
 let data16 = data8.duplicate;
 if(typeof data16 === "string"){
-if(!pattern12.test(data16)){
+if(!pattern15.test(data16)){
 const err38 = {instancePath:instancePath+"/shape/duplicate",schemaPath:"#/definitions/shape/properties/duplicate/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
 if(vErrors === null){
 vErrors = [err38];
@@ -6828,7 +6996,7 @@ errors++;
 if(data8.corrupt !== undefined){
 let data17 = data8.corrupt;
 if(typeof data17 === "string"){
-if(!pattern12.test(data17)){
+if(!pattern15.test(data17)){
 const err40 = {instancePath:instancePath+"/shape/corrupt",schemaPath:"#/definitions/shape/properties/corrupt/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
 if(vErrors === null){
 vErrors = [err40];
@@ -6853,7 +7021,7 @@ errors++;
 if(data8.reorder !== undefined){
 let data18 = data8.reorder;
 if(typeof data18 === "string"){
-if(!pattern12.test(data18)){
+if(!pattern15.test(data18)){
 const err42 = {instancePath:instancePath+"/shape/reorder",schemaPath:"#/definitions/shape/properties/reorder/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
 if(vErrors === null){
 vErrors = [err42];
@@ -6898,7 +7066,7 @@ vErrors.push(err45);
 }
 errors++;
 }
-if(!pattern16.test(data19)){
+if(!pattern19.test(data19)){
 const err46 = {instancePath:instancePath+"/shape/qdisc",schemaPath:"#/definitions/shape/properties/qdisc/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"+"\""};
 if(vErrors === null){
 vErrors = [err46];
@@ -6943,12 +7111,12 @@ vErrors.push(err49);
 }
 errors++;
 }
-validate57.errors = vErrors;
+validate59.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate56(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate58(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -6999,8 +7167,8 @@ errors++;
 }
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate57(data0[i0], {instancePath:instancePath+"/ends/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
+if(!(validate59(data0[i0], {instancePath:instancePath+"/ends/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
 errors = vErrors.length;
 }
 }
@@ -7027,13 +7195,13 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate56.errors = vErrors;
+validate58.errors = vErrors;
 return errors === 0;
 }
 
-const schema123 = {"description":"A test run by `topo test`, from namespace `from`: exactly one of ping, tcp, http or command.","type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"$ref":"#/definitions/nsName","description":"A declared namespace, or host."},"ping":{"description":"Ping an address declared in the lab, or a namespace name (each of its addresses). With external: true, any address.","type":"string","minLength":1},"tcp":{"description":"Connect to HOST:PORT (\"[v6]:PORT\"); HOST is a namespace name (its first address), an address, or a name resolved in `from`. Outcome matched against `expect` (default open).","type":"string","minLength":1},"http":{"description":"GET an http:// or https:// URL (its host as for tcp; https: the certificate is verified against the system's CAs and the host as written, unless insecure); the response's status is matched against `status` (default 200).","type":"string","minLength":1},"insecure":{"description":"http with an https:// URL: accept any certificate (self-signed, for another name, expired).","type":"boolean"},"command":{"description":"Run a command in `from`: a list (argv) or a line for `sh -c`; its exit code is matched against `exit` (default 0), its output against `output`.","type":["string","array"],"minLength":1,"items":{"type":"string"}},"expect":{"description":"ping: reachable (default) or unreachable. tcp: open (default), refused, unreachable, timeout, or closed (anything but open).","enum":["reachable","unreachable","open","refused","timeout","closed"]},"status":{"description":"http: the expected status (default 200).","type":"integer","minimum":100,"maximum":599},"exit":{"description":"command: the expected exit code (default 0).","type":"integer","minimum":0,"maximum":255},"output":{"description":"command: a regular expression (JavaScript, ^ and $ at each line) its standard output must match somewhere.","type":"string"},"external":{"description":"ping: allow a target the lab doesn't declare.","type":"boolean"},"until":{"description":"Try again until the test holds or this time has passed (seconds, or \"500ms\", \"30s\", \"2m\"; at most 10 minutes): for a daemon still starting. Default: one try.","type":["number","string"]},"interval":{"description":"Time between tries with `until` (default 1s).","type":["number","string"]},"timeout":{"description":"How long one try may take (seconds, or \"500ms\", \"30s\", \"2m\"; at most 10 minutes): a command is stopped after it, with everything it started (default 30s); ping, tcp and http wait that long for an answer (default: topo test --timeout, 2s; ping in whole seconds, rounded up).","type":["number","string"]}}};
+const schema126 = {"description":"A test run by `topo test`, from namespace `from`: exactly one of ping, tcp, http or command.","type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"$ref":"#/definitions/nsName","description":"A declared namespace, or host."},"ping":{"description":"Ping an address declared in the lab, or a namespace name (each of its addresses). With external: true, any address.","type":"string","minLength":1},"tcp":{"description":"Connect to HOST:PORT (\"[v6]:PORT\"); HOST is a namespace name (its first address), an address, or a name resolved in `from`. Outcome matched against `expect` (default open).","type":"string","minLength":1},"http":{"description":"GET an http:// or https:// URL (its host as for tcp; https: the certificate is verified against the system's CAs and the host as written, unless insecure); the response's status is matched against `status` (default 200).","type":"string","minLength":1},"insecure":{"description":"http with an https:// URL: accept any certificate (self-signed, for another name, expired).","type":"boolean"},"command":{"description":"Run a command in `from`: a list (argv) or a line for `sh -c`; its exit code is matched against `exit` (default 0), its output against `output`.","type":["string","array"],"minLength":1,"items":{"type":"string"}},"expect":{"description":"ping: reachable (default) or unreachable. tcp: open (default), refused, unreachable, timeout, or closed (anything but open).","enum":["reachable","unreachable","open","refused","timeout","closed"]},"status":{"description":"http: the expected status (default 200).","type":"integer","minimum":100,"maximum":599},"exit":{"description":"command: the expected exit code (default 0).","type":"integer","minimum":0,"maximum":255},"output":{"description":"command: a regular expression (JavaScript, ^ and $ at each line) its standard output must match somewhere.","type":"string"},"external":{"description":"ping: allow a target the lab doesn't declare.","type":"boolean"},"until":{"description":"Try again until the test holds or this time has passed (seconds, or \"500ms\", \"30s\", \"2m\"; at most 10 minutes): for a daemon still starting. Default: one try.","type":["number","string"]},"interval":{"description":"Time between tries with `until` (default 1s).","type":["number","string"]},"timeout":{"description":"How long one try may take (seconds, or \"500ms\", \"30s\", \"2m\"; at most 10 minutes): a command is stopped after it, with everything it started (default 30s); ping, tcp and http wait that long for an answer (default: topo test --timeout, 2s; ping in whole seconds, rounded up).","type":["number","string"]}}};
 
-function validate61(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate63(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -7048,7 +7216,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(func2.call(schema123.properties, key0))){
+if(!(func2.call(schema126.properties, key0))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -7062,8 +7230,8 @@ errors++;
 if(data.from !== undefined){
 let data0 = data.from;
 if(typeof data0 === "string"){
-if(!pattern1.test(data0)){
-const err2 = {instancePath:instancePath+"/from",schemaPath:"#/definitions/nsName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"+"\""};
+if(!pattern4.test(data0)){
+const err2 = {instancePath:instancePath+"/from",schemaPath:"#/definitions/nsName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}(@[a-z0-9][a-z0-9-]{0,15})?$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}(@[a-z0-9][a-z0-9-]{0,15})?$"+"\""};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -7174,7 +7342,7 @@ errors++;
 if(data.command !== undefined){
 let data5 = data.command;
 if((typeof data5 !== "string") && (!(Array.isArray(data5)))){
-const err11 = {instancePath:instancePath+"/command",schemaPath:"#/properties/command/type",keyword:"type",params:{type: schema123.properties.command.type},message:"must be string,array"};
+const err11 = {instancePath:instancePath+"/command",schemaPath:"#/properties/command/type",keyword:"type",params:{type: schema126.properties.command.type},message:"must be string,array"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -7214,7 +7382,7 @@ errors++;
 if(data.expect !== undefined){
 let data7 = data.expect;
 if(!((((((data7 === "reachable") || (data7 === "unreachable")) || (data7 === "open")) || (data7 === "refused")) || (data7 === "timeout")) || (data7 === "closed"))){
-const err14 = {instancePath:instancePath+"/expect",schemaPath:"#/properties/expect/enum",keyword:"enum",params:{allowedValues: schema123.properties.expect.enum},message:"must be equal to one of the allowed values"};
+const err14 = {instancePath:instancePath+"/expect",schemaPath:"#/properties/expect/enum",keyword:"enum",params:{allowedValues: schema126.properties.expect.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -7321,7 +7489,7 @@ errors++;
 if(data.until !== undefined){
 let data12 = data.until;
 if((!((typeof data12 == "number") && (isFinite(data12)))) && (typeof data12 !== "string")){
-const err23 = {instancePath:instancePath+"/until",schemaPath:"#/properties/until/type",keyword:"type",params:{type: schema123.properties.until.type},message:"must be number,string"};
+const err23 = {instancePath:instancePath+"/until",schemaPath:"#/properties/until/type",keyword:"type",params:{type: schema126.properties.until.type},message:"must be number,string"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -7334,7 +7502,7 @@ errors++;
 if(data.interval !== undefined){
 let data13 = data.interval;
 if((!((typeof data13 == "number") && (isFinite(data13)))) && (typeof data13 !== "string")){
-const err24 = {instancePath:instancePath+"/interval",schemaPath:"#/properties/interval/type",keyword:"type",params:{type: schema123.properties.interval.type},message:"must be number,string"};
+const err24 = {instancePath:instancePath+"/interval",schemaPath:"#/properties/interval/type",keyword:"type",params:{type: schema126.properties.interval.type},message:"must be number,string"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -7347,7 +7515,7 @@ errors++;
 if(data.timeout !== undefined){
 let data14 = data.timeout;
 if((!((typeof data14 == "number") && (isFinite(data14)))) && (typeof data14 !== "string")){
-const err25 = {instancePath:instancePath+"/timeout",schemaPath:"#/properties/timeout/type",keyword:"type",params:{type: schema123.properties.timeout.type},message:"must be number,string"};
+const err25 = {instancePath:instancePath+"/timeout",schemaPath:"#/properties/timeout/type",keyword:"type",params:{type: schema126.properties.timeout.type},message:"must be number,string"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -7368,7 +7536,7 @@ vErrors.push(err26);
 }
 errors++;
 }
-validate61.errors = vErrors;
+validate63.errors = vErrors;
 return errors === 0;
 }
 
@@ -7389,7 +7557,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "name") || (key0 === "namespaces")) || (key0 === "dns")) || (key0 === "hosts")) || (key0 === "tables")) || (key0 === "bridges")) || (key0 === "veths")) || (key0 === "tests"))){
+if(!(func2.call(schema11.properties, key0))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -7425,14 +7593,14 @@ vErrors.push(err3);
 errors++;
 }
 }
-if(data.namespaces !== undefined){
-let data1 = data.namespaces;
+if(data.machines !== undefined){
+let data1 = data.machines;
 if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
 for(const key1 in data1){
 const _errs7 = errors;
 if(typeof key1 === "string"){
-if(!pattern1.test(key1)){
-const err4 = {instancePath:instancePath+"/namespaces",schemaPath:"#/definitions/nsName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"+"\"",propertyName:key1};
+if(!pattern0.test(key1)){
+const err4 = {instancePath:instancePath+"/machines",schemaPath:"#/definitions/hostName/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9-]{0,15}$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9-]{0,15}$"+"\"",propertyName:key1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -7443,7 +7611,7 @@ errors++;
 }
 }
 else {
-const err5 = {instancePath:instancePath+"/namespaces",schemaPath:"#/definitions/nsName/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key1};
+const err5 = {instancePath:instancePath+"/machines",schemaPath:"#/definitions/hostName/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key1};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -7454,7 +7622,7 @@ errors++;
 }
 var valid2 = _errs7 === errors;
 if(!valid2){
-const err6 = {instancePath:instancePath+"/namespaces",schemaPath:"#/properties/namespaces/propertyNames",keyword:"propertyNames",params:{propertyName: key1},message:"property name must be valid"};
+const err6 = {instancePath:instancePath+"/machines",schemaPath:"#/properties/machines/propertyNames",keyword:"propertyNames",params:{propertyName: key1},message:"property name must be valid"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -7465,14 +7633,14 @@ errors++;
 }
 }
 for(const key2 in data1){
-if(!(validate11(data1[key2], {instancePath:instancePath+"/namespaces/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data1,parentDataProperty:key2,rootData}))){
+if(!(validate11(data1[key2], {instancePath:instancePath+"/machines/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data1,parentDataProperty:key2,rootData}))){
 vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
 errors = vErrors.length;
 }
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/namespaces",schemaPath:"#/properties/namespaces/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err7 = {instancePath:instancePath+"/machines",schemaPath:"#/properties/machines/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -7482,32 +7650,14 @@ vErrors.push(err7);
 errors++;
 }
 }
-if(data.dns !== undefined){
-if(!(validate45(data.dns, {instancePath:instancePath+"/dns",parentData:data,parentDataProperty:"dns",rootData}))){
-vErrors = vErrors === null ? validate45.errors : vErrors.concat(validate45.errors);
-errors = vErrors.length;
-}
-}
-if(data.hosts !== undefined){
-if(!(validate47(data.hosts, {instancePath:instancePath+"/hosts",parentData:data,parentDataProperty:"hosts",rootData}))){
-vErrors = vErrors === null ? validate47.errors : vErrors.concat(validate47.errors);
-errors = vErrors.length;
-}
-}
-if(data.tables !== undefined){
-if(!(validate16(data.tables, {instancePath:instancePath+"/tables",parentData:data,parentDataProperty:"tables",rootData}))){
-vErrors = vErrors === null ? validate16.errors : vErrors.concat(validate16.errors);
-errors = vErrors.length;
-}
-}
-if(data.bridges !== undefined){
-let data6 = data.bridges;
-if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
-for(const key3 in data6){
-const _errs17 = errors;
+if(data.namespaces !== undefined){
+let data3 = data.namespaces;
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+for(const key3 in data3){
+const _errs14 = errors;
 if(typeof key3 === "string"){
-if(func3(key3) > 15){
-const err8 = {instancePath:instancePath+"/bridges",schemaPath:"#/definitions/ifName/maxLength",keyword:"maxLength",params:{limit: 15},message:"must NOT have more than 15 characters",propertyName:key3};
+if(!pattern4.test(key3)){
+const err8 = {instancePath:instancePath+"/namespaces",schemaPath:"#/definitions/nsName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}(@[a-z0-9][a-z0-9-]{0,15})?$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}(@[a-z0-9][a-z0-9-]{0,15})?$"+"\"",propertyName:key3};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -7516,8 +7666,9 @@ vErrors.push(err8);
 }
 errors++;
 }
-if(func3(key3) < 1){
-const err9 = {instancePath:instancePath+"/bridges",schemaPath:"#/definitions/ifName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",propertyName:key3};
+}
+else {
+const err9 = {instancePath:instancePath+"/namespaces",schemaPath:"#/definitions/nsName/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key3};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -7526,8 +7677,9 @@ vErrors.push(err9);
 }
 errors++;
 }
-if(!pattern2.test(key3)){
-const err10 = {instancePath:instancePath+"/bridges",schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\"",propertyName:key3};
+var valid5 = _errs14 === errors;
+if(!valid5){
+const err10 = {instancePath:instancePath+"/namespaces",schemaPath:"#/properties/namespaces/propertyNames",keyword:"propertyNames",params:{propertyName: key3},message:"property name must be valid"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -7537,8 +7689,15 @@ vErrors.push(err10);
 errors++;
 }
 }
+for(const key4 in data3){
+if(!(validate13(data3[key4], {instancePath:instancePath+"/namespaces/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data3,parentDataProperty:key4,rootData}))){
+vErrors = vErrors === null ? validate13.errors : vErrors.concat(validate13.errors);
+errors = vErrors.length;
+}
+}
+}
 else {
-const err11 = {instancePath:instancePath+"/bridges",schemaPath:"#/definitions/ifName/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key3};
+const err11 = {instancePath:instancePath+"/namespaces",schemaPath:"#/properties/namespaces/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -7547,9 +7706,33 @@ vErrors.push(err11);
 }
 errors++;
 }
-var valid5 = _errs17 === errors;
-if(!valid5){
-const err12 = {instancePath:instancePath+"/bridges",schemaPath:"#/properties/bridges/propertyNames",keyword:"propertyNames",params:{propertyName: key3},message:"property name must be valid"};
+}
+if(data.dns !== undefined){
+if(!(validate47(data.dns, {instancePath:instancePath+"/dns",parentData:data,parentDataProperty:"dns",rootData}))){
+vErrors = vErrors === null ? validate47.errors : vErrors.concat(validate47.errors);
+errors = vErrors.length;
+}
+}
+if(data.hosts !== undefined){
+if(!(validate49(data.hosts, {instancePath:instancePath+"/hosts",parentData:data,parentDataProperty:"hosts",rootData}))){
+vErrors = vErrors === null ? validate49.errors : vErrors.concat(validate49.errors);
+errors = vErrors.length;
+}
+}
+if(data.tables !== undefined){
+if(!(validate18(data.tables, {instancePath:instancePath+"/tables",parentData:data,parentDataProperty:"tables",rootData}))){
+vErrors = vErrors === null ? validate18.errors : vErrors.concat(validate18.errors);
+errors = vErrors.length;
+}
+}
+if(data.bridges !== undefined){
+let data8 = data.bridges;
+if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
+for(const key5 in data8){
+const _errs24 = errors;
+if(typeof key5 === "string"){
+if(func3(key5) > 15){
+const err12 = {instancePath:instancePath+"/bridges",schemaPath:"#/definitions/ifName/maxLength",keyword:"maxLength",params:{limit: 15},message:"must NOT have more than 15 characters",propertyName:key5};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -7558,16 +7741,8 @@ vErrors.push(err12);
 }
 errors++;
 }
-}
-for(const key4 in data6){
-if(!(validate53(data6[key4], {instancePath:instancePath+"/bridges/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data6,parentDataProperty:key4,rootData}))){
-vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err13 = {instancePath:instancePath+"/bridges",schemaPath:"#/properties/bridges/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(func3(key5) < 1){
+const err13 = {instancePath:instancePath+"/bridges",schemaPath:"#/definitions/ifName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",propertyName:key5};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -7576,20 +7751,8 @@ vErrors.push(err13);
 }
 errors++;
 }
-}
-if(data.veths !== undefined){
-let data8 = data.veths;
-if(Array.isArray(data8)){
-const len0 = data8.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate56(data8[i0], {instancePath:instancePath+"/veths/" + i0,parentData:data8,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate56.errors : vErrors.concat(validate56.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err14 = {instancePath:instancePath+"/veths",schemaPath:"#/properties/veths/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(!pattern5.test(key5)){
+const err14 = {instancePath:instancePath+"/bridges",schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\"",propertyName:key5};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -7599,19 +7762,8 @@ vErrors.push(err14);
 errors++;
 }
 }
-if(data.tests !== undefined){
-let data10 = data.tests;
-if(Array.isArray(data10)){
-const len1 = data10.length;
-for(let i1=0; i1<len1; i1++){
-if(!(validate61(data10[i1], {instancePath:instancePath+"/tests/" + i1,parentData:data10,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
-errors = vErrors.length;
-}
-}
-}
 else {
-const err15 = {instancePath:instancePath+"/tests",schemaPath:"#/properties/tests/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err15 = {instancePath:instancePath+"/bridges",schemaPath:"#/definitions/ifName/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key5};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -7620,15 +7772,88 @@ vErrors.push(err15);
 }
 errors++;
 }
-}
-}
-else {
-const err16 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+var valid8 = _errs24 === errors;
+if(!valid8){
+const err16 = {instancePath:instancePath+"/bridges",schemaPath:"#/properties/bridges/propertyNames",keyword:"propertyNames",params:{propertyName: key5},message:"property name must be valid"};
 if(vErrors === null){
 vErrors = [err16];
 }
 else {
 vErrors.push(err16);
+}
+errors++;
+}
+}
+for(const key6 in data8){
+if(!(validate55(data8[key6], {instancePath:instancePath+"/bridges/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data8,parentDataProperty:key6,rootData}))){
+vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err17 = {instancePath:instancePath+"/bridges",schemaPath:"#/properties/bridges/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+if(data.veths !== undefined){
+let data10 = data.veths;
+if(Array.isArray(data10)){
+const len0 = data10.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate58(data10[i0], {instancePath:instancePath+"/veths/" + i0,parentData:data10,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate58.errors : vErrors.concat(validate58.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err18 = {instancePath:instancePath+"/veths",schemaPath:"#/properties/veths/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+if(data.tests !== undefined){
+let data12 = data.tests;
+if(Array.isArray(data12)){
+const len1 = data12.length;
+for(let i1=0; i1<len1; i1++){
+if(!(validate63(data12[i1], {instancePath:instancePath+"/tests/" + i1,parentData:data12,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err19 = {instancePath:instancePath+"/tests",schemaPath:"#/properties/tests/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+}
+else {
+const err20 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
 }
 errors++;
 }
