@@ -1,0 +1,266 @@
+// `topo import`'s pure half: a live snapshot (what io/read-live.ts read) turned into the topology file that
+// reproduces it. The lab is the namespaces asked for plus what of the host connects to them: the host ends of their
+// veths, the host bridges those ends are ports of, and the host routes through those interfaces. What topo can
+// express is imported; everything else that was read is listed in `skipped` (never dropped silently). Routes,
+// neighbours and rules are taken from their kinds' live() (read as no lab's: every object is someone else's),
+// bridge options from the bridge kind's reader.
+import type { KindContext } from '../core/kind.js';
+import { linkIsUp, type IpLink, type LiveSnapshot, type NsLive } from '../core/live.js';
+import { labIdentity } from '../core/lab.js';
+import { emptyState } from '../core/state.js';
+import { HOST, type EndSpec, type NamespaceSpec, type NsBridgeSpec, type RouteSpec, type Topology, type VethSpec } from '../model.js';
+import { compareOptions, DEFAULTS, liveOptions } from '../kinds/bridge-options.js';
+import { isPromisc } from '../kinds/common.js';
+import { DEFAULT_MTU } from '../kinds/link-defaults.js';
+import { neighbourKind, type NeighbourSpec } from '../kinds/neighbour.js';
+import { routeKind } from '../kinds/route.js';
+import { ruleKind } from '../kinds/rule.js';
+import { LOCAL_TABLE, printedTable } from '../kinds/tables.js';
+
+/** Something read that the imported file does not hold, and why. */
+export interface Skipped { ns: string; what: string; why: string }
+
+/** The sysctls import reads in every namespace, with the value a new namespace has (written only when it differs). */
+export const IMPORTED_SYSCTLS: Readonly<Record<string, string>> = {
+  'net.ipv4.ip_forward': '0',
+  'net.ipv6.conf.all.forwarding': '0',
+};
+
+export interface ImportInput {
+  snap: LiveSnapshot;
+  /** The lab's name (already checked). */
+  name: string;
+  /** The namespaces to import (each in snap.ns). */
+  namespaces: string[];
+  /** nftables tables per namespace ("inet topo-lab"), or undefined where nft could not be read (with why). */
+  nftTables?: Record<string, string[] | { unread: string }>;
+}
+
+export interface Imported { topo: Topology; skipped: Skipped[] }
+
+/** A veth end as read: its namespace and interface. */
+interface LiveEnd { ns: string; l: IpLink }
+
+const KERNEL_PROTOS = new Set(['kernel', 'ra', 'redirect']);
+const kindOf = (l: IpLink) => l.linkinfo?.info_kind;
+
+export function importTopology(input: ImportInput): Imported {
+  const { snap, namespaces } = input;
+  const skipped: Skipped[] = [];
+  const skip = (ns: string, what: string, why: string) => skipped.push({ ns, what, why });
+  const lab = new Set(namespaces);
+  const nsSpecs: Record<string, NamespaceSpec> = {};
+  const hostBridges: Record<string, NsBridgeSpec> = {};
+  const veths: VethSpec[] = [];
+  /** The interfaces the file declares, by "ns/name" (routes and neighbours on others are skipped). */
+  const declared = new Set<string>();
+  const ends = new Map<string, EndSpec>();
+  const paired = new Set<string>();
+
+  for (const ns of namespaces) {
+    const live = snap.ns[ns];
+    const spec: NamespaceSpec = (nsSpecs[ns] = {});
+    for (const l of live.links) {
+      const kind = kindOf(l);
+      if (l.ifname === 'lo') { loopback(live, l, spec, skip); continue; }
+      if (kind === 'bridge') {
+        (spec.bridges ??= {})[l.ifname] = bridgeSpec(l);
+        declared.add(`${ns}/${l.ifname}`);
+      } else if (kind !== 'veth') {
+        skip(ns, `interface ${l.ifname}${kind ? ` (${kind})` : ''}`, 'topo import reads veths and bridges only');
+      }
+    }
+  }
+  // Veth pairs: each end of an imported namespace with its peer (in an imported namespace or the host).
+  for (const ns of namespaces) {
+    for (const l of snap.ns[ns].links) {
+      if (kindOf(l) !== 'veth' || paired.has(`${ns}/${l.ifname}`)) continue;
+      const peer = peerOf(snap, { ns, l });
+      if (!peer || (peer.ns !== HOST && !lab.has(peer.ns))) {
+        skip(ns, `veth ${l.ifname}`, peer ? `its peer ${peer.l.ifname} is in namespace ${peer.ns}, which is not imported` : 'its peer is in a namespace that has no name here');
+        continue;
+      }
+      paired.add(`${ns}/${l.ifname}`);
+      paired.add(`${peer.ns}/${peer.l.ifname}`);
+      const pair = [{ ns, l }, peer].map((e) => endSpec(e, snap));
+      for (const [i, e] of [{ ns, l }, peer].entries()) { ends.set(`${e.ns}/${e.l.ifname}`, pair[i]); declared.add(`${e.ns}/${e.l.ifname}`); }
+      veths.push({ ends: [pair[0], pair[1]] });
+    }
+  }
+  // The host's bridges that the host ends are ports of; their other ports are not the lab's.
+  const hostLinks = snap.ns[HOST]?.links ?? [];
+  for (const [key, end] of ends) {
+    if (!key.startsWith(`${HOST}/`) || end.bridge === undefined) continue;
+    const br = hostLinks.find((x) => x.ifname === end.bridge);
+    if (!br || kindOf(br) !== 'bridge') {
+      skip(HOST, `master ${end.bridge} of ${end.name}`, 'not a bridge: the end is imported without it');
+      delete end.bridge;
+      continue;
+    }
+    if (!hostBridges[br.ifname]) { hostBridges[br.ifname] = bridgeSpec(br); declared.add(`${HOST}/${br.ifname}`); }
+  }
+  for (const l of hostLinks) {
+    if (l.master && hostBridges[l.master] && !declared.has(`${HOST}/${l.ifname}`)) {
+      skip(HOST, `port ${l.ifname} of bridge ${l.master}`, 'not a veth to an imported namespace: the bridge is imported without it');
+    }
+  }
+  // A namespace end's master is a bridge of its namespace (imported above); anything else is not.
+  for (const [key, end] of ends) {
+    const ns = key.slice(0, key.indexOf('/'));
+    if (ns === HOST || end.bridge === undefined) continue;
+    if (!nsSpecs[ns].bridges?.[end.bridge]) {
+      skip(ns, `master ${end.bridge} of ${end.name}`, 'not a bridge: the end is imported without it');
+      delete end.bridge;
+    }
+  }
+  for (const [name, b] of Object.entries({ ...hostBridges })) setBridgeMtu(b, HOST, name, ends);
+  for (const ns of namespaces) for (const [name, b] of Object.entries(nsSpecs[ns].bridges ?? {})) if (b) setBridgeMtu(b, ns, name, ends);
+
+  const ctx = noLab(input.name);
+  const inScope = (ns: string) => lab.has(ns) || ns === HOST;
+  const host: NamespaceSpec = {};
+  const specOf = (ns: string) => (ns === HOST ? host : nsSpecs[ns]);
+  importRoutes(snap, ctx, inScope, declared, specOf, skip);
+  importNeighbours(snap, ctx, inScope, declared, specOf, skip);
+  for (const r of ruleKind.live(snap, ctx)) {
+    if (lab.has(r.ns)) skip(r.ns, `rule ${r.label}`, 'policy routing rules are not imported');
+  }
+  // The host's sysctls matter only to a lab that reaches into the host.
+  const hostJoined = [...declared].some((k) => k.startsWith(`${HOST}/`));
+  for (const ns of [...namespaces, ...(hostJoined ? [HOST] : [])]) {
+    const values = snap.ns[ns]?.sysctls ?? {};
+    for (const [k, def] of Object.entries(IMPORTED_SYSCTLS)) {
+      if (values[k] !== undefined && values[k] !== def) (specOf(ns).sysctls ??= {})[k] = numeric(values[k]);
+    }
+  }
+  for (const ns of namespaces) {
+    const t = input.nftTables?.[ns];
+    if (t === undefined) continue;
+    if (!Array.isArray(t)) { skip(ns, 'nftables', `not read: ${t.unread}`); continue; }
+    for (const table of t) skip(ns, `nftables table ${table}`, 'nftables tables are not imported (topo writes nat: and firewall: into a table of its own)');
+  }
+
+  const topoNs: Record<string, NamespaceSpec> = {};
+  for (const ns of [...namespaces].sort()) topoNs[ns] = nsSpecs[ns];
+  if (Object.keys(host).length) topoNs[HOST] = host;
+  const topo: Topology = { name: input.name, namespaces: topoNs };
+  if (Object.keys(hostBridges).length) topo.bridges = Object.fromEntries(Object.entries(hostBridges).sort(([a], [b]) => a.localeCompare(b)));
+  if (veths.length) topo.veths = veths;
+  return { topo, skipped };
+}
+
+/** A context in which nothing is owned: every live object is read as someone else's (kinds' live() lists them). */
+function noLab(name: string): KindContext {
+  return { lab: labIdentity(`${name}\u0000import`, 0), state: emptyState(name) };
+}
+
+const numeric = (v: string): string | number => (/^-?\d+$/.test(v) ? Number(v) : v);
+
+function loopback(live: NsLive, l: IpLink, spec: NamespaceSpec, skip: (ns: string, what: string, why: string) => void): void {
+  if (!linkIsUp(l)) spec.loopback = 'down';
+  for (const a of l.addr_info ?? []) {
+    const cidr = `${a.local}/${a.prefixlen}`;
+    if (cidr !== '127.0.0.1/8' && cidr !== '::1/128') skip(live.name, `address ${cidr} on lo`, 'topo declares no addresses on lo');
+  }
+}
+
+/** The addresses topo declares: every one but IPv6 link-local ones (the kernel's own). */
+function addressesOf(l: IpLink): string[] {
+  return (l.addr_info ?? []).filter((a) => !(a.family === 'inet6' && a.scope === 'link')).map((a) => `${a.local}/${a.prefixlen}`);
+}
+
+/** Settings a fresh apply would not give by itself (see README "Defaults are enforced"); MACs are not held. */
+function linkSettings(l: IpLink): { addresses?: string[]; up?: boolean; promisc?: boolean } {
+  const addresses = addressesOf(l);
+  return { ...(addresses.length ? { addresses } : {}), ...(linkIsUp(l) ? {} : { up: false }), ...(isPromisc(l) ? { promisc: true } : {}) };
+}
+
+function bridgeSpec(l: IpLink): NsBridgeSpec {
+  const spec: NsBridgeSpec & Record<string, unknown> = linkSettings(l);
+  for (const [k, v] of compareOptions(DEFAULTS, liveOptions(l))) if (v !== undefined) spec[k] = v;
+  if (l.mtu !== undefined) spec.mtu = l.mtu; // kept only when it differs from its ports' (setBridgeMtu)
+  return spec;
+}
+
+/** A bridge's MTU is declared only when it is not the one a fresh apply gives it: its ports' smallest, else 1500. */
+function setBridgeMtu(b: NsBridgeSpec, ns: string, name: string, ends: Map<string, EndSpec>): void {
+  const ports = [...ends.entries()].filter(([k, e]) => k.startsWith(`${ns}/`) && e.bridge === name).map(([, e]) => e.mtu ?? DEFAULT_MTU);
+  const fresh = ports.length ? Math.min(...ports) : DEFAULT_MTU;
+  if (b.mtu === fresh) delete b.mtu;
+}
+
+function endSpec(e: LiveEnd, snap: LiveSnapshot): EndSpec {
+  const master = e.l.master;
+  const isBridge = master !== undefined && snap.ns[e.ns]?.links.some((x) => x.ifname === master);
+  return {
+    name: e.l.ifname, ...(e.ns === HOST ? {} : { namespace: e.ns }),
+    ...(e.l.mtu !== undefined && e.l.mtu !== DEFAULT_MTU ? { mtu: e.l.mtu } : {}),
+    ...linkSettings(e.l), ...(master !== undefined && isBridge ? { bridge: master } : {}),
+  };
+}
+
+/**
+ * The other end of a veth: in the same namespace (no link_netnsid), else in the namespace the end's nsids name (the
+ * host when unnamed), found by its index and checked to point back. undefined when not found among those read.
+ */
+export function peerOf(snap: LiveSnapshot, e: LiveEnd): LiveEnd | undefined {
+  const id = e.l.link_netnsid;
+  const peerNs = id === undefined ? e.ns : snap.ns[e.ns]?.nsids?.[id] ?? HOST;
+  const there = snap.ns[peerNs];
+  if (!there) return undefined;
+  const l = there.links.find((x) => x.ifindex === e.l.link_index && kindOf(x) === 'veth' && x.link_index === e.l.ifindex);
+  if (!l) return undefined;
+  const back = l.link_netnsid === undefined ? peerNs : there.nsids?.[l.link_netnsid] ?? HOST;
+  return back === e.ns ? { ns: peerNs, l } : undefined;
+}
+
+type Skip = (ns: string, what: string, why: string) => void;
+
+interface RouteProps { dst: string; via?: string; dev?: string; metric: number; table?: number | string; proto?: string }
+
+/** Unicast routes (the route kind's live view) but the kernel's; in the host only those through imported interfaces. */
+function importRoutes(snap: LiveSnapshot, ctx: KindContext, inScope: (ns: string) => boolean, declared: Set<string>,
+  specOf: (ns: string) => NamespaceSpec, skip: Skip): void {
+  for (const ns of Object.keys(snap.ns).filter(inScope)) {
+    for (const r of snap.ns[ns].routes) {
+      const type = r.type ?? 'unicast';
+      if (type !== 'unicast' && printedTable(r.table) !== LOCAL_TABLE && ns !== HOST) skip(ns, `route ${type} ${r.dst}`, `${type} routes are not imported`);
+    }
+  }
+  for (const r of routeKind.live(snap, ctx)) {
+    if (!inScope(r.ns)) continue;
+    const p = r.props as RouteProps;
+    if (KERNEL_PROTOS.has(p.proto ?? '')) continue;
+    const devIn = p.dev !== undefined && declared.has(`${r.ns}/${p.dev}`);
+    if (r.ns === HOST && !devIn) continue; // the host's own routes: not the lab's
+    if (!p.dev && !p.via) { skip(r.ns, `route ${r.label}`, 'multipath routes are not imported'); continue; }
+    if (p.dev !== undefined && !devIn) { skip(r.ns, `route ${r.label}`, `its interface ${p.dev} is not imported`); continue; }
+    if (typeof p.table === 'string') { skip(r.ns, `route ${r.label}`, `table ${p.table} has a name from rt_tables, not a number`); continue; }
+    (specOf(r.ns).routes ??= []).push(routeSpec(p));
+  }
+}
+
+function routeSpec(p: RouteProps): RouteSpec {
+  const v6 = p.dst.includes(':');
+  const to = p.dst === '0.0.0.0/0' || (p.dst === '::/0' && p.via) ? 'default'
+    : p.dst.endsWith(v6 ? '/128' : '/32') ? p.dst.slice(0, p.dst.lastIndexOf('/')) : p.dst;
+  return {
+    to, ...(p.via ? { via: p.via } : {}), ...(p.dev ? { dev: p.dev } : {}),
+    ...(p.metric !== (v6 ? 1024 : 0) ? { metric: p.metric } : {}), ...(p.table !== undefined ? { table: p.table } : {}),
+  };
+}
+
+/** Permanent neighbour entries (the neighbour kind's live view) on imported interfaces. */
+function importNeighbours(snap: LiveSnapshot, ctx: KindContext, inScope: (ns: string) => boolean, declared: Set<string>,
+  specOf: (ns: string) => NamespaceSpec, skip: Skip): void {
+  for (const r of neighbourKind.live(snap, ctx)) {
+    if (!inScope(r.ns)) continue;
+    const { address, lladdr, dev } = r.props;
+    if (!declared.has(`${r.ns}/${dev}`)) {
+      if (r.ns !== HOST) skip(r.ns, `neighbour ${address} on ${dev}`, `its interface ${dev} is not imported`);
+      continue;
+    }
+    const n: NeighbourSpec = { address, lladdr, dev };
+    (specOf(r.ns).neighbours ??= []).push(n);
+  }
+}

@@ -1,0 +1,92 @@
+// `topo import`: read the live kernel (the named namespaces, all of /run/netns by default, and the host) with the
+// same reader plan and apply use (io/read-live.ts, with every kind's `ip` lines), then turn it into a topology file
+// (import-topology.ts). The file is validated before it is returned: what import prints always passes validate.
+import { EXIT, TopoError } from '../errors.js';
+import { HOST } from '../model.js';
+import type { ToolRead } from '../core/live.js';
+import { listNetns, readLive, runToolRead } from '../io/read-live.js';
+import type { Runner } from '../io/runner.js';
+import { validateText } from '../validate/index.js';
+import { kindIpReads } from './observe.js';
+import { importTopology, IMPORTED_SYSCTLS, type Imported } from './import-topology.js';
+
+export const LAB_NAME = /^[a-z0-9][a-z0-9-]{0,15}$/;
+
+export interface ImportOptions {
+  /** Namespaces to import (default: every one in /run/netns). */
+  namespaces?: string[];
+  /** The lab's name; derived from the namespaces' topo marks when they all carry the same one. */
+  name?: string;
+}
+
+export interface ImportResult extends Imported {
+  /** The namespaces imported. */
+  namespaces: string[];
+  /** Where the name came from: given, or the mark `topo:<name>` of every imported namespace's lo. */
+  nameFrom: 'option' | 'marks';
+  /** The namespaces imported whose lo carries a topo mark (a lab's), by the lab it names. */
+  marked: Record<string, string>;
+}
+
+/**
+ * Read and import. Errors (exit 64) for a name that is not a lab name, a namespace asked for that does not exist
+ * (or "host"), no namespace to import, and no --name where the marks don't give one.
+ */
+export async function importLab(run: Runner, opts: ImportOptions, render: (r: ImportResult) => string): Promise<{ result: ImportResult; text: string }> {
+  if (opts.name !== undefined && !LAB_NAME.test(opts.name)) {
+    throw usage(`--name ${JSON.stringify(opts.name)}: a lab name is 1 to 16 characters, lower-case letters, digits and '-', starting with a letter or digit`);
+  }
+  const netns = await listNetns(run);
+  const asked = opts.namespaces;
+  if (asked) {
+    const missing = asked.filter((n) => n === HOST || !netns.includes(n));
+    if (missing.length) {
+      throw usage(`--namespaces: ${missing.map((n) => JSON.stringify(n)).join(', ')} ${missing.length > 1 ? 'are' : 'is'} not ${missing.includes(HOST) ? 'a namespace to import ("host" is the one topo runs in: its objects come along with the namespaces they connect to)' : 'in /run/netns'}`,
+        netns.length ? `the namespaces here: ${netns.join(', ')}` : 'there is no named namespace here (ip netns list)');
+    }
+  }
+  const namespaces = [...new Set(asked ?? netns)].filter((n) => n !== HOST).sort();
+  if (!namespaces.length) throw usage('there is no named network namespace to import (ip netns list shows none)');
+  const sysctls = Object.fromEntries([...namespaces, HOST].map((n) => [n, Object.keys(IMPORTED_SYSCTLS)]));
+  const snap = await readLive(run, { namespaces, sysctls, ipReads: kindIpReads(), netns });
+  const gone = namespaces.filter((n) => !snap.ns[n]);
+  if (gone.length) throw new TopoError('E_READ', `namespace(s) ${gone.join(', ')} went away while being read: run topo import again`, EXIT.FAILED);
+
+  const marked: Record<string, string> = {};
+  for (const n of namespaces) {
+    const alias = snap.ns[n].links.find((l) => l.ifname === 'lo')?.ifalias;
+    if (alias?.startsWith('topo:')) marked[n] = alias.slice('topo:'.length);
+  }
+  const labs = new Set(Object.values(marked));
+  const derived = labs.size === 1 && Object.keys(marked).length === namespaces.length ? [...labs][0] : undefined;
+  const name = opts.name ?? derived;
+  if (name === undefined) {
+    throw usage('give the lab a name with --name NAME: the namespaces carry no single lab\'s marks to take it from',
+      'a lab name is 1 to 16 characters, lower-case letters, digits and \'-\'');
+  }
+  const nftTables = Object.fromEntries(await Promise.all(namespaces.map(async (ns) => [ns, await nftTablesOf(run, ns)] as const)));
+  const imported = importTopology({ snap, name, namespaces, nftTables });
+  const result: ImportResult = { ...imported, namespaces, nameFrom: opts.name !== undefined ? 'option' : 'marks', marked };
+  const text = render(result);
+  const checked = validateText(text, '<import>');
+  if (checked.problems.length) {
+    // A bug of import's: it must only write what validation accepts.
+    throw new TopoError('E_IMPORT_INVALID', `topo import wrote a file that does not validate: ${checked.problems.map((p) => p.message).join('; ')}`,
+      EXIT.INTERNAL, { problems: checked.problems, text });
+  }
+  return { result, text };
+}
+
+/** The nftables tables of a namespace ("inet topo-lab"), or why they could not be read (no nft, say). */
+async function nftTablesOf(run: Runner, ns: string): Promise<string[] | { unread: string }> {
+  const read: ToolRead = { name: 'import:nft', ns, tool: 'nft', args: ['-j', 'list', 'tables'], what: 'the nftables tables', absent: /(?!)/, pkg: 'nftables' };
+  try {
+    const doc = await runToolRead(run, read) as { nftables?: { table?: { family: string; name: string } }[] } | undefined;
+    return (doc?.nftables ?? []).flatMap((x) => (x.table ? [`${x.table.family} ${x.table.name}`] : []));
+  } catch (e) {
+    if (e instanceof TopoError) return { unread: e.message };
+    throw e;
+  }
+}
+
+const usage = (message: string, hint?: string) => new TopoError('E_USAGE', message, EXIT.USAGE, hint ? { hint } : {});
