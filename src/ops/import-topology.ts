@@ -5,17 +5,17 @@
 // neighbours and rules are taken from their kinds' live() (read as no lab's: every object is someone else's),
 // bridge options from the bridge kind's reader.
 import type { KindContext } from '../core/kind.js';
-import { linkIsUp, type IpLink, type LiveSnapshot, type NsLive } from '../core/live.js';
+import { linkIsUp, type IpLink, type IpRoute, type LiveSnapshot, type NsLive } from '../core/live.js';
 import { labIdentity } from '../core/lab.js';
 import { emptyState } from '../core/state.js';
 import { HOST, type EndSpec, type NamespaceSpec, type NsBridgeSpec, type RouteSpec, type Topology, type VethSpec } from '../model.js';
 import { compareOptions, DEFAULTS, liveOptions } from '../kinds/bridge-options.js';
-import { isPromisc } from '../kinds/common.js';
+import { canonicalDst, isPromisc } from '../kinds/common.js';
 import { DEFAULT_MTU } from '../kinds/link-defaults.js';
 import { neighbourKind, type NeighbourSpec } from '../kinds/neighbour.js';
-import { routeKind } from '../kinds/route.js';
+import { key as routeKey, routeKind } from '../kinds/route.js';
 import { ruleKind } from '../kinds/rule.js';
-import { LOCAL_TABLE, printedTable } from '../kinds/tables.js';
+import { LOCAL_TABLE, MAIN_TABLE, printedTable } from '../kinds/tables.js';
 
 /** Something read that the imported file does not hold, and why. */
 export interface Skipped { ns: string; what: string; why: string }
@@ -221,14 +221,24 @@ interface RouteProps { dst: string; via?: string; dev?: string; metric: number; 
 /** Unicast routes (the route kind's live view) but the kernel's; in the host only those through imported interfaces. */
 function importRoutes(snap: LiveSnapshot, ctx: KindContext, inScope: (ns: string) => boolean, declared: Set<string>,
   specOf: (ns: string) => NamespaceSpec, skip: Skip): void {
+  // What the route kind's view can't tell: the route's type, several next hops, a gateway of the other family
+  // (`via inet6`), `onlink`. Those routes are left out, by their key.
+  const unsaid = new Set<string>();
   for (const ns of Object.keys(snap.ns).filter(inScope)) {
     for (const r of snap.ns[ns].routes) {
       const type = r.type ?? 'unicast';
-      if (type !== 'unicast' && printedTable(r.table) !== LOCAL_TABLE && ns !== HOST) skip(ns, `route ${type} ${r.dst}`, `${type} routes are not imported`);
+      const raw = r as IpRoute & { nexthops?: unknown; via?: unknown; flags?: string[] };
+      const why = type !== 'unicast' ? `${type} routes are not imported` : raw.nexthops ? 'multipath routes are not imported'
+        : raw.via ? 'a gateway of the other family (via inet6) is not imported' : raw.flags?.includes('onlink') ? 'onlink routes are not imported' : undefined;
+      if (!why || printedTable(r.table) === LOCAL_TABLE || typeof r.dst !== 'string') continue;
+      const table = printedTable(r.table);
+      if (type === 'unicast') unsaid.add(routeKey(ns, { dst: liveDst(r), metric: r.metric ?? 0, table: table === MAIN_TABLE ? undefined : table }));
+      const dev = r.dev ?? '';
+      if (ns !== HOST || declared.has(`${ns}/${dev}`)) skip(ns, `route ${type === 'unicast' ? '' : `${type} `}${r.dst}${r.dev ? ` dev ${r.dev}` : ''}`, why);
     }
   }
   for (const r of routeKind.live(snap, ctx)) {
-    if (!inScope(r.ns)) continue;
+    if (!inScope(r.ns) || unsaid.has(r.key)) continue;
     const p = r.props as RouteProps;
     if (KERNEL_PROTOS.has(p.proto ?? '')) continue;
     const devIn = p.dev !== undefined && declared.has(`${r.ns}/${p.dev}`);
@@ -238,6 +248,12 @@ function importRoutes(snap: LiveSnapshot, ctx: KindContext, inScope: (ns: string
     if (typeof p.table === 'string') { skip(r.ns, `route ${r.label}`, `table ${p.table} has a name from rt_tables, not a number`); continue; }
     (specOf(r.ns).routes ??= []).push(routeSpec(p));
   }
+}
+
+/** A route's destination as the route kind keys it (IPv6 by its destination, gateway or preference). */
+function liveDst(r: IpRoute): string {
+  const v6 = r.pref !== undefined || r.dst.includes(':') || (r.gateway ?? '').includes(':');
+  return canonicalDst(r.dst, v6 ? 6 : 4);
 }
 
 function routeSpec(p: RouteProps): RouteSpec {
