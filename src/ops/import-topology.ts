@@ -1,6 +1,7 @@
 // `topo import`'s pure half: a live snapshot (what io/read-live.ts read) turned into the topology file that
 // reproduces it. The lab is the namespaces asked for plus what of the host connects to them: the host ends of their
-// veths, the host bridges those ends are ports of, and the host routes through those interfaces. What topo can
+// veths, the host bridges those ends are ports of, the host's veth pairs and bridges marked as the lab's (one topo
+// applied), and the host routes through those interfaces. What topo can
 // express is imported; everything else that was read is listed in `skipped` (never dropped silently). Routes,
 // neighbours and rules are taken from their kinds' live() (read as no lab's: every object is someone else's),
 // bridge options from the bridge kind's reader.
@@ -87,8 +88,21 @@ export function importTopology(input: ImportInput): Imported {
       veths.push({ ends: [pair[0], pair[1]] });
     }
   }
-  // The host's bridges that the host ends are ports of; their other ports are not the lab's.
+  // The host's own veth pairs and bridges that carry the lab's mark (a lab topo applied): the lab's too.
   const hostLinks = snap.ns[HOST]?.links ?? [];
+  const mark = labIdentity(input.name).alias;
+  for (const l of hostLinks.filter((x) => x.ifalias === mark)) {
+    if (kindOf(l) === 'bridge' && !hostBridges[l.ifname]) { hostBridges[l.ifname] = bridgeSpec(l); declared.add(`${HOST}/${l.ifname}`); }
+    if (kindOf(l) !== 'veth' || paired.has(`${HOST}/${l.ifname}`)) continue;
+    const peer = peerOf(snap, { ns: HOST, l });
+    if (peer?.ns !== HOST) continue; // a peer in a namespace not imported: not the lab's part to take
+    paired.add(`${HOST}/${l.ifname}`);
+    paired.add(`${HOST}/${peer.l.ifname}`);
+    const pair = [{ ns: HOST, l }, peer].map((e) => endSpec(e, snap));
+    for (const [i, e] of [{ ns: HOST, l }, peer].entries()) { ends.set(`${HOST}/${e.l.ifname}`, pair[i]); declared.add(`${HOST}/${e.l.ifname}`); }
+    veths.push({ ends: [pair[0], pair[1]] });
+  }
+  // The host's bridges that the host ends are ports of; their other ports are not the lab's.
   for (const [key, end] of ends) {
     if (!key.startsWith(`${HOST}/`) || end.bridge === undefined) continue;
     const br = hostLinks.find((x) => x.ifname === end.bridge);

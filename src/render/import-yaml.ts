@@ -26,7 +26,8 @@ export function importHeader(r: ImportReport, at: Date, version: string): string
   const lines = [
     `Imported by topo ${version} (topo import) from the live kernel at ${at.toISOString()}.`,
     `Namespaces: ${r.namespaces.join(', ')}; with them the host's ends of their veths, the host bridges those are ports of,`,
-    'the host routes through those interfaces, and IP forwarding where it is on.',
+    `the host's veths and bridges marked as lab ${r.topo.name}'s, the host routes through those interfaces, and IP forwarding`,
+    'where it is on.',
     `Lab name: ${r.topo.name}${r.nameFrom === 'marks' ? ' (from the topo marks of the namespaces)' : ''}.`,
   ];
   if (r.skipped.length) {
