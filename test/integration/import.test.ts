@@ -195,7 +195,7 @@ describe('topo import of random labs', () => {
         expect(JSON.parse((await sb.topo(['import', '--json'])).stdout).lab).toBe('imp');
       });
     }), { numRuns: RUNS });
-  });
+  }, 600_000);
 
   it('a lab built by hand, imported and applied by topo in a fresh sandbox, gives the same kernel state', async () => {
     await fc.assert(fc.asyncProperty(shapeArb, async (shape) => {
@@ -213,5 +213,5 @@ describe('topo import of random labs', () => {
       });
       expect(applied, text).toEqual(hand);
     }), { numRuns: RUNS });
-  });
+  }, 900_000);
 });
