@@ -43,6 +43,8 @@ export interface Imported { topo: Topology; skipped: Skipped[] }
 interface LiveEnd { ns: string; l: IpLink }
 
 const KERNEL_PROTOS = new Set(['kernel', 'ra', 'redirect']);
+/** The schema's ifName (schemas/topology.schema.json), its 15-byte limit the kernel's own. */
+const IF_NAME = /^(?!-)(?!\.\.?$)[A-Za-z0-9_.-]+$/;
 const kindOf = (l: IpLink) => l.linkinfo?.info_kind;
 
 export function importTopology(input: ImportInput): Imported {
@@ -57,6 +59,8 @@ export function importTopology(input: ImportInput): Imported {
   const declared = new Set<string>();
   const ends = new Map<string, EndSpec>();
   const paired = new Set<string>();
+  /** Interfaces whose names the file can't hold (listed as skipped once). */
+  const unnamed = new Set<string>();
 
   for (const ns of namespaces) {
     const live = snap.ns[ns];
@@ -64,6 +68,7 @@ export function importTopology(input: ImportInput): Imported {
     for (const l of live.links) {
       const kind = kindOf(l);
       if (l.ifname === 'lo') { loopback(live, l, spec, skip); continue; }
+      if (!IF_NAME.test(l.ifname)) { skip(ns, `interface ${l.ifname}`, 'a topology file\'s interface names are letters, digits, \'_\', \'.\', \'-\''); unnamed.add(`${ns}/${l.ifname}`); continue; }
       if (kind === 'bridge') {
         (spec.bridges ??= {})[l.ifname] = bridgeSpec(l);
         declared.add(`${ns}/${l.ifname}`);
@@ -75,8 +80,9 @@ export function importTopology(input: ImportInput): Imported {
   // Veth pairs: each end of an imported namespace with its peer (in an imported namespace or the host).
   for (const ns of namespaces) {
     for (const l of snap.ns[ns].links) {
-      if (kindOf(l) !== 'veth' || paired.has(`${ns}/${l.ifname}`)) continue;
+      if (kindOf(l) !== 'veth' || paired.has(`${ns}/${l.ifname}`) || unnamed.has(`${ns}/${l.ifname}`)) continue;
       const peer = peerOf(snap, { ns, l });
+      if (peer && !IF_NAME.test(peer.l.ifname)) { skip(ns, `veth ${l.ifname}`, `its peer's name ${JSON.stringify(peer.l.ifname)} is not one a topology file can hold`); continue; }
       if (!peer || (peer.ns !== HOST && !lab.has(peer.ns))) {
         skip(ns, `veth ${l.ifname}`, peer ? `its peer ${peer.l.ifname} is in namespace ${peer.ns}, which is not imported` : 'its peer is in a namespace that has no name here');
         continue;

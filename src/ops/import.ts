@@ -8,9 +8,11 @@ import { listNetns, readLive, runToolRead } from '../io/read-live.js';
 import type { Runner } from '../io/runner.js';
 import { validateText } from '../validate/index.js';
 import { kindIpReads } from './observe.js';
-import { importTopology, IMPORTED_SYSCTLS, type Imported } from './import-topology.js';
+import { importTopology, IMPORTED_SYSCTLS, type Imported, type Skipped } from './import-topology.js';
 
+/** The schema's labName and nsName (schemas/topology.schema.json). */
 export const LAB_NAME = /^[a-z0-9][a-z0-9-]{0,15}$/;
+const NS_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
 
 export interface ImportOptions {
   /** Namespaces to import (default: every one in /run/netns). */
@@ -45,8 +47,18 @@ export async function importLab(run: Runner, opts: ImportOptions, render: (r: Im
         netns.length ? `the namespaces here: ${netns.join(', ')}` : 'there is no named namespace here (ip netns list)');
     }
   }
-  const namespaces = [...new Set(asked ?? netns)].filter((n) => n !== HOST).sort();
-  if (!namespaces.length) throw usage('there is no named network namespace to import (ip netns list shows none)');
+  // Names a topology file can't hold are left out (and said): "host", and what the schema's nsName refuses.
+  const unnamable: Skipped[] = [];
+  const namespaces = [...new Set(asked ?? netns)].filter((n) => {
+    if (n === HOST) unnamable.push({ ns: n, what: `namespace ${n} (in /run/netns)`, why: '"host" stands for the namespace topo runs in: rename it to import it' });
+    else if (!NS_NAME.test(n)) unnamable.push({ ns: n, what: `namespace ${n}`, why: 'a topology file\'s namespace names are letters, digits, \'_\', \'.\', \'-\', at most 64, not starting with \'.\' or \'-\'' });
+    else return true;
+    return false;
+  }).sort();
+  if (!namespaces.length) {
+    throw usage(unnamable.length ? `no namespace here can be imported: ${unnamable.map((u) => `${u.what}: ${u.why}`).join('; ')}`
+      : 'there is no named network namespace to import (ip netns list shows none)');
+  }
   const sysctls = Object.fromEntries([...namespaces, HOST].map((n) => [n, Object.keys(IMPORTED_SYSCTLS)]));
   const snap = await readLive(run, { namespaces, sysctls, ipReads: kindIpReads(), netns });
   const gone = namespaces.filter((n) => !snap.ns[n]);
@@ -66,7 +78,7 @@ export async function importLab(run: Runner, opts: ImportOptions, render: (r: Im
   }
   const nftTables = Object.fromEntries(await Promise.all(namespaces.map(async (ns) => [ns, await nftTablesOf(run, ns)] as const)));
   const imported = importTopology({ snap, name, namespaces, nftTables });
-  const result: ImportResult = { ...imported, namespaces, nameFrom: opts.name !== undefined ? 'option' : 'marks', marked };
+  const result: ImportResult = { ...imported, skipped: [...unnamable, ...imported.skipped], namespaces, nameFrom: opts.name !== undefined ? 'option' : 'marks', marked };
   const text = render(result);
   const checked = validateText(text, '<import>');
   if (checked.problems.length) {

@@ -32,7 +32,10 @@ export function importHeader(r: ImportReport, at: Date, version: string): string
   ];
   if (r.skipped.length) {
     lines.push(`Not imported (${r.skipped.length}):`);
-    for (const s of r.skipped) lines.push(`  - ${s.ns === 'host' ? 'host' : `namespace ${s.ns}`}: ${s.what}: ${s.why}`);
+    for (const s of r.skipped) {
+      const where = s.what.startsWith('namespace ') ? '' : s.ns === 'host' ? 'host: ' : `namespace ${s.ns}: `;
+      lines.push(`  - ${where}${s.what}: ${s.why}`);
+    }
   } else {
     lines.push('Not imported: nothing else was found.');
   }

@@ -93,7 +93,7 @@ describe('topo import of the seeds, run by hand', () => {
   it('says what is wrong with its options and with unnamed labs, and lists what it leaves out', async () => {
     await withSandbox(async (sb) => {
       await sb.sh(readFileSync(`${SEEDS}002-bridge-node.sh`, 'utf8'));
-      const more = await sb.sh('ip link add ep0 type veth peer name ep1 && ip link set ep0 master br0 && ip -n NS1 link add mv0 link veth11 type macvlan');
+      const more = await sb.sh('ip link add ep0 type veth peer name ep1 && ip link set ep0 master br0 && ip -n NS1 link add mv0 link veth11 type macvlan && ip netns add host');
       expect(more.exitCode, more.stderr).toBe(0);
       const bad = await sb.topo(['import', '--name', 'Bad_Name']);
       expect([bad.exitCode, bad.stderr]).toEqual([64, expect.stringContaining('--name "Bad_Name": a lab name is')]);
@@ -102,6 +102,8 @@ describe('topo import of the seeds, run by hand', () => {
       const unnamed = await sb.topo(['import']);
       expect([unnamed.exitCode, unnamed.stderr]).toEqual([64, expect.stringContaining('give the lab a name with --name NAME')]);
       const r = await sb.topo(['import', '--name', 'node', '--namespaces', 'NS1', '--json']);
+      const all = await sb.topo(['import', '--name', 'node']);
+      expect(all.stdout).toContain('#   - namespace host (in /run/netns): "host" stands for the namespace topo runs in');
       expect(r.exitCode, r.stderr).toBe(0);
       const doc = JSON.parse(r.stdout);
       expect(doc).toMatchObject({ ok: true, lab: 'node', namespaces: ['NS1'] });
