@@ -6,7 +6,7 @@
 // neighbours and rules are taken from their kinds' live() (read as no lab's: every object is someone else's),
 // bridge options from the bridge kind's reader.
 import type { KindContext } from '../core/kind.js';
-import { linkIsUp, type IpLink, type IpRoute, type LiveSnapshot, type NsLive } from '../core/live.js';
+import { linkIsUp, type IpLink, type IpRead, type IpRoute, type LiveSnapshot, type NsLive } from '../core/live.js';
 import { labIdentity } from '../core/lab.js';
 import { emptyState } from '../core/state.js';
 import { HOST, type EndSpec, type NamespaceSpec, type NsBridgeSpec, type RouteSpec, type Topology, type VethSpec } from '../model.js';
@@ -17,6 +17,12 @@ import { neighbourKind, type NeighbourSpec } from '../kinds/neighbour.js';
 import { key as routeKey, routeKind } from '../kinds/route.js';
 import { ruleKind } from '../kinds/rule.js';
 import { LOCAL_TABLE, MAIN_TABLE, printedTable } from '../kinds/tables.js';
+
+/**
+ * The routes as `ip` printed them, kept whole for import (the line is the reader's own route line: the batch runs it
+ * once and both reads get its document). Import looks in it for what topo's routes can't hold.
+ */
+export const RAW_ROUTES: IpRead = { name: 'import:routes', line: 'route show table all' };
 
 /** Something read that the imported file does not hold, and why. */
 export interface Skipped { ns: string; what: string; why: string }
@@ -241,33 +247,59 @@ interface RouteProps { dst: string; via?: string; dev?: string; metric: number; 
 /** Unicast routes (the route kind's live view) but the kernel's; in the host only those through imported interfaces. */
 function importRoutes(snap: LiveSnapshot, ctx: KindContext, inScope: (ns: string) => boolean, declared: Set<string>,
   specOf: (ns: string) => NamespaceSpec, skip: Skip): void {
-  // What the route kind's view can't tell: the route's type, several next hops, a gateway of the other family
-  // (`via inet6`), `onlink`. Those routes are left out, by their key.
-  const unsaid = new Set<string>();
-  for (const ns of Object.keys(snap.ns).filter(inScope)) {
-    for (const r of snap.ns[ns].routes) {
-      const type = r.type ?? 'unicast';
-      const raw = r as IpRoute & { nexthops?: unknown; via?: unknown; flags?: string[] };
-      const why = type !== 'unicast' ? `${type} routes are not imported` : raw.nexthops ? 'multipath routes are not imported'
-        : raw.via ? 'a gateway of the other family (via inet6) is not imported' : raw.flags?.includes('onlink') ? 'onlink routes are not imported' : undefined;
-      if (!why || printedTable(r.table) === LOCAL_TABLE || typeof r.dst !== 'string') continue;
-      const table = printedTable(r.table);
-      if (type === 'unicast') unsaid.add(routeKey(ns, { dst: liveDst(r), metric: r.metric ?? 0, table: table === MAIN_TABLE ? undefined : table }));
-      const dev = r.dev ?? '';
-      if (ns !== HOST || declared.has(`${ns}/${dev}`)) skip(ns, `route ${type === 'unicast' ? '' : `${type} `}${r.dst}${r.dev ? ` dev ${r.dev}` : ''}`, why);
-    }
-  }
+  const unsaid = unsaidRoutes(snap, inScope, declared, skip);
   for (const r of routeKind.live(snap, ctx)) {
     if (!inScope(r.ns) || unsaid.has(r.key)) continue;
     const p = r.props as RouteProps;
     if (KERNEL_PROTOS.has(p.proto ?? '')) continue;
     const devIn = p.dev !== undefined && declared.has(`${r.ns}/${p.dev}`);
     if (r.ns === HOST && !devIn) continue; // the host's own routes: not the lab's
-    if (!p.dev && !p.via) { skip(r.ns, `route ${r.label}`, 'multipath routes are not imported'); continue; }
+    if (!p.dev && !p.via) { skip(r.ns, `route ${r.label}`, 'routes without a gateway or an interface are not imported'); continue; }
     if (p.dev !== undefined && !devIn) { skip(r.ns, `route ${r.label}`, `its interface ${p.dev} is not imported`); continue; }
     if (typeof p.table === 'string') { skip(r.ns, `route ${r.label}`, `table ${p.table} has a name from rt_tables, not a number`); continue; }
     (specOf(r.ns).routes ??= []).push(routeSpec(p));
   }
+}
+
+/** Keys of `ip -json route` that a topology route holds (or that say nothing a route declares). */
+const ROUTE_KEYS = new Set(['type', 'dst', 'gateway', 'dev', 'table', 'protocol', 'scope', 'metric', 'pref', 'flags']);
+
+/**
+ * Routes topo can't express, found in the document `ip -d -json route show table all` printed (RAW_ROUTES: the
+ * reader's shaped routes keep only what topo's routes hold): another type (blackhole, unreachable...), several
+ * next hops, a gateway of the other family (`via inet6`), a flag (`onlink`), a preferred source, metrics (`mtu`,
+ * ...). Each is listed as skipped (in the host only those through imported interfaces); their keys are returned,
+ * so that the route kind's view of them (which can't tell) is not imported.
+ */
+function unsaidRoutes(snap: LiveSnapshot, inScope: (ns: string) => boolean, declared: Set<string>, skip: Skip): Set<string> {
+  const unsaid = new Set<string>();
+  for (const ns of Object.keys(snap.ns).filter(inScope)) {
+    const doc = snap.ns[ns].ipDocs?.[RAW_ROUTES.name];
+    for (const x of Array.isArray(doc) ? doc : []) {
+      if (x === null || typeof x !== 'object') continue;
+      const r = x as Record<string, unknown>;
+      const type = typeof r.type === 'string' ? r.type : 'unicast';
+      const table = printedTable(r.table as string | number | undefined);
+      if (table === LOCAL_TABLE || typeof r.dst !== 'string' || KERNEL_PROTOS.has(String(r.protocol))) continue;
+      const flags = (Array.isArray(r.flags) ? r.flags : []).filter((f) => f !== 'linkdown');
+      const extra = Object.keys(r).filter((k) => !ROUTE_KEYS.has(k));
+      const why = type !== 'unicast' ? `${type} routes are not imported`
+        : r.nexthops !== undefined ? 'multipath routes are not imported'
+          : r.via !== undefined ? 'a gateway of the other family (via inet6) is not imported'
+            : flags.length ? `routes with ${flags.join(', ')} are not imported`
+              : extra.length ? `routes with ${extra.join(', ')} are not imported` : undefined;
+      if (!why) continue;
+      const dev = typeof r.dev === 'string' ? r.dev : undefined;
+      if (type === 'unicast') {
+        const shaped: IpRoute = { dst: r.dst, gateway: typeof r.gateway === 'string' ? r.gateway : undefined, pref: typeof r.pref === 'string' ? r.pref : undefined };
+        unsaid.add(routeKey(ns, { dst: liveDst(shaped), metric: typeof r.metric === 'number' ? r.metric : 0, table: table === MAIN_TABLE ? undefined : table }));
+      }
+      if (ns !== HOST || (dev !== undefined && declared.has(`${ns}/${dev}`))) {
+        skip(ns, `route ${type === 'unicast' ? '' : `${type} `}${r.dst}${dev ? ` dev ${dev}` : ''}`, why);
+      }
+    }
+  }
+  return unsaid;
 }
 
 /** A route's destination as the route kind keys it (IPv6 by its destination, gateway or preference). */

@@ -6,13 +6,15 @@ import { HOST } from '../model.js';
 import type { ToolRead } from '../core/live.js';
 import { listNetns, readLive, runToolRead } from '../io/read-live.js';
 import type { Runner } from '../io/runner.js';
-import { validateText } from '../validate/index.js';
+import { formatProblems, validateText } from '../validate/index.js';
 import { kindIpReads } from './observe.js';
-import { importTopology, IMPORTED_SYSCTLS, type Imported, type Skipped } from './import-topology.js';
+import { importTopology, IMPORTED_SYSCTLS, RAW_ROUTES, type Imported, type Skipped } from './import-topology.js';
 
 /** The schema's labName and nsName (schemas/topology.schema.json). */
 export const LAB_NAME = /^[a-z0-9][a-z0-9-]{0,15}$/;
 const NS_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
+/** What problems of the imported text are reported against (it has no file yet). */
+const IMPORTED_FILE = 'imported';
 
 export interface ImportOptions {
   /** Namespaces to import (default: every one in /run/netns). */
@@ -60,7 +62,7 @@ export async function importLab(run: Runner, opts: ImportOptions, render: (r: Im
       : 'there is no named network namespace to import (ip netns list shows none)');
   }
   const sysctls = Object.fromEntries([...namespaces, HOST].map((n) => [n, Object.keys(IMPORTED_SYSCTLS)]));
-  const snap = await readLive(run, { namespaces, sysctls, ipReads: kindIpReads(), netns });
+  const snap = await readLive(run, { namespaces, sysctls, ipReads: [...kindIpReads(), RAW_ROUTES], netns });
   const gone = namespaces.filter((n) => !snap.ns[n]);
   if (gone.length) throw new TopoError('E_READ', `namespace(s) ${gone.join(', ')} went away while being read: run topo import again`, EXIT.FAILED);
 
@@ -80,11 +82,11 @@ export async function importLab(run: Runner, opts: ImportOptions, render: (r: Im
   const imported = importTopology({ snap, name, namespaces, nftTables });
   const result: ImportResult = { ...imported, skipped: [...unnamable, ...imported.skipped], namespaces, nameFrom: opts.name !== undefined ? 'option' : 'marks', marked };
   const text = render(result);
-  const checked = validateText(text, '<import>');
+  const checked = validateText(text, IMPORTED_FILE);
   if (checked.problems.length) {
-    // A bug of import's: it must only write what validation accepts.
-    throw new TopoError('E_IMPORT_INVALID', `topo import wrote a file that does not validate: ${checked.problems.map((p) => p.message).join('; ')}`,
-      EXIT.INTERNAL, { problems: checked.problems, text });
+    // What the kernel holds, topo would refuse (the same address on two interfaces of a namespace, say).
+    throw new TopoError('E_IMPORT_INVALID', `the live lab is one topo would refuse, so no file was written:\n${formatProblems(IMPORTED_FILE, checked.problems)}`,
+      EXIT.FAILED, { problems: checked.problems, text, hint: 'leave the namespaces involved out with --namespaces, or change them by hand first' });
   }
   return { result, text };
 }

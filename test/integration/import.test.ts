@@ -93,7 +93,8 @@ describe('topo import of the seeds, run by hand', () => {
   it('says what is wrong with its options and with unnamed labs, and lists what it leaves out', async () => {
     await withSandbox(async (sb) => {
       await sb.sh(readFileSync(`${SEEDS}002-bridge-node.sh`, 'utf8'));
-      const more = await sb.sh('ip link add ep0 type veth peer name ep1 && ip link set ep0 master br0 && ip -n NS1 link add mv0 link veth11 type macvlan && ip netns add host');
+      const more = await sb.sh('ip link add ep0 type veth peer name ep1 && ip link set ep0 master br0 && ip -n NS1 link add mv0 link veth11 type macvlan && ip netns add host'
+        + ' && ip -n NS1 route add blackhole 10.8.0.0/16 && ip -n NS1 route add 10.9.0.0/16 via 172.16.0.1 mtu 1400');
       expect(more.exitCode, more.stderr).toBe(0);
       const bad = await sb.topo(['import', '--name', 'Bad_Name']);
       expect([bad.exitCode, bad.stderr]).toEqual([64, expect.stringContaining('--name "Bad_Name": a lab name is')]);
@@ -109,12 +110,22 @@ describe('topo import of the seeds, run by hand', () => {
       expect(doc).toMatchObject({ ok: true, lab: 'node', namespaces: ['NS1'] });
       const port = (dev: string) => ({ ns: 'host', what: `port ${dev} of bridge br0`, why: 'not a veth to an imported namespace: the bridge is imported without it' });
       const nat = { ns: 'NS1', what: 'nftables table ip nat', why: 'nftables tables are not imported (topo writes nat: and firewall: into a table of its own)' };
-      expect(doc.skipped).toHaveLength(4);
-      for (const s of [{ ns: 'NS1', what: 'interface mv0 (macvlan)', why: 'topo import reads veths and bridges only' }, port('veth20'), port('ep0'), nat]) {
+      const routes = [
+        { ns: 'NS1', what: 'route blackhole 10.8.0.0/16', why: 'blackhole routes are not imported' },
+        { ns: 'NS1', what: 'route 10.9.0.0/16 dev veth11', why: 'routes with metrics are not imported' },
+      ];
+      expect(doc.skipped).toHaveLength(6);
+      for (const s of [{ ns: 'NS1', what: 'interface mv0 (macvlan)', why: 'topo import reads veths and bridges only' }, port('veth20'), port('ep0'), nat, ...routes]) {
         expect(doc.skipped).toContainEqual(s);
       }
       expect(doc.file).toContain('#   - namespace NS1: interface mv0 (macvlan): topo import reads veths and bridges only');
       expect(Object.keys(doc.topology.namespaces)).toEqual(['NS1', 'host']);
+      expect(doc.topology.namespaces.NS1.routes).toEqual([{ to: 'default', via: '172.16.0.1', dev: 'veth11' }]);
+      // A lab topo would refuse (one address on two interfaces of a namespace): no file, the problem at its place.
+      await sb.sh('ip netns add dup && ip -n dup link add d1 type veth peer name d2 && ip -n dup addr add 10.0.0.1/24 dev d1 && ip -n dup addr add 10.0.0.1/24 dev d2');
+      const dup = await sb.topo(['import', '--namespaces', 'dup', '--name', 'x']);
+      expect([dup.exitCode, dup.stdout]).toEqual([1, '']);
+      expect(dup.stderr).toMatch(/the live lab is one topo would refuse, so no file was written:\nimported:\d+:\d+: error: address 10\.0\.0\.1 is already on d\d in namespace "dup"/);
     });
   });
 });

@@ -3,6 +3,7 @@
 // listed in `skipped`, never dropped.
 import { describe, expect, it } from 'vitest';
 import { importTopology } from '../../src/ops/import-topology.js';
+import { routesOf } from '../../src/io/live-shape.js';
 import { validateText } from '../../src/validate/index.js';
 import { renderImport } from '../../src/render/import-yaml.js';
 import type { IpLink, IpRoute, LiveSnapshot, NsLive } from '../../src/core/live.js';
@@ -17,6 +18,22 @@ const veth = (ifindex: number, ifname: string, peer: number, nsid: number | unde
   ifindex, ifname, flags: UP, mtu: 1500, link_index: peer, ...(nsid === undefined ? {} : { link_netnsid: nsid }), linkinfo: { info_kind: 'veth' }, ...more,
 });
 const ns = (name: string, links: IpLink[], more: Partial<NsLive> = {}): NsLive => ({ name, links, routes: [], sysctls: {}, nsids: {}, ...more });
+
+// a's routes as `ip -d -json route show table all` prints them; the reader shapes them (routesOf), import also looks
+// at them whole (RAW_ROUTES) for what a shaped route can't say.
+const RAW_A = [
+  { type: 'unicast', dst: 'default', gateway: '172.16.0.1', dev: 'veth11', protocol: 'boot', scope: 'global', flags: [] },
+  { type: 'unicast', dst: 'fd07::/64', gateway: 'fd00::1', dev: 'veth11', protocol: 'boot', metric: 1024, pref: 'medium', flags: [] },
+  { type: 'unicast', dst: '10.8.0.0/16', dev: 'veth11', table: '100', protocol: 'static', scope: 'link', metric: 50, flags: ['linkdown'] },
+  { type: 'unicast', dst: '10.6.0.0/16', dev: 'mv0', protocol: 'boot', scope: 'link', flags: [] },
+  { type: 'blackhole', dst: '10.5.0.0/16', protocol: 'boot', scope: 'global', flags: [] },
+  { type: 'unicast', dst: '10.4.0.0/16', protocol: 'boot', scope: 'global', flags: [], nexthops: [{ gateway: '172.16.0.1', dev: 'veth11', weight: 1, flags: [] }] },
+  { type: 'unicast', dst: '10.3.0.0/16', via: { family: 'inet6', host: 'fd00::1' }, dev: 'veth11', protocol: 'boot', scope: 'global', flags: [] },
+  { type: 'unicast', dst: '10.2.0.0/16', gateway: '172.16.0.9', dev: 'veth11', protocol: 'boot', scope: 'global', flags: ['onlink'] },
+  { type: 'unicast', dst: '10.1.9.0/24', gateway: '172.16.0.1', dev: 'veth11', protocol: 'boot', scope: 'global', prefsrc: '172.16.0.2', flags: [], metrics: [{ mtu: 1400 }] },
+  { type: 'unicast', dst: '172.16.0.0/24', dev: 'veth11', protocol: 'kernel', scope: 'link', prefsrc: '172.16.0.2', flags: [] },
+  { type: 'local', dst: '172.16.0.2', dev: 'veth11', table: 'local', protocol: 'kernel', scope: 'host', prefsrc: '172.16.0.2', flags: [] },
+];
 
 // host: br0 (ports veth10 -> a, and eth0, the host's own), vh (-> b, not imported)
 // a: veth11 (-> host veth10), va (-> b/vb), mv0 (macvlan); b: vb (-> a/va), vx (-> host vh)
@@ -45,17 +62,8 @@ function snapshot(): LiveSnapshot {
         { ifindex: 30, ifname: 'mv0', flags: UP, mtu: 1500, linkinfo: { info_kind: 'macvlan' } },
       ], {
         nsids: { 0: 'host', 1: 'b' }, sysctls: { 'net.ipv4.ip_forward': '1', 'net.ipv6.conf.all.forwarding': '0' },
-        routes: [
-          { dst: 'default', gateway: '172.16.0.1', dev: 'veth11', protocol: 'boot' },
-          { dst: 'fd07::/64', gateway: 'fd00::1', dev: 'veth11', protocol: 'boot', metric: 1024, pref: 'medium' },
-          { dst: '10.8.0.0/16', dev: 'veth11', protocol: 'static', metric: 50, table: '100' },
-          { dst: '10.6.0.0/16', dev: 'mv0', protocol: 'boot' },
-          { type: 'blackhole', dst: '10.5.0.0/16', protocol: 'boot' },
-          { dst: '10.4.0.0/16', protocol: 'boot', nexthops: [{ gateway: '172.16.0.1', dev: 'veth11' }] } as IpRoute,
-          { dst: '10.3.0.0/16', dev: 'veth11', protocol: 'boot', via: { family: 'inet6', host: 'fd00::1' } } as IpRoute,
-          { type: 'local', dst: '172.16.0.2', dev: 'veth11', table: 'local', protocol: 'kernel' },
-        ],
-        ipDocs: { neighbour: [{ dst: '172.16.0.9', dev: 'veth11', lladdr: '02:00:00:00:00:09', state: ['PERMANENT'] }] },
+        routes: routesOf(RAW_A),
+        ipDocs: { 'import:routes': RAW_A, neighbour: [{ dst: '172.16.0.9', dev: 'veth11', lladdr: '02:00:00:00:00:09', state: ['PERMANENT'] }] },
       }),
       b: ns('b', [lo(), veth(21, 'vb', 20, 0), veth(13, 'vx', 12, 1)], { nsids: { 0: 'a', 1: 'host' } }),
     },
@@ -99,6 +107,8 @@ describe('import of a snapshot', () => {
       'a: route blackhole 10.5.0.0/16: blackhole routes are not imported',
       'a: route 10.4.0.0/16: multipath routes are not imported',
       'a: route 10.3.0.0/16 dev veth11: a gateway of the other family (via inet6) is not imported',
+      'a: route 10.2.0.0/16 dev veth11: routes with onlink are not imported',
+      'a: route 10.1.9.0/24 dev veth11: routes with prefsrc, metrics are not imported',
       'a: route 10.6.0.0/16 dev mv0',
       'a: nftables',
       'b: nftables table inet filter',
