@@ -162,7 +162,7 @@ export function importTopology(input: ImportInput): Imported {
   for (const ns of namespaces) {
     const t = input.nftTables?.[ns];
     if (t === undefined) continue;
-    if (!Array.isArray(t)) { skip(ns, 'nftables', `not read: ${t.unread}`); continue; }
+    if (!Array.isArray(t)) { skip(ns, 'its nft tables', `not read: ${t.unread}`); continue; }
     for (const table of t) skip(ns, `nftables table ${table}`, 'nftables tables are not imported (topo writes nat: and firewall: into a table of its own)');
   }
 

@@ -110,10 +110,10 @@ describe('import of a snapshot', () => {
       'a: route 10.2.0.0/16 dev veth11: routes with onlink are not imported',
       'a: route 10.1.9.0/24 dev veth11: routes with prefsrc, metrics are not imported',
       'a: route 10.6.0.0/16 dev mv0',
-      'a: nftables',
+      'a: its nft tables',
       'b: nftables table inet filter',
     ]);
-    expect(skipped.find((s) => s.what === 'nftables')?.why).toBe('not read: no nft');
+    expect(skipped.find((s) => s.what === 'its nft tables')?.why).toBe('not read: no nft');
   });
 
   it('leaves a veth whose peer is in a namespace not imported, and the host, out', () => {
