@@ -13,6 +13,7 @@ import { HOST, type EndSpec, type NamespaceSpec, type NsBridgeSpec, type RouteSp
 import { compareOptions, DEFAULTS, liveOptions } from '../kinds/bridge-options.js';
 import { canonicalDst, isPromisc } from '../kinds/common.js';
 import { DEFAULT_MTU } from '../kinds/link-defaults.js';
+import type { MacvlanSpec } from '../kinds/macvlan.js';
 import { neighbourKind, type NeighbourSpec } from '../kinds/neighbour.js';
 import { key as routeKey, routeKind } from '../kinds/route.js';
 import { ruleKind } from '../kinds/rule.js';
@@ -67,6 +68,7 @@ export function importTopology(input: ImportInput): Imported {
   const paired = new Set<string>();
   /** Interfaces whose names the file can't hold (listed as skipped once). */
   const unnamed = new Set<string>();
+  const macvlans: LiveEnd[] = [];
 
   for (const ns of namespaces) {
     const live = snap.ns[ns];
@@ -78,8 +80,10 @@ export function importTopology(input: ImportInput): Imported {
       if (kind === 'bridge') {
         (spec.bridges ??= {})[l.ifname] = bridgeSpec(l);
         declared.add(`${ns}/${l.ifname}`);
+      } else if (kind === MACVLAN) {
+        macvlans.push({ ns, l });
       } else if (kind !== 'veth') {
-        skip(ns, `interface ${l.ifname}${kind ? ` (${kind})` : ''}`, 'topo import reads veths and bridges only');
+        skip(ns, `interface ${l.ifname}${kind ? ` (${kind})` : ''}`, 'topo import reads veths, bridges and macvlans only');
       }
     }
   }
@@ -139,6 +143,7 @@ export function importTopology(input: ImportInput): Imported {
       delete end.bridge;
     }
   }
+  for (const m of macvlans) importMacvlan(snap, m, nsSpecs[m.ns], declared, lab, skip);
   for (const [name, b] of Object.entries({ ...hostBridges })) setBridgeMtu(b, HOST, name, ends);
   for (const ns of namespaces) for (const [name, b] of Object.entries(nsSpecs[ns].bridges ?? {})) if (b) setBridgeMtu(b, ns, name, ends);
 
@@ -241,6 +246,40 @@ export function peerOf(snap: LiveSnapshot, e: LiveEnd): LiveEnd | undefined {
 }
 
 type Skip = (ns: string, what: string, why: string) => void;
+
+const MACVLAN = 'macvlan';
+const MODES = new Set(['bridge', 'private', 'vepa', 'passthru']);
+
+/**
+ * A macvlan, with its parent: by link_index in its own namespace, or in the one its link_netnsid names (the host when
+ * unnamed), as the macvlan kind reads it back. The parent must be an interface the file declares, or one of the
+ * host's own (topo never changes a parent); its MTU is declared only when it differs from the parent's (what the
+ * kernel gives a new macvlan).
+ */
+function importMacvlan(snap: LiveSnapshot, m: LiveEnd, spec: NamespaceSpec, declared: Set<string>, lab: Set<string>, skip: Skip): void {
+  const { ns, l } = m;
+  const parentNs = l.link_netnsid === undefined ? ns : snap.ns[ns].nsids?.[l.link_netnsid] ?? HOST;
+  const parent = snap.ns[parentNs]?.links.find((x) => x.ifindex === l.link_index);
+  const mode = String((l.linkinfo as { info_data?: { mode?: unknown } }).info_data?.mode ?? '');
+  const what = `macvlan ${l.ifname}`;
+  if (!parent) { skip(ns, what, 'its parent is in a namespace that is not imported'); return; }
+  if (!MODES.has(mode)) { skip(ns, what, `mode ${mode || '(none)'} is not one topo makes`); return; }
+  if (parentNs !== HOST && !lab.has(parentNs)) { skip(ns, what, `its parent ${parent.ifname} is in namespace ${parentNs}, which is not imported`); return; }
+  if (kindOf(parent) === MACVLAN) { skip(ns, what, `its parent ${parent.ifname} is a macvlan (topo stacks macvlans on other interfaces only)`); return; }
+  if (parentNs !== HOST && !declared.has(`${parentNs}/${parent.ifname}`)) {
+    skip(ns, what, `its parent ${parent.ifname} is not imported`);
+    return;
+  }
+  const settings = linkSettings(l);
+  delete settings.promisc; // not a macvlan setting of the file's
+  ((spec.macvlans ??= {}) as Record<string, MacvlanSpec>)[l.ifname] = {
+    parent: parentNs === ns ? parent.ifname : { name: parent.ifname, namespace: parentNs },
+    ...(mode !== 'bridge' ? { mode: mode as MacvlanSpec['mode'] } : {}),
+    ...(l.mtu !== undefined && l.mtu !== parent.mtu ? { mtu: l.mtu } : {}),
+    ...settings,
+  };
+  declared.add(`${ns}/${l.ifname}`);
+}
 
 interface RouteProps { dst: string; via?: string; dev?: string; metric: number; table?: number | string; proto?: string }
 

@@ -18,6 +18,7 @@ export const NOT_READ = [
   'processes running in the namespaces (run:)',
   'files under /etc/netns/<ns> (hosts:, dns:)',
   'queueing disciplines (shape:)',
+  'sysctls other than net.ipv4.ip_forward and net.ipv6.conf.all.forwarding',
   'routing table names (rt_tables)',
   'MAC addresses (random unless declared: add mac: to hold one)',
 ];

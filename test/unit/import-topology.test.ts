@@ -59,7 +59,10 @@ function snapshot(): LiveSnapshot {
         lo(false, ['127.0.0.2/8']),
         veth(11, 'veth11', 10, 0, { mtu: 9000, flags: [...UP, 'PROMISC'], addr_info: [addr('172.16.0.2/24'), addr('fd00::2/64'), addr('fe80::2/64', 'link')] }),
         veth(20, 'va', 21, 1, { flags: ['BROADCAST', 'MULTICAST'], addr_info: [addr('10.1.0.1/30')] }),
-        { ifindex: 30, ifname: 'mv0', flags: UP, mtu: 1500, linkinfo: { info_kind: 'macvlan' } },
+        { ifindex: 30, ifname: 'mv0', flags: UP, mtu: 1500, link_index: 11, linkinfo: { info_kind: 'macvlan', info_data: { mode: 'private' } } as IpLink['linkinfo'] },
+        { ifindex: 31, ifname: 'mv1', flags: UP, mtu: 1500, link_index: 2, link_netnsid: 0, linkinfo: { info_kind: 'macvlan', info_data: { mode: 'bridge' } } as IpLink['linkinfo'] },
+        { ifindex: 32, ifname: 'mv2', flags: UP, mtu: 1500, link_index: 31, linkinfo: { info_kind: 'macvlan', info_data: { mode: 'bridge' } } as IpLink['linkinfo'] },
+        { ifindex: 33, ifname: 'dummy0', flags: UP, mtu: 1500, linkinfo: { info_kind: 'dummy' } },
       ], {
         nsids: { 0: 'host', 1: 'b' }, sysctls: { 'net.ipv4.ip_forward': '1', 'net.ipv6.conf.all.forwarding': '0' },
         routes: routesOf(RAW_A),
@@ -82,7 +85,9 @@ describe('import of a snapshot', () => {
             { to: 'default', via: '172.16.0.1', dev: 'veth11' },
             { to: 'fd07::/64', via: 'fd00::1', dev: 'veth11' },
             { to: '10.8.0.0/16', dev: 'veth11', metric: 50, table: 100 },
+            { to: '10.6.0.0/16', dev: 'mv0' },
           ],
+          macvlans: { mv0: { parent: 'veth11', mode: 'private', mtu: 1500 }, mv1: { parent: { name: 'eth0', namespace: 'host' } } },
           neighbours: [{ address: '172.16.0.9', lladdr: '02:00:00:00:00:09', dev: 'veth11' }],
           sysctls: { 'net.ipv4.ip_forward': 1 },
         },
@@ -100,20 +105,21 @@ describe('import of a snapshot', () => {
 
   it('lists every object it leaves out, with why', () => {
     const { skipped } = importTopology({ snap: snapshot(), name: 'lab', namespaces: ['a', 'b'], nftTables: { a: { unread: 'no nft' }, b: ['inet filter'] } });
-    expect(skipped.map((s) => `${s.ns}: ${s.what}${s.what.startsWith('route') && !s.what.includes('mv0') ? `: ${s.why}` : ''}`)).toEqual([
+    expect(skipped.map((s) => `${s.ns}: ${s.what}${s.what.startsWith('route') ? `: ${s.why}` : ''}`)).toEqual([
       'a: address 127.0.0.2/8 on lo',
-      'a: interface mv0 (macvlan)',
+      'a: interface dummy0 (dummy)',
       'host: port eth0 of bridge br0',
+      'a: macvlan mv2',
       'a: route blackhole 10.5.0.0/16: blackhole routes are not imported',
       'a: route 10.4.0.0/16: multipath routes are not imported',
       'a: route 10.3.0.0/16 dev veth11: a gateway of the other family (via inet6) is not imported',
       'a: route 10.2.0.0/16 dev veth11: routes with onlink are not imported',
       'a: route 10.1.9.0/24 dev veth11: routes with prefsrc, metrics are not imported',
-      'a: route 10.6.0.0/16 dev mv0',
       'a: its nft tables',
       'b: nftables table inet filter',
     ]);
     expect(skipped.find((s) => s.what === 'its nft tables')?.why).toBe('not read: no nft');
+    expect(skipped.find((s) => s.what === 'macvlan mv2')?.why).toBe('its parent mv1 is a macvlan (topo stacks macvlans on other interfaces only)');
   });
 
   it('leaves a veth whose peer is in a namespace not imported, and the host, out', () => {
