@@ -40,7 +40,10 @@ export interface ImportInput {
   name: string;
   /** The namespaces to import (each in snap.ns). */
   namespaces: string[];
-  /** nftables tables per namespace ("inet topo-lab"), or undefined where nft could not be read (with why). */
+  /**
+   * nftables tables per namespace ("inet topo-lab"), or why nft could not read them; in the host only the lab's own
+   * (topo-<name>) are listed as skipped.
+   */
   nftTables?: Record<string, string[] | { unread: string }>;
 }
 
@@ -162,6 +165,13 @@ export function importTopology(input: ImportInput): Imported {
     const values = snap.ns[ns]?.sysctls ?? {};
     for (const [k, def] of Object.entries(IMPORTED_SYSCTLS)) {
       if (values[k] !== undefined && values[k] !== def) (specOf(ns).sysctls ??= {})[k] = numeric(values[k]);
+    }
+  }
+  // The host's tables are the host's, but for the lab's own (a lab topo applied with NAT or a firewall in the host).
+  const hostTables = input.nftTables?.[HOST];
+  if (Array.isArray(hostTables)) {
+    for (const table of hostTables.filter((t) => t.endsWith(` topo-${input.name}`))) {
+      skip(HOST, `nftables table ${table}`, 'nftables tables are not imported (topo writes nat: and firewall: into a table of its own)');
     }
   }
   for (const ns of namespaces) {

@@ -78,7 +78,7 @@ export async function importLab(run: Runner, opts: ImportOptions, render: (r: Im
     throw usage('give the lab a name with --name NAME: the namespaces carry no single lab\'s marks to take it from',
       'a lab name is 1 to 16 characters, lower-case letters, digits and \'-\'');
   }
-  const nftTables = Object.fromEntries(await Promise.all(namespaces.map(async (ns) => [ns, await nftTablesOf(run, ns)] as const)));
+  const nftTables = Object.fromEntries(await Promise.all([...namespaces, HOST].map(async (ns) => [ns, await nftTablesOf(run, ns)] as const)));
   const imported = importTopology({ snap, name, namespaces, nftTables });
   const result: ImportResult = { ...imported, skipped: [...unnamable, ...imported.skipped], namespaces, nameFrom: opts.name !== undefined ? 'option' : 'marks', marked };
   const text = render(result);

@@ -104,7 +104,7 @@ describe('import of a snapshot', () => {
   });
 
   it('lists every object it leaves out, with why', () => {
-    const { skipped } = importTopology({ snap: snapshot(), name: 'lab', namespaces: ['a', 'b'], nftTables: { a: { unread: 'no nft' }, b: ['inet filter'] } });
+    const { skipped } = importTopology({ snap: snapshot(), name: 'lab', namespaces: ['a', 'b'], nftTables: { a: { unread: 'no nft' }, b: ['inet filter'], host: ['inet topo-lab', 'ip nat', 'inet topo-other'] } });
     expect(skipped.map((s) => `${s.ns}: ${s.what}${s.what.startsWith('route') ? `: ${s.why}` : ''}`)).toEqual([
       'a: address 127.0.0.2/8 on lo',
       'a: interface dummy0 (dummy)',
@@ -115,6 +115,7 @@ describe('import of a snapshot', () => {
       'a: route 10.3.0.0/16 dev veth11: a gateway of the other family (via inet6) is not imported',
       'a: route 10.2.0.0/16 dev veth11: routes with onlink are not imported',
       'a: route 10.1.9.0/24 dev veth11: routes with prefsrc, metrics are not imported',
+      'host: nftables table inet topo-lab',
       'a: its nft tables',
       'b: nftables table inet filter',
     ]);
