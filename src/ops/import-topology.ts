@@ -16,7 +16,7 @@ import { DEFAULT_MTU } from '../kinds/link-defaults.js';
 import type { MacvlanSpec } from '../kinds/macvlan.js';
 import { neighbourKind, type NeighbourSpec } from '../kinds/neighbour.js';
 import { key as routeKey, routeKind } from '../kinds/route.js';
-import { ruleKind } from '../kinds/rule.js';
+import { ruleKind, type RuleSpec } from '../kinds/rule.js';
 import { LOCAL_TABLE, MAIN_TABLE, printedTable } from '../kinds/tables.js';
 
 /**
@@ -156,9 +156,7 @@ export function importTopology(input: ImportInput): Imported {
   const specOf = (ns: string) => (ns === HOST ? host : nsSpecs[ns]);
   importRoutes(snap, ctx, inScope, declared, specOf, skip);
   importNeighbours(snap, ctx, inScope, declared, specOf, skip);
-  for (const r of ruleKind.live(snap, ctx)) {
-    if (lab.has(r.ns)) skip(r.ns, `rule ${r.label}`, 'policy routing rules are not imported');
-  }
+  importRules(snap, ctx, lab, declared, specOf, skip);
   // The host's sysctls matter only to a lab that reaches into the host.
   const hostJoined = [...declared].some((k) => k.startsWith(`${HOST}/`));
   for (const ns of [...namespaces, ...(hostJoined ? [HOST] : [])]) {
@@ -365,6 +363,40 @@ function routeSpec(p: RouteProps): RouteSpec {
     to, ...(p.via ? { via: p.via } : {}), ...(p.dev ? { dev: p.dev } : {}),
     ...(p.metric !== (v6 ? 1024 : 0) ? { metric: p.metric } : {}), ...(p.table !== undefined ? { table: p.table } : {}),
   };
+}
+
+/** A rule as the rule kind reads it back (see kinds/rule.ts RuleProps). */
+interface LiveRule {
+  family: 4 | 6; priority: number; from?: string; to?: string; iif?: string; oif?: string; fwmark?: string;
+  action: string; table?: number | string; goto?: number; other?: string[];
+}
+const RULE_ACTIONS = new Set(['lookup', 'goto', 'blackhole', 'unreachable', 'prohibit']);
+
+/**
+ * The IPv4 policy rules of the imported namespaces (the rule kind's live view: not the kernel's own), those topo can
+ * write: selectors it declares, interfaces the file declares (or lo), a numbered table. The host's rules are the
+ * host's. IPv6 rules are not read (they need an `ip -6` of their own per namespace).
+ */
+function importRules(snap: LiveSnapshot, ctx: KindContext, lab: Set<string>, declared: Set<string>,
+  specOf: (ns: string) => NamespaceSpec, skip: Skip): void {
+  for (const r of ruleKind.live(snap, ctx)) {
+    if (!lab.has(r.ns)) continue;
+    const p = r.props as LiveRule;
+    const what = `rule ${r.label}`;
+    const dev = [p.iif, p.oif].find((d) => d !== undefined && d !== 'lo' && !declared.has(`${r.ns}/${d}`));
+    const why = p.other?.length ? `it has selectors topo does not write: ${p.other.join(', ')}`
+      : !RULE_ACTIONS.has(p.action) ? `action ${p.action} is not one topo writes`
+        : dev !== undefined ? `its interface ${dev} is not imported`
+          : typeof p.table === 'string' ? `table ${p.table} has a name from rt_tables, not a number` : undefined;
+    if (why) { skip(r.ns, what, why); continue; }
+    const rule: RuleSpec = {
+      priority: p.priority, ...(p.from ? { from: p.from } : {}), ...(p.to ? { to: p.to } : {}),
+      ...(p.iif ? { iif: p.iif } : {}), ...(p.oif ? { oif: p.oif } : {}), ...(p.fwmark ? { fwmark: p.fwmark } : {}),
+      ...(p.action === 'lookup' ? { table: p.table } : p.action === 'goto' ? { goto: p.goto } : { action: p.action as RuleSpec['action'] }),
+      ...(!p.from && !p.to && p.family === 6 ? { family: 6 as const } : {}),
+    };
+    (specOf(r.ns).rules ??= []).push(rule);
+  }
 }
 
 /** Permanent neighbour entries (the neighbour kind's live view) on imported interfaces. */

@@ -19,6 +19,7 @@ export const NOT_READ = [
   'files under /etc/netns/<ns> (hosts:, dns:)',
   'queueing disciplines (shape:)',
   'sysctls other than net.ipv4.ip_forward and net.ipv6.conf.all.forwarding',
+  'IPv6 policy rules',
   'routing table names (rt_tables)',
   'MAC addresses (random unless declared: add mac: to hold one)',
 ];
@@ -62,7 +63,7 @@ export function renderImport(r: ImportReport, at: Date, version: string): string
       const spec = item.value;
       if (!isMap(spec)) continue;
       if (spec.items.length === 0) spec.flow = true; // `ns1: {}`
-      for (const key of ['routes', 'neighbours']) flowItems(spec.get(key, true) as Node | undefined, []);
+      for (const key of ['routes', 'neighbours', 'rules']) flowItems(spec.get(key, true) as Node | undefined, []);
     }
   }
   return doc.toString({ lineWidth: 0 });

@@ -35,6 +35,17 @@ const RAW_A = [
   { type: 'local', dst: '172.16.0.2', dev: 'veth11', table: 'local', protocol: 'kernel', scope: 'host', prefsrc: '172.16.0.2', flags: [] },
 ];
 
+// a's IPv4 rules as `ip -d -json rule show` prints them: the kernel's three, then some made by hand.
+const RULES_A = [
+  { priority: 0, src: 'all', table: 'local', protocol: 'kernel' },
+  { priority: 900, src: '10.1.0.0', srclen: 16, table: '100', protocol: 'boot' },
+  { priority: 901, src: 'all', iif: 'veth11', fwmark: '0x10', fwmask: '0xff', action: 'blackhole', protocol: 'boot' },
+  { priority: 902, src: 'all', oif: 'mv9', table: '7', protocol: 'boot' },
+  { priority: 903, not: null, src: '10.9.9.9', srclen: 32, table: '5', protocol: 'boot' },
+  { priority: 32766, src: 'all', table: 'main', protocol: 'kernel' },
+  { priority: 32767, src: 'all', table: 'default', protocol: 'kernel' },
+];
+
 // host: br0 (ports veth10 -> a, and eth0, the host's own), vh (-> b, not imported)
 // a: veth11 (-> host veth10), va (-> b/vb), mv0 (macvlan); b: vb (-> a/va), vx (-> host vh)
 function snapshot(): LiveSnapshot {
@@ -66,7 +77,7 @@ function snapshot(): LiveSnapshot {
       ], {
         nsids: { 0: 'host', 1: 'b' }, sysctls: { 'net.ipv4.ip_forward': '1', 'net.ipv6.conf.all.forwarding': '0' },
         routes: routesOf(RAW_A),
-        ipDocs: { 'import:routes': RAW_A, neighbour: [{ dst: '172.16.0.9', dev: 'veth11', lladdr: '02:00:00:00:00:09', state: ['PERMANENT'] }] },
+        ipDocs: { 'import:routes': RAW_A, 'rule:4': RULES_A, neighbour: [{ dst: '172.16.0.9', dev: 'veth11', lladdr: '02:00:00:00:00:09', state: ['PERMANENT'] }] },
       }),
       b: ns('b', [lo(), veth(21, 'vb', 20, 0), veth(13, 'vx', 12, 1)], { nsids: { 0: 'a', 1: 'host' } }),
     },
@@ -89,6 +100,10 @@ describe('import of a snapshot', () => {
           ],
           macvlans: { mv0: { parent: 'veth11', mode: 'private', mtu: 1500 }, mv1: { parent: { name: 'eth0', namespace: 'host' } } },
           neighbours: [{ address: '172.16.0.9', lladdr: '02:00:00:00:00:09', dev: 'veth11' }],
+          rules: [
+            { priority: 900, from: '10.1.0.0/16', table: 100 },
+            { priority: 901, iif: 'veth11', fwmark: '0x10/0xff', action: 'blackhole' },
+          ],
           sysctls: { 'net.ipv4.ip_forward': 1 },
         },
         b: {},
@@ -115,11 +130,15 @@ describe('import of a snapshot', () => {
       'a: route 10.3.0.0/16 dev veth11: a gateway of the other family (via inet6) is not imported',
       'a: route 10.2.0.0/16 dev veth11: routes with onlink are not imported',
       'a: route 10.1.9.0/24 dev veth11: routes with prefsrc, metrics are not imported',
+      'a: rule 902: from all oif mv9 lookup 7',
+      'a: rule 903: from 10.9.9.9/32 not lookup 5',
       'host: nftables table inet topo-lab',
       'a: its nft tables',
       'b: nftables table inet filter',
     ]);
     expect(skipped.find((s) => s.what === 'its nft tables')?.why).toBe('not read: no nft');
+    expect(skipped.find((s) => s.what.startsWith('rule 902'))?.why).toBe('its interface mv9 is not imported');
+    expect(skipped.find((s) => s.what.startsWith('rule 903'))?.why).toBe('it has selectors topo does not write: not');
     expect(skipped.find((s) => s.what === 'macvlan mv2')?.why).toBe('its parent mv1 is a macvlan (topo stacks macvlans on other interfaces only)');
   });
 
