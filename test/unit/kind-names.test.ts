@@ -23,6 +23,7 @@ const ALLOWED: Record<string, string> = {
   'io/live-shape.ts: address': 'the MAC address field of `ip -json` output',
   'ops/import-topology.ts: veth': 'the kernel\'s link kind (`linkinfo.info_kind`) that import writes as a veth pair',
   'ops/import-topology.ts: bridge': 'the kernel\'s link kind (`linkinfo.info_kind`) that import writes as a bridge',
+  'ops/import-topology.ts: macvlan': 'the kernel\'s link kind (`linkinfo.info_kind`) that import writes as a macvlan',
   'ops/import.ts: nftables': 'the Debian package that provides nft, named when it is missing',
 };
 
