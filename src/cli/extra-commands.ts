@@ -14,21 +14,22 @@ async function kernel(): Promise<Runner> {
 }
 
 /** The lab's tests run and rendered; shared by `topo test` and `topo apply --test`. */
-export async function labTests(topo: Topology, run: Runner, timeoutS?: number) {
+export async function labTests(topo: Topology, run: Runner, timeoutS?: number, junit?: string) {
   const { runTests } = await import('../ops/test-run.js');
   const { testJson, testTable } = await import('../render/test-table.js');
   const rep = await runTests(topo, { run, timeoutS });
+  if (junit) await writeFile(junit, (await import('../render/junit.js')).junitXml(rep));
   return { ok: rep.ok, text: testTable(rep), json: testJson(rep) };
 }
 
-export async function testCmd(file: string, o: OutputOpts & { timeout?: string }): Promise<number> {
+export async function testCmd(file: string, o: OutputOpts & { timeout?: string; junit?: string }): Promise<number> {
   const timeoutS = Number(o.timeout);
   if (!Number.isInteger(timeoutS) || timeoutS < 1 || timeoutS > 60) {
     throw new TopoError('E_USAGE', `--timeout ${o.timeout}: give a whole number of seconds, 1..60`, EXIT.USAGE);
   }
   const topo = await load(file);
   requireRoot('topo test');
-  const r = await labTests(topo, await kernel(), timeoutS);
+  const r = await labTests(topo, await kernel(), timeoutS, o.junit);
   emit(o, () => r.text, () => r.json);
   return r.ok ? EXIT.OK : EXIT.FAILED;
 }

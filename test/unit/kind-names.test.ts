@@ -25,6 +25,7 @@ const ALLOWED: Record<string, string> = {
   'ops/import-topology.ts: bridge': 'the kernel\'s link kind (`linkinfo.info_kind`) that import writes as a bridge',
   'ops/import-topology.ts: macvlan': 'the kernel\'s link kind (`linkinfo.info_kind`) that import writes as a macvlan',
   'ops/import.ts: nftables': 'the Debian package that provides nft, named when it is missing',
+  'cli/completion.ts: namespace': 'the name of a command\'s argument (program.ts: <namespace>), whose values are completed',
 };
 
 function* sources(dir: string): Generator<string> {
