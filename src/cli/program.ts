@@ -94,6 +94,11 @@ program.command('graph').argument('<file>').description('print the lab as a diag
   .addOption(format('the kind of diagram (svg needs Graphviz)', ['mermaid', 'dot', 'svg'], 'mermaid'))
   .option('-o, --output <file>', 'write to this file instead of standard output')
   .action(wrap(async (f: string, o) => (await extra()).graphCmd(f, o)));
+program.command('import').description('write the live namespaces (all, or --namespaces) as a topology file that apply reproduces')
+  .option('--namespaces <list>', 'comma-separated namespaces to import (default: every one in /run/netns)')
+  .option('--name <lab>', "the lab's name (default: the lab whose marks the namespaces carry)")
+  .option('-o, --output <file>', 'write the file there instead of standard output')
+  .option('--json', 'print one JSON document').action(wrap(async (o) => (await import('./import-command.js')).importCmd(o)));
 program.command('sandbox').argument('<file>').argument('[command...]')
   .usage('<file> [-- <command> [args...]]')
   .description("apply the lab in a throwaway private sandbox (its own network, mount and PID namespaces), run its tests, then the command or a shell; everything is gone when it exits")

@@ -21,6 +21,10 @@ const ALLOWED: Record<string, string> = {
   'validate/schema.ts: veth': 'the wording of schema errors by the file\'s paths ("veth #1")',
   'validate/schema.ts: address': 'the wording of schema errors by the file\'s paths ("address #3")',
   'io/live-shape.ts: address': 'the MAC address field of `ip -json` output',
+  'ops/import-topology.ts: veth': 'the kernel\'s link kind (`linkinfo.info_kind`) that import writes as a veth pair',
+  'ops/import-topology.ts: bridge': 'the kernel\'s link kind (`linkinfo.info_kind`) that import writes as a bridge',
+  'ops/import-topology.ts: macvlan': 'the kernel\'s link kind (`linkinfo.info_kind`) that import writes as a macvlan',
+  'ops/import.ts: nftables': 'the Debian package that provides nft, named when it is missing',
   'cli/completion.ts: namespace': 'the name of a command\'s argument (program.ts: <namespace>), whose values are completed',
   'ops/host-firewall.ts: bridge': 'the nftables family `bridge` of a chain in `nft -j list chains` (the host firewall\'s), not the bridge kind',
 };
