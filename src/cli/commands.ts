@@ -19,10 +19,11 @@ export interface CheckOpts extends OutputOpts { strict?: boolean }
 export async function loadChecked(file: string, o: CheckOpts): Promise<{ topo: Topology; warnings: Problem[] }> {
   const { loadLab, formatProblems } = await import('../validate/index.js');
   const { knownSysctls } = await import('../io/sysctl-names.js');
+  const { knownUsers } = await import('../io/user-db.js');
   const { kernelConfig } = await import('../io/kernel-config.js');
   const { nftCheck } = await import('../io/nft-check.js');
   const nft = await nftAvailable();
-  const r = await loadLab(file, { nftAvailable: nft, knownSysctls: knownSysctls(), kernelConfig: kernelConfig(), nftCheck: nft ? nftCheck() : undefined, strict: o.strict });
+  const r = await loadLab(file, { nftAvailable: nft, knownSysctls: knownSysctls(), knownUsers: knownUsers(), kernelConfig: kernelConfig(), nftCheck: nft ? nftCheck() : undefined, strict: o.strict });
   if (r.warnings.length && !o.json) process.stderr.write(`${formatProblems(file, r.warnings)}\n`);
   return r;
 }

@@ -19,6 +19,7 @@ import type { ProcInfo, ProcRead } from '../core/live.js';
 import type { Cmd } from '../model.js';
 import type { RunResult } from './runner.js';
 import { stateDir } from './state-dir.js';
+import { passwdOf, resolveIdentity, type Identity } from './user-db.js';
 
 /** How long a stopped process has between SIGTERM and SIGKILL. */
 export const STOP_GRACE_MS = 3000;
@@ -30,7 +31,13 @@ const TAIL_LINES = 10;
 
 export interface ReadySpec { tcp?: number; command?: string; file?: string }
 /** `timeout`: how long the ready check may take, in seconds (default 10). `spec`: the hash of the spec (TOPO_SPEC). */
-export interface StartSpec { argv: string[]; env?: Record<string, string>; cwd?: string; ready?: ReadySpec; timeout?: number; spec: string }
+export interface StartSpec {
+  argv: string[]; env?: Record<string, string>; cwd?: string; ready?: ReadySpec; timeout?: number; spec: string;
+  /** Who it runs as (name or uid; group: name or gid). */
+  user?: string; group?: string;
+  /** restart: on-failure, at most `max` times, `delayMs` before the first (doubled each time). */
+  restart?: { max: number; delayMs: number };
+}
 
 // ---- Where ----
 
@@ -46,6 +53,8 @@ export function logDir(lab: string, create = false): string | undefined {
 }
 export const logPath = (lab: string, name: string): string | undefined => { const d = logDir(lab); return d && join(d, `${name}.log`); };
 const pidPath = (dir: string, name: string) => join(dir, `${name}.pid`);
+/** The restart loop's count of restarts (`restart: on-failure`). */
+const restartsPath = (dir: string, name: string) => join(dir, `${name}.restarts`);
 
 /** The last `n` lines of a process's log ('' when there is none). */
 export function logTail(lab: string, name: string, n = TAIL_LINES): string {
@@ -191,7 +200,7 @@ export async function stopProcess(ns: string, name: string, lab: string, graceMs
   for (let waited = 0; procs.some(alive) && waited < 5000; waited += POLL_MS) await sleep(POLL_MS);
   if (procs.some(alive)) throw new Error(`process ${name} in ${ns}: still running after SIGKILL (pid ${procs.filter(alive).map((p) => p.pid).join(', ')})`);
   const dir = logDir(lab);
-  if (dir) try { unlinkSync(pidPath(dir, name)); } catch { /* none */ }
+  if (dir) for (const f of [pidPath(dir, name), restartsPath(dir, name)]) try { unlinkSync(f); } catch { /* none */ }
 }
 
 /** Is `cmd` a program PATH (or the path itself) holds? */
@@ -201,19 +210,78 @@ function findProgram(cmd: string, env: Record<string, string | undefined>): bool
   return (env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin').split(':').some((d) => d && ok(join(d, cmd)));
 }
 
+/** The PATH a process gets (and ready checks): topo's own, or this when topo has none. */
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/**
+ * A process's environment, clean as systemd, munet and docker start theirs: PATH (topo's), HOME, USER and LOGNAME
+ * of the user it runs as, LANG when topo has one, then the spec's `env`, then the markers (which `env` can't
+ * override). Nothing else of topo's environment (no TERM, no SUDO_*, no TOPO_* settings of topo's own).
+ */
+export function processEnv(spec: StartSpec, lab: string, name: string, who: { name: string; home: string }): Record<string, string> {
+  return {
+    PATH: process.env.PATH || DEFAULT_PATH, HOME: who.home, USER: who.name, LOGNAME: who.name,
+    ...(process.env.LANG ? { LANG: process.env.LANG } : {}),
+    ...spec.env, TOPO_LAB: lab, TOPO_RUN: name, TOPO_SPEC: spec.spec,
+  };
+}
+
+/**
+ * The restart loop (`restart: on-failure`) topo starts in place of the command, as `sh -c RESTART_LOOP topo-restart
+ * NAME MAX DELAY_MS COUNTER ARGV...`: a shell, not a process of topo's (no Node per process), that runs the command,
+ * ends with it when it exits 0 or after MAX restarts, and otherwise says so in the log, writes the number of restarts
+ * to COUNTER, waits DELAY_MS (doubled each time, up to 30 s) and runs it again. It carries the markers like the
+ * command; stopping the process signals both (SIGTERM ends the shell at once: it sets no trap).
+ */
+export const RESTART_LOOP = 'name=$1 max=$2 d=$3 count=$4; shift 4; n=0\n'
+  + 'while :; do\n'
+  + '  "$@"; s=$?\n'
+  + '  [ "$s" -eq 0 ] && exit 0\n'
+  + '  if [ "$n" -ge "$max" ]; then echo "topo: $name exited with $s, not restarted: $max restarts done"; exit "$s"; fi\n'
+  + '  n=$((n+1)); echo "$n" > "$count"\n'
+  + '  echo "topo: $name exited with $s, restarting ($n/$max)"\n'
+  + '  sleep "$((d/1000)).$((d%1000/100))$((d%100/10))$((d%10))"\n'
+  + '  d=$((d*2)); [ "$d" -gt 30000 ] && d=30000\n'
+  + 'done\n';
+
+/** The restarts of a process, as its restart loop counted them (0 without one, or none yet). */
+export function restartsOf(lab: string, name: string): number {
+  const dir = logDir(lab);
+  if (!dir) return 0;
+  try { return Number(readFileSync(restartsPath(dir, name), 'utf8').trim()) || 0; } catch { return 0; }
+}
+
+/**
+ * What `ip netns exec NS` runs: the command, as `user` (setpriv, util-linux: real and effective uid and gid, and
+ * the user's supplementary groups from /etc/group, --init-groups; none, --clear-groups, for a uid /etc/passwd
+ * doesn't name), inside the restart loop for `restart: on-failure` (which itself stays topo's user, so that it can
+ * write its counter next to the pid file).
+ */
+function commandArgv(spec: StartSpec, name: string, dir: string, who: Identity | undefined): string[] {
+  const as = who ? ['setpriv', `--reuid=${who.uid}`, `--regid=${who.gid}`, who.inPasswd ? '--init-groups' : '--clear-groups', '--'] : [];
+  const r = spec.restart;
+  const loop = r ? ['sh', '-c', RESTART_LOOP, 'topo-restart', name, String(r.max), String(r.delayMs), restartsPath(dir, name)] : [];
+  return [...loop, ...as, ...spec.argv];
+}
+
 async function start(ns: string, name: string, lab: string, spec: StartSpec): Promise<void> {
   const what = `process ${name} in ${ns}`;
-  const env: Record<string, string | undefined> = { ...process.env, ...spec.env, TOPO_LAB: lab, TOPO_RUN: name, TOPO_SPEC: spec.spec };
+  let who: Identity | undefined;
+  try { who = spec.user !== undefined ? resolveIdentity(spec.user, spec.group) : undefined; } catch (e) { throw new Error(`${what}: ${(e as Error).message}`); }
+  const self = passwdOf(process.getuid?.() ?? 0);
+  const env = processEnv(spec, lab, name, who ?? { name: self?.name ?? String(process.getuid?.() ?? 0), home: self?.home ?? '/' });
   if (!findProgram(spec.argv[0], env)) throw new Error(`${what}: command ${JSON.stringify(spec.argv[0])} not found${spec.argv[0].includes('/') ? '' : ' in PATH'}`);
   if (spec.cwd && !statSync(spec.cwd, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`${what}: working directory ${spec.cwd} does not exist`);
   const dir = logDir(lab, true)!;
+  try { unlinkSync(restartsPath(dir, name)); } catch { /* none */ }
+  // The log is opened here, by topo, before the command runs: a process running as another user writes to it all the same.
   const log = join(dir, `${name}.log`);
   const fd = openSync(log, 'a', 0o600);
   chmodSync(log, 0o600);
   let exited: string | undefined;
   let pid: number;
   try {
-    const child = spawn('ip', ['netns', 'exec', ns, ...spec.argv], { detached: true, stdio: ['ignore', fd, fd], env, ...(spec.cwd ? { cwd: spec.cwd } : {}) });
+    const child = spawn('ip', ['netns', 'exec', ns, ...commandArgv(spec, name, dir, who)], { detached: true, stdio: ['ignore', fd, fd], env, ...(spec.cwd ? { cwd: spec.cwd } : {}) });
     await new Promise<void>((resolve, reject) => { child.once('spawn', resolve); child.once('error', reject); });
     child.on('exit', (code, sig) => { exited = sig ? `was killed by ${sig}` : `exited with status ${code}`; });
     child.unref();
@@ -226,16 +294,17 @@ async function start(ns: string, name: string, lab: string, spec: StartSpec): Pr
     const tail = logTail(lab, name);
     throw new Error(`${what}: ${why}${tail ? `; the last lines of its log (${log}):\n${tail.replace(/^/gm, '    ')}` : ` (its log, ${log}, is empty)`}`);
   };
+  const gone = () => exited && (spec.restart ? `${exited} (the restart loop's, after ${restartsOf(lab, name)} restarts)` : exited);
   const r = spec.ready;
   if (!r) {
     await sleep(SETTLE_MS);
-    if (exited) await fail(`${exited} right after it started`);
+    if (exited) await fail(`${gone()} right after it started`);
     return;
   }
   const timeout = (spec.timeout ?? 10) * 1000;
   const t0 = Date.now();
   for (;;) {
-    if (exited) await fail(`${exited} before it was ready`);
+    if (exited) await fail(`${gone()} before it was ready`);
     if (await isReady(ns, pid, r, env)) return;
     if (Date.now() - t0 >= timeout) await fail(`not ready after ${spec.timeout ?? 10}s (${readyText(r)})`);
     await sleep(100);
@@ -246,7 +315,7 @@ export const readyText = (r: ReadySpec): string =>
   r.tcp !== undefined ? `nothing listening on TCP port ${r.tcp}` : r.file !== undefined ? `no file ${r.file}` : `"${r.command}" did not succeed`;
 
 /** The ready check, once. */
-export async function isReady(ns: string, pid: number, r: ReadySpec, env: Record<string, string | undefined> = process.env): Promise<boolean> {
+export async function isReady(ns: string, pid: number, r: ReadySpec, env: Record<string, string | undefined> = { PATH: process.env.PATH || DEFAULT_PATH }): Promise<boolean> {
   if (r.tcp !== undefined) return listening(pid, r.tcp);
   if (r.file !== undefined) return existsSync(r.file);
   if (r.command !== undefined) {

@@ -15,7 +15,7 @@
 // known only once the process runs, after the record is written.
 import { createHash } from 'node:crypto';
 import { pointer, type Finding } from '../core/finding.js';
-import type { Blocker, Kind, KindContext } from '../core/kind.js';
+import type { Blocker, CheckOptions, Kind, KindContext } from '../core/kind.js';
 import type { LabModel } from '../core/lab-model.js';
 import type { LiveSnapshot, ProcInfo, ProcRead, ToolRead } from '../core/live.js';
 import { didYouMean } from '../core/suggest.js';
@@ -40,6 +40,16 @@ export interface ProcessSpec {
   ready?: ProcessReady;
   /** Processes of the lab started (and ready) before this one. */
   after?: string[];
+  /** The user it runs as (a name in /etc/passwd, or a uid); default the user topo runs as (root). */
+  user?: string | number;
+  /** Its group (a name in /etc/group, or a gid); default the user's own group. */
+  group?: string | number;
+  /** on-failure: started again (by a `sh` loop topo starts in its place) when it exits with a status other than 0. */
+  restart?: 'no' | 'on-failure';
+  /** How many times on-failure restarts it before it is left exited (default 5). */
+  max_restarts?: number;
+  /** The wait before the first restart, doubled before each next one up to 30s (default 1s). */
+  restart_delay?: number | string;
 }
 
 declare module '../model.js' {
@@ -48,6 +58,9 @@ declare module '../model.js' {
 
 /** The default `ready.timeout`, in seconds. */
 export const READY_TIMEOUT_S = 10;
+/** The defaults of `max_restarts` and `restart_delay` (ms). */
+export const MAX_RESTARTS = 5;
+export const RESTART_DELAY_MS = 1000;
 
 interface ProcessProps {
   /** The hash of what runs (argv, env, cwd, ready check): a change restarts the process. */
@@ -69,7 +82,9 @@ export const argvOfSpec = (s: ProcessSpec): string[] => (typeof s.cmd === 'strin
 function startSpec(s: ProcessSpec) {
   const r = s.ready;
   const ready = r && { ...(r.tcp !== undefined ? { tcp: r.tcp } : {}), ...(r.command !== undefined ? { command: r.command } : {}), ...(r.file !== undefined ? { file: r.file } : {}) };
-  return { argv: argvOfSpec(s), ...(s.env && Object.keys(s.env).length ? { env: Object.fromEntries(Object.entries(s.env).sort()) } : {}), ...(s.cwd ? { cwd: s.cwd } : {}), ...(ready ? { ready } : {}) };
+  const restart = s.restart === 'on-failure' ? { max: s.max_restarts ?? MAX_RESTARTS, delayMs: durationMs(s.restart_delay) ?? RESTART_DELAY_MS } : undefined;
+  return { argv: argvOfSpec(s), ...(s.env && Object.keys(s.env).length ? { env: Object.fromEntries(Object.entries(s.env).sort()) } : {}), ...(s.cwd ? { cwd: s.cwd } : {}), ...(ready ? { ready } : {}),
+    ...(s.user !== undefined ? { user: String(s.user) } : {}), ...(s.group !== undefined ? { group: String(s.group) } : {}), ...(restart ? { restart } : {}) };
 }
 
 export function specHash(s: ProcessSpec): string {
@@ -145,7 +160,7 @@ function readsOf(topo: Topology | undefined, ctx: KindContext): ToolRead[] {
 export const processKind: Kind<ProcessProps> = {
   name: 'process',
   order: { create: { stage: 'run' }, update: { stage: 'run' }, delete: { stage: 'stop' } },
-  check: (model) => processFindings(model),
+  check: (model, opts) => processFindings(model, opts),
   desired(model) {
     return startOrder(declared(model.topo)).filter(([ns]) => ns !== HOST).map(([ns, name, s]) => ({
       kind: 'process', key: key(ns, name), ns, label: name,
@@ -171,7 +186,7 @@ export const processKind: Kind<ProcessProps> = {
 
 // ---- Checks ----
 
-function processFindings(model: LabModel): Finding[] {
+function processFindings(model: LabModel, opts: CheckOptions): Finding[] {
   const out: Finding[] = [];
   const all = declared(model.topo);
   const first = new Map<string, string>();
@@ -186,6 +201,16 @@ function processFindings(model: LabModel): Finding[] {
     else first.set(name, at);
     if (Array.isArray(s.cmd) && !s.cmd[0]) out.push({ code: 'bad-command', path: `${at}/cmd`, message: 'the command is empty' });
     if (s.cwd !== undefined && !s.cwd.startsWith('/')) out.push({ code: 'bad-path', path: `${at}/cwd`, message: `cwd ${JSON.stringify(s.cwd)} is not an absolute path` });
+    out.push(...identityFindings(s, at, opts));
+    if (s.restart !== 'on-failure') {
+      for (const k of ['max_restarts', 'restart_delay'] as const) {
+        if (s[k] !== undefined) out.push({ code: 'restart-off', path: `${at}/${k}`, at: 'key', message: `${k} is for restart: on-failure (this process is not restarted)`, hint: 'add restart: on-failure, or drop it' });
+      }
+    }
+    const delay = durationMs(s.restart_delay);
+    if (s.restart_delay !== undefined && (delay === undefined || delay === 0 || delay > MAX_UNTIL_MS)) {
+      out.push({ code: 'bad-duration', path: `${at}/restart_delay`, message: `restart_delay ${JSON.stringify(s.restart_delay)} is not a duration of more than 0 and at most 10 minutes`, hint: 'seconds, or "500ms", "30s", "2m"' });
+    }
     const r = s.ready;
     if (r) {
       const checks = (['tcp', 'command', 'file'] as const).filter((k) => r[k] !== undefined);
@@ -227,5 +252,22 @@ function processFindings(model: LabModel): Finding[] {
     }
   };
   for (const [, name] of all) walk(name, [name]);
+  return out;
+}
+
+/**
+ * `user` and `group`: a name must be in this machine's /etc/passwd (/etc/group), as read for validation
+ * (CheckOptions.knownUsers; not checked without it). A number is a uid (gid) as is, like docker's `--user 1234`.
+ */
+function identityFindings(s: ProcessSpec, at: string, opts: CheckOptions): Finding[] {
+  const known = opts.knownUsers;
+  if (!known) return [];
+  const out: Finding[] = [];
+  const look = (v: string | number | undefined, names: ReadonlySet<string>, what: 'user' | 'group', file: string) => {
+    if (v === undefined || typeof v === 'number' || /^\d+$/.test(v) || names.has(v)) return;
+    out.push({ code: `unknown-${what}`, path: `${at}/${what}`, message: `${what} ${JSON.stringify(v)} is not in this machine's ${file}${didYouMean(v, names)}`, hint: `a name in ${file}, or a number` });
+  };
+  look(s.user, known.users, 'user', '/etc/passwd');
+  look(s.group, known.groups, 'group', '/etc/group');
   return out;
 }
