@@ -191,7 +191,8 @@ function signal(p: ProcInfo, sig: NodeJS.Signals): void {
 
 /** SIGTERM, STOP_GRACE_MS, SIGKILL, to every process proven the lab's NAME; resolves once none is left. */
 export async function stopProcess(ns: string, name: string, lab: string, graceMs = STOP_GRACE_MS): Promise<void> {
-  let procs = ownedProcs(ns, name, lab);
+  // The oldest first: a restart loop before the command it runs, so that it ends before it could start it again.
+  let procs = ownedProcs(ns, name, lab).sort((a, b) => a.start - b.start || a.pid - b.pid);
   for (const p of procs) signal(p, 'SIGTERM');
   for (let waited = 0; procs.some(alive) && waited < graceMs; waited += POLL_MS) await sleep(POLL_MS);
   // Descendants started since the scan are found again.
