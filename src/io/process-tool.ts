@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import type { ProcInfo, ProcRead } from '../core/live.js';
 import type { Cmd } from '../model.js';
 import type { RunResult } from './runner.js';
+import { DEFAULT_PATH, processArgv } from '../core/process-argv.js';
 import { stateDir } from './state-dir.js';
 import { passwdOf, resolveIdentity, type Identity } from './user-db.js';
 
@@ -131,8 +132,8 @@ export function readProcTool([lab, ...namespaces]: string[]): ProcRead {
   if (dir && existsSync(dir)) {
     for (const f of readdirSync(dir)) {
       const m = /^(.+)\.pid$/.exec(f);
-      const v = m && /^(\d+) (\d+)$/.exec(readFileSync(join(dir, f), 'utf8').trim());
-      if (m && v) main[m[1]] = { pid: Number(v[1]), start: Number(v[2]) };
+      const v = m && /^(\d+) (\d+)( starting)?$/.exec(readFileSync(join(dir, f), 'utf8').trim());
+      if (m && v) main[m[1]] = { pid: Number(v[1]), start: Number(v[2]), ...(v[3] ? { starting: true } : {}) };
     }
   }
   return { procs: scanProcs(byInode), main };
@@ -165,6 +166,7 @@ export async function runProcessCmd(cmd: Cmd): Promise<RunResult> {
   const [op, ns, name, lab] = cmd.args;
   try {
     if (op === 'start') await start(ns, name, lab, JSON.parse(cmd.input ?? '{}') as StartSpec);
+    else if (op === 'ready') await readyAgain(ns, name, lab, JSON.parse(cmd.input ?? '{}') as StartSpec);
     else if (op === 'stop') await stopProcess(ns, name, lab);
     else throw new Error(`unknown process operation ${JSON.stringify(op)}`);
     return { stdout: '', stderr: '', exitCode: 0 };
@@ -211,8 +213,6 @@ function findProgram(cmd: string, env: Record<string, string | undefined>): bool
   return (env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin').split(':').some((d) => d && ok(join(d, cmd)));
 }
 
-/** The PATH a process gets (and ready checks): topo's own, or this when topo has none. */
-const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /**
  * A process's environment, clean as systemd, munet and docker start theirs: PATH (topo's), HOME, USER and LOGNAME
@@ -227,24 +227,6 @@ export function processEnv(spec: StartSpec, lab: string, name: string, who: { na
   };
 }
 
-/**
- * The restart loop (`restart: on-failure`) topo starts in place of the command, as `sh -c RESTART_LOOP topo-restart
- * NAME MAX DELAY_MS COUNTER ARGV...`: a shell, not a process of topo's (no Node per process), that runs the command,
- * ends with it when it exits 0 or after MAX restarts, and otherwise says so in the log, writes the number of restarts
- * to COUNTER, waits DELAY_MS (doubled each time, up to 30 s) and runs it again. It carries the markers like the
- * command; stopping the process signals both (SIGTERM ends the shell at once: it sets no trap).
- */
-export const RESTART_LOOP = 'name=$1 max=$2 d=$3 count=$4; shift 4; n=0\n'
-  + 'while :; do\n'
-  + '  "$@"; s=$?\n'
-  + '  [ "$s" -eq 0 ] && exit 0\n'
-  + '  if [ "$n" -ge "$max" ]; then echo "topo: $name exited with $s, not restarted: $max restarts done"; exit "$s"; fi\n'
-  + '  n=$((n+1)); echo "$n" > "$count"\n'
-  + '  echo "topo: $name exited with $s, restarting ($n/$max)"\n'
-  + '  sleep "$((d/1000)).$((d%1000/100))$((d%100/10))$((d%10))"\n'
-  + '  d=$((d*2)); [ "$d" -gt 30000 ] && d=30000\n'
-  + 'done\n';
-
 /** The restarts of a process, as its restart loop counted them (0 without one, or none yet). */
 export function restartsOf(lab: string, name: string): number {
   const dir = logDir(lab);
@@ -252,17 +234,9 @@ export function restartsOf(lab: string, name: string): number {
   try { return Number(readFileSync(restartsPath(dir, name), 'utf8').trim()) || 0; } catch { return 0; }
 }
 
-/**
- * What `ip netns exec NS` runs: the command, as `user` (setpriv, util-linux: real and effective uid and gid, and
- * the user's supplementary groups from /etc/group, --init-groups; none, --clear-groups, for a uid /etc/passwd
- * doesn't name), inside the restart loop for `restart: on-failure` (which itself stays topo's user, so that it can
- * write its counter next to the pid file).
- */
 function commandArgv(spec: StartSpec, name: string, dir: string, who: Identity | undefined): string[] {
-  const as = who ? ['setpriv', `--reuid=${who.uid}`, `--regid=${who.gid}`, who.inPasswd ? '--init-groups' : '--clear-groups', '--'] : [];
-  const r = spec.restart;
-  const loop = r ? ['sh', '-c', RESTART_LOOP, 'topo-restart', name, String(r.max), String(r.delayMs), restartsPath(dir, name)] : [];
-  return [...loop, ...as, ...spec.argv];
+  return processArgv(spec.argv, { name, counter: restartsPath(dir, name), ...(spec.restart ? { restart: spec.restart } : {}),
+    ...(who ? { as: { uid: who.uid, gid: who.gid, initGroups: who.inPasswd } } : {}) });
 }
 
 async function start(ns: string, name: string, lab: string, spec: StartSpec): Promise<void> {
@@ -289,27 +263,50 @@ async function start(ns: string, name: string, lab: string, spec: StartSpec): Pr
     pid = child.pid!;
   } finally { closeSync(fd); }
   const st = procStat(pid);
+  // "starting" until its ready check passes: an apply killed before then leaves the next one to wait for it.
+  if (st) writeFileSync(pidPath(dir, name), `${pid} ${st.start} starting\n`, { mode: 0o600 });
+  await untilReady(ns, name, lab, spec, pid, env, () => exited);
   if (st) writeFileSync(pidPath(dir, name), `${pid} ${st.start}\n`, { mode: 0o600 });
+}
+
+/**
+ * The ready check of a process that runs (pid), until it passes; `exited` says why it is gone, once it is. A failure
+ * stops the process and says why, with the last lines of its log. Without a check: it must not exit in SETTLE_MS.
+ */
+async function untilReady(ns: string, name: string, lab: string, spec: StartSpec, pid: number, env: Record<string, string>, exited: () => string | undefined): Promise<void> {
+  const what = `process ${name} in ${ns}`;
+  const log = logPath(lab, name);
   const fail = async (why: string) => {
     await stopProcess(ns, name, lab, 1000).catch(() => undefined);
     const tail = logTail(lab, name);
     throw new Error(`${what}: ${why}${tail ? `; the last lines of its log (${log}):\n${tail.replace(/^/gm, '    ')}` : ` (its log, ${log}, is empty)`}`);
   };
-  const gone = () => exited && (spec.restart ? `${exited} (the restart loop's, after ${restartsOf(lab, name)} restarts)` : exited);
+  const gone = () => { const e = exited(); return e && (spec.restart ? `${e} (the restart loop's, after ${restartsOf(lab, name)} restarts)` : e); };
   const r = spec.ready;
   if (!r) {
     await sleep(SETTLE_MS);
-    if (exited) await fail(`${gone()} right after it started`);
+    if (gone()) await fail(`${gone()} right after it started`);
     return;
   }
   const timeout = (spec.timeout ?? 10) * 1000;
   const t0 = Date.now();
   for (;;) {
-    if (exited) await fail(`${gone()} before it was ready`);
+    if (gone()) await fail(`${gone()} before it was ready`);
     if (await isReady(ns, pid, r, env)) return;
     if (Date.now() - t0 >= timeout) await fail(`not ready after ${spec.timeout ?? 10}s (${readyText(r)})`);
     await sleep(100);
   }
+}
+
+/** A process already running that an apply started but never saw ready (it was killed meanwhile): its ready check again. */
+async function readyAgain(ns: string, name: string, lab: string, spec: StartSpec): Promise<void> {
+  const dir = logDir(lab, true)!;
+  const main = readProcTool([lab, ns]).main[name];
+  if (!main || !alive(main)) throw new Error(`process ${name} in ${ns}: not running any more (pid ${main?.pid ?? '?'})`);
+  const self = passwdOf(process.getuid?.() ?? 0);
+  const env = processEnv(spec, lab, name, { name: self?.name ?? 'root', home: self?.home ?? '/' });
+  await untilReady(ns, name, lab, spec, main.pid, env, () => (alive(main) ? undefined : 'exited'));
+  writeFileSync(pidPath(dir, name), `${main.pid} ${main.start}\n`, { mode: 0o600 });
 }
 
 export const readyText = (r: ReadySpec): string =>

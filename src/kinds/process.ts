@@ -70,6 +70,8 @@ interface ProcessProps {
   /** Live only: the pids found (the first is the one topo started, when it still runs) and its command line. */
   pids?: number[];
   cmdline?: string;
+  /** Live only: started, but its ready check never passed (the apply that started it was killed while it waited). */
+  starting?: boolean;
 }
 
 const READ = 'process';
@@ -112,7 +114,7 @@ function startOrder(all: [string, string, ProcessSpec][]): [string, string, Proc
   return out;
 }
 
-const cmd = (op: 'start' | 'stop', ns: string, name: string, ctx: KindContext, input?: string): Cmd =>
+const cmd = (op: 'start' | 'stop' | 'ready', ns: string, name: string, ctx: KindContext, input?: string): Cmd =>
   ({ ns: HOST, tool: 'spawn', args: [op, ns, name, ctx.lab.name], ...(input !== undefined ? { input } : {}) });
 
 function startCmd(r: Resource<ProcessProps>, ctx: KindContext): Cmd {
@@ -136,8 +138,9 @@ function liveOf(snap: LiveSnapshot, ctx: KindContext): Resource<ProcessProps>[] 
     const main = read.main[name];
     const pids = new Set(ps.map((p) => p.pid));
     const root = ps.find((p) => main && p.pid === main.pid && p.start === main.start) ?? ps.find((p) => !pids.has(p.ppid)) ?? ps[0];
+    const starting = Boolean(main?.starting && root.pid === main.pid && root.start === main.start);
     return { kind: 'process', key: k, ns: root.ns, label: name, owned: true, claims: [`process:${name}`], parents: [],
-      props: { spec: root.spec ?? '', pids: [root.pid, ...ps.filter((p) => p !== root).map((p) => p.pid)], cmdline: root.cmdline } };
+      props: { spec: root.spec ?? '', pids: [root.pid, ...ps.filter((p) => p !== root).map((p) => p.pid)], cmdline: root.cmdline, ...(starting ? { starting } : {}) } };
   });
 }
 
@@ -170,9 +173,12 @@ export const processKind: Kind<ProcessProps> = {
   },
   reads: (topo, ctx) => readsOf(topo, ctx),
   live: (snap, ctx) => liveOf(snap, ctx),
-  compare: (d, l) => (d.props.spec === l.props.spec ? [] : [['spec', l.props.spec, d.props.spec]]),
+  // A process started by an apply that was killed before its ready check passed runs as declared, but nothing has
+  // seen it ready: the next apply waits for its check (the same process; a process `after` it starts after that).
+  compare: (d, l) => (d.props.spec !== l.props.spec ? [['spec', l.props.spec, d.props.spec]] : l.props.starting ? [['ready', 'not checked', 'checked']] : []),
   create: (r, ctx) => [startCmd(r, ctx)],
-  update: (d, l, _f, ctx) => [cmd('stop', l.ns, nameOf(l), ctx), startCmd(d, ctx)],
+  update: (d, l, f, ctx) => (f.some(([k]) => k === 'spec') ? [cmd('stop', l.ns, nameOf(l), ctx), startCmd(d, ctx)]
+    : [cmd('ready', d.ns, nameOf(d), ctx, JSON.stringify({ ...d.props.start, spec: d.props.spec }))]),
   remove: (l, ctx) => [cmd('stop', l.ns, nameOf(l), ctx)],
   record: {
     intent: (c) => (c.op !== 'delete' ? { objects: [c.key] } : {}),

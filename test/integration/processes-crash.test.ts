@@ -51,6 +51,11 @@ describe('processes: kill -9 of topo', () => {
     const decoy = Number((await sb.sh('ip netns exec srv sleep 1003 >/dev/null 2>&1 & echo $!')).stdout.trim());
     try {
       expect(alive(decoy)).toBe(true);
+      // `waits` runs as declared, but no apply saw it ready ("starting" in its pid file): the next one checks it.
+      const plan = await sb.topo(['plan', f]);
+      expect(plan.stdout).toContain('~ process waits (ready: not checked -> checked)');
+      expect(plan.stdout).toContain('+ process last');
+      expect(plan.stdout).not.toContain('process first');
       writeFileSync(go, '');
       const r = await sb.topo(['apply', f]);
       expect(r.exitCode, r.stdout + r.stderr).toBe(0);
@@ -74,6 +79,25 @@ describe('processes: kill -9 of topo', () => {
     } finally {
       process.kill(decoy, 'SIGKILL');
     }
+  });
+
+  it('killed while a process waits to be ready: the next apply waits for its check again, and fails when it does not pass', async () => {
+    const dir = scratchDir('topo-procc-');
+    const run = (timeout: string) => ({
+      waits: { cmd: ['sleep', '1001'], ready: { file: join(dir, 'never'), timeout } },
+      last: { cmd: ['sleep', '1002'], after: ['waits'] },
+    });
+    const f = labFile(dir, run('60s'));
+    const topo = startTopo(sb, ['apply', f]);
+    expect(await until(() => (byRun().waits ?? []).length === 1)).toBe(true);
+    process.kill(topo.pid, 'SIGKILL');
+    expect((await topo.done).signal).toBe('SIGKILL');
+    // The timeout is not part of the spec: the same process, whose check now has 1 s.
+    const short = labFile(scratchDir('topo-procc-'), run('1s'));
+    const r = await sb.topo(['apply', short]);
+    expect(r.exitCode).not.toBe(0);
+    expect(r.stderr).toContain(`process waits in srv: not ready after 1s (no file ${join(dir, 'never')})`);
+    expect(byRun()).toEqual({}); // stopped, never ready; `last` never started
   });
 
   it('killed while destroy waits for a process that ignores SIGTERM: the next destroy ends it, and the restart loop of another', async () => {
