@@ -50,7 +50,7 @@ function spawnArgv({ args: [op, ns, name, lab], input }: Cmd): string[] {
   if (op === 'ready') return ['true'];
   const spec = JSON.parse(input ?? '{}') as { argv?: string[]; env?: Record<string, string>; spec?: string; user?: string; group?: string; restart?: { max: number; delayMs: number } };
   // A clean environment (env -i) as topo gives it; the user's HOME/USER/LOGNAME are topo's to look up (not here).
-  const as = spec.user !== undefined ? { uid: spec.user, gid: spec.group ?? spec.user, initGroups: !/^\d+$/.test(spec.user) } : undefined;
+  const as = spec.user !== undefined ? { uid: spec.user, ...(spec.group !== undefined ? { gid: spec.group } : {}), initGroups: !/^\d+$/.test(spec.user) } : undefined;
   return ['setsid', '-f', 'env', '-i', `PATH=${DEFAULT_PATH}`, ...Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`), `TOPO_LAB=${lab}`, `TOPO_RUN=${name}`, `TOPO_SPEC=${spec.spec ?? ''}`,
     'ip', 'netns', 'exec', ns, ...processArgv(spec.argv ?? [], { name, counter: '/dev/null', ...(spec.restart ? { restart: spec.restart } : {}), ...(as ? { as } : {}) })];
 }

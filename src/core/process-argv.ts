@@ -23,8 +23,8 @@ export const RESTART_LOOP = 'name=$1 max=$2 d=$3 count=$4; shift 4; n=0\n'
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 export interface RunAs {
-  /** uid or name, gid or name (setpriv takes both). */
-  uid: number | string; gid: number | string;
+  /** uid or name, gid or name (setpriv takes both); no gid: the user's own, looked up by `id -g` as it starts (scripts). */
+  uid: number | string; gid?: number | string;
   /** The user is in /etc/passwd: its groups are set from /etc/group (--init-groups); otherwise none (--clear-groups). */
   initGroups: boolean;
 }
@@ -35,7 +35,9 @@ export interface RunAs {
  * that it can write its counter next to the pid file).
  */
 export function processArgv(argv: string[], o: { name: string; as?: RunAs; restart?: { max: number; delayMs: number }; counter: string }): string[] {
-  const as = o.as ? ['setpriv', `--reuid=${o.as.uid}`, `--regid=${o.as.gid}`, o.as.initGroups ? '--init-groups' : '--clear-groups', '--'] : [];
+  const groups = o.as?.initGroups ? '--init-groups' : '--clear-groups';
+  const as = !o.as ? [] : o.as.gid !== undefined ? ['setpriv', `--reuid=${o.as.uid}`, `--regid=${o.as.gid}`, groups, '--']
+    : ['sh', '-c', `u=$1; shift; exec setpriv --reuid="$u" --regid="$(id -g "$u")" ${groups} -- "$@"`, 'topo-user', String(o.as.uid)];
   const r = o.restart;
   const loop = r ? ['sh', '-c', RESTART_LOOP, 'topo-restart', o.name, String(r.max), String(r.delayMs), o.counter] : [];
   return [...loop, ...as, ...argv];

@@ -5,7 +5,7 @@
 // validation with its line and column, nothing done.
 // Users made for a test are added to the sandbox's /etc (an overlay on its private /run: the machine's /etc is
 // untouched); topo inside the sandbox reads that /etc.
-import { readlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Sandbox } from '../helpers/sandbox.js';
@@ -70,6 +70,28 @@ describe('processes: user, group, environment', () => {
     const d = await sb.topo(['destroy', f]);
     expect(d.exitCode, d.stdout + d.stderr).toBe(0);
     for (const p of [low, grp, other, bare]) expect(alive(p)).toBe(false);
+    expect(marked(lab)).toEqual([]);
+  });
+
+  it('plan --format sh starts it as topo does: a clean environment, as the user, in the restart loop, in the namespace; topo then owns it', async () => {
+    const f = labFile({ low: { cmd: ['sleep', '1000'], user: 'nobody', restart: 'on-failure', env: { COLOR: 'blue' } } });
+    const plan = await sb.topo(['plan', f, '--format', 'sh']);
+    expect(plan.exitCode, plan.stderr).toBe(0);
+    // The process keeps the script's output open: the script's output goes to /dev/null.
+    const ran = await sb.run(['sh', '-c', 'sh -s >/dev/null 2>&1'], { input: plan.stdout });
+    expect(ran.exitCode, ran.stderr).toBe(0);
+    let procs: ReturnType<typeof marked> = [];
+    for (let i = 0; i < 100 && (procs = marked(lab)).length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(procs).toHaveLength(2);
+    const cmd = procs.find((p) => readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').startsWith('sleep\0'))!.pid;
+    expect(statusField(cmd, 'Uid')).toEqual(['65534', '65534', '65534', '65534']);
+    expect(statusField(cmd, 'Gid')).toEqual(['65534', '65534', '65534', '65534']);
+    expect(netOf(cmd)).toBe(await nsInode('srv'));
+    // A script can't look HOME and USER up as topo does; PWD is the restart loop's shell's (sh exports it).
+    expect(Object.keys(environ(cmd)).sort()).toEqual(['COLOR', 'PATH', 'PWD', 'TOPO_LAB', 'TOPO_RUN', 'TOPO_SPEC']);
+    expect((await sb.topo(['plan', f, '--detailed-exitcode'])).exitCode).toBe(0);
+    const d = await sb.topo(['destroy', f]);
+    expect(d.exitCode, d.stdout + d.stderr).toBe(0);
     expect(marked(lab)).toEqual([]);
   });
 
