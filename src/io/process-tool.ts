@@ -1,13 +1,17 @@
 // Processes topo starts in the lab's namespaces (Cmd tool 'spawn') and what runs there (ToolRead tool 'procfs'),
 // done by topo itself: /proc is read in-process (no ps, no process spawned), signals are sent by pid.
-//   start NS NAME LAB   input: the spec as JSON ({argv, env, cwd, ready, spec}); `ip netns exec NS ARGV...` spawned
-//                       detached (a session of its own: it outlives topo), stdout and stderr appended to
-//                       <state dir>/logs/<LAB>/<NAME>.log (directory 0700, file 0600), its environment marked
-//                       TOPO_LAB=LAB TOPO_RUN=NAME TOPO_SPEC=<hash of the spec> (inherited by every descendant,
-//                       even one that forks into the background); `ip netns exec` execs in place, so the pid it
-//                       gets is the process's. Its pid and start time are written to <NAME>.pid next to the log.
-//                       Then it waits for the ready check (or, without one, a moment to see it does not exit at
-//                       once); a failure stops what it started and says why, with the log's last lines.
+//   start NS NAME LAB   input: the spec as JSON (StartSpec); `ip netns exec NS [restart loop] [setpriv ...] ARGV...`
+//                       (core/process-argv.ts) spawned detached (a session of its own: it outlives topo), stdout and
+//                       stderr appended to <state dir>/logs/<LAB>/<NAME>.log (directory 0700, file 0600, opened by
+//                       topo before the command runs, whatever user it runs as), in a clean environment (PATH, HOME,
+//                       USER, LOGNAME, LANG, the spec's env: processEnv) marked TOPO_LAB=LAB TOPO_RUN=NAME
+//                       TOPO_SPEC=<hash of the spec> (inherited by every descendant, even one that forks into the
+//                       background); `ip netns exec`, setpriv exec in place, so the pid it gets is the process's (or
+//                       its restart loop's). Its pid and start time are written to <NAME>.pid next to the log,
+//                       marked "starting" until the ready check (or, without one, a moment to see it does not exit at
+//                       once) passes; a failure stops what it started and says why, with the log's last lines.
+//   ready NS NAME LAB   the ready check of a process already running that an apply started and never saw ready
+//                       (killed meanwhile): waited for as after a start.
 //   stop NS NAME LAB    SIGTERM to every process proven the lab's NAME — its environment has TOPO_LAB=LAB and
 //                       TOPO_RUN=NAME and its network namespace is NS's (/proc/<pid>/ns/net is /run/netns/NS) —,
 //                       up to STOP_GRACE_MS for them to go, then SIGKILL. A process without the marker is never

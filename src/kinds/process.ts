@@ -1,7 +1,8 @@
 // Processes (`run:` per namespace): what the lab runs in its namespaces, started by topo once the network is applied
 // (the 'run' stage, one after the other in the order `after:` gives), stopped before anything they use changes (the
 // 'stop' stage: before the namespace is deleted, or when removed from the file) and restarted when their spec
-// changes. topo runs them itself (Cmd tool 'spawn', io/process-tool.ts): detached, its output in the lab's log.
+// changes. topo runs them itself (Cmd tool 'spawn', io/process-tool.ts): detached, its output in the lab's log, as
+// `user` when given, inside a restart loop for `restart: on-failure` (core/process-argv.ts).
 // Ownership, without cgroups (this machine's cgroups are a v1/v2 hybrid, and CI containers often have no writable
 // cgroup2): a process is the lab's NAME when its environment carries TOPO_LAB=<lab> and TOPO_RUN=<name> — set by topo
 // as it starts it, inherited by every descendant, even one that forks into the background — AND its network
