@@ -5,10 +5,10 @@
  * The restart loop (`restart: on-failure`) topo starts in place of the command, as `sh -c RESTART_LOOP topo-restart
  * NAME MAX DELAY_MS COUNTER ARGV...`: a shell, not a process of topo's (no Node per process), that runs the command,
  * ends with it when it exits 0 or after MAX restarts, and otherwise says so in the log, writes the number of restarts
- * to COUNTER, waits DELAY_MS (doubled each time, up to 30 s) and runs it again. It carries the markers like the
+ * to COUNTER, waits DELAY_MS (doubled each time, up to 30 s or DELAY_MS when longer) and runs it again. It carries the markers like the
  * command; stopping the process signals both (SIGTERM ends the shell at once: it sets no trap).
  */
-export const RESTART_LOOP = 'name=$1 max=$2 d=$3 count=$4; shift 4; n=0\n'
+export const RESTART_LOOP = 'name=$1 max=$2 d=$3 count=$4; shift 4; n=0; cap=30000; [ "$d" -gt "$cap" ] && cap=$d\n'
   + 'while :; do\n'
   + '  "$@"; s=$?\n'
   + '  [ "$s" -eq 0 ] && exit 0\n'
@@ -16,7 +16,7 @@ export const RESTART_LOOP = 'name=$1 max=$2 d=$3 count=$4; shift 4; n=0\n'
   + '  n=$((n+1)); echo "$n" > "$count"\n'
   + '  echo "topo: $name exited with $s, restarting ($n/$max)"\n'
   + '  sleep "$((d/1000)).$((d%1000/100))$((d%100/10))$((d%10))"\n'
-  + '  d=$((d*2)); [ "$d" -gt 30000 ] && d=30000\n'
+  + '  d=$((d*2)); [ "$d" -gt "$cap" ] && d=$cap\n'
   + 'done\n';
 
 /** The PATH a process gets: topo's own, or this when topo has none (and in scripts). */

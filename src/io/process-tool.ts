@@ -249,6 +249,7 @@ async function start(ns: string, name: string, lab: string, spec: StartSpec): Pr
   try { who = spec.user !== undefined ? resolveIdentity(spec.user, spec.group) : undefined; } catch (e) { throw new Error(`${what}: ${(e as Error).message}`); }
   const self = passwdOf(process.getuid?.() ?? 0);
   const env = processEnv(spec, lab, name, who ?? { name: self?.name ?? String(process.getuid?.() ?? 0), home: self?.home ?? '/' });
+  if (who && !findProgram('setpriv', env)) throw new Error(`${what}: running it as user ${spec.user} needs setpriv (Debian package util-linux), which is not in PATH`);
   if (!findProgram(spec.argv[0], env)) throw new Error(`${what}: command ${JSON.stringify(spec.argv[0])} not found${spec.argv[0].includes('/') ? '' : ' in PATH'}`);
   if (spec.cwd && !statSync(spec.cwd, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`${what}: working directory ${spec.cwd} does not exist`);
   const dir = logDir(lab, true)!;

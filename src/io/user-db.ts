@@ -27,8 +27,8 @@ export function knownUsers(): { users: Set<string>; groups: Set<string> } | unde
 export interface Identity { uid: number; gid: number; name: string; home: string; inPasswd: boolean }
 
 /** `user` (name or uid) and `group` (name or gid, default the user's own) resolved; throws naming what is unknown. */
-export function resolveIdentity(user: string, group?: string): Identity {
-  const users = passwd();
+export function resolveIdentity(user: string, group?: string, db: { users: PasswdEntry[]; groups: GroupEntry[] } = { users: passwd(), groups: groups() }): Identity {
+  const users = db.users;
   const numeric = /^\d+$/.test(user);
   const u = users.find((e) => (numeric ? e.uid === Number(user) : e.name === user));
   if (!u && !numeric) throw new Error(`user ${JSON.stringify(user)} is not in /etc/passwd`);
@@ -36,7 +36,7 @@ export function resolveIdentity(user: string, group?: string): Identity {
   if (group !== undefined) {
     if (/^\d+$/.test(group)) gid = Number(group);
     else {
-      const g = groups().find((e) => e.name === group);
+      const g = db.groups.find((e) => e.name === group);
       if (!g) throw new Error(`group ${JSON.stringify(group)} is not in /etc/group`);
       gid = g.gid;
     }

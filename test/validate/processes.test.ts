@@ -1,6 +1,7 @@
 // run: in the file: what the schema refuses (a spec without cmd, an unknown key, a port out of range) and what the
 // process kind's check does (after: naming no process, with did-you-mean; itself; a cycle; ready with no check or
-// several; relative paths; a bad timeout; a process on host; a name used twice; a user or group unknown to the machine; restart settings without restart: on-failure), each at its line:col.
+// several; relative paths; a bad timeout; a process on host; a name used twice; a user or group unknown to the
+// machine; restart settings without restart: on-failure), each at its line:col.
 import { describe, expect, it } from 'vitest';
 import type { Problem } from '../../src/errors.js';
 import { formatProblems, validateText } from '../../src/validate/index.js';
