@@ -1,5 +1,5 @@
 $TOPO apply applied.yaml
-# gone dies (drift: started again). The processes outlive the capture (they are in no PID namespace of its own):
+# gone dies (drift: started again). The processes outlive the capture (capture.sh makes no PID namespace):
 # sleeps of about 5 minutes, they end by themselves.
 pid=$(cut -d' ' -f1 "$TOPO_STATE_DIR/logs/golden-procs/gone.pid")
 kill -9 "$pid"
