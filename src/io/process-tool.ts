@@ -287,6 +287,8 @@ async function untilReady(ns: string, name: string, lab: string, spec: StartSpec
     throw new Error(`${what}: ${why}${tail ? `; the last lines of its log (${log}):\n${tail.replace(/^/gm, '    ')}` : ` (its log, ${log}, is empty)`}`);
   };
   const gone = () => { const e = exited(); return e && (spec.restart ? `${e} (the restart loop's, after ${restartsOf(lab, name)} restarts)` : e); };
+  // The ready command runs in the process's environment but without the markers: it is no process of the lab's.
+  const checkEnv = Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('TOPO_')));
   const r = spec.ready;
   if (!r) {
     await sleep(SETTLE_MS);
@@ -297,7 +299,7 @@ async function untilReady(ns: string, name: string, lab: string, spec: StartSpec
   const t0 = Date.now();
   for (;;) {
     if (gone()) await fail(`${gone()} before it was ready`);
-    if (await isReady(ns, pid, r, env)) return;
+    if (await isReady(ns, pid, r, checkEnv)) return;
     if (Date.now() - t0 >= timeout) await fail(`not ready after ${spec.timeout ?? 10}s (${readyText(r)})`);
     await sleep(100);
   }

@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Sandbox } from '../helpers/sandbox.js';
 import { withoutProgress } from '../helpers/progress.js';
 import { scratchDir } from '../helpers/scratch.js';
-import { alive, environ, killMarked, marked, statusField } from '../helpers/lab-procs.js';
+import { alive, environ, killMarked, marked, statusField, until } from '../helpers/lab-procs.js';
 
 let sb: Sandbox, lab: string, n = 0;
 beforeEach(async () => { sb = await Sandbox.create(); lab = `procu-${process.pid}-${++n}`; });
@@ -80,10 +80,12 @@ describe('processes: user, group, environment', () => {
     // The process keeps the script's output open: the script's output goes to /dev/null.
     const ran = await sb.run(['sh', '-c', 'sh -s >/dev/null 2>&1'], { input: plan.stdout });
     expect(ran.exitCode, ran.stderr).toBe(0);
-    let procs: ReturnType<typeof marked> = [];
-    for (let i = 0; i < 100 && (procs = marked(lab)).length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    // The loop, then the command: sh, which execs setpriv, which execs sleep (wait for that last one).
+    const isSleep = (pid: number) => { try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('sleep\0'); } catch { return false; } };
+    expect(await until(() => marked(lab).some((p) => isSleep(p.pid)))).toBe(true);
+    const procs = marked(lab);
     expect(procs).toHaveLength(2);
-    const cmd = procs.find((p) => readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').startsWith('sleep\0'))!.pid;
+    const cmd = procs.find((p) => isSleep(p.pid))!.pid;
     expect(statusField(cmd, 'Uid')).toEqual(['65534', '65534', '65534', '65534']);
     expect(statusField(cmd, 'Gid')).toEqual(['65534', '65534', '65534', '65534']);
     expect(netOf(cmd)).toBe(await nsInode('srv'));
