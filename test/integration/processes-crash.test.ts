@@ -30,6 +30,9 @@ const byRun = () => {
   return out;
 };
 
+/** topo has written the process's pid file, "starting" (it waits for its ready check). */
+const starting = async (name: string) => (await sb.run(['cat', `/run/topo/logs/${lab}/${name}.pid`])).stdout.endsWith(' starting');
+
 describe('processes: kill -9 of topo', () => {
   it('killed while a process waits to be ready: apply converges (same processes, none twice), destroy stops them all and leaves a decoy', async () => {
     const dir = scratchDir('topo-procc-');
@@ -41,7 +44,7 @@ describe('processes: kill -9 of topo', () => {
     });
     const topo = startTopo(sb, ['apply', f]);
     // topo has started `waits` and polls for its ready file: kill it there, by its pid.
-    expect(await until(() => (byRun().waits ?? []).length === 1)).toBe(true);
+    expect(await until(async () => (byRun().waits ?? []).length === 1 && await starting('waits'))).toBe(true);
     process.kill(topo.pid, 'SIGKILL');
     expect((await topo.done).signal).toBe('SIGKILL');
     const started = byRun();
@@ -89,7 +92,7 @@ describe('processes: kill -9 of topo', () => {
     });
     const f = labFile(dir, run('60s'));
     const topo = startTopo(sb, ['apply', f]);
-    expect(await until(() => (byRun().waits ?? []).length === 1)).toBe(true);
+    expect(await until(async () => (byRun().waits ?? []).length === 1 && await starting('waits'))).toBe(true);
     process.kill(topo.pid, 'SIGKILL');
     expect((await topo.done).signal).toBe('SIGKILL');
     // The timeout is not part of the spec: the same process, whose check now has 1 s.
