@@ -136,8 +136,9 @@ export function readProcTool([lab, ...namespaces]: string[]): ProcRead {
   if (dir && existsSync(dir)) {
     for (const f of readdirSync(dir)) {
       const m = /^(.+)\.pid$/.exec(f);
-      const v = m && /^(\d+) (\d+)( starting)?$/.exec(readFileSync(join(dir, f), 'utf8').trim());
-      if (m && v) main[m[1]] = { pid: Number(v[1]), start: Number(v[2]), ...(v[3] ? { starting: true } : {}) };
+      const v = m && /^(?:(\d+) (\d+) )?(starting)?$/.exec(readFileSync(join(dir, f), 'utf8').trim());
+      // "starting" alone: written before the spawn, the pid not known yet (pid 0).
+      if (m && v && (v[1] || v[3])) main[m[1]] = { pid: Number(v[1] ?? 0), start: Number(v[2] ?? 0), ...(v[3] ? { starting: true } : {}) };
     }
   }
   return { procs: scanProcs(byInode), main };
@@ -258,6 +259,8 @@ async function start(ns: string, name: string, lab: string, spec: StartSpec): Pr
   const log = join(dir, `${name}.log`);
   const fd = openSync(log, 'a', 0o600);
   chmodSync(log, 0o600);
+  // Before the spawn: an apply killed between the spawn and the pid's record still leaves the process "starting".
+  writeFileSync(pidPath(dir, name), 'starting\n', { mode: 0o600 });
   let exited: string | undefined;
   let pid: number;
   try {
@@ -308,7 +311,9 @@ async function untilReady(ns: string, name: string, lab: string, spec: StartSpec
 /** A process already running that an apply started but never saw ready (it was killed meanwhile): its ready check again. */
 async function readyAgain(ns: string, name: string, lab: string, spec: StartSpec): Promise<void> {
   const dir = logDir(lab, true)!;
-  const main = readProcTool([lab, ns]).main[name];
+  let main: { pid: number; start: number } | undefined = readProcTool([lab, ns]).main[name];
+  // Killed before it wrote the pid down: the oldest of the lab's processes of that name is the one it started.
+  if (main?.pid === 0) main = ownedProcs(ns, name, lab).sort((a, b) => a.start - b.start)[0];
   if (!main || !alive(main)) throw new Error(`process ${name} in ${ns}: not running any more (pid ${main?.pid ?? '?'})`);
   const self = passwdOf(process.getuid?.() ?? 0);
   const env = processEnv(spec, lab, name, { name: self?.name ?? 'root', home: self?.home ?? '/' });

@@ -139,7 +139,8 @@ function liveOf(snap: LiveSnapshot, ctx: KindContext): Resource<ProcessProps>[] 
     const main = read.main[name];
     const pids = new Set(ps.map((p) => p.pid));
     const root = ps.find((p) => main && p.pid === main.pid && p.start === main.start) ?? ps.find((p) => !pids.has(p.ppid)) ?? ps[0];
-    const starting = Boolean(main?.starting && root.pid === main.pid && root.start === main.start);
+    // pid 0: the apply was killed between the spawn and writing the pid down (the process found is that one).
+    const starting = Boolean(main?.starting && (main.pid === 0 || (root.pid === main.pid && root.start === main.start)));
     return { kind: 'process', key: k, ns: root.ns, label: name, owned: true, claims: [`process:${name}`], parents: [],
       props: { spec: root.spec ?? '', pids: [root.pid, ...ps.filter((p) => p !== root).map((p) => p.pid)], cmdline: root.cmdline, ...(starting ? { starting } : {}) } };
   });

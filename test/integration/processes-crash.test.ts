@@ -55,6 +55,9 @@ describe('processes: kill -9 of topo', () => {
     try {
       expect(alive(decoy)).toBe(true);
       // `waits` runs as declared, but no apply saw it ready ("starting" in its pid file): the next one checks it.
+      // The file says "starting" alone, as when topo is killed between the spawn and writing the pid down (the same
+      // plan then: the process found is the one it started).
+      await sb.run(['sh', '-c', `echo starting > /run/topo/logs/${lab}/waits.pid`]);
       const plan = await sb.topo(['plan', f]);
       expect(plan.stdout).toContain('~ process waits (ready: not checked -> checked)');
       expect(plan.stdout).toContain('+ process last');
@@ -66,6 +69,7 @@ describe('processes: kill -9 of topo', () => {
       const now = byRun();
       // The two it had started are left as they are (same pids), the third started; each exactly once.
       expect(now).toEqual({ first: started.first, waits: started.waits, last: [expect.any(Number)] });
+      expect((await sb.run(['cat', `/run/topo/logs/${lab}/waits.pid`])).stdout).toMatch(new RegExp(`^${started.waits[0]} \\d+$`));
       expect((await sb.topo(['plan', f, '--detailed-exitcode'])).exitCode).toBe(0);
       const again = await sb.topo(['apply', f]);
       expect(again.exitCode, again.stdout + again.stderr).toBe(0);

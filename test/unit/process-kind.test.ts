@@ -53,6 +53,8 @@ describe('process kind', () => {
     expect(shown(st)).toEqual([`update web [run] spawn:host:ready a web ${LAB}`]);
     expect(st[0].fields).toEqual([['ready', 'not checked', 'checked']]);
     expect(JSON.parse(st[0].cmds[0].input!)).toMatchObject({ ready: { tcp: 80 }, timeout: 5 });
+    // Killed before the pid was written down (the file says "starting" alone): the process found is that one.
+    expect(shown(steps(topo(), withProcs(running, { web: { pid: 0, start: 0, starting: true } })))).toEqual([`update web [run] spawn:host:ready a web ${LAB}`]);
     // The pid file names another process (the pid was reused): not that one's check.
     expect(steps(topo(), withProcs(running, { web: { pid: 10, start: 999, starting: true } }))).toEqual([]);
     // A changed spec restarts it as before.
