@@ -2,7 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 // Two projects: `unit` (pure core, validation, goldens, the lock's clock, the suite's own guards) runs without root
 // and without a build: `npm run test:unit`. `kernel` runs the built CLI (bin/topo.js -> dist/topo.mjs) as root
-// against the real kernel, each test inside its own private network sandbox. `npm test` runs both.
+// against the real kernel, each test inside its own private network sandbox; `examples` runs examples/ci against
+// the built library (dist/api.mjs), imported by the package's name. `npm test` runs all three.
 export default defineConfig({
   test: {
     // Generous: on a loaded 2-core machine anything can take many times its usual time. Tests assert no durations.
@@ -17,6 +18,8 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/{unit,validate,golden}/**/*.test.ts'] } },
       { extends: true, test: { name: 'kernel', include: ['test/integration/**/*.test.ts'] } },
+      // The library's CI example (root, the build): its labs only in sandboxes (see the setup file).
+      { extends: true, test: { name: 'examples', include: ['examples/ci/**/*.test.ts'], setupFiles: ['test/helpers/examples-setup.ts'] } },
     ],
   },
 });

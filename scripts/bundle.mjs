@@ -4,11 +4,11 @@
 // the dynamic imports lazy). Modules that topo loads with require() at run time (the `yaml` package, only when
 // there is a problem to place; ajv's runtime helpers in the generated validator) stay outside and are found in
 // node_modules as before.
+// The library (dist/src/api/index.js, the package's `exports`) is bundled the same way into dist/api.mjs; its types
+// are tsc's declarations, dist/src/api/index.d.ts and what it imports.
 import { build } from 'esbuild';
 
-await build({
-  entryPoints: ['dist/src/cli/main.js'],
-  outfile: 'dist/topo.mjs',
+const common = {
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -16,4 +16,6 @@ await build({
   // CommonJS dependencies (commander, ajv) call require(): give the bundle one.
   banner: { js: "import { createRequire as topoCreateRequire } from 'node:module'; const require = topoCreateRequire(import.meta.url);" },
   logLevel: 'warning',
-});
+};
+await build({ ...common, entryPoints: ['dist/src/cli/main.js'], outfile: 'dist/topo.mjs' });
+await build({ ...common, entryPoints: ['dist/src/api/index.js'], outfile: 'dist/api.mjs' });

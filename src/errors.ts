@@ -77,3 +77,19 @@ export class StateError extends TopoError {
     super('E_STATE', message, EXIT.FAILED, { path, hint, ...details }, { cause });
   }
 }
+
+/** Another apply or destroy of the lab holds its lock, and kept it for as long as this one was willing to wait. */
+export class LockBusy extends TopoError {
+  constructor(public lab: string, message: string, details: Record<string, unknown> = {}) {
+    super('E_LOCKED', message, EXIT.LOCKED, details);
+    this.name = 'LockBusy';
+  }
+}
+
+/** The command changes kernel network state and this process is not root (CAP_NET_ADMIN and CAP_SYS_ADMIN). */
+export class NotPermitted extends TopoError {
+  constructor(message: string) {
+    super('E_PERM', message, EXIT.NOT_PERMITTED);
+    this.name = 'NotPermitted';
+  }
+}

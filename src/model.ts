@@ -44,8 +44,10 @@ export interface TestSpec {
   ping?: string;
   /** "HOST:PORT": a connection's outcome, matched against `expect` (default open). */
   tcp?: string;
-  /** An http:// URL: the response's status, matched against `status` (default 200). */
+  /** An http:// or https:// URL: the response's status, matched against `status` (default 200). */
   http?: string;
+  /** https: accept any certificate (self-signed, another name, expired); default: verified against the system's CAs. */
+  insecure?: boolean;
   /** argv, or a line for `sh -c`: its exit code against `exit` (default 0), its output against `output`. */
   command?: string | string[];
   expect?: 'reachable' | 'unreachable' | 'open' | 'refused' | 'timeout' | 'closed';
@@ -58,6 +60,8 @@ export interface TestSpec {
   until?: number | string;
   /** Time between tries (default 1 s). */
   interval?: number | string;
+  /** How long one try may take: a command is stopped after it (default 30 s); ping, tcp, http wait that long for an answer (default `topo test --timeout`, 2 s). */
+  timeout?: number | string;
 }
 
 /** The namespace topo runs in. */

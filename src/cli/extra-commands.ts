@@ -3,9 +3,9 @@
 // declares them. Each returns its exit code; main.ts exits.
 import { writeFile } from 'node:fs/promises';
 import { EXIT, TopoError } from '../errors.js';
-import type { Topology } from '../model.js';
+import type { LabSpec } from '../api/source.js';
 import type { Runner } from '../io/runner.js';
-import { load } from './commands.js';
+import { load, loadSpec } from './commands.js';
 import { emit, type OutputOpts } from './output.js';
 import { requireRoot } from './privilege.js';
 
@@ -13,32 +13,31 @@ async function kernel(): Promise<Runner> {
   return (await import('../io/runner.js')).runProcess;
 }
 
-/** The lab's tests run and rendered; shared by `topo test` and `topo apply --test`. */
-export async function labTests(topo: Topology, run: Runner, timeoutS?: number) {
-  const { runTests } = await import('../ops/test-run.js');
+/**
+ * The lab's tests run (the library's testReport) and rendered, and written as JUnit XML to `junit` when given;
+ * shared by `topo test`, `apply --test` and sandbox.
+ */
+export async function labTests(spec: LabSpec, timeoutS?: number, junit?: string) {
+  const { testReport } = await import('../api/host.js');
   const { testJson, testTable } = await import('../render/test-table.js');
-  const rep = await runTests(topo, { run, timeoutS });
+  const rep = await testReport(spec, { timeoutS });
+  if (junit) await writeFile(junit, (await import('../render/junit.js')).junitXml(rep));
   return { ok: rep.ok, text: testTable(rep), json: testJson(rep) };
 }
 
-export async function testCmd(file: string, o: OutputOpts & { timeout?: string }): Promise<number> {
+export async function testCmd(file: string, o: OutputOpts & { timeout?: string; junit?: string }): Promise<number> {
   const timeoutS = Number(o.timeout);
   if (!Number.isInteger(timeoutS) || timeoutS < 1 || timeoutS > 60) {
     throw new TopoError('E_USAGE', `--timeout ${o.timeout}: give a whole number of seconds, 1..60`, EXIT.USAGE);
   }
-  const topo = await load(file);
-  requireRoot('topo test');
-  const r = await labTests(topo, await kernel(), timeoutS);
+  const r = await labTests(await loadSpec(file), timeoutS, o.junit);
   emit(o, () => r.text, () => r.json);
   return r.ok ? EXIT.OK : EXIT.FAILED;
 }
 
 export async function execCmd(file: string, ns: string, command: string[]): Promise<number> {
-  const topo = await load(file);
-  const { checkExecTarget, execInNamespace } = await import('../ops/exec.js');
-  requireRoot('topo exec');
-  await checkExecTarget(topo, ns, await kernel());
-  return execInNamespace(ns, command);
+  const spec = await loadSpec(file);
+  return (await (await import('../api/host.js')).exec(spec, ns, command, { stdio: 'inherit' })).exitCode;
 }
 
 export async function linkCmd(state: 'up' | 'down', file: string, ns: string, iface: string, o: OutputOpts & { for?: number }): Promise<number> {

@@ -10,10 +10,18 @@ export function rendererFor(o: OutputOpts): Renderer {
   return process.stderr.isTTY ? 'default' : 'simple';
 }
 
-/** Only the form asked for is rendered (a large lab's plan takes a while to render either way). */
-export function emit(o: OutputOpts, text: () => string, json: () => unknown): void {
-  process.stdout.write(o.json ? `${JSON.stringify(json(), null, 2)}\n` : text());
+/**
+ * Only the form asked for is rendered (a large lab's plan takes a while to render either way). Every JSON
+ * document says its format's version and whether the command succeeded (`ok`, true unless the document says
+ * otherwise; errors are documents with `ok: false`, see render/errors.ts).
+ */
+export function emit(o: OutputOpts, text: () => string, json: () => object): void {
+  process.stdout.write(o.json ? `${JSON.stringify(jsonDocument(json()), null, 2)}\n` : text());
 }
+
+/** The version of the JSON documents' format: raised when a field changes meaning or goes away (new fields don't). */
+export const FORMAT_VERSION = 1;
+export const jsonDocument = (doc: object): object => ({ format_version: FORMAT_VERSION, ok: true, ...doc });
 
 /**
  * A reader that goes away (`topo apply F | head -1`, `grep -m1`, a CI log step that stops reading) makes every

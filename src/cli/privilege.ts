@@ -1,8 +1,2 @@
-// topo changes kernel network state: that needs root (CAP_NET_ADMIN for links, CAP_SYS_ADMIN for namespaces).
-import { EXIT, TopoError } from '../errors.js';
-
-export function requireRoot(what: string): void {
-  if (typeof process.getuid === 'function' && process.getuid() !== 0) {
-    throw new TopoError('E_PERM', `${what} needs root: network namespaces and interfaces can only be changed with CAP_NET_ADMIN and CAP_SYS_ADMIN. Run it with sudo.`, EXIT.NOT_PERMITTED);
-  }
-}
+// The root check lives with the library (api/privilege.ts): the CLI's commands use the same one.
+export { requireRoot } from '../api/privilege.js';

@@ -58,6 +58,7 @@ program.command('show').argument('<file>').description("the lab's live state per
   .option('--json', 'print one JSON document').action(wrap(async (f: string, o) => (await core()).showCmd(f, o)));
 program.command('test').argument('<file>').description("run the lab's connectivity tests (tests:) and print a table; exit 1 when one fails")
   .option('--timeout <seconds>', 'how long each target has to answer', '2')
+  .option('--junit <file>', 'also write the results as JUnit XML to FILE (for CI dashboards)')
   .option('--json', 'print one JSON document').action(wrap(async (f: string, o) => (await extra()).testCmd(f, o)));
 program.command('exec').argument('<file>').argument('<namespace>').argument('<command...>')
   .usage('<file> <namespace> -- <command> [args...]')
@@ -85,5 +86,16 @@ program.command('sandbox').argument('<file>').argument('[command...]')
   .option('--keep-going', 'run the command (or the shell) even when a test fails')
   .option('-q, --quiet', 'print nothing but errors before the command runs')
   .addOption(new Option('--inside <namespaces>').hideHelp())
+  .addOption(new Option('--hold').hideHelp())
   .allowUnknownOption()
-  .action(wrap(async (f: string, cmd: string[], o) => (await import('./sandbox.js')).sandboxCmd(f, cmd, o)));
+  .action(wrap(async (f: string, cmd: string[], o) => {
+    invocation.json = Boolean(o.hold); // the library's sandbox mode reads its errors as JSON
+    return (await import('./sandbox.js')).sandboxCmd(f, cmd, o);
+  }));
+program.command('completion').addArgument(new Argument('<shell>', 'bash, zsh or fish').choices(['bash', 'zsh', 'fish']))
+  .description('print the shell completion script: commands, options, lab files, and the namespaces, interfaces and processes of the lab on the line')
+  .addHelpText('after', '\nLoad it: source <(topo completion bash)   |   zsh: source <(topo completion zsh)   |   fish: topo completion fish | source')
+  .action(wrap(async (shell: 'bash' | 'zsh' | 'fish') => {
+    process.stdout.write((await import('./completion-scripts.js')).completionScript(shell));
+    return 0;
+  }));

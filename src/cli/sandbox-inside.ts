@@ -21,25 +21,29 @@ const BIN = '/run/topo-sandbox/bin';
  * the init of a PID namespace and in other network and mount namespaces, never on the host (it is an internal
  * option; given by hand it is refused).
  */
-function checkInside(given: string): void {
+export function checkInside(given: string): void {
   const [net, mnt] = given.split(':');
   if (process.pid !== 1 || net === nsInode('net') || mnt === nsInode('mnt')) {
     throw new TopoError('E_USAGE', '--inside is internal to topo sandbox (it runs only inside the sandbox topo makes)', EXIT.USAGE);
   }
 }
 
-/** The outer topo holds the other end of fd 3: when it dies, however, the socket closes and the sandbox ends. */
-function dieWithOuter(): void {
+/**
+ * The outer topo holds the other end of fd 3: when it dies, however, the socket closes and the sandbox ends.
+ * `hold`: the socket keeps this topo alive until then (--hold has nothing else left to wait for).
+ */
+export function dieWithOuter(hold = false): void {
   const s = new Socket({ fd: 3, readable: true, writable: false });
   const end = () => process.exit(EXIT.FAILED);
   s.on('end', end).on('close', end).on('error', end);
   s.resume();
-  s.unref();
+  if (!hold) s.unref();
 }
 
 const say = (o: SandboxOpts, text: string) => { if (!o.quiet) process.stderr.write(text); };
 
 export async function insideCmd(file: string, command: string[], o: SandboxOpts): Promise<number> {
+  if (o.hold) return (await import('./sandbox-hold.js')).holdInside(file, o);
   checkInside(o.inside!);
   dieWithOuter();
   // Whatever the caller's environment said, the state lives on the sandbox's tmpfs.
@@ -54,7 +58,7 @@ export async function insideCmd(file: string, command: string[], o: SandboxOpts)
   say(o, `Sandbox: lab "${topo.name}" applied: ${n.create} created in ${(r.ms / 1000).toFixed(2)} s; verified.\n`);
   if (topo.tests?.length) {
     const { labTests } = await import('./extra-commands.js');
-    const t = await labTests(topo, run);
+    const t = await labTests({ name: topo.name, topology: topo, warnings: [], file });
     say(o, `\n${t.text}`);
     if (!t.ok) {
       process.stderr.write(o.keepGoing ? 'Sandbox: a test failed; going on (--keep-going).\n'

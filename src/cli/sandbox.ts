@@ -21,7 +21,11 @@ import { EXIT, TopoError } from '../errors.js';
 import { loadChecked } from './commands.js';
 import { requireRoot } from './privilege.js';
 
-export interface SandboxOpts { keepGoing?: boolean; quiet?: boolean; inside?: string }
+export interface SandboxOpts {
+  keepGoing?: boolean; quiet?: boolean; inside?: string;
+  /** The library's sandbox mode (sandbox-hold.ts): apply, say so as JSON lines, hold until standard input closes. */
+  hold?: boolean;
+}
 
 /** The sandbox's setup, run by sh as the PID namespace's first process, which then execs the inner topo ("$@"). */
 export const SETUP = [
@@ -50,26 +54,33 @@ function refuseUnderRun(file: string): void {
   }
 }
 
+/** unshare's arguments: the sandbox, its setup, then this same topo as its init with `sandbox FILE --inside ... rest`. */
+function unshareArgv(file: string, rest: string[]): string[] {
+  const inner = [process.execPath, realpathSync(process.argv[1]!), 'sandbox', file, '--inside', `${nsInode('net')}:${nsInode('mnt')}`, ...rest];
+  return ['--net', '--mount', '--propagation', 'private', '--pid', '--fork', '--mount-proc', '--kill-child',
+    '--', 'sh', '-ec', SETUP, 'sh', ...inner];
+}
+
+/** unshare(1) missing is said as such; any other failure to start it is passed on. */
+export const unshareFailed = (e: NodeJS.ErrnoException): Error => (e.code === 'ENOENT'
+  ? new TopoError('E_NO_UNSHARE', 'topo sandbox needs unshare(1), which is not installed', EXIT.FAILED, { hint: 'install util-linux (apt-get install util-linux)' })
+  : e);
+
 export async function sandboxCmd(file: string, command: string[], o: SandboxOpts): Promise<number> {
   if (o.inside !== undefined) return (await import('./sandbox-inside.js')).insideCmd(file, command, o);
   // A file with errors stops here: nothing has been created yet.
-  await loadChecked(file, {});
+  await loadChecked(file, { json: o.hold });
   requireRoot('topo sandbox');
   refuseUnderRun(file);
-  const topoJs = realpathSync(process.argv[1]!);
-  const inner = [process.execPath, topoJs, 'sandbox', file, '--inside', `${nsInode('net')}:${nsInode('mnt')}`,
-    ...(o.keepGoing ? ['--keep-going'] : []), ...(o.quiet ? ['--quiet'] : []), '--', ...command];
-  const argv = ['--net', '--mount', '--propagation', 'private', '--pid', '--fork', '--mount-proc', '--kill-child',
-    '--', 'sh', '-ec', SETUP, 'sh', ...inner];
+  const argv = unshareArgv(file, [...(o.keepGoing ? ['--keep-going'] : []), ...(o.quiet ? ['--quiet'] : []), ...(o.hold ? ['--hold'] : []), '--', ...command]);
+  if (o.hold) return (await import('./sandbox-hold.js')).holdOutside(argv);
   const child = spawn('unshare', argv, { stdio: ['inherit', 'inherit', 'inherit', 'pipe'] });
   // Ctrl-C reaches the sandbox's processes from the terminal; this topo waits for them and returns their status.
   const ignore = () => undefined;
   process.on('SIGINT', ignore).on('SIGQUIT', ignore);
   try {
     return await new Promise<number>((resolve, reject) => {
-      child.once('error', (e: NodeJS.ErrnoException) => reject(e.code === 'ENOENT'
-        ? new TopoError('E_NO_UNSHARE', 'topo sandbox needs unshare(1), which is not installed', EXIT.FAILED, { hint: 'install util-linux (apt-get install util-linux)' })
-        : e));
+      child.once('error', (e: NodeJS.ErrnoException) => reject(unshareFailed(e)));
       child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? constants.signals[signal] ?? 0 : 0)));
     });
   } finally {

@@ -19,10 +19,19 @@ export type FieldDiff = [field: string, live: unknown, desired: unknown];
 
 /**
  * Where an operation of a kind runs: its stage (model.ts STAGES, one after the other), and within the stage after
- * the operations it names — "kind" (the same operation of that kind) or "kind:op". Operations with nothing between
+ * the operations it names — "kind" (the same operation of that kind), "kind:op", or "@group": every operation, of
+ * any kind, that says it belongs to that group (`groups`), so a kind can come after a sort of operation without
+ * naming each kind that has one (a new kind joins the group in its own file). Operations with nothing between
  * them keep the order of the registry and of the file.
  */
-export interface Slot { stage: StageName; after?: string[] }
+export interface Slot { stage: StageName; after?: string[]; groups?: Group[] }
+
+/**
+ * The groups operations may belong to. `interface-settings`: what sets an interface's own settings (up/down, MTU,
+ * MAC, master) in the config stage — addresses and neighbour entries come after it, because an interface taken
+ * down drops its global IPv6 addresses and flushes its neighbours.
+ */
+export type Group = 'interface-settings';
 
 /** An interface the file declares, with what the other kinds need to know of it (see core/lab-model.ts). */
 export type { DeclaredIface };

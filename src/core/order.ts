@@ -23,7 +23,7 @@
 // A deletion whose parent (its namespace, its interface) is deleted too is subsumed: no command of its own,
 // unless a creation in this plan needs its name back right away.
 import { STAGES, type Change, type Cmd, type Op, type Plan, type StageName, type Step } from '../model.js';
-import type { Kind, KindContext, Slot } from './kind.js';
+import type { Group, Kind, KindContext, Slot } from './kind.js';
 
 /**
  * The rank of every operation of these kinds: its stage first, then how many operations of that stage it comes
@@ -37,6 +37,11 @@ export function ranks(kinds: Kind[]): Map<string, number> {
   const slot = new Map<string, Slot>();
   for (const k of kinds) for (const op of ops) slot.set(`${k.name}:${op}`, k.order[op]);
   const deps = (id: string) => (slot.get(id)!.after ?? []).flatMap((a) => {
+    if (a.startsWith('@')) {
+      const members = [...slot].filter(([, s]) => s.groups?.includes(a.slice(1) as Group)).map(([m]) => m);
+      if (!members.length) throw new Error(`${id} is ordered after ${a}, a group no kind's operation belongs to`);
+      return members;
+    }
     const [kind, op] = a.split(':');
     const targets = op ? [a] : [`${kind}:${id.split(':')[1]}`];
     for (const t of targets) if (!slot.has(t)) throw new Error(`${id} is ordered after ${a}, which is no kind's operation`);

@@ -1,5 +1,5 @@
 // What a test of the file's `tests:` names, parsed: a duration (`until: 30s`), a TCP target (`tcp: web:80`,
-// `tcp: "[fd00::2]:80"`), an HTTP URL. Pure: validation reports what doesn't parse, `topo test` uses what does.
+// `tcp: "[fd00::2]:80"`), an HTTP or HTTPS URL. Pure: validation reports what doesn't parse, `topo test` uses what does.
 import type { TestSpec } from '../model.js';
 
 /** The kinds of test, by the key that names what it does. */
@@ -20,6 +20,8 @@ export const EXPECTS: Record<TestType, readonly string[]> = {
 
 /** The longest `until:` (a test that waits longer is better split, or a lab that is not ready). */
 export const MAX_UNTIL_MS = 600_000;
+/** The longest `timeout:` of one try. */
+export const MAX_TIMEOUT_MS = 600_000;
 
 /** Milliseconds of a duration: a number of seconds, or "500ms", "30s", "2m". undefined: not a duration. */
 export function durationMs(v: number | string | undefined): number | undefined {
@@ -39,12 +41,12 @@ export function parseHostPort(v: string): { host: string; port: number } | strin
   return { host: m[1], port };
 }
 
-/** An http:// URL and its host as written (brackets removed); a string saying why it is not one. */
+/** An http:// or https:// URL and its host as written (brackets removed); a string saying why it is not one. */
 export function parseHttpUrl(v: string): { url: URL; host: string } | string {
   let url: URL;
-  try { url = new URL(v); } catch { return 'not a URL, e.g. http://web:8000/'; }
-  if (url.protocol !== 'http:') return `${url.protocol.replace(/:$/, '')}: URLs are not tested, only http:`;
+  try { url = new URL(v); } catch { return 'not a URL, e.g. http://web:8000/ or https://web:8443/'; }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `${url.protocol.replace(/:$/, '')}: URLs are not tested, only http: and https:`;
   // As written (URL lower-cases a host name; a namespace name keeps its case).
-  const host = /^http:\/\/(?:[^@/]*@)?(\[[^\]]+\]|[^/:?#]+)/i.exec(v)?.[1] ?? url.hostname;
+  const host = /^https?:\/\/(?:[^@/]*@)?(\[[^\]]+\]|[^/:?#]+)/i.exec(v)?.[1] ?? url.hostname;
   return { url, host: host.replace(/^\[(.*)\]$/, '$1') };
 }

@@ -16,8 +16,9 @@ import { runGroupedSegments, groupableSegments } from './run-grouped.js';
 import { runSegment, segments, type Item } from './run-step-cmds.js';
 import { injectedFailure, injectedUndoFailure, type FailAt } from './test-hooks.js';
 import { progressOptions, type Renderer } from './progress.js';
+import { eventEmitter, type ExecEvent } from './exec-events.js';
 
-export type { Renderer };
+export type { Renderer, ExecEvent };
 
 export interface ExecOptions {
   run: Runner;
@@ -35,6 +36,8 @@ export interface ExecOptions {
    * apply records the identity of the namespaces it just created before anything is put in them.
    */
   afterStage?: (stage: StageName, ran: Item[]) => Promise<void>;
+  /** Told of each stage, step and rollback as it starts and ends (the library's progress events; see exec-events.ts). */
+  onEvent?: (e: ExecEvent) => void;
 }
 
 export interface ExecResult {
@@ -70,6 +73,7 @@ export async function executePlan(plan: Plan, opts: ExecOptions): Promise<ExecRe
   const ran: Item[] = [];
   const res: ExecResult = { ok: true, ran, rolledBack: false, undone: [], rollbackErrors: [], readBack: new Map() };
   const release = holdSignals((sig) => { res.interrupted ??= sig; });
+  const events = eventEmitter(opts.onEvent);
   try {
     const stages = STAGES.map((s) => ({ s, items: itemsOf(plan, s) })).filter((x) => x.items.length);
     const tasks = new Listr(stages.map(({ s, items }) => ({
@@ -86,8 +90,10 @@ export async function executePlan(plan: Plan, opts: ExecOptions): Promise<ExecRe
         // rolls back, and is reported as a bug, not as a command.
         const from = ran.length;
         const failed = (e: unknown) => { res.error ??= new InternalError(`the "${STAGE_TITLE[s]}" stage`, e); };
-        await runStage(items, opts.run, res, opts.failAt ?? injectedFailure, readBack).catch(failed);
+        events.stageStart(s, STAGE_TITLE[s], items);
+        await runStage(items, opts.run, res, opts.failAt ?? injectedFailure, readBack, events).catch(failed);
         await opts.afterStage?.(s, ran.slice(from)).catch(failed);
+        events.stageEnd(s, res.error);
         if (res.error) throw res.error;
         if (res.interrupted) throw new Error(`interrupted by ${res.interrupted}`);
       },
@@ -102,8 +108,10 @@ export async function executePlan(plan: Plan, opts: ExecOptions): Promise<ExecRe
       // Signals stay caught during rollback: a second Ctrl-C must not leave it half done (kill -9 still can,
       // and the next apply or destroy converges from there).
       if (opts.rollback) {
+        events.emit({ type: 'rollback', commands: ran.length });
         Object.assign(res, await rollback(ran, opts.run));
         res.rolledBack = true;
+        events.emit({ type: 'rollback-done', undone: res.undone.length, errors: res.rollbackErrors });
       }
     }
   } finally {
@@ -130,7 +138,8 @@ export function holdSignals(onSignal: (sig: StopSignal) => void): () => void {
 }
 
 /** `readBack`: the kinds' `ip` reads, when each namespace's last batch prints its read (see ExecOptions.readBack). */
-async function runStage(items: Item[], run: Runner, res: ExecResult, failAt: FailAt, readBack: IpRead[] | undefined): Promise<void> {
+async function runStage(items: Item[], run: Runner, res: ExecResult, failAt: FailAt, readBack: IpRead[] | undefined,
+  events: ReturnType<typeof eventEmitter>): Promise<void> {
   const byNs = new Map<string, Item[]>();
   for (const it of items) {
     if (!byNs.has(it.cmd.ns)) byNs.set(it.cmd.ns, []);
@@ -139,9 +148,11 @@ async function runStage(items: Item[], run: Runner, res: ExecResult, failAt: Fai
   // Many namespaces with one batch each: grouped, few spawns (io/run-grouped.ts); the others one by one.
   const grouped = groupableSegments(byNs, failAt);
   const stop = () => Boolean(res.error || res.interrupted);
+  events.launched(grouped.flat());
   await Promise.all([
     grouped.length && runGroupedSegments(run, grouped, { readBack, stop }).then((r) => {
       res.ran.push(...r.done);
+      events.done(r.done, r.failed);
       if (r.failed) res.error ??= r.failed.error;
       for (const [ns, docs] of r.readBack) res.readBack.set(ns, docs);
     }),
@@ -150,8 +161,10 @@ async function runStage(items: Item[], run: Runner, res: ExecResult, failAt: Fai
       for (const [i, seg] of segs.entries()) {
         if (stop()) return;
         const ns = seg[0].cmd.ns;
+        events.launched(seg);
         const r = await runSegment(run, seg, failAt, readBack && i === segs.length - 1 ? nsReads(ns, readBack) : []);
         res.ran.push(...r.done);
+        events.done(r.done, r.failed);
         if (r.failed) res.error ??= r.failed.error;
         if (r.readBack) res.readBack.set(ns, r.readBack);
       }

@@ -13,7 +13,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, constants as C, fstatSync, ftruncateSync, lstatSync, readlinkSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { LAB_NAME } from '../core/names.js';
-import { EXIT, TopoError } from '../errors.js';
+import { EXIT, LockBusy, TopoError } from '../errors.js';
 import { cannot, openStateFile, stateDir } from './state-dir.js';
 
 export interface LockHolder {
@@ -133,11 +133,11 @@ function holderIn(fd: number): LockHolder | undefined {
   } catch { return undefined; }
 }
 
-function lockedError(lab: string, path: string, h: LockHolder | undefined, waited: number): TopoError {
+function lockedError(lab: string, path: string, h: LockHolder | undefined, waited: number): LockBusy {
   const elsewhere = h?.pidns && h.pidns !== pidNamespace() ? ` in another PID namespace (${h.pidns})` : '';
   const who = h ? `pid ${h.pid} (${h.command})${elsewhere}${h.since ? `, holding it since ${h.since}` : ''}`
     : 'a process that has not written its name into the lock file (yet)';
-  return new TopoError('E_LOCKED', `lab "${lab}" is locked by ${who}; gave up after waiting ${waited} s`, EXIT.LOCKED, {
+  return new LockBusy(lab, `lab "${lab}" is locked by ${who}; gave up after waiting ${waited} s`, {
     lock: path, holder: h,
     hint: 'another topo apply/destroy of this lab is running; wait for it, or pass --wait SECONDS to wait longer',
   });

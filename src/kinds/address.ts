@@ -10,8 +10,8 @@ export const addressKind: Kind<AddressProps> = {
   name: 'address',
   // Created after the interfaces' settings: an interface taken down drops its global IPv6 addresses (see droppedWith).
   order: {
-    create: { stage: 'config', after: ['veth-end', 'veth-end:update', 'bridge:update', 'macvlan:update', 'vxlan:update'] },
-    update: { stage: 'config', after: ['veth-end', 'veth-end:update', 'bridge:update', 'macvlan:update', 'vxlan:update'] },
+    create: { stage: 'config', after: ['@interface-settings'] },
+    update: { stage: 'config', after: ['@interface-settings'] },
     delete: { stage: 'config', after: ['route:delete'] },
   },
   desired(model) {

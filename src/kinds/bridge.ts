@@ -18,7 +18,7 @@ const GENERIC = ['mtu', 'mac', 'up', 'promisc', 'alias'] as const;
 
 export const bridgeKind: Kind = {
   name: 'bridge',
-  order: { create: { stage: 'links' }, update: { stage: 'config', after: ['address:delete'] }, delete: { stage: 'unlink' } },
+  order: { create: { stage: 'links' }, update: { stage: 'config', after: ['address:delete'], groups: ['interface-settings'] }, delete: { stage: 'unlink' } },
   interfaces: (topo) => bridgesOf(topo).map(({ ns, name, spec, path }) => ({
     ns, name, kind: 'bridge', role: 'bridge', path, at: 'key' as const, base: path, addresses: addressesAt(spec.addresses, path),
     mtu: spec.mtu, up: spec.up !== false, ports: true,

@@ -86,7 +86,7 @@ export const macvlanKind: Kind<MacvlanProps> = {
     // namespace is set in that namespace's config batch, in parallel: an edit that raises both a parent's MTU and
     // its macvlan's above the old one may see the macvlan's refused (Invalid argument) and rolled back; raise the
     // parent's in one apply and the macvlan's in the next.
-    update: { stage: 'config', after: ['veth-end', 'bridge'] },
+    update: { stage: 'config', after: ['veth-end', 'bridge'], groups: ['interface-settings'] },
     delete: { stage: 'unstack' },
   },
   interfaces: (topo) => macvlansOf(topo).map((m): DeclaredIface => ({

@@ -34,8 +34,8 @@ export const neighbourKind: Kind<NeighbourProps> = {
   // After what may flush them (an address deleted, an interface taken down or given another MAC) and what gives them
   // their interface; deleted before any of that, so an entry the kernel flushed is not deleted again (ENOENT).
   order: {
-    create: { stage: 'config', after: ['address', 'address:delete', 'veth-end', 'veth-end:update', 'bridge:update'] },
-    update: { stage: 'config', after: ['address', 'address:delete', 'veth-end', 'veth-end:update', 'bridge:update'] },
+    create: { stage: 'config', after: ['address', 'address:delete', '@interface-settings'] },
+    update: { stage: 'config', after: ['address', 'address:delete', '@interface-settings'] },
     delete: { stage: 'config' },
   },
   check: (model) => neighbourFindings(model),

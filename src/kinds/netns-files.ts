@@ -1,4 +1,6 @@
-// Files per namespace: /etc/netns/<ns>/resolv.conf (`dns:`) and /etc/netns/<ns>/hosts (`hosts:`). `ip netns exec`
+// Files per namespace: /etc/netns/<ns>/resolv.conf (`dns:`) and /etc/netns/<ns>/hosts (`hosts:`), declared per
+// namespace or at the top of the file for every lab namespace (never the host); see `effectiveFiles` for how a
+// namespace's own value and the top-level one combine. `ip netns exec`
 // (and so `topo exec`) bind-mounts each file of /etc/netns/<ns>/ over its namesake in /etc for the command it runs:
 // names resolve there as the lab says. These are files on the machine's disk, not kernel objects: nothing goes
 // with the namespace, so topo removes them itself when they leave the file or the lab is destroyed.
@@ -23,6 +25,14 @@ export interface DnsSpec {
   nameservers?: string[];
   /** Domains tried after a name without dots. */
   search?: string[];
+  /** The resolver's `options` line (resolv.conf(5)): numbers as `name:N`, flags by name when true. */
+  options?: DnsOptions;
+}
+/** The resolver options topo knows (resolv.conf(5)); the schema bounds the numbers where the C library caps them. */
+export interface DnsOptions {
+  ndots?: number; timeout?: number; attempts?: number;
+  rotate?: boolean; edns0?: boolean; 'trust-ad'?: boolean; 'single-request'?: boolean; 'single-request-reopen'?: boolean;
+  'no-tld-query'?: boolean; 'use-vc'?: boolean; 'no-reload'?: boolean; 'no-aaaa'?: boolean;
 }
 export interface HostsSpec {
   /** Every lab namespace's addresses under the namespace's name. */
@@ -33,6 +43,8 @@ export interface HostsSpec {
 
 declare module '../model.js' {
   interface NamespaceSpec { dns?: DnsSpec; hosts?: HostsSpec }
+  /** For every lab namespace (not the host); a namespace's own `dns:`/`hosts:` combine with these (effectiveFiles). */
+  interface Topology { dns?: DnsSpec; hosts?: HostsSpec }
 }
 
 /** Where `ip netns exec` finds a namespace's files. */
@@ -62,11 +74,37 @@ function fileRes(ns: string, name: FileName, content: string, path?: string): Re
   return { kind: 'netns-file', key: fileKey(ns, name), ns, label: at, props: { content }, claims: [fileClaim(at)], parents: [], ...(path ? { path } : {}) };
 }
 
-/** Namespaces with files declared (never the host: its /etc files are the machine's). */
-function declaring(topo: Topology | undefined): [string, { dns?: DnsSpec; hosts?: HostsSpec }][] {
-  return Object.entries(topo?.namespaces ?? {}).filter(([ns, s]) => ns !== HOST && (s?.dns || s?.hosts))
-    .map(([ns, s]) => [ns, { dns: s!.dns, hosts: s!.hosts }]);
+export interface NsFiles { dns?: DnsSpec; hosts?: HostsSpec }
+
+/**
+ * What a namespace's files say, its own `dns:`/`hosts:` combined with the top-level ones, field by field:
+ * - dns.nameservers, dns.search: the namespace's list replaces the top-level one (order matters: they are not mixed);
+ * - dns.options: merged by option, the namespace's value winning (`rotate: false` turns off a top-level `rotate`);
+ * - hosts.names: the namespace's names are added to the top-level ones (its address(es) win for a name in both);
+ * - hosts.lab: the namespace's value when it gives one, else the top-level one.
+ * A file is written when either level declares it. Never for the host (its /etc files are the machine's).
+ */
+export function effectiveFiles(topo: Topology, ns: string): NsFiles {
+  const own = topo.namespaces?.[ns] ?? undefined;
+  if (ns === HOST) return {};
+  const d1 = topo.dns, d2 = own?.dns, h1 = topo.hosts, h2 = own?.hosts;
+  const pick = <T>(a: T | undefined, b: T | undefined) => (b !== undefined ? b : a);
+  const defined = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+  return {
+    ...(d1 || d2 ? { dns: defined({ nameservers: pick(d1?.nameservers, d2?.nameservers), search: pick(d1?.search, d2?.search),
+      options: d1?.options || d2?.options ? { ...d1?.options, ...d2?.options } : undefined }) } : {}),
+    ...(h1 || h2 ? { hosts: defined({ lab: pick(h1?.lab, h2?.lab), names: h1?.names || h2?.names ? { ...h1?.names, ...h2?.names } : undefined }) } : {}),
+  };
 }
+
+/** Namespaces with files declared (at their own level or the top), each with what its files say. */
+function declaring(topo: Topology | undefined): [string, NsFiles][] {
+  if (!topo) return [];
+  return Object.keys(topo.namespaces ?? {}).map((ns): [string, NsFiles] => [ns, effectiveFiles(topo, ns)]).filter(([, f]) => f.dns || f.hosts);
+}
+
+/** Where a file's declaration is: the namespace's own key, else the top-level one. */
+const declaredAt = (topo: Topology, ns: string, k: 'dns' | 'hosts') => (topo.namespaces?.[ns]?.[k] ? pointer('namespaces', ns, k) : pointer(k));
 
 // ---- Content ----
 
@@ -74,6 +112,8 @@ export function resolvConf(lab: string, dns: DnsSpec): string {
   const lines = [fileMark(lab)];
   if (dns.search?.length) lines.push(`search ${dns.search.join(' ')}`);
   for (const n of dns.nameservers ?? []) lines.push(`nameserver ${n}`);
+  const opts = Object.entries(dns.options ?? {}).filter(([, v]) => v !== false).map(([k, v]) => (v === true ? k : `${k}:${v}`));
+  if (opts.length) lines.push(`options ${opts.join(' ')}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -174,7 +214,7 @@ export const netnsDirKind: Kind = {
   desired(model) {
     const nss = declaring(model.topo);
     if (!nss.length) return [];
-    return [dirRes(undefined), ...nss.map(([ns]) => dirRes(ns, pointer('namespaces', ns)))];
+    return [dirRes(undefined), ...nss.map(([ns]) => dirRes(ns, model.topo.namespaces?.[ns]?.dns || model.topo.namespaces?.[ns]?.hosts ? pointer('namespaces', ns) : pointer(model.topo.dns ? 'dns' : 'hosts')))];
   },
   reads: readsOf,
   live: (snap, ctx) => liveOf(snap, ctx).filter((r) => r.kind === 'netns-dir'),
@@ -196,8 +236,8 @@ export const netnsFileKind: Kind<FileProps> = {
   check: (model) => fileFindings(model),
   desired(model, ctx) {
     return declaring(model.topo).flatMap(([ns, s]) => [
-      ...(s.dns ? [fileRes(ns, FILES.dns, resolvConf(ctx.lab.name, s.dns), pointer('namespaces', ns, 'dns'))] : []),
-      ...(s.hosts ? [fileRes(ns, FILES.hosts, hostsFile(ctx.lab.name, s.hosts, model), pointer('namespaces', ns, 'hosts'))] : []),
+      ...(s.dns ? [fileRes(ns, FILES.dns, resolvConf(ctx.lab.name, s.dns), declaredAt(model.topo, ns, 'dns'))] : []),
+      ...(s.hosts ? [fileRes(ns, FILES.hosts, hostsFile(ctx.lab.name, s.hosts, model), declaredAt(model.topo, ns, 'hosts'))] : []),
     ]);
   },
   live: (snap, ctx) => liveOf(snap, ctx).filter((r): r is Resource<FileProps> => r.kind === 'netns-file'),
@@ -213,7 +253,7 @@ export const netnsFileKind: Kind<FileProps> = {
   holder: (r) => `${r.label}, a file topo did not write (its first line is not the lab's mark)`,
   show: { detail: (r) => ` (${r.props.content.split('\n').length - 2} line(s) below the mark)` },
   draw: (model, ns) => {
-    const s = model.topo.namespaces?.[ns];
+    const s = effectiveFiles(model.topo, ns);
     return [...(s?.dns ? [{ text: `resolv.conf: ${(s.dns.nameservers ?? []).join(', ') || 'no nameserver'}` }] : []),
       ...(s?.hosts ? [{ text: `hosts: ${[...Object.keys(s.hosts.names ?? {}), ...(s.hosts.lab ? ['the lab\'s namespaces'] : [])].join(', ')}` }] : [])];
   },
@@ -221,9 +261,13 @@ export const netnsFileKind: Kind<FileProps> = {
 
 // ---- Checks ----
 
+/** Findings of the file's `dns:` and `hosts:`: at the top (for every lab namespace) and per namespace. */
 function fileFindings(model: LabModel): Finding[] {
   const out: Finding[] = [];
-  for (const [ns, s] of Object.entries(model.topo.namespaces ?? {})) {
+  const t = model.topo;
+  if (t.dns) out.push(...dnsFindings(t.dns, ['dns'], 'the top-level dns:'));
+  if (t.hosts) out.push(...hostsFindings(model, t.hosts, ['hosts'], 'every namespace\'s'));
+  for (const [ns, s] of Object.entries(t.namespaces ?? {})) {
     if (!s?.dns && !s?.hosts) continue;
     if (ns === HOST) {
       for (const k of ['dns', 'hosts'] as const) {
@@ -231,35 +275,47 @@ function fileFindings(model: LabModel): Finding[] {
       }
       continue;
     }
-    const ns1 = s.dns?.nameservers ?? [];
-    ns1.forEach((a, i) => {
-      if (!parseAddr(a)) out.push({ code: 'bad-address', path: pointer('namespaces', ns, 'dns', 'nameservers', i), message: `nameserver ${JSON.stringify(a)} is not an IPv4 or IPv6 address` });
+    if (s.dns) out.push(...dnsFindings(s.dns, ['namespaces', ns, 'dns'], nsText(ns)));
+    if (s.hosts) out.push(...hostsFindings(model, s.hosts, ['namespaces', ns, 'hosts'], `${ns}'s`));
+  }
+  return out;
+}
+
+function dnsFindings(dns: DnsSpec, at: string[], whose: string): Finding[] {
+  const out: Finding[] = [];
+  const ns1 = dns.nameservers ?? [];
+  ns1.forEach((a, i) => {
+    if (!parseAddr(a)) out.push({ code: 'bad-address', path: pointer(...at, 'nameservers', i), message: `nameserver ${JSON.stringify(a)} is not an IPv4 or IPv6 address` });
+  });
+  if (ns1.length > 3) {
+    out.push({ code: 'too-many-nameservers', severity: 'warning', path: pointer(...at, 'nameservers', 3),
+      message: `${whose} has ${ns1.length} nameservers: the C library asks the first 3 only` });
+  }
+  (dns.search ?? []).forEach((d, i) => {
+    if (!HOSTNAME.test(d.replace(/\.$/, ''))) out.push({ code: 'bad-hostname', path: pointer(...at, 'search', i), message: `search domain ${JSON.stringify(d)} is not a valid domain name`, hint: 'labels of letters, digits and inner hyphens, separated by dots' });
+  });
+  return out;
+}
+
+function hostsFindings(model: LabModel, hosts: HostsSpec, base: string[], whose: string): Finding[] {
+  const out: Finding[] = [];
+  for (const [name, a] of Object.entries(hosts.names ?? {})) {
+    const at = pointer(...base, 'names', name);
+    if (!HOSTNAME.test(name)) out.push({ code: 'bad-hostname', path: at, at: 'key', message: `${JSON.stringify(name)} is not a valid host name`, hint: 'labels of letters, digits and inner hyphens (1 to 63 each), separated by dots' });
+    const list = [a].flat();
+    list.forEach((ip, i) => {
+      if (!parseAddr(ip)) {
+        out.push({ code: 'bad-address', path: Array.isArray(a) ? `${at}/${i}` : at,
+          message: `${JSON.stringify(ip)} (for ${name}) is not an IPv4 or IPv6 address`,
+          ...(model.namespaces.has(ip) ? { hint: 'to name the lab\'s namespaces by their addresses, use "lab: true"' } : {}) });
+      }
     });
-    if (ns1.length > 3) {
-      out.push({ code: 'too-many-nameservers', severity: 'warning', path: pointer('namespaces', ns, 'dns', 'nameservers', 3),
-        message: `${nsText(ns)} has ${ns1.length} nameservers: the C library asks the first 3 only` });
-    }
-    (s.dns?.search ?? []).forEach((d, i) => {
-      if (!HOSTNAME.test(d.replace(/\.$/, ''))) out.push({ code: 'bad-hostname', path: pointer('namespaces', ns, 'dns', 'search', i), message: `search domain ${JSON.stringify(d)} is not a valid domain name`, hint: 'labels of letters, digits and inner hyphens, separated by dots' });
-    });
-    for (const [name, a] of Object.entries(s.hosts?.names ?? {})) {
-      const at = pointer('namespaces', ns, 'hosts', 'names', name);
-      if (!HOSTNAME.test(name)) out.push({ code: 'bad-hostname', path: at, at: 'key', message: `${JSON.stringify(name)} is not a valid host name`, hint: 'labels of letters, digits and inner hyphens (1 to 63 each), separated by dots' });
-      const list = [a].flat();
-      list.forEach((ip, i) => {
-        if (!parseAddr(ip)) {
-          out.push({ code: 'bad-address', path: Array.isArray(a) ? `${at}/${i}` : at,
-            message: `${JSON.stringify(ip)} (for ${name}) is not an IPv4 or IPv6 address`,
-            ...(model.namespaces.has(ip) ? { hint: 'to name the lab\'s namespaces by their addresses, use "lab: true"' } : {}) });
-        }
-      });
-    }
-    if (s.hosts?.lab) {
-      for (const other of Object.keys(model.topo.namespaces ?? {})) {
-        if (other !== HOST && !HOSTNAME.test(other)) {
-          out.push({ code: 'namespace-not-hostname', severity: 'warning', path: pointer('namespaces', ns, 'hosts', 'lab'),
-            message: `namespace ${JSON.stringify(other)} is not a valid host name: it is left out of ${ns}'s hosts file` });
-        }
+  }
+  if (hosts.lab) {
+    for (const other of Object.keys(model.topo.namespaces ?? {})) {
+      if (other !== HOST && !HOSTNAME.test(other)) {
+        out.push({ code: 'namespace-not-hostname', severity: 'warning', path: pointer(...base, 'lab'),
+          message: `namespace ${JSON.stringify(other)} is not a valid host name: it is left out of ${whose} hosts file` });
       }
     }
   }

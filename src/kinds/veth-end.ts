@@ -13,7 +13,7 @@ interface EndProps { up: boolean; master: string | null; mtu?: number; mac?: str
 
 export const vethEndKind: Kind = {
   name: 'veth-end',
-  order: { create: { stage: 'config', after: ['bridge:update'] }, update: { stage: 'config', after: ['bridge:update'] }, delete: { stage: 'config', after: ['bridge:update'] } },
+  order: { create: { stage: 'config', after: ['bridge:update'], groups: ['interface-settings'] }, update: { stage: 'config', after: ['bridge:update'], groups: ['interface-settings'] }, delete: { stage: 'config', after: ['bridge:update'] } },
   desired(model, ctx) {
     return desiredPairs(model.topo).flatMap(({ ends, path }) => {
       const ci = creatorIndex(ends);

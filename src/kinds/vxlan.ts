@@ -91,7 +91,7 @@ export function familyOfSpec(v: VxlanSpec): 4 | 6 {
 
 export const vxlanKind: Kind<VxlanProps> = {
   name: 'vxlan',
-  order: { create: { stage: 'config', after: ['veth-end'] }, update: { stage: 'config', after: ['veth-end'] }, delete: { stage: 'unlink' } },
+  order: { create: { stage: 'config', after: ['veth-end'] }, update: { stage: 'config', after: ['veth-end'], groups: ['interface-settings'] }, delete: { stage: 'unlink' } },
   interfaces: (topo) => vxlansOf(topo).map(({ ns, name, spec, path }): DeclaredIface => ({
     ns, name, kind: 'vxlan', role: 'vxlan', path, at: 'key', base: path, addresses: addressesAt(spec.addresses, path),
     mtu: spec.mtu, up: spec.up !== false, master: spec.bridge,

@@ -7,7 +7,7 @@ import { finalState, intentState, madeState, namespacesMade } from '../kinds/ind
 import { isEmptyState, mergeState, type StateRecord } from '../core/state.js';
 import { StateError, TopoError } from '../errors.js';
 import type { Plan, Topology } from '../model.js';
-import { executePlan, holdSignals, signalExit, type ExecResult, type Renderer } from '../io/execute.js';
+import { executePlan, holdSignals, signalExit, type ExecEvent, type ExecResult, type Renderer } from '../io/execute.js';
 import { argvOf } from '../core/commands.js';
 import { labGroup } from '../io/group-claim.js';
 import { labIdentity } from '../core/lab.js';
@@ -24,6 +24,8 @@ export interface ApplyOptions {
   run: Runner; renderer: Renderer; rollback: boolean;
   /** Called once with the plan about to be executed (not when there is nothing to do), before its first command. */
   onPlan?: (plan: Plan) => void;
+  /** Progress as data (io/exec-events.ts), beside or instead of the renderer's. */
+  onEvent?: (e: ExecEvent) => void;
 }
 export interface ApplyWarning { code: 'left-running' | 'state-record'; message: string }
 export interface ApplyResult {
@@ -79,7 +81,7 @@ export async function apply(topo: Topology, opts: ApplyOptions): Promise<ApplyRe
   };
   opts.onPlan?.(obs.plan);
   const exec = await executePlan(obs.plan, { run: opts.run, renderer: opts.renderer, rollback: opts.rollback,
-    readBack: { ipReads: kindIpReads() }, afterStage });
+    readBack: { ipReads: kindIpReads() }, afterStage, onEvent: opts.onEvent });
   if (!exec.ok) {
     // From here on the lab is what it was plus what this apply's commands created, as the kernel reported it; not
     // what the intent record named (another lab's or someone's object may have taken a name first).

@@ -1,6 +1,7 @@
 // The lab's declared tests as probes: one ping per (test, target address); one tcp, http or command probe per test.
 // Pure: a ping target that is a namespace name expands to each address the file declares in that namespace; a tcp
-// or http target that is one stands for its first address; any other name is left to the namespace's resolver.
+// or http target that is one stands for its first address (an https one keeps the name for the certificate's
+// check); any other name is left to the namespace's resolver.
 import { resolveLab } from '../core/lab-model.js';
 import { EXPECTS, durationMs, parseHostPort, parseHttpUrl, testType, type TestType } from '../core/test-targets.js';
 import { KINDS } from '../kinds/index.js';
@@ -25,6 +26,12 @@ export interface Probe {
   argv?: string[]; output?: string;
   /** Keep trying until it holds or `untilMs` passed, every `intervalMs`; 0: one try. */
   untilMs: number; intervalMs: number;
+  /** The test's own `timeout:` of one try; undefined: the run's (commands: COMMAND_TIMEOUT_S). */
+  timeoutMs?: number;
+  /** https: accept any certificate. */
+  insecure?: boolean;
+  /** https to a namespace by name (connected to by address): the name, sent as SNI and checked against the certificate. */
+  servername?: string;
 }
 
 /** Declared addresses (without prefix length) of each namespace, on interfaces of every kind, in file order. */
@@ -46,7 +53,9 @@ export function probesOf(topo: Topology): Probe[] {
   const hostOf = (h: string) => (declared.has(h) ? addrs.get(h)?.[0] ?? h : h);
   return (topo.tests ?? []).flatMap((t, test): Probe[] => {
     const type = testType(t)!;
-    const base = { test, type, from: t.from, untilMs: durationMs(t.until) ?? 0, intervalMs: durationMs(t.interval) ?? DEFAULT_INTERVAL_MS };
+    const timeoutMs = durationMs(t.timeout);
+    const base = { test, type, from: t.from, untilMs: durationMs(t.until) ?? 0, intervalMs: durationMs(t.interval) ?? DEFAULT_INTERVAL_MS,
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}) };
     switch (type) {
       case 'ping': {
         const targets = declared.has(t.ping!) ? addrs.get(t.ping!) ?? [] : [t.ping!];
@@ -63,7 +72,9 @@ export function probesOf(topo: Topology): Probe[] {
         if (typeof u === 'string') return [];
         const host = hostOf(u.host);
         if (host !== u.host) u.url.hostname = host.includes(':') ? `[${host}]` : host;
-        return [{ ...base, target: t.http!, address: u.url.href, expect: String(t.status ?? 200) }];
+        const tls = u.url.protocol === 'https:';
+        return [{ ...base, target: t.http!, address: u.url.href, expect: String(t.status ?? 200),
+          ...(tls && t.insecure ? { insecure: true } : {}), ...(tls && host !== u.host ? { servername: u.host } : {}) }];
       }
       case 'command': {
         const argv = commandArgv(t);

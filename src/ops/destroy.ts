@@ -5,7 +5,7 @@ import type { KindContext } from '../core/kind.js';
 import { isEmpty } from '../core/order.js';
 import { isEmptyState } from '../core/state.js';
 import type { Plan } from '../model.js';
-import { executePlan, signalExit, type ExecResult, type Renderer } from '../io/execute.js';
+import { executePlan, signalExit, type ExecEvent, type ExecResult, type Renderer } from '../io/execute.js';
 import { listNetns } from '../io/read-live.js';
 import type { Runner } from '../io/runner.js';
 import { findMarkedNamespaces, forget, loadContext, observe, type Observed, type ReadOptions } from './observe.js';
@@ -13,7 +13,7 @@ import { TopoError } from '../errors.js';
 import { foreignInsideError, leftInside } from './conflicts.js';
 import { verify } from './verify.js';
 
-export interface DestroyOptions { run: Runner; renderer: Renderer; declaredNamespaces?: string[] }
+export interface DestroyOptions { run: Runner; renderer: Renderer; declaredNamespaces?: string[]; onEvent?: (e: ExecEvent) => void }
 export interface DestroyResult {
   lab: string; plan: Plan; changed: boolean; exec?: ExecResult; ms: number;
   /** What it left in the namespaces it deleted (Blocker.leave). */
@@ -29,7 +29,7 @@ export async function destroy(lab: string, opts: DestroyOptions): Promise<Destro
     await forget(lab);
     return { lab, plan: obs.plan, changed: false, ms: Date.now() - t0, warnings };
   }
-  const exec = await executePlan(obs.plan, { run: opts.run, renderer: opts.renderer, rollback: false });
+  const exec = await executePlan(obs.plan, { run: opts.run, renderer: opts.renderer, rollback: false, onEvent: opts.onEvent });
   if (!exec.ok) throw destroyFailed(exec);
   const left = await verify(opts.run, undefined, obs.ctx);
   if (left.length) {

@@ -3,7 +3,9 @@
 // command — in parallel with a bounded pool, each with a deadline. A probe passes when what happened is what the
 // file expects; one that could not run at all (missing namespace, no ping) is an error and fails. A test with
 // `until` is tried again every `interval` until it holds or the time is up (a daemon still starting): ping and
-// command by running them again, tcp and http inside their one client process.
+// command by running them again, tcp and http inside their one client process. Each try has a time limit: the
+// test's `timeout:`, else the run's (--timeout) for ping, tcp and http, COMMAND_TIMEOUT_S for a command, which is
+// run under coreutils' `timeout` so that it is stopped with everything it started (its process group).
 import { HOST, type Topology } from '../model.js';
 import { listNetns } from '../io/read-live.js';
 import { PARALLEL, pool } from '../io/pool.js';
@@ -45,10 +47,11 @@ async function probe(run: Runner, p: Probe, netns: Set<string>, deadlineS: numbe
     ({ ...p, result: r.result, ok: holds(p, r.result), ms: Date.now() - t0, attempts, ...(r.detail ? { detail: r.detail } : {}) });
   if (p.from !== HOST && !netns.has(p.from)) return { ...done({ result: 'error', detail: `namespace ${p.from} does not exist: apply the lab first` }, 0), ms: 0 };
   if (p.type === 'tcp' || p.type === 'http') {
-    const r = await client(run, p, deadlineS);
+    const r = await client(run, p, p.timeoutMs !== undefined ? p.timeoutMs / 1000 : deadlineS);
     return done(r, r.attempts);
   }
-  const once = p.type === 'ping' ? () => ping(run, p, deadlineS) : () => command(run, p);
+  // ping's deadline is in whole seconds.
+  const once = p.type === 'ping' ? () => ping(run, p, p.timeoutMs !== undefined ? Math.ceil(p.timeoutMs / 1000) : deadlineS) : () => command(run, p);
   const end = t0 + p.untilMs;
   for (let n = 1; ; n++) {
     const r = await once();
@@ -71,12 +74,32 @@ async function ping(run: Runner, p: Probe, deadlineS: number): Promise<Try> {
   return { result: 'error', detail: (r.stderr.trim() || `ping exited with ${r.exitCode}`).split('\n')[0] };
 }
 
-/** The command in the namespace: "exit N" (with the output checked against the pattern: a mismatch says so). */
+/** Seconds `timeout` waits after its SIGTERM before it sends SIGKILL. */
+const KILL_AFTER_S = 1;
+
+/**
+ * A command test's argv: under coreutils' `timeout`, which runs it in a process group of its own and, at the
+ * limit, signals the whole group (SIGTERM, then SIGKILL KILL_AFTER_S later): what the command started in the
+ * background is stopped with it. Exit 124 then (or 137 after SIGKILL).
+ */
+export function commandRunArgv(p: Pick<Probe, 'from' | 'argv' | 'timeoutMs'>): string[] {
+  const limitS = (p.timeoutMs ?? COMMAND_TIMEOUT_S * 1000) / 1000;
+  return inNs(p.from, ['timeout', '-k', `${KILL_AFTER_S}s`, `${limitS}s`, ...p.argv!]);
+}
+
+/** The command in the namespace: "exit N" (with the output checked against the pattern: a mismatch says so), or timeout. */
 async function command(run: Runner, p: Probe): Promise<Try> {
-  const r = await run(inNs(p.from, p.argv!), { timeoutMs: COMMAND_TIMEOUT_S * 1000 });
-  // Not run at all: not installed (`ip netns exec` says "exec of ... failed"; in the host, exit 127).
-  if ((r.exitCode === 127 && /command not found/.test(r.stderr)) || (r.exitCode === 1 && /^exec of ".*" failed/m.test(r.stderr))) {
+  const limitMs = p.timeoutMs ?? COMMAND_TIMEOUT_S * 1000;
+  const t0 = Date.now();
+  // The runner's own limit is a backstop only (`timeout` itself missing or stuck).
+  const r = await run(commandRunArgv(p), { timeoutMs: limitMs + (KILL_AFTER_S + 10) * 1000 });
+  // Not run at all: not installed (`timeout` says "failed to run command"; `ip netns exec` "exec of ... failed").
+  if (((r.exitCode === 127 || r.exitCode === 126) && /command not found|failed to run command/.test(r.stderr)) || (r.exitCode === 1 && /^exec of ".*" failed/m.test(r.stderr))) {
     return { result: 'error', detail: r.stderr.trim().split('\n')[0] };
+  }
+  // 124: stopped at the limit (a command exiting 124 by itself before the limit is not mistaken for it); 137: killed.
+  if ((r.exitCode === 124 || r.exitCode === 137) && Date.now() - t0 >= limitMs) {
+    return { result: 'timeout', detail: `still running after ${limitMs / 1000} s: stopped, with what it started` };
   }
   const first = (s: string) => s.trim().split('\n')[0] ?? '';
   if (p.output !== undefined && !new RegExp(p.output, 'm').test(r.stdout)) {
@@ -104,7 +127,11 @@ const once = () => new Promise((done) => {
     c.on('close', () => { clearTimeout(t); if (open) done({ result: 'open' }); });
     c.on('error', (e) => { clearTimeout(t); done(open ? { result: 'open' } : fail(e)); });
   } else {
-    const req = require('http').get(s.url, { timeout: s.timeoutMs }, (res) => { res.resume(); done({ result: String(res.statusCode) }); });
+    // https: the certificate checked against the system's CAs and the name (servername when the URL named a
+    // namespace, connected to by address), unless insecure.
+    const tls = s.url.startsWith('https:');
+    const opts = { timeout: s.timeoutMs, ...(tls ? { rejectUnauthorized: !s.insecure, ...(s.servername ? { servername: s.servername } : {}) } : {}) };
+    const req = require(tls ? 'https' : 'http').get(s.url, opts, (res) => { res.resume(); done({ result: String(res.statusCode) }); });
     req.on('timeout', () => { req.destroy(); done({ result: 'timeout' }); });
     req.on('error', (e) => done(fail(e)));
   }
@@ -125,7 +152,8 @@ const once = () => new Promise((done) => {
 const wanted = (p: Probe): string[] => (p.type === 'tcp' && p.expect === 'closed' ? ['refused', 'unreachable', 'timeout'] : [p.expect]);
 
 export function clientArgv(p: Probe, deadlineS: number): string[] {
-  const spec = { ...(p.type === 'tcp' ? { host: p.host, port: p.port } : { url: p.address }), timeoutMs: deadlineS * 1000,
+  const spec = { ...(p.type === 'tcp' ? { host: p.host, port: p.port } : { url: p.address, insecure: !!p.insecure, ...(p.servername ? { servername: p.servername } : {}) }),
+    timeoutMs: Math.round(deadlineS * 1000),
     untilMs: p.untilMs, intervalMs: p.intervalMs, want: wanted(p) };
   return inNs(p.from, [process.execPath, '-e', CLIENT, JSON.stringify(spec)]);
 }

@@ -2,7 +2,7 @@
 import { kindNamed } from '../kinds/index.js';
 import { HOST, type Resource } from '../model.js';
 import type { Observed } from '../ops/observe.js';
-import { describeStep, visibleSteps } from './plan.js';
+import { changeJson, describeStep, visibleSteps } from './plan.js';
 
 /** The lab's objects of the kinds that are shown (Kind.show). */
 const shown = (obs: Observed) => obs.live.filter((r) => r.owned && kindNamed(r.kind)?.show);
@@ -12,7 +12,7 @@ export function showJson(obs: Observed) {
   return {
     lab: obs.ctx.lab.name,
     namespaces: Object.fromEntries(groupByNs(owned).map(([ns, rs]) => [ns, rs.map((r) => ({ kind: r.kind, key: r.key, label: r.label, props: r.props }))])),
-    drift: visibleSteps(obs.plan).map((s) => ({ op: s.op, kind: s.kind, key: s.key, namespace: s.ns, label: s.label, fields: s.fields })),
+    drift: visibleSteps(obs.plan).map(changeJson),
     conflicts: obs.conflicts,
   };
 }

@@ -20,19 +20,19 @@ export function testTable(rep: TestReport): string {
 
 const short = (s: string) => (s.length > 40 ? `${s.slice(0, 37)}...` : s);
 
-function target(r: ProbeResult): string {
+export function target(r: ProbeResult): string {
   if (r.type === 'command') return `$ ${short(r.target)}`;
   if (r.type === 'http') return r.target === r.address ? r.target : `${r.target} (${new URL(r.address).host})`;
   return r.target === r.address ? r.address : `${r.target} (${r.address})`;
 }
 
-function expected(r: ProbeResult): string {
+export function expected(r: ProbeResult): string {
   if (r.type === 'http') return `status ${r.expect}`;
   if (r.type === 'command') return `exit ${r.expect}${r.output !== undefined ? `, output /${r.output}/` : ''}`;
   return r.expect;
 }
 
-const result = (r: ProbeResult) => (r.type === 'http' && /^\d+$/.test(r.result) ? `status ${r.result}` : r.result);
+export const result = (r: ProbeResult) => (r.type === 'http' && /^\d+$/.test(r.result) ? `status ${r.result}` : r.result);
 
 const time = (r: ProbeResult) => `${r.ms} ms${r.attempts > 1 ? ` (${r.attempts} tries)` : ''}`;
 

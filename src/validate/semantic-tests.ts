@@ -1,15 +1,16 @@
 // Checks of the tests beyond ping (tcp, http, command) and of what every test shares: one thing to do, keys that
-// belong to its type, `expect` values of its type, durations. Ping targets are checked in semantic-net.ts. Pure.
+// belong to its type (insecure: https URLs only), `expect` values of its type, durations (until, interval,
+// timeout). Ping targets are checked in semantic-net.ts. Pure.
 import { pointer, type Finding } from '../core/finding.js';
 import { parseAddr } from '../core/ip.js';
 import { nsText } from '../core/lab-model.js';
 import { didYouMean } from '../core/suggest.js';
-import { EXPECTS, MAX_UNTIL_MS, TEST_TYPES, durationMs, parseHostPort, parseHttpUrl, testType, type TestType } from '../core/test-targets.js';
+import { EXPECTS, MAX_TIMEOUT_MS, MAX_UNTIL_MS, TEST_TYPES, durationMs, parseHostPort, parseHttpUrl, testType, type TestType } from '../core/test-targets.js';
 import { HOST, type TestSpec, type Topology } from '../model.js';
 import { ifacesOf, type LabIndex } from './lab-index.js';
 
 /** Keys that belong to one type of test only. */
-const OWN: Record<string, TestType> = { external: 'ping', status: 'http', exit: 'command', output: 'command' };
+const OWN: Record<string, TestType> = { external: 'ping', status: 'http', insecure: 'http', exit: 'command', output: 'command' };
 
 export function testFindings(t: Topology, ix: LabIndex): Finding[] {
   const out: Finding[] = [];
@@ -31,11 +32,13 @@ export function testFindings(t: Topology, ix: LabIndex): Finding[] {
         message: `${type === 'http' ? 'an' : 'a'} ${type} test can't expect ${JSON.stringify(x.expect)}`,
         hint: EXPECTS[type].length ? `one of ${EXPECTS[type].join(', ')}` : type === 'http' ? 'an http test expects a status: (default 200)' : 'a command test expects an exit: code (default 0) and an output: pattern' });
     }
-    for (const k of ['until', 'interval'] as const) {
+    for (const k of ['until', 'interval', 'timeout'] as const) {
       if (x[k] === undefined) continue;
       const ms = durationMs(x[k]);
       if (ms === undefined) out.push({ code: 'bad-duration', path: at(k), message: `${k}: ${JSON.stringify(x[k])} is not a duration`, hint: 'seconds, or e.g. 500ms, 30s, 2m' });
       else if (k === 'until' && ms > MAX_UNTIL_MS) out.push({ code: 'bad-duration', path: at(k), message: `until: ${x[k]} is more than ${MAX_UNTIL_MS / 60_000} minutes` });
+      else if (k === 'timeout' && ms > MAX_TIMEOUT_MS) out.push({ code: 'bad-duration', path: at(k), message: `timeout: ${x[k]} is more than ${MAX_TIMEOUT_MS / 60_000} minutes` });
+      else if (k === 'timeout' && ms < 10) out.push({ code: 'bad-duration', path: at(k), message: `timeout: ${x[k]} is less than 10 ms: no try could finish`, hint: 'e.g. 500ms, 5s' });
       else if (k === 'interval' && ms < 10) out.push({ code: 'bad-duration', path: at(k), message: `interval: ${x[k]} is less than 10 ms` });
     }
     if (x.interval !== undefined && x.until === undefined) {
@@ -49,7 +52,10 @@ export function testFindings(t: Topology, ix: LabIndex): Finding[] {
     if (type === 'http') {
       const u = parseHttpUrl(x.http!);
       if (typeof u === 'string') out.push({ code: 'bad-target', path: at('http'), message: `http: ${JSON.stringify(x.http)}: ${u}` });
-      else out.push(...hostFindings(ix, x, u.host, at('http'), 'http'));
+      else {
+        out.push(...hostFindings(ix, x, u.host, at('http'), 'http'));
+        if (x.insecure !== undefined && u.url.protocol !== 'https:') out.push({ code: 'test-key', path: at('insecure'), at: 'key', message: 'insecure is for https: URLs (it accepts any certificate): this one is http:' });
+      }
     }
     if (type === 'command') {
       const c = x.command!;

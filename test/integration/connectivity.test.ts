@@ -1,12 +1,15 @@
 // Connectivity tests declared in the lab: `topo apply --test` and `topo test` on the isolation example inside
 // the sandbox, a broken isolation and a broken link reported as failures, a lab that isn't applied, and the
 // pure expansion of tests into probes.
+import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { probesOf } from '../../src/ops/connectivity.js';
 import { pingArgv } from '../../src/ops/test-run.js';
 import type { Topology } from '../../src/model.js';
 import { Sandbox, example } from '../helpers/sandbox.js';
 import { withoutProgress } from '../helpers/progress.js';
+import { scratchDir } from '../helpers/scratch.js';
 
 const ISOLATION = example('isolation.yaml');
 interface Row { from: string; target: string; address: string; expect: string; result: string; ok: boolean; detail?: string }
@@ -41,10 +44,26 @@ describe('topo test (sandbox)', () => {
     expect(leaky.exitCode).toBe(1);
     expect(JSON.parse(leaky.stdout)).toMatchObject({ ok: false, passed: 3, failed: 2 });
     expect(rows(leaky.stdout).slice(3)).toEqual(['red>10.20.0.2:unreachable/reachable', 'green>10.10.0.2:unreachable/reachable']);
-    const text = await sb.topo(['test', ISOLATION]);
+    const junit = join(scratchDir('topo-junit'), 'results.xml');
+    const text = await sb.topo(['test', ISOLATION, '--junit', junit]);
     expect(text.exitCode).toBe(1);
     expect(text.stdout).toMatch(/^FAIL {2}red +green \(10\.20\.0\.2\) +unreachable +reachable/m);
     expect(text.stdout).toContain('2 of 5 test(s) failed');
+    // The same results as JUnit XML, read by an XML parser (Python's): counts, cases, the failures' messages.
+    const parsed = await execa('python3', ['-c', `import sys, xml.etree.ElementTree as ET
+s = ET.parse(sys.argv[1]).getroot().find('testsuite')
+print(s.get('name'), s.get('tests'), s.get('failures'))
+for c in s.iter('testcase'):
+    f = c.find('failure')
+    print(c.get('classname'), '|', c.get('name'), '|', f.get('message') if f is not None else 'ok')`, junit]);
+    expect(parsed.stdout.split('\n')).toEqual([
+      'isolation 5 2',
+      'isolation.red | ping blue (10.10.0.3) (reachable) | ok',
+      'isolation.red | ping 10.10.0.1 (reachable) | ok',
+      'isolation.green | ping 10.20.0.1 (reachable) | ok',
+      'isolation.red | ping green (10.20.0.2) (unreachable) | expected unreachable, got reachable',
+      'isolation.green | ping 10.10.0.2 (unreachable) | expected unreachable, got reachable',
+    ]);
 
     // apply restores the sysctl; then cut blue off: the reachable test fails.
     expect((await sb.topo(['apply', ISOLATION, '--test'])).exitCode).toBe(0);

@@ -79,17 +79,21 @@ describe('plan output', () => {
 });
 
 describe('--json', () => {
-  it('validate, plan, apply, show and destroy each print one JSON document', async () => {
+  it('validate, plan, apply, show and destroy each print one JSON document, versioned, with ok', async () => {
     const f = example('bridge-node.yaml');
     const json = async (args: string[], code = 0) => {
       const r = await sb.topo([...args, '--json']);
       expect(r.exitCode, r.stderr).toBe(code);
-      return JSON.parse(r.stdout);
+      const doc = JSON.parse(r.stdout);
+      expect(doc, args.join(' ')).toMatchObject({ format_version: 1, ok: code === 0 });
+      return doc;
     };
     expect(await json(['validate', f])).toMatchObject({ ok: true, valid: true, lab: 'bridge-node' });
     const plan = await json(['plan', f]);
     expect(plan.summary.create).toBeGreaterThan(5);
     expect(plan.changes[0].commands[0]).toEqual(['ip', 'netns', 'add', 'NS1']);
+    // One shape of a change: show's drift of a lab not yet applied is the plan's changes.
+    expect((await json(['show', f])).drift).toEqual(plan.changes);
     expect(await json(['apply', f])).toMatchObject({ ok: true, changed: true, lab: 'bridge-node' });
     expect(await json(['apply', f])).toMatchObject({ ok: true, changed: false });
     const show = await json(['show', f]);

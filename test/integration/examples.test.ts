@@ -22,8 +22,9 @@ const CASES: { file: string; pings: [string, string][]; stp?: [string, string]; 
   { file: 'neighbours.yaml', pings: [['client', '10.30.0.2'], ['client', 'fd00:30::2']] },
   // The containers are reachable from outside only through the published port (TCP: nat-variants.test.ts).
   { file: 'port-publishing.yaml', pings: [['web', '198.51.100.2'], ['client', '198.51.100.1'], ['web', '172.17.0.1']] },
-  // Ping is forwarded from the client's side only; the replies as established.
-  { file: 'firewall.yaml', pings: [['client', '10.0.2.2'], ['client', '10.0.1.1'], ['server', '10.0.2.1']] },
+  // Ping is forwarded from the client's side only; the replies as established. Its tests connect to the servers
+  // the lab runs (run:): one port accepted, one rejected, one dropped.
+  { file: 'firewall.yaml', pings: [['client', '10.0.2.2'], ['client', '10.0.1.1'], ['server', '10.0.2.1']], tests: true },
   { file: 'bridge-options.yaml', pings: [['h1', '10.20.0.2'], ['h2', 'fd00:20::1'], ['mon', '10.20.0.1']], stp: ['sw', 'br0'] },
   { file: 'shaped-link.yaml', pings: [['client', '10.0.1.3'], ['server', '10.0.1.2'], ['server', '10.0.2.1']] },
   // By name: ip netns exec puts the hosts files topo wrote in place of /etc/hosts.

@@ -11,17 +11,25 @@ import { Sandbox, example } from '../helpers/sandbox.js';
 import { tcpConnect, tcpServer, type TcpServer } from '../helpers/tcp.js';
 import { editedLab } from '../helpers/scratch.js';
 
-const FILE = example('firewall.yaml');
+const EXAMPLE = example('firewall.yaml');
 const TABLE = 'topo-firewall';
 const SERVER = '10.0.2.2';
 
-/** The example with `edit` applied, written to a file of its own. */
-const edited = (name: string, edit: (doc: any) => void): string => editedLab(FILE, edit, name);
+/**
+ * The example without its servers (run:) and the tests that need them: these tests start servers of their own on
+ * the same ports (8080, 8081, 9090: the rules' ports), which reply with their port, and stop them at will.
+ * (examples.test.ts runs the example as it is, its servers and tests included.)
+ */
+const withoutServers = (d: any) => { delete d.namespaces.server.run; d.tests = d.tests.filter((t: any) => t.ping !== undefined); };
+
+/** The example (without its servers) with `edit` applied, written to a file of its own. */
+const edited = (name: string, edit: (doc: any) => void = () => undefined): string => editedLab(EXAMPLE, (d) => { withoutServers(d); edit(d); }, name);
 
 describe('firewall', () => {
   let sb: Sandbox;
   const servers: TcpServer[] = [];
-  beforeEach(async () => { sb = await Sandbox.create(); });
+  let FILE: string;
+  beforeEach(async () => { sb = await Sandbox.create(); FILE = edited('firewall.yaml'); });
   afterEach(async () => {
     for (const s of servers.splice(0)) await s.stop();
     await sb.close();

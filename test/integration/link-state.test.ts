@@ -18,7 +18,7 @@ describe('topo link', () => {
     expect((await sb.topo(['apply', LAB])).exitCode).toBe(0);
     const down = await sb.topo(['link', 'down', LAB, 'ns1', 'veth1', '--json']);
     expect(down.exitCode, down.stderr).toBe(0);
-    expect(JSON.parse(down.stdout)).toEqual({ ok: true, lab: 'two-ns', namespace: 'ns1', interface: 'veth1', was: 'up', state: 'down' });
+    expect(JSON.parse(down.stdout)).toEqual({ format_version: 1, ok: true, lab: 'two-ns', namespace: 'ns1', interface: 'veth1', was: 'up', state: 'down' });
     expect(await isUp('ns1', 'veth1')).toBe(false);
     expect(await sb.ping('ns2', '192.168.1.1')).toBe(false);
     const plan = await sb.topo(['plan', LAB, '--detailed-exitcode']);

@@ -3,13 +3,16 @@
 // lists), names resolving in `topo exec` (getent, ping by name); a hand edit and a deleted file are drift, repaired;
 // removed from the file → the file goes, then the directory topo made; destroy leaves no file and no directory topo
 // made, and leaves a directory someone else made; a file topo did not write at a declared path is a conflict,
-// reported and untouched; a failing apply takes back the files and directories it made.
+// reported and untouched; a failing apply takes back the files and directories it made. Top-level dns:/hosts:
+// reach every lab namespace (combined with a namespace's own), never the sandbox's own /etc files; the C library's
+// resolver in a lab namespace asks the server and tries the search domains as the written resolv.conf says.
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Sandbox, example } from '../helpers/sandbox.js';
 import { withoutProgress } from '../helpers/progress.js';
+import { dnsServer } from '../helpers/dns.js';
 
 const EXAMPLE = example('hosts-by-name.yaml');
 const TEXT = readFileSync(EXAMPLE, 'utf8');
@@ -106,6 +109,82 @@ describe('files per namespace', () => {
     expect(r.stderr).toContain('/etc/netns/client/resolv.conf, a file topo did not write');
     expect(await cat('/etc/netns/client/resolv.conf')).toBe('nameserver 9.9.9.9\n');
     expect(await sb.netns()).toEqual([]);
+  });
+
+  it('top-level dns: and hosts: reach every lab namespace, combined with a namespace\'s own; what runs there reads them', async () => {
+    const f = file('top.yaml', `name: tops
+dns: { nameservers: [10.5.0.53], search: [lab.test], options: { ndots: 2, timeout: 1, attempts: 2, rotate: true } }
+hosts: { lab: true, names: { gateway: 10.5.0.254 } }
+namespaces:
+  a: {}
+  b:
+    dns: { nameservers: [10.5.0.54], options: { rotate: false, edns0: true } }
+    hosts: { lab: false, names: { gateway: 10.5.0.1, db: 10.5.0.3 } }
+veths:
+  - ends:
+      - { name: eth0, namespace: a, addresses: [10.5.0.1/24] }
+      - { name: eth0, namespace: b, addresses: [10.5.0.2/24] }
+`);
+    await apply(f);
+    const mark = '# managed by topo lab tops; edits are replaced';
+    const local = '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n';
+    expect(await tree()).toEqual(['./a 755', './a/hosts 644', './a/resolv.conf 644', './b 755', './b/hosts 644', './b/resolv.conf 644']);
+    expect(await cat('/etc/netns/a/resolv.conf')).toBe(`${mark}\nsearch lab.test\nnameserver 10.5.0.53\noptions ndots:2 timeout:1 attempts:2 rotate\n`);
+    expect(await cat('/etc/netns/b/resolv.conf')).toBe(`${mark}\nsearch lab.test\nnameserver 10.5.0.54\noptions ndots:2 timeout:1 attempts:2 edns0\n`);
+    expect(await cat('/etc/netns/a/hosts')).toBe(`${mark}\n${local}10.5.0.254\tgateway\n10.5.0.1\ta\n10.5.0.2\tb\n`);
+    expect(await cat('/etc/netns/b/hosts')).toBe(`${mark}\n${local}10.5.0.1\tgateway\n10.5.0.3\tdb\n`);
+    // What runs in the namespace sees them in place of /etc's: names resolve from the hosts file (no DNS traffic).
+    expect((await sb.topo(['exec', f, 'a', '--', 'getent', 'hosts', 'b'])).stdout).toBe('10.5.0.2        b');
+    expect((await sb.topo(['exec', f, 'b', '--', 'getent', 'hosts', 'gateway'])).stdout).toBe('10.5.0.1        gateway');
+    expect(`${(await sb.topo(['exec', f, 'b', '--', 'cat', '/etc/resolv.conf'])).stdout}\n`).toBe(await cat('/etc/netns/b/resolv.conf'));
+    // Never the host's: the sandbox's own /etc/resolv.conf and /etc/hosts are the machine's, untouched.
+    for (const f of ['/etc/resolv.conf', '/etc/hosts']) expect(await cat(f)).toBe(readFileSync(f, 'utf8'));
+    await converged(f);
+    // Taken from the top: gone from every namespace when the top-level keys go.
+    const none = file('top-none.yaml', readFileSync(f, 'utf8').replace(/^dns: .*\n^hosts: .*\n/m, ''));
+    const out = await apply(none);
+    expect(out).toContain('- netns-file /etc/netns/a/resolv.conf');
+    expect(await tree()).toEqual(['./b 755', './b/hosts 644', './b/resolv.conf 644']);
+    expect(await cat('/etc/netns/b/resolv.conf')).toBe(`${mark}\nnameserver 10.5.0.54\noptions edns0\n`);
+    await converged(none);
+    expect((await sb.topo(['destroy', none])).exitCode).toBe(0);
+    expect((await sb.sh('test -e /etc/netns')).exitCode).toBe(1);
+  });
+
+  it('the C library\'s resolver follows the files: the name server asked, the search domains in the order ndots says', async () => {
+    const f = file('resolver.yaml', `name: resolver
+dns: { nameservers: [10.6.0.1], search: [lab.test], options: { ndots: 2, timeout: 1, attempts: 1 } }
+namespaces:
+  dns: {}
+  c1: {}
+  c2:
+    dns: { options: { ndots: 1 } }
+bridges:
+  br0: { namespace: dns, addresses: [10.6.0.1/24] }
+veths:
+  - ends: [{ name: eth0, namespace: c1, addresses: [10.6.0.2/24] }, { name: p1, namespace: dns, bridge: br0 }]
+  - ends: [{ name: eth0, namespace: c2, addresses: [10.6.0.3/24] }, { name: p2, namespace: dns, bridge: br0 }]
+`);
+    await apply(f);
+    const log = '/run/dns-queries';
+    const server = await dnsServer(sb, 'dns', log, { 'known.lab.test': '10.6.0.99' });
+    try {
+      const lookup = (ns: string, name: string) => sb.topo(['exec', f, ns, '--', 'getent', 'ahostsv4', name]);
+      /** The questions the server got since the last call, in order. */
+      const asked = async () => (await sb.sh(`cat ${log}; rm -f ${log}`)).stdout.split('\n').filter(Boolean);
+      // A bare name: the search domain, found there.
+      const known = await lookup('c1', 'known');
+      expect(known.exitCode, known.stderr).toBe(0);
+      expect(known.stdout.split('\n')[0]).toMatch(/^10\.6\.0\.99 +STREAM known\.lab\.test$/);
+      expect(await asked()).toEqual(['known.lab.test 1']);
+      // One dot: fewer than ndots 2 (c1, from the top), so the search domain first; c2's own ndots 1, the name as is first.
+      expect((await lookup('c1', 'x.y')).exitCode).toBe(2);
+      expect(await asked()).toEqual(['x.y.lab.test 1', 'x.y 1']);
+      expect((await lookup('c2', 'x.y')).exitCode).toBe(2);
+      expect(await asked()).toEqual(['x.y 1', 'x.y.lab.test 1']);
+    } finally {
+      await server.stop();
+    }
   });
 
   it('a failing apply takes back the files and directories it made', async () => {

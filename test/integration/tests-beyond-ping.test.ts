@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { Sandbox } from '../helpers/sandbox.js';
 import { tcpServer } from '../helpers/tcp.js';
 import { httpServer } from '../helpers/http.js';
+import { httpsServer, selfSigned } from '../helpers/https.js';
 
 const LAB = `name: beyond
 namespaces:
@@ -110,5 +111,57 @@ describe('topo test: tcp, http, command', () => {
     const rows = JSON.parse(r.stdout).results as Row[];
     expect(rows.map((x) => `${x.result} ${x.ok}`)).toEqual(['exit 1 false', 'refused false']);
     for (const x of rows) expect(x.attempts).toBeGreaterThan(1);
+  });
+
+  it('https: a self-signed certificate is refused, accepted with insecure, verified by the name in the URL once its CA is trusted', async () => {
+    const tls = selfSigned(dir, 'web');
+    const f = file('tls.yaml', [
+      '{ from: client, http: "https://web:8443/", insecure: true }',
+      '{ from: client, http: "https://[fd00:7::2]:8443/nothing", insecure: true, status: 404 }',
+      '{ from: client, http: "https://web:8443/" }',
+      '{ from: client, http: "https://10.7.0.2:8443/" }',
+    ]);
+    expect((await sb.topo(['apply', f])).exitCode).toBe(0);
+    const https = await httpsServer(sb, 'web', 8443, tls);
+    try {
+      const r = await sb.topo(['test', f, '--json']);
+      expect(r.exitCode).toBe(1);
+      const rows = JSON.parse(r.stdout).results as Row[];
+      expect(results(r.stdout)).toEqual([
+        'http https://10.7.0.2:8443/: 200/200 ok', 'http https://[fd00:7::2]:8443/nothing: 404/404 ok',
+        'http https://10.7.0.2:8443/: 200/error FAIL', 'http https://10.7.0.2:8443/: 200/error FAIL',
+      ]);
+      expect(rows[2].detail).toBe('self-signed certificate');
+      expect(rows[3].detail).toBe('self-signed certificate');
+      // Its certificate trusted (the client is this Node: NODE_EXTRA_CA_CERTS): "web" is the name checked, though
+      // the client connects to web's address; the address itself is no name of the certificate.
+      const trusted = await sb.topo(['test', f, '--json'], { NODE_EXTRA_CA_CERTS: tls.cert });
+      expect(trusted.exitCode).toBe(1);
+      expect(results(trusted.stdout).slice(2)).toEqual(['http https://10.7.0.2:8443/: 200/200 ok', 'http https://10.7.0.2:8443/: 200/error FAIL']);
+      expect((JSON.parse(trusted.stdout).results as Row[])[3].detail).toMatch(/^Hostname\/IP does not match certificate's altnames: IP: 10\.7\.0\.2 is not in the cert's list/);
+    } finally {
+      await https.stop();
+    }
+  });
+
+  it('timeout: a command still running at its limit is stopped with what it started; one within its limit passes', async () => {
+    const f = file('slow.yaml', [
+      '{ from: web, command: "sleep 300 & echo $! > /run/slow-child.pid; wait", timeout: 1s }',
+      '{ from: web, command: "sleep 0.2; echo done", output: "^done$", timeout: 20s }',
+    ]);
+    expect((await sb.topo(['apply', f])).exitCode).toBe(0);
+    const r = await sb.topo(['test', f, '--json']);
+    expect(r.exitCode).toBe(1);
+    const rows = JSON.parse(r.stdout).results as Row[];
+    expect(rows.map((x) => `${x.result} ${x.ok}`)).toEqual(['timeout false', 'exit 0 true']);
+    expect(rows[0].detail).toBe('still running after 1 s: stopped, with what it started');
+    // The background child the command started is dead too (its process group was signalled): gone, or a zombie
+    // until whoever inherited it collects it.
+    const pid = (await sb.run(['cat', '/run/slow-child.pid'])).stdout.trim();
+    expect(pid).toMatch(/^\d+$/);
+    const state = (await sb.run(['sh', '-c', 'cut -d" " -f3 "/proc/$1/stat" 2>/dev/null || echo gone', 'sh', pid])).stdout.trim();
+    expect(['gone', 'Z']).toContain(state);
+    const text = await sb.topo(['test', f]);
+    expect(text.stdout).toMatch(/^FAIL {2}web +\$ sleep 300 & .* +exit 0 +timeout/m);
   });
 });

@@ -21,6 +21,7 @@ const ALLOWED: Record<string, string> = {
   'validate/schema.ts: veth': 'the wording of schema errors by the file\'s paths ("veth #1")',
   'validate/schema.ts: address': 'the wording of schema errors by the file\'s paths ("address #3")',
   'io/live-shape.ts: address': 'the MAC address field of `ip -json` output',
+  'cli/completion.ts: namespace': 'the name of a command\'s argument (program.ts: <namespace>), whose values are completed',
 };
 
 function* sources(dir: string): Generator<string> {

@@ -1,8 +1,9 @@
 // Semantics of the pure ordering: stages, deletes before creates, and subsumption (a namespace takes its
 // interfaces, addresses and routes along; an interface takes its addresses and routes along).
 import { describe, expect, it } from 'vitest';
-import { stageOfRank } from '../../src/core/order.js';
-import { planFrom } from '../../src/kinds/index.js';
+import { ranks, stageOfRank } from '../../src/core/order.js';
+import type { Kind } from '../../src/core/kind.js';
+import { KINDS, planFrom } from '../../src/kinds/index.js';
 import { STAGES, type Plan, type StageName, type Topology } from '../../src/model.js';
 import { itemsOf } from '../../src/io/execute.js';
 import { visibleSteps } from '../../src/render/plan.js';
@@ -148,5 +149,23 @@ describe('order', () => {
       expect.stringMatching(/^host: link add name h2 .* peer name e3 .* netns a$/)]);
     // routes the deletions take along (through the old h1; via the last IPv4 address of e1) are added after the addresses
     expect(l.slice(-2)).toEqual(['config create route a', 'config create route host']);
+  });
+});
+
+describe('ordering after a group ("@group")', () => {
+  it('expands to every operation that says it belongs to the group, of any kind', () => {
+    const r = ranks(KINDS);
+    const members = KINDS.flatMap((k) => (['create', 'update', 'delete'] as const)
+      .filter((op) => k.order[op].groups?.includes('interface-settings')).map((op) => `${k.name}:${op}`));
+    // Every interface kind's settings (a new interface kind joins in its own file).
+    expect(members.sort()).toEqual(['bridge:update', 'macvlan:update', 'veth-end:create', 'veth-end:update', 'vxlan:update']);
+    for (const after of ['address:create', 'address:update', 'neighbour:create', 'neighbour:update']) {
+      for (const m of members) expect(r.get(after)!, `${after} after ${m}`).toBeGreaterThan(r.get(m)!);
+    }
+  });
+
+  it('a group no operation belongs to is a mistake in a kind file', () => {
+    const odd: Kind = { ...KINDS[0], name: 'odd', order: { create: { stage: 'config', after: ['@no-such-group'] }, update: { stage: 'config' }, delete: { stage: 'config' } } };
+    expect(() => ranks([...KINDS, odd])).toThrow('odd:create is ordered after @no-such-group, a group no kind\'s operation belongs to');
   });
 });

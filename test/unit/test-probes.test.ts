@@ -1,11 +1,13 @@
 // The tests of the file as probes (ops/connectivity.ts probesOf), pure: a tcp or http target that is a namespace
 // stands for its first address (IPv6 in brackets), any other name is left to the namespace's resolver; a command's
 // line runs with sh -c; until/interval in milliseconds. What counts as holding (ops/test-run.ts holds), the parsers
-// of core/test-targets.ts, and the client's argv (this Node, in the namespace).
+// of core/test-targets.ts, and the client's argv (this Node, in the namespace); https and timeout: in probes, in the
+// command's argv (under coreutils' timeout) and validated with line:col.
 import { describe, expect, it } from 'vitest';
 import { durationMs, parseHostPort, parseHttpUrl } from '../../src/core/test-targets.js';
 import { probesOf } from '../../src/ops/connectivity.js';
-import { clientArgv, holds } from '../../src/ops/test-run.js';
+import { clientArgv, commandRunArgv, holds } from '../../src/ops/test-run.js';
+import { validateText } from '../../src/validate/index.js';
 import type { TestSpec, Topology } from '../../src/model.js';
 
 const topo = (...tests: TestSpec[]): Topology => ({
@@ -56,6 +58,41 @@ describe('probes of tcp, http and command tests', () => {
     expect(parseHostPort('web:0')).toMatch(/not 1\.\.65535/);
     expect(parseHttpUrl('http://NS1:80/')).toMatchObject({ host: 'NS1' });
     expect(parseHttpUrl('http://[fd00::1]:80/')).toMatchObject({ host: 'fd00::1' });
-    expect(parseHttpUrl('ftp://x/')).toMatch(/only http/);
+    expect(parseHttpUrl('ftp://x/')).toMatch(/only http: and https:/);
+    expect(parseHttpUrl('https://Web:8443/')).toMatchObject({ host: 'Web' });
+  });
+
+  it('https: a namespace by name is connected to by address, its name kept for the certificate; insecure passed on', () => {
+    const ps = probesOf(topo({ from: 'a', http: 'https://b:8443/', insecure: true }, { from: 'a', http: 'https://10.0.0.2/' }, { from: 'a', http: 'https://web.lab.test/' }));
+    expect(ps.map((p) => [p.address, p.insecure, p.servername])).toEqual([
+      ['https://10.0.0.2:8443/', true, 'b'], ['https://10.0.0.2/', undefined, undefined], ['https://web.lab.test/', undefined, undefined],
+    ]);
+    expect(JSON.parse(clientArgv(ps[0], 2)[7])).toEqual({ url: 'https://10.0.0.2:8443/', insecure: true, servername: 'b', timeoutMs: 2000, untilMs: 0, intervalMs: 1000, want: ['200'] });
+  });
+
+  it('timeout: the limit of each try; a command runs under coreutils\' timeout (30 s unless said)', () => {
+    const ps = probesOf(topo({ from: 'a', tcp: 'b:80', timeout: '500ms' }, { from: 'b', command: 'sleep 9', timeout: 5 }, { from: 'host', command: ['true'] }));
+    expect(ps.map((p) => p.timeoutMs)).toEqual([500, 5000, undefined]);
+    expect(JSON.parse(clientArgv(ps[0], ps[0].timeoutMs! / 1000)[7]).timeoutMs).toBe(500);
+    expect(commandRunArgv(ps[1])).toEqual(['ip', 'netns', 'exec', 'b', 'timeout', '-k', '1s', '5s', 'sh', '-c', 'sleep 9']);
+    expect(commandRunArgv(ps[2])).toEqual(['timeout', '-k', '1s', '30s', 'true']);
+  });
+
+  it('validation: timeout a duration of 10 ms to 10 minutes; insecure for https URLs of http tests only; with line:col', () => {
+    const lab = (tests: string) => `name: lab\nnamespaces: { a: {}, b: {} }\nveths:\n  - ends: [{ name: e0, namespace: a, addresses: [10.0.0.1/24] }, { name: e1, namespace: b, addresses: [10.0.0.2/24] }]\ntests:\n${tests}`;
+    const problems = (tests: string) => validateText(lab(tests), 'lab.yaml').problems.map((p) => `${p.pos?.line}:${p.pos?.col} ${p.message}`);
+    expect(problems('  - { from: a, http: "https://b/", insecure: true, timeout: 3s }\n  - { from: a, command: "true", timeout: 0.5 }\n')).toEqual([]);
+    expect(problems([
+      '  - { from: a, command: "true", timeout: soon }',
+      '  - { from: a, command: "true", timeout: 11m }',
+      '  - { from: a, command: "true", timeout: 5ms }',
+      '  - { from: a, http: "http://b/", insecure: true }',
+      '  - { from: a, tcp: "b:80", insecure: true }',
+      '  - { from: a, http: "ftp://b/" }',
+    ].join('\n'))).toEqual([
+      '6:42 timeout: "soon" is not a duration', '7:42 timeout: 11m is more than 10 minutes', '8:42 timeout: 5ms is less than 10 ms: no try could finish',
+      '9:35 insecure is for https: URLs (it accepts any certificate): this one is http:', '10:29 insecure is for http tests, not tcp',
+      '11:22 http: "ftp://b/": ftp: URLs are not tested, only http: and https:',
+    ]);
   });
 });

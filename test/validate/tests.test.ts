@@ -48,13 +48,13 @@ describe('tests: refused', () => {
 
   it('targets: HOST:PORT, http URLs, a namespace without an address', () => {
     expect(problems('{ from: a, tcp: "b" }', '{ from: a, tcp: "fd00::2:80" }', '{ from: a, tcp: "b:70000" }', '{ from: a, tcp: "c:80" }',
-      '{ from: a, http: "https://b/" }', '{ from: a, http: "b:80" }', '{ from: a, tcp: "10.0.0.300:80" }')).toEqual([
+      '{ from: a, http: "ftp://b/" }', '{ from: a, http: "b:80" }', '{ from: a, tcp: "10.0.0.300:80" }')).toEqual([
       '10:21 error: tcp: "b": expected HOST:PORT, e.g. web:80 or "[fd00::2]:80"',
       '11:21 error: tcp: "fd00::2:80": an IPv6 address goes in brackets: "[fd00::2]:80"',
       '12:21 error: tcp: "b:70000": port 70000 is not 1..65535',
       '13:21 error: namespace "c" has no address to connect to | hint: give one of its interfaces an address, or name an address',
-      '14:22 error: http: "https://b/": https: URLs are not tested, only http:',
-      '15:22 error: http: "b:80": b: URLs are not tested, only http:',
+      '14:22 error: http: "ftp://b/": ftp: URLs are not tested, only http: and https:',
+      '15:22 error: http: "b:80": b: URLs are not tested, only http: and https:',
       '16:21 error: "10.0.0.300" is not an IPv4 or IPv6 address',
     ]);
   });

@@ -6,7 +6,7 @@ const require = createRequire(import.meta.url);
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://topo.invalid/schemas/topology.schema.json","title":"topo topology","description":"A lab for topo: network namespaces, veth pairs, bridges, VXLAN endpoints, addresses, routes, sysctls, NAT and connectivity tests.","type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"$ref":"#/definitions/labName"},"namespaces":{"description":"Network namespaces, by name. \"host\" is reserved: the namespace topo runs in (declare it to give it routes, sysctls or NAT). A value may be empty (null or {}).","type":"object","propertyNames":{"$ref":"#/definitions/nsName"},"additionalProperties":{"$ref":"#/definitions/namespace"}},"tables":{"$ref":"#/definitions/tables","description":"Names of routing tables, for every namespace: name → number (e.g. wan: 100). Built in: main (254), local (255), default (253). topo never reads /etc/iproute2/rt_tables."},"bridges":{"description":"Linux bridges, by interface name, each in its `namespace` (default host). A bridge can also be declared under its namespace (namespaces.<ns>.bridges), which lets two namespaces each have one of the same name.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/bridge"}},"veths":{"description":"veth pairs: two interfaces connected back to back, possibly in two namespaces.","type":"array","items":{"$ref":"#/definitions/veth"}},"tests":{"description":"Tests run by `topo test` (and `topo apply --test`): ping, tcp, http or command, each from a namespace.","type":"array","items":{"$ref":"#/definitions/test"}}},"definitions":{"labName":{"description":"Name of the lab: 1 to 16 characters, lower-case letters, digits and '-', starting with a letter or digit. It marks every object the lab owns.","type":"string","pattern":"^[a-z0-9][a-z0-9-]{0,15}$"},"nsName":{"description":"A network namespace name: letters, digits, '_', '.', '-', at most 64 characters, not starting with '.' or '-'. \"host\" is the namespace topo runs in.","type":"string","pattern":"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"},"ifName":{"description":"An interface name: 1 to 15 bytes (the kernel's IFNAMSIZ) of letters, digits, '_', '.', '-'; not starting with '-', not \".\" or \"..\".","type":"string","minLength":1,"maxLength":15,"pattern":"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},"cidr":{"description":"An interface address with its prefix length, IPv4 or IPv6: 10.0.0.1/24, fd00::1/64 (host bits allowed).","type":"string","pattern":"^[0-9A-Fa-f:.]+/[0-9]{1,3}$"},"address":{"description":"A plain IPv4 or IPv6 address, without prefix: 10.0.0.254, fd00::1.","type":"string","pattern":"^[0-9A-Fa-f:.]+$"},"routeDst":{"description":"Route destination: \"default\", a CIDR (10.1.0.0/16) or a bare address (= /32 or /128). IPv4 or IPv6.","type":"string","pattern":"^(default|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"},"natTarget":{"description":"Where forwarded traffic goes: an address with an optional port or range of ports: 10.0.1.2, 10.0.1.2:80, 10.0.1.2:9000-9010, [fd00::2]:80. Without a port the connection keeps its own.","type":"string","pattern":"^([0-9.]+(:[0-9]{1,5}(-[0-9]{1,5})?)?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5}(-[0-9]{1,5})?)?)$"},"natMatch":{"description":"An address or a CIDR, IPv4 or IPv6: 10.0.1.7, 10.0.1.0/24, fd00::/64.","type":"string","pattern":"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},"natProto":{"description":"Only this protocol (meta l4proto; tcp/udp dport with a port): tcp or udp.","enum":["tcp","udp"]},"portRange":{"description":"A port (1..65535) or a range of ports \"8000-8010\" (quote it).","type":["integer","string"],"minimum":1,"maximum":65535,"pattern":"^[0-9]{1,5}-[0-9]{1,5}$"},"tableName":{"description":"A routing table name: a letter or '_' first, then letters, digits, '_', '.', '-' (at most 64 characters).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"},"tables":{"description":"Names of routing tables: name → number (1..4294967295; 253, 254 and 255 are the kernel's default, main and local).","type":"object","propertyNames":{"$ref":"#/definitions/tableName"},"additionalProperties":{"type":"integer","minimum":1,"maximum":4294967295}},"tableRef":{"description":"A routing table: its number (1..4294967295) or its name (main, local, default, or one declared under `tables:`).","type":["integer","string"],"minimum":1,"maximum":4294967295,"pattern":"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"},"mtu":{"description":"MTU in bytes, 68..65535.","type":"integer","minimum":68,"maximum":65535},"mac":{"description":"A unicast MAC address: six hex pairs separated by ':', e.g. \"02:00:00:00:00:01\" (quote it in YAML).","type":"string","pattern":"^[0-9A-Fa-f][02468AaCcEe](:[0-9A-Fa-f]{2}){5}$","not":{"pattern":"^00(:00){5}$"}},"up":{"description":"Whether the interface is up (default true).","type":"boolean"},"promisc":{"description":"Promiscuous mode: the interface takes every frame it sees, not only those sent to its MAC (default false, as a new interface is). Held to the interface's PROMISC flag, not its promiscuity count (a bridge port counts one for its bridge).","type":"boolean"},"shape":{"description":"Shaping and impairments of this interface's outgoing traffic, as its root queueing discipline (owned by the lab: handle 7a0:). rate/burst/latency|limit: tbf (a rate). delay/jitter/loss/duplicate/corrupt/reorder: netem (needs the kernel module sch_netem). Both: netem with the tbf under it. Or qdisc: any other root qdisc in tc's words. The common case: shape: { rate: 10mbit }.","type":"object","additionalProperties":false,"properties":{"rate":{"description":"tbf: the rate, in bits per second with tc's units: bit, kbit, mbit, gbit, tbit (or kibit, mibit, ...), e.g. 10mbit, 500kbit, 1gbit. Case does not matter.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"},"burst":{"description":"tbf: the bucket, in bytes or with tc's size units (32kb = 32768 bytes). Default: what the rate sends in 4 ms (rate/HZ, HZ 250), at least 1600 bytes and a full frame at the interface's MTU. A packet larger than the burst is dropped.","type":["string","integer"],"pattern":"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$","minimum":1},"latency":{"description":"tbf: how long a packet may wait in the queue (s, ms or us, e.g. 50ms); the queue's limit is computed from it. Default 50ms. Not with limit.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},"limit":{"description":"tbf: the queue's length in bytes (or with tc's size units), instead of latency.","type":["string","integer"],"pattern":"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$","minimum":1},"delay":{"description":"netem: a delay added to every packet (s, ms or us, e.g. 20ms).","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},"jitter":{"description":"netem: the delay varies by up to this much either way (needs delay).","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},"loss":{"description":"netem: the share of packets dropped at random, e.g. 1% or 0.5%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"duplicate":{"description":"netem: the share of packets sent twice, e.g. 1%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"corrupt":{"description":"netem: the share of packets with one bit flipped, e.g. 0.1%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"reorder":{"description":"netem: the share of packets sent at once while the others wait the delay (needs delay), e.g. 25%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"qdisc":{"description":"The escape hatch: another root qdisc in tc's words, its kind and options, e.g. \"htb default 10\" or \"pfifo limit 100\" (topo adds dev, root and handle 7a0:). Alone: not with the other keys. Changed when its words change (their hash is in the state record).","type":"string","minLength":1,"maxLength":400,"pattern":"^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"}}},"bridgeStp":{"description":"The kernel's spanning tree (802.1D) on this bridge (default false). With it on, a new port listens, then learns, for forward_delay each before it forwards: pings right after apply fail for 2 x forward_delay.","type":"boolean"},"bridgeForwardDelay":{"description":"Seconds a port spends listening, then learning, before it forwards when stp is on (default 15; with stp on the kernel accepts 2 to 30). Up to two decimals: the kernel counts hundredths.","type":"number","minimum":0,"maximum":30},"bridgeHelloTime":{"description":"Seconds between the STP hellos the bridge sends as root (default 2; the kernel accepts 1 to 10). Up to two decimals.","type":"number","minimum":1,"maximum":10},"bridgeMaxAge":{"description":"Seconds a received STP hello stays valid (default 20; the kernel accepts 6 to 40). Up to two decimals.","type":"number","minimum":6,"maximum":40},"bridgeAgeingTime":{"description":"Seconds a learned MAC address stays in the bridge's forwarding table unless seen again (default 300; 0 keeps none). Up to two decimals.","type":"number","minimum":0,"maximum":42949672},"bridgeMcastSnooping":{"description":"IGMP/MLD snooping: multicast goes only to the ports that joined its group (default true).","type":"boolean"},"bridgeVlanFiltering":{"description":"802.1Q VLAN filtering on the bridge (default false). Needs a kernel built with CONFIG_BRIDGE_VLAN_FILTERING: a file asking for it is refused where the kernel's configuration shows it missing; where that can't be read, the kernel refuses it when applied.","type":"boolean"},"addresses":{"description":"Interface addresses, IPv4 and IPv6, each with its prefix length.","type":"array","items":{"$ref":"#/definitions/cidr"}},"namespace":{"description":"A network namespace. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"loopback":{"description":"State of the loopback interface `lo`: up (default) or down. Not allowed on host.","enum":["up","down"]},"bridges":{"description":"Linux bridges of this namespace, by interface name. A veth end in this namespace joins one with `bridge: <name>`.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/nsBridge"}},"sysctls":{"description":"Network sysctls of this namespace (net.*), as the kernel prints them.","type":"object","propertyNames":{"$ref":"#/definitions/sysctlName"},"additionalProperties":{"$ref":"#/definitions/sysctlValue"}},"tables":{"$ref":"#/definitions/tables","description":"Names of routing tables of this namespace, besides the top-level ones: name → number."},"routes":{"description":"Routes of this namespace: of the main table, or of the table each names.","type":"array","items":{"$ref":"#/definitions/route"}},"neighbours":{"description":"Static neighbours (permanent ARP and NDP entries) of this namespace, one per interface and address.","type":"array","items":{"$ref":"#/definitions/neighbour"}},"rules":{"description":"Policy routing rules of this namespace (`ip rule`), each at its own priority: the kernel tries them from the lowest priority up.","type":"array","items":{"$ref":"#/definitions/rule"}},"nat":{"$ref":"#/definitions/nat"},"firewall":{"$ref":"#/definitions/firewall"},"macvlans":{"description":"macvlan interfaces of this namespace, by interface name: each a sub-interface of a parent interface (here or in another namespace) with a MAC address of its own.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/macvlan"}},"vxlans":{"description":"VXLAN tunnel endpoints of this namespace, by interface name: Ethernet interfaces whose frames travel in UDP to the other endpoints of their VNI, e.g. a bridge stretched over several namespaces (or hosts).","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/vxlan"}},"dns":{"$ref":"#/definitions/dns"},"hosts":{"$ref":"#/definitions/hosts"},"run":{"description":"Processes topo starts in this namespace once its network is applied (name -> spec; names are unique across the lab). Stopped (SIGTERM, then SIGKILL) before the namespace is deleted or when removed from the file; restarted when their spec changes; one that died is started again by the next apply. Their output goes to <state dir>/logs/<lab>/<name>.log (`topo logs`).","type":"object","propertyNames":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"},"additionalProperties":{"$ref":"#/definitions/process"}}}},"dns":{"description":"The namespace's /etc/resolv.conf: written by topo as /etc/netns/<ns>/resolv.conf, which `ip netns exec` (and `topo exec`) puts in place of /etc/resolv.conf for what runs in the namespace. Not allowed on host.","type":"object","additionalProperties":false,"properties":{"nameservers":{"description":"Name servers, in the order they are asked (the C library asks the first 3).","type":"array","items":{"$ref":"#/definitions/address"}},"search":{"description":"Search domains, tried in order after a name without dots.","type":"array","items":{"type":"string","minLength":1}}}},"hosts":{"description":"The namespace's /etc/hosts: written by topo as /etc/netns/<ns>/hosts (localhost, then `names`, then with `lab: true` the lab's namespaces), which `ip netns exec` (and `topo exec`) puts in place of /etc/hosts for what runs in the namespace. Not allowed on host.","type":"object","additionalProperties":false,"properties":{"lab":{"description":"Name every lab namespace by the addresses its interfaces declare: `web` resolves to web's addresses.","type":"boolean"},"names":{"description":"More names: host name -> an address or a list of addresses. They come first (a name here wins over a namespace of the same name).","type":"object","propertyNames":{"type":"string","minLength":1},"additionalProperties":{"description":"An address, or a list of them (one line each).","type":["string","array"],"minItems":1,"items":{"$ref":"#/definitions/address"}}}}},"process":{"description":"A process topo starts and owns: its environment carries TOPO_LAB and TOPO_RUN (inherited by every process it starts), by which topo finds it and proves it its own.","type":"object","additionalProperties":false,"required":["cmd"],"properties":{"cmd":{"description":"The command: a list (argv, run as is) or a line run by `sh -c`.","type":["string","array"],"minLength":1,"minItems":1,"items":{"type":"string"}},"env":{"description":"Environment variables added to topo's own.","type":"object","additionalProperties":{"type":"string"}},"cwd":{"description":"The working directory (absolute; default topo's).","type":"string","minLength":1},"ready":{"description":"When the process counts as started: apply waits for it (a process `after` it waits too); one not ready in time is stopped and the apply rolled back. One of tcp, command, file. Without it: started when it has not exited a moment later.","type":"object","additionalProperties":false,"properties":{"tcp":{"description":"A TCP port something listens on in the namespace.","type":"integer","minimum":1,"maximum":65535},"command":{"description":"A line for `sh -c`, run in the namespace, that exits 0 once ready.","type":"string","minLength":1},"file":{"description":"An absolute path that exists once ready.","type":"string","minLength":1},"timeout":{"description":"How long to wait (seconds, or \"500ms\", \"30s\", \"2m\"; default 10s).","type":["number","string"]}}},"after":{"description":"Processes of the lab (by name) started, and ready, before this one.","type":"array","items":{"type":"string","minLength":1}},"user":{"description":"The user it runs as: a name in /etc/passwd or a uid (default topo's, root). HOME, USER and LOGNAME are that user's; its supplementary groups are set from /etc/group.","type":["string","integer"],"minLength":1,"pattern":"^[^\\u0000-\\u001f:]+$","minimum":0,"maximum":4294967294},"group":{"description":"Its group: a name in /etc/group or a gid (default the user's own).","type":["string","integer"],"minLength":1,"pattern":"^[^\\u0000-\\u001f:]+$","minimum":0,"maximum":4294967294},"restart":{"description":"no (default): a process that exits stays exited (the next apply starts it again). on-failure: a `sh` loop topo starts in its place runs it again when it exits with a status other than 0, up to max_restarts times.","enum":["no","on-failure"]},"max_restarts":{"description":"With restart: on-failure, how many times it is restarted before it is left exited (default 5).","type":"integer","minimum":1,"maximum":1000},"restart_delay":{"description":"With restart: on-failure, the wait before the first restart, doubled before each next one up to 30s (seconds, or \"500ms\", \"2s\"; default 1s).","type":["number","string"]}}},"sysctlName":{"description":"A sysctl name in dotted form, e.g. net.ipv4.ip_forward. Only net.* sysctls are per namespace.","type":"string","pattern":"^[a-z0-9_-]+(\\.[A-Za-z0-9_-]+)+$"},"sysctlValue":{"description":"The value, as the kernel prints it (a number or a string).","type":["string","integer"],"pattern":"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"},"neighbour":{"description":"A static neighbour: traffic for `address` out of `dev` goes to `lladdr`, without asking (no ARP or neighbour discovery). The entry is permanent: the kernel never ages it out.","type":"object","additionalProperties":false,"required":["address","lladdr","dev"],"properties":{"address":{"$ref":"#/definitions/address","description":"The neighbour's IPv4 or IPv6 address (link-local IPv6 too)."},"lladdr":{"$ref":"#/definitions/mac","description":"The neighbour's MAC address."},"dev":{"$ref":"#/definitions/ifName","description":"The interface it is reached on: an interface the lab declares in this namespace."}}},"route":{"description":"A route: `to` and a gateway (`via`), an interface (`dev`), or both.","type":"object","additionalProperties":false,"required":["to"],"anyOf":[{"required":["via"]},{"required":["dev"]}],"properties":{"to":{"$ref":"#/definitions/routeDst"},"via":{"$ref":"#/definitions/address","description":"Gateway: a plain address of the same family as `to`, inside the subnet of an address of this namespace."},"dev":{"$ref":"#/definitions/ifName","description":"Outgoing interface: an interface of this namespace."},"metric":{"description":"Route metric (priority), 0..4294967295.","type":"integer","minimum":0,"maximum":4294967295},"table":{"$ref":"#/definitions/tableRef","description":"The routing table (default main): its number or name. Not local, the kernel's own."}}},"ruleSelector":{"description":"An address (= /32 or /128) or a network without host bits: 10.0.1.2, 10.0.0.0/8, fd00::/64.","type":"string","pattern":"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},"rule":{"description":"A policy routing rule: which packets (from, to, iif, oif, fwmark; none: every packet) and what to do with them (action: lookup `table`, goto a later rule, blackhole, unreachable, prohibit).","type":"object","additionalProperties":false,"required":["priority"],"properties":{"priority":{"description":"1..32765, unique per family in the namespace: 0, 32766 and 32767 are the kernel's own rules (lookup local, main, default).","type":"integer","minimum":0,"maximum":4294967295},"from":{"$ref":"#/definitions/ruleSelector","description":"Source address or network."},"to":{"$ref":"#/definitions/ruleSelector","description":"Destination address or network, of the family of `from`."},"iif":{"$ref":"#/definitions/ifName","description":"Incoming interface (lo: packets of the namespace itself)."},"oif":{"$ref":"#/definitions/ifName","description":"Outgoing interface (of sockets bound to it)."},"fwmark":{"description":"Firewall mark: a number, or \"value/mask\" (decimal or 0x hex), e.g. 7, \"0x10/0xff\".","type":["integer","string"],"minimum":0,"maximum":4294967295,"pattern":"^(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10})(/(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10}))?$"},"table":{"$ref":"#/definitions/tableRef","description":"The table to look up (action lookup): its number or name."},"goto":{"description":"The priority of a later rule to go on at (action goto).","type":"integer","minimum":1,"maximum":4294967295},"action":{"description":"lookup (default; with `table`), goto (default when `goto` is given), blackhole, unreachable, prohibit.","enum":["lookup","goto","blackhole","unreachable","prohibit"]},"family":{"description":"4 (default) or 6, for a rule without `from` or `to` (else their family).","enum":[4,6]}}},"firewall":{"description":"Packet filter of this namespace (nftables, in the lab's table inet topo-<lab>): the chains input (packets for the namespace), forward (packets it routes) and output (packets it sends), each with a policy and ordered rules. A chain not declared filters nothing.","type":"object","additionalProperties":false,"properties":{"input":{"$ref":"#/definitions/firewallChain"},"forward":{"$ref":"#/definitions/firewallChain"},"output":{"$ref":"#/definitions/firewallChain"}}},"firewallChain":{"description":"A filter chain: its rules, tried in order (the first that matches decides), then its policy.","type":"object","additionalProperties":false,"properties":{"policy":{"description":"What happens to a packet no rule decided: accept (default) or drop.","enum":["accept","drop"]},"rules":{"description":"Rules, in order.","type":"array","items":{"$ref":"#/definitions/firewallRule"}}}},"firewallPort":{"description":"A port (1..65535) or a range of ports \"1000-2000\".","type":["integer","string"],"minimum":1,"maximum":65535},"firewallPorts":{"description":"A port (1..65535), a range \"1000-2000\", or a list of those.","type":["integer","string","array"],"minimum":1,"maximum":65535,"minItems":1,"items":{"$ref":"#/definitions/firewallPort"}},"firewallRule":{"description":"A filter rule: what it matches (every field given must match; none: every packet) and its action. Or a raw rule: { nft: '<rule text>' }.","type":"object","additionalProperties":false,"properties":{"in":{"$ref":"#/definitions/ifName","description":"Incoming interface of this namespace (not in output)."},"out":{"$ref":"#/definitions/ifName","description":"Outgoing interface of this namespace (not in input)."},"from":{"$ref":"#/definitions/ruleSelector","description":"Source address or network, IPv4 or IPv6."},"to":{"$ref":"#/definitions/ruleSelector","description":"Destination address or network, of the family of `from`."},"proto":{"description":"Protocol: tcp, udp, icmp, icmpv6 or any (default).","enum":["tcp","udp","icmp","icmpv6","any"]},"sport":{"$ref":"#/definitions/firewallPorts","description":"Source port(s), with proto tcp or udp: 53, \"1000-2000\", or a list [53, 5353]."},"dport":{"$ref":"#/definitions/firewallPorts","description":"Destination port(s), with proto tcp or udp: 80, \"1000-2000\", or a list [80, 443]."},"state":{"description":"Connection tracking state, one or a list: new, established, related, invalid, untracked.","type":["string","array"],"minItems":1,"items":{"type":"string"}},"action":{"description":"accept, drop, or reject (an ICMP port unreachable, which a TCP client sees as a refused connection).","enum":["accept","drop","reject"]},"counter":{"description":"Count the packets and bytes the rule matches (shown by topo show).","type":"boolean"},"nft":{"description":"A raw rule, alone in its entry: nft rule text for what the fields can't say, e.g. 'meta mark 0x1 counter accept'. Checked with nft -c before any change; topo marks it with a comment of its own, so it can't have one.","type":"string","minLength":1,"maxLength":4096}}},"nat":{"description":"NAT rules of this namespace, in the lab's nftables table: source NAT (masquerade, snat) in the postrouting chain, destination NAT (forward) in prerouting and, for the namespace's own connections, nat-output.","type":"object","additionalProperties":false,"properties":{"masquerade":{"description":"Source NAT to the address of the interface the traffic leaves by (masquerade). Each field is a match; none: all traffic leaving.","type":"array","items":{"type":"object","additionalProperties":false,"properties":{"out":{"$ref":"#/definitions/ifName","description":"Only traffic leaving through this interface of the namespace (oifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"proto":{"$ref":"#/definitions/natProto"},"ports":{"$ref":"#/definitions/portRange","description":"The source ports to map to (masquerade to :ports), e.g. \"1024-65535\"; needs proto."}}}},"snat":{"description":"Source NAT to a fixed address or a range of addresses (snat).","type":"array","items":{"type":"object","additionalProperties":false,"required":["to"],"properties":{"out":{"$ref":"#/definitions/ifName","description":"Only traffic leaving through this interface of the namespace (oifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"proto":{"$ref":"#/definitions/natProto"},"to":{"description":"The source address the traffic gets, or a range of them: 192.0.2.1, 192.0.2.1-192.0.2.9.","type":"string","pattern":"^[0-9A-Fa-f:.]+(-[0-9A-Fa-f:.]+)?$"}}}},"forward":{"description":"Destination NAT (port forwarding): new connections matching every field given go to `to` (dnat). At least one of in, from, dst, port.","type":"array","items":{"type":"object","additionalProperties":false,"required":["to"],"properties":{"in":{"$ref":"#/definitions/ifName","description":"Only traffic arriving on this interface of the namespace (iifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"dst":{"description":"Only traffic to this address or CIDR (ip daddr), or `local`: to any address of this namespace (fib daddr type local, iptables' addrtype --dst-type LOCAL).","type":"string","pattern":"^(local|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"},"proto":{"$ref":"#/definitions/natProto"},"port":{"$ref":"#/definitions/portRange","description":"Destination port or range, e.g. 8080 or \"8000-8010\"; needs proto. Without port and proto: every protocol."},"to":{"$ref":"#/definitions/natTarget"},"output":{"description":"true: also for the namespace's own connections (the output hook, chain nat-output); only: for those alone. Default false: arriving traffic only (prerouting).","enum":[true,false,"only"]}}}}}},"bridge":{"description":"A Linux bridge. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the bridge (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"stp":{"$ref":"#/definitions/bridgeStp"},"forward_delay":{"$ref":"#/definitions/bridgeForwardDelay"},"hello_time":{"$ref":"#/definitions/bridgeHelloTime"},"max_age":{"$ref":"#/definitions/bridgeMaxAge"},"ageing_time":{"$ref":"#/definitions/bridgeAgeingTime"},"mcast_snooping":{"$ref":"#/definitions/bridgeMcastSnooping"},"vlan_filtering":{"$ref":"#/definitions/bridgeVlanFiltering"},"shape":{"$ref":"#/definitions/shape"}}},"nsBridge":{"description":"A Linux bridge of the namespace it is declared under. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"stp":{"$ref":"#/definitions/bridgeStp"},"forward_delay":{"$ref":"#/definitions/bridgeForwardDelay"},"hello_time":{"$ref":"#/definitions/bridgeHelloTime"},"max_age":{"$ref":"#/definitions/bridgeMaxAge"},"ageing_time":{"$ref":"#/definitions/bridgeAgeingTime"},"mcast_snooping":{"$ref":"#/definitions/bridgeMcastSnooping"},"vlan_filtering":{"$ref":"#/definitions/bridgeVlanFiltering"},"shape":{"$ref":"#/definitions/shape"}}},"vxlan":{"description":"A VXLAN tunnel endpoint. Where its frames go: `remote` (the one other endpoint), `group` (a multicast group, with `dev`), or `flood` (static flood entries: every endpoint listed gets a copy of each broadcast, unknown or multicast frame); at most one of the three.","type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"description":"The VNI (VXLAN network identifier), 1..16777215. Endpoints with the same VNI and port are one layer-2 network; two in one namespace need another port or address family.","type":"integer","minimum":1,"maximum":16777215},"remote":{"$ref":"#/definitions/address","description":"The other endpoint's address (unicast)."},"group":{"$ref":"#/definitions/address","description":"A multicast group the endpoints join (IPv4 224.0.0.0/4 or IPv6 ff00::/8); needs `dev`."},"flood":{"description":"Static flood entries: the addresses of the other endpoints (the kernel's `bridge fdb append 00:00:00:00:00:00 ... dst ADDRESS`).","type":"array","minItems":1,"items":{"$ref":"#/definitions/address"}},"local":{"$ref":"#/definitions/address","description":"Source address of the tunnel's packets: an address of this namespace."},"dstport":{"description":"UDP destination port, 1..65535 (default 4789, the IANA port).","type":"integer","minimum":1,"maximum":65535},"dev":{"$ref":"#/definitions/ifName","description":"The underlay: the interface of this namespace the tunnel's packets leave by. Its MTU less the headers (50 bytes over IPv4, 70 over IPv6) is the endpoint's MTU."},"learning":{"description":"Learn where the MACs behind other endpoints are from the packets that arrive (default true).","type":"boolean"},"mtu":{"$ref":"#/definitions/mtu"},"addresses":{"$ref":"#/definitions/addresses"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this endpoint a port of this bridge (same namespace)."},"up":{"$ref":"#/definitions/up"},"shape":{"$ref":"#/definitions/shape"}}},"veth":{"description":"A veth pair.","type":"object","additionalProperties":false,"required":["ends"],"properties":{"ends":{"description":"Exactly two ends.","type":"array","minItems":2,"maxItems":2,"items":{"$ref":"#/definitions/end"}}}},"end":{"description":"One end of a veth pair.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of this end (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this end a port of this bridge (same namespace)."},"shape":{"$ref":"#/definitions/shape"}}},"macvlan":{"description":"A macvlan: a sub-interface of `parent`. Its parent is never changed by the lab.","type":"object","additionalProperties":false,"required":["parent"],"properties":{"parent":{"$ref":"#/definitions/parentRef"},"mode":{"description":"bridge (default: the parent's macvlans reach each other and the parent's wire), private (only the wire), vepa (through the wire's far end), passthru (the parent's only macvlan, with its MAC).","enum":["bridge","private","vepa","passthru"]},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu","description":"MTU in bytes, at most the parent's (default: the parent's)."},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"shape":{"$ref":"#/definitions/shape"}}},"parentRef":{"description":"The parent interface: its name, in the macvlan's namespace, or { name, namespace } (a lab interface, or one of the host's own in namespace host).","if":{"type":"string"},"then":{"$ref":"#/definitions/ifName"},"else":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the parent (default: the macvlan's)."}}}},"test":{"description":"A test run by `topo test`, from namespace `from`: exactly one of ping, tcp, http or command.","type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"$ref":"#/definitions/nsName","description":"A declared namespace, or host."},"ping":{"description":"Ping an address declared in the lab, or a namespace name (each of its addresses). With external: true, any address.","type":"string","minLength":1},"tcp":{"description":"Connect to HOST:PORT (\"[v6]:PORT\"); HOST is a namespace name (its first address), an address, or a name resolved in `from`. Outcome matched against `expect` (default open).","type":"string","minLength":1},"http":{"description":"GET an http:// URL (its host as for tcp); the response's status is matched against `status` (default 200).","type":"string","minLength":1},"command":{"description":"Run a command in `from`: a list (argv) or a line for `sh -c`; its exit code is matched against `exit` (default 0), its output against `output`.","type":["string","array"],"minLength":1,"items":{"type":"string"}},"expect":{"description":"ping: reachable (default) or unreachable. tcp: open (default), refused, unreachable, timeout, or closed (anything but open).","enum":["reachable","unreachable","open","refused","timeout","closed"]},"status":{"description":"http: the expected status (default 200).","type":"integer","minimum":100,"maximum":599},"exit":{"description":"command: the expected exit code (default 0).","type":"integer","minimum":0,"maximum":255},"output":{"description":"command: a regular expression (JavaScript, ^ and $ at each line) its standard output must match somewhere.","type":"string"},"external":{"description":"ping: allow a target the lab doesn't declare.","type":"boolean"},"until":{"description":"Try again until the test holds or this time has passed (seconds, or \"500ms\", \"30s\", \"2m\"; at most 10 minutes): for a daemon still starting. Default: one try.","type":["number","string"]},"interval":{"description":"Time between tries with `until` (default 1s).","type":["number","string"]}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://topo.invalid/schemas/topology.schema.json","title":"topo topology","description":"A lab for topo: network namespaces, veth pairs, bridges, VXLAN endpoints, addresses, routes, sysctls, NAT and connectivity tests.","type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"$ref":"#/definitions/labName"},"namespaces":{"description":"Network namespaces, by name. \"host\" is reserved: the namespace topo runs in (declare it to give it routes, sysctls or NAT). A value may be empty (null or {}).","type":"object","propertyNames":{"$ref":"#/definitions/nsName"},"additionalProperties":{"$ref":"#/definitions/namespace"}},"dns":{"$ref":"#/definitions/dns","description":"resolv.conf for every lab namespace (never the host). A namespace's own dns: combines with it: its nameservers and search replace these, its options are merged with these (its value winning)."},"hosts":{"$ref":"#/definitions/hosts","description":"An /etc/hosts for every lab namespace (never the host). A namespace's own hosts: combines with it: its names are added to these (its address winning for a name in both), its lab: replaces this one."},"tables":{"$ref":"#/definitions/tables","description":"Names of routing tables, for every namespace: name → number (e.g. wan: 100). Built in: main (254), local (255), default (253). topo never reads /etc/iproute2/rt_tables."},"bridges":{"description":"Linux bridges, by interface name, each in its `namespace` (default host). A bridge can also be declared under its namespace (namespaces.<ns>.bridges), which lets two namespaces each have one of the same name.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/bridge"}},"veths":{"description":"veth pairs: two interfaces connected back to back, possibly in two namespaces.","type":"array","items":{"$ref":"#/definitions/veth"}},"tests":{"description":"Tests run by `topo test` (and `topo apply --test`): ping, tcp, http or command, each from a namespace.","type":"array","items":{"$ref":"#/definitions/test"}}},"definitions":{"labName":{"description":"Name of the lab: 1 to 16 characters, lower-case letters, digits and '-', starting with a letter or digit. It marks every object the lab owns.","type":"string","pattern":"^[a-z0-9][a-z0-9-]{0,15}$"},"nsName":{"description":"A network namespace name: letters, digits, '_', '.', '-', at most 64 characters, not starting with '.' or '-'. \"host\" is the namespace topo runs in.","type":"string","pattern":"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"},"ifName":{"description":"An interface name: 1 to 15 bytes (the kernel's IFNAMSIZ) of letters, digits, '_', '.', '-'; not starting with '-', not \".\" or \"..\".","type":"string","minLength":1,"maxLength":15,"pattern":"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},"cidr":{"description":"An interface address with its prefix length, IPv4 or IPv6: 10.0.0.1/24, fd00::1/64 (host bits allowed).","type":"string","pattern":"^[0-9A-Fa-f:.]+/[0-9]{1,3}$"},"address":{"description":"A plain IPv4 or IPv6 address, without prefix: 10.0.0.254, fd00::1.","type":"string","pattern":"^[0-9A-Fa-f:.]+$"},"routeDst":{"description":"Route destination: \"default\", a CIDR (10.1.0.0/16) or a bare address (= /32 or /128). IPv4 or IPv6.","type":"string","pattern":"^(default|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"},"natTarget":{"description":"Where forwarded traffic goes: an address with an optional port or range of ports: 10.0.1.2, 10.0.1.2:80, 10.0.1.2:9000-9010, [fd00::2]:80. Without a port the connection keeps its own.","type":"string","pattern":"^([0-9.]+(:[0-9]{1,5}(-[0-9]{1,5})?)?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5}(-[0-9]{1,5})?)?)$"},"natMatch":{"description":"An address or a CIDR, IPv4 or IPv6: 10.0.1.7, 10.0.1.0/24, fd00::/64.","type":"string","pattern":"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},"natProto":{"description":"Only this protocol (meta l4proto; tcp/udp dport with a port): tcp or udp.","enum":["tcp","udp"]},"portRange":{"description":"A port (1..65535) or a range of ports \"8000-8010\" (quote it).","type":["integer","string"],"minimum":1,"maximum":65535,"pattern":"^[0-9]{1,5}-[0-9]{1,5}$"},"tableName":{"description":"A routing table name: a letter or '_' first, then letters, digits, '_', '.', '-' (at most 64 characters).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"},"tables":{"description":"Names of routing tables: name → number (1..4294967295; 253, 254 and 255 are the kernel's default, main and local).","type":"object","propertyNames":{"$ref":"#/definitions/tableName"},"additionalProperties":{"type":"integer","minimum":1,"maximum":4294967295}},"tableRef":{"description":"A routing table: its number (1..4294967295) or its name (main, local, default, or one declared under `tables:`).","type":["integer","string"],"minimum":1,"maximum":4294967295,"pattern":"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"},"mtu":{"description":"MTU in bytes, 68..65535.","type":"integer","minimum":68,"maximum":65535},"mac":{"description":"A unicast MAC address: six hex pairs separated by ':', e.g. \"02:00:00:00:00:01\" (quote it in YAML).","type":"string","pattern":"^[0-9A-Fa-f][02468AaCcEe](:[0-9A-Fa-f]{2}){5}$","not":{"pattern":"^00(:00){5}$"}},"up":{"description":"Whether the interface is up (default true).","type":"boolean"},"promisc":{"description":"Promiscuous mode: the interface takes every frame it sees, not only those sent to its MAC (default false, as a new interface is). Held to the interface's PROMISC flag, not its promiscuity count (a bridge port counts one for its bridge).","type":"boolean"},"shape":{"description":"Shaping and impairments of this interface's outgoing traffic, as its root queueing discipline (owned by the lab: handle 7a0:). rate/burst/latency|limit: tbf (a rate). delay/jitter/loss/duplicate/corrupt/reorder: netem (needs the kernel module sch_netem). Both: netem with the tbf under it. Or qdisc: any other root qdisc in tc's words. The common case: shape: { rate: 10mbit }.","type":"object","additionalProperties":false,"properties":{"rate":{"description":"tbf: the rate, in bits per second with tc's units: bit, kbit, mbit, gbit, tbit (or kibit, mibit, ...), e.g. 10mbit, 500kbit, 1gbit. Case does not matter.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"},"burst":{"description":"tbf: the bucket, in bytes or with tc's size units (32kb = 32768 bytes). Default: what the rate sends in 4 ms (rate/HZ, HZ 250), at least 1600 bytes and a full frame at the interface's MTU. A packet larger than the burst is dropped.","type":["string","integer"],"pattern":"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$","minimum":1},"latency":{"description":"tbf: how long a packet may wait in the queue (s, ms or us, e.g. 50ms); the queue's limit is computed from it. Default 50ms. Not with limit.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},"limit":{"description":"tbf: the queue's length in bytes (or with tc's size units), instead of latency.","type":["string","integer"],"pattern":"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$","minimum":1},"delay":{"description":"netem: a delay added to every packet (s, ms or us, e.g. 20ms).","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},"jitter":{"description":"netem: the delay varies by up to this much either way (needs delay).","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},"loss":{"description":"netem: the share of packets dropped at random, e.g. 1% or 0.5%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"duplicate":{"description":"netem: the share of packets sent twice, e.g. 1%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"corrupt":{"description":"netem: the share of packets with one bit flipped, e.g. 0.1%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"reorder":{"description":"netem: the share of packets sent at once while the others wait the delay (needs delay), e.g. 25%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"qdisc":{"description":"The escape hatch: another root qdisc in tc's words, its kind and options, e.g. \"htb default 10\" or \"pfifo limit 100\" (topo adds dev, root and handle 7a0:). Alone: not with the other keys. Changed when its words change (their hash is in the state record).","type":"string","minLength":1,"maxLength":400,"pattern":"^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"}}},"bridgeStp":{"description":"The kernel's spanning tree (802.1D) on this bridge (default false). With it on, a new port listens, then learns, for forward_delay each before it forwards: pings right after apply fail for 2 x forward_delay.","type":"boolean"},"bridgeForwardDelay":{"description":"Seconds a port spends listening, then learning, before it forwards when stp is on (default 15; with stp on the kernel accepts 2 to 30). Up to two decimals: the kernel counts hundredths.","type":"number","minimum":0,"maximum":30},"bridgeHelloTime":{"description":"Seconds between the STP hellos the bridge sends as root (default 2; the kernel accepts 1 to 10). Up to two decimals.","type":"number","minimum":1,"maximum":10},"bridgeMaxAge":{"description":"Seconds a received STP hello stays valid (default 20; the kernel accepts 6 to 40). Up to two decimals.","type":"number","minimum":6,"maximum":40},"bridgeAgeingTime":{"description":"Seconds a learned MAC address stays in the bridge's forwarding table unless seen again (default 300; 0 keeps none). Up to two decimals.","type":"number","minimum":0,"maximum":42949672},"bridgeMcastSnooping":{"description":"IGMP/MLD snooping: multicast goes only to the ports that joined its group (default true).","type":"boolean"},"bridgeVlanFiltering":{"description":"802.1Q VLAN filtering on the bridge (default false). Needs a kernel built with CONFIG_BRIDGE_VLAN_FILTERING: a file asking for it is refused where the kernel's configuration shows it missing; where that can't be read, the kernel refuses it when applied.","type":"boolean"},"addresses":{"description":"Interface addresses, IPv4 and IPv6, each with its prefix length.","type":"array","items":{"$ref":"#/definitions/cidr"}},"namespace":{"description":"A network namespace. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"loopback":{"description":"State of the loopback interface `lo`: up (default) or down. Not allowed on host.","enum":["up","down"]},"bridges":{"description":"Linux bridges of this namespace, by interface name. A veth end in this namespace joins one with `bridge: <name>`.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/nsBridge"}},"sysctls":{"description":"Network sysctls of this namespace (net.*), as the kernel prints them.","type":"object","propertyNames":{"$ref":"#/definitions/sysctlName"},"additionalProperties":{"$ref":"#/definitions/sysctlValue"}},"tables":{"$ref":"#/definitions/tables","description":"Names of routing tables of this namespace, besides the top-level ones: name → number."},"routes":{"description":"Routes of this namespace: of the main table, or of the table each names.","type":"array","items":{"$ref":"#/definitions/route"}},"neighbours":{"description":"Static neighbours (permanent ARP and NDP entries) of this namespace, one per interface and address.","type":"array","items":{"$ref":"#/definitions/neighbour"}},"rules":{"description":"Policy routing rules of this namespace (`ip rule`), each at its own priority: the kernel tries them from the lowest priority up.","type":"array","items":{"$ref":"#/definitions/rule"}},"nat":{"$ref":"#/definitions/nat"},"firewall":{"$ref":"#/definitions/firewall"},"macvlans":{"description":"macvlan interfaces of this namespace, by interface name: each a sub-interface of a parent interface (here or in another namespace) with a MAC address of its own.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/macvlan"}},"vxlans":{"description":"VXLAN tunnel endpoints of this namespace, by interface name: Ethernet interfaces whose frames travel in UDP to the other endpoints of their VNI, e.g. a bridge stretched over several namespaces (or hosts).","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/vxlan"}},"dns":{"$ref":"#/definitions/dns"},"hosts":{"$ref":"#/definitions/hosts"},"run":{"description":"Processes topo starts in this namespace once its network is applied (name -> spec; names are unique across the lab). Stopped (SIGTERM, then SIGKILL) before the namespace is deleted or when removed from the file; restarted when their spec changes; one that died is started again by the next apply. Their output goes to <state dir>/logs/<lab>/<name>.log (`topo logs`).","type":"object","propertyNames":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"},"additionalProperties":{"$ref":"#/definitions/process"}}}},"dns":{"description":"The namespace's /etc/resolv.conf: written by topo as /etc/netns/<ns>/resolv.conf, which `ip netns exec` (and `topo exec`) puts in place of /etc/resolv.conf for what runs in the namespace. Not allowed on host.","type":"object","additionalProperties":false,"properties":{"nameservers":{"description":"Name servers, in the order they are asked (the C library asks the first 3).","type":"array","items":{"$ref":"#/definitions/address"}},"search":{"description":"Search domains, tried in order after a name without dots.","type":"array","items":{"type":"string","minLength":1}},"options":{"description":"The resolver's `options` line (resolv.conf(5)): numbers are written name:N, flags by name when true (false leaves one out, e.g. to turn off a top-level one).","type":"object","additionalProperties":false,"properties":{"ndots":{"description":"Dots a name needs to be tried as is before the search domains (the C library caps it at 15).","type":"integer","minimum":0,"maximum":15},"timeout":{"description":"Seconds to wait for a name server before the next (the C library caps it at 30).","type":"integer","minimum":1,"maximum":30},"attempts":{"description":"Rounds over the name servers before giving up (the C library caps it at 5).","type":"integer","minimum":1,"maximum":5},"rotate":{"description":"Spread queries over the name servers (round robin) instead of asking the first first.","type":"boolean"},"edns0":{"description":"Send EDNS0 (larger UDP answers).","type":"boolean"},"trust-ad":{"description":"Keep the AD (authenticated data) bit of the name servers' answers.","type":"boolean"},"single-request":{"description":"Ask the A and AAAA questions one after the other on the same socket.","type":"boolean"},"single-request-reopen":{"description":"Ask the A and AAAA questions one after the other, opening a new socket for the second.","type":"boolean"},"no-tld-query":{"description":"Never send a name without dots as is (only with the search domains).","type":"boolean"},"use-vc":{"description":"Ask over TCP.","type":"boolean"},"no-reload":{"description":"Do not re-read resolv.conf when it changes.","type":"boolean"},"no-aaaa":{"description":"Do not ask AAAA questions (glibc 2.36 and later).","type":"boolean"}}}}},"hosts":{"description":"The namespace's /etc/hosts: written by topo as /etc/netns/<ns>/hosts (localhost, then `names`, then with `lab: true` the lab's namespaces), which `ip netns exec` (and `topo exec`) puts in place of /etc/hosts for what runs in the namespace. Not allowed on host.","type":"object","additionalProperties":false,"properties":{"lab":{"description":"Name every lab namespace by the addresses its interfaces declare: `web` resolves to web's addresses.","type":"boolean"},"names":{"description":"More names: host name -> an address or a list of addresses. They come first (a name here wins over a namespace of the same name).","type":"object","propertyNames":{"type":"string","minLength":1},"additionalProperties":{"description":"An address, or a list of them (one line each).","type":["string","array"],"minItems":1,"items":{"$ref":"#/definitions/address"}}}}},"process":{"description":"A process topo starts and owns: its environment carries TOPO_LAB and TOPO_RUN (inherited by every process it starts), by which topo finds it and proves it its own.","type":"object","additionalProperties":false,"required":["cmd"],"properties":{"cmd":{"description":"The command: a list (argv, run as is) or a line run by `sh -c`.","type":["string","array"],"minLength":1,"minItems":1,"items":{"type":"string"}},"env":{"description":"Environment variables added to topo's own.","type":"object","additionalProperties":{"type":"string"}},"cwd":{"description":"The working directory (absolute; default topo's).","type":"string","minLength":1},"ready":{"description":"When the process counts as started: apply waits for it (a process `after` it waits too); one not ready in time is stopped and the apply rolled back. One of tcp, command, file. Without it: started when it has not exited a moment later.","type":"object","additionalProperties":false,"properties":{"tcp":{"description":"A TCP port something listens on in the namespace.","type":"integer","minimum":1,"maximum":65535},"command":{"description":"A line for `sh -c`, run in the namespace, that exits 0 once ready.","type":"string","minLength":1},"file":{"description":"An absolute path that exists once ready.","type":"string","minLength":1},"timeout":{"description":"How long to wait (seconds, or \"500ms\", \"30s\", \"2m\"; default 10s).","type":["number","string"]}}},"after":{"description":"Processes of the lab (by name) started, and ready, before this one.","type":"array","items":{"type":"string","minLength":1}},"user":{"description":"The user it runs as: a name in /etc/passwd or a uid (default topo's, root). HOME, USER and LOGNAME are that user's; its supplementary groups are set from /etc/group.","type":["string","integer"],"minLength":1,"pattern":"^[^\\u0000-\\u001f:]+$","minimum":0,"maximum":4294967294},"group":{"description":"Its group: a name in /etc/group or a gid (default the user's own).","type":["string","integer"],"minLength":1,"pattern":"^[^\\u0000-\\u001f:]+$","minimum":0,"maximum":4294967294},"restart":{"description":"no (default): a process that exits stays exited (the next apply starts it again). on-failure: a `sh` loop topo starts in its place runs it again when it exits with a status other than 0, up to max_restarts times.","enum":["no","on-failure"]},"max_restarts":{"description":"With restart: on-failure, how many times it is restarted before it is left exited (default 5).","type":"integer","minimum":1,"maximum":1000},"restart_delay":{"description":"With restart: on-failure, the wait before the first restart, doubled before each next one up to 30s (seconds, or \"500ms\", \"2s\"; default 1s).","type":["number","string"]}}},"sysctlName":{"description":"A sysctl name in dotted form, e.g. net.ipv4.ip_forward. Only net.* sysctls are per namespace.","type":"string","pattern":"^[a-z0-9_-]+(\\.[A-Za-z0-9_-]+)+$"},"sysctlValue":{"description":"The value, as the kernel prints it (a number or a string).","type":["string","integer"],"pattern":"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"},"neighbour":{"description":"A static neighbour: traffic for `address` out of `dev` goes to `lladdr`, without asking (no ARP or neighbour discovery). The entry is permanent: the kernel never ages it out.","type":"object","additionalProperties":false,"required":["address","lladdr","dev"],"properties":{"address":{"$ref":"#/definitions/address","description":"The neighbour's IPv4 or IPv6 address (link-local IPv6 too)."},"lladdr":{"$ref":"#/definitions/mac","description":"The neighbour's MAC address."},"dev":{"$ref":"#/definitions/ifName","description":"The interface it is reached on: an interface the lab declares in this namespace."}}},"route":{"description":"A route: `to` and a gateway (`via`), an interface (`dev`), or both.","type":"object","additionalProperties":false,"required":["to"],"anyOf":[{"required":["via"]},{"required":["dev"]}],"properties":{"to":{"$ref":"#/definitions/routeDst"},"via":{"$ref":"#/definitions/address","description":"Gateway: a plain address of the same family as `to`, inside the subnet of an address of this namespace."},"dev":{"$ref":"#/definitions/ifName","description":"Outgoing interface: an interface of this namespace."},"metric":{"description":"Route metric (priority), 0..4294967295.","type":"integer","minimum":0,"maximum":4294967295},"table":{"$ref":"#/definitions/tableRef","description":"The routing table (default main): its number or name. Not local, the kernel's own."}}},"ruleSelector":{"description":"An address (= /32 or /128) or a network without host bits: 10.0.1.2, 10.0.0.0/8, fd00::/64.","type":"string","pattern":"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},"rule":{"description":"A policy routing rule: which packets (from, to, iif, oif, fwmark; none: every packet) and what to do with them (action: lookup `table`, goto a later rule, blackhole, unreachable, prohibit).","type":"object","additionalProperties":false,"required":["priority"],"properties":{"priority":{"description":"1..32765, unique per family in the namespace: 0, 32766 and 32767 are the kernel's own rules (lookup local, main, default).","type":"integer","minimum":0,"maximum":4294967295},"from":{"$ref":"#/definitions/ruleSelector","description":"Source address or network."},"to":{"$ref":"#/definitions/ruleSelector","description":"Destination address or network, of the family of `from`."},"iif":{"$ref":"#/definitions/ifName","description":"Incoming interface (lo: packets of the namespace itself)."},"oif":{"$ref":"#/definitions/ifName","description":"Outgoing interface (of sockets bound to it)."},"fwmark":{"description":"Firewall mark: a number, or \"value/mask\" (decimal or 0x hex), e.g. 7, \"0x10/0xff\".","type":["integer","string"],"minimum":0,"maximum":4294967295,"pattern":"^(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10})(/(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10}))?$"},"table":{"$ref":"#/definitions/tableRef","description":"The table to look up (action lookup): its number or name."},"goto":{"description":"The priority of a later rule to go on at (action goto).","type":"integer","minimum":1,"maximum":4294967295},"action":{"description":"lookup (default; with `table`), goto (default when `goto` is given), blackhole, unreachable, prohibit.","enum":["lookup","goto","blackhole","unreachable","prohibit"]},"family":{"description":"4 (default) or 6, for a rule without `from` or `to` (else their family).","enum":[4,6]}}},"firewall":{"description":"Packet filter of this namespace (nftables, in the lab's table inet topo-<lab>): the chains input (packets for the namespace), forward (packets it routes) and output (packets it sends), each with a policy and ordered rules. A chain not declared filters nothing.","type":"object","additionalProperties":false,"properties":{"input":{"$ref":"#/definitions/firewallChain"},"forward":{"$ref":"#/definitions/firewallChain"},"output":{"$ref":"#/definitions/firewallChain"}}},"firewallChain":{"description":"A filter chain: its rules, tried in order (the first that matches decides), then its policy.","type":"object","additionalProperties":false,"properties":{"policy":{"description":"What happens to a packet no rule decided: accept (default) or drop.","enum":["accept","drop"]},"rules":{"description":"Rules, in order.","type":"array","items":{"$ref":"#/definitions/firewallRule"}}}},"firewallPort":{"description":"A port (1..65535) or a range of ports \"1000-2000\".","type":["integer","string"],"minimum":1,"maximum":65535},"firewallPorts":{"description":"A port (1..65535), a range \"1000-2000\", or a list of those.","type":["integer","string","array"],"minimum":1,"maximum":65535,"minItems":1,"items":{"$ref":"#/definitions/firewallPort"}},"firewallRule":{"description":"A filter rule: what it matches (every field given must match; none: every packet) and its action. Or a raw rule: { nft: '<rule text>' }.","type":"object","additionalProperties":false,"properties":{"in":{"$ref":"#/definitions/ifName","description":"Incoming interface of this namespace (not in output)."},"out":{"$ref":"#/definitions/ifName","description":"Outgoing interface of this namespace (not in input)."},"from":{"$ref":"#/definitions/ruleSelector","description":"Source address or network, IPv4 or IPv6."},"to":{"$ref":"#/definitions/ruleSelector","description":"Destination address or network, of the family of `from`."},"proto":{"description":"Protocol: tcp, udp, icmp, icmpv6 or any (default).","enum":["tcp","udp","icmp","icmpv6","any"]},"sport":{"$ref":"#/definitions/firewallPorts","description":"Source port(s), with proto tcp or udp: 53, \"1000-2000\", or a list [53, 5353]."},"dport":{"$ref":"#/definitions/firewallPorts","description":"Destination port(s), with proto tcp or udp: 80, \"1000-2000\", or a list [80, 443]."},"state":{"description":"Connection tracking state, one or a list: new, established, related, invalid, untracked.","type":["string","array"],"minItems":1,"items":{"type":"string"}},"action":{"description":"accept, drop, or reject (an ICMP port unreachable, which a TCP client sees as a refused connection).","enum":["accept","drop","reject"]},"counter":{"description":"Count the packets and bytes the rule matches (shown by topo show).","type":"boolean"},"nft":{"description":"A raw rule, alone in its entry: nft rule text for what the fields can't say, e.g. 'meta mark 0x1 counter accept'. Checked with nft -c before any change; topo marks it with a comment of its own, so it can't have one.","type":"string","minLength":1,"maxLength":4096}}},"nat":{"description":"NAT rules of this namespace, in the lab's nftables table: source NAT (masquerade, snat) in the postrouting chain, destination NAT (forward) in prerouting and, for the namespace's own connections, nat-output.","type":"object","additionalProperties":false,"properties":{"masquerade":{"description":"Source NAT to the address of the interface the traffic leaves by (masquerade). Each field is a match; none: all traffic leaving.","type":"array","items":{"type":"object","additionalProperties":false,"properties":{"out":{"$ref":"#/definitions/ifName","description":"Only traffic leaving through this interface of the namespace (oifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"proto":{"$ref":"#/definitions/natProto"},"ports":{"$ref":"#/definitions/portRange","description":"The source ports to map to (masquerade to :ports), e.g. \"1024-65535\"; needs proto."}}}},"snat":{"description":"Source NAT to a fixed address or a range of addresses (snat).","type":"array","items":{"type":"object","additionalProperties":false,"required":["to"],"properties":{"out":{"$ref":"#/definitions/ifName","description":"Only traffic leaving through this interface of the namespace (oifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"proto":{"$ref":"#/definitions/natProto"},"to":{"description":"The source address the traffic gets, or a range of them: 192.0.2.1, 192.0.2.1-192.0.2.9.","type":"string","pattern":"^[0-9A-Fa-f:.]+(-[0-9A-Fa-f:.]+)?$"}}}},"forward":{"description":"Destination NAT (port forwarding): new connections matching every field given go to `to` (dnat). At least one of in, from, dst, port.","type":"array","items":{"type":"object","additionalProperties":false,"required":["to"],"properties":{"in":{"$ref":"#/definitions/ifName","description":"Only traffic arriving on this interface of the namespace (iifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"dst":{"description":"Only traffic to this address or CIDR (ip daddr), or `local`: to any address of this namespace (fib daddr type local, iptables' addrtype --dst-type LOCAL).","type":"string","pattern":"^(local|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"},"proto":{"$ref":"#/definitions/natProto"},"port":{"$ref":"#/definitions/portRange","description":"Destination port or range, e.g. 8080 or \"8000-8010\"; needs proto. Without port and proto: every protocol."},"to":{"$ref":"#/definitions/natTarget"},"output":{"description":"true: also for the namespace's own connections (the output hook, chain nat-output); only: for those alone. Default false: arriving traffic only (prerouting).","enum":[true,false,"only"]}}}}}},"bridge":{"description":"A Linux bridge. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the bridge (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"stp":{"$ref":"#/definitions/bridgeStp"},"forward_delay":{"$ref":"#/definitions/bridgeForwardDelay"},"hello_time":{"$ref":"#/definitions/bridgeHelloTime"},"max_age":{"$ref":"#/definitions/bridgeMaxAge"},"ageing_time":{"$ref":"#/definitions/bridgeAgeingTime"},"mcast_snooping":{"$ref":"#/definitions/bridgeMcastSnooping"},"vlan_filtering":{"$ref":"#/definitions/bridgeVlanFiltering"},"shape":{"$ref":"#/definitions/shape"}}},"nsBridge":{"description":"A Linux bridge of the namespace it is declared under. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"stp":{"$ref":"#/definitions/bridgeStp"},"forward_delay":{"$ref":"#/definitions/bridgeForwardDelay"},"hello_time":{"$ref":"#/definitions/bridgeHelloTime"},"max_age":{"$ref":"#/definitions/bridgeMaxAge"},"ageing_time":{"$ref":"#/definitions/bridgeAgeingTime"},"mcast_snooping":{"$ref":"#/definitions/bridgeMcastSnooping"},"vlan_filtering":{"$ref":"#/definitions/bridgeVlanFiltering"},"shape":{"$ref":"#/definitions/shape"}}},"vxlan":{"description":"A VXLAN tunnel endpoint. Where its frames go: `remote` (the one other endpoint), `group` (a multicast group, with `dev`), or `flood` (static flood entries: every endpoint listed gets a copy of each broadcast, unknown or multicast frame); at most one of the three.","type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"description":"The VNI (VXLAN network identifier), 1..16777215. Endpoints with the same VNI and port are one layer-2 network; two in one namespace need another port or address family.","type":"integer","minimum":1,"maximum":16777215},"remote":{"$ref":"#/definitions/address","description":"The other endpoint's address (unicast)."},"group":{"$ref":"#/definitions/address","description":"A multicast group the endpoints join (IPv4 224.0.0.0/4 or IPv6 ff00::/8); needs `dev`."},"flood":{"description":"Static flood entries: the addresses of the other endpoints (the kernel's `bridge fdb append 00:00:00:00:00:00 ... dst ADDRESS`).","type":"array","minItems":1,"items":{"$ref":"#/definitions/address"}},"local":{"$ref":"#/definitions/address","description":"Source address of the tunnel's packets: an address of this namespace."},"dstport":{"description":"UDP destination port, 1..65535 (default 4789, the IANA port).","type":"integer","minimum":1,"maximum":65535},"dev":{"$ref":"#/definitions/ifName","description":"The underlay: the interface of this namespace the tunnel's packets leave by. Its MTU less the headers (50 bytes over IPv4, 70 over IPv6) is the endpoint's MTU."},"learning":{"description":"Learn where the MACs behind other endpoints are from the packets that arrive (default true).","type":"boolean"},"mtu":{"$ref":"#/definitions/mtu"},"addresses":{"$ref":"#/definitions/addresses"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this endpoint a port of this bridge (same namespace)."},"up":{"$ref":"#/definitions/up"},"shape":{"$ref":"#/definitions/shape"}}},"veth":{"description":"A veth pair.","type":"object","additionalProperties":false,"required":["ends"],"properties":{"ends":{"description":"Exactly two ends.","type":"array","minItems":2,"maxItems":2,"items":{"$ref":"#/definitions/end"}}}},"end":{"description":"One end of a veth pair.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of this end (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this end a port of this bridge (same namespace)."},"shape":{"$ref":"#/definitions/shape"}}},"macvlan":{"description":"A macvlan: a sub-interface of `parent`. Its parent is never changed by the lab.","type":"object","additionalProperties":false,"required":["parent"],"properties":{"parent":{"$ref":"#/definitions/parentRef"},"mode":{"description":"bridge (default: the parent's macvlans reach each other and the parent's wire), private (only the wire), vepa (through the wire's far end), passthru (the parent's only macvlan, with its MAC).","enum":["bridge","private","vepa","passthru"]},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu","description":"MTU in bytes, at most the parent's (default: the parent's)."},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"shape":{"$ref":"#/definitions/shape"}}},"parentRef":{"description":"The parent interface: its name, in the macvlan's namespace, or { name, namespace } (a lab interface, or one of the host's own in namespace host).","if":{"type":"string"},"then":{"$ref":"#/definitions/ifName"},"else":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the parent (default: the macvlan's)."}}}},"test":{"description":"A test run by `topo test`, from namespace `from`: exactly one of ping, tcp, http or command.","type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"$ref":"#/definitions/nsName","description":"A declared namespace, or host."},"ping":{"description":"Ping an address declared in the lab, or a namespace name (each of its addresses). With external: true, any address.","type":"string","minLength":1},"tcp":{"description":"Connect to HOST:PORT (\"[v6]:PORT\"); HOST is a namespace name (its first address), an address, or a name resolved in `from`. Outcome matched against `expect` (default open).","type":"string","minLength":1},"http":{"description":"GET an http:// or https:// URL (its host as for tcp; https: the certificate is verified against the system's CAs and the host as written, unless insecure); the response's status is matched against `status` (default 200).","type":"string","minLength":1},"insecure":{"description":"http with an https:// URL: accept any certificate (self-signed, for another name, expired).","type":"boolean"},"command":{"description":"Run a command in `from`: a list (argv) or a line for `sh -c`; its exit code is matched against `exit` (default 0), its output against `output`.","type":["string","array"],"minLength":1,"items":{"type":"string"}},"expect":{"description":"ping: reachable (default) or unreachable. tcp: open (default), refused, unreachable, timeout, or closed (anything but open).","enum":["reachable","unreachable","open","refused","timeout","closed"]},"status":{"description":"http: the expected status (default 200).","type":"integer","minimum":100,"maximum":599},"exit":{"description":"command: the expected exit code (default 0).","type":"integer","minimum":0,"maximum":255},"output":{"description":"command: a regular expression (JavaScript, ^ and $ at each line) its standard output must match somewhere.","type":"string"},"external":{"description":"ping: allow a target the lab doesn't declare.","type":"boolean"},"until":{"description":"Try again until the test holds or this time has passed (seconds, or \"500ms\", \"30s\", \"2m\"; at most 10 minutes): for a daemon still starting. Default: one try.","type":["number","string"]},"interval":{"description":"Time between tries with `until` (default 1s).","type":["number","string"]},"timeout":{"description":"How long one try may take (seconds, or \"500ms\", \"30s\", \"2m\"; at most 10 minutes): a command is stopped after it, with everything it started (default 30s); ping, tcp and http wait that long for an answer (default: topo test --timeout, 2s; ping in whole seconds, rounded up).","type":["number","string"]}}}}};
 const schema12 = {"description":"Name of the lab: 1 to 16 characters, lower-case letters, digits and '-', starting with a letter or digit. It marks every object the lab owns.","type":"string","pattern":"^[a-z0-9][a-z0-9-]{0,15}$"};
 const schema13 = {"description":"A network namespace name: letters, digits, '_', '.', '-', at most 64 characters, not starting with '.' or '-'. \"host\" is the namespace topo runs in.","type":"string","pattern":"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"};
 const schema15 = {"description":"An interface name: 1 to 15 bytes (the kernel's IFNAMSIZ) of letters, digits, '_', '.', '-'; not starting with '-', not \".\" or \"..\".","type":"string","minLength":1,"maxLength":15,"pattern":"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"};
@@ -4305,14 +4305,14 @@ validate42.errors = vErrors;
 return errors === 0;
 }
 
-const schema93 = {"description":"The namespace's /etc/resolv.conf: written by topo as /etc/netns/<ns>/resolv.conf, which `ip netns exec` (and `topo exec`) puts in place of /etc/resolv.conf for what runs in the namespace. Not allowed on host.","type":"object","additionalProperties":false,"properties":{"nameservers":{"description":"Name servers, in the order they are asked (the C library asks the first 3).","type":"array","items":{"$ref":"#/definitions/address"}},"search":{"description":"Search domains, tried in order after a name without dots.","type":"array","items":{"type":"string","minLength":1}}}};
+const schema93 = {"description":"The namespace's /etc/resolv.conf: written by topo as /etc/netns/<ns>/resolv.conf, which `ip netns exec` (and `topo exec`) puts in place of /etc/resolv.conf for what runs in the namespace. Not allowed on host.","type":"object","additionalProperties":false,"properties":{"nameservers":{"description":"Name servers, in the order they are asked (the C library asks the first 3).","type":"array","items":{"$ref":"#/definitions/address"}},"search":{"description":"Search domains, tried in order after a name without dots.","type":"array","items":{"type":"string","minLength":1}},"options":{"description":"The resolver's `options` line (resolv.conf(5)): numbers are written name:N, flags by name when true (false leaves one out, e.g. to turn off a top-level one).","type":"object","additionalProperties":false,"properties":{"ndots":{"description":"Dots a name needs to be tried as is before the search domains (the C library caps it at 15).","type":"integer","minimum":0,"maximum":15},"timeout":{"description":"Seconds to wait for a name server before the next (the C library caps it at 30).","type":"integer","minimum":1,"maximum":30},"attempts":{"description":"Rounds over the name servers before giving up (the C library caps it at 5).","type":"integer","minimum":1,"maximum":5},"rotate":{"description":"Spread queries over the name servers (round robin) instead of asking the first first.","type":"boolean"},"edns0":{"description":"Send EDNS0 (larger UDP answers).","type":"boolean"},"trust-ad":{"description":"Keep the AD (authenticated data) bit of the name servers' answers.","type":"boolean"},"single-request":{"description":"Ask the A and AAAA questions one after the other on the same socket.","type":"boolean"},"single-request-reopen":{"description":"Ask the A and AAAA questions one after the other, opening a new socket for the second.","type":"boolean"},"no-tld-query":{"description":"Never send a name without dots as is (only with the search domains).","type":"boolean"},"use-vc":{"description":"Ask over TCP.","type":"boolean"},"no-reload":{"description":"Do not re-read resolv.conf when it changes.","type":"boolean"},"no-aaaa":{"description":"Do not ask AAAA questions (glibc 2.36 and later).","type":"boolean"}}}}};
 
 function validate45(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!((key0 === "nameservers") || (key0 === "search"))){
+if(!(((key0 === "nameservers") || (key0 === "search")) || (key0 === "options"))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -4405,14 +4405,254 @@ vErrors.push(err6);
 errors++;
 }
 }
-}
-else {
-const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.options !== undefined){
+let data4 = data.options;
+if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
+for(const key1 in data4){
+if(!(func2.call(schema93.properties.options.properties, key1))){
+const err7 = {instancePath:instancePath+"/options",schemaPath:"#/properties/options/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err7];
 }
 else {
 vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data4.ndots !== undefined){
+let data5 = data4.ndots;
+if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
+const err8 = {instancePath:instancePath+"/options/ndots",schemaPath:"#/properties/options/properties/ndots/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if((typeof data5 == "number") && (isFinite(data5))){
+if(data5 > 15 || isNaN(data5)){
+const err9 = {instancePath:instancePath+"/options/ndots",schemaPath:"#/properties/options/properties/ndots/maximum",keyword:"maximum",params:{comparison: "<=", limit: 15},message:"must be <= 15"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+if(data5 < 0 || isNaN(data5)){
+const err10 = {instancePath:instancePath+"/options/ndots",schemaPath:"#/properties/options/properties/ndots/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+if(data4.timeout !== undefined){
+let data6 = data4.timeout;
+if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
+const err11 = {instancePath:instancePath+"/options/timeout",schemaPath:"#/properties/options/properties/timeout/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+if((typeof data6 == "number") && (isFinite(data6))){
+if(data6 > 30 || isNaN(data6)){
+const err12 = {instancePath:instancePath+"/options/timeout",schemaPath:"#/properties/options/properties/timeout/maximum",keyword:"maximum",params:{comparison: "<=", limit: 30},message:"must be <= 30"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+if(data6 < 1 || isNaN(data6)){
+const err13 = {instancePath:instancePath+"/options/timeout",schemaPath:"#/properties/options/properties/timeout/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+}
+if(data4.attempts !== undefined){
+let data7 = data4.attempts;
+if(!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))){
+const err14 = {instancePath:instancePath+"/options/attempts",schemaPath:"#/properties/options/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+if((typeof data7 == "number") && (isFinite(data7))){
+if(data7 > 5 || isNaN(data7)){
+const err15 = {instancePath:instancePath+"/options/attempts",schemaPath:"#/properties/options/properties/attempts/maximum",keyword:"maximum",params:{comparison: "<=", limit: 5},message:"must be <= 5"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+if(data7 < 1 || isNaN(data7)){
+const err16 = {instancePath:instancePath+"/options/attempts",schemaPath:"#/properties/options/properties/attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+}
+if(data4.rotate !== undefined){
+if(typeof data4.rotate !== "boolean"){
+const err17 = {instancePath:instancePath+"/options/rotate",schemaPath:"#/properties/options/properties/rotate/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+if(data4.edns0 !== undefined){
+if(typeof data4.edns0 !== "boolean"){
+const err18 = {instancePath:instancePath+"/options/edns0",schemaPath:"#/properties/options/properties/edns0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+if(data4["trust-ad"] !== undefined){
+if(typeof data4["trust-ad"] !== "boolean"){
+const err19 = {instancePath:instancePath+"/options/trust-ad",schemaPath:"#/properties/options/properties/trust-ad/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+if(data4["single-request"] !== undefined){
+if(typeof data4["single-request"] !== "boolean"){
+const err20 = {instancePath:instancePath+"/options/single-request",schemaPath:"#/properties/options/properties/single-request/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+if(data4["single-request-reopen"] !== undefined){
+if(typeof data4["single-request-reopen"] !== "boolean"){
+const err21 = {instancePath:instancePath+"/options/single-request-reopen",schemaPath:"#/properties/options/properties/single-request-reopen/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+if(data4["no-tld-query"] !== undefined){
+if(typeof data4["no-tld-query"] !== "boolean"){
+const err22 = {instancePath:instancePath+"/options/no-tld-query",schemaPath:"#/properties/options/properties/no-tld-query/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+if(data4["use-vc"] !== undefined){
+if(typeof data4["use-vc"] !== "boolean"){
+const err23 = {instancePath:instancePath+"/options/use-vc",schemaPath:"#/properties/options/properties/use-vc/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+if(data4["no-reload"] !== undefined){
+if(typeof data4["no-reload"] !== "boolean"){
+const err24 = {instancePath:instancePath+"/options/no-reload",schemaPath:"#/properties/options/properties/no-reload/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+if(data4["no-aaaa"] !== undefined){
+if(typeof data4["no-aaaa"] !== "boolean"){
+const err25 = {instancePath:instancePath+"/options/no-aaaa",schemaPath:"#/properties/options/properties/no-aaaa/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+}
+else {
+const err26 = {instancePath:instancePath+"/options",schemaPath:"#/properties/options/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+}
+else {
+const err27 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
 }
 errors++;
 }
@@ -5548,7 +5788,7 @@ return errors === 0;
 
 const schema99 = {"description":"A Linux bridge. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the bridge (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"stp":{"$ref":"#/definitions/bridgeStp"},"forward_delay":{"$ref":"#/definitions/bridgeForwardDelay"},"hello_time":{"$ref":"#/definitions/bridgeHelloTime"},"max_age":{"$ref":"#/definitions/bridgeMaxAge"},"ageing_time":{"$ref":"#/definitions/bridgeAgeingTime"},"mcast_snooping":{"$ref":"#/definitions/bridgeMcastSnooping"},"vlan_filtering":{"$ref":"#/definitions/bridgeVlanFiltering"},"shape":{"$ref":"#/definitions/shape"}}};
 
-function validate51(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate53(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if((!(data && typeof data == "object" && !Array.isArray(data))) && (data !== null)){
@@ -6248,14 +6488,14 @@ errors++;
 }
 }
 }
-validate51.errors = vErrors;
+validate53.errors = vErrors;
 return errors === 0;
 }
 
 const schema113 = {"description":"A veth pair.","type":"object","additionalProperties":false,"required":["ends"],"properties":{"ends":{"description":"Exactly two ends.","type":"array","minItems":2,"maxItems":2,"items":{"$ref":"#/definitions/end"}}}};
 const schema114 = {"description":"One end of a veth pair.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of this end (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this end a port of this bridge (same namespace)."},"shape":{"$ref":"#/definitions/shape"}}};
 
-function validate55(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate57(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -6879,12 +7119,12 @@ vErrors.push(err49);
 }
 errors++;
 }
-validate55.errors = vErrors;
+validate57.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate54(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate56(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -6935,8 +7175,8 @@ errors++;
 }
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate55(data0[i0], {instancePath:instancePath+"/ends/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
+if(!(validate57(data0[i0], {instancePath:instancePath+"/ends/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
 errors = vErrors.length;
 }
 }
@@ -6963,13 +7203,13 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate54.errors = vErrors;
+validate56.errors = vErrors;
 return errors === 0;
 }
 
-const schema123 = {"description":"A test run by `topo test`, from namespace `from`: exactly one of ping, tcp, http or command.","type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"$ref":"#/definitions/nsName","description":"A declared namespace, or host."},"ping":{"description":"Ping an address declared in the lab, or a namespace name (each of its addresses). With external: true, any address.","type":"string","minLength":1},"tcp":{"description":"Connect to HOST:PORT (\"[v6]:PORT\"); HOST is a namespace name (its first address), an address, or a name resolved in `from`. Outcome matched against `expect` (default open).","type":"string","minLength":1},"http":{"description":"GET an http:// URL (its host as for tcp); the response's status is matched against `status` (default 200).","type":"string","minLength":1},"command":{"description":"Run a command in `from`: a list (argv) or a line for `sh -c`; its exit code is matched against `exit` (default 0), its output against `output`.","type":["string","array"],"minLength":1,"items":{"type":"string"}},"expect":{"description":"ping: reachable (default) or unreachable. tcp: open (default), refused, unreachable, timeout, or closed (anything but open).","enum":["reachable","unreachable","open","refused","timeout","closed"]},"status":{"description":"http: the expected status (default 200).","type":"integer","minimum":100,"maximum":599},"exit":{"description":"command: the expected exit code (default 0).","type":"integer","minimum":0,"maximum":255},"output":{"description":"command: a regular expression (JavaScript, ^ and $ at each line) its standard output must match somewhere.","type":"string"},"external":{"description":"ping: allow a target the lab doesn't declare.","type":"boolean"},"until":{"description":"Try again until the test holds or this time has passed (seconds, or \"500ms\", \"30s\", \"2m\"; at most 10 minutes): for a daemon still starting. Default: one try.","type":["number","string"]},"interval":{"description":"Time between tries with `until` (default 1s).","type":["number","string"]}}};
+const schema123 = {"description":"A test run by `topo test`, from namespace `from`: exactly one of ping, tcp, http or command.","type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"$ref":"#/definitions/nsName","description":"A declared namespace, or host."},"ping":{"description":"Ping an address declared in the lab, or a namespace name (each of its addresses). With external: true, any address.","type":"string","minLength":1},"tcp":{"description":"Connect to HOST:PORT (\"[v6]:PORT\"); HOST is a namespace name (its first address), an address, or a name resolved in `from`. Outcome matched against `expect` (default open).","type":"string","minLength":1},"http":{"description":"GET an http:// or https:// URL (its host as for tcp; https: the certificate is verified against the system's CAs and the host as written, unless insecure); the response's status is matched against `status` (default 200).","type":"string","minLength":1},"insecure":{"description":"http with an https:// URL: accept any certificate (self-signed, for another name, expired).","type":"boolean"},"command":{"description":"Run a command in `from`: a list (argv) or a line for `sh -c`; its exit code is matched against `exit` (default 0), its output against `output`.","type":["string","array"],"minLength":1,"items":{"type":"string"}},"expect":{"description":"ping: reachable (default) or unreachable. tcp: open (default), refused, unreachable, timeout, or closed (anything but open).","enum":["reachable","unreachable","open","refused","timeout","closed"]},"status":{"description":"http: the expected status (default 200).","type":"integer","minimum":100,"maximum":599},"exit":{"description":"command: the expected exit code (default 0).","type":"integer","minimum":0,"maximum":255},"output":{"description":"command: a regular expression (JavaScript, ^ and $ at each line) its standard output must match somewhere.","type":"string"},"external":{"description":"ping: allow a target the lab doesn't declare.","type":"boolean"},"until":{"description":"Try again until the test holds or this time has passed (seconds, or \"500ms\", \"30s\", \"2m\"; at most 10 minutes): for a daemon still starting. Default: one try.","type":["number","string"]},"interval":{"description":"Time between tries with `until` (default 1s).","type":["number","string"]},"timeout":{"description":"How long one try may take (seconds, or \"500ms\", \"30s\", \"2m\"; at most 10 minutes): a command is stopped after it, with everything it started (default 30s); ping, tcp and http wait that long for an answer (default: topo test --timeout, 2s; ping in whole seconds, rounded up).","type":["number","string"]}}};
 
-function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate61(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -7095,10 +7335,9 @@ vErrors.push(err9);
 errors++;
 }
 }
-if(data.command !== undefined){
-let data4 = data.command;
-if((typeof data4 !== "string") && (!(Array.isArray(data4)))){
-const err10 = {instancePath:instancePath+"/command",schemaPath:"#/properties/command/type",keyword:"type",params:{type: schema123.properties.command.type},message:"must be string,array"};
+if(data.insecure !== undefined){
+if(typeof data.insecure !== "boolean"){
+const err10 = {instancePath:instancePath+"/insecure",schemaPath:"#/properties/insecure/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -7107,9 +7346,11 @@ vErrors.push(err10);
 }
 errors++;
 }
-if(typeof data4 === "string"){
-if(func3(data4) < 1){
-const err11 = {instancePath:instancePath+"/command",schemaPath:"#/properties/command/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+if(data.command !== undefined){
+let data5 = data.command;
+if((typeof data5 !== "string") && (!(Array.isArray(data5)))){
+const err11 = {instancePath:instancePath+"/command",schemaPath:"#/properties/command/type",keyword:"type",params:{type: schema123.properties.command.type},message:"must be string,array"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -7118,12 +7359,9 @@ vErrors.push(err11);
 }
 errors++;
 }
-}
-if(Array.isArray(data4)){
-const len0 = data4.length;
-for(let i0=0; i0<len0; i0++){
-if(typeof data4[i0] !== "string"){
-const err12 = {instancePath:instancePath+"/command/" + i0,schemaPath:"#/properties/command/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(typeof data5 === "string"){
+if(func3(data5) < 1){
+const err12 = {instancePath:instancePath+"/command",schemaPath:"#/properties/command/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -7133,12 +7371,11 @@ vErrors.push(err12);
 errors++;
 }
 }
-}
-}
-if(data.expect !== undefined){
-let data6 = data.expect;
-if(!((((((data6 === "reachable") || (data6 === "unreachable")) || (data6 === "open")) || (data6 === "refused")) || (data6 === "timeout")) || (data6 === "closed"))){
-const err13 = {instancePath:instancePath+"/expect",schemaPath:"#/properties/expect/enum",keyword:"enum",params:{allowedValues: schema123.properties.expect.enum},message:"must be equal to one of the allowed values"};
+if(Array.isArray(data5)){
+const len0 = data5.length;
+for(let i0=0; i0<len0; i0++){
+if(typeof data5[i0] !== "string"){
+const err13 = {instancePath:instancePath+"/command/" + i0,schemaPath:"#/properties/command/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -7148,10 +7385,12 @@ vErrors.push(err13);
 errors++;
 }
 }
-if(data.status !== undefined){
-let data7 = data.status;
-if(!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))){
-const err14 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+}
+if(data.expect !== undefined){
+let data7 = data.expect;
+if(!((((((data7 === "reachable") || (data7 === "unreachable")) || (data7 === "open")) || (data7 === "refused")) || (data7 === "timeout")) || (data7 === "closed"))){
+const err14 = {instancePath:instancePath+"/expect",schemaPath:"#/properties/expect/enum",keyword:"enum",params:{allowedValues: schema123.properties.expect.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -7160,9 +7399,11 @@ vErrors.push(err14);
 }
 errors++;
 }
-if((typeof data7 == "number") && (isFinite(data7))){
-if(data7 > 599 || isNaN(data7)){
-const err15 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599},message:"must be <= 599"};
+}
+if(data.status !== undefined){
+let data8 = data.status;
+if(!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))){
+const err15 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -7171,8 +7412,9 @@ vErrors.push(err15);
 }
 errors++;
 }
-if(data7 < 100 || isNaN(data7)){
-const err16 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};
+if((typeof data8 == "number") && (isFinite(data8))){
+if(data8 > 599 || isNaN(data8)){
+const err16 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599},message:"must be <= 599"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -7181,12 +7423,8 @@ vErrors.push(err16);
 }
 errors++;
 }
-}
-}
-if(data.exit !== undefined){
-let data8 = data.exit;
-if(!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))){
-const err17 = {instancePath:instancePath+"/exit",schemaPath:"#/properties/exit/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data8 < 100 || isNaN(data8)){
+const err17 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -7195,9 +7433,12 @@ vErrors.push(err17);
 }
 errors++;
 }
-if((typeof data8 == "number") && (isFinite(data8))){
-if(data8 > 255 || isNaN(data8)){
-const err18 = {instancePath:instancePath+"/exit",schemaPath:"#/properties/exit/maximum",keyword:"maximum",params:{comparison: "<=", limit: 255},message:"must be <= 255"};
+}
+}
+if(data.exit !== undefined){
+let data9 = data.exit;
+if(!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))){
+const err18 = {instancePath:instancePath+"/exit",schemaPath:"#/properties/exit/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -7206,8 +7447,9 @@ vErrors.push(err18);
 }
 errors++;
 }
-if(data8 < 0 || isNaN(data8)){
-const err19 = {instancePath:instancePath+"/exit",schemaPath:"#/properties/exit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if((typeof data9 == "number") && (isFinite(data9))){
+if(data9 > 255 || isNaN(data9)){
+const err19 = {instancePath:instancePath+"/exit",schemaPath:"#/properties/exit/maximum",keyword:"maximum",params:{comparison: "<=", limit: 255},message:"must be <= 255"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -7216,11 +7458,8 @@ vErrors.push(err19);
 }
 errors++;
 }
-}
-}
-if(data.output !== undefined){
-if(typeof data.output !== "string"){
-const err20 = {instancePath:instancePath+"/output",schemaPath:"#/properties/output/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data9 < 0 || isNaN(data9)){
+const err20 = {instancePath:instancePath+"/exit",schemaPath:"#/properties/exit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -7230,9 +7469,10 @@ vErrors.push(err20);
 errors++;
 }
 }
-if(data.external !== undefined){
-if(typeof data.external !== "boolean"){
-const err21 = {instancePath:instancePath+"/external",schemaPath:"#/properties/external/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+}
+if(data.output !== undefined){
+if(typeof data.output !== "string"){
+const err21 = {instancePath:instancePath+"/output",schemaPath:"#/properties/output/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -7242,10 +7482,9 @@ vErrors.push(err21);
 errors++;
 }
 }
-if(data.until !== undefined){
-let data11 = data.until;
-if((!((typeof data11 == "number") && (isFinite(data11)))) && (typeof data11 !== "string")){
-const err22 = {instancePath:instancePath+"/until",schemaPath:"#/properties/until/type",keyword:"type",params:{type: schema123.properties.until.type},message:"must be number,string"};
+if(data.external !== undefined){
+if(typeof data.external !== "boolean"){
+const err22 = {instancePath:instancePath+"/external",schemaPath:"#/properties/external/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -7255,10 +7494,10 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data.interval !== undefined){
-let data12 = data.interval;
+if(data.until !== undefined){
+let data12 = data.until;
 if((!((typeof data12 == "number") && (isFinite(data12)))) && (typeof data12 !== "string")){
-const err23 = {instancePath:instancePath+"/interval",schemaPath:"#/properties/interval/type",keyword:"type",params:{type: schema123.properties.interval.type},message:"must be number,string"};
+const err23 = {instancePath:instancePath+"/until",schemaPath:"#/properties/until/type",keyword:"type",params:{type: schema123.properties.until.type},message:"must be number,string"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -7268,9 +7507,10 @@ vErrors.push(err23);
 errors++;
 }
 }
-}
-else {
-const err24 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.interval !== undefined){
+let data13 = data.interval;
+if((!((typeof data13 == "number") && (isFinite(data13)))) && (typeof data13 !== "string")){
+const err24 = {instancePath:instancePath+"/interval",schemaPath:"#/properties/interval/type",keyword:"type",params:{type: schema123.properties.interval.type},message:"must be number,string"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -7279,7 +7519,32 @@ vErrors.push(err24);
 }
 errors++;
 }
-validate59.errors = vErrors;
+}
+if(data.timeout !== undefined){
+let data14 = data.timeout;
+if((!((typeof data14 == "number") && (isFinite(data14)))) && (typeof data14 !== "string")){
+const err25 = {instancePath:instancePath+"/timeout",schemaPath:"#/properties/timeout/type",keyword:"type",params:{type: schema123.properties.timeout.type},message:"must be number,string"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+}
+else {
+const err26 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+validate61.errors = vErrors;
 return errors === 0;
 }
 
@@ -7300,7 +7565,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!((((((key0 === "name") || (key0 === "namespaces")) || (key0 === "tables")) || (key0 === "bridges")) || (key0 === "veths")) || (key0 === "tests"))){
+if(!((((((((key0 === "name") || (key0 === "namespaces")) || (key0 === "dns")) || (key0 === "hosts")) || (key0 === "tables")) || (key0 === "bridges")) || (key0 === "veths")) || (key0 === "tests"))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -7393,6 +7658,18 @@ vErrors.push(err7);
 errors++;
 }
 }
+if(data.dns !== undefined){
+if(!(validate45(data.dns, {instancePath:instancePath+"/dns",parentData:data,parentDataProperty:"dns",rootData}))){
+vErrors = vErrors === null ? validate45.errors : vErrors.concat(validate45.errors);
+errors = vErrors.length;
+}
+}
+if(data.hosts !== undefined){
+if(!(validate47(data.hosts, {instancePath:instancePath+"/hosts",parentData:data,parentDataProperty:"hosts",rootData}))){
+vErrors = vErrors === null ? validate47.errors : vErrors.concat(validate47.errors);
+errors = vErrors.length;
+}
+}
 if(data.tables !== undefined){
 if(!(validate16(data.tables, {instancePath:instancePath+"/tables",parentData:data,parentDataProperty:"tables",rootData}))){
 vErrors = vErrors === null ? validate16.errors : vErrors.concat(validate16.errors);
@@ -7400,10 +7677,10 @@ errors = vErrors.length;
 }
 }
 if(data.bridges !== undefined){
-let data4 = data.bridges;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-for(const key3 in data4){
-const _errs15 = errors;
+let data6 = data.bridges;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+for(const key3 in data6){
+const _errs17 = errors;
 if(typeof key3 === "string"){
 if(func3(key3) > 15){
 const err8 = {instancePath:instancePath+"/bridges",schemaPath:"#/definitions/ifName/maxLength",keyword:"maxLength",params:{limit: 15},message:"must NOT have more than 15 characters",propertyName:key3};
@@ -7446,7 +7723,7 @@ vErrors.push(err11);
 }
 errors++;
 }
-var valid5 = _errs15 === errors;
+var valid5 = _errs17 === errors;
 if(!valid5){
 const err12 = {instancePath:instancePath+"/bridges",schemaPath:"#/properties/bridges/propertyNames",keyword:"propertyNames",params:{propertyName: key3},message:"property name must be valid"};
 if(vErrors === null){
@@ -7458,9 +7735,9 @@ vErrors.push(err12);
 errors++;
 }
 }
-for(const key4 in data4){
-if(!(validate51(data4[key4], {instancePath:instancePath+"/bridges/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data4,parentDataProperty:key4,rootData}))){
-vErrors = vErrors === null ? validate51.errors : vErrors.concat(validate51.errors);
+for(const key4 in data6){
+if(!(validate53(data6[key4], {instancePath:instancePath+"/bridges/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data6,parentDataProperty:key4,rootData}))){
+vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
 errors = vErrors.length;
 }
 }
@@ -7477,12 +7754,12 @@ errors++;
 }
 }
 if(data.veths !== undefined){
-let data6 = data.veths;
-if(Array.isArray(data6)){
-const len0 = data6.length;
+let data8 = data.veths;
+if(Array.isArray(data8)){
+const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate54(data6[i0], {instancePath:instancePath+"/veths/" + i0,parentData:data6,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+if(!(validate56(data8[i0], {instancePath:instancePath+"/veths/" + i0,parentData:data8,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate56.errors : vErrors.concat(validate56.errors);
 errors = vErrors.length;
 }
 }
@@ -7499,12 +7776,12 @@ errors++;
 }
 }
 if(data.tests !== undefined){
-let data8 = data.tests;
-if(Array.isArray(data8)){
-const len1 = data8.length;
+let data10 = data.tests;
+if(Array.isArray(data10)){
+const len1 = data10.length;
 for(let i1=0; i1<len1; i1++){
-if(!(validate59(data8[i1], {instancePath:instancePath+"/tests/" + i1,parentData:data8,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
+if(!(validate61(data10[i1], {instancePath:instancePath+"/tests/" + i1,parentData:data10,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
 errors = vErrors.length;
 }
 }
