@@ -1,5 +1,6 @@
 // Turning commands (data) into the exact argv that runs, and into lines of an `ip -batch` script; reading which
 // line of a batch failed from ip's words. Pure: the executor (io/) and the plan renderers (render/) share it.
+import { DEFAULT_PATH, processArgv } from './process-argv.js';
 import { HOST, HOST_NETNS, type Cmd } from '../model.js';
 
 /** How the host namespace is named in `netns` arguments: topo's own PID when run, `$$` in a shell script. */
@@ -36,7 +37,8 @@ export function argvOf(cmd: Cmd, hostRef: HostRef = String(process.pid)): string
  * it. topo runs neither: it starts the process itself (detached, its output to the lab's log, the markers in its
  * environment, then its ready check) and stops only the processes it proves its own, SIGTERM then SIGKILL
  * (io/process-tool.ts). A script starts it in a session of its own (`setsid -f`; its output where the script's goes,
- * no ready check) and sends SIGTERM to the processes with the markers in the namespace.
+ * no ready check; `env -i`, setpriv and the restart loop as topo does, core/process-argv.ts) and sends SIGTERM to the
+ * processes with the markers in the namespace.
  */
 function spawnArgv({ args: [op, ns, name, lab], input }: Cmd): string[] {
   if (op === 'stop') {
@@ -44,9 +46,13 @@ function spawnArgv({ args: [op, ns, name, lab], input }: Cmd): string[] {
       + 'e=$(tr "\\0" "\\n" < "$d/environ" 2>/dev/null) || continue; printf "%s\\n" "$e" | grep -qx "TOPO_LAB=$2" && printf "%s\\n" "$e" | grep -qx "TOPO_RUN=$3" && kill -TERM "${d#/proc/}"; done; true',
     'sh', ns, lab, name];
   }
-  const spec = JSON.parse(input ?? '{}') as { argv?: string[]; env?: Record<string, string>; spec?: string };
-  return ['setsid', '-f', 'env', ...Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`), `TOPO_LAB=${lab}`, `TOPO_RUN=${name}`, `TOPO_SPEC=${spec.spec ?? ''}`,
-    'ip', 'netns', 'exec', ns, ...(spec.argv ?? [])];
+  // Waiting for the ready check of a process already running (topo only; a script has no check to wait for).
+  if (op === 'ready') return ['true'];
+  const spec = JSON.parse(input ?? '{}') as { argv?: string[]; env?: Record<string, string>; spec?: string; user?: string; group?: string; restart?: { max: number; delayMs: number } };
+  // A clean environment (env -i) as topo gives it; the user's HOME/USER/LOGNAME are topo's to look up (not here).
+  const as = spec.user !== undefined ? { uid: spec.user, ...(spec.group !== undefined ? { gid: spec.group } : {}), initGroups: !/^\d+$/.test(spec.user) } : undefined;
+  return ['setsid', '-f', 'env', '-i', `PATH=${DEFAULT_PATH}`, ...Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`), `TOPO_LAB=${lab}`, `TOPO_RUN=${name}`, `TOPO_SPEC=${spec.spec ?? ''}`,
+    'ip', 'netns', 'exec', ns, ...processArgv(spec.argv ?? [], { name, counter: '/dev/null', ...(spec.restart ? { restart: spec.restart } : {}), ...(as ? { as } : {}) })];
 }
 
 /**

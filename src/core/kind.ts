@@ -115,6 +115,8 @@ export interface CheckOptions {
    * among them is warned about. undefined: not checked.
    */
   knownSysctls?: ReadonlySet<string>;
+  /** The user and group names of this machine (/etc/passwd, /etc/group); a process's unknown `user` is refused. undefined: not checked. */
+  knownUsers?: { users: ReadonlySet<string>; groups: ReadonlySet<string> };
   /**
    * Was the running kernel built with this option ("BRIDGE_VLAN_FILTERING", without CONFIG_)? true: built in or a
    * module; false: not set; undefined: the kernel's configuration can't be read. undefined: not checked.

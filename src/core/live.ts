@@ -126,7 +126,8 @@ export interface ProcInfo {
  */
 export interface ProcRead {
   procs: ProcInfo[];
-  main: Record<string, { pid: number; start: number }>;
+  /** Per process name, the one topo started (its pid file); `starting`: its ready check has not passed yet (or the apply that started it was killed before it did). */
+  main: Record<string, { pid: number; start: number; starting?: boolean }>;
 }
 
 export interface LiveSnapshot {

@@ -1,13 +1,17 @@
 // Processes topo starts in the lab's namespaces (Cmd tool 'spawn') and what runs there (ToolRead tool 'procfs'),
 // done by topo itself: /proc is read in-process (no ps, no process spawned), signals are sent by pid.
-//   start NS NAME LAB   input: the spec as JSON ({argv, env, cwd, ready, spec}); `ip netns exec NS ARGV...` spawned
-//                       detached (a session of its own: it outlives topo), stdout and stderr appended to
-//                       <state dir>/logs/<LAB>/<NAME>.log (directory 0700, file 0600), its environment marked
-//                       TOPO_LAB=LAB TOPO_RUN=NAME TOPO_SPEC=<hash of the spec> (inherited by every descendant,
-//                       even one that forks into the background); `ip netns exec` execs in place, so the pid it
-//                       gets is the process's. Its pid and start time are written to <NAME>.pid next to the log.
-//                       Then it waits for the ready check (or, without one, a moment to see it does not exit at
-//                       once); a failure stops what it started and says why, with the log's last lines.
+//   start NS NAME LAB   input: the spec as JSON (StartSpec); `ip netns exec NS [restart loop] [setpriv ...] ARGV...`
+//                       (core/process-argv.ts) spawned detached (a session of its own: it outlives topo), stdout and
+//                       stderr appended to <state dir>/logs/<LAB>/<NAME>.log (directory 0700, file 0600, opened by
+//                       topo before the command runs, whatever user it runs as), in a clean environment (PATH, HOME,
+//                       USER, LOGNAME, LANG, the spec's env: processEnv) marked TOPO_LAB=LAB TOPO_RUN=NAME
+//                       TOPO_SPEC=<hash of the spec> (inherited by every descendant, even one that forks into the
+//                       background); `ip netns exec`, setpriv exec in place, so the pid it gets is the process's (or
+//                       its restart loop's). Its pid and start time are written to <NAME>.pid next to the log,
+//                       marked "starting" until the ready check (or, without one, a moment to see it does not exit at
+//                       once) passes; a failure stops what it started and says why, with the log's last lines.
+//   ready NS NAME LAB   the ready check of a process already running that an apply started and never saw ready
+//                       (killed meanwhile): waited for as after a start.
 //   stop NS NAME LAB    SIGTERM to every process proven the lab's NAME — its environment has TOPO_LAB=LAB and
 //                       TOPO_RUN=NAME and its network namespace is NS's (/proc/<pid>/ns/net is /run/netns/NS) —,
 //                       up to STOP_GRACE_MS for them to go, then SIGKILL. A process without the marker is never
@@ -18,7 +22,9 @@ import { join } from 'node:path';
 import type { ProcInfo, ProcRead } from '../core/live.js';
 import type { Cmd } from '../model.js';
 import type { RunResult } from './runner.js';
+import { DEFAULT_PATH, processArgv } from '../core/process-argv.js';
 import { stateDir } from './state-dir.js';
+import { passwdOf, resolveIdentity, type Identity } from './user-db.js';
 
 /** How long a stopped process has between SIGTERM and SIGKILL. */
 export const STOP_GRACE_MS = 3000;
@@ -30,7 +36,13 @@ const TAIL_LINES = 10;
 
 export interface ReadySpec { tcp?: number; command?: string; file?: string }
 /** `timeout`: how long the ready check may take, in seconds (default 10). `spec`: the hash of the spec (TOPO_SPEC). */
-export interface StartSpec { argv: string[]; env?: Record<string, string>; cwd?: string; ready?: ReadySpec; timeout?: number; spec: string }
+export interface StartSpec {
+  argv: string[]; env?: Record<string, string>; cwd?: string; ready?: ReadySpec; timeout?: number; spec: string;
+  /** Who it runs as (name or uid; group: name or gid). */
+  user?: string; group?: string;
+  /** restart: on-failure, at most `max` times, `delayMs` before the first (doubled each time). */
+  restart?: { max: number; delayMs: number };
+}
 
 // ---- Where ----
 
@@ -46,6 +58,8 @@ export function logDir(lab: string, create = false): string | undefined {
 }
 export const logPath = (lab: string, name: string): string | undefined => { const d = logDir(lab); return d && join(d, `${name}.log`); };
 const pidPath = (dir: string, name: string) => join(dir, `${name}.pid`);
+/** The restart loop's count of restarts (`restart: on-failure`). */
+const restartsPath = (dir: string, name: string) => join(dir, `${name}.restarts`);
 
 /** The last `n` lines of a process's log ('' when there is none). */
 export function logTail(lab: string, name: string, n = TAIL_LINES): string {
@@ -122,8 +136,9 @@ export function readProcTool([lab, ...namespaces]: string[]): ProcRead {
   if (dir && existsSync(dir)) {
     for (const f of readdirSync(dir)) {
       const m = /^(.+)\.pid$/.exec(f);
-      const v = m && /^(\d+) (\d+)$/.exec(readFileSync(join(dir, f), 'utf8').trim());
-      if (m && v) main[m[1]] = { pid: Number(v[1]), start: Number(v[2]) };
+      const v = m && /^(?:(\d+) (\d+) )?(starting)?$/.exec(readFileSync(join(dir, f), 'utf8').trim());
+      // "starting" alone: written before the spawn, the pid not known yet (pid 0).
+      if (m && v && (v[1] || v[3])) main[m[1]] = { pid: Number(v[1] ?? 0), start: Number(v[2] ?? 0), ...(v[3] ? { starting: true } : {}) };
     }
   }
   return { procs: scanProcs(byInode), main };
@@ -156,6 +171,7 @@ export async function runProcessCmd(cmd: Cmd): Promise<RunResult> {
   const [op, ns, name, lab] = cmd.args;
   try {
     if (op === 'start') await start(ns, name, lab, JSON.parse(cmd.input ?? '{}') as StartSpec);
+    else if (op === 'ready') await readyAgain(ns, name, lab, JSON.parse(cmd.input ?? '{}') as StartSpec);
     else if (op === 'stop') await stopProcess(ns, name, lab);
     else throw new Error(`unknown process operation ${JSON.stringify(op)}`);
     return { stdout: '', stderr: '', exitCode: 0 };
@@ -182,7 +198,8 @@ function signal(p: ProcInfo, sig: NodeJS.Signals): void {
 
 /** SIGTERM, STOP_GRACE_MS, SIGKILL, to every process proven the lab's NAME; resolves once none is left. */
 export async function stopProcess(ns: string, name: string, lab: string, graceMs = STOP_GRACE_MS): Promise<void> {
-  let procs = ownedProcs(ns, name, lab);
+  // The oldest first: a restart loop before the command it runs, so that it ends before it could start it again.
+  let procs = ownedProcs(ns, name, lab).sort((a, b) => a.start - b.start || a.pid - b.pid);
   for (const p of procs) signal(p, 'SIGTERM');
   for (let waited = 0; procs.some(alive) && waited < graceMs; waited += POLL_MS) await sleep(POLL_MS);
   // Descendants started since the scan are found again.
@@ -191,7 +208,7 @@ export async function stopProcess(ns: string, name: string, lab: string, graceMs
   for (let waited = 0; procs.some(alive) && waited < 5000; waited += POLL_MS) await sleep(POLL_MS);
   if (procs.some(alive)) throw new Error(`process ${name} in ${ns}: still running after SIGKILL (pid ${procs.filter(alive).map((p) => p.pid).join(', ')})`);
   const dir = logDir(lab);
-  if (dir) try { unlinkSync(pidPath(dir, name)); } catch { /* none */ }
+  if (dir) for (const f of [pidPath(dir, name), restartsPath(dir, name)]) try { unlinkSync(f); } catch { /* none */ }
 }
 
 /** Is `cmd` a program PATH (or the path itself) holds? */
@@ -201,52 +218,114 @@ function findProgram(cmd: string, env: Record<string, string | undefined>): bool
   return (env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin').split(':').some((d) => d && ok(join(d, cmd)));
 }
 
+
+/**
+ * A process's environment, clean as systemd, munet and docker start theirs: PATH (topo's), HOME, USER and LOGNAME
+ * of the user it runs as, LANG when topo has one, then the spec's `env`, then the markers (which `env` can't
+ * override). Nothing else of topo's environment (no TERM, no SUDO_*, no TOPO_* settings of topo's own).
+ */
+export function processEnv(spec: StartSpec, lab: string, name: string, who: { name: string; home: string }): Record<string, string> {
+  return {
+    PATH: process.env.PATH || DEFAULT_PATH, HOME: who.home, USER: who.name, LOGNAME: who.name,
+    ...(process.env.LANG ? { LANG: process.env.LANG } : {}),
+    ...spec.env, TOPO_LAB: lab, TOPO_RUN: name, TOPO_SPEC: spec.spec,
+  };
+}
+
+/** The restarts of a process, as its restart loop counted them (0 without one, or none yet). */
+export function restartsOf(lab: string, name: string): number {
+  const dir = logDir(lab);
+  if (!dir) return 0;
+  try { return Number(readFileSync(restartsPath(dir, name), 'utf8').trim()) || 0; } catch { return 0; }
+}
+
+function commandArgv(spec: StartSpec, name: string, dir: string, who: Identity | undefined): string[] {
+  return processArgv(spec.argv, { name, counter: restartsPath(dir, name), ...(spec.restart ? { restart: spec.restart } : {}),
+    ...(who ? { as: { uid: who.uid, gid: who.gid, initGroups: who.inPasswd } } : {}) });
+}
+
 async function start(ns: string, name: string, lab: string, spec: StartSpec): Promise<void> {
   const what = `process ${name} in ${ns}`;
-  const env: Record<string, string | undefined> = { ...process.env, ...spec.env, TOPO_LAB: lab, TOPO_RUN: name, TOPO_SPEC: spec.spec };
+  let who: Identity | undefined;
+  try { who = spec.user !== undefined ? resolveIdentity(spec.user, spec.group) : undefined; } catch (e) { throw new Error(`${what}: ${(e as Error).message}`); }
+  const self = passwdOf(process.getuid?.() ?? 0);
+  const env = processEnv(spec, lab, name, who ?? { name: self?.name ?? String(process.getuid?.() ?? 0), home: self?.home ?? '/' });
+  if (who && !findProgram('setpriv', env)) throw new Error(`${what}: running it as user ${spec.user} needs setpriv (Debian package util-linux), which is not in PATH`);
   if (!findProgram(spec.argv[0], env)) throw new Error(`${what}: command ${JSON.stringify(spec.argv[0])} not found${spec.argv[0].includes('/') ? '' : ' in PATH'}`);
   if (spec.cwd && !statSync(spec.cwd, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`${what}: working directory ${spec.cwd} does not exist`);
   const dir = logDir(lab, true)!;
+  try { unlinkSync(restartsPath(dir, name)); } catch { /* none */ }
+  // The log is opened here, by topo, before the command runs: a process running as another user writes to it all the same.
   const log = join(dir, `${name}.log`);
   const fd = openSync(log, 'a', 0o600);
   chmodSync(log, 0o600);
+  // Before the spawn: an apply killed between the spawn and the pid's record still leaves the process "starting".
+  writeFileSync(pidPath(dir, name), 'starting\n', { mode: 0o600 });
   let exited: string | undefined;
   let pid: number;
   try {
-    const child = spawn('ip', ['netns', 'exec', ns, ...spec.argv], { detached: true, stdio: ['ignore', fd, fd], env, ...(spec.cwd ? { cwd: spec.cwd } : {}) });
+    const child = spawn('ip', ['netns', 'exec', ns, ...commandArgv(spec, name, dir, who)], { detached: true, stdio: ['ignore', fd, fd], env, ...(spec.cwd ? { cwd: spec.cwd } : {}) });
     await new Promise<void>((resolve, reject) => { child.once('spawn', resolve); child.once('error', reject); });
     child.on('exit', (code, sig) => { exited = sig ? `was killed by ${sig}` : `exited with status ${code}`; });
     child.unref();
     pid = child.pid!;
   } finally { closeSync(fd); }
   const st = procStat(pid);
+  // "starting" until its ready check passes: an apply killed before then leaves the next one to wait for it.
+  if (st) writeFileSync(pidPath(dir, name), `${pid} ${st.start} starting\n`, { mode: 0o600 });
+  await untilReady(ns, name, lab, spec, pid, env, () => exited);
   if (st) writeFileSync(pidPath(dir, name), `${pid} ${st.start}\n`, { mode: 0o600 });
+}
+
+/**
+ * The ready check of a process that runs (pid), until it passes; `exited` says why it is gone, once it is. A failure
+ * stops the process and says why, with the last lines of its log. Without a check: it must not exit in SETTLE_MS.
+ */
+async function untilReady(ns: string, name: string, lab: string, spec: StartSpec, pid: number, env: Record<string, string>, exited: () => string | undefined): Promise<void> {
+  const what = `process ${name} in ${ns}`;
+  const log = logPath(lab, name);
   const fail = async (why: string) => {
     await stopProcess(ns, name, lab, 1000).catch(() => undefined);
     const tail = logTail(lab, name);
     throw new Error(`${what}: ${why}${tail ? `; the last lines of its log (${log}):\n${tail.replace(/^/gm, '    ')}` : ` (its log, ${log}, is empty)`}`);
   };
+  const gone = () => { const e = exited(); return e && (spec.restart ? `${e} (the restart loop's, after ${restartsOf(lab, name)} restarts)` : e); };
+  // The ready command runs in the process's environment but without the markers: it is no process of the lab's.
+  const checkEnv = Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('TOPO_')));
   const r = spec.ready;
   if (!r) {
     await sleep(SETTLE_MS);
-    if (exited) await fail(`${exited} right after it started`);
+    if (gone()) await fail(`${gone()} right after it started`);
     return;
   }
   const timeout = (spec.timeout ?? 10) * 1000;
   const t0 = Date.now();
   for (;;) {
-    if (exited) await fail(`${exited} before it was ready`);
-    if (await isReady(ns, pid, r, env)) return;
+    if (gone()) await fail(`${gone()} before it was ready`);
+    if (await isReady(ns, pid, r, checkEnv)) return;
     if (Date.now() - t0 >= timeout) await fail(`not ready after ${spec.timeout ?? 10}s (${readyText(r)})`);
     await sleep(100);
   }
+}
+
+/** A process already running that an apply started but never saw ready (it was killed meanwhile): its ready check again. */
+async function readyAgain(ns: string, name: string, lab: string, spec: StartSpec): Promise<void> {
+  const dir = logDir(lab, true)!;
+  let main: { pid: number; start: number } | undefined = readProcTool([lab, ns]).main[name];
+  // Killed before it wrote the pid down: the oldest of the lab's processes of that name is the one it started.
+  if (main?.pid === 0) main = ownedProcs(ns, name, lab).sort((a, b) => a.start - b.start)[0];
+  if (!main || !alive(main)) throw new Error(`process ${name} in ${ns}: not running any more (pid ${main?.pid ?? '?'})`);
+  const self = passwdOf(process.getuid?.() ?? 0);
+  const env = processEnv(spec, lab, name, { name: self?.name ?? 'root', home: self?.home ?? '/' });
+  await untilReady(ns, name, lab, spec, main.pid, env, () => (alive(main) ? undefined : 'exited'));
+  writeFileSync(pidPath(dir, name), `${main.pid} ${main.start}\n`, { mode: 0o600 });
 }
 
 export const readyText = (r: ReadySpec): string =>
   r.tcp !== undefined ? `nothing listening on TCP port ${r.tcp}` : r.file !== undefined ? `no file ${r.file}` : `"${r.command}" did not succeed`;
 
 /** The ready check, once. */
-export async function isReady(ns: string, pid: number, r: ReadySpec, env: Record<string, string | undefined> = process.env): Promise<boolean> {
+export async function isReady(ns: string, pid: number, r: ReadySpec, env: Record<string, string | undefined> = { PATH: process.env.PATH || DEFAULT_PATH }): Promise<boolean> {
   if (r.tcp !== undefined) return listening(pid, r.tcp);
   if (r.file !== undefined) return existsSync(r.file);
   if (r.command !== undefined) {

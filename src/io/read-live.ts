@@ -44,6 +44,8 @@ export interface ReadRequest {
   identity?: (ns: string) => Promise<string | undefined>;
   /** What the kinds declared to be read beyond `ip -json` (see ToolRead); results in NsLive.reads. */
   toolReads?: ToolRead[];
+  /** How the reads topo makes itself (tools 'file' and 'procfs': no command) are made: tests replay captured values. */
+  inProcess?: (r: ToolRead) => unknown;
 }
 
 export async function listNetns(run: Runner): Promise<string[]> {
@@ -75,7 +77,7 @@ export async function readLive(run: Runner, req: ReadRequest): Promise<LiveSnaps
   await pool(Object.keys(snap.ns).filter((ns) => !shallow.has(ns)), PARALLEL, async (ns) => {
     const live = snap.ns[ns];
     live.sysctls = await readSysctls(run, ns, req.sysctls[ns] ?? [], req.procSys);
-    for (const r of req.toolReads?.filter((x) => x.ns === ns) ?? []) (live.reads ??= {})[r.name] = await runToolRead(run, r);
+    for (const r of req.toolReads?.filter((x) => x.ns === ns) ?? []) (live.reads ??= {})[r.name] = await runToolRead(run, r, req.inProcess);
   });
   return snap;
 }
@@ -190,10 +192,12 @@ function kernelReadError(argv: string[], stderr: string): TopoError {
 }
 
 
+/** A read topo makes itself (tools 'file' and 'procfs'): no command runs. */
+export const readInProcess = (r: ToolRead): unknown => (r.tool === 'file' ? readFileTool(r.args[0]) : readProcTool(r.args));
+
 /** A kind's declared read: its JSON output, or undefined when the tool says there is nothing (ToolRead.absent). */
-export async function runToolRead(run: Runner, r: ToolRead): Promise<unknown> {
-  if (r.tool === 'file') return readFileTool(r.args[0]);
-  if (r.tool === 'procfs') return readProcTool(r.args);
+export async function runToolRead(run: Runner, r: ToolRead, inProcess = readInProcess): Promise<unknown> {
+  if (r.tool === 'file' || r.tool === 'procfs') return inProcess(r);
   const argv = argvOf({ ns: r.ns, tool: r.tool, args: r.args });
   const res = await run(argv);
   if (res.exitCode === 0) {

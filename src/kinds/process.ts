@@ -1,7 +1,8 @@
 // Processes (`run:` per namespace): what the lab runs in its namespaces, started by topo once the network is applied
 // (the 'run' stage, one after the other in the order `after:` gives), stopped before anything they use changes (the
 // 'stop' stage: before the namespace is deleted, or when removed from the file) and restarted when their spec
-// changes. topo runs them itself (Cmd tool 'spawn', io/process-tool.ts): detached, its output in the lab's log.
+// changes. topo runs them itself (Cmd tool 'spawn', io/process-tool.ts): detached, its output in the lab's log, as
+// `user` when given, inside a restart loop for `restart: on-failure` (core/process-argv.ts).
 // Ownership, without cgroups (this machine's cgroups are a v1/v2 hybrid, and CI containers often have no writable
 // cgroup2): a process is the lab's NAME when its environment carries TOPO_LAB=<lab> and TOPO_RUN=<name> — set by topo
 // as it starts it, inherited by every descendant, even one that forks into the background — AND its network
@@ -15,7 +16,7 @@
 // known only once the process runs, after the record is written.
 import { createHash } from 'node:crypto';
 import { pointer, type Finding } from '../core/finding.js';
-import type { Blocker, Kind, KindContext } from '../core/kind.js';
+import type { Blocker, CheckOptions, Kind, KindContext } from '../core/kind.js';
 import type { LabModel } from '../core/lab-model.js';
 import type { LiveSnapshot, ProcInfo, ProcRead, ToolRead } from '../core/live.js';
 import { didYouMean } from '../core/suggest.js';
@@ -40,6 +41,16 @@ export interface ProcessSpec {
   ready?: ProcessReady;
   /** Processes of the lab started (and ready) before this one. */
   after?: string[];
+  /** The user it runs as (a name in /etc/passwd, or a uid); default the user topo runs as (root). */
+  user?: string | number;
+  /** Its group (a name in /etc/group, or a gid); default the user's own group. */
+  group?: string | number;
+  /** on-failure: started again (by a `sh` loop topo starts in its place) when it exits with a status other than 0. */
+  restart?: 'no' | 'on-failure';
+  /** How many times on-failure restarts it before it is left exited (default 5). */
+  max_restarts?: number;
+  /** The wait before the first restart, doubled before each next one up to 30s (default 1s). */
+  restart_delay?: number | string;
 }
 
 declare module '../model.js' {
@@ -48,6 +59,9 @@ declare module '../model.js' {
 
 /** The default `ready.timeout`, in seconds. */
 export const READY_TIMEOUT_S = 10;
+/** The defaults of `max_restarts` and `restart_delay` (ms). */
+export const MAX_RESTARTS = 5;
+export const RESTART_DELAY_MS = 1000;
 
 interface ProcessProps {
   /** The hash of what runs (argv, env, cwd, ready check): a change restarts the process. */
@@ -57,6 +71,8 @@ interface ProcessProps {
   /** Live only: the pids found (the first is the one topo started, when it still runs) and its command line. */
   pids?: number[];
   cmdline?: string;
+  /** Live only: started, but its ready check never passed (the apply that started it was killed while it waited). */
+  starting?: boolean;
 }
 
 const READ = 'process';
@@ -69,7 +85,9 @@ export const argvOfSpec = (s: ProcessSpec): string[] => (typeof s.cmd === 'strin
 function startSpec(s: ProcessSpec) {
   const r = s.ready;
   const ready = r && { ...(r.tcp !== undefined ? { tcp: r.tcp } : {}), ...(r.command !== undefined ? { command: r.command } : {}), ...(r.file !== undefined ? { file: r.file } : {}) };
-  return { argv: argvOfSpec(s), ...(s.env && Object.keys(s.env).length ? { env: Object.fromEntries(Object.entries(s.env).sort()) } : {}), ...(s.cwd ? { cwd: s.cwd } : {}), ...(ready ? { ready } : {}) };
+  const restart = s.restart === 'on-failure' ? { max: s.max_restarts ?? MAX_RESTARTS, delayMs: durationMs(s.restart_delay) ?? RESTART_DELAY_MS } : undefined;
+  return { argv: argvOfSpec(s), ...(s.env && Object.keys(s.env).length ? { env: Object.fromEntries(Object.entries(s.env).sort()) } : {}), ...(s.cwd ? { cwd: s.cwd } : {}), ...(ready ? { ready } : {}),
+    ...(s.user !== undefined ? { user: String(s.user) } : {}), ...(s.group !== undefined ? { group: String(s.group) } : {}), ...(restart ? { restart } : {}) };
 }
 
 export function specHash(s: ProcessSpec): string {
@@ -97,7 +115,7 @@ function startOrder(all: [string, string, ProcessSpec][]): [string, string, Proc
   return out;
 }
 
-const cmd = (op: 'start' | 'stop', ns: string, name: string, ctx: KindContext, input?: string): Cmd =>
+const cmd = (op: 'start' | 'stop' | 'ready', ns: string, name: string, ctx: KindContext, input?: string): Cmd =>
   ({ ns: HOST, tool: 'spawn', args: [op, ns, name, ctx.lab.name], ...(input !== undefined ? { input } : {}) });
 
 function startCmd(r: Resource<ProcessProps>, ctx: KindContext): Cmd {
@@ -121,8 +139,10 @@ function liveOf(snap: LiveSnapshot, ctx: KindContext): Resource<ProcessProps>[] 
     const main = read.main[name];
     const pids = new Set(ps.map((p) => p.pid));
     const root = ps.find((p) => main && p.pid === main.pid && p.start === main.start) ?? ps.find((p) => !pids.has(p.ppid)) ?? ps[0];
+    // pid 0: the apply was killed between the spawn and writing the pid down (the process found is that one).
+    const starting = Boolean(main?.starting && (main.pid === 0 || (root.pid === main.pid && root.start === main.start)));
     return { kind: 'process', key: k, ns: root.ns, label: name, owned: true, claims: [`process:${name}`], parents: [],
-      props: { spec: root.spec ?? '', pids: [root.pid, ...ps.filter((p) => p !== root).map((p) => p.pid)], cmdline: root.cmdline } };
+      props: { spec: root.spec ?? '', pids: [root.pid, ...ps.filter((p) => p !== root).map((p) => p.pid)], cmdline: root.cmdline, ...(starting ? { starting } : {}) } };
   });
 }
 
@@ -145,7 +165,7 @@ function readsOf(topo: Topology | undefined, ctx: KindContext): ToolRead[] {
 export const processKind: Kind<ProcessProps> = {
   name: 'process',
   order: { create: { stage: 'run' }, update: { stage: 'run' }, delete: { stage: 'stop' } },
-  check: (model) => processFindings(model),
+  check: (model, opts) => processFindings(model, opts),
   desired(model) {
     return startOrder(declared(model.topo)).filter(([ns]) => ns !== HOST).map(([ns, name, s]) => ({
       kind: 'process', key: key(ns, name), ns, label: name,
@@ -155,9 +175,12 @@ export const processKind: Kind<ProcessProps> = {
   },
   reads: (topo, ctx) => readsOf(topo, ctx),
   live: (snap, ctx) => liveOf(snap, ctx),
-  compare: (d, l) => (d.props.spec === l.props.spec ? [] : [['spec', l.props.spec, d.props.spec]]),
+  // A process started by an apply that was killed before its ready check passed runs as declared, but nothing has
+  // seen it ready: the next apply waits for its check (the same process; a process `after` it starts after that).
+  compare: (d, l) => (d.props.spec !== l.props.spec ? [['spec', l.props.spec, d.props.spec]] : l.props.starting ? [['ready', 'not checked', 'checked']] : []),
   create: (r, ctx) => [startCmd(r, ctx)],
-  update: (d, l, _f, ctx) => [cmd('stop', l.ns, nameOf(l), ctx), startCmd(d, ctx)],
+  update: (d, l, f, ctx) => (f.some(([k]) => k === 'spec') ? [cmd('stop', l.ns, nameOf(l), ctx), startCmd(d, ctx)]
+    : [cmd('ready', d.ns, nameOf(d), ctx, JSON.stringify({ ...d.props.start, spec: d.props.spec }))]),
   remove: (l, ctx) => [cmd('stop', l.ns, nameOf(l), ctx)],
   record: {
     intent: (c) => (c.op !== 'delete' ? { objects: [c.key] } : {}),
@@ -171,7 +194,7 @@ export const processKind: Kind<ProcessProps> = {
 
 // ---- Checks ----
 
-function processFindings(model: LabModel): Finding[] {
+function processFindings(model: LabModel, opts: CheckOptions): Finding[] {
   const out: Finding[] = [];
   const all = declared(model.topo);
   const first = new Map<string, string>();
@@ -186,6 +209,16 @@ function processFindings(model: LabModel): Finding[] {
     else first.set(name, at);
     if (Array.isArray(s.cmd) && !s.cmd[0]) out.push({ code: 'bad-command', path: `${at}/cmd`, message: 'the command is empty' });
     if (s.cwd !== undefined && !s.cwd.startsWith('/')) out.push({ code: 'bad-path', path: `${at}/cwd`, message: `cwd ${JSON.stringify(s.cwd)} is not an absolute path` });
+    out.push(...identityFindings(s, at, opts));
+    if (s.restart !== 'on-failure') {
+      for (const k of ['max_restarts', 'restart_delay'] as const) {
+        if (s[k] !== undefined) out.push({ code: 'restart-off', path: `${at}/${k}`, at: 'key', message: `${k} is for restart: on-failure (this process is not restarted)`, hint: 'add restart: on-failure, or drop it' });
+      }
+    }
+    const delay = durationMs(s.restart_delay);
+    if (s.restart_delay !== undefined && (delay === undefined || delay === 0 || delay > MAX_UNTIL_MS)) {
+      out.push({ code: 'bad-duration', path: `${at}/restart_delay`, message: `restart_delay ${JSON.stringify(s.restart_delay)} is not a duration of more than 0 and at most 10 minutes`, hint: 'seconds, or "500ms", "30s", "2m"' });
+    }
     const r = s.ready;
     if (r) {
       const checks = (['tcp', 'command', 'file'] as const).filter((k) => r[k] !== undefined);
@@ -227,5 +260,22 @@ function processFindings(model: LabModel): Finding[] {
     }
   };
   for (const [, name] of all) walk(name, [name]);
+  return out;
+}
+
+/**
+ * `user` and `group`: a name must be in this machine's /etc/passwd (/etc/group), as read for validation
+ * (CheckOptions.knownUsers; not checked without it). A number is a uid (gid) as is, like docker's `--user 1234`.
+ */
+function identityFindings(s: ProcessSpec, at: string, opts: CheckOptions): Finding[] {
+  const known = opts.knownUsers;
+  if (!known) return [];
+  const out: Finding[] = [];
+  const look = (v: string | number | undefined, names: ReadonlySet<string>, what: 'user' | 'group', file: string) => {
+    if (v === undefined || typeof v === 'number' || /^\d+$/.test(v) || names.has(v)) return;
+    out.push({ code: `unknown-${what}`, path: `${at}/${what}`, message: `${what} ${JSON.stringify(v)} is not in this machine's ${file}${didYouMean(v, names)}`, hint: `a name in ${file}, or a number` });
+  };
+  look(s.user, known.users, 'user', '/etc/passwd');
+  look(s.group, known.groups, 'group', '/etc/group');
   return out;
 }

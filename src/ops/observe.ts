@@ -23,7 +23,7 @@ export async function loadContext(lab: string): Promise<KindContext> {
 export const kindIpReads = (): IpRead[] => KINDS.flatMap((k) => k.ipReads ?? []);
 
 /** What a caller may add to the read: namespaces already read or to read shallow, and (tests) how files are read. */
-export type ReadOptions = Pick<ReadRequest, 'known' | 'shallow' | 'netns' | 'procSys' | 'identity'>;
+export type ReadOptions = Pick<ReadRequest, 'known' | 'shallow' | 'netns' | 'procSys' | 'identity' | 'inProcess'>;
 
 export async function observe(run: Runner, topo: Topology | undefined, ctx: KindContext, extraNs: string[] = [],
   read: ReadOptions = {}, desired?: Resource[]): Promise<Observed> {

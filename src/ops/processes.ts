@@ -5,7 +5,7 @@ import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { TopoError, EXIT } from '../errors.js';
 import { HOST, type Topology } from '../model.js';
 import { didYouMean } from '../core/suggest.js';
-import { isReady, logPath, readProcTool, uptimeOf } from '../io/process-tool.js';
+import { isReady, logPath, readProcTool, restartsOf, uptimeOf } from '../io/process-tool.js';
 
 export interface PsRow {
   name: string;
@@ -20,6 +20,8 @@ export interface PsRow {
   /** Every process of it, the one topo started first. */
   pids: number[];
   declared: boolean;
+  /** How many times its restart loop (`restart: on-failure`) started it again (0 without one). */
+  restarts: number;
   log?: string;
 }
 
@@ -42,7 +44,7 @@ export async function processRows(topo: Topology): Promise<PsRow[]> {
     const running = Boolean(root);
     const ready = running && (!d?.spec.ready || await isReady(ns, root.pid, d.spec.ready));
     rows.push({ name, namespace: ns, ...(root ? { pid: root.pid, uptime: Math.round(uptimeOf(root.start)) } : {}), status: running ? 'running' : 'exited',
-      ready, pids: root ? [root.pid, ...procs.filter((p) => p !== root).map((p) => p.pid)] : [], declared: Boolean(d), ...(logPath(topo.name, name) ? { log: logPath(topo.name, name) } : {}) });
+      ready, pids: root ? [root.pid, ...procs.filter((p) => p !== root).map((p) => p.pid)] : [], declared: Boolean(d), restarts: restartsOf(topo.name, name), ...(logPath(topo.name, name) ? { log: logPath(topo.name, name) } : {}) });
   }
   return rows;
 }
@@ -52,8 +54,8 @@ export const uptimeText = (s: number): string => (s >= 86400 ? `${Math.floor(s /
 
 export function psTable(rows: PsRow[]): string {
   if (!rows.length) return 'no processes (the file declares no run:)\n';
-  const head = ['NAME', 'NAMESPACE', 'PID', 'STATUS', 'UPTIME', 'READY'];
-  const body = rows.map((r) => [r.name, r.namespace, r.pid ? String(r.pid) : '-', r.status + (r.declared ? '' : ' (not in the file)'), r.uptime !== undefined ? uptimeText(r.uptime) : '-', r.status === 'running' ? (r.ready ? 'yes' : 'no') : '-']);
+  const head = ['NAME', 'NAMESPACE', 'PID', 'STATUS', 'UPTIME', 'RESTARTS', 'READY'];
+  const body = rows.map((r) => [r.name, r.namespace, r.pid ? String(r.pid) : '-', r.status + (r.declared ? '' : ' (not in the file)'), r.uptime !== undefined ? uptimeText(r.uptime) : '-', String(r.restarts), r.status === 'running' ? (r.ready ? 'yes' : 'no') : '-']);
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   return [head, ...body].map((cols) => cols.map((c, i) => (i === cols.length - 1 ? c : c.padEnd(w[i]))).join('  ')).join('\n') + '\n';
 }

@@ -42,6 +42,8 @@ describe('golden replay', () => {
       `golden replay: no recorded answer for ip -json -d -batch - with stdin "${lines}\\n"`);
     await expect(kernel.identity('elsewhere')).rejects.toThrow('golden replay: no recorded answer for the identity of namespace elsewhere');
     expect(() => kernel.procSys('/proc/sys/net/ipv4/tcp_rmem')).toThrow('golden replay: no recorded answer for the host\'s /proc/sys/net/ipv4/tcp_rmem');
+    expect(() => kernel.inProcess({ name: 'process', ns: 'host', tool: 'procfs', args: ['lab', 'x'], what: '', absent: /(?!)/, pkg: '' }))
+      .toThrow('golden replay: no recorded answer for topo\'s own read procfs lab x');
   });
 
   it('a kind\'s ip line is recorded with the batch it joins, and replayed under its name', async () => {
@@ -50,7 +52,7 @@ describe('golden replay', () => {
       run: async (argv, opts) => argv.includes('-batch')
         ? { stdout: (opts?.input ?? '').split('\n').filter(Boolean).map((l) => `${answer(l)}\n`).join(''), stderr: '', exitCode: 0 }
         : { stdout: '[]', stderr: '', exitCode: 0 },
-      procSys: () => '0\n', identity: async () => undefined,
+      procSys: () => '0\n', identity: async () => undefined, inProcess: () => undefined,
     });
     const req = { namespaces: [], sysctls: {}, ipReads: [{ name: 'x:rules', line: 'rule show' }] };
     const live = await readLive(reads.run, req);

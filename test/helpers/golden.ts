@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { labIdentity } from '../../src/core/lab.js';
 import { emptyState, type StateRecord } from '../../src/core/state.js';
 import type { KindContext } from '../../src/core/kind.js';
+import type { ToolRead } from '../../src/core/live.js';
 import type { RunOptions, RunResult, Runner } from '../../src/io/runner.js';
 import { conflictError, foreignInsideError } from '../../src/ops/conflicts.js';
 import { planDestroy } from '../../src/ops/destroy.js';
@@ -22,6 +23,8 @@ export interface KernelReads {
   run: Runner;
   procSys: (path: string) => string;
   identity: (ns: string) => Promise<string | undefined>;
+  /** The reads topo makes itself (ToolRead tools 'file' and 'procfs'). */
+  inProcess: (r: ToolRead) => unknown;
 }
 
 /** reads.json: every read a planning pass made, with its answer. */
@@ -32,15 +35,18 @@ export interface Recording {
   procSys: Record<string, string | null>;
   /** Namespace identities (io/netns-identity.ts) by name; null: the namespace has no name (any more). */
   identities: Record<string, string | null>;
+  /** The reads topo makes itself, by tool and arguments (`procfs lab ns...`): their result (null for none). */
+  inProcess?: Record<string, unknown>;
 }
 
 const keyOf = (argv: string[], input?: string) => JSON.stringify([argv, input ?? '']);
+const toolKey = (r: ToolRead) => [r.tool, ...r.args].join(' ');
 const describeRead = (argv: string[], input?: string) =>
   `${argv.join(' ')}${input ? ` with stdin ${JSON.stringify(input.length > 200 ? `${input.slice(0, 200)}...` : input)}` : ''}`;
 
 /** The kernel's reads, each one recorded (with its answer) as it is made. */
 export function recorder(kernel: KernelReads): { reads: KernelReads; recording: Recording } {
-  const recording: Recording = { commands: [], procSys: {}, identities: {} };
+  const recording: Recording = { commands: [], procSys: {}, identities: {}, inProcess: {} };
   const seen = new Map<string, RunResult>();
   const run = async (argv: string[], opts?: RunOptions) => {
     const r = await kernel.run(argv, opts);
@@ -65,7 +71,13 @@ export function recorder(kernel: KernelReads): { reads: KernelReads; recording: 
     recording.identities[ns] = id ?? null;
     return id;
   };
-  return { reads: { run, procSys, identity }, recording };
+  // Results go through JSON as the replay reads them back (undefined, "nothing there", as null).
+  const inProcess = (r: ToolRead) => {
+    const v = kernel.inProcess(r);
+    recording.inProcess![toolKey(r)] = v === undefined ? null : JSON.parse(JSON.stringify(v));
+    return v;
+  };
+  return { reads: { run, procSys, identity, inProcess }, recording };
 }
 
 /** Answers from a recording; a read it holds no answer for is an error naming it. */
@@ -88,6 +100,11 @@ export function replayer(rec: Recording): KernelReads {
       if (!(ns in rec.identities)) throw missing(`the identity of namespace ${ns}`);
       return rec.identities[ns] ?? undefined;
     },
+    inProcess: (r) => {
+      const k = toolKey(r);
+      if (!rec.inProcess || !(k in rec.inProcess)) throw missing(`topo's own read ${k}`);
+      return rec.inProcess[k] ?? undefined;
+    },
   };
 }
 
@@ -96,7 +113,8 @@ export function recordingJson(rec: Recording): string {
   const commands = [...rec.commands].sort((a, b) => keyOf(a.argv, a.input).localeCompare(keyOf(b.argv, b.input)));
   const sorted = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
   return `{\n "commands": [\n${commands.map((c) => `  ${JSON.stringify(c)}`).join(',\n')}\n ],\n`
-    + ` "procSys": ${JSON.stringify(sorted(rec.procSys))},\n "identities": ${JSON.stringify(sorted(rec.identities))}\n}\n`;
+    + ` "procSys": ${JSON.stringify(sorted(rec.procSys))},\n "identities": ${JSON.stringify(sorted(rec.identities))}`
+    + `${rec.inProcess && Object.keys(rec.inProcess).length ? `,\n "inProcess": ${JSON.stringify(sorted(rec.inProcess))}` : ''}\n}\n`;
 }
 
 /** The case's file, validated (or another text of it). */
@@ -114,7 +132,7 @@ export const caseInfo = (dir: string) => JSON.parse(readFileSync(join(dir, 'case
  * destroy would refuse to run it (objects the lab doesn't own in the way) if they would.
  */
 export async function planCase(dir: string, kernel: KernelReads, ctx: KindContext, topo = caseTopology(dir)): Promise<string> {
-  const read = { procSys: kernel.procSys, identity: kernel.identity };
+  const read = { procSys: kernel.procSys, identity: kernel.identity, inProcess: kernel.inProcess };
   const obs: Observed = caseInfo(dir).destroy
     ? await planDestroy(kernel.run, ctx, Object.keys(topo.namespaces ?? {}), read)
     : await observe(kernel.run, topo, ctx, [], read);

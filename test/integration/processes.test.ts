@@ -7,37 +7,20 @@
 // The processes live in the sandbox's namespaces but not under it (they are no children of the sandbox's process):
 // each test's lab has a name of its own, and afterEach kills, by pid, every process still carrying that name's
 // marker, so nothing outlives the test.
-import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Sandbox } from '../helpers/sandbox.js';
 import { withoutProgress } from '../helpers/progress.js';
 import { tcpConnect } from '../helpers/tcp.js';
 import { scratchDir } from '../helpers/scratch.js';
+import { alive, killMarked, marked } from '../helpers/lab-procs.js';
 
 let sb: Sandbox, lab: string, n = 0;
 beforeEach(async () => { sb = await Sandbox.create(); lab = `procs-${process.pid}-${++n}`; });
-afterEach(async () => {
-  for (const p of marked(lab)) { try { process.kill(p.pid, 'SIGKILL'); } catch { /* gone */ } }
-  await sb.close();
-});
+afterEach(async () => { killMarked(lab); await sb.close(); });
 
-/** Processes on the machine whose environment says TOPO_LAB=<lab> (read by the test from /proc, as root). */
-function marked(name: string): { pid: number; run: string; spec: string }[] {
-  const out: { pid: number; run: string; spec: string }[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    let env: string[];
-    try { env = readFileSync(`/proc/${d}/environ`, 'utf8').split('\0'); } catch { continue; }
-    if (!env.includes(`TOPO_LAB=${name}`)) continue;
-    try { if (/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${d}/stat`, 'utf8'))) continue; } catch { continue; }
-    const get = (k: string) => env.find((e) => e.startsWith(`${k}=`))?.slice(k.length + 1) ?? '';
-    out.push({ pid: Number(d), run: get('TOPO_RUN'), spec: get('TOPO_SPEC') });
-  }
-  return out;
-}
 const pidOf = (run: string) => { const ps = marked(lab).filter((p) => p.run === run); expect(ps.length, `processes ${run}`).toBe(1); return ps[0].pid; };
-const alive = (pid: number) => { try { return !/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8')); } catch { return false; } };
 
 /** A node server on `port` that writes "hello from <who>" to each connection and closes it; says so on stdout. */
 const server = (port: number, who: string) => ({

@@ -47,6 +47,22 @@ describe('process kind', () => {
     expect(shown(steps(topo(), withProcs(running.slice(1))))).toEqual([`create web [run] spawn:host:start a web ${LAB}`]);
   });
 
+  it('started by an apply killed before its ready check passed ("starting" in its pid file): its check is waited for, the same process', () => {
+    const running = [ours(10, 'web', WEB), ours(11, 'app', APP)];
+    const st = steps(topo(), withProcs(running, { web: { pid: 10, start: 1010, starting: true }, app: { pid: 11, start: 1011 } }));
+    expect(shown(st)).toEqual([`update web [run] spawn:host:ready a web ${LAB}`]);
+    expect(st[0].fields).toEqual([['ready', 'not checked', 'checked']]);
+    expect(JSON.parse(st[0].cmds[0].input!)).toMatchObject({ ready: { tcp: 80 }, timeout: 5 });
+    // Killed before the pid was written down (the file says "starting" alone): the process found is that one.
+    expect(shown(steps(topo(), withProcs(running, { web: { pid: 0, start: 0, starting: true } })))).toEqual([`update web [run] spawn:host:ready a web ${LAB}`]);
+    // The pid file names another process (the pid was reused): not that one's check.
+    expect(steps(topo(), withProcs(running, { web: { pid: 10, start: 999, starting: true } }))).toEqual([]);
+    // A changed spec restarts it as before.
+    expect(shown(steps(topo({ app: APP, web: { ...WEB, env: { A: '1' } } }), withProcs(running, { web: { pid: 10, start: 1010, starting: true } })))).toEqual([
+      `update web [run] spawn:host:stop a web ${LAB}; spawn:host:start a web ${LAB}`,
+    ]);
+  });
+
   it('removed from the file, or the lab destroyed: stopped in the stop stage, before anything else', () => {
     const running = [ours(10, 'web', WEB), ours(11, 'app', APP)];
     expect(shown(steps(topo({ web: WEB }), withProcs(running)))).toEqual([`delete app [stop] spawn:host:stop a app ${LAB}`]);

@@ -1,6 +1,7 @@
 // run: in the file: what the schema refuses (a spec without cmd, an unknown key, a port out of range) and what the
 // process kind's check does (after: naming no process, with did-you-mean; itself; a cycle; ready with no check or
-// several; relative paths; a bad timeout; a process on host; a name used twice), each at its line:col.
+// several; relative paths; a bad timeout; a process on host; a name used twice; a user or group unknown to the
+// machine; restart settings without restart: on-failure), each at its line:col.
 import { describe, expect, it } from 'vitest';
 import type { Problem } from '../../src/errors.js';
 import { formatProblems, validateText } from '../../src/validate/index.js';
@@ -33,7 +34,10 @@ describe('run: valid', () => {
 describe('run: refused', () => {
   it('by the schema: no cmd, an unknown key, a port out of range', () => {
     expect(problems(lab('web: { env: { A: "1" } }'))).toEqual([expect.stringMatching(/^5:12 error: .*cmd/)]);
-    expect(problems(lab('web: { cmd: "x", restart: always }'))).toEqual([expect.stringMatching(/^5:24 error: unknown key "restart"/)]);
+    expect(problems(lab('web: { cmd: "x", restrat: no }'))).toEqual([expect.stringMatching(/^5:24 error: unknown key "restrat"/)]);
+    expect(problems(lab('web: { cmd: "x", restart: always }'))).toEqual([expect.stringMatching(/^5:33 error: .*(no|on-failure)/)]);
+    expect(problems(lab('web: { cmd: "x", restart: on-failure, max_restarts: 0 }'))).toEqual([expect.stringMatching(/^5:59 error: /)]);
+    expect(problems(lab('web: { cmd: "x", user: "a:b" }'))).toEqual([expect.stringMatching(/^5:30 error: /)]);
     expect(problems(lab('web: { cmd: "x", ready: { tcp: 70000 } }'))).toEqual([expect.stringMatching(/^5:38 error: /)]);
   });
 
@@ -55,6 +59,26 @@ describe('run: refused', () => {
       '5:49 error: ready file "run/x" is not an absolute path',
       expect.stringMatching(/^5:65 error: timeout "forever" is not a duration/),
     ]);
+  });
+
+  it('user and group unknown to this machine (did you mean), numbers taken as they are; restart settings without restart', () => {
+    const known = { users: new Set(['root', 'nobody', 'www-data']), groups: new Set(['root', 'nogroup']) };
+    const withUsers = (text: string) => validateText(text, 'lab.yaml', { knownUsers: known }).problems
+      .map((p) => `${at(p)} ${formatProblems('lab.yaml', [p]).split('\n')[0].replace(/^lab\.yaml:\d+:\d+: /, '')}`);
+    expect(withUsers(lab('web: { cmd: "x", user: nobdy, group: nogrop }\nn: { cmd: "y", user: 4242, group: 77 }\nw: { cmd: "z", user: www-data }'))).toEqual([
+      '5:30 error: user "nobdy" is not in this machine\'s /etc/passwd (did you mean "nobody"?)',
+      '5:44 error: group "nogrop" is not in this machine\'s /etc/group (did you mean "nogroup"?)',
+    ]);
+    // Without the machine's names (not read), not checked.
+    expect(problems(lab('web: { cmd: "x", user: nobdy }'))).toEqual([]);
+    expect(problems(lab('web: { cmd: "x", max_restarts: 3, restart_delay: 2s }'))).toEqual([
+      '5:24 error: max_restarts is for restart: on-failure (this process is not restarted) |   hint: add restart: on-failure, or drop it',
+      '5:41 error: restart_delay is for restart: on-failure (this process is not restarted) |   hint: add restart: on-failure, or drop it',
+    ]);
+    expect(problems(lab('web: { cmd: "x", restart: on-failure, restart_delay: 0 }'))).toEqual([
+      expect.stringMatching(/^5:60 error: restart_delay 0 is not a duration of more than 0/),
+    ]);
+    expect(problems(lab('web: { cmd: "x", restart: on-failure, max_restarts: 3, restart_delay: 100ms }'))).toEqual([]);
   });
 
   it('a process on host; a name used in two namespaces', () => {
