@@ -39,9 +39,21 @@ export async function testCmd(file: string, o: OutputOpts & { timeout?: string; 
   return r.ok ? EXIT.OK : EXIT.FAILED;
 }
 
+/** A command in one of the lab's namespaces; without one, an interactive shell whose prompt names the lab and namespace. */
 export async function execCmd(file: string, ns: string, command: string[]): Promise<number> {
   const spec = await loadSpec(file);
-  return (await (await import('../api/host.js')).exec(spec, ns, command, { stdio: 'inherit' })).exitCode;
+  const { exec } = await import('../api/host.js');
+  if (command.length) return (await exec(spec, ns, command, { stdio: 'inherit' })).exitCode;
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const rcDir = mkdtempSync(`${tmpdir()}/topo-shell-`);
+  try {
+    const shell = (await import('./shell.js')).interactiveShell(`(${spec.name}:${ns}) `, rcDir);
+    Object.assign(process.env, shell.env); // the shell inherits topo's environment
+    return (await exec(spec, ns, shell.argv, { stdio: 'inherit' })).exitCode;
+  } finally {
+    rmSync(rcDir, { recursive: true, force: true });
+  }
 }
 
 export async function linkCmd(state: 'up' | 'down', file: string, ns: string, iface: string, o: OutputOpts & { for?: number }): Promise<number> {

@@ -74,9 +74,9 @@ program.command('test').argument('<file>').description("run the lab's connectivi
   .option('--junit <file>', 'also write the results as JUnit XML to FILE (for CI dashboards)')
   .addOption(host())
   .option('--json', 'print one JSON document').action(wrap(async (f: string, o) => (await extra()).testCmd(f, o)));
-program.command('exec').argument('<file>').argument('<namespace>').argument('<command...>')
-  .usage('<file> <namespace> -- <command> [args...]')
-  .description("run a command inside one of the lab's namespaces (stdin, stdout, stderr and exit code passed through)")
+program.command('exec').argument('<file>').argument('<namespace>').argument('[command...]')
+  .usage('<file> <namespace> [-- <command> [args...]]')
+  .description("run a command inside one of the lab's namespaces (stdin, stdout, stderr and exit code passed through); without one, an interactive shell ($SHELL) whose prompt names the lab and namespace")
   .allowUnknownOption()
   .action(wrap(async (f: string, ns: string, cmd: string[]) => (await extra()).execCmd(f, ns, cmd)));
 program.command('link').addArgument(new Argument('<state>', 'down or up').choices(['down', 'up'])).argument('<file>').argument('<namespace>').argument('<interface>')

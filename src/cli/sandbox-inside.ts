@@ -5,11 +5,11 @@
 import { Socket } from 'node:net';
 import { chmodSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
-import { basename } from 'node:path';
 import { constants } from 'node:os';
 import { EXIT, TopoError } from '../errors.js';
 import type { Plan } from '../model.js';
 import { load } from './commands.js';
+import { interactiveShell, shQuote } from './shell.js';
 import { rendererFor } from './output.js';
 import { nsInode, type SandboxOpts } from './sandbox.js';
 
@@ -70,37 +70,21 @@ export async function insideCmd(file: string, command: string[], o: SandboxOpts)
   if (command.length) return runChild(command, env);
   say(o, `\nSandbox: lab "${topo.name}" is up; its namespaces: ${Object.keys(topo.namespaces ?? {}).join(', ') || '(none)'}.\n`
     + `Try: topo show ${file}, topo exec ${file} NS -- CMD, ip netns exec NS CMD. Exit the shell to throw everything away.\n`);
-  return runChild(shellArgv(topo.name), env);
+  const shell = interactiveShell(`(sandbox ${topo.name}) `, '/run/topo-sandbox');
+  return runChild(shell.argv, { ...env, ...shell.env });
 }
 
 /** `topo` on the PATH (the same topo, whatever the sandbox's PATH says), and the lab's name in TOPO_SANDBOX. */
 function sandboxEnv(lab: string): NodeJS.ProcessEnv {
   mkdirSync(BIN, { recursive: true });
-  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-  writeFileSync(`${BIN}/topo`, `#!/bin/sh\nexec ${q(process.execPath)} ${q(realpathSync(process.argv[1]!))} "$@"\n`);
+  writeFileSync(`${BIN}/topo`, `#!/bin/sh\nexec ${shQuote(process.execPath)} ${shQuote(realpathSync(process.argv[1]!))} "$@"\n`);
   chmodSync(`${BIN}/topo`, 0o755);
   return { ...process.env, PATH: `${BIN}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}`, TOPO_SANDBOX: lab, TOPO_STATE_DIR: '/run/topo' };
 }
 
-/**
- * $SHELL (or sh), interactive, with a prompt naming the lab. bash reads ~/.bashrc, which usually sets PS1: it
- * gets an rc file that reads ~/.bashrc first, then puts the lab in front of the prompt; other shells get PS1.
- */
-function shellArgv(lab: string): string[] {
-  const shell = process.env.SHELL || 'sh';
-  const tag = `(sandbox ${lab}) `;
-  if (basename(shell) === 'bash') {
-    const rc = '/run/topo-sandbox/bashrc';
-    writeFileSync(rc, `[ -f ~/.bashrc ] && . ~/.bashrc\nPS1='${tag}'"\${PS1:-\\\\$ }"\n`);
-    return [shell, '--rcfile', rc, '-i'];
-  }
-  process.env.PS1 = `${tag}# `;
-  return [shell, '-i'];
-}
-
 /** Runs argv with the terminal passed through; its exit status (128 + signal number when killed by one). */
 async function runChild(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const child = spawn(argv[0]!, argv.slice(1), { stdio: 'inherit', env: { ...env, ...(process.env.PS1 ? { PS1: process.env.PS1 } : {}) } });
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: 'inherit', env });
   // Ctrl-C is the child's to handle; this topo waits for it.
   const ignore = () => undefined;
   process.on('SIGINT', ignore).on('SIGQUIT', ignore);

@@ -1,12 +1,13 @@
 // The library (dist/api.mjs, the package's `exports`) against the real kernel. Its calls run in the process that
 // makes them, so each script here runs inside the test's Sandbox (node, with the script written to a scratch file).
 // Sandbox mode makes a sandbox of its own: nested in the test's, whose state before and after is compared.
-import { chmodSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ROOT, Sandbox, example } from '../helpers/sandbox.js';
 import { scratchDir } from '../helpers/scratch.js';
+import { holders, leftAfterKill } from '../helpers/ns-holders.js';
 
 let sb: Sandbox;
 beforeEach(async () => { sb = await Sandbox.create(); });
@@ -130,13 +131,7 @@ describe('sandbox mode', () => {
     expect(inodes).toHaveLength(3);
     expect(holders(inodes).length).toBeGreaterThan(0);
     child.kill('SIGKILL');
-    let left = holders(inodes);
-    for (let i = 0; i < 200 && left.length; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      left = holders(inodes);
-    }
-    // (were the sandbox to outlive the script, its processes are this test's: ended here, then reported)
-    for (const h of left) try { process.kill(Number(h.split(' ')[0]), 'SIGKILL'); } catch { /* gone */ }
+    const left = await leftAfterKill(inodes);
     child.stdout!.destroy();
     await child.catch(() => undefined);
     expect(left).toEqual([]);
@@ -144,13 +139,3 @@ describe('sandbox mode', () => {
   });
 });
 
-/** Processes (anywhere on the machine) in a namespace whose inode is one of these. */
-function holders(inodes: number[]): string[] {
-  const out: string[] = [];
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    for (const kind of ['net', 'mnt']) {
-      try { if (inodes.includes(statSync(`/proc/${pid}/ns/${kind}`).ino)) out.push(`${pid} ${kind}`); } catch { /* gone */ }
-    }
-  }
-  return out;
-}

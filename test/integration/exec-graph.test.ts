@@ -1,8 +1,9 @@
-// `topo exec` passes stdin, stdout, stderr and the exit status through and refuses namespaces the file doesn't
-// declare (inside the sandbox); `topo graph` prints Mermaid, DOT that Graphviz accepts, and SVG, and says how
-// to install Graphviz when `dot` is missing (graph reads only the file: no kernel access, no sandbox needed).
+// `topo exec` passes stdin, stdout, stderr and the exit status through, opens a shell without a command, and
+// refuses namespaces the file doesn't declare (inside the sandbox); `topo graph` prints Mermaid, DOT that Graphviz
+// accepts, and SVG, and says how to install Graphviz when `dot` is missing (graph reads only the file: no kernel
+// access, no sandbox needed).
 import { execa } from 'execa';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { graphMermaid } from '../../src/render/graph.js';
@@ -36,6 +37,19 @@ describe('topo exec (sandbox)', () => {
 
     const killed = await sb.topo(['exec', TWO, 'ns1', '--', 'sh', '-c', 'kill -TERM $$']);
     expect(killed.exitCode).toBe(143);
+  });
+
+  it('without a command: an interactive shell ($SHELL, or sh) in the namespace, its prompt naming the lab and namespace', async () => {
+    expect((await sb.topo(['apply', TWO])).exitCode).toBe(0);
+    const ns1 = (await sb.run(['ip', 'netns', 'exec', 'ns1', 'readlink', '/proc/self/ns/net'])).stdout;
+    const tmp = scratchDir('topo-exec-shell'); // where bash's rc file goes, and is removed from
+    for (const shell of ['/bin/bash', '/bin/sh', '']) {
+      const r = await sb.run([process.execPath, TOPO, 'exec', TWO, 'ns1'], { input: 'readlink /proc/self/ns/net; exit 4\n', env: { SHELL: shell, TMPDIR: tmp } });
+      expect(r.exitCode, `${shell}: ${r.stderr}`).toBe(4);
+      expect(r.stdout, shell).toBe(ns1);
+      expect(r.stderr, shell).toContain('(two-ns:ns1) ');
+    }
+    expect(readdirSync(tmp)).toEqual([]);
   });
 
   it('refuses a namespace the file does not declare, and one that is not created yet', async () => {

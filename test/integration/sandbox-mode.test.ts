@@ -2,12 +2,13 @@
 // through, and nothing left behind, also when topo is killed with SIGKILL. topo sandbox makes its own namespaces;
 // here it runs inside the test's Sandbox (namespaces nest), whose state before and after is compared, so even a
 // bug in it could not reach the machine.
-import { readdirSync, statSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Sandbox, TOPO, example } from '../helpers/sandbox.js';
 import { scratchDir } from '../helpers/scratch.js';
+import { holders, leftAfterKill } from '../helpers/ns-holders.js';
 
 let sb: Sandbox;
 beforeEach(async () => { sb = await Sandbox.create(); });
@@ -98,14 +99,7 @@ describe('topo sandbox', () => {
     expect(inodes).toHaveLength(3);
     expect(holders(inodes).length).toBeGreaterThan(0);
     child.kill('SIGKILL');
-    // The kernel ends them right away, but they are reaped asynchronously: look until none is left.
-    let left = holders(inodes);
-    for (let i = 0; i < 200 && left.length; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      left = holders(inodes);
-    }
-    // (were the sandbox to outlive topo, its processes are this test's: ended here, then reported)
-    for (const h of left) try { process.kill(Number(h.split(' ')[0]), 'SIGKILL'); } catch { /* gone */ }
+    const left = await leftAfterKill(inodes);
     child.stdout!.destroy();
     await child.catch(() => undefined);
     expect(left).toEqual([]);
@@ -136,13 +130,3 @@ describe('topo sandbox', () => {
   });
 });
 
-/** Processes (anywhere on the machine) in a namespace whose inode is one of these. */
-function holders(inodes: number[]): string[] {
-  const out: string[] = [];
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    for (const kind of ['net', 'mnt']) {
-      try { if (inodes.includes(statSync(`/proc/${pid}/ns/${kind}`).ino)) out.push(`${pid} ${kind}`); } catch { /* gone */ }
-    }
-  }
-  return out;
-}
