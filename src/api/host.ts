@@ -6,7 +6,7 @@ import { LAB_NAME } from '../core/names.js';
 import type { Renderer } from '../io/execute.js';
 import type { Observed } from '../ops/observe.js';
 import type { TestReport } from '../ops/test-run.js';
-import type { ApplyDocument, DestroyDocument, ExecResult, PlanDocument, ShowDocument, TestDocument, TopoEvent } from './documents.js';
+import { FORMAT_VERSION, versioned, type ApplyDocument, type DestroyDocument, type ExecResult, type PlanDocument, type ShowDocument, type TestDocument, type TopoEvent } from './documents.js';
 import { asStepError } from './errors.js';
 import { requireRoot } from './privilege.js';
 import type { LabSpec } from './source.js';
@@ -54,7 +54,7 @@ export async function planned(spec: LabSpec): Promise<Observed> {
 
 export async function plan(spec: LabSpec): Promise<PlanDocument> {
   const { planJson } = await import('../render/plan.js');
-  return { ...planJson((await planned(spec)).plan), warnings: [...spec.warnings] };
+  return versioned({ ...planJson((await planned(spec)).plan), warnings: [...spec.warnings] });
 }
 
 export async function apply(spec: LabSpec, o: ApplyOptions = {}): Promise<ApplyDocument> {
@@ -75,7 +75,7 @@ export async function apply(spec: LabSpec, o: ApplyOptions = {}): Promise<ApplyD
     return done;
   }).catch((e: unknown) => { throw asStepError(e); });
   const tests = o.test ? await test(spec) : undefined;
-  return { ok: tests?.ok ?? true, lab: r.lab, changed: r.changed, ms: r.ms, plan: planJson(r.plan),
+  return { format_version: FORMAT_VERSION, ok: tests?.ok ?? true, lab: r.lab, changed: r.changed, ms: r.ms, plan: planJson(r.plan),
     warnings: [...spec.warnings, ...firewall, ...r.warnings], ...(tests ? { tests } : {}) };
 }
 
@@ -98,11 +98,11 @@ export async function destroyLab(lab: string, namespaces: string[], o: DestroyOp
   const r = await withLabLock(lab, { waitSeconds: o.waitSeconds ?? DEFAULT_WAIT_SECONDS },
     () => destroyOwned(lab, { run, renderer: o.renderer ?? 'silent', declaredNamespaces: namespaces, onEvent: o.onEvent, onPlan }))
     .catch((e: unknown) => { throw asStepError(e); });
-  return { ok: true, lab, changed: r.changed, ms: r.ms, plan: planJson(r.plan), warnings: r.warnings };
+  return versioned({ lab, changed: r.changed, ms: r.ms, plan: planJson(r.plan), warnings: r.warnings });
 }
 
 export async function show(spec: LabSpec): Promise<ShowDocument> {
-  return (await import('../render/show.js')).showJson(await observed(spec, 'topo show'));
+  return versioned((await import('../render/show.js')).showJson(await observed(spec, 'topo show')));
 }
 
 /** The lab's tests (its `tests:`), run: the report the CLI renders as a table. */
@@ -113,7 +113,7 @@ export async function testReport(spec: LabSpec, o: TestOptions = {}): Promise<Te
 }
 
 export async function test(spec: LabSpec, o: TestOptions = {}): Promise<TestDocument> {
-  return (await import('../render/test-table.js')).testJson(await testReport(spec, o));
+  return versioned((await import('../render/test-table.js')).testJson(await testReport(spec, o)));
 }
 
 /** argv run in one of the lab's namespaces (or "host"), refused unless the lab made it (see ops/exec.ts). */

@@ -2,6 +2,7 @@
 // (listr2, see io/progress.ts) and errors to standard error. Progress is redrawn in place when standard error
 // is a terminal, plain lines otherwise.
 import type { Renderer } from '../io/execute.js';
+import { versioned } from '../api/documents.js';
 
 export interface OutputOpts { json?: boolean; quiet?: boolean }
 
@@ -19,9 +20,8 @@ export function emit(o: OutputOpts, text: () => string, json: () => object): voi
   process.stdout.write(o.json ? `${JSON.stringify(jsonDocument(json()), null, 2)}\n` : text());
 }
 
-/** The version of the JSON documents' format: raised when a field changes meaning or goes away (new fields don't). */
-export const FORMAT_VERSION = 1;
-export const jsonDocument = (doc: object): object => ({ format_version: FORMAT_VERSION, ok: true, ...doc });
+/** A document with its format's version and `ok` (the library's documents have them already: see api/documents.ts). */
+export const jsonDocument = (doc: object): object => versioned(doc);
 
 /**
  * A reader that goes away (`topo apply F | head -1`, `grep -m1`, a CI log step that stops reading) makes every

@@ -61,6 +61,8 @@ describe('the library in this process\'s namespaces', () => {
     expect(out.input).toEqual({ exitCode: 0, stdout: 'through stdin', stderr: '' });
     expect(out.undeclared).toMatchObject({ cls: 'TopoError', code: 'E_USAGE', exitCode: 64 });
     expect(out.again).toMatchObject({ ok: true, changed: false, plan: { changes: [] } });
+    // Each document the CLI's --json prints, versioned the same way.
+    for (const doc of ['plan', 'apply', 'show', 'test', 'again']) expect(out[doc], doc).toMatchObject({ format_version: 1, ok: true });
     // The kernel, read back here.
     expect(await sb.netns()).toEqual(['ns1', 'ns2']);
     const addr = await sb.ipJson('ns1', 'addr', 'show', 'dev', 'veth1');
