@@ -1,11 +1,15 @@
 #!/usr/bin/env node
-// `npm test` needs, besides Node: root, iproute2 (ip, with netns), util-linux (unshare, nsenter, flock, setpriv, prlimit), perl, procps (sysctl),
-// nftables (nft), iputils-ping (ping), graphviz (dot) and python3 (examples/web-server.yaml's server), zsh and fish (the completion scripts are tested in each shell), openssl (the https tests' certificates), OpenSSH (ssh,
-// ssh-keygen, sshd: the simulated hosts of test/helpers/hosts.ts; the tests start their own sshd in a sandbox). On a fresh Debian machine the missing ones are installed
-// here with apt-get, so the test command works as written. Nothing is skipped: a missing tool fails the run.
-// `npm run test:unit` (no root, no kernel) doesn't run this: npm runs `pretest` before `npm test` only.
+// `npm test` needs, besides Node: root, iproute2 (ip, with netns), util-linux (unshare, nsenter, flock, setpriv,
+// prlimit), perl, procps (sysctl), nftables (nft), iputils-ping (ping), graphviz (dot), python3
+// (examples/web-server.yaml's server), zsh and fish (the completion scripts are tested in each shell), openssl (the
+// https tests' certificates) and OpenSSH (ssh, ssh-keygen, sshd: the simulated hosts of test/helpers/hosts.ts, whose
+// tests start their own sshd in a sandbox). On a fresh Debian machine the missing ones are installed here with
+// apt-get, so the test command works as written; nothing is skipped: a missing tool fails the run. Installing a
+// package never starts its service here (policy-rc.d says no for the install's length): openssh-server must not
+// start a system sshd on the machine's real network. `npm run test:unit` (no root, no kernel) doesn't run this:
+// npm runs `pretest` before `npm test` only.
 import { execFileSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, existsSync, rmSync, writeFileSync } from 'node:fs';
 
 const NEED = {
   ip: 'iproute2', unshare: 'util-linux', nsenter: 'util-linux', flock: 'util-linux', setpriv: 'util-linux', prlimit: 'util-linux',
@@ -24,11 +28,19 @@ const missing = [...new Set(Object.entries(NEED).filter(([c]) => !has(c)).map(([
 if (missing.length) {
   console.log(`installing test dependencies: ${missing.join(' ')}`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  // Debian's maintainer scripts ask invoke-rc.d, which asks this file, before starting a service: 101 = not allowed.
+  const POLICY = '/usr/sbin/policy-rc.d';
+  const ours = !existsSync(POLICY);
+  if (ours) writeFileSync(POLICY, '#!/bin/sh\n# written by topo\'s test setup while it installs packages: start no service\nexit 101\n', { mode: 0o755 });
   try {
-    execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
-  } catch {
-    execFileSync('apt-get', ['update'], { stdio: 'inherit', env });
-    execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
+    try {
+      execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
+    } catch {
+      execFileSync('apt-get', ['update'], { stdio: 'inherit', env });
+      execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
+    }
+  } finally {
+    if (ours) rmSync(POLICY, { force: true });
   }
   const still = Object.keys(NEED).filter((c) => !has(c));
   if (still.length) { console.error(`still missing after install: ${still.join(', ')}`); process.exit(1); }
