@@ -5,7 +5,6 @@ import type { Topology } from '../model.js';
 import type { TopoEvent } from '../api/documents.js';
 import type { LabSpec } from '../api/source.js';
 import { emit, rendererFor, type OutputOpts } from './output.js';
-import { requireRoot } from './privilege.js';
 
 const api = () => import('../api/host.js');
 

@@ -15,7 +15,7 @@
 // `tc -j -raw qdisc show` per namespace where the file or the record has a shape (-raw: tbf's `limit` in bytes, as
 // the kernel keeps it; without it tc prints a latency computed back from it). All of a namespace's tc commands run
 // as one `tc -batch`.
-import { pointer, unescapeSeg, type Finding } from '../core/finding.js';
+import { unescapeSeg, type Finding } from '../core/finding.js';
 import type { CheckOptions, FieldDiff, Kind, KindContext } from '../core/kind.js';
 import type { LabModel } from '../core/lab-model.js';
 import type { IpLink, ToolRead } from '../core/live.js';

@@ -5,7 +5,7 @@ import { pointer, type Finding } from '../core/finding.js';
 import { parseAddr } from '../core/ip.js';
 import { nsText } from '../core/lab-model.js';
 import { didYouMean } from '../core/suggest.js';
-import { EXPECTS, MAX_TIMEOUT_MS, MAX_UNTIL_MS, TEST_TYPES, durationMs, parseHostPort, parseHttpUrl, testType, type TestType } from '../core/test-targets.js';
+import { EXPECTS, MAX_TIMEOUT_MS, MAX_UNTIL_MS, TEST_TYPES, durationMs, parseHostPort, parseHttpUrl, type TestType } from '../core/test-targets.js';
 import { HOST, type TestSpec, type Topology } from '../model.js';
 import { ifacesOf, type LabIndex } from './lab-index.js';
 
