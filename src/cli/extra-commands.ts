@@ -40,8 +40,8 @@ export async function testCmd(file: string, o: OutputOpts & { timeout?: string; 
 }
 
 /** A command in one of the lab's namespaces; without one, an interactive shell whose prompt names the lab and namespace. */
-export async function execCmd(file: string, ns: string, command: string[]): Promise<number> {
-  const spec = await loadSpec(file);
+export async function execCmd(file: string, ns: string, command: string[], o: { host?: string } = {}): Promise<number> {
+  const spec = await loadSpec(file, o.host);
   const { exec } = await import('../api/host.js');
   if (command.length) return (await exec(spec, ns, command, { stdio: 'inherit' })).exitCode;
   const { mkdtempSync, rmSync } = await import('node:fs');
@@ -56,8 +56,8 @@ export async function execCmd(file: string, ns: string, command: string[]): Prom
   }
 }
 
-export async function linkCmd(state: 'up' | 'down', file: string, ns: string, iface: string, o: OutputOpts & { for?: number }): Promise<number> {
-  const topo = await load(file);
+export async function linkCmd(state: 'up' | 'down', file: string, ns: string, iface: string, o: OutputOpts & { for?: number; host?: string }): Promise<number> {
+  const topo = await load(file, o.host);
   requireRoot('topo link');
   const { setLabLink, linkExit } = await import('../ops/link-state.js');
   if (o.for !== undefined && !o.json) {

@@ -9,7 +9,7 @@ import type { Topology } from '../model.js';
 import { indexLab } from '../validate/lab-index.js';
 import { yamlLib } from '../validate/yaml-lib.js';
 
-const COMMANDS = 'apply, plan, show, test and destroy';
+const COMMANDS = 'apply, plan, show, test, destroy, exec, link, ps and logs';
 
 /** The host a command works on: --host, or the file's only host; undefined for a file without machines:. */
 function chosenHost(hosts: string[], host: string | undefined): string | undefined {

@@ -5,8 +5,8 @@ import { load } from './commands.js';
 import { emit, type OutputOpts } from './output.js';
 import { requireRoot } from './privilege.js';
 
-export async function psCmd(file: string, o: OutputOpts): Promise<number> {
-  const topo = await load(file);
+export async function psCmd(file: string, o: OutputOpts & { host?: string }): Promise<number> {
+  const topo = await load(file, o.host);
   requireRoot('topo ps');
   const { processRows, psTable } = await import('../ops/processes.js');
   const rows = await processRows(topo);
@@ -14,8 +14,8 @@ export async function psCmd(file: string, o: OutputOpts): Promise<number> {
   return EXIT.OK;
 }
 
-export async function logsCmd(file: string, name: string | undefined, o: { follow?: boolean }): Promise<number> {
-  const topo = await load(file);
+export async function logsCmd(file: string, name: string | undefined, o: { follow?: boolean; host?: string }): Promise<number> {
+  const topo = await load(file, o.host);
   requireRoot('topo logs');
   const { logFiles, readFrom } = await import('../ops/processes.js');
   const logs = logFiles(topo, name);

@@ -77,18 +77,22 @@ program.command('test').argument('<file>').description("run the lab's connectivi
 program.command('exec').argument('<file>').argument('<namespace>').argument('[command...]')
   .usage('<file> <namespace> [-- <command> [args...]]')
   .description("run a command inside one of the lab's namespaces (stdin, stdout, stderr and exit code passed through); without one, an interactive shell ($SHELL) whose prompt names the lab and namespace")
+  .addOption(host())
   .allowUnknownOption()
-  .action(wrap(async (f: string, ns: string, cmd: string[]) => (await extra()).execCmd(f, ns, cmd)));
+  .action(wrap(async (f: string, ns: string, cmd: string[], o) => (await extra()).execCmd(f, ns, cmd, o)));
 program.command('link').addArgument(new Argument('<state>', 'down or up').choices(['down', 'up'])).argument('<file>').argument('<namespace>').argument('<interface>')
   .description("take one of the lab's interfaces down or bring it up (failure injection); the next apply puts it back as the file says")
   .option('--for <seconds>', 'wait SECONDS, then put the interface back as it was (a signal puts it back at once)', seconds)
+  .addOption(host())
   .option('--json', 'print one JSON document')
   .action(wrap(async (state: 'up' | 'down', f: string, ns: string, iface: string, o) => (await extra()).linkCmd(state, f, ns, iface, o)));
 program.command('ps').argument('<file>').description("the lab's processes (run:): namespace, pid, status, uptime, ready")
+  .addOption(host())
   .option('--json', 'print one JSON document').action(wrap(async (f: string, o) => (await procs()).psCmd(f, o)));
 program.command('logs').argument('<file>').argument('[name]', 'one process (default: all, each line after its name)')
   .description("what the lab's processes wrote (stdout and stderr), from <state dir>/logs/<lab>/<name>.log")
   .option('-f, --follow', 'go on printing what they write, until interrupted')
+  .addOption(host())
   .action(wrap(async (f: string, name: string | undefined, o) => (await procs()).logsCmd(f, name, o)));
 program.command('graph').argument('<file>').description('print the lab as a diagram: Mermaid (default), Graphviz DOT or SVG')
   .addOption(format('the kind of diagram (svg needs Graphviz)', ['mermaid', 'dot', 'svg'], 'mermaid'))

@@ -48,6 +48,16 @@ describe('--host: one slice, one lab', () => {
     expect(await sb.netns()).toEqual(['a', 'b']);
     expect(await aliases()).toEqual({ ha: 'topo:pair.h1', hb: 'topo:pair.h2' });
     expect((await sb.run(['ls', '/run/topo'])).stdout.split('\n').filter((f) => f.endsWith('.json')).sort()).toEqual(['pair.h1.json', 'pair.h2.json']);
+    // exec, link and ps work on one host's part too: its namespaces by their own names.
+    const execd = await sb.topo(['exec', file, 'a', '--host', 'h1', '--', 'ip', '-json', 'addr', 'show', 'dev', 'va']);
+    expect(execd.exitCode, execd.stderr).toBe(0);
+    expect(JSON.parse(execd.stdout)[0].addr_info.map((x: { local: string }) => x.local)).toContain('10.0.1.1');
+    expect((await sb.topo(['exec', file, 'b', '--host', 'h1', '--', 'true'])).exitCode).toBe(64); // b is h2's
+    expect((await sb.topo(['exec', file, 'a', '--', 'true'])).stderr).toContain('--host works with apply, plan, show, test, destroy, exec, link, ps and logs');
+    expect((await sb.topo(['link', 'down', file, 'b', 'vb', '--host', 'h2'])).exitCode).toBe(0);
+    expect((await sb.ipJson<{ flags: string[] }[]>('b', 'link', 'show', 'dev', 'vb'))[0].flags).not.toContain('UP');
+    expect(json((await sb.topo(['ps', file, '--host', 'h2', '--json'])).stdout)).toMatchObject({ lab: 'pair.h2', processes: [] });
+    expect(json((await sb.topo(['apply', file, '--host', 'h2', '--json'])).stdout)).toMatchObject({ changed: true }); // vb back up
     const d = await sb.topo(['destroy', file, '--host', 'h1', '--json']);
     expect(d.exitCode, d.stderr).toBe(0);
     expect(await sb.netns()).toEqual(['b']);
