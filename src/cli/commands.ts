@@ -5,25 +5,34 @@ import type { Topology } from '../model.js';
 import type { TopoEvent } from '../api/documents.js';
 import type { LabSpec } from '../api/source.js';
 import { emit, rendererFor, type OutputOpts } from './output.js';
+import type { PartOpts } from './instance-option.js';
 
 const api = () => import('../api/host.js');
 
-/** The validated file, or with machines: the part of one host (--host, or the only one; cli/host-option.ts). */
-export async function load(file: string, host?: string): Promise<Topology> {
+/**
+ * The validated file as the command works on it: with machines:, the part of one host (--host, or the only one;
+ * cli/host-option.ts); with --name, a copy of the lab under that name (cli/instance-option.ts).
+ */
+export async function load(file: string, o: PartOpts = {}): Promise<Topology> {
   const { loadTopology } = await import('../validate/index.js');
   const { nftAvailable } = await import('../api/source.js');
-  const { forHost } = await import('./host-option.js');
-  return forHost(await loadTopology(file, { nftAvailable: await nftAvailable() }), host);
+  return partOfFile(await loadTopology(file, { nftAvailable: await nftAvailable() }), o);
 }
 
-/** The file's lab (one host's part, see load) as the library's calls take it, validated as `load` does (show, test, exec). */
-export async function loadSpec(file: string, host?: string): Promise<LabSpec> {
-  const topo = await load(file, host);
+async function partOfFile(topo: Topology, o: PartOpts): Promise<Topology> {
+  const { forInstance, bothParts } = await import('./instance-option.js');
+  if (o.name !== undefined && o.host !== undefined) throw bothParts();
+  return forInstance((await import('./host-option.js')).forHost(topo, o.host), o.name);
+}
+
+/** The file's lab (its part or copy, see load) as the library's calls take it, validated as `load` does (show, test, exec). */
+export async function loadSpec(file: string, o: PartOpts = {}): Promise<LabSpec> {
+  const topo = await load(file, o);
   return { name: topo.name, topology: topo, warnings: [], file };
 }
 
 /** `host`: --host; `whole`: the whole file even when it spans hosts (validate). */
-export interface CheckOpts extends OutputOpts { strict?: boolean; host?: string; whole?: boolean }
+export interface CheckOpts extends OutputOpts, PartOpts { strict?: boolean; whole?: boolean }
 
 /**
  * The file validated, with its warnings: printed on stderr ("lab.yaml:12:7: warning: ..."), or returned for the
@@ -34,7 +43,7 @@ export async function loadChecked(file: string, o: CheckOpts): Promise<{ topo: T
   const whole = await (await import('../api/source.js')).load({ file }, { strict: o.strict });
   const warnings = [...whole.warnings];
   if (warnings.length && !o.json) process.stderr.write(`${formatProblems(file, warnings)}\n`);
-  const topo = o.whole ? whole.topology : (await import('./host-option.js')).forHost(whole.topology, o.host);
+  const topo = o.whole ? whole.topology : await partOfFile(whole.topology, o);
   const spec = { ...whole, name: topo.name, topology: topo };
   return { topo, warnings, spec };
 }
@@ -76,12 +85,12 @@ export async function applyCmd(file: string, o: CheckOpts & { rollback?: boolean
   return tests && !tests.ok ? EXIT.FAILED : EXIT.OK;
 }
 
-export async function destroyCmd(file: string | undefined, o: OutputOpts & { wait?: number; lab?: string; all?: boolean; quiet?: boolean; host?: string }): Promise<number> {
+export async function destroyCmd(file: string | undefined, o: OutputOpts & PartOpts & { wait?: number; lab?: string; all?: boolean; quiet?: boolean }): Promise<number> {
   return (await import('./destroy-commands.js')).destroyCmd(file, o); // FILE (one host's part with --host), --lab NAME or --all
 }
 
-export async function showCmd(file: string, o: OutputOpts & { host?: string }): Promise<number> {
-  const spec = await loadSpec(file, o.host);
+export async function showCmd(file: string, o: OutputOpts & PartOpts): Promise<number> {
+  const spec = await loadSpec(file, o);
   const { showJson, showText } = await import('../render/show.js');
   const obs = await (await api()).observed(spec, 'topo show');
   emit(o, () => showText(obs), () => showJson(obs));

@@ -8,9 +8,10 @@ import { EXIT, TopoError } from '../errors.js';
 import type { DestroyDocument, TopoEvent } from '../api/documents.js';
 import { renderPlanText } from '../render/plan.js';
 import { emit, rendererFor, type OutputOpts } from './output.js';
+import type { PartOpts } from './instance-option.js';
 import { requireRoot } from './privilege.js';
 
-export interface DestroyCliOpts extends OutputOpts { wait?: number; lab?: string; all?: boolean; host?: string }
+export interface DestroyCliOpts extends OutputOpts, PartOpts { wait?: number; lab?: string; all?: boolean }
 
 const usage = (message: string) => new TopoError('E_USAGE', message, EXIT.USAGE,
   { hint: 'topo destroy FILE | topo destroy --lab NAME | topo destroy --all' });
@@ -20,6 +21,7 @@ function checkUsage(file: string | undefined, o: DestroyCliOpts): void {
   const given = [file !== undefined && 'a file', o.lab !== undefined && '--lab', o.all && '--all'].filter(Boolean);
   if (given.length > 1) throw usage(`destroy takes one of a file, --lab NAME or --all, not ${given.join(' and ')}`);
   if (!given.length) throw usage('destroy needs the lab: a file, --lab NAME, or --all for every lab on this machine');
+  if (o.name !== undefined && file === undefined) throw usage('--name goes with a file: topo destroy FILE --name NAME (a copy\'s name is its lab name: topo destroy --lab NAME works too)');
   if (o.lab !== undefined && !LAB_NAME.test(o.lab)) {
     throw usage(`--lab ${JSON.stringify(o.lab)} is not a lab name (lowercase letters, digits and dashes, up to 16; see \`topo ls\`)`);
   }
@@ -31,7 +33,8 @@ export async function destroyCmd(file: string | undefined, o: DestroyCliOpts): P
   const { runProcess: run } = await import('../io/runner.js');
   if (file !== undefined) {
     const { labOf } = await import('./lab-of.js');
-    const { name, namespaces } = await (await import('./host-option.js')).labOfHost(file, await labOf(file), o.host);
+    const { labOfInstance } = await import('./instance-option.js');
+    const { name, namespaces } = labOfInstance(await (await import('./host-option.js')).labOfHost(file, await labOf(file), o.host), o);
     const r = await destroyLab(name, namespaces, o);
     emit(o, () => resultText(r), () => r);
     warn(o, [r]);

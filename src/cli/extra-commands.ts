@@ -6,6 +6,7 @@ import { EXIT, TopoError } from '../errors.js';
 import type { LabSpec } from '../api/source.js';
 import type { Runner } from '../io/runner.js';
 import { load, loadSpec } from './commands.js';
+import { nsOf, type PartOpts } from './instance-option.js';
 import { emit, type OutputOpts } from './output.js';
 import { requireRoot } from './privilege.js';
 
@@ -30,7 +31,7 @@ export async function testCmd(file: string, o: OutputOpts & { timeout?: string; 
   if (!Number.isInteger(timeoutS) || timeoutS < 1 || timeoutS > 60) {
     throw new TopoError('E_USAGE', `--timeout ${o.timeout}: give a whole number of seconds, 1..60`, EXIT.USAGE);
   }
-  const spec = await loadSpec(file, o.host);
+  const spec = await loadSpec(file, o);
   requireRoot('topo test');
   const { runProcess } = await import('../io/runner.js');
   const firewall = await (await import('./firewall-notes.js')).firewallNotes(spec.topology, runProcess, o); // before the tests it may fail
@@ -40,15 +41,16 @@ export async function testCmd(file: string, o: OutputOpts & { timeout?: string; 
 }
 
 /** A command in one of the lab's namespaces; without one, an interactive shell whose prompt names the lab and namespace. */
-export async function execCmd(file: string, ns: string, command: string[], o: { host?: string } = {}): Promise<number> {
-  const spec = await loadSpec(file, o.host);
+export async function execCmd(file: string, given: string, command: string[], o: PartOpts = {}): Promise<number> {
+  const spec = await loadSpec(file, o);
+  const ns = nsOf(o, given);
   const { exec } = await import('../api/host.js');
   if (command.length) return (await exec(spec, ns, command, { stdio: 'inherit' })).exitCode;
   const { mkdtempSync, rmSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const rcDir = mkdtempSync(`${tmpdir()}/topo-shell-`);
   try {
-    const shell = (await import('./shell.js')).interactiveShell(`(${spec.name}:${ns}) `, rcDir);
+    const shell = (await import('./shell.js')).interactiveShell(`(${spec.name}:${given}) `, rcDir);
     Object.assign(process.env, shell.env); // the shell inherits topo's environment
     return (await exec(spec, ns, shell.argv, { stdio: 'inherit' })).exitCode;
   } finally {
@@ -56,8 +58,9 @@ export async function execCmd(file: string, ns: string, command: string[], o: { 
   }
 }
 
-export async function linkCmd(state: 'up' | 'down', file: string, ns: string, iface: string, o: OutputOpts & { for?: number; host?: string }): Promise<number> {
-  const topo = await load(file, o.host);
+export async function linkCmd(state: 'up' | 'down', file: string, given: string, iface: string, o: OutputOpts & PartOpts & { for?: number }): Promise<number> {
+  const topo = await load(file, o);
+  const ns = nsOf(o, given);
   requireRoot('topo link');
   const { setLabLink, linkExit } = await import('../ops/link-state.js');
   if (o.for !== undefined && !o.json) {

@@ -2,11 +2,12 @@
 // (their output, as captured in the lab's state directory); program.ts declares them. Each returns its exit code.
 import { EXIT } from '../errors.js';
 import { load } from './commands.js';
+import type { PartOpts } from './instance-option.js';
 import { emit, type OutputOpts } from './output.js';
 import { requireRoot } from './privilege.js';
 
-export async function psCmd(file: string, o: OutputOpts & { host?: string }): Promise<number> {
-  const topo = await load(file, o.host);
+export async function psCmd(file: string, o: OutputOpts & PartOpts): Promise<number> {
+  const topo = await load(file, o);
   requireRoot('topo ps');
   const { processRows, psTable } = await import('../ops/processes.js');
   const rows = await processRows(topo);
@@ -14,8 +15,8 @@ export async function psCmd(file: string, o: OutputOpts & { host?: string }): Pr
   return EXIT.OK;
 }
 
-export async function logsCmd(file: string, name: string | undefined, o: { follow?: boolean; host?: string }): Promise<number> {
-  const topo = await load(file, o.host);
+export async function logsCmd(file: string, name: string | undefined, o: PartOpts & { follow?: boolean }): Promise<number> {
+  const topo = await load(file, o);
   requireRoot('topo logs');
   const { logFiles, readFrom } = await import('../ops/processes.js');
   const logs = logFiles(topo, name);

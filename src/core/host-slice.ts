@@ -78,8 +78,15 @@ export interface HostSlice {
  */
 export function sliceHost(t: Topology, host: string, model?: LabModel): HostSlice {
   const dflt = defaultHost(t);
-  const on = (ref: string) => (splitNs(ref).host ?? dflt) === host;
-  const local = (ref: string) => splitNs(ref).name;
+  return { host, ...partOf(t, (ref) => (splitNs(ref).host ?? dflt) === host, (ref) => splitNs(ref).name, model) };
+}
+
+/**
+ * The part of the file whose namespaces `on` keeps, each renamed by `local` in every place the file names it
+ * (namespace keys, `namespace:` of bridges, veth ends and macvlan parents, tests' `from` and targets): a host's
+ * slice (sliceHost), or a copy of the whole lab under other names (core/instance.ts).
+ */
+export function partOf(t: Topology, on: (ref: string) => boolean, local: (ref: string) => string, model?: LabModel): Omit<HostSlice, 'host'> {
   const nsBack = new Map<string, string>();
   const namespaces: NonNullable<Topology['namespaces']> = {};
   for (const [ns, spec] of Object.entries(t.namespaces ?? {})) {
@@ -120,7 +127,7 @@ export function sliceHost(t: Topology, host: string, model?: LabModel): HostSlic
     const back = top === 'namespaces' ? nsBack.get(seg) : (top === 'veths' ? vethBack : testBack)[Number(seg)];
     return back === undefined ? path : `/${top}/${back}${tail}`;
   };
-  return { host, topo, fullPath };
+  return { topo, fullPath };
 }
 
 function renamedParents<M extends { parent?: Parent } | null>(macvlans: Record<string, M>, local: (ref: string) => string): Record<string, M> {
