@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Sandbox, example } from '../helpers/sandbox.js';
-import { withoutProgress } from '../helpers/progress.js';
+import { appliedClean, expectNoChanges } from '../helpers/clean-steps.js';
 import { forwarding } from '../helpers/stp.js';
 
 const EXAMPLE = example('bridge-options.yaml');
@@ -27,15 +27,8 @@ async function options(ns: string, dev: string): Promise<Record<string, number>>
   return Object.fromEntries(OPTIONS.map((k) => [k, l.linkinfo.info_data[k]]));
 }
 const flags = async (ns: string, dev: string): Promise<string[]> => (await sb.ipJson<any[]>(ns, 'link', 'show', 'dev', dev))[0].flags;
-const apply = async (f: string) => {
-  const r = await sb.topo(['apply', f]);
-  expect(withoutProgress(r.stderr), r.stdout).toBe('');
-  expect(r.exitCode, r.stdout + r.stderr).toBe(0);
-};
-const converged = async (f: string) => {
-  const p = await sb.topo(['plan', f, '--detailed-exitcode']);
-  expect(p.exitCode, p.stdout + p.stderr).toBe(0);
-};
+const apply = async (f: string) => { await appliedClean(sb, f); };
+const converged = (f: string) => expectNoChanges(sb, f);
 
 describe('bridge options and promisc', () => {
   it('example: read back, tests pass once the ports forward, hand changes repaired, options removed go back to the defaults', async () => {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Sandbox, example } from '../helpers/sandbox.js';
-import { withoutProgress } from '../helpers/progress.js';
+import { appliedClean, expectNoChanges, shOk } from '../helpers/clean-steps.js';
 
 const EXAMPLE = example('neighbours.yaml');
 const TEXT = readFileSync(EXAMPLE, 'utf8');
@@ -27,17 +27,9 @@ afterEach(async () => { await sb.close(); });
 /** The permanent entries of a namespace, sorted (dynamic ones, learned by ARP/ND, are not the point). */
 const permanent = async (ns: string) => (await sb.ipJson<any[]>(ns, 'neigh', 'show', 'nud', 'permanent'))
   .sort((a, b) => `${a.dev}/${a.dst}`.localeCompare(`${b.dev}/${b.dst}`));
-const apply = async (f: string) => {
-  const r = await sb.topo(['apply', f]);
-  expect(withoutProgress(r.stderr), r.stdout).toBe('');
-  expect(r.exitCode, r.stdout + r.stderr).toBe(0);
-  return r.stdout;
-};
-const converged = async (f: string) => {
-  const p = await sb.topo(['plan', f, '--detailed-exitcode']);
-  expect(p.exitCode, p.stdout + p.stderr).toBe(0);
-};
-const sh = async (script: string) => { const r = await sb.sh(script); expect(r.exitCode, r.stderr).toBe(0); };
+const apply = async (f: string) => (await appliedClean(sb, f)).stdout;
+const converged = (f: string) => expectNoChanges(sb, f);
+const sh = async (script: string) => { await shOk(sb, script); };
 
 describe('static neighbours', () => {
   it('example: the entries read back and do their job; hand changes are drift, repaired; re-apply is a no-op', async () => {

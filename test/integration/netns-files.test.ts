@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Sandbox, example } from '../helpers/sandbox.js';
-import { withoutProgress } from '../helpers/progress.js';
+import { appliedClean, expectNoChanges, shOk } from '../helpers/clean-steps.js';
 import { dnsServer } from '../helpers/dns.js';
 
 const EXAMPLE = example('hosts-by-name.yaml');
@@ -27,17 +27,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 beforeEach(async () => { sb = await Sandbox.create(); });
 afterEach(async () => { await sb.close(); });
 
-const apply = async (f: string, env: Record<string, string> = {}) => {
-  const r = await sb.topo(['apply', f], env);
-  expect(withoutProgress(r.stderr), r.stdout).toBe('');
-  expect(r.exitCode, r.stdout + r.stderr).toBe(0);
-  return r.stdout;
-};
-const converged = async (f: string) => {
-  const p = await sb.topo(['plan', f, '--detailed-exitcode']);
-  expect(p.exitCode, p.stdout + p.stderr).toBe(0);
-};
-const sh = async (script: string) => { const r = await sb.sh(script); expect(r.exitCode, r.stderr).toBe(0); return r.stdout; };
+const apply = async (f: string, env: Record<string, string> = {}) => (await appliedClean(sb, f, env)).stdout;
+const converged = (f: string) => expectNoChanges(sb, f);
+const sh = (script: string) => shOk(sb, script);
 /** What is under /etc/netns in the sandbox: "path mode" per entry, and files' content. */
 const tree = async () => (await sb.sh('cd /etc/netns 2>/dev/null && find . -mindepth 1 -printf "%p %m\\n" | sort || true')).stdout.trim().split('\n').filter(Boolean);
 /** A file's content (the sandbox's runner strips the last newline of what a command prints: put back). */

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ROOT, Sandbox, example } from '../helpers/sandbox.js';
-import { withoutProgress } from '../helpers/progress.js';
+import { appliedClean, expectNoChanges, shOk } from '../helpers/clean-steps.js';
 
 const EXAMPLE = example('shaped-link.yaml');
 const TRANSFER = `${ROOT}test/helpers/tcp-transfer.mjs`;
@@ -36,17 +36,9 @@ async function qdiscs(ns: string, stats = false): Promise<Qdisc[]> {
   return JSON.parse(r.stdout) as Qdisc[];
 }
 const root = async (ns: string, dev: string) => (await qdiscs(ns)).find((q) => q.dev === dev && q.root)!;
-const apply = async (f: string, env: Record<string, string> = {}) => {
-  const r = await sb.topo(['apply', f], env);
-  expect(withoutProgress(r.stderr), r.stdout).toBe('');
-  expect(r.exitCode, r.stdout + r.stderr).toBe(0);
-  return r;
-};
-const converged = async (f: string) => {
-  const p = await sb.topo(['plan', f, '--detailed-exitcode']);
-  expect(p.exitCode, p.stdout + p.stderr).toBe(0);
-};
-const sh = async (script: string) => { const r = await sb.sh(script); expect(r.exitCode, r.stderr).toBe(0); };
+const apply = (f: string, env: Record<string, string> = {}) => appliedClean(sb, f, env);
+const converged = (f: string) => expectNoChanges(sb, f);
+const sh = async (script: string) => { await shOk(sb, script); };
 
 describe('shape: tbf', () => {
   it('the example: read back, pings, converged; a new rate changed in place; hand changes repaired; shape removed; destroy', async () => {
