@@ -9,7 +9,8 @@ import { constants } from 'node:os';
 import { EXIT, TopoError } from '../errors.js';
 import type { Plan } from '../model.js';
 import { load } from './commands.js';
-import { interactiveShell, shQuote } from './shell.js';
+import { interactiveShell } from './shell.js';
+import { shellQuote } from '../core/commands.js';
 import { rendererFor } from './output.js';
 import { nsInode, type SandboxOpts } from './sandbox.js';
 
@@ -77,7 +78,7 @@ export async function insideCmd(file: string, command: string[], o: SandboxOpts)
 /** `topo` on the PATH (the same topo, whatever the sandbox's PATH says), and the lab's name in TOPO_SANDBOX. */
 function sandboxEnv(lab: string): NodeJS.ProcessEnv {
   mkdirSync(BIN, { recursive: true });
-  writeFileSync(`${BIN}/topo`, `#!/bin/sh\nexec ${shQuote(process.execPath)} ${shQuote(realpathSync(process.argv[1]!))} "$@"\n`);
+  writeFileSync(`${BIN}/topo`, `#!/bin/sh\nexec ${shellQuote([process.execPath, realpathSync(process.argv[1]!)])} "$@"\n`);
   chmodSync(`${BIN}/topo`, 0o755);
   return { ...process.env, PATH: `${BIN}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}`, TOPO_SANDBOX: lab, TOPO_STATE_DIR: '/run/topo' };
 }

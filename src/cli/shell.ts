@@ -2,6 +2,7 @@
 // and `topo exec FILE NS` without one ("(LAB:NS) "). $SHELL, or sh.
 import { writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { shellQuote } from '../core/commands.js';
 
 /**
  * The shell's argv, and PS1 for its environment. bash reads ~/.bashrc, which usually sets PS1: it gets an rc file
@@ -11,11 +12,9 @@ export function interactiveShell(tag: string, rcDir: string): { argv: string[]; 
   const shell = process.env.SHELL || 'sh';
   if (basename(shell) === 'bash') {
     const rc = join(rcDir, 'bashrc');
-    writeFileSync(rc, `[ -f ~/.bashrc ] && . ~/.bashrc\nPS1=${shQuote(tag)}"\${PS1:-\\\\$ }"\n`);
+    writeFileSync(rc, `[ -f ~/.bashrc ] && . ~/.bashrc\nPS1=${shellQuote([tag])}"\${PS1:-\\\\$ }"\n`);
     return { argv: [shell, '--rcfile', rc, '-i'], env: {} };
   }
   return { argv: [shell, '-i'], env: { PS1: `${tag}# ` } };
 }
 
-/** A word for sh, quoted as it is. */
-export const shQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
