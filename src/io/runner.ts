@@ -1,21 +1,20 @@
 // The one place processes are started. Everything else passes argv arrays here (never a shell string).
-import { appendFileSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { getSystemErrorMap } from 'node:util';
+import { traceCommand } from './test-hooks.js';
 
 export interface RunResult { stdout: string; stderr: string; exitCode: number }
 export interface RunOptions { input?: string; timeoutMs?: number }
 export type Runner = (argv: string[], opts?: RunOptions) => Promise<RunResult>;
 
 /**
- * Every argv started is appended to $TOPO_TRACE_FILE when set (tests check "no ip command ran"). Never rejects: a
+ * Every argv started is traced first when the tests ask for it (io/test-hooks.ts traceCommand). Never rejects: a
  * process that could not be started is a result too (exit 127 when the command is not installed, 126 for any
  * other reason: too many open files, no memory or processes left, not executable), so the step it belongs to
  * fails and is rolled back like any other.
  */
 export const runProcess: Runner = (argv, opts = {}) => {
-  const trace = process.env.TOPO_TRACE_FILE;
-  if (trace) appendFileSync(trace, `${JSON.stringify(argv)}\n`);
+  traceCommand(argv);
   return new Promise((resolve) => {
     let settled = false;
     // The time limit is a timer of our own, cleared as the process ends or fails to start: Node's `timeout` option

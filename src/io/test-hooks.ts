@@ -4,6 +4,10 @@
 //   TOPO_FAIL_UNDO=s     the same for rollback commands.
 //   TOPO_CRASH_AFTER=k   right after the k-th kernel-changing command completes, topo SIGKILLs itself (kill -9).
 //                        Commands of an `ip -batch` count one by one: the batch is cut after the k-th line.
+//   TOPO_TRACE_FILE=path every argv topo starts is appended to it, one JSON array per line, before it starts.
+//   TOPO_TRACE_GATE=fifo after each such line topo waits for one byte from this FIFO (test/helpers/trace-gate.ts
+//                        holds it open and writes a byte per command it lets go): the tests act between two commands.
+import { appendFileSync, closeSync, openSync, readSync } from 'node:fs';
 import type { Cmd } from '../model.js';
 import { argvOf } from '../core/commands.js';
 
@@ -42,4 +46,15 @@ export function reserveCommands(n: number): { run: number; crashAfter: boolean; 
 export function crashNow(): never {
   process.kill(process.pid, 'SIGKILL');
   throw new Error('unreachable: SIGKILL did not stop the process');
+}
+
+/** $TOPO_TRACE_FILE and $TOPO_TRACE_GATE (above): called just before a process is started. Synchronous on purpose: nothing of topo moves while it waits. */
+export function traceCommand(argv: string[]): void {
+  const trace = process.env.TOPO_TRACE_FILE;
+  if (!trace) return;
+  appendFileSync(trace, `${JSON.stringify(argv)}\n`);
+  const gate = process.env.TOPO_TRACE_GATE;
+  if (!gate) return;
+  const fd = openSync(gate, 'r');
+  try { readSync(fd, Buffer.alloc(1), 0, 1, null); } finally { closeSync(fd); }
 }

@@ -44,7 +44,7 @@ async function applyWithout(sb: Sandbox, lab: string, victim: string): Promise<A
     const gate = await TraceGate.create();
     let alone = false;
     try {
-      const topo = startTopo(sb, ['apply', file, '--json'], { TOPO_TRACE_FILE: gate.path });
+      const topo = startTopo(sb, ['apply', file, '--json'], gate.env);
       let seen = false;
       for (let cmds = await gate.next(topo.done); cmds; cmds = await gate.next(topo.done)) {
         if (!seen && cmds.some(isChange)) {

@@ -40,7 +40,7 @@ function spawnTopo(sb: Sandbox, args: string[], env: Record<string, string> = {}
 async function closedAt(sb: Sandbox, args: string[], k: number, env: Record<string, string> = {}): Promise<number | null> {
   const gate = await TraceGate.create();
   try {
-    const t = spawnTopo(sb, args, { ...env, TOPO_TRACE_FILE: gate.path });
+    const t = spawnTopo(sb, args, { ...env, ...gate.env });
     if (k === 0) t.closeOutput();
     let changes = 0, closed = k === 0;
     for (let cmds = await gate.next(t.done); cmds; cmds = await gate.next(t.done)) {

@@ -98,7 +98,7 @@ describe('crash safety', () => {
     for (let p = 1; ; p += 3) {
       const gate = await TraceGate.create();
       try {
-        const topo = startTopo(sb, ['apply', WIDE], { TOPO_TRACE_FILE: gate.path });
+        const topo = startTopo(sb, ['apply', WIDE], gate.env);
         let n = 0;
         for (let cmds = await gate.next(topo.done); cmds; cmds = await gate.next(topo.done)) {
           n += cmds.filter(isChange).length;
@@ -125,7 +125,7 @@ describe('crash safety', () => {
         const gate = await TraceGate.create();
         started = [];
         try {
-          const topo = startTopo(sb, ['apply', BIG], { TOPO_TRACE_FILE: gate.path });
+          const topo = startTopo(sb, ['apply', BIG], gate.env);
           let sent = 0;
           for (let cmds = await gate.next(topo.done); cmds; cmds = await gate.next(topo.done)) {
             started.push(...cmds);

@@ -26,7 +26,7 @@ describe('one writer per lab', () => {
   /** Start `topo apply BIG` and hold it in the middle of its apply (it holds the lock) until release() is called. */
   async function holdApply() {
     const gate = await TraceGate.create();
-    const holder = startTopo(sb, ['apply', BIG], { TOPO_TRACE_FILE: gate.path });
+    const holder = startTopo(sb, ['apply', BIG], gate.env);
     let cmds = await gate.next(holder.done);
     while (cmds && !cmds.some(isChange)) cmds = await gate.next(holder.done);
     expect(cmds, 'the holder reached its first kernel change').toBeTruthy();
@@ -71,7 +71,7 @@ describe('one writer per lab', () => {
     // The waiter's first command (a read, made under the lock) must come after the holder was let go.
     const events: string[] = [];
     const gate = await TraceGate.create();
-    const waiter = startTopo(sb, ['destroy', BIG, '--wait', '60'], { TOPO_TRACE_FILE: gate.path });
+    const waiter = startTopo(sb, ['destroy', BIG, '--wait', '60'], gate.env);
     const firstCommand = gate.next(waiter.done).then((c) => { events.push('the waiter started its first command'); return c; });
     await new Promise((r) => setTimeout(r, 1500)); // time for a waiter that ignored the lock to show it
     expect(await sb.netns()).toEqual(['a', 'b', 'c', 'core', 'd']); // the holder's namespaces; the waiter waits
@@ -136,7 +136,7 @@ describe('one writer per lab', () => {
     expectOk(await sb.sh('mount --make-shared /run'));
     const gate = await TraceGate.create();
     const holder = execa('nsenter', ['-t', String(sb.pid), '-n', '-m', '--', 'unshare', '--pid', '--fork', '--mount-proc',
-      '--propagation', 'unchanged', '--', process.execPath, TOPO, 'apply', BIG], { reject: false, env: { TOPO_TRACE_FILE: gate.path } });
+      '--propagation', 'unchanged', '--', process.execPath, TOPO, 'apply', BIG], { reject: false, env: gate.env });
     try {
       let cmds = await gate.next(holder);
       while (cmds && !cmds.some(isChange)) cmds = await gate.next(holder);

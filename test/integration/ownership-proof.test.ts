@@ -31,7 +31,7 @@ const loAlias = async (ns: string) => (await sb.ipJson<any[]>(ns, 'link', 'show'
 async function holding(args: string[], when: (argv: string[]) => boolean, meanwhile: () => Promise<void>) {
   const gate = await TraceGate.create();
   try {
-    const topo = startTopo(sb, args, { TOPO_TRACE_FILE: gate.path });
+    const topo = startTopo(sb, args, gate.env);
     let done = false;
     const seen: string[] = [];
     for (let cmds = await gate.next(topo.done); cmds; cmds = await gate.next(topo.done)) {

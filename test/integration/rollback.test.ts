@@ -63,7 +63,7 @@ describe('rollback', () => {
     const before = await kernelState(sb);
     const gate = await TraceGate.create();
     try {
-      const topo = startTopo(sb, ['apply', BIG], { TOPO_TRACE_FILE: gate.path });
+      const topo = startTopo(sb, ['apply', BIG], gate.env);
       let sabotaged = false;
       for (let cmds = await gate.next(topo.done); cmds; cmds = await gate.next(topo.done)) {
         if (!sabotaged && cmds.some(isChange)) {

@@ -1,8 +1,8 @@
 // Guarantee: a process topo can't start (too many open files, no processes or memory left) fails its step like a
 // kernel error: rolled back, the kernel as before the apply, the lock free, no stack trace.
-// The failure is real: the test holds topo at the FIFO of $TOPO_TRACE_FILE right before it starts a process (see
-// helpers/trace-gate.ts), lowers topo's open-files limit (prlimit) so that one more descriptor fits, which the
-// trace write takes and gives back, and the spawn's pipes then don't; then the limit is restored.
+// The failure is real: the test holds topo at its trace gate right before it starts a process (see
+// helpers/trace-gate.ts), lowers topo's open-files limit (prlimit) so that one more descriptor fits besides the
+// gate's FIFO topo holds while it waits, and the spawn's pipes then don't; then the limit is restored.
 import { readdirSync } from 'node:fs';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -36,7 +36,7 @@ describe('a process that cannot be started', () => {
     for (let attempt = 0; attempt < 5 && !r; attempt++) {
       const gate = await TraceGate.create();
       try {
-        const topo = startTopo(sb, ['apply', BIG], { TOPO_TRACE_FILE: gate.path });
+        const topo = startTopo(sb, ['apply', BIG], gate.env);
         let saved: string | undefined, restored = false;
         for (let cmds = await gate.next(topo.done); cmds; cmds = await gate.next(topo.done)) {
           if (saved === undefined && cmds.some((c) => isChange(c) && c.includes('-n'))) {

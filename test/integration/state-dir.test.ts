@@ -23,7 +23,7 @@ const LOCK = '/run/topo/two-ns.lock';
 async function fillingAfterFirstChange(sb: Sandbox, args: string[], env: Record<string, string> = {}) {
   const gate = await TraceGate.create();
   try {
-    const topo = startTopo(sb, args, { ...env, TOPO_TRACE_FILE: gate.path });
+    const topo = startTopo(sb, args, { ...env, ...gate.env });
     let filled = false;
     for (let cmds = await gate.next(topo.done); cmds; cmds = await gate.next(topo.done)) {
       if (filled || !cmds.some(isChange)) continue;
@@ -55,7 +55,7 @@ describe('a state directory others can reach', () => {
     // /run is a sticky tmpfs like /tmp: anyone may make a directory there. (A file in it keeps it from being swept.)
     expectOk(await asNobody(`mkdir -p ${STATE}/scratch && touch ${STATE}/scratch/keep`));
     const gate = await TraceGate.create();
-    const topo = startTopo(sb, ['apply', WIDE], { TOPO_STATE_DIR: STATE, TOPO_TRACE_FILE: gate.path });
+    const topo = startTopo(sb, ['apply', WIDE], { TOPO_STATE_DIR: STATE, ...gate.env });
     for (let cmds = await gate.next(topo.done); cmds; cmds = await gate.next(topo.done)) {
       if (!cmds.some((a) => a[0] === 'perl')) continue;
       // topo starts a launcher of grouped scripts and stops before the next: whatever script files it wrote for
@@ -73,7 +73,7 @@ describe('a state directory others can reach', () => {
 
   it('grouped namespace scripts never touch the file system: nothing to swap even where root can be raced', async () => {
     const gate = await TraceGate.create();
-    const topo = startTopo(sb, ['apply', WIDE], { TOPO_TRACE_FILE: gate.path });
+    const topo = startTopo(sb, ['apply', WIDE], gate.env);
     const seen: string[][] = [];
     for (let cmds = await gate.next(topo.done); cmds; cmds = await gate.next(topo.done)) {
       for (const argv of cmds.filter((a) => a[0] === 'perl')) {
@@ -123,7 +123,7 @@ describe('a state directory others can reach', () => {
   it('a symlink planted at the name of the record\'s temporary file makes root overwrite nothing', async () => {
     expectOk(await sb.sh('echo precious > /run/victim'));
     const gate = await TraceGate.create();
-    const topo = startTopo(sb, ['apply', BIG], { TOPO_TRACE_FILE: gate.path });
+    const topo = startTopo(sb, ['apply', BIG], gate.env);
     let planted = false;
     for (let cmds = await gate.next(topo.done); cmds; cmds = await gate.next(topo.done)) {
       if (planted || !cmds.some(isChange)) continue;
