@@ -81,7 +81,7 @@ export class StateError extends TopoError {
 /** Another apply or destroy of the lab holds its lock, and kept it for as long as this one was willing to wait. */
 export class LockBusy extends TopoError {
   constructor(public lab: string, message: string, details: Record<string, unknown> = {}) {
-    super('E_LOCKED', message, EXIT.LOCKED, details);
+    super('E_LOCKED', message, EXIT.LOCKED, { lab, ...details });
     this.name = 'LockBusy';
   }
 }

@@ -19,6 +19,7 @@ describe('errors as documents and back', () => {
       expect(back, e.code).toBeInstanceOf(cls);
       expect(back).toMatchObject({ code: e.code, exitCode: e.exitCode, message: e.message });
       expect(errorJson(back)).toEqual(errorJson(e));
+      if (e instanceof LockBusy) expect((back as LockBusy).lab).toBe('lab'); // the lab's name crosses too (it is in the document)
     }
   });
 
