@@ -82,7 +82,7 @@ export function renderTable(res: BenchResult): string {
   for (const m of ms) {
     lines.push(`| ${m.n} | ${msu(m.apply, m.n)} | ${msu(m.hand, m.n)} | ${msu(m.tutorial, m.n)} | ${r2(m.apply / m.hand)} | ${r2(m.tutorial / m.apply)} | ${r2(m.noop / m.hand)} | ${r2(m.destroy / m.teardown)} | ${r2(m.destroy / m.freed)} |`);
   }
-  lines.push('', `Right after apply : \`topo plan\` started as apply returned, and the frames the bridge's ports sent ` +
+  lines.push('', `Right after apply: \`topo plan\` started as apply returned, and the frames the bridge's ports sent ` +
     `in the ${FLOOD_S} s after it (tx packets summed over the ports: mostly the kernel's IPv6 start-up frames, flooded to every port)` +
     (ms.some((m) => Number.isFinite(m.agm.apply)) ? '; with the flood option, every interface of the star lab declares `addrgenmode: none` (no IPv6 link-local address).' : '.'), '');
   lines.push('| N | engine | flood option | topo apply | plan right after apply | frames in 10 s | no-op re-apply | plan (quiet) | destroy |');
