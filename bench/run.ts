@@ -1,5 +1,8 @@
-// `npm run bench`: node dist/bench/run.js [--sizes 10,50,100,500] [--large] [--runs 3] [--core-n 5000] [--out FILE] [--json]
+// `npm run bench`: node dist/bench/run.js [--sizes 10,50,100,500] [--large] [--runs 3] [--core-n 5000]
+//   [--engine ip|netlink] [--flood-option] [--out FILE] [--json]
 // Builds the star lab inside private sandboxes (needs root), prints the table; --out also writes it to a file.
+// --engine: TOPO_ENGINE for every topo run (default: as in the environment, else topo chooses); --flood-option: also
+// build the star lab with topo with `addrgenmode: none` on every interface, side by side.
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { runBench } from './bench.js';
@@ -9,6 +12,7 @@ const { values } = parseArgs({
   options: {
     sizes: { type: 'string' }, large: { type: 'boolean', default: false }, runs: { type: 'string', default: '3' },
     'core-n': { type: 'string', default: '5000' }, out: { type: 'string' }, json: { type: 'boolean', default: false },
+    engine: { type: 'string' }, 'flood-option': { type: 'boolean', default: false },
   },
 });
 const list = (x: string) => x.split(',').map((v) => Number(v.trim())).filter((v) => Number.isInteger(v) && v > 0);
@@ -16,8 +20,9 @@ const list = (x: string) => x.split(',').map((v) => Number(v.trim())).filter((v)
 const sizes = values.sizes ? list(values.sizes) : [10, 50, 100, 500, ...(values.large ? [1000] : [])];
 const runs = Number(values.runs);
 const coreN = Number(values['core-n']);
-if (!sizes.length || !(runs >= 1) || !(coreN >= 1)) {
-  process.stderr.write('usage: node dist/bench/run.js [--sizes 10,50,100,500] [--large] [--runs 3] [--core-n 5000] [--out FILE] [--json]\n');
+const engine = values.engine ?? '';
+if (!sizes.length || !(runs >= 1) || !(coreN >= 1) || !['', 'ip', 'netlink'].includes(engine)) {
+  process.stderr.write('usage: node dist/bench/run.js [--sizes 10,50,100,500] [--large] [--runs 3] [--core-n 5000] [--engine ip|netlink] [--flood-option] [--out FILE] [--json]\n');
   process.exit(64);
 }
 if (process.getuid?.() !== 0) {
@@ -25,7 +30,7 @@ if (process.getuid?.() !== 0) {
   process.exit(77);
 }
 
-const res = await runBench({ sizes, runs, coreN });
+const res = await runBench({ sizes, runs, coreN, engine, floodOption: values['flood-option'] });
 const table = renderTable(res);
 process.stdout.write(values.json ? `${JSON.stringify(res, null, 2)}\n` : `\n${table}`);
 if (values.out) await writeFile(values.out, table);

@@ -82,6 +82,12 @@ export class BenchSandbox {
     }
   }
 
+  /** Packets the bridge's ports have sent (tx, summed over its ports): what it flooded and forwarded to them. */
+  async portTxPackets(bridge: string): Promise<number> {
+    const ports = await this.ipJson<{ stats64?: { tx?: { packets?: number } } }[]>('-s', 'link', 'show', 'master', bridge);
+    return ports.reduce((sum, p) => sum + (p.stats64?.tx?.packets ?? 0), 0);
+  }
+
   /** Wait until the kernel has freed what deleted namespaces held (their veth peers leave the host last). */
   async settle(timeoutMs = 30_000, pollMs = 50): Promise<void> {
     const t0 = Date.now();

@@ -21,13 +21,21 @@ export function addrOf(i: number): string {
 
 const units = (n: number) => Array.from({ length: n }, (_, k) => k + 1);
 
+/**
+ * The star lab's variants. `addrgenmode`: every interface of the lab (bridge, both ends of each veth) declares
+ * `addrgenmode: none`, so none has an IPv6 link-local address and none sends IPv6 start-up frames for the bridge to
+ * flood (the flood option, README "addrgenmode").
+ */
+export interface StarOptions { addrgenmode?: boolean }
+
 /** The topo file of the star lab. */
-export function starYaml(n: number): string {
+export function starYaml(n: number, o: StarOptions = {}): string {
+  const agm = o.addrgenmode ? ', addrgenmode: none' : '';
   const out = [`name: ${LAB}`, 'namespaces:'];
   for (const i of units(n)) out.push(`  ${nsOf(i)}: { routes: [{ to: default, via: ${BRIDGE_ADDR} }] }`);
-  out.push('bridges:', `  ${BRIDGE}: { addresses: [${BRIDGE_ADDR}/${PREFIX}] }`, 'veths:');
+  out.push('bridges:', `  ${BRIDGE}: { addresses: [${BRIDGE_ADDR}/${PREFIX}]${agm} }`, 'veths:');
   for (const i of units(n)) {
-    out.push(`  - ends: [{ name: ${nsEnd(i)}, namespace: ${nsOf(i)}, addresses: [${addrOf(i)}/${PREFIX}] }, { name: ${hostEnd(i)}, bridge: ${BRIDGE} }]`);
+    out.push(`  - ends: [{ name: ${nsEnd(i)}, namespace: ${nsOf(i)}, addresses: [${addrOf(i)}/${PREFIX}]${agm} }, { name: ${hostEnd(i)}, bridge: ${BRIDGE}${agm} }]`);
   }
   return `${out.join('\n')}\n`;
 }

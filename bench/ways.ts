@@ -1,6 +1,7 @@
 // The three ways of building the star lab, each in a fresh sandbox, each checked to work (ping between the first
-// and the last namespace) before its time counts: topo (apply, no-op re-apply, plan, destroy), the hand-optimised
-// script (build, one-batch teardown) and the tutorial script (build).
+// and the last namespace) before its time counts: topo (apply, plan right after it, no-op re-apply, plan, destroy;
+// also on the lab with the flood option, `addrgenmode: none`), the hand-optimised script (build, one-batch
+// teardown) and the tutorial script (build).
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BenchSandbox, type Run } from './sandbox.js';
@@ -9,6 +10,12 @@ import { addrOf, BRIDGE, BRIDGE_ADDR, handScript, nsOf, starYaml, teardownScript
 
 export interface TopoSample {
   apply: number; noop: number; plan: number; destroy: number;
+  /** `topo plan` started right after apply returned, while the bridge may still flood IPv6 start-up frames. */
+  planHot: number;
+  /** Frames the bridge's ports sent (tx packets summed over its ports) in the FLOOD_WINDOW_MS after apply returned. */
+  flood: number;
+  /** TOPO_ENGINE as the topo runs got it ('' when not set: topo chose). */
+  engine: string;
   /** Peak RSS (bytes) of the topo process of each command. */
   rss: { apply: number; noop: number; plan: number; destroy: number };
 }
@@ -20,6 +27,7 @@ export interface TutorialSample { build: number }
 export async function prepare(dir: string, n: number): Promise<void> {
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'star.yaml'), starYaml(n));
+  await writeFile(join(dir, STAR_AGM), starYaml(n, { addrgenmode: true }));
   for (const [name, s] of Object.entries({ hand: handScript(n), tutorial: tutorialScript(n), teardown: teardownScript(n) })) {
     await writeScript(join(dir, name), s);
   }
@@ -40,9 +48,18 @@ async function checkWorks(sb: BenchSandbox, n: number, who: string): Promise<voi
   if (n > 1 && !(await sb.ping(nsOf(n), addrOf(1)))) throw new Error(`${who}: the built lab does not work: ${nsOf(n)} cannot ping ${addrOf(1)}`);
 }
 
-async function topo(sb: BenchSandbox, dir: string, args: string[]): Promise<{ run: Run; rss: number }> {
+/** The star lab's file with the flood option (every interface `addrgenmode: none`), beside star.yaml. */
+export const STAR_AGM = 'star-addrgenmode.yaml';
+/** How long after apply the flooded frames are counted. */
+export const FLOOD_WINDOW_MS = 10_000;
+
+/** How topo is run: its file (star.yaml or STAR_AGM) and TOPO_ENGINE ('' leaves it unset: topo chooses). */
+export interface TopoRun { file: string; engine: string }
+
+async function topo(sb: BenchSandbox, dir: string, args: string[], engine: string): Promise<{ run: Run; rss: number }> {
   const rssFile = join(dir, `rss-${sb.pid}`);
-  const run = await sb.run([process.execPath, '--import', RSS_HOOK, TOPO, ...args], { cwd: dir, env: { TOPO_REPORT_RSS: rssFile } });
+  const env: Record<string, string> = { TOPO_REPORT_RSS: rssFile, ...(engine ? { TOPO_ENGINE: engine } : {}) };
+  const run = await sb.run([process.execPath, '--import', RSS_HOOK, TOPO, ...args], { cwd: dir, env });
   const rss = Number(await readFile(rssFile, 'utf8').catch(() => '0'));
   await rm(rssFile, { force: true });
   return { run, rss };
@@ -54,24 +71,32 @@ function mustTopo(r: { run: Run }, what: string, expectExit = 0): void {
   }
 }
 
-export async function topoWay(dir: string, n: number): Promise<TopoSample> {
+export async function topoWay(dir: string, n: number, how: TopoRun = { file: 'star.yaml', engine: '' }): Promise<TopoSample> {
   const sb = await BenchSandbox.create();
+  const { file, engine } = how;
   try {
-    const apply = await topo(sb, dir, ['apply', 'star.yaml']);
+    const apply = await topo(sb, dir, ['apply', file], engine);
     mustTopo(apply, 'apply');
+    // Right after apply: the frames the bridge floods start counting, and a plan runs while they are sent.
+    const t0 = performance.now();
+    const before = await sb.portTxPackets(BRIDGE);
+    const planHot = await topo(sb, dir, ['plan', file, '--detailed-exitcode'], engine);
+    mustTopo(planHot, 'plan right after apply (expected nothing to do)');
+    await new Promise((r) => setTimeout(r, Math.max(0, FLOOD_WINDOW_MS - (performance.now() - t0))));
+    const flood = (await sb.portTxPackets(BRIDGE)) - before;
     await checkWorks(sb, n, 'topo apply');
     await sb.quiet(BRIDGE, n);
-    const noop = await topo(sb, dir, ['apply', 'star.yaml']);
+    const noop = await topo(sb, dir, ['apply', file], engine);
     mustTopo(noop, 're-apply');
     if (!noop.run.stdout.includes('No changes')) throw new Error(`topo re-apply changed something: ${noop.run.stdout.slice(0, 2000)}`);
-    const plan = await topo(sb, dir, ['plan', 'star.yaml', '--detailed-exitcode']);
+    const plan = await topo(sb, dir, ['plan', file, '--detailed-exitcode'], engine);
     mustTopo(plan, 'plan (expected nothing to do)');
-    const destroy = await topo(sb, dir, ['destroy', 'star.yaml']);
+    const destroy = await topo(sb, dir, ['destroy', file], engine);
     mustTopo(destroy, 'destroy');
     const left = [...(await sb.netns()), ...(await sb.hostLinks()).filter((l) => l !== 'lo')];
     if (left.length) throw new Error(`topo destroy left ${left.length} object(s): ${left.slice(0, 5).join(', ')}`);
     return {
-      apply: apply.run.ms, noop: noop.run.ms, plan: plan.run.ms, destroy: destroy.run.ms,
+      apply: apply.run.ms, noop: noop.run.ms, plan: plan.run.ms, destroy: destroy.run.ms, planHot: planHot.run.ms, flood, engine,
       rss: { apply: apply.rss, noop: noop.rss, plan: plan.rss, destroy: destroy.rss },
     };
   } finally {

@@ -34,7 +34,7 @@ export async function destroyCmd(file: string | undefined, o: DestroyCliOpts): P
   if (file !== undefined) {
     const { labOf } = await import('./lab-of.js');
     const { labOfInstance } = await import('./instance-option.js');
-    const { name, namespaces } = labOfInstance(await (await import('./host-option.js')).labOfHost(file, await labOf(file), o.host), o);
+    const { name, namespaces } = labOfInstance((await import('./host-option.js')).labOfHost(await labOf(file), o.host), o);
     const r = await destroyLab(name, namespaces, o);
     emit(o, () => resultText(r), () => r);
     warn(o, [r]);

@@ -1,13 +1,12 @@
 // --host NAME: a command works on one host's part of a lab that spans several machines (machines:) (core/host-slice.ts), under that
 // part's own identity "lab.host" (its marks, state record and lock), so that any orchestrator — a person with ssh,
 // Ansible, a systemd unit — can apply a multi-host file on each machine in turn. A file without machines: is as before.
-import { readFile } from 'node:fs/promises';
 import { defaultHost, sliceHost, sliceLabName, splitNs } from '../core/host-slice.js';
 import { didYouMean } from '../core/suggest.js';
 import { EXIT, TopoError } from '../errors.js';
 import type { Topology } from '../model.js';
 import { indexLab } from '../validate/lab-index.js';
-import { yamlLib } from '../validate/yaml-lib.js';
+import type { LabOfFile } from './lab-of.js';
 
 const COMMANDS = 'apply, plan, show, test, destroy, exec, link, ps and logs';
 
@@ -35,14 +34,14 @@ export function forHost(topo: Topology, host: string | undefined): Topology {
 
 /**
  * destroy's view of one host's slice, from the file unvalidated (destroy works from a file edited into an invalid
- * one): the slice's name and, as a hint, the namespaces the file puts on that host, under their own names.
+ * one; `lab` is lab-of.ts's parse of it, `machines:` included): the slice's name and, as a hint, the namespaces the
+ * file puts on that host, under their own names.
  */
-export async function labOfHost(file: string, lab: { name: string; namespaces: string[] }, host: string | undefined): Promise<{ name: string; namespaces: string[] }> {
-  let doc: { machines?: unknown } | undefined;
-  try { doc = yamlLib().parse(await readFile(file, 'utf8'), { maxAliasCount: 100 }) as typeof doc; } catch { doc = undefined; }
-  const hosts = doc?.machines && typeof doc.machines === 'object' && !Array.isArray(doc.machines) ? doc.machines as NonNullable<Topology['machines']> : {};
+export function labOfHost(lab: LabOfFile, host: string | undefined): { name: string; namespaces: string[] } {
+  const m = lab.machines;
+  const hosts = m && typeof m === 'object' && !Array.isArray(m) ? m as NonNullable<Topology['machines']> : {};
   const h = chosenHost(Object.keys(hosts), host);
-  if (h === undefined) return lab;
+  if (h === undefined) return { name: lab.name, namespaces: lab.namespaces };
   const dflt = defaultHost({ name: lab.name, machines: hosts });
   const namespaces = lab.namespaces.filter((ns) => (splitNs(ns).host ?? dflt) === h).map((ns) => splitNs(ns).name);
   return { name: sliceLabName(lab.name, h), namespaces };

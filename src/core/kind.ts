@@ -60,6 +60,11 @@ export interface Kind<P extends object = object> {
   /** Lines added to the `ip -json -d -batch` read of every namespace read (no process of their own). */
   ipReads?: IpRead[];
   /**
+   * Lines added the same way only for a file that needs them (e.g. a setting only some files declare), so that other
+   * labs' reads don't grow; none without a file (destroy, `topo ls`, import), where the kind doesn't compare them.
+   */
+  ipReadsFor?(topo: Topology): IpRead[];
+  /**
    * What the kind needs read beyond `ip -json` (run by io/read-live.ts; results in NsLive.reads). `model`: the file
    * resolved (its interfaces, of every kind), undefined without a file (destroy of a lab whose file is gone).
    */

@@ -3,20 +3,24 @@
 // expected shape are kept (fields of the wrong type dropped, numbers given as strings read as numbers), entries
 // that can't be used (no name, an address or destination that is no address) are skipped, and output that isn't
 // JSON at all is a typed error naming the command. The rest of topo can then trust the types in core/live.ts.
-import { isIP } from 'node:net';
+import { isIPv4 } from 'node:net';
+import { ipv6Words } from '../core/ip.js';
 import type { IpAddrInfo, IpLink, IpRoute } from '../core/live.js';
 import { TopoError } from '../errors.js';
 
 /**
- * Node's own address check (ipaddr.js's parser is slow), remembered: a large lab's read has thousands of addresses,
- * most of them the same few (127.0.0.1, ::1, the gateways).
+ * An address check, remembered: a large lab's read has thousands of addresses, most of them the same few
+ * (127.0.0.1, ::1, the gateways), but also a link-local address per interface. IPv4 by node:net's isIPv4; IPv6 by
+ * core/ip.ts's ipv6Words (inet_pton's spellings), not node:net's isIPv6, whose regular expression costs 10-50 ms to
+ * compile on its first use, in every command that reads the kernel, nor ipaddr.js, which tries IPv4 first and
+ * throws (N=300 destroy: ~170 ms in those exceptions for the host's 300 fe80:: addresses).
  */
 const validIps = new Map<string, boolean>();
 function validIp(s: string): boolean {
   let ok = validIps.get(s);
   if (ok === undefined) {
     if (validIps.size > 50_000) validIps.clear();
-    validIps.set(s, ok = isIP(s) !== 0);
+    validIps.set(s, ok = s.includes(':') ? ipv6Words(s) !== undefined : isIPv4(s));
   }
   return ok;
 }

@@ -4,16 +4,18 @@
 // An MTU the file doesn't declare is the one a fresh apply gives the bridge: its ports' smallest. Its options (STP and
 // its timers, ageing, multicast snooping, VLAN filtering: bridge-options.ts) go on the `link add` line where they
 // differ from the kernel's defaults, which undeclared ones are held to; changed in place by `link set ... type bridge`.
+// A declared `addrgenmode` (addrgenmode.ts) is set with the alias, while the new bridge is still down.
 import type { Kind } from '../core/kind.js';
 import { linkIsUp } from '../core/live.js';
 import { addressesAt } from '../core/lab-model.js';
 import { bridgesOf, type Cmd, type Resource } from '../model.js';
 import { changedFromDefaults, compareOptions, declaredOptions, liveOptions, OPTION_KEYS, optionArgs, optionFindings, optionLines, type BridgeOptions } from './bridge-options.js';
+import { addrGenModeArgs, compareAddrGenMode, liveAddrGenMode, addrGenModeReads } from './addrgenmode.js';
 import { ip, isPromisc, linkClaim, linkRecord, nsClaim, ownedLinks, promiscArgs } from './common.js';
 import { bridgeMtus, pinBridgeMtu } from './link-defaults.js';
 
 /** `pin`: desired only, the MTU is the file's (not its ports'), so it is set at creation. */
-interface BridgeProps extends BridgeOptions { mtu?: number; mac?: string; up: boolean; promisc: boolean; alias: string; pin?: boolean }
+interface BridgeProps extends BridgeOptions { mtu?: number; mac?: string; up: boolean; promisc: boolean; alias: string; pin?: boolean; addrgenmode?: string }
 const GENERIC = ['mtu', 'mac', 'up', 'promisc', 'alias'] as const;
 
 export const bridgeKind: Kind = {
@@ -28,15 +30,16 @@ export const bridgeKind: Kind = {
     const mtus = bridgeMtus(model);
     return bridgesOf(model.topo).map(({ ns, name, spec: b, path }) => {
       const props = {
-        mtu: mtus.get(`${ns}/${name}`), mac: b.mac, up: b.up ?? true, promisc: b.promisc ?? false, alias: ctx.lab.alias, pin: b.mtu !== undefined,
+        mtu: mtus.get(`${ns}/${name}`), mac: b.mac, up: b.up ?? true, promisc: b.promisc ?? false, alias: ctx.lab.alias, pin: b.mtu !== undefined, addrgenmode: b.addrgenmode,
         ...declaredOptions(b),
       };
       return res(ns, name, props, path);
     });
   },
+  ipReadsFor: addrGenModeReads,
   live(snap, ctx) {
     return Object.values(snap.ns).flatMap((n) => ownedLinks(ctx, n, 'bridge').map((l) => ({
-      ...res(n.name, l.ifname, { mtu: l.mtu, mac: l.address, up: linkIsUp(l), promisc: isPromisc(l), alias: l.ifalias ?? '', ...liveOptions(l) } as BridgeProps),
+      ...res(n.name, l.ifname, { mtu: l.mtu, mac: l.address, up: linkIsUp(l), promisc: isPromisc(l), alias: l.ifalias ?? '', addrgenmode: liveAddrGenMode(n, l.ifname), ...liveOptions(l) } as BridgeProps),
       owned: true,
     })));
   },
@@ -45,6 +48,7 @@ export const bridgeKind: Kind = {
     return [
       ...GENERIC.filter((k) => dp[k] !== undefined && dp[k] !== lp[k]).map((k): [string, unknown, unknown] => [k, lp[k], dp[k]]),
       ...compareOptions(dp, lp),
+      ...compareAddrGenMode(dp.addrgenmode, lp.addrgenmode),
     ];
   },
   create(r, ctx) {
@@ -57,7 +61,7 @@ export const bridgeKind: Kind = {
         undo: [ip(r.ns, 'link', 'del', 'dev', name)] },
       ...(opts.includes('vlan_filtering') ? [ip(r.ns, 'link', 'set', 'dev', name, 'type', 'bridge', ...optionArgs(p, ['vlan_filtering']))] : []),
       ...(p.pin && p.mtu !== undefined ? pinBridgeMtu(p.mtu).map((a) => ip(r.ns, 'link', 'set', 'dev', name, ...a)) : []),
-      ip(r.ns, 'link', 'set', 'dev', name, 'alias', p.alias),
+      ip(r.ns, 'link', 'set', 'dev', name, 'alias', p.alias, ...addrGenModeArgs(p.addrgenmode)),
       ...(p.up ? [{ ...ip(r.ns, 'link', 'set', 'dev', name, 'up'), stage: 'bridges' as const }] : []),
     ];
   },
@@ -67,7 +71,7 @@ export const bridgeKind: Kind = {
     const generic = [
       ...(f.has('mtu') ? ['mtu', String(p.mtu)] : []), ...(f.has('mac') ? ['address', p.mac!] : []),
       ...(f.has('promisc') ? promiscArgs(p.promisc) : []), ...(f.has('up') ? [p.up ? 'up' : 'down'] : []),
-      ...(f.has('alias') ? ['alias', p.alias] : []),
+      ...(f.has('alias') ? ['alias', p.alias] : []), ...(f.has('addrgenmode') ? addrGenModeArgs(p.addrgenmode) : []),
     ];
     const keys = OPTION_KEYS.filter((k) => f.has(k));
     const set = (args: string[]): Cmd => ip(d.ns, 'link', 'set', 'dev', d.label, 'type', 'bridge', ...args);

@@ -107,12 +107,14 @@ export function familyOf(addr: string): 4 | 6 {
 
 export interface NormEnd {
   ns: string; name: string; mtu?: number; mac?: string; up: boolean; master: string | null; addresses: string[]; promisc: boolean;
+  /** Declared only (addrgenmode.ts). */
+  addrgenmode?: string;
 }
 
 export function normEnd(e: NonNullable<Topology['veths']>[number]['ends'][number]): NormEnd {
   return {
     ns: e.namespace ?? HOST, name: e.name, mtu: e.mtu, mac: e.mac, up: e.up ?? true,
-    master: e.bridge ?? null, addresses: e.addresses ?? [], promisc: e.promisc ?? false,
+    master: e.bridge ?? null, addresses: e.addresses ?? [], promisc: e.promisc ?? false, addrgenmode: e.addrgenmode,
   };
 }
 

@@ -1,5 +1,6 @@
 // veth pairs: existence of the pair. One `link add` creates both ends with everything the kernel accepts at
-// creation: the peer already in its namespace, MTU, MAC, group, and the creating end up and enslaved.
+// creation: the peer already in its namespace, MTU, MAC, group, and the creating end up and enslaved (up later, by
+// veth-end.ts, when it declares an `addrgenmode`, which the kernel takes only once the interface exists).
 // What can't be set at creation (the peer's state, master and alias) is the veth-end kind's job.
 import type { Kind, KindContext } from '../core/kind.js';
 import type { IpLink, LiveSnapshot } from '../core/live.js';
@@ -57,7 +58,7 @@ export const vethKind: Kind = {
     const group = String(ctx.lab.group);
     const peerNetns = o.ns === c.ns ? [] : ['netns', o.ns === HOST ? HOST_NETNS : o.ns];
     return [
-      { ...ip(c.ns, 'link', 'add', 'name', c.name, ...linkOpts(c), 'group', group, ...(c.up ? ['up'] : []),
+      { ...ip(c.ns, 'link', 'add', 'name', c.name, ...linkOpts(c), 'group', group, ...(c.up && c.addrgenmode === undefined ? ['up'] : []),
         ...(c.master ? ['master', c.master] : []),
         'type', 'veth', 'peer', 'name', o.name, ...linkOpts(o), 'group', group, ...peerNetns),
         undo: [ip(c.ns, 'link', 'del', 'dev', c.name)] },

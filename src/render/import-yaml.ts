@@ -1,8 +1,14 @@
 // The file `topo import` prints: a comment header (what was imported, from where and when, what was left out and
 // why, and how to take hand-made objects over), then the topology as YAML in the examples' style (veth ends,
-// routes and neighbours one per line).
-import { Document, isMap, isSeq, type Node } from 'yaml';
+// routes and neighbours one per line). The `yaml` package comes through validate/yaml-lib.ts, loaded on first use:
+// imported here statically, it was bundled into dist/topo.mjs and parsed at the start of every command (260 KB of
+// the bundle's 1.9 MB) for this one command's output.
+import type { Node } from 'yaml';
 import type { Topology } from '../model.js';
+import { yamlLib } from '../validate/yaml-lib.js';
+
+const isMap = (n: unknown) => yamlLib().isMap(n);
+const isSeq = (n: unknown) => yamlLib().isSeq(n);
 
 export interface ImportReport {
   topo: Topology;
@@ -54,6 +60,7 @@ export function importHeader(r: ImportReport, at: Date, version: string): string
 }
 
 export function renderImport(r: ImportReport, at: Date, version: string): string {
+  const { Document } = yamlLib();
   const doc = new Document(r.topo);
   doc.commentBefore = importHeader(r, at, version).map((l) => ` ${l}`).join('\n');
   flowItems(doc.get('veths', true) as Node | undefined, ['ends']);

@@ -16,16 +16,20 @@ describe('benchmark (smoke, N=10)', () => {
     expect(size.tutorial).toHaveLength(1);
     const t = size.topo[0];
     const h = size.hand[0];
-    for (const ms of [t.apply, t.noop, t.plan, t.destroy, h.build, h.teardown, h.teardownFreed, size.tutorial[0].build]) {
+    for (const ms of [t.apply, t.noop, t.plan, t.planHot, t.destroy, h.build, h.teardown, h.teardownFreed, size.tutorial[0].build, ...res.smallPlan]) {
       expect(ms).toBeGreaterThan(0);
     }
     for (const rss of Object.values(t.rss)) expect(rss).toBeGreaterThan(10 * 2 ** 20); // reported by bench/rss-hook.mjs
     expect(res.core[0].steps).toBe(200 * 7 + 2); // per unit: namespace, lo, veth, 2 ends, address, route; bridge + its address
     expect(res.validate.length).toBeGreaterThanOrEqual(3);
+    expect(res.smallPlan.length).toBeGreaterThanOrEqual(3);
+    expect(t.flood).toBeGreaterThanOrEqual(0); // frames the bridge's ports sent in the 10 s after apply
+    expect(size.topoAgm).toEqual([]); // the flood option's run only with floodOption
 
     const table = renderTable(res);
     expect(table).toMatch(/^\| 10 \| [\d.]+ \| [\d.]+ \| [\d.]+ \|/m);
     expect(table).toContain('cold apply / hand-optimised build, N=10');
+    expect(table).toMatch(/^\| 10 \| default \| no \| [\d.]+ \| [\d.]+ \| \d+ \|/m);
     expect(table).toContain('Machine: ');
     expect(lines.some((l) => l.startsWith('N=10 topo: apply'))).toBe(true);
   });

@@ -118,7 +118,7 @@ veths:
       .toBe('unknown key "namspace" (did you mean "namespace"?)');
     const [far] = problems('name: lab\nbridges:\n  br0: { colour: red }\n');
     expect(far.message).toBe('unknown key "colour"');
-    expect(far.hint).toBe('allowed keys here: namespace, addresses, mtu, mac, up, promisc, stp, forward_delay, hello_time, max_age, ageing_time, mcast_snooping, vlan_filtering, shape');
+    expect(far.hint).toBe('allowed keys here: namespace, addresses, mtu, mac, up, promisc, addrgenmode, stp, forward_delay, hello_time, max_age, ageing_time, mcast_snooping, vlan_filtering, shape');
   });
 
   it('a veth end whose bridge lives in another namespace gets a specific message', () => {

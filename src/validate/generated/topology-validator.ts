@@ -6,7 +6,7 @@ const require = createRequire(import.meta.url);
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://topo.invalid/schemas/topology.schema.json","title":"topo topology","description":"A lab for topo: network namespaces, veth pairs, bridges, VXLAN endpoints, addresses, routes, sysctls, NAT and connectivity tests.","type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"$ref":"#/definitions/labName"},"machines":{"description":"The machines (hosts) the lab spans, by name (preview: `topo apply FILE --host NAME` applies one host's part). A namespace is on a host when its name ends in @HOST (NS1@node1; host@node1 is node1's own root namespace); a name without @ is on the default host: the one with `local: true`, or the only one.","type":"object","propertyNames":{"$ref":"#/definitions/hostName"},"additionalProperties":{"$ref":"#/definitions/host"}},"namespaces":{"description":"Network namespaces, by name. \"host\" is reserved: the namespace topo runs in (declare it to give it routes, sysctls or NAT). A value may be empty (null or {}).","type":"object","propertyNames":{"$ref":"#/definitions/nsName"},"additionalProperties":{"$ref":"#/definitions/namespace"}},"dns":{"$ref":"#/definitions/dns","description":"resolv.conf for every lab namespace (never the host). A namespace's own dns: combines with it: its nameservers and search replace these, its options are merged with these (its value winning)."},"hosts":{"$ref":"#/definitions/hosts","description":"An /etc/hosts for every lab namespace (never the host). A namespace's own hosts: combines with it: its names are added to these (its address winning for a name in both), its lab: replaces this one."},"tables":{"$ref":"#/definitions/tables","description":"Names of routing tables, for every namespace: name → number (e.g. wan: 100). Built in: main (254), local (255), default (253). topo never reads /etc/iproute2/rt_tables."},"bridges":{"description":"Linux bridges, by interface name, each in its `namespace` (default host). A bridge can also be declared under its namespace (namespaces.<ns>.bridges), which lets two namespaces each have one of the same name.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/bridge"}},"veths":{"description":"veth pairs: two interfaces connected back to back, possibly in two namespaces.","type":"array","items":{"$ref":"#/definitions/veth"}},"tests":{"description":"Tests run by `topo test` (and `topo apply --test`): ping, tcp, http or command, each from a namespace.","type":"array","items":{"$ref":"#/definitions/test"}}},"definitions":{"labName":{"description":"Name of the lab: 1 to 16 characters, lower-case letters, digits and '-', starting with a letter or digit. It marks every object the lab owns.","type":"string","pattern":"^[a-z0-9][a-z0-9-]{0,15}$"},"hostName":{"description":"Name of a host of the lab: 1 to 16 characters, lower-case letters, digits and '-', starting with a letter or digit.","type":"string","pattern":"^[a-z0-9][a-z0-9-]{0,15}$"},"host":{"description":"A machine of the lab: reached over SSH (`ssh: user@address`, `port`, `identity`) or `local: true` (the machine topo runs on); `underlay`: its address on the network between the hosts.","type":"object","additionalProperties":false,"properties":{"ssh":{"description":"user@address to reach the host with OpenSSH's ssh.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_.-]*@[^@\\s]+$"},"port":{"description":"SSH port (default 22).","type":"integer","minimum":1,"maximum":65535},"identity":{"description":"Private key file for ssh -i.","type":"string","minLength":1},"local":{"description":"true: the machine topo runs on (reached without SSH).","type":"boolean","const":true},"underlay":{"$ref":"#/definitions/address","description":"The host's address on the network between the hosts: the other hosts' routes and tunnels go to it."}}},"nsName":{"description":"A network namespace name: letters, digits, '_', '.', '-', at most 64 characters, not starting with '.' or '-'. \"host\" is the namespace topo runs in. With machines:, NAME@HOST is namespace NAME on machine HOST (host@HOST: that host's root namespace).","type":"string","pattern":"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}(@[a-z0-9][a-z0-9-]{0,15})?$"},"ifName":{"description":"An interface name: 1 to 15 bytes (the kernel's IFNAMSIZ) of letters, digits, '_', '.', '-'; not starting with '-', not \".\" or \"..\".","type":"string","minLength":1,"maxLength":15,"pattern":"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},"cidr":{"description":"An interface address with its prefix length, IPv4 or IPv6: 10.0.0.1/24, fd00::1/64 (host bits allowed).","type":"string","pattern":"^[0-9A-Fa-f:.]+/[0-9]{1,3}$"},"address":{"description":"A plain IPv4 or IPv6 address, without prefix: 10.0.0.254, fd00::1.","type":"string","pattern":"^[0-9A-Fa-f:.]+$"},"routeDst":{"description":"Route destination: \"default\", a CIDR (10.1.0.0/16) or a bare address (= /32 or /128). IPv4 or IPv6.","type":"string","pattern":"^(default|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"},"natTarget":{"description":"Where forwarded traffic goes: an address with an optional port or range of ports: 10.0.1.2, 10.0.1.2:80, 10.0.1.2:9000-9010, [fd00::2]:80. Without a port the connection keeps its own.","type":"string","pattern":"^([0-9.]+(:[0-9]{1,5}(-[0-9]{1,5})?)?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5}(-[0-9]{1,5})?)?)$"},"natMatch":{"description":"An address or a CIDR, IPv4 or IPv6: 10.0.1.7, 10.0.1.0/24, fd00::/64.","type":"string","pattern":"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},"natProto":{"description":"Only this protocol (meta l4proto; tcp/udp dport with a port): tcp or udp.","enum":["tcp","udp"]},"portRange":{"description":"A port (1..65535) or a range of ports \"8000-8010\" (quote it).","type":["integer","string"],"minimum":1,"maximum":65535,"pattern":"^[0-9]{1,5}-[0-9]{1,5}$"},"tableName":{"description":"A routing table name: a letter or '_' first, then letters, digits, '_', '.', '-' (at most 64 characters).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"},"tables":{"description":"Names of routing tables: name → number (1..4294967295; 253, 254 and 255 are the kernel's default, main and local).","type":"object","propertyNames":{"$ref":"#/definitions/tableName"},"additionalProperties":{"type":"integer","minimum":1,"maximum":4294967295}},"tableRef":{"description":"A routing table: its number (1..4294967295) or its name (main, local, default, or one declared under `tables:`).","type":["integer","string"],"minimum":1,"maximum":4294967295,"pattern":"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"},"mtu":{"description":"MTU in bytes, 68..65535.","type":"integer","minimum":68,"maximum":65535},"mac":{"description":"A unicast MAC address: six hex pairs separated by ':', e.g. \"02:00:00:00:00:01\" (quote it in YAML).","type":"string","pattern":"^[0-9A-Fa-f][02468AaCcEe](:[0-9A-Fa-f]{2}){5}$","not":{"pattern":"^00(:00){5}$"}},"up":{"description":"Whether the interface is up (default true).","type":"boolean"},"promisc":{"description":"Promiscuous mode: the interface takes every frame it sees, not only those sent to its MAC (default false, as a new interface is). Held to the interface's PROMISC flag, not its promiscuity count (a bridge port counts one for its bridge).","type":"boolean"},"shape":{"description":"Shaping and impairments of this interface's outgoing traffic, as its root queueing discipline (owned by the lab: handle 7a0:). rate/burst/latency|limit: tbf (a rate). delay/jitter/loss/duplicate/corrupt/reorder: netem (needs the kernel module sch_netem). Both: netem with the tbf under it. Or qdisc: any other root qdisc in tc's words. The common case: shape: { rate: 10mbit }.","type":"object","additionalProperties":false,"properties":{"rate":{"description":"tbf: the rate, in bits per second with tc's units: bit, kbit, mbit, gbit, tbit (or kibit, mibit, ...), e.g. 10mbit, 500kbit, 1gbit. Case does not matter.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"},"burst":{"description":"tbf: the bucket, in bytes or with tc's size units (32kb = 32768 bytes). Default: what the rate sends in 4 ms (rate/HZ, HZ 250), at least 1600 bytes and a full frame at the interface's MTU. A packet larger than the burst is dropped.","type":["string","integer"],"pattern":"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$","minimum":1},"latency":{"description":"tbf: how long a packet may wait in the queue (s, ms or us, e.g. 50ms); the queue's limit is computed from it. Default 50ms. Not with limit.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},"limit":{"description":"tbf: the queue's length in bytes (or with tc's size units), instead of latency.","type":["string","integer"],"pattern":"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$","minimum":1},"delay":{"description":"netem: a delay added to every packet (s, ms or us, e.g. 20ms).","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},"jitter":{"description":"netem: the delay varies by up to this much either way (needs delay).","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},"loss":{"description":"netem: the share of packets dropped at random, e.g. 1% or 0.5%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"duplicate":{"description":"netem: the share of packets sent twice, e.g. 1%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"corrupt":{"description":"netem: the share of packets with one bit flipped, e.g. 0.1%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"reorder":{"description":"netem: the share of packets sent at once while the others wait the delay (needs delay), e.g. 25%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"qdisc":{"description":"The escape hatch: another root qdisc in tc's words, its kind and options, e.g. \"htb default 10\" or \"pfifo limit 100\" (topo adds dev, root and handle 7a0:). Alone: not with the other keys. Changed when its words change (their hash is in the state record).","type":"string","minLength":1,"maxLength":400,"pattern":"^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"}}},"bridgeStp":{"description":"The kernel's spanning tree (802.1D) on this bridge (default false). With it on, a new port listens, then learns, for forward_delay each before it forwards: pings right after apply fail for 2 x forward_delay.","type":"boolean"},"bridgeForwardDelay":{"description":"Seconds a port spends listening, then learning, before it forwards when stp is on (default 15; with stp on the kernel accepts 2 to 30). Up to two decimals: the kernel counts hundredths.","type":"number","minimum":0,"maximum":30},"bridgeHelloTime":{"description":"Seconds between the STP hellos the bridge sends as root (default 2; the kernel accepts 1 to 10). Up to two decimals.","type":"number","minimum":1,"maximum":10},"bridgeMaxAge":{"description":"Seconds a received STP hello stays valid (default 20; the kernel accepts 6 to 40). Up to two decimals.","type":"number","minimum":6,"maximum":40},"bridgeAgeingTime":{"description":"Seconds a learned MAC address stays in the bridge's forwarding table unless seen again (default 300; 0 keeps none). Up to two decimals.","type":"number","minimum":0,"maximum":42949672},"bridgeMcastSnooping":{"description":"IGMP/MLD snooping: multicast goes only to the ports that joined its group (default true).","type":"boolean"},"bridgeVlanFiltering":{"description":"802.1Q VLAN filtering on the bridge (default false). Needs a kernel built with CONFIG_BRIDGE_VLAN_FILTERING: a file asking for it is refused where the kernel's configuration shows it missing; where that can't be read, the kernel refuses it when applied.","type":"boolean"},"addresses":{"description":"Interface addresses, IPv4 and IPv6, each with its prefix length.","type":"array","items":{"$ref":"#/definitions/cidr"}},"namespace":{"description":"A network namespace. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"loopback":{"description":"State of the loopback interface `lo`: up (default) or down. Not allowed on host.","enum":["up","down"]},"bridges":{"description":"Linux bridges of this namespace, by interface name. A veth end in this namespace joins one with `bridge: <name>`.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/nsBridge"}},"sysctls":{"description":"Network sysctls of this namespace (net.*), as the kernel prints them.","type":"object","propertyNames":{"$ref":"#/definitions/sysctlName"},"additionalProperties":{"$ref":"#/definitions/sysctlValue"}},"tables":{"$ref":"#/definitions/tables","description":"Names of routing tables of this namespace, besides the top-level ones: name → number."},"routes":{"description":"Routes of this namespace: of the main table, or of the table each names.","type":"array","items":{"$ref":"#/definitions/route"}},"neighbours":{"description":"Static neighbours (permanent ARP and NDP entries) of this namespace, one per interface and address.","type":"array","items":{"$ref":"#/definitions/neighbour"}},"rules":{"description":"Policy routing rules of this namespace (`ip rule`), each at its own priority: the kernel tries them from the lowest priority up.","type":"array","items":{"$ref":"#/definitions/rule"}},"nat":{"$ref":"#/definitions/nat"},"firewall":{"$ref":"#/definitions/firewall"},"macvlans":{"description":"macvlan interfaces of this namespace, by interface name: each a sub-interface of a parent interface (here or in another namespace) with a MAC address of its own.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/macvlan"}},"vxlans":{"description":"VXLAN tunnel endpoints of this namespace, by interface name: Ethernet interfaces whose frames travel in UDP to the other endpoints of their VNI, e.g. a bridge stretched over several namespaces (or hosts).","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/vxlan"}},"dns":{"$ref":"#/definitions/dns"},"hosts":{"$ref":"#/definitions/hosts"},"run":{"description":"Processes topo starts in this namespace once its network is applied (name -> spec; names are unique across the lab). Stopped (SIGTERM, then SIGKILL) before the namespace is deleted or when removed from the file; restarted when their spec changes; one that died is started again by the next apply. Their output goes to <state dir>/logs/<lab>/<name>.log (`topo logs`).","type":"object","propertyNames":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"},"additionalProperties":{"$ref":"#/definitions/process"}}}},"dns":{"description":"The namespace's /etc/resolv.conf: written by topo as /etc/netns/<ns>/resolv.conf, which `ip netns exec` (and `topo exec`) puts in place of /etc/resolv.conf for what runs in the namespace. Not allowed on host.","type":"object","additionalProperties":false,"properties":{"nameservers":{"description":"Name servers, in the order they are asked (the C library asks the first 3).","type":"array","items":{"$ref":"#/definitions/address"}},"search":{"description":"Search domains, tried in order after a name without dots.","type":"array","items":{"type":"string","minLength":1}},"options":{"description":"The resolver's `options` line (resolv.conf(5)): numbers are written name:N, flags by name when true (false leaves one out, e.g. to turn off a top-level one).","type":"object","additionalProperties":false,"properties":{"ndots":{"description":"Dots a name needs to be tried as is before the search domains (the C library caps it at 15).","type":"integer","minimum":0,"maximum":15},"timeout":{"description":"Seconds to wait for a name server before the next (the C library caps it at 30).","type":"integer","minimum":1,"maximum":30},"attempts":{"description":"Rounds over the name servers before giving up (the C library caps it at 5).","type":"integer","minimum":1,"maximum":5},"rotate":{"description":"Spread queries over the name servers (round robin) instead of asking the first first.","type":"boolean"},"edns0":{"description":"Send EDNS0 (larger UDP answers).","type":"boolean"},"trust-ad":{"description":"Keep the AD (authenticated data) bit of the name servers' answers.","type":"boolean"},"single-request":{"description":"Ask the A and AAAA questions one after the other on the same socket.","type":"boolean"},"single-request-reopen":{"description":"Ask the A and AAAA questions one after the other, opening a new socket for the second.","type":"boolean"},"no-tld-query":{"description":"Never send a name without dots as is (only with the search domains).","type":"boolean"},"use-vc":{"description":"Ask over TCP.","type":"boolean"},"no-reload":{"description":"Do not re-read resolv.conf when it changes.","type":"boolean"},"no-aaaa":{"description":"Do not ask AAAA questions (glibc 2.36 and later).","type":"boolean"}}}}},"hosts":{"description":"The namespace's /etc/hosts: written by topo as /etc/netns/<ns>/hosts (localhost, then `names`, then with `lab: true` the lab's namespaces), which `ip netns exec` (and `topo exec`) puts in place of /etc/hosts for what runs in the namespace. Not allowed on host.","type":"object","additionalProperties":false,"properties":{"lab":{"description":"Name every lab namespace by the addresses its interfaces declare: `web` resolves to web's addresses.","type":"boolean"},"names":{"description":"More names: host name -> an address or a list of addresses. They come first (a name here wins over a namespace of the same name).","type":"object","propertyNames":{"type":"string","minLength":1},"additionalProperties":{"description":"An address, or a list of them (one line each).","type":["string","array"],"minItems":1,"items":{"$ref":"#/definitions/address"}}}}},"process":{"description":"A process topo starts and owns: its environment carries TOPO_LAB and TOPO_RUN (inherited by every process it starts), by which topo finds it and proves it its own.","type":"object","additionalProperties":false,"required":["cmd"],"properties":{"cmd":{"description":"The command: a list (argv, run as is) or a line run by `sh -c`.","type":["string","array"],"minLength":1,"minItems":1,"items":{"type":"string"}},"env":{"description":"Environment variables added to topo's own.","type":"object","additionalProperties":{"type":"string"}},"cwd":{"description":"The working directory (absolute; default topo's).","type":"string","minLength":1},"ready":{"description":"When the process counts as started: apply waits for it (a process `after` it waits too); one not ready in time is stopped and the apply rolled back. One of tcp, command, file. Without it: started when it has not exited a moment later.","type":"object","additionalProperties":false,"properties":{"tcp":{"description":"A TCP port something listens on in the namespace.","type":"integer","minimum":1,"maximum":65535},"command":{"description":"A line for `sh -c`, run in the namespace, that exits 0 once ready.","type":"string","minLength":1},"file":{"description":"An absolute path that exists once ready.","type":"string","minLength":1},"timeout":{"description":"How long to wait (seconds, or \"500ms\", \"30s\", \"2m\"; default 10s).","type":["number","string"]}}},"after":{"description":"Processes of the lab (by name) started, and ready, before this one.","type":"array","items":{"type":"string","minLength":1}},"user":{"description":"The user it runs as: a name in /etc/passwd or a uid (default topo's, root). HOME, USER and LOGNAME are that user's; its supplementary groups are set from /etc/group.","type":["string","integer"],"minLength":1,"pattern":"^[^\\u0000-\\u001f:]+$","minimum":0,"maximum":4294967294},"group":{"description":"Its group: a name in /etc/group or a gid (default the user's own).","type":["string","integer"],"minLength":1,"pattern":"^[^\\u0000-\\u001f:]+$","minimum":0,"maximum":4294967294},"restart":{"description":"no (default): a process that exits stays exited (the next apply starts it again). on-failure: a `sh` loop topo starts in its place runs it again when it exits with a status other than 0, up to max_restarts times.","enum":["no","on-failure"]},"max_restarts":{"description":"With restart: on-failure, how many times it is restarted before it is left exited (default 5).","type":"integer","minimum":1,"maximum":1000},"restart_delay":{"description":"With restart: on-failure, the wait before the first restart, doubled before each next one up to 30s (seconds, or \"500ms\", \"2s\"; default 1s).","type":["number","string"]}}},"sysctlName":{"description":"A sysctl name in dotted form, e.g. net.ipv4.ip_forward. Only net.* sysctls are per namespace.","type":"string","pattern":"^[a-z0-9_-]+(\\.[A-Za-z0-9_-]+)+$"},"sysctlValue":{"description":"The value, as the kernel prints it (a number or a string).","type":["string","integer"],"pattern":"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"},"neighbour":{"description":"A static neighbour: traffic for `address` out of `dev` goes to `lladdr`, without asking (no ARP or neighbour discovery). The entry is permanent: the kernel never ages it out.","type":"object","additionalProperties":false,"required":["address","lladdr","dev"],"properties":{"address":{"$ref":"#/definitions/address","description":"The neighbour's IPv4 or IPv6 address (link-local IPv6 too)."},"lladdr":{"$ref":"#/definitions/mac","description":"The neighbour's MAC address."},"dev":{"$ref":"#/definitions/ifName","description":"The interface it is reached on: an interface the lab declares in this namespace."}}},"route":{"description":"A route: `to` and a gateway (`via`), an interface (`dev`), or both.","type":"object","additionalProperties":false,"required":["to"],"anyOf":[{"required":["via"]},{"required":["dev"]}],"properties":{"to":{"$ref":"#/definitions/routeDst"},"via":{"$ref":"#/definitions/address","description":"Gateway: a plain address of the same family as `to`, inside the subnet of an address of this namespace."},"dev":{"$ref":"#/definitions/ifName","description":"Outgoing interface: an interface of this namespace."},"metric":{"description":"Route metric (priority), 0..4294967295.","type":"integer","minimum":0,"maximum":4294967295},"table":{"$ref":"#/definitions/tableRef","description":"The routing table (default main): its number or name. Not local, the kernel's own."}}},"ruleSelector":{"description":"An address (= /32 or /128) or a network without host bits: 10.0.1.2, 10.0.0.0/8, fd00::/64.","type":"string","pattern":"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},"rule":{"description":"A policy routing rule: which packets (from, to, iif, oif, fwmark; none: every packet) and what to do with them (action: lookup `table`, goto a later rule, blackhole, unreachable, prohibit).","type":"object","additionalProperties":false,"required":["priority"],"properties":{"priority":{"description":"1..32765, unique per family in the namespace: 0, 32766 and 32767 are the kernel's own rules (lookup local, main, default).","type":"integer","minimum":0,"maximum":4294967295},"from":{"$ref":"#/definitions/ruleSelector","description":"Source address or network."},"to":{"$ref":"#/definitions/ruleSelector","description":"Destination address or network, of the family of `from`."},"iif":{"$ref":"#/definitions/ifName","description":"Incoming interface (lo: packets of the namespace itself)."},"oif":{"$ref":"#/definitions/ifName","description":"Outgoing interface (of sockets bound to it)."},"fwmark":{"description":"Firewall mark: a number, or \"value/mask\" (decimal or 0x hex), e.g. 7, \"0x10/0xff\".","type":["integer","string"],"minimum":0,"maximum":4294967295,"pattern":"^(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10})(/(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10}))?$"},"table":{"$ref":"#/definitions/tableRef","description":"The table to look up (action lookup): its number or name."},"goto":{"description":"The priority of a later rule to go on at (action goto).","type":"integer","minimum":1,"maximum":4294967295},"action":{"description":"lookup (default; with `table`), goto (default when `goto` is given), blackhole, unreachable, prohibit.","enum":["lookup","goto","blackhole","unreachable","prohibit"]},"family":{"description":"4 (default) or 6, for a rule without `from` or `to` (else their family).","enum":[4,6]}}},"firewall":{"description":"Packet filter of this namespace (nftables, in the lab's table inet topo-<lab>): the chains input (packets for the namespace), forward (packets it routes) and output (packets it sends), each with a policy and ordered rules. A chain not declared filters nothing.","type":"object","additionalProperties":false,"properties":{"input":{"$ref":"#/definitions/firewallChain"},"forward":{"$ref":"#/definitions/firewallChain"},"output":{"$ref":"#/definitions/firewallChain"}}},"firewallChain":{"description":"A filter chain: its rules, tried in order (the first that matches decides), then its policy.","type":"object","additionalProperties":false,"properties":{"policy":{"description":"What happens to a packet no rule decided: accept (default) or drop.","enum":["accept","drop"]},"rules":{"description":"Rules, in order.","type":"array","items":{"$ref":"#/definitions/firewallRule"}}}},"firewallPort":{"description":"A port (1..65535) or a range of ports \"1000-2000\".","type":["integer","string"],"minimum":1,"maximum":65535},"firewallPorts":{"description":"A port (1..65535), a range \"1000-2000\", or a list of those.","type":["integer","string","array"],"minimum":1,"maximum":65535,"minItems":1,"items":{"$ref":"#/definitions/firewallPort"}},"firewallRule":{"description":"A filter rule: what it matches (every field given must match; none: every packet) and its action. Or a raw rule: { nft: '<rule text>' }.","type":"object","additionalProperties":false,"properties":{"in":{"$ref":"#/definitions/ifName","description":"Incoming interface of this namespace (not in output)."},"out":{"$ref":"#/definitions/ifName","description":"Outgoing interface of this namespace (not in input)."},"from":{"$ref":"#/definitions/ruleSelector","description":"Source address or network, IPv4 or IPv6."},"to":{"$ref":"#/definitions/ruleSelector","description":"Destination address or network, of the family of `from`."},"proto":{"description":"Protocol: tcp, udp, icmp, icmpv6 or any (default).","enum":["tcp","udp","icmp","icmpv6","any"]},"sport":{"$ref":"#/definitions/firewallPorts","description":"Source port(s), with proto tcp or udp: 53, \"1000-2000\", or a list [53, 5353]."},"dport":{"$ref":"#/definitions/firewallPorts","description":"Destination port(s), with proto tcp or udp: 80, \"1000-2000\", or a list [80, 443]."},"state":{"description":"Connection tracking state, one or a list: new, established, related, invalid, untracked.","type":["string","array"],"minItems":1,"items":{"type":"string"}},"action":{"description":"accept, drop, or reject (an ICMP port unreachable, which a TCP client sees as a refused connection).","enum":["accept","drop","reject"]},"counter":{"description":"Count the packets and bytes the rule matches (shown by topo show).","type":"boolean"},"nft":{"description":"A raw rule, alone in its entry: nft rule text for what the fields can't say, e.g. 'meta mark 0x1 counter accept'. Checked with nft -c before any change; topo marks it with a comment of its own, so it can't have one.","type":"string","minLength":1,"maxLength":4096}}},"nat":{"description":"NAT rules of this namespace, in the lab's nftables table: source NAT (masquerade, snat) in the postrouting chain, destination NAT (forward) in prerouting and, for the namespace's own connections, nat-output.","type":"object","additionalProperties":false,"properties":{"masquerade":{"description":"Source NAT to the address of the interface the traffic leaves by (masquerade). Each field is a match; none: all traffic leaving.","type":"array","items":{"type":"object","additionalProperties":false,"properties":{"out":{"$ref":"#/definitions/ifName","description":"Only traffic leaving through this interface of the namespace (oifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"proto":{"$ref":"#/definitions/natProto"},"ports":{"$ref":"#/definitions/portRange","description":"The source ports to map to (masquerade to :ports), e.g. \"1024-65535\"; needs proto."}}}},"snat":{"description":"Source NAT to a fixed address or a range of addresses (snat).","type":"array","items":{"type":"object","additionalProperties":false,"required":["to"],"properties":{"out":{"$ref":"#/definitions/ifName","description":"Only traffic leaving through this interface of the namespace (oifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"proto":{"$ref":"#/definitions/natProto"},"to":{"description":"The source address the traffic gets, or a range of them: 192.0.2.1, 192.0.2.1-192.0.2.9.","type":"string","pattern":"^[0-9A-Fa-f:.]+(-[0-9A-Fa-f:.]+)?$"}}}},"forward":{"description":"Destination NAT (port forwarding): new connections matching every field given go to `to` (dnat). At least one of in, from, dst, port.","type":"array","items":{"type":"object","additionalProperties":false,"required":["to"],"properties":{"in":{"$ref":"#/definitions/ifName","description":"Only traffic arriving on this interface of the namespace (iifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"dst":{"description":"Only traffic to this address or CIDR (ip daddr), or `local`: to any address of this namespace (fib daddr type local, iptables' addrtype --dst-type LOCAL).","type":"string","pattern":"^(local|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"},"proto":{"$ref":"#/definitions/natProto"},"port":{"$ref":"#/definitions/portRange","description":"Destination port or range, e.g. 8080 or \"8000-8010\"; needs proto. Without port and proto: every protocol."},"to":{"$ref":"#/definitions/natTarget"},"output":{"description":"true: also for the namespace's own connections (the output hook, chain nat-output); only: for those alone. Default false: arriving traffic only (prerouting).","enum":[true,false,"only"]}}}}}},"bridge":{"description":"A Linux bridge. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the bridge (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"stp":{"$ref":"#/definitions/bridgeStp"},"forward_delay":{"$ref":"#/definitions/bridgeForwardDelay"},"hello_time":{"$ref":"#/definitions/bridgeHelloTime"},"max_age":{"$ref":"#/definitions/bridgeMaxAge"},"ageing_time":{"$ref":"#/definitions/bridgeAgeingTime"},"mcast_snooping":{"$ref":"#/definitions/bridgeMcastSnooping"},"vlan_filtering":{"$ref":"#/definitions/bridgeVlanFiltering"},"shape":{"$ref":"#/definitions/shape"}}},"nsBridge":{"description":"A Linux bridge of the namespace it is declared under. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"stp":{"$ref":"#/definitions/bridgeStp"},"forward_delay":{"$ref":"#/definitions/bridgeForwardDelay"},"hello_time":{"$ref":"#/definitions/bridgeHelloTime"},"max_age":{"$ref":"#/definitions/bridgeMaxAge"},"ageing_time":{"$ref":"#/definitions/bridgeAgeingTime"},"mcast_snooping":{"$ref":"#/definitions/bridgeMcastSnooping"},"vlan_filtering":{"$ref":"#/definitions/bridgeVlanFiltering"},"shape":{"$ref":"#/definitions/shape"}}},"vxlan":{"description":"A VXLAN tunnel endpoint. Where its frames go: `remote` (the one other endpoint), `group` (a multicast group, with `dev`), or `flood` (static flood entries: every endpoint listed gets a copy of each broadcast, unknown or multicast frame); at most one of the three.","type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"description":"The VNI (VXLAN network identifier), 1..16777215. Endpoints with the same VNI and port are one layer-2 network; two in one namespace need another port or address family.","type":"integer","minimum":1,"maximum":16777215},"remote":{"$ref":"#/definitions/address","description":"The other endpoint's address (unicast)."},"group":{"$ref":"#/definitions/address","description":"A multicast group the endpoints join (IPv4 224.0.0.0/4 or IPv6 ff00::/8); needs `dev`."},"flood":{"description":"Static flood entries: the addresses of the other endpoints (the kernel's `bridge fdb append 00:00:00:00:00:00 ... dst ADDRESS`).","type":"array","minItems":1,"items":{"$ref":"#/definitions/address"}},"local":{"$ref":"#/definitions/address","description":"Source address of the tunnel's packets: an address of this namespace."},"dstport":{"description":"UDP destination port, 1..65535 (default 4789, the IANA port).","type":"integer","minimum":1,"maximum":65535},"dev":{"$ref":"#/definitions/ifName","description":"The underlay: the interface of this namespace the tunnel's packets leave by. Its MTU less the headers (50 bytes over IPv4, 70 over IPv6) is the endpoint's MTU."},"learning":{"description":"Learn where the MACs behind other endpoints are from the packets that arrive (default true).","type":"boolean"},"mtu":{"$ref":"#/definitions/mtu"},"addresses":{"$ref":"#/definitions/addresses"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this endpoint a port of this bridge (same namespace)."},"up":{"$ref":"#/definitions/up"},"shape":{"$ref":"#/definitions/shape"}}},"veth":{"description":"A veth pair.","type":"object","additionalProperties":false,"required":["ends"],"properties":{"ends":{"description":"Exactly two ends.","type":"array","minItems":2,"maxItems":2,"items":{"$ref":"#/definitions/end"}}}},"end":{"description":"One end of a veth pair.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of this end (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this end a port of this bridge (same namespace)."},"shape":{"$ref":"#/definitions/shape"}}},"macvlan":{"description":"A macvlan: a sub-interface of `parent`. Its parent is never changed by the lab.","type":"object","additionalProperties":false,"required":["parent"],"properties":{"parent":{"$ref":"#/definitions/parentRef"},"mode":{"description":"bridge (default: the parent's macvlans reach each other and the parent's wire), private (only the wire), vepa (through the wire's far end), passthru (the parent's only macvlan, with its MAC).","enum":["bridge","private","vepa","passthru"]},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu","description":"MTU in bytes, at most the parent's (default: the parent's)."},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"shape":{"$ref":"#/definitions/shape"}}},"parentRef":{"description":"The parent interface: its name, in the macvlan's namespace, or { name, namespace } (a lab interface, or one of the host's own in namespace host).","if":{"type":"string"},"then":{"$ref":"#/definitions/ifName"},"else":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the parent (default: the macvlan's)."}}}},"test":{"description":"A test run by `topo test`, from namespace `from`: exactly one of ping, tcp, http or command.","type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"$ref":"#/definitions/nsName","description":"A declared namespace, or host."},"ping":{"description":"Ping an address declared in the lab, or a namespace name (each of its addresses). With external: true, any address.","type":"string","minLength":1},"tcp":{"description":"Connect to HOST:PORT (\"[v6]:PORT\"); HOST is a namespace name (its first address), an address, or a name resolved in `from`. Outcome matched against `expect` (default open).","type":"string","minLength":1},"http":{"description":"GET an http:// or https:// URL (its host as for tcp; https: the certificate is verified against the system's CAs and the host as written, unless insecure); the response's status is matched against `status` (default 200).","type":"string","minLength":1},"insecure":{"description":"http with an https:// URL: accept any certificate (self-signed, for another name, expired).","type":"boolean"},"command":{"description":"Run a command in `from`: a list (argv) or a line for `sh -c`; its exit code is matched against `exit` (default 0), its output against `output`.","type":["string","array"],"minLength":1,"items":{"type":"string"}},"expect":{"description":"ping: reachable (default) or unreachable. tcp: open (default), refused, unreachable, timeout, or closed (anything but open).","enum":["reachable","unreachable","open","refused","timeout","closed"]},"status":{"description":"http: the expected status (default 200).","type":"integer","minimum":100,"maximum":599},"exit":{"description":"command: the expected exit code (default 0).","type":"integer","minimum":0,"maximum":255},"output":{"description":"command: a regular expression (JavaScript, ^ and $ at each line) its standard output must match somewhere.","type":"string"},"external":{"description":"ping: allow a target the lab doesn't declare.","type":"boolean"},"until":{"description":"Try again until the test holds or this time has passed (seconds, or \"500ms\", \"30s\", \"2m\"; at most 10 minutes): for a daemon still starting. Default: one try.","type":["number","string"]},"interval":{"description":"Time between tries with `until` (default 1s).","type":["number","string"]},"timeout":{"description":"How long one try may take (seconds, or \"500ms\", \"30s\", \"2m\"; at most 10 minutes): a command is stopped after it, with everything it started (default 30s); ping, tcp and http wait that long for an answer (default: topo test --timeout, 2s; ping in whole seconds, rounded up).","type":["number","string"]}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://topo.invalid/schemas/topology.schema.json","title":"topo topology","description":"A lab for topo: network namespaces, veth pairs, bridges, VXLAN endpoints, addresses, routes, sysctls, NAT and connectivity tests.","type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"$ref":"#/definitions/labName"},"machines":{"description":"The machines (hosts) the lab spans, by name (preview: `topo apply FILE --host NAME` applies one host's part). A namespace is on a host when its name ends in @HOST (NS1@node1; host@node1 is node1's own root namespace); a name without @ is on the default host: the one with `local: true`, or the only one.","type":"object","propertyNames":{"$ref":"#/definitions/hostName"},"additionalProperties":{"$ref":"#/definitions/host"}},"namespaces":{"description":"Network namespaces, by name. \"host\" is reserved: the namespace topo runs in (declare it to give it routes, sysctls or NAT). A value may be empty (null or {}).","type":"object","propertyNames":{"$ref":"#/definitions/nsName"},"additionalProperties":{"$ref":"#/definitions/namespace"}},"dns":{"$ref":"#/definitions/dns","description":"resolv.conf for every lab namespace (never the host). A namespace's own dns: combines with it: its nameservers and search replace these, its options are merged with these (its value winning)."},"hosts":{"$ref":"#/definitions/hosts","description":"An /etc/hosts for every lab namespace (never the host). A namespace's own hosts: combines with it: its names are added to these (its address winning for a name in both), its lab: replaces this one."},"tables":{"$ref":"#/definitions/tables","description":"Names of routing tables, for every namespace: name → number (e.g. wan: 100). Built in: main (254), local (255), default (253). topo never reads /etc/iproute2/rt_tables."},"bridges":{"description":"Linux bridges, by interface name, each in its `namespace` (default host). A bridge can also be declared under its namespace (namespaces.<ns>.bridges), which lets two namespaces each have one of the same name.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/bridge"}},"veths":{"description":"veth pairs: two interfaces connected back to back, possibly in two namespaces.","type":"array","items":{"$ref":"#/definitions/veth"}},"tests":{"description":"Tests run by `topo test` (and `topo apply --test`): ping, tcp, http or command, each from a namespace.","type":"array","items":{"$ref":"#/definitions/test"}}},"definitions":{"labName":{"description":"Name of the lab: 1 to 16 characters, lower-case letters, digits and '-', starting with a letter or digit. It marks every object the lab owns.","type":"string","pattern":"^[a-z0-9][a-z0-9-]{0,15}$"},"hostName":{"description":"Name of a host of the lab: 1 to 16 characters, lower-case letters, digits and '-', starting with a letter or digit.","type":"string","pattern":"^[a-z0-9][a-z0-9-]{0,15}$"},"host":{"description":"A machine of the lab: reached over SSH (`ssh: user@address`, `port`, `identity`) or `local: true` (the machine topo runs on); `underlay`: its address on the network between the hosts.","type":"object","additionalProperties":false,"properties":{"ssh":{"description":"user@address to reach the host with OpenSSH's ssh.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_.-]*@[^@\\s]+$"},"port":{"description":"SSH port (default 22).","type":"integer","minimum":1,"maximum":65535},"identity":{"description":"Private key file for ssh -i.","type":"string","minLength":1},"local":{"description":"true: the machine topo runs on (reached without SSH).","type":"boolean","const":true},"underlay":{"$ref":"#/definitions/address","description":"The host's address on the network between the hosts: the other hosts' routes and tunnels go to it."}}},"nsName":{"description":"A network namespace name: letters, digits, '_', '.', '-', at most 64 characters, not starting with '.' or '-'. \"host\" is the namespace topo runs in. With machines:, NAME@HOST is namespace NAME on machine HOST (host@HOST: that host's root namespace).","type":"string","pattern":"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}(@[a-z0-9][a-z0-9-]{0,15})?$"},"ifName":{"description":"An interface name: 1 to 15 bytes (the kernel's IFNAMSIZ) of letters, digits, '_', '.', '-'; not starting with '-', not \".\" or \"..\".","type":"string","minLength":1,"maxLength":15,"pattern":"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},"cidr":{"description":"An interface address with its prefix length, IPv4 or IPv6: 10.0.0.1/24, fd00::1/64 (host bits allowed).","type":"string","pattern":"^[0-9A-Fa-f:.]+/[0-9]{1,3}$"},"address":{"description":"A plain IPv4 or IPv6 address, without prefix: 10.0.0.254, fd00::1.","type":"string","pattern":"^[0-9A-Fa-f:.]+$"},"routeDst":{"description":"Route destination: \"default\", a CIDR (10.1.0.0/16) or a bare address (= /32 or /128). IPv4 or IPv6.","type":"string","pattern":"^(default|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"},"natTarget":{"description":"Where forwarded traffic goes: an address with an optional port or range of ports: 10.0.1.2, 10.0.1.2:80, 10.0.1.2:9000-9010, [fd00::2]:80. Without a port the connection keeps its own.","type":"string","pattern":"^([0-9.]+(:[0-9]{1,5}(-[0-9]{1,5})?)?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5}(-[0-9]{1,5})?)?)$"},"natMatch":{"description":"An address or a CIDR, IPv4 or IPv6: 10.0.1.7, 10.0.1.0/24, fd00::/64.","type":"string","pattern":"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},"natProto":{"description":"Only this protocol (meta l4proto; tcp/udp dport with a port): tcp or udp.","enum":["tcp","udp"]},"portRange":{"description":"A port (1..65535) or a range of ports \"8000-8010\" (quote it).","type":["integer","string"],"minimum":1,"maximum":65535,"pattern":"^[0-9]{1,5}-[0-9]{1,5}$"},"tableName":{"description":"A routing table name: a letter or '_' first, then letters, digits, '_', '.', '-' (at most 64 characters).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"},"tables":{"description":"Names of routing tables: name → number (1..4294967295; 253, 254 and 255 are the kernel's default, main and local).","type":"object","propertyNames":{"$ref":"#/definitions/tableName"},"additionalProperties":{"type":"integer","minimum":1,"maximum":4294967295}},"tableRef":{"description":"A routing table: its number (1..4294967295) or its name (main, local, default, or one declared under `tables:`).","type":["integer","string"],"minimum":1,"maximum":4294967295,"pattern":"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"},"mtu":{"description":"MTU in bytes, 68..65535.","type":"integer","minimum":68,"maximum":65535},"mac":{"description":"A unicast MAC address: six hex pairs separated by ':', e.g. \"02:00:00:00:00:01\" (quote it in YAML).","type":"string","pattern":"^[0-9A-Fa-f][02468AaCcEe](:[0-9A-Fa-f]{2}){5}$","not":{"pattern":"^00(:00){5}$"}},"up":{"description":"Whether the interface is up (default true).","type":"boolean"},"promisc":{"description":"Promiscuous mode: the interface takes every frame it sees, not only those sent to its MAC (default false, as a new interface is). Held to the interface's PROMISC flag, not its promiscuity count (a bridge port counts one for its bridge).","type":"boolean"},"addrgenmode":{"description":"How the kernel makes the interface's IPv6 link-local address when it comes up (iproute2's `ip link set dev X addrgenmode MODE`): eui64 (from the MAC), random, or none: no link-local address, and so no IPv6 start-up traffic (duplicate address detection, router solicitations, MLD reports), which a bridge floods to every port. IPv4 is unaffected. Undeclared, the interface keeps its namespace's default (net.ipv6.conf.default.addr_gen_mode), not compared. Given on an interface that already has its link-local address, the kernel keeps that address until the interface goes down and up.","enum":["eui64","none","random"]},"shape":{"description":"Shaping and impairments of this interface's outgoing traffic, as its root queueing discipline (owned by the lab: handle 7a0:). rate/burst/latency|limit: tbf (a rate). delay/jitter/loss/duplicate/corrupt/reorder: netem (needs the kernel module sch_netem). Both: netem with the tbf under it. Or qdisc: any other root qdisc in tc's words. The common case: shape: { rate: 10mbit }.","type":"object","additionalProperties":false,"properties":{"rate":{"description":"tbf: the rate, in bits per second with tc's units: bit, kbit, mbit, gbit, tbit (or kibit, mibit, ...), e.g. 10mbit, 500kbit, 1gbit. Case does not matter.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"},"burst":{"description":"tbf: the bucket, in bytes or with tc's size units (32kb = 32768 bytes). Default: what the rate sends in 4 ms (rate/HZ, HZ 250), at least 1600 bytes and a full frame at the interface's MTU. A packet larger than the burst is dropped.","type":["string","integer"],"pattern":"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$","minimum":1},"latency":{"description":"tbf: how long a packet may wait in the queue (s, ms or us, e.g. 50ms); the queue's limit is computed from it. Default 50ms. Not with limit.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},"limit":{"description":"tbf: the queue's length in bytes (or with tc's size units), instead of latency.","type":["string","integer"],"pattern":"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$","minimum":1},"delay":{"description":"netem: a delay added to every packet (s, ms or us, e.g. 20ms).","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},"jitter":{"description":"netem: the delay varies by up to this much either way (needs delay).","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},"loss":{"description":"netem: the share of packets dropped at random, e.g. 1% or 0.5%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"duplicate":{"description":"netem: the share of packets sent twice, e.g. 1%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"corrupt":{"description":"netem: the share of packets with one bit flipped, e.g. 0.1%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"reorder":{"description":"netem: the share of packets sent at once while the others wait the delay (needs delay), e.g. 25%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"qdisc":{"description":"The escape hatch: another root qdisc in tc's words, its kind and options, e.g. \"htb default 10\" or \"pfifo limit 100\" (topo adds dev, root and handle 7a0:). Alone: not with the other keys. Changed when its words change (their hash is in the state record).","type":"string","minLength":1,"maxLength":400,"pattern":"^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"}}},"bridgeStp":{"description":"The kernel's spanning tree (802.1D) on this bridge (default false). With it on, a new port listens, then learns, for forward_delay each before it forwards: pings right after apply fail for 2 x forward_delay.","type":"boolean"},"bridgeForwardDelay":{"description":"Seconds a port spends listening, then learning, before it forwards when stp is on (default 15; with stp on the kernel accepts 2 to 30). Up to two decimals: the kernel counts hundredths.","type":"number","minimum":0,"maximum":30},"bridgeHelloTime":{"description":"Seconds between the STP hellos the bridge sends as root (default 2; the kernel accepts 1 to 10). Up to two decimals.","type":"number","minimum":1,"maximum":10},"bridgeMaxAge":{"description":"Seconds a received STP hello stays valid (default 20; the kernel accepts 6 to 40). Up to two decimals.","type":"number","minimum":6,"maximum":40},"bridgeAgeingTime":{"description":"Seconds a learned MAC address stays in the bridge's forwarding table unless seen again (default 300; 0 keeps none). Up to two decimals.","type":"number","minimum":0,"maximum":42949672},"bridgeMcastSnooping":{"description":"IGMP/MLD snooping: multicast goes only to the ports that joined its group (default true).","type":"boolean"},"bridgeVlanFiltering":{"description":"802.1Q VLAN filtering on the bridge (default false). Needs a kernel built with CONFIG_BRIDGE_VLAN_FILTERING: a file asking for it is refused where the kernel's configuration shows it missing; where that can't be read, the kernel refuses it when applied.","type":"boolean"},"addresses":{"description":"Interface addresses, IPv4 and IPv6, each with its prefix length.","type":"array","items":{"$ref":"#/definitions/cidr"}},"namespace":{"description":"A network namespace. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"loopback":{"description":"State of the loopback interface `lo`: up (default) or down. Not allowed on host.","enum":["up","down"]},"bridges":{"description":"Linux bridges of this namespace, by interface name. A veth end in this namespace joins one with `bridge: <name>`.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/nsBridge"}},"sysctls":{"description":"Network sysctls of this namespace (net.*), as the kernel prints them.","type":"object","propertyNames":{"$ref":"#/definitions/sysctlName"},"additionalProperties":{"$ref":"#/definitions/sysctlValue"}},"tables":{"$ref":"#/definitions/tables","description":"Names of routing tables of this namespace, besides the top-level ones: name → number."},"routes":{"description":"Routes of this namespace: of the main table, or of the table each names.","type":"array","items":{"$ref":"#/definitions/route"}},"neighbours":{"description":"Static neighbours (permanent ARP and NDP entries) of this namespace, one per interface and address.","type":"array","items":{"$ref":"#/definitions/neighbour"}},"rules":{"description":"Policy routing rules of this namespace (`ip rule`), each at its own priority: the kernel tries them from the lowest priority up.","type":"array","items":{"$ref":"#/definitions/rule"}},"nat":{"$ref":"#/definitions/nat"},"firewall":{"$ref":"#/definitions/firewall"},"macvlans":{"description":"macvlan interfaces of this namespace, by interface name: each a sub-interface of a parent interface (here or in another namespace) with a MAC address of its own.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/macvlan"}},"vxlans":{"description":"VXLAN tunnel endpoints of this namespace, by interface name: Ethernet interfaces whose frames travel in UDP to the other endpoints of their VNI, e.g. a bridge stretched over several namespaces (or hosts).","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/vxlan"}},"dns":{"$ref":"#/definitions/dns"},"hosts":{"$ref":"#/definitions/hosts"},"run":{"description":"Processes topo starts in this namespace once its network is applied (name -> spec; names are unique across the lab). Stopped (SIGTERM, then SIGKILL) before the namespace is deleted or when removed from the file; restarted when their spec changes; one that died is started again by the next apply. Their output goes to <state dir>/logs/<lab>/<name>.log (`topo logs`).","type":"object","propertyNames":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"},"additionalProperties":{"$ref":"#/definitions/process"}}}},"dns":{"description":"The namespace's /etc/resolv.conf: written by topo as /etc/netns/<ns>/resolv.conf, which `ip netns exec` (and `topo exec`) puts in place of /etc/resolv.conf for what runs in the namespace. Not allowed on host.","type":"object","additionalProperties":false,"properties":{"nameservers":{"description":"Name servers, in the order they are asked (the C library asks the first 3).","type":"array","items":{"$ref":"#/definitions/address"}},"search":{"description":"Search domains, tried in order after a name without dots.","type":"array","items":{"type":"string","minLength":1}},"options":{"description":"The resolver's `options` line (resolv.conf(5)): numbers are written name:N, flags by name when true (false leaves one out, e.g. to turn off a top-level one).","type":"object","additionalProperties":false,"properties":{"ndots":{"description":"Dots a name needs to be tried as is before the search domains (the C library caps it at 15).","type":"integer","minimum":0,"maximum":15},"timeout":{"description":"Seconds to wait for a name server before the next (the C library caps it at 30).","type":"integer","minimum":1,"maximum":30},"attempts":{"description":"Rounds over the name servers before giving up (the C library caps it at 5).","type":"integer","minimum":1,"maximum":5},"rotate":{"description":"Spread queries over the name servers (round robin) instead of asking the first first.","type":"boolean"},"edns0":{"description":"Send EDNS0 (larger UDP answers).","type":"boolean"},"trust-ad":{"description":"Keep the AD (authenticated data) bit of the name servers' answers.","type":"boolean"},"single-request":{"description":"Ask the A and AAAA questions one after the other on the same socket.","type":"boolean"},"single-request-reopen":{"description":"Ask the A and AAAA questions one after the other, opening a new socket for the second.","type":"boolean"},"no-tld-query":{"description":"Never send a name without dots as is (only with the search domains).","type":"boolean"},"use-vc":{"description":"Ask over TCP.","type":"boolean"},"no-reload":{"description":"Do not re-read resolv.conf when it changes.","type":"boolean"},"no-aaaa":{"description":"Do not ask AAAA questions (glibc 2.36 and later).","type":"boolean"}}}}},"hosts":{"description":"The namespace's /etc/hosts: written by topo as /etc/netns/<ns>/hosts (localhost, then `names`, then with `lab: true` the lab's namespaces), which `ip netns exec` (and `topo exec`) puts in place of /etc/hosts for what runs in the namespace. Not allowed on host.","type":"object","additionalProperties":false,"properties":{"lab":{"description":"Name every lab namespace by the addresses its interfaces declare: `web` resolves to web's addresses.","type":"boolean"},"names":{"description":"More names: host name -> an address or a list of addresses. They come first (a name here wins over a namespace of the same name).","type":"object","propertyNames":{"type":"string","minLength":1},"additionalProperties":{"description":"An address, or a list of them (one line each).","type":["string","array"],"minItems":1,"items":{"$ref":"#/definitions/address"}}}}},"process":{"description":"A process topo starts and owns: its environment carries TOPO_LAB and TOPO_RUN (inherited by every process it starts), by which topo finds it and proves it its own.","type":"object","additionalProperties":false,"required":["cmd"],"properties":{"cmd":{"description":"The command: a list (argv, run as is) or a line run by `sh -c`.","type":["string","array"],"minLength":1,"minItems":1,"items":{"type":"string"}},"env":{"description":"Environment variables added to topo's own.","type":"object","additionalProperties":{"type":"string"}},"cwd":{"description":"The working directory (absolute; default topo's).","type":"string","minLength":1},"ready":{"description":"When the process counts as started: apply waits for it (a process `after` it waits too); one not ready in time is stopped and the apply rolled back. One of tcp, command, file. Without it: started when it has not exited a moment later.","type":"object","additionalProperties":false,"properties":{"tcp":{"description":"A TCP port something listens on in the namespace.","type":"integer","minimum":1,"maximum":65535},"command":{"description":"A line for `sh -c`, run in the namespace, that exits 0 once ready.","type":"string","minLength":1},"file":{"description":"An absolute path that exists once ready.","type":"string","minLength":1},"timeout":{"description":"How long to wait (seconds, or \"500ms\", \"30s\", \"2m\"; default 10s).","type":["number","string"]}}},"after":{"description":"Processes of the lab (by name) started, and ready, before this one.","type":"array","items":{"type":"string","minLength":1}},"user":{"description":"The user it runs as: a name in /etc/passwd or a uid (default topo's, root). HOME, USER and LOGNAME are that user's; its supplementary groups are set from /etc/group.","type":["string","integer"],"minLength":1,"pattern":"^[^\\u0000-\\u001f:]+$","minimum":0,"maximum":4294967294},"group":{"description":"Its group: a name in /etc/group or a gid (default the user's own).","type":["string","integer"],"minLength":1,"pattern":"^[^\\u0000-\\u001f:]+$","minimum":0,"maximum":4294967294},"restart":{"description":"no (default): a process that exits stays exited (the next apply starts it again). on-failure: a `sh` loop topo starts in its place runs it again when it exits with a status other than 0, up to max_restarts times.","enum":["no","on-failure"]},"max_restarts":{"description":"With restart: on-failure, how many times it is restarted before it is left exited (default 5).","type":"integer","minimum":1,"maximum":1000},"restart_delay":{"description":"With restart: on-failure, the wait before the first restart, doubled before each next one up to 30s (seconds, or \"500ms\", \"2s\"; default 1s).","type":["number","string"]}}},"sysctlName":{"description":"A sysctl name in dotted form, e.g. net.ipv4.ip_forward. Only net.* sysctls are per namespace.","type":"string","pattern":"^[a-z0-9_-]+(\\.[A-Za-z0-9_-]+)+$"},"sysctlValue":{"description":"The value, as the kernel prints it (a number or a string).","type":["string","integer"],"pattern":"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"},"neighbour":{"description":"A static neighbour: traffic for `address` out of `dev` goes to `lladdr`, without asking (no ARP or neighbour discovery). The entry is permanent: the kernel never ages it out.","type":"object","additionalProperties":false,"required":["address","lladdr","dev"],"properties":{"address":{"$ref":"#/definitions/address","description":"The neighbour's IPv4 or IPv6 address (link-local IPv6 too)."},"lladdr":{"$ref":"#/definitions/mac","description":"The neighbour's MAC address."},"dev":{"$ref":"#/definitions/ifName","description":"The interface it is reached on: an interface the lab declares in this namespace."}}},"route":{"description":"A route: `to` and a gateway (`via`), an interface (`dev`), or both.","type":"object","additionalProperties":false,"required":["to"],"anyOf":[{"required":["via"]},{"required":["dev"]}],"properties":{"to":{"$ref":"#/definitions/routeDst"},"via":{"$ref":"#/definitions/address","description":"Gateway: a plain address of the same family as `to`, inside the subnet of an address of this namespace."},"dev":{"$ref":"#/definitions/ifName","description":"Outgoing interface: an interface of this namespace."},"metric":{"description":"Route metric (priority), 0..4294967295.","type":"integer","minimum":0,"maximum":4294967295},"table":{"$ref":"#/definitions/tableRef","description":"The routing table (default main): its number or name. Not local, the kernel's own."}}},"ruleSelector":{"description":"An address (= /32 or /128) or a network without host bits: 10.0.1.2, 10.0.0.0/8, fd00::/64.","type":"string","pattern":"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},"rule":{"description":"A policy routing rule: which packets (from, to, iif, oif, fwmark; none: every packet) and what to do with them (action: lookup `table`, goto a later rule, blackhole, unreachable, prohibit).","type":"object","additionalProperties":false,"required":["priority"],"properties":{"priority":{"description":"1..32765, unique per family in the namespace: 0, 32766 and 32767 are the kernel's own rules (lookup local, main, default).","type":"integer","minimum":0,"maximum":4294967295},"from":{"$ref":"#/definitions/ruleSelector","description":"Source address or network."},"to":{"$ref":"#/definitions/ruleSelector","description":"Destination address or network, of the family of `from`."},"iif":{"$ref":"#/definitions/ifName","description":"Incoming interface (lo: packets of the namespace itself)."},"oif":{"$ref":"#/definitions/ifName","description":"Outgoing interface (of sockets bound to it)."},"fwmark":{"description":"Firewall mark: a number, or \"value/mask\" (decimal or 0x hex), e.g. 7, \"0x10/0xff\".","type":["integer","string"],"minimum":0,"maximum":4294967295,"pattern":"^(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10})(/(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10}))?$"},"table":{"$ref":"#/definitions/tableRef","description":"The table to look up (action lookup): its number or name."},"goto":{"description":"The priority of a later rule to go on at (action goto).","type":"integer","minimum":1,"maximum":4294967295},"action":{"description":"lookup (default; with `table`), goto (default when `goto` is given), blackhole, unreachable, prohibit.","enum":["lookup","goto","blackhole","unreachable","prohibit"]},"family":{"description":"4 (default) or 6, for a rule without `from` or `to` (else their family).","enum":[4,6]}}},"firewall":{"description":"Packet filter of this namespace (nftables, in the lab's table inet topo-<lab>): the chains input (packets for the namespace), forward (packets it routes) and output (packets it sends), each with a policy and ordered rules. A chain not declared filters nothing.","type":"object","additionalProperties":false,"properties":{"input":{"$ref":"#/definitions/firewallChain"},"forward":{"$ref":"#/definitions/firewallChain"},"output":{"$ref":"#/definitions/firewallChain"}}},"firewallChain":{"description":"A filter chain: its rules, tried in order (the first that matches decides), then its policy.","type":"object","additionalProperties":false,"properties":{"policy":{"description":"What happens to a packet no rule decided: accept (default) or drop.","enum":["accept","drop"]},"rules":{"description":"Rules, in order.","type":"array","items":{"$ref":"#/definitions/firewallRule"}}}},"firewallPort":{"description":"A port (1..65535) or a range of ports \"1000-2000\".","type":["integer","string"],"minimum":1,"maximum":65535},"firewallPorts":{"description":"A port (1..65535), a range \"1000-2000\", or a list of those.","type":["integer","string","array"],"minimum":1,"maximum":65535,"minItems":1,"items":{"$ref":"#/definitions/firewallPort"}},"firewallRule":{"description":"A filter rule: what it matches (every field given must match; none: every packet) and its action. Or a raw rule: { nft: '<rule text>' }.","type":"object","additionalProperties":false,"properties":{"in":{"$ref":"#/definitions/ifName","description":"Incoming interface of this namespace (not in output)."},"out":{"$ref":"#/definitions/ifName","description":"Outgoing interface of this namespace (not in input)."},"from":{"$ref":"#/definitions/ruleSelector","description":"Source address or network, IPv4 or IPv6."},"to":{"$ref":"#/definitions/ruleSelector","description":"Destination address or network, of the family of `from`."},"proto":{"description":"Protocol: tcp, udp, icmp, icmpv6 or any (default).","enum":["tcp","udp","icmp","icmpv6","any"]},"sport":{"$ref":"#/definitions/firewallPorts","description":"Source port(s), with proto tcp or udp: 53, \"1000-2000\", or a list [53, 5353]."},"dport":{"$ref":"#/definitions/firewallPorts","description":"Destination port(s), with proto tcp or udp: 80, \"1000-2000\", or a list [80, 443]."},"state":{"description":"Connection tracking state, one or a list: new, established, related, invalid, untracked.","type":["string","array"],"minItems":1,"items":{"type":"string"}},"action":{"description":"accept, drop, or reject (an ICMP port unreachable, which a TCP client sees as a refused connection).","enum":["accept","drop","reject"]},"counter":{"description":"Count the packets and bytes the rule matches (shown by topo show).","type":"boolean"},"nft":{"description":"A raw rule, alone in its entry: nft rule text for what the fields can't say, e.g. 'meta mark 0x1 counter accept'. Checked with nft -c before any change; topo marks it with a comment of its own, so it can't have one.","type":"string","minLength":1,"maxLength":4096}}},"nat":{"description":"NAT rules of this namespace, in the lab's nftables table: source NAT (masquerade, snat) in the postrouting chain, destination NAT (forward) in prerouting and, for the namespace's own connections, nat-output.","type":"object","additionalProperties":false,"properties":{"masquerade":{"description":"Source NAT to the address of the interface the traffic leaves by (masquerade). Each field is a match; none: all traffic leaving.","type":"array","items":{"type":"object","additionalProperties":false,"properties":{"out":{"$ref":"#/definitions/ifName","description":"Only traffic leaving through this interface of the namespace (oifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"proto":{"$ref":"#/definitions/natProto"},"ports":{"$ref":"#/definitions/portRange","description":"The source ports to map to (masquerade to :ports), e.g. \"1024-65535\"; needs proto."}}}},"snat":{"description":"Source NAT to a fixed address or a range of addresses (snat).","type":"array","items":{"type":"object","additionalProperties":false,"required":["to"],"properties":{"out":{"$ref":"#/definitions/ifName","description":"Only traffic leaving through this interface of the namespace (oifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"proto":{"$ref":"#/definitions/natProto"},"to":{"description":"The source address the traffic gets, or a range of them: 192.0.2.1, 192.0.2.1-192.0.2.9.","type":"string","pattern":"^[0-9A-Fa-f:.]+(-[0-9A-Fa-f:.]+)?$"}}}},"forward":{"description":"Destination NAT (port forwarding): new connections matching every field given go to `to` (dnat). At least one of in, from, dst, port.","type":"array","items":{"type":"object","additionalProperties":false,"required":["to"],"properties":{"in":{"$ref":"#/definitions/ifName","description":"Only traffic arriving on this interface of the namespace (iifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"dst":{"description":"Only traffic to this address or CIDR (ip daddr), or `local`: to any address of this namespace (fib daddr type local, iptables' addrtype --dst-type LOCAL).","type":"string","pattern":"^(local|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"},"proto":{"$ref":"#/definitions/natProto"},"port":{"$ref":"#/definitions/portRange","description":"Destination port or range, e.g. 8080 or \"8000-8010\"; needs proto. Without port and proto: every protocol."},"to":{"$ref":"#/definitions/natTarget"},"output":{"description":"true: also for the namespace's own connections (the output hook, chain nat-output); only: for those alone. Default false: arriving traffic only (prerouting).","enum":[true,false,"only"]}}}}}},"bridge":{"description":"A Linux bridge. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the bridge (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"addrgenmode":{"$ref":"#/definitions/addrgenmode"},"stp":{"$ref":"#/definitions/bridgeStp"},"forward_delay":{"$ref":"#/definitions/bridgeForwardDelay"},"hello_time":{"$ref":"#/definitions/bridgeHelloTime"},"max_age":{"$ref":"#/definitions/bridgeMaxAge"},"ageing_time":{"$ref":"#/definitions/bridgeAgeingTime"},"mcast_snooping":{"$ref":"#/definitions/bridgeMcastSnooping"},"vlan_filtering":{"$ref":"#/definitions/bridgeVlanFiltering"},"shape":{"$ref":"#/definitions/shape"}}},"nsBridge":{"description":"A Linux bridge of the namespace it is declared under. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"addrgenmode":{"$ref":"#/definitions/addrgenmode"},"stp":{"$ref":"#/definitions/bridgeStp"},"forward_delay":{"$ref":"#/definitions/bridgeForwardDelay"},"hello_time":{"$ref":"#/definitions/bridgeHelloTime"},"max_age":{"$ref":"#/definitions/bridgeMaxAge"},"ageing_time":{"$ref":"#/definitions/bridgeAgeingTime"},"mcast_snooping":{"$ref":"#/definitions/bridgeMcastSnooping"},"vlan_filtering":{"$ref":"#/definitions/bridgeVlanFiltering"},"shape":{"$ref":"#/definitions/shape"}}},"vxlan":{"description":"A VXLAN tunnel endpoint. Where its frames go: `remote` (the one other endpoint), `group` (a multicast group, with `dev`), or `flood` (static flood entries: every endpoint listed gets a copy of each broadcast, unknown or multicast frame); at most one of the three.","type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"description":"The VNI (VXLAN network identifier), 1..16777215. Endpoints with the same VNI and port are one layer-2 network; two in one namespace need another port or address family.","type":"integer","minimum":1,"maximum":16777215},"remote":{"$ref":"#/definitions/address","description":"The other endpoint's address (unicast)."},"group":{"$ref":"#/definitions/address","description":"A multicast group the endpoints join (IPv4 224.0.0.0/4 or IPv6 ff00::/8); needs `dev`."},"flood":{"description":"Static flood entries: the addresses of the other endpoints (the kernel's `bridge fdb append 00:00:00:00:00:00 ... dst ADDRESS`).","type":"array","minItems":1,"items":{"$ref":"#/definitions/address"}},"local":{"$ref":"#/definitions/address","description":"Source address of the tunnel's packets: an address of this namespace."},"dstport":{"description":"UDP destination port, 1..65535 (default 4789, the IANA port).","type":"integer","minimum":1,"maximum":65535},"dev":{"$ref":"#/definitions/ifName","description":"The underlay: the interface of this namespace the tunnel's packets leave by. Its MTU less the headers (50 bytes over IPv4, 70 over IPv6) is the endpoint's MTU."},"learning":{"description":"Learn where the MACs behind other endpoints are from the packets that arrive (default true).","type":"boolean"},"mtu":{"$ref":"#/definitions/mtu"},"addresses":{"$ref":"#/definitions/addresses"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this endpoint a port of this bridge (same namespace)."},"up":{"$ref":"#/definitions/up"},"shape":{"$ref":"#/definitions/shape"}}},"veth":{"description":"A veth pair.","type":"object","additionalProperties":false,"required":["ends"],"properties":{"ends":{"description":"Exactly two ends.","type":"array","minItems":2,"maxItems":2,"items":{"$ref":"#/definitions/end"}}}},"end":{"description":"One end of a veth pair.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of this end (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"addrgenmode":{"$ref":"#/definitions/addrgenmode"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this end a port of this bridge (same namespace)."},"shape":{"$ref":"#/definitions/shape"}}},"macvlan":{"description":"A macvlan: a sub-interface of `parent`. Its parent is never changed by the lab.","type":"object","additionalProperties":false,"required":["parent"],"properties":{"parent":{"$ref":"#/definitions/parentRef"},"mode":{"description":"bridge (default: the parent's macvlans reach each other and the parent's wire), private (only the wire), vepa (through the wire's far end), passthru (the parent's only macvlan, with its MAC).","enum":["bridge","private","vepa","passthru"]},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu","description":"MTU in bytes, at most the parent's (default: the parent's)."},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"shape":{"$ref":"#/definitions/shape"}}},"parentRef":{"description":"The parent interface: its name, in the macvlan's namespace, or { name, namespace } (a lab interface, or one of the host's own in namespace host).","if":{"type":"string"},"then":{"$ref":"#/definitions/ifName"},"else":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the parent (default: the macvlan's)."}}}},"test":{"description":"A test run by `topo test`, from namespace `from`: exactly one of ping, tcp, http or command.","type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"$ref":"#/definitions/nsName","description":"A declared namespace, or host."},"ping":{"description":"Ping an address declared in the lab, or a namespace name (each of its addresses). With external: true, any address.","type":"string","minLength":1},"tcp":{"description":"Connect to HOST:PORT (\"[v6]:PORT\"); HOST is a namespace name (its first address), an address, or a name resolved in `from`. Outcome matched against `expect` (default open).","type":"string","minLength":1},"http":{"description":"GET an http:// or https:// URL (its host as for tcp; https: the certificate is verified against the system's CAs and the host as written, unless insecure); the response's status is matched against `status` (default 200).","type":"string","minLength":1},"insecure":{"description":"http with an https:// URL: accept any certificate (self-signed, for another name, expired).","type":"boolean"},"command":{"description":"Run a command in `from`: a list (argv) or a line for `sh -c`; its exit code is matched against `exit` (default 0), its output against `output`.","type":["string","array"],"minLength":1,"items":{"type":"string"}},"expect":{"description":"ping: reachable (default) or unreachable. tcp: open (default), refused, unreachable, timeout, or closed (anything but open).","enum":["reachable","unreachable","open","refused","timeout","closed"]},"status":{"description":"http: the expected status (default 200).","type":"integer","minimum":100,"maximum":599},"exit":{"description":"command: the expected exit code (default 0).","type":"integer","minimum":0,"maximum":255},"output":{"description":"command: a regular expression (JavaScript, ^ and $ at each line) its standard output must match somewhere.","type":"string"},"external":{"description":"ping: allow a target the lab doesn't declare.","type":"boolean"},"until":{"description":"Try again until the test holds or this time has passed (seconds, or \"500ms\", \"30s\", \"2m\"; at most 10 minutes): for a daemon still starting. Default: one try.","type":["number","string"]},"interval":{"description":"Time between tries with `until` (default 1s).","type":["number","string"]},"timeout":{"description":"How long one try may take (seconds, or \"500ms\", \"30s\", \"2m\"; at most 10 minutes): a command is stopped after it, with everything it started (default 30s); ping, tcp and http wait that long for an answer (default: topo test --timeout, 2s; ping in whole seconds, rounded up).","type":["number","string"]}}}}};
 const schema12 = {"description":"Name of the lab: 1 to 16 characters, lower-case letters, digits and '-', starting with a letter or digit. It marks every object the lab owns.","type":"string","pattern":"^[a-z0-9][a-z0-9-]{0,15}$"};
 const schema13 = {"description":"Name of a host of the lab: 1 to 16 characters, lower-case letters, digits and '-', starting with a letter or digit.","type":"string","pattern":"^[a-z0-9][a-z0-9-]{0,15}$"};
 const schema16 = {"description":"A network namespace name: letters, digits, '_', '.', '-', at most 64 characters, not starting with '.' or '-'. \"host\" is the namespace topo runs in. With machines:, NAME@HOST is namespace NAME on machine HOST (host@HOST: that host's root namespace).","type":"string","pattern":"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}(@[a-z0-9][a-z0-9-]{0,15})?$"};
@@ -186,26 +186,27 @@ return errors === 0;
 }
 
 const schema17 = {"description":"A network namespace. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"loopback":{"description":"State of the loopback interface `lo`: up (default) or down. Not allowed on host.","enum":["up","down"]},"bridges":{"description":"Linux bridges of this namespace, by interface name. A veth end in this namespace joins one with `bridge: <name>`.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/nsBridge"}},"sysctls":{"description":"Network sysctls of this namespace (net.*), as the kernel prints them.","type":"object","propertyNames":{"$ref":"#/definitions/sysctlName"},"additionalProperties":{"$ref":"#/definitions/sysctlValue"}},"tables":{"$ref":"#/definitions/tables","description":"Names of routing tables of this namespace, besides the top-level ones: name → number."},"routes":{"description":"Routes of this namespace: of the main table, or of the table each names.","type":"array","items":{"$ref":"#/definitions/route"}},"neighbours":{"description":"Static neighbours (permanent ARP and NDP entries) of this namespace, one per interface and address.","type":"array","items":{"$ref":"#/definitions/neighbour"}},"rules":{"description":"Policy routing rules of this namespace (`ip rule`), each at its own priority: the kernel tries them from the lowest priority up.","type":"array","items":{"$ref":"#/definitions/rule"}},"nat":{"$ref":"#/definitions/nat"},"firewall":{"$ref":"#/definitions/firewall"},"macvlans":{"description":"macvlan interfaces of this namespace, by interface name: each a sub-interface of a parent interface (here or in another namespace) with a MAC address of its own.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/macvlan"}},"vxlans":{"description":"VXLAN tunnel endpoints of this namespace, by interface name: Ethernet interfaces whose frames travel in UDP to the other endpoints of their VNI, e.g. a bridge stretched over several namespaces (or hosts).","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/vxlan"}},"dns":{"$ref":"#/definitions/dns"},"hosts":{"$ref":"#/definitions/hosts"},"run":{"description":"Processes topo starts in this namespace once its network is applied (name -> spec; names are unique across the lab). Stopped (SIGTERM, then SIGKILL) before the namespace is deleted or when removed from the file; restarted when their spec changes; one that died is started again by the next apply. Their output goes to <state dir>/logs/<lab>/<name>.log (`topo logs`).","type":"object","propertyNames":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"},"additionalProperties":{"$ref":"#/definitions/process"}}}};
-const schema34 = {"description":"A sysctl name in dotted form, e.g. net.ipv4.ip_forward. Only net.* sysctls are per namespace.","type":"string","pattern":"^[a-z0-9_-]+(\\.[A-Za-z0-9_-]+)+$"};
-const schema35 = {"description":"The value, as the kernel prints it (a number or a string).","type":["string","integer"],"pattern":"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"};
-const schema100 = {"description":"A process topo starts and owns: its environment carries TOPO_LAB and TOPO_RUN (inherited by every process it starts), by which topo finds it and proves it its own.","type":"object","additionalProperties":false,"required":["cmd"],"properties":{"cmd":{"description":"The command: a list (argv, run as is) or a line run by `sh -c`.","type":["string","array"],"minLength":1,"minItems":1,"items":{"type":"string"}},"env":{"description":"Environment variables added to topo's own.","type":"object","additionalProperties":{"type":"string"}},"cwd":{"description":"The working directory (absolute; default topo's).","type":"string","minLength":1},"ready":{"description":"When the process counts as started: apply waits for it (a process `after` it waits too); one not ready in time is stopped and the apply rolled back. One of tcp, command, file. Without it: started when it has not exited a moment later.","type":"object","additionalProperties":false,"properties":{"tcp":{"description":"A TCP port something listens on in the namespace.","type":"integer","minimum":1,"maximum":65535},"command":{"description":"A line for `sh -c`, run in the namespace, that exits 0 once ready.","type":"string","minLength":1},"file":{"description":"An absolute path that exists once ready.","type":"string","minLength":1},"timeout":{"description":"How long to wait (seconds, or \"500ms\", \"30s\", \"2m\"; default 10s).","type":["number","string"]}}},"after":{"description":"Processes of the lab (by name) started, and ready, before this one.","type":"array","items":{"type":"string","minLength":1}},"user":{"description":"The user it runs as: a name in /etc/passwd or a uid (default topo's, root). HOME, USER and LOGNAME are that user's; its supplementary groups are set from /etc/group.","type":["string","integer"],"minLength":1,"pattern":"^[^\\u0000-\\u001f:]+$","minimum":0,"maximum":4294967294},"group":{"description":"Its group: a name in /etc/group or a gid (default the user's own).","type":["string","integer"],"minLength":1,"pattern":"^[^\\u0000-\\u001f:]+$","minimum":0,"maximum":4294967294},"restart":{"description":"no (default): a process that exits stays exited (the next apply starts it again). on-failure: a `sh` loop topo starts in its place runs it again when it exits with a status other than 0, up to max_restarts times.","enum":["no","on-failure"]},"max_restarts":{"description":"With restart: on-failure, how many times it is restarted before it is left exited (default 5).","type":"integer","minimum":1,"maximum":1000},"restart_delay":{"description":"With restart: on-failure, the wait before the first restart, doubled before each next one up to 30s (seconds, or \"500ms\", \"2s\"; default 1s).","type":["number","string"]}}};
+const schema35 = {"description":"A sysctl name in dotted form, e.g. net.ipv4.ip_forward. Only net.* sysctls are per namespace.","type":"string","pattern":"^[a-z0-9_-]+(\\.[A-Za-z0-9_-]+)+$"};
+const schema36 = {"description":"The value, as the kernel prints it (a number or a string).","type":["string","integer"],"pattern":"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"};
+const schema101 = {"description":"A process topo starts and owns: its environment carries TOPO_LAB and TOPO_RUN (inherited by every process it starts), by which topo finds it and proves it its own.","type":"object","additionalProperties":false,"required":["cmd"],"properties":{"cmd":{"description":"The command: a list (argv, run as is) or a line run by `sh -c`.","type":["string","array"],"minLength":1,"minItems":1,"items":{"type":"string"}},"env":{"description":"Environment variables added to topo's own.","type":"object","additionalProperties":{"type":"string"}},"cwd":{"description":"The working directory (absolute; default topo's).","type":"string","minLength":1},"ready":{"description":"When the process counts as started: apply waits for it (a process `after` it waits too); one not ready in time is stopped and the apply rolled back. One of tcp, command, file. Without it: started when it has not exited a moment later.","type":"object","additionalProperties":false,"properties":{"tcp":{"description":"A TCP port something listens on in the namespace.","type":"integer","minimum":1,"maximum":65535},"command":{"description":"A line for `sh -c`, run in the namespace, that exits 0 once ready.","type":"string","minLength":1},"file":{"description":"An absolute path that exists once ready.","type":"string","minLength":1},"timeout":{"description":"How long to wait (seconds, or \"500ms\", \"30s\", \"2m\"; default 10s).","type":["number","string"]}}},"after":{"description":"Processes of the lab (by name) started, and ready, before this one.","type":"array","items":{"type":"string","minLength":1}},"user":{"description":"The user it runs as: a name in /etc/passwd or a uid (default topo's, root). HOME, USER and LOGNAME are that user's; its supplementary groups are set from /etc/group.","type":["string","integer"],"minLength":1,"pattern":"^[^\\u0000-\\u001f:]+$","minimum":0,"maximum":4294967294},"group":{"description":"Its group: a name in /etc/group or a gid (default the user's own).","type":["string","integer"],"minLength":1,"pattern":"^[^\\u0000-\\u001f:]+$","minimum":0,"maximum":4294967294},"restart":{"description":"no (default): a process that exits stays exited (the next apply starts it again). on-failure: a `sh` loop topo starts in its place runs it again when it exits with a status other than 0, up to max_restarts times.","enum":["no","on-failure"]},"max_restarts":{"description":"With restart: on-failure, how many times it is restarted before it is left exited (default 5).","type":"integer","minimum":1,"maximum":1000},"restart_delay":{"description":"With restart: on-failure, the wait before the first restart, doubled before each next one up to 30s (seconds, or \"500ms\", \"2s\"; default 1s).","type":["number","string"]}}};
 const pattern20 = new RegExp("^[a-z0-9_-]+(\\.[A-Za-z0-9_-]+)+$", "u");
 const pattern21 = new RegExp("^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$", "u");
 const pattern89 = new RegExp("^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", "u");
 const pattern90 = new RegExp("^[^\\u0000-\\u001f:]+$", "u");
-const schema19 = {"description":"A Linux bridge of the namespace it is declared under. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"stp":{"$ref":"#/definitions/bridgeStp"},"forward_delay":{"$ref":"#/definitions/bridgeForwardDelay"},"hello_time":{"$ref":"#/definitions/bridgeHelloTime"},"max_age":{"$ref":"#/definitions/bridgeMaxAge"},"ageing_time":{"$ref":"#/definitions/bridgeAgeingTime"},"mcast_snooping":{"$ref":"#/definitions/bridgeMcastSnooping"},"vlan_filtering":{"$ref":"#/definitions/bridgeVlanFiltering"},"shape":{"$ref":"#/definitions/shape"}}};
+const schema19 = {"description":"A Linux bridge of the namespace it is declared under. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"addrgenmode":{"$ref":"#/definitions/addrgenmode"},"stp":{"$ref":"#/definitions/bridgeStp"},"forward_delay":{"$ref":"#/definitions/bridgeForwardDelay"},"hello_time":{"$ref":"#/definitions/bridgeHelloTime"},"max_age":{"$ref":"#/definitions/bridgeMaxAge"},"ageing_time":{"$ref":"#/definitions/bridgeAgeingTime"},"mcast_snooping":{"$ref":"#/definitions/bridgeMcastSnooping"},"vlan_filtering":{"$ref":"#/definitions/bridgeVlanFiltering"},"shape":{"$ref":"#/definitions/shape"}}};
 const schema22 = {"description":"MTU in bytes, 68..65535.","type":"integer","minimum":68,"maximum":65535};
 const schema23 = {"description":"A unicast MAC address: six hex pairs separated by ':', e.g. \"02:00:00:00:00:01\" (quote it in YAML).","type":"string","pattern":"^[0-9A-Fa-f][02468AaCcEe](:[0-9A-Fa-f]{2}){5}$","not":{"pattern":"^00(:00){5}$"}};
 const schema24 = {"description":"Whether the interface is up (default true).","type":"boolean"};
 const schema25 = {"description":"Promiscuous mode: the interface takes every frame it sees, not only those sent to its MAC (default false, as a new interface is). Held to the interface's PROMISC flag, not its promiscuity count (a bridge port counts one for its bridge).","type":"boolean"};
-const schema26 = {"description":"The kernel's spanning tree (802.1D) on this bridge (default false). With it on, a new port listens, then learns, for forward_delay each before it forwards: pings right after apply fail for 2 x forward_delay.","type":"boolean"};
-const schema27 = {"description":"Seconds a port spends listening, then learning, before it forwards when stp is on (default 15; with stp on the kernel accepts 2 to 30). Up to two decimals: the kernel counts hundredths.","type":"number","minimum":0,"maximum":30};
-const schema28 = {"description":"Seconds between the STP hellos the bridge sends as root (default 2; the kernel accepts 1 to 10). Up to two decimals.","type":"number","minimum":1,"maximum":10};
-const schema29 = {"description":"Seconds a received STP hello stays valid (default 20; the kernel accepts 6 to 40). Up to two decimals.","type":"number","minimum":6,"maximum":40};
-const schema30 = {"description":"Seconds a learned MAC address stays in the bridge's forwarding table unless seen again (default 300; 0 keeps none). Up to two decimals.","type":"number","minimum":0,"maximum":42949672};
-const schema31 = {"description":"IGMP/MLD snooping: multicast goes only to the ports that joined its group (default true).","type":"boolean"};
-const schema32 = {"description":"802.1Q VLAN filtering on the bridge (default false). Needs a kernel built with CONFIG_BRIDGE_VLAN_FILTERING: a file asking for it is refused where the kernel's configuration shows it missing; where that can't be read, the kernel refuses it when applied.","type":"boolean"};
-const schema33 = {"description":"Shaping and impairments of this interface's outgoing traffic, as its root queueing discipline (owned by the lab: handle 7a0:). rate/burst/latency|limit: tbf (a rate). delay/jitter/loss/duplicate/corrupt/reorder: netem (needs the kernel module sch_netem). Both: netem with the tbf under it. Or qdisc: any other root qdisc in tc's words. The common case: shape: { rate: 10mbit }.","type":"object","additionalProperties":false,"properties":{"rate":{"description":"tbf: the rate, in bits per second with tc's units: bit, kbit, mbit, gbit, tbit (or kibit, mibit, ...), e.g. 10mbit, 500kbit, 1gbit. Case does not matter.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"},"burst":{"description":"tbf: the bucket, in bytes or with tc's size units (32kb = 32768 bytes). Default: what the rate sends in 4 ms (rate/HZ, HZ 250), at least 1600 bytes and a full frame at the interface's MTU. A packet larger than the burst is dropped.","type":["string","integer"],"pattern":"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$","minimum":1},"latency":{"description":"tbf: how long a packet may wait in the queue (s, ms or us, e.g. 50ms); the queue's limit is computed from it. Default 50ms. Not with limit.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},"limit":{"description":"tbf: the queue's length in bytes (or with tc's size units), instead of latency.","type":["string","integer"],"pattern":"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$","minimum":1},"delay":{"description":"netem: a delay added to every packet (s, ms or us, e.g. 20ms).","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},"jitter":{"description":"netem: the delay varies by up to this much either way (needs delay).","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},"loss":{"description":"netem: the share of packets dropped at random, e.g. 1% or 0.5%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"duplicate":{"description":"netem: the share of packets sent twice, e.g. 1%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"corrupt":{"description":"netem: the share of packets with one bit flipped, e.g. 0.1%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"reorder":{"description":"netem: the share of packets sent at once while the others wait the delay (needs delay), e.g. 25%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"qdisc":{"description":"The escape hatch: another root qdisc in tc's words, its kind and options, e.g. \"htb default 10\" or \"pfifo limit 100\" (topo adds dev, root and handle 7a0:). Alone: not with the other keys. Changed when its words change (their hash is in the state record).","type":"string","minLength":1,"maxLength":400,"pattern":"^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"}}};
+const schema26 = {"description":"How the kernel makes the interface's IPv6 link-local address when it comes up (iproute2's `ip link set dev X addrgenmode MODE`): eui64 (from the MAC), random, or none: no link-local address, and so no IPv6 start-up traffic (duplicate address detection, router solicitations, MLD reports), which a bridge floods to every port. IPv4 is unaffected. Undeclared, the interface keeps its namespace's default (net.ipv6.conf.default.addr_gen_mode), not compared. Given on an interface that already has its link-local address, the kernel keeps that address until the interface goes down and up.","enum":["eui64","none","random"]};
+const schema27 = {"description":"The kernel's spanning tree (802.1D) on this bridge (default false). With it on, a new port listens, then learns, for forward_delay each before it forwards: pings right after apply fail for 2 x forward_delay.","type":"boolean"};
+const schema28 = {"description":"Seconds a port spends listening, then learning, before it forwards when stp is on (default 15; with stp on the kernel accepts 2 to 30). Up to two decimals: the kernel counts hundredths.","type":"number","minimum":0,"maximum":30};
+const schema29 = {"description":"Seconds between the STP hellos the bridge sends as root (default 2; the kernel accepts 1 to 10). Up to two decimals.","type":"number","minimum":1,"maximum":10};
+const schema30 = {"description":"Seconds a received STP hello stays valid (default 20; the kernel accepts 6 to 40). Up to two decimals.","type":"number","minimum":6,"maximum":40};
+const schema31 = {"description":"Seconds a learned MAC address stays in the bridge's forwarding table unless seen again (default 300; 0 keeps none). Up to two decimals.","type":"number","minimum":0,"maximum":42949672};
+const schema32 = {"description":"IGMP/MLD snooping: multicast goes only to the ports that joined its group (default true).","type":"boolean"};
+const schema33 = {"description":"802.1Q VLAN filtering on the bridge (default false). Needs a kernel built with CONFIG_BRIDGE_VLAN_FILTERING: a file asking for it is refused where the kernel's configuration shows it missing; where that can't be read, the kernel refuses it when applied.","type":"boolean"};
+const schema34 = {"description":"Shaping and impairments of this interface's outgoing traffic, as its root queueing discipline (owned by the lab: handle 7a0:). rate/burst/latency|limit: tbf (a rate). delay/jitter/loss/duplicate/corrupt/reorder: netem (needs the kernel module sch_netem). Both: netem with the tbf under it. Or qdisc: any other root qdisc in tc's words. The common case: shape: { rate: 10mbit }.","type":"object","additionalProperties":false,"properties":{"rate":{"description":"tbf: the rate, in bits per second with tc's units: bit, kbit, mbit, gbit, tbit (or kibit, mibit, ...), e.g. 10mbit, 500kbit, 1gbit. Case does not matter.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"},"burst":{"description":"tbf: the bucket, in bytes or with tc's size units (32kb = 32768 bytes). Default: what the rate sends in 4 ms (rate/HZ, HZ 250), at least 1600 bytes and a full frame at the interface's MTU. A packet larger than the burst is dropped.","type":["string","integer"],"pattern":"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$","minimum":1},"latency":{"description":"tbf: how long a packet may wait in the queue (s, ms or us, e.g. 50ms); the queue's limit is computed from it. Default 50ms. Not with limit.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},"limit":{"description":"tbf: the queue's length in bytes (or with tc's size units), instead of latency.","type":["string","integer"],"pattern":"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$","minimum":1},"delay":{"description":"netem: a delay added to every packet (s, ms or us, e.g. 20ms).","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},"jitter":{"description":"netem: the delay varies by up to this much either way (needs delay).","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},"loss":{"description":"netem: the share of packets dropped at random, e.g. 1% or 0.5%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"duplicate":{"description":"netem: the share of packets sent twice, e.g. 1%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"corrupt":{"description":"netem: the share of packets with one bit flipped, e.g. 0.1%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"reorder":{"description":"netem: the share of packets sent at once while the others wait the delay (needs delay), e.g. 25%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"qdisc":{"description":"The escape hatch: another root qdisc in tc's words, its kind and options, e.g. \"htb default 10\" or \"pfifo limit 100\" (topo adds dev, root and handle 7a0:). Alone: not with the other keys. Changed when its words change (their hash is in the state record).","type":"string","minLength":1,"maxLength":400,"pattern":"^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"}}};
 const schema20 = {"description":"Interface addresses, IPv4 and IPv6, each with its prefix length.","type":"array","items":{"$ref":"#/definitions/cidr"}};
 const schema21 = {"description":"An interface address with its prefix length, IPv4 or IPv6: 10.0.0.1/24, fd00::1/64 (host bits allowed).","type":"string","pattern":"^[0-9A-Fa-f:.]+/[0-9]{1,3}$"};
 const pattern6 = new RegExp("^[0-9A-Fa-f:.]+/[0-9]{1,3}$", "u");
@@ -415,9 +416,10 @@ vErrors.push(err10);
 errors++;
 }
 }
-if(data.stp !== undefined){
-if(typeof data.stp !== "boolean"){
-const err11 = {instancePath:instancePath+"/stp",schemaPath:"#/definitions/bridgeStp/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data.addrgenmode !== undefined){
+let data5 = data.addrgenmode;
+if(!(((data5 === "eui64") || (data5 === "none")) || (data5 === "random"))){
+const err11 = {instancePath:instancePath+"/addrgenmode",schemaPath:"#/definitions/addrgenmode/enum",keyword:"enum",params:{allowedValues: schema26.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -427,11 +429,9 @@ vErrors.push(err11);
 errors++;
 }
 }
-if(data.forward_delay !== undefined){
-let data6 = data.forward_delay;
-if((typeof data6 == "number") && (isFinite(data6))){
-if(data6 > 30 || isNaN(data6)){
-const err12 = {instancePath:instancePath+"/forward_delay",schemaPath:"#/definitions/bridgeForwardDelay/maximum",keyword:"maximum",params:{comparison: "<=", limit: 30},message:"must be <= 30"};
+if(data.stp !== undefined){
+if(typeof data.stp !== "boolean"){
+const err12 = {instancePath:instancePath+"/stp",schemaPath:"#/definitions/bridgeStp/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -440,8 +440,12 @@ vErrors.push(err12);
 }
 errors++;
 }
-if(data6 < 0 || isNaN(data6)){
-const err13 = {instancePath:instancePath+"/forward_delay",schemaPath:"#/definitions/bridgeForwardDelay/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data.forward_delay !== undefined){
+let data7 = data.forward_delay;
+if((typeof data7 == "number") && (isFinite(data7))){
+if(data7 > 30 || isNaN(data7)){
+const err13 = {instancePath:instancePath+"/forward_delay",schemaPath:"#/definitions/bridgeForwardDelay/maximum",keyword:"maximum",params:{comparison: "<=", limit: 30},message:"must be <= 30"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -450,9 +454,8 @@ vErrors.push(err13);
 }
 errors++;
 }
-}
-else {
-const err14 = {instancePath:instancePath+"/forward_delay",schemaPath:"#/definitions/bridgeForwardDelay/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data7 < 0 || isNaN(data7)){
+const err14 = {instancePath:instancePath+"/forward_delay",schemaPath:"#/definitions/bridgeForwardDelay/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -462,11 +465,8 @@ vErrors.push(err14);
 errors++;
 }
 }
-if(data.hello_time !== undefined){
-let data7 = data.hello_time;
-if((typeof data7 == "number") && (isFinite(data7))){
-if(data7 > 10 || isNaN(data7)){
-const err15 = {instancePath:instancePath+"/hello_time",schemaPath:"#/definitions/bridgeHelloTime/maximum",keyword:"maximum",params:{comparison: "<=", limit: 10},message:"must be <= 10"};
+else {
+const err15 = {instancePath:instancePath+"/forward_delay",schemaPath:"#/definitions/bridgeForwardDelay/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -475,8 +475,12 @@ vErrors.push(err15);
 }
 errors++;
 }
-if(data7 < 1 || isNaN(data7)){
-const err16 = {instancePath:instancePath+"/hello_time",schemaPath:"#/definitions/bridgeHelloTime/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+if(data.hello_time !== undefined){
+let data8 = data.hello_time;
+if((typeof data8 == "number") && (isFinite(data8))){
+if(data8 > 10 || isNaN(data8)){
+const err16 = {instancePath:instancePath+"/hello_time",schemaPath:"#/definitions/bridgeHelloTime/maximum",keyword:"maximum",params:{comparison: "<=", limit: 10},message:"must be <= 10"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -485,9 +489,8 @@ vErrors.push(err16);
 }
 errors++;
 }
-}
-else {
-const err17 = {instancePath:instancePath+"/hello_time",schemaPath:"#/definitions/bridgeHelloTime/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data8 < 1 || isNaN(data8)){
+const err17 = {instancePath:instancePath+"/hello_time",schemaPath:"#/definitions/bridgeHelloTime/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -497,11 +500,8 @@ vErrors.push(err17);
 errors++;
 }
 }
-if(data.max_age !== undefined){
-let data8 = data.max_age;
-if((typeof data8 == "number") && (isFinite(data8))){
-if(data8 > 40 || isNaN(data8)){
-const err18 = {instancePath:instancePath+"/max_age",schemaPath:"#/definitions/bridgeMaxAge/maximum",keyword:"maximum",params:{comparison: "<=", limit: 40},message:"must be <= 40"};
+else {
+const err18 = {instancePath:instancePath+"/hello_time",schemaPath:"#/definitions/bridgeHelloTime/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -510,8 +510,12 @@ vErrors.push(err18);
 }
 errors++;
 }
-if(data8 < 6 || isNaN(data8)){
-const err19 = {instancePath:instancePath+"/max_age",schemaPath:"#/definitions/bridgeMaxAge/minimum",keyword:"minimum",params:{comparison: ">=", limit: 6},message:"must be >= 6"};
+}
+if(data.max_age !== undefined){
+let data9 = data.max_age;
+if((typeof data9 == "number") && (isFinite(data9))){
+if(data9 > 40 || isNaN(data9)){
+const err19 = {instancePath:instancePath+"/max_age",schemaPath:"#/definitions/bridgeMaxAge/maximum",keyword:"maximum",params:{comparison: "<=", limit: 40},message:"must be <= 40"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -520,9 +524,8 @@ vErrors.push(err19);
 }
 errors++;
 }
-}
-else {
-const err20 = {instancePath:instancePath+"/max_age",schemaPath:"#/definitions/bridgeMaxAge/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data9 < 6 || isNaN(data9)){
+const err20 = {instancePath:instancePath+"/max_age",schemaPath:"#/definitions/bridgeMaxAge/minimum",keyword:"minimum",params:{comparison: ">=", limit: 6},message:"must be >= 6"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -532,11 +535,8 @@ vErrors.push(err20);
 errors++;
 }
 }
-if(data.ageing_time !== undefined){
-let data9 = data.ageing_time;
-if((typeof data9 == "number") && (isFinite(data9))){
-if(data9 > 42949672 || isNaN(data9)){
-const err21 = {instancePath:instancePath+"/ageing_time",schemaPath:"#/definitions/bridgeAgeingTime/maximum",keyword:"maximum",params:{comparison: "<=", limit: 42949672},message:"must be <= 42949672"};
+else {
+const err21 = {instancePath:instancePath+"/max_age",schemaPath:"#/definitions/bridgeMaxAge/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -545,8 +545,12 @@ vErrors.push(err21);
 }
 errors++;
 }
-if(data9 < 0 || isNaN(data9)){
-const err22 = {instancePath:instancePath+"/ageing_time",schemaPath:"#/definitions/bridgeAgeingTime/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data.ageing_time !== undefined){
+let data10 = data.ageing_time;
+if((typeof data10 == "number") && (isFinite(data10))){
+if(data10 > 42949672 || isNaN(data10)){
+const err22 = {instancePath:instancePath+"/ageing_time",schemaPath:"#/definitions/bridgeAgeingTime/maximum",keyword:"maximum",params:{comparison: "<=", limit: 42949672},message:"must be <= 42949672"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -555,9 +559,8 @@ vErrors.push(err22);
 }
 errors++;
 }
-}
-else {
-const err23 = {instancePath:instancePath+"/ageing_time",schemaPath:"#/definitions/bridgeAgeingTime/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data10 < 0 || isNaN(data10)){
+const err23 = {instancePath:instancePath+"/ageing_time",schemaPath:"#/definitions/bridgeAgeingTime/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -567,9 +570,8 @@ vErrors.push(err23);
 errors++;
 }
 }
-if(data.mcast_snooping !== undefined){
-if(typeof data.mcast_snooping !== "boolean"){
-const err24 = {instancePath:instancePath+"/mcast_snooping",schemaPath:"#/definitions/bridgeMcastSnooping/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+else {
+const err24 = {instancePath:instancePath+"/ageing_time",schemaPath:"#/definitions/bridgeAgeingTime/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -579,9 +581,9 @@ vErrors.push(err24);
 errors++;
 }
 }
-if(data.vlan_filtering !== undefined){
-if(typeof data.vlan_filtering !== "boolean"){
-const err25 = {instancePath:instancePath+"/vlan_filtering",schemaPath:"#/definitions/bridgeVlanFiltering/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data.mcast_snooping !== undefined){
+if(typeof data.mcast_snooping !== "boolean"){
+const err25 = {instancePath:instancePath+"/mcast_snooping",schemaPath:"#/definitions/bridgeMcastSnooping/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -591,12 +593,9 @@ vErrors.push(err25);
 errors++;
 }
 }
-if(data.shape !== undefined){
-let data12 = data.shape;
-if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
-for(const key1 in data12){
-if(!(func2.call(schema33.properties, key1))){
-const err26 = {instancePath:instancePath+"/shape",schemaPath:"#/definitions/shape/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(data.vlan_filtering !== undefined){
+if(typeof data.vlan_filtering !== "boolean"){
+const err26 = {instancePath:instancePath+"/vlan_filtering",schemaPath:"#/definitions/bridgeVlanFiltering/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -606,11 +605,12 @@ vErrors.push(err26);
 errors++;
 }
 }
-if(data12.rate !== undefined){
-let data13 = data12.rate;
-if(typeof data13 === "string"){
-if(!pattern9.test(data13)){
-const err27 = {instancePath:instancePath+"/shape/rate",schemaPath:"#/definitions/shape/properties/rate/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"+"\""};
+if(data.shape !== undefined){
+let data13 = data.shape;
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+for(const key1 in data13){
+if(!(func2.call(schema34.properties, key1))){
+const err27 = {instancePath:instancePath+"/shape",schemaPath:"#/definitions/shape/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -620,8 +620,11 @@ vErrors.push(err27);
 errors++;
 }
 }
-else {
-const err28 = {instancePath:instancePath+"/shape/rate",schemaPath:"#/definitions/shape/properties/rate/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data13.rate !== undefined){
+let data14 = data13.rate;
+if(typeof data14 === "string"){
+if(!pattern9.test(data14)){
+const err28 = {instancePath:instancePath+"/shape/rate",schemaPath:"#/definitions/shape/properties/rate/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"+"\""};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -631,10 +634,8 @@ vErrors.push(err28);
 errors++;
 }
 }
-if(data12.burst !== undefined){
-let data14 = data12.burst;
-if((typeof data14 !== "string") && (!(((typeof data14 == "number") && (!(data14 % 1) && !isNaN(data14))) && (isFinite(data14))))){
-const err29 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/type",keyword:"type",params:{type: schema33.properties.burst.type},message:"must be string,integer"};
+else {
+const err29 = {instancePath:instancePath+"/shape/rate",schemaPath:"#/definitions/shape/properties/rate/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -643,9 +644,11 @@ vErrors.push(err29);
 }
 errors++;
 }
-if((typeof data14 == "number") && (isFinite(data14))){
-if(data14 < 1 || isNaN(data14)){
-const err30 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+if(data13.burst !== undefined){
+let data15 = data13.burst;
+if((typeof data15 !== "string") && (!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15))))){
+const err30 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/type",keyword:"type",params:{type: schema34.properties.burst.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -654,10 +657,9 @@ vErrors.push(err30);
 }
 errors++;
 }
-}
-if(typeof data14 === "string"){
-if(!pattern10.test(data14)){
-const err31 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"+"\""};
+if((typeof data15 == "number") && (isFinite(data15))){
+if(data15 < 1 || isNaN(data15)){
+const err31 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -667,12 +669,9 @@ vErrors.push(err31);
 errors++;
 }
 }
-}
-if(data12.latency !== undefined){
-let data15 = data12.latency;
 if(typeof data15 === "string"){
-if(!pattern11.test(data15)){
-const err32 = {instancePath:instancePath+"/shape/latency",schemaPath:"#/definitions/shape/properties/latency/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
+if(!pattern10.test(data15)){
+const err32 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"+"\""};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -682,8 +681,12 @@ vErrors.push(err32);
 errors++;
 }
 }
-else {
-const err33 = {instancePath:instancePath+"/shape/latency",schemaPath:"#/definitions/shape/properties/latency/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data13.latency !== undefined){
+let data16 = data13.latency;
+if(typeof data16 === "string"){
+if(!pattern11.test(data16)){
+const err33 = {instancePath:instancePath+"/shape/latency",schemaPath:"#/definitions/shape/properties/latency/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -693,10 +696,8 @@ vErrors.push(err33);
 errors++;
 }
 }
-if(data12.limit !== undefined){
-let data16 = data12.limit;
-if((typeof data16 !== "string") && (!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16))))){
-const err34 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/type",keyword:"type",params:{type: schema33.properties.limit.type},message:"must be string,integer"};
+else {
+const err34 = {instancePath:instancePath+"/shape/latency",schemaPath:"#/definitions/shape/properties/latency/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -705,9 +706,11 @@ vErrors.push(err34);
 }
 errors++;
 }
-if((typeof data16 == "number") && (isFinite(data16))){
-if(data16 < 1 || isNaN(data16)){
-const err35 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+if(data13.limit !== undefined){
+let data17 = data13.limit;
+if((typeof data17 !== "string") && (!(((typeof data17 == "number") && (!(data17 % 1) && !isNaN(data17))) && (isFinite(data17))))){
+const err35 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/type",keyword:"type",params:{type: schema34.properties.limit.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -716,10 +719,9 @@ vErrors.push(err35);
 }
 errors++;
 }
-}
-if(typeof data16 === "string"){
-if(!pattern10.test(data16)){
-const err36 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"+"\""};
+if((typeof data17 == "number") && (isFinite(data17))){
+if(data17 < 1 || isNaN(data17)){
+const err36 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -729,12 +731,9 @@ vErrors.push(err36);
 errors++;
 }
 }
-}
-if(data12.delay !== undefined){
-let data17 = data12.delay;
 if(typeof data17 === "string"){
-if(!pattern11.test(data17)){
-const err37 = {instancePath:instancePath+"/shape/delay",schemaPath:"#/definitions/shape/properties/delay/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
+if(!pattern10.test(data17)){
+const err37 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"+"\""};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -744,8 +743,12 @@ vErrors.push(err37);
 errors++;
 }
 }
-else {
-const err38 = {instancePath:instancePath+"/shape/delay",schemaPath:"#/definitions/shape/properties/delay/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data13.delay !== undefined){
+let data18 = data13.delay;
+if(typeof data18 === "string"){
+if(!pattern11.test(data18)){
+const err38 = {instancePath:instancePath+"/shape/delay",schemaPath:"#/definitions/shape/properties/delay/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -755,11 +758,8 @@ vErrors.push(err38);
 errors++;
 }
 }
-if(data12.jitter !== undefined){
-let data18 = data12.jitter;
-if(typeof data18 === "string"){
-if(!pattern11.test(data18)){
-const err39 = {instancePath:instancePath+"/shape/jitter",schemaPath:"#/definitions/shape/properties/jitter/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
+else {
+const err39 = {instancePath:instancePath+"/shape/delay",schemaPath:"#/definitions/shape/properties/delay/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -769,8 +769,11 @@ vErrors.push(err39);
 errors++;
 }
 }
-else {
-const err40 = {instancePath:instancePath+"/shape/jitter",schemaPath:"#/definitions/shape/properties/jitter/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data13.jitter !== undefined){
+let data19 = data13.jitter;
+if(typeof data19 === "string"){
+if(!pattern11.test(data19)){
+const err40 = {instancePath:instancePath+"/shape/jitter",schemaPath:"#/definitions/shape/properties/jitter/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -780,11 +783,8 @@ vErrors.push(err40);
 errors++;
 }
 }
-if(data12.loss !== undefined){
-let data19 = data12.loss;
-if(typeof data19 === "string"){
-if(!pattern15.test(data19)){
-const err41 = {instancePath:instancePath+"/shape/loss",schemaPath:"#/definitions/shape/properties/loss/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
+else {
+const err41 = {instancePath:instancePath+"/shape/jitter",schemaPath:"#/definitions/shape/properties/jitter/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -794,8 +794,11 @@ vErrors.push(err41);
 errors++;
 }
 }
-else {
-const err42 = {instancePath:instancePath+"/shape/loss",schemaPath:"#/definitions/shape/properties/loss/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data13.loss !== undefined){
+let data20 = data13.loss;
+if(typeof data20 === "string"){
+if(!pattern15.test(data20)){
+const err42 = {instancePath:instancePath+"/shape/loss",schemaPath:"#/definitions/shape/properties/loss/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -805,11 +808,8 @@ vErrors.push(err42);
 errors++;
 }
 }
-if(data12.duplicate !== undefined){
-let data20 = data12.duplicate;
-if(typeof data20 === "string"){
-if(!pattern15.test(data20)){
-const err43 = {instancePath:instancePath+"/shape/duplicate",schemaPath:"#/definitions/shape/properties/duplicate/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
+else {
+const err43 = {instancePath:instancePath+"/shape/loss",schemaPath:"#/definitions/shape/properties/loss/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -819,8 +819,11 @@ vErrors.push(err43);
 errors++;
 }
 }
-else {
-const err44 = {instancePath:instancePath+"/shape/duplicate",schemaPath:"#/definitions/shape/properties/duplicate/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data13.duplicate !== undefined){
+let data21 = data13.duplicate;
+if(typeof data21 === "string"){
+if(!pattern15.test(data21)){
+const err44 = {instancePath:instancePath+"/shape/duplicate",schemaPath:"#/definitions/shape/properties/duplicate/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -830,11 +833,8 @@ vErrors.push(err44);
 errors++;
 }
 }
-if(data12.corrupt !== undefined){
-let data21 = data12.corrupt;
-if(typeof data21 === "string"){
-if(!pattern15.test(data21)){
-const err45 = {instancePath:instancePath+"/shape/corrupt",schemaPath:"#/definitions/shape/properties/corrupt/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
+else {
+const err45 = {instancePath:instancePath+"/shape/duplicate",schemaPath:"#/definitions/shape/properties/duplicate/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -844,8 +844,11 @@ vErrors.push(err45);
 errors++;
 }
 }
-else {
-const err46 = {instancePath:instancePath+"/shape/corrupt",schemaPath:"#/definitions/shape/properties/corrupt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data13.corrupt !== undefined){
+let data22 = data13.corrupt;
+if(typeof data22 === "string"){
+if(!pattern15.test(data22)){
+const err46 = {instancePath:instancePath+"/shape/corrupt",schemaPath:"#/definitions/shape/properties/corrupt/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -855,11 +858,8 @@ vErrors.push(err46);
 errors++;
 }
 }
-if(data12.reorder !== undefined){
-let data22 = data12.reorder;
-if(typeof data22 === "string"){
-if(!pattern15.test(data22)){
-const err47 = {instancePath:instancePath+"/shape/reorder",schemaPath:"#/definitions/shape/properties/reorder/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
+else {
+const err47 = {instancePath:instancePath+"/shape/corrupt",schemaPath:"#/definitions/shape/properties/corrupt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -869,8 +869,11 @@ vErrors.push(err47);
 errors++;
 }
 }
-else {
-const err48 = {instancePath:instancePath+"/shape/reorder",schemaPath:"#/definitions/shape/properties/reorder/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data13.reorder !== undefined){
+let data23 = data13.reorder;
+if(typeof data23 === "string"){
+if(!pattern15.test(data23)){
+const err48 = {instancePath:instancePath+"/shape/reorder",schemaPath:"#/definitions/shape/properties/reorder/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -880,11 +883,8 @@ vErrors.push(err48);
 errors++;
 }
 }
-if(data12.qdisc !== undefined){
-let data23 = data12.qdisc;
-if(typeof data23 === "string"){
-if(func3(data23) > 400){
-const err49 = {instancePath:instancePath+"/shape/qdisc",schemaPath:"#/definitions/shape/properties/qdisc/maxLength",keyword:"maxLength",params:{limit: 400},message:"must NOT have more than 400 characters"};
+else {
+const err49 = {instancePath:instancePath+"/shape/reorder",schemaPath:"#/definitions/shape/properties/reorder/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -893,8 +893,12 @@ vErrors.push(err49);
 }
 errors++;
 }
-if(func3(data23) < 1){
-const err50 = {instancePath:instancePath+"/shape/qdisc",schemaPath:"#/definitions/shape/properties/qdisc/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+if(data13.qdisc !== undefined){
+let data24 = data13.qdisc;
+if(typeof data24 === "string"){
+if(func3(data24) > 400){
+const err50 = {instancePath:instancePath+"/shape/qdisc",schemaPath:"#/definitions/shape/properties/qdisc/maxLength",keyword:"maxLength",params:{limit: 400},message:"must NOT have more than 400 characters"};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -903,8 +907,8 @@ vErrors.push(err50);
 }
 errors++;
 }
-if(!pattern19.test(data23)){
-const err51 = {instancePath:instancePath+"/shape/qdisc",schemaPath:"#/definitions/shape/properties/qdisc/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"+"\""};
+if(func3(data24) < 1){
+const err51 = {instancePath:instancePath+"/shape/qdisc",schemaPath:"#/definitions/shape/properties/qdisc/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -913,9 +917,8 @@ vErrors.push(err51);
 }
 errors++;
 }
-}
-else {
-const err52 = {instancePath:instancePath+"/shape/qdisc",schemaPath:"#/definitions/shape/properties/qdisc/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!pattern19.test(data24)){
+const err52 = {instancePath:instancePath+"/shape/qdisc",schemaPath:"#/definitions/shape/properties/qdisc/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"+"\""};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -925,9 +928,8 @@ vErrors.push(err52);
 errors++;
 }
 }
-}
 else {
-const err53 = {instancePath:instancePath+"/shape",schemaPath:"#/definitions/shape/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err53 = {instancePath:instancePath+"/shape/qdisc",schemaPath:"#/definitions/shape/properties/qdisc/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -938,12 +940,24 @@ errors++;
 }
 }
 }
+else {
+const err54 = {instancePath:instancePath+"/shape",schemaPath:"#/definitions/shape/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+}
+}
 validate14.errors = vErrors;
 return errors === 0;
 }
 
-const schema36 = {"description":"Names of routing tables: name → number (1..4294967295; 253, 254 and 255 are the kernel's default, main and local).","type":"object","propertyNames":{"$ref":"#/definitions/tableName"},"additionalProperties":{"type":"integer","minimum":1,"maximum":4294967295}};
-const schema37 = {"description":"A routing table name: a letter or '_' first, then letters, digits, '_', '.', '-' (at most 64 characters).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"};
+const schema37 = {"description":"Names of routing tables: name → number (1..4294967295; 253, 254 and 255 are the kernel's default, main and local).","type":"object","propertyNames":{"$ref":"#/definitions/tableName"},"additionalProperties":{"type":"integer","minimum":1,"maximum":4294967295}};
+const schema38 = {"description":"A routing table name: a letter or '_' first, then letters, digits, '_', '.', '-' (at most 64 characters).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"};
 const pattern22 = new RegExp("^[A-Za-z_][A-Za-z0-9_.-]{0,63}$", "u");
 
 function validate18(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -1036,9 +1050,9 @@ validate18.errors = vErrors;
 return errors === 0;
 }
 
-const schema38 = {"description":"A route: `to` and a gateway (`via`), an interface (`dev`), or both.","type":"object","additionalProperties":false,"required":["to"],"anyOf":[{"required":["via"]},{"required":["dev"]}],"properties":{"to":{"$ref":"#/definitions/routeDst"},"via":{"$ref":"#/definitions/address","description":"Gateway: a plain address of the same family as `to`, inside the subnet of an address of this namespace."},"dev":{"$ref":"#/definitions/ifName","description":"Outgoing interface: an interface of this namespace."},"metric":{"description":"Route metric (priority), 0..4294967295.","type":"integer","minimum":0,"maximum":4294967295},"table":{"$ref":"#/definitions/tableRef","description":"The routing table (default main): its number or name. Not local, the kernel's own."}}};
-const schema39 = {"description":"Route destination: \"default\", a CIDR (10.1.0.0/16) or a bare address (= /32 or /128). IPv4 or IPv6.","type":"string","pattern":"^(default|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"};
-const schema42 = {"description":"A routing table: its number (1..4294967295) or its name (main, local, default, or one declared under `tables:`).","type":["integer","string"],"minimum":1,"maximum":4294967295,"pattern":"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"};
+const schema39 = {"description":"A route: `to` and a gateway (`via`), an interface (`dev`), or both.","type":"object","additionalProperties":false,"required":["to"],"anyOf":[{"required":["via"]},{"required":["dev"]}],"properties":{"to":{"$ref":"#/definitions/routeDst"},"via":{"$ref":"#/definitions/address","description":"Gateway: a plain address of the same family as `to`, inside the subnet of an address of this namespace."},"dev":{"$ref":"#/definitions/ifName","description":"Outgoing interface: an interface of this namespace."},"metric":{"description":"Route metric (priority), 0..4294967295.","type":"integer","minimum":0,"maximum":4294967295},"table":{"$ref":"#/definitions/tableRef","description":"The routing table (default main): its number or name. Not local, the kernel's own."}}};
+const schema40 = {"description":"Route destination: \"default\", a CIDR (10.1.0.0/16) or a bare address (= /32 or /128). IPv4 or IPv6.","type":"string","pattern":"^(default|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"};
+const schema43 = {"description":"A routing table: its number (1..4294967295) or its name (main, local, default, or one declared under `tables:`).","type":["integer","string"],"minimum":1,"maximum":4294967295,"pattern":"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"};
 const pattern23 = new RegExp("^(default|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$", "u");
 
 function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -1255,7 +1269,7 @@ errors++;
 if(data.table !== undefined){
 let data4 = data.table;
 if((!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))) && (typeof data4 !== "string")){
-const err16 = {instancePath:instancePath+"/table",schemaPath:"#/definitions/tableRef/type",keyword:"type",params:{type: schema42.type},message:"must be integer,string"};
+const err16 = {instancePath:instancePath+"/table",schemaPath:"#/definitions/tableRef/type",keyword:"type",params:{type: schema43.type},message:"must be integer,string"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1314,7 +1328,7 @@ validate20.errors = vErrors;
 return errors === 0;
 }
 
-const schema43 = {"description":"A static neighbour: traffic for `address` out of `dev` goes to `lladdr`, without asking (no ARP or neighbour discovery). The entry is permanent: the kernel never ages it out.","type":"object","additionalProperties":false,"required":["address","lladdr","dev"],"properties":{"address":{"$ref":"#/definitions/address","description":"The neighbour's IPv4 or IPv6 address (link-local IPv6 too)."},"lladdr":{"$ref":"#/definitions/mac","description":"The neighbour's MAC address."},"dev":{"$ref":"#/definitions/ifName","description":"The interface it is reached on: an interface the lab declares in this namespace."}}};
+const schema44 = {"description":"A static neighbour: traffic for `address` out of `dev` goes to `lladdr`, without asking (no ARP or neighbour discovery). The entry is permanent: the kernel never ages it out.","type":"object","additionalProperties":false,"required":["address","lladdr","dev"],"properties":{"address":{"$ref":"#/definitions/address","description":"The neighbour's IPv4 or IPv6 address (link-local IPv6 too)."},"lladdr":{"$ref":"#/definitions/mac","description":"The neighbour's MAC address."},"dev":{"$ref":"#/definitions/ifName","description":"The interface it is reached on: an interface the lab declares in this namespace."}}};
 
 function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1508,8 +1522,8 @@ validate22.errors = vErrors;
 return errors === 0;
 }
 
-const schema47 = {"description":"A policy routing rule: which packets (from, to, iif, oif, fwmark; none: every packet) and what to do with them (action: lookup `table`, goto a later rule, blackhole, unreachable, prohibit).","type":"object","additionalProperties":false,"required":["priority"],"properties":{"priority":{"description":"1..32765, unique per family in the namespace: 0, 32766 and 32767 are the kernel's own rules (lookup local, main, default).","type":"integer","minimum":0,"maximum":4294967295},"from":{"$ref":"#/definitions/ruleSelector","description":"Source address or network."},"to":{"$ref":"#/definitions/ruleSelector","description":"Destination address or network, of the family of `from`."},"iif":{"$ref":"#/definitions/ifName","description":"Incoming interface (lo: packets of the namespace itself)."},"oif":{"$ref":"#/definitions/ifName","description":"Outgoing interface (of sockets bound to it)."},"fwmark":{"description":"Firewall mark: a number, or \"value/mask\" (decimal or 0x hex), e.g. 7, \"0x10/0xff\".","type":["integer","string"],"minimum":0,"maximum":4294967295,"pattern":"^(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10})(/(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10}))?$"},"table":{"$ref":"#/definitions/tableRef","description":"The table to look up (action lookup): its number or name."},"goto":{"description":"The priority of a later rule to go on at (action goto).","type":"integer","minimum":1,"maximum":4294967295},"action":{"description":"lookup (default; with `table`), goto (default when `goto` is given), blackhole, unreachable, prohibit.","enum":["lookup","goto","blackhole","unreachable","prohibit"]},"family":{"description":"4 (default) or 6, for a rule without `from` or `to` (else their family).","enum":[4,6]}}};
-const schema48 = {"description":"An address (= /32 or /128) or a network without host bits: 10.0.1.2, 10.0.0.0/8, fd00::/64.","type":"string","pattern":"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"};
+const schema48 = {"description":"A policy routing rule: which packets (from, to, iif, oif, fwmark; none: every packet) and what to do with them (action: lookup `table`, goto a later rule, blackhole, unreachable, prohibit).","type":"object","additionalProperties":false,"required":["priority"],"properties":{"priority":{"description":"1..32765, unique per family in the namespace: 0, 32766 and 32767 are the kernel's own rules (lookup local, main, default).","type":"integer","minimum":0,"maximum":4294967295},"from":{"$ref":"#/definitions/ruleSelector","description":"Source address or network."},"to":{"$ref":"#/definitions/ruleSelector","description":"Destination address or network, of the family of `from`."},"iif":{"$ref":"#/definitions/ifName","description":"Incoming interface (lo: packets of the namespace itself)."},"oif":{"$ref":"#/definitions/ifName","description":"Outgoing interface (of sockets bound to it)."},"fwmark":{"description":"Firewall mark: a number, or \"value/mask\" (decimal or 0x hex), e.g. 7, \"0x10/0xff\".","type":["integer","string"],"minimum":0,"maximum":4294967295,"pattern":"^(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10})(/(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10}))?$"},"table":{"$ref":"#/definitions/tableRef","description":"The table to look up (action lookup): its number or name."},"goto":{"description":"The priority of a later rule to go on at (action goto).","type":"integer","minimum":1,"maximum":4294967295},"action":{"description":"lookup (default; with `table`), goto (default when `goto` is given), blackhole, unreachable, prohibit.","enum":["lookup","goto","blackhole","unreachable","prohibit"]},"family":{"description":"4 (default) or 6, for a rule without `from` or `to` (else their family).","enum":[4,6]}}};
+const schema49 = {"description":"An address (= /32 or /128) or a network without host bits: 10.0.1.2, 10.0.0.0/8, fd00::/64.","type":"string","pattern":"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"};
 const pattern31 = new RegExp("^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$", "u");
 const pattern35 = new RegExp("^(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10})(/(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10}))?$", "u");
 
@@ -1528,7 +1542,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(func2.call(schema47.properties, key0))){
+if(!(func2.call(schema48.properties, key0))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -1717,7 +1731,7 @@ errors++;
 if(data.fwmark !== undefined){
 let data5 = data.fwmark;
 if((!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))) && (typeof data5 !== "string")){
-const err17 = {instancePath:instancePath+"/fwmark",schemaPath:"#/properties/fwmark/type",keyword:"type",params:{type: schema47.properties.fwmark.type},message:"must be integer,string"};
+const err17 = {instancePath:instancePath+"/fwmark",schemaPath:"#/properties/fwmark/type",keyword:"type",params:{type: schema48.properties.fwmark.type},message:"must be integer,string"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1764,7 +1778,7 @@ errors++;
 if(data.table !== undefined){
 let data6 = data.table;
 if((!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))) && (typeof data6 !== "string")){
-const err21 = {instancePath:instancePath+"/table",schemaPath:"#/definitions/tableRef/type",keyword:"type",params:{type: schema42.type},message:"must be integer,string"};
+const err21 = {instancePath:instancePath+"/table",schemaPath:"#/definitions/tableRef/type",keyword:"type",params:{type: schema43.type},message:"must be integer,string"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1846,7 +1860,7 @@ errors++;
 if(data.action !== undefined){
 let data8 = data.action;
 if(!(((((data8 === "lookup") || (data8 === "goto")) || (data8 === "blackhole")) || (data8 === "unreachable")) || (data8 === "prohibit"))){
-const err28 = {instancePath:instancePath+"/action",schemaPath:"#/properties/action/enum",keyword:"enum",params:{allowedValues: schema47.properties.action.enum},message:"must be equal to one of the allowed values"};
+const err28 = {instancePath:instancePath+"/action",schemaPath:"#/properties/action/enum",keyword:"enum",params:{allowedValues: schema48.properties.action.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -1859,7 +1873,7 @@ errors++;
 if(data.family !== undefined){
 let data9 = data.family;
 if(!((data9 === 4) || (data9 === 6))){
-const err29 = {instancePath:instancePath+"/family",schemaPath:"#/properties/family/enum",keyword:"enum",params:{allowedValues: schema47.properties.family.enum},message:"must be equal to one of the allowed values"};
+const err29 = {instancePath:instancePath+"/family",schemaPath:"#/properties/family/enum",keyword:"enum",params:{allowedValues: schema48.properties.family.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -1884,11 +1898,11 @@ validate24.errors = vErrors;
 return errors === 0;
 }
 
-const schema53 = {"description":"NAT rules of this namespace, in the lab's nftables table: source NAT (masquerade, snat) in the postrouting chain, destination NAT (forward) in prerouting and, for the namespace's own connections, nat-output.","type":"object","additionalProperties":false,"properties":{"masquerade":{"description":"Source NAT to the address of the interface the traffic leaves by (masquerade). Each field is a match; none: all traffic leaving.","type":"array","items":{"type":"object","additionalProperties":false,"properties":{"out":{"$ref":"#/definitions/ifName","description":"Only traffic leaving through this interface of the namespace (oifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"proto":{"$ref":"#/definitions/natProto"},"ports":{"$ref":"#/definitions/portRange","description":"The source ports to map to (masquerade to :ports), e.g. \"1024-65535\"; needs proto."}}}},"snat":{"description":"Source NAT to a fixed address or a range of addresses (snat).","type":"array","items":{"type":"object","additionalProperties":false,"required":["to"],"properties":{"out":{"$ref":"#/definitions/ifName","description":"Only traffic leaving through this interface of the namespace (oifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"proto":{"$ref":"#/definitions/natProto"},"to":{"description":"The source address the traffic gets, or a range of them: 192.0.2.1, 192.0.2.1-192.0.2.9.","type":"string","pattern":"^[0-9A-Fa-f:.]+(-[0-9A-Fa-f:.]+)?$"}}}},"forward":{"description":"Destination NAT (port forwarding): new connections matching every field given go to `to` (dnat). At least one of in, from, dst, port.","type":"array","items":{"type":"object","additionalProperties":false,"required":["to"],"properties":{"in":{"$ref":"#/definitions/ifName","description":"Only traffic arriving on this interface of the namespace (iifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"dst":{"description":"Only traffic to this address or CIDR (ip daddr), or `local`: to any address of this namespace (fib daddr type local, iptables' addrtype --dst-type LOCAL).","type":"string","pattern":"^(local|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"},"proto":{"$ref":"#/definitions/natProto"},"port":{"$ref":"#/definitions/portRange","description":"Destination port or range, e.g. 8080 or \"8000-8010\"; needs proto. Without port and proto: every protocol."},"to":{"$ref":"#/definitions/natTarget"},"output":{"description":"true: also for the namespace's own connections (the output hook, chain nat-output); only: for those alone. Default false: arriving traffic only (prerouting).","enum":[true,false,"only"]}}}}}};
-const schema55 = {"description":"An address or a CIDR, IPv4 or IPv6: 10.0.1.7, 10.0.1.0/24, fd00::/64.","type":"string","pattern":"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"};
-const schema56 = {"description":"Only this protocol (meta l4proto; tcp/udp dport with a port): tcp or udp.","enum":["tcp","udp"]};
-const schema57 = {"description":"A port (1..65535) or a range of ports \"8000-8010\" (quote it).","type":["integer","string"],"minimum":1,"maximum":65535,"pattern":"^[0-9]{1,5}-[0-9]{1,5}$"};
-const schema65 = {"description":"Where forwarded traffic goes: an address with an optional port or range of ports: 10.0.1.2, 10.0.1.2:80, 10.0.1.2:9000-9010, [fd00::2]:80. Without a port the connection keeps its own.","type":"string","pattern":"^([0-9.]+(:[0-9]{1,5}(-[0-9]{1,5})?)?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5}(-[0-9]{1,5})?)?)$"};
+const schema54 = {"description":"NAT rules of this namespace, in the lab's nftables table: source NAT (masquerade, snat) in the postrouting chain, destination NAT (forward) in prerouting and, for the namespace's own connections, nat-output.","type":"object","additionalProperties":false,"properties":{"masquerade":{"description":"Source NAT to the address of the interface the traffic leaves by (masquerade). Each field is a match; none: all traffic leaving.","type":"array","items":{"type":"object","additionalProperties":false,"properties":{"out":{"$ref":"#/definitions/ifName","description":"Only traffic leaving through this interface of the namespace (oifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"proto":{"$ref":"#/definitions/natProto"},"ports":{"$ref":"#/definitions/portRange","description":"The source ports to map to (masquerade to :ports), e.g. \"1024-65535\"; needs proto."}}}},"snat":{"description":"Source NAT to a fixed address or a range of addresses (snat).","type":"array","items":{"type":"object","additionalProperties":false,"required":["to"],"properties":{"out":{"$ref":"#/definitions/ifName","description":"Only traffic leaving through this interface of the namespace (oifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"proto":{"$ref":"#/definitions/natProto"},"to":{"description":"The source address the traffic gets, or a range of them: 192.0.2.1, 192.0.2.1-192.0.2.9.","type":"string","pattern":"^[0-9A-Fa-f:.]+(-[0-9A-Fa-f:.]+)?$"}}}},"forward":{"description":"Destination NAT (port forwarding): new connections matching every field given go to `to` (dnat). At least one of in, from, dst, port.","type":"array","items":{"type":"object","additionalProperties":false,"required":["to"],"properties":{"in":{"$ref":"#/definitions/ifName","description":"Only traffic arriving on this interface of the namespace (iifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"dst":{"description":"Only traffic to this address or CIDR (ip daddr), or `local`: to any address of this namespace (fib daddr type local, iptables' addrtype --dst-type LOCAL).","type":"string","pattern":"^(local|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"},"proto":{"$ref":"#/definitions/natProto"},"port":{"$ref":"#/definitions/portRange","description":"Destination port or range, e.g. 8080 or \"8000-8010\"; needs proto. Without port and proto: every protocol."},"to":{"$ref":"#/definitions/natTarget"},"output":{"description":"true: also for the namespace's own connections (the output hook, chain nat-output); only: for those alone. Default false: arriving traffic only (prerouting).","enum":[true,false,"only"]}}}}}};
+const schema56 = {"description":"An address or a CIDR, IPv4 or IPv6: 10.0.1.7, 10.0.1.0/24, fd00::/64.","type":"string","pattern":"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"};
+const schema57 = {"description":"Only this protocol (meta l4proto; tcp/udp dport with a port): tcp or udp.","enum":["tcp","udp"]};
+const schema58 = {"description":"A port (1..65535) or a range of ports \"8000-8010\" (quote it).","type":["integer","string"],"minimum":1,"maximum":65535,"pattern":"^[0-9]{1,5}-[0-9]{1,5}$"};
+const schema66 = {"description":"Where forwarded traffic goes: an address with an optional port or range of ports: 10.0.1.2, 10.0.1.2:80, 10.0.1.2:9000-9010, [fd00::2]:80. Without a port the connection keeps its own.","type":"string","pattern":"^([0-9.]+(:[0-9]{1,5}(-[0-9]{1,5})?)?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5}(-[0-9]{1,5})?)?)$"};
 const pattern39 = new RegExp("^[0-9]{1,5}-[0-9]{1,5}$", "u");
 const pattern42 = new RegExp("^[0-9A-Fa-f:.]+(-[0-9A-Fa-f:.]+)?$", "u");
 const pattern45 = new RegExp("^(local|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$", "u");
@@ -2002,7 +2016,7 @@ errors++;
 if(data1.proto !== undefined){
 let data4 = data1.proto;
 if(!((data4 === "tcp") || (data4 === "udp"))){
-const err8 = {instancePath:instancePath+"/masquerade/" + i0+"/proto",schemaPath:"#/definitions/natProto/enum",keyword:"enum",params:{allowedValues: schema56.enum},message:"must be equal to one of the allowed values"};
+const err8 = {instancePath:instancePath+"/masquerade/" + i0+"/proto",schemaPath:"#/definitions/natProto/enum",keyword:"enum",params:{allowedValues: schema57.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2015,7 +2029,7 @@ errors++;
 if(data1.ports !== undefined){
 let data5 = data1.ports;
 if((!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))) && (typeof data5 !== "string")){
-const err9 = {instancePath:instancePath+"/masquerade/" + i0+"/ports",schemaPath:"#/definitions/portRange/type",keyword:"type",params:{type: schema57.type},message:"must be integer,string"};
+const err9 = {instancePath:instancePath+"/masquerade/" + i0+"/ports",schemaPath:"#/definitions/portRange/type",keyword:"type",params:{type: schema58.type},message:"must be integer,string"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2185,7 +2199,7 @@ errors++;
 if(data7.proto !== undefined){
 let data10 = data7.proto;
 if(!((data10 === "tcp") || (data10 === "udp"))){
-const err23 = {instancePath:instancePath+"/snat/" + i1+"/proto",schemaPath:"#/definitions/natProto/enum",keyword:"enum",params:{allowedValues: schema56.enum},message:"must be equal to one of the allowed values"};
+const err23 = {instancePath:instancePath+"/snat/" + i1+"/proto",schemaPath:"#/definitions/natProto/enum",keyword:"enum",params:{allowedValues: schema57.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -2371,7 +2385,7 @@ errors++;
 if(data13.proto !== undefined){
 let data17 = data13.proto;
 if(!((data17 === "tcp") || (data17 === "udp"))){
-const err38 = {instancePath:instancePath+"/forward/" + i2+"/proto",schemaPath:"#/definitions/natProto/enum",keyword:"enum",params:{allowedValues: schema56.enum},message:"must be equal to one of the allowed values"};
+const err38 = {instancePath:instancePath+"/forward/" + i2+"/proto",schemaPath:"#/definitions/natProto/enum",keyword:"enum",params:{allowedValues: schema57.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -2384,7 +2398,7 @@ errors++;
 if(data13.port !== undefined){
 let data18 = data13.port;
 if((!(((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18))) && (isFinite(data18)))) && (typeof data18 !== "string")){
-const err39 = {instancePath:instancePath+"/forward/" + i2+"/port",schemaPath:"#/definitions/portRange/type",keyword:"type",params:{type: schema57.type},message:"must be integer,string"};
+const err39 = {instancePath:instancePath+"/forward/" + i2+"/port",schemaPath:"#/definitions/portRange/type",keyword:"type",params:{type: schema58.type},message:"must be integer,string"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -2456,7 +2470,7 @@ errors++;
 if(data13.output !== undefined){
 let data20 = data13.output;
 if(!(((data20 === true) || (data20 === false)) || (data20 === "only"))){
-const err45 = {instancePath:instancePath+"/forward/" + i2+"/output",schemaPath:"#/properties/forward/items/properties/output/enum",keyword:"enum",params:{allowedValues: schema53.properties.forward.items.properties.output.enum},message:"must be equal to one of the allowed values"};
+const err45 = {instancePath:instancePath+"/forward/" + i2+"/output",schemaPath:"#/properties/forward/items/properties/output/enum",keyword:"enum",params:{allowedValues: schema54.properties.forward.items.properties.output.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -2505,17 +2519,17 @@ validate26.errors = vErrors;
 return errors === 0;
 }
 
-const schema66 = {"description":"Packet filter of this namespace (nftables, in the lab's table inet topo-<lab>): the chains input (packets for the namespace), forward (packets it routes) and output (packets it sends), each with a policy and ordered rules. A chain not declared filters nothing.","type":"object","additionalProperties":false,"properties":{"input":{"$ref":"#/definitions/firewallChain"},"forward":{"$ref":"#/definitions/firewallChain"},"output":{"$ref":"#/definitions/firewallChain"}}};
-const schema67 = {"description":"A filter chain: its rules, tried in order (the first that matches decides), then its policy.","type":"object","additionalProperties":false,"properties":{"policy":{"description":"What happens to a packet no rule decided: accept (default) or drop.","enum":["accept","drop"]},"rules":{"description":"Rules, in order.","type":"array","items":{"$ref":"#/definitions/firewallRule"}}}};
-const schema68 = {"description":"A filter rule: what it matches (every field given must match; none: every packet) and its action. Or a raw rule: { nft: '<rule text>' }.","type":"object","additionalProperties":false,"properties":{"in":{"$ref":"#/definitions/ifName","description":"Incoming interface of this namespace (not in output)."},"out":{"$ref":"#/definitions/ifName","description":"Outgoing interface of this namespace (not in input)."},"from":{"$ref":"#/definitions/ruleSelector","description":"Source address or network, IPv4 or IPv6."},"to":{"$ref":"#/definitions/ruleSelector","description":"Destination address or network, of the family of `from`."},"proto":{"description":"Protocol: tcp, udp, icmp, icmpv6 or any (default).","enum":["tcp","udp","icmp","icmpv6","any"]},"sport":{"$ref":"#/definitions/firewallPorts","description":"Source port(s), with proto tcp or udp: 53, \"1000-2000\", or a list [53, 5353]."},"dport":{"$ref":"#/definitions/firewallPorts","description":"Destination port(s), with proto tcp or udp: 80, \"1000-2000\", or a list [80, 443]."},"state":{"description":"Connection tracking state, one or a list: new, established, related, invalid, untracked.","type":["string","array"],"minItems":1,"items":{"type":"string"}},"action":{"description":"accept, drop, or reject (an ICMP port unreachable, which a TCP client sees as a refused connection).","enum":["accept","drop","reject"]},"counter":{"description":"Count the packets and bytes the rule matches (shown by topo show).","type":"boolean"},"nft":{"description":"A raw rule, alone in its entry: nft rule text for what the fields can't say, e.g. 'meta mark 0x1 counter accept'. Checked with nft -c before any change; topo marks it with a comment of its own, so it can't have one.","type":"string","minLength":1,"maxLength":4096}}};
-const schema73 = {"description":"A port (1..65535), a range \"1000-2000\", or a list of those.","type":["integer","string","array"],"minimum":1,"maximum":65535,"minItems":1,"items":{"$ref":"#/definitions/firewallPort"}};
-const schema74 = {"description":"A port (1..65535) or a range of ports \"1000-2000\".","type":["integer","string"],"minimum":1,"maximum":65535};
+const schema67 = {"description":"Packet filter of this namespace (nftables, in the lab's table inet topo-<lab>): the chains input (packets for the namespace), forward (packets it routes) and output (packets it sends), each with a policy and ordered rules. A chain not declared filters nothing.","type":"object","additionalProperties":false,"properties":{"input":{"$ref":"#/definitions/firewallChain"},"forward":{"$ref":"#/definitions/firewallChain"},"output":{"$ref":"#/definitions/firewallChain"}}};
+const schema68 = {"description":"A filter chain: its rules, tried in order (the first that matches decides), then its policy.","type":"object","additionalProperties":false,"properties":{"policy":{"description":"What happens to a packet no rule decided: accept (default) or drop.","enum":["accept","drop"]},"rules":{"description":"Rules, in order.","type":"array","items":{"$ref":"#/definitions/firewallRule"}}}};
+const schema69 = {"description":"A filter rule: what it matches (every field given must match; none: every packet) and its action. Or a raw rule: { nft: '<rule text>' }.","type":"object","additionalProperties":false,"properties":{"in":{"$ref":"#/definitions/ifName","description":"Incoming interface of this namespace (not in output)."},"out":{"$ref":"#/definitions/ifName","description":"Outgoing interface of this namespace (not in input)."},"from":{"$ref":"#/definitions/ruleSelector","description":"Source address or network, IPv4 or IPv6."},"to":{"$ref":"#/definitions/ruleSelector","description":"Destination address or network, of the family of `from`."},"proto":{"description":"Protocol: tcp, udp, icmp, icmpv6 or any (default).","enum":["tcp","udp","icmp","icmpv6","any"]},"sport":{"$ref":"#/definitions/firewallPorts","description":"Source port(s), with proto tcp or udp: 53, \"1000-2000\", or a list [53, 5353]."},"dport":{"$ref":"#/definitions/firewallPorts","description":"Destination port(s), with proto tcp or udp: 80, \"1000-2000\", or a list [80, 443]."},"state":{"description":"Connection tracking state, one or a list: new, established, related, invalid, untracked.","type":["string","array"],"minItems":1,"items":{"type":"string"}},"action":{"description":"accept, drop, or reject (an ICMP port unreachable, which a TCP client sees as a refused connection).","enum":["accept","drop","reject"]},"counter":{"description":"Count the packets and bytes the rule matches (shown by topo show).","type":"boolean"},"nft":{"description":"A raw rule, alone in its entry: nft rule text for what the fields can't say, e.g. 'meta mark 0x1 counter accept'. Checked with nft -c before any change; topo marks it with a comment of its own, so it can't have one.","type":"string","minLength":1,"maxLength":4096}}};
+const schema74 = {"description":"A port (1..65535), a range \"1000-2000\", or a list of those.","type":["integer","string","array"],"minimum":1,"maximum":65535,"minItems":1,"items":{"$ref":"#/definitions/firewallPort"}};
+const schema75 = {"description":"A port (1..65535) or a range of ports \"1000-2000\".","type":["integer","string"],"minimum":1,"maximum":65535};
 
 function validate31(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(((!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))) && (typeof data !== "string")) && (!(Array.isArray(data)))){
-const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: schema73.type},message:"must be integer,string,array"};
+const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: schema74.type},message:"must be integer,string,array"};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2561,7 +2575,7 @@ const len0 = data.length;
 for(let i0=0; i0<len0; i0++){
 let data0 = data[i0];
 if((!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))) && (typeof data0 !== "string")){
-const err4 = {instancePath:instancePath+"/" + i0,schemaPath:"#/definitions/firewallPort/type",keyword:"type",params:{type: schema74.type},message:"must be integer,string"};
+const err4 = {instancePath:instancePath+"/" + i0,schemaPath:"#/definitions/firewallPort/type",keyword:"type",params:{type: schema75.type},message:"must be integer,string"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2604,7 +2618,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func2.call(schema68.properties, key0))){
+if(!(func2.call(schema69.properties, key0))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -2758,7 +2772,7 @@ errors++;
 if(data.proto !== undefined){
 let data4 = data.proto;
 if(!(((((data4 === "tcp") || (data4 === "udp")) || (data4 === "icmp")) || (data4 === "icmpv6")) || (data4 === "any"))){
-const err13 = {instancePath:instancePath+"/proto",schemaPath:"#/properties/proto/enum",keyword:"enum",params:{allowedValues: schema68.properties.proto.enum},message:"must be equal to one of the allowed values"};
+const err13 = {instancePath:instancePath+"/proto",schemaPath:"#/properties/proto/enum",keyword:"enum",params:{allowedValues: schema69.properties.proto.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -2783,7 +2797,7 @@ errors = vErrors.length;
 if(data.state !== undefined){
 let data7 = data.state;
 if((typeof data7 !== "string") && (!(Array.isArray(data7)))){
-const err14 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/type",keyword:"type",params:{type: schema68.properties.state.type},message:"must be string,array"};
+const err14 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/type",keyword:"type",params:{type: schema69.properties.state.type},message:"must be string,array"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -2821,7 +2835,7 @@ errors++;
 if(data.action !== undefined){
 let data9 = data.action;
 if(!(((data9 === "accept") || (data9 === "drop")) || (data9 === "reject"))){
-const err17 = {instancePath:instancePath+"/action",schemaPath:"#/properties/action/enum",keyword:"enum",params:{allowedValues: schema68.properties.action.enum},message:"must be equal to one of the allowed values"};
+const err17 = {instancePath:instancePath+"/action",schemaPath:"#/properties/action/enum",keyword:"enum",params:{allowedValues: schema69.properties.action.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -2913,7 +2927,7 @@ errors++;
 if(data.policy !== undefined){
 let data0 = data.policy;
 if(!((data0 === "accept") || (data0 === "drop"))){
-const err1 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/enum",keyword:"enum",params:{allowedValues: schema67.properties.policy.enum},message:"must be equal to one of the allowed values"};
+const err1 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/enum",keyword:"enum",params:{allowedValues: schema68.properties.policy.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -3010,8 +3024,8 @@ validate28.errors = vErrors;
 return errors === 0;
 }
 
-const schema76 = {"description":"A macvlan: a sub-interface of `parent`. Its parent is never changed by the lab.","type":"object","additionalProperties":false,"required":["parent"],"properties":{"parent":{"$ref":"#/definitions/parentRef"},"mode":{"description":"bridge (default: the parent's macvlans reach each other and the parent's wire), private (only the wire), vepa (through the wire's far end), passthru (the parent's only macvlan, with its MAC).","enum":["bridge","private","vepa","passthru"]},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu","description":"MTU in bytes, at most the parent's (default: the parent's)."},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"shape":{"$ref":"#/definitions/shape"}}};
-const schema77 = {"description":"The parent interface: its name, in the macvlan's namespace, or { name, namespace } (a lab interface, or one of the host's own in namespace host).","if":{"type":"string"},"then":{"$ref":"#/definitions/ifName"},"else":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the parent (default: the macvlan's)."}}}};
+const schema77 = {"description":"A macvlan: a sub-interface of `parent`. Its parent is never changed by the lab.","type":"object","additionalProperties":false,"required":["parent"],"properties":{"parent":{"$ref":"#/definitions/parentRef"},"mode":{"description":"bridge (default: the parent's macvlans reach each other and the parent's wire), private (only the wire), vepa (through the wire's far end), passthru (the parent's only macvlan, with its MAC).","enum":["bridge","private","vepa","passthru"]},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu","description":"MTU in bytes, at most the parent's (default: the parent's)."},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"shape":{"$ref":"#/definitions/shape"}}};
+const schema78 = {"description":"The parent interface: its name, in the macvlan's namespace, or { name, namespace } (a lab interface, or one of the host's own in namespace host).","if":{"type":"string"},"then":{"$ref":"#/definitions/ifName"},"else":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the parent (default: the macvlan's)."}}}};
 
 function validate40(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -3248,7 +3262,7 @@ errors = vErrors.length;
 if(data.mode !== undefined){
 let data1 = data.mode;
 if(!((((data1 === "bridge") || (data1 === "private")) || (data1 === "vepa")) || (data1 === "passthru"))){
-const err2 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/enum",keyword:"enum",params:{allowedValues: schema76.properties.mode.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/enum",keyword:"enum",params:{allowedValues: schema77.properties.mode.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -3376,7 +3390,7 @@ if(data.shape !== undefined){
 let data6 = data.shape;
 if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
 for(const key1 in data6){
-if(!(func2.call(schema33.properties, key1))){
+if(!(func2.call(schema34.properties, key1))){
 const err11 = {instancePath:instancePath+"/shape",schemaPath:"#/definitions/shape/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err11];
@@ -3415,7 +3429,7 @@ errors++;
 if(data6.burst !== undefined){
 let data8 = data6.burst;
 if((typeof data8 !== "string") && (!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8))))){
-const err14 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/type",keyword:"type",params:{type: schema33.properties.burst.type},message:"must be string,integer"};
+const err14 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/type",keyword:"type",params:{type: schema34.properties.burst.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -3477,7 +3491,7 @@ errors++;
 if(data6.limit !== undefined){
 let data10 = data6.limit;
 if((typeof data10 !== "string") && (!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10))))){
-const err19 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/type",keyword:"type",params:{type: schema33.properties.limit.type},message:"must be string,integer"};
+const err19 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/type",keyword:"type",params:{type: schema34.properties.limit.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -3733,7 +3747,7 @@ validate39.errors = vErrors;
 return errors === 0;
 }
 
-const schema86 = {"description":"A VXLAN tunnel endpoint. Where its frames go: `remote` (the one other endpoint), `group` (a multicast group, with `dev`), or `flood` (static flood entries: every endpoint listed gets a copy of each broadcast, unknown or multicast frame); at most one of the three.","type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"description":"The VNI (VXLAN network identifier), 1..16777215. Endpoints with the same VNI and port are one layer-2 network; two in one namespace need another port or address family.","type":"integer","minimum":1,"maximum":16777215},"remote":{"$ref":"#/definitions/address","description":"The other endpoint's address (unicast)."},"group":{"$ref":"#/definitions/address","description":"A multicast group the endpoints join (IPv4 224.0.0.0/4 or IPv6 ff00::/8); needs `dev`."},"flood":{"description":"Static flood entries: the addresses of the other endpoints (the kernel's `bridge fdb append 00:00:00:00:00:00 ... dst ADDRESS`).","type":"array","minItems":1,"items":{"$ref":"#/definitions/address"}},"local":{"$ref":"#/definitions/address","description":"Source address of the tunnel's packets: an address of this namespace."},"dstport":{"description":"UDP destination port, 1..65535 (default 4789, the IANA port).","type":"integer","minimum":1,"maximum":65535},"dev":{"$ref":"#/definitions/ifName","description":"The underlay: the interface of this namespace the tunnel's packets leave by. Its MTU less the headers (50 bytes over IPv4, 70 over IPv6) is the endpoint's MTU."},"learning":{"description":"Learn where the MACs behind other endpoints are from the packets that arrive (default true).","type":"boolean"},"mtu":{"$ref":"#/definitions/mtu"},"addresses":{"$ref":"#/definitions/addresses"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this endpoint a port of this bridge (same namespace)."},"up":{"$ref":"#/definitions/up"},"shape":{"$ref":"#/definitions/shape"}}};
+const schema87 = {"description":"A VXLAN tunnel endpoint. Where its frames go: `remote` (the one other endpoint), `group` (a multicast group, with `dev`), or `flood` (static flood entries: every endpoint listed gets a copy of each broadcast, unknown or multicast frame); at most one of the three.","type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"description":"The VNI (VXLAN network identifier), 1..16777215. Endpoints with the same VNI and port are one layer-2 network; two in one namespace need another port or address family.","type":"integer","minimum":1,"maximum":16777215},"remote":{"$ref":"#/definitions/address","description":"The other endpoint's address (unicast)."},"group":{"$ref":"#/definitions/address","description":"A multicast group the endpoints join (IPv4 224.0.0.0/4 or IPv6 ff00::/8); needs `dev`."},"flood":{"description":"Static flood entries: the addresses of the other endpoints (the kernel's `bridge fdb append 00:00:00:00:00:00 ... dst ADDRESS`).","type":"array","minItems":1,"items":{"$ref":"#/definitions/address"}},"local":{"$ref":"#/definitions/address","description":"Source address of the tunnel's packets: an address of this namespace."},"dstport":{"description":"UDP destination port, 1..65535 (default 4789, the IANA port).","type":"integer","minimum":1,"maximum":65535},"dev":{"$ref":"#/definitions/ifName","description":"The underlay: the interface of this namespace the tunnel's packets leave by. Its MTU less the headers (50 bytes over IPv4, 70 over IPv6) is the endpoint's MTU."},"learning":{"description":"Learn where the MACs behind other endpoints are from the packets that arrive (default true).","type":"boolean"},"mtu":{"$ref":"#/definitions/mtu"},"addresses":{"$ref":"#/definitions/addresses"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this endpoint a port of this bridge (same namespace)."},"up":{"$ref":"#/definitions/up"},"shape":{"$ref":"#/definitions/shape"}}};
 
 function validate44(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -3750,7 +3764,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(func2.call(schema86.properties, key0))){
+if(!(func2.call(schema87.properties, key0))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -4116,7 +4130,7 @@ if(data.shape !== undefined){
 let data13 = data.shape;
 if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
 for(const key1 in data13){
-if(!(func2.call(schema33.properties, key1))){
+if(!(func2.call(schema34.properties, key1))){
 const err31 = {instancePath:instancePath+"/shape",schemaPath:"#/definitions/shape/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err31];
@@ -4155,7 +4169,7 @@ errors++;
 if(data13.burst !== undefined){
 let data15 = data13.burst;
 if((typeof data15 !== "string") && (!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15))))){
-const err34 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/type",keyword:"type",params:{type: schema33.properties.burst.type},message:"must be string,integer"};
+const err34 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/type",keyword:"type",params:{type: schema34.properties.burst.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -4217,7 +4231,7 @@ errors++;
 if(data13.limit !== undefined){
 let data17 = data13.limit;
 if((typeof data17 !== "string") && (!(((typeof data17 == "number") && (!(data17 % 1) && !isNaN(data17))) && (isFinite(data17))))){
-const err39 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/type",keyword:"type",params:{type: schema33.properties.limit.type},message:"must be string,integer"};
+const err39 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/type",keyword:"type",params:{type: schema34.properties.limit.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -4473,7 +4487,7 @@ validate44.errors = vErrors;
 return errors === 0;
 }
 
-const schema96 = {"description":"The namespace's /etc/resolv.conf: written by topo as /etc/netns/<ns>/resolv.conf, which `ip netns exec` (and `topo exec`) puts in place of /etc/resolv.conf for what runs in the namespace. Not allowed on host.","type":"object","additionalProperties":false,"properties":{"nameservers":{"description":"Name servers, in the order they are asked (the C library asks the first 3).","type":"array","items":{"$ref":"#/definitions/address"}},"search":{"description":"Search domains, tried in order after a name without dots.","type":"array","items":{"type":"string","minLength":1}},"options":{"description":"The resolver's `options` line (resolv.conf(5)): numbers are written name:N, flags by name when true (false leaves one out, e.g. to turn off a top-level one).","type":"object","additionalProperties":false,"properties":{"ndots":{"description":"Dots a name needs to be tried as is before the search domains (the C library caps it at 15).","type":"integer","minimum":0,"maximum":15},"timeout":{"description":"Seconds to wait for a name server before the next (the C library caps it at 30).","type":"integer","minimum":1,"maximum":30},"attempts":{"description":"Rounds over the name servers before giving up (the C library caps it at 5).","type":"integer","minimum":1,"maximum":5},"rotate":{"description":"Spread queries over the name servers (round robin) instead of asking the first first.","type":"boolean"},"edns0":{"description":"Send EDNS0 (larger UDP answers).","type":"boolean"},"trust-ad":{"description":"Keep the AD (authenticated data) bit of the name servers' answers.","type":"boolean"},"single-request":{"description":"Ask the A and AAAA questions one after the other on the same socket.","type":"boolean"},"single-request-reopen":{"description":"Ask the A and AAAA questions one after the other, opening a new socket for the second.","type":"boolean"},"no-tld-query":{"description":"Never send a name without dots as is (only with the search domains).","type":"boolean"},"use-vc":{"description":"Ask over TCP.","type":"boolean"},"no-reload":{"description":"Do not re-read resolv.conf when it changes.","type":"boolean"},"no-aaaa":{"description":"Do not ask AAAA questions (glibc 2.36 and later).","type":"boolean"}}}}};
+const schema97 = {"description":"The namespace's /etc/resolv.conf: written by topo as /etc/netns/<ns>/resolv.conf, which `ip netns exec` (and `topo exec`) puts in place of /etc/resolv.conf for what runs in the namespace. Not allowed on host.","type":"object","additionalProperties":false,"properties":{"nameservers":{"description":"Name servers, in the order they are asked (the C library asks the first 3).","type":"array","items":{"$ref":"#/definitions/address"}},"search":{"description":"Search domains, tried in order after a name without dots.","type":"array","items":{"type":"string","minLength":1}},"options":{"description":"The resolver's `options` line (resolv.conf(5)): numbers are written name:N, flags by name when true (false leaves one out, e.g. to turn off a top-level one).","type":"object","additionalProperties":false,"properties":{"ndots":{"description":"Dots a name needs to be tried as is before the search domains (the C library caps it at 15).","type":"integer","minimum":0,"maximum":15},"timeout":{"description":"Seconds to wait for a name server before the next (the C library caps it at 30).","type":"integer","minimum":1,"maximum":30},"attempts":{"description":"Rounds over the name servers before giving up (the C library caps it at 5).","type":"integer","minimum":1,"maximum":5},"rotate":{"description":"Spread queries over the name servers (round robin) instead of asking the first first.","type":"boolean"},"edns0":{"description":"Send EDNS0 (larger UDP answers).","type":"boolean"},"trust-ad":{"description":"Keep the AD (authenticated data) bit of the name servers' answers.","type":"boolean"},"single-request":{"description":"Ask the A and AAAA questions one after the other on the same socket.","type":"boolean"},"single-request-reopen":{"description":"Ask the A and AAAA questions one after the other, opening a new socket for the second.","type":"boolean"},"no-tld-query":{"description":"Never send a name without dots as is (only with the search domains).","type":"boolean"},"use-vc":{"description":"Ask over TCP.","type":"boolean"},"no-reload":{"description":"Do not re-read resolv.conf when it changes.","type":"boolean"},"no-aaaa":{"description":"Do not ask AAAA questions (glibc 2.36 and later).","type":"boolean"}}}}};
 
 function validate47(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -4577,7 +4591,7 @@ if(data.options !== undefined){
 let data4 = data.options;
 if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
 for(const key1 in data4){
-if(!(func2.call(schema96.properties.options.properties, key1))){
+if(!(func2.call(schema97.properties.options.properties, key1))){
 const err7 = {instancePath:instancePath+"/options",schemaPath:"#/properties/options/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err7];
@@ -4828,7 +4842,7 @@ validate47.errors = vErrors;
 return errors === 0;
 }
 
-const schema98 = {"description":"The namespace's /etc/hosts: written by topo as /etc/netns/<ns>/hosts (localhost, then `names`, then with `lab: true` the lab's namespaces), which `ip netns exec` (and `topo exec`) puts in place of /etc/hosts for what runs in the namespace. Not allowed on host.","type":"object","additionalProperties":false,"properties":{"lab":{"description":"Name every lab namespace by the addresses its interfaces declare: `web` resolves to web's addresses.","type":"boolean"},"names":{"description":"More names: host name -> an address or a list of addresses. They come first (a name here wins over a namespace of the same name).","type":"object","propertyNames":{"type":"string","minLength":1},"additionalProperties":{"description":"An address, or a list of them (one line each).","type":["string","array"],"minItems":1,"items":{"$ref":"#/definitions/address"}}}}};
+const schema99 = {"description":"The namespace's /etc/hosts: written by topo as /etc/netns/<ns>/hosts (localhost, then `names`, then with `lab: true` the lab's namespaces), which `ip netns exec` (and `topo exec`) puts in place of /etc/hosts for what runs in the namespace. Not allowed on host.","type":"object","additionalProperties":false,"properties":{"lab":{"description":"Name every lab namespace by the addresses its interfaces declare: `web` resolves to web's addresses.","type":"boolean"},"names":{"description":"More names: host name -> an address or a list of addresses. They come first (a name here wins over a namespace of the same name).","type":"object","propertyNames":{"type":"string","minLength":1},"additionalProperties":{"description":"An address, or a list of them (one line each).","type":["string","array"],"minItems":1,"items":{"$ref":"#/definitions/address"}}}}};
 
 function validate49(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -4900,7 +4914,7 @@ errors++;
 for(const key2 in data1){
 let data2 = data1[key2];
 if((typeof data2 !== "string") && (!(Array.isArray(data2)))){
-const err5 = {instancePath:instancePath+"/names/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/names/additionalProperties/type",keyword:"type",params:{type: schema98.properties.names.additionalProperties.type},message:"must be string,array"};
+const err5 = {instancePath:instancePath+"/names/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/names/additionalProperties/type",keyword:"type",params:{type: schema99.properties.names.additionalProperties.type},message:"must be string,array"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -5134,7 +5148,7 @@ errors++;
 for(const key4 in data3){
 let data4 = data3[key4];
 if((typeof data4 !== "string") && (!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4))))){
-const err12 = {instancePath:instancePath+"/sysctls/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/sysctlValue/type",keyword:"type",params:{type: schema35.type},message:"must be string,integer"};
+const err12 = {instancePath:instancePath+"/sysctls/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/sysctlValue/type",keyword:"type",params:{type: schema36.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -5471,7 +5485,7 @@ vErrors.push(err33);
 errors++;
 }
 for(const key11 in data21){
-if(!(func2.call(schema100.properties, key11))){
+if(!(func2.call(schema101.properties, key11))){
 const err34 = {instancePath:instancePath+"/run/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/process/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err34];
@@ -5485,7 +5499,7 @@ errors++;
 if(data21.cmd !== undefined){
 let data22 = data21.cmd;
 if((typeof data22 !== "string") && (!(Array.isArray(data22)))){
-const err35 = {instancePath:instancePath+"/run/" + key10.replace(/~/g, "~0").replace(/\//g, "~1")+"/cmd",schemaPath:"#/definitions/process/properties/cmd/type",keyword:"type",params:{type: schema100.properties.cmd.type},message:"must be string,array"};
+const err35 = {instancePath:instancePath+"/run/" + key10.replace(/~/g, "~0").replace(/\//g, "~1")+"/cmd",schemaPath:"#/definitions/process/properties/cmd/type",keyword:"type",params:{type: schema101.properties.cmd.type},message:"must be string,array"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -5687,7 +5701,7 @@ errors++;
 if(data27.timeout !== undefined){
 let data31 = data27.timeout;
 if((!((typeof data31 == "number") && (isFinite(data31)))) && (typeof data31 !== "string")){
-const err51 = {instancePath:instancePath+"/run/" + key10.replace(/~/g, "~0").replace(/\//g, "~1")+"/ready/timeout",schemaPath:"#/definitions/process/properties/ready/properties/timeout/type",keyword:"type",params:{type: schema100.properties.ready.properties.timeout.type},message:"must be number,string"};
+const err51 = {instancePath:instancePath+"/run/" + key10.replace(/~/g, "~0").replace(/\//g, "~1")+"/ready/timeout",schemaPath:"#/definitions/process/properties/ready/properties/timeout/type",keyword:"type",params:{type: schema101.properties.ready.properties.timeout.type},message:"must be number,string"};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -5753,7 +5767,7 @@ errors++;
 if(data21.user !== undefined){
 let data34 = data21.user;
 if((typeof data34 !== "string") && (!(((typeof data34 == "number") && (!(data34 % 1) && !isNaN(data34))) && (isFinite(data34))))){
-const err56 = {instancePath:instancePath+"/run/" + key10.replace(/~/g, "~0").replace(/\//g, "~1")+"/user",schemaPath:"#/definitions/process/properties/user/type",keyword:"type",params:{type: schema100.properties.user.type},message:"must be string,integer"};
+const err56 = {instancePath:instancePath+"/run/" + key10.replace(/~/g, "~0").replace(/\//g, "~1")+"/user",schemaPath:"#/definitions/process/properties/user/type",keyword:"type",params:{type: schema101.properties.user.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -5810,7 +5824,7 @@ errors++;
 if(data21.group !== undefined){
 let data35 = data21.group;
 if((typeof data35 !== "string") && (!(((typeof data35 == "number") && (!(data35 % 1) && !isNaN(data35))) && (isFinite(data35))))){
-const err61 = {instancePath:instancePath+"/run/" + key10.replace(/~/g, "~0").replace(/\//g, "~1")+"/group",schemaPath:"#/definitions/process/properties/group/type",keyword:"type",params:{type: schema100.properties.group.type},message:"must be string,integer"};
+const err61 = {instancePath:instancePath+"/run/" + key10.replace(/~/g, "~0").replace(/\//g, "~1")+"/group",schemaPath:"#/definitions/process/properties/group/type",keyword:"type",params:{type: schema101.properties.group.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -5867,7 +5881,7 @@ errors++;
 if(data21.restart !== undefined){
 let data36 = data21.restart;
 if(!((data36 === "no") || (data36 === "on-failure"))){
-const err66 = {instancePath:instancePath+"/run/" + key10.replace(/~/g, "~0").replace(/\//g, "~1")+"/restart",schemaPath:"#/definitions/process/properties/restart/enum",keyword:"enum",params:{allowedValues: schema100.properties.restart.enum},message:"must be equal to one of the allowed values"};
+const err66 = {instancePath:instancePath+"/run/" + key10.replace(/~/g, "~0").replace(/\//g, "~1")+"/restart",schemaPath:"#/definitions/process/properties/restart/enum",keyword:"enum",params:{allowedValues: schema101.properties.restart.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -5915,7 +5929,7 @@ errors++;
 if(data21.restart_delay !== undefined){
 let data38 = data21.restart_delay;
 if((!((typeof data38 == "number") && (isFinite(data38)))) && (typeof data38 !== "string")){
-const err70 = {instancePath:instancePath+"/run/" + key10.replace(/~/g, "~0").replace(/\//g, "~1")+"/restart_delay",schemaPath:"#/definitions/process/properties/restart_delay/type",keyword:"type",params:{type: schema100.properties.restart_delay.type},message:"must be number,string"};
+const err70 = {instancePath:instancePath+"/run/" + key10.replace(/~/g, "~0").replace(/\//g, "~1")+"/restart_delay",schemaPath:"#/definitions/process/properties/restart_delay/type",keyword:"type",params:{type: schema101.properties.restart_delay.type},message:"must be number,string"};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -5954,13 +5968,13 @@ validate13.errors = vErrors;
 return errors === 0;
 }
 
-const schema102 = {"description":"A Linux bridge. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the bridge (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"stp":{"$ref":"#/definitions/bridgeStp"},"forward_delay":{"$ref":"#/definitions/bridgeForwardDelay"},"hello_time":{"$ref":"#/definitions/bridgeHelloTime"},"max_age":{"$ref":"#/definitions/bridgeMaxAge"},"ageing_time":{"$ref":"#/definitions/bridgeAgeingTime"},"mcast_snooping":{"$ref":"#/definitions/bridgeMcastSnooping"},"vlan_filtering":{"$ref":"#/definitions/bridgeVlanFiltering"},"shape":{"$ref":"#/definitions/shape"}}};
+const schema103 = {"description":"A Linux bridge. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the bridge (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"addrgenmode":{"$ref":"#/definitions/addrgenmode"},"stp":{"$ref":"#/definitions/bridgeStp"},"forward_delay":{"$ref":"#/definitions/bridgeForwardDelay"},"hello_time":{"$ref":"#/definitions/bridgeHelloTime"},"max_age":{"$ref":"#/definitions/bridgeMaxAge"},"ageing_time":{"$ref":"#/definitions/bridgeAgeingTime"},"mcast_snooping":{"$ref":"#/definitions/bridgeMcastSnooping"},"vlan_filtering":{"$ref":"#/definitions/bridgeVlanFiltering"},"shape":{"$ref":"#/definitions/shape"}}};
 
 function validate55(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if((!(data && typeof data == "object" && !Array.isArray(data))) && (data !== null)){
-const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: schema102.type},message:"must be object,null"};
+const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: schema103.type},message:"must be object,null"};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -5971,7 +5985,7 @@ errors++;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func2.call(schema102.properties, key0))){
+if(!(func2.call(schema103.properties, key0))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -6133,9 +6147,10 @@ vErrors.push(err12);
 errors++;
 }
 }
-if(data.stp !== undefined){
-if(typeof data.stp !== "boolean"){
-const err13 = {instancePath:instancePath+"/stp",schemaPath:"#/definitions/bridgeStp/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data.addrgenmode !== undefined){
+let data6 = data.addrgenmode;
+if(!(((data6 === "eui64") || (data6 === "none")) || (data6 === "random"))){
+const err13 = {instancePath:instancePath+"/addrgenmode",schemaPath:"#/definitions/addrgenmode/enum",keyword:"enum",params:{allowedValues: schema26.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -6145,11 +6160,9 @@ vErrors.push(err13);
 errors++;
 }
 }
-if(data.forward_delay !== undefined){
-let data7 = data.forward_delay;
-if((typeof data7 == "number") && (isFinite(data7))){
-if(data7 > 30 || isNaN(data7)){
-const err14 = {instancePath:instancePath+"/forward_delay",schemaPath:"#/definitions/bridgeForwardDelay/maximum",keyword:"maximum",params:{comparison: "<=", limit: 30},message:"must be <= 30"};
+if(data.stp !== undefined){
+if(typeof data.stp !== "boolean"){
+const err14 = {instancePath:instancePath+"/stp",schemaPath:"#/definitions/bridgeStp/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -6158,8 +6171,12 @@ vErrors.push(err14);
 }
 errors++;
 }
-if(data7 < 0 || isNaN(data7)){
-const err15 = {instancePath:instancePath+"/forward_delay",schemaPath:"#/definitions/bridgeForwardDelay/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data.forward_delay !== undefined){
+let data8 = data.forward_delay;
+if((typeof data8 == "number") && (isFinite(data8))){
+if(data8 > 30 || isNaN(data8)){
+const err15 = {instancePath:instancePath+"/forward_delay",schemaPath:"#/definitions/bridgeForwardDelay/maximum",keyword:"maximum",params:{comparison: "<=", limit: 30},message:"must be <= 30"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -6168,9 +6185,8 @@ vErrors.push(err15);
 }
 errors++;
 }
-}
-else {
-const err16 = {instancePath:instancePath+"/forward_delay",schemaPath:"#/definitions/bridgeForwardDelay/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data8 < 0 || isNaN(data8)){
+const err16 = {instancePath:instancePath+"/forward_delay",schemaPath:"#/definitions/bridgeForwardDelay/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -6180,11 +6196,8 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data.hello_time !== undefined){
-let data8 = data.hello_time;
-if((typeof data8 == "number") && (isFinite(data8))){
-if(data8 > 10 || isNaN(data8)){
-const err17 = {instancePath:instancePath+"/hello_time",schemaPath:"#/definitions/bridgeHelloTime/maximum",keyword:"maximum",params:{comparison: "<=", limit: 10},message:"must be <= 10"};
+else {
+const err17 = {instancePath:instancePath+"/forward_delay",schemaPath:"#/definitions/bridgeForwardDelay/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -6193,8 +6206,12 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(data8 < 1 || isNaN(data8)){
-const err18 = {instancePath:instancePath+"/hello_time",schemaPath:"#/definitions/bridgeHelloTime/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+if(data.hello_time !== undefined){
+let data9 = data.hello_time;
+if((typeof data9 == "number") && (isFinite(data9))){
+if(data9 > 10 || isNaN(data9)){
+const err18 = {instancePath:instancePath+"/hello_time",schemaPath:"#/definitions/bridgeHelloTime/maximum",keyword:"maximum",params:{comparison: "<=", limit: 10},message:"must be <= 10"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -6203,9 +6220,8 @@ vErrors.push(err18);
 }
 errors++;
 }
-}
-else {
-const err19 = {instancePath:instancePath+"/hello_time",schemaPath:"#/definitions/bridgeHelloTime/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data9 < 1 || isNaN(data9)){
+const err19 = {instancePath:instancePath+"/hello_time",schemaPath:"#/definitions/bridgeHelloTime/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -6215,11 +6231,8 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data.max_age !== undefined){
-let data9 = data.max_age;
-if((typeof data9 == "number") && (isFinite(data9))){
-if(data9 > 40 || isNaN(data9)){
-const err20 = {instancePath:instancePath+"/max_age",schemaPath:"#/definitions/bridgeMaxAge/maximum",keyword:"maximum",params:{comparison: "<=", limit: 40},message:"must be <= 40"};
+else {
+const err20 = {instancePath:instancePath+"/hello_time",schemaPath:"#/definitions/bridgeHelloTime/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -6228,8 +6241,12 @@ vErrors.push(err20);
 }
 errors++;
 }
-if(data9 < 6 || isNaN(data9)){
-const err21 = {instancePath:instancePath+"/max_age",schemaPath:"#/definitions/bridgeMaxAge/minimum",keyword:"minimum",params:{comparison: ">=", limit: 6},message:"must be >= 6"};
+}
+if(data.max_age !== undefined){
+let data10 = data.max_age;
+if((typeof data10 == "number") && (isFinite(data10))){
+if(data10 > 40 || isNaN(data10)){
+const err21 = {instancePath:instancePath+"/max_age",schemaPath:"#/definitions/bridgeMaxAge/maximum",keyword:"maximum",params:{comparison: "<=", limit: 40},message:"must be <= 40"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -6238,9 +6255,8 @@ vErrors.push(err21);
 }
 errors++;
 }
-}
-else {
-const err22 = {instancePath:instancePath+"/max_age",schemaPath:"#/definitions/bridgeMaxAge/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data10 < 6 || isNaN(data10)){
+const err22 = {instancePath:instancePath+"/max_age",schemaPath:"#/definitions/bridgeMaxAge/minimum",keyword:"minimum",params:{comparison: ">=", limit: 6},message:"must be >= 6"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -6250,11 +6266,8 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data.ageing_time !== undefined){
-let data10 = data.ageing_time;
-if((typeof data10 == "number") && (isFinite(data10))){
-if(data10 > 42949672 || isNaN(data10)){
-const err23 = {instancePath:instancePath+"/ageing_time",schemaPath:"#/definitions/bridgeAgeingTime/maximum",keyword:"maximum",params:{comparison: "<=", limit: 42949672},message:"must be <= 42949672"};
+else {
+const err23 = {instancePath:instancePath+"/max_age",schemaPath:"#/definitions/bridgeMaxAge/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -6263,8 +6276,12 @@ vErrors.push(err23);
 }
 errors++;
 }
-if(data10 < 0 || isNaN(data10)){
-const err24 = {instancePath:instancePath+"/ageing_time",schemaPath:"#/definitions/bridgeAgeingTime/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data.ageing_time !== undefined){
+let data11 = data.ageing_time;
+if((typeof data11 == "number") && (isFinite(data11))){
+if(data11 > 42949672 || isNaN(data11)){
+const err24 = {instancePath:instancePath+"/ageing_time",schemaPath:"#/definitions/bridgeAgeingTime/maximum",keyword:"maximum",params:{comparison: "<=", limit: 42949672},message:"must be <= 42949672"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -6273,9 +6290,8 @@ vErrors.push(err24);
 }
 errors++;
 }
-}
-else {
-const err25 = {instancePath:instancePath+"/ageing_time",schemaPath:"#/definitions/bridgeAgeingTime/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data11 < 0 || isNaN(data11)){
+const err25 = {instancePath:instancePath+"/ageing_time",schemaPath:"#/definitions/bridgeAgeingTime/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -6285,9 +6301,8 @@ vErrors.push(err25);
 errors++;
 }
 }
-if(data.mcast_snooping !== undefined){
-if(typeof data.mcast_snooping !== "boolean"){
-const err26 = {instancePath:instancePath+"/mcast_snooping",schemaPath:"#/definitions/bridgeMcastSnooping/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+else {
+const err26 = {instancePath:instancePath+"/ageing_time",schemaPath:"#/definitions/bridgeAgeingTime/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -6297,9 +6312,9 @@ vErrors.push(err26);
 errors++;
 }
 }
-if(data.vlan_filtering !== undefined){
-if(typeof data.vlan_filtering !== "boolean"){
-const err27 = {instancePath:instancePath+"/vlan_filtering",schemaPath:"#/definitions/bridgeVlanFiltering/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data.mcast_snooping !== undefined){
+if(typeof data.mcast_snooping !== "boolean"){
+const err27 = {instancePath:instancePath+"/mcast_snooping",schemaPath:"#/definitions/bridgeMcastSnooping/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -6309,12 +6324,9 @@ vErrors.push(err27);
 errors++;
 }
 }
-if(data.shape !== undefined){
-let data13 = data.shape;
-if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
-for(const key1 in data13){
-if(!(func2.call(schema33.properties, key1))){
-const err28 = {instancePath:instancePath+"/shape",schemaPath:"#/definitions/shape/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(data.vlan_filtering !== undefined){
+if(typeof data.vlan_filtering !== "boolean"){
+const err28 = {instancePath:instancePath+"/vlan_filtering",schemaPath:"#/definitions/bridgeVlanFiltering/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -6324,11 +6336,12 @@ vErrors.push(err28);
 errors++;
 }
 }
-if(data13.rate !== undefined){
-let data14 = data13.rate;
-if(typeof data14 === "string"){
-if(!pattern9.test(data14)){
-const err29 = {instancePath:instancePath+"/shape/rate",schemaPath:"#/definitions/shape/properties/rate/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"+"\""};
+if(data.shape !== undefined){
+let data14 = data.shape;
+if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
+for(const key1 in data14){
+if(!(func2.call(schema34.properties, key1))){
+const err29 = {instancePath:instancePath+"/shape",schemaPath:"#/definitions/shape/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -6338,8 +6351,11 @@ vErrors.push(err29);
 errors++;
 }
 }
-else {
-const err30 = {instancePath:instancePath+"/shape/rate",schemaPath:"#/definitions/shape/properties/rate/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data14.rate !== undefined){
+let data15 = data14.rate;
+if(typeof data15 === "string"){
+if(!pattern9.test(data15)){
+const err30 = {instancePath:instancePath+"/shape/rate",schemaPath:"#/definitions/shape/properties/rate/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"+"\""};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -6349,10 +6365,8 @@ vErrors.push(err30);
 errors++;
 }
 }
-if(data13.burst !== undefined){
-let data15 = data13.burst;
-if((typeof data15 !== "string") && (!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15))))){
-const err31 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/type",keyword:"type",params:{type: schema33.properties.burst.type},message:"must be string,integer"};
+else {
+const err31 = {instancePath:instancePath+"/shape/rate",schemaPath:"#/definitions/shape/properties/rate/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -6361,9 +6375,11 @@ vErrors.push(err31);
 }
 errors++;
 }
-if((typeof data15 == "number") && (isFinite(data15))){
-if(data15 < 1 || isNaN(data15)){
-const err32 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+if(data14.burst !== undefined){
+let data16 = data14.burst;
+if((typeof data16 !== "string") && (!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16))))){
+const err32 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/type",keyword:"type",params:{type: schema34.properties.burst.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -6372,10 +6388,9 @@ vErrors.push(err32);
 }
 errors++;
 }
-}
-if(typeof data15 === "string"){
-if(!pattern10.test(data15)){
-const err33 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"+"\""};
+if((typeof data16 == "number") && (isFinite(data16))){
+if(data16 < 1 || isNaN(data16)){
+const err33 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -6385,12 +6400,9 @@ vErrors.push(err33);
 errors++;
 }
 }
-}
-if(data13.latency !== undefined){
-let data16 = data13.latency;
 if(typeof data16 === "string"){
-if(!pattern11.test(data16)){
-const err34 = {instancePath:instancePath+"/shape/latency",schemaPath:"#/definitions/shape/properties/latency/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
+if(!pattern10.test(data16)){
+const err34 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"+"\""};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -6400,8 +6412,12 @@ vErrors.push(err34);
 errors++;
 }
 }
-else {
-const err35 = {instancePath:instancePath+"/shape/latency",schemaPath:"#/definitions/shape/properties/latency/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data14.latency !== undefined){
+let data17 = data14.latency;
+if(typeof data17 === "string"){
+if(!pattern11.test(data17)){
+const err35 = {instancePath:instancePath+"/shape/latency",schemaPath:"#/definitions/shape/properties/latency/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -6411,10 +6427,8 @@ vErrors.push(err35);
 errors++;
 }
 }
-if(data13.limit !== undefined){
-let data17 = data13.limit;
-if((typeof data17 !== "string") && (!(((typeof data17 == "number") && (!(data17 % 1) && !isNaN(data17))) && (isFinite(data17))))){
-const err36 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/type",keyword:"type",params:{type: schema33.properties.limit.type},message:"must be string,integer"};
+else {
+const err36 = {instancePath:instancePath+"/shape/latency",schemaPath:"#/definitions/shape/properties/latency/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -6423,9 +6437,11 @@ vErrors.push(err36);
 }
 errors++;
 }
-if((typeof data17 == "number") && (isFinite(data17))){
-if(data17 < 1 || isNaN(data17)){
-const err37 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+if(data14.limit !== undefined){
+let data18 = data14.limit;
+if((typeof data18 !== "string") && (!(((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18))) && (isFinite(data18))))){
+const err37 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/type",keyword:"type",params:{type: schema34.properties.limit.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -6434,10 +6450,9 @@ vErrors.push(err37);
 }
 errors++;
 }
-}
-if(typeof data17 === "string"){
-if(!pattern10.test(data17)){
-const err38 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"+"\""};
+if((typeof data18 == "number") && (isFinite(data18))){
+if(data18 < 1 || isNaN(data18)){
+const err38 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -6447,12 +6462,9 @@ vErrors.push(err38);
 errors++;
 }
 }
-}
-if(data13.delay !== undefined){
-let data18 = data13.delay;
 if(typeof data18 === "string"){
-if(!pattern11.test(data18)){
-const err39 = {instancePath:instancePath+"/shape/delay",schemaPath:"#/definitions/shape/properties/delay/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
+if(!pattern10.test(data18)){
+const err39 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"+"\""};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -6462,8 +6474,12 @@ vErrors.push(err39);
 errors++;
 }
 }
-else {
-const err40 = {instancePath:instancePath+"/shape/delay",schemaPath:"#/definitions/shape/properties/delay/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data14.delay !== undefined){
+let data19 = data14.delay;
+if(typeof data19 === "string"){
+if(!pattern11.test(data19)){
+const err40 = {instancePath:instancePath+"/shape/delay",schemaPath:"#/definitions/shape/properties/delay/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -6473,11 +6489,8 @@ vErrors.push(err40);
 errors++;
 }
 }
-if(data13.jitter !== undefined){
-let data19 = data13.jitter;
-if(typeof data19 === "string"){
-if(!pattern11.test(data19)){
-const err41 = {instancePath:instancePath+"/shape/jitter",schemaPath:"#/definitions/shape/properties/jitter/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
+else {
+const err41 = {instancePath:instancePath+"/shape/delay",schemaPath:"#/definitions/shape/properties/delay/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -6487,8 +6500,11 @@ vErrors.push(err41);
 errors++;
 }
 }
-else {
-const err42 = {instancePath:instancePath+"/shape/jitter",schemaPath:"#/definitions/shape/properties/jitter/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data14.jitter !== undefined){
+let data20 = data14.jitter;
+if(typeof data20 === "string"){
+if(!pattern11.test(data20)){
+const err42 = {instancePath:instancePath+"/shape/jitter",schemaPath:"#/definitions/shape/properties/jitter/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -6498,11 +6514,8 @@ vErrors.push(err42);
 errors++;
 }
 }
-if(data13.loss !== undefined){
-let data20 = data13.loss;
-if(typeof data20 === "string"){
-if(!pattern15.test(data20)){
-const err43 = {instancePath:instancePath+"/shape/loss",schemaPath:"#/definitions/shape/properties/loss/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
+else {
+const err43 = {instancePath:instancePath+"/shape/jitter",schemaPath:"#/definitions/shape/properties/jitter/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -6512,8 +6525,11 @@ vErrors.push(err43);
 errors++;
 }
 }
-else {
-const err44 = {instancePath:instancePath+"/shape/loss",schemaPath:"#/definitions/shape/properties/loss/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data14.loss !== undefined){
+let data21 = data14.loss;
+if(typeof data21 === "string"){
+if(!pattern15.test(data21)){
+const err44 = {instancePath:instancePath+"/shape/loss",schemaPath:"#/definitions/shape/properties/loss/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -6523,11 +6539,8 @@ vErrors.push(err44);
 errors++;
 }
 }
-if(data13.duplicate !== undefined){
-let data21 = data13.duplicate;
-if(typeof data21 === "string"){
-if(!pattern15.test(data21)){
-const err45 = {instancePath:instancePath+"/shape/duplicate",schemaPath:"#/definitions/shape/properties/duplicate/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
+else {
+const err45 = {instancePath:instancePath+"/shape/loss",schemaPath:"#/definitions/shape/properties/loss/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -6537,8 +6550,11 @@ vErrors.push(err45);
 errors++;
 }
 }
-else {
-const err46 = {instancePath:instancePath+"/shape/duplicate",schemaPath:"#/definitions/shape/properties/duplicate/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data14.duplicate !== undefined){
+let data22 = data14.duplicate;
+if(typeof data22 === "string"){
+if(!pattern15.test(data22)){
+const err46 = {instancePath:instancePath+"/shape/duplicate",schemaPath:"#/definitions/shape/properties/duplicate/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -6548,11 +6564,8 @@ vErrors.push(err46);
 errors++;
 }
 }
-if(data13.corrupt !== undefined){
-let data22 = data13.corrupt;
-if(typeof data22 === "string"){
-if(!pattern15.test(data22)){
-const err47 = {instancePath:instancePath+"/shape/corrupt",schemaPath:"#/definitions/shape/properties/corrupt/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
+else {
+const err47 = {instancePath:instancePath+"/shape/duplicate",schemaPath:"#/definitions/shape/properties/duplicate/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -6562,8 +6575,11 @@ vErrors.push(err47);
 errors++;
 }
 }
-else {
-const err48 = {instancePath:instancePath+"/shape/corrupt",schemaPath:"#/definitions/shape/properties/corrupt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data14.corrupt !== undefined){
+let data23 = data14.corrupt;
+if(typeof data23 === "string"){
+if(!pattern15.test(data23)){
+const err48 = {instancePath:instancePath+"/shape/corrupt",schemaPath:"#/definitions/shape/properties/corrupt/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -6573,11 +6589,8 @@ vErrors.push(err48);
 errors++;
 }
 }
-if(data13.reorder !== undefined){
-let data23 = data13.reorder;
-if(typeof data23 === "string"){
-if(!pattern15.test(data23)){
-const err49 = {instancePath:instancePath+"/shape/reorder",schemaPath:"#/definitions/shape/properties/reorder/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
+else {
+const err49 = {instancePath:instancePath+"/shape/corrupt",schemaPath:"#/definitions/shape/properties/corrupt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -6587,8 +6600,11 @@ vErrors.push(err49);
 errors++;
 }
 }
-else {
-const err50 = {instancePath:instancePath+"/shape/reorder",schemaPath:"#/definitions/shape/properties/reorder/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data14.reorder !== undefined){
+let data24 = data14.reorder;
+if(typeof data24 === "string"){
+if(!pattern15.test(data24)){
+const err50 = {instancePath:instancePath+"/shape/reorder",schemaPath:"#/definitions/shape/properties/reorder/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -6598,11 +6614,8 @@ vErrors.push(err50);
 errors++;
 }
 }
-if(data13.qdisc !== undefined){
-let data24 = data13.qdisc;
-if(typeof data24 === "string"){
-if(func3(data24) > 400){
-const err51 = {instancePath:instancePath+"/shape/qdisc",schemaPath:"#/definitions/shape/properties/qdisc/maxLength",keyword:"maxLength",params:{limit: 400},message:"must NOT have more than 400 characters"};
+else {
+const err51 = {instancePath:instancePath+"/shape/reorder",schemaPath:"#/definitions/shape/properties/reorder/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -6611,8 +6624,12 @@ vErrors.push(err51);
 }
 errors++;
 }
-if(func3(data24) < 1){
-const err52 = {instancePath:instancePath+"/shape/qdisc",schemaPath:"#/definitions/shape/properties/qdisc/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+if(data14.qdisc !== undefined){
+let data25 = data14.qdisc;
+if(typeof data25 === "string"){
+if(func3(data25) > 400){
+const err52 = {instancePath:instancePath+"/shape/qdisc",schemaPath:"#/definitions/shape/properties/qdisc/maxLength",keyword:"maxLength",params:{limit: 400},message:"must NOT have more than 400 characters"};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -6621,8 +6638,8 @@ vErrors.push(err52);
 }
 errors++;
 }
-if(!pattern19.test(data24)){
-const err53 = {instancePath:instancePath+"/shape/qdisc",schemaPath:"#/definitions/shape/properties/qdisc/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"+"\""};
+if(func3(data25) < 1){
+const err53 = {instancePath:instancePath+"/shape/qdisc",schemaPath:"#/definitions/shape/properties/qdisc/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -6631,9 +6648,8 @@ vErrors.push(err53);
 }
 errors++;
 }
-}
-else {
-const err54 = {instancePath:instancePath+"/shape/qdisc",schemaPath:"#/definitions/shape/properties/qdisc/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!pattern19.test(data25)){
+const err54 = {instancePath:instancePath+"/shape/qdisc",schemaPath:"#/definitions/shape/properties/qdisc/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"+"\""};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -6643,9 +6659,8 @@ vErrors.push(err54);
 errors++;
 }
 }
-}
 else {
-const err55 = {instancePath:instancePath+"/shape",schemaPath:"#/definitions/shape/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err55 = {instancePath:instancePath+"/shape/qdisc",schemaPath:"#/definitions/shape/properties/qdisc/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -6656,12 +6671,24 @@ errors++;
 }
 }
 }
+else {
+const err56 = {instancePath:instancePath+"/shape",schemaPath:"#/definitions/shape/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+}
+}
 validate55.errors = vErrors;
 return errors === 0;
 }
 
-const schema116 = {"description":"A veth pair.","type":"object","additionalProperties":false,"required":["ends"],"properties":{"ends":{"description":"Exactly two ends.","type":"array","minItems":2,"maxItems":2,"items":{"$ref":"#/definitions/end"}}}};
-const schema117 = {"description":"One end of a veth pair.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of this end (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this end a port of this bridge (same namespace)."},"shape":{"$ref":"#/definitions/shape"}}};
+const schema118 = {"description":"A veth pair.","type":"object","additionalProperties":false,"required":["ends"],"properties":{"ends":{"description":"Exactly two ends.","type":"array","minItems":2,"maxItems":2,"items":{"$ref":"#/definitions/end"}}}};
+const schema119 = {"description":"One end of a veth pair.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of this end (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"addrgenmode":{"$ref":"#/definitions/addrgenmode"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this end a port of this bridge (same namespace)."},"shape":{"$ref":"#/definitions/shape"}}};
 
 function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -6678,7 +6705,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(func2.call(schema117.properties, key0))){
+if(!(func2.call(schema119.properties, key0))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -6885,11 +6912,10 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data.bridge !== undefined){
-let data7 = data.bridge;
-if(typeof data7 === "string"){
-if(func3(data7) > 15){
-const err17 = {instancePath:instancePath+"/bridge",schemaPath:"#/definitions/ifName/maxLength",keyword:"maxLength",params:{limit: 15},message:"must NOT have more than 15 characters"};
+if(data.addrgenmode !== undefined){
+let data7 = data.addrgenmode;
+if(!(((data7 === "eui64") || (data7 === "none")) || (data7 === "random"))){
+const err17 = {instancePath:instancePath+"/addrgenmode",schemaPath:"#/definitions/addrgenmode/enum",keyword:"enum",params:{allowedValues: schema26.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -6898,8 +6924,12 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(func3(data7) < 1){
-const err18 = {instancePath:instancePath+"/bridge",schemaPath:"#/definitions/ifName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+if(data.bridge !== undefined){
+let data8 = data.bridge;
+if(typeof data8 === "string"){
+if(func3(data8) > 15){
+const err18 = {instancePath:instancePath+"/bridge",schemaPath:"#/definitions/ifName/maxLength",keyword:"maxLength",params:{limit: 15},message:"must NOT have more than 15 characters"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -6908,8 +6938,8 @@ vErrors.push(err18);
 }
 errors++;
 }
-if(!pattern5.test(data7)){
-const err19 = {instancePath:instancePath+"/bridge",schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\""};
+if(func3(data8) < 1){
+const err19 = {instancePath:instancePath+"/bridge",schemaPath:"#/definitions/ifName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -6918,9 +6948,8 @@ vErrors.push(err19);
 }
 errors++;
 }
-}
-else {
-const err20 = {instancePath:instancePath+"/bridge",schemaPath:"#/definitions/ifName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!pattern5.test(data8)){
+const err20 = {instancePath:instancePath+"/bridge",schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -6930,12 +6959,8 @@ vErrors.push(err20);
 errors++;
 }
 }
-if(data.shape !== undefined){
-let data8 = data.shape;
-if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
-for(const key1 in data8){
-if(!(func2.call(schema33.properties, key1))){
-const err21 = {instancePath:instancePath+"/shape",schemaPath:"#/definitions/shape/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+else {
+const err21 = {instancePath:instancePath+"/bridge",schemaPath:"#/definitions/ifName/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -6945,11 +6970,12 @@ vErrors.push(err21);
 errors++;
 }
 }
-if(data8.rate !== undefined){
-let data9 = data8.rate;
-if(typeof data9 === "string"){
-if(!pattern9.test(data9)){
-const err22 = {instancePath:instancePath+"/shape/rate",schemaPath:"#/definitions/shape/properties/rate/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"+"\""};
+if(data.shape !== undefined){
+let data9 = data.shape;
+if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
+for(const key1 in data9){
+if(!(func2.call(schema34.properties, key1))){
+const err22 = {instancePath:instancePath+"/shape",schemaPath:"#/definitions/shape/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -6959,8 +6985,11 @@ vErrors.push(err22);
 errors++;
 }
 }
-else {
-const err23 = {instancePath:instancePath+"/shape/rate",schemaPath:"#/definitions/shape/properties/rate/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data9.rate !== undefined){
+let data10 = data9.rate;
+if(typeof data10 === "string"){
+if(!pattern9.test(data10)){
+const err23 = {instancePath:instancePath+"/shape/rate",schemaPath:"#/definitions/shape/properties/rate/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"+"\""};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -6970,10 +6999,8 @@ vErrors.push(err23);
 errors++;
 }
 }
-if(data8.burst !== undefined){
-let data10 = data8.burst;
-if((typeof data10 !== "string") && (!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10))))){
-const err24 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/type",keyword:"type",params:{type: schema33.properties.burst.type},message:"must be string,integer"};
+else {
+const err24 = {instancePath:instancePath+"/shape/rate",schemaPath:"#/definitions/shape/properties/rate/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -6982,9 +7009,11 @@ vErrors.push(err24);
 }
 errors++;
 }
-if((typeof data10 == "number") && (isFinite(data10))){
-if(data10 < 1 || isNaN(data10)){
-const err25 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+if(data9.burst !== undefined){
+let data11 = data9.burst;
+if((typeof data11 !== "string") && (!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11))))){
+const err25 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/type",keyword:"type",params:{type: schema34.properties.burst.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -6993,10 +7022,9 @@ vErrors.push(err25);
 }
 errors++;
 }
-}
-if(typeof data10 === "string"){
-if(!pattern10.test(data10)){
-const err26 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"+"\""};
+if((typeof data11 == "number") && (isFinite(data11))){
+if(data11 < 1 || isNaN(data11)){
+const err26 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -7006,12 +7034,9 @@ vErrors.push(err26);
 errors++;
 }
 }
-}
-if(data8.latency !== undefined){
-let data11 = data8.latency;
 if(typeof data11 === "string"){
-if(!pattern11.test(data11)){
-const err27 = {instancePath:instancePath+"/shape/latency",schemaPath:"#/definitions/shape/properties/latency/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
+if(!pattern10.test(data11)){
+const err27 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"+"\""};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -7021,8 +7046,12 @@ vErrors.push(err27);
 errors++;
 }
 }
-else {
-const err28 = {instancePath:instancePath+"/shape/latency",schemaPath:"#/definitions/shape/properties/latency/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data9.latency !== undefined){
+let data12 = data9.latency;
+if(typeof data12 === "string"){
+if(!pattern11.test(data12)){
+const err28 = {instancePath:instancePath+"/shape/latency",schemaPath:"#/definitions/shape/properties/latency/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -7032,10 +7061,8 @@ vErrors.push(err28);
 errors++;
 }
 }
-if(data8.limit !== undefined){
-let data12 = data8.limit;
-if((typeof data12 !== "string") && (!(((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12))) && (isFinite(data12))))){
-const err29 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/type",keyword:"type",params:{type: schema33.properties.limit.type},message:"must be string,integer"};
+else {
+const err29 = {instancePath:instancePath+"/shape/latency",schemaPath:"#/definitions/shape/properties/latency/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -7044,9 +7071,11 @@ vErrors.push(err29);
 }
 errors++;
 }
-if((typeof data12 == "number") && (isFinite(data12))){
-if(data12 < 1 || isNaN(data12)){
-const err30 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+if(data9.limit !== undefined){
+let data13 = data9.limit;
+if((typeof data13 !== "string") && (!(((typeof data13 == "number") && (!(data13 % 1) && !isNaN(data13))) && (isFinite(data13))))){
+const err30 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/type",keyword:"type",params:{type: schema34.properties.limit.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -7055,10 +7084,9 @@ vErrors.push(err30);
 }
 errors++;
 }
-}
-if(typeof data12 === "string"){
-if(!pattern10.test(data12)){
-const err31 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"+"\""};
+if((typeof data13 == "number") && (isFinite(data13))){
+if(data13 < 1 || isNaN(data13)){
+const err31 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -7068,12 +7096,9 @@ vErrors.push(err31);
 errors++;
 }
 }
-}
-if(data8.delay !== undefined){
-let data13 = data8.delay;
 if(typeof data13 === "string"){
-if(!pattern11.test(data13)){
-const err32 = {instancePath:instancePath+"/shape/delay",schemaPath:"#/definitions/shape/properties/delay/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
+if(!pattern10.test(data13)){
+const err32 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"+"\""};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -7083,8 +7108,12 @@ vErrors.push(err32);
 errors++;
 }
 }
-else {
-const err33 = {instancePath:instancePath+"/shape/delay",schemaPath:"#/definitions/shape/properties/delay/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data9.delay !== undefined){
+let data14 = data9.delay;
+if(typeof data14 === "string"){
+if(!pattern11.test(data14)){
+const err33 = {instancePath:instancePath+"/shape/delay",schemaPath:"#/definitions/shape/properties/delay/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -7094,11 +7123,8 @@ vErrors.push(err33);
 errors++;
 }
 }
-if(data8.jitter !== undefined){
-let data14 = data8.jitter;
-if(typeof data14 === "string"){
-if(!pattern11.test(data14)){
-const err34 = {instancePath:instancePath+"/shape/jitter",schemaPath:"#/definitions/shape/properties/jitter/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
+else {
+const err34 = {instancePath:instancePath+"/shape/delay",schemaPath:"#/definitions/shape/properties/delay/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -7108,8 +7134,11 @@ vErrors.push(err34);
 errors++;
 }
 }
-else {
-const err35 = {instancePath:instancePath+"/shape/jitter",schemaPath:"#/definitions/shape/properties/jitter/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data9.jitter !== undefined){
+let data15 = data9.jitter;
+if(typeof data15 === "string"){
+if(!pattern11.test(data15)){
+const err35 = {instancePath:instancePath+"/shape/jitter",schemaPath:"#/definitions/shape/properties/jitter/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -7119,11 +7148,8 @@ vErrors.push(err35);
 errors++;
 }
 }
-if(data8.loss !== undefined){
-let data15 = data8.loss;
-if(typeof data15 === "string"){
-if(!pattern15.test(data15)){
-const err36 = {instancePath:instancePath+"/shape/loss",schemaPath:"#/definitions/shape/properties/loss/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
+else {
+const err36 = {instancePath:instancePath+"/shape/jitter",schemaPath:"#/definitions/shape/properties/jitter/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -7133,8 +7159,11 @@ vErrors.push(err36);
 errors++;
 }
 }
-else {
-const err37 = {instancePath:instancePath+"/shape/loss",schemaPath:"#/definitions/shape/properties/loss/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data9.loss !== undefined){
+let data16 = data9.loss;
+if(typeof data16 === "string"){
+if(!pattern15.test(data16)){
+const err37 = {instancePath:instancePath+"/shape/loss",schemaPath:"#/definitions/shape/properties/loss/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -7144,11 +7173,8 @@ vErrors.push(err37);
 errors++;
 }
 }
-if(data8.duplicate !== undefined){
-let data16 = data8.duplicate;
-if(typeof data16 === "string"){
-if(!pattern15.test(data16)){
-const err38 = {instancePath:instancePath+"/shape/duplicate",schemaPath:"#/definitions/shape/properties/duplicate/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
+else {
+const err38 = {instancePath:instancePath+"/shape/loss",schemaPath:"#/definitions/shape/properties/loss/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -7158,8 +7184,11 @@ vErrors.push(err38);
 errors++;
 }
 }
-else {
-const err39 = {instancePath:instancePath+"/shape/duplicate",schemaPath:"#/definitions/shape/properties/duplicate/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data9.duplicate !== undefined){
+let data17 = data9.duplicate;
+if(typeof data17 === "string"){
+if(!pattern15.test(data17)){
+const err39 = {instancePath:instancePath+"/shape/duplicate",schemaPath:"#/definitions/shape/properties/duplicate/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -7169,11 +7198,8 @@ vErrors.push(err39);
 errors++;
 }
 }
-if(data8.corrupt !== undefined){
-let data17 = data8.corrupt;
-if(typeof data17 === "string"){
-if(!pattern15.test(data17)){
-const err40 = {instancePath:instancePath+"/shape/corrupt",schemaPath:"#/definitions/shape/properties/corrupt/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
+else {
+const err40 = {instancePath:instancePath+"/shape/duplicate",schemaPath:"#/definitions/shape/properties/duplicate/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -7183,8 +7209,11 @@ vErrors.push(err40);
 errors++;
 }
 }
-else {
-const err41 = {instancePath:instancePath+"/shape/corrupt",schemaPath:"#/definitions/shape/properties/corrupt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data9.corrupt !== undefined){
+let data18 = data9.corrupt;
+if(typeof data18 === "string"){
+if(!pattern15.test(data18)){
+const err41 = {instancePath:instancePath+"/shape/corrupt",schemaPath:"#/definitions/shape/properties/corrupt/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -7194,11 +7223,8 @@ vErrors.push(err41);
 errors++;
 }
 }
-if(data8.reorder !== undefined){
-let data18 = data8.reorder;
-if(typeof data18 === "string"){
-if(!pattern15.test(data18)){
-const err42 = {instancePath:instancePath+"/shape/reorder",schemaPath:"#/definitions/shape/properties/reorder/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
+else {
+const err42 = {instancePath:instancePath+"/shape/corrupt",schemaPath:"#/definitions/shape/properties/corrupt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -7208,8 +7234,11 @@ vErrors.push(err42);
 errors++;
 }
 }
-else {
-const err43 = {instancePath:instancePath+"/shape/reorder",schemaPath:"#/definitions/shape/properties/reorder/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data9.reorder !== undefined){
+let data19 = data9.reorder;
+if(typeof data19 === "string"){
+if(!pattern15.test(data19)){
+const err43 = {instancePath:instancePath+"/shape/reorder",schemaPath:"#/definitions/shape/properties/reorder/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -7219,11 +7248,8 @@ vErrors.push(err43);
 errors++;
 }
 }
-if(data8.qdisc !== undefined){
-let data19 = data8.qdisc;
-if(typeof data19 === "string"){
-if(func3(data19) > 400){
-const err44 = {instancePath:instancePath+"/shape/qdisc",schemaPath:"#/definitions/shape/properties/qdisc/maxLength",keyword:"maxLength",params:{limit: 400},message:"must NOT have more than 400 characters"};
+else {
+const err44 = {instancePath:instancePath+"/shape/reorder",schemaPath:"#/definitions/shape/properties/reorder/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -7232,8 +7258,12 @@ vErrors.push(err44);
 }
 errors++;
 }
-if(func3(data19) < 1){
-const err45 = {instancePath:instancePath+"/shape/qdisc",schemaPath:"#/definitions/shape/properties/qdisc/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+if(data9.qdisc !== undefined){
+let data20 = data9.qdisc;
+if(typeof data20 === "string"){
+if(func3(data20) > 400){
+const err45 = {instancePath:instancePath+"/shape/qdisc",schemaPath:"#/definitions/shape/properties/qdisc/maxLength",keyword:"maxLength",params:{limit: 400},message:"must NOT have more than 400 characters"};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -7242,8 +7272,8 @@ vErrors.push(err45);
 }
 errors++;
 }
-if(!pattern19.test(data19)){
-const err46 = {instancePath:instancePath+"/shape/qdisc",schemaPath:"#/definitions/shape/properties/qdisc/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"+"\""};
+if(func3(data20) < 1){
+const err46 = {instancePath:instancePath+"/shape/qdisc",schemaPath:"#/definitions/shape/properties/qdisc/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -7252,9 +7282,8 @@ vErrors.push(err46);
 }
 errors++;
 }
-}
-else {
-const err47 = {instancePath:instancePath+"/shape/qdisc",schemaPath:"#/definitions/shape/properties/qdisc/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!pattern19.test(data20)){
+const err47 = {instancePath:instancePath+"/shape/qdisc",schemaPath:"#/definitions/shape/properties/qdisc/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"+"\""};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -7264,9 +7293,8 @@ vErrors.push(err47);
 errors++;
 }
 }
-}
 else {
-const err48 = {instancePath:instancePath+"/shape",schemaPath:"#/definitions/shape/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err48 = {instancePath:instancePath+"/shape/qdisc",schemaPath:"#/definitions/shape/properties/qdisc/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -7278,12 +7306,24 @@ errors++;
 }
 }
 else {
-const err49 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err49 = {instancePath:instancePath+"/shape",schemaPath:"#/definitions/shape/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err49];
 }
 else {
 vErrors.push(err49);
+}
+errors++;
+}
+}
+}
+else {
+const err50 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
 }
 errors++;
 }
@@ -7375,7 +7415,7 @@ validate58.errors = vErrors;
 return errors === 0;
 }
 
-const schema126 = {"description":"A test run by `topo test`, from namespace `from`: exactly one of ping, tcp, http or command.","type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"$ref":"#/definitions/nsName","description":"A declared namespace, or host."},"ping":{"description":"Ping an address declared in the lab, or a namespace name (each of its addresses). With external: true, any address.","type":"string","minLength":1},"tcp":{"description":"Connect to HOST:PORT (\"[v6]:PORT\"); HOST is a namespace name (its first address), an address, or a name resolved in `from`. Outcome matched against `expect` (default open).","type":"string","minLength":1},"http":{"description":"GET an http:// or https:// URL (its host as for tcp; https: the certificate is verified against the system's CAs and the host as written, unless insecure); the response's status is matched against `status` (default 200).","type":"string","minLength":1},"insecure":{"description":"http with an https:// URL: accept any certificate (self-signed, for another name, expired).","type":"boolean"},"command":{"description":"Run a command in `from`: a list (argv) or a line for `sh -c`; its exit code is matched against `exit` (default 0), its output against `output`.","type":["string","array"],"minLength":1,"items":{"type":"string"}},"expect":{"description":"ping: reachable (default) or unreachable. tcp: open (default), refused, unreachable, timeout, or closed (anything but open).","enum":["reachable","unreachable","open","refused","timeout","closed"]},"status":{"description":"http: the expected status (default 200).","type":"integer","minimum":100,"maximum":599},"exit":{"description":"command: the expected exit code (default 0).","type":"integer","minimum":0,"maximum":255},"output":{"description":"command: a regular expression (JavaScript, ^ and $ at each line) its standard output must match somewhere.","type":"string"},"external":{"description":"ping: allow a target the lab doesn't declare.","type":"boolean"},"until":{"description":"Try again until the test holds or this time has passed (seconds, or \"500ms\", \"30s\", \"2m\"; at most 10 minutes): for a daemon still starting. Default: one try.","type":["number","string"]},"interval":{"description":"Time between tries with `until` (default 1s).","type":["number","string"]},"timeout":{"description":"How long one try may take (seconds, or \"500ms\", \"30s\", \"2m\"; at most 10 minutes): a command is stopped after it, with everything it started (default 30s); ping, tcp and http wait that long for an answer (default: topo test --timeout, 2s; ping in whole seconds, rounded up).","type":["number","string"]}}};
+const schema129 = {"description":"A test run by `topo test`, from namespace `from`: exactly one of ping, tcp, http or command.","type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"$ref":"#/definitions/nsName","description":"A declared namespace, or host."},"ping":{"description":"Ping an address declared in the lab, or a namespace name (each of its addresses). With external: true, any address.","type":"string","minLength":1},"tcp":{"description":"Connect to HOST:PORT (\"[v6]:PORT\"); HOST is a namespace name (its first address), an address, or a name resolved in `from`. Outcome matched against `expect` (default open).","type":"string","minLength":1},"http":{"description":"GET an http:// or https:// URL (its host as for tcp; https: the certificate is verified against the system's CAs and the host as written, unless insecure); the response's status is matched against `status` (default 200).","type":"string","minLength":1},"insecure":{"description":"http with an https:// URL: accept any certificate (self-signed, for another name, expired).","type":"boolean"},"command":{"description":"Run a command in `from`: a list (argv) or a line for `sh -c`; its exit code is matched against `exit` (default 0), its output against `output`.","type":["string","array"],"minLength":1,"items":{"type":"string"}},"expect":{"description":"ping: reachable (default) or unreachable. tcp: open (default), refused, unreachable, timeout, or closed (anything but open).","enum":["reachable","unreachable","open","refused","timeout","closed"]},"status":{"description":"http: the expected status (default 200).","type":"integer","minimum":100,"maximum":599},"exit":{"description":"command: the expected exit code (default 0).","type":"integer","minimum":0,"maximum":255},"output":{"description":"command: a regular expression (JavaScript, ^ and $ at each line) its standard output must match somewhere.","type":"string"},"external":{"description":"ping: allow a target the lab doesn't declare.","type":"boolean"},"until":{"description":"Try again until the test holds or this time has passed (seconds, or \"500ms\", \"30s\", \"2m\"; at most 10 minutes): for a daemon still starting. Default: one try.","type":["number","string"]},"interval":{"description":"Time between tries with `until` (default 1s).","type":["number","string"]},"timeout":{"description":"How long one try may take (seconds, or \"500ms\", \"30s\", \"2m\"; at most 10 minutes): a command is stopped after it, with everything it started (default 30s); ping, tcp and http wait that long for an answer (default: topo test --timeout, 2s; ping in whole seconds, rounded up).","type":["number","string"]}}};
 
 function validate63(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -7392,7 +7432,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(func2.call(schema126.properties, key0))){
+if(!(func2.call(schema129.properties, key0))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -7518,7 +7558,7 @@ errors++;
 if(data.command !== undefined){
 let data5 = data.command;
 if((typeof data5 !== "string") && (!(Array.isArray(data5)))){
-const err11 = {instancePath:instancePath+"/command",schemaPath:"#/properties/command/type",keyword:"type",params:{type: schema126.properties.command.type},message:"must be string,array"};
+const err11 = {instancePath:instancePath+"/command",schemaPath:"#/properties/command/type",keyword:"type",params:{type: schema129.properties.command.type},message:"must be string,array"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -7558,7 +7598,7 @@ errors++;
 if(data.expect !== undefined){
 let data7 = data.expect;
 if(!((((((data7 === "reachable") || (data7 === "unreachable")) || (data7 === "open")) || (data7 === "refused")) || (data7 === "timeout")) || (data7 === "closed"))){
-const err14 = {instancePath:instancePath+"/expect",schemaPath:"#/properties/expect/enum",keyword:"enum",params:{allowedValues: schema126.properties.expect.enum},message:"must be equal to one of the allowed values"};
+const err14 = {instancePath:instancePath+"/expect",schemaPath:"#/properties/expect/enum",keyword:"enum",params:{allowedValues: schema129.properties.expect.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -7665,7 +7705,7 @@ errors++;
 if(data.until !== undefined){
 let data12 = data.until;
 if((!((typeof data12 == "number") && (isFinite(data12)))) && (typeof data12 !== "string")){
-const err23 = {instancePath:instancePath+"/until",schemaPath:"#/properties/until/type",keyword:"type",params:{type: schema126.properties.until.type},message:"must be number,string"};
+const err23 = {instancePath:instancePath+"/until",schemaPath:"#/properties/until/type",keyword:"type",params:{type: schema129.properties.until.type},message:"must be number,string"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -7678,7 +7718,7 @@ errors++;
 if(data.interval !== undefined){
 let data13 = data.interval;
 if((!((typeof data13 == "number") && (isFinite(data13)))) && (typeof data13 !== "string")){
-const err24 = {instancePath:instancePath+"/interval",schemaPath:"#/properties/interval/type",keyword:"type",params:{type: schema126.properties.interval.type},message:"must be number,string"};
+const err24 = {instancePath:instancePath+"/interval",schemaPath:"#/properties/interval/type",keyword:"type",params:{type: schema129.properties.interval.type},message:"must be number,string"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -7691,7 +7731,7 @@ errors++;
 if(data.timeout !== undefined){
 let data14 = data.timeout;
 if((!((typeof data14 == "number") && (isFinite(data14)))) && (typeof data14 !== "string")){
-const err25 = {instancePath:instancePath+"/timeout",schemaPath:"#/properties/timeout/type",keyword:"type",params:{type: schema126.properties.timeout.type},message:"must be number,string"};
+const err25 = {instancePath:instancePath+"/timeout",schemaPath:"#/properties/timeout/type",keyword:"type",params:{type: schema129.properties.timeout.type},message:"must be number,string"};
 if(vErrors === null){
 vErrors = [err25];
 }
