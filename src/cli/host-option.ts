@@ -1,12 +1,12 @@
 // --host NAME: a command works on one host's part of a lab that spans several machines (machines:) (core/host-slice.ts), under that
 // part's own identity "lab.host" (its marks, state record and lock), so that any orchestrator — a person with ssh,
 // Ansible, a systemd unit — can apply a multi-host file on each machine in turn. A file without machines: is as before.
-import { readFile } from 'node:fs/promises';
 import { defaultHost, sliceHost, sliceLabName, splitNs } from '../core/host-slice.js';
 import { didYouMean } from '../core/suggest.js';
 import { EXIT, TopoError } from '../errors.js';
 import type { Topology } from '../model.js';
 import { indexLab } from '../validate/lab-index.js';
+import { readSource } from '../validate/stdin.js';
 import { yamlLib } from '../validate/yaml-lib.js';
 
 const COMMANDS = 'apply, plan, show, test, destroy, exec, link, ps and logs';
@@ -39,7 +39,7 @@ export function forHost(topo: Topology, host: string | undefined): Topology {
  */
 export async function labOfHost(file: string, lab: { name: string; namespaces: string[] }, host: string | undefined): Promise<{ name: string; namespaces: string[] }> {
   let doc: { machines?: unknown } | undefined;
-  try { doc = yamlLib().parse(await readFile(file, 'utf8'), { maxAliasCount: 100 }) as typeof doc; } catch { doc = undefined; }
+  try { doc = yamlLib().parse((await readSource(file)).toString('utf8'), { maxAliasCount: 100 }) as typeof doc; } catch { doc = undefined; }
   const hosts = doc?.machines && typeof doc.machines === 'object' && !Array.isArray(doc.machines) ? doc.machines as NonNullable<Topology['machines']> : {};
   const h = chosenHost(Object.keys(hosts), host);
   if (h === undefined) return lab;

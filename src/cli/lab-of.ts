@@ -2,9 +2,9 @@
 // edited, even into an invalid one, can still be destroyed. A file that doesn't even name a lab is an error.
 // The file is not validated first: the hint only adds namespaces to look at (destroy deletes what the lab owns,
 // by its marks and record, nothing else), and checking a large file costs more than its parse.
-import { readFile } from 'node:fs/promises';
 import { InvalidTopology } from '../errors.js';
 import { decodeInput } from '../validate/decode.js';
+import { readSource, sourceName } from '../validate/stdin.js';
 import { fastParse } from '../validate/yaml-fast.js';
 import { yamlLib } from '../validate/yaml-lib.js';
 
@@ -12,8 +12,8 @@ const LAB_NAME = /^[a-z0-9][a-z0-9-]{0,15}$/;
 
 export async function labOf(file: string): Promise<{ name: string; namespaces: string[] }> {
   let text: Buffer;
-  try { text = await readFile(file); } catch (e) {
-    throw new InvalidTopology(file, [{ code: 'E_FILE', message: `cannot read ${file}: ${(e as Error).message}`, pos: { line: 1, col: 1 } }]);
+  try { text = await readSource(file); } catch (e) {
+    throw new InvalidTopology(sourceName(file), [{ code: 'E_FILE', message: `cannot read ${sourceName(file)}: ${(e as Error).message}`, pos: { line: 1, col: 1 } }]);
   }
   const dec = decodeInput(text);
   const fast = dec.problem ? undefined : fastParse(dec.text);
@@ -28,5 +28,5 @@ export async function labOf(file: string): Promise<{ name: string; namespaces: s
   try { doc = yamlLib().parse(text.toString('utf8'), { maxAliasCount: 100 }); } catch { doc = undefined; }
   const name = (doc as { name?: unknown } | undefined)?.name;
   if (typeof name === 'string' && LAB_NAME.test(name)) return { name, namespaces: [] };
-  throw new InvalidTopology(file, full.problems);
+  throw new InvalidTopology(sourceName(file), full.problems);
 }
