@@ -66,7 +66,10 @@ export async function fanApplyCmd(file: string, o: FanOpts & { strict?: boolean;
   const { applyAll, testEvery } = await import('../remote/fanout.js');
   const { combinedPlanText, combinedTestText } = await import('../remote/combined.js');
   return fanOut(file, o, async (f) => {
-    const r = await applyAll(f, { rollback: o.rollback, wait: o.wait, onPlan: (plans) => { if (!o.json && !o.quiet) process.stdout.write(`${combinedPlanText(plans)}\n`); } });
+    const r = await applyAll(f, { rollback: o.rollback, wait: o.wait, onPlan: (plans) => {
+      // The plan is printed before any host applies it (not when no host has changes: the summary says so).
+      if (!o.json && !o.quiet && Object.values(plans).some((p) => p.changes.length)) process.stdout.write(`${combinedPlanText(plans)}\n`);
+    } });
     const tests = o.test ? await testEvery(f, 2, { preflight: false }) : undefined;
     const testsOk = !tests || Object.values(tests).every((t) => t.ok);
     const line = (h: string, d: (typeof r.hosts)[string]) => (d.changed

@@ -22,7 +22,7 @@ export async function execExit(f: FanOut, host: string, file: string, ns: string
   const code = r.exitCode ?? (r.signal ? 128 : 1);
   if (!local && code === SSH_FAILED) {
     // ssh's own failure (its message is already on standard error): named, as every fan-out error is.
-    const a = answerOf({ host, argv, exitCode: code, stdout: '', stderr: 'see the message above' });
+    const a = answerOf({ host, argv: f.run.argv(host, args), exitCode: code, stdout: '', stderr: 'see the message above' });
     if (!a.ok) throw new TopoError(a.error.code, a.error.message, 1, { command: a.error.command, hint: a.error.hint });
   }
   return code;

@@ -57,7 +57,7 @@ export async function applyAll(f: FanOut, o: ApplyAllOptions = {}) {
     const done = o.rollback === false ? [] : await rollBack(f, rollbacks(answers, previous));
     const said = done.filter((d) => d.action === 'reapply' || d.action === 'destroy' || d.action === 'unknown').map(rollbackText);
     const e = hostsError('apply failed', failed, { applied: docs(answers), rollback: done });
-    e.message += o.rollback === false ? '; --no-rollback: the hosts that applied keep their changes' : said.length ? `; ${said.join('; ')}` : '; no other host had changed';
+    e.message += `\nacross hosts: ${o.rollback === false ? '--no-rollback: the hosts that applied keep their changes' : said.length ? said.join('; ') : 'no other host had changed'}`;
     throw e;
   }
   const applied = docs(answers);

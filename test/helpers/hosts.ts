@@ -105,8 +105,8 @@ export class SimHosts {
   }
 
   /** topo started on the controller and not awaited (a test that kill -9s it: its pid is the topo process's, nsenter execs it). */
-  controllerSpawn(args: string[]): ResultPromise {
-    return execa('nsenter', ['-t', String(this.controller.pid), '-n', '-m', '--', process.execPath, TOPO, ...args], { reject: false, timeout: 180_000 });
+  controllerSpawn(args: string[], env: Record<string, string> = {}): ResultPromise {
+    return execa('nsenter', ['-t', String(this.controller.pid), '-n', '-m', '--', process.execPath, TOPO, ...args], { reject: false, timeout: 180_000, env });
   }
 
   /** Run argv on a host over ssh from the controller, as `user@address` says (default root at the host's address). */

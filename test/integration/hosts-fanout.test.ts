@@ -5,7 +5,7 @@
 // nothing, exec on a host, destroy leaving each host as it was; a failure on node2 rolling node1 back (to its
 // previous file, and to nothing); kill -9 of the controller mid-apply, then an apply that converges; an
 // unreachable host refused before anything changes.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { example } from '../helpers/sandbox.js';
@@ -49,16 +49,19 @@ describe('seed 002 driven from the controller: one topo apply over ssh to every 
     file = variant(sim, 'seed');
     before = await states(sim);
   });
-  afterAll(async () => { await sim?.close(); });
+  afterAll(async () => {
+    if (sim) writeFileSync(join(sim.dir, 'gate.go'), ''); // a held command of the kill -9 test never waits past the test
+    await sim?.close();
+  });
 
   it('plan prints one plan grouped by host, and changes nothing', async () => {
     const r = await topo(['plan', file]);
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toMatch(/^host node1 \(lab two-nodes-ssh\.node1\): \d+ to create, 0 to change, 0 to delete\n {2}namespace host@node1:\n/);
+    expect(r.stdout).toMatch(/^host node1 \(lab two-nodes-ssh\.node1\): \d+ to create, 1 to change, 0 to delete\n {2}namespace host@node1:\n/);
     expect(r.stdout).toMatch(/\nhost node2 \(lab two-nodes-ssh\.node2\): \d+ to create/);
     expect(r.stdout).toMatch(/namespace NS1@node2:/);
-    expect(r.stdout).toMatch(/\nPlan: \d+ to create, 0 to change, 0 to delete, on 2 host\(s\)\.\n$/);
+    expect(r.stdout).toMatch(/\nPlan: \d+ to create, 2 to change, 0 to delete, on 2 host\(s\)\.$/);
     const json = JSON.parse((await topo(['plan', file, '--json'])).stdout);
     expect(json).toMatchObject({ format_version: 1, ok: true, lab: 'two-nodes-ssh', hosts: { node1: { lab: 'two-nodes-ssh.node1' }, node2: { lab: 'two-nodes-ssh.node2' } } });
     expect(await states(sim)).toEqual(before);
@@ -80,7 +83,7 @@ describe('seed 002 driven from the controller: one topo apply over ssh to every 
       // The host kept the file it was given on stdin: its record names the copy.
       const rec = JSON.parse((await sim.ssh(n.name, ['cat', `/run/topo/two-nodes-ssh.${n.name}.json`])).stdout) as { file: string };
       expect(rec.file).toMatch(new RegExp(`^/run/topo/files/two-nodes-ssh\\.${n.name}\\.[0-9a-f]{16}\\.yaml$`));
-      expect((await sim.ssh(n.name, ['cat', rec.file])).stdout).toBe(readFileSync(file, 'utf8'));
+      expect((await sim.ssh(n.name, ['cat', rec.file])).stdout).toBe(readFileSync(file, 'utf8').replace(/\n$/, ''));
     }
   });
 
@@ -93,8 +96,8 @@ describe('seed 002 driven from the controller: one topo apply over ssh to every 
     const r = await topo(['test', file]);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(/^ +FROM +TARGET/);
-    expect(r.stdout).toMatch(/\nok +NS1@node1 +NS1@node2 \(172\.16\.1\.2\)/);
-    expect(r.stdout).toMatch(/All 4 test\(s\) hold, on 2 host\(s\)\.\n$/);
+    expect(r.stdout).toMatch(/\nok +NS1@node1 +172\.16\.1\.2 +reachable +reachable/);
+    expect(r.stdout).toMatch(/All 4 test\(s\) hold, on 2 host\(s\)\.$/);
     const json = JSON.parse((await topo(['test', file, '--json'])).stdout);
     expect(json).toMatchObject({ ok: true, hosts: { node1: { ok: true, passed: 2 }, node2: { ok: true, passed: 2 } } });
   });
@@ -102,17 +105,20 @@ describe('seed 002 driven from the controller: one topo apply over ssh to every 
   it('a second apply changes nothing on any host', async () => {
     const r = await topo(['apply', file]);
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toMatch(/No changes\. Lab "two-nodes-ssh" already matches .* on every host:\n {2}node1: no changes\n {2}node2: no changes\n/);
+    expect(r.stdout).toMatch(/No changes\. Lab "two-nodes-ssh" already matches .* on every host:\n {2}node1: no changes\n {2}node2: no changes$/);
     expect(await states(sim)).toEqual(applied);
   });
 
   it('show --json gives every host\'s show; exec runs on the host named, exit code passed through', async () => {
+    const sh = await topo(['show', file]);
+    expect(sh.stdout).toMatch(/^host node1 \(lab two-nodes-ssh\.node1\):\n {2}lab two-nodes-ssh\.node1\n[\s\S]*\nhost node2 \(lab two-nodes-ssh\.node2\):\n/);
     const show = JSON.parse((await topo(['show', file, '--json'])).stdout);
     expect(show).toMatchObject({ ok: true, hosts: { node1: { ok: true }, node2: { ok: true } } });
-    const ip = await topo(['exec', file, 'NS1@node2', '--', 'ip', '-json', 'addr', 'show', 'dev', 'veth11']);
+    const exec = (ns: string, cmd: string[]) => sim.controllerTopo(['exec', file, ns, '--ssh-config', sim.sshConfig, '--', ...cmd]);
+    const ip = await exec('NS1@node2', ['ip', '-json', 'addr', 'show', 'dev', 'veth11']);
     expect(ip.exitCode).toBe(0);
     expect((JSON.parse(ip.stdout) as Link[])[0]!.addr_info!.map((a) => a.local)).toContain('172.16.1.2');
-    expect((await topo(['exec', file, 'NS2@node1', '--', 'sh', '-c', 'exit 3'])).exitCode).toBe(3);
+    expect((await exec('NS2@node1', ['sh', '-c', 'exit 3'])).exitCode).toBe(3);
   });
 
   it('a failure on node2 re-applies on node1 the file it had before; destroy leaves every host as it was', async () => {
@@ -120,7 +126,7 @@ describe('seed 002 driven from the controller: one topo apply over ssh to every 
     const broken = variant(sim, 'broken', { edit, topo: { node2: `env TOPO_FAIL_COMMAND=10.9.0.0/16 ${SimHosts.TOPO_COMMAND}` } });
     const r = await topo(['apply', broken]);
     expect(r.exitCode).toBe(1);
-    expect(r.stderr).toMatch(/^error: apply failed: host node2: .*injected failure \(TOPO_FAIL_COMMAND=10\.9\.0\.0\/16\).*; node1 rolled back: re-applied \/run\/topo\/files\/two-nodes-ssh\.node1\.[0-9a-f]{16}\.yaml/);
+    expect(r.stderr).toMatch(/^error: apply failed: host node2: .*injected failure \(TOPO_FAIL_COMMAND=10\.9\.0\.0\/16\)[\s\S]*\nacross hosts: node1 rolled back: re-applied \/run\/topo\/files\/two-nodes-ssh\.node1\.[0-9a-f]{16}\.yaml/);
     expect(await states(sim)).toEqual(applied);
     const d = await topo(['destroy', file, '--json']);
     expect(d.exitCode).toBe(0);
@@ -149,16 +155,22 @@ describe('seed 002 driven from the controller: one topo apply over ssh to every 
   });
 
   it('kill -9 of the controller mid-apply; the next apply converges; destroy cleans every host', async () => {
-    // node2's topo is held (once) before it starts, until the test lets it go: node1 applies, node2 waits.
+    // node2's topo apply is held (once) before it starts, until the test lets it go: node1 applies, node2 waits.
     const gate = join(sim.dir, 'gate');
-    writeFileSync(`${gate}.sh`, `if [ ! -e ${gate}.held ]; then touch ${gate}.held; while [ ! -e ${gate}.go ]; do sleep 0.1; done; fi\n${SimHosts.TOPO_COMMAND} "$@"\nrc=$?; touch ${gate}.done; exit $rc\n`);
+    writeFileSync(`${gate}.sh`, `if [ "$1" = apply ] && [ ! -e ${gate}.held ]; then\n  touch ${gate}.held; while [ ! -e ${gate}.go ]; do sleep 0.1; done\n`
+      + `  ${SimHosts.TOPO_COMMAND} "$@"; rc=$?; touch ${gate}.done; exit $rc\nfi\nexec ${SimHosts.TOPO_COMMAND} "$@"\n`);
     const held = variant(sim, 'held', { topo: { node2: `sh ${gate}.sh` } });
-    const ctl = sim.controllerSpawn(['apply', held, '--ssh-config', sim.sshConfig]);
+    mkdirSync(join(sim.dir, 'tmp'));
+    const ctl = sim.controllerSpawn(['apply', held, '--ssh-config', sim.sshConfig], { TMPDIR: join(sim.dir, 'tmp') });
     for (let i = 0; i < 600 && !(existsSync(`${gate}.held`) && (await sim.ssh('node1', ['test', '-e', '/run/topo/two-nodes-ssh.node1.json'])).exitCode === 0); i++) await new Promise((r) => setTimeout(r, 100));
     expect(existsSync(`${gate}.held`)).toBe(true);
     // node1 applied (its record written), node2 not started: the controller dies.
     ctl.kill('SIGKILL');
     expect((await ctl).signal).toBe('SIGKILL');
+    // Its shared ssh connections outlive it (ControlPersist): closed here, through its private folder.
+    for (const d of readdirSync(join(sim.dir, 'tmp')).filter((x) => x.startsWith('topo-ssh-'))) {
+      for (const n of NODES) await sim.controller.run(['ssh', '-F', sim.sshConfig, '-o', `ControlPath=${join(sim.dir, 'tmp', d)}/%C`, '-O', 'exit', `root@${n.address}`]);
+    }
     expect((await state(sim, 'node2')).netns).toEqual([]);
     const r = await topo(['apply', held, '--json']);
     expect(r.exitCode).toBe(0);
