@@ -32,8 +32,11 @@ async function fanOut<T>(file: string, o: FanOpts & { strict?: boolean }, body: 
   let lab: string;
   let machines: Record<string, HostSpec>;
   if (validate) {
-    const { loadChecked } = await import('./commands.js');
-    const { topo } = await loadChecked(file, { ...o, whole: true });
+    // Checked without this machine's kernel (its nft, sysctls, users): each host checks its part against its own
+    // kernel when it plans. The file's warnings are printed here, once.
+    const { loadLab, formatProblems } = await import('../validate/index.js');
+    const { topo, warnings } = await loadLab(file, { strict: o.strict });
+    if (warnings.length && !o.json) process.stderr.write(`${formatProblems(sourceName(file), warnings)}\n`);
     lab = topo.name;
     machines = topo.machines!;
   } else {
