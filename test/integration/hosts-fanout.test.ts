@@ -54,6 +54,14 @@ describe('seed 002 driven from the controller: one topo apply over ssh to every 
     await sim?.close();
   });
 
+  it('a bad file on standard input is refused at its line:col (<stdin>) before any host is reached', async () => {
+    const bad = readFileSync(file, 'utf8').replace('veth11, namespace: NS1@node2', 'veth11, namespace: NS1@node3');
+    const r = await sim.controllerTopo(['apply', '-', '--ssh-config', sim.sshConfig], bad);
+    expect(r.exitCode).toBe(65);
+    expect(r.stderr).toMatch(/^<stdin>:\d+:\d+: error: .*node3/);
+    expect(await states(sim)).toEqual(before);
+  });
+
   it('plan prints one plan grouped by host, and changes nothing', async () => {
     const r = await topo(['plan', file]);
     expect(r.stderr).toBe('');
