@@ -91,7 +91,8 @@ describe('--host: one slice, one lab', () => {
   });
 
   it('usage errors: a multi-host file without --host, an undeclared host (did you mean), --host on a file without machines', async () => {
-    const none = await sb.topo(['plan', SEED]);
+    // (plan, apply, show, test, destroy and exec without --host drive every host over ssh: hosts-fanout.test.ts)
+    const none = await sb.topo(['ps', SEED]);
     expect(none.exitCode).toBe(64);
     expect(none.stderr).toMatch(/the lab spans hosts node1, node2: say which host's part to work on with --host NAME/);
     const typo = await sb.topo(['apply', SEED, '--host', 'node3']);
