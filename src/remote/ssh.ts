@@ -16,8 +16,8 @@ export interface Transport {
   self: string[];
 }
 
-/** Seconds ssh waits for a host to answer before it says it can't be reached. */
-export const CONNECT_TIMEOUT_S = 10;
+/** Seconds ssh waits for a host to answer (its TCP connection and its banner) before it says it can't be reached: generous, for a loaded host. */
+export const CONNECT_TIMEOUT_S = 30;
 /** Seconds the shared connection stays open after its last command (the run closes it when it ends). */
 export const PERSIST_S = 60;
 

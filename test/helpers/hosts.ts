@@ -84,7 +84,7 @@ export class SimHosts {
   sshArgs(target: string): string[] {
     return ['ssh', '-F', '/dev/null', '-i', join(this.dir, 'client'), '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes',
       '-o', `UserKnownHostsFile=${join(this.dir, 'known_hosts')}`, '-o', 'GlobalKnownHostsFile=/dev/null',
-      '-o', 'StrictHostKeyChecking=yes', '-o', 'ConnectTimeout=10', target];
+      '-o', 'StrictHostKeyChecking=yes', '-o', 'ConnectTimeout=30', target];
   }
 
   /**

@@ -7,7 +7,7 @@ import type { HostRun } from '../../src/remote/hosts-run.js';
 import { closeArgv, hostArgv, masterArgv, topoWords, type Transport } from '../../src/remote/ssh.js';
 
 const T: Transport = { controlDir: '/tmp/topo-ssh-abc', sshConfig: '/home/me/ssh_config', self: ['/usr/bin/node', '/opt/topo/bin/topo.js'] };
-const SHARED = ['-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', '-o', 'ControlMaster=auto', '-o', 'ControlPath=/tmp/topo-ssh-abc/%C'];
+const SHARED = ['-o', 'BatchMode=yes', '-o', 'ConnectTimeout=30', '-o', 'ControlMaster=auto', '-o', 'ControlPath=/tmp/topo-ssh-abc/%C'];
 const run = (o: Partial<HostRun>): HostRun => ({ host: 'node2', argv: ['ssh', '--', 'root@10.0.0.2', 'topo plan - --host node2 --json'], exitCode: 0, stdout: '', stderr: '', ...o });
 
 describe('ssh argv', () => {
