@@ -39,8 +39,9 @@ const isJson = (s: string) => { try { JSON.parse(s); return true; } catch { retu
 const oneLine = (s: string) => s.trim().split('\n').filter(Boolean).join('; ');
 
 function unreachable(r: HostRun): HostError {
+  const target = r.argv[r.argv.indexOf('--') + 1] ?? r.host;
   return { code: 'E_HOST_UNREACHABLE', message: `host ${r.host}: ssh failed: ${oneLine(r.stderr) || `exit ${r.exitCode}`}`, command: commandText(r.argv),
-    hint: `check that \`${commandText(r.argv)}\` works from this machine (the host's address, its sshd, your key: the run is non-interactive, BatchMode)` };
+    hint: `check that \`ssh -o BatchMode=yes ${target} true\` works from this machine, without a prompt (the host's address and sshd, your key, its host key in known_hosts; the file's port and identity, --ssh-config)` };
 }
 
 function noTopo(r: HostRun): HostError {
