@@ -4,6 +4,7 @@ import { EXIT, type Problem } from '../errors.js';
 import type { Topology } from '../model.js';
 import type { TopoEvent } from '../api/documents.js';
 import type { LabSpec } from '../api/source.js';
+import { sourceName } from '../validate/stdin.js';
 import { emit, rendererFor, type OutputOpts } from './output.js';
 import type { PartOpts } from './instance-option.js';
 
@@ -45,7 +46,7 @@ export async function loadChecked(file: string, o: CheckOpts): Promise<{ topo: T
   const { formatProblems } = await import('../validate/index.js');
   const whole = await (await import('../api/source.js')).load({ file }, { strict: o.strict });
   const warnings = [...whole.warnings];
-  if (warnings.length && !o.json) process.stderr.write(`${formatProblems(file, warnings)}\n`);
+  if (warnings.length && !o.json) process.stderr.write(`${formatProblems(sourceName(file), warnings)}\n`);
   const topo = o.whole ? whole.topology : await partOfFile(whole.topology, o);
   const spec = { ...whole, name: topo.name, topology: topo };
   return { topo, warnings, spec };
@@ -54,7 +55,7 @@ export async function loadChecked(file: string, o: CheckOpts): Promise<{ topo: T
 export async function validateCmd(file: string, o: CheckOpts): Promise<number> {
   const { topo, warnings } = await loadChecked(file, { ...o, whole: true });
   const noted = warnings.length ? `, ${warnings.length} warning(s)` : '';
-  emit(o, () => `${file}: valid (lab "${topo.name}")${noted}\n`, () => ({ ok: true, valid: true, lab: topo.name, warnings }));
+  emit(o, () => `${sourceName(file)}: valid (lab "${topo.name}")${noted}\n`, () => ({ ok: true, valid: true, lab: topo.name, warnings }));
   return EXIT.OK;
 }
 
