@@ -131,7 +131,7 @@ export async function fanExecCmd(file: string, given: string, command: string[],
   const h = host ?? Object.entries(machines).find(([, m]) => m?.local)?.[0];
   if (h === undefined || !machines[h]) {
     throw new TopoError('E_USAGE', host === undefined ? `${given}: the lab spans hosts ${hosts.join(', ')}: name the namespace with its host, NS@HOST (e.g. ${given}@${hosts[0]})`
-      : `${given}: the file declares no host ${host}${didYouMean(host, hosts)}`, EXIT.USAGE, { hint: `its hosts: ${hosts.join(', ')}` });
+      : `${given}: the file declares no host ${host}${didYouMean(host, hosts)}`, EXIT.USAGE, { hint: `its hosts: ${hosts.join(', ')}; on the host itself: topo exec FILE ${ns} --host HOST` });
   }
   const { execExit } = await import('../remote/fanout-exec.js');
   return fanOut(file, o, (f) => execExit(f, h, file, ns, command));
