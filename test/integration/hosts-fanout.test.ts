@@ -162,6 +162,22 @@ describe('seed 002 driven from the controller: one topo apply over ssh to every 
     expect(await states(sim)).toEqual(before);
   });
 
+  it('a `local: true` machine is the controller itself: its part applied there without ssh, the other over ssh', async () => {
+    const local = variant(sim, 'local', { edit: (t) => t.replace('node1: { ssh: root@192.168.1.5, underlay: 192.168.1.5 }', 'node1: { local: true, underlay: 192.168.1.2 }')
+      .replace('via: 192.168.1.5', 'via: 192.168.1.2') });
+    const ctlBefore = await sim.controller.snapshot();
+    const r = await topo(['apply', local, '--test', '--json']);
+    expect(r.exitCode, r.stdout).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, hosts: { node1: { changed: true }, node2: { changed: true } }, tests: { ok: true } });
+    expect(await sim.controller.netns()).toEqual(['NS1', 'NS2']);
+    expect((await sim.controller.ipJson<{ ifalias?: string }[]>('host', 'link', 'show', 'dev', 'br0'))[0]!.ifalias).toBe('topo:two-nodes-ssh.node1');
+    expect((await state(sim, 'node2')).netns).toEqual(['NS1', 'NS2']);
+    expect(await sim.controller.ping('NS1', '172.16.1.2')).toBe(true);
+    expect((await topo(['destroy', local])).exitCode).toBe(0);
+    expect(await sim.controller.snapshot()).toEqual(ctlBefore);
+    expect(await state(sim, 'node2')).toEqual(before.node2);
+  });
+
   it('kill -9 of the controller mid-apply; the next apply converges; destroy cleans every host', async () => {
     // node2's topo apply is held (once) before it starts, until the test lets it go: node1 applies, node2 waits.
     const gate = join(sim.dir, 'gate');
