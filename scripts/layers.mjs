@@ -1,6 +1,7 @@
 // The layers of src/ and the imports between them. Layers import downward only:
 //   base (model.ts, errors.ts) < core (the pure pipeline) < kinds (the resource kinds, pure) < validate, io < ops < render
-//   < api (the library: what the CLI does, as calls returning documents) < cli
+//   < api (the library: what the CLI does, as calls returning documents) < remote (the fan-out: topo on every host,
+//   over ssh) < cli
 // and, besides the order, render never imports io (rendering takes data, it doesn't run anything), and io never
 // imports kinds (it runs and reads what it is given; what a kind needs read reaches it as data or a callback).
 // `node scripts/layers.mjs` prints every import that breaks this; test/unit/layers.test.ts runs the same check.
@@ -9,7 +10,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
-const RANK = { base: 0, core: 1, kinds: 2, validate: 3, io: 3, ops: 4, render: 5, api: 6, cli: 7 };
+const RANK = { base: 0, core: 1, kinds: 2, validate: 3, io: 3, ops: 4, render: 5, api: 6, remote: 7, cli: 8 };
 const FORBIDDEN = [['render', 'io'], ['io', 'kinds']];
 
 export const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../src');

@@ -12,7 +12,11 @@ export interface Topology {
   tests?: TestSpec[];
 }
 /** A machine of the lab: reached over SSH, or the local one; `underlay` is its address between the hosts. */
-export interface HostSpec { ssh?: string; port?: number; identity?: string; local?: boolean; underlay?: string }
+export interface HostSpec {
+  ssh?: string; port?: number; identity?: string; local?: boolean; underlay?: string;
+  /** The command that runs topo on the host, split into words at spaces (default `topo`; src/remote/). */
+  topo?: string;
+}
 export interface NamespaceSpec {
   loopback?: 'up' | 'down';
   /** Bridges of this namespace, by name: two namespaces may each have a br0. */

@@ -10,6 +10,7 @@ import { FORMAT_VERSION, versioned, type ApplyDocument, type DestroyDocument, ty
 import { asStepError } from './errors.js';
 import { requireRoot } from './privilege.js';
 import type { LabSpec } from './source.js';
+import { STDIN, stdinBytes } from '../validate/stdin.js';
 
 export interface RunOptions {
   /** Progress as events (nothing is printed unless `renderer` says so). */
@@ -71,7 +72,8 @@ export async function apply(spec: LabSpec, o: ApplyOptions = {}): Promise<ApplyD
     // A host firewall that will drop the lab's traffic (a Docker host): said, with the way out, not refused.
     firewall = await checkHostFirewall(spec.topology, run);
     const done = await applyLab(spec.topology, { run, renderer: o.renderer ?? 'silent', rollback: o.rollback !== false, onPlan, onEvent: o.onEvent });
-    if (spec.file) await recordLabFile(spec.name, spec.file); // for `topo ls`
+    // For `topo ls`, and for a fan-out's rollback: a file read from standard input is kept as a copy (io/lab-file.ts).
+    if (spec.file) await recordLabFile(spec.name, spec.file, spec.file === STDIN ? stdinBytes() : undefined);
     return done;
   }).catch((e: unknown) => { throw asStepError(e); });
   const tests = o.test ? await test(spec) : undefined;

@@ -4,10 +4,14 @@ import { EXIT, type Problem } from '../errors.js';
 import type { Topology } from '../model.js';
 import type { TopoEvent } from '../api/documents.js';
 import type { LabSpec } from '../api/source.js';
+import { sourceName } from '../validate/stdin.js';
 import { emit, rendererFor, type OutputOpts } from './output.js';
 import type { PartOpts } from './instance-option.js';
 
 const api = () => import('../api/host.js');
+/** A file that spans machines, without --host: the command drives every host over ssh (cli/fanout-commands.ts). */
+const fan = () => import('./fanout-commands.js');
+const fansOut = async (file: string, o: PartOpts) => (await (await fan()).fanOutMachines(file, o)) !== undefined;
 
 /**
  * The validated file as the command works on it: with machines:, the part of one host (--host, or the only one;
@@ -42,7 +46,7 @@ export async function loadChecked(file: string, o: CheckOpts): Promise<{ topo: T
   const { formatProblems } = await import('../validate/index.js');
   const whole = await (await import('../api/source.js')).load({ file }, { strict: o.strict });
   const warnings = [...whole.warnings];
-  if (warnings.length && !o.json) process.stderr.write(`${formatProblems(file, warnings)}\n`);
+  if (warnings.length && !o.json) process.stderr.write(`${formatProblems(sourceName(file), warnings)}\n`);
   const topo = o.whole ? whole.topology : await partOfFile(whole.topology, o);
   const spec = { ...whole, name: topo.name, topology: topo };
   return { topo, warnings, spec };
@@ -51,11 +55,12 @@ export async function loadChecked(file: string, o: CheckOpts): Promise<{ topo: T
 export async function validateCmd(file: string, o: CheckOpts): Promise<number> {
   const { topo, warnings } = await loadChecked(file, { ...o, whole: true });
   const noted = warnings.length ? `, ${warnings.length} warning(s)` : '';
-  emit(o, () => `${file}: valid (lab "${topo.name}")${noted}\n`, () => ({ ok: true, valid: true, lab: topo.name, warnings }));
+  emit(o, () => `${sourceName(file)}: valid (lab "${topo.name}")${noted}\n`, () => ({ ok: true, valid: true, lab: topo.name, warnings }));
   return EXIT.OK;
 }
 
-export async function planCmd(file: string, o: CheckOpts & { commands?: boolean; format?: string; detailedExitcode?: boolean }): Promise<number> {
+export async function planCmd(file: string, o: CheckOpts & { commands?: boolean; format?: string; detailedExitcode?: boolean; sshConfig?: string }): Promise<number> {
+  if (await fansOut(file, o)) return (await fan()).fanPlanCmd(file, o);
   const { spec, warnings } = await loadChecked(file, { ...o, json: o.json || o.format === 'json' });
   const { renderPlanText, renderPlanScript, planJson } = await import('../render/plan.js');
   const { isEmpty } = await import('../core/order.js');
@@ -63,11 +68,14 @@ export async function planCmd(file: string, o: CheckOpts & { commands?: boolean;
   const obs = await (await api()).planned(spec);
   const format = o.json ? 'json' : o.format ?? 'text';
   if (format === 'sh') process.stdout.write(renderPlanScript(obs.plan, file, scriptRecords(obs.ctx.state, obs.plan, obs.desired)));
-  else emit({ json: format === 'json' }, () => renderPlanText(obs.plan, { commands: o.commands }), () => ({ ...planJson(obs.plan), warnings }));
+  // recorded_file: the file the lab was last applied from (its record's), which a fan-out's rollback re-applies.
+  else emit({ json: format === 'json' }, () => renderPlanText(obs.plan, { commands: o.commands }),
+    () => ({ ...planJson(obs.plan), warnings, ...(obs.ctx.state.file ? { recorded_file: obs.ctx.state.file } : {}) }));
   return o.detailedExitcode && !isEmpty(obs.plan) ? EXIT.CHANGES : EXIT.OK;
 }
 
-export async function applyCmd(file: string, o: CheckOpts & { rollback?: boolean; test?: boolean; wait?: number }): Promise<number> {
+export async function applyCmd(file: string, o: CheckOpts & { rollback?: boolean; test?: boolean; wait?: number; sshConfig?: string }): Promise<number> {
+  if (await fansOut(file, o)) return (await fan()).fanApplyCmd(file, o);
   const { spec, warnings } = await loadChecked(file, o);
   const { renderPlanText } = await import('../render/plan.js');
   // Plan first: the plan is printed before its first command runs, the progress (standard error) follows, then
@@ -85,11 +93,13 @@ export async function applyCmd(file: string, o: CheckOpts & { rollback?: boolean
   return tests && !tests.ok ? EXIT.FAILED : EXIT.OK;
 }
 
-export async function destroyCmd(file: string | undefined, o: OutputOpts & PartOpts & { wait?: number; lab?: string; all?: boolean; quiet?: boolean }): Promise<number> {
+export async function destroyCmd(file: string | undefined, o: OutputOpts & PartOpts & { wait?: number; lab?: string; all?: boolean; quiet?: boolean; sshConfig?: string }): Promise<number> {
+  if (file !== undefined && o.lab === undefined && !o.all && await fansOut(file, o)) return (await fan()).fanDestroyCmd(file, o);
   return (await import('./destroy-commands.js')).destroyCmd(file, o); // FILE (one host's part with --host), --lab NAME or --all
 }
 
-export async function showCmd(file: string, o: OutputOpts & PartOpts): Promise<number> {
+export async function showCmd(file: string, o: OutputOpts & PartOpts & { sshConfig?: string }): Promise<number> {
+  if (await fansOut(file, o)) return (await fan()).fanShowCmd(file, o);
   const spec = await loadSpec(file, o);
   const { showJson, showText } = await import('../render/show.js');
   const obs = await (await api()).observed(spec, 'topo show');

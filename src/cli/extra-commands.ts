@@ -26,11 +26,13 @@ export async function labTests(spec: LabSpec, timeoutS?: number, junit?: string)
   return { ok: rep.ok, text: testTable(rep), json: testJson(rep) };
 }
 
-export async function testCmd(file: string, o: OutputOpts & { timeout?: string; junit?: string; host?: string }): Promise<number> {
+export async function testCmd(file: string, o: OutputOpts & PartOpts & { timeout?: string; junit?: string; sshConfig?: string }): Promise<number> {
   const timeoutS = Number(o.timeout);
   if (!Number.isInteger(timeoutS) || timeoutS < 1 || timeoutS > 60) {
     throw new TopoError('E_USAGE', `--timeout ${o.timeout}: give a whole number of seconds, 1..60`, EXIT.USAGE);
   }
+  const fan = await import('./fanout-commands.js'); // a file across machines, without --host: every host's tests
+  if (await fan.fanOutMachines(file, o)) return fan.fanTestCmd(file, o);
   const spec = await loadSpec(file, o);
   requireRoot('topo test');
   const { runProcess } = await import('../io/runner.js');
@@ -41,7 +43,9 @@ export async function testCmd(file: string, o: OutputOpts & { timeout?: string; 
 }
 
 /** A command in one of the lab's namespaces; without one, an interactive shell whose prompt names the lab and namespace. */
-export async function execCmd(file: string, given: string, command: string[], o: PartOpts = {}): Promise<number> {
+export async function execCmd(file: string, given: string, command: string[], o: PartOpts & { sshConfig?: string } = {}): Promise<number> {
+  const fan = await import('./fanout-commands.js'); // a file across machines, without --host: NS@HOST, run on HOST
+  if (await fan.fanOutMachines(file, o)) return fan.fanExecCmd(file, given, command, o);
   const spec = await loadSpec(file, o);
   const ns = nsOf(o, given);
   const { exec } = await import('../api/host.js');

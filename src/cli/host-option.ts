@@ -19,7 +19,7 @@ function chosenHost(hosts: string[], host: string | undefined): string | undefin
   if (host === undefined) {
     if (hosts.length === 1) return hosts[0];
     throw new TopoError('E_USAGE', `the lab spans hosts ${hosts.join(', ')}: say which host's part to work on with --host NAME`, EXIT.USAGE,
-      { hint: `--host works with ${COMMANDS}, run on that host (driving every host from one place comes next)` });
+      { hint: `--host works with ${COMMANDS}, run on that host; apply, plan, show, test, destroy and exec without --host drive every host from here over ssh` });
   }
   if (!hosts.includes(host)) throw new TopoError('E_USAGE', `--host ${host}: the file declares no such host${didYouMean(host, hosts)}`, EXIT.USAGE, { hint: `its hosts: ${hosts.join(', ')}` });
   return host;

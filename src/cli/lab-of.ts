@@ -3,9 +3,9 @@
 // The file is not validated first: the hint only adds namespaces to look at (destroy deletes what the lab owns,
 // by its marks and record, nothing else), and checking a large file costs more than its parse. The file's
 // `machines:` comes back from the same parse, for destroy --host (host-option.ts labOfHost): one read, one parse.
-import { readFile } from 'node:fs/promises';
 import { InvalidTopology } from '../errors.js';
 import { decodeInput } from '../validate/decode.js';
+import { readSource, sourceName } from '../validate/stdin.js';
 import { fastParse } from '../validate/yaml-fast.js';
 import { yamlLib } from '../validate/yaml-lib.js';
 
@@ -16,8 +16,8 @@ export interface LabOfFile { name: string; namespaces: string[]; machines?: unkn
 
 export async function labOf(file: string): Promise<LabOfFile> {
   let text: Buffer;
-  try { text = await readFile(file); } catch (e) {
-    throw new InvalidTopology(file, [{ code: 'E_FILE', message: `cannot read ${file}: ${(e as Error).message}`, pos: { line: 1, col: 1 } }]);
+  try { text = await readSource(file); } catch (e) {
+    throw new InvalidTopology(sourceName(file), [{ code: 'E_FILE', message: `cannot read ${sourceName(file)}: ${(e as Error).message}`, pos: { line: 1, col: 1 } }]);
   }
   const dec = decodeInput(text);
   const fast = dec.problem ? undefined : fastParse(dec.text);
@@ -32,5 +32,5 @@ export async function labOf(file: string): Promise<LabOfFile> {
   try { doc = yamlLib().parse(text.toString('utf8'), { maxAliasCount: 100 }); } catch { doc = undefined; }
   const { name, machines } = (doc ?? {}) as { name?: unknown; machines?: unknown };
   if (typeof name === 'string' && LAB_NAME.test(name)) return { name, namespaces: [], machines };
-  throw new InvalidTopology(file, full.problems);
+  throw new InvalidTopology(sourceName(file), full.problems);
 }

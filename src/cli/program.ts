@@ -22,6 +22,8 @@ const wrap = <A extends unknown[]>(fn: (...a: A) => Promise<number>) => async (.
  */
 /** --host NAME: one host's part of a lab that spans several (cli/host-option.ts). */
 const host = () => new Option('--host <name>', "with a file that spans machines (machines:): work on this host's part, on this machine");
+/** --ssh-config FILE: the ssh configuration the fan-out's ssh reads (ssh -F FILE) (src/remote/). */
+const sshConfig = () => new Option('--ssh-config <file>', "with a file that spans machines, driven from here over ssh: ssh's configuration file (ssh -F FILE)");
 const instance = () => new Option('--name <name>', 'work on a copy of the lab named NAME (namespaces NAME-NS), beside the file\'s own: two copies of one file on one machine');
 
 const format = (help: string, values: string[], def: string) =>
@@ -48,6 +50,7 @@ program.command('plan').argument('<file>').description('show what apply would ch
   .option('--detailed-exitcode', 'exit 0 when there is nothing to do, 2 when there are changes')
   .option('--strict', 'treat warnings as errors (exit 65)')
   .addOption(host())
+  .addOption(sshConfig())
   .addOption(instance())
   .option('--json', 'print one JSON document').action(wrap(async (f: string, o) => (await core()).planCmd(f, o)));
 program.command('apply').argument('<file>').description('make the kernel match the file, then verify')
@@ -57,6 +60,7 @@ program.command('apply').argument('<file>').description('make the kernel match t
   .option('--strict', 'treat warnings as errors (exit 65)')
   .option('--wait <seconds>', 'wait up to SECONDS for another apply/destroy of this lab to finish, then exit 75 (default 5)', seconds)
   .addOption(host())
+  .addOption(sshConfig())
   .addOption(instance())
   .option('--json', 'print one JSON document').action(wrap(async (f: string, o) => (await core()).applyCmd(f, o)));
 program.command('destroy').argument('[file]').usage('<file> | --lab <name> | --all')
@@ -66,24 +70,28 @@ program.command('destroy').argument('[file]').usage('<file> | --lab <name> | --a
   .option('-q, --quiet', 'print the summary line alone: no plan, no progress')
   .option('--wait <seconds>', 'wait up to SECONDS for another apply/destroy of this lab to finish, then exit 75 (default 5)', seconds)
   .addOption(host())
+  .addOption(sshConfig())
   .addOption(instance())
   .option('--json', 'print one JSON document').action(wrap(async (f: string | undefined, o) => (await core()).destroyCmd(f, o)));
 program.command('ls').description('every lab on this machine: namespaces, objects, processes, host changes, drift against the file it was applied from')
   .option('--json', 'print one JSON document').action(wrap(async (o) => (await import('./ls-commands.js')).lsCmd(o)));
 program.command('show').argument('<file>').description("the lab's live state per namespace, and drift against the file")
   .addOption(host())
+  .addOption(sshConfig())
   .addOption(instance())
   .option('--json', 'print one JSON document').action(wrap(async (f: string, o) => (await core()).showCmd(f, o)));
 program.command('test').argument('<file>').description("run the lab's connectivity tests (tests:) and print a table; exit 1 when one fails")
   .option('--timeout <seconds>', 'how long each target has to answer', '2')
   .option('--junit <file>', 'also write the results as JUnit XML to FILE (for CI dashboards)')
   .addOption(host())
+  .addOption(sshConfig())
   .addOption(instance())
   .option('--json', 'print one JSON document').action(wrap(async (f: string, o) => (await extra()).testCmd(f, o)));
 program.command('exec').argument('<file>').argument('<namespace>').argument('[command...]')
   .usage('<file> <namespace> [-- <command> [args...]]')
   .description("run a command inside one of the lab's namespaces (stdin, stdout, stderr and exit code passed through); without one, an interactive shell ($SHELL) whose prompt names the lab and namespace")
   .addOption(host())
+  .addOption(sshConfig())
   .addOption(instance())
   .allowUnknownOption()
   .action(wrap(async (f: string, ns: string, cmd: string[], o) => (await extra()).execCmd(f, ns, cmd, o)));

@@ -11,6 +11,7 @@ import { hostFindings } from './semantic-hosts.js';
 import { semanticFindings, type SemanticOptions } from './semantic.js';
 import { fastParse } from './yaml-fast.js';
 import { Locator, parseSource } from './yaml-source.js';
+import { readStdin, sourceName, STDIN } from './stdin.js';
 
 export { MAX_BYTES } from './decode.js';
 export interface ValidateOptions extends SemanticOptions {
@@ -78,12 +79,16 @@ export async function loadTopology(file: string, opts: ValidateOptions = {}): Pr
 /** Read and validate a topology file: the topology and its warnings; throws InvalidTopology with every problem found. */
 export async function loadLab(file: string, opts: ValidateOptions = {}): Promise<{ topo: Topology; warnings: Problem[] }> {
   const { topo, problems, warnings } = await readAndValidate(file, opts);
-  if (!topo) throw new InvalidTopology(file, problems);
+  if (!topo) throw new InvalidTopology(sourceName(file), problems);
   return { topo, warnings };
 }
 
 async function readAndValidate(file: string, opts: ValidateOptions): Promise<Validated> {
   let bytes: Buffer;
+  if (file === STDIN) { // `-`: standard input (validate/stdin.ts)
+    const read = await readStdin();
+    return read === undefined ? { problems: [tooLarge()], warnings: [] } : validateText(read, sourceName(file), opts);
+  }
   try {
     const st = await stat(file);
     if (st.isDirectory()) return { problems: [{ code: 'not-a-file', message: `${file} is a directory, not a topology file` }], warnings: [] };

@@ -64,6 +64,7 @@ export class SimHosts {
         hosts.set(name, new SimHost(name, address, sb, sshd));
       }
       writeFileSync(join(dir, 'known_hosts'), known.join(''));
+      writeFileSync(join(dir, 'ssh_config'), sshConfigText(dir));
       const sim = new SimHosts(dir, hosts, controller, sw);
       for (const h of hosts.values()) await sim.waitForSsh(h);
       return sim;
@@ -83,7 +84,29 @@ export class SimHosts {
   sshArgs(target: string): string[] {
     return ['ssh', '-F', '/dev/null', '-i', join(this.dir, 'client'), '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes',
       '-o', `UserKnownHostsFile=${join(this.dir, 'known_hosts')}`, '-o', 'GlobalKnownHostsFile=/dev/null',
-      '-o', 'StrictHostKeyChecking=yes', '-o', 'ConnectTimeout=10', target];
+      '-o', 'StrictHostKeyChecking=yes', '-o', 'ConnectTimeout=30', target];
+  }
+
+  /**
+   * An ssh configuration file with this run's key and known_hosts (what `topo --ssh-config FILE` hands to ssh -F):
+   * the controller's topo reaches the hosts with it and nothing else.
+   */
+  get sshConfig(): string { return join(this.dir, 'ssh_config'); }
+
+  /**
+   * The topo command of the hosts (a file's `machines.X.topo`): this checkout's bin/topo.js, with a PATH that has
+   * the sbin directories (ip, nft), as the words a file holds.
+   */
+  static readonly TOPO_COMMAND = `env PATH=${PATH} ${process.execPath} ${TOPO}`;
+
+  /** Run topo on the controller (its sandbox), e.g. the fan-out of a file over every host; `input`: its stdin. */
+  controllerTopo(args: string[], input?: string): Promise<Run> {
+    return this.controller.run([process.execPath, TOPO, ...args], { timeoutMs: 180_000, input });
+  }
+
+  /** topo started on the controller and not awaited (a test that kill -9s it: its pid is the topo process's, nsenter execs it). */
+  controllerSpawn(args: string[], env: Record<string, string> = {}): ResultPromise {
+    return execa('nsenter', ['-t', String(this.controller.pid), '-n', '-m', '--', process.execPath, TOPO, ...args], { reject: false, timeout: 180_000, env });
   }
 
   /** Run argv on a host over ssh from the controller, as `user@address` says (default root at the host's address). */
@@ -119,6 +142,12 @@ export class SimHosts {
   async close(): Promise<void> {
     await teardown([...this.hosts.values()].map((h) => h.sshd), [...[...this.hosts.values()].map((h) => h.sandbox), this.controller, this.sw], this.dir);
   }
+}
+
+/** ssh_config for every host of the run: root, this run's client key only, this run's host keys only. */
+function sshConfigText(dir: string): string {
+  return ['Host *', '  User root', `  IdentityFile ${join(dir, 'client')}`, '  IdentitiesOnly yes',
+    `  UserKnownHostsFile ${join(dir, 'known_hosts')}`, '  GlobalKnownHostsFile /dev/null', '  StrictHostKeyChecking yes', ''].join('\n');
 }
 
 async function must(p: Promise<Run>, what: string): Promise<Run> {

@@ -6,7 +6,7 @@ const require = createRequire(import.meta.url);
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://topo.invalid/schemas/topology.schema.json","title":"topo topology","description":"A lab for topo: network namespaces, veth pairs, bridges, VXLAN endpoints, addresses, routes, sysctls, NAT and connectivity tests.","type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"$ref":"#/definitions/labName"},"machines":{"description":"The machines (hosts) the lab spans, by name (preview: `topo apply FILE --host NAME` applies one host's part). A namespace is on a host when its name ends in @HOST (NS1@node1; host@node1 is node1's own root namespace); a name without @ is on the default host: the one with `local: true`, or the only one.","type":"object","propertyNames":{"$ref":"#/definitions/hostName"},"additionalProperties":{"$ref":"#/definitions/host"}},"namespaces":{"description":"Network namespaces, by name. \"host\" is reserved: the namespace topo runs in (declare it to give it routes, sysctls or NAT). A value may be empty (null or {}).","type":"object","propertyNames":{"$ref":"#/definitions/nsName"},"additionalProperties":{"$ref":"#/definitions/namespace"}},"dns":{"$ref":"#/definitions/dns","description":"resolv.conf for every lab namespace (never the host). A namespace's own dns: combines with it: its nameservers and search replace these, its options are merged with these (its value winning)."},"hosts":{"$ref":"#/definitions/hosts","description":"An /etc/hosts for every lab namespace (never the host). A namespace's own hosts: combines with it: its names are added to these (its address winning for a name in both), its lab: replaces this one."},"tables":{"$ref":"#/definitions/tables","description":"Names of routing tables, for every namespace: name → number (e.g. wan: 100). Built in: main (254), local (255), default (253). topo never reads /etc/iproute2/rt_tables."},"bridges":{"description":"Linux bridges, by interface name, each in its `namespace` (default host). A bridge can also be declared under its namespace (namespaces.<ns>.bridges), which lets two namespaces each have one of the same name.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/bridge"}},"veths":{"description":"veth pairs: two interfaces connected back to back, possibly in two namespaces.","type":"array","items":{"$ref":"#/definitions/veth"}},"tests":{"description":"Tests run by `topo test` (and `topo apply --test`): ping, tcp, http or command, each from a namespace.","type":"array","items":{"$ref":"#/definitions/test"}}},"definitions":{"labName":{"description":"Name of the lab: 1 to 16 characters, lower-case letters, digits and '-', starting with a letter or digit. It marks every object the lab owns.","type":"string","pattern":"^[a-z0-9][a-z0-9-]{0,15}$"},"hostName":{"description":"Name of a host of the lab: 1 to 16 characters, lower-case letters, digits and '-', starting with a letter or digit.","type":"string","pattern":"^[a-z0-9][a-z0-9-]{0,15}$"},"host":{"description":"A machine of the lab: reached over SSH (`ssh: user@address`, `port`, `identity`) or `local: true` (the machine topo runs on); `underlay`: its address on the network between the hosts.","type":"object","additionalProperties":false,"properties":{"ssh":{"description":"user@address to reach the host with OpenSSH's ssh.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_.-]*@[^@\\s]+$"},"port":{"description":"SSH port (default 22).","type":"integer","minimum":1,"maximum":65535},"identity":{"description":"Private key file for ssh -i.","type":"string","minLength":1},"local":{"description":"true: the machine topo runs on (reached without SSH).","type":"boolean","const":true},"underlay":{"$ref":"#/definitions/address","description":"The host's address on the network between the hosts: the other hosts' routes and tunnels go to it."}}},"nsName":{"description":"A network namespace name: letters, digits, '_', '.', '-', at most 64 characters, not starting with '.' or '-'. \"host\" is the namespace topo runs in. With machines:, NAME@HOST is namespace NAME on machine HOST (host@HOST: that host's root namespace).","type":"string","pattern":"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}(@[a-z0-9][a-z0-9-]{0,15})?$"},"ifName":{"description":"An interface name: 1 to 15 bytes (the kernel's IFNAMSIZ) of letters, digits, '_', '.', '-'; not starting with '-', not \".\" or \"..\".","type":"string","minLength":1,"maxLength":15,"pattern":"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},"cidr":{"description":"An interface address with its prefix length, IPv4 or IPv6: 10.0.0.1/24, fd00::1/64 (host bits allowed).","type":"string","pattern":"^[0-9A-Fa-f:.]+/[0-9]{1,3}$"},"address":{"description":"A plain IPv4 or IPv6 address, without prefix: 10.0.0.254, fd00::1.","type":"string","pattern":"^[0-9A-Fa-f:.]+$"},"routeDst":{"description":"Route destination: \"default\", a CIDR (10.1.0.0/16) or a bare address (= /32 or /128). IPv4 or IPv6.","type":"string","pattern":"^(default|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"},"natTarget":{"description":"Where forwarded traffic goes: an address with an optional port or range of ports: 10.0.1.2, 10.0.1.2:80, 10.0.1.2:9000-9010, [fd00::2]:80. Without a port the connection keeps its own.","type":"string","pattern":"^([0-9.]+(:[0-9]{1,5}(-[0-9]{1,5})?)?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5}(-[0-9]{1,5})?)?)$"},"natMatch":{"description":"An address or a CIDR, IPv4 or IPv6: 10.0.1.7, 10.0.1.0/24, fd00::/64.","type":"string","pattern":"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},"natProto":{"description":"Only this protocol (meta l4proto; tcp/udp dport with a port): tcp or udp.","enum":["tcp","udp"]},"portRange":{"description":"A port (1..65535) or a range of ports \"8000-8010\" (quote it).","type":["integer","string"],"minimum":1,"maximum":65535,"pattern":"^[0-9]{1,5}-[0-9]{1,5}$"},"tableName":{"description":"A routing table name: a letter or '_' first, then letters, digits, '_', '.', '-' (at most 64 characters).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"},"tables":{"description":"Names of routing tables: name → number (1..4294967295; 253, 254 and 255 are the kernel's default, main and local).","type":"object","propertyNames":{"$ref":"#/definitions/tableName"},"additionalProperties":{"type":"integer","minimum":1,"maximum":4294967295}},"tableRef":{"description":"A routing table: its number (1..4294967295) or its name (main, local, default, or one declared under `tables:`).","type":["integer","string"],"minimum":1,"maximum":4294967295,"pattern":"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"},"mtu":{"description":"MTU in bytes, 68..65535.","type":"integer","minimum":68,"maximum":65535},"mac":{"description":"A unicast MAC address: six hex pairs separated by ':', e.g. \"02:00:00:00:00:01\" (quote it in YAML).","type":"string","pattern":"^[0-9A-Fa-f][02468AaCcEe](:[0-9A-Fa-f]{2}){5}$","not":{"pattern":"^00(:00){5}$"}},"up":{"description":"Whether the interface is up (default true).","type":"boolean"},"promisc":{"description":"Promiscuous mode: the interface takes every frame it sees, not only those sent to its MAC (default false, as a new interface is). Held to the interface's PROMISC flag, not its promiscuity count (a bridge port counts one for its bridge).","type":"boolean"},"addrgenmode":{"description":"How the kernel makes the interface's IPv6 link-local address when it comes up (iproute2's `ip link set dev X addrgenmode MODE`): eui64 (from the MAC), random, or none: no link-local address, and so no IPv6 start-up traffic (duplicate address detection, router solicitations, MLD reports), which a bridge floods to every port. IPv4 is unaffected. Undeclared, the interface keeps its namespace's default (net.ipv6.conf.default.addr_gen_mode), not compared. Given on an interface that already has its link-local address, the kernel keeps that address until the interface goes down and up.","enum":["eui64","none","random"]},"shape":{"description":"Shaping and impairments of this interface's outgoing traffic, as its root queueing discipline (owned by the lab: handle 7a0:). rate/burst/latency|limit: tbf (a rate). delay/jitter/loss/duplicate/corrupt/reorder: netem (needs the kernel module sch_netem). Both: netem with the tbf under it. Or qdisc: any other root qdisc in tc's words. The common case: shape: { rate: 10mbit }.","type":"object","additionalProperties":false,"properties":{"rate":{"description":"tbf: the rate, in bits per second with tc's units: bit, kbit, mbit, gbit, tbit (or kibit, mibit, ...), e.g. 10mbit, 500kbit, 1gbit. Case does not matter.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"},"burst":{"description":"tbf: the bucket, in bytes or with tc's size units (32kb = 32768 bytes). Default: what the rate sends in 4 ms (rate/HZ, HZ 250), at least 1600 bytes and a full frame at the interface's MTU. A packet larger than the burst is dropped.","type":["string","integer"],"pattern":"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$","minimum":1},"latency":{"description":"tbf: how long a packet may wait in the queue (s, ms or us, e.g. 50ms); the queue's limit is computed from it. Default 50ms. Not with limit.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},"limit":{"description":"tbf: the queue's length in bytes (or with tc's size units), instead of latency.","type":["string","integer"],"pattern":"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$","minimum":1},"delay":{"description":"netem: a delay added to every packet (s, ms or us, e.g. 20ms).","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},"jitter":{"description":"netem: the delay varies by up to this much either way (needs delay).","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},"loss":{"description":"netem: the share of packets dropped at random, e.g. 1% or 0.5%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"duplicate":{"description":"netem: the share of packets sent twice, e.g. 1%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"corrupt":{"description":"netem: the share of packets with one bit flipped, e.g. 0.1%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"reorder":{"description":"netem: the share of packets sent at once while the others wait the delay (needs delay), e.g. 25%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"qdisc":{"description":"The escape hatch: another root qdisc in tc's words, its kind and options, e.g. \"htb default 10\" or \"pfifo limit 100\" (topo adds dev, root and handle 7a0:). Alone: not with the other keys. Changed when its words change (their hash is in the state record).","type":"string","minLength":1,"maxLength":400,"pattern":"^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"}}},"bridgeStp":{"description":"The kernel's spanning tree (802.1D) on this bridge (default false). With it on, a new port listens, then learns, for forward_delay each before it forwards: pings right after apply fail for 2 x forward_delay.","type":"boolean"},"bridgeForwardDelay":{"description":"Seconds a port spends listening, then learning, before it forwards when stp is on (default 15; with stp on the kernel accepts 2 to 30). Up to two decimals: the kernel counts hundredths.","type":"number","minimum":0,"maximum":30},"bridgeHelloTime":{"description":"Seconds between the STP hellos the bridge sends as root (default 2; the kernel accepts 1 to 10). Up to two decimals.","type":"number","minimum":1,"maximum":10},"bridgeMaxAge":{"description":"Seconds a received STP hello stays valid (default 20; the kernel accepts 6 to 40). Up to two decimals.","type":"number","minimum":6,"maximum":40},"bridgeAgeingTime":{"description":"Seconds a learned MAC address stays in the bridge's forwarding table unless seen again (default 300; 0 keeps none). Up to two decimals.","type":"number","minimum":0,"maximum":42949672},"bridgeMcastSnooping":{"description":"IGMP/MLD snooping: multicast goes only to the ports that joined its group (default true).","type":"boolean"},"bridgeVlanFiltering":{"description":"802.1Q VLAN filtering on the bridge (default false). Needs a kernel built with CONFIG_BRIDGE_VLAN_FILTERING: a file asking for it is refused where the kernel's configuration shows it missing; where that can't be read, the kernel refuses it when applied.","type":"boolean"},"addresses":{"description":"Interface addresses, IPv4 and IPv6, each with its prefix length.","type":"array","items":{"$ref":"#/definitions/cidr"}},"namespace":{"description":"A network namespace. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"loopback":{"description":"State of the loopback interface `lo`: up (default) or down. Not allowed on host.","enum":["up","down"]},"bridges":{"description":"Linux bridges of this namespace, by interface name. A veth end in this namespace joins one with `bridge: <name>`.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/nsBridge"}},"sysctls":{"description":"Network sysctls of this namespace (net.*), as the kernel prints them.","type":"object","propertyNames":{"$ref":"#/definitions/sysctlName"},"additionalProperties":{"$ref":"#/definitions/sysctlValue"}},"tables":{"$ref":"#/definitions/tables","description":"Names of routing tables of this namespace, besides the top-level ones: name → number."},"routes":{"description":"Routes of this namespace: of the main table, or of the table each names.","type":"array","items":{"$ref":"#/definitions/route"}},"neighbours":{"description":"Static neighbours (permanent ARP and NDP entries) of this namespace, one per interface and address.","type":"array","items":{"$ref":"#/definitions/neighbour"}},"rules":{"description":"Policy routing rules of this namespace (`ip rule`), each at its own priority: the kernel tries them from the lowest priority up.","type":"array","items":{"$ref":"#/definitions/rule"}},"nat":{"$ref":"#/definitions/nat"},"firewall":{"$ref":"#/definitions/firewall"},"macvlans":{"description":"macvlan interfaces of this namespace, by interface name: each a sub-interface of a parent interface (here or in another namespace) with a MAC address of its own.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/macvlan"}},"vxlans":{"description":"VXLAN tunnel endpoints of this namespace, by interface name: Ethernet interfaces whose frames travel in UDP to the other endpoints of their VNI, e.g. a bridge stretched over several namespaces (or hosts).","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/vxlan"}},"dns":{"$ref":"#/definitions/dns"},"hosts":{"$ref":"#/definitions/hosts"},"run":{"description":"Processes topo starts in this namespace once its network is applied (name -> spec; names are unique across the lab). Stopped (SIGTERM, then SIGKILL) before the namespace is deleted or when removed from the file; restarted when their spec changes; one that died is started again by the next apply. Their output goes to <state dir>/logs/<lab>/<name>.log (`topo logs`).","type":"object","propertyNames":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"},"additionalProperties":{"$ref":"#/definitions/process"}}}},"dns":{"description":"The namespace's /etc/resolv.conf: written by topo as /etc/netns/<ns>/resolv.conf, which `ip netns exec` (and `topo exec`) puts in place of /etc/resolv.conf for what runs in the namespace. Not allowed on host.","type":"object","additionalProperties":false,"properties":{"nameservers":{"description":"Name servers, in the order they are asked (the C library asks the first 3).","type":"array","items":{"$ref":"#/definitions/address"}},"search":{"description":"Search domains, tried in order after a name without dots.","type":"array","items":{"type":"string","minLength":1}},"options":{"description":"The resolver's `options` line (resolv.conf(5)): numbers are written name:N, flags by name when true (false leaves one out, e.g. to turn off a top-level one).","type":"object","additionalProperties":false,"properties":{"ndots":{"description":"Dots a name needs to be tried as is before the search domains (the C library caps it at 15).","type":"integer","minimum":0,"maximum":15},"timeout":{"description":"Seconds to wait for a name server before the next (the C library caps it at 30).","type":"integer","minimum":1,"maximum":30},"attempts":{"description":"Rounds over the name servers before giving up (the C library caps it at 5).","type":"integer","minimum":1,"maximum":5},"rotate":{"description":"Spread queries over the name servers (round robin) instead of asking the first first.","type":"boolean"},"edns0":{"description":"Send EDNS0 (larger UDP answers).","type":"boolean"},"trust-ad":{"description":"Keep the AD (authenticated data) bit of the name servers' answers.","type":"boolean"},"single-request":{"description":"Ask the A and AAAA questions one after the other on the same socket.","type":"boolean"},"single-request-reopen":{"description":"Ask the A and AAAA questions one after the other, opening a new socket for the second.","type":"boolean"},"no-tld-query":{"description":"Never send a name without dots as is (only with the search domains).","type":"boolean"},"use-vc":{"description":"Ask over TCP.","type":"boolean"},"no-reload":{"description":"Do not re-read resolv.conf when it changes.","type":"boolean"},"no-aaaa":{"description":"Do not ask AAAA questions (glibc 2.36 and later).","type":"boolean"}}}}},"hosts":{"description":"The namespace's /etc/hosts: written by topo as /etc/netns/<ns>/hosts (localhost, then `names`, then with `lab: true` the lab's namespaces), which `ip netns exec` (and `topo exec`) puts in place of /etc/hosts for what runs in the namespace. Not allowed on host.","type":"object","additionalProperties":false,"properties":{"lab":{"description":"Name every lab namespace by the addresses its interfaces declare: `web` resolves to web's addresses.","type":"boolean"},"names":{"description":"More names: host name -> an address or a list of addresses. They come first (a name here wins over a namespace of the same name).","type":"object","propertyNames":{"type":"string","minLength":1},"additionalProperties":{"description":"An address, or a list of them (one line each).","type":["string","array"],"minItems":1,"items":{"$ref":"#/definitions/address"}}}}},"process":{"description":"A process topo starts and owns: its environment carries TOPO_LAB and TOPO_RUN (inherited by every process it starts), by which topo finds it and proves it its own.","type":"object","additionalProperties":false,"required":["cmd"],"properties":{"cmd":{"description":"The command: a list (argv, run as is) or a line run by `sh -c`.","type":["string","array"],"minLength":1,"minItems":1,"items":{"type":"string"}},"env":{"description":"Environment variables added to topo's own.","type":"object","additionalProperties":{"type":"string"}},"cwd":{"description":"The working directory (absolute; default topo's).","type":"string","minLength":1},"ready":{"description":"When the process counts as started: apply waits for it (a process `after` it waits too); one not ready in time is stopped and the apply rolled back. One of tcp, command, file. Without it: started when it has not exited a moment later.","type":"object","additionalProperties":false,"properties":{"tcp":{"description":"A TCP port something listens on in the namespace.","type":"integer","minimum":1,"maximum":65535},"command":{"description":"A line for `sh -c`, run in the namespace, that exits 0 once ready.","type":"string","minLength":1},"file":{"description":"An absolute path that exists once ready.","type":"string","minLength":1},"timeout":{"description":"How long to wait (seconds, or \"500ms\", \"30s\", \"2m\"; default 10s).","type":["number","string"]}}},"after":{"description":"Processes of the lab (by name) started, and ready, before this one.","type":"array","items":{"type":"string","minLength":1}},"user":{"description":"The user it runs as: a name in /etc/passwd or a uid (default topo's, root). HOME, USER and LOGNAME are that user's; its supplementary groups are set from /etc/group.","type":["string","integer"],"minLength":1,"pattern":"^[^\\u0000-\\u001f:]+$","minimum":0,"maximum":4294967294},"group":{"description":"Its group: a name in /etc/group or a gid (default the user's own).","type":["string","integer"],"minLength":1,"pattern":"^[^\\u0000-\\u001f:]+$","minimum":0,"maximum":4294967294},"restart":{"description":"no (default): a process that exits stays exited (the next apply starts it again). on-failure: a `sh` loop topo starts in its place runs it again when it exits with a status other than 0, up to max_restarts times.","enum":["no","on-failure"]},"max_restarts":{"description":"With restart: on-failure, how many times it is restarted before it is left exited (default 5).","type":"integer","minimum":1,"maximum":1000},"restart_delay":{"description":"With restart: on-failure, the wait before the first restart, doubled before each next one up to 30s (seconds, or \"500ms\", \"2s\"; default 1s).","type":["number","string"]}}},"sysctlName":{"description":"A sysctl name in dotted form, e.g. net.ipv4.ip_forward. Only net.* sysctls are per namespace.","type":"string","pattern":"^[a-z0-9_-]+(\\.[A-Za-z0-9_-]+)+$"},"sysctlValue":{"description":"The value, as the kernel prints it (a number or a string).","type":["string","integer"],"pattern":"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"},"neighbour":{"description":"A static neighbour: traffic for `address` out of `dev` goes to `lladdr`, without asking (no ARP or neighbour discovery). The entry is permanent: the kernel never ages it out.","type":"object","additionalProperties":false,"required":["address","lladdr","dev"],"properties":{"address":{"$ref":"#/definitions/address","description":"The neighbour's IPv4 or IPv6 address (link-local IPv6 too)."},"lladdr":{"$ref":"#/definitions/mac","description":"The neighbour's MAC address."},"dev":{"$ref":"#/definitions/ifName","description":"The interface it is reached on: an interface the lab declares in this namespace."}}},"route":{"description":"A route: `to` and a gateway (`via`), an interface (`dev`), or both.","type":"object","additionalProperties":false,"required":["to"],"anyOf":[{"required":["via"]},{"required":["dev"]}],"properties":{"to":{"$ref":"#/definitions/routeDst"},"via":{"$ref":"#/definitions/address","description":"Gateway: a plain address of the same family as `to`, inside the subnet of an address of this namespace."},"dev":{"$ref":"#/definitions/ifName","description":"Outgoing interface: an interface of this namespace."},"metric":{"description":"Route metric (priority), 0..4294967295.","type":"integer","minimum":0,"maximum":4294967295},"table":{"$ref":"#/definitions/tableRef","description":"The routing table (default main): its number or name. Not local, the kernel's own."}}},"ruleSelector":{"description":"An address (= /32 or /128) or a network without host bits: 10.0.1.2, 10.0.0.0/8, fd00::/64.","type":"string","pattern":"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},"rule":{"description":"A policy routing rule: which packets (from, to, iif, oif, fwmark; none: every packet) and what to do with them (action: lookup `table`, goto a later rule, blackhole, unreachable, prohibit).","type":"object","additionalProperties":false,"required":["priority"],"properties":{"priority":{"description":"1..32765, unique per family in the namespace: 0, 32766 and 32767 are the kernel's own rules (lookup local, main, default).","type":"integer","minimum":0,"maximum":4294967295},"from":{"$ref":"#/definitions/ruleSelector","description":"Source address or network."},"to":{"$ref":"#/definitions/ruleSelector","description":"Destination address or network, of the family of `from`."},"iif":{"$ref":"#/definitions/ifName","description":"Incoming interface (lo: packets of the namespace itself)."},"oif":{"$ref":"#/definitions/ifName","description":"Outgoing interface (of sockets bound to it)."},"fwmark":{"description":"Firewall mark: a number, or \"value/mask\" (decimal or 0x hex), e.g. 7, \"0x10/0xff\".","type":["integer","string"],"minimum":0,"maximum":4294967295,"pattern":"^(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10})(/(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10}))?$"},"table":{"$ref":"#/definitions/tableRef","description":"The table to look up (action lookup): its number or name."},"goto":{"description":"The priority of a later rule to go on at (action goto).","type":"integer","minimum":1,"maximum":4294967295},"action":{"description":"lookup (default; with `table`), goto (default when `goto` is given), blackhole, unreachable, prohibit.","enum":["lookup","goto","blackhole","unreachable","prohibit"]},"family":{"description":"4 (default) or 6, for a rule without `from` or `to` (else their family).","enum":[4,6]}}},"firewall":{"description":"Packet filter of this namespace (nftables, in the lab's table inet topo-<lab>): the chains input (packets for the namespace), forward (packets it routes) and output (packets it sends), each with a policy and ordered rules. A chain not declared filters nothing.","type":"object","additionalProperties":false,"properties":{"input":{"$ref":"#/definitions/firewallChain"},"forward":{"$ref":"#/definitions/firewallChain"},"output":{"$ref":"#/definitions/firewallChain"}}},"firewallChain":{"description":"A filter chain: its rules, tried in order (the first that matches decides), then its policy.","type":"object","additionalProperties":false,"properties":{"policy":{"description":"What happens to a packet no rule decided: accept (default) or drop.","enum":["accept","drop"]},"rules":{"description":"Rules, in order.","type":"array","items":{"$ref":"#/definitions/firewallRule"}}}},"firewallPort":{"description":"A port (1..65535) or a range of ports \"1000-2000\".","type":["integer","string"],"minimum":1,"maximum":65535},"firewallPorts":{"description":"A port (1..65535), a range \"1000-2000\", or a list of those.","type":["integer","string","array"],"minimum":1,"maximum":65535,"minItems":1,"items":{"$ref":"#/definitions/firewallPort"}},"firewallRule":{"description":"A filter rule: what it matches (every field given must match; none: every packet) and its action. Or a raw rule: { nft: '<rule text>' }.","type":"object","additionalProperties":false,"properties":{"in":{"$ref":"#/definitions/ifName","description":"Incoming interface of this namespace (not in output)."},"out":{"$ref":"#/definitions/ifName","description":"Outgoing interface of this namespace (not in input)."},"from":{"$ref":"#/definitions/ruleSelector","description":"Source address or network, IPv4 or IPv6."},"to":{"$ref":"#/definitions/ruleSelector","description":"Destination address or network, of the family of `from`."},"proto":{"description":"Protocol: tcp, udp, icmp, icmpv6 or any (default).","enum":["tcp","udp","icmp","icmpv6","any"]},"sport":{"$ref":"#/definitions/firewallPorts","description":"Source port(s), with proto tcp or udp: 53, \"1000-2000\", or a list [53, 5353]."},"dport":{"$ref":"#/definitions/firewallPorts","description":"Destination port(s), with proto tcp or udp: 80, \"1000-2000\", or a list [80, 443]."},"state":{"description":"Connection tracking state, one or a list: new, established, related, invalid, untracked.","type":["string","array"],"minItems":1,"items":{"type":"string"}},"action":{"description":"accept, drop, or reject (an ICMP port unreachable, which a TCP client sees as a refused connection).","enum":["accept","drop","reject"]},"counter":{"description":"Count the packets and bytes the rule matches (shown by topo show).","type":"boolean"},"nft":{"description":"A raw rule, alone in its entry: nft rule text for what the fields can't say, e.g. 'meta mark 0x1 counter accept'. Checked with nft -c before any change; topo marks it with a comment of its own, so it can't have one.","type":"string","minLength":1,"maxLength":4096}}},"nat":{"description":"NAT rules of this namespace, in the lab's nftables table: source NAT (masquerade, snat) in the postrouting chain, destination NAT (forward) in prerouting and, for the namespace's own connections, nat-output.","type":"object","additionalProperties":false,"properties":{"masquerade":{"description":"Source NAT to the address of the interface the traffic leaves by (masquerade). Each field is a match; none: all traffic leaving.","type":"array","items":{"type":"object","additionalProperties":false,"properties":{"out":{"$ref":"#/definitions/ifName","description":"Only traffic leaving through this interface of the namespace (oifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"proto":{"$ref":"#/definitions/natProto"},"ports":{"$ref":"#/definitions/portRange","description":"The source ports to map to (masquerade to :ports), e.g. \"1024-65535\"; needs proto."}}}},"snat":{"description":"Source NAT to a fixed address or a range of addresses (snat).","type":"array","items":{"type":"object","additionalProperties":false,"required":["to"],"properties":{"out":{"$ref":"#/definitions/ifName","description":"Only traffic leaving through this interface of the namespace (oifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"proto":{"$ref":"#/definitions/natProto"},"to":{"description":"The source address the traffic gets, or a range of them: 192.0.2.1, 192.0.2.1-192.0.2.9.","type":"string","pattern":"^[0-9A-Fa-f:.]+(-[0-9A-Fa-f:.]+)?$"}}}},"forward":{"description":"Destination NAT (port forwarding): new connections matching every field given go to `to` (dnat). At least one of in, from, dst, port.","type":"array","items":{"type":"object","additionalProperties":false,"required":["to"],"properties":{"in":{"$ref":"#/definitions/ifName","description":"Only traffic arriving on this interface of the namespace (iifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"dst":{"description":"Only traffic to this address or CIDR (ip daddr), or `local`: to any address of this namespace (fib daddr type local, iptables' addrtype --dst-type LOCAL).","type":"string","pattern":"^(local|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"},"proto":{"$ref":"#/definitions/natProto"},"port":{"$ref":"#/definitions/portRange","description":"Destination port or range, e.g. 8080 or \"8000-8010\"; needs proto. Without port and proto: every protocol."},"to":{"$ref":"#/definitions/natTarget"},"output":{"description":"true: also for the namespace's own connections (the output hook, chain nat-output); only: for those alone. Default false: arriving traffic only (prerouting).","enum":[true,false,"only"]}}}}}},"bridge":{"description":"A Linux bridge. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the bridge (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"addrgenmode":{"$ref":"#/definitions/addrgenmode"},"stp":{"$ref":"#/definitions/bridgeStp"},"forward_delay":{"$ref":"#/definitions/bridgeForwardDelay"},"hello_time":{"$ref":"#/definitions/bridgeHelloTime"},"max_age":{"$ref":"#/definitions/bridgeMaxAge"},"ageing_time":{"$ref":"#/definitions/bridgeAgeingTime"},"mcast_snooping":{"$ref":"#/definitions/bridgeMcastSnooping"},"vlan_filtering":{"$ref":"#/definitions/bridgeVlanFiltering"},"shape":{"$ref":"#/definitions/shape"}}},"nsBridge":{"description":"A Linux bridge of the namespace it is declared under. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"addrgenmode":{"$ref":"#/definitions/addrgenmode"},"stp":{"$ref":"#/definitions/bridgeStp"},"forward_delay":{"$ref":"#/definitions/bridgeForwardDelay"},"hello_time":{"$ref":"#/definitions/bridgeHelloTime"},"max_age":{"$ref":"#/definitions/bridgeMaxAge"},"ageing_time":{"$ref":"#/definitions/bridgeAgeingTime"},"mcast_snooping":{"$ref":"#/definitions/bridgeMcastSnooping"},"vlan_filtering":{"$ref":"#/definitions/bridgeVlanFiltering"},"shape":{"$ref":"#/definitions/shape"}}},"vxlan":{"description":"A VXLAN tunnel endpoint. Where its frames go: `remote` (the one other endpoint), `group` (a multicast group, with `dev`), or `flood` (static flood entries: every endpoint listed gets a copy of each broadcast, unknown or multicast frame); at most one of the three.","type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"description":"The VNI (VXLAN network identifier), 1..16777215. Endpoints with the same VNI and port are one layer-2 network; two in one namespace need another port or address family.","type":"integer","minimum":1,"maximum":16777215},"remote":{"$ref":"#/definitions/address","description":"The other endpoint's address (unicast)."},"group":{"$ref":"#/definitions/address","description":"A multicast group the endpoints join (IPv4 224.0.0.0/4 or IPv6 ff00::/8); needs `dev`."},"flood":{"description":"Static flood entries: the addresses of the other endpoints (the kernel's `bridge fdb append 00:00:00:00:00:00 ... dst ADDRESS`).","type":"array","minItems":1,"items":{"$ref":"#/definitions/address"}},"local":{"$ref":"#/definitions/address","description":"Source address of the tunnel's packets: an address of this namespace."},"dstport":{"description":"UDP destination port, 1..65535 (default 4789, the IANA port).","type":"integer","minimum":1,"maximum":65535},"dev":{"$ref":"#/definitions/ifName","description":"The underlay: the interface of this namespace the tunnel's packets leave by. Its MTU less the headers (50 bytes over IPv4, 70 over IPv6) is the endpoint's MTU."},"learning":{"description":"Learn where the MACs behind other endpoints are from the packets that arrive (default true).","type":"boolean"},"mtu":{"$ref":"#/definitions/mtu"},"addresses":{"$ref":"#/definitions/addresses"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this endpoint a port of this bridge (same namespace)."},"up":{"$ref":"#/definitions/up"},"shape":{"$ref":"#/definitions/shape"}}},"veth":{"description":"A veth pair.","type":"object","additionalProperties":false,"required":["ends"],"properties":{"ends":{"description":"Exactly two ends.","type":"array","minItems":2,"maxItems":2,"items":{"$ref":"#/definitions/end"}}}},"end":{"description":"One end of a veth pair.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of this end (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"addrgenmode":{"$ref":"#/definitions/addrgenmode"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this end a port of this bridge (same namespace)."},"shape":{"$ref":"#/definitions/shape"}}},"macvlan":{"description":"A macvlan: a sub-interface of `parent`. Its parent is never changed by the lab.","type":"object","additionalProperties":false,"required":["parent"],"properties":{"parent":{"$ref":"#/definitions/parentRef"},"mode":{"description":"bridge (default: the parent's macvlans reach each other and the parent's wire), private (only the wire), vepa (through the wire's far end), passthru (the parent's only macvlan, with its MAC).","enum":["bridge","private","vepa","passthru"]},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu","description":"MTU in bytes, at most the parent's (default: the parent's)."},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"shape":{"$ref":"#/definitions/shape"}}},"parentRef":{"description":"The parent interface: its name, in the macvlan's namespace, or { name, namespace } (a lab interface, or one of the host's own in namespace host).","if":{"type":"string"},"then":{"$ref":"#/definitions/ifName"},"else":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the parent (default: the macvlan's)."}}}},"test":{"description":"A test run by `topo test`, from namespace `from`: exactly one of ping, tcp, http or command.","type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"$ref":"#/definitions/nsName","description":"A declared namespace, or host."},"ping":{"description":"Ping an address declared in the lab, or a namespace name (each of its addresses). With external: true, any address.","type":"string","minLength":1},"tcp":{"description":"Connect to HOST:PORT (\"[v6]:PORT\"); HOST is a namespace name (its first address), an address, or a name resolved in `from`. Outcome matched against `expect` (default open).","type":"string","minLength":1},"http":{"description":"GET an http:// or https:// URL (its host as for tcp; https: the certificate is verified against the system's CAs and the host as written, unless insecure); the response's status is matched against `status` (default 200).","type":"string","minLength":1},"insecure":{"description":"http with an https:// URL: accept any certificate (self-signed, for another name, expired).","type":"boolean"},"command":{"description":"Run a command in `from`: a list (argv) or a line for `sh -c`; its exit code is matched against `exit` (default 0), its output against `output`.","type":["string","array"],"minLength":1,"items":{"type":"string"}},"expect":{"description":"ping: reachable (default) or unreachable. tcp: open (default), refused, unreachable, timeout, or closed (anything but open).","enum":["reachable","unreachable","open","refused","timeout","closed"]},"status":{"description":"http: the expected status (default 200).","type":"integer","minimum":100,"maximum":599},"exit":{"description":"command: the expected exit code (default 0).","type":"integer","minimum":0,"maximum":255},"output":{"description":"command: a regular expression (JavaScript, ^ and $ at each line) its standard output must match somewhere.","type":"string"},"external":{"description":"ping: allow a target the lab doesn't declare.","type":"boolean"},"until":{"description":"Try again until the test holds or this time has passed (seconds, or \"500ms\", \"30s\", \"2m\"; at most 10 minutes): for a daemon still starting. Default: one try.","type":["number","string"]},"interval":{"description":"Time between tries with `until` (default 1s).","type":["number","string"]},"timeout":{"description":"How long one try may take (seconds, or \"500ms\", \"30s\", \"2m\"; at most 10 minutes): a command is stopped after it, with everything it started (default 30s); ping, tcp and http wait that long for an answer (default: topo test --timeout, 2s; ping in whole seconds, rounded up).","type":["number","string"]}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://topo.invalid/schemas/topology.schema.json","title":"topo topology","description":"A lab for topo: network namespaces, veth pairs, bridges, VXLAN endpoints, addresses, routes, sysctls, NAT and connectivity tests.","type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"$ref":"#/definitions/labName"},"machines":{"description":"The machines (hosts) the lab spans, by name (`topo apply FILE` drives every host over SSH; `topo apply FILE --host NAME` applies one host's part, on that host). A namespace is on a host when its name ends in @HOST (NS1@node1; host@node1 is node1's own root namespace); a name without @ is on the default host: the one with `local: true`, or the only one.","type":"object","propertyNames":{"$ref":"#/definitions/hostName"},"additionalProperties":{"$ref":"#/definitions/host"}},"namespaces":{"description":"Network namespaces, by name. \"host\" is reserved: the namespace topo runs in (declare it to give it routes, sysctls or NAT). A value may be empty (null or {}).","type":"object","propertyNames":{"$ref":"#/definitions/nsName"},"additionalProperties":{"$ref":"#/definitions/namespace"}},"dns":{"$ref":"#/definitions/dns","description":"resolv.conf for every lab namespace (never the host). A namespace's own dns: combines with it: its nameservers and search replace these, its options are merged with these (its value winning)."},"hosts":{"$ref":"#/definitions/hosts","description":"An /etc/hosts for every lab namespace (never the host). A namespace's own hosts: combines with it: its names are added to these (its address winning for a name in both), its lab: replaces this one."},"tables":{"$ref":"#/definitions/tables","description":"Names of routing tables, for every namespace: name → number (e.g. wan: 100). Built in: main (254), local (255), default (253). topo never reads /etc/iproute2/rt_tables."},"bridges":{"description":"Linux bridges, by interface name, each in its `namespace` (default host). A bridge can also be declared under its namespace (namespaces.<ns>.bridges), which lets two namespaces each have one of the same name.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/bridge"}},"veths":{"description":"veth pairs: two interfaces connected back to back, possibly in two namespaces.","type":"array","items":{"$ref":"#/definitions/veth"}},"tests":{"description":"Tests run by `topo test` (and `topo apply --test`): ping, tcp, http or command, each from a namespace.","type":"array","items":{"$ref":"#/definitions/test"}}},"definitions":{"labName":{"description":"Name of the lab: 1 to 16 characters, lower-case letters, digits and '-', starting with a letter or digit. It marks every object the lab owns.","type":"string","pattern":"^[a-z0-9][a-z0-9-]{0,15}$"},"hostName":{"description":"Name of a host of the lab: 1 to 16 characters, lower-case letters, digits and '-', starting with a letter or digit.","type":"string","pattern":"^[a-z0-9][a-z0-9-]{0,15}$"},"host":{"description":"A machine of the lab: reached over SSH (`ssh: user@address`, `port`, `identity`) or `local: true` (the machine topo runs on); `underlay`: its address on the network between the hosts.","type":"object","additionalProperties":false,"properties":{"ssh":{"description":"user@address to reach the host with OpenSSH's ssh.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_.-]*@[^@\\s]+$"},"port":{"description":"SSH port (default 22).","type":"integer","minimum":1,"maximum":65535},"identity":{"description":"Private key file for ssh -i.","type":"string","minLength":1},"local":{"description":"true: the machine topo runs on (reached without SSH).","type":"boolean","const":true},"topo":{"description":"The command that runs topo on this host, split into words at spaces (default `topo`): e.g. \"node /opt/topo/bin/topo.js\" for an install not on the PATH.","type":"string","pattern":"\\S"},"underlay":{"$ref":"#/definitions/address","description":"The host's address on the network between the hosts: the other hosts' routes and tunnels go to it."}}},"nsName":{"description":"A network namespace name: letters, digits, '_', '.', '-', at most 64 characters, not starting with '.' or '-'. \"host\" is the namespace topo runs in. With machines:, NAME@HOST is namespace NAME on machine HOST (host@HOST: that host's root namespace).","type":"string","pattern":"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}(@[a-z0-9][a-z0-9-]{0,15})?$"},"ifName":{"description":"An interface name: 1 to 15 bytes (the kernel's IFNAMSIZ) of letters, digits, '_', '.', '-'; not starting with '-', not \".\" or \"..\".","type":"string","minLength":1,"maxLength":15,"pattern":"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},"cidr":{"description":"An interface address with its prefix length, IPv4 or IPv6: 10.0.0.1/24, fd00::1/64 (host bits allowed).","type":"string","pattern":"^[0-9A-Fa-f:.]+/[0-9]{1,3}$"},"address":{"description":"A plain IPv4 or IPv6 address, without prefix: 10.0.0.254, fd00::1.","type":"string","pattern":"^[0-9A-Fa-f:.]+$"},"routeDst":{"description":"Route destination: \"default\", a CIDR (10.1.0.0/16) or a bare address (= /32 or /128). IPv4 or IPv6.","type":"string","pattern":"^(default|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"},"natTarget":{"description":"Where forwarded traffic goes: an address with an optional port or range of ports: 10.0.1.2, 10.0.1.2:80, 10.0.1.2:9000-9010, [fd00::2]:80. Without a port the connection keeps its own.","type":"string","pattern":"^([0-9.]+(:[0-9]{1,5}(-[0-9]{1,5})?)?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5}(-[0-9]{1,5})?)?)$"},"natMatch":{"description":"An address or a CIDR, IPv4 or IPv6: 10.0.1.7, 10.0.1.0/24, fd00::/64.","type":"string","pattern":"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},"natProto":{"description":"Only this protocol (meta l4proto; tcp/udp dport with a port): tcp or udp.","enum":["tcp","udp"]},"portRange":{"description":"A port (1..65535) or a range of ports \"8000-8010\" (quote it).","type":["integer","string"],"minimum":1,"maximum":65535,"pattern":"^[0-9]{1,5}-[0-9]{1,5}$"},"tableName":{"description":"A routing table name: a letter or '_' first, then letters, digits, '_', '.', '-' (at most 64 characters).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"},"tables":{"description":"Names of routing tables: name → number (1..4294967295; 253, 254 and 255 are the kernel's default, main and local).","type":"object","propertyNames":{"$ref":"#/definitions/tableName"},"additionalProperties":{"type":"integer","minimum":1,"maximum":4294967295}},"tableRef":{"description":"A routing table: its number (1..4294967295) or its name (main, local, default, or one declared under `tables:`).","type":["integer","string"],"minimum":1,"maximum":4294967295,"pattern":"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"},"mtu":{"description":"MTU in bytes, 68..65535.","type":"integer","minimum":68,"maximum":65535},"mac":{"description":"A unicast MAC address: six hex pairs separated by ':', e.g. \"02:00:00:00:00:01\" (quote it in YAML).","type":"string","pattern":"^[0-9A-Fa-f][02468AaCcEe](:[0-9A-Fa-f]{2}){5}$","not":{"pattern":"^00(:00){5}$"}},"up":{"description":"Whether the interface is up (default true).","type":"boolean"},"promisc":{"description":"Promiscuous mode: the interface takes every frame it sees, not only those sent to its MAC (default false, as a new interface is). Held to the interface's PROMISC flag, not its promiscuity count (a bridge port counts one for its bridge).","type":"boolean"},"addrgenmode":{"description":"How the kernel makes the interface's IPv6 link-local address when it comes up (iproute2's `ip link set dev X addrgenmode MODE`): eui64 (from the MAC), random, or none: no link-local address, and so no IPv6 start-up traffic (duplicate address detection, router solicitations, MLD reports), which a bridge floods to every port. IPv4 is unaffected. Undeclared, the interface keeps its namespace's default (net.ipv6.conf.default.addr_gen_mode), not compared. Given on an interface that already has its link-local address, the kernel keeps that address until the interface goes down and up.","enum":["eui64","none","random"]},"shape":{"description":"Shaping and impairments of this interface's outgoing traffic, as its root queueing discipline (owned by the lab: handle 7a0:). rate/burst/latency|limit: tbf (a rate). delay/jitter/loss/duplicate/corrupt/reorder: netem (needs the kernel module sch_netem). Both: netem with the tbf under it. Or qdisc: any other root qdisc in tc's words. The common case: shape: { rate: 10mbit }.","type":"object","additionalProperties":false,"properties":{"rate":{"description":"tbf: the rate, in bits per second with tc's units: bit, kbit, mbit, gbit, tbit (or kibit, mibit, ...), e.g. 10mbit, 500kbit, 1gbit. Case does not matter.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"},"burst":{"description":"tbf: the bucket, in bytes or with tc's size units (32kb = 32768 bytes). Default: what the rate sends in 4 ms (rate/HZ, HZ 250), at least 1600 bytes and a full frame at the interface's MTU. A packet larger than the burst is dropped.","type":["string","integer"],"pattern":"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$","minimum":1},"latency":{"description":"tbf: how long a packet may wait in the queue (s, ms or us, e.g. 50ms); the queue's limit is computed from it. Default 50ms. Not with limit.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},"limit":{"description":"tbf: the queue's length in bytes (or with tc's size units), instead of latency.","type":["string","integer"],"pattern":"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$","minimum":1},"delay":{"description":"netem: a delay added to every packet (s, ms or us, e.g. 20ms).","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},"jitter":{"description":"netem: the delay varies by up to this much either way (needs delay).","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},"loss":{"description":"netem: the share of packets dropped at random, e.g. 1% or 0.5%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"duplicate":{"description":"netem: the share of packets sent twice, e.g. 1%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"corrupt":{"description":"netem: the share of packets with one bit flipped, e.g. 0.1%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"reorder":{"description":"netem: the share of packets sent at once while the others wait the delay (needs delay), e.g. 25%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"qdisc":{"description":"The escape hatch: another root qdisc in tc's words, its kind and options, e.g. \"htb default 10\" or \"pfifo limit 100\" (topo adds dev, root and handle 7a0:). Alone: not with the other keys. Changed when its words change (their hash is in the state record).","type":"string","minLength":1,"maxLength":400,"pattern":"^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"}}},"bridgeStp":{"description":"The kernel's spanning tree (802.1D) on this bridge (default false). With it on, a new port listens, then learns, for forward_delay each before it forwards: pings right after apply fail for 2 x forward_delay.","type":"boolean"},"bridgeForwardDelay":{"description":"Seconds a port spends listening, then learning, before it forwards when stp is on (default 15; with stp on the kernel accepts 2 to 30). Up to two decimals: the kernel counts hundredths.","type":"number","minimum":0,"maximum":30},"bridgeHelloTime":{"description":"Seconds between the STP hellos the bridge sends as root (default 2; the kernel accepts 1 to 10). Up to two decimals.","type":"number","minimum":1,"maximum":10},"bridgeMaxAge":{"description":"Seconds a received STP hello stays valid (default 20; the kernel accepts 6 to 40). Up to two decimals.","type":"number","minimum":6,"maximum":40},"bridgeAgeingTime":{"description":"Seconds a learned MAC address stays in the bridge's forwarding table unless seen again (default 300; 0 keeps none). Up to two decimals.","type":"number","minimum":0,"maximum":42949672},"bridgeMcastSnooping":{"description":"IGMP/MLD snooping: multicast goes only to the ports that joined its group (default true).","type":"boolean"},"bridgeVlanFiltering":{"description":"802.1Q VLAN filtering on the bridge (default false). Needs a kernel built with CONFIG_BRIDGE_VLAN_FILTERING: a file asking for it is refused where the kernel's configuration shows it missing; where that can't be read, the kernel refuses it when applied.","type":"boolean"},"addresses":{"description":"Interface addresses, IPv4 and IPv6, each with its prefix length.","type":"array","items":{"$ref":"#/definitions/cidr"}},"namespace":{"description":"A network namespace. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"loopback":{"description":"State of the loopback interface `lo`: up (default) or down. Not allowed on host.","enum":["up","down"]},"bridges":{"description":"Linux bridges of this namespace, by interface name. A veth end in this namespace joins one with `bridge: <name>`.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/nsBridge"}},"sysctls":{"description":"Network sysctls of this namespace (net.*), as the kernel prints them.","type":"object","propertyNames":{"$ref":"#/definitions/sysctlName"},"additionalProperties":{"$ref":"#/definitions/sysctlValue"}},"tables":{"$ref":"#/definitions/tables","description":"Names of routing tables of this namespace, besides the top-level ones: name → number."},"routes":{"description":"Routes of this namespace: of the main table, or of the table each names.","type":"array","items":{"$ref":"#/definitions/route"}},"neighbours":{"description":"Static neighbours (permanent ARP and NDP entries) of this namespace, one per interface and address.","type":"array","items":{"$ref":"#/definitions/neighbour"}},"rules":{"description":"Policy routing rules of this namespace (`ip rule`), each at its own priority: the kernel tries them from the lowest priority up.","type":"array","items":{"$ref":"#/definitions/rule"}},"nat":{"$ref":"#/definitions/nat"},"firewall":{"$ref":"#/definitions/firewall"},"macvlans":{"description":"macvlan interfaces of this namespace, by interface name: each a sub-interface of a parent interface (here or in another namespace) with a MAC address of its own.","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/macvlan"}},"vxlans":{"description":"VXLAN tunnel endpoints of this namespace, by interface name: Ethernet interfaces whose frames travel in UDP to the other endpoints of their VNI, e.g. a bridge stretched over several namespaces (or hosts).","type":"object","propertyNames":{"$ref":"#/definitions/ifName"},"additionalProperties":{"$ref":"#/definitions/vxlan"}},"dns":{"$ref":"#/definitions/dns"},"hosts":{"$ref":"#/definitions/hosts"},"run":{"description":"Processes topo starts in this namespace once its network is applied (name -> spec; names are unique across the lab). Stopped (SIGTERM, then SIGKILL) before the namespace is deleted or when removed from the file; restarted when their spec changes; one that died is started again by the next apply. Their output goes to <state dir>/logs/<lab>/<name>.log (`topo logs`).","type":"object","propertyNames":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"},"additionalProperties":{"$ref":"#/definitions/process"}}}},"dns":{"description":"The namespace's /etc/resolv.conf: written by topo as /etc/netns/<ns>/resolv.conf, which `ip netns exec` (and `topo exec`) puts in place of /etc/resolv.conf for what runs in the namespace. Not allowed on host.","type":"object","additionalProperties":false,"properties":{"nameservers":{"description":"Name servers, in the order they are asked (the C library asks the first 3).","type":"array","items":{"$ref":"#/definitions/address"}},"search":{"description":"Search domains, tried in order after a name without dots.","type":"array","items":{"type":"string","minLength":1}},"options":{"description":"The resolver's `options` line (resolv.conf(5)): numbers are written name:N, flags by name when true (false leaves one out, e.g. to turn off a top-level one).","type":"object","additionalProperties":false,"properties":{"ndots":{"description":"Dots a name needs to be tried as is before the search domains (the C library caps it at 15).","type":"integer","minimum":0,"maximum":15},"timeout":{"description":"Seconds to wait for a name server before the next (the C library caps it at 30).","type":"integer","minimum":1,"maximum":30},"attempts":{"description":"Rounds over the name servers before giving up (the C library caps it at 5).","type":"integer","minimum":1,"maximum":5},"rotate":{"description":"Spread queries over the name servers (round robin) instead of asking the first first.","type":"boolean"},"edns0":{"description":"Send EDNS0 (larger UDP answers).","type":"boolean"},"trust-ad":{"description":"Keep the AD (authenticated data) bit of the name servers' answers.","type":"boolean"},"single-request":{"description":"Ask the A and AAAA questions one after the other on the same socket.","type":"boolean"},"single-request-reopen":{"description":"Ask the A and AAAA questions one after the other, opening a new socket for the second.","type":"boolean"},"no-tld-query":{"description":"Never send a name without dots as is (only with the search domains).","type":"boolean"},"use-vc":{"description":"Ask over TCP.","type":"boolean"},"no-reload":{"description":"Do not re-read resolv.conf when it changes.","type":"boolean"},"no-aaaa":{"description":"Do not ask AAAA questions (glibc 2.36 and later).","type":"boolean"}}}}},"hosts":{"description":"The namespace's /etc/hosts: written by topo as /etc/netns/<ns>/hosts (localhost, then `names`, then with `lab: true` the lab's namespaces), which `ip netns exec` (and `topo exec`) puts in place of /etc/hosts for what runs in the namespace. Not allowed on host.","type":"object","additionalProperties":false,"properties":{"lab":{"description":"Name every lab namespace by the addresses its interfaces declare: `web` resolves to web's addresses.","type":"boolean"},"names":{"description":"More names: host name -> an address or a list of addresses. They come first (a name here wins over a namespace of the same name).","type":"object","propertyNames":{"type":"string","minLength":1},"additionalProperties":{"description":"An address, or a list of them (one line each).","type":["string","array"],"minItems":1,"items":{"$ref":"#/definitions/address"}}}}},"process":{"description":"A process topo starts and owns: its environment carries TOPO_LAB and TOPO_RUN (inherited by every process it starts), by which topo finds it and proves it its own.","type":"object","additionalProperties":false,"required":["cmd"],"properties":{"cmd":{"description":"The command: a list (argv, run as is) or a line run by `sh -c`.","type":["string","array"],"minLength":1,"minItems":1,"items":{"type":"string"}},"env":{"description":"Environment variables added to topo's own.","type":"object","additionalProperties":{"type":"string"}},"cwd":{"description":"The working directory (absolute; default topo's).","type":"string","minLength":1},"ready":{"description":"When the process counts as started: apply waits for it (a process `after` it waits too); one not ready in time is stopped and the apply rolled back. One of tcp, command, file. Without it: started when it has not exited a moment later.","type":"object","additionalProperties":false,"properties":{"tcp":{"description":"A TCP port something listens on in the namespace.","type":"integer","minimum":1,"maximum":65535},"command":{"description":"A line for `sh -c`, run in the namespace, that exits 0 once ready.","type":"string","minLength":1},"file":{"description":"An absolute path that exists once ready.","type":"string","minLength":1},"timeout":{"description":"How long to wait (seconds, or \"500ms\", \"30s\", \"2m\"; default 10s).","type":["number","string"]}}},"after":{"description":"Processes of the lab (by name) started, and ready, before this one.","type":"array","items":{"type":"string","minLength":1}},"user":{"description":"The user it runs as: a name in /etc/passwd or a uid (default topo's, root). HOME, USER and LOGNAME are that user's; its supplementary groups are set from /etc/group.","type":["string","integer"],"minLength":1,"pattern":"^[^\\u0000-\\u001f:]+$","minimum":0,"maximum":4294967294},"group":{"description":"Its group: a name in /etc/group or a gid (default the user's own).","type":["string","integer"],"minLength":1,"pattern":"^[^\\u0000-\\u001f:]+$","minimum":0,"maximum":4294967294},"restart":{"description":"no (default): a process that exits stays exited (the next apply starts it again). on-failure: a `sh` loop topo starts in its place runs it again when it exits with a status other than 0, up to max_restarts times.","enum":["no","on-failure"]},"max_restarts":{"description":"With restart: on-failure, how many times it is restarted before it is left exited (default 5).","type":"integer","minimum":1,"maximum":1000},"restart_delay":{"description":"With restart: on-failure, the wait before the first restart, doubled before each next one up to 30s (seconds, or \"500ms\", \"2s\"; default 1s).","type":["number","string"]}}},"sysctlName":{"description":"A sysctl name in dotted form, e.g. net.ipv4.ip_forward. Only net.* sysctls are per namespace.","type":"string","pattern":"^[a-z0-9_-]+(\\.[A-Za-z0-9_-]+)+$"},"sysctlValue":{"description":"The value, as the kernel prints it (a number or a string).","type":["string","integer"],"pattern":"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"},"neighbour":{"description":"A static neighbour: traffic for `address` out of `dev` goes to `lladdr`, without asking (no ARP or neighbour discovery). The entry is permanent: the kernel never ages it out.","type":"object","additionalProperties":false,"required":["address","lladdr","dev"],"properties":{"address":{"$ref":"#/definitions/address","description":"The neighbour's IPv4 or IPv6 address (link-local IPv6 too)."},"lladdr":{"$ref":"#/definitions/mac","description":"The neighbour's MAC address."},"dev":{"$ref":"#/definitions/ifName","description":"The interface it is reached on: an interface the lab declares in this namespace."}}},"route":{"description":"A route: `to` and a gateway (`via`), an interface (`dev`), or both.","type":"object","additionalProperties":false,"required":["to"],"anyOf":[{"required":["via"]},{"required":["dev"]}],"properties":{"to":{"$ref":"#/definitions/routeDst"},"via":{"$ref":"#/definitions/address","description":"Gateway: a plain address of the same family as `to`, inside the subnet of an address of this namespace."},"dev":{"$ref":"#/definitions/ifName","description":"Outgoing interface: an interface of this namespace."},"metric":{"description":"Route metric (priority), 0..4294967295.","type":"integer","minimum":0,"maximum":4294967295},"table":{"$ref":"#/definitions/tableRef","description":"The routing table (default main): its number or name. Not local, the kernel's own."}}},"ruleSelector":{"description":"An address (= /32 or /128) or a network without host bits: 10.0.1.2, 10.0.0.0/8, fd00::/64.","type":"string","pattern":"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},"rule":{"description":"A policy routing rule: which packets (from, to, iif, oif, fwmark; none: every packet) and what to do with them (action: lookup `table`, goto a later rule, blackhole, unreachable, prohibit).","type":"object","additionalProperties":false,"required":["priority"],"properties":{"priority":{"description":"1..32765, unique per family in the namespace: 0, 32766 and 32767 are the kernel's own rules (lookup local, main, default).","type":"integer","minimum":0,"maximum":4294967295},"from":{"$ref":"#/definitions/ruleSelector","description":"Source address or network."},"to":{"$ref":"#/definitions/ruleSelector","description":"Destination address or network, of the family of `from`."},"iif":{"$ref":"#/definitions/ifName","description":"Incoming interface (lo: packets of the namespace itself)."},"oif":{"$ref":"#/definitions/ifName","description":"Outgoing interface (of sockets bound to it)."},"fwmark":{"description":"Firewall mark: a number, or \"value/mask\" (decimal or 0x hex), e.g. 7, \"0x10/0xff\".","type":["integer","string"],"minimum":0,"maximum":4294967295,"pattern":"^(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10})(/(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10}))?$"},"table":{"$ref":"#/definitions/tableRef","description":"The table to look up (action lookup): its number or name."},"goto":{"description":"The priority of a later rule to go on at (action goto).","type":"integer","minimum":1,"maximum":4294967295},"action":{"description":"lookup (default; with `table`), goto (default when `goto` is given), blackhole, unreachable, prohibit.","enum":["lookup","goto","blackhole","unreachable","prohibit"]},"family":{"description":"4 (default) or 6, for a rule without `from` or `to` (else their family).","enum":[4,6]}}},"firewall":{"description":"Packet filter of this namespace (nftables, in the lab's table inet topo-<lab>): the chains input (packets for the namespace), forward (packets it routes) and output (packets it sends), each with a policy and ordered rules. A chain not declared filters nothing.","type":"object","additionalProperties":false,"properties":{"input":{"$ref":"#/definitions/firewallChain"},"forward":{"$ref":"#/definitions/firewallChain"},"output":{"$ref":"#/definitions/firewallChain"}}},"firewallChain":{"description":"A filter chain: its rules, tried in order (the first that matches decides), then its policy.","type":"object","additionalProperties":false,"properties":{"policy":{"description":"What happens to a packet no rule decided: accept (default) or drop.","enum":["accept","drop"]},"rules":{"description":"Rules, in order.","type":"array","items":{"$ref":"#/definitions/firewallRule"}}}},"firewallPort":{"description":"A port (1..65535) or a range of ports \"1000-2000\".","type":["integer","string"],"minimum":1,"maximum":65535},"firewallPorts":{"description":"A port (1..65535), a range \"1000-2000\", or a list of those.","type":["integer","string","array"],"minimum":1,"maximum":65535,"minItems":1,"items":{"$ref":"#/definitions/firewallPort"}},"firewallRule":{"description":"A filter rule: what it matches (every field given must match; none: every packet) and its action. Or a raw rule: { nft: '<rule text>' }.","type":"object","additionalProperties":false,"properties":{"in":{"$ref":"#/definitions/ifName","description":"Incoming interface of this namespace (not in output)."},"out":{"$ref":"#/definitions/ifName","description":"Outgoing interface of this namespace (not in input)."},"from":{"$ref":"#/definitions/ruleSelector","description":"Source address or network, IPv4 or IPv6."},"to":{"$ref":"#/definitions/ruleSelector","description":"Destination address or network, of the family of `from`."},"proto":{"description":"Protocol: tcp, udp, icmp, icmpv6 or any (default).","enum":["tcp","udp","icmp","icmpv6","any"]},"sport":{"$ref":"#/definitions/firewallPorts","description":"Source port(s), with proto tcp or udp: 53, \"1000-2000\", or a list [53, 5353]."},"dport":{"$ref":"#/definitions/firewallPorts","description":"Destination port(s), with proto tcp or udp: 80, \"1000-2000\", or a list [80, 443]."},"state":{"description":"Connection tracking state, one or a list: new, established, related, invalid, untracked.","type":["string","array"],"minItems":1,"items":{"type":"string"}},"action":{"description":"accept, drop, or reject (an ICMP port unreachable, which a TCP client sees as a refused connection).","enum":["accept","drop","reject"]},"counter":{"description":"Count the packets and bytes the rule matches (shown by topo show).","type":"boolean"},"nft":{"description":"A raw rule, alone in its entry: nft rule text for what the fields can't say, e.g. 'meta mark 0x1 counter accept'. Checked with nft -c before any change; topo marks it with a comment of its own, so it can't have one.","type":"string","minLength":1,"maxLength":4096}}},"nat":{"description":"NAT rules of this namespace, in the lab's nftables table: source NAT (masquerade, snat) in the postrouting chain, destination NAT (forward) in prerouting and, for the namespace's own connections, nat-output.","type":"object","additionalProperties":false,"properties":{"masquerade":{"description":"Source NAT to the address of the interface the traffic leaves by (masquerade). Each field is a match; none: all traffic leaving.","type":"array","items":{"type":"object","additionalProperties":false,"properties":{"out":{"$ref":"#/definitions/ifName","description":"Only traffic leaving through this interface of the namespace (oifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"proto":{"$ref":"#/definitions/natProto"},"ports":{"$ref":"#/definitions/portRange","description":"The source ports to map to (masquerade to :ports), e.g. \"1024-65535\"; needs proto."}}}},"snat":{"description":"Source NAT to a fixed address or a range of addresses (snat).","type":"array","items":{"type":"object","additionalProperties":false,"required":["to"],"properties":{"out":{"$ref":"#/definitions/ifName","description":"Only traffic leaving through this interface of the namespace (oifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"proto":{"$ref":"#/definitions/natProto"},"to":{"description":"The source address the traffic gets, or a range of them: 192.0.2.1, 192.0.2.1-192.0.2.9.","type":"string","pattern":"^[0-9A-Fa-f:.]+(-[0-9A-Fa-f:.]+)?$"}}}},"forward":{"description":"Destination NAT (port forwarding): new connections matching every field given go to `to` (dnat). At least one of in, from, dst, port.","type":"array","items":{"type":"object","additionalProperties":false,"required":["to"],"properties":{"in":{"$ref":"#/definitions/ifName","description":"Only traffic arriving on this interface of the namespace (iifname)."},"from":{"$ref":"#/definitions/natMatch","description":"Only traffic from this address or CIDR (ip saddr)."},"dst":{"description":"Only traffic to this address or CIDR (ip daddr), or `local`: to any address of this namespace (fib daddr type local, iptables' addrtype --dst-type LOCAL).","type":"string","pattern":"^(local|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"},"proto":{"$ref":"#/definitions/natProto"},"port":{"$ref":"#/definitions/portRange","description":"Destination port or range, e.g. 8080 or \"8000-8010\"; needs proto. Without port and proto: every protocol."},"to":{"$ref":"#/definitions/natTarget"},"output":{"description":"true: also for the namespace's own connections (the output hook, chain nat-output); only: for those alone. Default false: arriving traffic only (prerouting).","enum":[true,false,"only"]}}}}}},"bridge":{"description":"A Linux bridge. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the bridge (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"addrgenmode":{"$ref":"#/definitions/addrgenmode"},"stp":{"$ref":"#/definitions/bridgeStp"},"forward_delay":{"$ref":"#/definitions/bridgeForwardDelay"},"hello_time":{"$ref":"#/definitions/bridgeHelloTime"},"max_age":{"$ref":"#/definitions/bridgeMaxAge"},"ageing_time":{"$ref":"#/definitions/bridgeAgeingTime"},"mcast_snooping":{"$ref":"#/definitions/bridgeMcastSnooping"},"vlan_filtering":{"$ref":"#/definitions/bridgeVlanFiltering"},"shape":{"$ref":"#/definitions/shape"}}},"nsBridge":{"description":"A Linux bridge of the namespace it is declared under. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"addrgenmode":{"$ref":"#/definitions/addrgenmode"},"stp":{"$ref":"#/definitions/bridgeStp"},"forward_delay":{"$ref":"#/definitions/bridgeForwardDelay"},"hello_time":{"$ref":"#/definitions/bridgeHelloTime"},"max_age":{"$ref":"#/definitions/bridgeMaxAge"},"ageing_time":{"$ref":"#/definitions/bridgeAgeingTime"},"mcast_snooping":{"$ref":"#/definitions/bridgeMcastSnooping"},"vlan_filtering":{"$ref":"#/definitions/bridgeVlanFiltering"},"shape":{"$ref":"#/definitions/shape"}}},"vxlan":{"description":"A VXLAN tunnel endpoint. Where its frames go: `remote` (the one other endpoint), `group` (a multicast group, with `dev`), or `flood` (static flood entries: every endpoint listed gets a copy of each broadcast, unknown or multicast frame); at most one of the three.","type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"description":"The VNI (VXLAN network identifier), 1..16777215. Endpoints with the same VNI and port are one layer-2 network; two in one namespace need another port or address family.","type":"integer","minimum":1,"maximum":16777215},"remote":{"$ref":"#/definitions/address","description":"The other endpoint's address (unicast)."},"group":{"$ref":"#/definitions/address","description":"A multicast group the endpoints join (IPv4 224.0.0.0/4 or IPv6 ff00::/8); needs `dev`."},"flood":{"description":"Static flood entries: the addresses of the other endpoints (the kernel's `bridge fdb append 00:00:00:00:00:00 ... dst ADDRESS`).","type":"array","minItems":1,"items":{"$ref":"#/definitions/address"}},"local":{"$ref":"#/definitions/address","description":"Source address of the tunnel's packets: an address of this namespace."},"dstport":{"description":"UDP destination port, 1..65535 (default 4789, the IANA port).","type":"integer","minimum":1,"maximum":65535},"dev":{"$ref":"#/definitions/ifName","description":"The underlay: the interface of this namespace the tunnel's packets leave by. Its MTU less the headers (50 bytes over IPv4, 70 over IPv6) is the endpoint's MTU."},"learning":{"description":"Learn where the MACs behind other endpoints are from the packets that arrive (default true).","type":"boolean"},"mtu":{"$ref":"#/definitions/mtu"},"addresses":{"$ref":"#/definitions/addresses"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this endpoint a port of this bridge (same namespace)."},"up":{"$ref":"#/definitions/up"},"shape":{"$ref":"#/definitions/shape"}}},"veth":{"description":"A veth pair.","type":"object","additionalProperties":false,"required":["ends"],"properties":{"ends":{"description":"Exactly two ends.","type":"array","minItems":2,"maxItems":2,"items":{"$ref":"#/definitions/end"}}}},"end":{"description":"One end of a veth pair.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of this end (default host)."},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"addrgenmode":{"$ref":"#/definitions/addrgenmode"},"bridge":{"$ref":"#/definitions/ifName","description":"Make this end a port of this bridge (same namespace)."},"shape":{"$ref":"#/definitions/shape"}}},"macvlan":{"description":"A macvlan: a sub-interface of `parent`. Its parent is never changed by the lab.","type":"object","additionalProperties":false,"required":["parent"],"properties":{"parent":{"$ref":"#/definitions/parentRef"},"mode":{"description":"bridge (default: the parent's macvlans reach each other and the parent's wire), private (only the wire), vepa (through the wire's far end), passthru (the parent's only macvlan, with its MAC).","enum":["bridge","private","vepa","passthru"]},"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu","description":"MTU in bytes, at most the parent's (default: the parent's)."},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"shape":{"$ref":"#/definitions/shape"}}},"parentRef":{"description":"The parent interface: its name, in the macvlan's namespace, or { name, namespace } (a lab interface, or one of the host's own in namespace host).","if":{"type":"string"},"then":{"$ref":"#/definitions/ifName"},"else":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/ifName"},"namespace":{"$ref":"#/definitions/nsName","description":"Namespace of the parent (default: the macvlan's)."}}}},"test":{"description":"A test run by `topo test`, from namespace `from`: exactly one of ping, tcp, http or command.","type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"$ref":"#/definitions/nsName","description":"A declared namespace, or host."},"ping":{"description":"Ping an address declared in the lab, or a namespace name (each of its addresses). With external: true, any address.","type":"string","minLength":1},"tcp":{"description":"Connect to HOST:PORT (\"[v6]:PORT\"); HOST is a namespace name (its first address), an address, or a name resolved in `from`. Outcome matched against `expect` (default open).","type":"string","minLength":1},"http":{"description":"GET an http:// or https:// URL (its host as for tcp; https: the certificate is verified against the system's CAs and the host as written, unless insecure); the response's status is matched against `status` (default 200).","type":"string","minLength":1},"insecure":{"description":"http with an https:// URL: accept any certificate (self-signed, for another name, expired).","type":"boolean"},"command":{"description":"Run a command in `from`: a list (argv) or a line for `sh -c`; its exit code is matched against `exit` (default 0), its output against `output`.","type":["string","array"],"minLength":1,"items":{"type":"string"}},"expect":{"description":"ping: reachable (default) or unreachable. tcp: open (default), refused, unreachable, timeout, or closed (anything but open).","enum":["reachable","unreachable","open","refused","timeout","closed"]},"status":{"description":"http: the expected status (default 200).","type":"integer","minimum":100,"maximum":599},"exit":{"description":"command: the expected exit code (default 0).","type":"integer","minimum":0,"maximum":255},"output":{"description":"command: a regular expression (JavaScript, ^ and $ at each line) its standard output must match somewhere.","type":"string"},"external":{"description":"ping: allow a target the lab doesn't declare.","type":"boolean"},"until":{"description":"Try again until the test holds or this time has passed (seconds, or \"500ms\", \"30s\", \"2m\"; at most 10 minutes): for a daemon still starting. Default: one try.","type":["number","string"]},"interval":{"description":"Time between tries with `until` (default 1s).","type":["number","string"]},"timeout":{"description":"How long one try may take (seconds, or \"500ms\", \"30s\", \"2m\"; at most 10 minutes): a command is stopped after it, with everything it started (default 30s); ping, tcp and http wait that long for an answer (default: topo test --timeout, 2s; ping in whole seconds, rounded up).","type":["number","string"]}}}}};
 const schema12 = {"description":"Name of the lab: 1 to 16 characters, lower-case letters, digits and '-', starting with a letter or digit. It marks every object the lab owns.","type":"string","pattern":"^[a-z0-9][a-z0-9-]{0,15}$"};
 const schema13 = {"description":"Name of a host of the lab: 1 to 16 characters, lower-case letters, digits and '-', starting with a letter or digit.","type":"string","pattern":"^[a-z0-9][a-z0-9-]{0,15}$"};
 const schema16 = {"description":"A network namespace name: letters, digits, '_', '.', '-', at most 64 characters, not starting with '.' or '-'. \"host\" is the namespace topo runs in. With machines:, NAME@HOST is namespace NAME on machine HOST (host@HOST: that host's root namespace).","type":"string","pattern":"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}(@[a-z0-9][a-z0-9-]{0,15})?$"};
@@ -14,19 +14,20 @@ const schema18 = {"description":"An interface name: 1 to 15 bytes (the kernel's 
 const func2 = Object.prototype.hasOwnProperty;
 const func3 = require("ajv/dist/runtime/ucs2length").default;
 const pattern0 = new RegExp("^[a-z0-9][a-z0-9-]{0,15}$", "u");
-const pattern4 = new RegExp("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}(@[a-z0-9][a-z0-9-]{0,15})?$", "u");
-const pattern5 = new RegExp("^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$", "u");
-const schema14 = {"description":"A machine of the lab: reached over SSH (`ssh: user@address`, `port`, `identity`) or `local: true` (the machine topo runs on); `underlay`: its address on the network between the hosts.","type":"object","additionalProperties":false,"properties":{"ssh":{"description":"user@address to reach the host with OpenSSH's ssh.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_.-]*@[^@\\s]+$"},"port":{"description":"SSH port (default 22).","type":"integer","minimum":1,"maximum":65535},"identity":{"description":"Private key file for ssh -i.","type":"string","minLength":1},"local":{"description":"true: the machine topo runs on (reached without SSH).","type":"boolean","const":true},"underlay":{"$ref":"#/definitions/address","description":"The host's address on the network between the hosts: the other hosts' routes and tunnels go to it."}}};
+const pattern5 = new RegExp("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}(@[a-z0-9][a-z0-9-]{0,15})?$", "u");
+const pattern6 = new RegExp("^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$", "u");
+const schema14 = {"description":"A machine of the lab: reached over SSH (`ssh: user@address`, `port`, `identity`) or `local: true` (the machine topo runs on); `underlay`: its address on the network between the hosts.","type":"object","additionalProperties":false,"properties":{"ssh":{"description":"user@address to reach the host with OpenSSH's ssh.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_.-]*@[^@\\s]+$"},"port":{"description":"SSH port (default 22).","type":"integer","minimum":1,"maximum":65535},"identity":{"description":"Private key file for ssh -i.","type":"string","minLength":1},"local":{"description":"true: the machine topo runs on (reached without SSH).","type":"boolean","const":true},"topo":{"description":"The command that runs topo on this host, split into words at spaces (default `topo`): e.g. \"node /opt/topo/bin/topo.js\" for an install not on the PATH.","type":"string","pattern":"\\S"},"underlay":{"$ref":"#/definitions/address","description":"The host's address on the network between the hosts: the other hosts' routes and tunnels go to it."}}};
 const schema15 = {"description":"A plain IPv4 or IPv6 address, without prefix: 10.0.0.254, fd00::1.","type":"string","pattern":"^[0-9A-Fa-f:.]+$"};
 const pattern2 = new RegExp("^[A-Za-z_][A-Za-z0-9_.-]*@[^@\\s]+$", "u");
-const pattern3 = new RegExp("^[0-9A-Fa-f:.]+$", "u");
+const pattern3 = new RegExp("\\S", "u");
+const pattern4 = new RegExp("^[0-9A-Fa-f:.]+$", "u");
 
 function validate11(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(((((key0 === "ssh") || (key0 === "port")) || (key0 === "identity")) || (key0 === "local")) || (key0 === "underlay"))){
+if(!((((((key0 === "ssh") || (key0 === "port")) || (key0 === "identity")) || (key0 === "local")) || (key0 === "topo")) || (key0 === "underlay"))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -145,11 +146,11 @@ vErrors.push(err9);
 errors++;
 }
 }
-if(data.underlay !== undefined){
-let data4 = data.underlay;
+if(data.topo !== undefined){
+let data4 = data.topo;
 if(typeof data4 === "string"){
 if(!pattern3.test(data4)){
-const err10 = {instancePath:instancePath+"/underlay",schemaPath:"#/definitions/address/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+$"+"\""};
+const err10 = {instancePath:instancePath+"/topo",schemaPath:"#/properties/topo/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\""};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -160,7 +161,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/underlay",schemaPath:"#/definitions/address/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err11 = {instancePath:instancePath+"/topo",schemaPath:"#/properties/topo/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -170,14 +171,39 @@ vErrors.push(err11);
 errors++;
 }
 }
-}
-else {
-const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.underlay !== undefined){
+let data5 = data.underlay;
+if(typeof data5 === "string"){
+if(!pattern4.test(data5)){
+const err12 = {instancePath:instancePath+"/underlay",schemaPath:"#/definitions/address/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+$"+"\""};
 if(vErrors === null){
 vErrors = [err12];
 }
 else {
 vErrors.push(err12);
+}
+errors++;
+}
+}
+else {
+const err13 = {instancePath:instancePath+"/underlay",schemaPath:"#/definitions/address/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+}
+else {
+const err14 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
 }
 errors++;
 }
@@ -189,10 +215,10 @@ const schema17 = {"description":"A network namespace. All fields are optional.",
 const schema35 = {"description":"A sysctl name in dotted form, e.g. net.ipv4.ip_forward. Only net.* sysctls are per namespace.","type":"string","pattern":"^[a-z0-9_-]+(\\.[A-Za-z0-9_-]+)+$"};
 const schema36 = {"description":"The value, as the kernel prints it (a number or a string).","type":["string","integer"],"pattern":"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"};
 const schema101 = {"description":"A process topo starts and owns: its environment carries TOPO_LAB and TOPO_RUN (inherited by every process it starts), by which topo finds it and proves it its own.","type":"object","additionalProperties":false,"required":["cmd"],"properties":{"cmd":{"description":"The command: a list (argv, run as is) or a line run by `sh -c`.","type":["string","array"],"minLength":1,"minItems":1,"items":{"type":"string"}},"env":{"description":"Environment variables added to topo's own.","type":"object","additionalProperties":{"type":"string"}},"cwd":{"description":"The working directory (absolute; default topo's).","type":"string","minLength":1},"ready":{"description":"When the process counts as started: apply waits for it (a process `after` it waits too); one not ready in time is stopped and the apply rolled back. One of tcp, command, file. Without it: started when it has not exited a moment later.","type":"object","additionalProperties":false,"properties":{"tcp":{"description":"A TCP port something listens on in the namespace.","type":"integer","minimum":1,"maximum":65535},"command":{"description":"A line for `sh -c`, run in the namespace, that exits 0 once ready.","type":"string","minLength":1},"file":{"description":"An absolute path that exists once ready.","type":"string","minLength":1},"timeout":{"description":"How long to wait (seconds, or \"500ms\", \"30s\", \"2m\"; default 10s).","type":["number","string"]}}},"after":{"description":"Processes of the lab (by name) started, and ready, before this one.","type":"array","items":{"type":"string","minLength":1}},"user":{"description":"The user it runs as: a name in /etc/passwd or a uid (default topo's, root). HOME, USER and LOGNAME are that user's; its supplementary groups are set from /etc/group.","type":["string","integer"],"minLength":1,"pattern":"^[^\\u0000-\\u001f:]+$","minimum":0,"maximum":4294967294},"group":{"description":"Its group: a name in /etc/group or a gid (default the user's own).","type":["string","integer"],"minLength":1,"pattern":"^[^\\u0000-\\u001f:]+$","minimum":0,"maximum":4294967294},"restart":{"description":"no (default): a process that exits stays exited (the next apply starts it again). on-failure: a `sh` loop topo starts in its place runs it again when it exits with a status other than 0, up to max_restarts times.","enum":["no","on-failure"]},"max_restarts":{"description":"With restart: on-failure, how many times it is restarted before it is left exited (default 5).","type":"integer","minimum":1,"maximum":1000},"restart_delay":{"description":"With restart: on-failure, the wait before the first restart, doubled before each next one up to 30s (seconds, or \"500ms\", \"2s\"; default 1s).","type":["number","string"]}}};
-const pattern20 = new RegExp("^[a-z0-9_-]+(\\.[A-Za-z0-9_-]+)+$", "u");
-const pattern21 = new RegExp("^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$", "u");
-const pattern89 = new RegExp("^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", "u");
-const pattern90 = new RegExp("^[^\\u0000-\\u001f:]+$", "u");
+const pattern21 = new RegExp("^[a-z0-9_-]+(\\.[A-Za-z0-9_-]+)+$", "u");
+const pattern22 = new RegExp("^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$", "u");
+const pattern90 = new RegExp("^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", "u");
+const pattern91 = new RegExp("^[^\\u0000-\\u001f:]+$", "u");
 const schema19 = {"description":"A Linux bridge of the namespace it is declared under. All fields are optional.","type":["object","null"],"additionalProperties":false,"properties":{"addresses":{"$ref":"#/definitions/addresses"},"mtu":{"$ref":"#/definitions/mtu"},"mac":{"$ref":"#/definitions/mac"},"up":{"$ref":"#/definitions/up"},"promisc":{"$ref":"#/definitions/promisc"},"addrgenmode":{"$ref":"#/definitions/addrgenmode"},"stp":{"$ref":"#/definitions/bridgeStp"},"forward_delay":{"$ref":"#/definitions/bridgeForwardDelay"},"hello_time":{"$ref":"#/definitions/bridgeHelloTime"},"max_age":{"$ref":"#/definitions/bridgeMaxAge"},"ageing_time":{"$ref":"#/definitions/bridgeAgeingTime"},"mcast_snooping":{"$ref":"#/definitions/bridgeMcastSnooping"},"vlan_filtering":{"$ref":"#/definitions/bridgeVlanFiltering"},"shape":{"$ref":"#/definitions/shape"}}};
 const schema22 = {"description":"MTU in bytes, 68..65535.","type":"integer","minimum":68,"maximum":65535};
 const schema23 = {"description":"A unicast MAC address: six hex pairs separated by ':', e.g. \"02:00:00:00:00:01\" (quote it in YAML).","type":"string","pattern":"^[0-9A-Fa-f][02468AaCcEe](:[0-9A-Fa-f]{2}){5}$","not":{"pattern":"^00(:00){5}$"}};
@@ -209,7 +235,7 @@ const schema33 = {"description":"802.1Q VLAN filtering on the bridge (default fa
 const schema34 = {"description":"Shaping and impairments of this interface's outgoing traffic, as its root queueing discipline (owned by the lab: handle 7a0:). rate/burst/latency|limit: tbf (a rate). delay/jitter/loss/duplicate/corrupt/reorder: netem (needs the kernel module sch_netem). Both: netem with the tbf under it. Or qdisc: any other root qdisc in tc's words. The common case: shape: { rate: 10mbit }.","type":"object","additionalProperties":false,"properties":{"rate":{"description":"tbf: the rate, in bits per second with tc's units: bit, kbit, mbit, gbit, tbit (or kibit, mibit, ...), e.g. 10mbit, 500kbit, 1gbit. Case does not matter.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"},"burst":{"description":"tbf: the bucket, in bytes or with tc's size units (32kb = 32768 bytes). Default: what the rate sends in 4 ms (rate/HZ, HZ 250), at least 1600 bytes and a full frame at the interface's MTU. A packet larger than the burst is dropped.","type":["string","integer"],"pattern":"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$","minimum":1},"latency":{"description":"tbf: how long a packet may wait in the queue (s, ms or us, e.g. 50ms); the queue's limit is computed from it. Default 50ms. Not with limit.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},"limit":{"description":"tbf: the queue's length in bytes (or with tc's size units), instead of latency.","type":["string","integer"],"pattern":"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$","minimum":1},"delay":{"description":"netem: a delay added to every packet (s, ms or us, e.g. 20ms).","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},"jitter":{"description":"netem: the delay varies by up to this much either way (needs delay).","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},"loss":{"description":"netem: the share of packets dropped at random, e.g. 1% or 0.5%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"duplicate":{"description":"netem: the share of packets sent twice, e.g. 1%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"corrupt":{"description":"netem: the share of packets with one bit flipped, e.g. 0.1%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"reorder":{"description":"netem: the share of packets sent at once while the others wait the delay (needs delay), e.g. 25%.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?%$"},"qdisc":{"description":"The escape hatch: another root qdisc in tc's words, its kind and options, e.g. \"htb default 10\" or \"pfifo limit 100\" (topo adds dev, root and handle 7a0:). Alone: not with the other keys. Changed when its words change (their hash is in the state record).","type":"string","minLength":1,"maxLength":400,"pattern":"^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"}}};
 const schema20 = {"description":"Interface addresses, IPv4 and IPv6, each with its prefix length.","type":"array","items":{"$ref":"#/definitions/cidr"}};
 const schema21 = {"description":"An interface address with its prefix length, IPv4 or IPv6: 10.0.0.1/24, fd00::1/64 (host bits allowed).","type":"string","pattern":"^[0-9A-Fa-f:.]+/[0-9]{1,3}$"};
-const pattern6 = new RegExp("^[0-9A-Fa-f:.]+/[0-9]{1,3}$", "u");
+const pattern7 = new RegExp("^[0-9A-Fa-f:.]+/[0-9]{1,3}$", "u");
 
 function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -219,7 +245,7 @@ const len0 = data.length;
 for(let i0=0; i0<len0; i0++){
 let data0 = data[i0];
 if(typeof data0 === "string"){
-if(!pattern6.test(data0)){
+if(!pattern7.test(data0)){
 const err0 = {instancePath:instancePath+"/" + i0,schemaPath:"#/definitions/cidr/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+/[0-9]{1,3}$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+/[0-9]{1,3}$"+"\""};
 if(vErrors === null){
 vErrors = [err0];
@@ -256,13 +282,13 @@ validate15.errors = vErrors;
 return errors === 0;
 }
 
-const pattern7 = new RegExp("^00(:00){5}$", "u");
-const pattern8 = new RegExp("^[0-9A-Fa-f][02468AaCcEe](:[0-9A-Fa-f]{2}){5}$", "u");
-const pattern9 = new RegExp("^[0-9]+(\\.[0-9]+)?[A-Za-z]+$", "u");
-const pattern10 = new RegExp("^[0-9]+(\\.[0-9]+)?[A-Za-z]*$", "u");
-const pattern11 = new RegExp("^[0-9]+(\\.[0-9]+)?(s|ms|us)$", "u");
-const pattern15 = new RegExp("^[0-9]+(\\.[0-9]+)?%$", "u");
-const pattern19 = new RegExp("^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$", "u");
+const pattern8 = new RegExp("^00(:00){5}$", "u");
+const pattern9 = new RegExp("^[0-9A-Fa-f][02468AaCcEe](:[0-9A-Fa-f]{2}){5}$", "u");
+const pattern10 = new RegExp("^[0-9]+(\\.[0-9]+)?[A-Za-z]+$", "u");
+const pattern11 = new RegExp("^[0-9]+(\\.[0-9]+)?[A-Za-z]*$", "u");
+const pattern12 = new RegExp("^[0-9]+(\\.[0-9]+)?(s|ms|us)$", "u");
+const pattern16 = new RegExp("^[0-9]+(\\.[0-9]+)?%$", "u");
+const pattern20 = new RegExp("^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$", "u");
 
 function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -336,7 +362,7 @@ let data2 = data.mac;
 const _errs9 = errors;
 const _errs10 = errors;
 if(typeof data2 === "string"){
-if(!pattern7.test(data2)){
+if(!pattern8.test(data2)){
 const err5 = {};
 if(vErrors === null){
 vErrors = [err5];
@@ -370,7 +396,7 @@ vErrors = null;
 }
 }
 if(typeof data2 === "string"){
-if(!pattern8.test(data2)){
+if(!pattern9.test(data2)){
 const err7 = {instancePath:instancePath+"/mac",schemaPath:"#/definitions/mac/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f][02468AaCcEe](:[0-9A-Fa-f]{2}){5}$"},message:"must match pattern \""+"^[0-9A-Fa-f][02468AaCcEe](:[0-9A-Fa-f]{2}){5}$"+"\""};
 if(vErrors === null){
 vErrors = [err7];
@@ -623,7 +649,7 @@ errors++;
 if(data13.rate !== undefined){
 let data14 = data13.rate;
 if(typeof data14 === "string"){
-if(!pattern9.test(data14)){
+if(!pattern10.test(data14)){
 const err28 = {instancePath:instancePath+"/shape/rate",schemaPath:"#/definitions/shape/properties/rate/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"+"\""};
 if(vErrors === null){
 vErrors = [err28];
@@ -670,7 +696,7 @@ errors++;
 }
 }
 if(typeof data15 === "string"){
-if(!pattern10.test(data15)){
+if(!pattern11.test(data15)){
 const err32 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"+"\""};
 if(vErrors === null){
 vErrors = [err32];
@@ -685,7 +711,7 @@ errors++;
 if(data13.latency !== undefined){
 let data16 = data13.latency;
 if(typeof data16 === "string"){
-if(!pattern11.test(data16)){
+if(!pattern12.test(data16)){
 const err33 = {instancePath:instancePath+"/shape/latency",schemaPath:"#/definitions/shape/properties/latency/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
 if(vErrors === null){
 vErrors = [err33];
@@ -732,7 +758,7 @@ errors++;
 }
 }
 if(typeof data17 === "string"){
-if(!pattern10.test(data17)){
+if(!pattern11.test(data17)){
 const err37 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"+"\""};
 if(vErrors === null){
 vErrors = [err37];
@@ -747,7 +773,7 @@ errors++;
 if(data13.delay !== undefined){
 let data18 = data13.delay;
 if(typeof data18 === "string"){
-if(!pattern11.test(data18)){
+if(!pattern12.test(data18)){
 const err38 = {instancePath:instancePath+"/shape/delay",schemaPath:"#/definitions/shape/properties/delay/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
 if(vErrors === null){
 vErrors = [err38];
@@ -772,7 +798,7 @@ errors++;
 if(data13.jitter !== undefined){
 let data19 = data13.jitter;
 if(typeof data19 === "string"){
-if(!pattern11.test(data19)){
+if(!pattern12.test(data19)){
 const err40 = {instancePath:instancePath+"/shape/jitter",schemaPath:"#/definitions/shape/properties/jitter/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
 if(vErrors === null){
 vErrors = [err40];
@@ -797,7 +823,7 @@ errors++;
 if(data13.loss !== undefined){
 let data20 = data13.loss;
 if(typeof data20 === "string"){
-if(!pattern15.test(data20)){
+if(!pattern16.test(data20)){
 const err42 = {instancePath:instancePath+"/shape/loss",schemaPath:"#/definitions/shape/properties/loss/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
 if(vErrors === null){
 vErrors = [err42];
@@ -822,7 +848,7 @@ errors++;
 if(data13.duplicate !== undefined){
 let data21 = data13.duplicate;
 if(typeof data21 === "string"){
-if(!pattern15.test(data21)){
+if(!pattern16.test(data21)){
 const err44 = {instancePath:instancePath+"/shape/duplicate",schemaPath:"#/definitions/shape/properties/duplicate/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
 if(vErrors === null){
 vErrors = [err44];
@@ -847,7 +873,7 @@ errors++;
 if(data13.corrupt !== undefined){
 let data22 = data13.corrupt;
 if(typeof data22 === "string"){
-if(!pattern15.test(data22)){
+if(!pattern16.test(data22)){
 const err46 = {instancePath:instancePath+"/shape/corrupt",schemaPath:"#/definitions/shape/properties/corrupt/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
 if(vErrors === null){
 vErrors = [err46];
@@ -872,7 +898,7 @@ errors++;
 if(data13.reorder !== undefined){
 let data23 = data13.reorder;
 if(typeof data23 === "string"){
-if(!pattern15.test(data23)){
+if(!pattern16.test(data23)){
 const err48 = {instancePath:instancePath+"/shape/reorder",schemaPath:"#/definitions/shape/properties/reorder/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
 if(vErrors === null){
 vErrors = [err48];
@@ -917,7 +943,7 @@ vErrors.push(err51);
 }
 errors++;
 }
-if(!pattern19.test(data24)){
+if(!pattern20.test(data24)){
 const err52 = {instancePath:instancePath+"/shape/qdisc",schemaPath:"#/definitions/shape/properties/qdisc/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"+"\""};
 if(vErrors === null){
 vErrors = [err52];
@@ -958,7 +984,7 @@ return errors === 0;
 
 const schema37 = {"description":"Names of routing tables: name → number (1..4294967295; 253, 254 and 255 are the kernel's default, main and local).","type":"object","propertyNames":{"$ref":"#/definitions/tableName"},"additionalProperties":{"type":"integer","minimum":1,"maximum":4294967295}};
 const schema38 = {"description":"A routing table name: a letter or '_' first, then letters, digits, '_', '.', '-' (at most 64 characters).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"};
-const pattern22 = new RegExp("^[A-Za-z_][A-Za-z0-9_.-]{0,63}$", "u");
+const pattern23 = new RegExp("^[A-Za-z_][A-Za-z0-9_.-]{0,63}$", "u");
 
 function validate18(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -967,7 +993,7 @@ if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
 const _errs1 = errors;
 if(typeof key0 === "string"){
-if(!pattern22.test(key0)){
+if(!pattern23.test(key0)){
 const err0 = {instancePath,schemaPath:"#/definitions/tableName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"+"\"",propertyName:key0};
 if(vErrors === null){
 vErrors = [err0];
@@ -1053,7 +1079,7 @@ return errors === 0;
 const schema39 = {"description":"A route: `to` and a gateway (`via`), an interface (`dev`), or both.","type":"object","additionalProperties":false,"required":["to"],"anyOf":[{"required":["via"]},{"required":["dev"]}],"properties":{"to":{"$ref":"#/definitions/routeDst"},"via":{"$ref":"#/definitions/address","description":"Gateway: a plain address of the same family as `to`, inside the subnet of an address of this namespace."},"dev":{"$ref":"#/definitions/ifName","description":"Outgoing interface: an interface of this namespace."},"metric":{"description":"Route metric (priority), 0..4294967295.","type":"integer","minimum":0,"maximum":4294967295},"table":{"$ref":"#/definitions/tableRef","description":"The routing table (default main): its number or name. Not local, the kernel's own."}}};
 const schema40 = {"description":"Route destination: \"default\", a CIDR (10.1.0.0/16) or a bare address (= /32 or /128). IPv4 or IPv6.","type":"string","pattern":"^(default|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"};
 const schema43 = {"description":"A routing table: its number (1..4294967295) or its name (main, local, default, or one declared under `tables:`).","type":["integer","string"],"minimum":1,"maximum":4294967295,"pattern":"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"};
-const pattern23 = new RegExp("^(default|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$", "u");
+const pattern24 = new RegExp("^(default|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$", "u");
 
 function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1139,7 +1165,7 @@ errors++;
 if(data.to !== undefined){
 let data0 = data.to;
 if(typeof data0 === "string"){
-if(!pattern23.test(data0)){
+if(!pattern24.test(data0)){
 const err5 = {instancePath:instancePath+"/to",schemaPath:"#/definitions/routeDst/pattern",keyword:"pattern",params:{pattern: "^(default|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"},message:"must match pattern \""+"^(default|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"+"\""};
 if(vErrors === null){
 vErrors = [err5];
@@ -1164,7 +1190,7 @@ errors++;
 if(data.via !== undefined){
 let data1 = data.via;
 if(typeof data1 === "string"){
-if(!pattern3.test(data1)){
+if(!pattern4.test(data1)){
 const err7 = {instancePath:instancePath+"/via",schemaPath:"#/definitions/address/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+$"+"\""};
 if(vErrors === null){
 vErrors = [err7];
@@ -1209,7 +1235,7 @@ vErrors.push(err10);
 }
 errors++;
 }
-if(!pattern5.test(data2)){
+if(!pattern6.test(data2)){
 const err11 = {instancePath:instancePath+"/dev",schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err11];
@@ -1301,7 +1327,7 @@ errors++;
 }
 }
 if(typeof data4 === "string"){
-if(!pattern22.test(data4)){
+if(!pattern23.test(data4)){
 const err19 = {instancePath:instancePath+"/table",schemaPath:"#/definitions/tableRef/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"+"\""};
 if(vErrors === null){
 vErrors = [err19];
@@ -1379,7 +1405,7 @@ errors++;
 if(data.address !== undefined){
 let data0 = data.address;
 if(typeof data0 === "string"){
-if(!pattern3.test(data0)){
+if(!pattern4.test(data0)){
 const err4 = {instancePath:instancePath+"/address",schemaPath:"#/definitions/address/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+$"+"\""};
 if(vErrors === null){
 vErrors = [err4];
@@ -1406,7 +1432,7 @@ let data1 = data.lladdr;
 const _errs8 = errors;
 const _errs9 = errors;
 if(typeof data1 === "string"){
-if(!pattern7.test(data1)){
+if(!pattern8.test(data1)){
 const err6 = {};
 if(vErrors === null){
 vErrors = [err6];
@@ -1440,7 +1466,7 @@ vErrors = null;
 }
 }
 if(typeof data1 === "string"){
-if(!pattern8.test(data1)){
+if(!pattern9.test(data1)){
 const err8 = {instancePath:instancePath+"/lladdr",schemaPath:"#/definitions/mac/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f][02468AaCcEe](:[0-9A-Fa-f]{2}){5}$"},message:"must match pattern \""+"^[0-9A-Fa-f][02468AaCcEe](:[0-9A-Fa-f]{2}){5}$"+"\""};
 if(vErrors === null){
 vErrors = [err8];
@@ -1485,7 +1511,7 @@ vErrors.push(err11);
 }
 errors++;
 }
-if(!pattern5.test(data2)){
+if(!pattern6.test(data2)){
 const err12 = {instancePath:instancePath+"/dev",schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err12];
@@ -1524,8 +1550,8 @@ return errors === 0;
 
 const schema48 = {"description":"A policy routing rule: which packets (from, to, iif, oif, fwmark; none: every packet) and what to do with them (action: lookup `table`, goto a later rule, blackhole, unreachable, prohibit).","type":"object","additionalProperties":false,"required":["priority"],"properties":{"priority":{"description":"1..32765, unique per family in the namespace: 0, 32766 and 32767 are the kernel's own rules (lookup local, main, default).","type":"integer","minimum":0,"maximum":4294967295},"from":{"$ref":"#/definitions/ruleSelector","description":"Source address or network."},"to":{"$ref":"#/definitions/ruleSelector","description":"Destination address or network, of the family of `from`."},"iif":{"$ref":"#/definitions/ifName","description":"Incoming interface (lo: packets of the namespace itself)."},"oif":{"$ref":"#/definitions/ifName","description":"Outgoing interface (of sockets bound to it)."},"fwmark":{"description":"Firewall mark: a number, or \"value/mask\" (decimal or 0x hex), e.g. 7, \"0x10/0xff\".","type":["integer","string"],"minimum":0,"maximum":4294967295,"pattern":"^(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10})(/(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10}))?$"},"table":{"$ref":"#/definitions/tableRef","description":"The table to look up (action lookup): its number or name."},"goto":{"description":"The priority of a later rule to go on at (action goto).","type":"integer","minimum":1,"maximum":4294967295},"action":{"description":"lookup (default; with `table`), goto (default when `goto` is given), blackhole, unreachable, prohibit.","enum":["lookup","goto","blackhole","unreachable","prohibit"]},"family":{"description":"4 (default) or 6, for a rule without `from` or `to` (else their family).","enum":[4,6]}}};
 const schema49 = {"description":"An address (= /32 or /128) or a network without host bits: 10.0.1.2, 10.0.0.0/8, fd00::/64.","type":"string","pattern":"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"};
-const pattern31 = new RegExp("^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$", "u");
-const pattern35 = new RegExp("^(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10})(/(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10}))?$", "u");
+const pattern32 = new RegExp("^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$", "u");
+const pattern36 = new RegExp("^(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10})(/(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10}))?$", "u");
 
 function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1591,7 +1617,7 @@ errors++;
 if(data.from !== undefined){
 let data1 = data.from;
 if(typeof data1 === "string"){
-if(!pattern31.test(data1)){
+if(!pattern32.test(data1)){
 const err5 = {instancePath:instancePath+"/from",schemaPath:"#/definitions/ruleSelector/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"+"\""};
 if(vErrors === null){
 vErrors = [err5];
@@ -1616,7 +1642,7 @@ errors++;
 if(data.to !== undefined){
 let data2 = data.to;
 if(typeof data2 === "string"){
-if(!pattern31.test(data2)){
+if(!pattern32.test(data2)){
 const err7 = {instancePath:instancePath+"/to",schemaPath:"#/definitions/ruleSelector/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"+"\""};
 if(vErrors === null){
 vErrors = [err7];
@@ -1661,7 +1687,7 @@ vErrors.push(err10);
 }
 errors++;
 }
-if(!pattern5.test(data3)){
+if(!pattern6.test(data3)){
 const err11 = {instancePath:instancePath+"/iif",schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err11];
@@ -1706,7 +1732,7 @@ vErrors.push(err14);
 }
 errors++;
 }
-if(!pattern5.test(data4)){
+if(!pattern6.test(data4)){
 const err15 = {instancePath:instancePath+"/oif",schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err15];
@@ -1763,7 +1789,7 @@ errors++;
 }
 }
 if(typeof data5 === "string"){
-if(!pattern35.test(data5)){
+if(!pattern36.test(data5)){
 const err20 = {instancePath:instancePath+"/fwmark",schemaPath:"#/properties/fwmark/pattern",keyword:"pattern",params:{pattern: "^(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10})(/(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10}))?$"},message:"must match pattern \""+"^(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10})(/(0[xX][0-9A-Fa-f]{1,8}|[0-9]{1,10}))?$"+"\""};
 if(vErrors === null){
 vErrors = [err20];
@@ -1810,7 +1836,7 @@ errors++;
 }
 }
 if(typeof data6 === "string"){
-if(!pattern22.test(data6)){
+if(!pattern23.test(data6)){
 const err24 = {instancePath:instancePath+"/table",schemaPath:"#/definitions/tableRef/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"+"\""};
 if(vErrors === null){
 vErrors = [err24];
@@ -1903,10 +1929,10 @@ const schema56 = {"description":"An address or a CIDR, IPv4 or IPv6: 10.0.1.7, 1
 const schema57 = {"description":"Only this protocol (meta l4proto; tcp/udp dport with a port): tcp or udp.","enum":["tcp","udp"]};
 const schema58 = {"description":"A port (1..65535) or a range of ports \"8000-8010\" (quote it).","type":["integer","string"],"minimum":1,"maximum":65535,"pattern":"^[0-9]{1,5}-[0-9]{1,5}$"};
 const schema66 = {"description":"Where forwarded traffic goes: an address with an optional port or range of ports: 10.0.1.2, 10.0.1.2:80, 10.0.1.2:9000-9010, [fd00::2]:80. Without a port the connection keeps its own.","type":"string","pattern":"^([0-9.]+(:[0-9]{1,5}(-[0-9]{1,5})?)?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5}(-[0-9]{1,5})?)?)$"};
-const pattern39 = new RegExp("^[0-9]{1,5}-[0-9]{1,5}$", "u");
-const pattern42 = new RegExp("^[0-9A-Fa-f:.]+(-[0-9A-Fa-f:.]+)?$", "u");
-const pattern45 = new RegExp("^(local|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$", "u");
-const pattern47 = new RegExp("^([0-9.]+(:[0-9]{1,5}(-[0-9]{1,5})?)?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5}(-[0-9]{1,5})?)?)$", "u");
+const pattern40 = new RegExp("^[0-9]{1,5}-[0-9]{1,5}$", "u");
+const pattern43 = new RegExp("^[0-9A-Fa-f:.]+(-[0-9A-Fa-f:.]+)?$", "u");
+const pattern46 = new RegExp("^(local|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$", "u");
+const pattern48 = new RegExp("^([0-9.]+(:[0-9]{1,5}(-[0-9]{1,5})?)?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5}(-[0-9]{1,5})?)?)$", "u");
 
 function validate26(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1966,7 +1992,7 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(!pattern5.test(data2)){
+if(!pattern6.test(data2)){
 const err4 = {instancePath:instancePath+"/masquerade/" + i0+"/out",schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err4];
@@ -1991,7 +2017,7 @@ errors++;
 if(data1.from !== undefined){
 let data3 = data1.from;
 if(typeof data3 === "string"){
-if(!pattern31.test(data3)){
+if(!pattern32.test(data3)){
 const err6 = {instancePath:instancePath+"/masquerade/" + i0+"/from",schemaPath:"#/definitions/natMatch/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"+"\""};
 if(vErrors === null){
 vErrors = [err6];
@@ -2061,7 +2087,7 @@ errors++;
 }
 }
 if(typeof data5 === "string"){
-if(!pattern39.test(data5)){
+if(!pattern40.test(data5)){
 const err12 = {instancePath:instancePath+"/masquerade/" + i0+"/ports",schemaPath:"#/definitions/portRange/pattern",keyword:"pattern",params:{pattern: "^[0-9]{1,5}-[0-9]{1,5}$"},message:"must match pattern \""+"^[0-9]{1,5}-[0-9]{1,5}$"+"\""};
 if(vErrors === null){
 vErrors = [err12];
@@ -2149,7 +2175,7 @@ vErrors.push(err18);
 }
 errors++;
 }
-if(!pattern5.test(data8)){
+if(!pattern6.test(data8)){
 const err19 = {instancePath:instancePath+"/snat/" + i1+"/out",schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err19];
@@ -2174,7 +2200,7 @@ errors++;
 if(data7.from !== undefined){
 let data9 = data7.from;
 if(typeof data9 === "string"){
-if(!pattern31.test(data9)){
+if(!pattern32.test(data9)){
 const err21 = {instancePath:instancePath+"/snat/" + i1+"/from",schemaPath:"#/definitions/natMatch/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"+"\""};
 if(vErrors === null){
 vErrors = [err21];
@@ -2212,7 +2238,7 @@ errors++;
 if(data7.to !== undefined){
 let data11 = data7.to;
 if(typeof data11 === "string"){
-if(!pattern42.test(data11)){
+if(!pattern43.test(data11)){
 const err24 = {instancePath:instancePath+"/snat/" + i1+"/to",schemaPath:"#/properties/snat/items/properties/to/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+(-[0-9A-Fa-f:.]+)?$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+(-[0-9A-Fa-f:.]+)?$"+"\""};
 if(vErrors === null){
 vErrors = [err24];
@@ -2310,7 +2336,7 @@ vErrors.push(err31);
 }
 errors++;
 }
-if(!pattern5.test(data14)){
+if(!pattern6.test(data14)){
 const err32 = {instancePath:instancePath+"/forward/" + i2+"/in",schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err32];
@@ -2335,7 +2361,7 @@ errors++;
 if(data13.from !== undefined){
 let data15 = data13.from;
 if(typeof data15 === "string"){
-if(!pattern31.test(data15)){
+if(!pattern32.test(data15)){
 const err34 = {instancePath:instancePath+"/forward/" + i2+"/from",schemaPath:"#/definitions/natMatch/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"+"\""};
 if(vErrors === null){
 vErrors = [err34];
@@ -2360,7 +2386,7 @@ errors++;
 if(data13.dst !== undefined){
 let data16 = data13.dst;
 if(typeof data16 === "string"){
-if(!pattern45.test(data16)){
+if(!pattern46.test(data16)){
 const err36 = {instancePath:instancePath+"/forward/" + i2+"/dst",schemaPath:"#/properties/forward/items/properties/dst/pattern",keyword:"pattern",params:{pattern: "^(local|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"},message:"must match pattern \""+"^(local|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$"+"\""};
 if(vErrors === null){
 vErrors = [err36];
@@ -2430,7 +2456,7 @@ errors++;
 }
 }
 if(typeof data18 === "string"){
-if(!pattern39.test(data18)){
+if(!pattern40.test(data18)){
 const err42 = {instancePath:instancePath+"/forward/" + i2+"/port",schemaPath:"#/definitions/portRange/pattern",keyword:"pattern",params:{pattern: "^[0-9]{1,5}-[0-9]{1,5}$"},message:"must match pattern \""+"^[0-9]{1,5}-[0-9]{1,5}$"+"\""};
 if(vErrors === null){
 vErrors = [err42];
@@ -2445,7 +2471,7 @@ errors++;
 if(data13.to !== undefined){
 let data19 = data13.to;
 if(typeof data19 === "string"){
-if(!pattern47.test(data19)){
+if(!pattern48.test(data19)){
 const err43 = {instancePath:instancePath+"/forward/" + i2+"/to",schemaPath:"#/definitions/natTarget/pattern",keyword:"pattern",params:{pattern: "^([0-9.]+(:[0-9]{1,5}(-[0-9]{1,5})?)?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5}(-[0-9]{1,5})?)?)$"},message:"must match pattern \""+"^([0-9.]+(:[0-9]{1,5}(-[0-9]{1,5})?)?|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5}(-[0-9]{1,5})?)?)$"+"\""};
 if(vErrors === null){
 vErrors = [err43];
@@ -2652,7 +2678,7 @@ vErrors.push(err2);
 }
 errors++;
 }
-if(!pattern5.test(data0)){
+if(!pattern6.test(data0)){
 const err3 = {instancePath:instancePath+"/in",schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err3];
@@ -2697,7 +2723,7 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!pattern5.test(data1)){
+if(!pattern6.test(data1)){
 const err7 = {instancePath:instancePath+"/out",schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err7];
@@ -2722,7 +2748,7 @@ errors++;
 if(data.from !== undefined){
 let data2 = data.from;
 if(typeof data2 === "string"){
-if(!pattern31.test(data2)){
+if(!pattern32.test(data2)){
 const err9 = {instancePath:instancePath+"/from",schemaPath:"#/definitions/ruleSelector/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"+"\""};
 if(vErrors === null){
 vErrors = [err9];
@@ -2747,7 +2773,7 @@ errors++;
 if(data.to !== undefined){
 let data3 = data.to;
 if(typeof data3 === "string"){
-if(!pattern31.test(data3)){
+if(!pattern32.test(data3)){
 const err11 = {instancePath:instancePath+"/to",schemaPath:"#/definitions/ruleSelector/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"+"\""};
 if(vErrors === null){
 vErrors = [err11];
@@ -3077,7 +3103,7 @@ vErrors.push(err2);
 }
 errors++;
 }
-if(!pattern5.test(data)){
+if(!pattern6.test(data)){
 const err3 = {instancePath,schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err3];
@@ -3150,7 +3176,7 @@ vErrors.push(err8);
 }
 errors++;
 }
-if(!pattern5.test(data0)){
+if(!pattern6.test(data0)){
 const err9 = {instancePath:instancePath+"/name",schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err9];
@@ -3175,7 +3201,7 @@ errors++;
 if(data.namespace !== undefined){
 let data1 = data.namespace;
 if(typeof data1 === "string"){
-if(!pattern4.test(data1)){
+if(!pattern5.test(data1)){
 const err11 = {instancePath:instancePath+"/namespace",schemaPath:"#/definitions/nsName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}(@[a-z0-9][a-z0-9-]{0,15})?$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}(@[a-z0-9][a-z0-9-]{0,15})?$"+"\""};
 if(vErrors === null){
 vErrors = [err11];
@@ -3318,7 +3344,7 @@ let data4 = data.mac;
 const _errs11 = errors;
 const _errs12 = errors;
 if(typeof data4 === "string"){
-if(!pattern7.test(data4)){
+if(!pattern8.test(data4)){
 const err6 = {};
 if(vErrors === null){
 vErrors = [err6];
@@ -3352,7 +3378,7 @@ vErrors = null;
 }
 }
 if(typeof data4 === "string"){
-if(!pattern8.test(data4)){
+if(!pattern9.test(data4)){
 const err8 = {instancePath:instancePath+"/mac",schemaPath:"#/definitions/mac/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f][02468AaCcEe](:[0-9A-Fa-f]{2}){5}$"},message:"must match pattern \""+"^[0-9A-Fa-f][02468AaCcEe](:[0-9A-Fa-f]{2}){5}$"+"\""};
 if(vErrors === null){
 vErrors = [err8];
@@ -3404,7 +3430,7 @@ errors++;
 if(data6.rate !== undefined){
 let data7 = data6.rate;
 if(typeof data7 === "string"){
-if(!pattern9.test(data7)){
+if(!pattern10.test(data7)){
 const err12 = {instancePath:instancePath+"/shape/rate",schemaPath:"#/definitions/shape/properties/rate/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"+"\""};
 if(vErrors === null){
 vErrors = [err12];
@@ -3451,7 +3477,7 @@ errors++;
 }
 }
 if(typeof data8 === "string"){
-if(!pattern10.test(data8)){
+if(!pattern11.test(data8)){
 const err16 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"+"\""};
 if(vErrors === null){
 vErrors = [err16];
@@ -3466,7 +3492,7 @@ errors++;
 if(data6.latency !== undefined){
 let data9 = data6.latency;
 if(typeof data9 === "string"){
-if(!pattern11.test(data9)){
+if(!pattern12.test(data9)){
 const err17 = {instancePath:instancePath+"/shape/latency",schemaPath:"#/definitions/shape/properties/latency/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
 if(vErrors === null){
 vErrors = [err17];
@@ -3513,7 +3539,7 @@ errors++;
 }
 }
 if(typeof data10 === "string"){
-if(!pattern10.test(data10)){
+if(!pattern11.test(data10)){
 const err21 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"+"\""};
 if(vErrors === null){
 vErrors = [err21];
@@ -3528,7 +3554,7 @@ errors++;
 if(data6.delay !== undefined){
 let data11 = data6.delay;
 if(typeof data11 === "string"){
-if(!pattern11.test(data11)){
+if(!pattern12.test(data11)){
 const err22 = {instancePath:instancePath+"/shape/delay",schemaPath:"#/definitions/shape/properties/delay/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
 if(vErrors === null){
 vErrors = [err22];
@@ -3553,7 +3579,7 @@ errors++;
 if(data6.jitter !== undefined){
 let data12 = data6.jitter;
 if(typeof data12 === "string"){
-if(!pattern11.test(data12)){
+if(!pattern12.test(data12)){
 const err24 = {instancePath:instancePath+"/shape/jitter",schemaPath:"#/definitions/shape/properties/jitter/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
 if(vErrors === null){
 vErrors = [err24];
@@ -3578,7 +3604,7 @@ errors++;
 if(data6.loss !== undefined){
 let data13 = data6.loss;
 if(typeof data13 === "string"){
-if(!pattern15.test(data13)){
+if(!pattern16.test(data13)){
 const err26 = {instancePath:instancePath+"/shape/loss",schemaPath:"#/definitions/shape/properties/loss/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
 if(vErrors === null){
 vErrors = [err26];
@@ -3603,7 +3629,7 @@ errors++;
 if(data6.duplicate !== undefined){
 let data14 = data6.duplicate;
 if(typeof data14 === "string"){
-if(!pattern15.test(data14)){
+if(!pattern16.test(data14)){
 const err28 = {instancePath:instancePath+"/shape/duplicate",schemaPath:"#/definitions/shape/properties/duplicate/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
 if(vErrors === null){
 vErrors = [err28];
@@ -3628,7 +3654,7 @@ errors++;
 if(data6.corrupt !== undefined){
 let data15 = data6.corrupt;
 if(typeof data15 === "string"){
-if(!pattern15.test(data15)){
+if(!pattern16.test(data15)){
 const err30 = {instancePath:instancePath+"/shape/corrupt",schemaPath:"#/definitions/shape/properties/corrupt/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
 if(vErrors === null){
 vErrors = [err30];
@@ -3653,7 +3679,7 @@ errors++;
 if(data6.reorder !== undefined){
 let data16 = data6.reorder;
 if(typeof data16 === "string"){
-if(!pattern15.test(data16)){
+if(!pattern16.test(data16)){
 const err32 = {instancePath:instancePath+"/shape/reorder",schemaPath:"#/definitions/shape/properties/reorder/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
 if(vErrors === null){
 vErrors = [err32];
@@ -3698,7 +3724,7 @@ vErrors.push(err35);
 }
 errors++;
 }
-if(!pattern19.test(data17)){
+if(!pattern20.test(data17)){
 const err36 = {instancePath:instancePath+"/shape/qdisc",schemaPath:"#/definitions/shape/properties/qdisc/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"+"\""};
 if(vErrors === null){
 vErrors = [err36];
@@ -3813,7 +3839,7 @@ errors++;
 if(data.remote !== undefined){
 let data1 = data.remote;
 if(typeof data1 === "string"){
-if(!pattern3.test(data1)){
+if(!pattern4.test(data1)){
 const err5 = {instancePath:instancePath+"/remote",schemaPath:"#/definitions/address/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+$"+"\""};
 if(vErrors === null){
 vErrors = [err5];
@@ -3838,7 +3864,7 @@ errors++;
 if(data.group !== undefined){
 let data2 = data.group;
 if(typeof data2 === "string"){
-if(!pattern3.test(data2)){
+if(!pattern4.test(data2)){
 const err7 = {instancePath:instancePath+"/group",schemaPath:"#/definitions/address/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+$"+"\""};
 if(vErrors === null){
 vErrors = [err7];
@@ -3877,7 +3903,7 @@ const len0 = data3.length;
 for(let i0=0; i0<len0; i0++){
 let data4 = data3[i0];
 if(typeof data4 === "string"){
-if(!pattern3.test(data4)){
+if(!pattern4.test(data4)){
 const err10 = {instancePath:instancePath+"/flood/" + i0,schemaPath:"#/definitions/address/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+$"+"\""};
 if(vErrors === null){
 vErrors = [err10];
@@ -3914,7 +3940,7 @@ errors++;
 if(data.local !== undefined){
 let data5 = data.local;
 if(typeof data5 === "string"){
-if(!pattern3.test(data5)){
+if(!pattern4.test(data5)){
 const err13 = {instancePath:instancePath+"/local",schemaPath:"#/definitions/address/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+$"+"\""};
 if(vErrors === null){
 vErrors = [err13];
@@ -3994,7 +4020,7 @@ vErrors.push(err19);
 }
 errors++;
 }
-if(!pattern5.test(data7)){
+if(!pattern6.test(data7)){
 const err20 = {instancePath:instancePath+"/dev",schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err20];
@@ -4092,7 +4118,7 @@ vErrors.push(err27);
 }
 errors++;
 }
-if(!pattern5.test(data11)){
+if(!pattern6.test(data11)){
 const err28 = {instancePath:instancePath+"/bridge",schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err28];
@@ -4144,7 +4170,7 @@ errors++;
 if(data13.rate !== undefined){
 let data14 = data13.rate;
 if(typeof data14 === "string"){
-if(!pattern9.test(data14)){
+if(!pattern10.test(data14)){
 const err32 = {instancePath:instancePath+"/shape/rate",schemaPath:"#/definitions/shape/properties/rate/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"+"\""};
 if(vErrors === null){
 vErrors = [err32];
@@ -4191,7 +4217,7 @@ errors++;
 }
 }
 if(typeof data15 === "string"){
-if(!pattern10.test(data15)){
+if(!pattern11.test(data15)){
 const err36 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"+"\""};
 if(vErrors === null){
 vErrors = [err36];
@@ -4206,7 +4232,7 @@ errors++;
 if(data13.latency !== undefined){
 let data16 = data13.latency;
 if(typeof data16 === "string"){
-if(!pattern11.test(data16)){
+if(!pattern12.test(data16)){
 const err37 = {instancePath:instancePath+"/shape/latency",schemaPath:"#/definitions/shape/properties/latency/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
 if(vErrors === null){
 vErrors = [err37];
@@ -4253,7 +4279,7 @@ errors++;
 }
 }
 if(typeof data17 === "string"){
-if(!pattern10.test(data17)){
+if(!pattern11.test(data17)){
 const err41 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"+"\""};
 if(vErrors === null){
 vErrors = [err41];
@@ -4268,7 +4294,7 @@ errors++;
 if(data13.delay !== undefined){
 let data18 = data13.delay;
 if(typeof data18 === "string"){
-if(!pattern11.test(data18)){
+if(!pattern12.test(data18)){
 const err42 = {instancePath:instancePath+"/shape/delay",schemaPath:"#/definitions/shape/properties/delay/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
 if(vErrors === null){
 vErrors = [err42];
@@ -4293,7 +4319,7 @@ errors++;
 if(data13.jitter !== undefined){
 let data19 = data13.jitter;
 if(typeof data19 === "string"){
-if(!pattern11.test(data19)){
+if(!pattern12.test(data19)){
 const err44 = {instancePath:instancePath+"/shape/jitter",schemaPath:"#/definitions/shape/properties/jitter/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
 if(vErrors === null){
 vErrors = [err44];
@@ -4318,7 +4344,7 @@ errors++;
 if(data13.loss !== undefined){
 let data20 = data13.loss;
 if(typeof data20 === "string"){
-if(!pattern15.test(data20)){
+if(!pattern16.test(data20)){
 const err46 = {instancePath:instancePath+"/shape/loss",schemaPath:"#/definitions/shape/properties/loss/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
 if(vErrors === null){
 vErrors = [err46];
@@ -4343,7 +4369,7 @@ errors++;
 if(data13.duplicate !== undefined){
 let data21 = data13.duplicate;
 if(typeof data21 === "string"){
-if(!pattern15.test(data21)){
+if(!pattern16.test(data21)){
 const err48 = {instancePath:instancePath+"/shape/duplicate",schemaPath:"#/definitions/shape/properties/duplicate/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
 if(vErrors === null){
 vErrors = [err48];
@@ -4368,7 +4394,7 @@ errors++;
 if(data13.corrupt !== undefined){
 let data22 = data13.corrupt;
 if(typeof data22 === "string"){
-if(!pattern15.test(data22)){
+if(!pattern16.test(data22)){
 const err50 = {instancePath:instancePath+"/shape/corrupt",schemaPath:"#/definitions/shape/properties/corrupt/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
 if(vErrors === null){
 vErrors = [err50];
@@ -4393,7 +4419,7 @@ errors++;
 if(data13.reorder !== undefined){
 let data23 = data13.reorder;
 if(typeof data23 === "string"){
-if(!pattern15.test(data23)){
+if(!pattern16.test(data23)){
 const err52 = {instancePath:instancePath+"/shape/reorder",schemaPath:"#/definitions/shape/properties/reorder/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
 if(vErrors === null){
 vErrors = [err52];
@@ -4438,7 +4464,7 @@ vErrors.push(err55);
 }
 errors++;
 }
-if(!pattern19.test(data24)){
+if(!pattern20.test(data24)){
 const err56 = {instancePath:instancePath+"/shape/qdisc",schemaPath:"#/definitions/shape/properties/qdisc/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"+"\""};
 if(vErrors === null){
 vErrors = [err56];
@@ -4512,7 +4538,7 @@ const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 let data1 = data0[i0];
 if(typeof data1 === "string"){
-if(!pattern3.test(data1)){
+if(!pattern4.test(data1)){
 const err1 = {instancePath:instancePath+"/nameservers/" + i0,schemaPath:"#/definitions/address/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+$"+"\""};
 if(vErrors === null){
 vErrors = [err1];
@@ -4938,7 +4964,7 @@ const len0 = data2.length;
 for(let i0=0; i0<len0; i0++){
 let data3 = data2[i0];
 if(typeof data3 === "string"){
-if(!pattern3.test(data3)){
+if(!pattern4.test(data3)){
 const err7 = {instancePath:instancePath+"/names/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i0,schemaPath:"#/definitions/address/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f:.]+$"},message:"must match pattern \""+"^[0-9A-Fa-f:.]+$"+"\""};
 if(vErrors === null){
 vErrors = [err7];
@@ -5055,7 +5081,7 @@ vErrors.push(err4);
 }
 errors++;
 }
-if(!pattern5.test(key1)){
+if(!pattern6.test(key1)){
 const err5 = {instancePath:instancePath+"/bridges",schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\"",propertyName:key1};
 if(vErrors === null){
 vErrors = [err5];
@@ -5112,7 +5138,7 @@ if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
 for(const key3 in data3){
 const _errs12 = errors;
 if(typeof key3 === "string"){
-if(!pattern20.test(key3)){
+if(!pattern21.test(key3)){
 const err9 = {instancePath:instancePath+"/sysctls",schemaPath:"#/definitions/sysctlName/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9_-]+(\\.[A-Za-z0-9_-]+)+$"},message:"must match pattern \""+"^[a-z0-9_-]+(\\.[A-Za-z0-9_-]+)+$"+"\"",propertyName:key3};
 if(vErrors === null){
 vErrors = [err9];
@@ -5158,7 +5184,7 @@ vErrors.push(err12);
 errors++;
 }
 if(typeof data4 === "string"){
-if(!pattern21.test(data4)){
+if(!pattern22.test(data4)){
 const err13 = {instancePath:instancePath+"/sysctls/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/sysctlValue/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err13];
@@ -5292,7 +5318,7 @@ vErrors.push(err19);
 }
 errors++;
 }
-if(!pattern5.test(key5)){
+if(!pattern6.test(key5)){
 const err20 = {instancePath:instancePath+"/macvlans",schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\"",propertyName:key5};
 if(vErrors === null){
 vErrors = [err20];
@@ -5369,7 +5395,7 @@ vErrors.push(err25);
 }
 errors++;
 }
-if(!pattern5.test(key7)){
+if(!pattern6.test(key7)){
 const err26 = {instancePath:instancePath+"/vxlans",schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\"",propertyName:key7};
 if(vErrors === null){
 vErrors = [err26];
@@ -5438,7 +5464,7 @@ if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
 for(const key9 in data20){
 const _errs49 = errors;
 if(typeof key9 === "string"){
-if(!pattern89.test(key9)){
+if(!pattern90.test(key9)){
 const err30 = {instancePath:instancePath+"/run",schemaPath:"#/properties/run/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"+"\"",propertyName:key9};
 if(vErrors === null){
 vErrors = [err30];
@@ -5809,7 +5835,7 @@ vErrors.push(err59);
 }
 errors++;
 }
-if(!pattern90.test(data34)){
+if(!pattern91.test(data34)){
 const err60 = {instancePath:instancePath+"/run/" + key10.replace(/~/g, "~0").replace(/\//g, "~1")+"/user",schemaPath:"#/definitions/process/properties/user/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f:]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f:]+$"+"\""};
 if(vErrors === null){
 vErrors = [err60];
@@ -5866,7 +5892,7 @@ vErrors.push(err64);
 }
 errors++;
 }
-if(!pattern90.test(data35)){
+if(!pattern91.test(data35)){
 const err65 = {instancePath:instancePath+"/run/" + key10.replace(/~/g, "~0").replace(/\//g, "~1")+"/group",schemaPath:"#/definitions/process/properties/group/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f:]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f:]+$"+"\""};
 if(vErrors === null){
 vErrors = [err65];
@@ -5999,7 +6025,7 @@ errors++;
 if(data.namespace !== undefined){
 let data0 = data.namespace;
 if(typeof data0 === "string"){
-if(!pattern4.test(data0)){
+if(!pattern5.test(data0)){
 const err2 = {instancePath:instancePath+"/namespace",schemaPath:"#/definitions/nsName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}(@[a-z0-9][a-z0-9-]{0,15})?$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}(@[a-z0-9][a-z0-9-]{0,15})?$"+"\""};
 if(vErrors === null){
 vErrors = [err2];
@@ -6067,7 +6093,7 @@ let data3 = data.mac;
 const _errs12 = errors;
 const _errs13 = errors;
 if(typeof data3 === "string"){
-if(!pattern7.test(data3)){
+if(!pattern8.test(data3)){
 const err7 = {};
 if(vErrors === null){
 vErrors = [err7];
@@ -6101,7 +6127,7 @@ vErrors = null;
 }
 }
 if(typeof data3 === "string"){
-if(!pattern8.test(data3)){
+if(!pattern9.test(data3)){
 const err9 = {instancePath:instancePath+"/mac",schemaPath:"#/definitions/mac/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f][02468AaCcEe](:[0-9A-Fa-f]{2}){5}$"},message:"must match pattern \""+"^[0-9A-Fa-f][02468AaCcEe](:[0-9A-Fa-f]{2}){5}$"+"\""};
 if(vErrors === null){
 vErrors = [err9];
@@ -6354,7 +6380,7 @@ errors++;
 if(data14.rate !== undefined){
 let data15 = data14.rate;
 if(typeof data15 === "string"){
-if(!pattern9.test(data15)){
+if(!pattern10.test(data15)){
 const err30 = {instancePath:instancePath+"/shape/rate",schemaPath:"#/definitions/shape/properties/rate/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"+"\""};
 if(vErrors === null){
 vErrors = [err30];
@@ -6401,7 +6427,7 @@ errors++;
 }
 }
 if(typeof data16 === "string"){
-if(!pattern10.test(data16)){
+if(!pattern11.test(data16)){
 const err34 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"+"\""};
 if(vErrors === null){
 vErrors = [err34];
@@ -6416,7 +6442,7 @@ errors++;
 if(data14.latency !== undefined){
 let data17 = data14.latency;
 if(typeof data17 === "string"){
-if(!pattern11.test(data17)){
+if(!pattern12.test(data17)){
 const err35 = {instancePath:instancePath+"/shape/latency",schemaPath:"#/definitions/shape/properties/latency/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
 if(vErrors === null){
 vErrors = [err35];
@@ -6463,7 +6489,7 @@ errors++;
 }
 }
 if(typeof data18 === "string"){
-if(!pattern10.test(data18)){
+if(!pattern11.test(data18)){
 const err39 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"+"\""};
 if(vErrors === null){
 vErrors = [err39];
@@ -6478,7 +6504,7 @@ errors++;
 if(data14.delay !== undefined){
 let data19 = data14.delay;
 if(typeof data19 === "string"){
-if(!pattern11.test(data19)){
+if(!pattern12.test(data19)){
 const err40 = {instancePath:instancePath+"/shape/delay",schemaPath:"#/definitions/shape/properties/delay/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
 if(vErrors === null){
 vErrors = [err40];
@@ -6503,7 +6529,7 @@ errors++;
 if(data14.jitter !== undefined){
 let data20 = data14.jitter;
 if(typeof data20 === "string"){
-if(!pattern11.test(data20)){
+if(!pattern12.test(data20)){
 const err42 = {instancePath:instancePath+"/shape/jitter",schemaPath:"#/definitions/shape/properties/jitter/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
 if(vErrors === null){
 vErrors = [err42];
@@ -6528,7 +6554,7 @@ errors++;
 if(data14.loss !== undefined){
 let data21 = data14.loss;
 if(typeof data21 === "string"){
-if(!pattern15.test(data21)){
+if(!pattern16.test(data21)){
 const err44 = {instancePath:instancePath+"/shape/loss",schemaPath:"#/definitions/shape/properties/loss/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
 if(vErrors === null){
 vErrors = [err44];
@@ -6553,7 +6579,7 @@ errors++;
 if(data14.duplicate !== undefined){
 let data22 = data14.duplicate;
 if(typeof data22 === "string"){
-if(!pattern15.test(data22)){
+if(!pattern16.test(data22)){
 const err46 = {instancePath:instancePath+"/shape/duplicate",schemaPath:"#/definitions/shape/properties/duplicate/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
 if(vErrors === null){
 vErrors = [err46];
@@ -6578,7 +6604,7 @@ errors++;
 if(data14.corrupt !== undefined){
 let data23 = data14.corrupt;
 if(typeof data23 === "string"){
-if(!pattern15.test(data23)){
+if(!pattern16.test(data23)){
 const err48 = {instancePath:instancePath+"/shape/corrupt",schemaPath:"#/definitions/shape/properties/corrupt/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
 if(vErrors === null){
 vErrors = [err48];
@@ -6603,7 +6629,7 @@ errors++;
 if(data14.reorder !== undefined){
 let data24 = data14.reorder;
 if(typeof data24 === "string"){
-if(!pattern15.test(data24)){
+if(!pattern16.test(data24)){
 const err50 = {instancePath:instancePath+"/shape/reorder",schemaPath:"#/definitions/shape/properties/reorder/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
 if(vErrors === null){
 vErrors = [err50];
@@ -6648,7 +6674,7 @@ vErrors.push(err53);
 }
 errors++;
 }
-if(!pattern19.test(data25)){
+if(!pattern20.test(data25)){
 const err54 = {instancePath:instancePath+"/shape/qdisc",schemaPath:"#/definitions/shape/properties/qdisc/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"+"\""};
 if(vErrors === null){
 vErrors = [err54];
@@ -6739,7 +6765,7 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(!pattern5.test(data0)){
+if(!pattern6.test(data0)){
 const err4 = {instancePath:instancePath+"/name",schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err4];
@@ -6764,7 +6790,7 @@ errors++;
 if(data.namespace !== undefined){
 let data1 = data.namespace;
 if(typeof data1 === "string"){
-if(!pattern4.test(data1)){
+if(!pattern5.test(data1)){
 const err6 = {instancePath:instancePath+"/namespace",schemaPath:"#/definitions/nsName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}(@[a-z0-9][a-z0-9-]{0,15})?$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}(@[a-z0-9][a-z0-9-]{0,15})?$"+"\""};
 if(vErrors === null){
 vErrors = [err6];
@@ -6832,7 +6858,7 @@ let data4 = data.mac;
 const _errs15 = errors;
 const _errs16 = errors;
 if(typeof data4 === "string"){
-if(!pattern7.test(data4)){
+if(!pattern8.test(data4)){
 const err11 = {};
 if(vErrors === null){
 vErrors = [err11];
@@ -6866,7 +6892,7 @@ vErrors = null;
 }
 }
 if(typeof data4 === "string"){
-if(!pattern8.test(data4)){
+if(!pattern9.test(data4)){
 const err13 = {instancePath:instancePath+"/mac",schemaPath:"#/definitions/mac/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f][02468AaCcEe](:[0-9A-Fa-f]{2}){5}$"},message:"must match pattern \""+"^[0-9A-Fa-f][02468AaCcEe](:[0-9A-Fa-f]{2}){5}$"+"\""};
 if(vErrors === null){
 vErrors = [err13];
@@ -6948,7 +6974,7 @@ vErrors.push(err19);
 }
 errors++;
 }
-if(!pattern5.test(data8)){
+if(!pattern6.test(data8)){
 const err20 = {instancePath:instancePath+"/bridge",schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err20];
@@ -6988,7 +7014,7 @@ errors++;
 if(data9.rate !== undefined){
 let data10 = data9.rate;
 if(typeof data10 === "string"){
-if(!pattern9.test(data10)){
+if(!pattern10.test(data10)){
 const err23 = {instancePath:instancePath+"/shape/rate",schemaPath:"#/definitions/shape/properties/rate/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]+$"+"\""};
 if(vErrors === null){
 vErrors = [err23];
@@ -7035,7 +7061,7 @@ errors++;
 }
 }
 if(typeof data11 === "string"){
-if(!pattern10.test(data11)){
+if(!pattern11.test(data11)){
 const err27 = {instancePath:instancePath+"/shape/burst",schemaPath:"#/definitions/shape/properties/burst/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"+"\""};
 if(vErrors === null){
 vErrors = [err27];
@@ -7050,7 +7076,7 @@ errors++;
 if(data9.latency !== undefined){
 let data12 = data9.latency;
 if(typeof data12 === "string"){
-if(!pattern11.test(data12)){
+if(!pattern12.test(data12)){
 const err28 = {instancePath:instancePath+"/shape/latency",schemaPath:"#/definitions/shape/properties/latency/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
 if(vErrors === null){
 vErrors = [err28];
@@ -7097,7 +7123,7 @@ errors++;
 }
 }
 if(typeof data13 === "string"){
-if(!pattern10.test(data13)){
+if(!pattern11.test(data13)){
 const err32 = {instancePath:instancePath+"/shape/limit",schemaPath:"#/definitions/shape/properties/limit/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?[A-Za-z]*$"+"\""};
 if(vErrors === null){
 vErrors = [err32];
@@ -7112,7 +7138,7 @@ errors++;
 if(data9.delay !== undefined){
 let data14 = data9.delay;
 if(typeof data14 === "string"){
-if(!pattern11.test(data14)){
+if(!pattern12.test(data14)){
 const err33 = {instancePath:instancePath+"/shape/delay",schemaPath:"#/definitions/shape/properties/delay/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
 if(vErrors === null){
 vErrors = [err33];
@@ -7137,7 +7163,7 @@ errors++;
 if(data9.jitter !== undefined){
 let data15 = data9.jitter;
 if(typeof data15 === "string"){
-if(!pattern11.test(data15)){
+if(!pattern12.test(data15)){
 const err35 = {instancePath:instancePath+"/shape/jitter",schemaPath:"#/definitions/shape/properties/jitter/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(s|ms|us)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(s|ms|us)$"+"\""};
 if(vErrors === null){
 vErrors = [err35];
@@ -7162,7 +7188,7 @@ errors++;
 if(data9.loss !== undefined){
 let data16 = data9.loss;
 if(typeof data16 === "string"){
-if(!pattern15.test(data16)){
+if(!pattern16.test(data16)){
 const err37 = {instancePath:instancePath+"/shape/loss",schemaPath:"#/definitions/shape/properties/loss/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
 if(vErrors === null){
 vErrors = [err37];
@@ -7187,7 +7213,7 @@ errors++;
 if(data9.duplicate !== undefined){
 let data17 = data9.duplicate;
 if(typeof data17 === "string"){
-if(!pattern15.test(data17)){
+if(!pattern16.test(data17)){
 const err39 = {instancePath:instancePath+"/shape/duplicate",schemaPath:"#/definitions/shape/properties/duplicate/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
 if(vErrors === null){
 vErrors = [err39];
@@ -7212,7 +7238,7 @@ errors++;
 if(data9.corrupt !== undefined){
 let data18 = data9.corrupt;
 if(typeof data18 === "string"){
-if(!pattern15.test(data18)){
+if(!pattern16.test(data18)){
 const err41 = {instancePath:instancePath+"/shape/corrupt",schemaPath:"#/definitions/shape/properties/corrupt/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
 if(vErrors === null){
 vErrors = [err41];
@@ -7237,7 +7263,7 @@ errors++;
 if(data9.reorder !== undefined){
 let data19 = data9.reorder;
 if(typeof data19 === "string"){
-if(!pattern15.test(data19)){
+if(!pattern16.test(data19)){
 const err43 = {instancePath:instancePath+"/shape/reorder",schemaPath:"#/definitions/shape/properties/reorder/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\""};
 if(vErrors === null){
 vErrors = [err43];
@@ -7282,7 +7308,7 @@ vErrors.push(err46);
 }
 errors++;
 }
-if(!pattern19.test(data20)){
+if(!pattern20.test(data20)){
 const err47 = {instancePath:instancePath+"/shape/qdisc",schemaPath:"#/definitions/shape/properties/qdisc/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_ .:/%-]*$"+"\""};
 if(vErrors === null){
 vErrors = [err47];
@@ -7446,7 +7472,7 @@ errors++;
 if(data.from !== undefined){
 let data0 = data.from;
 if(typeof data0 === "string"){
-if(!pattern4.test(data0)){
+if(!pattern5.test(data0)){
 const err2 = {instancePath:instancePath+"/from",schemaPath:"#/definitions/nsName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}(@[a-z0-9][a-z0-9-]{0,15})?$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}(@[a-z0-9][a-z0-9-]{0,15})?$"+"\""};
 if(vErrors === null){
 vErrors = [err2];
@@ -7872,7 +7898,7 @@ if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
 for(const key3 in data3){
 const _errs14 = errors;
 if(typeof key3 === "string"){
-if(!pattern4.test(key3)){
+if(!pattern5.test(key3)){
 const err8 = {instancePath:instancePath+"/namespaces",schemaPath:"#/definitions/nsName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}(@[a-z0-9][a-z0-9-]{0,15})?$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}(@[a-z0-9][a-z0-9-]{0,15})?$"+"\"",propertyName:key3};
 if(vErrors === null){
 vErrors = [err8];
@@ -7967,7 +7993,7 @@ vErrors.push(err13);
 }
 errors++;
 }
-if(!pattern5.test(key5)){
+if(!pattern6.test(key5)){
 const err14 = {instancePath:instancePath+"/bridges",schemaPath:"#/definitions/ifName/pattern",keyword:"pattern",params:{pattern: "^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^(?!-)(?!\\.\\.?$)[A-Za-z0-9_.-]+$"+"\"",propertyName:key5};
 if(vErrors === null){
 vErrors = [err14];

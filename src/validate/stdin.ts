@@ -1,0 +1,44 @@
+// `-` as FILE: the topology read from standard input (how the fan-out hands a host its file over ssh, see
+// src/remote/). Standard input can be read once only: its bytes are kept for the process, so every part of a
+// command that reads "the file" (validation, destroy's view of the lab, the state record's copy) reads the same text.
+import { readFile } from 'node:fs/promises';
+import { MAX_BYTES } from './decode.js';
+
+/** The FILE argument that means standard input. */
+export const STDIN = '-';
+/** The name messages give a file read from standard input ("<stdin>:3:5: error: ..."). */
+export const STDIN_NAME = '<stdin>';
+
+/** How messages name `file`. */
+export const sourceName = (file: string): string => (file === STDIN ? STDIN_NAME : file);
+
+let read: Promise<Buffer | undefined> | undefined;
+let bytes: Buffer | undefined;
+
+/** Standard input's bytes, read to its end once (undefined: more than MAX_BYTES). */
+export function readStdin(): Promise<Buffer | undefined> {
+  read ??= (async () => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for await (const c of process.stdin) {
+      const b = Buffer.isBuffer(c) ? c : Buffer.from(c as string);
+      total += b.length;
+      if (total > MAX_BYTES) return undefined;
+      chunks.push(b);
+    }
+    bytes = Buffer.concat(chunks, total);
+    return bytes;
+  })();
+  return read;
+}
+
+/** The text read from standard input so far by readStdin (undefined when it wasn't, or was over the cap). */
+export const stdinBytes = (): Buffer | undefined => bytes;
+
+/** A file's bytes, or standard input's for `-` (over the cap: a RangeError). */
+export async function readSource(file: string): Promise<Buffer> {
+  if (file !== STDIN) return readFile(file);
+  const b = await readStdin();
+  if (b === undefined) throw new RangeError(`standard input is larger than ${MAX_BYTES} bytes`);
+  return b;
+}
