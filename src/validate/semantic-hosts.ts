@@ -20,6 +20,7 @@ export function hostFindings(t: Topology, singleHost: Checks, opts: CheckOptions
   const refs = namespaceRefs(t);
   if (!t.machines && !t.links?.length && !refs.some((r) => splitNs(r.ref).host !== undefined)) return singleHost(t);
   const model = indexLab(t);
+  if (!t.machines && t.links?.length) return linkFindings(t, model, opts); // links without machines: that, and nothing else
   const out = [...placement(t, refs), ...underlays(t), ...crossHost(t)];
   if (!out.some((f) => f.severity !== 'warning')) out.push(...linkFindings(t, model, opts));
   if (out.some((f) => f.severity !== 'warning')) return out;
