@@ -70,7 +70,7 @@ function vxlan(t: Topology, l: LinkSpec, i: number, vnis: Map<number, number>, o
   const first = vnis.get(vni);
   if (first !== undefined) {
     const explicit = l.vni !== undefined;
-    out.push({ code: 'link-vni', path: explicit ? at('vni') : at(), related: links(first, t.links![first]), relatedAt: t.links![first].vni !== undefined ? 'value' : 'key',
+    out.push({ code: 'link-vni', path: explicit ? at('vni') : at(), related: vniPath(first, t.links![first]), relatedAt: t.links![first].vni !== undefined ? 'value' : 'key',
       message: `VNI ${vni} of this link is also that of link ${first}, at {related}${explicit ? '' : ': the VNIs derived from the two links\' ends collide'}`,
       hint: `give one of them a VNI of its own: vni: N (1..16777215), unique in the lab` });
   } else vnis.set(vni, i);
@@ -78,7 +78,8 @@ function vxlan(t: Topology, l: LinkSpec, i: number, vnis: Map<number, number>, o
   return out;
 }
 
-const links = (i: number, l: LinkSpec) => (l.vni !== undefined ? pointer('links', i, 'vni') : pointer('links', i));
+/** Where a link's VNI is written: its vni, else the link itself (a derived VNI). */
+const vniPath = (i: number, l: LinkSpec) => (l.vni !== undefined ? pointer('links', i, 'vni') : pointer('links', i));
 
 /** On the host topo runs on (the one whose underlay address is one of this machine's), each end's MTU fits its underlay. */
 function mtu(l: LinkSpec, i: number, hosts: [string, string], underlays: [string, string], opts: CheckOptions): Finding[] {
