@@ -4,7 +4,8 @@
 // MTU), its bridge and the veth to the end; pings both ways across the underlay (with full-size frames that must not
 // be fragmented), `topo test --host`, a no-op re-apply, an edited address applied as an edit, destroy leaving each
 // host as before. Then with node1's underlay at MTU 1400: an end MTU too large is refused (line:col, the numbers,
-// nothing changed) and the default end MTU follows the underlay (1350).
+// nothing changed) and the default end MTU follows the underlay (1350). And an end with `bridge:` that stretches a
+// bridge of each host's root namespace.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -133,6 +134,40 @@ describe('a VXLAN link between two hosts (seed 002\'s VXLAN variant), host by ho
       expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, lab: `two-nodes-vxlan.${n.name}`, changed: true });
     }
     for (const n of NODES) expect(await hostState(sim, n.name)).toEqual(before[n.name]);
+  });
+
+  it('an end with bridge: stretches a bridge of each root namespace across the underlay (explicit vni), and is destroyed with its part', async () => {
+    const file = join(dir, 'stretch.yaml');
+    writeFileSync(file, `name: stretch
+machines:
+  node1: { ssh: root@192.168.1.5, underlay: 192.168.1.5 }
+  node2: { ssh: root@192.168.1.6, underlay: 192.168.1.6 }
+namespaces:
+  host@node1: { bridges: { br9: { addresses: [10.1.0.1/24] } } }
+  host@node2: { bridges: { br9: { addresses: [10.1.0.2/24] } } }
+links:
+  - vni: 4242
+    ends:
+      - { namespace: host@node1, name: up9, bridge: br9 }
+      - { namespace: host@node2, name: up9, bridge: br9 }
+`);
+    for (const n of NODES) {
+      const r = await sim.topo(n.name, ['apply', file, '--host', n.name, '--json']);
+      expect(r.exitCode, r.stderr).toBe(0);
+    }
+    for (const n of NODES) {
+      const [up9] = await sim.ipJson<DLink[]>(n.name, 'link', 'show', 'dev', 'up9');
+      expect([up9.master, up9.mtu]).toEqual(['br9', 1450]);
+      const [vx] = await sim.ipJson<DLink[]>(n.name, '-d', 'link', 'show', 'dev', 'lk-4242-vx');
+      expect(vx.linkinfo?.info_data).toMatchObject({ id: 4242, remote: n.other, local: n.address });
+    }
+    const far = await sim.ssh('node1', ['ping', '-n', '-q', '-c', '1', '-W', '2', '10.1.0.2']);
+    expect(far.stdout).toMatch(/1 packets transmitted, 1 received/);
+    for (const n of NODES) {
+      const r = await sim.topo(n.name, ['destroy', file, '--host', n.name, '--json']);
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(await hostState(sim, n.name)).toEqual(before[n.name]);
+    }
   });
 
   describe("node1's underlay at MTU 1400", () => {
