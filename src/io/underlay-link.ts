@@ -31,4 +31,4 @@ function index(read: () => string): Map<string, LocalUnderlay> {
   return out;
 }
 
-const readAddresses = (): string => execFileSync('ip', ['-json', 'address', 'show'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 });
+const readAddresses = (): string => execFileSync('ip', ['-json', 'addr', 'show'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 });
