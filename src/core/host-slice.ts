@@ -2,7 +2,8 @@
 // @HOST ("NS1@node1"; "host@node1" is node1's own root namespace); a name without @ is on the default host (the
 // `local: true` one, or the only one). A host's slice is the plain single-host topology of what is on it: its
 // namespaces under their own names (NS1, host), its bridges, veths, routes, NAT, ... and the tests run from it —
-// which the rest of topo plans, applies and verifies like any file. Pure.
+// which the rest of topo plans, applies and verifies like any file — and its half of each link between hosts
+// (`links:`, core/links.ts) made of the same single-host objects. Pure.
 import { HOST, type EndSpec, type TestSpec, type Topology } from '../model.js';
 import { canonicalAddr } from './ip.js';
 import type { LabModel } from './lab-model.js';
