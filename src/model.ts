@@ -9,6 +9,8 @@ export interface Topology {
   namespaces?: Record<string, NamespaceSpec | null>;
   bridges?: Record<string, BridgeSpec | null>;
   veths?: VethSpec[];
+  /** Links between two machines (core/links.ts): a VXLAN pair (default), or routes over the underlay. */
+  links?: LinkSpec[];
   tests?: TestSpec[];
 }
 /** A machine of the lab: reached over SSH, or the local one; `underlay` is its address between the hosts. */
@@ -33,6 +35,18 @@ export interface EndSpec {
   name: string; namespace?: string; addresses?: string[]; mtu?: number; mac?: string; up?: boolean; bridge?: string;
 }
 export interface VethSpec { ends: [EndSpec, EndSpec] }
+/**
+ * A link between two hosts (core/links.ts). VXLAN (the default mode): `ends` on two hosts joined by a VXLAN tunnel
+ * between their underlay addresses. Routed: routes `between` two hosts to each other's subnets over the underlay.
+ */
+export interface LinkSpec {
+  mode?: 'vxlan' | 'routed';
+  ends?: [EndSpec, EndSpec];
+  vni?: number;
+  dstport?: number;
+  mtu?: number;
+  between?: [string, string];
+}
 /** The `nat:` section (src/kinds/nat-rules.ts writes it as nftables rules; README "nat" says what each field becomes). */
 export interface NatSpec {
   masquerade?: { out?: string; from?: string; proto?: 'tcp' | 'udp'; ports?: number | string }[];

@@ -54,14 +54,15 @@ export async function load(source: LabSource, o: LoadOptions = {}): Promise<LabS
   return { name: r.topo.name, topology: r.topo, warnings: r.warnings.map(place), text };
 }
 
-/** What validation asks of this machine: nft present, the kernel's sysctls and config (as `topo validate`). */
+/** What validation asks of this machine: nft present, the kernel's sysctls and config, its underlay's MTU (as `topo validate`). */
 async function kernelChecks(strict?: boolean): Promise<ValidateOptions> {
   const { knownSysctls } = await import('../io/sysctl-names.js');
   const { knownUsers } = await import('../io/user-db.js');
   const { kernelConfig } = await import('../io/kernel-config.js');
   const { nftCheck } = await import('../io/nft-check.js');
+  const { underlayLinks } = await import('../io/underlay-link.js');
   const nft = await nftAvailable();
-  return { nftAvailable: nft, knownSysctls: knownSysctls(), knownUsers: knownUsers(), kernelConfig: kernelConfig(), nftCheck: nft ? nftCheck() : undefined, strict };
+  return { nftAvailable: nft, knownSysctls: knownSysctls(), knownUsers: knownUsers(), kernelConfig: kernelConfig(), nftCheck: nft ? nftCheck() : undefined, underlayLink: underlayLinks(), strict };
 }
 
 export async function nftAvailable(): Promise<boolean> {

@@ -4,6 +4,7 @@
 import { defaultHost, sliceHost, sliceLabName, splitNs } from '../core/host-slice.js';
 import { didYouMean } from '../core/suggest.js';
 import { EXIT, TopoError } from '../errors.js';
+import { underlayLinks } from '../io/underlay-link.js';
 import type { Topology } from '../model.js';
 import { indexLab } from '../validate/lab-index.js';
 import type { LabOfFile } from './lab-of.js';
@@ -29,7 +30,9 @@ function chosenHost(hosts: string[], host: string | undefined): string | undefin
 export function forHost(topo: Topology, host: string | undefined): Topology {
   const h = chosenHost(Object.keys(topo.machines ?? {}), host);
   if (h === undefined) return topo;
-  return { ...sliceHost(topo, h, indexLab(topo)).topo, name: sliceLabName(topo.name, h) };
+  // A link's default MTU follows this host's underlay interface, when this machine is that host.
+  const underlay = topo.links?.length && topo.machines?.[h]?.underlay !== undefined ? underlayLinks()(topo.machines[h].underlay!) : undefined;
+  return { ...sliceHost(topo, h, indexLab(topo), underlay).topo, name: sliceLabName(topo.name, h) };
 }
 
 /**

@@ -2,10 +2,12 @@
 // @HOST ("NS1@node1"; "host@node1" is node1's own root namespace); a name without @ is on the default host (the
 // `local: true` one, or the only one). A host's slice is the plain single-host topology of what is on it: its
 // namespaces under their own names (NS1, host), its bridges, veths, routes, NAT, ... and the tests run from it —
-// which the rest of topo plans, applies and verifies like any file. Pure.
+// which the rest of topo plans, applies and verifies like any file — and its half of each link between hosts
+// (`links:`, core/links.ts) made of the same single-host objects. Pure.
 import { HOST, type EndSpec, type TestSpec, type Topology } from '../model.js';
 import { canonicalAddr } from './ip.js';
 import type { LabModel } from './lab-model.js';
+import { linkEndAddresses, linkParts, type LocalUnderlay } from './links.js';
 import { parseHostPort, parseHttpUrl } from './test-targets.js';
 
 /** A namespace reference split at its @: the namespace's own name, and its host when it names one. */
@@ -59,6 +61,9 @@ export function namespaceRefs(t: Topology): NsRefAt[] {
   (t.veths ?? []).forEach((v, i) => v.ends.forEach((e, j) => out.push(e.namespace !== undefined
     ? { ref: e.namespace, path: `/veths/${i}/ends/${j}/namespace`, at: 'value' }
     : { ref: HOST, path: `/veths/${i}/ends/${j}`, at: 'value', implicit: true })));
+  (t.links ?? []).forEach((l, i) => (l.ends ?? []).forEach((e, j) => out.push(e.namespace !== undefined
+    ? { ref: e.namespace, path: `/links/${i}/ends/${j}/namespace`, at: 'value' }
+    : { ref: HOST, path: `/links/${i}/ends/${j}`, at: 'value', implicit: true })));
   (t.tests ?? []).forEach((x, i) => out.push({ ref: x.from, path: `/tests/${i}/from`, at: 'value' }));
   return out;
 }
@@ -73,12 +78,59 @@ export interface HostSlice {
 
 /**
  * The slice of `host`. `model`: the whole file's resolved model (core/lab-model.ts), used to turn a test's target on
- * another host into an address of it (a ping to it is then `external`: it is not an address of this slice). The
- * file is taken as valid: a veth with ends on two hosts, or a name on no host, has been refused by validation.
+ * another host into an address of it (a ping to it is then `external`: it is not an address of this slice), and for
+ * the subnets of routed links. The file's `links:` become the objects core/links.ts says, on each of their hosts
+ * (`underlay`: this host's underlay interface, read on it). The file is taken as valid: a veth with ends on two
+ * hosts, or a name on no host, has been refused by validation.
  */
-export function sliceHost(t: Topology, host: string, model?: LabModel): HostSlice {
+export function sliceHost(t: Topology, host: string, model?: LabModel, underlay?: LocalUnderlay): HostSlice {
   const dflt = defaultHost(t);
-  return { host, ...partOf(t, (ref) => (splitNs(ref).host ?? dflt) === host, (ref) => splitNs(ref).name, model) };
+  const on = (ref: string) => (splitNs(ref).host ?? dflt) === host;
+  const local = (ref: string) => splitNs(ref).name;
+  const part = partOf(t, on, local, model);
+  return { host, ...(t.links?.length ? withLinks(part, linkParts(t, host, dflt, local, model, underlay)) : part) };
+}
+
+/**
+ * A slice with its links' objects: the bridges and veths after the file's, the endpoints and routes in its root
+ * namespace ("host") after the file's; each placed, in the whole file, at its link (a veth's end at the end).
+ */
+function withLinks(part: Omit<HostSlice, 'host'>, links: ReturnType<typeof linkParts>): Omit<HostSlice, 'host'> {
+  const t = part.topo;
+  const hostNs = t.namespaces?.host ?? {};
+  const nRoutes = hostNs.routes?.length ?? 0, nVeths = t.veths?.length ?? 0;
+  const linkOf = new Map<string, number>();
+  for (const name of Object.keys(links.bridges)) linkOf.set(`/bridges/${name}`, links.linkOf[name]);
+  for (const name of Object.keys(links.vxlans)) linkOf.set(`/namespaces/host/vxlans/${name}`, links.linkOf[name]);
+  links.routes.forEach((r, k) => linkOf.set(`/namespaces/host/routes/${nRoutes + k}`, r.link));
+  links.veths.forEach((v, k) => {
+    linkOf.set(`/veths/${nVeths + k}/ends/0`, v.link);
+    linkOf.set(`/veths/${nVeths + k}`, v.link);
+  });
+  const endOf = new Map(links.veths.map((v, k) => [`/veths/${nVeths + k}/ends/0`, v.end]));
+  const topo: Topology = {
+    ...t,
+    ...(!links.routes.length && !Object.keys(links.vxlans).length ? {} : { namespaces: {
+      ...t.namespaces,
+      host: {
+        ...hostNs,
+        ...(links.routes.length ? { routes: [...(hostNs.routes ?? []), ...links.routes.map((r) => r.route)] } : {}),
+        ...(Object.keys(links.vxlans).length ? { vxlans: { ...hostNs.vxlans, ...links.vxlans } } : {}),
+      },
+    } }),
+    ...(Object.keys(links.bridges).length ? { bridges: { ...t.bridges, ...links.bridges } } : {}),
+    ...(links.veths.length ? { veths: [...(t.veths ?? []), ...links.veths.map((v) => ({ ends: v.ends }))] } : {}),
+  };
+  const fullPath = (path: string): string => {
+    // The longest generated prefix of the path: an end's fields stay under that end, the rest is the link itself.
+    for (const [prefix, link] of [...linkOf].sort((a, b) => b[0].length - a[0].length)) {
+      if (path !== prefix && !path.startsWith(`${prefix}/`)) continue;
+      const end = endOf.get(prefix);
+      return end !== undefined ? `/links/${link}/ends/${end}${path.slice(prefix.length)}` : `/links/${link}`;
+    }
+    return part.fullPath(path);
+  };
+  return { topo, fullPath };
 }
 
 /**
@@ -111,8 +163,8 @@ export function partOf(t: Topology, on: (ref: string) => boolean, local: (ref: s
     testBack.push(i);
     return [testFor(x, t, on, local, model)];
   });
-  const { machines: _m, namespaces: _ns, bridges: _br, veths: _v, tests: _t, ...rest } = t;
-  void _m; void _ns; void _br; void _v; void _t;
+  const { machines: _m, namespaces: _ns, bridges: _br, veths: _v, tests: _t, links: _l, ...rest } = t;
+  void _m; void _ns; void _br; void _v; void _t; void _l;
   const topo: Topology = {
     ...rest,
     ...(t.namespaces ? { namespaces } : {}),
@@ -145,13 +197,16 @@ function renamedParents<M extends { parent?: Parent } | null>(macvlans: Record<s
 function testFor(x: TestSpec, t: Topology, on: (ref: string) => boolean, local: (ref: string) => string, model?: LabModel): TestSpec {
   const isNs = (s: string) => Object.hasOwn(t.namespaces ?? {}, s) || s === HOST;
   const elsewhere = (s: string) => isNs(s) && !on(s);
-  const firstAddr = (ns: string) => model?.byNs.get(ns)?.flatMap((f) => f.addresses)[0]?.text.replace(/\/\d+$/, '');
+  const ends = linkEndAddresses(t);
+  const firstAddr = (ns: string) => (model?.byNs.get(ns)?.flatMap((f) => f.addresses.map((a) => a.text)) ?? []).concat(ends.get(ns) ?? [])[0]?.replace(/\/\d+$/, '');
   const target = (s: string): string => (elsewhere(s) ? firstAddr(s) ?? s : isNs(s) ? local(s) : s);
   const out: TestSpec = { ...x, from: local(x.from) };
   if (x.ping !== undefined) {
     out.ping = target(x.ping);
     const a = canonicalAddr(out.ping);
-    const remote = elsewhere(x.ping) || (a !== undefined && (model?.ifaces ?? []).some((f) => !on(f.ns) && f.addresses.some((d) => canonicalAddr(d.text.replace(/\/\d+$/, '')) === a)));
+    const same = (text: string) => canonicalAddr(text.replace(/\/\d+$/, '')) === a;
+    const remote = elsewhere(x.ping) || (a !== undefined && ((model?.ifaces ?? []).some((f) => !on(f.ns) && f.addresses.some((d) => same(d.text)))
+      || [...ends].some(([ns, list]) => !on(ns) && list.some(same))));
     if (remote) out.external = true;
   }
   if (x.tcp !== undefined) {

@@ -7,6 +7,7 @@ import type { Change, Cmd, LabIdentity, Resource, StageName, Topology } from '..
 import type { Finding } from './finding.js';
 import type { DeclaredIface, LabModel } from './lab-model.js';
 import type { IpRead, LiveSnapshot, ToolRead } from './live.js';
+import type { LocalUnderlay } from './links.js';
 import type { StateRecord } from './state.js';
 
 export interface KindContext {
@@ -133,6 +134,12 @@ export interface CheckOptions {
    * (no nft, no permission). undefined: not checked.
    */
   nftCheck?: (script: string) => string | undefined;
+  /**
+   * The interface of this machine's root namespace that holds `address`, and its MTU (undefined: no interface here
+   * has it — the address is another machine's). A link's MTU is checked against the underlay of the host topo runs
+   * on (core/links.ts). undefined: not checked.
+   */
+  underlayLink?: (address: string) => LocalUnderlay | undefined;
 }
 
 /** Compare the props the desired side declares (undefined = "don't care"). */

@@ -58,7 +58,7 @@ export function validateText(text: string | Uint8Array, file: string, opts: Vali
 /** The schema's findings or, when there are none, the semantic ones (those of each host's part, with machines:). */
 function checks(data: unknown, opts: ValidateOptions): Finding[] {
   const findings = schemaFindings(data);
-  return findings.length ? findings : hostFindings(data as Topology, (t) => semanticFindings(t, opts));
+  return findings.length ? findings : hostFindings(data as Topology, (t) => semanticFindings(t, opts), opts);
 }
 
 /** Whether the data of the fast path is a valid topology without warnings (a check that overflows the stack counts as a no). */

@@ -1,28 +1,35 @@
 // Checks of a file that spans several hosts (top-level `machines:`), or names one (NS1@node1): every namespace is on a
 // declared host (did-you-mean), a name without @ only where there is a default host, no namespace twice on one
-// host, no link between two hosts yet, underlay addresses valid and distinct. Then each host's slice
-// (core/host-slice.ts) gets every check of a single-host file, its findings placed back in the whole file.
+// host, no veth or macvlan between two hosts (those are links:, semantic-links.ts), underlay addresses valid and
+// distinct. Then each host's slice (core/host-slice.ts) gets every check of a single-host file, its findings placed
+// back in the whole file.
 // A file without machines: and without NAME@HOST gets the single-host checks alone, exactly as before. Pure.
 import { pointer, type Finding } from '../core/finding.js';
 import { defaultHost, namespaceRefs, sliceHost, splitNs, type NsRefAt } from '../core/host-slice.js';
 import { canonicalAddr, parseAddr } from '../core/ip.js';
 import { didYouMean } from '../core/suggest.js';
+import type { CheckOptions } from '../core/kind.js';
 import { HOST, type Topology } from '../model.js';
 import { indexLab } from './lab-index.js';
+import { linkFindings } from './semantic-links.js';
 
 type Checks = (t: Topology) => Finding[];
 
 /** The findings of the file: its hosts', then (when they are sound) those of each host's slice. */
-export function hostFindings(t: Topology, singleHost: Checks): Finding[] {
+export function hostFindings(t: Topology, singleHost: Checks, opts: CheckOptions = {}): Finding[] {
   const refs = namespaceRefs(t);
-  if (!t.machines && !refs.some((r) => splitNs(r.ref).host !== undefined)) return singleHost(t);
-  const out = [...placement(t, refs), ...underlays(t), ...crossHost(t)];
-  if (out.some((f) => f.severity !== 'warning')) return out;
+  if (!t.machines && !t.links?.length && !refs.some((r) => splitNs(r.ref).host !== undefined)) return singleHost(t);
   const model = indexLab(t);
+  if (!t.machines && t.links?.length) return linkFindings(t, model, opts); // links without machines: that, and nothing else
+  const out = [...placement(t, refs), ...underlays(t), ...crossHost(t)];
+  if (!out.some((f) => f.severity !== 'warning')) out.push(...linkFindings(t, model, opts));
+  if (out.some((f) => f.severity !== 'warning')) return out;
   const several = Object.keys(t.machines ?? {}).length > 1;
   const seen = new Set<string>();
   for (const host of Object.keys(t.machines ?? {})) {
-    const slice = sliceHost(t, host, model);
+    const underlay = t.machines?.[host]?.underlay;
+    // Sliced as on that host when this machine is it (its underlay's MTU is the links' default).
+    const slice = sliceHost(t, host, model, underlay !== undefined && t.links?.length ? opts.underlayLink?.(underlay) : undefined);
     for (const f of singleHost(slice.topo)) {
       const placed: Finding = { ...f, path: slice.fullPath(f.path), ...(f.related !== undefined ? { related: slice.fullPath(f.related) } : {}),
         message: several ? `on host ${host}: ${f.message}` : f.message };
@@ -98,8 +105,8 @@ function underlays(t: Topology): Finding[] {
 }
 
 /**
- * Links between two hosts don't exist yet: a veth's ends, a macvlan and its parent, on one host. Across hosts the
- * lab will join namespaces with `links:` (a VXLAN pair, or routes over the underlay): not yet.
+ * A veth's ends, a macvlan and its parent, are on one host. Across hosts the lab joins namespaces with `links:` (a
+ * VXLAN pair, or routes over the underlay: semantic-links.ts).
  */
 function crossHost(t: Topology): Finding[] {
   const out: Finding[] = [];
@@ -110,7 +117,7 @@ function crossHost(t: Topology): Finding[] {
     if (a !== undefined && b !== undefined && a !== b) {
       out.push({ code: 'cross-host-link', path: pointer('veths', i, 'ends', 1), related: pointer('veths', i, 'ends', 0),
         message: `the ends of this veth are on two hosts (${a} and ${b}): a veth joins two namespaces of one machine`,
-        hint: 'links between hosts are not yet supported (they will be declared under links:, as a VXLAN pair or as routes over the underlay); for now route between the hosts\' subnets over the underlay, as examples/two-nodes-ssh.yaml does' });
+        hint: 'join two hosts with links: (a VXLAN pair: links: [{ ends: [END, END] }], the same ends; or links: [{ mode: routed, between: [HOST, HOST] }])' });
     }
   });
   for (const [ns, spec] of Object.entries(t.namespaces ?? {})) {

@@ -26,6 +26,7 @@ const ALLOWED: Record<string, string> = {
   'ops/import-topology.ts: macvlan': 'the kernel\'s link kind (`linkinfo.info_kind`) that import writes as a macvlan',
   'ops/import.ts: nftables': 'the Debian package that provides nft, named when it is missing',
   'cli/completion.ts: namespace': 'the name of a command\'s argument (program.ts: <namespace>), whose values are completed',
+  'model.ts: vxlan': 'a link\'s mode (LinkSpec.mode: a VXLAN pair between hosts, core/links.ts), not the vxlan kind it is made with',
   'ops/host-firewall.ts: bridge': 'the nftables family `bridge` of a chain in `nft -j list chains` (the host firewall\'s), not the bridge kind',
 };
 

@@ -67,7 +67,7 @@ bridges:
     ]);
   });
 
-  it('a veth whose ends are on two hosts: links between hosts are not yet', () => {
+  it('a veth whose ends are on two hosts: refused, pointing to links:', () => {
     const r = check(lab(`namespaces:
   a@node1: {}
   a@node2: {}
@@ -75,7 +75,7 @@ veths:
   - ends: [{ name: v0, namespace: a@node1 }, { name: v1, namespace: a@node2 }]`)).problems;
     expect(r.map((p) => [p.code, at(p)])).toEqual([['cross-host-link', '9:46']]);
     expect(r[0].message).toBe('the ends of this veth are on two hosts (node1 and node2): a veth joins two namespaces of one machine (see line 9)');
-    expect(r[0].hint).toMatch(/not yet supported.*links:/);
+    expect(r[0].hint).toMatch(/links: \(a VXLAN pair.*mode: routed/);
   });
 
   it('underlay addresses: valid, distinct, present when there are several hosts; a way to reach each host', () => {
