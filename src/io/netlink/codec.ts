@@ -94,7 +94,7 @@ export const cstr = (b: Buffer | undefined) => {
 
 /** An NLMSG_ERROR's errno (positive; 0 is an ack) and the kernel's extended-ack message, when it sent one. */
 export function parseError(m: NlMsg): { errno: number; msg?: string } {
-  const errno = -m.payload.readInt32LE(0);
+  const errno = -m.payload.readInt32LE(0) || 0; // never -0
   if (!(m.flags & NLM_F_ACK_TLVS)) return { errno };
   // After the error code: the request's header (all of the request unless CAPPED), then the TLVs.
   const reqLen = m.payload.length >= 8 ? m.payload.readUInt32LE(4) : 0;
@@ -106,7 +106,7 @@ export function parseError(m: NlMsg): { errno: number; msg?: string } {
 /** An NLMSG_DONE's error code (a dump the kernel cut short ends with a negative one) and extended-ack message. */
 export function parseDone(m: NlMsg): { errno: number; msg?: string } {
   if (m.payload.length < 4) return { errno: 0 };
-  const errno = -m.payload.readInt32LE(0);
+  const errno = -m.payload.readInt32LE(0) || 0; // never -0
   const msg = m.flags & NLM_F_ACK_TLVS ? cstr(parseAttrs(m.payload, 4).get(NLMSGERR_ATTR_MSG)) : undefined;
   return msg ? { errno, msg } : { errno };
 }
