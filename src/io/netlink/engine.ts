@@ -11,7 +11,7 @@ let chosen: Engine | undefined;
 /** The engine of this process (chosen once). TOPO_ENGINE=netlink where koffi can't load is an error, not a fallback. */
 export function engine(env: NodeJS.ProcessEnv = process.env): Engine {
   if (chosen) return chosen;
-  const asked = env.TOPO_ENGINE;
+  const asked = env.TOPO_ENGINE || undefined; // empty: unset
   if (asked !== undefined && asked !== 'netlink' && asked !== 'ip') {
     throw new TopoError('E_USAGE', `TOPO_ENGINE=${asked}: the engines are netlink and ip`, 64);
   }
