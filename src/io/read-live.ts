@@ -93,7 +93,7 @@ async function readLiveWith(run: Runner, req: ReadRequest, nl: NetlinkSession | 
   await Promise.all(Object.values(snap.ns).filter((n) => n.name !== HOST).map(async (n) => { n.identity = await identity(n.name); }));
   await pool(Object.keys(snap.ns).filter((ns) => !shallow.has(ns)), PARALLEL, async (ns) => {
     const live = snap.ns[ns];
-    live.sysctls = await readSysctls(run, ns, req.sysctls[ns] ?? [], req.procSys);
+    live.sysctls = await readSysctls(run, ns, req.sysctls[ns] ?? [], req.procSys, nl);
     for (const r of req.toolReads?.filter((x) => x.ns === ns) ?? []) (live.reads ??= {})[r.name] = await runToolRead(run, r, req.inProcess);
   });
   return snap;
@@ -161,11 +161,13 @@ function readNetlink(nl: NetlinkSession, ns: string, reads: IpRead[], onError: '
   try {
     out.set(ns, shapeRead(reads, nl.read(ns, reads)));
   } catch (e) {
-    const gone = e instanceof SysError && /^open |^setns /.test(e.call) && (e.errno === 2 || e.errno === 22);
-    if (!gone && onError === 'throw') throw e instanceof SysError ? sysReadError(ns, e) : e;
+    if (!nsGone(e) && onError === 'throw') throw e instanceof SysError ? sysReadError(ns, e) : e;
   }
   return true;
 }
+
+/** Entering the namespace failed as for one deleted meanwhile: no file (ENOENT), or a file that is no namespace (EINVAL). */
+const nsGone = (e: unknown) => e instanceof SysError && /^open |^setns /.test(e.call) && (e.errno === 2 || e.errno === 22);
 
 /** A call that failed opening a namespace's socket, named (EPERM/EACCES: E_PERM, exit 77, as `ip` would be). */
 function sysReadError(ns: string, e: SysError): TopoError {
@@ -177,13 +179,22 @@ const isGone = (stderr: string) => /No such file|Invalid argument|Cannot open/.t
 
 /**
  * Sysctl values straight from /proc/sys (no `sysctl` command): the host's by topo itself, another namespace's by
- * one `grep` in it (/proc/sys/net shows the network namespace of the process reading it). A key the kernel doesn't
- * have (no such file) is left out; any other failure to read is an error naming the file or the command.
+ * one `grep` in it (/proc/sys/net shows the network namespace of the process reading it) or, with the netlink
+ * engine, by topo itself with its thread in that namespace for the reads. A key the kernel doesn't have (no such
+ * file) is left out; any other failure to read is an error naming the file or the command.
  */
-async function readSysctls(run: Runner, ns: string, keys: string[], procSys = (path: string) => readFileSync(path, 'utf8')):
-Promise<Record<string, string>> {
+async function readSysctls(run: Runner, ns: string, keys: string[], procSys = (path: string) => readFileSync(path, 'utf8'),
+  nl?: NetlinkSession): Promise<Record<string, string>> {
   if (!keys.length) return {};
   if (ns === HOST) return readHostSysctls(keys, procSys);
+  if (nl) {
+    try {
+      return nl.inside(ns, () => readHostSysctls(keys, (path) => readFileSync(path, 'utf8')));
+    } catch (e) {
+      if (nsGone(e)) return {}; // deleted meanwhile
+      throw e instanceof SysError ? sysReadError(ns, e) : e;
+    }
+  }
   const argv = sysctlReadArgv(ns, keys);
   const r = await run(argv);
   if (/^Cannot open network namespace/.test(r.stderr)) return {}; // deleted meanwhile
@@ -212,6 +223,7 @@ export function parseSysctlRead(keys: string[], r: RunResult): Record<string, st
   return out;
 }
 
+/** The keys' values read by `procSys` (in the namespace the thread is in). */
 function readHostSysctls(keys: string[], procSys: (path: string) => string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const key of keys) {

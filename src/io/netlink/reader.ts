@@ -9,7 +9,7 @@ import { HOST } from '../../model.js';
 import type { Libc } from './ffi.js';
 import { dumpAddrs, dumpLinks, linkDocs, linkNames, type Doc, type RawLink } from './links.js';
 import { neighDocs, nsidList, nsidOfFd, routeDocs, ruleDocs } from './routes.js';
-import { NETNS_DIR, NetlinkError, type NetlinkSocket, openSocket, type OpenHooks } from './socket.js';
+import { inNamespace, NETNS_DIR, NetlinkError, type NetlinkSocket, openSocket, type OpenHooks } from './socket.js';
 import { TopoError } from '../../errors.js';
 
 /** The show lines read over netlink, by read name (a kind's read under another name goes through `ip`). */
@@ -92,6 +92,11 @@ export class NetlinkSession {
       }
     }
     return this.netnsFds;
+  }
+
+  /** f() run inside namespace `ns` (see socket.ts inNamespace): e.g. reading its /proc/sys/net, which shows the reader's namespace. */
+  inside<T>(ns: string, f: () => T): T {
+    return inNamespace(this.libc, ns, f);
   }
 
   close(): void {

@@ -41,12 +41,12 @@ function homeFd(libc: Libc): number {
 const sysError = (libc: Libc, call: string) => { const e = libc.errno(); return new SysError(call, e, libc.strerror(e)); };
 
 /**
- * A netlink socket in namespace `ns` (a name in /run/netns; undefined: topo's own namespace). Throws SysError
- * (open: ENOENT when the namespace is gone). The thread is back in its own namespace when this returns or throws;
- * if it can't get back, the process exits at once rather than go on in another namespace.
+ * f() run with the thread in namespace `ns` (a name in /run/netns), synchronously: f must not await. Throws SysError
+ * (open: ENOENT when the namespace is gone; setns: EINVAL when the file is no namespace). The thread is back in its
+ * own namespace when this returns or throws; if it can't get back, the process exits at once rather than go on in
+ * another namespace.
  */
-export function openSocket(libc: Libc, ns: string | undefined, hooks: OpenHooks = {}): NetlinkSocket {
-  if (ns === undefined) return new NetlinkSocket(libc, makeSocket(libc));
+export function inNamespace<T>(libc: Libc, ns: string, f: () => T): T {
   const back = homeFd(libc);
   const path = `${NETNS_DIR}/${ns}`;
   const nsFd = libc.open(path, O_RDONLY | O_CLOEXEC);
@@ -54,17 +54,22 @@ export function openSocket(libc: Libc, ns: string | undefined, hooks: OpenHooks 
   try {
     if (libc.setns(nsFd, CLONE_NEWNET) !== 0) throw sysError(libc, `setns ${path}`);
     try {
-      hooks.inside?.();
-      return new NetlinkSocket(libc, makeSocket(libc));
+      return f();
     } finally {
       if (libc.setns(back, CLONE_NEWNET) !== 0) {
-        process.stderr.write(`topo: could not return to its own network namespace after opening ${path}: ${libc.strerror(libc.errno())}\n`);
+        process.stderr.write(`topo: could not return to its own network namespace after entering ${path}: ${libc.strerror(libc.errno())}\n`);
         process.exit(70);
       }
     }
   } finally {
     libc.close(nsFd);
   }
+}
+
+/** A netlink socket in namespace `ns` (undefined: topo's own namespace), made by inNamespace. */
+export function openSocket(libc: Libc, ns: string | undefined, hooks: OpenHooks = {}): NetlinkSocket {
+  if (ns === undefined) return new NetlinkSocket(libc, makeSocket(libc));
+  return new NetlinkSocket(libc, inNamespace(libc, ns, () => { hooks.inside?.(); return makeSocket(libc); }));
 }
 
 function makeSocket(libc: Libc): number {
