@@ -21,7 +21,7 @@ import { readFileTool } from './file-tool.js';
 import { engine } from './netlink/engine.js';
 import { canRead, NetlinkSession } from './netlink/reader.js';
 import { SysError } from './netlink/socket.js';
-import type { RunResult, Runner } from './runner.js';
+import { type RunResult, type Runner, runProcess } from './runner.js';
 
 export interface ReadRequest {
   /** Namespaces to read (besides the host, always read); those that don't exist are skipped. */
@@ -60,14 +60,18 @@ export async function listNetns(run: Runner): Promise<string[]> {
   return netnsNames(r.stdout, ['ip', '-json', 'netns', 'list']);
 }
 
-/** A netlink session for one read of the kernel (closed by the caller), or undefined with the `ip` engine. */
-function session(): NetlinkSession | undefined {
+/**
+ * A netlink session for one read of the kernel (closed by the caller), or undefined: with the `ip` engine, or when
+ * `run` is not the process runner (a runner that plays a kernel, in tests: its reads are the ones it answers).
+ */
+function session(run: Runner): NetlinkSession | undefined {
+  if (run !== runProcess) return undefined;
   const e = engine();
   return e.name === 'netlink' ? new NetlinkSession(e.libc) : undefined;
 }
 
 export async function readLive(run: Runner, req: ReadRequest): Promise<LiveSnapshot> {
-  const nl = session();
+  const nl = session(run);
   try { return await readLiveWith(run, req, nl); } finally { nl?.close(); }
 }
 
@@ -117,7 +121,7 @@ const LO: IpRead = { name: LINKS.name, line: 'link show dev lo' };
  */
 export async function readLoAliases(run: Runner, namespaces: string[]): Promise<Map<string, string | undefined>> {
   const out = new Map<string, string | undefined>();
-  const nl = session();
+  const nl = session(run);
   try {
     for (const [ns, read] of await readIp(run, namespaces, () => [LO], 'skip', nl)) out.set(ns, read.links.find((l) => l.ifname === 'lo')?.ifalias);
   } finally { nl?.close(); }

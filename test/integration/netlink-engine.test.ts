@@ -1,7 +1,7 @@
 // Both engines read the same kernel the same way, through the CLI: labs applied with one engine are a no-op plan
 // with the other (and with itself), in a sandbox; and topo copied where koffi is not installed applies, plans and
 // destroys a lab through `ip` processes (the fallback), saying so in --version.
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, copyFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -23,6 +23,24 @@ describe.each(ENGINES)('applied with %s, planned with %s', (applyWith, planWith)
       expect(plan.exitCode, `${engine}: ${plan.stdout}${plan.stderr}`).toBe(0);
     }
   });
+});
+
+it('a no-op plan of a lab of 12 namespaces starts one process with the netlink engine (the listing), one per namespace or group with ip', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'topo-nlcount-'));
+  try {
+    const { starYaml } = await import('../../bench/star.js');
+    const lab = join(dir, 'star.yaml');
+    writeFileSync(lab, starYaml(12));
+    expect((await sb.topo(['apply', lab])).exitCode).toBe(0);
+    const started = async (engine: string) => {
+      const trace = join(dir, `trace-${engine}`);
+      const plan = await sb.topo(['plan', lab, '--detailed-exitcode'], { TOPO_ENGINE: engine, TOPO_TRACE_FILE: trace });
+      expect(plan.exitCode, plan.stderr).toBe(0);
+      return readFileSync(trace, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as string[]);
+    };
+    expect(await started('netlink')).toEqual([['ip', '-json', 'netns', 'list']]);
+    expect((await started('ip')).length).toBeGreaterThan(2);
+  } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 
 describe('without koffi', () => {
