@@ -17,7 +17,11 @@ export class NetlinkError extends Error {
   constructor(readonly errno: number, readonly text: string, readonly kernelMsg?: string) { super(kernelMsg ? `${text} (${kernelMsg})` : text); }
 }
 
-const RECV_SIZE = 1 << 16;
+/**
+ * The one receive buffer of every socket (64 KiB, more than a dump datagram holds): reads are synchronous and each
+ * datagram is copied out before the next recv, so sockets share it instead of allocating one each.
+ */
+const RECV = Buffer.alloc(1 << 16);
 /** Where `ip netns add` puts the namespaces' handles. */
 export const NETNS_DIR = '/run/netns';
 
@@ -85,7 +89,6 @@ function makeSocket(libc: Libc): number {
 
 export class NetlinkSocket {
   private seq = 0;
-  private buf = Buffer.alloc(RECV_SIZE);
   constructor(private libc: Libc, readonly fd: number) {}
 
   /**
@@ -141,8 +144,8 @@ export class NetlinkSocket {
 
   private receive(): NlMsg[] {
     for (;;) {
-      const n = Number(this.libc.recv(this.fd, this.buf, this.buf.length, 0));
-      if (n >= 0) return parseMessages(Buffer.from(this.buf.subarray(0, n))); // a copy: the buffer is read into again
+      const n = Number(this.libc.recv(this.fd, RECV, RECV.length, 0));
+      if (n >= 0) return parseMessages(Buffer.from(RECV.subarray(0, n))); // a copy: the buffer is read into again
       if (this.libc.errno() !== 4) throw sysError(this.libc, 'recv(netlink)'); // 4: EINTR, again
     }
   }
