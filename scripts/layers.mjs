@@ -4,6 +4,7 @@
 //   over ssh) < cli
 // and, besides the order, render never imports io (rendering takes data, it doesn't run anything), and io never
 // imports kinds (it runs and reads what it is given; what a kind needs read reaches it as data or a callback).
+// A folder inside a layer is that layer (io/netlink, the in-process netlink engine, is io).
 // `node scripts/layers.mjs` prints every import that breaks this; test/unit/layers.test.ts runs the same check.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';

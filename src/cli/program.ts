@@ -1,7 +1,7 @@
 // The command line: every command with its arguments, options and help text. An action loads the module that
 // implements it (commands.ts, extra-commands.ts) only when it runs, so `topo --help` loads commander alone.
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
-import { VERSION } from './version.js';
+import { VERSION_TEXT } from './version.js';
 
 /** What the running command asked for that matters after it fails: errors as one JSON document. */
 export const invocation = { json: false };
@@ -37,7 +37,7 @@ function seconds(v: string): number {
 
 export const program = new Command('topo')
   .description('Declarative Linux network topologies: namespaces, links, addresses, routes, firewall and NAT, shaping, files and processes')
-  .version(VERSION, '--version', 'print topo\'s version')
+  .version(VERSION_TEXT, '--version', 'print topo\'s version and the engine that reads the kernel')
   .exitOverride()
   .showHelpAfterError();
 

@@ -3,19 +3,25 @@
 // as its own process for a few namespaces and through grouped `netns exec` lines for many (see io/ns-group.ts);
 // sysctls from /proc/sys (see readSysctls); the kinds' tool reads (ToolRead). Other namespaces' nsids are read only
 // where the caller says they are needed (where a kind needs them to recognise its objects: ReadRequest.nsidsNeeded).
+// With the netlink engine (io/netlink/engine.ts) the same documents come from netlink dumps made in-process, one
+// socket per namespace (io/netlink/reader.ts); a namespace whose read asks for a line it doesn't decode is read by
+// `ip` as above.
 import { readFileSync } from 'node:fs';
 import type { IpRead, LiveSnapshot, ToolRead } from '../core/live.js';
 import { HOST } from '../model.js';
 import { TopoError } from '../errors.js';
 import { argvOf, sysctlPath } from '../core/commands.js';
 import { netnsNames, type ShapedRead } from './live-shape.js';
-import { LINKS, LINKS_ONLY, NSIDS, nsReads, readOf, showLines } from './ip-reads.js';
+import { LINKS, LINKS_ONLY, NSIDS, nsReads, readOf, shapeRead, showLines } from './ip-reads.js';
 import { GROUP_FROM, nsBatchArgv, runNsJobs } from './ns-group.js';
 import { netnsIdentity } from './netns-identity.js';
 import { PARALLEL, pool } from './pool.js';
 import { readProcTool } from './process-tool.js';
 import { readFileTool } from './file-tool.js';
-import type { RunResult, Runner } from './runner.js';
+import { engine } from './netlink/engine.js';
+import { canRead, NetlinkSession } from './netlink/reader.js';
+import { SysError } from './netlink/socket.js';
+import { type RunResult, type Runner, runProcess } from './runner.js';
 
 export interface ReadRequest {
   /** Namespaces to read (besides the host, always read); those that don't exist are skipped. */
@@ -54,37 +60,53 @@ export async function listNetns(run: Runner): Promise<string[]> {
   return netnsNames(r.stdout, ['ip', '-json', 'netns', 'list']);
 }
 
+/**
+ * A netlink session for one read of the kernel (closed by the caller), or undefined: with the `ip` engine, or when
+ * `run` is not the process runner (a runner that plays a kernel, in tests: its reads are the ones it answers).
+ */
+function session(run: Runner): NetlinkSession | undefined {
+  if (run !== runProcess) return undefined;
+  const e = engine();
+  return e.name === 'netlink' ? new NetlinkSession(e.libc) : undefined;
+}
+
 export async function readLive(run: Runner, req: ReadRequest): Promise<LiveSnapshot> {
+  const nl = session(run);
+  try { return await readLiveWith(run, req, nl); } finally { nl?.close(); }
+}
+
+async function readLiveWith(run: Runner, req: ReadRequest, nl: NetlinkSession | undefined): Promise<LiveSnapshot> {
   const netns = req.netns ?? await listNetns(run);
   const exists = new Set(netns);
   const shallow = new Set(req.shallow?.filter((n) => n !== HOST && exists.has(n)));
   const others = [...new Set(req.namespaces.filter((n) => n !== HOST && exists.has(n) && !shallow.has(n)))];
   const known = others.filter((n) => req.known?.has(n));
   const kinds = req.ipReads ?? [];
-  const [host, rest, thin] = await Promise.all([req.known?.get(HOST) ?? readHost(run, kinds),
-    readIp(run, others.filter((n) => !req.known?.has(n)), (ns) => nsReads(ns, kinds)), readIp(run, [...shallow], () => [LINKS_ONLY])]);
+  const [host, rest, thin] = await Promise.all([req.known?.get(HOST) ?? readHost(run, kinds, nl),
+    readIp(run, others.filter((n) => !req.known?.has(n)), (ns) => nsReads(ns, kinds), 'throw', nl), readIp(run, [...shallow], () => [LINKS_ONLY], 'throw', nl)]);
   const snap: LiveSnapshot = { netns, ns: {} };
   for (const [ns, read] of thin) snap.ns[ns] = { name: ns, links: read.links, routes: [], sysctls: {}, nsids: {}, shallow: true };
   snap.ns[HOST] = { name: HOST, ...host, sysctls: {} };
   for (const n of known) snap.ns[n] = { name: n, ...req.known!.get(n)!, sysctls: {} };
   for (const [ns, read] of rest) snap.ns[ns] = { name: ns, ...read, sysctls: {} };
   const unresolved = (req.nsidsNeeded?.(snap) ?? Object.keys(snap.ns)).filter((n) => snap.ns[n] && !snap.ns[n].nsids);
-  for (const [ns, read] of await readIp(run, unresolved, () => [NSIDS])) snap.ns[ns].nsids = read.nsids;
+  for (const [ns, read] of await readIp(run, unresolved, () => [NSIDS], 'throw', nl)) snap.ns[ns].nsids = read.nsids;
   for (const ns of unresolved) snap.ns[ns].nsids ??= {};
   // Which namespace each name stands for now (the lab's ownership is proven by it, see kinds/common.ts).
   const identity = req.identity ?? netnsIdentity;
   await Promise.all(Object.values(snap.ns).filter((n) => n.name !== HOST).map(async (n) => { n.identity = await identity(n.name); }));
   await pool(Object.keys(snap.ns).filter((ns) => !shallow.has(ns)), PARALLEL, async (ns) => {
     const live = snap.ns[ns];
-    live.sysctls = await readSysctls(run, ns, req.sysctls[ns] ?? [], req.procSys);
+    live.sysctls = await readSysctls(run, ns, req.sysctls[ns] ?? [], req.procSys, nl);
     for (const r of req.toolReads?.filter((x) => x.ns === ns) ?? []) (live.reads ??= {})[r.name] = await runToolRead(run, r, req.inProcess);
   });
   return snap;
 }
 
-async function readHost(run: Runner, kinds: IpRead[]): Promise<ShapedRead> {
+async function readHost(run: Runner, kinds: IpRead[], nl?: NetlinkSession): Promise<ShapedRead> {
   const argv = nsBatchArgv(HOST);
   const reads = nsReads(HOST, kinds);
+  if (nl && canRead(reads)) return shapeRead(reads, nl.read(HOST, reads));
   const r = await run(argv, { input: `${showLines(reads).join('\n')}\n` });
   if (r.exitCode !== 0) throw kernelReadError(argv, r.stderr);
   return readOf(reads, r.stdout, argv);
@@ -99,7 +121,10 @@ const LO: IpRead = { name: LINKS.name, line: 'link show dev lo' };
  */
 export async function readLoAliases(run: Runner, namespaces: string[]): Promise<Map<string, string | undefined>> {
   const out = new Map<string, string | undefined>();
-  for (const [ns, read] of await readIp(run, namespaces, () => [LO], 'skip')) out.set(ns, read.links.find((l) => l.ifname === 'lo')?.ifalias);
+  const nl = session(run);
+  try {
+    for (const [ns, read] of await readIp(run, namespaces, () => [LO], 'skip', nl)) out.set(ns, read.links.find((l) => l.ifname === 'lo')?.ifalias);
+  } finally { nl?.close(); }
   return out;
 }
 
@@ -107,9 +132,10 @@ export async function readLoAliases(run: Runner, namespaces: string[]): Promise<
  * The reads in each namespace, shaped; namespaces deleted meanwhile are left out, and so are those that fail with
  * `onError` 'skip' (else the failure is thrown, naming the command).
  */
-async function readIp(run: Runner, namespaces: string[], readsIn: (ns: string) => IpRead[], onError: 'throw' | 'skip' = 'throw'):
-Promise<Map<string, ShapedRead>> {
+async function readIp(run: Runner, namespaces: string[], readsIn: (ns: string) => IpRead[], onError: 'throw' | 'skip' = 'throw',
+  nl?: NetlinkSession): Promise<Map<string, ShapedRead>> {
   const out = new Map<string, ShapedRead>();
+  if (nl) namespaces = namespaces.filter((ns) => !readNetlink(nl, ns, readsIn(ns), onError, out));
   let alone = namespaces;
   if (namespaces.length >= GROUP_FROM) {
     const jobs = namespaces.map((ns) => { const lines = showLines(readsIn(ns)); return { ns, lines, shows: lines.length }; });
@@ -130,17 +156,49 @@ Promise<Map<string, ShapedRead>> {
   return out;
 }
 
+/**
+ * The namespace read over netlink into `out` (true), or left to `ip` (false: a line netlink doesn't decode). A
+ * namespace that is gone (its file deleted, or no longer a namespace) is left out, as `ip` leaves it out.
+ */
+function readNetlink(nl: NetlinkSession, ns: string, reads: IpRead[], onError: 'throw' | 'skip', out: Map<string, ShapedRead>): boolean {
+  if (!canRead(reads)) return false;
+  try {
+    out.set(ns, shapeRead(reads, nl.read(ns, reads)));
+  } catch (e) {
+    if (!nsGone(e) && onError === 'throw') throw e instanceof SysError ? sysReadError(ns, e) : e;
+  }
+  return true;
+}
+
+/** Entering the namespace failed as for one deleted meanwhile: no file (ENOENT), or a file that is no namespace (EINVAL). */
+const nsGone = (e: unknown) => e instanceof SysError && /^open |^setns /.test(e.call) && (e.errno === 2 || e.errno === 22);
+
+/** A call that failed opening a namespace's socket, named (EPERM/EACCES: E_PERM, exit 77, as `ip` would be). */
+function sysReadError(ns: string, e: SysError): TopoError {
+  const perm = e.errno === 1 || e.errno === 13;
+  return new TopoError(perm ? 'E_PERM' : 'E_READ', `reading the kernel failed: namespace ${ns}: ${e.message}`, perm ? 77 : 1);
+}
+
 const isGone = (stderr: string) => /No such file|Invalid argument|Cannot open/.test(stderr);
 
 /**
  * Sysctl values straight from /proc/sys (no `sysctl` command): the host's by topo itself, another namespace's by
- * one `grep` in it (/proc/sys/net shows the network namespace of the process reading it). A key the kernel doesn't
- * have (no such file) is left out; any other failure to read is an error naming the file or the command.
+ * one `grep` in it (/proc/sys/net shows the network namespace of the process reading it) or, with the netlink
+ * engine, by topo itself with its thread in that namespace for the reads. A key the kernel doesn't have (no such
+ * file) is left out; any other failure to read is an error naming the file or the command.
  */
-async function readSysctls(run: Runner, ns: string, keys: string[], procSys = (path: string) => readFileSync(path, 'utf8')):
-Promise<Record<string, string>> {
+async function readSysctls(run: Runner, ns: string, keys: string[], procSys = (path: string) => readFileSync(path, 'utf8'),
+  nl?: NetlinkSession): Promise<Record<string, string>> {
   if (!keys.length) return {};
   if (ns === HOST) return readHostSysctls(keys, procSys);
+  if (nl) {
+    try {
+      return nl.inside(ns, () => readHostSysctls(keys, (path) => readFileSync(path, 'utf8')));
+    } catch (e) {
+      if (nsGone(e)) return {}; // deleted meanwhile
+      throw e instanceof SysError ? sysReadError(ns, e) : e;
+    }
+  }
   const argv = sysctlReadArgv(ns, keys);
   const r = await run(argv);
   if (/^Cannot open network namespace/.test(r.stderr)) return {}; // deleted meanwhile
@@ -169,6 +227,7 @@ export function parseSysctlRead(keys: string[], r: RunResult): Record<string, st
   return out;
 }
 
+/** The keys' values read by `procSys` (in the namespace the thread is in). */
 function readHostSysctls(keys: string[], procSys: (path: string) => string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const key of keys) {

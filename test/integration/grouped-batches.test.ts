@@ -52,7 +52,8 @@ describe('grouped namespace batches', () => {
       expect(routes).toMatchObject([{ dst: 'default', gateway: '10.0.0.1', protocol: '241' }]);
     }
     expect(await sb.ping(nsOf(1), addrOf(N))).toBe(true);
-    const again = await sb.topo(['apply', v4, '--json'], { TOPO_TRACE_FILE: join(dir, 'trace-noop') });
+    // Reads grouped too: the ip engine's (the netlink engine reads in-process, see netlink-engine.test.ts).
+    const again = await sb.topo(['apply', v4, '--json'], { TOPO_TRACE_FILE: join(dir, 'trace-noop'), TOPO_ENGINE: 'ip' });
     expect(JSON.parse(again.stdout).changed).toBe(false);
     expect(traced(join(dir, 'trace-noop')).filter((a) => a[0] === 'perl').length).toBeGreaterThan(0);
     const destroyed = await sb.topo(['destroy', v4]);

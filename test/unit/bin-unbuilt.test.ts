@@ -20,8 +20,8 @@ it('says how to build topo when dist/ is missing', () => {
   expect(r.stderr).toBe(`topo is not built: run \`npm run build\` in ${dir}/ (npm ci and npm install build it too)\n`);
 });
 
-it('--version prints package.json\'s version (the built CLI)', () => {
+it('--version prints package.json\'s version, then the engine (the built CLI)', () => {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
   expect(VERSION).toBe(pkg.version);
-  expect(execFileSync(process.execPath, [join(ROOT, 'bin', 'topo.js'), '--version'], { encoding: 'utf8' })).toBe(`${pkg.version}\n`);
+  expect(execFileSync(process.execPath, [join(ROOT, 'bin', 'topo.js'), '--version'], { encoding: 'utf8' })).toMatch(new RegExp(`^${pkg.version}\nengine: .*\n$`));
 });

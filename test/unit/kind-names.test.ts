@@ -21,6 +21,7 @@ const ALLOWED: Record<string, string> = {
   'validate/schema.ts: veth': 'the wording of schema errors by the file\'s paths ("veth #1")',
   'validate/schema.ts: address': 'the wording of schema errors by the file\'s paths ("address #3")',
   'io/live-shape.ts: address': 'the MAC address field of `ip -json` output',
+  'io/netlink/links.ts: bridge': 'the macvlan mode named bridge, as `ip -json` prints it (the netlink reader prints it so too)',
   'ops/import-topology.ts: veth': 'the kernel\'s link kind (`linkinfo.info_kind`) that import writes as a veth pair',
   'ops/import-topology.ts: bridge': 'the kernel\'s link kind (`linkinfo.info_kind`) that import writes as a bridge',
   'ops/import-topology.ts: macvlan': 'the kernel\'s link kind (`linkinfo.info_kind`) that import writes as a macvlan',

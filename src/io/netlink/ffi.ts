@@ -1,0 +1,62 @@
+// The few libc calls the netlink engine makes, through koffi (an FFI library with prebuilt binaries: no compiler
+// at install time). koffi is an optional dependency: where it can't load (another architecture, an install without
+// optional packages), loadLibc() says why and topo reads through `ip` processes instead (see engine.ts).
+import { createRequire } from 'node:module';
+
+/** The libc functions used: file descriptors, setns(2), netlink sockets, errno and its text. */
+export interface Libc {
+  open(path: string, flags: number): number;
+  close(fd: number): number;
+  setns(fd: number, nstype: number): number;
+  socket(domain: number, type: number, protocol: number): number;
+  setsockopt(fd: number, level: number, name: number, value: Buffer, len: number): number;
+  send(fd: number, buf: Buffer, len: number, flags: number): number;
+  recv(fd: number, buf: Buffer, len: number, flags: number): number;
+  /** errno of the last call that failed. */
+  errno(): number;
+  /** strerror(3): the text `ip` prints for an errno ("File exists"). */
+  strerror(errno: number): string;
+}
+
+export const O_RDONLY = 0;
+export const O_CLOEXEC = 0o2000000;
+export const CLONE_NEWNET = 0x40000000;
+export const AF_NETLINK = 16;
+export const SOCK_RAW = 3;
+export const SOCK_CLOEXEC = 0o2000000;
+export const NETLINK_ROUTE = 0;
+export const SOL_NETLINK = 270;
+export const NETLINK_EXT_ACK = 11;
+export const NETLINK_GET_STRICT_CHK = 12;
+
+/** What topo uses of koffi's API (its own types are not imported: the package may be absent). */
+interface Koffi {
+  load(path: string): { func(decl: string): (...args: unknown[]) => unknown };
+  errno(): number;
+}
+
+let cached: Libc | string | undefined;
+
+/** libc through koffi, loaded once; or why it can't be (the text says what failed). */
+export function loadLibc(): Libc | string {
+  if (cached !== undefined) return cached;
+  try {
+    const koffi = createRequire(import.meta.url)('koffi') as Koffi;
+    const lib = koffi.load('libc.so.6');
+    const strerror = lib.func('const char *strerror(int)');
+    cached = {
+      open: lib.func('int open(const char *, int)'),
+      close: lib.func('int close(int)'),
+      setns: lib.func('int setns(int, int)'),
+      socket: lib.func('int socket(int, int, int)'),
+      setsockopt: lib.func('int setsockopt(int, int, int, void *, uint32_t)'),
+      send: lib.func('intptr_t send(int, void *, size_t, int)'),
+      recv: lib.func('intptr_t recv(int, void *, size_t, int)'),
+      errno: () => koffi.errno(),
+      strerror: (e: number) => String(strerror(e)),
+    } as Libc;
+  } catch (e) {
+    cached = `koffi could not be loaded (${(e as Error).message.split('\n')[0]})`;
+  }
+  return cached;
+}

@@ -1,0 +1,108 @@
+// A namespace's read over netlink, in-process: the documents `ip -json -d -batch` would print for the show lines
+// topo reads (SUPPORTED), so the same parsing (io/ip-reads.ts shapeRead) makes the same ShapedRead of them. A read
+// asking for any other line is not taken here (canRead): the caller reads that namespace through `ip`.
+// One session per read of the kernel: a socket per namespace (opened on first use, see socket.ts) and the files of
+// /run/netns for nsid lookups, all closed by close().
+import { closeSync, openSync, readdirSync } from 'node:fs';
+import type { IpRead } from '../../core/live.js';
+import { HOST } from '../../model.js';
+import type { Libc } from './ffi.js';
+import { dumpAddrs, dumpLinks, linkDocs, linkNames, type Doc, type RawLink } from './links.js';
+import { neighDocs, nsidList, nsidOfFd, routeDocs, ruleDocs } from './routes.js';
+import { inNamespace, NETNS_DIR, NetlinkError, type NetlinkSocket, openSocket, type OpenHooks } from './socket.js';
+import { TopoError } from '../../errors.js';
+
+/** The show lines read over netlink, by read name (a kind's read under another name goes through `ip`). */
+const SUPPORTED: Readonly<Record<string, string>> = {
+  links: 'addr show', routes: 'route show table all', nsids: 'netns list-id', 'ls-nsids': 'netns list-id',
+  neighbour: 'neigh show nud permanent', 'rule:4': 'rule show',
+};
+const LINK_LINES = new Set(['link show', 'link show dev lo']);
+
+/** Can these reads be made over netlink (else through `ip`)? */
+export const canRead = (reads: IpRead[]): boolean =>
+  reads.every((r) => SUPPORTED[r.name] === r.line || (r.name === 'links' && LINK_LINES.has(r.line)));
+
+/** The `ip` command a line stands for in messages: what `ip` would have run. */
+export const ipEquivalent = (ns: string, line: string) => `ip ${ns === HOST ? '' : `-n ${ns} `}-json -d ${line}`;
+
+/** A dump that failed, named as the `ip` command of the same read, with the kernel's words (EPERM: E_PERM, exit 77). */
+function readError(ns: string, line: string, e: unknown): Error {
+  if (!(e instanceof NetlinkError)) return e as Error;
+  const perm = e.errno === 1 || e.errno === 13;
+  return new TopoError(perm ? 'E_PERM' : 'E_READ', `reading the kernel failed: ${ipEquivalent(ns, line)}: ${e.message}`, perm ? 77 : 1);
+}
+
+export class NetlinkSession {
+  private sockets = new Map<string, NetlinkSocket>();
+  private netnsFds: [string, number][] | undefined;
+  constructor(private libc: Libc, private hooks: OpenHooks = {}) {}
+
+  /** The namespace's socket; throws SysError (ENOENT: the namespace is gone). */
+  socket(ns: string): NetlinkSocket {
+    let s = this.sockets.get(ns);
+    if (!s) this.sockets.set(ns, s = openSocket(this.libc, ns === HOST ? undefined : ns, this.hooks));
+    return s;
+  }
+
+  /** The document of each of the reads' lines, by line, as `ip -json -d` prints it (see canRead). */
+  read(ns: string, reads: IpRead[]): Map<string, unknown> {
+    const sock = this.socket(ns);
+    const lines = new Set(reads.map((r) => r.line));
+    const out = new Map<string, unknown>();
+    let links: RawLink[];
+    try { links = dumpLinks(sock); } catch (e) { throw readError(ns, lines.has('addr show') ? 'addr show' : 'link show', e); }
+    const byIndex = new Map(links.map((l) => [l.index, l]));
+    const name = linkNames(links);
+    for (const line of lines) {
+      const doc = (): unknown => {
+        if (line === 'addr show') return linkDocs(links, dumpAddrs(sock));
+        if (line === 'link show') return linkDocs(links);
+        if (line === 'link show dev lo') return linkDocs(links, undefined, 'lo');
+        if (line === 'route show table all') return routeDocs(sock, name);
+        if (line === 'netns list-id') return this.nsidDocs(sock);
+        if (line === 'neigh show nud permanent') return neighDocs(sock, name, (i) => byIndex.get(i)?.type ?? 1);
+        if (line === 'rule show') return ruleDocs(sock);
+        throw new Error(`netlink read: no decoder for ${JSON.stringify(line)}`);
+      };
+      try { out.set(line, doc()); } catch (e) { throw readError(ns, line, e); }
+    }
+    return out;
+  }
+
+  /** `ip netns list-id`: each nsid, named by the file of /run/netns that is that namespace (the last one, as ip does). */
+  private nsidDocs(sock: NetlinkSocket): Doc[] {
+    const ids = nsidList(sock);
+    if (!ids.length) return [];
+    const names = new Map<number, string>();
+    for (const [n, fd] of this.netnsFiles()) {
+      const id = nsidOfFd(sock, fd);
+      if (id >= 0) names.set(id, n);
+    }
+    return ids.map((nsid) => (names.has(nsid) ? { nsid, name: names.get(nsid) } : { nsid }));
+  }
+
+  private netnsFiles(): [string, number][] {
+    if (!this.netnsFds) {
+      this.netnsFds = [];
+      let entries: string[] = [];
+      try { entries = readdirSync(NETNS_DIR); } catch { /* none */ }
+      for (const n of entries) {
+        try { this.netnsFds.push([n, openSync(`${NETNS_DIR}/${n}`, 'r')]); } catch { /* deleted meanwhile */ }
+      }
+    }
+    return this.netnsFds;
+  }
+
+  /** f() run inside namespace `ns` (see socket.ts inNamespace): e.g. reading its /proc/sys/net, which shows the reader's namespace. */
+  inside<T>(ns: string, f: () => T): T {
+    return inNamespace(this.libc, ns, f);
+  }
+
+  close(): void {
+    for (const s of this.sockets.values()) s.close();
+    for (const [, fd] of this.netnsFds ?? []) closeSync(fd);
+    this.sockets.clear();
+    this.netnsFds = undefined;
+  }
+}

@@ -1,0 +1,66 @@
+// Both engines read the same kernel the same way, through the CLI: labs applied with one engine are a no-op plan
+// with the other (and with itself), in a sandbox; and topo copied where koffi is not installed applies, plans and
+// destroys a lab through `ip` processes (the fallback), saying so in --version.
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ROOT, Sandbox, example } from '../helpers/sandbox.js';
+
+let sb: Sandbox;
+beforeEach(async () => { sb = await Sandbox.create(); });
+afterEach(async () => { await sb.close(); });
+
+const LABS = ['bridge-node.yaml', 'vxlan.yaml', 'neighbours.yaml', 'policy-routing.yaml', 'macvlan.yaml', 'bridge-options.yaml'];
+const ENGINES = [['netlink', 'ip'], ['ip', 'netlink']] as const;
+
+describe.each(ENGINES)('applied with %s, planned with %s', (applyWith, planWith) => {
+  it.each(LABS)('%s: no changes, with either engine', async (lab) => {
+    const applied = await sb.topo(['apply', example(lab)], { TOPO_ENGINE: applyWith });
+    expect(applied.exitCode, applied.stderr).toBe(0);
+    for (const engine of [planWith, applyWith]) {
+      const plan = await sb.topo(['plan', example(lab), '--detailed-exitcode'], { TOPO_ENGINE: engine });
+      expect(plan.exitCode, `${engine}: ${plan.stdout}${plan.stderr}`).toBe(0);
+    }
+  });
+});
+
+it('a no-op plan of a lab of 12 namespaces starts one process with the netlink engine (the listing), one per namespace or group with ip', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'topo-nlcount-'));
+  try {
+    const { starYaml } = await import('../../bench/star.js');
+    const lab = join(dir, 'star.yaml');
+    writeFileSync(lab, starYaml(12));
+    expect((await sb.topo(['apply', lab])).exitCode).toBe(0);
+    const started = async (engine: string) => {
+      const trace = join(dir, `trace-${engine}`);
+      const plan = await sb.topo(['plan', lab, '--detailed-exitcode'], { TOPO_ENGINE: engine, TOPO_TRACE_FILE: trace });
+      expect(plan.exitCode, plan.stderr).toBe(0);
+      return readFileSync(trace, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as string[]);
+    };
+    expect(await started('netlink')).toEqual([['ip', '-json', 'netns', 'list']]);
+    expect((await started('ip')).length).toBeGreaterThan(2);
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+describe('without koffi', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'topo-nokoffi-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('topo falls back to ip processes: apply, a no-op plan, destroy; --version says why', async () => {
+    for (const d of ['bin', 'dist', 'node_modules']) mkdirSync(join(dir, d));
+    for (const f of ['bin/topo.js', 'dist/topo.mjs', 'package.json']) copyFileSync(join(ROOT, f), join(dir, f));
+    for (const m of readdirSync(join(ROOT, 'node_modules'))) {
+      if (m !== 'koffi' && m !== '@koromix' && m !== '.bin') symlinkSync(join(ROOT, 'node_modules', m), join(dir, 'node_modules', m));
+    }
+    const topo = (args: string[]) => sb.run([process.execPath, join(dir, 'bin/topo.js'), ...args], { env: { TOPO_ENGINE: '' } });
+    const lab = example('two-nodes.yaml');
+    expect((await topo(['--version'])).stdout).toMatch(/^engine: ip \(koffi could not be loaded/m);
+    const applied = await topo(['apply', lab]);
+    expect(applied.exitCode, applied.stderr).toBe(0);
+    expect((await topo(['plan', lab, '--detailed-exitcode'])).exitCode).toBe(0);
+    expect((await sb.topo(['plan', lab, '--detailed-exitcode'], { TOPO_ENGINE: 'netlink' })).exitCode).toBe(0);
+    expect((await topo(['destroy', lab])).exitCode).toBe(0);
+    expect(await sb.netns()).toEqual([]);
+  });
+});

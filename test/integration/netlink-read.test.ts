@@ -1,0 +1,137 @@
+// The netlink engine reads what `ip -json -d` reads: in a sandbox, a kernel state with every link kind available here
+// (veth pairs across namespaces and inside one, a bridge with ports and STP, VXLAN over IPv4 and IPv6, macvlan, tun,
+// ifb), IPv4 and IPv6 addresses (a peer address, a deprecated and a tentative one), routes of the main and
+// other tables (named and numbered), via/dev/metric/protocol (all 256)/scope/pref, blackhole and unreachable ones,
+// static neighbours, policy rules, nsids (named, and one whose namespace lost its name but lives on) and names from /etc/iproute2 — then, in each namespace, the
+// netlink read and the `ip -json -d -batch` read of the same lines are parsed by topo's own parsing and compared.
+// linkinfo.info_data is compared on the keys the netlink decoder gives (those the kinds read, INFO_DATA).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, Sandbox } from '../helpers/sandbox.js';
+
+let sb: Sandbox;
+beforeAll(async () => { sb = await Sandbox.create(); });
+afterAll(async () => { await sb.close(); });
+
+const NS = ['n1', 'n2', 'n3', 'n4', 'n5', 'n6', 'n7', 'n8', 'n9', 'n10'];
+
+const SETUP = `
+set -e
+echo '100 labtable' > /etc/iproute2/rt_tables.d/lab.conf
+echo '7 labgroup' >> /etc/iproute2/group
+ip link add br0 type bridge stp_state 1 forward_delay 400 ageing_time 1000 mcast_snooping 0
+ip link set br0 up
+ip addr add 10.0.0.1/24 dev br0
+ip addr add fd00::1/64 dev br0
+i=0
+for n in ${NS.join(' ')}; do
+  i=$((i+1))
+  ip netns add $n
+  ip link add v$i type veth peer name e$i netns $n
+  ip link set v$i master br0 up
+  ip -n $n link set e$i up; ip -n $n link set lo up
+  ip -n $n addr add 10.0.0.$((10+i))/24 dev e$i
+  ip -n $n addr add fd00::$((10+i))/64 dev e$i nodad
+  ip -n $n route add default via 10.0.0.1 metric 5 proto 241
+  ip -n $n route add 10.9.0.0/16 dev e$i table 100 proto static scope link
+  ip -n $n route add blackhole 10.8.0.0/16
+  ip -n $n route add unreachable 10.7.0.0/16 table 200
+  ip -n $n -6 route add fd01::/64 via fd00::1 dev e$i metric 7 pref high
+  ip -n $n neigh add 10.0.0.99 lladdr 02:00:00:00:00:0$((i % 10)) dev e$i nud permanent protocol 241
+  ip -n $n neigh add fd00::99 lladdr 02:00:00:00:01:0$((i % 10)) dev e$i nud permanent
+  ip -n $n rule add priority 100 from 10.0.0.0/24 table 100 protocol 241
+  ip -n $n rule add priority 101 fwmark 0x10/0xff blackhole
+  ip -n $n rule add priority 102 iif e$i goto 32766
+  ip -n $n rule add priority 103 to 10.5.0.0/16 oif e$i table 200
+  ip -n $n link set e$i alias "lab:x" group 7
+done
+ip -n n1 link add mv0 link e1 type macvlan mode bridge
+ip -n n1 link add mv1 link e1 type macvlan mode private
+ip -n n1 link add vx0 type vxlan id 42 remote 10.0.0.12 local 10.0.0.11 dev e1 dstport 4789
+ip -n n1 link add vx6 type vxlan id 43 group ff05::1 dev e1 dstport 4790 nolearning
+ip -n n1 link add vx7 type vxlan id 44 local fd00::11 remote fd00::12 dstport 4791
+ip -n n1 tuntap add dev tun0 mode tun
+ip -n n1 tuntap add dev tap0 mode tap
+ip -n n1 link add ifb0 type ifb
+ip -n n1 link add vp type veth peer name vq
+ip -n n1 link set vq up mtu 1400
+ip -n n1 link add br1 type bridge
+ip -n n1 link set vp master br1
+ip -n n1 link set br1 up promisc on
+ip -n n2 link add ifb1 type ifb
+ip -n n2 link set ifb1 up
+for p in $(seq 0 255); do ip -n n2 route add 10.50.$p.0/24 dev e2 proto $p; done
+ip -n n3 route add 10.60.0.0/24 dev e3 table 253
+ip -n n3 route add 10.61.0.0/24 dev e3 table 1000
+ip -n n3 route add 10.62.0.1 dev e3
+ip -n n3 route add 10.63.0.0/24 dev e3 metric 0 scope host
+ip -n n3 route add prohibit 10.64.0.0/24
+ip -n n3 route add throw 10.65.0.0/24 table 100
+ip -n n3 -6 route add fd02::/64 dev e3 pref low
+ip -n n3 -6 route add blackhole fd03::/64
+ip -n n3 addr add 10.1.0.1 peer 10.1.0.2/32 dev e3
+ip -n n3 addr add fd04::1/64 dev e3 preferred_lft 0
+ip -n n3 link add d3 type veth peer name d3b
+ip -n n3 addr add fd05::1/64 dev d3
+ip -n n4 link set e4 down
+ip -n n5 link add x5 type veth peer name y5 netns n6
+ip -n n5 link set x5 up
+ip -n n6 link set y5 up
+ip netns add lonely
+ip -n n7 link add x7 type veth peer name y7 netns lonely
+touch /run/keep-lonely && mount --bind /run/netns/lonely /run/keep-lonely
+ip netns del lonely
+`;
+
+/** Run inside the sandbox: both reads of each namespace, shaped by topo's parsing, as JSON. */
+const READ_BOTH = `
+const { NetlinkSession } = await import('${ROOT}dist/src/io/netlink/reader.js');
+const { loadLibc } = await import('${ROOT}dist/src/io/netlink/ffi.js');
+const { nsReads, readOf, shapeRead, showLines } = await import('${ROOT}dist/src/io/ip-reads.js');
+const { execFileSync } = await import('node:child_process');
+const kinds = [{ name: 'neighbour', line: 'neigh show nud permanent' }, { name: 'rule:4', line: 'rule show' }];
+const session = new NetlinkSession(loadLibc());
+const out = {};
+for (const ns of process.argv.slice(1)) {
+  const reads = [...nsReads(ns, kinds), ...(ns === 'host' ? [] : [{ name: 'nsids', line: 'netns list-id' }])];
+  const argv = ['ip', ...(ns === 'host' ? [] : ['-n', ns]), '-json', '-d', '-batch', '-'];
+  const printed = execFileSync(argv[0], argv.slice(1), { input: showLines(reads).join('\\n') + '\\n' }).toString();
+  out[ns] = { netlink: shapeRead(reads, session.read(ns, reads)), ip: readOf(reads, printed, argv) };
+}
+session.close();
+console.log(JSON.stringify(out));
+`;
+
+type Read = { links: { ifname: string; linkinfo?: { info_kind?: string; info_data?: Record<string, unknown> } & Record<string, unknown> }[] } & Record<string, unknown>;
+
+/** ip's read with linkinfo cut to what the netlink decoder gives: info_kind, and info_data's keys of INFO_DATA. */
+function projected(r: Read, infoData: Record<string, string[]>): Read {
+  return { ...r, links: r.links.map((l) => {
+    if (!l.linkinfo) return l;
+    const kind = l.linkinfo.info_kind, keys = kind ? infoData[kind] : undefined;
+    const li: Record<string, unknown> = kind !== undefined ? { info_kind: kind } : {};
+    if (keys && l.linkinfo.info_data) li.info_data = Object.fromEntries(keys.filter((k) => k in l.linkinfo!.info_data!).map((k) => [k, l.linkinfo!.info_data![k]]));
+    return { ...l, linkinfo: li };
+  }) };
+}
+
+describe('netlink read = ip -json -d read', () => {
+  it('in every namespace of a state with every link kind, both families, many route and rule shapes', async () => {
+    const setup = await sb.sh(SETUP);
+    expect(setup.exitCode, setup.stderr).toBe(0);
+    const r = await sb.run([process.execPath, '--input-type=module', '-e', READ_BOTH, 'host', ...NS]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const { INFO_DATA } = await import('../../src/io/netlink/links.js');
+    const reads = JSON.parse(r.stdout) as Record<string, { netlink: Read; ip: Read }>;
+    for (const ns of ['host', ...NS]) {
+      const { netlink, ip } = reads[ns];
+      expect(netlink, ns).toEqual(projected(ip, INFO_DATA as Record<string, string[]>));
+    }
+    // The state was what it says: each shape is there to be compared.
+    const n1 = reads.n1.ip.links.map((l) => l.linkinfo?.info_kind).sort();
+    expect(n1).toEqual(expect.arrayContaining(['bridge', 'ifb', 'macvlan', 'tun', 'veth', 'vxlan']));
+    expect((reads.n2.ip.routes as unknown[]).length).toBeGreaterThan(256);
+    expect(reads.host.ip.nsids).toEqual(Object.fromEntries(NS.map((n, i) => [i, n])));
+    expect(Object.values(reads.n7.ip.nsids as object)).toEqual([]); // its peer's namespace has no name left
+    expect(reads.n7.ip.links.some((l) => (l as { link_netnsid?: number }).link_netnsid !== undefined && l.ifname === 'x7')).toBe(true);
+  });
+});
