@@ -62,7 +62,7 @@ export function preflightError(r: HostRun, mine: string): HostError | undefined 
   if (r.exitCode === SSH_FAILED) return unreachable(r);
   if (r.exitCode === NOT_FOUND) return noTopo(r);
   if (r.exitCode !== 0) return { code: 'E_HOST_NO_TOPO', message: `host ${r.host}: \`topo --version\` failed (exit ${r.exitCode}): ${oneLine(r.stderr) || oneLine(r.stdout)}`, command: commandText(r.argv), hint: INSTALL_HINT };
-  const theirs = r.stdout.trim();
+  const theirs = r.stdout.trim().split('\n')[0]!.trim(); // its first line (the engine line follows)
   if (!versionCompatible(mine, theirs)) {
     return { code: 'E_HOST_VERSION', message: `host ${r.host}: topo ${theirs || '(no version)'} there, ${mine} here: the versions must match (the same major version; in 0.x the same minor)`,
       command: commandText(r.argv), hint: `install topo ${mine} on ${r.host} (npm pack here, then npm i -g topo-netns-${mine}.tgz there)` };

@@ -72,6 +72,8 @@ ip -n n3 addr add 10.1.0.1 peer 10.1.0.2/32 dev e3
 ip -n n3 addr add fd04::1/64 dev e3 preferred_lft 0
 ip -n n3 link add d3 type veth peer name d3b
 ip -n n3 addr add fd05::1/64 dev d3
+ip -n n3 link set d3 addrgenmode none
+ip -n n3 link set d3b addrgenmode random
 ip -n n4 link set e4 down
 ip -n n5 link add x5 type veth peer name y5 netns n6
 ip -n n5 link set x5 up
@@ -88,7 +90,7 @@ const { NetlinkSession } = await import('${ROOT}dist/src/io/netlink/reader.js');
 const { loadLibc } = await import('${ROOT}dist/src/io/netlink/ffi.js');
 const { nsReads, readOf, shapeRead, showLines } = await import('${ROOT}dist/src/io/ip-reads.js');
 const { execFileSync } = await import('node:child_process');
-const kinds = [{ name: 'neighbour', line: 'neigh show nud permanent' }, { name: 'rule:4', line: 'rule show' }];
+const kinds = [{ name: 'neighbour', line: 'neigh show nud permanent' }, { name: 'rule:4', line: 'rule show' }, { name: 'link-detail', line: 'link show' }];
 const session = new NetlinkSession(loadLibc());
 const out = {};
 for (const ns of process.argv.slice(1)) {
@@ -101,6 +103,7 @@ session.close();
 console.log(JSON.stringify(out));
 `;
 
+type Detail = { ifname: string; inet6_addr_gen_mode?: string } & Record<string, unknown>;
 type Read = { links: { ifname: string; linkinfo?: { info_kind?: string; info_data?: Record<string, unknown> } & Record<string, unknown> }[] } & Record<string, unknown>;
 
 /** ip's read with linkinfo cut to what the netlink decoder gives: info_kind, and info_data's keys of INFO_DATA. */
@@ -122,10 +125,22 @@ describe('netlink read = ip -json -d read', () => {
     expect(r.exitCode, r.stderr).toBe(0);
     const { INFO_DATA } = await import('../../src/io/netlink/links.js');
     const reads = JSON.parse(r.stdout) as Record<string, { netlink: Read; ip: Read }>;
+    const n3modes = ((reads.n3.ip.ipDocs as Record<string, Detail[]>)['link-detail']).filter((d) => d.ifname.startsWith('d3')).map((d) => `${d.ifname} ${d.inet6_addr_gen_mode}`);
+    expect(n3modes.sort()).toEqual(['d3 none', 'd3b random']);
     for (const ns of ['host', ...NS]) {
       const { netlink, ip } = reads[ns];
+      // `link show` (kinds/addrgenmode.ts): every field netlink gives is ip's, inet6_addr_gen_mode always among them.
+      const docs = (r: Read) => { const d = (r.ipDocs as Record<string, unknown>)['link-detail'] as Detail[]; delete (r.ipDocs as Record<string, unknown>)['link-detail']; return d; };
+      const nl = docs(netlink), byName = new Map(docs(ip).map((d) => [d.ifname, d]));
+      expect(nl.map((d) => d.ifname).sort(), ns).toEqual([...byName.keys()].sort());
+      for (const d of nl) {
+        const i = byName.get(d.ifname)!;
+        expect(d.inet6_addr_gen_mode, `${ns} ${d.ifname}`).toBe(i.inet6_addr_gen_mode);
+        for (const [k, v] of Object.entries(d)) if (k !== 'linkinfo') expect(v, `${ns} ${d.ifname} ${k}`).toEqual(i[k]);
+      }
       expect(netlink, ns).toEqual(projected(ip, INFO_DATA as Record<string, string[]>));
     }
+
     // The state was what it says: each shape is there to be compared.
     const n1 = reads.n1.ip.links.map((l) => l.linkinfo?.info_kind).sort();
     expect(n1).toEqual(expect.arrayContaining(['bridge', 'ifb', 'macvlan', 'tun', 'veth', 'vxlan']));

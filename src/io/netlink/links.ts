@@ -5,7 +5,7 @@ import { cstr, parseAttrs, type NlMsg, RTM, s32, u32, u8, u32Attr } from './code
 import { groupName, inetNtop, isUp, linkFlags, llAddr, scopeName } from './names.js';
 import type { NetlinkSocket } from './socket.js';
 
-const IFLA = { ADDRESS: 1, IFNAME: 3, MTU: 4, LINK: 5, MASTER: 10, LINKINFO: 18, IFALIAS: 20, GROUP: 27, EXT_MASK: 29, LINK_NETNSID: 37 };
+const IFLA = { ADDRESS: 1, IFNAME: 3, MTU: 4, LINK: 5, MASTER: 10, LINKINFO: 18, IFALIAS: 20, AF_SPEC: 26, GROUP: 27, EXT_MASK: 29, LINK_NETNSID: 37 };
 const INFO = { KIND: 1, DATA: 2 };
 const RTEXT_FILTER_SKIP_STATS = 1 << 3;
 const IFA = { ADDRESS: 1, LOCAL: 2 };
@@ -83,9 +83,23 @@ export function linkDocs(links: RawLink[], addrs?: Map<number, Doc[]>, only?: st
     const info = a.get(IFLA.LINKINFO);
     if (info) d.linkinfo = linkInfo(parseAttrs(info), name);
     if (addrs) d.addr_info = addrs.get(l.index) ?? [];
+    else {
+      // `ip -d link show` (not `addr show`) prints the IPv6 link-local mode (kinds/addrgenmode.ts reads it).
+      const mode = addrGenMode(a.get(IFLA.AF_SPEC));
+      if (mode !== undefined) d.inet6_addr_gen_mode = mode;
+    }
     out.push(d);
   }
   return out;
+}
+
+/** IFLA_AF_SPEC -> AF_INET6 -> IFLA_INET6_ADDR_GEN_MODE, named as ip names it. */
+const ADDR_GEN_MODES: Record<number, string> = { 0: 'eui64', 1: 'none', 2: 'stable_secret', 3: 'random' };
+const AF_INET6 = 10, IFLA_INET6_ADDR_GEN_MODE = 8;
+function addrGenMode(spec: Buffer | undefined): string | undefined {
+  const inet6 = spec && parseAttrs(spec).get(AF_INET6);
+  const mode = inet6 && u8(parseAttrs(inet6).get(IFLA_INET6_ADDR_GEN_MODE));
+  return mode === undefined ? undefined : ADDR_GEN_MODES[mode] ?? String(mode);
 }
 
 function linkInfo(info: Map<number, Buffer>, name: (i: number) => string): Doc {
