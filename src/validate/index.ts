@@ -1,6 +1,6 @@
 // Loading and validation of a topology file: bytes → YAML → schema → semantic checks, every problem with line:col.
 // A valid file in plain YAML takes the fast path (js-yaml, no positions); anything else is parsed again to place problems.
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { InvalidTopology, type Problem, type SourcePos } from '../errors.js';
 import type { Topology } from '../model.js';
 import { canonicalTopology } from './canonical.js';
@@ -11,7 +11,7 @@ import { hostFindings } from './semantic-hosts.js';
 import { semanticFindings, type SemanticOptions } from './semantic.js';
 import { fastParse } from './yaml-fast.js';
 import { Locator, parseSource } from './yaml-source.js';
-import { readStdin, sourceName, STDIN } from './stdin.js';
+import { readCapped, readStdin, sourceName, STDIN } from './stdin.js';
 
 export { MAX_BYTES } from './decode.js';
 export interface ValidateOptions extends SemanticOptions {
@@ -104,25 +104,6 @@ async function readAndValidate(file: string, opts: ValidateOptions): Promise<Val
     return { problems: [{ code: code === 'ENOENT' ? 'file-not-found' : 'read-error', message }], warnings: [] };
   }
   return validateText(bytes, file, opts);
-}
-
-/** The file's bytes, read in chunks so that a pipe or a device can't make us read without end (undefined: over the cap). */
-async function readCapped(file: string): Promise<Buffer | undefined> {
-  const fh = await open(file, 'r');
-  try {
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for (;;) {
-      const buf = Buffer.alloc(64 * 1024);
-      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
-      if (bytesRead === 0) return Buffer.concat(chunks, total);
-      total += bytesRead;
-      if (total > MAX_BYTES) return undefined;
-      chunks.push(buf.subarray(0, bytesRead));
-    }
-  } finally {
-    await fh.close();
-  }
 }
 
 /** "lab.yaml:12:7: error: message" (or "warning: message") lines, plus "  hint: ...", sorted by position. */

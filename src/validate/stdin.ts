@@ -1,7 +1,8 @@
-// `-` as FILE: the topology read from standard input (how the fan-out hands a host its file over ssh, see
-// src/remote/). Standard input can be read once only: its bytes are kept for the process, so every part of a
-// command that reads "the file" (validation, destroy's view of the lab, the state record's copy) reads the same text.
-import { readFile } from 'node:fs/promises';
+// Reading a topology file's bytes, never more than MAX_BYTES (a FILE may be /dev/zero or a pipe), and `-` as FILE:
+// the topology read from standard input (how the fan-out hands a host its file over ssh, see src/remote/).
+// Standard input can be read once only: its bytes are kept for the process, so every part of a command that reads
+// "the file" (validation, destroy's view of the lab, the state record's copy) reads the same text.
+import { open } from 'node:fs/promises';
 import { MAX_BYTES } from './decode.js';
 
 /** The FILE argument that means standard input. */
@@ -37,8 +38,26 @@ export const stdinBytes = (): Buffer | undefined => bytes;
 
 /** A file's bytes, or standard input's for `-` (over the cap: a RangeError). */
 export async function readSource(file: string): Promise<Buffer> {
-  if (file !== STDIN) return readFile(file);
-  const b = await readStdin();
-  if (b === undefined) throw new RangeError(`standard input is larger than ${MAX_BYTES} bytes`);
+  const b = file === STDIN ? await readStdin() : await readCapped(file);
+  if (b === undefined) throw new RangeError(`${sourceName(file)} is larger than ${MAX_BYTES} bytes`);
   return b;
+}
+
+/** The file's bytes, read in chunks so that a pipe or a device can't make us read without end (undefined: over the cap). */
+export async function readCapped(file: string): Promise<Buffer | undefined> {
+  const fh = await open(file, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const buf = Buffer.alloc(64 * 1024);
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) return Buffer.concat(chunks, total);
+      total += bytesRead;
+      if (total > MAX_BYTES) return undefined;
+      chunks.push(buf.subarray(0, bytesRead));
+    }
+  } finally {
+    await fh.close();
+  }
 }
