@@ -33,6 +33,15 @@ ${[0, 1, 2, 3, 4, 5, 6, 7].flatMap((i) => [
 /** Folders of the lab files written (removed after each test). */
 const made: string[] = [];
 
+/** Whether namespace `ns` comes to exist in the sandbox (the batch creating it runs on its own, not held by the gate). */
+async function appears(sb: Sandbox, ns: string): Promise<boolean> {
+  for (let i = 0; i < 500; i++) {
+    if ((await sb.run(['test', '-e', `/run/netns/${ns}`])).exitCode === 0) return true;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return false;
+}
+
 /** Apply `lab`, deleting namespace `victim` by hand once the namespaces' batch has run alone; the apply's result. */
 async function applyWithout(sb: Sandbox, lab: string, victim: string): Promise<Awaited<Started['done']>> {
   const file = `${mkdtempSync('/tmp/topo-argfail-')}/${victim}.yaml`; // removed with its folder after the test
@@ -49,8 +58,9 @@ async function applyWithout(sb: Sandbox, lab: string, victim: string): Promise<A
       for (let cmds = await gate.next(topo.done); cmds; cmds = await gate.next(topo.done)) {
         if (!seen && cmds.some(isChange)) {
           seen = true;
-          // The namespaces' batch has started; once topo waits to start its next process, they exist.
-          alone = cmds.filter(isChange).length === 1 && await blockedAtGate(topo.pid);
+          // The namespaces' batch has started and topo waits to start its next process; that one may have been
+          // started beside the batch (the gate lets commands through one by one), so wait for the victim to exist.
+          alone = cmds.filter(isChange).length === 1 && await blockedAtGate(topo.pid) && await appears(sb, victim);
           if (alone) expectOk(await sb.run(['ip', 'netns', 'del', victim]));
         }
       }
