@@ -9,7 +9,6 @@ import { runsIn } from '../core/order.js';
 import type { IpRead } from '../core/live.js';
 import { InternalError, type CommandFailed, type StepFailure } from '../errors.js';
 import { PARALLEL, pool } from './pool.js';
-import type { Runner } from './runner.js';
 import type { ShapedRead } from './live-shape.js';
 import { nsReads } from './ip-reads.js';
 import { runGroupedSegments, groupableSegments } from './run-grouped.js';
@@ -17,6 +16,9 @@ import { runSegment, segments, type Item } from './run-step-cmds.js';
 import { injectedFailure, injectedUndoFailure, type FailAt } from './test-hooks.js';
 import { progressOptions, type Renderer } from './progress.js';
 import { eventEmitter, type ExecEvent } from './exec-events.js';
+import { runProcess, type Runner } from './runner.js';
+import { engine } from './netlink/engine.js';
+import { NetlinkWriter } from './netlink/writer.js';
 
 export type { Renderer, ExecEvent };
 
@@ -74,6 +76,7 @@ export async function executePlan(plan: Plan, opts: ExecOptions): Promise<ExecRe
   const res: ExecResult = { ok: true, ran, rolledBack: false, undone: [], rollbackErrors: [], readBack: new Map() };
   const release = holdSignals((sig) => { res.interrupted ??= sig; });
   const events = eventEmitter(opts.onEvent);
+  const nl = writer(opts.run);
   try {
     const stages = STAGES.map((s) => ({ s, items: itemsOf(plan, s) })).filter((x) => x.items.length);
     const tasks = new Listr(stages.map(({ s, items }) => ({
@@ -85,13 +88,14 @@ export async function executePlan(plan: Plan, opts: ExecOptions): Promise<ExecRe
         if (res.error || res.interrupted) return;
         // A namespace configures in config or in bridges, never both: its last stage unless namespaces are deleted after it.
         const last = (s === 'config' || s === 'bridges') && !stages.some((x) => x.s === 'cleanup');
-        const readBack = last ? opts.readBack?.ipReads : undefined;
+        // The netlink engine reads the namespaces in-process for verification: no show lines after its requests.
+        const readBack = last && !nl ? opts.readBack?.ipReads : undefined;
         // Anything thrown is a bug (a command's failure is a result, in res.error): it still stops the apply and
         // rolls back, and is reported as a bug, not as a command.
         const from = ran.length;
         const failed = (e: unknown) => { res.error ??= new InternalError(`the "${STAGE_TITLE[s]}" stage`, e); };
         events.stageStart(s, STAGE_TITLE[s], items);
-        await runStage(items, opts.run, res, opts.failAt ?? injectedFailure, readBack, events).catch(failed);
+        await runStage(items, opts.run, res, opts.failAt ?? injectedFailure, readBack, events, nl).catch(failed);
         await opts.afterStage?.(s, ran.slice(from)).catch(failed);
         events.stageEnd(s, res.error);
         if (res.error) throw res.error;
@@ -109,15 +113,23 @@ export async function executePlan(plan: Plan, opts: ExecOptions): Promise<ExecRe
       // and the next apply or destroy converges from there).
       if (opts.rollback) {
         events.emit({ type: 'rollback', commands: ran.length });
-        Object.assign(res, await rollback(ran, opts.run));
+        Object.assign(res, await rollback(ran, opts.run, nl));
         res.rolledBack = true;
         events.emit({ type: 'rollback-done', undone: res.undone.length, errors: res.rollbackErrors });
       }
     }
   } finally {
+    nl?.close();
     release();
   }
   return res;
+}
+
+/** The netlink engine's writer for this plan: with the netlink engine and the real kernel's runner (not a test's). */
+function writer(run: Runner): NetlinkWriter | undefined {
+  if (run !== runProcess) return undefined;
+  const e = engine();
+  return e.name === 'netlink' ? new NetlinkWriter(e.libc) : undefined;
 }
 
 /** The signals that stop an apply or destroy after the running step (SIGHUP: the terminal or ssh session closed). */
@@ -139,14 +151,15 @@ export function holdSignals(onSignal: (sig: StopSignal) => void): () => void {
 
 /** `readBack`: the kinds' `ip` reads, when each namespace's last batch prints its read (see ExecOptions.readBack). */
 async function runStage(items: Item[], run: Runner, res: ExecResult, failAt: FailAt, readBack: IpRead[] | undefined,
-  events: ReturnType<typeof eventEmitter>): Promise<void> {
+  events: ReturnType<typeof eventEmitter>, nl: NetlinkWriter | undefined): Promise<void> {
   const byNs = new Map<string, Item[]>();
   for (const it of items) {
     if (!byNs.has(it.cmd.ns)) byNs.set(it.cmd.ns, []);
     byNs.get(it.cmd.ns)!.push(it);
   }
-  // Many namespaces with one batch each: grouped, few spawns (io/run-grouped.ts); the others one by one.
-  const grouped = groupableSegments(byNs, failAt);
+  // Many namespaces with one batch each: grouped, few spawns (io/run-grouped.ts); the others one by one. With the
+  // netlink engine none are grouped: their `ip` commands run in-process.
+  const grouped = nl ? [] : groupableSegments(byNs, failAt);
   const stop = () => Boolean(res.error || res.interrupted);
   events.launched(grouped.flat());
   await Promise.all([
@@ -162,7 +175,7 @@ async function runStage(items: Item[], run: Runner, res: ExecResult, failAt: Fai
         if (stop()) return;
         const ns = seg[0].cmd.ns;
         events.launched(seg);
-        const r = await runSegment(run, seg, failAt, readBack && i === segs.length - 1 ? nsReads(ns, readBack) : []);
+        const r = await runSegment(run, seg, failAt, readBack && i === segs.length - 1 ? nsReads(ns, readBack) : [], nl);
         res.ran.push(...r.done);
         events.done(r.done, r.failed);
         if (r.failed) res.error ??= r.failed.error;
@@ -188,7 +201,7 @@ export function rollbackCommands(ran: Item[]): Item[] {
   return out;
 }
 
-async function rollback(ran: Item[], run: Runner): Promise<{ undone: Item[]; rollbackErrors: CommandFailed[] }> {
+async function rollback(ran: Item[], run: Runner, nl: NetlinkWriter | undefined): Promise<{ undone: Item[]; rollbackErrors: CommandFailed[] }> {
   const errors: CommandFailed[] = [];
   const undone: Item[] = [];
   // Sequential, in reverse order, batching consecutive commands of one namespace.
@@ -203,7 +216,7 @@ async function rollback(ran: Item[], run: Runner): Promise<{ undone: Item[]; rol
     let rest = g;
     while (rest.length) {
       const seg = segments(rest)[0];
-      const r = await runSegment(run, seg, injectedUndoFailure);
+      const r = await runSegment(run, seg, injectedUndoFailure, [], nl);
       undone.push(...r.done);
       if (r.failed) {
         errors.push(r.failed.error);

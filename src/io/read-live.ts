@@ -6,7 +6,7 @@
 // With the netlink engine (io/netlink/engine.ts) the same documents come from netlink dumps made in-process, one
 // socket per namespace (io/netlink/reader.ts); a namespace whose read asks for a line it doesn't decode is read by
 // `ip` as above.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { IpRead, LiveSnapshot, ToolRead } from '../core/live.js';
 import { HOST } from '../model.js';
 import { TopoError } from '../errors.js';
@@ -20,7 +20,7 @@ import { readProcTool } from './process-tool.js';
 import { readFileTool } from './file-tool.js';
 import { engine } from './netlink/engine.js';
 import { canRead, NetlinkSession } from './netlink/reader.js';
-import { SysError } from './netlink/socket.js';
+import { NETNS_DIR, SysError } from './netlink/socket.js';
 import { type RunResult, type Runner, runProcess } from './runner.js';
 
 export interface ReadRequest {
@@ -54,7 +54,19 @@ export interface ReadRequest {
   inProcess?: (r: ToolRead) => unknown;
 }
 
+/**
+ * The names in /run/netns, as `ip netns list` prints them (in directory order). With the netlink engine topo reads
+ * the directory itself: it is all that `ip netns list` reads for the names.
+ */
 export async function listNetns(run: Runner): Promise<string[]> {
+  if (run === runProcess && engine().name === 'netlink') {
+    try {
+      return readdirSync(NETNS_DIR);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw kernelReadError(['ip', '-json', 'netns', 'list'], `${NETNS_DIR}: ${(e as Error).message}`);
+    }
+  }
   const r = await run(['ip', '-json', 'netns', 'list']);
   if (r.exitCode !== 0) throw kernelReadError(['ip', '-json', 'netns', 'list'], r.stderr);
   return netnsNames(r.stdout, ['ip', '-json', 'netns', 'list']);

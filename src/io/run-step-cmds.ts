@@ -3,7 +3,7 @@
 // A failing batch line is mapped back to its command, so errors name the step, the exact argv and the kernel's words.
 // A namespace's last batch may end with `show` lines (readBack, as in run-grouped.ts): the same `ip` then prints
 // the namespace's state right after its last command, for verification.
-import type { Cmd, Step } from '../model.js';
+import { HOST, type Cmd, type Step } from '../model.js';
 import { CommandFailed } from '../errors.js';
 import { argvOf, batchArgv, batchFailedLine, batchLine, batchMessage, BATCHED } from '../core/commands.js';
 import type { IpRead } from '../core/live.js';
@@ -13,7 +13,8 @@ import { nsBatchArgv } from './ns-group.js';
 import type { Runner } from './runner.js';
 import { runProcessCmd } from './process-tool.js';
 import { runFileCmd } from './file-tool.js';
-import { crashNow, reserveCommands, type FailAt } from './test-hooks.js';
+import { crashNow, reserveCommands, traceCommand, type FailAt } from './test-hooks.js';
+import { netlinkOp, type NetlinkWriter, WriteRefused } from './netlink/writer.js';
 
 export interface Item { step: Step; cmd: Cmd }
 
@@ -36,13 +37,14 @@ export interface SegmentResult {
 }
 
 /**
- * `shows`: reads whose lines end an ip batch (see io/ip-reads.ts; ignored for other commands, and when a test hook
- * cuts the segment).
+ * `shows`: reads whose lines end an ip batch (see io/ip-reads.ts; ignored for other commands, when a test hook
+ * cuts the segment, and with `nl`). `nl`: the netlink engine's writer, which carries out the `ip` commands it can
+ * in-process (the others still run through `ip`).
  */
-export async function runSegment(run: Runner, seg: Item[], failAt?: FailAt, shows: IpRead[] = []): Promise<SegmentResult> {
+export async function runSegment(run: Runner, seg: Item[], failAt?: FailAt, shows: IpRead[] = [], nl?: NetlinkWriter): Promise<SegmentResult> {
   const injected = seg.findIndex((it) => failAt?.(it.cmd));
   if (injected >= 0) {
-    const head = await runSegment(run, seg.slice(0, injected));
+    const head = await runSegment(run, seg.slice(0, injected), undefined, [], nl);
     if (head.failed) return head;
     const it = seg[injected];
     return { done: head.done, failed: { item: it, error: new CommandFailed(it.step.label, argvOf(it.cmd), failAt!(it.cmd)!, 1) } };
@@ -50,13 +52,14 @@ export async function runSegment(run: Runner, seg: Item[], failAt?: FailAt, show
   if (!seg.length) return { done: [] };
   const { run: n, crashAfter, starve } = reserveCommands(seg.length);
   if (starve) await new Promise(() => undefined); // TOPO_CRASH_AFTER: another segment is about to kill -9 us
-  const r = n ? await runCommands(run, seg.slice(0, n), n === seg.length ? shows : []) : { done: [] };
+  const r = n ? await runCommands(run, seg.slice(0, n), n === seg.length ? shows : [], nl) : { done: [] };
   if (crashAfter) crashNow();
   return r;
 }
 
-async function runCommands(run: Runner, seg: Item[], shows: IpRead[]): Promise<SegmentResult> {
+async function runCommands(run: Runner, seg: Item[], shows: IpRead[], nl?: NetlinkWriter): Promise<SegmentResult> {
   const first = seg[0].cmd;
+  if (first.tool === 'ip' && nl) return runInProcess(run, seg, nl);
   if (first.tool === 'ip' && shows.length) return runWithShows(run, seg, shows);
   if (!BATCHED.has(first.tool) || seg.length === 1) {
     const argv = argvOf(first);
@@ -82,6 +85,42 @@ async function runWithShows(run: Runner, seg: Item[], shows: IpRead[]): Promise<
   if (batchFailedLine(r.stderr, lines) > seg.length) return { done: seg };
   return batchFailure(seg, lines, r.stderr, r.exitCode);
 }
+
+/**
+ * The `ip` commands of a segment with the netlink engine: each one the writer can carry out, in-process, one request
+ * after the other (each traced first, as ["netlink", ...its argv], for the tests' trace hooks); runs of the others
+ * as one `ip -batch`, in their place in the order. Stops at the first refusal, which names the command as the plan
+ * prints it and `ip`'s words for the kernel's answer.
+ */
+async function runInProcess(run: Runner, seg: Item[], nl: NetlinkWriter): Promise<SegmentResult> {
+  const done: Item[] = [];
+  for (let i = 0; i < seg.length;) {
+    const argv = argvOf(seg[i].cmd);
+    const op = netlinkOp(ipArgs(seg[i].cmd));
+    if (!op) {
+      let j = i + 1;
+      while (j < seg.length && !netlinkOp(ipArgs(seg[j].cmd))) j++;
+      const r = await runCommands(run, seg.slice(i, j), []);
+      done.push(...r.done);
+      if (r.failed) return { done, failed: r.failed };
+      i = j;
+      continue;
+    }
+    traceCommand(['netlink', ...argv]);
+    try {
+      nl.run(seg[i].cmd.ns, op);
+    } catch (e) {
+      if (!(e instanceof WriteRefused)) throw e;
+      return { done, failed: { item: seg[i], error: new CommandFailed(seg[i].step.label, argv, e.message, e.exitCode) } };
+    }
+    done.push(seg[i]);
+    i++;
+  }
+  return { done };
+}
+
+/** An `ip` command's arguments after `ip [-n NS]`, as they run (see argvOf). */
+const ipArgs = (cmd: Cmd): string[] => argvOf(cmd).slice(cmd.ns === HOST ? 1 : 3);
 
 /**
  * Which command of the batch failed, with the kernel's words; the ones before it ran. When ip did not say which

@@ -137,6 +137,25 @@ export class NetlinkSocket {
     }
   }
 
+  /**
+   * A change (an RTM_NEW or RTM_DEL message with NLM_F_ACK): sent, then its answer read, synchronously. Returns when the kernel
+   * acknowledged it; throws NetlinkError with the kernel's errno and extended-ack message when it refused it. One
+   * request at a time: a request the kernel refuses must stop the ones after it (the kernel would go on with the next
+   * message of a datagram).
+   */
+  change(type: number, flags: number, fixed: Buffer, attrs: Buffer[]): void {
+    const seq = ++this.seq;
+    this.sendAll(encodeRequest(type, NLM_F_REQUEST | flags, seq, fixed, attrs));
+    for (;;) {
+      for (const m of this.receive()) {
+        if (m.seq !== seq || m.type !== NLMSG_ERROR) continue;
+        const e = parseError(m);
+        if (e.errno === 0) return;
+        throw new NetlinkError(e.errno, this.libc.strerror(e.errno), e.msg);
+      }
+    }
+  }
+
   private sendAll(req: Buffer): void {
     const n = Number(this.libc.send(this.fd, req, req.length, 0));
     if (n !== req.length) throw sysError(this.libc, 'send(netlink)');

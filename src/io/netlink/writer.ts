@@ -1,0 +1,108 @@
+// The netlink engine's writes: an `ip` command of the plan carried out in-process as the rtnetlink request `ip` would
+// send (ip-argv.ts reads the command, requests.ts builds the request), on a socket of the command's namespace, one
+// request at a time, each acknowledged before the next. A refusal reads as `ip`'s own words for it ("RTNETLINK
+// answers: File exists", "Error: <the kernel's message>.", `Cannot find device "X"`), so the step's error names
+// the command as the plan prints it and the kernel's message, whichever engine ran it.
+import { closeSync, openSync, statSync } from 'node:fs';
+import { HOST } from '../../model.js';
+import { encodeAttr, RTM, u32Attr } from './codec.js';
+import type { Libc } from './ffi.js';
+import { type IpOp, readIpArgs } from './ip-argv.js';
+import { type Lookups, requestOf } from './requests.js';
+import { NETNS_DIR, NetlinkError, type NetlinkSocket, openSocket, SysError } from './socket.js';
+
+const IFLA_IFNAME = 3, IFLA_EXT_MASK = 29, RTEXT_FILTER_SKIP_STATS = 0x8;
+
+/** A command the kernel (or a lookup before it) refused: what `ip` would have printed, and its exit code (2: the kernel's answer). */
+export class WriteRefused extends Error {
+  constructor(message: string, readonly exitCode = 1) { super(message); }
+}
+
+/** What an `ip` command asks, when the netlink engine can carry it out (else undefined: it runs through `ip`). */
+export const netlinkOp = (args: readonly string[]): IpOp | undefined => readIpArgs(args);
+
+export class NetlinkWriter {
+  /** Sockets by namespace, with the identity (device, inode) of the namespace each was opened in. */
+  private sockets = new Map<string, { sock: NetlinkSocket; id: string }>();
+  constructor(private libc: Libc) {}
+
+  /**
+   * Carry out one command in namespace `ns` (HOST: topo's own). Throws WriteRefused with `ip`'s words when the
+   * kernel refuses it, when a name it holds is not there, or when the namespace is gone.
+   */
+  run(ns: string, op: IpOp): void {
+    const sock = this.socket(ns);
+    const fds: number[] = [];
+    const look: Lookups = {
+      ifindex: (name) => this.ifindex(sock, name),
+      netnsFd: (name) => {
+        try {
+          const fd = openSync(`${NETNS_DIR}/${name}`, 'r');
+          fds.push(fd);
+          return fd;
+        } catch {
+          throw new WriteRefused(`Error: argument "${name}" is wrong: Invalid "netns" value`);
+        }
+      },
+    };
+    try {
+      const r = requestOf(op, look);
+      sock.change(r.type, r.flags, r.fixed, r.attrs);
+    } catch (e) {
+      if (e instanceof NetlinkError) throw new WriteRefused(ipWords(e), 2);
+      throw e;
+    } finally {
+      for (const fd of fds) closeSync(fd);
+    }
+  }
+
+  /**
+   * The namespace's socket. A namespace deleted and made again under the same name (between two stages, or by a
+   * rollback) is another namespace: its file's identity is checked on every use, and a new socket opened for it.
+   */
+  private socket(ns: string): NetlinkSocket {
+    let id = '';
+    if (ns !== HOST) {
+      try {
+        const st = statSync(`${NETNS_DIR}/${ns}`);
+        id = `${st.dev}:${st.ino}`;
+      } catch (e) {
+        throw new WriteRefused(`Cannot open network namespace "${ns}": ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message}`);
+      }
+    }
+    const known = this.sockets.get(ns);
+    if (known && known.id === id) return known.sock;
+    known?.sock.close();
+    try {
+      const sock = openSocket(this.libc, ns === HOST ? undefined : ns);
+      this.sockets.set(ns, { sock, id });
+      return sock;
+    } catch (e) {
+      if (e instanceof SysError) throw new WriteRefused(`Cannot open network namespace "${ns}": ${this.libc.strerror(e.errno)}`);
+      throw e;
+    }
+  }
+
+  /** The index of interface `name` in the socket's namespace (RTM_GETLINK by name, without statistics). */
+  private ifindex(sock: NetlinkSocket, name: string): number {
+    const attrs = [encodeAttr(IFLA_IFNAME, Buffer.from(`${name}\0`, 'utf8')), u32Attr(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS)];
+    try {
+      const m = sock.request(RTM.GETLINK, Buffer.alloc(16), attrs);
+      return m.payload.readInt32LE(4);
+    } catch (e) {
+      if (e instanceof NetlinkError) throw new WriteRefused(`Cannot find device "${name}"`);
+      throw e;
+    }
+  }
+
+  close(): void {
+    for (const { sock } of this.sockets.values()) sock.close();
+    this.sockets.clear();
+  }
+}
+
+/** What `ip` prints for a refused request: the kernel's own message when it sent one, else the errno's text. */
+export function ipWords(e: NetlinkError): string {
+  if (e.kernelMsg) return `Error: ${e.kernelMsg}${e.kernelMsg.endsWith('.') ? '' : '.'}`;
+  return `RTNETLINK answers: ${e.text}`;
+}
