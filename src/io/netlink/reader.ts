@@ -15,7 +15,7 @@ import { TopoError } from '../../errors.js';
 /** The show lines read over netlink, by read name (a kind's read under another name goes through `ip`). */
 const SUPPORTED: Readonly<Record<string, string>> = {
   links: 'addr show', routes: 'route show table all', nsids: 'netns list-id', 'ls-nsids': 'netns list-id',
-  neighbour: 'neigh show nud permanent', 'rule:4': 'rule show',
+  neighbour: 'neigh show nud permanent', 'rule:4': 'rule show', 'link-detail': 'link show',
 };
 const LINK_LINES = new Set(['link show', 'link show dev lo']);
 
