@@ -97,7 +97,7 @@ function inProcess(c) {
       let fd;
       try {
         if (c.setns(ns, CLONE_NEWNET) !== 0) throw c.fail(`setns ${name}`);
-        try { fd = openSync(`/proc/sys/${key.replace(/\./g, '/')}`, constants.O_WRONLY | constants.O_CLOEXEC); } finally { back(); }
+        try { fd = openSync(`/proc/sys/${key.replace(/\./g, '/')}`, constants.O_WRONLY); } finally { back(); }
       } finally { c.close(ns); }
       try { writeSync(fd, `${value}\n`); } finally { closeSync(fd); }
     },
