@@ -18,6 +18,15 @@
 // The two ways alternate which goes first from run to run. The kernel frees deleted namespaces later, in a work
 // queue: the script waits --settle seconds after each deletion so that work does not land in the next measurement.
 // Each way is checked (the namespaces listed by `ip netns list`, a sysctl read back by `ip netns exec`).
+//
+// Measured on a loaded 2-CPU machine (session 23; two invocations of --runs 3; medians, ms, ip-batch -> in-process):
+//   N=300   create 199 -> 204, 218 -> 190   delete 12 -> 12, 15 -> 16    sysctl (K=2) 2527 -> 62, 2757 -> 62
+//   N=1000  create 662 -> 679, 513 -> 590   delete 46 -> 144, 141 -> 134  sysctl 15722 -> 534, 22679 -> 480
+// (deletion's times swing with the kernel's freeing of earlier namespaces, whichever way deletes; the first invocation
+// entered each namespace once for its K keys, the second once per key, as the writer does).
+// Creating namespaces costs the kernel's work, not the one ip process: in-process creation is no clear win (topo
+// keeps one `ip -batch`). Two `ip -batch` of N/2 lines in parallel took 0.72-0.83x one batch of 1000 (3 runs).
+// Writing sysctls in-process is 29-47x faster than a process per key (src/io/netlink/sysctl-write.ts).
 import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, constants, mkdirSync, openSync, readlinkSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';

@@ -4,7 +4,7 @@
 // the thread inside the namespace (inNamespace: synchronous, the thread back in its own namespace whatever happens;
 // Node's sync fs calls run on the calling thread), then written and closed after coming back.
 // Measured (bench/netns-create.mjs, in a sandbox on a loaded 2-CPU machine): 2 keys in each of 300 namespaces in
-// ~60 ms, against ~2.4 s for a `tee` process per key.
+// 43-74 ms, against 2.4-4.0 s for a `tee` process per key; of 1000 namespaces, 0.38-0.94 s against 13-36 s.
 import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import { sysctlPath } from '../../core/commands.js';
 import { HOST } from '../../model.js';
