@@ -60,6 +60,7 @@ export async function runSegment(run: Runner, seg: Item[], failAt?: FailAt, show
 async function runCommands(run: Runner, seg: Item[], shows: IpRead[], nl?: NetlinkWriter): Promise<SegmentResult> {
   const first = seg[0].cmd;
   if (first.tool === 'ip' && nl) return runInProcess(run, seg, nl);
+  if (first.tool === 'sysctl' && nl) return sysctlInProcess(seg[0], nl);
   if (first.tool === 'ip' && shows.length) return runWithShows(run, seg, shows);
   if (!BATCHED.has(first.tool) || seg.length === 1) {
     const argv = argvOf(first);
@@ -88,7 +89,7 @@ async function runWithShows(run: Runner, seg: Item[], shows: IpRead[]): Promise<
 
 /**
  * The `ip` commands of a segment with the netlink engine: each one the writer can carry out, in-process, one request
- * after the other (each traced first, as ["netlink", ...its argv], for the tests' trace hooks); runs of the others
+ * after the other (each traced first, as ["in-process", ...its argv], for the tests' trace hooks); runs of the others
  * as one `ip -batch`, in their place in the order. Stops at the first refusal, which names the command as the plan
  * prints it and `ip`'s words for the kernel's answer.
  */
@@ -106,7 +107,7 @@ async function runInProcess(run: Runner, seg: Item[], nl: NetlinkWriter): Promis
       i = j;
       continue;
     }
-    traceCommand(['netlink', ...argv]);
+    traceCommand(['in-process', ...argv]);
     try {
       nl.run(seg[i].cmd.ns, op);
     } catch (e) {
@@ -117,6 +118,19 @@ async function runInProcess(run: Runner, seg: Item[], nl: NetlinkWriter): Promis
     i++;
   }
   return { done };
+}
+
+/** A sysctl command (one per segment) written by topo itself, traced first as ["in-process", ...its argv]. */
+function sysctlInProcess(it: Item, nl: NetlinkWriter): SegmentResult {
+  const argv = argvOf(it.cmd);
+  traceCommand(['in-process', ...argv]);
+  try {
+    nl.sysctl(it.cmd.ns, it.cmd.args[0], it.cmd.input ?? '');
+  } catch (e) {
+    if (!(e instanceof WriteRefused)) throw e;
+    return { done: [], failed: { item: it, error: new CommandFailed(it.step.label, argv, e.message, e.exitCode) } };
+  }
+  return { done: [it] };
 }
 
 /** An `ip` command's arguments after `ip [-n NS]`, as they run (see argvOf). */

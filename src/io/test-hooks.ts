@@ -4,7 +4,8 @@
 //   TOPO_FAIL_UNDO=s     the same for rollback commands.
 //   TOPO_CRASH_AFTER=k   right after the k-th kernel-changing command completes, topo SIGKILLs itself (kill -9).
 //                        Commands of an `ip -batch` count one by one: the batch is cut after the k-th line.
-//   TOPO_TRACE_FILE=path every argv topo starts is appended to it, one JSON array per line, before it starts.
+//   TOPO_TRACE_FILE=path every argv topo starts is appended to it, one JSON array per line, before it starts; a
+//                        command the netlink engine carries out in-process, as ["in-process", ...its argv].
 //   TOPO_TRACE_GATE=fifo after each such line topo waits for one byte from this FIFO (test/helpers/trace-gate.ts
 //                        holds it open and writes a byte per command it lets go): the tests act between two commands.
 import { appendFileSync, closeSync, openSync, readSync } from 'node:fs';

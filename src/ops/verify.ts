@@ -11,8 +11,9 @@ import { observe } from './observe.js';
 export interface Remaining { steps: Step[]; conflicts: Conflict[] }
 
 /**
- * Re-plan until nothing is left or something other than a pending deletion is (deletions may still be in
- * progress in the kernel); gives up after timeoutMs. `next` reads the kernel and plans against it.
+ * Re-plan until nothing is left but what is still to be made (deletions may still be in progress in the kernel:
+ * a plan made meanwhile would delete what goes by itself a moment later); gives up after timeoutMs. `next` reads
+ * the kernel and plans against it.
  */
 export async function settle(next: () => Promise<Remaining>, timeoutMs: number): Promise<Remaining> {
   const t0 = Date.now();
@@ -20,8 +21,8 @@ export async function settle(next: () => Promise<Remaining>, timeoutMs: number):
     const r = await next();
     if (!r.steps.length && !r.conflicts.length) return r;
     // A deleted namespace's name is gone at once; only what it held elsewhere (a veth's peer) goes later.
-    const pending = !r.conflicts.length && r.steps.every((s) => s.op === 'delete')
-      && r.steps.some((s) => !s.live!.claims.some((c) => claimedNamespace(c) !== undefined));
+    const pending = !r.conflicts.length
+      && r.steps.some((s) => s.op === 'delete' && !s.live!.claims.some((c) => claimedNamespace(c) !== undefined));
     if (!pending || Date.now() - t0 > timeoutMs) return r;
     await new Promise((res) => setTimeout(res, wait));
   }

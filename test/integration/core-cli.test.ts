@@ -165,7 +165,7 @@ describe('bad input changes nothing', () => {
     expect((await sb.run(['cat', trace])).stdout).toBe('');
     expect(await snapshot()).toEqual(before);
     // (the trace does record commands: a valid plan reads the kernel)
-    expect((await sb.topo(['plan', example('two-namespaces.yaml')], { TOPO_TRACE_FILE: trace })).exitCode).toBe(0);
+    expect((await sb.topo(['plan', example('two-namespaces.yaml')], { TOPO_TRACE_FILE: trace, TOPO_ENGINE: 'ip' })).exitCode).toBe(0);
     expect((await sb.run(['cat', trace])).stdout).toContain('"netns","list"');
     expect(await sb.netns()).toEqual([]);
   });

@@ -1,6 +1,6 @@
 // Large labs run their namespaces' batches and reads grouped (io/ns-group.ts: few spawns, each a launcher that
 // enters namespace after namespace with Perl's setns) instead of one process each. Batching must not cost
-// correctness: a lab of 12 namespaces (enough to be grouped) is built, read back and verified, also where Perl is
+// correctness (the ip engine's: the netlink engine's requests are made in-process): a lab of 12 namespaces (enough to be grouped) is built, read back and verified, also where Perl is
 // missing; a kernel refusal in the middle of a grouped batch still names the step, the
 // exact command and the kernel's words, and the apply is rolled back exactly.
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -34,7 +34,7 @@ describe('grouped namespace batches', () => {
 
   it(`a lab of ${N} namespaces: built and read back in groups, verified, works, re-applies as a no-op`, async () => {
     const trace = join(dir, 'trace-apply');
-    const applied = await sb.topo(['apply', v4], { TOPO_TRACE_FILE: trace });
+    const applied = await sb.topo(['apply', v4], { TOPO_TRACE_FILE: trace, TOPO_ENGINE: 'ip' });
     expect(applied.exitCode, applied.stderr).toBe(0);
     const argv = traced(trace);
     // The namespaces' batches went through the Perl launcher, not one `ip -n` spawn each.
@@ -75,7 +75,7 @@ describe('grouped namespace batches', () => {
   it('without perl: the namespaces\' batches run through one `ip -n` each, same lab', async () => {
     const PATH = pathWithout(['perl']);
     const trace = join(dir, 'trace-ip');
-    const applied = await sb.topo(['apply', v4], { PATH, TOPO_TRACE_FILE: trace });
+    const applied = await sb.topo(['apply', v4], { PATH, TOPO_TRACE_FILE: trace, TOPO_ENGINE: 'ip' });
     expect(applied.exitCode, applied.stderr).toBe(0);
     const argv = traced(trace);
     const alone = argv.filter((a) => a[0] === 'ip' && a[1] === '-n').length;
@@ -97,7 +97,7 @@ describe('grouped namespace batches', () => {
     expect((await sb.run(['ip', 'netns', 'exec', nsOf(bad), 'sysctl', '-q', '-w', `net.ipv6.conf.e${bad}.disable_ipv6=1`])).exitCode).toBe(0);
     const before = await kernelState(sb);
     const trace = join(dir, 'trace-fail');
-    const r = await sb.topo(['apply', v6, '--json'], { TOPO_TRACE_FILE: trace });
+    const r = await sb.topo(['apply', v6, '--json'], { TOPO_TRACE_FILE: trace, TOPO_ENGINE: 'ip' });
     expect(r.exitCode).toBe(1);
     expect(traced(trace).filter((a) => a[0] === 'perl').length).toBeGreaterThan(0);
     const err = JSON.parse(r.stdout).error;

@@ -1,7 +1,7 @@
 // Both engines read the same kernel the same way, through the CLI: labs applied with one engine are a no-op plan
 // with the other (and with itself), in a sandbox; and topo copied where koffi is not installed applies, plans and
 // destroys a lab through `ip` processes (the fallback), saying so in --version.
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -25,7 +25,7 @@ describe.each(ENGINES)('applied with %s, planned with %s', (applyWith, planWith)
   });
 });
 
-it('a no-op plan of a lab of 12 namespaces starts one process with the netlink engine (the listing), one per namespace or group with ip', async () => {
+it('a no-op plan of a lab of 12 namespaces starts no process with the netlink engine (the listing is read from /run/netns), one per namespace or group with ip', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'topo-nlcount-'));
   try {
     const { starYaml } = await import('../../bench/star.js');
@@ -36,9 +36,10 @@ it('a no-op plan of a lab of 12 namespaces starts one process with the netlink e
       const trace = join(dir, `trace-${engine}`);
       const plan = await sb.topo(['plan', lab, '--detailed-exitcode'], { TOPO_ENGINE: engine, TOPO_TRACE_FILE: trace });
       expect(plan.exitCode, plan.stderr).toBe(0);
-      return readFileSync(trace, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as string[]);
+      // Nothing traced, no trace file.
+      return existsSync(trace) ? readFileSync(trace, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as string[]) : [];
     };
-    expect(await started('netlink')).toEqual([['ip', '-json', 'netns', 'list']]);
+    expect(await started('netlink')).toEqual([]);
     expect((await started('ip')).length).toBeGreaterThan(2);
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });

@@ -36,7 +36,7 @@ describe('a process that cannot be started', () => {
     for (let attempt = 0; attempt < 5 && !r; attempt++) {
       const gate = await TraceGate.create();
       try {
-        const topo = startTopo(sb, ['apply', BIG], gate.env);
+        const topo = startTopo(sb, ['apply', BIG], { ...gate.env, TOPO_ENGINE: 'ip' }); // batches are processes with the ip engine
         let saved: string | undefined, restored = false;
         for (let cmds = await gate.next(topo.done); cmds; cmds = await gate.next(topo.done)) {
           if (saved === undefined && cmds.some((c) => isChange(c) && c.includes('-n'))) {

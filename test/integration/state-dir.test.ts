@@ -73,7 +73,8 @@ describe('a state directory others can reach', () => {
 
   it('grouped namespace scripts never touch the file system: nothing to swap even where root can be raced', async () => {
     const gate = await TraceGate.create();
-    const topo = startTopo(sb, ['apply', WIDE], gate.env);
+    // The ip engine's launcher (the netlink engine runs no script: its requests are made in-process).
+    const topo = startTopo(sb, ['apply', WIDE], { ...gate.env, TOPO_ENGINE: 'ip' });
     const seen: string[][] = [];
     for (let cmds = await gate.next(topo.done); cmds; cmds = await gate.next(topo.done)) {
       for (const argv of cmds.filter((a) => a[0] === 'perl')) {

@@ -10,6 +10,7 @@ import type { Libc } from './ffi.js';
 import { type IpOp, readIpArgs } from './ip-argv.js';
 import { type Lookups, requestOf } from './requests.js';
 import { NETNS_DIR, NetlinkError, type NetlinkSocket, openSocket, SysError } from './socket.js';
+import { writeSysctl } from './sysctl-write.js';
 
 const IFLA_IFNAME = 3, IFLA_EXT_MASK = 29, RTEXT_FILTER_SKIP_STATS = 0x8;
 
@@ -53,6 +54,21 @@ export class NetlinkWriter {
       throw e;
     } finally {
       for (const fd of fds) closeSync(fd);
+    }
+  }
+
+  /**
+   * Write sysctl `key` of namespace `ns` (`input`: the value, as the command's stdin) in-process, what
+   * `ip netns exec NS tee /proc/sys/KEY` does. Throws WriteRefused with the words of the process it replaces.
+   */
+  sysctl(ns: string, key: string, input: string): void {
+    try {
+      writeSysctl(this.libc, ns, key, input);
+    } catch (e) {
+      if (!(e instanceof SysError)) throw e;
+      const text = this.libc.strerror(e.errno);
+      if (e.call.startsWith('tee ')) throw new WriteRefused(`tee: ${e.call.slice(4)}: ${text}`, 1);
+      throw new WriteRefused(`Cannot open network namespace "${ns}": ${text}`, 255);
     }
   }
 
