@@ -19,7 +19,7 @@ import { PARALLEL, pool } from './pool.js';
 import { readProcTool } from './process-tool.js';
 import { readFileTool } from './file-tool.js';
 import { engine } from './netlink/engine.js';
-import { canRead, NetlinkSession } from './netlink/reader.js';
+import { canRead, canReadTool, NetlinkSession } from './netlink/reader.js';
 import { NETNS_DIR, SysError } from './netlink/socket.js';
 import { type RunResult, type Runner, runProcess } from './runner.js';
 
@@ -115,7 +115,9 @@ async function readLiveWith(run: Runner, req: ReadRequest, nl: NetlinkSession | 
   await pool(Object.keys(snap.ns).filter((ns) => !shallow.has(ns)), PARALLEL, async (ns) => {
     const live = snap.ns[ns];
     live.sysctls = await readSysctls(run, ns, req.sysctls[ns] ?? [], req.procSys, nl);
-    for (const r of req.toolReads?.filter((x) => x.ns === ns) ?? []) (live.reads ??= {})[r.name] = await runToolRead(run, r, req.inProcess);
+    for (const r of req.toolReads?.filter((x) => x.ns === ns) ?? []) {
+      (live.reads ??= {})[r.name] = nl && canReadTool(r) ? nl.toolRead(ns, r) : await runToolRead(run, r, req.inProcess);
+    }
   });
   return snap;
 }

@@ -3,7 +3,7 @@
 // A failing batch line is mapped back to its command, so errors name the step, the exact argv and the kernel's words.
 // A namespace's last batch may end with `show` lines (readBack, as in run-grouped.ts): the same `ip` then prints
 // the namespace's state right after its last command, for verification.
-import { HOST, type Cmd, type Step } from '../model.js';
+import type { Cmd, Step } from '../model.js';
 import { CommandFailed } from '../errors.js';
 import { argvOf, batchArgv, batchFailedLine, batchLine, batchMessage, BATCHED } from '../core/commands.js';
 import type { IpRead } from '../core/live.js';
@@ -59,7 +59,7 @@ export async function runSegment(run: Runner, seg: Item[], failAt?: FailAt, show
 
 async function runCommands(run: Runner, seg: Item[], shows: IpRead[], nl?: NetlinkWriter): Promise<SegmentResult> {
   const first = seg[0].cmd;
-  if (first.tool === 'ip' && nl) return runInProcess(run, seg, nl);
+  if ((first.tool === 'ip' || first.tool === 'ip6') && nl) return runInProcess(run, seg, nl);
   if (first.tool === 'sysctl' && nl) return sysctlInProcess(seg[0], nl);
   if (first.tool === 'ip' && shows.length) return runWithShows(run, seg, shows);
   if (!BATCHED.has(first.tool) || seg.length === 1) {
@@ -88,7 +88,7 @@ async function runWithShows(run: Runner, seg: Item[], shows: IpRead[]): Promise<
 }
 
 /**
- * The `ip` commands of a segment with the netlink engine: each one the writer can carry out, in-process, one request
+ * The `ip` commands of a segment (or its one `ip -6` command) with the netlink engine: each one the writer can carry out, in-process, one request
  * after the other (each traced first, as ["in-process", ...its argv], for the tests' trace hooks); runs of the others
  * as one `ip -batch`, in their place in the order. Stops at the first refusal, which names the command as the plan
  * prints it and `ip`'s words for the kernel's answer.
@@ -97,10 +97,10 @@ async function runInProcess(run: Runner, seg: Item[], nl: NetlinkWriter): Promis
   const done: Item[] = [];
   for (let i = 0; i < seg.length;) {
     const argv = argvOf(seg[i].cmd);
-    const op = netlinkOp(ipArgs(seg[i].cmd));
+    const op = netlinkOp(seg[i].cmd);
     if (!op) {
       let j = i + 1;
-      while (j < seg.length && !netlinkOp(ipArgs(seg[j].cmd))) j++;
+      while (j < seg.length && !netlinkOp(seg[j].cmd)) j++;
       const r = await runCommands(run, seg.slice(i, j), []);
       done.push(...r.done);
       if (r.failed) return { done, failed: r.failed };
@@ -132,9 +132,6 @@ function sysctlInProcess(it: Item, nl: NetlinkWriter): SegmentResult {
   }
   return { done: [it] };
 }
-
-/** An `ip` command's arguments after `ip [-n NS]`, as they run (see argvOf). */
-const ipArgs = (cmd: Cmd): string[] => argvOf(cmd).slice(cmd.ns === HOST ? 1 : 3);
 
 /**
  * Which command of the batch failed, with the kernel's words; the ones before it ran. When ip did not say which

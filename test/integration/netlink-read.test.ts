@@ -2,7 +2,7 @@
 // (veth pairs across namespaces and inside one, a bridge with ports and STP, VXLAN over IPv4 and IPv6, macvlan, tun,
 // ifb), IPv4 and IPv6 addresses (a peer address, a deprecated and a tentative one), routes of the main and
 // other tables (named and numbered), via/dev/metric/protocol (all 256)/scope/pref, blackhole and unreachable ones,
-// static neighbours, policy rules, nsids (named, and one whose namespace lost its name but lives on) and names from /etc/iproute2 — then, in each namespace, the
+// static neighbours, policy rules of both families, nsids (named, and one whose namespace lost its name but lives on) and names from /etc/iproute2 — then, in each namespace, the
 // netlink read and the `ip -json -d -batch` read of the same lines are parsed by topo's own parsing and compared.
 // linkinfo.info_data is compared on the keys the netlink decoder gives (those the kinds read, INFO_DATA).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,6 +42,9 @@ for n in ${NS.join(' ')}; do
   ip -n $n rule add priority 101 fwmark 0x10/0xff blackhole
   ip -n $n rule add priority 102 iif e$i goto 32766
   ip -n $n rule add priority 103 to 10.5.0.0/16 oif e$i table 200
+  ip -6 -n $n rule add priority 200 from fd00::/64 table 100 protocol 241
+  ip -6 -n $n rule add priority 201 to fd01::/64 iif e$i prohibit
+  ip -6 -n $n rule add priority 202 fwmark 0x20 goto 32766 protocol static
   ip -n $n link set e$i alias "lab:x" group 7
 done
 ip -n n1 link add mv0 link e1 type macvlan mode bridge
@@ -98,6 +101,11 @@ for (const ns of process.argv.slice(1)) {
   const argv = ['ip', ...(ns === 'host' ? [] : ['-n', ns]), '-json', '-d', '-batch', '-'];
   const printed = execFileSync(argv[0], argv.slice(1), { input: showLines(reads).join('\\n') + '\\n' }).toString();
   out[ns] = { netlink: shapeRead(reads, session.read(ns, reads)), ip: readOf(reads, printed, argv) };
+  // The IPv6 rules, read as kinds/rule.ts's tool read (ip -6 -N: numbers for tables and protocols).
+  const r6 = { tool: 'ip6', args: ['-N', '-d', '-json', 'rule', 'show'] };
+  const ip6 = JSON.parse(execFileSync('ip', ['-6', ...(ns === 'host' ? [] : ['-n', ns]), ...r6.args]).toString());
+  out[ns].netlink.rules6 = session.toolRead(ns, r6);
+  out[ns].ip.rules6 = ip6;
 }
 session.close();
 console.log(JSON.stringify(out));
@@ -147,6 +155,7 @@ describe('netlink read = ip -json -d read', () => {
     expect((reads.n2.ip.routes as unknown[]).length).toBeGreaterThan(256);
     expect(reads.host.ip.nsids).toEqual(Object.fromEntries(NS.map((n, i) => [i, n])));
     expect(Object.values(reads.n7.ip.nsids as object)).toEqual([]); // its peer's namespace has no name left
+    expect((reads.n1.ip.rules6 as { priority: number }[]).map((r) => r.priority)).toEqual([0, 200, 201, 202, 32766]);
     expect(reads.n7.ip.links.some((l) => (l as { link_netnsid?: number }).link_netnsid !== undefined && l.ifname === 'x7')).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
 // The netlink engine's writes make the kernel state `ip` makes: each lab (every link kind, IPv4 and IPv6 addresses,
-// routes of named tables, neighbours, bridge options, macvlan, vxlan, addrgenmode, promisc, alias, mtu, MAC) is
+// routes of named tables, policy rules of both families and every action, neighbours, bridge options, macvlan, vxlan, addrgenmode, promisc, alias, mtu, MAC) is
 // applied with TOPO_ENGINE=ip in one sandbox and with the netlink engine in another, then edited (every update shape:
 // mtu, alias, up/down, MAC, bridge options, STP off, VXLAN tunnel and learning, macvlan mode, route replace and
 // delete, neighbour replace and delete, address delete), and each time the two kernels, read back whole with
@@ -28,6 +28,12 @@ namespaces:
       - { to: "fd00:9::/64", via: "fd00:20::2" }
       - { to: default, via: 10.20.0.2, table: t1 }
       - { to: 10.7.0.0/24, via: 10.20.0.2, table: t2 }
+    rules:
+      - { priority: 1000, from: 10.20.0.0/24, table: t1 }
+      - { priority: 1001, to: "fd00:9::/64", iif: eth0, table: t2 }
+      - { priority: 1002, fwmark: "0x10/0xff", action: blackhole }
+      - { priority: 1003, oif: eth1, goto: 1005 }
+      - { priority: 1005, from: 10.21.0.0/24, action: prohibit }
     neighbours:
       - { address: 10.20.0.9, lladdr: "02:00:00:00:00:09", dev: eth0 }
       - { address: "fd00:20::9", lladdr: "02:00:00:00:00:09", dev: eth0 }
@@ -55,6 +61,8 @@ veths:
 
 /** The second version: every field the kinds update, changed. */
 const LAB_V2 = LAB_V1
+  .replace('{ priority: 1000, from: 10.20.0.0/24, table: t1 }', '{ priority: 1000, from: 10.20.0.0/24, table: t2 }')
+  .replace('      - { priority: 1002, fwmark: "0x10/0xff", action: blackhole }\n', '')
   .replace('br0: { stp: true, forward_delay: 4', 'br0: { stp: false, forward_delay: 6')
   .replace('ageing_time: 60, mcast_snooping: false, mtu: 1400', 'ageing_time: 90, mcast_snooping: true, mtu: 1400')
   .replace('promisc: true, up: false }', 'promisc: false, up: true }')
@@ -102,7 +110,13 @@ async function kernel(sb: Sandbox): Promise<Record<string, unknown>> {
       .filter((r) => !String(r.dst).startsWith('fe80') && !String(r.dst).startsWith('ff00'))
       .map((r) => JSON.stringify(r)).sort();
     const neigh = (await sb.ipJson<Record<string, unknown>[]>(ns, 'neigh', 'show', 'nud', 'permanent')).map((r) => JSON.stringify(r)).sort();
-    out[ns] = normalise({ links, routes, neigh });
+    const rules = [];
+    for (const fam of ['-4', '-6']) {
+      const r = await sb.run(['ip', fam, ...(ns === 'host' ? [] : ['-n', ns]), '-d', '-json', 'rule', 'show']);
+      expect(r.exitCode, r.stderr).toBe(0);
+      rules.push(JSON.parse(r.stdout) as unknown);
+    }
+    out[ns] = normalise({ links, routes, neigh, rules });
   }
   return out;
 }
@@ -132,7 +146,8 @@ describe('netlink engine writes make what ip makes', () => {
     const requests = trace.filter((a) => a[0] === 'in-process').map((a) => a.slice(1).join(' '));
     for (const shape of [/link add name \S+ .*type veth peer/, /link add name br0 .*type bridge stp_state 1/, /link add vx0 .*type vxlan id 42/,
       /link add link u2 name mv0 .*type macvlan mode bridge/, /addr add fd00:20::1\/64 dev eth0 nodad/, /route add 0\.0\.0\.0\/0 via 10\.20\.0\.2 table 100/,
-      /neigh replace 10\.20\.0\.9 lladdr/, /link set dev lone .*addrgenmode random/]) {
+      /neigh replace 10\.20\.0\.9 lladdr/, /link set dev lone .*addrgenmode random/, /ip -n a rule add priority 1002 fwmark 0x10\/0xff blackhole/,
+      /ip -6 -n a rule add priority 1001 to fd00:9::\/64 iif eth0 table 300/]) {
       expect(requests.some((r) => shape.test(r)), `${shape}`).toBe(true);
     }
     // No process but the namespaces' creation (one batch on the host) and the VXLAN's fdb read (`bridge`); the

@@ -7,38 +7,37 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { planFrom } from '../../src/kinds/index.js';
 import { argvOf } from '../../src/core/commands.js';
-import { HOST, type Cmd } from '../../src/model.js';
+import type { Cmd } from '../../src/model.js';
 import { validateText } from '../../src/validate/index.js';
 import { readIpArgs } from '../../src/io/netlink/ip-argv.js';
 import { requestOf, type Lookups } from '../../src/io/netlink/requests.js';
+import { netlinkOp } from '../../src/io/netlink/writer.js';
 import { attrList, parseAttrs } from '../../src/io/netlink/codec.js';
 import { ctxOf, emptyHost } from './live-fixtures.js';
 
 const EXAMPLES = join(import.meta.dirname, '../../examples');
-const ipArgs = (c: Cmd) => argvOf(c).slice(c.ns === HOST ? 1 : 3);
 
-/** Every `ip` command (and undo) a cold apply of the example would run. */
+/** Every `ip` and `ip -6` command (and undo) a cold apply of the example would run. */
 function ipCommands(file: string): Cmd[] {
   const v = validateText(readFileSync(join(EXAMPLES, file)), file);
   expect(v.problems, file).toEqual([]);
   const t = v.topo!;
   const cmds = planFrom(t, { netns: [], ns: { host: emptyHost() } }, ctxOf({}, t.name)).plan.steps.flatMap((s) => s.cmds);
-  return [...cmds, ...cmds.flatMap((c) => c.undo ?? [])].filter((c) => c.tool === 'ip');
+  return [...cmds, ...cmds.flatMap((c) => c.undo ?? [])].filter((c) => c.tool === 'ip' || c.tool === 'ip6');
 }
 
 describe('netlink translation of ip commands', () => {
   const files = readdirSync(EXAMPLES).filter((f) => f.endsWith('.yaml') && !/^\s*machines:/m.test(readFileSync(join(EXAMPLES, f), 'utf8')));
 
-  it('reads every ip command the kinds emit for the examples but `netns add|del` (which stay one host batch)', () => {
+  it('reads every ip (and ip -6) command the kinds emit for the examples but `netns add|del` (which stay one host batch)', () => {
     expect(files.length).toBeGreaterThan(15);
     const unread: string[] = [];
     let read = 0;
     for (const f of files) {
       for (const c of ipCommands(f)) {
-        const args = ipArgs(c);
-        if (args[0] === 'netns' || args[0] === 'rule') continue;
-        if (readIpArgs(args)) read++;
-        else unread.push(`${f}: ${args.join(' ')}`);
+        if (c.args[0] === 'netns') continue;
+        if (netlinkOp(c)) read++;
+        else unread.push(`${f}: ${argvOf(c).join(' ')}`);
       }
     }
     expect(unread).toEqual([]);
@@ -64,14 +63,20 @@ describe('netlink translation of ip commands', () => {
     const route = readIpArgs(['route', 'replace', '10.1.0.0/24', 'via', '10.0.0.1', 'dev', 'e', 'metric', '5', 'table', '300', 'proto', '241']);
     expect(route).toMatchObject({ op: 'route', verb: 'replace', prefix: 24, dev: 'e', metric: 5, table: 300, proto: 241 });
     expect(readIpArgs(['neigh', 'del', 'fd00::1', 'dev', 'e'])).toMatchObject({ op: 'neigh', verb: 'del', dev: 'e' });
+    expect(readIpArgs(['rule', 'add', 'priority', '10', 'iif', 'e', 'fwmark', '0x10/0xff', 'table', '100', 'protocol', '241'])).toEqual({
+      op: 'rule', verb: 'add', family: 4, priority: 10, iif: 'e', fwmark: 16, fwmask: 255, table: 100, proto: 241,
+    });
+    expect(readIpArgs(['rule', 'del', 'priority', '11', 'from', 'fd00::/64', 'prohibit'], 6)).toMatchObject({ op: 'rule', family: 6, from: [expect.anything(), 64], action: 'prohibit' });
+    expect(netlinkOp({ ns: 'x', tool: 'ip6', args: ['rule', 'add', 'priority', '5', 'goto', '7', 'protocol', '241'] })).toMatchObject({ op: 'rule', family: 6, goto: 7 });
   });
 
   it('leaves to ip any argument it does not read (the command then runs through ip, whole)', () => {
     for (const args of [
       ['link', 'add', 'name', 'v', 'type', 'vlan', 'id', '5'], ['link', 'set', 'dev', 'e', 'txqueuelen', '5'],
       ['route', 'add', 'default', 'via', '10.0.0.1'], ['route', 'add', '10.0.0.0/8', 'via', 'fe80::1'], ['route', 'add', '10.0.0.0/8', 'table', 'custom'],
-      ['addr', 'add', '10.0.0.1/24', 'dev', 'e', 'broadcast', '+'], ['link', 'add', 'vx', 'type', 'vxlan', 'id', '5'], ['rule', 'add', 'priority', '5'],
+      ['addr', 'add', '10.0.0.1/24', 'dev', 'e', 'broadcast', '+'], ['link', 'add', 'vx', 'type', 'vxlan', 'id', '5'], ['rule', 'flush'],
       ['link', 'set', 'dev', 'e', 'addrgenmode', 'bogus'], ['addr', 'add', '10.0.0.1/33', 'dev', 'e'], ['link', 'set', 'dev', 'e', 'mtu', '-1'],
+      ['rule', 'add', 'from', 'fd00::1'], ['rule', 'add', 'fwmark', '010'], ['rule', 'add', 'table', 'custom'], ['rule', 'add', 'l3mdev'],
     ]) expect(readIpArgs(args), args.join(' ')).toBeUndefined();
   });
 
@@ -114,5 +119,13 @@ describe('netlink translation of ip commands', () => {
     expect(data.get(3)!.readUInt32LE(0)).toBe(3);
     expect(data.get(7)![0]).toBe(1); // learning on: iproute2 sends it on every creation
     expect(data.get(15)!.readUInt16BE(0)).toBe(4789);
+
+    const rule = requestOf(readIpArgs(['rule', 'add', 'priority', '7', 'from', '10.0.1.2', 'table', '300'])!, look);
+    expect([rule.type, rule.flags]).toEqual([32, 0x400 | 0x200 | 0x4]);
+    expect([...rule.fixed]).toEqual([2, 0, 32, 0, 0, 0, 0, 1, 0, 0, 0, 0]); // to table (FRA_TABLE: 300 needs more than a byte)
+    const ra = parseAttrs(Buffer.concat(rule.attrs));
+    expect([ra.get(6)!.readUInt32LE(0), ra.get(15)!.readUInt32LE(0), [...ra.get(2)!]]).toEqual([7, 300, [10, 0, 1, 2]]);
+    const black = requestOf(readIpArgs(['rule', 'add', 'priority', '8', 'blackhole'])!, look);
+    expect([black.fixed[4], black.fixed[7]]).toEqual([0, 6]); // no table: iproute2 names main only for a lookup
   });
 });

@@ -61,7 +61,13 @@ export type IpOp =
   | { op: 'link-del-group'; group: number }
   | { op: 'addr'; verb: 'add' | 'del'; addr: Addr; prefix: number; dev: string; nodad: boolean }
   | { op: 'route'; verb: 'add' | 'del' | 'replace'; dst: Addr; prefix: number; via?: Addr; dev?: string; metric?: number; table?: number; proto?: number }
-  | { op: 'neigh'; verb: 'replace' | 'del'; addr: Addr; lladdr?: string; dev: string; proto?: number };
+  | { op: 'neigh'; verb: 'replace' | 'del'; addr: Addr; lladdr?: string; dev: string; proto?: number }
+  | { op: 'rule'; verb: 'add' | 'del'; family: 4 | 6; priority?: number; from?: [Addr, number]; to?: [Addr, number]; iif?: string; oif?: string;
+      fwmark?: number; fwmask?: number; action?: RuleAction; table?: number; goto?: number; proto?: number };
+
+/** A rule's action when it is not a table lookup (iproute2's route types of the same numbers). */
+export type RuleAction = 'blackhole' | 'unreachable' | 'prohibit';
+export const RULE_ACTIONS: Readonly<Record<RuleAction, number>> = { blackhole: 6, unreachable: 7, prohibit: 8 };
 
 /** Route protocols by the names iproute2 knows without its configuration files (rtnetlink.h). */
 const PROTOS: Readonly<Record<string, number>> = { redirect: 1, kernel: 2, boot: 3, static: 4 };
@@ -70,10 +76,15 @@ const TABLES: Readonly<Record<string, number>> = { default: 253, main: 254, loca
 /** Thrown inside parsing: the argv is not a shape this file reads (the caller gets undefined). */
 class NotRead extends Error {}
 
-/** What the `ip` arguments (after `ip [-n NS]`) ask of the kernel, or undefined when they are not a shape read here. */
-export function readIpArgs(args: readonly string[]): IpOp | undefined {
+/**
+ * What the `ip` arguments (after `ip [-6] [-n NS]`) ask of the kernel, or undefined when they are not a shape read
+ * here. `family` 6: the command has `ip -6` (only rules need it: the other shapes take the family from an address).
+ */
+export function readIpArgs(args: readonly string[], family?: 6): IpOp | undefined {
   try {
-    return read(new Tokens(args));
+    const t = new Tokens(args);
+    if (family === 6 && args[0] !== 'rule') return undefined;
+    return args[0] === 'rule' ? rule(t, family ?? 4) : read(t);
   } catch (e) {
     if (e instanceof NotRead) return undefined;
     throw e;
@@ -265,6 +276,44 @@ function neigh(t: Tokens, verb: 'replace' | 'del'): IpOp {
   if (!t.done) { t.expect('protocol'); proto = named(t.next(), PROTOS, 0xff); }
   t.end();
   return { op: 'neigh', verb, addr: a, lladdr, dev, ...(proto !== undefined ? { proto } : {}) };
+}
+
+function rule(t: Tokens, family: 4 | 6): IpOp {
+  t.expect('rule');
+  const verb = t.next();
+  if (verb !== 'add' && verb !== 'del') throw new NotRead();
+  const r: Extract<IpOp, { op: 'rule' }> = { op: 'rule', verb, family };
+  const selector = (s: string): [Addr, number] => {
+    const c = cidr(s, false);
+    if ((c[0].kind() === 'ipv4' ? 4 : 6) !== family) throw new NotRead();
+    return c;
+  };
+  while (!t.done) {
+    const w = t.next();
+    if (w === 'priority' || w === 'pref' || w === 'preference') r.priority = uint(t.next(), 0xffffffff);
+    else if (w === 'from') r.from = selector(t.next());
+    else if (w === 'to') r.to = selector(t.next());
+    else if (w === 'iif') r.iif = t.next();
+    else if (w === 'oif') r.oif = t.next();
+    else if (w === 'fwmark') {
+      const [mark, mask, ...rest] = t.next().split('/');
+      if (rest.length) throw new NotRead();
+      r.fwmark = number(mark);
+      if (mask !== undefined) r.fwmask = number(mask);
+    } else if (w === 'table' || w === 'lookup') r.table = named(t.next(), TABLES);
+    else if (w === 'goto') r.goto = uint(t.next(), 0xffffffff);
+    else if (w === 'protocol') r.proto = named(t.next(), PROTOS, 0xff);
+    else if (w in RULE_ACTIONS) r.action = w as RuleAction;
+    else throw new NotRead();
+  }
+  return r;
+}
+
+/** A 32-bit number as iproute2's get_u32 reads it with base 0: decimal or 0x hexadecimal (never octal here). */
+function number(s: string): number {
+  if (/^0[xX][0-9a-fA-F]{1,8}$/.test(s)) return parseInt(s, 16);
+  if (/^0\d/.test(s)) throw new NotRead(); // octal to iproute2
+  return uint(s, 0xffffffff);
 }
 
 function uint(s: string, max: number): number {

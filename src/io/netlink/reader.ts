@@ -4,7 +4,7 @@
 // One session per read of the kernel: a socket per namespace (opened on first use, see socket.ts) and the files of
 // /run/netns for nsid lookups, all closed by close().
 import { closeSync, openSync, readdirSync } from 'node:fs';
-import type { IpRead } from '../../core/live.js';
+import type { IpRead, ToolRead } from '../../core/live.js';
 import { HOST } from '../../model.js';
 import type { Libc } from './ffi.js';
 import { dumpAddrs, dumpLinks, linkDocs, linkNames, type Doc, type RawLink } from './links.js';
@@ -27,11 +27,14 @@ export const canRead = (reads: IpRead[]): boolean =>
 export const ipEquivalent = (ns: string, line: string) => `ip ${ns === HOST ? '' : `-n ${ns} `}-json -d ${line}`;
 
 /** A dump that failed, named as the `ip` command of the same read, with the kernel's words (EPERM: E_PERM, exit 77). */
-function readError(ns: string, line: string, e: unknown): Error {
+function readError(ns: string, line: string, e: unknown, command = ipEquivalent(ns, line)): Error {
   if (!(e instanceof NetlinkError)) return e as Error;
   const perm = e.errno === 1 || e.errno === 13;
-  return new TopoError(perm ? 'E_PERM' : 'E_READ', `reading the kernel failed: ${ipEquivalent(ns, line)}: ${e.message}`, perm ? 77 : 1);
+  return new TopoError(perm ? 'E_PERM' : 'E_READ', `reading the kernel failed: ${command}: ${e.message}`, perm ? 77 : 1);
 }
+
+/** Can this tool read be made over netlink (NetlinkSession.toolRead), else by its process? */
+export const canReadTool = (r: ToolRead): boolean => r.tool === 'ip6' && r.args.join(' ') === '-N -d -json rule show';
 
 export class NetlinkSession {
   private sockets = new Map<string, NetlinkSocket>();
@@ -68,6 +71,19 @@ export class NetlinkSession {
       try { out.set(line, doc()); } catch (e) { throw readError(ns, line, e); }
     }
     return out;
+  }
+
+  /**
+   * A kind's tool read that netlink makes too (see canReadTool), as the tool prints it; throws as read() does. The one
+   * so far: the IPv6 rules (`ip -6 -N -d -json rule show`, kinds/rule.ts).
+   */
+  toolRead(ns: string, r: ToolRead): unknown {
+    try {
+      return ruleDocs(this.socket(ns), 6, true);
+    } catch (e) {
+      if (!(e instanceof NetlinkError)) throw e;
+      throw readError(ns, 'rule show', e, `ip -6 ${ns === HOST ? '' : `-n ${ns} `}${r.args.join(' ')}`);
+    }
   }
 
   /** `ip netns list-id`: each nsid, named by the file of /run/netns that is that namespace (the last one, as ip does). */

@@ -4,7 +4,7 @@
 // by shape). Names are looked up through `Lookups` (the writer asks the kernel); the rest is pure.
 import type { Addr } from '../../core/ip.js';
 import { encodeAttr, RTM, u32Attr } from './codec.js';
-import { ADDR_GEN_MODES, BRIDGE_OPTIONS, type IpOp, type LinkSettings, type LinkType, MACVLAN_MODES } from './ip-argv.js';
+import { ADDR_GEN_MODES, BRIDGE_OPTIONS, type IpOp, type LinkSettings, type LinkType, MACVLAN_MODES, RULE_ACTIONS } from './ip-argv.js';
 
 export const NLM_F_ACK = 0x4;
 const NLM_F_REPLACE = 0x100, NLM_F_EXCL = 0x200, NLM_F_CREATE = 0x400;
@@ -21,6 +21,8 @@ const RTA = { DST: 1, OIF: 4, GATEWAY: 5, PRIORITY: 6, TABLE: 15 };
 const RTN_UNICAST = 1, RT_TABLE_UNSPEC = 0, RT_TABLE_MAIN = 254, RTPROT_BOOT = 3;
 const RT_SCOPE_UNIVERSE = 0, RT_SCOPE_LINK = 253, RT_SCOPE_HOST = 254, RT_SCOPE_NOWHERE = 255;
 const NDA_DST = 1, NDA_LLADDR = 2, NDA_PROTOCOL = 12, NUD_PERMANENT = 0x80;
+const RTM_NEWRULE = 32, RTM_DELRULE = 33, FR_ACT_TO_TBL = 1, FR_ACT_GOTO = 2;
+const FRA = { DST: 1, SRC: 2, IIFNAME: 3, GOTO: 4, PRIORITY: 6, FWMARK: 10, TABLE: 15, FWMASK: 16, OIFNAME: 17, PROTOCOL: 21 };
 
 /** What the writer resolves for a request: names of this namespace's interfaces, and namespaces to move into. */
 export interface Lookups {
@@ -65,6 +67,7 @@ function build(op: IpOp, look: Lookups): Request {
         attrs: [encodeAttr(IFA_LOCAL, bytes), encodeAttr(IFA_ADDRESS, bytes)] };
     }
     case 'route': return route(op, look);
+    case 'rule': return rule(op);
     case 'neigh': {
       const fixed = Buffer.alloc(12);
       fixed.writeUInt8(familyOf(op.addr), 0);
@@ -97,6 +100,32 @@ function route(op: Extract<IpOp, { op: 'route' }>, look: Lookups): Request {
     ...(table >= 256 ? [u32Attr(RTA.TABLE, table)] : [])];
   const flags = op.verb === 'add' ? NLM_F_CREATE | NLM_F_EXCL : op.verb === 'replace' ? NLM_F_CREATE | NLM_F_REPLACE : 0;
   return { type: del ? RTM_DELROUTE : RTM.NEWROUTE, flags, fixed, attrs };
+}
+
+/** A policy rule as iproute2's iprule_modify builds it: a new lookup rule looks up main unless it says otherwise. */
+function rule(op: Extract<IpOp, { op: 'rule' }>): Request {
+  const add = op.verb === 'add';
+  const fixed = Buffer.alloc(12);
+  fixed.writeUInt8(op.family === 4 ? AF_INET : AF_INET6, 0);
+  fixed.writeUInt8(op.to?.[1] ?? 0, 1);
+  fixed.writeUInt8(op.from?.[1] ?? 0, 2);
+  // iproute2 6.1 puts main in a new rule only when it looks a table up (not for goto, blackhole, ...).
+  const table = op.table ?? (add && !op.action && op.goto === undefined ? RT_TABLE_MAIN : 0);
+  fixed.writeUInt8(table < 256 ? table : RT_TABLE_UNSPEC, 4);
+  fixed.writeUInt8(op.action ? RULE_ACTIONS[op.action] : op.goto !== undefined ? FR_ACT_GOTO : add ? FR_ACT_TO_TBL : 0, 7);
+  const attrs = [
+    ...(op.from ? [encodeAttr(FRA.SRC, Buffer.from(op.from[0].toByteArray()))] : []),
+    ...(op.to ? [encodeAttr(FRA.DST, Buffer.from(op.to[0].toByteArray()))] : []),
+    ...(op.priority !== undefined ? [u32Attr(FRA.PRIORITY, op.priority)] : []),
+    ...(op.fwmark !== undefined ? [u32Attr(FRA.FWMARK, op.fwmark)] : []),
+    ...(op.fwmask !== undefined ? [u32Attr(FRA.FWMASK, op.fwmask)] : []),
+    ...(table >= 256 ? [u32Attr(FRA.TABLE, table)] : []),
+    ...(op.iif !== undefined ? [str0(FRA.IIFNAME, op.iif)] : []),
+    ...(op.oif !== undefined ? [str0(FRA.OIFNAME, op.oif)] : []),
+    ...(op.goto !== undefined ? [u32Attr(FRA.GOTO, op.goto)] : []),
+    ...(op.proto !== undefined ? [u8Attr(FRA.PROTOCOL, op.proto)] : []),
+  ];
+  return { type: add ? RTM_NEWRULE : RTM_DELRULE, flags: add ? NLM_F_CREATE | NLM_F_EXCL : 0, fixed, attrs };
 }
 
 /** struct ifinfomsg: the interface's index (0 when creating) and the flags the settings change (up, promisc). */

@@ -73,10 +73,10 @@ const FIB_RULE_INVERT = 0x2, FIB_RULE_IIF_DETACHED = 0x8, FIB_RULE_OIF_DETACHED 
 const FR_ACT = { TO_TBL: 1, GOTO: 2, NOP: 3 };
 const hex = (n: number) => `0x${n.toString(16)}`;
 
-/** `rule show` (IPv4): what print_rule prints, in JSON. */
-export function ruleDocs(sock: NetlinkSocket): Doc[] {
+/** `rule show` (`ip -6 rule show` with family 6; `ip -N`, numbers for tables, protocols and actions, with numeric): what print_rule prints, in JSON. */
+export function ruleDocs(sock: NetlinkSocket, family: 4 | 6 = 4, numeric = false): Doc[] {
   const fixed = Buffer.alloc(12);
-  fixed.writeUInt8(2, 0); // AF_INET
+  fixed.writeUInt8(family === 4 ? 2 : 10, 0); // AF_INET, AF_INET6
   const out: Doc[] = [];
   for (const m of sock.dump(RTM.GETRULE, fixed)) {
     if (m.type !== RTM.NEWRULE) continue;
@@ -102,15 +102,15 @@ export function ruleDocs(sock: NetlinkSocket): Doc[] {
     if (oif !== undefined) { d.oif = oif; if (flags & FIB_RULE_OIF_DETACHED) d.oif_detached = null; }
     const table = u32(a.get(FRA.TABLE)) ?? p.readUInt8(4);
     if (table) {
-      d.table = tableName(table);
+      d.table = numeric ? String(table) : tableName(table); // `ip -N`: numbers, not names
       const spl = s32(a.get(FRA.SUPPRESS_PREFIXLEN));
       if (spl !== undefined && spl !== -1) d.suppress_prefixlen = spl;
     }
     if (action === FR_ACT.GOTO) { d.goto = u32(a.get(FRA.GOTO)) ?? 0; if (flags & FIB_RULE_UNRESOLVED) d.unresolved = null; }
     else if (action === FR_ACT.NOP) d.nop = null;
-    else if (action !== FR_ACT.TO_TBL) d.action = routeTypeName(action);
+    else if (action !== FR_ACT.TO_TBL) d.action = numeric ? String(action) : routeTypeName(action);
     const proto = u8(a.get(FRA.PROTOCOL));
-    if (proto !== undefined) d.protocol = protoName(proto);
+    if (proto !== undefined) d.protocol = numeric ? String(proto) : protoName(proto);
     // What topo never declares (l3mdev, uid ranges, ports, ip protocol, tunnel id, realms...): named, so the rule
     // reads as one topo did not make.
     for (const [type, value] of a) if (!KNOWN_FRA.has(type) || [FRA.L3MDEV, FRA.UID_RANGE, FRA.IP_PROTO, FRA.SPORT_RANGE,

@@ -4,7 +4,8 @@
 // answers: File exists", "Error: <the kernel's message>.", `Cannot find device "X"`), so the step's error names
 // the command as the plan prints it and the kernel's message, whichever engine ran it.
 import { closeSync, openSync, statSync } from 'node:fs';
-import { HOST } from '../../model.js';
+import { HOST, type Cmd } from '../../model.js';
+import { argvOf } from '../../core/commands.js';
 import { encodeAttr, RTM, u32Attr } from './codec.js';
 import type { Libc } from './ffi.js';
 import { type IpOp, readIpArgs } from './ip-argv.js';
@@ -19,8 +20,13 @@ export class WriteRefused extends Error {
   constructor(message: string, readonly exitCode = 1) { super(message); }
 }
 
-/** What an `ip` command asks, when the netlink engine can carry it out (else undefined: it runs through `ip`). */
-export const netlinkOp = (args: readonly string[]): IpOp | undefined => readIpArgs(args);
+/** What an `ip` (or `ip -6`) command asks, when the netlink engine can carry it out (else undefined: it runs through `ip`). */
+export function netlinkOp(cmd: Cmd): IpOp | undefined {
+  if (cmd.tool !== 'ip' && cmd.tool !== 'ip6') return undefined;
+  const argv = argvOf(cmd); // ip [-6] [-n NS] ARGS, the host's namespace named as it runs
+  const skip = (cmd.tool === 'ip6' ? 2 : 1) + (cmd.ns === HOST ? 0 : 2);
+  return readIpArgs(argv.slice(skip), cmd.tool === 'ip6' ? 6 : undefined);
+}
 
 export class NetlinkWriter {
   /** Sockets by namespace, with the identity (device, inode) of the namespace each was opened in. */
