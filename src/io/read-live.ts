@@ -6,7 +6,7 @@
 // With the netlink engine (io/netlink/engine.ts) the same documents come from netlink dumps made in-process, one
 // socket per namespace (io/netlink/reader.ts); a namespace whose read asks for a line it doesn't decode is read by
 // `ip` as above.
-import { opendirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { IpRead, LiveSnapshot, ToolRead } from '../core/live.js';
 import { HOST } from '../model.js';
 import { TopoError } from '../errors.js';
@@ -19,7 +19,7 @@ import { PARALLEL, pool } from './pool.js';
 import { readProcTool } from './process-tool.js';
 import { readFileTool } from './file-tool.js';
 import { engine } from './netlink/engine.js';
-import { canRead, canReadTool, NetlinkSession } from './netlink/reader.js';
+import { canRead, canReadTool, listDir, NetlinkSession } from './netlink/reader.js';
 import { NETNS_DIR, SysError } from './netlink/socket.js';
 import { type RunResult, type Runner, runProcess } from './runner.js';
 
@@ -61,12 +61,8 @@ export interface ReadRequest {
 export async function listNetns(run: Runner): Promise<string[]> {
   if (run === runProcess && engine().name === 'netlink') {
     try {
-      // In the directory's own order, as ip lists them (readdirSync sorts them: plans would order differently).
-      const dir = opendirSync(NETNS_DIR), names: string[] = [];
-      try {
-        for (let d = dir.readSync(); d; d = dir.readSync()) names.push(d.name);
-      } finally { dir.closeSync(); }
-      return names;
+      // In the directory's own order, as ip lists them (a sorted list would order planned deletions differently).
+      return listDir(NETNS_DIR);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw kernelReadError(['ip', '-json', 'netns', 'list'], `${NETNS_DIR}: ${(e as Error).message}`);

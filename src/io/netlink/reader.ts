@@ -3,13 +3,13 @@
 // asking for any other line is not taken here (canRead): the caller reads that namespace through `ip`.
 // One session per read of the kernel: a socket per namespace (opened on first use, see socket.ts) and the files of
 // /run/netns for nsid lookups, all closed by close().
-import { closeSync, openSync, readdirSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, opendirSync } from 'node:fs';
 import type { IpRead, ToolRead } from '../../core/live.js';
 import { HOST } from '../../model.js';
 import type { Libc } from './ffi.js';
 import { dumpAddrs, dumpLinks, linkDocs, linkNames, type Doc, type RawLink } from './links.js';
 import { neighDocs, nsidList, nsidOfFd, routeDocs, ruleDocs } from './routes.js';
-import { inNamespace, NETNS_DIR, NetlinkError, type NetlinkSocket, openSocket, type OpenHooks } from './socket.js';
+import { homeFd, inNamespace, NETNS_DIR, NetlinkError, type NetlinkSocket, openSocket, type OpenHooks } from './socket.js';
 import { TopoError } from '../../errors.js';
 
 /** The show lines read over netlink, by read name (a kind's read under another name goes through `ip`). */
@@ -39,6 +39,7 @@ export const canReadTool = (r: ToolRead): boolean => r.tool === 'ip6' && r.args.
 export class NetlinkSession {
   private sockets = new Map<string, NetlinkSocket>();
   private netnsFds: [string, number][] | undefined;
+  private groups: { fd: number; name: string; ino: number; dev: number }[] | undefined;
   constructor(private libc: Libc, private hooks: OpenHooks = {}) {}
 
   /** The namespace's socket; throws SysError (ENOENT: the namespace is gone). */
@@ -86,23 +87,48 @@ export class NetlinkSession {
     }
   }
 
-  /** `ip netns list-id`: each nsid, named by the file of /run/netns that is that namespace (the last one, as ip does). */
+  /**
+   * `ip netns list-id`: each nsid, named by the file of /run/netns that is that namespace (the last one, as ip does).
+   * ip asks the kernel the nsid of every file, in every namespace read: N² requests for a lab of N namespaces. Here
+   * files that are one namespace (same inode) are asked once, the namespace topo runs in (which a peer in the host
+   * has) is asked first by its own file, and the asking stops once every nsid has its name: the same names.
+   */
   private nsidDocs(sock: NetlinkSocket): Doc[] {
     const ids = nsidList(sock);
     if (!ids.length) return [];
-    const names = new Map<number, string>();
-    for (const [n, fd] of this.netnsFiles()) {
-      const id = nsidOfFd(sock, fd);
-      if (id >= 0) names.set(id, n);
+    const names = new Map<number, string | undefined>();
+    const groups = this.netnsGroups();
+    const home = fstatSync(homeFd(this.libc));
+    const homeId = nsidOfFd(sock, homeFd(this.libc));
+    if (homeId >= 0) names.set(homeId, groups.find((g) => g.ino === home.ino && g.dev === home.dev)?.name);
+    for (const g of groups) {
+      if (ids.every((id) => names.has(id))) break;
+      if (g.ino === home.ino && g.dev === home.dev) continue;
+      const id = nsidOfFd(sock, g.fd);
+      if (id >= 0 && !names.has(id)) names.set(id, g.name);
     }
-    return ids.map((nsid) => (names.has(nsid) ? { nsid, name: names.get(nsid) } : { nsid }));
+    return ids.map((nsid) => (names.get(nsid) !== undefined ? { nsid, name: names.get(nsid) } : { nsid }));
+  }
+
+  /** The files of /run/netns by namespace (inode): one open file of each, named by the group's last file. */
+  private netnsGroups(): { fd: number; name: string; ino: number; dev: number }[] {
+    if (!this.groups) {
+      const byId = new Map<string, { fd: number; name: string; ino: number; dev: number }>();
+      for (const [n, fd] of this.netnsFiles()) {
+        const st = fstatSync(fd), k = `${st.dev}:${st.ino}`;
+        const g = byId.get(k);
+        if (g) g.name = n; else byId.set(k, { fd, name: n, ino: st.ino, dev: st.dev });
+      }
+      this.groups = [...byId.values()];
+    }
+    return this.groups;
   }
 
   private netnsFiles(): [string, number][] {
     if (!this.netnsFds) {
       this.netnsFds = [];
       let entries: string[] = [];
-      try { entries = readdirSync(NETNS_DIR); } catch { /* none */ }
+      try { entries = listDir(NETNS_DIR); } catch { /* none */ }
       for (const n of entries) {
         try { this.netnsFds.push([n, openSync(`${NETNS_DIR}/${n}`, 'r')]); } catch { /* deleted meanwhile */ }
       }
@@ -120,5 +146,15 @@ export class NetlinkSession {
     for (const [, fd] of this.netnsFds ?? []) closeSync(fd);
     this.sockets.clear();
     this.netnsFds = undefined;
+    this.groups = undefined;
   }
+}
+
+/** A directory's names in its own order, as ip reads them (readdirSync sorts them). */
+export function listDir(path: string): string[] {
+  const dir = opendirSync(path), names: string[] = [];
+  try {
+    for (let d = dir.readSync(); d; d = dir.readSync()) names.push(d.name);
+  } finally { dir.closeSync(); }
+  return names;
 }

@@ -33,7 +33,7 @@ export interface OpenHooks {
 /** A file of the namespace topo runs in, to come back to; opened once. */
 let home: number | undefined;
 
-function homeFd(libc: Libc): number {
+export function homeFd(libc: Libc): number {
   if (home === undefined) {
     const fd = libc.open('/proc/thread-self/ns/net', O_RDONLY | O_CLOEXEC);
     if (fd < 0) throw sysError(libc, 'open /proc/thread-self/ns/net');
