@@ -88,8 +88,7 @@ export async function executePlan(plan: Plan, opts: ExecOptions): Promise<ExecRe
         if (res.error || res.interrupted) return;
         // A namespace configures in config or in bridges, never both: its last stage unless namespaces are deleted after it.
         const last = (s === 'config' || s === 'bridges') && !stages.some((x) => x.s === 'cleanup');
-        // The netlink engine reads the namespaces in-process for verification: no show lines after its requests.
-        const readBack = last && !nl ? opts.readBack?.ipReads : undefined;
+        const readBack = last ? opts.readBack?.ipReads : undefined;
         // Anything thrown is a bug (a command's failure is a result, in res.error): it still stops the apply and
         // rolls back, and is reported as a bug, not as a command.
         const from = ran.length;

@@ -37,9 +37,9 @@ export interface SegmentResult {
 }
 
 /**
- * `shows`: reads whose lines end an ip batch (see io/ip-reads.ts; ignored for other commands, when a test hook
- * cuts the segment, and with `nl`). `nl`: the netlink engine's writer, which carries out the `ip` commands it can
- * in-process (the others still run through `ip`).
+ * `shows`: reads whose lines end an ip batch (see io/ip-reads.ts; ignored for other commands, and when a test hook
+ * cuts the segment); with `nl`, read in-process right after the segment. `nl`: the netlink engine's writer, which
+ * carries out the `ip` commands it can in-process (the others still run through `ip`).
  */
 export async function runSegment(run: Runner, seg: Item[], failAt?: FailAt, shows: IpRead[] = [], nl?: NetlinkWriter): Promise<SegmentResult> {
   const injected = seg.findIndex((it) => failAt?.(it.cmd));
@@ -59,7 +59,11 @@ export async function runSegment(run: Runner, seg: Item[], failAt?: FailAt, show
 
 async function runCommands(run: Runner, seg: Item[], shows: IpRead[], nl?: NetlinkWriter): Promise<SegmentResult> {
   const first = seg[0].cmd;
-  if ((first.tool === 'ip' || first.tool === 'ip6') && nl) return runInProcess(run, seg, nl);
+  if ((first.tool === 'ip' || first.tool === 'ip6') && nl) {
+    const r = await runInProcess(run, seg, nl);
+    // The namespace read back right after its last command, as the ip engine's batch ends with its show lines.
+    return r.failed || !shows.length ? r : { ...r, readBack: nl.readBack(first.ns, shows) };
+  }
   if (first.tool === 'sysctl' && nl) return sysctlInProcess(seg[0], nl);
   if (first.tool === 'ip' && shows.length) return runWithShows(run, seg, shows);
   if (!BATCHED.has(first.tool) || seg.length === 1) {

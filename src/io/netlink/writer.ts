@@ -12,6 +12,10 @@ import { type IpOp, readIpArgs } from './ip-argv.js';
 import { type Lookups, requestOf } from './requests.js';
 import { NETNS_DIR, NetlinkError, type NetlinkSocket, openSocket, SysError } from './socket.js';
 import { writeSysctl } from './sysctl-write.js';
+import { canRead, NetlinkSession } from './reader.js';
+import type { IpRead } from '../../core/live.js';
+import { shapeRead } from '../ip-reads.js';
+import type { ShapedRead } from '../live-shape.js';
 
 const IFLA_IFNAME = 3, IFLA_EXT_MASK = 29, RTEXT_FILTER_SKIP_STATS = 0x8;
 
@@ -114,6 +118,23 @@ export class NetlinkWriter {
     } catch (e) {
       if (e instanceof NetlinkError) throw new WriteRefused(`Cannot find device "${name}"`);
       throw e;
+    }
+  }
+
+  /**
+   * The namespace's read, right after its last command (the executor's read-back, see io/run-grouped.ts): the
+   * documents `ip -json -d` would print for these reads; undefined when netlink doesn't make one of them or the read
+   * fails (verification then reads the namespace itself, and names the command if it fails again).
+   */
+  readBack(ns: string, reads: IpRead[]): ShapedRead | undefined {
+    if (!canRead(reads)) return undefined;
+    const session = new NetlinkSession(this.libc);
+    try {
+      return shapeRead(reads, session.read(ns, reads));
+    } catch {
+      return undefined;
+    } finally {
+      session.close();
     }
   }
 
