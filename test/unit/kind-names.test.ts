@@ -28,6 +28,21 @@ const ALLOWED: Record<string, string> = {
   'ops/import.ts: nftables': 'the Debian package that provides nft, named when it is missing',
   'cli/completion.ts: namespace': 'the name of a command\'s argument (program.ts: <namespace>), whose values are completed',
   'model.ts: vxlan': 'a link\'s mode (LinkSpec.mode: a VXLAN pair between hosts, core/links.ts), not the vxlan kind it is made with',
+  // The netlink engine reads and builds iproute2's commands: these are ip's words (objects, link kinds, keywords).
+  'io/netlink/ip-argv.ts: veth': 'the kernel\'s link kind in `ip link add ... type veth`',
+  'io/netlink/ip-argv.ts: bridge': 'the kernel\'s link kind in `ip link ... type bridge`',
+  'io/netlink/ip-argv.ts: macvlan': 'the kernel\'s link kind in `ip link add ... type macvlan` (and its mode bridge)',
+  'io/netlink/ip-argv.ts: vxlan': 'the kernel\'s link kind in `ip link ... type vxlan`',
+  'io/netlink/ip-argv.ts: route': 'the object of `ip route`',
+  'io/netlink/ip-argv.ts: rule': 'the object of `ip rule`',
+  'io/netlink/ip-argv.ts: address': 'the keyword of `ip link ... address MAC`, and the object `ip address`',
+  'io/netlink/requests.ts: route': 'a request of `ip route` (IpOp.op)',
+  'io/netlink/requests.ts: rule': 'a request of `ip rule` (IpOp.op)',
+  'io/netlink/requests.ts: veth': 'the kernel\'s link kind (IFLA_INFO_KIND)',
+  'io/netlink/requests.ts: bridge': 'the kernel\'s link kind (IFLA_INFO_KIND)',
+  'io/netlink/requests.ts: macvlan': 'the kernel\'s link kind (IFLA_INFO_KIND)',
+  'io/netlink/requests.ts: vxlan': 'the kernel\'s link kind (IFLA_INFO_KIND)',
+  'io/run-step-cmds.ts: sysctl': 'a command\'s tool (Cmd.tool), written in-process by the netlink engine',
   'ops/host-firewall.ts: bridge': 'the nftables family `bridge` of a chain in `nft -j list chains` (the host firewall\'s), not the bridge kind',
 };
 
