@@ -90,29 +90,33 @@ describe('crash safety', () => {
     });
   }
 
-  it('kill -9 from outside as each process of a wide (grouped) apply starts: the next apply or destroy converges', async () => {
-    // Eleven namespaces: their batches run grouped (io/ns-group.ts), which TOPO_CRASH_AFTER leaves out; here the
-    // test itself sends SIGKILL when topo starts its p-th kernel-changing process (held there through the FIFO).
-    const WIDE = fixture('wide.yaml');
-    let killed = 0;
-    for (let p = 1; ; p += 3) {
-      const gate = await TraceGate.create();
-      try {
-        const topo = startTopo(sb, ['apply', WIDE], gate.env);
-        let n = 0;
-        for (let cmds = await gate.next(topo.done); cmds; cmds = await gate.next(topo.done)) {
-          n += cmds.filter(isChange).length;
-          if (n >= p) { process.kill(topo.pid, 'SIGKILL'); break; }
-        }
-        const r = await topo.done;
-        if (r.signal !== 'SIGKILL') { expectOk(r); break; } // p is past the last process: a whole apply ran
-        killed++;
-      } finally { gate.close(); }
-      if (killed % 2) await expectConverged(WIDE);
-      await expectRemoved(WIDE);
-    }
-    expect(killed).toBeGreaterThanOrEqual(3);
-  });
+  // The ip engine runs a wide lab's namespaces grouped (io/ns-group.ts), which TOPO_CRASH_AFTER leaves out; the netlink
+  // engine makes one request per command in-process, each traced: the kill lands between two requests (every third
+  // process of the ip engine's apply, every eleventh request of the netlink engine's (67 of them), up to past the last one).
+  for (const [engine, step] of [['ip', 3], ['netlink', 11]] as const) {
+    it(`kill -9 from outside as each ${engine === 'ip' ? 'process of a wide (grouped)' : 'request of a wide'} apply starts (${engine} engine): the next apply or destroy converges`, async () => {
+      // Eleven namespaces; the test itself sends SIGKILL when topo starts its p-th kernel change (held there through the FIFO).
+      const WIDE = fixture('wide.yaml');
+      let killed = 0;
+      for (let p = 1; ; p += step) {
+        const gate = await TraceGate.create();
+        try {
+          const topo = startTopo(sb, ['apply', WIDE], { ...gate.env, TOPO_ENGINE: engine });
+          let n = 0;
+          for (let cmds = await gate.next(topo.done); cmds; cmds = await gate.next(topo.done)) {
+            n += cmds.filter(isChange).length;
+            if (n >= p) { process.kill(topo.pid, 'SIGKILL'); break; }
+          }
+          const r = await topo.done;
+          if (r.signal !== 'SIGKILL') { expectOk(r); break; } // p is past the last change: a whole apply ran
+          killed++;
+        } finally { gate.close(); }
+        if (killed % 2) await expectConverged(WIDE);
+        await expectRemoved(WIDE);
+      }
+      expect(killed).toBeGreaterThanOrEqual(3);
+    });
+  }
 
   // SIGHUP: the terminal or the ssh session closing (exit 128 + 1, as a shell reports a process killed by it).
   for (const [signal, exit] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
