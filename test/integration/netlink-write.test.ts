@@ -77,8 +77,8 @@ const LAB_V2 = LAB_V1
   .replace('{ name: lone, namespace: a, up: false }', '{ name: lone, namespace: a, up: true }')
   .replace('{ name: lone, namespace: b, addrgenmode: random }', '{ name: lone, namespace: b, addrgenmode: none }');
 
-/** Keys whose values differ from run to run whatever made the state (indexes, kernel-chosen MACs, timers, counters). */
-const VOLATILE = /^(ifindex|link_index|link_netnsid|operstate|stats64?|perm_address|bridge_id|root_id|root_port|root_path_cost|designated_(root|bridge|port|cost)|id|no|.*_timer|valid_life_time|preferred_life_time|broadcast|addrinfo|linkinfo_slave_data_state)$/;
+/** Keys whose values differ from run to run whatever made the state (indexes, kernel-chosen MACs, timers, counters, a bridge port's STP state). */
+const VOLATILE = /^(ifindex|link_index|link_netnsid|operstate|stats64?|perm_address|bridge_id|root_id|root_port|root_path_cost|designated_(root|bridge|port|cost)|id|no|.*_timer|valid_life_time|preferred_life_time|broadcast|state)$/;
 
 function normalise(v: unknown, key = '', macSet = false): unknown {
   if (Array.isArray(v)) return v.map((x) => normalise(x, '', macSet));
