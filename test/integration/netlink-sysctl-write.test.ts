@@ -6,6 +6,7 @@
 // started in (/proc/self/ns/net, /proc/thread-self/ns/net).
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ROOT, Sandbox } from '../helpers/sandbox.js';
+import { runSteps } from '../helpers/thread-steps.js';
 
 let sb: Sandbox;
 beforeAll(async () => { sb = await Sandbox.create(); });
@@ -15,26 +16,16 @@ const KEYS = ['net.ipv4.ip_forward', 'net.ipv4.conf.all.rp_filter', 'net.ipv6.co
 const path = (key: string) => `/proc/sys/${key.replace(/\./g, '/')}`;
 
 const SCRIPT = `
-import { readlinkSync } from 'node:fs';
 const { writeSysctl } = await import('${ROOT}dist/src/io/netlink/sysctl-write.js');
-const { loadLibc } = await import('${ROOT}dist/src/io/netlink/ffi.js');
-const libc = loadLibc();
-const where = () => [readlinkSync('/proc/self/ns/net'), readlinkSync('/proc/thread-self/ns/net')];
-const out = { before: where(), steps: [] };
-const step = (name, ns, key, input) => {
-  let result = 'written';
-  try { writeSysctl(libc, ns, key, input); } catch (e) { result = { error: e.message, errno: e.errno }; }
-  out.steps.push({ name, result, after: where() });
-};
-step('s1 ip_forward', 's1', 'net.ipv4.ip_forward', '1\\n');
-step('s1 ipv6 forwarding', 's1', 'net.ipv6.conf.all.forwarding', '1\\n');
-step('s2 rp_filter', 's2', 'net.ipv4.conf.all.rp_filter', '2\\n');
-step('own rp_filter', 'host', 'net.ipv4.conf.all.rp_filter', '1\\n');
-step('no such key', 's1', 'net.ipv4.no_such_key', '1\\n');
-step('refused value', 's1', 'net.ipv4.conf.all.rp_filter', 'abc\\n');
-step('no such namespace', 'gone', 'net.ipv4.ip_forward', '1\\n');
-step('not a namespace', 'plain', 'net.ipv4.ip_forward', '1\\n');
-console.log(JSON.stringify(out));
+const write = (name, ns, key, input) => step(name, () => { writeSysctl(libc, ns, key, input); return 'written'; });
+write('s1 ip_forward', 's1', 'net.ipv4.ip_forward', '1\\n');
+write('s1 ipv6 forwarding', 's1', 'net.ipv6.conf.all.forwarding', '1\\n');
+write('s2 rp_filter', 's2', 'net.ipv4.conf.all.rp_filter', '2\\n');
+write('own rp_filter', 'host', 'net.ipv4.conf.all.rp_filter', '1\\n');
+write('no such key', 's1', 'net.ipv4.no_such_key', '1\\n');
+write('refused value', 's1', 'net.ipv4.conf.all.rp_filter', 'abc\\n');
+write('no such namespace', 'gone', 'net.ipv4.ip_forward', '1\\n');
+write('not a namespace', 'plain', 'net.ipv4.ip_forward', '1\\n');
 `;
 
 /** The KEYS' values in a namespace (or the sandbox's own, "host"), read by a process there. */
@@ -50,12 +41,7 @@ it('writes hit the namespace they name, and the thread always comes back', async
   const setup = await sb.sh(`ip netns add s1 && ip netns add s2 && touch /run/netns/plain
     for ns in s1 s2; do ip netns exec $ns sysctl -qw ${zero}; done; sysctl -qw ${zero}`);
   expect(setup.exitCode, setup.stderr).toBe(0);
-  const r = await sb.run([process.execPath, '--input-type=module', '-e', SCRIPT]);
-  expect(r.exitCode, r.stderr).toBe(0);
-  const out = JSON.parse(r.stdout) as { before: string[]; steps: { name: string; result: any; after: string[] }[] };
-  expect(out.before[0]).toBe(out.before[1]);
-  for (const s of out.steps) expect(s.after, s.name).toEqual(out.before);
-  const by = Object.fromEntries(out.steps.map((s) => [s.name, s.result]));
+  const { by } = await runSteps(sb, SCRIPT);
   for (const name of ['s1 ip_forward', 's1 ipv6 forwarding', 's2 rp_filter', 'own rp_filter']) expect(by[name], name).toBe('written');
   expect(by['no such key']).toEqual({ error: 'tee /proc/sys/net/ipv4/no_such_key: No such file or directory', errno: 2 });
   expect(by['refused value']).toEqual({ error: 'tee /proc/sys/net/ipv4/conf/all/rp_filter: Invalid argument', errno: 22 });
