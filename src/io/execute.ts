@@ -1,5 +1,6 @@
 // The plan executor. Stages run one after the other; inside a stage each namespace's commands run as one
-// batch, namespaces in parallel. Progress goes through listr2, to standard error (io/progress.ts). On a failure
+// batch, namespaces in parallel (with the netlink engine, its `ip` commands are requests made in-process, one after
+// the other, see run-step-cmds.ts). Progress goes through listr2, to standard error (io/progress.ts). On a failure
 // (or SIGINT/SIGTERM/SIGHUP) it stops launching work, lets running batches finish, and (unless told not to) undoes
 // what ran, in reverse.
 import { constants as osConstants } from 'node:os';

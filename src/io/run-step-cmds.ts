@@ -1,5 +1,7 @@
 // Running a namespace's share of a stage: consecutive `ip` commands as one `ip -batch` process (consecutive `tc`
-// commands as one `tc -batch`), others one by one (file operations by topo itself, see io/file-tool.ts).
+// commands as one `tc -batch`), others one by one (file operations by topo itself, see io/file-tool.ts). With the
+// netlink engine, `ip` commands and sysctls are carried out in-process (io/netlink/writer.ts), those it can't read
+// still through `ip`.
 // A failing batch line is mapped back to its command, so errors name the step, the exact argv and the kernel's words.
 // A namespace's last batch may end with `show` lines (readBack, as in run-grouped.ts): the same `ip` then prints
 // the namespace's state right after its last command, for verification.
