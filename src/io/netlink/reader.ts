@@ -3,13 +3,13 @@
 // asking for any other line is not taken here (canRead): the caller reads that namespace through `ip`.
 // One session per read of the kernel: a socket per namespace (opened on first use, see socket.ts) and the files of
 // /run/netns for nsid lookups, all closed by close().
-import { closeSync, fstatSync, openSync, opendirSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, opendirSync, statSync } from 'node:fs';
 import type { IpRead, ToolRead } from '../../core/live.js';
 import { HOST } from '../../model.js';
 import type { Libc } from './ffi.js';
 import { dumpAddrs, dumpLinks, linkDocs, linkNames, type Doc, type RawLink } from './links.js';
 import { neighDocs, nsidList, nsidOfFd, routeDocs, ruleDocs } from './routes.js';
-import { homeFd, inNamespace, NETNS_DIR, NetlinkError, type NetlinkSocket, openSocket, type OpenHooks } from './socket.js';
+import { homeFd, inNamespace, keepRecent, NETNS_DIR, NetlinkError, type NetlinkSocket, openSocket, type OpenHooks } from './socket.js';
 import { TopoError } from '../../errors.js';
 
 /** The show lines read over netlink, by read name (a kind's read under another name goes through `ip`). */
@@ -38,14 +38,13 @@ export const canReadTool = (r: ToolRead): boolean => r.tool === 'ip6' && r.args.
 
 export class NetlinkSession {
   private sockets = new Map<string, NetlinkSocket>();
-  private netnsFds: [string, number][] | undefined;
-  private groups: { fd: number; name: string; ino: number; dev: number }[] | undefined;
+  private groups: NetnsGroup[] | undefined;
   constructor(private libc: Libc, private hooks: OpenHooks = {}) {}
 
   /** The namespace's socket; throws SysError (ENOENT: the namespace is gone). */
   socket(ns: string): NetlinkSocket {
-    let s = this.sockets.get(ns);
-    if (!s) this.sockets.set(ns, s = openSocket(this.libc, ns === HOST ? undefined : ns, this.hooks));
+    const s = this.sockets.get(ns) ?? openSocket(this.libc, ns === HOST ? undefined : ns, this.hooks);
+    keepRecent(this.sockets, ns, s, (old) => old.close());
     return s;
   }
 
@@ -99,41 +98,36 @@ export class NetlinkSession {
     const names = new Map<number, string | undefined>();
     const groups = this.netnsGroups();
     const home = fstatSync(homeFd(this.libc));
+    const isHome = (g: NetnsGroup) => g.ino === home.ino && g.dev === home.dev;
     const homeId = nsidOfFd(sock, homeFd(this.libc));
-    if (homeId >= 0) names.set(homeId, groups.find((g) => g.ino === home.ino && g.dev === home.dev)?.name);
+    if (homeId >= 0) names.set(homeId, groups.find(isHome)?.name);
     for (const g of groups) {
       if (ids.every((id) => names.has(id))) break;
-      if (g.ino === home.ino && g.dev === home.dev) continue;
-      const id = nsidOfFd(sock, g.fd);
+      if (isHome(g)) continue;
+      const id = nsidOfPath(sock, `${NETNS_DIR}/${g.name}`);
       if (id >= 0 && !names.has(id)) names.set(id, g.name);
     }
     return ids.map((nsid) => (names.get(nsid) !== undefined ? { nsid, name: names.get(nsid) } : { nsid }));
   }
 
-  /** The files of /run/netns by namespace (inode): one open file of each, named by the group's last file. */
-  private netnsGroups(): { fd: number; name: string; ino: number; dev: number }[] {
+  /**
+   * The files of /run/netns by namespace (device and inode), each named by its last file in directory order. No file
+   * is kept open: a lab of thousands of namespaces stays far below the process's limit of open files.
+   */
+  private netnsGroups(): NetnsGroup[] {
     if (!this.groups) {
-      const byId = new Map<string, { fd: number; name: string; ino: number; dev: number }>();
-      for (const [n, fd] of this.netnsFiles()) {
-        const st = fstatSync(fd), k = `${st.dev}:${st.ino}`;
-        const g = byId.get(k);
-        if (g) g.name = n; else byId.set(k, { fd, name: n, ino: st.ino, dev: st.dev });
+      const byId = new Map<string, NetnsGroup>();
+      let entries: string[] = [];
+      try { entries = listDir(NETNS_DIR); } catch { /* none */ }
+      for (const name of entries) {
+        let st;
+        try { st = statSync(`${NETNS_DIR}/${name}`); } catch { continue; } // deleted meanwhile
+        const k = `${st.dev}:${st.ino}`, g = byId.get(k);
+        if (g) g.name = name; else byId.set(k, { name, ino: st.ino, dev: st.dev });
       }
       this.groups = [...byId.values()];
     }
     return this.groups;
-  }
-
-  private netnsFiles(): [string, number][] {
-    if (!this.netnsFds) {
-      this.netnsFds = [];
-      let entries: string[] = [];
-      try { entries = listDir(NETNS_DIR); } catch { /* none */ }
-      for (const n of entries) {
-        try { this.netnsFds.push([n, openSync(`${NETNS_DIR}/${n}`, 'r')]); } catch { /* deleted meanwhile */ }
-      }
-    }
-    return this.netnsFds;
   }
 
   /** f() run inside namespace `ns` (see socket.ts inNamespace): e.g. reading its /proc/sys/net, which shows the reader's namespace. */
@@ -143,11 +137,18 @@ export class NetlinkSession {
 
   close(): void {
     for (const s of this.sockets.values()) s.close();
-    for (const [, fd] of this.netnsFds ?? []) closeSync(fd);
     this.sockets.clear();
-    this.netnsFds = undefined;
     this.groups = undefined;
   }
+}
+
+interface NetnsGroup { name: string; ino: number; dev: number }
+
+/** The nsid the socket's namespace knows the namespace of this file by (-1: none, or the file is gone). */
+function nsidOfPath(sock: NetlinkSocket, path: string): number {
+  let fd: number;
+  try { fd = openSync(path, 'r'); } catch { return -1; }
+  try { return nsidOfFd(sock, fd); } finally { closeSync(fd); }
 }
 
 /** A directory's names in its own order, as ip reads them (readdirSync sorts them). */

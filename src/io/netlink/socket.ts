@@ -30,6 +30,23 @@ export interface OpenHooks {
   inside?: () => void;
 }
 
+/** Sockets a cache keeps open at most (see keepRecent). */
+export const MAX_OPEN_SOCKETS = 256;
+
+/**
+ * Remember `v` under `key` as the most recently used, closing the least recently used beyond MAX_OPEN_SOCKETS: a lab
+ * of thousands of namespaces stays far below the process's limit of open files (1024 where the hard limit is).
+ */
+export function keepRecent<V>(m: Map<string, V>, key: string, v: V, close: (v: V) => void): void {
+  m.delete(key);
+  m.set(key, v);
+  for (const [k, old] of m) {
+    if (m.size <= MAX_OPEN_SOCKETS) break;
+    m.delete(k);
+    close(old);
+  }
+}
+
 /** A file of the namespace topo runs in, to come back to; opened once. */
 let home: number | undefined;
 

@@ -10,7 +10,7 @@ import { encodeAttr, RTM, u32Attr } from './codec.js';
 import type { Libc } from './ffi.js';
 import { type IpOp, readIpArgs } from './ip-argv.js';
 import { type Lookups, requestOf } from './requests.js';
-import { NETNS_DIR, NetlinkError, type NetlinkSocket, openSocket, SysError } from './socket.js';
+import { keepRecent, NETNS_DIR, NetlinkError, type NetlinkSocket, openSocket, SysError } from './socket.js';
 import { writeSysctl } from './sysctl-write.js';
 import { canRead, NetlinkSession } from './reader.js';
 import type { IpRead } from '../../core/live.js';
@@ -97,11 +97,15 @@ export class NetlinkWriter {
       }
     }
     const known = this.sockets.get(ns);
-    if (known && known.id === id) return known.sock;
+    if (known && known.id === id) {
+      keepRecent(this.sockets, ns, known, (old) => old.sock.close());
+      return known.sock;
+    }
     known?.sock.close();
+    this.sockets.delete(ns);
     try {
       const sock = openSocket(this.libc, ns === HOST ? undefined : ns);
-      this.sockets.set(ns, { sock, id });
+      keepRecent(this.sockets, ns, { sock, id }, (old) => old.sock.close());
       return sock;
     } catch (e) {
       if (e instanceof SysError) throw new WriteRefused(`Cannot open network namespace "${ns}": ${this.libc.strerror(e.errno)}`);
