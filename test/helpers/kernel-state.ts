@@ -28,8 +28,9 @@ done
 /**
  * The kernel's state once it has settled. Some of it follows a change by a moment: an IPv6 address's local route
  * is added by the kernel's addrconf work, which waits behind the teardown of deleted namespaces (seconds on a busy
- * machine); a deleted namespace's veth peers go the same way. So the state is read until every IPv6 address on a
- * link with carrier has its local route and two reads agree (up to 30 s: a settled state returns at once, and on a
+ * machine); a deleted namespace's veth peers go the same way; a bridge's carrier follows its ports'. So the state is
+ * read until every IPv6 address on a link with carrier has its local route, every bridge without STP the carrier its
+ * ports give it, and two reads agree (up to 30 s: a settled state returns at once, and on a
  * loaded machine the kernel's teardown work can lag far behind).
  */
 export async function kernelState(sb: Sandbox, opts: { mac?: boolean } = {}): Promise<KernelState> {
@@ -37,10 +38,21 @@ export async function kernelState(sb: Sandbox, opts: { mac?: boolean } = {}): Pr
   for (const t0 = Date.now(); Date.now() - t0 < 30_000;) {
     await new Promise((r) => setTimeout(r, 50));
     const now = await readOnce(sb, opts);
-    if (JSON.stringify(now) === JSON.stringify(last) && !pendingLocalRoutes(now)) return now;
+    if (JSON.stringify(now) === JSON.stringify(last) && !pendingLocalRoutes(now) && !BRIDGE_CARRIER_PENDING.has(now)) return now;
     last = now;
   }
   return last;
+}
+
+/**
+ * Reads where an up bridge without STP doesn't yet show the carrier its ports give it (on when one of its ports is
+ * up with carrier, as the ports forward at once): the kernel sets it a moment later (its link-watch work).
+ */
+const BRIDGE_CARRIER_PENDING = new WeakSet<KernelState>();
+
+function bridgeCarrierPending(raw: any[], links: LinkState[]): boolean {
+  return raw.some((l) => l.linkinfo?.info_kind === 'bridge' && l.linkinfo?.info_data?.stp_state === 0 && (l.flags ?? []).includes('UP')
+    && (l.flags ?? []).includes('LOWER_UP') !== links.some((p) => p.master === l.ifname && p.up && p.carrier));
 }
 
 /** An IPv6 address on an up link whose local route the kernel has not added yet. */
@@ -55,8 +67,10 @@ async function readOnce(sb: Sandbox, opts: { mac?: boolean }): Promise<KernelSta
   const out: KernelState = {};
   for (const block of r.stdout.split(/^@ns /m).slice(1)) {
     const [head, links, routes, nft, ...sysctlLines] = block.split('\n').filter((l) => l.trim() !== '');
+    const raw = JSON.parse(links) as any[], shaped = raw.map((l) => linkState(l, opts));
+    if (bridgeCarrierPending(raw, shaped)) BRIDGE_CARRIER_PENDING.add(out);
     out[head.trim()] = {
-      links: (JSON.parse(links) as any[]).map((l) => linkState(l, opts)).sort((a, b) => a.ifname.localeCompare(b.ifname)),
+      links: shaped.sort((a, b) => a.ifname.localeCompare(b.ifname)),
       // Local routes of IPv6 link-local addresses follow the (random) MAC and appear a moment after link up. The
       // kernel's own subnet-router anycast routes (type anycast) follow an IPv6 address and the forwarding sysctl in
       // an order-dependent way: seen once left behind after an apply killed in its rollback, which had set forwarding
