@@ -101,18 +101,19 @@ async function runWithShows(run: Runner, seg: Item[], shows: IpRead[]): Promise<
  */
 async function runInProcess(run: Runner, seg: Item[], nl: NetlinkWriter): Promise<SegmentResult> {
   const done: Item[] = [];
+  const ops = seg.map((it) => netlinkOp(it.cmd)); // each command read once
   for (let i = 0; i < seg.length;) {
-    const argv = argvOf(seg[i].cmd);
-    const op = netlinkOp(seg[i].cmd);
+    const op = ops[i];
     if (!op) {
       let j = i + 1;
-      while (j < seg.length && !netlinkOp(seg[j].cmd)) j++;
+      while (j < seg.length && !ops[j]) j++;
       const r = await runCommands(run, seg.slice(i, j), []);
       done.push(...r.done);
       if (r.failed) return { done, failed: r.failed };
       i = j;
       continue;
     }
+    const argv = argvOf(seg[i].cmd);
     traceCommand(['in-process', ...argv]);
     try {
       nl.run(seg[i].cmd.ns, op);

@@ -95,7 +95,6 @@ class Tokens {
   private at = 0;
   constructor(private readonly args: readonly string[]) {}
   get done(): boolean { return this.at >= this.args.length; }
-  peek(): string | undefined { return this.args[this.at]; }
   next(): string {
     if (this.done) throw new NotRead();
     return this.args[this.at++];
