@@ -39,10 +39,12 @@ export const canReadTool = (r: ToolRead): boolean => r.tool === 'ip6' && r.args.
 export class NetlinkSession {
   private sockets = new Map<string, NetlinkSocket>();
   private groups: NetnsGroup[] | undefined;
-  constructor(private libc: Libc, private hooks: OpenHooks = {}) {}
+  /** `sockets`: where the namespaces' sockets come from when the caller keeps them (the writer's, for its read-backs). */
+  constructor(private libc: Libc, private hooks: OpenHooks = {}, private given?: (ns: string) => NetlinkSocket) {}
 
   /** The namespace's socket; throws SysError (ENOENT: the namespace is gone). */
   socket(ns: string): NetlinkSocket {
+    if (this.given) return this.given(ns);
     const s = this.sockets.get(ns) ?? openSocket(this.libc, ns === HOST ? undefined : ns, this.hooks);
     keepRecent(this.sockets, ns, s, (old) => old.close());
     return s;

@@ -132,7 +132,8 @@ export class NetlinkWriter {
    */
   readBack(ns: string, reads: IpRead[]): ShapedRead | undefined {
     if (!canRead(reads)) return undefined;
-    const session = new NetlinkSession(this.libc);
+    // On the writer's own socket of the namespace (not a second one); a session per read: /run/netns changes between stages.
+    const session = new NetlinkSession(this.libc, {}, (n) => this.socket(n));
     try {
       return shapeRead(reads, session.read(ns, reads));
     } catch {
