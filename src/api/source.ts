@@ -62,7 +62,8 @@ async function kernelChecks(strict?: boolean): Promise<ValidateOptions> {
   const { nftCheck } = await import('../io/nft-check.js');
   const { underlayLinks } = await import('../io/underlay-link.js');
   const nft = await nftAvailable();
-  return { nftAvailable: nft, knownSysctls: knownSysctls(), knownUsers: knownUsers(), kernelConfig: kernelConfig(), nftCheck: nft ? nftCheck() : undefined, underlayLink: underlayLinks(), strict };
+  let sysctls: { known: ReadonlySet<string> | undefined } | undefined; // read once, when first asked
+  return { nftAvailable: nft, knownSysctls: () => (sysctls ??= { known: knownSysctls() }).known, knownUsers: knownUsers(), kernelConfig: kernelConfig(), nftCheck: nft ? nftCheck() : undefined, underlayLink: underlayLinks(), strict };
 }
 
 export async function nftAvailable(): Promise<boolean> {

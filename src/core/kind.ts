@@ -118,9 +118,10 @@ export interface CheckOptions {
   nftAvailable?: boolean;
   /**
    * The running kernel's network sysctls ("net.ipv4.ip_forward", "net.ipv4.conf.*.forwarding"); a declared one not
-   * among them is warned about. undefined: not checked.
+   * among them is warned about. Asked only when the file declares a net.* sysctl (reading them walks /proc/sys/net).
+   * undefined, or a call that returns undefined: not checked.
    */
-  knownSysctls?: ReadonlySet<string>;
+  knownSysctls?: () => ReadonlySet<string> | undefined;
   /** The user and group names of this machine (/etc/passwd, /etc/group); a process's unknown `user` is refused. undefined: not checked. */
   knownUsers?: { users: ReadonlySet<string>; groups: ReadonlySet<string> };
   /**

@@ -55,10 +55,11 @@ export function sysctlFindings(t: Topology, opts: CheckOptions): Finding[] {
   for (const [ns, spec] of Object.entries(t.namespaces ?? {})) {
     for (const key of Object.keys(spec?.sysctls ?? {})) {
       if (key.startsWith('net.')) {
-        if (opts.knownSysctls && !sysctlKnown(key, opts.knownSysctls)) {
+        const known = opts.knownSysctls?.();
+        if (known && !sysctlKnown(key, known)) {
           out.push({
             code: 'unknown-sysctl', severity: 'warning', path: pointer('namespaces', ns, 'sysctls', key), at: 'key',
-            message: `sysctl ${JSON.stringify(key)} does not exist in this kernel${didYouMean(key, opts.knownSysctls)}: apply would fail`,
+            message: `sysctl ${JSON.stringify(key)} does not exist in this kernel${didYouMean(key, known)}: apply would fail`,
             hint: 'a sysctl of a module not loaded yet appears once it is (modprobe); a per-interface one is written net.ipv4.conf.<interface>.<name>',
           });
         }
