@@ -20,6 +20,8 @@ export async function fanOutMachines(file: string, o: PartOpts): Promise<Record<
   try {
     const dec = decodeInput(await readSource(file));
     if (dec.problem) return undefined;
+    // Without the word (or an escape that could spell it in a quoted key) there is no machines: key to parse for.
+    if (!dec.text.includes('machines') && !dec.text.includes('\\')) return undefined;
     doc = (fastParse(dec.text) ?? yamlLib().parse(dec.text, { maxAliasCount: 100 })) as typeof doc;
   } catch { return undefined; }
   const m = doc?.machines;

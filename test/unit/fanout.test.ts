@@ -116,3 +116,22 @@ describe('rollback after a failed apply', () => {
     expect(rollbacks([lost], {})).toEqual([{ host: 'b', action: 'unknown', why: 'no answer from its apply: host b: ssh failed: Broken pipe' }]);
   });
 });
+
+describe('fanOutMachines', () => {
+  const fans = async (text: string) => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const dir = mkdtempSync('/tmp/topo-fan-');
+    try {
+      writeFileSync(`${dir}/lab.yaml`, text);
+      const { fanOutMachines } = await import('../../src/cli/fanout-commands.js');
+      return await fanOutMachines(`${dir}/lab.yaml`, {});
+    } finally { rmSync(dir, { recursive: true }); }
+  };
+  const two = '{ a: { local: true }, b: { local: true } }';
+  it('a file with two machines fans out, however its key is spelled; one without the word is not parsed for it', async () => {
+    expect(Object.keys((await fans(`name: l\nmachines: ${two}\n`))!)).toEqual(['a', 'b']);
+    expect(Object.keys((await fans(`name: l\n"m\\x61chines": ${two}\n`))!)).toEqual(['a', 'b']);
+    expect(await fans(`name: l\nmachines: { a: { local: true } }\n`)).toBeUndefined();
+    expect(await fans(`name: l\nmachine: ${two}\n`)).toBeUndefined();
+  });
+});
