@@ -67,6 +67,17 @@ async function runCommands(run: Runner, seg: Item[], shows: IpRead[], nl?: Netli
     return r.failed || !shows.length ? r : { ...r, readBack: nl.readBack(first.ns, shows) };
   }
   if (first.tool === 'sysctl' && nl) return sysctlInProcess(seg[0], nl);
+  nl?.changedOutside(); // a process may change what the writer knows of the kernel (see NetlinkWriter.changedOutside)
+  try {
+    return await runProcesses(run, seg, shows);
+  } finally {
+    nl?.changedOutside();
+  }
+}
+
+/** The segment's commands as processes: one, or one batch of its tool. */
+async function runProcesses(run: Runner, seg: Item[], shows: IpRead[]): Promise<SegmentResult> {
+  const first = seg[0].cmd;
   if (first.tool === 'ip' && shows.length) return runWithShows(run, seg, shows);
   if (!BATCHED.has(first.tool) || seg.length === 1) {
     const argv = argvOf(first);
@@ -107,7 +118,9 @@ async function runInProcess(run: Runner, seg: Item[], nl: NetlinkWriter): Promis
     if (!op) {
       let j = i + 1;
       while (j < seg.length && !ops[j]) j++;
-      const r = await runCommands(run, seg.slice(i, j), []);
+      nl.changedOutside();
+      const r = await runProcesses(run, seg.slice(i, j), []);
+      nl.changedOutside();
       done.push(...r.done);
       if (r.failed) return { done, failed: r.failed };
       i = j;

@@ -18,6 +18,11 @@ import { shapeRead } from '../ip-reads.js';
 import type { ShapedRead } from '../live-shape.js';
 
 const IFLA_IFNAME = 3, IFLA_EXT_MASK = 29, RTEXT_FILTER_SKIP_STATS = 0x8;
+const ENODEV = 19;
+
+/** Whether the command may delete an interface or move one to another namespace (a veth's other end goes with it). */
+const removesLinks = (op: IpOp): boolean =>
+  op.op === 'link-del' || op.op === 'link-del-group' || (op.op === 'link-set' && op.settings.netns !== undefined);
 
 /** A command the kernel (or a lookup before it) refused: what `ip` would have printed, and its exit code (2: the kernel's answer). */
 export class WriteRefused extends Error {
@@ -33,19 +38,36 @@ export function netlinkOp(cmd: Cmd): IpOp | undefined {
 }
 
 export class NetlinkWriter {
-  /** Sockets by namespace, with the identity (device, inode) of the namespace each was opened in. */
-  private sockets = new Map<string, { sock: NetlinkSocket; id: string }>();
+  /**
+   * Sockets by namespace, with the identity (device, inode) of the namespace each was opened in and the indexes of
+   * the interfaces named there so far (see run: a name is asked of the kernel once, not once per command).
+   */
+  private sockets = new Map<string, { sock: NetlinkSocket; id: string; indexes: Map<string, number> }>();
+  /** Namespaces whose /run/netns file was checked since the last change made outside the writer (see changedOutside). */
+  private checked = new Set<string>();
   constructor(private libc: Libc) {}
 
   /**
    * Carry out one command in namespace `ns` (HOST: topo's own). Throws WriteRefused with `ip`'s words when the
    * kernel refuses it, when a name it holds is not there, or when the namespace is gone.
+   *
+   * An interface's index, once asked, is kept for the namespace: indexes are not reused in a namespace (the kernel
+   * hands them out in turn), and every command of the writer that deletes or moves an interface forgets them all.
+   * One deleted by anything else (a veth whose other end went, a namespace deleted by a command the writer didn't
+   * run) makes the kernel answer "No such device" to its old index: the names are then asked again, once.
    */
   run(ns: string, op: IpOp): void {
-    const sock = this.socket(ns);
+    const entry = this.socket(ns);
     const fds: number[] = [];
+    let cached = false;
     const look: Lookups = {
-      ifindex: (name) => this.ifindex(sock, name),
+      ifindex: (name) => {
+        const known = entry.indexes.get(name);
+        if (known !== undefined) { cached = true; return known; }
+        const index = this.ifindex(entry.sock, name);
+        entry.indexes.set(name, index);
+        return index;
+      },
       netnsFd: (name) => {
         try {
           const fd = openSync(`${NETNS_DIR}/${name}`, 'r');
@@ -56,15 +78,39 @@ export class NetlinkWriter {
         }
       },
     };
-    try {
+    const send = () => {
       const r = requestOf(op, look);
-      sock.change(r.type, r.flags, r.fixed, r.attrs);
+      entry.sock.change(r.type, r.flags, r.fixed, r.attrs);
+    };
+    try {
+      try {
+        send();
+      } catch (e) {
+        if (!(e instanceof NetlinkError && e.errno === ENODEV && cached)) throw e;
+        entry.indexes.clear();
+        cached = false;
+        send();
+      }
     } catch (e) {
       if (e instanceof NetlinkError) throw new WriteRefused(ipWords(e), 2);
       throw e;
     } finally {
       for (const fd of fds) closeSync(fd);
+      if (removesLinks(op)) this.forgetIndexes();
     }
+  }
+
+  /**
+   * Something other than the writer (a command run through its tool) may have changed the lab since: interfaces
+   * deleted, namespaces deleted and made again under the same name. Indexes are asked again, namespaces checked again.
+   */
+  changedOutside(): void {
+    this.forgetIndexes();
+    this.checked.clear();
+  }
+
+  private forgetIndexes(): void {
+    for (const { indexes } of this.sockets.values()) indexes.clear();
   }
 
   /**
@@ -84,9 +130,15 @@ export class NetlinkWriter {
 
   /**
    * The namespace's socket. A namespace deleted and made again under the same name (between two stages, or by a
-   * rollback) is another namespace: its file's identity is checked on every use, and a new socket opened for it.
+   * rollback) is another namespace: its file's identity is checked on first use after a change made outside the
+   * writer (the writer itself never deletes or makes a namespace), and a new socket opened for it.
    */
-  private socket(ns: string): NetlinkSocket {
+  private socket(ns: string): { sock: NetlinkSocket; indexes: Map<string, number> } {
+    const known = this.sockets.get(ns);
+    if (known && this.checked.has(ns)) {
+      keepRecent(this.sockets, ns, known, (old) => old.sock.close());
+      return known;
+    }
     let id = '';
     if (ns !== HOST) {
       try {
@@ -96,17 +148,17 @@ export class NetlinkWriter {
         throw new WriteRefused(`Cannot open network namespace "${ns}": ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message}`);
       }
     }
-    const known = this.sockets.get(ns);
+    this.checked.add(ns);
     if (known && known.id === id) {
       keepRecent(this.sockets, ns, known, (old) => old.sock.close());
-      return known.sock;
+      return known;
     }
     known?.sock.close();
     this.sockets.delete(ns);
     try {
-      const sock = openSocket(this.libc, ns === HOST ? undefined : ns);
-      keepRecent(this.sockets, ns, { sock, id }, (old) => old.sock.close());
-      return sock;
+      const entry = { sock: openSocket(this.libc, ns === HOST ? undefined : ns), id, indexes: new Map<string, number>() };
+      keepRecent(this.sockets, ns, entry, (old) => old.sock.close());
+      return entry;
     } catch (e) {
       if (e instanceof SysError) throw new WriteRefused(`Cannot open network namespace "${ns}": ${this.libc.strerror(e.errno)}`);
       throw e;
@@ -133,7 +185,7 @@ export class NetlinkWriter {
   readBack(ns: string, reads: IpRead[]): ShapedRead | undefined {
     if (!canRead(reads)) return undefined;
     // On the writer's own socket of the namespace (not a second one); a session per read: /run/netns changes between stages.
-    const session = new NetlinkSession(this.libc, {}, (n) => this.socket(n));
+    const session = new NetlinkSession(this.libc, {}, (n) => this.socket(n).sock);
     try {
       return shapeRead(reads, session.read(ns, reads));
     } catch {
