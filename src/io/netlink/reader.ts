@@ -101,13 +101,12 @@ export class NetlinkSession {
     const groups = this.netnsGroups();
     const home = fstatSync(homeFd(this.libc));
     const isHome = (g: NetnsGroup) => g.ino === home.ino && g.dev === home.dev;
-    const homeId = nsidOfFd(sock, homeFd(this.libc));
-    if (homeId >= 0) names.set(homeId, groups.find(isHome)?.name);
+    const unnamed = new Set(ids);
+    const name = (id: number, n: string | undefined) => { if (id >= 0 && !names.has(id)) { names.set(id, n); unnamed.delete(id); } };
+    name(nsidOfFd(sock, homeFd(this.libc)), groups.find(isHome)?.name);
     for (const g of groups) {
-      if (ids.every((id) => names.has(id))) break;
-      if (isHome(g)) continue;
-      const id = nsidOfPath(sock, `${NETNS_DIR}/${g.name}`);
-      if (id >= 0 && !names.has(id)) names.set(id, g.name);
+      if (!unnamed.size) break;
+      if (!isHome(g)) name(nsidOfPath(sock, `${NETNS_DIR}/${g.name}`), g.name);
     }
     return ids.map((nsid) => (names.get(nsid) !== undefined ? { nsid, name: names.get(nsid) } : { nsid }));
   }
