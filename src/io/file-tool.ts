@@ -29,10 +29,11 @@ export const firstLine = (text: string): string => text.slice(0, (text.indexOf('
 export async function readFileTool(path: string): Promise<FileRead | undefined> {
   checkPath(path);
   let st;
-  try { st = lstatSync(path); } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+  try { st = lstatSync(path, { throwIfNoEntry: false }); } catch (e) { // without an error made for a path that isn't there: most aren't
+    if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
     throw e;
   }
+  if (!st) return undefined;
   if (st.isDirectory()) return { type: 'dir', entries: readdirSync(path).sort() };
   if (!st.isFile()) return { type: 'other' };
   const fd = openSync(path, 'r');
