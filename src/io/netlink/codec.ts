@@ -60,13 +60,41 @@ export function parseMessages(buf: Buffer): NlMsg[] {
   return out;
 }
 
-/** Attributes by type (the last of a type wins); nested and byte-order flag bits are masked off the type. */
-export type Attrs = Map<number, Buffer>;
-export function parseAttrs(buf: Buffer, from = 0): Attrs {
-  const out: Attrs = new Map();
-  for (const [type, value] of attrList(buf, from)) out.set(type, value);
-  return out;
+/**
+ * Attributes by type (the last of a type wins); nested and byte-order flag bits are masked off the type. Only their
+ * places are read at first: a value is cut out of the message when asked for (a link's message holds ~50 attributes,
+ * of which a read asks for a few).
+ */
+export class Attrs {
+  /** Type, start and end of each attribute, in the message's order. */
+  private readonly places: number[] = [];
+  constructor(private readonly buf: Buffer, from = 0) {
+    let at = from;
+    while (at + 4 <= buf.length) {
+      const len = buf.readUInt16LE(at);
+      if (len < 4 || at + len > buf.length) break; // truncated: the rest can't be read
+      this.places.push(buf.readUInt16LE(at + 2) & 0x3fff, at + 4, at + len);
+      at += align4(len);
+    }
+  }
+
+  get(type: number): Buffer | undefined {
+    for (let i = this.places.length - 3; i >= 0; i -= 3) {
+      if (this.places[i] === type) return this.buf.subarray(this.places[i + 1], this.places[i + 2]);
+    }
+    return undefined;
+  }
+
+  /** Each type once, in the order it first appears, with its last value (as a Map of them would iterate). */
+  *[Symbol.iterator](): IterableIterator<[number, Buffer]> {
+    const seen = new Set<number>();
+    for (let i = 0; i < this.places.length; i += 3) {
+      const type = this.places[i];
+      if (!seen.has(type)) { seen.add(type); yield [type, this.get(type)!]; }
+    }
+  }
 }
+export const parseAttrs = (buf: Buffer, from = 0): Attrs => new Attrs(buf, from);
 
 /** Attributes in order, repeats kept (a list such as a multipath route's next hops). */
 export function attrList(buf: Buffer, from = 0): [number, Buffer][] {

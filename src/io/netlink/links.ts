@@ -1,7 +1,7 @@
 // RTM_GETLINK and RTM_GETADDR dumps decoded into what `ip -json -d addr show` (or `link show`) prints, for the fields
 // topo reads of it (io/live-shape.ts): index, name, flags, mtu, group, master, link/link_index/link_netnsid, address,
 // alias, linkinfo (info_kind, and the info_data keys of INFO_DATA that the kinds read), addr_info.
-import { cstr, parseAttrs, type NlMsg, RTM, s32, u32, u8, u32Attr } from './codec.js';
+import { type Attrs, cstr, parseAttrs, type NlMsg, RTM, s32, u32, u8, u32Attr } from './codec.js';
 import { groupName, inetNtop, isUp, linkFlags, llAddr, scopeName } from './names.js';
 import type { NetlinkSocket } from './socket.js';
 
@@ -17,7 +17,7 @@ export const INFO_DATA: Readonly<Record<string, readonly string[]>> = {
   macvlan: ['mode'],
 };
 
-export interface RawLink { index: number; type: number; flags: number; attrs: Map<number, Buffer> }
+export interface RawLink { index: number; type: number; flags: number; attrs: Attrs }
 
 export type Doc = Record<string, unknown>;
 
@@ -102,7 +102,7 @@ function addrGenMode(spec: Buffer | undefined): string | undefined {
   return mode === undefined ? undefined : ADDR_GEN_MODES[mode] ?? String(mode);
 }
 
-function linkInfo(info: Map<number, Buffer>, name: (i: number) => string): Doc {
+function linkInfo(info: Attrs, name: (i: number) => string): Doc {
   const kind = cstr(info.get(INFO.KIND));
   const out: Doc = kind !== undefined ? { info_kind: kind } : {};
   const data = info.get(INFO.DATA);
@@ -118,7 +118,7 @@ const VX = { ID: 1, GROUP: 2, LINK: 3, LOCAL: 4, LEARNING: 7, PORT: 15, GROUP6: 
 
 const zero = (b: Buffer) => b.every((x) => x === 0);
 
-const DATA: Record<string, (a: Map<number, Buffer>, name: (i: number) => string) => Doc> = {
+const DATA: Record<string, (a: Attrs, name: (i: number) => string) => Doc> = {
   bridge(a) {
     const out: Doc = {};
     for (const [key, type, read] of IFLA_BR) { const v = read(a.get(type)); if (v !== undefined) out[key] = v; }
