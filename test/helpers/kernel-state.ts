@@ -3,6 +3,7 @@
 // ruleset and the network sysctls a lab may change. Values that the kernel picks anew each time (ifindex, netnsid,
 // IPv6 link-local addresses, MAC addresses unless asked for) are left out, so two runs that built the same thing
 // compare equal.
+import { fe80Routes, linkWorkPending, type NsRead } from './link-work.js';
 import type { Sandbox } from './sandbox.js';
 
 export interface LinkState {
@@ -21,6 +22,7 @@ for ns in host $(ls /run/netns); do
   echo "@ns $ns"
   printf 'addr show\\nroute show table all\\n' | ip $n -d -json -batch -
   if command -v nft >/dev/null; then $x nft -j list ruleset 2>/dev/null || echo '{}'; else echo '{}'; fi; echo
+  echo "@v6off $($x sh -c 'grep -l ^1 /proc/sys/net/ipv6/conf/*/disable_ipv6' 2>/dev/null | tr '\n' ' ')"
   $x sysctl net.ipv4.ip_forward net.ipv4.conf.all net.ipv4.conf.default net.ipv6.conf.all net.ipv6.conf.default 2>/dev/null || true
 done
 `;
@@ -28,28 +30,29 @@ done
 /**
  * The kernel's state once it has settled. Some of it follows a change by a moment: an IPv6 address's local route
  * is added by the kernel's addrconf work, which waits behind the teardown of deleted namespaces (seconds on a busy
- * machine); a deleted namespace's veth peers go the same way; a bridge's carrier follows its ports'. So the state is
- * read until every IPv6 address on a link with carrier has its local route, every bridge without STP the carrier its
- * ports give it, and two reads agree (up to 30 s: a settled state returns at once, and on a
- * loaded machine the kernel's teardown work can lag far behind).
+ * machine); a deleted namespace's veth peers go the same way; a link's carrier (LOWER_UP) follows its peer's, a
+ * bridge's its ports' (the kernel's link-watch work); a link with carrier gets its IPv6 link-local address and that
+ * address its fe80::/64 route. So the state is read until none of these is pending and two reads agree (up to 30 s:
+ * a settled state returns at once, and on a loaded machine the kernel's work can lag far behind).
  */
 export async function kernelState(sb: Sandbox, opts: { mac?: boolean } = {}): Promise<KernelState> {
   let last = await readOnce(sb, opts);
   for (const t0 = Date.now(); Date.now() - t0 < 30_000;) {
     await new Promise((r) => setTimeout(r, 50));
     const now = await readOnce(sb, opts);
-    if (JSON.stringify(now) === JSON.stringify(last) && !pendingLocalRoutes(now) && !BRIDGE_CARRIER_PENDING.has(now)) return now;
+    if (JSON.stringify(now) === JSON.stringify(last) && !pendingLocalRoutes(now) && !PENDING.has(now)) return now;
     last = now;
   }
   return last;
 }
 
-/**
- * Reads where an up bridge without STP doesn't yet show the carrier its ports give it (on when one of its ports is
- * up with carrier, as the ports forward at once): the kernel sets it a moment later (its link-watch work).
- */
-const BRIDGE_CARRIER_PENDING = new WeakSet<KernelState>();
+/** Reads in which the kernel's link-watch or addrconf work is seen still pending (see kernelState). */
+const PENDING = new WeakSet<KernelState>();
 
+/**
+ * An up bridge without STP that doesn't yet show the carrier its ports give it (on when one of its ports is up with
+ * carrier, as the ports forward at once): the kernel sets it a moment later (its link-watch work).
+ */
 function bridgeCarrierPending(raw: any[], links: LinkState[]): boolean {
   return raw.some((l) => l.linkinfo?.info_kind === 'bridge' && l.linkinfo?.info_data?.stp_state === 0 && (l.flags ?? []).includes('UP')
     && (l.flags ?? []).includes('LOWER_UP') !== links.some((p) => p.master === l.ifname && p.up && p.carrier));
@@ -65,10 +68,13 @@ async function readOnce(sb: Sandbox, opts: { mac?: boolean }): Promise<KernelSta
   const r = await sb.run(['sh', '-c', SCRIPT]);
   if (r.exitCode !== 0) throw new Error(`reading the sandbox failed: ${r.stderr}`);
   const out: KernelState = {};
+  const all: NsRead[] = [];
   for (const block of r.stdout.split(/^@ns /m).slice(1)) {
-    const [head, links, routes, nft, ...sysctlLines] = block.split('\n').filter((l) => l.trim() !== '');
+    const [head, links, routes, nft, v6off, ...sysctlLines] = block.split('\n').filter((l) => l.trim() !== '');
     const raw = JSON.parse(links) as any[], shaped = raw.map((l) => linkState(l, opts));
-    if (bridgeCarrierPending(raw, shaped)) BRIDGE_CARRIER_PENDING.add(out);
+    if (bridgeCarrierPending(raw, shaped)) PENDING.add(out);
+    all.push({ raw, fe80Routes: fe80Routes(JSON.parse(routes) as any[]),
+      v6off: new Set(v6off.replace(/^@v6off/, '').trim().split(/\s+/).filter(Boolean).map((f) => f.split('/')[6])) });
     out[head.trim()] = {
       links: shaped.sort((a, b) => a.ifname.localeCompare(b.ifname)),
       // Local routes of IPv6 link-local addresses follow the (random) MAC and appear a moment after link up. The
@@ -82,6 +88,7 @@ async function readOnce(sb: Sandbox, opts: { mac?: boolean }): Promise<KernelSta
         .map(([k, v]) => [k, (v ?? '').trim()])),
     };
   }
+  if (linkWorkPending(all)) PENDING.add(out);
   return out;
 }
 

@@ -5,6 +5,7 @@
 // the machine's real network or files, and everything vanishes when the holder is killed.
 import { execa, type ResultPromise } from 'execa';
 import { fileURLToPath } from 'node:url';
+import { fe80Routes, linkWorkPending, type NsRead } from './link-work.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const TOPO = `${ROOT}bin/topo.js`;
@@ -67,19 +68,35 @@ export class Sandbox {
     return r.exitCode === 0;
   }
 
-  /** Everything the kernel shows in the sandbox: namespaces and, per namespace, links, addresses, routes. */
+  /**
+   * Everything the kernel shows in the sandbox: namespaces and, per namespace, links, addresses, routes. Read again
+   * (up to 10 s) while the kernel's link-watch or addrconf work after a change is seen pending (helpers/link-work.ts):
+   * two snapshots then compare what topo did, not how far the kernel had got.
+   */
   async snapshot(): Promise<Record<string, unknown>> {
+    for (const t0 = Date.now(); ;) {
+      const { out, pending } = await this.snapshotOnce();
+      if (!pending || Date.now() - t0 > 10_000) return out;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  private async snapshotOnce(): Promise<{ out: Record<string, unknown>; pending: boolean }> {
     const out: Record<string, unknown> = {};
+    const reads: NsRead[] = [];
     for (const ns of ['host', ...(await this.netns())]) {
-      const links = (await this.ipJson<any[]>(ns, 'addr', 'show')).map((l) => ({
+      const raw = await this.ipJson<any[]>(ns, '-d', 'addr', 'show');
+      const links = raw.map((l) => ({
         ifname: l.ifname, flags: l.flags, mtu: l.mtu, master: l.master, ifalias: l.ifalias, kind: l.link_type,
         addrs: (l.addr_info ?? []).filter((a: any) => a.scope !== 'link').map((a: any) => `${a.local}/${a.prefixlen}`).sort(),
       })).sort((a, b) => a.ifname.localeCompare(b.ifname));
-      const routes = (await this.ipJson<any[]>(ns, 'route', 'show', 'table', 'all'))
+      const rawRoutes = await this.ipJson<any[]>(ns, 'route', 'show', 'table', 'all');
+      const routes = rawRoutes
         .map((r) => `${r.table ?? 'main'} ${r.type ?? ''} ${r.dst} ${r.gateway ?? ''} ${r.dev ?? ''} ${r.protocol ?? ''} ${r.metric ?? ''}`).sort();
       out[ns] = { links, routes };
+      reads.push({ raw, fe80Routes: fe80Routes(rawRoutes) });
     }
-    return out;
+    return { out, pending: linkWorkPending(reads) };
   }
 
   async close(): Promise<void> {
