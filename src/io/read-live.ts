@@ -112,7 +112,8 @@ async function readLiveWith(run: Runner, req: ReadRequest, nl: NetlinkSession | 
     const live = snap.ns[ns];
     live.sysctls = await readSysctls(run, ns, req.sysctls[ns] ?? [], req.procSys, nl);
     for (const r of req.toolReads?.filter((x) => x.ns === ns) ?? []) {
-      (live.reads ??= {})[r.name] = nl && canReadTool(r) ? nl.toolRead(ns, r) : await runToolRead(run, r, req.inProcess);
+      const made = nl && canReadTool(r) ? nl.toolRead(ns, r) : undefined;
+      (live.reads ??= {})[r.name] = made ? made.value : await runToolRead(run, r, req.inProcess);
     }
   });
   return snap;

@@ -4,6 +4,8 @@
 // other tables (named and numbered), via/dev/metric/protocol (all 256)/scope/pref, blackhole and unreachable ones,
 // static neighbours, policy rules of both families, nsids (named, and one whose namespace lost its name but lives on) and names from /etc/iproute2 — then, in each namespace, the
 // netlink read and the `ip -json -d -batch` read of the same lines are parsed by topo's own parsing and compared.
+// The qdiscs (tbf with odd rates and bursts, a 64-bit rate, a child under an htb class, ingress, the defaults) are compared
+// with `tc -j -raw qdisc show` on the fields the netlink decoder gives (those kinds/shape.ts reads).
 // linkinfo.info_data is compared on the keys the netlink decoder gives (those the kinds read, INFO_DATA).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, Sandbox } from '../helpers/sandbox.js';
@@ -85,6 +87,14 @@ ip netns add lonely
 ip -n n7 link add x7 type veth peer name y7 netns lonely
 touch /run/keep-lonely && mount --bind /run/netns/lonely /run/keep-lonely
 ip netns del lonely
+tc -n n1 qdisc add dev e1 root handle 7a0: tbf rate 1mbit burst 32kb latency 50ms
+tc -n n2 qdisc add dev e2 root handle 7a0: tbf rate 7777kbit burst 12345 limit 30001
+tc -n n3 qdisc add dev e3 root handle 7a0: tbf rate 40gbit burst 1mb latency 10ms
+tc -n n4 qdisc add dev e4 root handle 7a0: htb
+tc -n n4 class add dev e4 parent 7a0: classid 7a0:1 htb rate 10mbit
+tc -n n4 qdisc add dev e4 parent 7a0:1 handle 8: tbf rate 333kbit burst 4321 latency 3ms
+tc -n n5 qdisc add dev e5 ingress
+tc -n n6 qdisc add dev y5 root handle 1: tbf rate 100kbit burst 1600 limit 3000
 `;
 
 /** Run inside the sandbox: both reads of each namespace, shaped by topo's parsing, as JSON. */
@@ -104,8 +114,12 @@ for (const ns of process.argv.slice(1)) {
   // The IPv6 rules, read as kinds/rule.ts's tool read (ip -6 -N: numbers for tables and protocols).
   const r6 = { tool: 'ip6', args: ['-N', '-d', '-json', 'rule', 'show'] };
   const ip6 = JSON.parse(execFileSync('ip', ['-6', ...(ns === 'host' ? [] : ['-n', ns]), ...r6.args]).toString());
-  out[ns].netlink.rules6 = session.toolRead(ns, r6);
+  out[ns].netlink.rules6 = session.toolRead(ns, r6).value;
   out[ns].ip.rules6 = ip6;
+  // The qdiscs, read as kinds/shape.ts's tool read (tc -j -raw qdisc show).
+  const tcArgs = ['-j', '-raw', 'qdisc', 'show'];
+  out[ns].netlink.qdiscs = session.toolRead(ns, { tool: 'tc', args: tcArgs }).value;
+  out[ns].ip.qdiscs = JSON.parse(execFileSync('tc', [...(ns === 'host' ? [] : ['-n', ns]), ...tcArgs]).toString());
 }
 session.close();
 console.log(JSON.stringify(out));
@@ -113,6 +127,13 @@ console.log(JSON.stringify(out));
 
 type Detail = { ifname: string; inet6_addr_gen_mode?: string } & Record<string, unknown>;
 type Read = { links: { ifname: string; linkinfo?: { info_kind?: string; info_data?: Record<string, unknown> } & Record<string, unknown> }[] } & Record<string, unknown>;
+
+type Qdisc = { kind: string; handle: string; dev: string; root?: boolean; parent?: string; options?: Record<string, unknown> };
+/** A qdisc of tc's output cut to what the netlink decoder gives: tbf's rate, burst and limit of the options. */
+const qdiscFields = ({ kind, handle, dev, root, parent, options }: Qdisc): Qdisc => ({
+  kind, handle, dev, ...(root !== undefined ? { root } : {}), ...(parent !== undefined ? { parent } : {}),
+  ...(kind === 'tbf' ? { options: { rate: options?.rate, burst: options?.burst, limit: options?.limit } } : {}),
+});
 
 /** ip's read with linkinfo cut to what the netlink decoder gives: info_kind, and info_data's keys of INFO_DATA. */
 function projected(r: Read, infoData: Record<string, string[]>): Read {
@@ -146,6 +167,7 @@ describe('netlink read = ip -json -d read', () => {
         expect(d.inet6_addr_gen_mode, `${ns} ${d.ifname}`).toBe(i.inet6_addr_gen_mode);
         for (const [k, v] of Object.entries(d)) if (k !== 'linkinfo') expect(v, `${ns} ${d.ifname} ${k}`).toEqual(i[k]);
       }
+      ip.qdiscs = (ip.qdiscs as Qdisc[]).map(qdiscFields);
       expect(netlink, ns).toEqual(projected(ip, INFO_DATA as Record<string, string[]>));
     }
 
@@ -157,5 +179,9 @@ describe('netlink read = ip -json -d read', () => {
     expect(Object.values(reads.n7.ip.nsids as object)).toEqual([]); // its peer's namespace has no name left
     expect((reads.n1.ip.rules6 as { priority: number }[]).map((r) => r.priority)).toEqual([0, 200, 201, 202, 32766]);
     expect(reads.n7.ip.links.some((l) => (l as { link_netnsid?: number }).link_netnsid !== undefined && l.ifname === 'x7')).toBe(true);
+    const tbfs = ['n1', 'n2', 'n3', 'n4', 'n6'].flatMap((ns) => (reads[ns].ip.qdiscs as Qdisc[]).filter((q) => q.kind === 'tbf'));
+    expect(tbfs.map((q) => q.options!.rate)).toEqual([125000, 972125, 5e9, 41625, 12500]);
+    expect(tbfs.find((q) => q.parent === '7a0:1')?.handle).toBe('8:');
+    expect((reads.n5.ip.qdiscs as Qdisc[]).map((q) => q.kind)).toContain('ingress');
   });
 });

@@ -9,7 +9,8 @@ import { HOST } from '../../model.js';
 import type { Libc } from './ffi.js';
 import { dumpAddrs, dumpLinks, linkDocs, linkNames, type Doc, type RawLink } from './links.js';
 import { neighDocs, nsidList, nsidOfFd, routeDocs, ruleDocs } from './routes.js';
-import { homeFd, inNamespace, keepRecent, NETNS_DIR, NetlinkError, type NetlinkSocket, openSocket, type OpenHooks } from './socket.js';
+import { qdiscDocs, tickInUsec } from './qdiscs.js';
+import { homeFd, inNamespace, keepRecent, NETNS_DIR, NetlinkError, type NetlinkSocket, openSocket, type OpenHooks, SysError } from './socket.js';
 import { TopoError } from '../../errors.js';
 
 /** The show lines read over netlink, by read name (a kind's read under another name goes through `ip`). */
@@ -33,8 +34,14 @@ function readError(ns: string, line: string, e: unknown, command = ipEquivalent(
   return new TopoError(perm ? 'E_PERM' : 'E_READ', `reading the kernel failed: ${command}: ${e.message}`, perm ? 77 : 1);
 }
 
+/** The tool reads netlink makes too (NetlinkSession.toolRead): the IPv6 rules (kinds/rule.ts), the qdiscs (kinds/shape.ts). */
+const TOOL_READS: Readonly<Record<string, string>> = { ip6: '-N -d -json rule show', tc: '-j -raw qdisc show' };
+
 /** Can this tool read be made over netlink (NetlinkSession.toolRead), else by its process? */
-export const canReadTool = (r: ToolRead): boolean => r.tool === 'ip6' && r.args.join(' ') === '-N -d -json rule show';
+export const canReadTool = (r: ToolRead): boolean => TOOL_READS[r.tool] === r.args.join(' ');
+
+/** tc's tick unit, read once (see qdiscs.ts). */
+let tick: number | undefined;
 
 export class NetlinkSession {
   private sockets = new Map<string, NetlinkSocket>();
@@ -76,15 +83,24 @@ export class NetlinkSession {
   }
 
   /**
-   * A kind's tool read that netlink makes too (see canReadTool), as the tool prints it; throws as read() does. The one
-   * so far: the IPv6 rules (`ip -6 -N -d -json rule show`, kinds/rule.ts).
+   * A kind's tool read that netlink makes too (see canReadTool), as the tool prints it: `{ value }`, value undefined
+   * when the tool would say there is nothing (the namespace is gone); undefined when the tool must make it (a qdisc
+   * this engine doesn't decode). Throws as read() does.
    */
-  toolRead(ns: string, r: ToolRead): unknown {
+  toolRead(ns: string, r: ToolRead): { value: unknown } | undefined {
+    const command = `${r.tool === 'ip6' ? 'ip -6' : r.tool} ${ns === HOST ? '' : `-n ${ns} `}${r.args.join(' ')}`;
+    let sock: NetlinkSocket;
+    try { sock = this.socket(ns); } catch (e) {
+      if (r.tool === 'tc' && e instanceof SysError && (e.errno === 2 || e.errno === 22)) return { value: undefined };
+      throw e;
+    }
     try {
-      return ruleDocs(this.socket(ns), 6, true);
+      if (r.tool === 'ip6') return { value: ruleDocs(sock, 6, true) };
+      const docs = qdiscDocs(sock, linkNames(dumpLinks(sock)), tick ??= tickInUsec());
+      return docs && { value: docs };
     } catch (e) {
       if (!(e instanceof NetlinkError)) throw e;
-      throw readError(ns, 'rule show', e, `ip -6 ${ns === HOST ? '' : `-n ${ns} `}${r.args.join(' ')}`);
+      throw readError(ns, r.tool === 'ip6' ? 'rule show' : 'qdisc show', e, command);
     }
   }
 
