@@ -13,17 +13,18 @@ export interface LinkState {
 export interface NsState { links: LinkState[]; routes: string[]; nft: unknown; sysctls: Record<string, string> }
 export type KernelState = Record<string, NsState>;
 
-// Per namespace, three processes: one `ip -batch` for links and routes (-d, for the link kinds, also makes ip print
-// a route's default protocol and scope: routeState drops those, as ip without -d does), then nft and sysctl entered
-// with nsenter (lighter than `ip netns exec`, which also makes a mount namespace and remounts /sys).
+// Per namespace: one `ip -batch` for links and routes (-d, for the link kinds, also makes ip print a route's default
+// protocol and scope: routeState drops those, as ip without -d does), then nft, and a shell that lists the interfaces
+// whose IPv6 is off and runs sysctl, each entered with nsenter (lighter than `ip netns exec`, which also makes a mount
+// namespace and remounts /sys).
 const SCRIPT = `
 for ns in host $(ls /run/netns); do
   if [ "$ns" = host ]; then n=""; x=""; else n="-n $ns"; x="nsenter --net=/run/netns/$ns"; fi
   echo "@ns $ns"
   printf 'addr show\\nroute show table all\\n' | ip $n -d -json -batch -
   if command -v nft >/dev/null; then $x nft -j list ruleset 2>/dev/null || echo '{}'; else echo '{}'; fi; echo
-  echo "@v6off $($x sh -c 'grep -l ^1 /proc/sys/net/ipv6/conf/*/disable_ipv6' 2>/dev/null | tr '\n' ' ')"
-  $x sysctl net.ipv4.ip_forward net.ipv4.conf.all net.ipv4.conf.default net.ipv6.conf.all net.ipv6.conf.default 2>/dev/null || true
+  $x sh -c 'printf @v6off; for f in /proc/sys/net/ipv6/conf/*/disable_ipv6; do read v < "$f"; [ "$v" = 1 ] && printf " %s" "$f"; done; echo
+    sysctl net.ipv4.ip_forward net.ipv4.conf.all net.ipv4.conf.default net.ipv6.conf.all net.ipv6.conf.default 2>/dev/null || true'
 done
 `;
 
