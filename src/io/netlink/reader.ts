@@ -96,7 +96,8 @@ export class NetlinkSession {
     }
     try {
       if (r.tool === 'ip6') return { value: ruleDocs(sock, 6, true) };
-      const docs = qdiscDocs(sock, linkNames(dumpLinks(sock)), tick ??= tickInUsec());
+      try { tick ??= tickInUsec(); } catch { return undefined; } // no /proc/net/psched to read: tc reads it
+      const docs = qdiscDocs(sock, linkNames(dumpLinks(sock)), tick);
       return docs && { value: docs };
     } catch (e) {
       if (!(e instanceof NetlinkError)) throw e;
