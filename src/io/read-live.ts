@@ -19,7 +19,7 @@ import { PARALLEL, pool } from './pool.js';
 import { readProcTool } from './process-tool.js';
 import { readFileTool } from './file-tool.js';
 import { engine } from './netlink/engine.js';
-import { canRead, canReadTool, listDir, NetlinkSession } from './netlink/reader.js';
+import { canRead, canReadTool, listDir, NetlinkSession, nsGone } from './netlink/reader.js';
 import { NETNS_DIR, SysError } from './netlink/socket.js';
 import { type RunResult, type Runner, runProcess } from './runner.js';
 
@@ -185,9 +185,6 @@ function readNetlink(nl: NetlinkSession, ns: string, reads: IpRead[], onError: '
   }
   return true;
 }
-
-/** Entering the namespace failed as for one deleted meanwhile: no file (ENOENT), or a file that is no namespace (EINVAL). */
-const nsGone = (e: unknown) => e instanceof SysError && /^open |^setns /.test(e.call) && (e.errno === 2 || e.errno === 22);
 
 /** A call that failed opening a namespace's socket, named (EPERM/EACCES: E_PERM, exit 77, as `ip` would be). */
 function sysReadError(ns: string, e: SysError): TopoError {

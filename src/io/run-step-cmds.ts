@@ -67,16 +67,23 @@ async function runCommands(run: Runner, seg: Item[], shows: IpRead[], nl?: Netli
     return r.failed || !shows.length ? r : { ...r, readBack: nl.readBack(first.ns, shows) };
   }
   if (first.tool === 'sysctl' && nl) return sysctlInProcess(seg[0], nl);
-  nl?.changedOutside(); // a process may change what the writer knows of the kernel (see NetlinkWriter.changedOutside)
+  return runProcesses(run, seg, shows, nl);
+}
+
+/**
+ * The segment's commands as processes: one, or one batch of its tool. A process may change what the netlink writer
+ * knows of the kernel: it is told before and after (NetlinkWriter.changedOutside).
+ */
+async function runProcesses(run: Runner, seg: Item[], shows: IpRead[], nl?: NetlinkWriter): Promise<SegmentResult> {
+  nl?.changedOutside();
   try {
-    return await runProcesses(run, seg, shows);
+    return await processes(run, seg, shows);
   } finally {
     nl?.changedOutside();
   }
 }
 
-/** The segment's commands as processes: one, or one batch of its tool. */
-async function runProcesses(run: Runner, seg: Item[], shows: IpRead[]): Promise<SegmentResult> {
+async function processes(run: Runner, seg: Item[], shows: IpRead[]): Promise<SegmentResult> {
   const first = seg[0].cmd;
   if (first.tool === 'ip' && shows.length) return runWithShows(run, seg, shows);
   if (!BATCHED.has(first.tool) || seg.length === 1) {
@@ -118,9 +125,7 @@ async function runInProcess(run: Runner, seg: Item[], nl: NetlinkWriter): Promis
     if (!op) {
       let j = i + 1;
       while (j < seg.length && !ops[j]) j++;
-      nl.changedOutside();
-      const r = await runProcesses(run, seg.slice(i, j), []);
-      nl.changedOutside();
+      const r = await runProcesses(run, seg.slice(i, j), [], nl);
       done.push(...r.done);
       if (r.failed) return { done, failed: r.failed };
       i = j;

@@ -63,9 +63,9 @@ function qdiscDoc(m: NlMsg, name: (i: number) => string, tick: number): Doc | un
  * microseconds, then whole bytes), the limit in bytes.
  */
 function tbfOptions(opts: Buffer | undefined, tick: number): Doc | undefined {
-  const parms = opts && parseAttrs(opts).get(TCA_TBF_PARMS);
+  const a = opts && parseAttrs(opts), parms = a?.get(TCA_TBF_PARMS);
   if (!parms || parms.length < 36) return undefined;
-  const rate64 = parseAttrs(opts).get(TCA_TBF_RATE64);
+  const rate64 = a!.get(TCA_TBF_RATE64);
   const rate = rate64 && rate64.length >= 8 ? Number(rate64.readBigUInt64LE(0)) : parms.readUInt32LE(8);
   const limit = parms.readUInt32LE(24), buffer = parms.readUInt32LE(28);
   const usecs = Math.trunc(buffer / tick);

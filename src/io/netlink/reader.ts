@@ -40,6 +40,9 @@ const TOOL_READS: Readonly<Record<string, string>> = { ip6: '-N -d -json rule sh
 /** Can this tool read be made over netlink (NetlinkSession.toolRead), else by its process? */
 export const canReadTool = (r: ToolRead): boolean => TOOL_READS[r.tool] === r.args.join(' ');
 
+/** Entering the namespace failed as for one deleted meanwhile: no file (ENOENT), or a file that is no namespace (EINVAL). */
+export const nsGone = (e: unknown) => e instanceof SysError && /^open |^setns /.test(e.call) && (e.errno === 2 || e.errno === 22);
+
 /** tc's tick unit, read once (see qdiscs.ts). */
 let tick: number | undefined;
 
@@ -91,7 +94,7 @@ export class NetlinkSession {
     const command = `${r.tool === 'ip6' ? 'ip -6' : r.tool} ${ns === HOST ? '' : `-n ${ns} `}${r.args.join(' ')}`;
     let sock: NetlinkSocket;
     try { sock = this.socket(ns); } catch (e) {
-      if (r.tool === 'tc' && e instanceof SysError && (e.errno === 2 || e.errno === 22)) return { value: undefined };
+      if (r.tool === 'tc' && nsGone(e)) return { value: undefined };
       throw e;
     }
     try {
