@@ -113,7 +113,7 @@ async function readLiveWith(run: Runner, req: ReadRequest, nl: NetlinkSession | 
     live.sysctls = await readSysctls(run, ns, req.sysctls[ns] ?? [], req.procSys, nl);
     for (const r of req.toolReads?.filter((x) => x.ns === ns) ?? []) {
       const made = nl && canReadTool(r) ? nl.toolRead(ns, r) : undefined;
-      (live.reads ??= {})[r.name] = made ? made.value : await runToolRead(run, r, req.inProcess);
+      (live.reads ??= {})[r.name] = made ? made.value : await runToolRead(run, r, req.inProcess, nl);
     }
   });
   return snap;
@@ -267,11 +267,15 @@ function kernelReadError(argv: string[], stderr: string): TopoError {
 /** A read topo makes itself (tools 'file' and 'procfs'): no command runs. */
 export const readInProcess = (r: ToolRead): unknown => (r.tool === 'file' ? readFileTool(r.args[0]) : readProcTool(r.args));
 
-/** A kind's declared read: its JSON output, or undefined when the tool says there is nothing (ToolRead.absent). */
-export async function runToolRead(run: Runner, r: ToolRead, inProcess = readInProcess): Promise<unknown> {
+/**
+ * A kind's declared read: its JSON output, or undefined when the tool says there is nothing (ToolRead.absent). With
+ * the netlink engine's session `nl`, an nft read is made by libnftables in-process where it can be (its answer read
+ * as the command's).
+ */
+export async function runToolRead(run: Runner, r: ToolRead, inProcess = readInProcess, nl?: NetlinkSession): Promise<unknown> {
   if (r.tool === 'file' || r.tool === 'procfs') return inProcess(r);
   const argv = argvOf({ ns: r.ns, tool: r.tool, args: r.args });
-  const res = await run(argv);
+  const res = nl?.nftRead(r.ns, r) ?? await run(argv);
   if (res.exitCode === 0) {
     try { return JSON.parse(res.stdout || '{}') as unknown; } catch {
       throw new TopoError('E_READ', `reading the kernel failed: ${argv.join(' ')}: its output is not JSON`);

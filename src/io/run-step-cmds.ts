@@ -1,7 +1,7 @@
 // Running a namespace's share of a stage: consecutive `ip` commands as one `ip -batch` process (consecutive `tc`
 // commands as one `tc -batch`), others one by one (file operations by topo itself, see io/file-tool.ts). With the
-// netlink engine, `ip` commands and sysctls are carried out in-process (io/netlink/writer.ts), those it can't read
-// still through `ip`.
+// netlink engine, `ip` commands, sysctls and nft scripts are carried out in-process (io/netlink/writer.ts), those it
+// can't read still through their tools.
 // A failing batch line is mapped back to its command, so errors name the step, the exact argv and the kernel's words.
 // A namespace's last batch may end with `show` lines (readBack, as in run-grouped.ts): the same `ip` then prints
 // the namespace's state right after its last command, for verification.
@@ -66,7 +66,9 @@ async function runCommands(run: Runner, seg: Item[], shows: IpRead[], nl?: Netli
     // The namespace read back right after its last command, as the ip engine's batch ends with its show lines.
     return r.failed || !shows.length ? r : { ...r, readBack: nl.readBack(first.ns, shows) };
   }
-  if (first.tool === 'sysctl' && nl) return sysctlInProcess(seg[0], nl);
+  if (first.tool === 'sysctl' && nl) return oneInProcess(seg[0], () => nl.sysctl(first.ns, first.args[0], first.input ?? ''));
+  const script = nl?.nftScript(first);
+  if (script) return oneInProcess(seg[0], () => nl!.nft(first.ns, script));
   return runProcesses(run, seg, shows, nl);
 }
 
@@ -145,12 +147,15 @@ async function runInProcess(run: Runner, seg: Item[], nl: NetlinkWriter): Promis
   return { done };
 }
 
-/** A sysctl command (one per segment) written by topo itself, traced first as ["in-process", ...its argv]. */
-function sysctlInProcess(it: Item, nl: NetlinkWriter): SegmentResult {
+/**
+ * A command the netlink engine carries out by itself (one per segment: a sysctl written to /proc/sys, an nft script
+ * run by libnftables), traced first as ["in-process", ...its argv]; refused as its process would have been.
+ */
+function oneInProcess(it: Item, write: () => void): SegmentResult {
   const argv = argvOf(it.cmd);
   traceCommand(['in-process', ...argv]);
   try {
-    nl.sysctl(it.cmd.ns, it.cmd.args[0], it.cmd.input ?? '');
+    write();
   } catch (e) {
     if (!(e instanceof WriteRefused)) throw e;
     return { done: [], failed: { item: it, error: new CommandFailed(it.step.label, argv, e.message, e.exitCode) } };

@@ -26,6 +26,7 @@ export const SOCK_RAW = 3;
 export const SOCK_CLOEXEC = 0o2000000;
 export const NETLINK_ROUTE = 0;
 export const SOL_NETLINK = 270;
+export const MFD_CLOEXEC = 1;
 export const NETLINK_EXT_ACK = 11;
 export const NETLINK_GET_STRICT_CHK = 12;
 
@@ -59,4 +60,46 @@ export function loadLibc(): Libc | string {
     cached = `koffi could not be loaded (${(e as Error).message.split('\n')[0]})`;
   }
   return cached;
+}
+
+/** The libnftables calls topo makes (see nft.ts): a context, its output and errors kept in buffers, a script run. */
+export interface NftLib {
+  ctxNew(flags: number): unknown;
+  ctxFree(ctx: unknown): void;
+  bufferOutput(ctx: unknown): number;
+  bufferError(ctx: unknown): number;
+  setOutputFlags(ctx: unknown, flags: number): void;
+  outputBuffer(ctx: unknown): string;
+  errorBuffer(ctx: unknown): string;
+  runFromBuffer(ctx: unknown, text: string): number;
+  runFromFile(ctx: unknown, path: string): number;
+  /** memfd_create(2) with MFD_CLOEXEC (from libc): a file in memory for a script, named in nft's errors as a file is. */
+  memfd(name: string): number;
+}
+
+let nftCached: NftLib | string | undefined;
+
+/** libnftables (from the Debian package libnftables1, which nftables depends on), loaded once; or why it can't be. */
+export function loadNftLib(): NftLib | string {
+  if (nftCached !== undefined) return nftCached;
+  try {
+    const koffi = createRequire(import.meta.url)('koffi') as Koffi;
+    const lib = koffi.load('libnftables.so.1');
+    const text = (f: (ctx: unknown) => unknown) => (ctx: unknown) => String(f(ctx) ?? '');
+    nftCached = {
+      ctxNew: lib.func('void *nft_ctx_new(uint32_t)'),
+      ctxFree: lib.func('void nft_ctx_free(void *)'),
+      bufferOutput: lib.func('int nft_ctx_buffer_output(void *)'),
+      bufferError: lib.func('int nft_ctx_buffer_error(void *)'),
+      setOutputFlags: lib.func('void nft_ctx_output_set_flags(void *, uint32_t)'),
+      outputBuffer: text(lib.func('const char *nft_ctx_get_output_buffer(void *)')),
+      errorBuffer: text(lib.func('const char *nft_ctx_get_error_buffer(void *)')),
+      runFromBuffer: lib.func('int nft_run_cmd_from_buffer(void *, const char *)'),
+      runFromFile: lib.func('int nft_run_cmd_from_filename(void *, const char *)'),
+      memfd: ((f) => (name: string) => f(name, MFD_CLOEXEC) as number)(koffi.load('libc.so.6').func('int memfd_create(const char *, unsigned int)')),
+    } as NftLib;
+  } catch (e) {
+    nftCached = `libnftables could not be loaded (${(e as Error).message.split('\n')[0]})`;
+  }
+  return nftCached;
 }

@@ -6,7 +6,8 @@
 import { closeSync, fstatSync, openSync, opendirSync, statSync } from 'node:fs';
 import type { IpRead, ToolRead } from '../../core/live.js';
 import { HOST } from '../../model.js';
-import type { Libc } from './ffi.js';
+import { type Libc, loadNftLib } from './ffi.js';
+import { type NftAnswer, nftInProcess, nftScript, runNft } from './nft.js';
 import { dumpAddrs, dumpLinks, linkDocs, linkNames, type Doc, type RawLink } from './links.js';
 import { neighDocs, nsidList, nsidOfFd, routeDocs, ruleDocs } from './routes.js';
 import { qdiscDocs, tickInUsec } from './qdiscs.js';
@@ -106,6 +107,17 @@ export class NetlinkSession {
       if (!(e instanceof NetlinkError)) throw e;
       throw readError(ns, r.tool === 'ip6' ? 'rule show' : 'qdisc show', e, command);
     }
+  }
+
+  /**
+   * A kind's `nft` read made by libnftables in-process (see nft.ts), answered as the command would; undefined when the
+   * command must make it (libnftables not loadable here, files in /etc/netns/NS, options it doesn't run).
+   */
+  nftRead(ns: string, r: ToolRead): NftAnswer | undefined {
+    const lib = loadNftLib();
+    const script = r.tool === 'nft' ? nftScript(r.args) : undefined;
+    if (!script || typeof lib === 'string' || !nftInProcess(ns)) return undefined;
+    return runNft(this.libc, lib, ns, script);
   }
 
   /**

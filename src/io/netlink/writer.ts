@@ -7,11 +7,13 @@ import { closeSync, openSync, statSync } from 'node:fs';
 import { HOST, type Cmd } from '../../model.js';
 import { argvOf } from '../../core/commands.js';
 import { encodeAttr, RTM, u32Attr } from './codec.js';
-import type { Libc } from './ffi.js';
+import type { Libc, NftLib } from './ffi.js';
 import { type IpOp, readIpArgs } from './ip-argv.js';
 import { type Lookups, requestOf } from './requests.js';
 import { keepRecent, NETNS_DIR, NetlinkError, type NetlinkSocket, openSocket, SysError } from './socket.js';
 import { writeSysctl } from './sysctl-write.js';
+import { loadNftLib } from './ffi.js';
+import { nftInProcess, nftScript, type NftScript, runNft } from './nft.js';
 import { canRead, NetlinkSession } from './reader.js';
 import type { IpRead } from '../../core/live.js';
 import { shapeRead } from '../ip-reads.js';
@@ -126,6 +128,21 @@ export class NetlinkWriter {
       if (e.call.startsWith('tee ')) throw new WriteRefused(`tee: ${e.call.slice(4)}: ${text}`, 1);
       throw new WriteRefused(`Cannot open network namespace "${ns}": ${text}`, 255);
     }
+  }
+
+  /**
+   * The script of an `nft` command this writer carries out in-process (see nft.ts); undefined when it runs as a
+   * process: libnftables not loadable here, a namespace with files in /etc/netns, options other than `-f -`.
+   */
+  nftScript(cmd: Cmd): NftScript | undefined {
+    if (cmd.tool !== 'nft' || typeof loadNftLib() === 'string' || !nftInProcess(cmd.ns)) return undefined;
+    return nftScript(cmd.args, cmd.input);
+  }
+
+  /** Run an nft script in namespace `ns` (see nftScript). Throws WriteRefused with nft's words, as the command's stderr. */
+  nft(ns: string, script: NftScript): void {
+    const r = runNft(this.libc, loadNftLib() as NftLib, ns, script);
+    if (r.exitCode !== 0) throw new WriteRefused(r.stderr.trimEnd() || `nft exited with status ${r.exitCode}`, r.exitCode);
   }
 
   /**
