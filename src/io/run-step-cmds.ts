@@ -1,7 +1,7 @@
 // Running a namespace's share of a stage: consecutive `ip` commands as one `ip -batch` process (consecutive `tc`
 // commands as one `tc -batch`), others one by one (file operations by topo itself, see io/file-tool.ts). With the
-// netlink engine, `ip` commands, sysctls and nft scripts are carried out in-process (io/netlink/writer.ts), those it
-// can't read still through their tools.
+// netlink engine, `ip` commands, tbf qdisc commands of `tc`, sysctls and nft scripts are carried out in-process
+// (io/netlink/writer.ts), those it can't read still through their tools.
 // A failing batch line is mapped back to its command, so errors name the step, the exact argv and the kernel's words.
 // A namespace's last batch may end with `show` lines (readBack, as in run-grouped.ts): the same `ip` then prints
 // the namespace's state right after its last command, for verification.
@@ -16,7 +16,7 @@ import type { Runner } from './runner.js';
 import { runProcessCmd } from './process-tool.js';
 import { runFileCmd } from './file-tool.js';
 import { crashNow, reserveCommands, traceCommand, type FailAt } from './test-hooks.js';
-import { netlinkOp, type NetlinkWriter, WriteRefused } from './netlink/writer.js';
+import { type NetlinkWriter, WriteRefused } from './netlink/writer.js';
 
 export interface Item { step: Step; cmd: Cmd }
 
@@ -61,7 +61,7 @@ export async function runSegment(run: Runner, seg: Item[], failAt?: FailAt, show
 
 async function runCommands(run: Runner, seg: Item[], shows: IpRead[], nl?: NetlinkWriter): Promise<SegmentResult> {
   const first = seg[0].cmd;
-  if ((first.tool === 'ip' || first.tool === 'ip6') && nl) {
+  if ((first.tool === 'ip' || first.tool === 'ip6' || first.tool === 'tc') && nl) {
     const r = await runInProcess(run, seg, nl);
     // The namespace read back right after its last command, as the ip engine's batch ends with its show lines.
     return r.failed || !shows.length ? r : { ...r, readBack: nl.readBack(first.ns, shows) };
@@ -114,14 +114,15 @@ async function runWithShows(run: Runner, seg: Item[], shows: IpRead[]): Promise<
 }
 
 /**
- * The `ip` commands of a segment (or its one `ip -6` command) with the netlink engine: each one the writer can carry out, in-process, one request
- * after the other (each traced first, as ["in-process", ...its argv], for the tests' trace hooks); runs of the others
- * as one `ip -batch`, in their place in the order. Stops at the first refusal, which names the command as the plan
- * prints it and `ip`'s words for the kernel's answer.
+ * The `ip` (or `tc`) commands of a segment, or its one `ip -6` command, with the netlink engine: each one the writer
+ * can carry out (NetlinkWriter.operation), in-process, one request after the other (each traced first, as
+ * ["in-process", ...its argv], for the tests' trace hooks); runs of the others as one batch of their tool, in their
+ * place in the order. Stops at the first refusal, which names the command as the plan prints it and the tool's words
+ * for the kernel's answer.
  */
 async function runInProcess(run: Runner, seg: Item[], nl: NetlinkWriter): Promise<SegmentResult> {
   const done: Item[] = [];
-  const ops = seg.map((it) => netlinkOp(it.cmd)); // each command read once
+  const ops = seg.map((it) => nl.operation(it.cmd)); // each command read once
   for (let i = 0; i < seg.length;) {
     const op = ops[i];
     if (!op) {
@@ -136,7 +137,7 @@ async function runInProcess(run: Runner, seg: Item[], nl: NetlinkWriter): Promis
     const argv = argvOf(seg[i].cmd);
     traceCommand(['in-process', ...argv]);
     try {
-      nl.run(seg[i].cmd.ns, op);
+      op();
     } catch (e) {
       if (!(e instanceof WriteRefused)) throw e;
       return { done, failed: { item: seg[i], error: new CommandFailed(seg[i].step.label, argv, e.message, e.exitCode) } };

@@ -9,7 +9,9 @@ import { argvOf } from '../../core/commands.js';
 import { encodeAttr, RTM, u32Attr } from './codec.js';
 import type { Libc, NftLib } from './ffi.js';
 import { type IpOp, readIpArgs } from './ip-argv.js';
-import { type Lookups, requestOf } from './requests.js';
+import { type Lookups, type Request, requestOf } from './requests.js';
+import { tickInUsec } from './qdiscs.js';
+import { readTcArgs, tcRequestOf } from './tc-qdisc.js';
 import { keepRecent, NETNS_DIR, NetlinkError, type NetlinkSocket, openSocket, SysError } from './socket.js';
 import { writeSysctl } from './sysctl-write.js';
 import { loadNftLib } from './ffi.js';
@@ -47,6 +49,7 @@ export class NetlinkWriter {
   private sockets = new Map<string, { sock: NetlinkSocket; id: string; indexes: Map<string, number> }>();
   /** Namespaces whose /run/netns file was checked since the last change made outside the writer (see changedOutside). */
   private checked = new Set<string>();
+  private tickUs: number | undefined;
   constructor(private libc: Libc) {}
 
   /**
@@ -59,6 +62,31 @@ export class NetlinkWriter {
    * run) makes the kernel answer "No such device" to its old index: the names are then asked again, once.
    */
   run(ns: string, op: IpOp): void {
+    this.send(ns, (look) => requestOf(op, look), removesLinks(op));
+  }
+
+  /**
+   * The command as a request this writer sends in-process (an `ip` command, or a tbf qdisc command of `tc`), or
+   * undefined when it runs through its tool. Calling it carries the command out, as run() does.
+   */
+  operation(cmd: Cmd): (() => void) | undefined {
+    const ip = netlinkOp(cmd);
+    if (ip) return () => this.run(cmd.ns, ip);
+    const tc = cmd.tool === 'tc' ? readTcArgs(cmd.args) : undefined;
+    const tick = tc && this.tick();
+    return tc && tick ? () => this.send(cmd.ns, (look) => tcRequestOf(tc, look, tick), false) : undefined;
+  }
+
+  /** tc's tick, read once (qdiscs.ts); 0 where /proc/net/psched can't be read (tc then runs as a process). */
+  private tick(): number {
+    if (this.tickUs === undefined) {
+      try { this.tickUs = tickInUsec(); } catch { this.tickUs = 0; }
+    }
+    return this.tickUs;
+  }
+
+  /** One request, built with the namespace's lookups (see run); `removes`: it may delete or move interfaces. */
+  private send(ns: string, build: (look: Lookups) => Request, removes: boolean): void {
     const entry = this.socket(ns);
     const fds: number[] = [];
     let cached = false;
@@ -81,7 +109,7 @@ export class NetlinkWriter {
       },
     };
     const send = () => {
-      const r = requestOf(op, look);
+      const r = build(look);
       entry.sock.change(r.type, r.flags, r.fixed, r.attrs);
     };
     try {
@@ -98,7 +126,7 @@ export class NetlinkWriter {
       throw e;
     } finally {
       for (const fd of fds) closeSync(fd);
-      if (removesLinks(op)) this.forgetIndexes();
+      if (removes) this.forgetIndexes();
     }
   }
 
