@@ -79,7 +79,9 @@ export function runsIn(step: Step, cmd: Cmd): StageName {
 export function order(lab: string, changes: Change[], kinds: Kind[], ctx: KindContext): Plan {
   const kind = new Map(kinds.map((k) => [k.name, k]));
   const rankOf = ranks(kinds);
-  const rank = (c: Change) => rankOf.get(`${c.kind}:${c.op}`)!;
+  // By kind, then operation: no "kind:op" string made and hashed per change (35,000 of them in a lab of 5,000).
+  const byKind = new Map(kinds.map((k) => [k.name, { create: rankOf.get(`${k.name}:create`)!, update: rankOf.get(`${k.name}:update`)!, delete: rankOf.get(`${k.name}:delete`)! }]));
+  const rank = (c: Change) => byKind.get(c.kind)![c.op];
 
   // Subsumption: a deletion whose parent (namespace, interface) is deleted too goes with it.
   const deletes = changes.filter((c) => c.op === 'delete');
@@ -98,7 +100,8 @@ export function order(lab: string, changes: Change[], kinds: Kind[], ctx: KindCo
     const cmds = c.op === 'create' ? k.create(c.desired!, ctx)
       : c.op === 'update' ? k.update(c.desired!, c.live!, c.fields ?? [], ctx)
         : k.remove(c.live!, ctx);
-    return { ...c, rank: rank(c), stage: stageOfRank(rank(c)), cmds };
+    const r = rank(c);
+    return { op: c.op, kind: c.kind, key: c.key, ns: c.ns, label: c.label, desired: c.desired, live: c.live, fields: c.fields, rank: r, stage: stageOfRank(r), cmds };
   });
   // A namespace that brings up a new bridge configures in the bridges stage (see above).
   const late = new Set(steps.filter((s) => s.cmds.some((c) => c.stage === 'bridges')).map((s) => s.ns));
