@@ -1,20 +1,20 @@
 // The netlink engine's writes: an `ip` command of the plan carried out in-process as the rtnetlink request `ip` would
-// send (ip-argv.ts reads the command, requests.ts builds the request), on a socket of the command's namespace, one
-// request at a time, each acknowledged before the next. A refusal reads as `ip`'s own words for it ("RTNETLINK
-// answers: File exists", "Error: <the kernel's message>.", `Cannot find device "X"`), so the step's error names
-// the command as the plan prints it and the kernel's message, whichever engine ran it.
+// send (ip-argv.ts reads the command, requests.ts builds the request; a tbf command of `tc`: tc-qdisc.ts), on a socket
+// of the command's namespace, one request at a time, each acknowledged before the next. A refusal reads as the tool's
+// own words for it ("RTNETLINK answers: File exists", "Error: <the kernel's message>.", `Cannot find device "X"`), so
+// the step's error names the command as the plan prints it and the kernel's message, whichever engine ran it. Also
+// here: sysctls (sysctl-write.ts) and nft scripts (nft.ts: libnftables), each as its command would answer.
 import { closeSync, openSync, statSync } from 'node:fs';
 import { HOST, type Cmd } from '../../model.js';
 import { argvOf } from '../../core/commands.js';
 import { encodeAttr, RTM, u32Attr } from './codec.js';
-import type { Libc, NftLib } from './ffi.js';
+import { type Libc, loadNftLib, type NftLib } from './ffi.js';
 import { type IpOp, readIpArgs } from './ip-argv.js';
 import { type Lookups, type Request, requestOf } from './requests.js';
 import { tickInUsec } from './qdiscs.js';
 import { readTcArgs, tcRequestOf } from './tc-qdisc.js';
 import { keepRecent, NETNS_DIR, NetlinkError, type NetlinkSocket, openSocket, SysError } from './socket.js';
 import { writeSysctl } from './sysctl-write.js';
-import { loadNftLib } from './ffi.js';
 import { nftInProcess, nftScript, type NftScript, runNft } from './nft.js';
 import { canRead, NetlinkSession } from './reader.js';
 import type { IpRead } from '../../core/live.js';
