@@ -66,9 +66,8 @@ async function runCommands(run: Runner, seg: Item[], shows: IpRead[], nl?: Netli
     // The namespace read back right after its last command, as the ip engine's batch ends with its show lines.
     return r.failed || !shows.length ? r : { ...r, readBack: nl.readBack(first.ns, shows) };
   }
-  if (first.tool === 'sysctl' && nl) return oneInProcess(seg[0], () => nl.sysctl(first.ns, first.args[0], first.input ?? ''));
-  const script = nl?.nftScript(first);
-  if (script) return oneInProcess(seg[0], () => nl!.nft(first.ns, script));
+  // A sysctl or an nft script: one command per segment, in-process where the writer can (else its process).
+  if ((first.tool === 'sysctl' || first.tool === 'nft') && nl) return runInProcess(run, seg, nl);
   return runProcesses(run, seg, shows, nl);
 }
 
@@ -114,10 +113,10 @@ async function runWithShows(run: Runner, seg: Item[], shows: IpRead[]): Promise<
 }
 
 /**
- * The `ip` (or `tc`) commands of a segment, or its one `ip -6` command, with the netlink engine: each one the writer
- * can carry out (NetlinkWriter.operation), in-process, one request after the other (each traced first, as
- * ["in-process", ...its argv], for the tests' trace hooks); runs of the others as one batch of their tool, in their
- * place in the order. Stops at the first refusal, which names the command as the plan prints it and the tool's words
+ * The `ip` (or `tc`) commands of a segment, or its one `ip -6`, sysctl or nft command, with the netlink engine: each
+ * one the writer can carry out (NetlinkWriter.operation), in-process, one after the other (each traced first, as
+ * ["in-process", ...its argv], for the tests' trace hooks); runs of the others as one batch of their tool (or one
+ * process), in their place in the order. Stops at the first refusal, which names the command as the plan prints it and the tool's words
  * for the kernel's answer.
  */
 async function runInProcess(run: Runner, seg: Item[], nl: NetlinkWriter): Promise<SegmentResult> {
@@ -146,22 +145,6 @@ async function runInProcess(run: Runner, seg: Item[], nl: NetlinkWriter): Promis
     i++;
   }
   return { done };
-}
-
-/**
- * A command the netlink engine carries out by itself (one per segment: a sysctl written to /proc/sys, an nft script
- * run by libnftables), traced first as ["in-process", ...its argv]; refused as its process would have been.
- */
-function oneInProcess(it: Item, write: () => void): SegmentResult {
-  const argv = argvOf(it.cmd);
-  traceCommand(['in-process', ...argv]);
-  try {
-    write();
-  } catch (e) {
-    if (!(e instanceof WriteRefused)) throw e;
-    return { done: [], failed: { item: it, error: new CommandFailed(it.step.label, argv, e.message, e.exitCode) } };
-  }
-  return { done: [it] };
 }
 
 /**

@@ -43,6 +43,7 @@ const ALLOWED: Record<string, string> = {
   'io/netlink/requests.ts: macvlan': 'the kernel\'s link kind (IFLA_INFO_KIND)',
   'io/netlink/requests.ts: vxlan': 'the kernel\'s link kind (IFLA_INFO_KIND)',
   'io/run-step-cmds.ts: sysctl': 'a command\'s tool (Cmd.tool), written in-process by the netlink engine',
+  'io/netlink/writer.ts: sysctl': 'a command\'s tool (Cmd.tool), which the netlink writer carries out in-process',
   'ops/host-firewall.ts: bridge': 'the nftables family `bridge` of a chain in `nft -j list chains` (the host firewall\'s), not the bridge kind',
 };
 

@@ -38,12 +38,20 @@ interface Koffi {
 
 let cached: Libc | string | undefined;
 
+/** koffi (required once: Node caches the module) and the libraries loaded through it, by name. */
+const koffi = () => createRequire(import.meta.url)('koffi') as Koffi;
+const libraries = new Map<string, ReturnType<Koffi['load']>>();
+function library(name: string): ReturnType<Koffi['load']> {
+  let lib = libraries.get(name);
+  if (!lib) libraries.set(name, lib = koffi().load(name));
+  return lib;
+}
+
 /** libc through koffi, loaded once; or why it can't be (the text says what failed). */
 export function loadLibc(): Libc | string {
   if (cached !== undefined) return cached;
   try {
-    const koffi = createRequire(import.meta.url)('koffi') as Koffi;
-    const lib = koffi.load('libc.so.6');
+    const lib = library('libc.so.6');
     const strerror = lib.func('const char *strerror(int)');
     cached = {
       open: lib.func('int open(const char *, int)'),
@@ -53,7 +61,7 @@ export function loadLibc(): Libc | string {
       setsockopt: lib.func('int setsockopt(int, int, int, void *, uint32_t)'),
       send: lib.func('intptr_t send(int, void *, size_t, int)'),
       recv: lib.func('intptr_t recv(int, void *, size_t, int)'),
-      errno: () => koffi.errno(),
+      errno: () => koffi().errno(),
       strerror: (e: number) => String(strerror(e)),
     } as Libc;
   } catch (e) {
@@ -83,8 +91,7 @@ let nftCached: NftLib | string | undefined;
 export function loadNftLib(): NftLib | string {
   if (nftCached !== undefined) return nftCached;
   try {
-    const koffi = createRequire(import.meta.url)('koffi') as Koffi;
-    const lib = koffi.load('libnftables.so.1');
+    const lib = library('libnftables.so.1');
     const text = (f: (ctx: unknown) => unknown) => (ctx: unknown) => String(f(ctx) ?? '');
     nftCached = {
       ctxNew: lib.func('void *nft_ctx_new(uint32_t)'),
@@ -96,7 +103,7 @@ export function loadNftLib(): NftLib | string {
       errorBuffer: text(lib.func('const char *nft_ctx_get_error_buffer(void *)')),
       runFromBuffer: lib.func('int nft_run_cmd_from_buffer(void *, const char *)'),
       runFromFile: lib.func('int nft_run_cmd_from_filename(void *, const char *)'),
-      memfd: ((f) => (name: string) => f(name, MFD_CLOEXEC) as number)(koffi.load('libc.so.6').func('int memfd_create(const char *, unsigned int)')),
+      memfd: ((f) => (name: string) => f(name, MFD_CLOEXEC) as number)(library('libc.so.6').func('int memfd_create(const char *, unsigned int)')),
     } as NftLib;
   } catch (e) {
     nftCached = `libnftables could not be loaded (${(e as Error).message.split('\n')[0]})`;

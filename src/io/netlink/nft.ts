@@ -10,7 +10,7 @@
 // machine where libnftables can't be loaded.
 import { closeSync, existsSync, writeFileSync } from 'node:fs';
 import { HOST } from '../../model.js';
-import type { Libc, NftLib } from './ffi.js';
+import { type Libc, loadNftLib, type NftLib } from './ffi.js';
 import { inNamespace, SysError } from './socket.js';
 
 /** NFT_CTX_OUTPUT_JSON of libnftables' nft_output_flags: what `nft -j` sets. */
@@ -38,8 +38,16 @@ export function nftScript(args: string[], input?: string): NftScript | undefined
 /** What the command would have answered: its exit status, its output, its error text. */
 export interface NftAnswer { exitCode: number; stdout: string; stderr: string }
 
-/** Can nft run in-process for namespace `ns`? Not where /etc/netns/NS holds files it would be shown (see above). */
-export const nftInProcess = (ns: string): boolean => ns === HOST || !existsSync(`/etc/netns/${ns}`);
+/**
+ * `nft ARGS` in namespace `ns` as libnftables and the script it runs, when it runs in-process (see above); undefined
+ * when the command must: libnftables not loadable here, files in /etc/netns/NS, options it doesn't run.
+ */
+export function inProcessNft(ns: string, args: string[], input?: string): { lib: NftLib; script: NftScript } | undefined {
+  const script = nftScript(args, input);
+  const lib = script && loadNftLib();
+  if (!script || typeof lib !== 'object' || (ns !== HOST && existsSync(`/etc/netns/${ns}`))) return undefined;
+  return { lib, script };
+}
 
 /**
  * Run the script in namespace `ns` (a name in /run/netns, or HOST: topo's own namespace), synchronously, and answer

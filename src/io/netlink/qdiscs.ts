@@ -20,6 +20,16 @@ export function tickInUsec(psched = readFileSync('/proc/net/psched', 'utf8')): n
   return ((clockRes === 1e9 ? us2t : t2us) / us2t) * (clockRes / 1e6);
 }
 
+let tick: number | null | undefined;
+
+/** tickInUsec() of this machine, read once; undefined where /proc/net/psched can't be read (tc then does the work). */
+export function machineTick(): number | undefined {
+  if (tick === undefined) {
+    try { tick = tickInUsec(); } catch { tick = null; }
+  }
+  return tick ?? undefined;
+}
+
 /** A handle or parent as tc prints it (sprint_tc_classid): "7a0:", "7a0:1", ":1", "root", "none". */
 export function classid(h: number): string {
   if (h === TC_H_ROOT) return 'root';

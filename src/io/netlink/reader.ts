@@ -6,11 +6,11 @@
 import { closeSync, fstatSync, openSync, opendirSync, statSync } from 'node:fs';
 import type { IpRead, ToolRead } from '../../core/live.js';
 import { HOST } from '../../model.js';
-import { type Libc, loadNftLib } from './ffi.js';
-import { type NftAnswer, nftInProcess, nftScript, runNft } from './nft.js';
+import type { Libc } from './ffi.js';
+import { inProcessNft, type NftAnswer, runNft } from './nft.js';
 import { dumpAddrs, dumpLinks, linkDocs, linkNames, type Doc, type RawLink } from './links.js';
 import { neighDocs, nsidList, nsidOfFd, routeDocs, ruleDocs } from './routes.js';
-import { qdiscDocs, tickInUsec } from './qdiscs.js';
+import { machineTick, qdiscDocs } from './qdiscs.js';
 import { homeFd, inNamespace, keepRecent, NETNS_DIR, NetlinkError, type NetlinkSocket, openSocket, type OpenHooks, SysError } from './socket.js';
 import { TopoError } from '../../errors.js';
 
@@ -43,9 +43,6 @@ export const canReadTool = (r: ToolRead): boolean => TOOL_READS[r.tool] === r.ar
 
 /** Entering the namespace failed as for one deleted meanwhile: no file (ENOENT), or a file that is no namespace (EINVAL). */
 export const nsGone = (e: unknown) => e instanceof SysError && /^open |^setns /.test(e.call) && (e.errno === 2 || e.errno === 22);
-
-/** tc's tick unit, read once (see qdiscs.ts). */
-let tick: number | undefined;
 
 export class NetlinkSession {
   private sockets = new Map<string, NetlinkSocket>();
@@ -100,7 +97,8 @@ export class NetlinkSession {
     }
     try {
       if (r.tool === 'ip6') return { value: ruleDocs(sock, 6, true) };
-      try { tick ??= tickInUsec(); } catch { return undefined; } // no /proc/net/psched to read: tc reads it
+      const tick = machineTick();
+      if (tick === undefined) return undefined; // no /proc/net/psched to read: tc reads it
       const docs = qdiscDocs(sock, linkNames(dumpLinks(sock)), tick);
       return docs && { value: docs };
     } catch (e) {
@@ -114,10 +112,8 @@ export class NetlinkSession {
    * command must make it (libnftables not loadable here, files in /etc/netns/NS, options it doesn't run).
    */
   nftRead(ns: string, r: ToolRead): NftAnswer | undefined {
-    const lib = loadNftLib();
-    const script = r.tool === 'nft' ? nftScript(r.args) : undefined;
-    if (!script || typeof lib === 'string' || !nftInProcess(ns)) return undefined;
-    return runNft(this.libc, lib, ns, script);
+    const nft = r.tool === 'nft' ? inProcessNft(ns, r.args) : undefined;
+    return nft && runNft(this.libc, nft.lib, ns, nft.script);
   }
 
   /**

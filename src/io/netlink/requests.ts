@@ -7,7 +7,7 @@ import { encodeAttr, RTM, u32Attr } from './codec.js';
 import { ADDR_GEN_MODES, BRIDGE_OPTIONS, type IpOp, type LinkSettings, type LinkType, MACVLAN_MODES, RULE_ACTIONS } from './ip-argv.js';
 
 export const NLM_F_ACK = 0x4;
-const NLM_F_REPLACE = 0x100, NLM_F_EXCL = 0x200, NLM_F_CREATE = 0x400;
+export const NLM_F_REPLACE = 0x100, NLM_F_EXCL = 0x200, NLM_F_CREATE = 0x400;
 const RTM_DELLINK = 17, RTM_DELADDR = 21, RTM_DELROUTE = 25, RTM_DELNEIGH = 29;
 
 const IFLA = { ADDRESS: 1, IFNAME: 3, MTU: 4, LINK: 5, MASTER: 10, LINKINFO: 18, NET_NS_PID: 19, IFALIAS: 20, AF_SPEC: 26, GROUP: 27, NET_NS_FD: 28 };

@@ -4,12 +4,10 @@
 // tc_qdisc_modify, tc/q_tbf.c tbf_parse_opt, tc/tc_core.c tc_calc_rtable): the same request, so the same kernel state
 // (test/integration/netlink-tc-write.test.ts compares them). Any other command (netem, the escape hatch's qdisc text,
 // other options or units) is not read here: it runs as `tc`.
-import { encodeAttr } from './codec.js';
-import type { Lookups, Request } from './requests.js';
-import { NLM_F_ACK } from './requests.js';
+import { encodeAttr, u32Attr } from './codec.js';
+import { type Lookups, NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, type Request } from './requests.js';
 
 const RTM_NEWQDISC = 36, RTM_DELQDISC = 37;
-const NLM_F_REPLACE = 0x100, NLM_F_EXCL = 0x200, NLM_F_CREATE = 0x400;
 const TCA_KIND = 1, TCA_OPTIONS = 2;
 const TBF = { PARMS: 1, RTAB: 2, RATE64: 4, BURST: 6 };
 const TC_H_ROOT = 0xffffffff;
@@ -111,8 +109,7 @@ function tbfAttrs(t: NonNullable<TcOp['tbf']>, tick: number): Buffer[] {
   parms.writeUInt32LE(xmittime(t.rate, t.burst), 28);
   const rtab = Buffer.alloc(1024);
   for (let i = 0; i < 256; i++) rtab.writeUInt32LE(xmittime(rate32, (i + 1) << cellLog), i * 4);
-  const u32 = (v: number) => { const b = Buffer.alloc(4); b.writeUInt32LE(v >>> 0); return b; };
-  const out = [encodeAttr(TBF.PARMS, parms), encodeAttr(TBF.BURST, u32(t.burst))];
+  const out = [encodeAttr(TBF.PARMS, parms), u32Attr(TBF.BURST, t.burst)];
   if (t.rate > 0xffffffff) { const b = Buffer.alloc(8); b.writeBigUInt64LE(BigInt(t.rate)); out.push(encodeAttr(TBF.RATE64, b)); }
   out.push(encodeAttr(TBF.RTAB, rtab));
   return out;

@@ -8,14 +8,14 @@ import { closeSync, openSync, statSync } from 'node:fs';
 import { HOST, type Cmd } from '../../model.js';
 import { argvOf } from '../../core/commands.js';
 import { encodeAttr, RTM, u32Attr } from './codec.js';
-import { type Libc, loadNftLib, type NftLib } from './ffi.js';
+import type { Libc, NftLib } from './ffi.js';
 import { type IpOp, readIpArgs } from './ip-argv.js';
 import { type Lookups, type Request, requestOf } from './requests.js';
-import { tickInUsec } from './qdiscs.js';
+import { machineTick } from './qdiscs.js';
 import { readTcArgs, tcRequestOf } from './tc-qdisc.js';
 import { keepRecent, NETNS_DIR, NetlinkError, type NetlinkSocket, openSocket, SysError } from './socket.js';
 import { writeSysctl } from './sysctl-write.js';
-import { nftInProcess, nftScript, type NftScript, runNft } from './nft.js';
+import { inProcessNft, type NftScript, runNft } from './nft.js';
 import { canRead, NetlinkSession } from './reader.js';
 import type { IpRead } from '../../core/live.js';
 import { shapeRead } from '../ip-reads.js';
@@ -49,7 +49,6 @@ export class NetlinkWriter {
   private sockets = new Map<string, { sock: NetlinkSocket; id: string; indexes: Map<string, number> }>();
   /** Namespaces whose /run/netns file was checked since the last change made outside the writer (see changedOutside). */
   private checked = new Set<string>();
-  private tickUs: number | undefined;
   constructor(private libc: Libc) {}
 
   /**
@@ -66,23 +65,21 @@ export class NetlinkWriter {
   }
 
   /**
-   * The command as a request this writer sends in-process (an `ip` command, or a tbf qdisc command of `tc`), or
-   * undefined when it runs through its tool. Calling it carries the command out, as run() does.
+   * The command as this writer carries it out in-process (an `ip` command, a tbf qdisc command of `tc`, a sysctl, an
+   * nft script: see nft.ts), or undefined when it runs through its tool. Calling it carries the command out; a
+   * refusal throws WriteRefused with the words of the tool it replaces.
    */
   operation(cmd: Cmd): (() => void) | undefined {
     const ip = netlinkOp(cmd);
     if (ip) return () => this.run(cmd.ns, ip);
-    const tc = cmd.tool === 'tc' ? readTcArgs(cmd.args) : undefined;
-    const tick = tc && this.tick();
-    return tc && tick ? () => this.send(cmd.ns, (look) => tcRequestOf(tc, look, tick), false) : undefined;
-  }
-
-  /** tc's tick, read once (qdiscs.ts); 0 where /proc/net/psched can't be read (tc then runs as a process). */
-  private tick(): number {
-    if (this.tickUs === undefined) {
-      try { this.tickUs = tickInUsec(); } catch { this.tickUs = 0; }
+    if (cmd.tool === 'sysctl') return () => this.sysctl(cmd.ns, cmd.args[0], cmd.input ?? '');
+    if (cmd.tool === 'nft') {
+      const nft = inProcessNft(cmd.ns, cmd.args, cmd.input);
+      return nft && (() => this.nft(cmd.ns, nft.lib, nft.script));
     }
-    return this.tickUs;
+    const tc = cmd.tool === 'tc' ? readTcArgs(cmd.args) : undefined;
+    const tick = tc && machineTick();
+    return tc && tick ? () => this.send(cmd.ns, (look) => tcRequestOf(tc, look, tick), false) : undefined;
   }
 
   /** One request, built with the namespace's lookups (see run); `removes`: it may delete or move interfaces. */
@@ -147,7 +144,7 @@ export class NetlinkWriter {
    * Write sysctl `key` of namespace `ns` (`input`: the value, as the command's stdin) in-process, what
    * `ip netns exec NS tee /proc/sys/KEY` does. Throws WriteRefused with the words of the process it replaces.
    */
-  sysctl(ns: string, key: string, input: string): void {
+  private sysctl(ns: string, key: string, input: string): void {
     try {
       writeSysctl(this.libc, ns, key, input);
     } catch (e) {
@@ -158,18 +155,9 @@ export class NetlinkWriter {
     }
   }
 
-  /**
-   * The script of an `nft` command this writer carries out in-process (see nft.ts); undefined when it runs as a
-   * process: libnftables not loadable here, a namespace with files in /etc/netns, options other than `-f -`.
-   */
-  nftScript(cmd: Cmd): NftScript | undefined {
-    if (cmd.tool !== 'nft' || typeof loadNftLib() === 'string' || !nftInProcess(cmd.ns)) return undefined;
-    return nftScript(cmd.args, cmd.input);
-  }
-
-  /** Run an nft script in namespace `ns` (see nftScript). Throws WriteRefused with nft's words, as the command's stderr. */
-  nft(ns: string, script: NftScript): void {
-    const r = runNft(this.libc, loadNftLib() as NftLib, ns, script);
+  /** Run an nft script in namespace `ns` (see operation). Throws WriteRefused with nft's words, as the command's stderr. */
+  private nft(ns: string, lib: NftLib, script: NftScript): void {
+    const r = runNft(this.libc, lib, ns, script);
     if (r.exitCode !== 0) throw new WriteRefused(r.stderr.trimEnd() || `nft exited with status ${r.exitCode}`, r.exitCode);
   }
 
