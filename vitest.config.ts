@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 // Two projects: `unit` (pure core, validation, goldens, the lock's clock, the suite's own guards) runs without root
-// and without a build: `npm run test:unit`. `kernel` runs the built CLI (bin/topo.js -> dist/topo.mjs) as root
+// and without a build: `npm run test:unit`. `kernel` runs the built CLI (bin/topo.js -> dist/topo.cjs) as root
 // against the real kernel, each test inside its own private network sandbox; `examples` runs examples/ci against
 // the built library (dist/api.mjs), imported by the package's name. `npm test` runs all three.
 export default defineConfig({

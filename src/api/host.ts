@@ -1,6 +1,7 @@
 // The library's calls, run here: in this process's own namespaces — the machine's (root only) or a sandbox the
 // caller is in. The CLI's commands call these and render what they return (src/cli/commands.ts). Nothing is
 // printed unless a renderer is asked for ('default' or 'simple': listr2's progress on standard error).
+import { constants } from 'node:os';
 import { EXIT, TopoError } from '../errors.js';
 import { LAB_NAME } from '../core/names.js';
 import type { Renderer } from '../io/execute.js';
@@ -134,7 +135,6 @@ export async function exec(spec: LabSpec, ns: string, argv: string[], o: ExecOpt
 export async function captured(argv: string[], o: ExecOptions): Promise<ExecResult> {
   const { execa } = await import('execa');
   const r = await execa(argv[0]!, argv.slice(1), { input: o.input ?? '', timeout: o.timeoutMs, reject: false, stripFinalNewline: false });
-  const { constants } = await import('node:os');
   const exitCode = r.exitCode ?? (r.signal ? 128 + (constants.signals[r.signal as keyof typeof constants.signals] ?? 0) : 127);
   return { exitCode, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') || (r.failed && r.exitCode === undefined ? r.shortMessage ?? '' : ''),
     ...(r.timedOut ? { timedOut: true } : {}) };

@@ -1,6 +1,7 @@
 // load(): a lab from a file, a YAML string or a plain object (a program that generates its lab), validated exactly
 // as `topo validate` does — schema, semantics, the kernel's sysctls and nft — into a LabSpec, or InvalidTopology
 // with every problem: line:col where there is text to point into, and the JSON pointer path always.
+import { access } from 'node:fs/promises';
 import { EXIT, InvalidTopology, TopoError, type Problem } from '../errors.js';
 import type { Topology } from '../model.js';
 import type { ValidateOptions } from '../validate/index.js';
@@ -67,7 +68,6 @@ async function kernelChecks(strict?: boolean): Promise<ValidateOptions> {
 }
 
 export async function nftAvailable(): Promise<boolean> {
-  const { access } = await import('node:fs/promises');
   for (const d of (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':')) {
     try { await access(`${d}/nft`); return true; } catch { /* next */ }
   }

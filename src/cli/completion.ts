@@ -5,6 +5,7 @@
 // (its namespaces, their interfaces, its processes). Printed: one candidate per line, "word<TAB>description";
 // or one directive line — ':files' (complete a file name: the shell lists directories and *.yaml / *.yml) or
 // ':default' (the shell's own completion, for the command after `--`).
+import { readFile } from 'node:fs/promises';
 import type { Argument, Command, Option } from 'commander';
 import { HOST, type Topology } from '../model.js';
 
@@ -101,7 +102,6 @@ const prefixed = (c: Candidate[], cur: string): Candidate[] => c.filter((x) => x
 
 /** The names a lab file declares; undefined when it can't be read. An invalid file still gives its namespaces. */
 export async function labNames(file: string): Promise<LabNames | undefined> {
-  const { readFile } = await import('node:fs/promises');
   let text: Buffer;
   try { text = await readFile(file); } catch { return undefined; }
   const { validateText } = await import('../validate/index.js');

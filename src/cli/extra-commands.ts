@@ -1,7 +1,9 @@
 // Commands beyond the core: test (the lab's declared tests), exec (a command in a lab namespace), link (an
 // interface of the lab taken down or up, for failure injection) and graph (a picture of the lab); program.ts
 // declares them. Each returns its exit code; main.ts exits.
+import { mkdtempSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { EXIT, TopoError } from '../errors.js';
 import type { LabSpec } from '../api/source.js';
 import type { Runner } from '../io/runner.js';
@@ -50,8 +52,6 @@ export async function execCmd(file: string, given: string, command: string[], o:
   const ns = nsOf(o, given);
   const { exec } = await import('../api/host.js');
   if (command.length) return (await exec(spec, ns, command, { stdio: 'inherit' })).exitCode;
-  const { mkdtempSync, rmSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
   const rcDir = mkdtempSync(`${tmpdir()}/topo-shell-`);
   try {
     const shell = (await import('./shell.js')).interactiveShell(`(${spec.name}:${given}) `, rcDir);

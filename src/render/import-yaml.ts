@@ -1,7 +1,7 @@
 // The file `topo import` prints: a comment header (what was imported, from where and when, what was left out and
 // why, and how to take hand-made objects over), then the topology as YAML in the examples' style (veth ends,
 // routes and neighbours one per line). The `yaml` package comes through validate/yaml-lib.ts, loaded on first use:
-// imported here statically, it was bundled into dist/topo.mjs and parsed at the start of every command (260 KB of
+// imported here statically, it was bundled into the CLI (dist/topo.cjs) and parsed at the start of every command (260 KB of
 // the bundle's 1.9 MB) for this one command's output.
 import type { Node } from 'yaml';
 import type { Topology } from '../model.js';

@@ -5,7 +5,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ROOT, Sandbox, example } from '../helpers/sandbox.js';
+import { CLI_FILES, ROOT, Sandbox, example } from '../helpers/sandbox.js';
 
 let sb: Sandbox;
 beforeEach(async () => { sb = await Sandbox.create(); });
@@ -50,7 +50,7 @@ describe('without koffi', () => {
 
   it('topo falls back to ip processes: apply, a no-op plan, destroy; --version says why', async () => {
     for (const d of ['bin', 'dist', 'node_modules']) mkdirSync(join(dir, d));
-    for (const f of ['bin/topo.js', 'dist/topo.mjs', 'package.json']) copyFileSync(join(ROOT, f), join(dir, f));
+    for (const f of CLI_FILES) copyFileSync(join(ROOT, f), join(dir, f));
     for (const m of readdirSync(join(ROOT, 'node_modules'))) {
       if (m !== 'koffi' && m !== '@koromix' && m !== '.bin') symlinkSync(join(ROOT, 'node_modules', m), join(dir, 'node_modules', m));
     }

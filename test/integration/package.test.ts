@@ -18,15 +18,16 @@ it('npm pack, then npm i -g of the tarball: `topo --version` runs, the library i
   const packed = await execa('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: ROOT });
   const [{ filename, files }] = JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[];
   const paths = files.map((f) => f.path);
-  expect(paths).toEqual(expect.arrayContaining(['bin/topo.js', 'dist/topo.mjs', 'dist/api.mjs', 'dist/src/api/index.d.ts', 'package.json', 'README.md']));
+  expect(paths).toEqual(expect.arrayContaining(['bin/topo.js', 'bin/load-bundle.js', 'dist/topo.cjs', 'dist/topo.cache', 'dist/api.mjs', 'dist/src/api/index.d.ts', 'package.json', 'README.md']));
   // Only what runs or types it: no TypeScript sources, tests, source maps or compiled modules beside the bundles.
-  for (const p of paths) expect(p).toMatch(/^(bin\/topo\.js|dist\/(topo|api)\.mjs|dist\/src\/.*\.d\.ts|package\.json|README\.md|schemas\/topology\.schema\.json)$/);
+  for (const p of paths) expect(p).toMatch(/^(bin\/(topo|load-bundle)\.js|dist\/(topo\.cjs|topo\.cache|api\.mjs)|dist\/src\/.*\.d\.ts|package\.json|README\.md|schemas\/topology\.schema\.json)$/);
 
   const prefix = join(dir, 'prefix');
   const installed = await execa('npm', ['i', '-g', '--prefix', prefix, join(dir, filename), '--prefer-offline', '--no-audit', '--no-fund'], { reject: false });
   expect(installed.exitCode, installed.stderr).toBe(0);
   const version = await execa(join(prefix, 'bin/topo'), ['--version']);
   expect(version.stdout.split('\n')[0]).toBe(VERSION);
+  expect(version.stdout.split('\n')[2]).toBe('code cache: used');
 
   // A user's project: the installed package in its node_modules.
   const user = join(dir, 'user');

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { VERSION } from '../../src/cli/version.js';
-import { ROOT } from '../helpers/sandbox.js';
+import { CLI_FILES, ROOT } from '../helpers/sandbox.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'topo-engine-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -19,19 +19,17 @@ const version = (bin: string, env: Record<string, string> = {}) => {
 
 it('--version names the engine: netlink by default where koffi loads, ip when asked, an error for another name', () => {
   const bin = join(ROOT, 'bin', 'topo.js');
-  expect(version(bin)).toBe(`${VERSION}\nengine: netlink (koffi loaded)\n`);
-  expect(version(bin, { TOPO_ENGINE: 'netlink' })).toBe(`${VERSION}\nengine: netlink (TOPO_ENGINE=netlink)\n`);
-  expect(version(bin, { TOPO_ENGINE: 'ip' })).toBe(`${VERSION}\nengine: ip (TOPO_ENGINE=ip)\n`);
-  expect(version(bin, { TOPO_ENGINE: 'nl' })).toBe(`${VERSION}\nengine: none (TOPO_ENGINE=nl: the engines are netlink and ip)\n`);
+  expect(version(bin)).toBe(`${VERSION}\nengine: netlink (koffi loaded)\ncode cache: used\n`);
+  expect(version(bin, { TOPO_ENGINE: 'netlink' })).toBe(`${VERSION}\nengine: netlink (TOPO_ENGINE=netlink)\ncode cache: used\n`);
+  expect(version(bin, { TOPO_ENGINE: 'ip' })).toBe(`${VERSION}\nengine: ip (TOPO_ENGINE=ip)\ncode cache: used\n`);
+  expect(version(bin, { TOPO_ENGINE: 'nl' })).toBe(`${VERSION}\nengine: none (TOPO_ENGINE=nl: the engines are netlink and ip)\ncode cache: used\n`);
 });
 
 it('the bundle where koffi is not installed: reads through ip, and says why; TOPO_ENGINE=netlink there is an error', () => {
   mkdirSync(join(dir, 'bin'));
   mkdirSync(join(dir, 'dist'));
-  copyFileSync(join(ROOT, 'bin', 'topo.js'), join(dir, 'bin', 'topo.js'));
-  copyFileSync(join(ROOT, 'dist', 'topo.mjs'), join(dir, 'dist', 'topo.mjs'));
-  copyFileSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
+  for (const f of CLI_FILES) copyFileSync(join(ROOT, f), join(dir, f));
   const out = version(join(dir, 'bin', 'topo.js'));
-  expect(out).toMatch(new RegExp(`^${VERSION}\\nengine: ip \\(koffi could not be loaded \\(Cannot find module 'koffi'.*\\): reading through ip processes\\)\\n$`));
+  expect(out).toMatch(new RegExp(`^${VERSION}\\nengine: ip \\(koffi could not be loaded \\(Cannot find module 'koffi'.*\\): reading through ip processes\\)\\ncode cache: used\\n$`));
   expect(version(join(dir, 'bin', 'topo.js'), { TOPO_ENGINE: 'netlink' })).toMatch(/^engine: none \(TOPO_ENGINE=netlink, but koffi could not be loaded/m);
 });
