@@ -1,5 +1,5 @@
 // RTM_GETROUTE, RTM_GETNEIGH, RTM_GETRULE and RTM_GETNSID dumps decoded into what `ip -json -d` prints for
-// `route show table all`, `neigh show nud permanent`, `rule show` and `netns list-id`: the fields topo and its kinds
+// `route show table all` (but the local table), `neigh show nud permanent`, `rule show` and `netns list-id`: the fields topo and its kinds
 // read of them (io/live-shape.ts; kinds/neighbour.ts, kinds/rule.ts).
 import { cstr, encodeAttr, parseAttrs, RTM, s32, u32, u8 } from './codec.js';
 import { inetNtop, llAddr, neighStates, NUD_PERMANENT, protoName, routeTypeName, scopeName, tableName } from './names.js';
@@ -8,14 +8,21 @@ import type { NetlinkSocket } from './socket.js';
 
 const RTA = { DST: 1, OIF: 4, GATEWAY: 5, PRIORITY: 6, TABLE: 15, PREF: 20 };
 const PREF: Record<number, string> = { 0: 'medium', 1: 'high', 3: 'low' };
+/** The kernel's local table, in the header's table byte (tables above 255 have 252 there and RTA_TABLE). */
+const RT_TABLE_LOCAL = 255;
 
-/** The routes of every table, IPv4 and IPv6 (multicast routing's families are left out: never unicast). */
+/**
+ * The routes of every table but the kernel's own `local` one, IPv4 and IPv6 (multicast routing's families are left
+ * out: never unicast). The local table (most of a namespace's routes: its addresses, broadcast, IPv6 multicast) is
+ * what every reader of `route show table all` skips (live-shape.ts routesOf, the import's unsaid routes): here it is
+ * skipped before its attributes are decoded.
+ */
 export function routeDocs(sock: NetlinkSocket, name: (i: number) => string): Doc[] {
   const out: Doc[] = [];
   for (const m of sock.dump(RTM.GETROUTE, Buffer.alloc(12))) {
     if (m.type !== RTM.NEWROUTE) continue;
     const p = m.payload, family = p.readUInt8(0);
-    if (family !== 2 && family !== 10) continue;
+    if ((family !== 2 && family !== 10) || p.readUInt8(4) === RT_TABLE_LOCAL) continue;
     const dstLen = p.readUInt8(1), a = parseAttrs(p, 12), hostLen = family === 2 ? 32 : 128;
     const d: Doc = { type: routeTypeName(p.readUInt8(7)) };
     const dst = a.get(RTA.DST);
