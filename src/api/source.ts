@@ -1,7 +1,7 @@
 // load(): a lab from a file, a YAML string or a plain object (a program that generates its lab), validated exactly
 // as `topo validate` does — schema, semantics, the kernel's sysctls and nft — into a LabSpec, or InvalidTopology
 // with every problem: line:col where there is text to point into, and the JSON pointer path always.
-import { access } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { EXIT, InvalidTopology, TopoError, type Problem } from '../errors.js';
 import type { Topology } from '../model.js';
 import type { ValidateOptions } from '../validate/index.js';
@@ -67,10 +67,8 @@ async function kernelChecks(strict?: boolean): Promise<ValidateOptions> {
   return { nftAvailable: nft, knownSysctls: () => (sysctls ??= { known: knownSysctls() }).known, knownUsers: knownUsers(), kernelConfig: kernelConfig(), nftCheck: nft ? nftCheck() : undefined, underlayLink: underlayLinks(), strict };
 }
 
+/** Whether an `nft` is on the PATH (looked for synchronously: a few stats, no trip through Node's thread pool). */
 export async function nftAvailable(): Promise<boolean> {
-  for (const d of (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':')) {
-    try { await access(`${d}/nft`); return true; } catch { /* next */ }
-  }
-  return false;
+  return (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':').some((d) => existsSync(`${d}/nft`));
 }
 

@@ -1,6 +1,6 @@
 // Loading and validation of a topology file: bytes → YAML → schema → semantic checks, every problem with line:col.
 // A valid file in plain YAML takes the fast path (js-yaml, no positions); anything else is parsed again to place problems.
-import { stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import { InvalidTopology, type Problem, type SourcePos } from '../errors.js';
 import type { Topology } from '../model.js';
 import { canonicalTopology } from './canonical.js';
@@ -90,7 +90,7 @@ async function readAndValidate(file: string, opts: ValidateOptions): Promise<Val
     return read === undefined ? { problems: [tooLarge()], warnings: [] } : validateText(read, sourceName(file), opts);
   }
   try {
-    const st = await stat(file);
+    const st = statSync(file); // synchronous, as readCapped
     if (st.isDirectory()) return { problems: [{ code: 'not-a-file', message: `${file} is a directory, not a topology file` }], warnings: [] };
     if (st.isFile() && st.size > MAX_BYTES) return { problems: [tooLarge(st.size)], warnings: [] };
     const read = await readCapped(file);
