@@ -4,17 +4,17 @@
 // bundle is CommonJS run through vm.Script, which takes one. The cache sits beside the bundle and is trusted as
 // much as it is; V8 rejects a cache made by another Node or for another bundle (the bundle then compiles as
 // usual), and `topo --version` says which happened. bin/topo.js and the build both load the bundle through here.
-import { readFileSync } from 'node:fs';
-import { createRequire, Module } from 'node:module';
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Script } from 'node:vm';
+// CommonJS, as everything in bin/ (bin/package.json): Node then starts without its ES module loader.
+const { readFileSync } = require('node:fs');
+const { createRequire, Module } = require('node:module');
+const { dirname, join } = require('node:path');
+const { Script } = require('node:vm');
 
-export const BUNDLE = fileURLToPath(new URL('../dist/topo.cjs', import.meta.url));
-export const CODE_CACHE = fileURLToPath(new URL('../dist/topo.cache', import.meta.url));
+const BUNDLE = join(__dirname, '..', 'dist', 'topo.cjs');
+const CODE_CACHE = join(__dirname, '..', 'dist', 'topo.cache');
 
-/** Runs the bundle's top level and returns its exports ({ main, warmUp }) and the compiled script. */
-export function loadBundle({ useCache = true } = {}) {
+/** Runs the bundle's top level and returns its exports ({ main, warmUp }), the compiled script, and the cache's fate. */
+function loadBundle({ useCache = true } = {}) {
   let cachedData;
   if (useCache) {
     try { cachedData = readFileSync(CODE_CACHE); } catch (e) { if (e.code !== 'ENOENT') throw e; }
@@ -25,3 +25,5 @@ export function loadBundle({ useCache = true } = {}) {
   script.runInThisContext()(module.exports, createRequire(BUNDLE), module, BUNDLE, dirname(BUNDLE));
   return { exports: module.exports, script, cache };
 }
+
+module.exports = { BUNDLE, CODE_CACHE, loadBundle };

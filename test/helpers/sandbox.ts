@@ -11,7 +11,7 @@ export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const TOPO = `${ROOT}bin/topo.js`;
 export const example = (name: string) => `${ROOT}examples/${name}`;
 /** The files the built CLI runs from (relative to ROOT): what a test copies to run topo elsewhere. */
-export const CLI_FILES = ['bin/topo.js', 'bin/load-bundle.js', 'dist/topo.cjs', 'dist/topo.cache', 'package.json'];
+export const CLI_FILES = ['bin/topo.js', 'bin/load-bundle.js', 'bin/package.json', 'dist/topo.cjs', 'dist/topo.cache', 'package.json'];
 
 /**
  * The sandbox's /etc: an overlay whose upper layer is on the sandbox's tmpfs /run. Writes under /etc (a lab's

@@ -18,9 +18,9 @@ it('npm pack, then npm i -g of the tarball: `topo --version` runs, the library i
   const packed = await execa('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: ROOT });
   const [{ filename, files }] = JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[];
   const paths = files.map((f) => f.path);
-  expect(paths).toEqual(expect.arrayContaining(['bin/topo.js', 'bin/load-bundle.js', 'dist/topo.cjs', 'dist/topo.cache', 'dist/api.mjs', 'dist/src/api/index.d.ts', 'package.json', 'README.md']));
+  expect(paths).toEqual(expect.arrayContaining(['bin/topo.js', 'bin/load-bundle.js', 'bin/package.json', 'dist/topo.cjs', 'dist/topo.cache', 'dist/api.mjs', 'dist/src/api/index.d.ts', 'package.json', 'README.md']));
   // Only what runs or types it: no TypeScript sources, tests, source maps or compiled modules beside the bundles.
-  for (const p of paths) expect(p).toMatch(/^(bin\/(topo|load-bundle)\.js|dist\/(topo\.cjs|topo\.cache|api\.mjs)|dist\/src\/.*\.d\.ts|package\.json|README\.md|schemas\/topology\.schema\.json)$/);
+  for (const p of paths) expect(p).toMatch(/^(bin\/(topo\.js|load-bundle\.js|package\.json)|dist\/(topo\.cjs|topo\.cache|api\.mjs)|dist\/src\/.*\.d\.ts|package\.json|README\.md|schemas\/topology\.schema\.json)$/);
 
   const prefix = join(dir, 'prefix');
   const installed = await execa('npm', ['i', '-g', '--prefix', prefix, join(dir, filename), '--prefer-offline', '--no-audit', '--no-fund'], { reject: false });

@@ -14,7 +14,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 it('says how to build topo when dist/ is missing', () => {
   mkdirSync(join(dir, 'bin'));
-  for (const f of ['topo.js', 'load-bundle.js']) copyFileSync(join(ROOT, 'bin', f), join(dir, 'bin', f));
+  for (const f of ['topo.js', 'load-bundle.js', 'package.json']) copyFileSync(join(ROOT, 'bin', f), join(dir, 'bin', f));
   copyFileSync(join(ROOT, 'package.json'), join(dir, 'package.json')); // "type": "module", as in the checkout
   const r = spawnSync(process.execPath, [join(dir, 'bin', 'topo.js'), '--version'], { encoding: 'utf8' });
   expect(r.status).toBe(1);
