@@ -4,7 +4,6 @@
 // (or SIGINT/SIGTERM/SIGHUP) it stops launching work, lets running batches finish, and (unless told not to) undoes
 // what ran, in reverse.
 import { constants as osConstants } from 'node:os';
-import { Listr } from 'listr2';
 import { STAGES, type Plan, type StageName } from '../model.js';
 import { runsIn } from '../core/order.js';
 import type { IpRead } from '../core/live.js';
@@ -80,7 +79,8 @@ export async function executePlan(plan: Plan, opts: ExecOptions): Promise<ExecRe
   const nl = writer(opts.run);
   try {
     const stages = STAGES.map((s) => ({ s, items: itemsOf(plan, s) })).filter((x) => x.items.length);
-    const tasks = new Listr(stages.map(({ s, items }) => ({
+    const listr2 = await import('listr2'); // loaded when a plan runs, not by every command that imports this module
+    const tasks = new listr2.Listr(stages.map(({ s, items }) => ({
       title: `${STAGE_TITLE[s]} (${plural(new Set(items.map((it) => it.step)).size, 'step')})`,
       task: async () => {
         // One turn of the event loop first: a signal that came while the last stage's process ran is handled
@@ -102,7 +102,7 @@ export async function executePlan(plan: Plan, opts: ExecOptions): Promise<ExecRe
         if (res.interrupted) throw new Error(`interrupted by ${res.interrupted}`);
       },
     })), {
-      ...progressOptions(opts.renderer), exitOnError: true,
+      ...progressOptions(listr2, opts.renderer), exitOnError: true,
       // listr2's own SIGINT listener exits the process (code 127) on the spot, skipping rollback: ours decides.
       registerSignalListeners: false,
     });
