@@ -25,6 +25,20 @@ describe.each(ENGINES)('applied with %s, planned with %s', (applyWith, planWith)
   });
 });
 
+it('a file of /run/netns that is no namespace (another `ip netns add` half way: the file made, the namespace not yet mounted on it) is passed over in naming nsids, as ip does', async () => {
+  const lab = example('two-nodes.yaml'); // its veths have peers in other namespaces: every read names nsids
+  expect((await sb.topo(['apply', lab])).exitCode).toBe(0);
+  expect((await sb.sh('touch /run/netns/half')).exitCode).toBe(0);
+  for (const engine of ['netlink', 'ip']) {
+    const plan = await sb.topo(['plan', lab, '--detailed-exitcode'], { TOPO_ENGINE: engine });
+    expect(plan.exitCode, `${engine}: ${plan.stdout}${plan.stderr}`).toBe(0);
+  }
+  const show = await sb.topo(['show', lab]);
+  expect([show.exitCode, show.stderr]).toEqual([0, '']);
+  expect((await sb.topo(['destroy', lab])).exitCode).toBe(0);
+  expect(await sb.netns()).toEqual(['half']);
+});
+
 it('a no-op plan of a lab of 12 namespaces starts no process with the netlink engine (the listing is read from /run/netns), one per namespace or group with ip', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'topo-nlcount-'));
   try {

@@ -173,11 +173,21 @@ export class NetlinkSession {
 
 interface NetnsGroup { name: string; ino: number; dev: number }
 
-/** The nsid the socket's namespace knows the namespace of this file by (-1: none, or the file is gone). */
+/**
+ * The nsid the socket's namespace knows the namespace of this file by (-1: none, the file is gone, or it is no
+ * namespace: `ip netns add` makes the file before it mounts the namespace on it, and `netns del` unmounts it before
+ * the file goes, so another process's namespace can be half made or half deleted as we read; the kernel then
+ * answers EINVAL, "Peer netns reference is invalid", and ip passes the file over too).
+ */
 function nsidOfPath(sock: NetlinkSocket, path: string): number {
   let fd: number;
   try { fd = openSync(path, 'r'); } catch { return -1; }
-  try { return nsidOfFd(sock, fd); } finally { closeSync(fd); }
+  try {
+    return nsidOfFd(sock, fd);
+  } catch (e) {
+    if (e instanceof NetlinkError && e.errno === 22) return -1; // EINVAL
+    throw e;
+  } finally { closeSync(fd); }
 }
 
 /** A directory's names in its own order, as ip reads them (readdirSync sorts them). */
