@@ -9,7 +9,7 @@ export const VERSION = '0.1.0';
  * `topo --version`'s text, made when it is printed (commander prints its version string with a template): only
  * --version loads the FFI library to say which engine is in use.
  */
-export const VERSION_TEXT = { toString: () => `${VERSION}\n${engineLine()}\ncode cache: ${codeCache.state}` } as unknown as string;
+export const VERSION_TEXT = { toString: () => `${VERSION}\n${engineLine()}\ncode cache: ${codeCache}` } as unknown as string;
 
 const CACHE_STATES: Record<string, string> = {
   used: 'used',
@@ -17,5 +17,5 @@ const CACHE_STATES: Record<string, string> = {
   none: 'none (dist/topo.cache is missing: `npm run build` makes it)',
 };
 /** How bin/topo.js loaded the bundle: set by main(). */
-export const codeCache = { state: 'not loaded by bin/topo.js' };
-export const setCodeCache = (state: string): void => { codeCache.state = CACHE_STATES[state] ?? state; };
+let codeCache = 'not loaded by bin/topo.js';
+export const setCodeCache = (state: string): void => { codeCache = CACHE_STATES[state] ?? state; };

@@ -22,6 +22,10 @@ export async function netnsIdentity(name: string): Promise<string | undefined> {
 
 /** Identities of the namespaces that have one, by name. */
 export async function netnsIdentities(names: string[]): Promise<Record<string, string>> {
-  const ids = await Promise.all(names.map(async (n) => [n, await netnsIdentity(n)] as const));
-  return Object.fromEntries(ids.filter((x): x is readonly [string, string] => x[1] !== undefined));
+  const out: Record<string, string> = {};
+  for (const n of names) {
+    const id = await netnsIdentity(n);
+    if (id !== undefined) out[n] = id;
+  }
+  return out;
 }
