@@ -185,3 +185,45 @@ describe('netlink read = ip -json -d read', () => {
     expect((reads.n5.ip.qdiscs as Qdisc[]).map((q) => q.kind)).toContain('ingress');
   });
 });
+
+/**
+ * Run inside the sandbox: the host's `netns list-id` read over netlink, and by ip in a batch after `addr show` (as
+ * the ip engine reads the host), as JSON.
+ */
+const NSIDS_BOTH = `
+const { NetlinkSession } = await import('${ROOT}dist/src/io/netlink/reader.js');
+const { loadLibc } = await import('${ROOT}dist/src/io/netlink/ffi.js');
+const { execFileSync } = await import('node:child_process');
+const session = new NetlinkSession(loadLibc());
+const netlink = session.read('host', [{ name: 'nsids', line: 'netns list-id' }]).get('netns list-id');
+session.close();
+const printed = execFileSync('ip', ['-json', '-batch', '-'], { input: 'addr show\\nnetns list-id\\n' }).toString().trim().split('\\n');
+console.log(JSON.stringify({ netlink, ip: JSON.parse(printed[1]) }));
+`;
+
+describe('netlink nsids = ip netns list-id', () => {
+  it('names every nsid, beyond what the kernel lists and many files to a datagram, passing over a file that is no namespace', async () => {
+    // 1,300 more namespaces, each given an nsid in the host: more than the kernel's list of nsids holds (it stops
+    // after its first buffer, 1,158 here, and so does ip's). Among their files a plain one (the kernel answers
+    // EINVAL for it, in the middle of a datagram) and a second name of one namespace (ip names it by the first file
+    // in directory order).
+    const many = Array.from({ length: 1300 }, (_, i) => `m${i + 1}`);
+    const setup = await sb.sh(`set -e
+for m in ${many.join(' ')}; do echo "netns add $m"; echo "netns set $m auto"; done | ip -batch -
+touch /run/netns/m70x
+touch /run/netns/m20b && mount --bind /run/netns/m20 /run/netns/m20b`);
+    expect(setup.exitCode, setup.stderr).toBe(0);
+    const r = await sb.run([process.execPath, '--input-type=module', '-e', NSIDS_BOTH]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    type Nsid = { nsid: number; name?: string };
+    const { netlink, ip } = JSON.parse(r.stdout) as { netlink: Nsid[]; ip: Nsid[] };
+    expect(netlink.slice(0, ip.length)).toEqual(ip); // ip's (all of them, or those the kernel listed), in its order: ascending nsids
+    const named = netlink.filter((x) => x.name !== undefined).map((x) => x.name!);
+    expect(new Set(named).size).toBe(named.length);
+    expect(named).toEqual(expect.arrayContaining(many.filter((m) => m !== 'm20')));
+    expect(named).toContain(ip.find((x) => x.name === 'm20' || x.name === 'm20b')!.name);
+    expect(named.filter((n) => /^m20b?$/.test(n))).toHaveLength(1);
+    expect(named).not.toContain('m70x');
+    expect(netlink.map((x) => x.nsid)).toEqual([...netlink.map((x) => x.nsid)].sort((x, y) => x - y));
+  });
+});

@@ -8,6 +8,7 @@ import { attrList, encodeAttr, encodeRequest, NLM_F_ACK_TLVS, NLM_F_CAPPED, NLM_
 import { inetNtop, linkFlags, llAddr, neighStates } from '../../src/io/netlink/names.js';
 import { NetlinkError, NetlinkSocket } from '../../src/io/netlink/socket.js';
 import { dumpAddrs, dumpLinks, linkDocs } from '../../src/io/netlink/links.js';
+import { nsidsOfFds } from '../../src/io/netlink/routes.js';
 import type { Libc } from '../../src/io/netlink/ffi.js';
 
 /** A message as the kernel sends it: header, payload, padded to 4 bytes. */
@@ -107,6 +108,25 @@ describe('a dump over the socket', () => {
     const e = (() => { try { dumpAddrs(new NetlinkSocket(libc, 3)); } catch (x) { return x; } })() as NetlinkError;
     expect(e).toBeInstanceOf(NetlinkError);
     expect([e.errno, e.message]).toEqual([95, 'Operation not supported (no such dump)']);
+  });
+  it('requests sent in one datagram: each answer (or error) to its own request, in order, across datagrams', () => {
+    const nsid = (n: number) => Buffer.concat([Buffer.alloc(4), encodeAttr(1, (() => { const b = Buffer.alloc(4); b.writeInt32LE(n); return b; })())]);
+    // Answers to requests seq .. seq+2, out of datagram boundaries, a stray one of an earlier request first; the
+    // second request refused (EINVAL).
+    const { libc, sent } = scripted((seq, req) => [
+      Buffer.concat([msg(RTM.NEWNSID, 0, seq - 1, nsid(9)), msg(RTM.NEWNSID, 0, seq, nsid(4))]),
+      Buffer.concat([msg(NLMSG_ERROR, 0, seq + 1, errPayload(22, req.subarray(28, 56))), msg(RTM.NEWNSID, 0, seq + 2, nsid(-1))]),
+    ]);
+    const answers = nsidsOfFds(new NetlinkSocket(libc, 3), [10, 11, 12]);
+    expect(sent).toHaveLength(1); // one datagram of three requests, 28 bytes each, consecutive sequence numbers
+    const seq = sent[0].readUInt32LE(8);
+    expect(parseMessages(sent[0]).map((m) => [m.type, m.seq, parseAttrs(m.payload, 4).get(3)!.readUInt32LE(0)]))
+      .toEqual([[RTM.GETNSID, seq, 10], [RTM.GETNSID, seq + 1, 11], [RTM.GETNSID, seq + 2, 12]]);
+    expect(sent[0].length).toBe(3 * 28);
+    expect(answers[0]).toBe(4);
+    expect(answers[1]).toBeInstanceOf(NetlinkError);
+    expect((answers[1] as NetlinkError).errno).toBe(22);
+    expect(answers[2]).toBe(-1);
   });
   it('a dump the kernel cuts short (negative NLMSG_DONE) is an error too', () => {
     const e = Buffer.alloc(4); e.writeInt32LE(-16);

@@ -24,14 +24,27 @@ export interface NlMsg { type: number; flags: number; seq: number; pid: number; 
 
 /** A request: header, fixed part (already encoded), then attributes. */
 export function encodeRequest(type: number, flags: number, seq: number, fixed: Buffer, attrs: Buffer[] = []): Buffer {
-  const body = Buffer.concat([padded(fixed), ...attrs]);
-  const hdr = Buffer.alloc(NLMSG_HDRLEN);
-  hdr.writeUInt32LE(NLMSG_HDRLEN + body.length, 0);
-  hdr.writeUInt16LE(type, 4);
-  hdr.writeUInt16LE(flags, 6);
-  hdr.writeUInt32LE(seq, 8);
-  hdr.writeUInt32LE(0, 12);
-  return Buffer.concat([hdr, body]);
+  return encodeRequests(type, flags, seq, [Buffer.concat([padded(fixed), ...attrs])]);
+}
+
+/**
+ * Requests of one type, one after the other in one buffer (a datagram), with sequence numbers from `seq` on: each
+ * body its fixed part and attributes, already encoded and padded.
+ */
+export function encodeRequests(type: number, flags: number, seq: number, bodies: Buffer[]): Buffer {
+  let size = 0;
+  for (const b of bodies) size += NLMSG_HDRLEN + align4(b.length);
+  const out = Buffer.alloc(size);
+  let at = 0;
+  bodies.forEach((b, i) => {
+    out.writeUInt32LE(NLMSG_HDRLEN + b.length, at);
+    out.writeUInt16LE(type, at + 4);
+    out.writeUInt16LE(flags, at + 6);
+    out.writeUInt32LE(seq + i, at + 8);
+    b.copy(out, at + NLMSG_HDRLEN);
+    at += NLMSG_HDRLEN + align4(b.length);
+  });
+  return out;
 }
 
 const padded = (b: Buffer) => (b.length % 4 ? Buffer.concat([b, Buffer.alloc(align4(b.length) - b.length)]) : b);

@@ -9,7 +9,7 @@ import { HOST } from '../../model.js';
 import type { Libc } from './ffi.js';
 import { inProcessNft, type NftAnswer, runNft } from './nft.js';
 import { dumpAddrs, dumpLinks, linkDocs, linkNames, type Doc, type RawLink } from './links.js';
-import { neighDocs, nsidList, nsidOfFd, routeDocs, ruleDocs } from './routes.js';
+import { neighDocs, nsidList, nsidOfFd, nsidsOfFds, routeDocs, ruleDocs } from './routes.js';
 import { machineTick, qdiscDocs } from './qdiscs.js';
 import { homeFd, inNamespace, keepRecent, NETNS_DIR, NetlinkError, type NetlinkSocket, openSocket, type OpenHooks, SysError } from './socket.js';
 import { TopoError } from '../../errors.js';
@@ -117,30 +117,33 @@ export class NetlinkSession {
   }
 
   /**
-   * `ip netns list-id`: each nsid, named by the file of /run/netns that is that namespace (the last one, as ip does).
-   * ip asks the kernel the nsid of every file, in every namespace read: N² requests for a lab of N namespaces. Here
-   * files that are one namespace (same inode) are asked once, the namespace topo runs in (which a peer in the host
-   * has) is asked first by its own file, and the asking stops once every nsid has its name: the same names.
+   * `ip netns list-id`: each nsid, named by the first file of /run/netns (in directory order) that is that namespace,
+   * as ip names it. ip asks the kernel the nsid of every file, in every namespace read: N² requests for a lab of N
+   * namespaces. Here files that are one namespace (same inode) are asked once, the namespace topo runs in (which a
+   * peer in the host has) by its own file, and the files many to a datagram (nsidsOfPaths). The kernel's list of
+   * nsids (a dump) stops after its first buffer (6.18: 1,158 nsids when the socket has read a larger dump before,
+   * as here; 134 on a new socket, which is what a lone `ip netns list-id` prints): the nsids the files answer are
+   * added to it, so every named namespace is listed however many there are.
    */
   private nsidDocs(sock: NetlinkSocket): Doc[] {
-    const ids = nsidList(sock);
-    if (!ids.length) return [];
     const names = new Map<number, string | undefined>();
+    for (const id of nsidList(sock)) names.set(id, undefined);
+    if (!names.size) return []; // no nsid at all (the dump's first buffer holds a hundred)
     const groups = this.netnsGroups();
     const home = fstatSync(homeFd(this.libc));
     const isHome = (g: NetnsGroup) => g.ino === home.ino && g.dev === home.dev;
-    const unnamed = new Set(ids);
-    const name = (id: number, n: string | undefined) => { if (id >= 0 && !names.has(id)) { names.set(id, n); unnamed.delete(id); } };
+    const name = (id: number, n: string | undefined) => { if (id >= 0 && names.get(id) === undefined) names.set(id, n); };
     name(nsidOfFd(sock, homeFd(this.libc)), groups.find(isHome)?.name);
-    for (const g of groups) {
-      if (!unnamed.size) break;
-      if (!isHome(g)) name(nsidOfPath(sock, `${NETNS_DIR}/${g.name}`), g.name);
+    const others = groups.filter((g) => !isHome(g));
+    for (let at = 0; at < others.length; at += NSID_BATCH) {
+      const batch = others.slice(at, at + NSID_BATCH);
+      nsidsOfPaths(sock, batch.map((g) => `${NETNS_DIR}/${g.name}`)).forEach((id, i) => name(id, batch[i].name));
     }
-    return ids.map((nsid) => (names.get(nsid) !== undefined ? { nsid, name: names.get(nsid) } : { nsid }));
+    return [...names].sort(([x], [y]) => x - y).map(([nsid, n]) => (n !== undefined ? { nsid, name: n } : { nsid }));
   }
 
   /**
-   * The files of /run/netns by namespace (device and inode), each named by its last file in directory order. No file
+   * The files of /run/netns by namespace (device and inode), each named by its first file in directory order. No file
    * is kept open: a lab of thousands of namespaces stays far below the process's limit of open files.
    */
   private netnsGroups(): NetnsGroup[] {
@@ -151,8 +154,8 @@ export class NetlinkSession {
       for (const name of entries) {
         let st;
         try { st = statSync(`${NETNS_DIR}/${name}`); } catch { continue; } // deleted meanwhile
-        const k = `${st.dev}:${st.ino}`, g = byId.get(k);
-        if (g) g.name = name; else byId.set(k, { name, ino: st.ino, dev: st.dev });
+        const k = `${st.dev}:${st.ino}`;
+        if (!byId.has(k)) byId.set(k, { name, ino: st.ino, dev: st.dev });
       }
       this.groups = [...byId.values()];
     }
@@ -173,21 +176,32 @@ export class NetlinkSession {
 
 interface NetnsGroup { name: string; ino: number; dev: number }
 
+/** Files of /run/netns asked their nsid in one datagram (see nsidsOfPaths): well within a socket's receive buffer. */
+const NSID_BATCH = 64;
+
 /**
- * The nsid the socket's namespace knows the namespace of this file by (-1: none, the file is gone, or it is no
- * namespace: `ip netns add` makes the file before it mounts the namespace on it, and `netns del` unmounts it before
- * the file goes, so another process's namespace can be half made or half deleted as we read; the kernel then
- * answers EINVAL, "Peer netns reference is invalid", and ip passes the file over too).
+ * The nsid the socket's namespace knows the namespace of each file by, asked in one datagram (-1: none, the file is
+ * gone, or it is no namespace: `ip netns add` makes the file before it mounts the namespace on it, and `netns del`
+ * unmounts it before the file goes, so another process's namespace can be half made or half deleted as we read; the
+ * kernel then answers EINVAL, "Peer netns reference is invalid", and ip passes the file over too). The files are
+ * open only while they are asked about.
  */
-function nsidOfPath(sock: NetlinkSocket, path: string): number {
-  let fd: number;
-  try { fd = openSync(path, 'r'); } catch { return -1; }
+function nsidsOfPaths(sock: NetlinkSocket, paths: string[]): number[] {
+  const fds = paths.map((p) => { try { return openSync(p, 'r'); } catch { return -1; } });
   try {
-    return nsidOfFd(sock, fd);
-  } catch (e) {
-    if (e instanceof NetlinkError && e.errno === 22) return -1; // EINVAL
-    throw e;
-  } finally { closeSync(fd); }
+    const open = fds.filter((fd) => fd >= 0);
+    const answers = open.length ? nsidsOfFds(sock, open) : [];
+    let k = 0;
+    return fds.map((fd) => {
+      if (fd < 0) return -1;
+      const a = answers[k++];
+      if (!(a instanceof NetlinkError)) return a;
+      if (a.errno === 22) return -1; // EINVAL
+      throw a;
+    });
+  } finally {
+    for (const fd of fds) if (fd >= 0) closeSync(fd);
+  }
 }
 
 /** A directory's names in its own order, as ip reads them (readdirSync sorts them). */

@@ -1,10 +1,10 @@
 // RTM_GETROUTE, RTM_GETNEIGH, RTM_GETRULE and RTM_GETNSID dumps decoded into what `ip -json -d` prints for
 // `route show table all` (but the local table), `neigh show nud permanent`, `rule show` and `netns list-id`: the fields topo and its kinds
 // read of them (io/live-shape.ts; kinds/neighbour.ts, kinds/rule.ts).
-import { cstr, encodeAttr, parseAttrs, RTM, s32, u32, u8 } from './codec.js';
+import { cstr, type NlMsg, parseAttrs, RTM, s32, u32, u32Attr, u8 } from './codec.js';
 import { inetNtop, llAddr, neighStates, NUD_PERMANENT, protoName, routeTypeName, scopeName, tableName } from './names.js';
 import type { Doc } from './links.js';
-import type { NetlinkSocket } from './socket.js';
+import { NetlinkError, type NetlinkSocket } from './socket.js';
 
 const RTA = { DST: 1, OIF: 4, GATEWAY: 5, PRIORITY: 6, TABLE: 15, PREF: 20 };
 const PREF: Record<number, string> = { 0: 'medium', 1: 'high', 3: 'low' };
@@ -137,8 +137,24 @@ export function nsidList(sock: NetlinkSocket): number[] {
 
 /** The nsid the socket's namespace knows the namespace of file descriptor `fd` by (-1: none). */
 export function nsidOfFd(sock: NetlinkSocket, fd: number): number {
-  const b = Buffer.alloc(4);
-  b.writeUInt32LE(fd);
-  const m = sock.request(RTM.GETNSID, Buffer.alloc(4), [encodeAttr(NETNSA.FD, b)]);
-  return s32(parseAttrs(m.payload, 4).get(NETNSA.NSID)) ?? -1;
+  return nsidOf(sock.request(RTM.GETNSID, Buffer.alloc(4), [fdAttr(fd)]));
 }
+
+/**
+ * nsidOfFd for many descriptors, asked in one datagram: each the nsid (-1: none), or the NetlinkError the kernel
+ * answered for that descriptor (EINVAL: it is no namespace).
+ */
+export function nsidsOfFds(sock: NetlinkSocket, fds: number[]): (number | NetlinkError)[] {
+  return sock.requestAll(RTM.GETNSID, fds.map(fdBody)).map((m) => (m instanceof NetlinkError ? m : nsidOf(m)));
+}
+
+/** An RTM_GETNSID request's body: its fixed part (family 0, padded), then NETNSA_FD. */
+function fdBody(fd: number): Buffer {
+  const b = Buffer.alloc(12);
+  b.writeUInt16LE(8, 4);
+  b.writeUInt16LE(NETNSA.FD, 6);
+  b.writeUInt32LE(fd, 8);
+  return b;
+}
+const fdAttr = (fd: number) => u32Attr(NETNSA.FD, fd);
+const nsidOf = (m: NlMsg) => s32(parseAttrs(m.payload, 4).get(NETNSA.NSID)) ?? -1;

@@ -4,7 +4,7 @@
 // The way back is the file of the namespace topo started in (/proc/thread-self/ns/net), opened once and kept.
 import { AF_NETLINK, CLONE_NEWNET, type Libc, NETLINK_EXT_ACK, NETLINK_GET_STRICT_CHK, NETLINK_ROUTE, O_CLOEXEC, O_RDONLY,
   SOCK_CLOEXEC, SOCK_RAW, SOL_NETLINK } from './ffi.js';
-import { encodeRequest, NLM_F_DUMP, NLM_F_MULTI, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR, type NlMsg, parseDone, parseError,
+import { encodeRequest, encodeRequests, NLM_F_DUMP, NLM_F_MULTI, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR, type NlMsg, parseDone, parseError,
   parseMessages } from './codec.js';
 
 /** A failed call: which one, its errno and the text of it. */
@@ -152,6 +152,29 @@ export class NetlinkSocket {
         return m;
       }
     }
+  }
+
+  /**
+   * Requests of one type (their bodies: fixed part and attributes, encoded) whose answers are one message each (or an
+   * error), sent in one datagram and answered in order: e.g. RTM_GETNSID for many namespaces' files. The kernel goes on with the next request of a datagram after one it
+   * refuses, so each answer is the message or the NetlinkError of its own request. Keep a batch well within the
+   * socket's receive buffer (each answer queues as a buffer of its own, ~1 KiB): answers beyond it are dropped.
+   */
+  requestAll(type: number, bodies: Buffer[]): (NlMsg | NetlinkError)[] {
+    const first = this.seq + 1;
+    this.seq += bodies.length;
+    this.sendAll(encodeRequests(type, NLM_F_REQUEST, first, bodies));
+    const out: (NlMsg | NetlinkError)[] = new Array(bodies.length);
+    for (let left = bodies.length; left > 0;) {
+      for (const m of this.receive()) {
+        const i = m.seq - first;
+        if (i < 0 || i >= bodies.length || out[i] !== undefined) continue; // an answer to an earlier request, cut short
+        const e = m.type === NLMSG_ERROR ? parseError(m) : undefined;
+        out[i] = e ? new NetlinkError(e.errno, this.libc.strerror(e.errno), e.msg) : m;
+        left--;
+      }
+    }
+    return out;
   }
 
   /**
