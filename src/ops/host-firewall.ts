@@ -8,9 +8,10 @@
 //   endpoint) and the host forwards IPv4 or IPv6 (net.ipv4.ip_forward, net.ipv4.conf.all.forwarding or
 //   net.ipv6.conf.all.forwarding is 1 in the file's host sysctls or in the kernel now).
 // Then, in the host namespace:
-// - nftables (one `nft -j list chains`): a base chain on the `forward` hook with policy drop in a table that is no
-//   lab's (not topo-*): of family ip, ip6 or inet when the lab forwards, or when it bridges and br_netfilter
-//   passes bridged traffic to those hooks (below); of family bridge when it bridges;
+// - nftables (one `nft -j list chains`, in-process with the netlink engine: io/host-nft.ts): a base chain on the
+//   `forward` hook with policy drop in a table that is no lab's (not topo-*): of family ip, ip6 or inet when the lab
+//   forwards, or when it bridges and br_netfilter passes bridged traffic to those hooks (below); of family bridge
+//   when it bridges;
 // - br_netfilter: /proc/sys/net/bridge/bridge-nf-call-iptables (or -ip6tables) is 1 when the lab bridges: bridged
 //   frames then go through the IP forward hooks, nftables' (above) and iptables' FORWARD chain.
 // - iptables-legacy (the x_tables backend): its rules are invisible to nft, only whether its tables are in use is
@@ -21,6 +22,7 @@
 // The check runs before the apply (and before `topo test`), so the warning comes first.
 import { readFileSync } from 'node:fs';
 import type { Runner } from '../io/runner.js';
+import { runHostNft } from '../io/host-nft.js';
 import { bridgesOf, HOST, type Topology } from '../model.js';
 import { KINDS } from '../kinds/index.js';
 
@@ -126,13 +128,14 @@ export function firewallWarnings(lab: string, x: HostExposure, { chains, brnf, l
 
 /**
  * The host firewall's warnings for this lab: nothing read unless the lab forwards or bridges in the host namespace
- * (see above); then one `nft -j list chains` (skipped when nft is not installed: nothing to list) and four files.
+ * (see above); then one `nft -j list chains` (in-process with the netlink engine; with the command, nothing listed
+ * when nft is not installed: no rules to list) and four files.
  */
 export async function checkHostFirewall(topo: Topology, run: Runner, procSys = (path: string) => readFileSync(path, 'utf8')): Promise<FirewallWarning[]> {
   const x = hostExposure(topo, procSys);
   if (!x.bridges.length && !x.forwarding) return [];
   const argv = ['nft', '-j', 'list', 'chains'];
-  const r = await run(argv);
+  const r = await runHostNft(run, argv.slice(1));
   let chains: NftChain[] = [];
   const unread: FirewallWarning[] = [];
   const cant = (why: string) => unread.push({ code: 'host-firewall-unread', message: `lab "${topo.name}": the host firewall's forward chains could not be checked: ${argv.join(' ')}: ${why}`, hint: 'check them by hand: nft list chains' });
