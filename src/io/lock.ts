@@ -3,7 +3,9 @@
 // has to be judged alive — judged in the reader's own /proc, that mistook a topo in another PID namespace sharing
 // /run (a container with host networking) for a dead one. Node has no flock: topo opens the file and hands that
 // same open file description to `flock(1)` (util-linux, Essential on Debian) as its fd 3; flock locks it, waiting
-// at most --wait seconds, and exits: the lock stays with topo's descriptor until topo closes it or dies.
+// at most --wait seconds, and exits: the lock stays with topo's descriptor until topo closes it or dies. With the
+// netlink engine (koffi loaded) topo first tries flock(2) itself, without waiting: a lock nobody holds costs no
+// process; only a held one is waited for by flock(1).
 //
 // The holder writes who it is into the file (pid, command, since, PID namespace), so a waiter that gives up names
 // it. It removes the file when done, still holding the lock; a waiter that then gets the lock of the removed file
@@ -15,6 +17,8 @@ import { join } from 'node:path';
 import { LAB_NAME } from '../core/names.js';
 import { EXIT, LockBusy, TopoError } from '../errors.js';
 import { cannot, openStateFile, stateDir } from './state-dir.js';
+import { engine } from './netlink/engine.js';
+import { LOCK_EX, LOCK_NB } from './netlink/ffi.js';
 
 export interface LockHolder {
   pid: number;
@@ -49,7 +53,7 @@ export async function acquireLabLock(lab: string, opts: LockOptions): Promise<Lo
   for (;;) {
     const fd = openStateFile(path, C.O_RDWR | C.O_CREAT, 'the lock file')!;
     let got: boolean;
-    try { got = await flock(fd, deadline - Date.now()); } catch (e) { closeSync(fd); throw e; }
+    try { got = lockNow(fd) || await flock(fd, deadline - Date.now()); } catch (e) { closeSync(fd); throw e; }
     if (!got) {
       const holder = holderIn(fd);
       closeSync(fd);
@@ -67,6 +71,15 @@ export async function withLabLock<T>(lab: string, opts: LockOptions, fn: () => P
 }
 
 /**
+ * flock(2) on our open file description, in-process and without waiting (the netlink engine's libc): true once
+ * locked; false when the lock is held (or can't be tried here: no koffi, the ip engine), for flock(1) to wait for it.
+ */
+function lockNow(fd: number): boolean {
+  const e = engine();
+  return e.name === 'netlink' && e.libc.flock(fd, LOCK_EX | LOCK_NB) === 0;
+}
+
+/**
  * flock(1) on our open file description, as its fd 3: true once locked, false when `ms` ran out. Not through
  * io/runner.ts: that runs the kernel commands (traced for the tests, one process group each); this only waits.
  */
@@ -74,14 +87,21 @@ function flock(fd: number, ms: number): Promise<boolean> {
   const argv = ['flock', '--exclusive', '--conflict-exit-code', String(EXIT.LOCKED),
     ...(ms > 0 ? ['--timeout', (ms / 1000).toFixed(3)] : ['--nonblock']), '3'];
   return new Promise((resolve, reject) => {
-    // The time limit is flock's own; Node's is a backstop so the wait is bounded whatever happens.
-    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe', fd], timeout: Math.max(0, ms) + 10_000 });
+    // The time limit is flock's own; ours is a backstop so the wait is bounded whatever happens. A timer of our own,
+    // cleared as flock ends or fails to start: Node's `timeout` option keeps its timer alive after a failed spawn (no
+    // flock installed), holding topo up for the whole limit before it can say so.
+    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe', fd] });
+    const backstop = setTimeout(() => child.kill('SIGKILL'), Math.max(0, ms) + 10_000);
     const err: Buffer[] = [];
-    child.stderr!.on('data', (d: Buffer) => err.push(d));
-    child.once('error', (e: NodeJS.ErrnoException) => reject(e.code !== 'ENOENT' ? e
-      : new TopoError('E_LOCK', 'cannot lock the lab: the flock command is not installed', EXIT.FAILED,
-        { hint: 'install util-linux (it provides flock)' })));
+    child.stderr?.on('data', (d: Buffer) => err.push(d));
+    child.once('error', (e: NodeJS.ErrnoException) => {
+      clearTimeout(backstop);
+      reject(e.code !== 'ENOENT' ? e
+        : new TopoError('E_LOCK', 'cannot lock the lab: the flock command is not installed', EXIT.FAILED,
+          { hint: 'install util-linux (it provides flock)' }));
+    });
     child.once('close', (code, signal) => {
+      clearTimeout(backstop);
       if (code === 0) resolve(true);
       else if (code === EXIT.LOCKED) resolve(false);
       else {

@@ -3,6 +3,9 @@
 // dies with its holder and holds across PID namespaces; different labs run side by side without interfering.
 // Waiting is shown as an order of events (the holder is held at a FIFO, so what happens meanwhile happens while it
 // holds the lock), never as a duration: how long the wait lasts is flock(1)'s own --timeout (src/io/lock.ts).
+import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Sandbox, TOPO, example } from '../helpers/sandbox.js';
@@ -16,7 +19,8 @@ const LOCK = '/run/topo/big.lock';
 describe('one writer per lab', () => {
   let sb: Sandbox;
   beforeEach(async () => { sb = await Sandbox.create(); });
-  afterEach(async () => { killLeftovers(); await sb.close(); });
+  const afterCleanup: (() => void)[] = [];
+  afterEach(async () => { killLeftovers(); await sb.close(); for (const f of afterCleanup.splice(0)) f(); });
 
   /** The pid recorded in big's lock file. */
   async function lockHolderPid(): Promise<number> {
@@ -155,6 +159,26 @@ describe('one writer per lab', () => {
     }
     expect(await kernelState(sb)).toEqual(await cleanApplyState(BIG));
     expect(await stateFiles(sb)).toEqual(['big.json', 'groups', 'groups/G']);
+  });
+
+  it('with the netlink engine a lock nobody holds is taken in-process (flock(2)), not by a flock process; the ip engine runs flock(1)', async () => {
+    // A PATH with the tools an apply of this lab runs (and nsenter, which enters the sandbox), and no flock.
+    const bin = mkdtempSync(join(tmpdir(), 'topo-noflock-'));
+    afterCleanup.push(() => rmSync(bin, { recursive: true, force: true }));
+    for (const t of ['ip', 'nft', 'tee', 'grep', 'nsenter', 'perl']) {
+      const found = ['/usr/sbin', '/usr/bin', '/sbin', '/bin'].map((d) => join(d, t)).find((f) => existsSync(f));
+      if (found) symlinkSync(found, join(bin, t));
+    }
+    const file = example('two-namespaces.yaml');
+    const noFlock = { PATH: bin };
+    const ip = await sb.topo(['apply', file], { ...noFlock, TOPO_ENGINE: 'ip' });
+    expect(ip.exitCode, ip.stderr).toBe(1);
+    expect(ip.stderr).toContain('cannot lock the lab: the flock command is not installed');
+    expect(await sb.netns()).toEqual([]); // refused before anything changed
+    expectOk(await sb.topo(['apply', file], { ...noFlock, TOPO_ENGINE: 'netlink' }));
+    expect(await sb.netns()).toEqual(['ns1', 'ns2']);
+    expectOk(await sb.topo(['destroy', file], { ...noFlock, TOPO_ENGINE: 'netlink' }));
+    expect(await sb.netns()).toEqual([]);
   });
 
   it('different labs apply and destroy at the same time without waiting for or touching each other', async () => {

@@ -3,7 +3,7 @@
 // optional packages), loadLibc() says why and topo reads through `ip` processes instead (see engine.ts).
 import { createRequire } from 'node:module';
 
-/** The libc functions used: file descriptors, setns(2), netlink sockets, errno and its text. */
+/** The libc functions used: file descriptors, setns(2), netlink sockets, flock(2), errno and its text. */
 export interface Libc {
   open(path: string, flags: number): number;
   close(fd: number): number;
@@ -12,6 +12,8 @@ export interface Libc {
   setsockopt(fd: number, level: number, name: number, value: Buffer, len: number): number;
   send(fd: number, buf: Buffer, len: number, flags: number): number;
   recv(fd: number, buf: Buffer, len: number, flags: number): number;
+  /** flock(2) on an open file description (io/lock.ts). */
+  flock(fd: number, op: number): number;
   /** errno of the last call that failed. */
   errno(): number;
   /** strerror(3): the text `ip` prints for an errno ("File exists"). */
@@ -29,6 +31,8 @@ export const SOL_NETLINK = 270;
 export const MFD_CLOEXEC = 1;
 export const NETLINK_EXT_ACK = 11;
 export const NETLINK_GET_STRICT_CHK = 12;
+export const LOCK_EX = 2;
+export const LOCK_NB = 4;
 
 /** What topo uses of koffi's API (its own types are not imported: the package may be absent). */
 interface Koffi {
@@ -61,6 +65,7 @@ export function loadLibc(): Libc | string {
       setsockopt: lib.func('int setsockopt(int, int, int, void *, uint32_t)'),
       send: lib.func('intptr_t send(int, void *, size_t, int)'),
       recv: lib.func('intptr_t recv(int, void *, size_t, int)'),
+      flock: lib.func('int flock(int, int)'),
       errno: () => koffi().errno(),
       strerror: (e: number) => String(strerror(e)),
     } as Libc;
