@@ -8,6 +8,7 @@ import { didYouMean } from '../core/suggest.js';
 import { pointer, type Finding } from '../core/finding.js';
 import { addressesAt, ifacesOf, ifKey, type LabModel } from '../core/lab-model.js';
 import { HOST, HOST_NETNS, type Resource, type Topology } from '../model.js';
+import { nameOrder } from '../core/names.js';
 import { endId, ip, linkClaim, linkOpts, linkRecord, normEnd, nsClaim, ownsLink, type NormEnd } from './common.js';
 
 /** The end whose namespace runs `link add`: the one with a bridge (enslaved at creation), else the host one. */
@@ -173,7 +174,7 @@ export function namespacesToResolve(snap: LiveSnapshot, ctx: KindContext): strin
 }
 
 function res(ends: NormEnd[], path?: string): Resource {
-  const sorted = [...ends].sort((x, y) => endId(x).localeCompare(endId(y)));
+  const sorted = [...ends].sort((x, y) => nameOrder(endId(x), endId(y)));
   const real = sorted.filter((e) => e.ns !== '?');
   return {
     kind: 'veth', key: `veth:${sorted.map(endId).join('|')}`, ns: real[0].ns,

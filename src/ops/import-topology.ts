@@ -5,6 +5,7 @@
 // express is imported; everything else that was read is listed in `skipped` (never dropped silently). Routes,
 // neighbours and rules are taken from their kinds' live() (read as no lab's: every object is someone else's),
 // bridge options from the bridge kind's reader.
+import { nameOrder } from '../core/names.js';
 import type { KindContext } from '../core/kind.js';
 import { linkIsUp, type IpLink, type IpRead, type IpRoute, type LiveSnapshot, type NsLive } from '../core/live.js';
 import { labIdentity } from '../core/lab.js';
@@ -183,7 +184,7 @@ export function importTopology(input: ImportInput): Imported {
   for (const ns of [...namespaces].sort()) topoNs[ns] = nsSpecs[ns];
   if (Object.keys(host).length) topoNs[HOST] = host;
   const topo: Topology = { name: input.name, namespaces: topoNs };
-  if (Object.keys(hostBridges).length) topo.bridges = Object.fromEntries(Object.entries(hostBridges).sort(([a], [b]) => a.localeCompare(b)));
+  if (Object.keys(hostBridges).length) topo.bridges = Object.fromEntries(Object.entries(hostBridges).sort(([a], [b]) => nameOrder(a, b)));
   if (veths.length) topo.veths = veths;
   return { topo, skipped };
 }

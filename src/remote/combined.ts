@@ -1,6 +1,7 @@
 // The fan-out's pure parts: each host's answer read from its output, the hosts' answers combined into one
 // document and one text grouped by host, the checks of preflight, and the rollback each host needs after a
 // failed apply. No processes, no I/O (unit-tested on fixtures: test/unit/fanout.test.ts).
+import { nameOrder } from '../core/names.js';
 import { FORMAT_VERSION } from '../api/documents.js';
 import { EXIT, TopoError } from '../errors.js';
 import { commandText } from './ssh.js';
@@ -95,7 +96,7 @@ export function combinedPlanText(plans: Record<string, HostPlan>): string {
     out += `host ${host} (lab ${p.lab}): ${p.changes.length ? `${p.summary.create} to create, ${p.summary.update} to change, ${p.summary.delete} to delete` : 'no changes'}\n`;
     const byNs = new Map<string, Change[]>();
     for (const c of p.changes) (byNs.get(c.namespace) ?? byNs.set(c.namespace, []).get(c.namespace)!).push(c);
-    for (const [ns, cs] of [...byNs].sort(([a], [b]) => (a === 'host' ? -1 : b === 'host' ? 1 : a.localeCompare(b)))) {
+    for (const [ns, cs] of [...byNs].sort(([a], [b]) => (a === 'host' ? -1 : b === 'host' ? 1 : nameOrder(a, b)))) {
       out += `  namespace ${inFile(ns, host)}:\n`;
       for (const c of cs) out += `    ${SIGN[c.op]} ${c.label}\n`;
     }

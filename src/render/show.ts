@@ -1,4 +1,5 @@
 // `topo show`: the lab's live objects per namespace, and the drift between them and the file.
+import { nameOrder } from '../core/names.js';
 import { kindNamed } from '../kinds/index.js';
 import { HOST, type Resource } from '../model.js';
 import type { Observed } from '../ops/observe.js';
@@ -36,5 +37,5 @@ export function showText(obs: Observed): string {
 function groupByNs(rs: Resource[]): [string, Resource[]][] {
   const m = new Map<string, Resource[]>();
   for (const r of rs) (m.get(r.ns) ?? m.set(r.ns, []).get(r.ns)!).push(r);
-  return [...m.entries()].sort(([a], [b]) => (a === HOST ? -1 : b === HOST ? 1 : a.localeCompare(b)));
+  return [...m.entries()].sort(([a], [b]) => (a === HOST ? -1 : b === HOST ? 1 : nameOrder(a, b)));
 }
