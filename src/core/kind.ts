@@ -61,6 +61,13 @@ export interface Kind<P extends object = object> {
   /** Lines added to the `ip -json -d -batch` read of every namespace read (no process of their own). */
   ipReads?: IpRead[];
   /**
+   * Where the ipReads are needed, for this file (undefined without one) and record: the namespaces whose read has
+   * them (IpRead.only), or undefined for every namespace. A kind whose objects the record lists reads them only where
+   * the file declares some or the record lists some (kinds/rule.ts), and everywhere for a record that doesn't list
+   * them (StateRecord.unlisted). Without a record (`topo ls`, import) the lines are in every namespace's read.
+   */
+  ipReadsOnly?(topo: Topology | undefined, ctx: KindContext): string[] | undefined;
+  /**
    * Lines added the same way only for a file that needs them (e.g. a setting only some files declare), so that other
    * labs' reads don't grow; none without a file (destroy, `topo ls`, import), where the kind doesn't compare them.
    */

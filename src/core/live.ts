@@ -70,6 +70,8 @@ export interface IpRead {
   name: string;
   /** The line as `ip -batch` takes it, e.g. 'rule show', 'neigh show'. */
   line: string;
+  /** The namespaces whose read has the line (Kind.ipReadsOnly); absent: every namespace read in full. */
+  only?: string[];
 }
 
 /**

@@ -31,6 +31,13 @@ export interface StateRecord {
    */
   objects: string[];
   /**
+   * Set on a record written before version 4, whose objects don't list the lab's IPv4 rules in its namespaces nor its
+   * static neighbours (version 4 lists them, and those kinds read only where the file declares some or the record
+   * lists some: kinds/rule.ts, kinds/neighbour.ts). While it is set they are read in every namespace; an apply's
+   * final record, which lists them, is written without it.
+   */
+  unlisted?: true;
+  /**
    * The absolute path of the file the lab was last applied from (`topo ls` compares the lab with it). Only a hint:
    * the file may have moved or changed since; nothing is deleted or kept because of it.
    */
@@ -42,9 +49,10 @@ export interface StateRecord {
  * A change of meaning or a new field bumps it, so that an older topo refuses the record as a newer one's instead of
  * stumbling on a field it doesn't know; a record of a later version is refused, not guessed at. Version 2 added
  * `objects`; a version 1 record (without it) reads as one with none. Version 3 added `file`; a record without it
- * names no file.
+ * names no file. Version 4 lists the lab's IPv4 rules and static neighbours in `objects`; a record before it reads
+ * as `unlisted`.
  */
-export const STATE_VERSION = 3;
+export const STATE_VERSION = 4;
 
 export function emptyState(lab: string): StateRecord {
   return { lab, namespaces: [], namespaceIds: {}, links: [], hostRoutes: [], sysctls: {}, nat: [], objects: [] };
@@ -69,6 +77,7 @@ export function mergeState(a: StateRecord, ...parts: Partial<StateRecord>[]): St
     sysctls: Object.assign({}, ...parts.map((p) => p.sysctls ?? {}).reverse(), a.sysctls),
     nat: list('nat'),
     objects: list('objects'),
+    ...(a.unlisted || parts.some((p) => p.unlisted) ? { unlisted: true as const } : {}),
     ...fileOf(a, parts),
   };
 }
@@ -149,6 +158,7 @@ const FIELDS: { [K in keyof StateRecord]-?: Check } = {
   sysctls: mapOf(sysctlRef, sysctlValue, '"namespace|net.* sysctl": previous value'),
   nat: listOf(nsOrHost, 'namespace names'),
   objects: listOf(objectKey, 'object keys'),
+  unlisted: (v, at) => (v === true ? [] : [`${at}: expected true, got ${show(v)}`]),
   file: text(/^\/[^\0\n\r]{0,4095}$/, 'an absolute file path'),
 };
 
@@ -167,5 +177,6 @@ export function checkState(data: unknown, lab: string): CheckedState {
   const problems = Object.entries(fields).flatMap(([k, v]) =>
     Object.hasOwn(FIELDS, k) ? FIELDS[k as keyof StateRecord](v, k) : [`${show(k)}: not a field of a state record`]);
   if (!problems.length && fields.lab !== undefined && fields.lab !== lab) problems.push(`lab: the record is lab ${show(fields.lab)}'s, not "${lab}"'s`);
-  return problems.length ? { ok: false, problems } : { ok: true, state: { ...emptyState(lab), ...(fields as Partial<StateRecord>), lab } };
+  if (problems.length) return { ok: false, problems };
+  return { ok: true, state: { ...emptyState(lab), ...(fields as Partial<StateRecord>), lab, ...(version < 4 ? { unlisted: true as const } : {}) } };
 }

@@ -17,10 +17,18 @@ export const NSIDS: IpRead = { name: 'nsids', line: 'netns list-id' };
 export const LINKS_ONLY: IpRead = { name: LINKS.name, line: 'link show' };
 const OWN = new Set([LINKS.name, ROUTES.name, NSIDS.name]);
 
-/** What a namespace's read asks for: topo's own reads (in the host also the nsids), then the kinds'. */
+/** What a namespace's read asks for: topo's own reads (in the host also the nsids), then the kinds' (those for it: IpRead.only). */
 export function nsReads(ns: string, kindReads: IpRead[] = []): IpRead[] {
   checkKindReads(kindReads);
-  return [LINKS, ROUTES, ...(ns === HOST ? [NSIDS] : []), ...kindReads];
+  return [LINKS, ROUTES, ...(ns === HOST ? [NSIDS] : []), ...kindReads.filter((r) => !r.only || onlySet(r.only).has(ns))];
+}
+
+/** IpRead.only as a set, made once per list (a lab of many namespaces asks it for each). */
+const onlySets = new WeakMap<string[], Set<string>>();
+function onlySet(only: string[]): Set<string> {
+  let set = onlySets.get(only);
+  if (!set) onlySets.set(only, set = new Set(only));
+  return set;
 }
 
 /** The batch's show lines: each line once (reads of the same line share its document). */

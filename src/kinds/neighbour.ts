@@ -1,9 +1,11 @@
 // Static neighbours (`namespaces.<ns>.neighbours`): permanent ARP (IPv4) and NDP (IPv6) entries, one per interface
 // and address, marked with the lab's protocol number like its routes (`neigh replace ... nud permanent protocol 241`,
 // the protocol on every line: an entry made without one is unmarked). Read with `neigh show nud permanent`, which
-// leaves out the entries the kernel learns (a static one simply replaces them). In a lab namespace an entry with the
-// lab's protocol is the lab's; a permanent entry without it (or with another) at a declared place is the lab's
-// remade by hand (deleted and added again): drift, repaired and re-stamped; elsewhere it is left alone, never pruned.
+// leaves out the entries the kernel learns (a static one simply replaces them), only in namespaces where the file
+// declares entries or the record lists some (every entry the lab makes is listed; for a record that doesn't list
+// them, StateRecord.unlisted, in every namespace). In a lab namespace an entry with the lab's protocol is the lab's;
+// a permanent entry without it (or with another) at a declared place is the lab's remade by hand (deleted and added
+// again): drift, repaired and re-stamped; elsewhere it is left alone, never pruned.
 // (On this kernel a `replace` without protocol keeps the mark an entry has; one with another protocol changes it.)
 // In the host an entry is the lab's only with the lab's protocol on an interface the lab owns; any other entry at a
 // declared place is a conflict. `neigh del` ignores the protocol, so only entries read back as the lab's are deleted.
@@ -44,6 +46,10 @@ export const neighbourKind: Kind<NeighbourProps> = {
       res(ns, { address: canonAddr(n.address), lladdr: n.lladdr.toLowerCase(), dev: n.dev }, pointer('namespaces', ns, 'neighbours', i))));
   },
   ipReads: [READ],
+  ipReadsOnly: (topo, ctx) => (ctx.state.unlisted ? undefined : [...new Set([
+    ...Object.entries(topo?.namespaces ?? {}).filter(([, s]) => s?.neighbours?.length).map(([ns]) => ns),
+    ...ctx.state.objects.map((k) => /^neighbour:([^/]+)\//.exec(k)?.[1]).filter((ns): ns is string => ns !== undefined),
+  ])]),
   live(snap, ctx) {
     return Object.values(snap.ns).flatMap((n) => entries(n).map((e) => {
       const props: NeighbourProps = { address: canonAddr(e.dst), lladdr: e.lladdr.toLowerCase(), dev: e.dev, proto: e.protocol };
@@ -66,6 +72,8 @@ export const neighbourKind: Kind<NeighbourProps> = {
   create: (r) => [{ ...neigh(r.ns, 'replace', r.props), undo: [neigh(r.ns, 'del', r.props)] }],
   update: (d, l) => [{ ...neigh(d.ns, 'replace', d.props), undo: [neigh(l.ns, 'replace', l.props, l.props.proto ?? null)] }],
   remove: (r) => [{ ...neigh(r.ns, 'del', r.props), undo: [neigh(r.ns, 'replace', r.props)] }],
+  // Listed, so that they are read where the lab has some (above).
+  record: { intent: (c) => (c.op === 'create' ? { objects: [c.key] } : {}), keep: (r) => ({ objects: [r.key] }) },
   holder: (r) => `neighbour ${r.props.address} lladdr ${r.props.lladdr}${r.props.proto ? ` protocol ${r.props.proto}` : ''} on ${r.props.dev} in ${r.ns}`,
   show: { detail: (r) => ` lladdr ${r.props.lladdr}` },
   draw: (model, ns) => (model.topo.namespaces?.[ns]?.neighbours ?? []).map((n) => ({ text: `neighbour ${canonAddr(n.address)} lladdr ${n.lladdr.toLowerCase()} dev ${n.dev}` })),

@@ -4,14 +4,15 @@
 // default 4), and its identity is namespace, family and priority.
 // Ownership: the lab's rules carry its protocol (ROUTE_PROTO, like its routes); the kernel's default rules and any
 // rule without that protocol are never touched. In a lab namespace a marked rule is the lab's; in the host only
-// when the state record lists it too (objects), so another lab's (same protocol) or a stale record never make a
-// rule the lab's. A rule the lab doesn't own at a declared priority is a conflict: which of two rules at one
+// when the state record lists it too (objects: every rule the lab makes is listed), so another lab's (same
+// protocol) or a stale record never make a rule the lab's. A rule the lab doesn't own at a declared priority is a conflict: which of two rules at one
 // priority comes first is up to the order they were added in. Rules can't be changed in place: a change deletes
 // and adds. Deleting names the rule in full, protocol included: `rule del priority P` alone deletes the first rule
 // at P whatever its protocol.
-// Reading: IPv4 rules by a line of the batch that reads every namespace ('rule show'); IPv6 rules need `ip -6`,
-// which no batch line can carry, so they are read by an `ip -6 -N` of their own, only where the file declares
-// IPv6 rules or the record lists some.
+// Reading: only where the file declares rules of the family or the record lists some (in every namespace for a
+// record that doesn't list them, StateRecord.unlisted): IPv4 rules by a line of the batch that reads the
+// namespace ('rule show'), IPv6 rules, which need `ip -6` (no batch line can carry it), by an `ip -6 -N` of
+// their own.
 import { pointer, type Finding } from '../core/finding.js';
 import { canon, family, networkOf, parseAddr, parseCidr } from '../core/ip.js';
 import type { Kind, KindContext } from '../core/kind.js';
@@ -81,10 +82,9 @@ export const ruleKind: Kind = {
       (spec?.rules ?? []).map((r, i) => res(ns, desiredProps(model.topo, ns, r), pointer('namespaces', ns, 'rules', i))));
   },
   ipReads: [{ name: V4, line: 'rule show' }],
+  ipReadsOnly: (topo, ctx) => (ctx.state.unlisted ? undefined : rulesIn(topo, ctx, 4)),
   reads(topo, ctx) {
-    const declared = Object.entries(topo?.namespaces ?? {}).filter(([, s]) => (s?.rules ?? []).some((r) => ruleFamily(r) === 6)).map(([ns]) => ns);
-    const listed = ctx.state.objects.map((k) => /^rule:([^/]+)\/6\//.exec(k)?.[1]).filter((ns): ns is string => ns !== undefined);
-    return [...new Set([...declared, ...listed])].map((ns): ToolRead => ({
+    return rulesIn(topo, ctx, 6).map((ns): ToolRead => ({
       name: V6, ns, tool: 'ip6', args: ['-N', '-d', '-json', 'rule', 'show'], what: 'the IPv6 rules', absent: /(?!)/, pkg: 'iproute2',
     }));
   },
@@ -107,17 +107,23 @@ export const ruleKind: Kind = {
     { ...ruleCmd(d.ns, 'add', props(d)), undo: [ruleCmd(d.ns, 'del', props(d))] },
   ],
   remove: (l) => [{ ...ruleCmd(l.ns, 'del', props(l)), undo: [ruleCmd(l.ns, 'add', props(l))] }],
-  // The host's rules (see above) and where IPv6 rules are (they are read only there).
+  // Every rule: the host's are the lab's only when listed (see above), and rules are read only where some are.
   record: {
-    intent: (c) => (c.op === 'create' && recordedKind(c.desired!) ? { objects: [c.key] } : {}),
-    keep: (r) => (recordedKind(r) ? { objects: [r.key] } : {}),
+    intent: (c) => (c.op === 'create' ? { objects: [c.key] } : {}),
+    keep: (r) => ({ objects: [r.key] }),
   },
   show: {},
   draw: (model, ns) => (model.topo.namespaces?.[ns]?.rules ?? []).map((r) => ({ text: `rule ${drawn(r)}` })),
 };
 
 const props = (r: Resource) => r.props as unknown as RuleProps;
-const recordedKind = (r: Resource) => r.ns === HOST || props(r).family === 6;
+
+/** Namespaces where rules of the family are read: the file declares some there, or the record lists some. */
+function rulesIn(topo: Topology | undefined, ctx: KindContext, fam: 4 | 6): string[] {
+  const declared = Object.entries(topo?.namespaces ?? {}).filter(([, s]) => (s?.rules ?? []).some((r) => ruleFamily(r) === fam)).map(([ns]) => ns);
+  const listed = ctx.state.objects.map((k) => /^rule:([^/]+)\/(\d)\//.exec(k)).filter((m) => m?.[2] === String(fam)).map((m) => m![1]);
+  return [...new Set([...declared, ...listed])];
+}
 
 export function ruleFamily(r: RuleSpec): 4 | 6 {
   const a = r.from ?? r.to;

@@ -81,7 +81,7 @@ export async function apply(topo: Topology, opts: ApplyOptions): Promise<ApplyRe
   };
   opts.onPlan?.(obs.plan);
   const exec = await executePlan(obs.plan, { run: opts.run, renderer: opts.renderer, rollback: opts.rollback,
-    readBack: { ipReads: kindIpReads(topo) }, afterStage, onEvent: opts.onEvent });
+    readBack: { ipReads: kindIpReads(topo, { ...ctx, state: intent }) }, afterStage, onEvent: opts.onEvent });
   if (!exec.ok) {
     // From here on the lab is what it was plus what this apply's commands created, as the kernel reported it; not
     // what the intent record named (another lab's or someone's object may have taken a name first).

@@ -21,10 +21,13 @@ export async function loadContext(lab: string): Promise<KindContext> {
 
 /**
  * The `ip` lines the kinds read in each namespace (in the batch that reads it; also an apply's read-back): every
- * kind's ipReads, and with a file the lines it needs (Kind.ipReadsFor).
+ * kind's ipReads (with the lab's record, only where the kind needs them: Kind.ipReadsOnly), and with a file the
+ * lines it needs (Kind.ipReadsFor).
  */
-export const kindIpReads = (topo?: Topology): IpRead[] =>
-  KINDS.flatMap((k) => [...(k.ipReads ?? []), ...(topo && k.ipReadsFor ? k.ipReadsFor(topo) : [])]);
+export const kindIpReads = (topo?: Topology, ctx?: KindContext): IpRead[] => KINDS.flatMap((k) => {
+  const only = ctx && k.ipReadsOnly?.(topo, ctx);
+  return [...(k.ipReads ?? []).map((r) => (only ? { ...r, only } : r)), ...(topo && k.ipReadsFor ? k.ipReadsFor(topo) : [])];
+});
 
 /** What a caller may add to the read: namespaces already read or to read shallow, and (tests) how files are read. */
 export type ReadOptions = Pick<ReadRequest, 'known' | 'shallow' | 'netns' | 'procSys' | 'identity' | 'inProcess'>;
@@ -33,7 +36,7 @@ export async function observe(run: Runner, topo: Topology | undefined, ctx: Kind
   read: ReadOptions = {}, desired?: Resource[]): Promise<Observed> {
   const scope = readScope(topo, ctx.state);
   const snap = await readLive(run, { namespaces: [...scope.namespaces, ...extraNs], sysctls: scope.sysctls,
-    ipReads: kindIpReads(topo), nsidsNeeded: (s) => nsidsNeeded(s, ctx),
+    ipReads: kindIpReads(topo, ctx), nsidsNeeded: (s) => nsidsNeeded(s, ctx),
     toolReads: KINDS.flatMap((k) => k.reads?.(topo, ctx, topo && resolveLab(topo, KINDS)) ?? []), ...read });
   return { ...planFrom(topo, snap, ctx, desired), ctx, snap };
 }

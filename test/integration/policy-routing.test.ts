@@ -133,6 +133,27 @@ describe('policy routing', () => {
     expect(await sb.ping('far', '10.0.1.2')).toBe(true);
   });
 
+  it('every rule dropped from the file: pruned (the record says where to read them), also with a record from before it listed them', async () => {
+    const none = edited('no-rules', (doc) => { delete doc.namespaces.m.rules; });
+    const ours = async () => rulesText(await rules('m')).filter((r) => r.endsWith(' 241'));
+    await ok(['apply', FILE]);
+    const record = JSON.parse((await sb.run(['cat', STATE])).stdout);
+    expect(record.objects).toEqual(expect.arrayContaining(['rule:m/4/1000', 'rule:m/4/1001']));
+    expect((await ok(['apply', none])).stdout).toContain('- rule 1000: from 10.0.1.2/32 lookup 100');
+    expect(await ours()).toEqual([]);
+    expect((await plan(none)).exitCode).toBe(0);
+
+    // A record written before version 4 lists none of the lab's IPv4 rules: they are read in every namespace.
+    await ok(['apply', FILE]);
+    const old = JSON.parse((await sb.run(['cat', STATE])).stdout);
+    const v3 = { ...old, version: 3, objects: old.objects.filter((k: string) => !k.startsWith('rule:m/4/')) };
+    expect((await sb.run(['sh', '-c', `cat > ${STATE}`], { input: JSON.stringify(v3) })).exitCode).toBe(0);
+    expect((await ok(['apply', none])).stdout).toContain('- rule 1001: from 10.0.2.2/32 lookup 101');
+    expect(await ours()).toEqual([]);
+    const now = JSON.parse((await sb.run(['cat', STATE])).stdout);
+    expect([now.version, 'unlisted' in now]).toEqual([4, false]); // written anew: it lists what the lab has
+  });
+
   it('a rule not the lab\'s at a declared priority is a conflict, never touched; the lab\'s own beside it are kept', async () => {
     await ok(['apply', FILE]);
     const setup = await sb.sh('ip -n m rule del priority 1001 from 10.0.2.2 table 101 protocol 241\nip -n m rule add priority 1001 from 10.0.2.2 table 101');
@@ -201,7 +222,7 @@ describe('policy routing', () => {
     });
     await ok(['apply', file]);
     expect(rulesText(await rules('m', true))).toEqual(['0 all local -', '1000 fd01::2 100 241', '1010 all to fd09::/64 unreachable 241', '32766 all main -']);
-    expect(JSON.parse((await sb.run(['cat', STATE])).stdout).objects).toEqual(['rule:m/6/1000', 'rule:m/6/1010']);
+    expect(JSON.parse((await sb.run(['cat', STATE])).stdout).objects).toEqual(['rule:m/4/1000', 'rule:m/4/1001', 'rule:m/6/1000', 'rule:m/6/1010']);
     expect(await routeGet('m', 'fd09:1::1', 'fd01::2')).toBe('up1 table 100 via fd01::1');
     expect((await plan(file)).exitCode).toBe(0);
 
@@ -216,7 +237,7 @@ describe('policy routing', () => {
     const applied = await ok(['apply', FILE]);
     expect(applied.stdout).toContain('- rule 1000: from fd01::2/128 lookup 100');
     expect(rulesText(await rules('m', true))).toEqual(['0 all local -', '32766 all main -']);
-    expect(JSON.parse((await sb.run(['cat', STATE])).stdout).objects).toEqual([]);
+    expect(JSON.parse((await sb.run(['cat', STATE])).stdout).objects).toEqual(['rule:m/4/1000', 'rule:m/4/1001']); // the example's own
     expect((await plan(FILE)).exitCode).toBe(0);
   });
 });

@@ -136,7 +136,7 @@ describe('a state directory others can reach', () => {
     expectOk(await topo.done);
     expect((await sb.run(['cat', '/run/victim'])).stdout).toBe('precious');
     expect((await sb.run(['stat', '-c', '%F %a', '/run/topo/big.json'])).stdout).toBe('regular file 600');
-    expect(JSON.parse((await sb.run(['cat', '/run/topo/big.json'])).stdout)).toMatchObject({ version: 3, lab: 'big' });
+    expect(JSON.parse((await sb.run(['cat', '/run/topo/big.json'])).stdout)).toMatchObject({ version: 4, lab: 'big' });
   });
 });
 

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { IpLink, NsLive } from '../../src/core/live.js';
-import { planFrom } from '../../src/kinds/index.js';
+import { finalState, intentState, planFrom } from '../../src/kinds/index.js';
 import { neighbourKind } from '../../src/kinds/neighbour.js';
 import type { Topology } from '../../src/model.js';
 import { visibleSteps } from '../../src/render/plan.js';
@@ -30,8 +30,19 @@ const OURS = { address: '10.0.0.5', lladdr: '02:00:00:00:00:05', dev: 'e0' };
 const OURS6 = { address: 'fd00::5', lladdr: '02:00:00:00:00:15', dev: 'e0' };
 
 describe('neighbour kind: what is the lab\'s', () => {
-  it('reads `neigh show nud permanent`, in the batch that reads each namespace', () => {
+  it('reads `neigh show nud permanent`, in the batch that reads a namespace where the file declares entries or the record lists some', () => {
     expect(neighbourKind.ipReads).toEqual([{ name: 'neighbour', line: 'neigh show nud permanent' }]);
+    const t = topo([OURS]);
+    expect(neighbourKind.ipReadsOnly!(t, ctxOf({ objects: ['neighbour:c/e5/10.0.0.9', 'rule:d/4/7'] }))).toEqual(['a', 'c']);
+    expect(neighbourKind.ipReadsOnly!(undefined, ctxOf())).toEqual([]);
+    expect(neighbourKind.ipReadsOnly!(t, ctxOf({ unlisted: true }))).toBeUndefined(); // a record that doesn't list them: everywhere
+  });
+
+  it('lists every entry the lab makes in the record, from before it is added', () => {
+    const p = planFrom(topo([OURS, OURS6]), live([]), ctxOf());
+    const intent = intentState(ctxOf().state, p.plan);
+    expect(intent.objects).toEqual(['neighbour:a/e0/10.0.0.5', 'neighbour:a/e0/fd00::5']);
+    expect(finalState(intent, p.desired).objects).toEqual(['neighbour:a/e0/10.0.0.5', 'neighbour:a/e0/fd00::5']);
   });
 
   it('in a lab namespace: permanent entries with protocol 241 are owned, other permanent ones adoptable, learned ones ignored', () => {

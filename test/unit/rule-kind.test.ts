@@ -9,6 +9,8 @@ import type { NsLive } from '../../src/core/live.js';
 import { argvOf, batchLine } from '../../src/core/commands.js';
 import { finalState, intentState, planFrom } from '../../src/kinds/index.js';
 import { ruleKind, type RuleSpec } from '../../src/kinds/rule.js';
+import { kindIpReads } from '../../src/ops/observe.js';
+import { nsReads } from '../../src/io/ip-reads.js';
 import { routeKind } from '../../src/kinds/route.js';
 import { routesOf } from '../../src/io/live-shape.js';
 import { resolveLab } from '../../src/core/lab-model.js';
@@ -180,13 +182,31 @@ describe('routes of the tables the rules point at, as the same batch prints them
 });
 
 describe('rule kind: the state record and the reads', () => {
-  it('records the host\'s rules and where IPv6 rules are (read there only), from before they are added', () => {
+  it('records every rule (the host\'s are the lab\'s only when listed; rules are read where listed), from before they are added', () => {
     const t: Topology = { name: LAB, namespaces: { host: { rules: [{ priority: 100, from: '10.0.9.0/24', table: 5 }] },
       R: { rules: [{ priority: 100, from: '10.0.1.2', table: 5 }, { priority: 100, from: 'fd01::2', table: 5 }] } } };
     const p = planFrom(t, snapshot(withRules(ns('host', [lo('')]), [])), ctxOf());
     const intent = intentState(ctxOf().state, p.plan);
-    expect(intent.objects).toEqual(['rule:R/6/100', 'rule:host/4/100']);
-    expect(finalState(intent, p.desired).objects).toEqual(['rule:R/6/100', 'rule:host/4/100']);
+    expect(intent.objects).toEqual(['rule:R/4/100', 'rule:R/6/100', 'rule:host/4/100']);
+    expect(finalState(intent, p.desired).objects).toEqual(['rule:R/4/100', 'rule:R/6/100', 'rule:host/4/100']);
+    // A record that didn't list them (StateRecord.unlisted) stays so until the apply's final record, which does.
+    const older = intentState(ctxOf({ unlisted: true }).state, p.plan);
+    expect(older.unlisted).toBe(true);
+    expect(finalState(older, p.desired).unlisted).toBeUndefined();
+  });
+
+  it('reads IPv4 rules (a line of the namespace\'s batch) where the file declares some or the record lists some; everywhere for a record that lists none', () => {
+    const t: Topology = { name: LAB, namespaces: { a: { rules: [{ priority: 5, to: '10.0.0.0/8', action: 'prohibit' }] },
+      b: { rules: [{ priority: 6, family: 6, action: 'blackhole' }] }, c: {} } };
+    const ctx = ctxOf({ objects: ['rule:d/4/7', 'rule:e/6/9', 'route:f/10.1.0.0/16/100'] });
+    expect(ruleKind.ipReadsOnly!(t, ctx)).toEqual(['a', 'd']);
+    expect(ruleKind.ipReadsOnly!(undefined, ctx)).toEqual(['d']); // destroy without its file: what the record lists
+    expect(ruleKind.ipReadsOnly!(t, ctxOf({ objects: ['rule:d/4/7'], unlisted: true }))).toBeUndefined();
+    expect(kindIpReads(t, ctx).find((r) => r.name === 'rule:4')).toEqual({ name: 'rule:4', line: 'rule show', only: ['a', 'd'] });
+    expect(kindIpReads(t).find((r) => r.name === 'rule:4')).toEqual({ name: 'rule:4', line: 'rule show' }); // no record: everywhere
+    const lines = (n: string) => nsReads(n, kindIpReads(t, ctx)).map((r) => r.line);
+    expect(lines('a')).toContain('rule show');
+    expect(lines('c')).not.toContain('rule show');
   });
 
   it('reads IPv6 rules with `ip -6 -N -d -json rule show` where the file declares some or the record lists some', () => {

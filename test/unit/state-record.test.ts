@@ -12,21 +12,33 @@ const today = { lab: 'lab1', namespaces: ['ns1', 'n-2.x'], links: ['ns1/veth1', 
   namespaceIds: { ns1: '4026532291:1764451200123456789' }, objects: ['kind:host/10.0.0.0/8/4/100', 'other-kind:ns1/fd00::/64#2'] };
 
 describe('checkState', () => {
-  it("accepts today's records, which have no version, and what this topo writes", () => {
-    expect(checkState(today, 'lab1')).toEqual({ ok: true, state: today });
+  it("accepts records without a version (the first ones) and what this topo writes", () => {
+    expect(checkState(today, 'lab1')).toEqual({ ok: true, state: { ...today, unlisted: true } });
     const written = JSON.parse(stateText(today));
     expect(written.version).toBe(STATE_VERSION);
     expect(checkState(written, 'lab1')).toEqual({ ok: true, state: today });
     // A missing field claims nothing.
-    expect(checkState({ lab: 'lab1' }, 'lab1')).toEqual({ ok: true, state: emptyState('lab1') });
+    expect(checkState({ version: 4, lab: 'lab1' }, 'lab1')).toEqual({ ok: true, state: emptyState('lab1') });
     // A version 1 record (before `objects`) reads as one with none.
-    expect(checkState({ version: 1, lab: 'lab1', namespaces: ['ns1'] }, 'lab1')).toEqual({ ok: true, state: { ...emptyState('lab1'), namespaces: ['ns1'] } });
-    expect(STATE_VERSION).toBe(3);
+    expect(checkState({ version: 1, lab: 'lab1', namespaces: ['ns1'] }, 'lab1')).toEqual({ ok: true, state: { ...emptyState('lab1'), namespaces: ['ns1'], unlisted: true } });
+    expect(STATE_VERSION).toBe(4);
+  });
+
+  it('version 4: a record before it doesn\'t list the lab\'s IPv4 rules and static neighbours (unlisted), kept by merges until written anew', () => {
+    expect(checkState({ ...today, version: 3 }, 'lab1')).toEqual({ ok: true, state: { ...today, unlisted: true } });
+    expect(checkState({ ...today, version: 4 }, 'lab1')).toEqual({ ok: true, state: today });
+    const old = { ...today, unlisted: true as const };
+    expect(checkState(JSON.parse(stateText(old)), 'lab1')).toEqual({ ok: true, state: old }); // an intent record of an apply of it
+    expect(checkState({ ...today, version: 4, unlisted: false }, 'lab1')).toEqual({ ok: false, problems: ['unlisted: expected true, got false'] });
+    expect(mergeState(old, { objects: ['rule:ns1/4/5'] }).unlisted).toBe(true);
+    expect(mergeState(emptyState('lab1'), old).unlisted).toBe(true);
+    expect('unlisted' in mergeState(emptyState('lab1'), { objects: ['rule:ns1/4/5'] })).toBe(false);
   });
 
   it('version 3: the file the lab was applied from, an absolute path, kept by merges', () => {
     const withFile = { ...today, file: '/home/me/labs/lab1.yaml' };
-    expect(checkState(withFile, 'lab1')).toEqual({ ok: true, state: withFile });
+    expect(checkState({ version: 3, ...withFile }, 'lab1')).toEqual({ ok: true, state: { ...withFile, unlisted: true } });
+    expect(checkState({ version: 4, ...withFile }, 'lab1')).toEqual({ ok: true, state: withFile });
     expect(checkState({ ...today, file: 'lab1.yaml' }, 'lab1')).toEqual({ ok: false, problems: ['file: expected an absolute file path, got "lab1.yaml"'] });
     expect(checkState({ ...today, file: '/a\nb' }, 'lab1').ok).toBe(false);
     expect(mergeState(withFile, { namespaces: ['ns9'] }).file).toBe('/home/me/labs/lab1.yaml');
