@@ -5,10 +5,10 @@
 // Ownership: the lab's rules carry its protocol (ROUTE_PROTO, like its routes); the kernel's default rules and any
 // rule without that protocol are never touched. In a lab namespace a marked rule is the lab's; in the host only
 // when the state record lists it too (objects: every rule the lab makes is listed), so another lab's (same
-// protocol) or a stale record never make a rule the lab's. A rule the lab doesn't own at a declared priority is a conflict: which of two rules at one
-// priority comes first is up to the order they were added in. Rules can't be changed in place: a change deletes
-// and adds. Deleting names the rule in full, protocol included: `rule del priority P` alone deletes the first rule
-// at P whatever its protocol.
+// protocol) or a stale record never make a rule the lab's. A rule the lab doesn't own at a declared priority is a
+// conflict: which of two rules at one priority comes first is up to the order they were added in. Rules can't be
+// changed in place: a change deletes and adds. Deleting names the rule in full, protocol included: `rule del
+// priority P` alone deletes the first rule at P whatever its protocol.
 // Reading: only where the file declares rules of the family or the record lists some (in every namespace for a
 // record that doesn't list them, StateRecord.unlisted): IPv4 rules by a line of the batch that reads the
 // namespace ('rule show'), IPv6 rules, which need `ip -6` (no batch line can carry it), by an `ip -6 -N` of

@@ -156,9 +156,10 @@ export class NetlinkSocket {
 
   /**
    * Requests of one type (their bodies: fixed part and attributes, encoded) whose answers are one message each (or an
-   * error), sent in one datagram and answered in order: e.g. RTM_GETNSID for many namespaces' files. The kernel goes on with the next request of a datagram after one it
-   * refuses, so each answer is the message or the NetlinkError of its own request. Keep a batch well within the
-   * socket's receive buffer (each answer queues as a buffer of its own, ~1 KiB): answers beyond it are dropped.
+   * error), sent in one datagram and answered in order: e.g. RTM_GETNSID for many namespaces' files. The kernel goes
+   * on with the next request of a datagram after one it refuses, so each answer is the message or the NetlinkError
+   * of its own request. Keep a batch well within the socket's receive buffer (each answer queues as a buffer of its
+   * own, ~1 KiB): answers beyond it are dropped.
    */
   requestAll(type: number, bodies: Buffer[]): (NlMsg | NetlinkError)[] {
     const first = this.seq + 1;
