@@ -1,7 +1,8 @@
 // The kernel's work that follows a change by a moment, seen in `ip -d -json addr show` and the routes of each
 // namespace: a link's carrier (LOWER_UP) follows its peer's coming up (the kernel's link-watch work), and a link
-// with carrier gets its IPv6 link-local address, and that address its fe80::/64 route (addrconf). Tests that compare
-// two reads of the kernel read again while any of it is pending (kernel-state.ts, Sandbox.snapshot).
+// with carrier gets its IPv6 link-local address, and that address its fe80::/64 route and, once duplicate address
+// detection is done (no longer tentative), its route in the local table (addrconf). Tests that compare two reads of
+// the kernel read again while any of it is pending (kernel-state.ts, Sandbox.snapshot).
 
 /** One namespace as read: its links (`ip -d -json addr show`), the links with a main fe80::/64 route, those with IPv6 off. */
 export interface NsRead { raw: any[]; fe80Routes: Set<string>; v6off?: Set<string> }
@@ -18,7 +19,9 @@ export function linkWorkPending(all: NsRead[]): boolean {
   const linkLocalPending = all.some((n) => n.raw.some((l) => {
     // No IPv6 at all: switched off, no link-local asked for, or an MTU below IPv6's minimum (the kernel then has none).
     if (l.link_type !== 'ether' || !up(l) || !carrier(l) || n.v6off?.has(l.ifname) || l.inet6_addr_gen_mode === 'none' || l.mtu < 1280) return false;
-    const linkLocal = (l.addr_info ?? []).some((a: any) => a.family === 'inet6' && a.scope === 'link');
+    // Tentative until duplicate address detection is done (1-2 s), and only then given its local route; one that
+    // failed it stays tentative, and settled.
+    const linkLocal = (l.addr_info ?? []).some((a: any) => a.family === 'inet6' && a.scope === 'link' && (!a.tentative || a.dadfailed));
     return !linkLocal || !n.fe80Routes.has(l.ifname);
   }));
   return carrierPending || linkLocalPending;
