@@ -8,6 +8,6 @@ import { type RunResult, type Runner, runProcess } from './runner.js';
 
 export async function runHostNft(run: Runner, args: string[]): Promise<RunResult> {
   const e = run === runProcess ? engine() : undefined;
-  const nft = e?.name === 'netlink' ? inProcessNft(HOST, args) : undefined;
-  return e?.name === 'netlink' && nft ? runNft(e.libc, nft.lib, HOST, nft.script) : run(['nft', ...args]);
+  const nft = e?.name === 'netlink' && inProcessNft(HOST, args);
+  return nft ? runNft(e.libc, nft.lib, HOST, nft.script) : run(['nft', ...args]);
 }

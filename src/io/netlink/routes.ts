@@ -149,12 +149,6 @@ export function nsidsOfFds(sock: NetlinkSocket, fds: number[]): (number | Netlin
 }
 
 /** An RTM_GETNSID request's body: its fixed part (family 0, padded), then NETNSA_FD. */
-function fdBody(fd: number): Buffer {
-  const b = Buffer.alloc(12);
-  b.writeUInt16LE(8, 4);
-  b.writeUInt16LE(NETNSA.FD, 6);
-  b.writeUInt32LE(fd, 8);
-  return b;
-}
+const fdBody = (fd: number) => Buffer.concat([Buffer.alloc(4), fdAttr(fd)]);
 const fdAttr = (fd: number) => u32Attr(NETNSA.FD, fd);
 const nsidOf = (m: NlMsg) => s32(parseAttrs(m.payload, 4).get(NETNSA.NSID)) ?? -1;
