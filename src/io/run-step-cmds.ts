@@ -97,10 +97,16 @@ async function processes(run: Runner, seg: Item[], shows: IpRead[]): Promise<Seg
   }
   const parts = sideBySide(seg);
   if (parts.length > 1) {
-    const rs = await Promise.all(parts.map((part) => processes(run, part, [])));
+    const rs = await Promise.all(parts.map((part) => oneBatch(run, part)));
     const failed = rs.find((r) => r.failed)?.failed;
     return { done: rs.flatMap((r) => r.done), ...(failed ? { failed } : {}) };
   }
+  return oneBatch(run, seg);
+}
+
+/** The segment as one batch of its tool (`ip -batch -`, `tc -batch -`), stopping at its first failure. */
+async function oneBatch(run: Runner, seg: Item[]): Promise<SegmentResult> {
+  const first = seg[0].cmd;
   const lines = seg.map((it) => batchLine(it.cmd));
   const r = await run(batchArgv(first.ns, false, first.tool as 'ip' | 'tc'), { input: lines.join('\n') + '\n' });
   return r.exitCode === 0 ? { done: seg } : batchFailure(seg, lines, r.stderr, r.exitCode);
