@@ -1,7 +1,8 @@
 // Strict address parsing, exactly the spellings the kernel's tools accept (glibc inet_pton): four-part decimal
 // IPv4 only (no "10.1", no octal), IPv6 groups of 1-4 hex digits with at most one "::" and an optional dotted
 // IPv4 tail, no zones. ipaddr.js's own IPv6 parser is looser ("0fd80::1") and reads "::1.2.3.4" as
-// ::ffff:1.2.3.4, so IPv6 is parsed here and only the result is an ipaddr.js object.
+// ::ffff:1.2.3.4, so IPv6 is parsed here and only the result is an ipaddr.js object; so is IPv4 (ipaddr.js's
+// four-part check runs its whole parser, of every IPv4 form, twice: ~14 ms of a no-op apply of 300 namespaces).
 // The canonical text of an address is the kernel's (glibc inet_ntop): what `ip -json` and `nft` print.
 import ipaddr from 'ipaddr.js';
 
@@ -9,7 +10,10 @@ export type Addr = ipaddr.IPv4 | ipaddr.IPv6;
 export type Cidr = [Addr, number];
 
 export function parseAddr(s: string): Addr | undefined {
-  if (ipaddr.IPv4.isValidFourPartDecimal(s)) return ipaddr.IPv4.parse(s);
+  if (DOTTED.test(s)) {
+    const o = s.split('.').map(Number);
+    return o.every((x) => x <= 255) ? new ipaddr.IPv4(o) : undefined;
+  }
   const words = s.includes(':') ? ipv6Words(s) : undefined;
   return words ? new ipaddr.IPv6(words) : undefined;
 }

@@ -80,9 +80,9 @@ function bridgePorts(model: LabModel): Finding[] {
   const out: Finding[] = [];
   (model.topo.veths ?? []).forEach((v, i) => v.ends.forEach((e, j) => {
     if (e.bridge === undefined) return;
-    const path = pointer('veths', i, 'ends', j, 'bridge');
     const ns = e.namespace ?? HOST;
     if (model.masters.has(ifKey(ns, e.bridge))) return;
+    const path = pointer('veths', i, 'ends', j, 'bridge');
     const elsewhere = [...model.masters.values()].find((b) => b.name === e.bridge);
     if (elsewhere) {
       out.push({
