@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parseAddr } from '../../src/core/ip.js';
 
 const before = (s: string) => (ipaddr.IPv4.isValidFourPartDecimal(s) ? ipaddr.IPv4.parse(s).octets : undefined);
-const now = (s: string) => { const a = parseAddr(s); return a?.kind() === 'ipv4' ? a.octets : undefined; };
+const now = (s: string) => { const a = parseAddr(s); return a instanceof ipaddr.IPv4 ? a.octets : undefined; };
 
 /** Strings near the dotted form: octets 0..999 with leading zeros or signs now and then, 1-5 parts, odd separators. */
 const nearDotted = fc.array(fc.oneof(fc.integer({ min: 0, max: 999 }).map(String), fc.constantFrom('', '00', '01', '0x1', '+1', '-1', ' 1', '1 ', '256', '255')),
