@@ -78,7 +78,7 @@ export interface Kind<P extends object = object> {
    */
   reads?(topo: Topology | undefined, ctx: KindContext, model?: LabModel): ToolRead[];
   /**
-   * Namespaces besides the host whose nsids (NsLive.nsids, `ip netns list-id`) the kind needs to recognise its live
+   * Namespaces besides the host whose nsids (NsLive.nsids, `ip netns list`) the kind needs to recognise its live
    * objects in this snapshot (an interface whose peer or parent is in another namespace names it by nsid). They
    * are read only where some kind asks: the command looks up every namespace on the machine.
    */

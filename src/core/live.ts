@@ -41,7 +41,7 @@ export interface NsLive {
   /** Values of the sysctls that were asked for, as the kernel prints them. */
   sysctls: Record<string, string>;
   /**
-   * Names of the other namespaces by the netnsid this one knows them by (`ip netns list-id`); unnamed ids are
+   * Names of the other namespaces by the netnsid this one knows them by (`ip netns list`); ids without a file are
    * absent. Undefined when not read: always read in the host, elsewhere only when veth pairing needs it.
    */
   nsids?: Record<number, string>;

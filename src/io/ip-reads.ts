@@ -11,8 +11,13 @@ import { linksOf, nsidsOf, routesOf, type ShapedRead } from './live-shape.js';
 export const LINKS: IpRead = { name: 'links', line: 'addr show' };
 /** Its routes, of every table. */
 export const ROUTES: IpRead = { name: 'routes', line: 'route show table all' };
-/** The other namespaces by the nsid it knows them by (read in the host always, elsewhere when pairing needs it). */
-export const NSIDS: IpRead = { name: 'nsids', line: 'netns list-id' };
+/**
+ * The other namespaces by the nsid it knows them by (read in the host always, elsewhere when pairing needs it):
+ * `netns list`, every file of /run/netns with its nsid, which ip asks the kernel file by file. Not `netns list-id`:
+ * the kernel's list of nsids (a dump) stops after its first buffer (6.18: 134 nsids on a new socket, ~1,150 after a
+ * larger dump), so a namespace with more peers than that had some of them unnamed.
+ */
+export const NSIDS: IpRead = { name: 'nsids', line: 'netns list' };
 /** Its interfaces only, without addresses: a namespace destroy deletes whole (see NsLive.shallow). */
 export const LINKS_ONLY: IpRead = { name: LINKS.name, line: 'link show' };
 const OWN = new Set([LINKS.name, ROUTES.name, NSIDS.name]);

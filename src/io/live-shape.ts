@@ -127,13 +127,18 @@ export function routesOf(doc: unknown): IpRoute[] {
 /** A namespace's read, shaped (see io/ip-reads.ts): its interfaces, routes, (host, or where asked) nsids, kinds' documents. */
 export interface ShapedRead { links: IpLink[]; routes: IpRoute[]; nsids?: Record<number, string>; ipDocs?: Record<string, unknown> }
 
-/** Names of other namespaces by nsid, from `ip -json netns list-id`; unnamed ids are absent. */
+/**
+ * Names of other namespaces by nsid, from `ip -json netns list` (each file of /run/netns, in directory order, with
+ * the nsid when the namespace has one): a namespace with two files is named by the first, as ip names it; ids
+ * without a file are absent. `ip -json netns list-id` ({ nsid, name }: the captured fixtures of test/fixtures)
+ * reads the same.
+ */
 export function nsidsOf(doc: unknown): Record<number, string> {
   const out: Record<number, string> = {};
   for (const x of arr(doc)) {
     if (!isObj(x)) continue;
-    const nsid = int(x.nsid), name = str(x.name);
-    if (nsid !== undefined && name) out[nsid] = name;
+    const id = int(x.id ?? x.nsid), name = str(x.name);
+    if (id !== undefined && id >= 0 && name && !(id in out)) out[id] = name;
   }
   return out;
 }

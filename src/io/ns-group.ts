@@ -15,6 +15,7 @@
 import { basename, dirname } from 'node:path';
 import { HOST } from '../model.js';
 import { batchFailedLine, batchMessage } from '../core/commands.js';
+import { NETNS_DIR } from './netns-identity.js';
 import { pool } from './pool.js';
 import { GONE, JOB_FAILED, launch } from './launchers.js';
 import type { Runner } from './runner.js';
@@ -39,8 +40,6 @@ export type NsJobResult =
 export const GROUP_FROM = 8;
 /** Jobs per group process at most: an interrupted apply waits for the running groups to end. */
 const MAX_GROUP = 64;
-/** Where `ip netns add` puts the namespaces' handles. */
-const NETNS_DIR = '/run/netns';
 /** The one `ip` that runs a namespace's script on its own (stdin), and names it in errors about its output. */
 export const nsBatchArgv = (ns: string) => ['ip', ...(ns === HOST ? [] : ['-n', ns]), '-json', '-d', '-batch', '-'];
 /** Ends a script that wants no output: proves the script ran to its end. */

@@ -12,15 +12,15 @@ import { HOST } from '../model.js';
 import { TopoError } from '../errors.js';
 import { argvOf, sysctlPath } from '../core/commands.js';
 import { netnsNames, type ShapedRead } from './live-shape.js';
-import { LINKS, LINKS_ONLY, NSIDS, nsReads, readOf, shapeRead, showLines } from './ip-reads.js';
+import { docsByLine, LINKS, LINKS_ONLY, NSIDS, nsReads, readOf, shapeRead, showLines } from './ip-reads.js';
 import { GROUP_FROM, nsBatchArgv, runNsJobs } from './ns-group.js';
-import { netnsIdentity } from './netns-identity.js';
+import { NETNS_DIR, netnsIdentity } from './netns-identity.js';
 import { PARALLEL, pool } from './pool.js';
 import { readProcTool } from './process-tool.js';
 import { readFileTool } from './file-tool.js';
 import { engine } from './netlink/engine.js';
 import { canRead, canReadTool, listDir, NetlinkSession, nsGone } from './netlink/reader.js';
-import { NETNS_DIR, SysError } from './netlink/socket.js';
+import { SysError } from './netlink/socket.js';
 import { type RunResult, type Runner, runProcess } from './runner.js';
 
 export interface ReadRequest {
@@ -31,7 +31,7 @@ export interface ReadRequest {
   /** The kinds' `ip` lines (Kind.ipReads), added to every full namespace read; documents in NsLive.ipDocs. */
   ipReads?: IpRead[];
   /**
-   * Namespaces (besides the host, always) whose nsids must be read too, given the rest of the read: `netns list-id`
+   * Namespaces (besides the host, always) whose nsids must be read too, given the rest of the read: `netns list`
    * looks up every namespace on the machine, so the caller says where it is needed. By default, everywhere.
    */
   nsidsNeeded?: (snap: LiveSnapshot) => string[];
@@ -95,7 +95,7 @@ async function readLiveWith(run: Runner, req: ReadRequest, nl: NetlinkSession | 
   const others = [...new Set(req.namespaces.filter((n) => n !== HOST && exists.has(n) && !shallow.has(n)))];
   const known = others.filter((n) => req.known?.has(n));
   const kinds = req.ipReads ?? [];
-  const [host, rest, thin] = await Promise.all([req.known?.get(HOST) ?? readHost(run, kinds, nl),
+  const [host, rest, thin] = await Promise.all([req.known?.get(HOST) ?? readHost(run, kinds, netns.length > 0, nl),
     readIp(run, others.filter((n) => !req.known?.has(n)), (ns) => nsReads(ns, kinds), 'throw', nl), readIp(run, [...shallow], () => [LINKS_ONLY], 'throw', nl)]);
   const snap: LiveSnapshot = { netns, ns: {} };
   for (const [ns, read] of thin) snap.ns[ns] = { name: ns, links: read.links, routes: [], sysctls: {}, nsids: {}, shallow: true };
@@ -119,13 +119,22 @@ async function readLiveWith(run: Runner, req: ReadRequest, nl: NetlinkSession | 
   return snap;
 }
 
-async function readHost(run: Runner, kinds: IpRead[], nl?: NetlinkSession): Promise<ShapedRead> {
+/**
+ * The host's read. `namespaces`: whether there are any (in /run/netns). Where there are none, ip's `netns list`
+ * (the nsids) is not asked: it prints nothing at all, not even [], where /run/netns doesn't exist (no namespace was
+ * ever made here), and the batch's documents would no longer match its lines; its answer is [], no file to name.
+ */
+async function readHost(run: Runner, kinds: IpRead[], namespaces: boolean, nl?: NetlinkSession): Promise<ShapedRead> {
   const argv = nsBatchArgv(HOST);
   const reads = nsReads(HOST, kinds);
   if (nl && canRead(reads)) return shapeRead(reads, nl.read(HOST, reads));
-  const r = await run(argv, { input: `${showLines(reads).join('\n')}\n` });
+  const none = !namespaces;
+  const lines = showLines(none ? reads.filter((x) => x.line !== NSIDS.line) : reads);
+  const r = await run(argv, { input: `${lines.join('\n')}\n` });
   if (r.exitCode !== 0) throw kernelReadError(argv, r.stderr);
-  return readOf(reads, r.stdout, argv);
+  const docs = docsByLine(r.stdout, lines, argv);
+  if (none) docs.set(NSIDS.line, []);
+  return shapeRead(reads, docs);
 }
 
 /** `lo` alone, for its mark. */

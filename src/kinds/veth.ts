@@ -156,7 +156,7 @@ function pairEnds(snap: LiveSnapshot, ctx: KindContext): [End, End | undefined][
 }
 
 /**
- * Namespaces whose nsids must be read (`ip netns list-id`, which costs a lookup per namespace on the machine)
+ * Namespaces whose nsids must be read (`ip netns list`, which costs a lookup per namespace on the machine)
  * before the lab's veth ends can be paired for sure: those holding an end with more than one possible peer, and
  * those possible peers'. Usually none: an end paired with a host end is checked through the host's nsids.
  */

@@ -16,6 +16,7 @@ import { kindNamed } from '../kinds/index.js';
 import { namespaceProof } from '../kinds/common.js';
 import { labGroup } from '../io/group-claim.js';
 import { nsInode, scanProcs } from '../io/process-tool.js';
+import { NSIDS } from '../io/ip-reads.js';
 import { listNetns, readLive } from '../io/read-live.js';
 import { nsidsOf, type ShapedRead } from '../io/live-shape.js';
 import type { Runner } from '../io/runner.js';
@@ -199,8 +200,8 @@ function processCounts(netns: string[]): Map<string, number> {
   return new Map([...runs].map(([lab, s]) => [lab, s.size]));
 }
 
-/** `netns list-id` as an extra line of every namespace's read (topo's own NSIDS line is read in the host only). */
-const NSIDS_TOO: IpRead = { name: 'ls-nsids', line: 'netns list-id' };
+/** `netns list` as an extra line of every namespace's read (topo's own NSIDS line is read in the host only). */
+const NSIDS_TOO: IpRead = { name: 'ls-nsids', line: NSIDS.line };
 
 /** The shared read, as `known` reads for one lab's observe: the host and the lab's namespaces read in full. */
 function knownReads(snap: LiveSnapshot, namespaces: string[], topo: Topology): Map<string, ShapedRead> {

@@ -37,7 +37,7 @@ describe('golden replay', () => {
     const read = (ipReads: { name: string; line: string }[]) => readLive(kernel.run, { namespaces: ['NS1'], sysctls: {}, ipReads,
       nsidsNeeded: () => [], procSys: kernel.procSys, identity: kernel.identity });
     await expect(read(kinds)).resolves.toBeDefined();
-    const lines = ['addr show', 'route show table all', 'netns list-id', ...kinds.map((r) => r.line), 'x show'].join('\\n');
+    const lines = ['addr show', 'route show table all', 'netns list', ...kinds.map((r) => r.line), 'x show'].join('\\n');
     await expect(read([...kinds, { name: 'x:new', line: 'x show' }])).rejects.toThrow(
       `golden replay: no recorded answer for ip -json -d -batch - with stdin "${lines}\\n"`);
     await expect(kernel.identity('elsewhere')).rejects.toThrow('golden replay: no recorded answer for the identity of namespace elsewhere');

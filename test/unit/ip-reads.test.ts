@@ -15,7 +15,7 @@ const RULES = [{ priority: 0, src: 'all', table: 'local', protocol: 'kernel' }, 
   { priority: 32766, src: 'all', table: 'main', protocol: 'kernel' }, { priority: 32767, src: 'all', table: 'default', protocol: 'kernel' }];
 const LO = [{ ifindex: 1, ifname: 'lo', flags: ['LOOPBACK', 'UP', 'LOWER_UP'], mtu: 65536, addr_info: [] }];
 const ANSWERS: Record<string, unknown> = {
-  'addr show': LO, 'route show table all': [], 'netns list-id': [], 'rule show': RULES, 'neigh show': [],
+  'addr show': LO, 'route show table all': [], 'netns list': [], 'rule show': RULES, 'neigh show': [],
   'link show type veth': [], 'mptcp endpoint show': [],
 };
 
@@ -50,7 +50,7 @@ describe('ip reads declared by kinds', () => {
     expect(snap.ns.ns1.links.map((l) => l.ifname)).toEqual(['lo']);
     expect(withRule.calls.map((c) => c.argv)).toEqual(without.calls.map((c) => c.argv));
     expect(withRule.calls.find((c) => c.argv.includes('ns1'))?.input).toBe('addr show\nroute show table all\nrule show\n');
-    expect(withRule.calls.find((c) => c.argv.length === 5)?.input).toBe('addr show\nroute show table all\nnetns list-id\nrule show\n');
+    expect(withRule.calls.find((c) => c.argv.length === 5)?.input).toBe('addr show\nroute show table all\nnetns list\nrule show\n');
   });
 
   it('a line read twice (by two kinds, or one of topo\'s own) runs once; each read gets its document by its line', async () => {
@@ -65,7 +65,7 @@ describe('ip reads declared by kinds', () => {
     const xfrm: IpRead = { name: 'x:states', line: 'xfrm state list' };
     // Nothing at all (what `ip -json xfrm state list` prints with no states): the documents can't be told apart.
     await expect(read(kernel({ silent: ['xfrm state list'] }).run, [xfrm])).rejects.toThrow(
-      /^reading the kernel failed: ip -json -d -batch - printed 3 JSON document\(s\) for its 4 show line\(s\) \(addr show; route show table all; netns list-id; xfrm state list\)/);
+      /^reading the kernel failed: ip -json -d -batch - printed 3 JSON document\(s\) for its 4 show line\(s\) \(addr show; route show table all; netns list; xfrm state list\)/);
     // Text.
     const text = read(kernel({ text: { 'xfrm state list': 'src 10.0.0.1 dst 10.0.0.2\n\tproto esp spi 0x1\n' } }).run, [xfrm]);
     await expect(text).rejects.toThrow(TopoError);

@@ -23,7 +23,7 @@ interface Kernel {
   netns: string;
   /** What `ip [-n NS] -json -d -batch -` prints, per namespace ("host" for the root one). */
   ns: Record<string, string>;
-  /** What the batch of `netns list-id` alone prints, per namespace (default: no ids). */
+  /** What the batch of `netns list` alone prints, per namespace (default: no ids). */
   nsids?: Record<string, string>;
   sysctl?: string;
 }
@@ -41,7 +41,7 @@ function fakeKernel(k: Kernel): Runner {
         const names = [...opts.input.matchAll(/netns exec (\S+)/g)].map((m) => m[1]);
         return ok(names.map((n) => k.ns[n] ?? '').join(''));
       }
-      if (opts?.input === 'netns list-id\n') return ok(k.nsids?.[ns] ?? '[]\n');
+      if (opts?.input === 'netns list\n') return ok(k.nsids?.[ns] ?? '[]\n');
       return ok(k.ns[ns] ?? '[]\n[]\n[]\n');
     }
     throw new Error(`unexpected command: ${argv.join(' ')}`);

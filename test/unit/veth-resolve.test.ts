@@ -1,4 +1,4 @@
-// Reading `ip netns list-id` costs a lookup per namespace on the machine, so outside the host it is read only where
+// Reading `ip netns list` costs a lookup per namespace on the machine, so outside the host it is read only where
 // the lab's veth ends can't be paired without it (kinds/veth.ts namespacesToResolve); and destroy does not read
 // the namespaces it deletes whole (NsLive.shallow), so a host end whose peer is in one must go with it.
 import { describe, expect, it } from 'vitest';

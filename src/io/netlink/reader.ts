@@ -3,20 +3,21 @@
 // asking for any other line is not taken here (canRead): the caller reads that namespace through `ip`.
 // One session per read of the kernel: a socket per namespace (opened on first use, see socket.ts) and the files of
 // /run/netns for nsid lookups, all closed by close().
-import { closeSync, fstatSync, openSync, opendirSync, statSync } from 'node:fs';
+import { closeSync, openSync, opendirSync, statSync } from 'node:fs';
 import type { IpRead, ToolRead } from '../../core/live.js';
 import { HOST } from '../../model.js';
 import type { Libc } from './ffi.js';
 import { inProcessNft, type NftAnswer, runNft } from './nft.js';
 import { dumpAddrs, dumpLinks, linkDocs, linkNames, type Doc, type RawLink } from './links.js';
-import { neighDocs, nsidList, nsidOfFd, nsidsOfFds, routeDocs, ruleDocs } from './routes.js';
+import { neighDocs, nsidList, nsidsOfFds, routeDocs, ruleDocs } from './routes.js';
 import { machineTick, qdiscDocs } from './qdiscs.js';
-import { homeFd, inNamespace, keepRecent, NETNS_DIR, NetlinkError, type NetlinkSocket, openSocket, type OpenHooks, SysError } from './socket.js';
+import { NETNS_DIR } from '../netns-identity.js';
+import { inNamespace, keepRecent, NetlinkError, type NetlinkSocket, openSocket, type OpenHooks, SysError } from './socket.js';
 import { TopoError } from '../../errors.js';
 
 /** The show lines read over netlink, by read name (a kind's read under another name goes through `ip`). */
 const SUPPORTED: Readonly<Record<string, string>> = {
-  links: 'addr show', routes: 'route show table all', nsids: 'netns list-id', 'ls-nsids': 'netns list-id',
+  links: 'addr show', routes: 'route show table all', nsids: 'netns list', 'ls-nsids': 'netns list',
   neighbour: 'neigh show nud permanent', 'rule:4': 'rule show', 'link-detail': 'link show',
 };
 const LINK_LINES = new Set(['link show', 'link show dev lo']);
@@ -46,7 +47,7 @@ export const nsGone = (e: unknown) => e instanceof SysError && /^open |^setns /.
 
 export class NetlinkSession {
   private sockets = new Map<string, NetlinkSocket>();
-  private groups: NetnsGroup[] | undefined;
+  private files: ReturnType<NetlinkSession['netnsFiles']> | undefined;
   /** `sockets`: where the namespaces' sockets come from when the caller keeps them (the writer's, for its read-backs). */
   constructor(private libc: Libc, private hooks: OpenHooks = {}, private given?: (ns: string) => NetlinkSocket) {}
 
@@ -73,7 +74,7 @@ export class NetlinkSession {
         if (line === 'link show') return linkDocs(links);
         if (line === 'link show dev lo') return linkDocs(links, undefined, 'lo');
         if (line === 'route show table all') return routeDocs(sock, name);
-        if (line === 'netns list-id') return this.nsidDocs(sock);
+        if (line === 'netns list') return this.netnsListDocs(sock);
         if (line === 'neigh show nud permanent') return neighDocs(sock, name, (i) => byIndex.get(i)?.type ?? 1);
         if (line === 'rule show') return ruleDocs(sock);
         throw new Error(`netlink read: no decoder for ${JSON.stringify(line)}`);
@@ -117,49 +118,47 @@ export class NetlinkSession {
   }
 
   /**
-   * `ip netns list-id`: each nsid, named by the first file of /run/netns (in directory order) that is that namespace,
-   * as ip names it. ip asks the kernel the nsid of every file, in every namespace read: N² requests for a lab of N
-   * namespaces. Here files that are one namespace (same inode) are asked once, the namespace topo runs in (which a
-   * peer in the host has) by its own file, and the files many to a datagram (nsidsOfPaths). The kernel's list of
-   * nsids (a dump) stops after its first buffer (6.18: 1,158 nsids when the socket has read a larger dump before,
-   * as here; 134 on a new socket, which is what a lone `ip netns list-id` prints): the nsids the files answer are
-   * added to it, so every named namespace is listed however many there are.
+   * `ip netns list`: every file of /run/netns in directory order, each with the nsid the socket's namespace knows its
+   * namespace by, when it has one. ip asks the kernel file by file (N² requests when N namespaces each read theirs);
+   * here the files of one namespace (same inode) are asked once, many to a datagram, and none when the namespace
+   * knows no nsid at all (its list of nsids, a dump, is empty; that dump stops after its first buffer, which is why
+   * it names nothing itself: see ip-reads.ts NSIDS).
    */
-  private nsidDocs(sock: NetlinkSocket): Doc[] {
-    const names = new Map<number, string | undefined>();
-    for (const id of nsidList(sock)) names.set(id, undefined);
-    if (!names.size) return []; // no nsid at all (the dump's first buffer holds a hundred)
-    const groups = this.netnsGroups();
-    const home = fstatSync(homeFd(this.libc));
-    const isHome = (g: NetnsGroup) => g.ino === home.ino && g.dev === home.dev;
-    const name = (id: number, n: string | undefined) => { if (id >= 0 && names.get(id) === undefined) names.set(id, n); };
-    name(nsidOfFd(sock, homeFd(this.libc)), groups.find(isHome)?.name);
-    const others = groups.filter((g) => !isHome(g));
-    for (let at = 0; at < others.length; at += NSID_BATCH) {
-      const batch = others.slice(at, at + NSID_BATCH);
-      nsidsOfPaths(sock, batch.map((g) => `${NETNS_DIR}/${g.name}`)).forEach((id, i) => name(id, batch[i].name));
+  private netnsListDocs(sock: NetlinkSocket): Doc[] {
+    const { files, groups } = this.netnsFiles();
+    const ids = new Map<NetnsGroup, number>();
+    if (nsidList(sock).length) {
+      for (let at = 0; at < groups.length; at += NSID_BATCH) {
+        const batch = groups.slice(at, at + NSID_BATCH);
+        nsidsOfPaths(sock, batch.map((g) => `${NETNS_DIR}/${g.name}`)).forEach((id, i) => ids.set(batch[i], id));
+      }
     }
-    return [...names].sort(([x], [y]) => x - y).map(([nsid, n]) => (n !== undefined ? { nsid, name: n } : { nsid }));
+    return files.map(({ name, group }) => {
+      const id = group && ids.get(group);
+      return id !== undefined && id >= 0 ? { name, id } : { name };
+    });
   }
 
   /**
-   * The files of /run/netns by namespace (device and inode), each named by its first file in directory order. No file
-   * is kept open: a lab of thousands of namespaces stays far below the process's limit of open files.
+   * The files of /run/netns in directory order, each with its namespace (device and inode; none when it is gone),
+   * and those namespaces, each by its first file. No file is kept open: a lab of thousands of namespaces stays far
+   * below the process's limit of open files.
    */
-  private netnsGroups(): NetnsGroup[] {
-    if (!this.groups) {
+  private netnsFiles(): { files: { name: string; group?: NetnsGroup }[]; groups: NetnsGroup[] } {
+    if (!this.files) {
       const byId = new Map<string, NetnsGroup>();
       let entries: string[] = [];
       try { entries = listDir(NETNS_DIR); } catch { /* none */ }
-      for (const name of entries) {
+      const files = entries.map((name) => {
         let st;
-        try { st = statSync(`${NETNS_DIR}/${name}`); } catch { continue; } // deleted meanwhile
+        try { st = statSync(`${NETNS_DIR}/${name}`); } catch { return { name }; } // deleted meanwhile
         const k = `${st.dev}:${st.ino}`;
         if (!byId.has(k)) byId.set(k, { name, ino: st.ino, dev: st.dev });
-      }
-      this.groups = [...byId.values()];
+        return { name, group: byId.get(k)! };
+      });
+      this.files = { files, groups: [...byId.values()] };
     }
-    return this.groups;
+    return this.files;
   }
 
   /** f() run inside namespace `ns` (see socket.ts inNamespace): e.g. reading its /proc/sys/net, which shows the reader's namespace. */
@@ -170,7 +169,7 @@ export class NetlinkSession {
   close(): void {
     for (const s of this.sockets.values()) s.close();
     this.sockets.clear();
-    this.groups = undefined;
+    this.files = undefined;
   }
 }
 

@@ -1,6 +1,6 @@
-// RTM_GETROUTE, RTM_GETNEIGH, RTM_GETRULE and RTM_GETNSID dumps decoded into what `ip -json -d` prints for
-// `route show table all` (but the local table), `neigh show nud permanent`, `rule show` and `netns list-id`: the fields topo and its kinds
-// read of them (io/live-shape.ts; kinds/neighbour.ts, kinds/rule.ts).
+// RTM_GETROUTE, RTM_GETNEIGH and RTM_GETRULE dumps decoded into what `ip -json -d` prints for `route show table all`
+// (but the local table), `neigh show nud permanent` and `rule show`: the fields topo and its kinds read of them
+// (io/live-shape.ts; kinds/neighbour.ts, kinds/rule.ts); and RTM_GETNSID, the nsids of `netns list` (reader.ts).
 import { cstr, type NlMsg, parseAttrs, RTM, s32, u32, u32Attr, u8 } from './codec.js';
 import { inetNtop, llAddr, neighStates, NUD_PERMANENT, protoName, routeTypeName, scopeName, tableName } from './names.js';
 import type { Doc } from './links.js';
@@ -135,14 +135,9 @@ export function nsidList(sock: NetlinkSocket): number[] {
     .map((m) => s32(parseAttrs(m.payload, 4).get(NETNSA.NSID))).filter((n): n is number => n !== undefined && n >= 0);
 }
 
-/** The nsid the socket's namespace knows the namespace of file descriptor `fd` by (-1: none). */
-export function nsidOfFd(sock: NetlinkSocket, fd: number): number {
-  return nsidOf(sock.request(RTM.GETNSID, Buffer.alloc(4), [fdAttr(fd)]));
-}
-
 /**
- * nsidOfFd for many descriptors, asked in one datagram: each the nsid (-1: none), or the NetlinkError the kernel
- * answered for that descriptor (EINVAL: it is no namespace).
+ * The nsid the socket's namespace knows the namespace of each file descriptor by, asked in one datagram: each the
+ * nsid (-1: none), or the NetlinkError the kernel answered for that descriptor (EINVAL: it is no namespace).
  */
 export function nsidsOfFds(sock: NetlinkSocket, fds: number[]): (number | NetlinkError)[] {
   return sock.requestAll(RTM.GETNSID, fds.map(fdBody)).map((m) => (m instanceof NetlinkError ? m : nsidOf(m)));

@@ -6,6 +6,7 @@ import { AF_NETLINK, CLONE_NEWNET, type Libc, NETLINK_EXT_ACK, NETLINK_GET_STRIC
   SOCK_CLOEXEC, SOCK_RAW, SOL_NETLINK } from './ffi.js';
 import { encodeRequest, encodeRequests, NLM_F_DUMP, NLM_F_MULTI, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR, type NlMsg, parseDone, parseError,
   parseMessages } from './codec.js';
+import { NETNS_DIR } from '../netns-identity.js';
 
 /** A failed call: which one, its errno and the text of it. */
 export class SysError extends Error {
@@ -22,8 +23,6 @@ export class NetlinkError extends Error {
  * datagram is copied out before the next recv, so sockets share it instead of allocating one each.
  */
 const RECV = Buffer.alloc(1 << 16);
-/** Where `ip netns add` puts the namespaces' handles. */
-export const NETNS_DIR = '/run/netns';
 
 export interface OpenHooks {
   /** Called inside the namespace, before the socket is made (tests: a failure half way). */
