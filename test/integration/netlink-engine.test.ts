@@ -79,3 +79,24 @@ describe('without koffi', () => {
     expect(await sb.netns()).toEqual([]);
   });
 });
+
+it('a lab without namespaces where /run/netns was never made (ip prints nothing at all for `netns list` there): applied, a no-op, destroyed, with either engine', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'topo-nonetns-'));
+  try {
+    const lab = join(dir, 'host-only.yaml');
+    writeFileSync(lab, 'name: host-only\nbridges:\n  hbr0:\n    addresses: [10.77.0.1/24]\n');
+    expect((await sb.sh('rmdir /run/netns')).exitCode).toBe(0);
+    for (const engine of ['ip', 'netlink']) {
+      const applied = await sb.topo(['apply', lab], { TOPO_ENGINE: engine });
+      expect(applied.exitCode, `${engine}: ${applied.stderr}`).toBe(0);
+      const addrs = await sb.ipJson<{ addr_info: { local: string }[] }[]>('host', 'addr', 'show', 'dev', 'hbr0');
+      expect(addrs[0].addr_info.map((a) => a.local)).toContain('10.77.0.1');
+      const plan = await sb.topo(['plan', lab, '--detailed-exitcode'], { TOPO_ENGINE: engine });
+      expect(plan.exitCode, `${engine}: ${plan.stdout}${plan.stderr}`).toBe(0);
+      const destroyed = await sb.topo(['destroy', lab], { TOPO_ENGINE: engine });
+      expect(destroyed.exitCode, `${engine}: ${destroyed.stderr}`).toBe(0);
+      expect((await sb.sh('ip link show dev hbr0')).exitCode).not.toBe(0);
+      expect((await sb.sh('test -e /run/netns')).exitCode).not.toBe(0);
+    }
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
