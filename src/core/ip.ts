@@ -25,29 +25,36 @@ const DOTTED = /^(0|[1-9][0-9]{0,2})(\.(0|[1-9][0-9]{0,2})){3}$/;
 export function ipv6Words(s: string): number[] | undefined {
   const halves = s.split('::');
   if (halves.length > 2) return undefined;
-  const groups = (h: string): number[] | undefined => {
-    if (h === '') return [];
-    const parts = h.split(':');
-    const out: number[] = [];
-    for (const [i, p] of parts.entries()) {
-      if (i === parts.length - 1 && p.includes('.')) {
-        if (!DOTTED.test(p)) return undefined;
-        const o = p.split('.').map(Number);
-        if (o.some((x) => x > 255)) return undefined;
-        out.push(o[0] * 256 + o[1], o[2] * 256 + o[3]);
-      } else if (HEX_GROUP.test(p)) out.push(parseInt(p, 16));
-      else return undefined;
-    }
-    return out;
-  };
-  const head = groups(halves[0]);
-  const tail = halves.length === 2 ? groups(halves[1]) : [];
-  if (!head || !tail) return undefined;
   // A dotted IPv4 part must come last: only the tail (or a head without "::") may hold one.
   if (halves.length === 2 && halves[0].includes('.')) return undefined;
-  if (halves.length === 1) return head.length === 8 ? head : undefined;
-  const zeros = 8 - head.length - tail.length;
-  return zeros >= 1 ? [...head, ...new Array<number>(zeros).fill(0), ...tail] : undefined;
+  const words: number[] = [];
+  if (!pushGroups(halves[0], words)) return undefined;
+  if (halves.length === 1) return words.length === 8 ? words : undefined;
+  const tail: number[] = [];
+  if (!pushGroups(halves[1], tail)) return undefined;
+  const zeros = 8 - words.length - tail.length;
+  if (zeros < 1) return undefined;
+  for (let i = 0; i < zeros; i++) words.push(0);
+  for (let i = 0; i < tail.length; i++) words.push(tail[i]);
+  return words;
+}
+
+/** The 16-bit words of one side of "::" (groups, the last may be dotted IPv4) onto `out`; false when one is not. */
+function pushGroups(h: string, out: number[]): boolean {
+  if (h === '') return true;
+  const parts = h.split(':');
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i];
+    if (i === parts.length - 1 && p.includes('.')) {
+      if (!DOTTED.test(p)) return false;
+      const o = p.split('.');
+      const a = Number(o[0]), b = Number(o[1]), c = Number(o[2]), d = Number(o[3]);
+      if (a > 255 || b > 255 || c > 255 || d > 255) return false;
+      out.push(a * 256 + b, c * 256 + d);
+    } else if (HEX_GROUP.test(p)) out.push(parseInt(p, 16));
+    else return false;
+  }
+  return true;
 }
 
 /** An IPv6 address as glibc's inet_ntop writes it (RFC 5952, plus its dotted form for ::a.b.c.d and ::ffff:a.b.c.d). */

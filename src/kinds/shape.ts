@@ -86,6 +86,14 @@ interface Declared { ns: string; name: string; spec: ShapeSpec; path: string; mt
 
 /** Every interface of the file whose mapping has a `shape` (its pointer: the interface's `base`). */
 export function shapesOf(model: LabModel): Declared[] {
+  let found = shapesFound.get(model);
+  if (!found) shapesFound.set(model, found = findShapes(model));
+  return found;
+}
+/** shapesOf's answers: validation, the plan and the reads each ask it of the same model. */
+const shapesFound = new WeakMap<LabModel, Declared[]>();
+
+function findShapes(model: LabModel): Declared[] {
   const seen = new Set<string>();
   return model.ifaces.flatMap((f) => {
     const spec = (valueAt(model.topo, f.base) as { shape?: ShapeSpec } | undefined)?.shape;

@@ -55,5 +55,12 @@ class PlainData {
  * ("010" → "10", "~" → "null", ".nan" → "NaN") where parseSource keeps the text as written.
  */
 function isStringKey(k: string): boolean {
-  return !CORE_SCALARS.some((t) => t.test.test(k)) && k !== 'NaN' && k !== 'Infinity' && k !== '-Infinity';
+  let ok = stringKeys.get(k);
+  if (ok === undefined) {
+    if (stringKeys.size > 10_000) stringKeys.clear();
+    stringKeys.set(k, ok = !CORE_SCALARS.some((t) => t.test.test(k)) && k !== 'NaN' && k !== 'Infinity' && k !== '-Infinity');
+  }
+  return ok;
 }
+/** isStringKey's answers: a lab's keys are few and repeat (every namespace's "routes", every route's "to"). */
+const stringKeys = new Map<string, boolean>();

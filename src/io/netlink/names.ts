@@ -46,7 +46,8 @@ export const routeTypeName = (n: number) => RTN[n] ?? String(n);
 export function inetNtop(b: Buffer): string {
   if (b.length === 4) return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
   if (b.length !== 16) return b.toString('hex');
-  const w = Array.from({ length: 8 }, (_, i) => b.readUInt16BE(i * 2));
+  const w = [0, 0, 0, 0, 0, 0, 0, 0];
+  for (let i = 0; i < 8; i++) w[i] = (b[2 * i] << 8) | b[2 * i + 1];
   let best = -1, bestLen = 0;
   for (let i = 0; i < 8;) {
     if (w[i] !== 0) { i++; continue; }
