@@ -15,3 +15,11 @@ export const CORE_SCALARS: CoreScalar[] = [
   { test: /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/, resolve: (s) => parseFloat(s) },
   { test: /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/, resolve: (s) => parseFloat(s) },
 ];
+
+/** The characters a core scalar may start with (and the empty scalar is null): a plain scalar starting otherwise is a string. */
+const MAY_START = /^[~nNtTfF0-9+\-.]/;
+
+/** The core scalar a plain scalar resolves as (the first in CORE_SCALARS' order that takes it), or undefined: a string. */
+export function coreScalarOf(s: string): CoreScalar | undefined {
+  return s === '' || MAY_START.test(s) ? CORE_SCALARS.find((t) => t.test.test(s)) : undefined;
+}

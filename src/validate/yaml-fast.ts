@@ -3,17 +3,18 @@
 // scalars resolve as in the YAML 1.2 core schema (yaml-core-scalars.ts), as parseSource's, so "1_000", "0b1", "yes" or "010" mean the
 // same on both paths. No positions here: whoever finds a problem in the data goes back to parseSource for line:col.
 import { FAILSAFE_SCHEMA, load, Type, type LoadOptions } from 'js-yaml';
-import { CORE_SCALARS } from './yaml-core-scalars.js';
+import { coreScalarOf } from './yaml-core-scalars.js';
 import { plainSubset } from './yaml-plain-scan.js';
 import { flowTooDeep, LIMITS } from './yaml-source.js';
 
 const LOAD_OPTIONS: LoadOptions = {
   schema: FAILSAFE_SCHEMA.extend({
-    // One js-yaml type per core tag, each under a tag name of its own: js-yaml keeps only the last type of a name,
-    // and the core schema has three int tags (octal, decimal, hex) and three float tags.
-    implicit: CORE_SCALARS.map((t, i) => new Type(`tag:topo,core-scalar#${i}`, {
-      kind: 'scalar', resolve: (s: string) => t.test.test(s), construct: (s: string) => t.resolve(s),
-    })),
+    // One js-yaml type for the core schema's plain scalars (null, bool, int, float: coreScalarOf picks which, in the
+    // core schema's order); js-yaml asks every implicit type of every plain scalar, keys included, so one type with
+    // a test of the first character answers most of them (names, addresses) at once.
+    implicit: [new Type('tag:topo,core-scalar', {
+      kind: 'scalar', resolve: (s: string) => coreScalarOf(s) !== undefined, construct: (s: string) => coreScalarOf(s)!.resolve(s),
+    })],
   }),
   onWarning: (e) => { throw e; },
 };
@@ -58,7 +59,7 @@ function isStringKey(k: string): boolean {
   let ok = stringKeys.get(k);
   if (ok === undefined) {
     if (stringKeys.size > 10_000) stringKeys.clear();
-    stringKeys.set(k, ok = !CORE_SCALARS.some((t) => t.test.test(k)) && k !== 'NaN' && k !== 'Infinity' && k !== '-Infinity');
+    stringKeys.set(k, ok = coreScalarOf(k) === undefined && k !== 'NaN' && k !== 'Infinity' && k !== '-Infinity');
   }
   return ok;
 }

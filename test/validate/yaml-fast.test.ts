@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { starYaml } from '../../bench/star.js';
 import { decodeInput } from '../../src/validate/decode.js';
 import { fastParse } from '../../src/validate/yaml-fast.js';
+import { CORE_SCALARS, coreScalarOf } from '../../src/validate/yaml-core-scalars.js';
 import { LIMITS, parseSource } from '../../src/validate/yaml-source.js';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -71,6 +72,21 @@ describe('fastParse on every plain-scalar notation', () => {
     expect(fastParse('a: [0o17, 0x1F, 1_000, 0b1, 1e3, .5, +1, -0, .inf, .NaN, ~, Null, TRUE, yes, 010, 1:2, 2001-12-14]\n')).toStrictEqual({
       a: [15, 31, '1_000', '0b1', 1000, 0.5, 1, -0, Infinity, NaN, null, null, true, 'yes', 10, '1:2', '2001-12-14'],
     });
+  });
+});
+
+describe('coreScalarOf (the fast path\'s resolution of plain scalars)', () => {
+  it('its test of the first character lets through every text of every core scalar, and names the first that takes it', () => {
+    for (const [i, t] of CORE_SCALARS.entries()) {
+      fc.assert(fc.property(fc.stringMatching(t.test), (s) => {
+        expect(coreScalarOf(s), s).toBe(CORE_SCALARS.find((u) => u.test.test(s)));
+        expect(CORE_SCALARS.indexOf(coreScalarOf(s)!), s).toBeLessThanOrEqual(i);
+      }), { numRuns: 300 });
+    }
+  });
+
+  it('any other text is a string', () => {
+    fc.assert(fc.property(fc.string(), (s) => { expect(coreScalarOf(s)).toBe(CORE_SCALARS.find((t) => t.test.test(s))); }), { numRuns: 3000 });
   });
 });
 
