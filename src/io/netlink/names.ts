@@ -82,7 +82,20 @@ const IFF: [string, number][] = [['LOOPBACK', 0x8], ['BROADCAST', 0x2], ['POINTO
   ['PORTSEL', 0x2000], ['NOTRAILERS', 0x20], ['UP', 0x1], ['LOWER_UP', 0x10000], ['DORMANT', 0x20000], ['ECHO', 0x40000]];
 const IFF_UP = 0x1, IFF_RUNNING = 0x40;
 
+/** The flags `ip` prints for an interface's flag word, in its order (M-DOWN: the interface's master is down). */
 export function linkFlags(flags: number, masterDown: boolean): string[] {
+  const key = flags * 2 + (masterDown ? 1 : 0);
+  let names = flagNames.get(key);
+  if (!names) {
+    if (flagNames.size > 1000) flagNames.clear();
+    flagNames.set(key, names = flagList(flags, masterDown));
+  }
+  return names.slice();
+}
+/** linkFlags' lists by flags: a lab's interfaces have a handful of distinct flag words between them. */
+const flagNames = new Map<number, string[]>();
+
+function flagList(flags: number, masterDown: boolean): string[] {
   const out: string[] = [];
   if (flags & IFF_UP && !(flags & IFF_RUNNING)) out.push('NO-CARRIER');
   let rest = flags & ~IFF_RUNNING;
