@@ -6,6 +6,11 @@ import { HOST, HOST_NETNS, type Cmd } from '../model.js';
 /** How the host namespace is named in `netns` arguments: topo's own PID when run, `$$` in a shell script. */
 export type HostRef = string;
 
+/** The command's arguments as it runs them: the host's namespace named by `hostRef` (see argvOf). */
+export function argsOf(cmd: Cmd, hostRef: HostRef = String(process.pid)): string[] {
+  return subst(cmd.args, hostRef);
+}
+
 function subst(args: string[], hostRef: HostRef): string[] {
   return args.map((a) => (a === HOST_NETNS ? hostRef : a));
 }

@@ -74,7 +74,12 @@ const PROTOS: Readonly<Record<string, number>> = { redirect: 1, kernel: 2, boot:
 const TABLES: Readonly<Record<string, number>> = { default: 253, main: 254, local: 255 };
 
 /** Thrown inside parsing: the argv is not a shape this file reads (the caller gets undefined). */
-class NotRead extends Error {}
+/**
+ * Thrown (one shared object, no stack trace: every `netns add` of an apply is asked) when the arguments are not a
+ * shape read here.
+ */
+class NotRead {}
+const NOT_READ = new NotRead();
 
 /**
  * What the `ip` arguments (after `ip [-6] [-n NS]`) ask of the kernel, or undefined when they are not a shape read
@@ -96,13 +101,13 @@ class Tokens {
   constructor(private readonly args: readonly string[]) {}
   get done(): boolean { return this.at >= this.args.length; }
   next(): string {
-    if (this.done) throw new NotRead();
+    if (this.done) throw NOT_READ;
     return this.args[this.at++];
   }
   expect(...words: string[]): void {
-    for (const w of words) if (this.next() !== w) throw new NotRead();
+    for (const w of words) if (this.next() !== w) throw NOT_READ;
   }
-  end(): void { if (!this.done) throw new NotRead(); }
+  end(): void { if (!this.done) throw NOT_READ; }
 }
 
 function read(t: Tokens): IpOp {
@@ -114,12 +119,12 @@ function read(t: Tokens): IpOp {
     t.end();
     if (which === 'dev') return { op: 'link-del', dev: v };
     if (which === 'group') return { op: 'link-del-group', group: uint(v, 0xffffffff) };
-    throw new NotRead();
+    throw NOT_READ;
   }
   if ((object === 'addr' || object === 'address') && (verb === 'add' || verb === 'del')) return addr(t, verb);
   if (object === 'route' && (verb === 'add' || verb === 'del' || verb === 'replace')) return route(t, verb);
   if (object === 'neigh' && (verb === 'replace' || verb === 'del')) return neigh(t, verb);
-  throw new NotRead();
+  throw NOT_READ;
 }
 
 /** One interface setting at the tokens' head, into s; false when the word is not one. */
@@ -136,7 +141,7 @@ function setting(t: Tokens, word: string, s: LinkSettings): boolean {
     case 'alias': s.alias = t.next(); return true;
     case 'addrgenmode': {
       const m = t.next();
-      if (!(m in ADDR_GEN_MODES)) throw new NotRead();
+      if (!(m in ADDR_GEN_MODES)) throw NOT_READ;
       s.addrgenmode = m as AddrGenMode;
       return true;
     }
@@ -158,11 +163,11 @@ function linkAdd(t: Tokens): IpOp {
     if (w === 'name') name = t.next();
     else if (w === 'link') parent = t.next();
     else if (!setting(t, w, settings)) {
-      if (name !== undefined || KEYWORDS.has(w)) throw new NotRead();
+      if (name !== undefined || KEYWORDS.has(w)) throw NOT_READ;
       name = w; // `ip link add NAME`: a bare word is the name
     }
   }
-  if (name === undefined || settings.alias !== undefined || settings.addrgenmode !== undefined) throw new NotRead();
+  if (name === undefined || settings.alias !== undefined || settings.addrgenmode !== undefined) throw NOT_READ;
   return { op: 'link-add', name, ...(parent !== undefined ? { parent } : {}), settings, type: linkType(t, t.next(), true) };
 }
 
@@ -173,7 +178,7 @@ function linkSet(t: Tokens): IpOp {
   while (!t.done) {
     const w = t.next();
     if (w === 'type') return { op: 'link-set', dev, settings, type: linkType(t, t.next(), false) };
-    if (!setting(t, w, settings)) throw new NotRead();
+    if (!setting(t, w, settings)) throw NOT_READ;
   }
   return { op: 'link-set', dev, settings };
 }
@@ -186,15 +191,15 @@ function linkType(t: Tokens, kind: string, creating: boolean): LinkType {
   if (kind === 'veth' && creating) {
     t.expect('peer', 'name');
     const peer: { name: string } & LinkSettings = { name: t.next() };
-    while (!t.done) if (!setting(t, t.next(), peer)) throw new NotRead();
-    if (peer.up !== undefined || peer.master !== undefined || peer.alias !== undefined || peer.addrgenmode !== undefined || peer.promisc !== undefined) throw new NotRead();
+    while (!t.done) if (!setting(t, t.next(), peer)) throw NOT_READ;
+    if (peer.up !== undefined || peer.master !== undefined || peer.alias !== undefined || peer.addrgenmode !== undefined || peer.promisc !== undefined) throw NOT_READ;
     return { kind, peer };
   }
   if (kind === 'bridge') {
     const options: BridgeOption[] = [];
     while (!t.done) {
       const w = t.next();
-      if (!(w in BRIDGE_OPTIONS)) throw new NotRead();
+      if (!(w in BRIDGE_OPTIONS)) throw NOT_READ;
       options.push({ name: w as BridgeOption['name'], value: uint(t.next(), 0xffffffff) });
     }
     return { kind, options };
@@ -204,13 +209,13 @@ function linkType(t: Tokens, kind: string, creating: boolean): LinkType {
     while (!t.done) {
       t.expect('mode');
       const m = t.next();
-      if (!(m in MACVLAN_MODES)) throw new NotRead();
+      if (!(m in MACVLAN_MODES)) throw NOT_READ;
       mode = m as MacvlanMode;
     }
     return { kind, ...(mode ? { mode } : {}) };
   }
   if (kind === 'vxlan') return { kind, vxlan: vxlan(t, creating) };
-  throw new NotRead();
+  throw NOT_READ;
 }
 
 function vxlan(t: Tokens, creating: boolean): VxlanSettings {
@@ -224,10 +229,10 @@ function vxlan(t: Tokens, creating: boolean): VxlanSettings {
     else if (w === 'dstport') v.port = uint(t.next(), 0xffff);
     else if (w === 'learning') v.learning = true;
     else if (w === 'nolearning') v.learning = false;
-    else throw new NotRead();
+    else throw NOT_READ;
   }
   // iproute2 makes a VXLAN only with its VNI, and adds defaults of its own where no port is given: not read here.
-  if (creating && (v.id === undefined || v.port === undefined)) throw new NotRead();
+  if (creating && (v.id === undefined || v.port === undefined)) throw NOT_READ;
   return v;
 }
 
@@ -251,10 +256,10 @@ function route(t: Tokens, verb: 'add' | 'del' | 'replace'): IpOp {
     else if (w === 'metric') r.metric = uint(t.next(), 0xffffffff);
     else if (w === 'table') r.table = named(t.next(), TABLES);
     else if (w === 'proto') r.proto = named(t.next(), PROTOS, 0xff);
-    else throw new NotRead();
+    else throw NOT_READ;
   }
   // Another family's gateway is RTA_VIA, not read here.
-  if (r.via && r.via.kind() !== dst.kind()) throw new NotRead();
+  if (r.via && r.via.kind() !== dst.kind()) throw NOT_READ;
   return r;
 }
 
@@ -280,11 +285,11 @@ function neigh(t: Tokens, verb: 'replace' | 'del'): IpOp {
 function rule(t: Tokens, family: 4 | 6): IpOp {
   t.expect('rule');
   const verb = t.next();
-  if (verb !== 'add' && verb !== 'del') throw new NotRead();
+  if (verb !== 'add' && verb !== 'del') throw NOT_READ;
   const r: Extract<IpOp, { op: 'rule' }> = { op: 'rule', verb, family };
   const selector = (s: string): [Addr, number] => {
     const c = cidr(s, false);
-    if ((c[0].kind() === 'ipv4' ? 4 : 6) !== family) throw new NotRead();
+    if ((c[0].kind() === 'ipv4' ? 4 : 6) !== family) throw NOT_READ;
     return c;
   };
   while (!t.done) {
@@ -296,14 +301,14 @@ function rule(t: Tokens, family: 4 | 6): IpOp {
     else if (w === 'oif') r.oif = t.next();
     else if (w === 'fwmark') {
       const [mark, mask, ...rest] = t.next().split('/');
-      if (rest.length) throw new NotRead();
+      if (rest.length) throw NOT_READ;
       r.fwmark = number(mark);
       if (mask !== undefined) r.fwmask = number(mask);
     } else if (w === 'table' || w === 'lookup') r.table = named(t.next(), TABLES);
     else if (w === 'goto') r.goto = uint(t.next(), 0xffffffff);
     else if (w === 'protocol') r.proto = named(t.next(), PROTOS, 0xff);
     else if (w in RULE_ACTIONS) r.action = w as RuleAction;
-    else throw new NotRead();
+    else throw NOT_READ;
   }
   return r;
 }
@@ -311,14 +316,14 @@ function rule(t: Tokens, family: 4 | 6): IpOp {
 /** A 32-bit number as iproute2's get_u32 reads it with base 0: decimal or 0x hexadecimal (never octal here). */
 function number(s: string): number {
   if (/^0[xX][0-9a-fA-F]{1,8}$/.test(s)) return parseInt(s, 16);
-  if (/^0\d/.test(s)) throw new NotRead(); // octal to iproute2
+  if (/^0\d/.test(s)) throw NOT_READ; // octal to iproute2
   return uint(s, 0xffffffff);
 }
 
 function uint(s: string, max: number): number {
-  if (!/^\d+$/.test(s)) throw new NotRead();
+  if (!/^\d+$/.test(s)) throw NOT_READ;
   const n = Number(s);
-  if (n > max) throw new NotRead();
+  if (n > max) throw NOT_READ;
   return n;
 }
 
@@ -326,26 +331,26 @@ const named = (s: string, names: Readonly<Record<string, number>>, max = 0xfffff
   (Object.prototype.hasOwnProperty.call(names, s) ? names[s] : uint(s, max));
 
 function onOff(s: string): boolean {
-  if (s !== 'on' && s !== 'off') throw new NotRead();
+  if (s !== 'on' && s !== 'off') throw NOT_READ;
   return s === 'on';
 }
 
 function mac(s: string): string {
-  if (!/^[0-9a-fA-F]{1,2}(:[0-9a-fA-F]{1,2}){5}$/.test(s)) throw new NotRead();
+  if (!/^[0-9a-fA-F]{1,2}(:[0-9a-fA-F]{1,2}){5}$/.test(s)) throw NOT_READ;
   return s;
 }
 
 function address(s: string): Addr {
   const a = parseAddr(s);
-  if (!a) throw new NotRead();
+  if (!a) throw NOT_READ;
   return a;
 }
 
 /** ADDR/LEN (or ADDR alone: a host's length); `default` where a route may have it. */
 function cidr(s: string, routeDst: boolean): [Addr, number] {
-  if (routeDst && s === 'default') throw new NotRead(); // no family: the kinds write 0.0.0.0/0 or ::/0
+  if (routeDst && s === 'default') throw NOT_READ; // no family: the kinds write 0.0.0.0/0 or ::/0
   const [a, len, ...rest] = s.split('/');
-  if (rest.length) throw new NotRead();
+  if (rest.length) throw NOT_READ;
   const addrOf = address(a);
   const max = addrOf.kind() === 'ipv4' ? 32 : 128;
   return [addrOf, len === undefined ? max : uint(len, max)];

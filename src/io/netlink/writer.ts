@@ -6,7 +6,7 @@
 // here: sysctls (sysctl-write.ts) and nft scripts (nft.ts: libnftables), each as its command would answer.
 import { closeSync, openSync, statSync } from 'node:fs';
 import { HOST, type Cmd } from '../../model.js';
-import { argvOf } from '../../core/commands.js';
+import { argsOf } from '../../core/commands.js';
 import { encodeAttr, RTM, u32Attr } from './codec.js';
 import type { Libc, NftLib } from './ffi.js';
 import { type IpOp, readIpArgs } from './ip-argv.js';
@@ -37,9 +37,7 @@ export class WriteRefused extends Error {
 /** What an `ip` (or `ip -6`) command asks, when the netlink engine can carry it out (else undefined: it runs through `ip`). */
 export function netlinkOp(cmd: Cmd): IpOp | undefined {
   if (cmd.tool !== 'ip' && cmd.tool !== 'ip6') return undefined;
-  const argv = argvOf(cmd); // ip [-6] [-n NS] ARGS, the host's namespace named as it runs
-  const skip = (cmd.tool === 'ip6' ? 2 : 1) + (cmd.ns === HOST ? 0 : 2);
-  return readIpArgs(argv.slice(skip), cmd.tool === 'ip6' ? 6 : undefined);
+  return readIpArgs(argsOf(cmd), cmd.tool === 'ip6' ? 6 : undefined); // ARGS of ip [-6] [-n NS] ARGS
 }
 
 export class NetlinkWriter {
