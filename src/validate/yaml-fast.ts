@@ -44,7 +44,10 @@ class PlainData {
   holds(v: unknown, depth: number): boolean {
     if (depth > LIMITS.depth || ++this.nodes > LIMITS.nodes) return false;
     if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return true;
-    if (Array.isArray(v)) return v.every((item) => this.holds(item, depth + 1));
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) if (!this.holds(v[i], depth + 1)) return false;
+      return true;
+    }
     if (!isPlainObject(v)) return false;
     for (const k of Object.keys(v)) if (!isStringKey(k) || !this.holds(v[k], depth + 1)) return false;
     return true;
