@@ -73,10 +73,9 @@ export const RULE_ACTIONS: Readonly<Record<RuleAction, number>> = { blackhole: 6
 const PROTOS: Readonly<Record<string, number>> = { redirect: 1, kernel: 2, boot: 3, static: 4 };
 const TABLES: Readonly<Record<string, number>> = { default: 253, main: 254, local: 255 };
 
-/** Thrown inside parsing: the argv is not a shape this file reads (the caller gets undefined). */
 /**
- * Thrown (one shared object, no stack trace: every `netns add` of an apply is asked) when the arguments are not a
- * shape read here.
+ * Thrown inside parsing: the argv is not a shape this file reads (the caller gets undefined). One shared object,
+ * no stack trace to capture: every `netns add` of an apply is asked.
  */
 class NotRead {}
 const NOT_READ = new NotRead();
