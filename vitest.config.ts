@@ -7,8 +7,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     // Generous: on a loaded 2-core machine anything can take many times its usual time. Tests assert no durations.
-    // On a machine where a process costs ~15 ms, with three files at a time, tests took up to 117 s (hosts-fanout's
-    // kill -9 of the controller) under a limit of 120 s, and a set-up hook more than 60 s (untouched.test.ts).
+    // On a machine where a process costs ~15 ms, with three files at a time, a test took 117 s (hosts-fanout's kill -9
+    // of the controller) under a limit of 120 s, and a set-up hook more than 60 s — while untouched.test.ts read its
+    // sandbox in a loop for 30 s at every step (kernel-state.ts took a bridge without ports for one still settling).
     testTimeout: 300_000,
     hookTimeout: 180_000,
     pool: 'forks',

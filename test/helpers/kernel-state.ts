@@ -33,30 +33,40 @@ done
  * is added by the kernel's addrconf work, which waits behind the teardown of deleted namespaces (seconds on a busy
  * machine); a deleted namespace's veth peers go the same way; a link's carrier (LOWER_UP) follows its peer's, a
  * bridge's its ports' (the kernel's link-watch work); a link with carrier gets its IPv6 link-local address and that
- * address its fe80::/64 route. So the state is read until none of these is pending and two reads agree (up to 30 s:
- * a settled state returns at once, and on a loaded machine the kernel's work can lag far behind).
+ * address its fe80::/64 route. So the state is read until none of these is pending and two reads agree: a settled
+ * state returns at once; on a loaded machine the kernel's work can lag far behind, and after 30 s it throws.
  */
 export async function kernelState(sb: Sandbox, opts: { mac?: boolean } = {}): Promise<KernelState> {
-  let last = await readOnce(sb, opts);
+  let last = await readOnce(sb, opts), why = '';
   for (const t0 = Date.now(); Date.now() - t0 < 30_000;) {
     await new Promise((r) => setTimeout(r, 50));
     const now = await readOnce(sb, opts);
-    if (JSON.stringify(now) === JSON.stringify(last) && !pendingLocalRoutes(now) && !PENDING.has(now)) return now;
+    why = JSON.stringify(now) !== JSON.stringify(last) ? 'two reads in a row differ'
+      : pendingLocalRoutes(now) ? 'an IPv6 address on a link with carrier has no local route' : PENDING.get(now) ?? '';
+    if (!why) return now;
     last = now;
   }
-  return last;
+  // 30 s without settling: this helper's idea of the kernel is wrong (a portless bridge's carrier once made every
+  // read of a sandbox wait it out) or the kernel is stuck; a read compared as it is would hide either.
+  throw new Error(`the sandbox's kernel state did not settle in 30 s: ${why}`);
 }
 
-/** Reads in which the kernel's link-watch or addrconf work is seen still pending (see kernelState). */
-const PENDING = new WeakSet<KernelState>();
+/** Reads in which the kernel's link-watch or addrconf work is seen still pending (see kernelState), and what. */
+const PENDING = new WeakMap<KernelState, string>();
 
 /**
  * An up bridge without STP that doesn't yet show the carrier its ports give it (on when one of its ports is up with
- * carrier, as the ports forward at once): the kernel sets it a moment later (its link-watch work).
+ * carrier, as the ports forward at once): the kernel sets it a moment later (its link-watch work). A bridge without
+ * ports is settled either way: a new one has carrier until its first port comes (`UP,LOWER_UP`, operstate UNKNOWN,
+ * on this kernel, 6.18), one whose ports have all left has none.
  */
-function bridgeCarrierPending(raw: any[], links: LinkState[]): boolean {
-  return raw.some((l) => l.linkinfo?.info_kind === 'bridge' && l.linkinfo?.info_data?.stp_state === 0 && (l.flags ?? []).includes('UP')
-    && (l.flags ?? []).includes('LOWER_UP') !== links.some((p) => p.master === l.ifname && p.up && p.carrier));
+export function bridgeCarrierPending(raw: any[]): boolean {
+  const has = (l: any, flag: string): boolean => (l.flags ?? []).includes(flag);
+  return raw.some((l) => {
+    if (l.linkinfo?.info_kind !== 'bridge' || l.linkinfo?.info_data?.stp_state !== 0 || !has(l, 'UP')) return false;
+    const ports = raw.filter((p) => p.master === l.ifname);
+    return ports.length > 0 && has(l, 'LOWER_UP') !== ports.some((p) => has(p, 'UP') && has(p, 'LOWER_UP'));
+  });
 }
 
 /** An IPv6 address on an up link whose local route the kernel has not added yet. */
@@ -72,12 +82,12 @@ async function readOnce(sb: Sandbox, opts: { mac?: boolean }): Promise<KernelSta
   const all: NsRead[] = [];
   for (const block of r.stdout.split(/^@ns /m).slice(1)) {
     const [head, links, routes, nft, v6off, ...sysctlLines] = block.split('\n').filter((l) => l.trim() !== '');
-    const raw = JSON.parse(links) as any[], shaped = raw.map((l) => linkState(l, opts));
-    if (bridgeCarrierPending(raw, shaped)) PENDING.add(out);
+    const raw = JSON.parse(links) as any[];
+    if (bridgeCarrierPending(raw)) PENDING.set(out, `a bridge in ${head.trim()} whose carrier is not its ports'`);
     all.push({ raw, fe80Routes: fe80Routes(JSON.parse(routes) as any[]),
       v6off: new Set(v6off.replace(/^@v6off/, '').trim().split(/\s+/).filter(Boolean).map((f) => f.split('/')[6])) });
     out[head.trim()] = {
-      links: shaped.sort((a, b) => a.ifname.localeCompare(b.ifname)),
+      links: raw.map((l) => linkState(l, opts)).sort((a, b) => a.ifname.localeCompare(b.ifname)),
       // Local routes of IPv6 link-local addresses follow the (random) MAC and appear a moment after link up. The
       // kernel's own subnet-router anycast routes (type anycast) follow an IPv6 address and the forwarding sysctl in
       // an order-dependent way: seen once left behind after an apply killed in its rollback, which had set forwarding
@@ -89,7 +99,7 @@ async function readOnce(sb: Sandbox, opts: { mac?: boolean }): Promise<KernelSta
         .map(([k, v]) => [k, (v ?? '').trim()])),
     };
   }
-  if (linkWorkPending(all)) PENDING.add(out);
+  if (linkWorkPending(all)) PENDING.set(out, 'a link without its peer\'s carrier, or its IPv6 link-local address or route');
   return out;
 }
 

@@ -72,15 +72,17 @@ export class Sandbox {
 
   /**
    * Everything the kernel shows in the sandbox: namespaces and, per namespace, links, addresses, routes. Read again
-   * (up to 10 s) while the kernel's link-watch or addrconf work after a change is seen pending (helpers/link-work.ts):
-   * two snapshots then compare what topo did, not how far the kernel had got.
+   * while the kernel's link-watch or addrconf work after a change is seen pending (helpers/link-work.ts): two
+   * snapshots then compare what topo did, not how far the kernel had got. Still pending after 30 s: an error, as in
+   * kernelState (kernel-state.ts).
    */
   async snapshot(): Promise<Record<string, unknown>> {
-    for (const t0 = Date.now(); ;) {
+    for (const t0 = Date.now(); Date.now() - t0 < 30_000;) {
       const { out, pending } = await this.snapshotOnce();
-      if (!pending || Date.now() - t0 > 10_000) return out;
+      if (!pending) return out;
       await new Promise((r) => setTimeout(r, 50));
     }
+    throw new Error("the sandbox's links did not settle in 30 s (a link without its peer's carrier, or its IPv6 link-local address or route)");
   }
 
   private async snapshotOnce(): Promise<{ out: Record<string, unknown>; pending: boolean }> {
