@@ -11,11 +11,18 @@ export function linkWorkPending(all: NsRead[]): boolean {
   const flags = (l: any): string[] => l?.flags ?? [];
   const up = (l: any) => flags(l).includes('UP'), carrier = (l: any) => flags(l).includes('LOWER_UP');
   const paired = all.flatMap((n) => n.raw.filter((l) => l.link !== undefined || l.link_index !== undefined).map((l) => ({ n, l })));
-  // A veth's other end: by name in the same namespace, else the link elsewhere whose index and peer index mirror
-  // its own. A macvlan's or vxlan's parent doesn't point back: not a pair.
-  const peerOf = (n: NsRead, l: any) => (l.link_index === undefined ? n.raw.find((p) => p.ifname === l.link && p.link === l.ifname)
-    : paired.find((v) => v.n !== n && v.l.ifindex === l.link_index && v.l.link_index === l.ifindex)?.l);
-  const carrierPending = paired.some(({ n, l }) => up(l) && !carrier(l) && up(peerOf(n, l)));
+  // A veth's other end: by name in the same namespace, else one of the links elsewhere whose index and peer index
+  // mirror its own — indexes are per namespace, so two pairs can mirror alike (the host's 2@if3 to a namespace's 3,
+  // and that namespace's 2@if3 to a third's 3), and without the namespaces' ids the match is one of them. A
+  // macvlan's or vxlan's parent doesn't point back: not a pair.
+  const peersOf = (n: NsRead, l: any): any[] => (l.link_index === undefined ? n.raw.filter((p) => p.ifname === l.link && p.link === l.ifname)
+    : paired.filter((v) => v.n !== n && v.l.ifindex === l.link_index && v.l.link_index === l.ifindex).map((v) => v.l));
+  // Pending only when its peer is surely up: every link that may be its peer is (one down among them may be it).
+  const carrierPending = paired.some(({ n, l }) => {
+    if (!up(l) || carrier(l)) return false;
+    const peers = peersOf(n, l);
+    return peers.length > 0 && peers.every(up);
+  });
   const linkLocalPending = all.some((n) => n.raw.some((l) => {
     // No IPv6 at all: switched off, no link-local asked for, or an MTU below IPv6's minimum (the kernel then has none).
     if (l.link_type !== 'ether' || !up(l) || !carrier(l) || n.v6off?.has(l.ifname) || l.inet6_addr_gen_mode === 'none' || l.mtu < 1280) return false;
