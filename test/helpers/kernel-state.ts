@@ -3,7 +3,7 @@
 // ruleset and the network sysctls a lab may change. Values that the kernel picks anew each time (ifindex, netnsid,
 // IPv6 link-local addresses, MAC addresses unless asked for) are left out, so two runs that built the same thing
 // compare equal.
-import { fe80Routes, linkWorkPending, type NsRead } from './link-work.js';
+import { bridgeCarrierPending, fe80Routes, LINK_WORK_PENDING, linkWorkPending, type NsRead } from './link-work.js';
 import type { Sandbox } from './sandbox.js';
 
 export interface LinkState {
@@ -56,21 +56,6 @@ export async function kernelState(sb: Sandbox, opts: { mac?: boolean } = {}): Pr
 /** Reads in which the kernel's link-watch or addrconf work is seen still pending (see kernelState), and what. */
 const PENDING = new WeakMap<KernelState, string>();
 
-/**
- * An up bridge without STP that doesn't yet show the carrier its ports give it (on when one of its ports is up with
- * carrier, as the ports forward at once): the kernel sets it a moment later (its link-watch work). A bridge without
- * ports is settled either way: a new one has carrier until its first port comes (`UP,LOWER_UP`, operstate UNKNOWN,
- * on this kernel, 6.18), one whose ports have all left has none.
- */
-export function bridgeCarrierPending(raw: any[]): boolean {
-  const has = (l: any, flag: string): boolean => (l.flags ?? []).includes(flag);
-  return raw.some((l) => {
-    if (l.linkinfo?.info_kind !== 'bridge' || l.linkinfo?.info_data?.stp_state !== 0 || !has(l, 'UP')) return false;
-    const ports = raw.filter((p) => p.master === l.ifname);
-    return ports.length > 0 && has(l, 'LOWER_UP') !== ports.some((p) => has(p, 'UP') && has(p, 'LOWER_UP'));
-  });
-}
-
 /** An IPv6 address on an up link whose local route the kernel has not added yet. */
 function pendingLocalRoutes(s: KernelState): boolean {
   return Object.values(s).some((n) => n.links.some((l) => l.carrier && l.addrs.some((a) => a.includes(':')
@@ -101,7 +86,7 @@ async function readOnce(sb: Sandbox, opts: { mac?: boolean }): Promise<KernelSta
         .map(([k, v]) => [k, (v ?? '').trim()])),
     };
   }
-  if (linkWorkPending(all)) PENDING.set(out, 'a link without its peer\'s carrier, or its IPv6 link-local address or route');
+  if (linkWorkPending(all)) PENDING.set(out, LINK_WORK_PENDING);
   return out;
 }
 

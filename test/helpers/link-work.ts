@@ -1,15 +1,20 @@
 // The kernel's work that follows a change by a moment, seen in `ip -d -json addr show` and the routes of each
-// namespace: a link's carrier (LOWER_UP) follows its peer's coming up (the kernel's link-watch work), and a link
-// with carrier gets its IPv6 link-local address, and that address its fe80::/64 route and, once duplicate address
-// detection is done (no longer tentative), its route in the local table (addrconf). Tests that compare two reads of
-// the kernel read again while any of it is pending (kernel-state.ts, Sandbox.snapshot).
+// namespace: a link's carrier (LOWER_UP) follows its peer's coming up, a bridge's its ports' (the kernel's
+// link-watch work; bridges are judged by kernelState only), and a link with carrier gets its IPv6 link-local
+// address, and that address its fe80::/64 route and, once duplicate address detection is done (no longer
+// tentative), its route in the local table (addrconf). Tests that compare two reads of the kernel read again while
+// any of it is pending (kernel-state.ts, Sandbox.snapshot).
 
 /** One namespace as read: its links (`ip -d -json addr show`), the links with a main fe80::/64 route, those with IPv6 off. */
 export interface NsRead { raw: any[]; fe80Routes: Set<string>; v6off?: Set<string> }
 
+const flags = (l: any): string[] => l?.flags ?? [];
+const up = (l: any) => flags(l).includes('UP'), carrier = (l: any) => flags(l).includes('LOWER_UP');
+
+/** What linkWorkPending found, in words. */
+export const LINK_WORK_PENDING = "a link without its peer's carrier, or its IPv6 link-local address or route";
+
 export function linkWorkPending(all: NsRead[]): boolean {
-  const flags = (l: any): string[] => l?.flags ?? [];
-  const up = (l: any) => flags(l).includes('UP'), carrier = (l: any) => flags(l).includes('LOWER_UP');
   const paired = all.flatMap((n) => n.raw.filter((l) => l.link !== undefined || l.link_index !== undefined).map((l) => ({ n, l })));
   // A veth's other end: by name in the same namespace, else one of the links elsewhere whose index and peer index
   // mirror its own — indexes are per namespace, so two pairs can mirror alike (the host's 2@if3 to a namespace's 3,
@@ -32,6 +37,20 @@ export function linkWorkPending(all: NsRead[]): boolean {
     return !linkLocal || !n.fe80Routes.has(l.ifname);
   }));
   return carrierPending || linkLocalPending;
+}
+
+/**
+ * An up bridge without STP that doesn't yet show the carrier its ports give it (on when one of its ports is up with
+ * carrier, as the ports forward at once): the kernel sets it a moment later (its link-watch work). A bridge without
+ * ports is settled either way: a new one has carrier until its first port comes (`UP,LOWER_UP`, operstate UNKNOWN,
+ * on this kernel, 6.18), one whose ports have all left has none.
+ */
+export function bridgeCarrierPending(raw: any[]): boolean {
+  return raw.some((l) => {
+    if (l.linkinfo?.info_kind !== 'bridge' || l.linkinfo?.info_data?.stp_state !== 0 || !up(l)) return false;
+    const ports = raw.filter((p) => p.master === l.ifname);
+    return ports.length > 0 && carrier(l) !== ports.some((p) => up(p) && carrier(p));
+  });
 }
 
 /** The links that have their main-table fe80::/64 route, from `ip -json route show table all`. */

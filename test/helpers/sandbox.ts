@@ -5,7 +5,7 @@
 // the machine's real network or files, and everything vanishes when the holder is killed.
 import { execa, type ResultPromise } from 'execa';
 import { fileURLToPath } from 'node:url';
-import { fe80Routes, linkWorkPending, type NsRead } from './link-work.js';
+import { fe80Routes, LINK_WORK_PENDING, linkWorkPending, type NsRead } from './link-work.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const TOPO = `${ROOT}bin/topo.js`;
@@ -81,7 +81,7 @@ export class Sandbox {
       const { out, pending } = await this.snapshotOnce();
       if (!pending) return out;
       if (Date.now() - t0 > 10_000) {
-        console.warn("snapshot: the sandbox's links did not settle in 10 s (a link without its peer's carrier, or its IPv6 link-local address or route); compared as last read");
+        console.warn(`snapshot: the sandbox's links did not settle in 10 s (${LINK_WORK_PENDING}); compared as last read`);
         return out;
       }
       await new Promise((r) => setTimeout(r, 50));

@@ -1,10 +1,10 @@
-// The test suite's own idea of when the kernel has settled (test/helpers/kernel-state.ts): a bridge's carrier is
+// The test suite's own idea of when the kernel has settled (test/helpers/link-work.ts): a bridge's carrier is
 // pending only while it differs from what its ports give it; a bridge without ports is settled with or without
 // carrier. Links as `ip -d -json addr show` printed them on kernel 6.18 (trimmed to the fields read), in a sandbox:
 // a new bridge set up with no port; the same after a veth joined it (down, then up with its peer up); then after the
 // port left.
 import { describe, expect, it } from 'vitest';
-import { bridgeCarrierPending } from '../helpers/kernel-state.js';
+import { bridgeCarrierPending } from '../helpers/link-work.js';
 
 const bridge = (flags: string[], stp = 0) => ({ ifname: 'br9', flags, linkinfo: { info_kind: 'bridge', info_data: { stp_state: stp } } });
 const port = (flags: string[]) => ({ ifname: 'va', flags, master: 'br9', link: 'vb', linkinfo: { info_kind: 'veth' } });
