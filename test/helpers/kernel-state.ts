@@ -3,7 +3,7 @@
 // ruleset and the network sysctls a lab may change. Values that the kernel picks anew each time (ifindex, netnsid,
 // IPv6 link-local addresses, MAC addresses unless asked for) are left out, so two runs that built the same thing
 // compare equal.
-import { bridgeCarrierPending, fe80Routes, LINK_WORK_PENDING, linkWorkPending, type NsRead } from './link-work.js';
+import { bridgeCarrierPending, fe80Routes, LINK_WORK_PENDING, linkWorkPending, readUntilSettled, type NsRead } from './link-work.js';
 import type { Sandbox } from './sandbox.js';
 
 export interface LinkState {
@@ -37,24 +37,11 @@ done
  * a settled state returns at once, and on a loaded machine the kernel's work can lag far behind).
  */
 export async function kernelState(sb: Sandbox, opts: { mac?: boolean } = {}): Promise<KernelState> {
-  let last = await readOnce(sb, opts), why = '';
-  for (const t0 = Date.now(); Date.now() - t0 < 30_000;) {
-    await new Promise((r) => setTimeout(r, 50));
-    const now = await readOnce(sb, opts);
-    why = JSON.stringify(now) !== JSON.stringify(last) ? 'two reads in a row differ'
-      : pendingLocalRoutes(now) ? 'an IPv6 address on a link with carrier has no local route' : PENDING.get(now) ?? '';
-    if (!why) return now;
-    last = now;
-  }
-  // 30 s without settling: this helper's idea of the kernel is wrong (once a bridge without ports, in every read of
-  // untouched.test.ts, and two veth pairs whose indexes mirror alike, in some of import.test.ts's random labs) or the
-  // kernel is that slow. Said on stderr, which the test run prints; the read is then compared as it is.
-  console.warn(`kernelState: the sandbox's kernel state did not settle in 30 s (${why}); compared as last read`);
-  return last;
+  const settled = await readUntilSettled('kernelState', 30_000, () => readOnce(sb, opts), (now, last) =>
+    (!last ? 'read once only' : now.key !== last.key ? 'two reads in a row differ'
+      : pendingLocalRoutes(now.state) ? 'an IPv6 address on a link with carrier has no local route' : now.pending));
+  return settled.state;
 }
-
-/** Reads in which the kernel's link-watch or addrconf work is seen still pending (see kernelState), and what. */
-const PENDING = new WeakMap<KernelState, string>();
 
 /** An IPv6 address on an up link whose local route the kernel has not added yet. */
 function pendingLocalRoutes(s: KernelState): boolean {
@@ -62,16 +49,21 @@ function pendingLocalRoutes(s: KernelState): boolean {
     && !n.routes.some((r) => r.startsWith(`local local ${a.split('/')[0]} `)))));
 }
 
-async function readOnce(sb: Sandbox, opts: { mac?: boolean }): Promise<KernelState> {
+/**
+ * One read: the state, its JSON (two reads agree when theirs do) and the kernel's link-watch or addrconf work seen
+ * still pending in it, in words ('' when none).
+ */
+async function readOnce(sb: Sandbox, opts: { mac?: boolean }): Promise<{ state: KernelState; key: string; pending: string }> {
   const r = await sb.run(['sh', '-c', SCRIPT]);
   if (r.exitCode !== 0) throw new Error(`reading the sandbox failed: ${r.stderr}`);
   const out: KernelState = {};
   const all: NsRead[] = [];
+  let pending = '';
   for (const block of r.stdout.split(/^@ns /m).slice(1)) {
     const [head, links, routes, nft, v6off, ...sysctlLines] = block.split('\n').filter((l) => l.trim() !== '');
-    const raw = JSON.parse(links) as any[];
-    if (bridgeCarrierPending(raw)) PENDING.set(out, `a bridge in ${head.trim()} whose carrier is not its ports'`);
-    all.push({ raw, fe80Routes: fe80Routes(JSON.parse(routes) as any[]),
+    const raw = JSON.parse(links) as any[], rawRoutes = JSON.parse(routes) as any[];
+    if (bridgeCarrierPending(raw)) pending = `a bridge in ${head.trim()} whose carrier is not its ports'`;
+    all.push({ raw, fe80Routes: fe80Routes(rawRoutes),
       v6off: new Set(v6off.replace(/^@v6off/, '').trim().split(/\s+/).filter(Boolean).map((f) => f.split('/')[6])) });
     out[head.trim()] = {
       links: raw.map((l) => linkState(l, opts)).sort((a, b) => a.ifname.localeCompare(b.ifname)),
@@ -79,15 +71,15 @@ async function readOnce(sb: Sandbox, opts: { mac?: boolean }): Promise<KernelSta
       // kernel's own subnet-router anycast routes (type anycast) follow an IPv6 address and the forwarding sysctl in
       // an order-dependent way: seen once left behind after an apply killed in its rollback, which had set forwarding
       // back and forth while br0's address came and went; the address and the sysctl themselves are compared.
-      routes: (JSON.parse(routes) as any[]).filter((r) => !(r.table === 'local' && (String(r.dst).startsWith('fe80:') || r.type === 'anycast')))
+      routes: rawRoutes.filter((r) => !(r.table === 'local' && (String(r.dst).startsWith('fe80:') || r.type === 'anycast')))
         .map(routeState).sort(),
       nft: stripNftMeta(JSON.parse(nft)),
       sysctls: Object.fromEntries(sysctlLines.filter((l) => !l.includes('stable_secret')).map((l) => l.split(' = '))
         .map(([k, v]) => [k, (v ?? '').trim()])),
     };
   }
-  if (linkWorkPending(all)) PENDING.set(out, LINK_WORK_PENDING);
-  return out;
+  if (linkWorkPending(all)) pending = LINK_WORK_PENDING;
+  return { state: out, key: JSON.stringify(out), pending };
 }
 
 function linkState(l: any, opts: { mac?: boolean }): LinkState {

@@ -53,6 +53,29 @@ export function bridgeCarrierPending(raw: any[]): boolean {
   });
 }
 
+/**
+ * A read of the sandbox once the kernel's follow-up work is done: `read` again every 50 ms while `pending` names
+ * what is still pending in it (given the read before it too, undefined at first), up to `limitMs`. Still pending
+ * then: said on stderr (which the test run prints) as `who`'s, and the last read is compared as it is — a wrong idea
+ * of the kernel here (once a bridge without ports, once two veth pairs whose indexes mirror alike) must show, not
+ * hang the suite.
+ */
+export async function readUntilSettled<T>(who: string, limitMs: number, read: () => Promise<T>,
+  pending: (now: T, last: T | undefined) => string): Promise<T> {
+  let last: T | undefined;
+  for (const t0 = Date.now(); ;) {
+    const now = await read();
+    const why = pending(now, last);
+    if (!why) return now;
+    if (Date.now() - t0 > limitMs) {
+      console.warn(`${who}: the sandbox's kernel state did not settle in ${limitMs / 1000} s (${why}); compared as last read`);
+      return now;
+    }
+    last = now;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** The links that have their main-table fe80::/64 route, from `ip -json route show table all`. */
 export const fe80Routes = (routes: any[]): Set<string> =>
   new Set(routes.filter((r) => (r.table ?? 'main') === 'main' && r.dst === 'fe80::/64' && r.dev).map((r) => r.dev as string));

@@ -5,7 +5,7 @@
 // the machine's real network or files, and everything vanishes when the holder is killed.
 import { execa, type ResultPromise } from 'execa';
 import { fileURLToPath } from 'node:url';
-import { fe80Routes, LINK_WORK_PENDING, linkWorkPending, type NsRead } from './link-work.js';
+import { fe80Routes, LINK_WORK_PENDING, linkWorkPending, readUntilSettled, type NsRead } from './link-work.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const TOPO = `${ROOT}bin/topo.js`;
@@ -73,19 +73,11 @@ export class Sandbox {
   /**
    * Everything the kernel shows in the sandbox: namespaces and, per namespace, links, addresses, routes. Read again
    * (up to 10 s) while the kernel's link-watch or addrconf work after a change is seen pending (helpers/link-work.ts):
-   * two snapshots then compare what topo did, not how far the kernel had got. Still pending then: said on stderr, as
-   * kernelState does (kernel-state.ts).
+   * two snapshots then compare what topo did, not how far the kernel had got (readUntilSettled).
    */
   async snapshot(): Promise<Record<string, unknown>> {
-    for (const t0 = Date.now(); ;) {
-      const { out, pending } = await this.snapshotOnce();
-      if (!pending) return out;
-      if (Date.now() - t0 > 10_000) {
-        console.warn(`snapshot: the sandbox's links did not settle in 10 s (${LINK_WORK_PENDING}); compared as last read`);
-        return out;
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const settled = await readUntilSettled('snapshot', 10_000, () => this.snapshotOnce(), (r) => (r.pending ? LINK_WORK_PENDING : ''));
+    return settled.out;
   }
 
   private async snapshotOnce(): Promise<{ out: Record<string, unknown>; pending: boolean }> {
